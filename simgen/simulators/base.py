@@ -1,0 +1,54 @@
+"""The small simulator interface every backend implements (DESIGN.md §6)."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import numpy as np
+
+from simgen.types import CameraIntrinsics, ObjectState, SceneSpec
+
+PASSES = ("rgb", "depth", "instance")
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One render: ``rgb`` (H, W, 3) uint8, ``depth`` (H, W) float32 metres along the camera z axis
+    (``inf`` where nothing was hit), ``instance`` (H, W) uint16 object ids (0 = room / background).
+    Passes that were not asked for are ``None``."""
+
+    rgb: np.ndarray | None
+    depth: np.ndarray | None
+    instance: np.ndarray | None
+
+
+class Simulator(ABC):
+    """A headless simulator holding one scene at a time."""
+
+    name: str = "base"
+    renderer: str = "unknown"  # which rendering path is in use, reported in the log
+
+    @abstractmethod
+    def load(self, spec: SceneSpec) -> tuple[ObjectState, ...]:
+        """Build ``spec``, let physics settle, and return every object's exact state."""
+
+    @abstractmethod
+    def step(self, seconds: float) -> tuple[ObjectState, ...]:
+        """Advance the physics by ``seconds`` and return the new states."""
+
+    @abstractmethod
+    def states(self) -> tuple[ObjectState, ...]:
+        """Every object's current state, in ``spec.objects`` order."""
+
+    @abstractmethod
+    def render(self, T_world_cam: np.ndarray, intrinsics: CameraIntrinsics, passes=PASSES) -> Observation:
+        """Render the current scene from an OpenCV camera at ``T_world_cam``."""
+
+    def close(self) -> None:
+        """Release the backend's resources."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

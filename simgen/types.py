@@ -1,0 +1,247 @@
+"""Frozen records that travel between stages, each with ``to_dict``/``from_dict``.
+
+Conventions (see DESIGN.md §3): world is right-handed, Z up, metres, radians; quaternions are
+``quat_wxyz``; the camera is OpenCV (x right, y down, z forward) and ``T_world_cam`` is the 4×4
+camera-to-world transform. Every object's frame has its origin at the centre of its oriented box
+and the box's axes along the frame's axes, so a pose plus ``half_extents`` *is* the oriented box.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+SCHEMA_VERSION = 1
+
+
+def _clean(value: Any) -> Any:
+    """Turn tuples/numpy values into JSON-ready lists and Python scalars."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _clean(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float):
+        return round(value, 6) if np.isfinite(value) else None
+    return value
+
+
+class Record:
+    """Mixin: dataclass <-> plain dict (JSON) with nested records rebuilt from type hints."""
+
+    _nested: dict[str, Any] = {}
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            v = getattr(self, f.name)
+            if isinstance(v, Record):
+                v = v.to_dict()
+            elif isinstance(v, tuple) and v and isinstance(v[0], Record):
+                v = [x.to_dict() for x in v]
+            out[f.name] = _clean(v)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]):
+        kwargs = {}
+        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        unknown = set(data) - names
+        if unknown:
+            raise ValueError(f"{cls.__name__}: unknown field(s) {sorted(unknown)}; expected {sorted(names)}")
+        for key, v in data.items():
+            sub = cls._nested.get(key)
+            if sub is not None and v is not None:
+                v = tuple(sub.from_dict(x) for x in v) if isinstance(v, list) else sub.from_dict(v)
+            elif isinstance(v, list):
+                v = _tupleize(v)
+            kwargs[key] = v
+        try:
+            return cls(**kwargs)
+        except TypeError as e:
+            raise ValueError(f"{cls.__name__}: {e}") from None
+
+
+def _tupleize(v: Any) -> Any:
+    return tuple(_tupleize(x) for x in v) if isinstance(v, list) else v
+
+
+@dataclass(frozen=True)
+class Pose(Record):
+    """A rigid pose: ``position`` (m) and rotation ``quat_wxyz`` (unit quaternion)."""
+
+    position: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    quat_wxyz: tuple[float, float, float, float] = (1.0, 0.0, 0.0, 0.0)
+
+    def matrix(self) -> np.ndarray:
+        """The 4×4 homogeneous transform this pose stands for."""
+        from simgen.geometry import pose_matrix
+
+        return pose_matrix(self.position, self.quat_wxyz)
+
+
+@dataclass(frozen=True)
+class Part(Record):
+    """One visual/collision primitive of an object, placed in the object's box-centred frame.
+
+    ``shape`` is ``box`` (``size`` = half extents), ``cylinder`` (``size`` = radius, radius,
+    half height; axis along local z), ``sphere`` (``size`` = radius ×3) or ``mesh`` (``mesh`` =
+    a path relative to ``pybullet_data``, ``size`` = per-axis scale, ``offset`` already centres it).
+    """
+
+    shape: str
+    size: tuple[float, float, float]
+    offset: Pose = Pose()
+    rgba: tuple[float, float, float, float] = (0.7, 0.7, 0.7, 1.0)
+    mesh: str | None = None
+
+    _nested = {"offset": Pose}
+
+
+@dataclass(frozen=True)
+class ObjectSpec(Record):
+    """An object as the scene generator built it: identity, geometry and initial pose."""
+
+    object_id: int  # ≥ 1; 0 means "no object" in instance masks
+    name: str  # unique referring id, e.g. "chair_2"
+    category: str
+    color: str  # colour name a question can use
+    half_extents: tuple[float, float, float]  # oriented-box half sizes in the object frame (m)
+    pose: Pose  # object frame (= box centre) in the world
+    parts: tuple[Part, ...]
+    mass: float = 0.0  # 0 = static (furniture); > 0 = dynamic, settled by physics
+    kind: str = "furniture"  # furniture | small | occluder
+    support: int | None = None  # object_id it rests on (None = floor)
+
+    _nested = {"pose": Pose, "parts": Part}
+
+
+@dataclass(frozen=True)
+class RoomSpec(Record):
+    """Floor footprint polygon (counter-clockwise XY vertices, m), wall height and colours."""
+
+    footprint: tuple[tuple[float, float], ...]
+    height: float
+    wall_rgba: tuple[float, float, float, float] = (0.85, 0.85, 0.8, 1.0)
+    floor_rgba: tuple[float, float, float, float] = (0.55, 0.45, 0.35, 1.0)
+    shape: str = "rect"  # rect | L
+
+
+@dataclass(frozen=True)
+class Lighting(Record):
+    """Directional light for the renderer: direction (world, towards the light) and strengths."""
+
+    direction: tuple[float, float, float] = (0.3, -0.4, 1.0)
+    color: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    ambient: float = 0.6
+    diffuse: float = 0.5
+    specular: float = 0.1
+
+
+@dataclass(frozen=True)
+class SceneSpec(Record):
+    """Everything needed to rebuild a scene exactly, on any simulator."""
+
+    scene_id: str
+    seed: int
+    room: RoomSpec
+    objects: tuple[ObjectSpec, ...]
+    lighting: Lighting = Lighting()
+    complexity: dict = field(default_factory=dict)
+    schema_version: int = SCHEMA_VERSION
+
+    _nested = {"room": RoomSpec, "objects": ObjectSpec, "lighting": Lighting}
+
+    def __hash__(self) -> int:  # complexity is a dict; hash on identity of the content that matters
+        return hash((self.scene_id, self.seed, len(self.objects)))
+
+    def object(self, object_id: int) -> ObjectSpec:
+        """The object with this id (KeyError naming it otherwise)."""
+        for obj in self.objects:
+            if obj.object_id == object_id:
+                return obj
+        raise KeyError(f"scene {self.scene_id} has no object_id {object_id}")
+
+
+@dataclass(frozen=True)
+class ObjectState(Record):
+    """An object's pose at one instant; with the spec's half extents it is the oriented box."""
+
+    object_id: int
+    pose: Pose
+
+    _nested = {"pose": Pose}
+
+
+@dataclass(frozen=True)
+class CameraIntrinsics(Record):
+    """Pinhole intrinsics in pixels for an image of ``width × height``."""
+
+    width: int
+    height: int
+    fx: float
+    fy: float
+    cx: float
+    cy: float
+
+    @classmethod
+    def from_vfov(cls, width: int, height: int, vfov_deg: float) -> "CameraIntrinsics":
+        """Square pixels, principal point at the image centre, vertical field of view in degrees."""
+        if width <= 0 or height <= 0 or not 1.0 < vfov_deg < 179.0:
+            raise ValueError(f"camera: need width, height > 0 and 1 < vfov_deg < 179, got {width}×{height}, {vfov_deg}")
+        f = 0.5 * height / np.tan(np.radians(vfov_deg) / 2.0)
+        return cls(width, height, float(f), float(f), width / 2.0, height / 2.0)
+
+    def K(self) -> np.ndarray:
+        """The 3×3 calibration matrix."""
+        return np.array([[self.fx, 0.0, self.cx], [0.0, self.fy, self.cy], [0.0, 0.0, 1.0]])
+
+
+@dataclass(frozen=True)
+class Visibility(Record):
+    """How one object appears in one frame (computed from the rendered instance mask and depth)."""
+
+    object_id: int
+    visible_pixels: int  # pixels of the instance mask showing this object
+    in_frame_fraction: float  # fraction of the oriented box (volume samples) projecting inside the image
+    occlusion: float  # estimate in [0, 1]: share of the box's projected region covered by nearer objects
+    bbox_2d: tuple[int, int, int, int] | None  # x0, y0, x1, y1 of visible pixels (inclusive), None if unseen
+
+
+@dataclass(frozen=True)
+class Frame(Record):
+    """One rendered frame: camera pose, object states and per-object visibility."""
+
+    index: int
+    time_s: float
+    T_world_cam: tuple[tuple[float, ...], ...]  # 4×4, OpenCV camera to world
+    objects: tuple[ObjectState, ...]
+    visibility: tuple[Visibility, ...]
+
+    _nested = {"objects": ObjectState, "visibility": Visibility}
+
+
+@dataclass(frozen=True)
+class Episode(Record):
+    """One rendered episode: the scene, the camera, every frame's ground truth and run metadata."""
+
+    episode_id: str
+    scene: SceneSpec
+    intrinsics: CameraIntrinsics
+    fps: float
+    frames: tuple[Frame, ...]
+    simulator: str
+    trajectory: str
+    coverage: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)  # role -> file name inside the episode folder
+    schema_version: int = SCHEMA_VERSION
+
+    _nested = {"scene": SceneSpec, "intrinsics": CameraIntrinsics, "frames": Frame}
+
+    def __hash__(self) -> int:
+        return hash(self.episode_id)
