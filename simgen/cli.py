@@ -1,0 +1,120 @@
+"""Hydra entry point: ``simgen`` renders a shard of episodes and asks verified questions about them.
+
+``simgen`` runs the default job; ``simgen stages=[ask]`` re-asks from the episodes already in the
+run dir without a simulator; ``simgen -m scene.num_objects=4,8,16 seed=0,1`` sweeps on the joblib
+launcher, one shard per job. Output lands in ``outputs/`` under the current directory.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf
+
+from simgen.registry import ConfigError
+
+log = logging.getLogger("simgen")
+STAGES = ("render", "ask")
+# keys that change where or what runs, not what is generated
+_NOT_HASHED = ("stages", "paths", "shard")
+
+
+def conf_dir() -> str:
+    """The config folder: ``simgen/conf`` in an installed wheel, ``<repo>/conf`` in a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "conf", here.parent / "conf"):
+        if (candidate / "config.yaml").is_file():
+            return str(candidate)
+    raise FileNotFoundError(f"simgen: no conf/config.yaml beside {here}; is the package installed correctly?")
+
+
+def config_hash(cfg: DictConfig) -> str:
+    """sha256 of the resolved job config, without keys that only say where or which stages run."""
+    data = OmegaConf.to_container(cfg, resolve=True)
+    for key in _NOT_HASHED:
+        data.pop(key, None)
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def shard_index(cfg: DictConfig) -> int:
+    """The shard: ``cfg.shard`` if set, else the Hydra job number in a multirun, else 0."""
+    if cfg.shard is not None:
+        return int(cfg.shard)
+    hc = HydraConfig.get()
+    return int(hc.job.num) if hc.mode == RunMode.MULTIRUN else 0
+
+
+def check_run_dir(run_dir: Path, digest: str) -> None:
+    """Refuse to resume into a run dir made with a different config (its episodes would not match)."""
+    marker = run_dir / "config_hash.txt"
+    if marker.is_file() and marker.read_text().strip() != digest:
+        raise ConfigError(
+            f"{run_dir} holds episodes made with a different config (hash {marker.read_text().strip()[:12]}, "
+            f"now {digest[:12]}); choose another run dir with hydra.run.dir=... or delete it"
+        )
+    run_dir.mkdir(parents=True, exist_ok=True)
+    marker.write_text(digest + "\n")
+
+
+def run(cfg: DictConfig) -> dict:
+    """Run the configured stages for one shard; returns the run summary (also written to run.json)."""
+    from simgen.episodes.runner import build_plugins, render_episodes
+    from simgen.episodes.writer import dump_json
+
+    stages = list(cfg.stages)
+    bad = [s for s in stages if s not in STAGES]
+    if bad or not stages:
+        raise ConfigError(f"stages={stages}: each stage must be one of {list(STAGES)}")
+    if int(cfg.episodes) < 1 or int(cfg.seed) < 0:
+        raise ConfigError(f"episodes must be ≥ 1 and seed ≥ 0, got episodes={cfg.episodes}, seed={cfg.seed}")
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    seed, shard, digest = int(cfg.seed), shard_index(cfg), config_hash(cfg)
+    summary = {"seed": seed, "shard": shard, "config_hash": digest, "stages": stages}
+    qa_cfg = _qa_config(cfg) if "ask" in stages else None  # validate before rendering anything
+    if "render" in stages:
+        plugins = build_plugins(cfg)  # every config error surfaces here, before any work
+        check_run_dir(run_dir, digest)
+        summary["render"] = render_episodes(plugins, run_dir, int(cfg.episodes), seed, shard, digest[:8])
+    if qa_cfg is not None:
+        from simgen.qa.ask import run_ask
+
+        episode_dirs = sorted(p.parent for p in (run_dir / "episodes").glob("*/.done"))
+        if not episode_dirs:
+            raise ConfigError(f"stage 'ask': no finished episodes under {run_dir / 'episodes'}; run stage 'render' first")
+        summary["ask"] = run_ask(episode_dirs, qa_cfg, seed, shard, run_dir)
+    dump_json(summary, run_dir / "run.json")
+    return summary
+
+
+def _qa_config(cfg: DictConfig):
+    from simgen.qa.ask import parse_qa_config
+
+    return parse_qa_config(cfg.qa)
+
+
+@hydra.main(config_path=conf_dir(), config_name="config", version_base="1.3")
+def _hydra_main(cfg: DictConfig) -> None:
+    try:
+        summary = run(cfg)
+    except ConfigError as e:
+        log.error("configuration error: %s", e)
+        sys.exit(2)
+    rendered = summary.get("render", {})
+    log.info("done: %d rendered, %d already done, %d failed; outputs in %s", len(rendered.get("rendered", [])),
+             len(rendered.get("skipped_done", [])), len(rendered.get("failed", [])),
+             HydraConfig.get().runtime.output_dir)
+
+
+def main() -> None:
+    """Console-script entry point (``simgen``)."""
+    _hydra_main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+"""Run episodes: build → settle → plan → render → visibility → write (video, episode.json, arrays).
+
+One call of :func:`render_episodes` renders one shard's episodes into ``<run_dir>/episodes/``,
+skipping finished ones (done-marker) and redoing unfinished ones; a failing episode is logged,
+recorded in ``failures.jsonl`` and skipped, never taking the shard down.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from omegaconf import OmegaConf
+from tqdm import tqdm
+
+from simgen.episodes.visibility import compute_visibility
+from simgen.episodes.writer import (ARRAYS, EPISODE_JSON, VIDEO, EpisodeFolder, VideoWriter, dump_json, is_done,
+                                    save_arrays)
+from simgen.registry import PLANNERS, SCENE_BUILDERS, SIMULATORS, ConfigError, parse_config
+from simgen.seeding import rng
+from simgen.trajectories.base import PlanRequest
+from simgen.types import CameraIntrinsics, Episode, Frame, SceneSpec
+
+log = logging.getLogger("simgen.episodes")
+
+
+@dataclass(frozen=True)
+class RenderConfig:
+    """How episodes are rendered and stored (``conf/render/``)."""
+
+    name: str = "default"
+    fps: float = 10.0
+    duration_s: float = 6.0
+    save_arrays: bool = True
+    video_crf: int = 20
+    coverage_min_pixels: int = 150
+    coverage_min_in_frame: float = 0.5
+    coverage_k: int = 3
+
+    def validate(self, where: str) -> None:
+        """Reject impossible values before any work starts."""
+        if self.fps <= 0 or self.duration_s <= 0:
+            raise ConfigError(f"{where}: fps and duration_s must be > 0, got fps={self.fps}, duration_s={self.duration_s}")
+        if not 0 <= self.video_crf <= 51:
+            raise ConfigError(f"{where}.video_crf: expected 0..51 (x264), got {self.video_crf}")
+        if self.coverage_k < 1 or not 0.0 <= self.coverage_min_in_frame <= 1.0:
+            raise ConfigError(f"{where}: coverage_k ≥ 1 and 0 ≤ coverage_min_in_frame ≤ 1 expected")
+
+    @property
+    def n_frames(self) -> int:
+        """Frames per episode: fps × duration, at least 1."""
+        return max(1, int(round(self.fps * self.duration_s)))
+
+
+@dataclass(frozen=True)
+class EpisodePlugins:
+    """The built plugins and settings one shard renders with (validated before any work)."""
+
+    builder: object
+    simulator_cfg: object
+    planner: object
+    planner_name: str
+    simulator_name: str
+    intrinsics: CameraIntrinsics
+    render: RenderConfig
+
+
+def coverage_report(frames: list[Frame], spec: SceneSpec, render: RenderConfig) -> dict:
+    """Per-object count of frames seen above the thresholds, and the share of objects seen in ≥ k frames."""
+    counts = {obj.object_id: 0 for obj in spec.objects}
+    for frame in frames:
+        for v in frame.visibility:
+            if v.visible_pixels >= render.coverage_min_pixels and v.in_frame_fraction >= render.coverage_min_in_frame:
+                counts[v.object_id] += 1
+    covered = sum(c >= render.coverage_k for c in counts.values())
+    return {
+        "k": render.coverage_k,
+        "min_pixels": render.coverage_min_pixels,
+        "min_in_frame": render.coverage_min_in_frame,
+        "objects_total": len(counts),
+        "objects_covered": covered,
+        "fraction": covered / len(counts) if counts else 1.0,
+        "frames_per_object": {str(k): v for k, v in counts.items()},
+    }
+
+
+def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, out_dir: Path,
+               plan_rng: np.random.Generator, frame_bar=None) -> Episode:
+    """Render one episode of ``spec`` into ``out_dir`` (a temp folder) and return its record."""
+    states = sim.load(spec)
+    render = plugins.render
+    request = PlanRequest(spec, states, plugins.intrinsics, render.n_frames, render.fps)
+    poses = plugins.planner.plan(request, plan_rng)
+    video = VideoWriter(out_dir / VIDEO, plugins.intrinsics.width, plugins.intrinsics.height, render.fps, render.video_crf)
+    frames, depths, instances = [], [], []
+    try:
+        for index, T_world_cam in enumerate(poses):
+            obs = sim.render(T_world_cam, plugins.intrinsics)
+            video.write(obs.rgb)
+            vis = compute_visibility(obs, spec, states, plugins.intrinsics, T_world_cam)
+            frames.append(Frame(index, index / render.fps, tuple(map(tuple, T_world_cam)), states, vis))
+            if render.save_arrays:
+                depths.append(obs.depth)
+                instances.append(obs.instance)
+            if frame_bar is not None:
+                frame_bar.update(1)
+    finally:
+        video.close()
+    files = {"video": VIDEO}
+    if render.save_arrays:
+        save_arrays(out_dir / ARRAYS, depths, instances)
+        files["arrays"] = ARRAYS
+    return Episode(episode_id, spec, plugins.intrinsics, render.fps, tuple(frames), plugins.simulator_name,
+                   plugins.planner_name, coverage_report(frames, spec, render), files)
+
+
+def render_episodes(plugins: EpisodePlugins, run_dir: Path, n_episodes: int, seed: int, shard: int,
+                    id_prefix: str) -> dict:
+    """Render a shard's episodes under ``run_dir/episodes``; returns a summary for ``run.json``."""
+    root = Path(run_dir) / "episodes"
+    root.mkdir(parents=True, exist_ok=True)
+    summary = {"rendered": [], "skipped_done": [], "failed": [], "seconds": {}}
+    sim = None
+    frames_total = n_episodes * plugins.render.n_frames
+    with tqdm(total=n_episodes, desc="episodes", unit="ep") as ep_bar, \
+            tqdm(total=frames_total, desc="frames", unit="fr", leave=False) as frame_bar:
+        for index in range(n_episodes):
+            episode_id = f"{id_prefix}-s{seed}-sh{shard}-e{index:04d}"
+            final = root / episode_id
+            if is_done(final):
+                summary["skipped_done"].append(episode_id)
+                frame_bar.update(plugins.render.n_frames)
+                ep_bar.update(1)
+                continue
+            start = time.perf_counter()
+            try:
+                spec = plugins.builder.build(seed, shard, index)
+                if sim is None:
+                    sim = SIMULATORS.get(plugins.simulator_name)[0](plugins.simulator_cfg)
+                    log.info("simulator %s renders with %s", plugins.simulator_name, sim.renderer)
+                with EpisodeFolder(final) as tmp:
+                    episode = render_one(sim, spec, plugins, episode_id, tmp, rng(seed, shard, index, "trajectory"),
+                                         frame_bar)
+                    dump_json(episode.to_dict(), tmp / EPISODE_JSON)
+                summary["rendered"].append(episode_id)
+                cov = episode.coverage
+                log.info("%s: %d frames, coverage %d/%d objects in ≥%d frames", episode_id, len(episode.frames),
+                         cov["objects_covered"], cov["objects_total"], cov["k"])
+            except ConfigError:
+                raise
+            except Exception as exc:  # one bad scene never takes the shard down
+                log.error("episode %s failed: %s", episode_id, exc)
+                summary["failed"].append({"episode_id": episode_id, "error": f"{type(exc).__name__}: {exc}",
+                                          "traceback": traceback.format_exc(limit=5)})
+            summary["seconds"][episode_id] = round(time.perf_counter() - start, 3)
+            ep_bar.update(1)
+    if sim is not None:
+        summary["renderer"] = sim.renderer
+        sim.close()
+    if summary["failed"]:
+        with open(Path(run_dir) / "failures.jsonl", "a") as f:
+            for item in summary["failed"]:
+                f.write(json.dumps(item, sort_keys=True) + "\n")
+    return summary
+
+
+def build_plugins(cfg) -> EpisodePlugins:
+    """Validate every plugin config and build what can be built without a simulator (fails fast)."""
+    builder = SCENE_BUILDERS.build(cfg.scene)
+    sim_cfg = SIMULATORS.config(cfg.simulator)
+    planner = PLANNERS.build(cfg.trajectory)
+    render = parse_config(RenderConfig, OmegaConf.to_container(cfg.render, resolve=True), "render")
+    cam = cfg.camera
+    try:
+        intrinsics = CameraIntrinsics.from_vfov(int(cam.width), int(cam.height), float(cam.vfov_deg))
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+    return EpisodePlugins(builder, sim_cfg, planner, cfg.trajectory.name, cfg.simulator.name, intrinsics, render)

@@ -1,0 +1,131 @@
+"""QA records: the ``QAItem`` that one verified question becomes, and ``qa.jsonl`` reading/writing.
+
+A record is self-describing: the question text, the answer (and its multiple-choice letter when it
+has choices), the program and slot bindings that produced it, the episode frames it uses, and the
+verifier's certificate. Files are written atomically with sorted keys, sorted records and fixed
+float rounding, so the same config and seed give a byte-identical ``qa.jsonl``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from simgen.types import Record, _clean
+
+QA_SCHEMA_VERSION = 1
+ANSWER_TYPES = ("number", "choice", "yes_no", "object", "ordering")
+
+
+def stable_hash(data: Any, length: int = 16) -> str:
+    """Hex digest of the canonical JSON of ``data`` (sorted keys; stable across processes)."""
+    text = json.dumps(_clean(data), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+def qa_id(episode_id: str, family: str, family_version: int, bindings: dict[str, Any]) -> str:
+    """The stable id of one question: a hash of its episode, family (and version) and bindings."""
+    return stable_hash({"episode": episode_id, "family": family, "version": family_version, "bindings": bindings})
+
+
+@dataclass(frozen=True)
+class QAItem(Record):
+    """One verified question–answer pair.
+
+    ``answer`` is the canonical value (a number in ``unit``, a label, ``"yes"``/``"no"``, a
+    category, or a list of categories for an ordering); ``answer_text`` is how it reads in the
+    choices; ``choices`` are the option texts in presentation order and ``answer_letter`` is the
+    option letter ("A", "B", ...) of the right one (``None`` for open-ended items).
+    """
+
+    id: str
+    family: str
+    family_version: int
+    question: str
+    answer: Any
+    answer_text: str
+    answer_letter: str | None
+    choices: tuple[str, ...]
+    answer_type: str
+    unit: str | None
+    modality: str  # image | multi_image | video
+    episode_id: str
+    frames: tuple[int, ...]  # episode frame indices the answer depends on (one for image items)
+    program: str
+    bindings: dict[str, Any]
+    certificate: dict[str, Any]
+    seed: int
+    config_hash: str
+    template: int = 0  # index of the paraphrase used
+    schema_version: int = QA_SCHEMA_VERSION
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.answer_type not in ANSWER_TYPES:
+            raise ValueError(f"QAItem.answer_type: expected one of {ANSWER_TYPES}, got {self.answer_type!r}")
+        if self.answer_letter is not None and self.answer_text not in self.choices:
+            raise ValueError(f"QAItem {self.id}: answer_text {self.answer_text!r} is not among choices {self.choices}")
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+
+def dumps(item: QAItem) -> str:
+    """One canonical JSON line for a record (sorted keys, no spaces after separators)."""
+    return json.dumps(item.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sort_key(item: QAItem) -> tuple:
+    """Deterministic file order: episode, family, then id."""
+    return (item.episode_id, item.family, item.id)
+
+
+def write_jsonl(path: Path, items: Iterable[QAItem]) -> int:
+    """Write records sorted by :func:`sort_key` atomically (temp file + rename); returns the count."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = sorted(items, key=sort_key)
+    text = "".join(dumps(item) + "\n" for item in rows)
+    write_text_atomic(path, text)
+    return len(rows)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write ``data`` as indented, key-sorted JSON atomically."""
+    write_text_atomic(Path(path), json.dumps(_clean(data), sort_keys=True, indent=2, ensure_ascii=False) + "\n")
+
+
+def read_jsonl(path: Path) -> list[QAItem]:
+    """Read a ``qa.jsonl``; a bad line raises ValueError naming the file and line number."""
+    items = []
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+                version = data.get("schema_version")
+                if version != QA_SCHEMA_VERSION:
+                    raise ValueError(f"schema_version {version!r}, expected {QA_SCHEMA_VERSION}")
+                items.append(QAItem.from_dict(data))
+            except (ValueError, TypeError, AttributeError) as e:
+                raise ValueError(f"{path}:{lineno}: not a QAItem record: {e}") from None
+    return items
