@@ -1,0 +1,137 @@
+"""The Hydra app end to end, from a temp dir outside the checkout, on the tiny `debug=smoke` config."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+_SCRIPT = Path(sys.executable).parent / "simgen"
+# the console script users run; `python -m simgen.cli` where the package is not installed
+SIMGEN = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "simgen.cli"]
+
+
+def simgen(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([*SIMGEN, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"simgen {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def episodes(run_dir: Path) -> list[Path]:
+    return sorted(p.parent for p in (run_dir / "episodes").glob("*/.done"))
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory) -> Path:
+    cwd = tmp_path_factory.mktemp("outside_repo")
+    simgen(cwd, "debug=smoke", "stages=[render]", "run_name=smoke")
+    return cwd / "outputs" / "smoke"
+
+
+def test_smoke_run_writes_complete_episodes(smoke_run):
+    eps = episodes(smoke_run)
+    assert len(eps) == 2
+    for ep in eps:
+        data = json.loads((ep / "episode.json").read_text())
+        assert data["schema_version"] == 1 and len(data["frames"]) == 8  # 4 fps × 2 s
+        assert {"video.mp4", "arrays.npz", ".done"} <= {p.name for p in ep.iterdir()}
+        frame = data["frames"][0]
+        assert len(frame["objects"]) == len(frame["visibility"]) == len(data["scene"]["objects"])
+        assert (ep / "video.mp4").stat().st_size > 1000
+    run = json.loads((smoke_run / "run.json").read_text())
+    assert len(run["render"]["rendered"]) == 2 and run["render"]["renderer"] in ("tiny", "egl")
+
+
+def test_video_is_browser_playable_h264(smoke_run):
+    import imageio_ffmpeg
+
+    reader = imageio_ffmpeg.read_frames(str(episodes(smoke_run)[0] / "video.mp4"))
+    meta = next(reader)
+    assert meta["codec"].startswith("h264") and tuple(meta["size"]) == (160, 120)
+    assert sum(1 for _ in reader) == 8
+    head = (episodes(smoke_run)[0] / "video.mp4").read_bytes()[:64]
+    assert b"ftyp" in head
+
+
+def test_rerun_skips_done_and_redoes_unfinished(smoke_run):
+    cwd = smoke_run.parents[1]
+    first = episodes(smoke_run)
+    before = (first[1] / "episode.json").read_bytes()
+    (first[1] / ".done").unlink()  # as if the run had been killed before the marker
+    simgen(cwd, "debug=smoke", "stages=[render]", "run_name=smoke")
+    run = json.loads((smoke_run / "run.json").read_text())
+    assert run["render"]["skipped_done"] == [first[0].name]
+    assert run["render"]["rendered"] == [first[1].name]
+    assert (first[1] / "episode.json").read_bytes() == before  # resumed to the same bytes
+
+
+def test_same_seed_identical_different_seed_differs(tmp_path, smoke_run):
+    simgen(tmp_path, "debug=smoke", "stages=[render]", "run_name=again", "episodes=1")
+    simgen(tmp_path, "debug=smoke", "stages=[render]", "run_name=other", "episodes=1", "seed=7")
+    a = (episodes(smoke_run)[0] / "episode.json").read_text()
+    b = (episodes(tmp_path / "outputs" / "again")[0] / "episode.json").read_text()
+    c = json.loads((episodes(tmp_path / "outputs" / "other")[0] / "episode.json").read_text())
+    assert json.loads(a)["episode_id"] == json.loads(b)["episode_id"] and a == b
+    assert c["scene"]["objects"] != json.loads(a)["scene"]["objects"]
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("simulator.name=unity", "known: pybullet"),
+        ("trajectory.name=teleport", "known: coverage, lookat, orbit, walkthrough"),
+        ("episodes=0", "episodes must be"),
+        ("scene.num_furniture=-1", "num_furniture"),
+        ("scene.num_furniture=500", "num_furniture"),
+        ("camera.vfov_deg=200", "vfov"),
+    ],
+)
+def test_bad_config_fails_fast_with_a_clear_message(tmp_path, override, message):
+    proc = simgen(tmp_path, "debug=smoke", override, check=False)
+    assert proc.returncode != 0
+    assert message in proc.stdout + proc.stderr
+    assert not list(tmp_path.glob("outputs/*/*/episodes/*")) and not list(tmp_path.glob("outputs/*/episodes/*"))
+
+
+def test_unreadable_scene_file_names_the_file(tmp_path):
+    bad = tmp_path / "broken.json"
+    bad.write_text('{"scene_id": "x"')
+    proc = simgen(tmp_path, "debug=smoke", "scene=from_file", f"scene.path={bad}", check=False)
+    assert proc.returncode != 0 and "broken.json" in proc.stdout + proc.stderr
+
+
+def test_help_and_cfg_job(tmp_path):
+    assert "simgen -m" in simgen(tmp_path, "--help").stdout
+    cfg = simgen(tmp_path, "--cfg", "job", "seed=5").stdout
+    assert "seed: 5" in cfg and "trajectory:" in cfg
+
+
+@pytest.mark.slow
+def test_multirun_sweep_makes_one_shard_per_job(tmp_path):
+    simgen(tmp_path, "-m", "debug=smoke", "stages=[render]", "episodes=1", "scene.num_small_objects=1,3")
+    shards = sorted((tmp_path / "outputs" / "simgen-multirun").glob("*/run.json"))
+    assert len(shards) == 2
+    runs = [json.loads(p.read_text()) for p in shards]
+    assert sorted(r["shard"] for r in runs) == [0, 1]
+    assert runs[0]["config_hash"] != runs[1]["config_hash"]
+
+
+def test_non_editable_install_finds_its_configs(tmp_path):
+    """A wheel ships conf/ inside the package, so the CLI works without the checkout."""
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w",
+                    str(tmp_path / "wheel"), str(REPO)], check=True, capture_output=True, timeout=300)
+    wheel = next((tmp_path / "wheel").glob("simgen-*.whl"))
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(tmp_path / "site"),
+                    str(wheel)], check=True, capture_output=True, timeout=300)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
+    proc = subprocess.run([sys.executable, "-m", "simgen.cli", "--cfg", "job"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "simulator:" in proc.stdout
+    probe = subprocess.run([sys.executable, "-c", "import simgen.cli as c; print(c.conf_dir())"], cwd=tmp_path,
+                           env=env, capture_output=True, text=True, timeout=60)
+    assert str(tmp_path / "site") in probe.stdout
