@@ -1,0 +1,217 @@
+"""Read-only access to a dataset directory (a merge's output) or a single shard's run dir.
+
+Both hold ``qa.jsonl`` and ``episodes/<id>/{video.mp4, episode.json}``; a merged dataset also holds
+``episodes.jsonl`` (one small line per episode: complexity knobs, fps, frame count, size) so that
+exporters and reports never re-read the large ``episode.json`` files. Records are streamed line
+by line, never loaded all at once. Frames that image questions show are cut from the episode's
+video once and cached as JPEG files under ``frames/<episode_id>/<index>.jpg``.
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from simgen.qa.records import QA_SCHEMA_VERSION, QAItem
+
+QA_FILE = "qa.jsonl"
+STATS_FILE = "stats.json"
+MERGE_FILE = "merge.json"
+EPISODES_INDEX = "episodes.jsonl"
+EPISODES_DIR = "episodes"
+FRAMES_DIR = "frames"
+IMAGE_MODALITIES = ("image", "multi_image")
+
+
+def parse_record(data: dict, where: str) -> QAItem:
+    """A QAItem from one decoded ``qa.jsonl`` line; ValueError naming ``where`` otherwise."""
+    try:
+        version = data.get("schema_version")
+        if version != QA_SCHEMA_VERSION:
+            raise ValueError(f"schema_version {version!r}, expected {QA_SCHEMA_VERSION}")
+        return QAItem.from_dict(data)
+    except (ValueError, TypeError, AttributeError) as e:
+        raise ValueError(f"{where}: not a QAItem record: {e}") from None
+
+
+def iter_lines(path: Path) -> Iterator[tuple[int, dict]]:
+    """(line number, decoded JSON) for each non-blank line of a JSONL file, streamed."""
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                yield lineno, json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}:{lineno}: not JSON: {e}") from None
+
+
+def iter_records(path: Path) -> Iterator[QAItem]:
+    """Stream the QAItems of a ``qa.jsonl`` (the streaming twin of ``qa.records.read_jsonl``)."""
+    for lineno, data in iter_lines(path):
+        yield parse_record(data, f"{path}:{lineno}")
+
+
+@dataclass(frozen=True)
+class EpisodeInfo:
+    """What exports, reports and breakdowns need to know about one episode."""
+
+    episode_id: str
+    complexity: dict
+    fps: float
+    num_frames: int
+    width: int
+    height: int
+    files: dict = field(default_factory=dict)  # role -> file name inside the episode folder
+    shard: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (one line of ``episodes.jsonl``)."""
+        return {"episode_id": self.episode_id, "complexity": self.complexity, "fps": self.fps,
+                "num_frames": self.num_frames, "width": self.width, "height": self.height,
+                "files": self.files, "shard": self.shard}
+
+    @classmethod
+    def from_episode_json(cls, data: dict, shard: str = "") -> "EpisodeInfo":
+        """Summarise an ``Episode.to_dict()``."""
+        intr = data.get("intrinsics", {})
+        return cls(data["episode_id"], dict(data.get("scene", {}).get("complexity", {})), float(data["fps"]),
+                   len(data.get("frames", ())), int(intr.get("width", 0)), int(intr.get("height", 0)),
+                   dict(data.get("files", {})), shard)
+
+
+def read_episode_json(path: Path) -> dict:
+    """An episode.json as a dict; ValueError naming the file when it is not an episode."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise ValueError(f"{path}: cannot read episode.json: {e}") from None
+    if not isinstance(data, dict) or "episode_id" not in data or "fps" not in data:
+        raise ValueError(f"{path}: not an episode.json (needs episode_id and fps)")
+    return data
+
+
+class Dataset:
+    """A dataset dir or shard run dir: streamed records, episode summaries and media paths."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.qa_path = self.root / QA_FILE
+        if not self.qa_path.is_file():
+            raise FileNotFoundError(f"{self.root}: no {QA_FILE}; expected a dataset dir (merge output) or a shard run dir")
+        self._episodes: dict[str, EpisodeInfo] | None = None
+
+    def items(self) -> Iterator[QAItem]:
+        """Stream the records in file order."""
+        return iter_records(self.qa_path)
+
+    def read_json(self, name: str) -> dict:
+        """A JSON file of the dataset (``stats.json``, ``merge.json``), or ``{}`` when absent."""
+        path = self.root / name
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+    @property
+    def episodes(self) -> dict[str, EpisodeInfo]:
+        """Episode summaries by id, from ``episodes.jsonl`` or else each ``episode.json``."""
+        if self._episodes is None:
+            index = self.root / EPISODES_INDEX
+            if index.is_file():
+                self._episodes = {d["episode_id"]: EpisodeInfo(**d) for _, d in iter_lines(index)}
+            else:
+                self._episodes = {}
+                for path in sorted((self.root / EPISODES_DIR).glob("*/episode.json")):
+                    info = EpisodeInfo.from_episode_json(read_episode_json(path))
+                    self._episodes[info.episode_id] = info
+        return self._episodes
+
+    def episode(self, episode_id: str) -> EpisodeInfo:
+        """The summary of one episode; KeyError naming the dataset when it is missing."""
+        try:
+            return self.episodes[episode_id]
+        except KeyError:
+            raise KeyError(f"{self.root}: no episode {episode_id!r} under {EPISODES_DIR}/") from None
+
+    def video_path(self, episode_id: str) -> Path:
+        """Absolute path of an episode's video."""
+        name = self.episode(episode_id).files.get("video", "video.mp4")
+        return self.root / EPISODES_DIR / episode_id / name
+
+    def frame_path(self, episode_id: str, frame: int) -> Path:
+        """Absolute path of one cached frame image (see :meth:`ensure_frames`)."""
+        return self.root / FRAMES_DIR / episode_id / f"{int(frame):06d}.jpg"
+
+    def item_media(self, item: QAItem) -> tuple[str, list[Path]]:
+        """("video", [video]) for video items, ("image", [frame images]) for image items."""
+        if item.modality in IMAGE_MODALITIES:
+            return "image", [self.frame_path(item.episode_id, f) for f in item.frames]
+        return "video", [self.video_path(item.episode_id)]
+
+    def ensure_frames(self) -> int:
+        """Cut every frame an image item shows out of its video (once); returns how many were written."""
+        needed: dict[str, set[int]] = defaultdict(set)
+        for _, data in iter_lines(self.qa_path):  # raw lines: only three fields are needed
+            if data.get("modality") in IMAGE_MODALITIES:
+                episode_id = data["episode_id"]
+                needed[episode_id] |= {int(f) for f in data["frames"] if not self.frame_path(episode_id, f).is_file()}
+        written = 0
+        for episode_id in sorted(needed):
+            if needed[episode_id]:
+                written += extract_frames(self.video_path(episode_id), sorted(needed[episode_id]),
+                                          lambda f, e=episode_id: self.frame_path(e, f))
+        return written
+
+
+def relative_to(path: Path, start: Path) -> str:
+    """``path`` relative to the folder ``start`` in POSIX form (how exports refer to media)."""
+    return Path(os.path.relpath(Path(path).resolve(), Path(start).resolve())).as_posix()
+
+
+def decode_frames(video: Path, indices: list[int]) -> dict[int, Any]:
+    """RGB arrays (H, W, 3 uint8) of the requested frame indices, decoding the video once."""
+    import imageio_ffmpeg
+    import numpy as np
+
+    if not Path(video).is_file():
+        raise FileNotFoundError(f"no video at {video}")
+    wanted = set(indices)
+    reader = imageio_ffmpeg.read_frames(str(video), pix_fmt="rgb24")
+    meta = next(reader)
+    width, height = meta["size"]
+    out = {}
+    try:
+        for index, raw in enumerate(reader):
+            if index in wanted:
+                out[index] = np.frombuffer(raw, dtype=np.uint8).reshape(height, width, 3)
+            if len(out) == len(wanted):
+                break
+    finally:
+        reader.close()
+    missing = sorted(wanted - set(out))
+    if missing:
+        raise ValueError(f"{video}: frame(s) {missing} not in the video")
+    return out
+
+
+def encode_jpeg(rgb) -> bytes:
+    """JPEG bytes of an RGB array (quality 95; OpenCV wants BGR)."""
+    import cv2
+
+    ok, buf = cv2.imencode(".jpg", rgb[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 95])
+    if not ok:
+        raise ValueError("OpenCV could not encode a JPEG")
+    return buf.tobytes()
+
+
+def extract_frames(video: Path, indices: list[int], path_of) -> int:
+    """Write the requested frames of ``video`` as JPEG files at ``path_of(index)``, atomically."""
+    frames = decode_frames(video, indices)
+    for index in indices:
+        target = Path(path_of(index))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_bytes(encode_jpeg(frames[index]))
+        os.replace(tmp, target)
+    return len(indices)

@@ -1,0 +1,133 @@
+"""How a record reads as a prompt and a target: answer modes, lettered options and the rationale.
+
+Two answer modes. ``multiple_choice``: items with choices show them as lettered options ("A. sofa")
+and the target is the letter; numeric items (no choices) stay open, as in VSI-Bench.
+``open_ended``: options are never shown and the target is the answer text (a number for numeric
+items). The optional rationale is the program's own evidence — the program, its slot bindings and
+the executor's trace of intermediate values — written out as text, never invented.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from simgen.qa.records import QAItem
+from simgen.registry import ConfigError
+
+ANSWER_MODES = ("open_ended", "multiple_choice")
+COT_MODES = ("none", "field", "answer")  # no rationale | a separate `rationale` field | reasoning before the answer
+MC_INSTRUCTION = "Answer with the option's letter from the given choices directly."
+NUMBER_INSTRUCTION = "Answer with a single number."
+OPEN_INSTRUCTION = "Answer with a single word or phrase."
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@dataclass(frozen=True)
+class PromptConfig:
+    """Settings every exporter shares: answer mode, rationale, instruction line, source tag."""
+
+    answer_mode: str = "multiple_choice"
+    cot: str = "none"
+    instruction: bool = True  # append the answer-format instruction to the question
+    data_source: str = "simgen"
+
+    def validate(self, where: str) -> None:
+        """Raise ConfigError naming the key and its allowed values."""
+        if self.answer_mode not in ANSWER_MODES:
+            raise ConfigError(f"{where}.answer_mode: expected one of {list(ANSWER_MODES)}, got {self.answer_mode!r}")
+        if self.cot not in COT_MODES:
+            raise ConfigError(f"{where}.cot: expected one of {list(COT_MODES)}, got {self.cot!r}")
+        if not isinstance(self.instruction, bool):
+            raise ConfigError(f"{where}.instruction: expected true or false, got {self.instruction!r}")
+        if not isinstance(self.data_source, str) or not self.data_source:
+            raise ConfigError(f"{where}.data_source: expected a non-empty string, got {self.data_source!r}")
+
+
+def option_lines(item: QAItem) -> list[str]:
+    """The choices as "A. text" lines; ValueError if the record's letter disagrees with its choices."""
+    if len(item.choices) > len(_LETTERS):
+        raise ValueError(f"QA {item.id}: {len(item.choices)} choices, at most {len(_LETTERS)} can be lettered")
+    if item.answer_letter is not None:
+        expected = _LETTERS[item.choices.index(item.answer_text)]
+        if item.answer_letter != expected:
+            raise ValueError(f"QA {item.id}: answer_letter {item.answer_letter!r} but {item.answer_text!r} is option {expected}")
+    return [f"{_LETTERS[i]}. {text}" for i, text in enumerate(item.choices)]
+
+
+def uses_options(item: QAItem, answer_mode: str) -> bool:
+    """True when the prompt shows lettered options (multiple-choice mode and the item has choices)."""
+    return answer_mode == "multiple_choice" and bool(item.choices) and item.answer_letter is not None
+
+
+def number_text(value: Any) -> str:
+    """A number as plain text: integers without a decimal point, others with up to 6 decimals."""
+    x = float(value)
+    if not math.isfinite(x):
+        raise ValueError(f"not a finite number: {value!r}")
+    if x.is_integer():
+        return str(int(x))
+    return f"{x:.6f}".rstrip("0").rstrip(".")
+
+
+def ground_truth(item: QAItem, answer_mode: str) -> str:
+    """The exact answer a model is expected to give: a letter, a number or the answer text."""
+    if uses_options(item, answer_mode):
+        return item.answer_letter
+    if item.answer_type == "number":
+        return number_text(item.answer)
+    return item.answer_text
+
+
+def prompt_text(item: QAItem, answer_mode: str, instruction: bool = True) -> str:
+    """The user turn's text: question, options where shown, and the answer-format instruction."""
+    parts = [item.question]
+    if uses_options(item, answer_mode):
+        parts.append("Options:\n" + "\n".join(option_lines(item)))
+        if instruction:
+            parts.append(MC_INSTRUCTION)
+    elif instruction:
+        parts.append(NUMBER_INSTRUCTION if item.answer_type == "number" else OPEN_INSTRUCTION)
+    return "\n".join(parts)
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".") if math.isfinite(value) else str(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_value_text(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_value_text(v)}" for k, v in sorted(value.items())) + "}"
+    return str(value)
+
+
+def _step_text(step: Any) -> str:
+    """One trace step: ``expr = value`` plus its recorded margin, whatever keys the executor used."""
+    if not isinstance(step, dict):
+        return _value_text(step)
+    expr = next((step[k] for k in ("expr", "call", "fn", "op") if k in step), None)
+    text = f"{expr} = {_value_text(step.get('value'))}" if expr is not None else _value_text(step)
+    if step.get("margin") is not None:
+        text += f" (margin {_value_text(step['margin'])})"
+    return text
+
+
+def rationale(item: QAItem) -> str:
+    """The program, its bindings and the executor's intermediate values, ending with the answer."""
+    lines = [f"Program: {item.program}"]
+    if item.bindings:
+        lines.append("Bindings: " + ", ".join(f"{k} = {_value_text(v)}" for k, v in sorted(item.bindings.items())))
+    trace = item.certificate.get("trace") or item.extra.get("trace") or []
+    if trace:
+        lines.append("Steps:")
+        lines.extend(f"- {_step_text(step)}" for step in trace)
+    lines.append(f"So the answer is {item.answer_text}.")
+    return "\n".join(lines)
+
+
+def target_text(item: QAItem, cfg: PromptConfig) -> str:
+    """The assistant turn: the ground truth, preceded by the rationale when ``cot == "answer"``."""
+    truth = ground_truth(item, cfg.answer_mode)
+    if cfg.cot == "answer":
+        return f"{rationale(item)}\nAnswer: {truth}"
+    return truth

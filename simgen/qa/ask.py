@@ -1,0 +1,271 @@
+"""The ``ask`` stage: stored episodes in, verified QA records (``qa.jsonl``) and ``stats.json`` out.
+
+For every episode folder (``<dir>/episode.json``; no simulator) and every configured family, draw
+slot bindings with ``seeding.rng(seed, shard, scene, "qa/<family>")`` — where ``scene`` is a
+stable key of the episode id, so an episode's questions do not depend on which other episodes
+the shard holds — execute the family's program, verify it (uniqueness, visibility, margins,
+degeneracy, K-fold perturbation stability on jittered copies shared by the episode's questions),
+and keep the item with its certificate. A failing episode is logged and skipped.
+
+``run_ask(episode_dirs, qa_cfg, seed, shard, out_dir)`` is what the Hydra CLI calls (stage
+``ask``); ``python -m simgen.qa.ask <episodes_root> --out <dir>`` does the same for a folder of
+episodes by hand. Balancing across shards is a separate step: ``python -m simgen.qa.balance``.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import time
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from simgen.qa.balance import BalanceConfig, blind_audit
+from simgen.qa.choices import ChoiceError, make_answer
+from simgen.qa.families import Family, SamplingError, load_families, render_question, sample_bindings
+from simgen.qa.records import QAItem, qa_id, stable_hash, write_json_atomic, write_jsonl
+from simgen.qa.verify import VerifyConfig, verify
+from simgen.registry import ConfigError, parse_config
+from simgen.seeding import rng, stage_key
+from simgen.types import Episode
+
+log = logging.getLogger("simgen.qa")
+
+
+@dataclass(frozen=True)
+class QAConfig:
+    """The ``qa`` config group: which families, how many questions, verifier and balance settings."""
+
+    families: Any = "all"  # "all" or a list of family ids
+    questions_per_episode: int = 3  # kept questions per family and episode (at most)
+    per_family: dict = field(default_factory=dict)  # family id -> questions per episode, overriding
+    attempts_factor: int = 6  # binding draws per wanted question before giving up
+    verify: VerifyConfig = VerifyConfig()
+    balance: BalanceConfig = BalanceConfig()
+
+    def validate(self, where: str) -> None:
+        """Raise ConfigError naming the key when a value is out of range."""
+        if self.families != "all" and (not isinstance(self.families, (list, tuple)) or not self.families
+                                       or not all(isinstance(f, str) for f in self.families)):
+            raise ConfigError(f"{where}.families: expected 'all' or a non-empty list of family ids, got {self.families!r}")
+        for key in ("questions_per_episode", "attempts_factor"):
+            value = getattr(self, key)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(f"{where}.{key}: expected an int ≥ 1, got {value!r}")
+        for fam, n in self.per_family.items():
+            if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+                raise ConfigError(f"{where}.per_family.{fam}: expected an int ≥ 0, got {n!r}")
+
+    def wanted(self, family: str) -> int:
+        """Questions to keep per episode for ``family``."""
+        return int(self.per_family.get(family, self.questions_per_episode))
+
+
+def parse_qa_config(cfg: DictConfig | dict) -> QAConfig:
+    """Validate the ``qa`` group (``name`` plus QAConfig's keys, ``verify``/``balance`` nested)."""
+    data = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else dict(cfg)
+    data.pop("name", None)
+    where = "qa"
+    nested = {}
+    for key, schema in (("verify", VerifyConfig), ("balance", BalanceConfig)):
+        value = data.pop(key, None) or {}
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}.{key}: expected a mapping, got {value!r}")
+        nested[key] = parse_config(schema, value, f"{where}.{key}")
+    families = data.pop("families", "all")
+    per_family = data.pop("per_family", None) or {}
+    if not isinstance(per_family, dict):
+        raise ConfigError(f"{where}.per_family: expected a mapping of family id to count, got {per_family!r}")
+    base = parse_config(QAConfig, data, where)
+    qa = dataclasses.replace(base, families=families if families == "all" else list(families or []),
+                             per_family=dict(per_family), **nested)
+    qa.validate(where)
+    known = {f.family for f in load_families("all")}
+    unknown = sorted((set(qa.per_family) | set(qa.families if qa.families != "all" else [])) - known)
+    if unknown:
+        raise ConfigError(f"{where}.families: unknown family {unknown}; known: {sorted(known)}")
+    return qa
+
+
+def config_hash(qa: QAConfig, families: list[Family]) -> str:
+    """Hash of the QA config and of every family file used (so edited templates change it)."""
+    return stable_hash({"qa": asdict(qa), "families": {f.family: [f.version, f.source_hash] for f in families}})
+
+
+def _observed_thresholds(v: VerifyConfig):
+    from simgen.qa.scene_view import ObservedThresholds
+
+    return ObservedThresholds(v.min_visible_pixels, v.min_in_frame_fraction, v.min_frames)
+
+
+class EpisodeAsker:
+    """Asks every family about one episode: one SceneView, one set of jittered copies."""
+
+    def __init__(self, episode: Episode, qa: QAConfig, seed: int, shard: int, digest: str):
+        from simgen.qa.scene_view import SceneView
+
+        self.episode, self.qa, self.seed, self.shard, self.digest = episode, qa, seed, shard, digest
+        self.scene_key = stage_key(episode.episode_id)
+        self.view = SceneView.from_episode(episode, _observed_thresholds(qa.verify))
+        v = qa.verify
+        jitter_rng = rng(seed, shard, self.scene_key, "qa/jitter")
+        k = v.stability_k if v.stability else 0
+        self.jittered = [self.view.jittered(jitter_rng, v.position_sigma_m, v.size_sigma_frac) for _ in range(k)]
+
+    def run(self, fam: Family, view, bindings: dict, ablate=None):
+        """Execute ``fam``'s program with ``bindings`` on ``view`` (the value only)."""
+        from simgen.qa.executor import execute
+
+        return execute(fam.parsed, view, bindings, ablate=ablate).value
+
+    def ask(self, fam: Family, counts: Counter) -> list[QAItem]:
+        """Up to ``qa.wanted(family)`` verified items; every attempt's outcome counted in ``counts``."""
+        from simgen.qa.executor import execute
+        from simgen.qa.functions import ExecutionError
+
+        gen = rng(self.seed, self.shard, self.scene_key, f"qa/{fam.family}")
+        wanted = self.qa.wanted(fam.family)
+        items, seen = [], set()
+        for _ in range(wanted * self.qa.attempts_factor):
+            if len(items) >= wanted:
+                break
+            counts["attempts"] += 1
+            try:
+                bindings = sample_bindings(fam, self.view, gen)
+            except SamplingError:
+                counts["no_binding"] += 1
+                break  # the scene lacks what the slots need; more draws cannot help
+            key = stable_hash(bindings)
+            if key in seen:
+                counts["duplicate"] += 1
+                continue
+            seen.add(key)
+            try:
+                execution = execute(fam.parsed, self.view, bindings)
+            except ExecutionError as e:
+                counts[e.reason] += 1
+                continue
+            verdict = verify(fam, fam.parsed, self.view, bindings, execution, self.qa.verify,
+                             lambda view, ablate=None: self.run(fam, view, bindings, ablate), self.jittered)
+            if not verdict.ok:
+                counts[verdict.reason] += 1
+                continue
+            try:
+                answer = make_answer(fam, execution.value, execution.unit, self.view, bindings, gen)
+            except ChoiceError as e:
+                counts[e.reason] += 1
+                continue
+            template, question = render_question(fam, bindings, gen)
+            frames = sorted({int(f) for f in execution.frames_used}
+                            | {int(bindings[s.name]) for s in fam.slots if s.type == "frame"})
+            items.append(QAItem(
+                id=qa_id(self.episode.episode_id, fam.family, fam.version, bindings),
+                family=fam.family, family_version=fam.version, question=question,
+                answer=answer.value, answer_text=answer.text, answer_letter=answer.letter, choices=answer.choices,
+                answer_type=fam.answer.type, unit=fam.answer.unit, modality=fam.modality,
+                episode_id=self.episode.episode_id, frames=tuple(frames), program=fam.program,
+                bindings=bindings, certificate=verdict.certificate, seed=self.seed, config_hash=self.digest,
+                template=template,
+            ))
+            counts["kept"] += 1
+        return items
+
+
+def load_episode(directory: Path) -> Episode:
+    """``<directory>/episode.json`` as an Episode (errors name the file)."""
+    path = Path(directory) / "episode.json"
+    try:
+        return Episode.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, KeyError) as e:
+        raise ValueError(f"{path}: cannot load episode: {e}") from None
+
+
+def run_ask(episode_dirs: list[Path], qa_cfg: QAConfig, seed: int, shard: int, out_dir: Path) -> dict:
+    """Ask every family about every episode; write ``<out_dir>/qa.jsonl`` and ``stats.json``; return stats."""
+    families = load_families(qa_cfg.families)
+    digest = config_hash(qa_cfg, families)
+    counts: dict[str, Counter] = defaultdict(Counter)
+    items: list[QAItem] = []
+    episodes = {"ok": [], "failed": []}
+    start = time.perf_counter()
+    for directory in episode_dirs:
+        try:
+            episode = load_episode(directory)
+            asker = EpisodeAsker(episode, qa_cfg, seed, shard, digest)
+            local: dict[str, Counter] = defaultdict(Counter)
+            found = [item for fam in families for item in asker.ask(fam, local[fam.family])]
+        except Exception as e:  # one bad episode must not take the shard down
+            log.error("ask: episode %s skipped: %s: %s", directory, type(e).__name__, e)
+            episodes["failed"].append({"episode": str(Path(directory).name), "error": f"{type(e).__name__}: {e}"})
+            continue
+        items.extend(found)
+        for fam, c in local.items():
+            counts[fam].update(c)
+        episodes["ok"].append(episode.episode_id)
+    stats = _stats(items, counts, episodes, qa_cfg, families, digest, seed, shard)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_jsonl(out_dir / "qa.jsonl", items)
+    write_json_atomic(out_dir / "stats.json", stats)
+    log.info("ask: %d QA kept from %d episodes (%d failed) in %.1f s", len(items), len(episodes["ok"]),
+             len(episodes["failed"]), time.perf_counter() - start)
+    return stats
+
+
+def _stats(items, counts, episodes, qa_cfg, families, digest, seed, shard) -> dict:
+    """Kept / rejected by reason per family, the blind audit of the kept items, and provenance."""
+    not_rejections = {"attempts", "kept"}
+    per_family, totals = {}, Counter()
+    for fam in families:
+        c = counts.get(fam.family, Counter())
+        rejected = {k: v for k, v in sorted(c.items()) if k not in not_rejections}
+        per_family[fam.family] = {"version": fam.version, "attempts": c["attempts"], "kept": c["kept"], "rejected": rejected}
+        totals.update(c)
+    return {
+        "schema_version": 1,
+        "seed": seed,
+        "shard": shard,
+        "config_hash": digest,
+        "episodes": episodes,
+        "kept": len(items),
+        "rejected": {k: v for k, v in sorted(totals.items()) if k not in not_rejections},
+        "families": per_family,
+        "audit": blind_audit(items, qa_cfg.balance),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: ask verified questions about every episode under a folder."""
+    ap = argparse.ArgumentParser(prog="python -m simgen.qa.ask", description=main.__doc__)
+    ap.add_argument("episodes_root", type=Path, help="folder whose subfolders hold episode.json (searched recursively)")
+    ap.add_argument("--out", type=Path, required=True, help="folder for qa.jsonl and stats.json")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--shard", type=int, default=0)
+    ap.add_argument("--config", type=Path, default=None, help="a conf/qa/*.yaml file (default: conf/qa/default.yaml)")
+    ap.add_argument("--families", default="all", help="comma-separated family ids, or 'all'")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    cfg = OmegaConf.load(args.config or _default_config_path())
+    if args.families != "all":
+        cfg.families = args.families.split(",")
+    qa = parse_qa_config(cfg)
+    dirs = sorted(p.parent for p in args.episodes_root.rglob("episode.json"))
+    if not dirs:
+        raise SystemExit(f"ask: no episode.json under {args.episodes_root}")
+    stats = run_ask(dirs, qa, args.seed, args.shard, args.out)
+    print(json.dumps({"kept": stats["kept"], "rejected": stats["rejected"], "out": str(args.out)}, indent=1))
+
+
+def _default_config_path() -> Path:
+    from simgen.cli import conf_dir
+
+    return Path(conf_dir()) / "qa" / "default.yaml"
+
+
+if __name__ == "__main__":
+    main()

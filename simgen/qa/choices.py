@@ -1,0 +1,183 @@
+"""From an executed program's value to a record's answer, answer text and multiple-choice options.
+
+Distractors are valid (never a right answer), distinct from the answer and from each other, and
+plausible: numbers are scaled versions of the answer outside every VSI-Bench MRA tolerance (a
+relative error above 50 %, so a distractor earns no MRA credit), counts are nearby integers other
+than the answer, objects are other observed categories, orderings are other permutations. The
+options are shuffled with the family's seeded generator; the record keeps the option letter and
+the text of the right answer.
+"""
+from __future__ import annotations
+
+import math
+import string
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from simgen.qa.families import Family, observed_categories
+
+LETTERS = string.ascii_uppercase
+# Unit conversions from what the executor returns to what the family asks in.
+CONVERSIONS = {("m", "cm"): 100.0}
+# Distractor ladders (factors of the answer). Every factor is outside MRA's widest tolerance
+# (|f − 1| > 0.5) and neighbouring factors differ by ≥ 1.5×, so options never crowd each other.
+LOW_FACTORS = (0.2, 0.3, 0.45)
+HIGH_FACTORS = (1.6, 2.4, 3.6)
+MRA_MAX_REL_ERROR = 0.5
+
+
+class ChoiceError(ValueError):
+    """The answer cannot be turned into a valid item (e.g. too few distractors)."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The canonical answer, its text, the options (in order) and the right option's letter."""
+
+    value: Any
+    text: str
+    choices: tuple[str, ...] = ()
+    letter: str | None = None
+
+
+def convert(value: float, unit_from: str | None, unit_to: str) -> float:
+    """Convert a quantity between units (identity when they agree)."""
+    if unit_from in (None, unit_to):
+        return float(value)
+    factor = CONVERSIONS.get((unit_from, unit_to))
+    if factor is None:
+        raise ChoiceError("unit", f"cannot convert {unit_from} to {unit_to}")
+    return float(value) * factor
+
+
+def format_number(value: float, decimals: int) -> str:
+    """Fixed-decimal text of a number (integers without a point)."""
+    return f"{value:.{decimals}f}"
+
+
+def _with_options(answer: Any, text: str, options: list[str], rng: np.random.Generator) -> Answer:
+    if len(set(options)) != len(options) or text not in options:
+        raise ChoiceError("distractors", f"options {options} are not distinct or miss the answer {text!r}")
+    order = rng.permutation(len(options))
+    shuffled = tuple(options[int(i)] for i in order)
+    return Answer(answer, text, shuffled, LETTERS[shuffled.index(text)])
+
+
+def count_distractors(answer: int, n: int, rng: np.random.Generator) -> list[int]:
+    """``n`` distinct non-negative integers near ``answer``, never equal to it."""
+    near = [answer + d for d in (-1, 1, -2, 2, -3, 3, 4, 5, 6) if answer + d >= 0]
+    pool = near[: max(n + 1, 4)]
+    return [pool[int(i)] for i in rng.choice(len(pool), size=n, replace=False)]
+
+
+def number_distractors(answer: float, n: int, decimals: int, rng: np.random.Generator) -> list[float]:
+    """``n`` scaled copies of ``answer`` from a window of the factor ladder around it."""
+    ladder = list(LOW_FACTORS) + [1.0] + list(HIGH_FACTORS)
+    centre = len(LOW_FACTORS)
+    start = int(rng.integers(max(0, centre - n), min(centre, len(ladder) - n - 1) + 1))
+    factors = [f for f in ladder[start : start + n + 1] if f != 1.0]
+    # a small wobble so options are not exact multiples; stays outside the MRA tolerance
+    wobble = rng.uniform(0.97, 1.03, size=len(factors))
+    out = [round(answer * f * w, decimals) for f, w in zip(factors, wobble)]
+    for d in out:
+        if answer <= 0 or abs(d - answer) / answer <= MRA_MAX_REL_ERROR:
+            raise ChoiceError("distractors", f"distractor {d} is within MRA tolerance of {answer}")
+    return out
+
+
+def make_answer(fam: Family, value: Any, unit: str | None, view, bindings: dict, rng: np.random.Generator) -> Answer:
+    """Turn an executed value into the record's answer and (shuffled) options."""
+    spec = fam.answer
+    if spec.type == "number":
+        number = convert(value, unit, spec.unit)
+        if spec.unit == "count":
+            count = int(round(number))
+            text = str(count)
+            if not spec.num_choices:
+                return Answer(count, text)
+            options = [text] + [str(d) for d in count_distractors(count, spec.num_choices - 1, rng)]
+            return _with_options(count, text, options, rng)
+        rounded = round(number, spec.decimals)
+        text = format_number(rounded, spec.decimals)
+        if not spec.num_choices:
+            return Answer(rounded, text)
+        options = [text] + [format_number(d, spec.decimals) for d in number_distractors(rounded, spec.num_choices - 1, spec.decimals, rng)]
+        return _with_options(rounded, text, options, rng)
+    if spec.type == "yes_no":
+        text = "yes" if bool(value) else "no"
+        return Answer(text, text)
+    if spec.type == "choice" and spec.labels and isinstance(value, (list, tuple)):
+        return _label_sequence(list(map(str, value)), spec.labels, spec.num_choices or 4, rng)
+    if spec.type == "choice" and spec.labels:
+        text = str(value)
+        if text not in spec.labels:
+            raise ChoiceError("answer_not_in_choices", f"label {text!r} is not one of {list(spec.labels)}")
+        return _with_options(text, text, list(spec.labels), rng)
+    if spec.type == "choice":
+        category = _category(view, value)
+        options = []
+        for slot in spec.choice_slots:
+            v = bindings[slot]
+            options.extend(v if isinstance(v, list) else [v])
+        if category not in options:
+            raise ChoiceError("answer_not_in_choices", f"{category!r} is not one of {options}")
+        return _with_options(category, category, options, rng)
+    if spec.type == "object":
+        category = _category(view, value)
+        named = {v for b in bindings.values() for v in (b if isinstance(b, list) else [b]) if isinstance(v, str)}
+        pool = [c for c in observed_categories(view) if c != category and c not in named]
+        need = spec.num_choices - 1
+        if need <= 0:
+            return Answer(category, category)
+        if len(pool) < need:
+            raise ChoiceError("few_distractors", f"{len(pool)} other observed categories, need {need}")
+        picks = [pool[int(i)] for i in rng.choice(len(pool), size=need, replace=False)]
+        return _with_options(category, category, [category] + picks, rng)
+    # ordering: a list of objects → their categories, in order
+    order = [_category(view, v) for v in value]
+    text = ", ".join(order)
+    if not spec.num_choices:
+        return Answer(order, text)
+    return _with_options(order, text, [text] + _permutations(order, spec.num_choices - 1, rng), rng)
+
+
+def _label_sequence(seq: list[str], labels: tuple[str, ...], n: int, rng: np.random.Generator) -> Answer:
+    """A sequence of labels (e.g. route turns) with ``n − 1`` other sequences over the same labels."""
+    bad = [x for x in seq if x not in labels]
+    if bad:
+        raise ChoiceError("answer_not_in_choices", f"labels {bad} are not in {list(labels)}")
+    if len(labels) ** len(seq) < n:
+        raise ChoiceError("few_distractors", f"only {len(labels) ** len(seq)} sequences of {len(seq)} labels")
+    text = ", ".join(seq)
+    seen, options = {text}, [text]
+    while len(options) < n:  # terminates: enough distinct sequences exist (checked above)
+        other = ", ".join(labels[int(i)] for i in rng.integers(len(labels), size=len(seq)))
+        if other not in seen:
+            seen.add(other)
+            options.append(other)
+    return _with_options(seq, text, options, rng)
+
+
+def _permutations(order: list[str], n: int, rng: np.random.Generator) -> list[str]:
+    """``n`` distinct orderings of the same items, none equal to ``order``."""
+    if math.factorial(len(order)) - 1 < n:
+        raise ChoiceError("few_distractors", f"{len(order)} items have fewer than {n} other orderings")
+    seen = {", ".join(order)}
+    out = []
+    while len(out) < n:  # terminates: enough distinct permutations exist (checked above)
+        text = ", ".join(order[int(i)] for i in rng.permutation(len(order)))
+        if text not in seen:
+            seen.add(text)
+            out.append(text)
+    return out
+
+
+def _category(view, value: Any) -> str:
+    """The category of an object named by the executor (object names are unique per episode)."""
+    return str(view.category[view.row_of_name(str(value))])

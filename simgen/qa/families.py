@@ -1,0 +1,416 @@
+"""Question families: data files in ``programs/`` loaded, validated and turned into questions.
+
+A family (YAML) names its id and version, modality, answer (type, unit, choices), typed slots with
+sampling constraints, one DSL program, the verifier checks it needs and ≥ 3 text templates. This
+module validates a file on load (every error names the file and the key), draws slot bindings
+from a ``SceneView`` with the family's seeded generator, and fills a template. The executor
+computes the answer; ``simgen.qa.choices`` turns it into the record's answer and options.
+
+Slot types and their sampling constraints (all drawn from the objects the video shows):
+
+- ``category``: ``observed: unique`` (exactly one observed instance) or ``any``; ``min_count`` /
+  ``max_count`` bound the observed instances; ``exclude: [slot, ...]`` keeps it different from
+  earlier slots' categories.
+- ``categories``: ``count`` distinct categories, with ``observed`` and ``exclude`` as above.
+- ``frame``: an episode frame index; ``visible: [slot, ...]`` demands that the (unique) object
+  of each named category slot is visible above the thresholds in that frame.
+"""
+from __future__ import annotations
+
+import hashlib
+import string
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from simgen.registry import ConfigError
+
+MODALITIES = ("image", "multi_image", "video")
+ANSWER_TYPES = ("number", "choice", "yes_no", "object", "ordering")
+UNITS = ("m", "cm", "m2", "count", "deg")
+SLOT_TYPES = ("category", "categories", "frame")
+# Keys a family's ``checks`` may set; the verifier reads them (see simgen.qa.verify.CHECK_KEYS).
+CHECK_KEYS = (
+    "margin_m", "margin_deg", "margin_frames", "margin_m2", "margin_m3", "margin_px",
+    "min_value", "max_pair_m", "min_frames", "numeric_rel_tol", "degeneracy", "stability", "unambiguous_count",
+)
+BOOL_CHECKS = ("degeneracy", "stability", "unambiguous_count")
+MIN_TEMPLATES = 3
+
+
+def programs_dir() -> Path:
+    """``programs/`` of a checkout, or ``simgen/programs`` in an installed wheel."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "programs", here.parent / "programs"):
+        if candidate.is_dir() and any(candidate.glob("*.yaml")):
+            return candidate
+    raise FileNotFoundError(f"simgen: no programs/*.yaml beside {here}")
+
+
+@dataclass(frozen=True)
+class SlotSpec:
+    """One typed slot and how to sample it."""
+
+    name: str
+    type: str
+    observed: str = "any"  # unique | any
+    count: int = 1
+    exclude: tuple[str, ...] = ()
+    min_count: int = 1
+    max_count: int | None = None
+    visible: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AnswerSpec:
+    """Answer type, unit (numbers), and where the multiple-choice options come from."""
+
+    type: str
+    unit: str | None = None
+    decimals: int = 2
+    labels: tuple[str, ...] = ()  # fixed label set (choice)
+    choice_slots: tuple[str, ...] = ()  # options are these slots' categories (choice)
+    num_choices: int = 0  # options to present (0 = open-ended)
+
+
+@dataclass(frozen=True)
+class Family:
+    """A validated question family."""
+
+    family: str
+    version: int
+    modality: str
+    description: str
+    answer: AnswerSpec
+    slots: tuple[SlotSpec, ...]
+    program: str
+    checks: dict[str, Any]
+    templates: tuple[str, ...]
+    path: str = ""
+    source_hash: str = ""
+    parsed: Any = field(default=None, compare=False, repr=False)
+
+    def slot(self, name: str) -> SlotSpec:
+        """The slot called ``name``."""
+        return next(s for s in self.slots if s.name == name)
+
+
+def _fail(where: str, message: str) -> ConfigError:
+    return ConfigError(f"{where}: {message}")
+
+
+def _require(data: dict, key: str, kind, where: str):
+    if key not in data:
+        raise _fail(where, f"missing key '{key}'")
+    value = data[key]
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        name = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise _fail(f"{where}.{key}", f"expected {name}, got {value!r}")
+    return value
+
+
+def _parse_slot(name: str, data: Any, earlier: list[SlotSpec], where: str) -> SlotSpec:
+    w = f"{where}.slots.{name}"
+    if not name.isidentifier() or name.startswith("_"):
+        raise _fail(w, "slot names must be identifiers without a leading underscore")
+    if not isinstance(data, dict):
+        raise _fail(w, f"expected a mapping with 'type', got {data!r}")
+    allowed = {"type", "observed", "count", "exclude", "min_count", "max_count", "visible", "distinct"}
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise _fail(w, f"unknown key(s) {unknown}; allowed: {sorted(allowed)}")
+    kind = data.get("type")
+    if kind not in SLOT_TYPES:
+        raise _fail(f"{w}.type", f"expected one of {list(SLOT_TYPES)}, got {kind!r}")
+    observed = data.get("observed", "any")
+    if observed not in ("unique", "any"):
+        raise _fail(f"{w}.observed", f"expected 'unique' or 'any', got {observed!r}")
+    if data.get("distinct", True) is not True:
+        raise _fail(f"{w}.distinct", "categories of one slot are always distinct; only 'true' is allowed")
+    names = [s.name for s in earlier]
+    refs = {}
+    for key in ("exclude", "visible"):
+        value = data.get(key, [])
+        if not isinstance(value, list) or any(v not in names for v in value):
+            raise _fail(f"{w}.{key}", f"expected a list of earlier slot names {names}, got {value!r}")
+        refs[key] = tuple(value)
+    for v in refs["visible"]:
+        other = next(s for s in earlier if s.name == v)
+        if other.type == "frame" or other.observed != "unique":
+            raise _fail(f"{w}.visible", f"slot {v!r} must be a category/categories slot with observed: unique")
+    if kind == "frame" and data.keys() - {"type", "visible"}:
+        raise _fail(w, "a frame slot takes only 'visible'")
+    ints = {}
+    for key, default in (("count", 1), ("min_count", 1), ("max_count", None)):
+        value = data.get(key, default)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise _fail(f"{w}.{key}", f"expected an int ≥ 1, got {value!r}")
+        ints[key] = value
+    if kind != "categories" and "count" in data:
+        raise _fail(f"{w}.count", "only a 'categories' slot has a count")
+    if kind == "categories" and ints["count"] < 2:
+        raise _fail(f"{w}.count", f"a 'categories' slot needs count ≥ 2, got {ints['count']}")
+    return SlotSpec(name, kind, observed, ints["count"], refs["exclude"], ints["min_count"], ints["max_count"], refs["visible"])
+
+
+def _parse_answer(data: Any, slots: tuple[SlotSpec, ...], where: str) -> AnswerSpec:
+    w = f"{where}.answer"
+    if not isinstance(data, dict):
+        raise _fail(w, f"expected a mapping with 'type', got {data!r}")
+    unknown = sorted(set(data) - {"type", "unit", "decimals", "choices", "num_choices"})
+    if unknown:
+        raise _fail(w, f"unknown key(s) {unknown}; allowed: type, unit, decimals, choices, num_choices")
+    kind = data.get("type")
+    if kind not in ANSWER_TYPES:
+        raise _fail(f"{w}.type", f"expected one of {list(ANSWER_TYPES)}, got {kind!r}")
+    unit = data.get("unit")
+    if (kind == "number") != (unit is not None) or (unit is not None and unit not in UNITS):
+        raise _fail(f"{w}.unit", f"a number needs a unit in {list(UNITS)} and other answers none, got {unit!r}")
+    decimals = data.get("decimals", 0 if unit == "count" else 2)
+    if not isinstance(decimals, int) or not 0 <= decimals <= 4:
+        raise _fail(f"{w}.decimals", f"expected an int in 0..4, got {decimals!r}")
+    default_n = {"number": 4, "choice": 0, "yes_no": 0, "object": 4, "ordering": 4}[kind]
+    num = data.get("num_choices", default_n)
+    if not isinstance(num, int) or num == 1 or not 0 <= num <= 8:
+        raise _fail(f"{w}.num_choices", f"expected 0 (open-ended) or an int in 2..8, got {num!r}")
+    labels, choice_slots = (), ()
+    choices = data.get("choices")
+    if kind == "choice":
+        if not isinstance(choices, list) or not choices or not all(isinstance(c, str) for c in choices):
+            raise _fail(f"{w}.choices", "a choice answer needs a list of labels or of 'slot:<name>' entries")
+        refs = [c[5:] for c in choices if c.startswith("slot:")]
+        if refs and len(refs) != len(choices):
+            raise _fail(f"{w}.choices", "use either fixed labels or 'slot:<name>' entries, not both")
+        by_name = {s.name: s for s in slots}
+        for r in refs:
+            if r not in by_name or by_name[r].type == "frame":
+                raise _fail(f"{w}.choices", f"'slot:{r}' must name a category/categories slot of {sorted(by_name)}")
+        if not refs and len(set(choices)) != len(choices):
+            raise _fail(f"{w}.choices", f"labels must be distinct, got {choices}")
+        labels, choice_slots = (tuple(choices) if not refs else ()), tuple(refs)
+    elif choices is not None:
+        raise _fail(f"{w}.choices", f"only a 'choice' answer lists choices (a {kind} answer builds its own)")
+    return AnswerSpec(kind, unit, decimals, labels, choice_slots, num)
+
+
+def _check_template(text: Any, slots: tuple[SlotSpec, ...], where: str) -> str:
+    """A template may only contain plain ``{slot}`` fields — no attribute/index access, no format spec."""
+    if not isinstance(text, str) or not text.strip():
+        raise _fail(where, f"expected a non-empty string, got {text!r}")
+    names = {s.name for s in slots} | {f"{s.name}_{i}" for s in slots if s.type == "categories" for i in range(s.count)}
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError as e:
+        raise _fail(where, f"bad template braces: {e}") from None
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in names:  # also rejects {}, {a.b}, {a[0]}: attribute/index access
+            raise _fail(where, f"field {{{name}}} is not a slot (or <categories slot>_<i>); fields: {sorted(names)}")
+        if spec or conversion:
+            raise _fail(where, f"field {{{name}}} takes no format spec or conversion")
+    return text
+
+
+def parse_family(data: Any, where: str, source_hash: str = "") -> Family:
+    """Validate one family mapping (``where`` names the file in every error)."""
+    if not isinstance(data, dict):
+        raise _fail(where, "expected a mapping at the top level")
+    allowed = {"family", "version", "modality", "description", "answer", "slots", "program", "checks", "templates"}
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise _fail(where, f"unknown key(s) {unknown}; allowed: {sorted(allowed)}")
+    family = _require(data, "family", str, where)
+    version = _require(data, "version", int, where)
+    modality = _require(data, "modality", str, where)
+    if modality not in MODALITIES:
+        raise _fail(f"{where}.modality", f"expected one of {list(MODALITIES)}, got {modality!r}")
+    description = data.get("description", "")
+    raw_slots = data.get("slots") or {}
+    if not isinstance(raw_slots, dict):
+        raise _fail(f"{where}.slots", "expected a mapping of slot name to spec")
+    slots: list[SlotSpec] = []
+    for name, spec in raw_slots.items():
+        slots.append(_parse_slot(str(name), spec, slots, where))
+    if sum(s.type == "frame" for s in slots) > 1:
+        raise _fail(f"{where}.slots", "at most one frame slot")
+    if modality == "image" and not any(s.type == "frame" for s in slots):
+        raise _fail(f"{where}.modality", "an image family needs a frame slot (the one frame it shows)")
+    answer = _parse_answer(data.get("answer"), tuple(slots), where)
+    program = _require(data, "program", str, where)
+    checks = data.get("checks") or {}
+    if not isinstance(checks, dict) or set(checks) - set(CHECK_KEYS):
+        raise _fail(f"{where}.checks", f"unknown check(s) {sorted(set(checks) - set(CHECK_KEYS))}; allowed: {list(CHECK_KEYS)}")
+    for key, value in checks.items():
+        flag = key in BOOL_CHECKS
+        ok = isinstance(value, bool) if flag else isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+        if not ok:
+            raise _fail(f"{where}.checks.{key}", f"expected {'true/false' if flag else 'a number ≥ 0'}, got {value!r}")
+    templates = data.get("templates")
+    if not isinstance(templates, list) or len(templates) < MIN_TEMPLATES:
+        raise _fail(f"{where}.templates", f"expected a list of ≥ {MIN_TEMPLATES} paraphrases")
+    templates = tuple(_check_template(t, tuple(slots), f"{where}.templates[{i}]") for i, t in enumerate(templates))
+    if len(set(templates)) != len(templates):
+        raise _fail(f"{where}.templates", "paraphrases must differ")
+    fam = Family(family, version, modality, str(description).strip(), answer, tuple(slots), program.strip(), dict(checks),
+                 templates, where, source_hash)
+    return _with_program(fam)
+
+
+def _with_program(fam: Family) -> Family:
+    """Parse and type-check the program with the DSL; its result type must fit the answer spec."""
+    from simgen.qa.dsl import DSLError, parse_program
+
+    where = f"{fam.path}.program"
+    try:
+        program = parse_program(fam.program, {s.name: s.type for s in fam.slots})
+    except DSLError as e:
+        raise _fail(where, str(e)) from None
+    result = program.result_type
+    spec = fam.answer
+    expected = RESULT_KINDS[spec.type if not spec.labels else "label"]
+    if result.kind not in expected:
+        raise _fail(where, f"result type {result} does not fit answer type {spec.type!r} (expected {' or '.join(expected)})")
+    if spec.labels and set(result.labels or ()) != set(spec.labels):
+        raise _fail(f"{fam.path}.answer.choices", f"labels {list(spec.labels)} differ from the program's {list(result.labels or ())}")
+    if spec.type == "number" and result.kind == "Quantity" and result.unit != spec.unit:
+        from simgen.qa.choices import CONVERSIONS
+
+        if (result.unit, spec.unit) not in CONVERSIONS:
+            raise _fail(f"{fam.path}.answer.unit", f"{spec.unit!r} but the program returns {result}")
+    return Family(**{**fam.__dict__, "parsed": program})
+
+
+# The program result kinds (simgen.qa.functions.Type.kind) that fit each answer type.
+RESULT_KINDS = {
+    "number": ("Quantity", "Number"),
+    "label": ("Label", "Labels"),  # one label, or a sequence of labels (route turns)
+    "choice": ("Obj", "Category"),
+    "yes_no": ("Bool",),
+    "object": ("Obj", "Category"),
+    "ordering": ("Order",),
+}
+
+
+def load_family(path: Path) -> Family:
+    """Load and validate one family file; the file name must equal its ``family`` id."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML: {e}") from None
+    fam = parse_family(data, str(path), hashlib.sha256(text.encode()).hexdigest()[:16])
+    if fam.family != path.stem:
+        raise ConfigError(f"{path}.family: id {fam.family!r} must equal the file name {path.stem!r}")
+    return fam
+
+
+@lru_cache(maxsize=8)
+def _load_dir(directory: str) -> dict[str, Family]:
+    return {p.stem: load_family(p) for p in sorted(Path(directory).glob("*.yaml"))}
+
+
+def load_families(names: list[str] | str = "all", directory: Path | None = None) -> list[Family]:
+    """The named families (or ``"all"``) from ``directory`` (default: ``programs/``), sorted by id."""
+    found = _load_dir(str(directory or programs_dir()))
+    if names == "all":
+        return [found[k] for k in sorted(found)]
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise ConfigError(f"qa.families: unknown family {missing}; known: {sorted(found)}")
+    return [found[n] for n in sorted(set(names))]
+
+
+# ---------------------------------------------------------------------------------------------
+# Slot sampling and template rendering
+# ---------------------------------------------------------------------------------------------
+
+
+class SamplingError(ValueError):
+    """The scene has no valid value for a slot (e.g. no uniquely observed category left)."""
+
+    def __init__(self, slot: str, why: str):
+        super().__init__(f"slot {slot!r}: {why}")
+        self.reason = "no_binding"
+
+
+def observed_categories(view) -> dict[str, list[int]]:
+    """Observed category → rows of its observed instances (sorted by category)."""
+    out: dict[str, list[int]] = {}
+    for row in view.observed:
+        out.setdefault(str(view.category[row]), []).append(int(row))
+    return dict(sorted(out.items()))
+
+
+def _category_pool(spec: SlotSpec, cats: dict[str, list[int]], taken: set[str]) -> list[str]:
+    pool = []
+    for cat, rows in cats.items():
+        n = len(rows)
+        if cat in taken or n < spec.min_count or (spec.max_count is not None and n > spec.max_count):
+            continue
+        if spec.observed == "unique" and n != 1:
+            continue
+        pool.append(cat)
+    return pool
+
+
+def sample_bindings(fam: Family, view, rng: np.random.Generator) -> dict[str, Any]:
+    """Draw one value per slot, in file order, honouring each slot's constraints."""
+    cats = observed_categories(view)
+    bound: dict[str, Any] = {}
+    for spec in fam.slots:
+        taken: set[str] = set()
+        for other in spec.exclude:
+            taken.update(_as_list(bound[other]))
+        if spec.type == "frame":
+            mask = np.ones(len(view.frames), dtype=bool)
+            for other in spec.visible:
+                for cat in _as_list(bound[other]):
+                    mask &= view.visible[:, cats[cat][0]]
+            pool = [int(f) for f in view.frames[mask]]
+            if not pool:
+                raise SamplingError(spec.name, f"no frame shows {[bound[o] for o in spec.visible]}")
+            bound[spec.name] = pool[int(rng.integers(len(pool)))]
+            continue
+        pool = _category_pool(spec, cats, taken)
+        need = spec.count if spec.type == "categories" else 1
+        if len(pool) < need:
+            raise SamplingError(spec.name, f"needs {need} observed {spec.observed} categor{'ies' if need > 1 else 'y'}, found {len(pool)}")
+        picks = [pool[int(i)] for i in rng.choice(len(pool), size=need, replace=False)]
+        bound[spec.name] = picks if spec.type == "categories" else picks[0]
+    return bound
+
+
+def _as_list(value: Any) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def template_fields(bindings: dict[str, Any]) -> dict[str, str]:
+    """Text of every template field: each slot (categories joined by ", ", frames as numbers) and,
+    for a categories slot ``x``, each element as ``x_0``, ``x_1``, ..."""
+    out = {}
+    for name, value in bindings.items():
+        if isinstance(value, list):
+            out[name] = ", ".join(str(v) for v in value)
+            out.update({f"{name}_{i}": str(v) for i, v in enumerate(value)})
+        else:
+            out[name] = str(value)
+    return out
+
+
+def render_question(fam: Family, bindings: dict[str, Any], rng: np.random.Generator) -> tuple[int, str]:
+    """Pick a paraphrase with ``rng`` and fill it; returns (template index, question text)."""
+    index = int(rng.integers(len(fam.templates)))
+    text = fam.templates[index]
+    fields = template_fields(bindings)
+    out = []
+    for literal, name, _, _ in string.Formatter().parse(text):
+        out.append(literal)
+        if name is not None:
+            out.append(fields[name])
+    return index, "".join(out)

@@ -1,0 +1,127 @@
+"""DSL functions for spatial relations: allocentric directions (VSI-Bench), image sides, above.
+
+Allocentric direction ("standing at A facing B, where is C?") uses box centres projected on the
+floor: θ is the angle between the facing vector B−A and the query vector C−A, and C is on the
+LEFT when the 2D cross product facing × query is positive (Z up, right-handed). The levels
+follow VSI-Bench: 2 = left/right (boundaries 0°, 180°); 3 = left/right if θ < 135°, else back
+(boundaries 0°, 135°, 180°); 4 = front-left/front-right if θ < 90°, else back-left/back-right
+(boundaries 0°, 90°, 180°). The recorded margin is the angle to the nearest boundary.
+
+Egocentric (image) relations use the OpenCV camera frame: x right, z forward; an object's
+horizontal angle is atan2(x, z) of its box centre, positive to the right of the optical axis.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from simgen.geometry import wrap_angle
+from simgen.qa.functions import BOOL, FRAME, LABEL, LABELS, OBJ, OBJS, ExecutionError, Param, Q, dsl_function
+
+DIRECTION_LABELS = {
+    2: ("left", "right"),
+    3: ("left", "right", "back"),
+    4: ("front-left", "front-right", "back-left", "back-right"),
+}
+BOUNDARIES_DEG = {2: (0.0, 180.0), 3: (0.0, 135.0, 180.0), 4: (0.0, 90.0, 180.0)}
+
+
+def _direction_type(levels=2):
+    """Label{left,right} (levels=2), Label{left,right,back} (levels=3), Label{front-left,front-right,back-left,back-right} (levels=4)"""
+    return LABEL(*DIRECTION_LABELS[levels])
+
+
+def _angle_side(stand_xy, facing_xy, target_xy) -> tuple[float, float]:
+    """(θ in degrees in [0, 180], signed cross product) of facing and query vectors on the floor."""
+    f = facing_xy - stand_xy
+    q = target_xy - stand_xy
+    if np.hypot(*f) < 1e-9 or np.hypot(*q) < 1e-9:
+        raise ExecutionError("degenerate_direction", "standpoint coincides with the facing or target object")
+    cross = float(f[0] * q[1] - f[1] * q[0])
+    dot = float(f[0] * q[0] + f[1] * q[1])
+    return float(np.degrees(np.arctan2(abs(cross), dot))), cross
+
+
+def _label(theta: float, cross: float, levels: int) -> str:
+    side = "left" if cross > 0 else "right"
+    if levels == 3 and theta >= 135.0:
+        return "back"
+    if levels == 4:
+        return ("front-" if theta < 90.0 else "back-") + side
+    return side
+
+
+def _record_angle(ctx, theta: float, levels: int, detail: dict) -> None:
+    margin = min(abs(theta - b) for b in BOUNDARIES_DEG[levels])
+    ctx.record("direction", margin, "deg", {"theta_deg": round(theta, 6), "levels": levels, **detail})
+
+
+@dsl_function("direction", "relations",
+              (Param("stand", OBJ), Param("facing", OBJ), Param("target", OBJ), Param("levels", Q("count"), 2, (2, 3, 4))),
+              _direction_type, decision="direction: angle to the nearest sector boundary (deg)")
+def direction(ctx, stand, facing, target, levels):
+    """Standing at ``stand`` facing ``facing``, the direction of ``target`` (VSI-Bench levels 2, 3 or 4)."""
+    xy = ctx.view.center[:, :2]
+    theta, cross = _angle_side(xy[stand], xy[facing], xy[target])
+    _record_angle(ctx, theta, int(levels), {})
+    return _label(theta, cross, int(levels))
+
+
+@dsl_function("bearing", "relations", (Param("stand", OBJ), Param("facing", OBJ), Param("target", OBJ)), Q("deg"))
+def bearing(ctx, stand, facing, target):
+    """Standing at ``stand`` facing ``facing``, the signed angle to ``target`` in (−180°, 180°], positive = left."""
+    xy = ctx.view.center[:, :2]
+    theta, cross = _angle_side(xy[stand], xy[facing], xy[target])
+    return float(np.degrees(wrap_angle(np.radians(theta if cross >= 0 else -theta))))
+
+
+@dsl_function("route_turns", "relations", (Param("start", OBJ), Param("facing", OBJ), Param("stops", OBJS)),
+              LABELS("left", "right", "back"), decision="direction: per turn, angle to the nearest of 0°, 135°, 180° (deg)")
+def route_turns(ctx, start, facing, stops):
+    """Starting at ``start`` facing ``facing``, the turn (left/right/back) before walking to each stop in order."""
+    xy = ctx.view.center[:, :2]
+    here, ahead = xy[start], xy[facing]
+    turns = []
+    ctx.step(len(stops))
+    for stop in stops:
+        theta, cross = _angle_side(here, ahead, xy[stop])
+        _record_angle(ctx, theta, 3, {"stop": ctx.view.names[stop]})
+        turns.append(_label(theta, cross, 3))
+        # After walking to the stop we face along the leg just walked.
+        ahead, here = xy[stop] + (xy[stop] - here), xy[stop]
+    ctx.refer(stops)
+    return tuple(turns)
+
+
+def _azimuth(ctx, obj, frame) -> float:
+    """Horizontal angle (deg) of the object's centre from the optical axis, positive to the right."""
+    x, _, z = ctx.view.camera_points(ctx.frame_row(frame))[obj]
+    if z <= 1e-9:
+        raise ExecutionError("behind_camera", f"{ctx.view.names[obj]} is behind the camera in frame {frame}")
+    return float(np.degrees(np.arctan2(x, z)))
+
+
+@dsl_function("image_side", "relations", (Param("obj", OBJ), Param("frame", FRAME)), LABEL("left", "right"),
+              decision="image_side: horizontal angle from the optical axis (deg)")
+def image_side(ctx, obj, frame):
+    """Whether the object's centre is in the left or right half of the view at ``frame``."""
+    azimuth = _azimuth(ctx, obj, frame)
+    ctx.record("image_side", abs(azimuth), "deg", {"azimuth_deg": round(azimuth, 6)})
+    return "right" if azimuth > 0 else "left"
+
+
+@dsl_function("left_of", "relations", (Param("a", OBJ), Param("b", OBJ), Param("frame", FRAME)), BOOL,
+              decision="compare: difference of horizontal angles (deg)")
+def left_of(ctx, a, b, frame):
+    """Whether ``a`` appears to the left of ``b`` in the view at ``frame`` (by horizontal angle of the centres)."""
+    diff = _azimuth(ctx, b, frame) - _azimuth(ctx, a, frame)
+    ctx.record("compare", abs(diff), "deg", {"relation": "left_of"})
+    return diff > 0
+
+
+@dsl_function("above", "relations", (Param("a", OBJ), Param("b", OBJ)), BOOL,
+              decision="compare: difference of centre heights (m)")
+def above(ctx, a, b):
+    """Whether ``a``'s box centre is higher than ``b``'s (world z, not image rows)."""
+    diff = float(ctx.view.center[a, 2] - ctx.view.center[b, 2])
+    ctx.record("compare", abs(diff), "m", {"relation": "above"})
+    return diff > 0

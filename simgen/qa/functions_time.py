@@ -1,0 +1,63 @@
+"""DSL functions about time in the video: first/last appearance, visibility, appearance order.
+
+An object "appears" in a frame when it is visible above the view's thresholds there. Frames are
+the episode's own frame indices; gaps between them are in the same units ("frames").
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from simgen.qa.functions import BOOL, FRAME, OBJ, OBJS, ORDER, ExecutionError, Param, dsl_function
+
+
+def _seen(ctx, obj, rows: np.ndarray) -> int:
+    """Episode frame of ``rows[obj]`` (first/last visible row), marked as used."""
+    row = int(rows[obj])
+    if row < 0:
+        raise ExecutionError("never_visible", f"{ctx.view.names[obj]} is never visible above the thresholds")
+    frame = int(ctx.view.frames[row])
+    ctx.frame_row(frame)
+    return frame
+
+
+@dsl_function("first_seen", "time", (Param("obj", OBJ),), FRAME)
+def first_seen(ctx, obj):
+    """The first frame in which the object is visible."""
+    return _seen(ctx, obj, ctx.view.first_seen_row)
+
+
+@dsl_function("last_seen", "time", (Param("obj", OBJ),), FRAME)
+def last_seen(ctx, obj):
+    """The last frame in which the object is visible."""
+    return _seen(ctx, obj, ctx.view.last_seen_row)
+
+
+@dsl_function("visible_in", "time", (Param("obj", OBJ), Param("frame", FRAME)), BOOL,
+              decision="visibility: |visible pixels − pixel threshold| (px)")
+def visible_in(ctx, obj, frame):
+    """Whether the object is visible (above the thresholds) in ``frame``."""
+    view = ctx.view
+    row = ctx.frame_row(frame)
+    pixels = int(view.visible_pixels[row, obj])
+    ctx.record("visibility", float(abs(pixels - view.thresholds.min_visible_pixels)), "px",
+               {"visible_pixels": pixels, "in_frame_fraction": float(view.in_frame_fraction[row, obj])})
+    return bool(view.visible[row, obj])
+
+
+@dsl_function("appearance_order", "time", (Param("objs", OBJS),), ORDER,
+              decision="frame_gap: smallest gap between consecutive first appearances (frames)")
+def appearance_order(ctx, objs):
+    """The objects ordered by the frame in which each first appears."""
+    view = ctx.view
+    ctx.step(len(objs))
+    rows = view.first_seen_row[objs]
+    if (rows < 0).any():
+        raise ExecutionError("never_visible", f"{view.names[int(objs[np.argmin(rows)])]} is never visible")
+    order = np.argsort(rows, kind="stable")
+    frames = view.frames[rows[order]]
+    gap = float(np.diff(frames).min()) if len(objs) > 1 else float("inf")
+    ctx.record("frame_gap", gap, "frames", {"first_seen": [int(f) for f in frames]})
+    for f in frames:
+        ctx.frame_row(int(f))
+    ctx.refer(objs)
+    return objs[order]

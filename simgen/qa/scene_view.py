@@ -1,0 +1,197 @@
+"""SceneView: the array-backed, read-only picture of one episode that the executor queries.
+
+Everything is a numpy array indexed by object *row* (0 … N−1, in ``object_id`` order) and frame
+*row* (0 … F−1, in episode order); ``frame_indices`` maps rows back to the episode's own frame
+indices, which are what programs and QA records use. Derived quantities (pairwise distances,
+sizes, camera distances) are computed lazily, vectorised, and cached per view, so many programs
+on one view share them; ``jittered`` makes a perturbed copy with fresh caches in a few array ops.
+
+Object boxes are the poses of the first frame (the settled state the video shows); motion
+functions of a later issue will read per-frame states from the same episode.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+
+from simgen.geometry import invert, polygon_area, quat_to_matrix
+from simgen.qa import boxes
+from simgen.registry import ConfigError
+from simgen.types import Episode
+
+
+@dataclass(frozen=True)
+class ObservedThresholds:
+    """When an object counts as shown by the video: enough pixels and in-frame share in ≥ k frames."""
+
+    min_visible_pixels: int = 200
+    min_in_frame_fraction: float = 0.5
+    min_frames: int = 1
+
+    def validate(self, where: str = "qa.observed") -> None:
+        """Raise ConfigError naming the bad key and the allowed range."""
+        if self.min_visible_pixels < 0:
+            raise ConfigError(f"{where}.min_visible_pixels: expected an int ≥ 0, got {self.min_visible_pixels}")
+        if not 0.0 <= self.min_in_frame_fraction <= 1.0:
+            raise ConfigError(f"{where}.min_in_frame_fraction: expected 0 ≤ value ≤ 1, got {self.min_in_frame_fraction}")
+        if self.min_frames < 1:
+            raise ConfigError(f"{where}.min_frames: expected an int ≥ 1, got {self.min_frames}")
+
+
+class SceneView:
+    """Arrays of one episode: object boxes, attributes, per-frame cameras and visibility."""
+
+    def __init__(self, episode: Episode, thresholds: ObservedThresholds = ObservedThresholds()):
+        """Build from an Episode (use ``SceneView.from_episode``)."""
+        thresholds.validate()
+        self.thresholds = thresholds
+        self.episode_id = episode.episode_id
+        specs = sorted(episode.scene.objects, key=lambda o: o.object_id)
+        self.ids = np.array([o.object_id for o in specs], dtype=np.int64)
+        self.names = tuple(o.name for o in specs)
+        self.category = np.array([o.category for o in specs], dtype=str)
+        self.color = np.array([o.color for o in specs], dtype=str)
+        self.kind = np.array([o.kind for o in specs], dtype=str)
+        self._row_of_id = {int(i): r for r, i in enumerate(self.ids)}
+        self._row_of_name = {n: r for r, n in enumerate(self.names)}
+        if len(self._row_of_name) != len(self.names):
+            raise ValueError(f"episode {self.episode_id}: object names are not unique")
+        poses = {o.object_id: o.pose for o in specs}
+        if episode.frames:  # the settled state the video shows
+            poses.update({s.object_id: s.pose for s in episode.frames[0].objects})
+        n = len(specs)
+        self.center = np.array([poses[int(i)].position for i in self.ids], dtype=float).reshape(n, 3)
+        self.rotation = np.array([quat_to_matrix(poses[int(i)].quat_wxyz) for i in self.ids]).reshape(n, 3, 3)
+        self.half = np.array([o.half_extents for o in specs], dtype=float).reshape(n, 3)
+        self.room_polygon = np.array(episode.scene.room.footprint, dtype=float)
+        self.room_height = float(episode.scene.room.height)
+        self.intrinsics = episode.intrinsics
+        self.frames = np.array([f.index for f in episode.frames], dtype=np.int64)
+        self._row_of_frame = {int(f): r for r, f in enumerate(self.frames)}
+        self.T_world_cam = np.array([f.T_world_cam for f in episode.frames], dtype=float).reshape(-1, 4, 4)
+        self.T_cam_world = np.array([invert(T) for T in self.T_world_cam]).reshape(-1, 4, 4)
+        self.visible_pixels = np.zeros((len(self.frames), n), dtype=np.int64)
+        self.in_frame_fraction = np.zeros((len(self.frames), n), dtype=float)
+        for fr, frame in enumerate(episode.frames):
+            for v in frame.visibility:
+                r = self._row_of_id.get(v.object_id)
+                if r is None:
+                    raise ValueError(f"episode {self.episode_id}: frame {frame.index} has visibility for unknown object_id {v.object_id}")
+                self.visible_pixels[fr, r] = v.visible_pixels
+                self.in_frame_fraction[fr, r] = v.in_frame_fraction
+        self.visible = (self.visible_pixels >= thresholds.min_visible_pixels) & (
+            self.in_frame_fraction >= thresholds.min_in_frame_fraction
+        )
+        seen = self.visible.any(axis=0)
+        self.first_seen_row = np.where(seen, self.visible.argmax(axis=0), -1)
+        self.last_seen_row = np.where(seen, len(self.frames) - 1 - self.visible[::-1].argmax(axis=0), -1)
+        self.observed_mask = self.visible.sum(axis=0) >= thresholds.min_frames
+        self.observed = np.flatnonzero(self.observed_mask)
+        self._cache: dict = {}
+
+    @classmethod
+    def from_episode(cls, episode: Episode, thresholds: ObservedThresholds = ObservedThresholds()) -> "SceneView":
+        """The view of ``episode`` with ``thresholds`` deciding which objects are observed."""
+        return cls(episode, thresholds)
+
+    # -- lookups ---------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        """Number of objects (observed or not)."""
+        return len(self.ids)
+
+    def row_of_id(self, object_id: int) -> int:
+        """Row of an object id (KeyError naming it otherwise)."""
+        try:
+            return self._row_of_id[int(object_id)]
+        except KeyError:
+            raise KeyError(f"episode {self.episode_id} has no object_id {object_id}") from None
+
+    def row_of_name(self, name: str) -> int:
+        """Row of an object name (KeyError naming it otherwise)."""
+        try:
+            return self._row_of_name[name]
+        except KeyError:
+            raise KeyError(f"episode {self.episode_id} has no object named {name!r}") from None
+
+    def frame_row(self, frame_index: int) -> int:
+        """Row of an episode frame index (KeyError naming it and the valid range otherwise)."""
+        try:
+            return self._row_of_frame[int(frame_index)]
+        except KeyError:
+            raise KeyError(
+                f"episode {self.episode_id} has no frame {frame_index}; frames are {self.frames[0]}…{self.frames[-1]}"
+                if len(self.frames) else f"episode {self.episode_id} has no frames"
+            ) from None
+
+    def visible_frames(self, row: int) -> list[int]:
+        """Episode frame indices where object ``row`` is visible above the thresholds."""
+        return [int(f) for f in self.frames[self.visible[:, row]]]
+
+    def visibility_summary(self, row: int) -> dict:
+        """Visibility evidence for a certificate: frames visible, best pixels and in-frame fraction."""
+        return {
+            "object_id": int(self.ids[row]),
+            "frames_visible": int(self.visible[:, row].sum()),
+            "max_visible_pixels": int(self.visible_pixels[:, row].max(initial=0)),
+            "max_in_frame_fraction": float(self.in_frame_fraction[:, row].max(initial=0.0)),
+        }
+
+    def camera_center(self, frame_row: int) -> np.ndarray:
+        """Camera position (world) at a frame row."""
+        return self.T_world_cam[frame_row, :3, 3]
+
+    # -- cached geometry -------------------------------------------------------------------------
+    def _cached(self, key, compute):
+        value = self._cache.get(key)
+        if value is None:
+            value = self._cache[key] = compute()
+        return value
+
+    def distance_matrix(self) -> np.ndarray:
+        """(N, N) closest-point distances between oriented boxes (0 when touching/overlapping)."""
+        return self._cached("distance", lambda: boxes.pairwise_distances(self.center, self.half, self.rotation))
+
+    def centre_distance_matrix(self) -> np.ndarray:
+        """(N, N) distances between box centres."""
+        return self._cached(
+            "centre_distance", lambda: np.linalg.norm(self.center[:, None, :] - self.center[None, :, :], axis=-1)
+        )
+
+    def sizes(self) -> np.ndarray:
+        """(N,) longest box dimension (2 × largest half extent)."""
+        return self._cached("size", lambda: 2.0 * self.half.max(axis=1))
+
+    def vertical_half(self) -> np.ndarray:
+        """(N,) half of each box's vertical extent in the world (exact for tilted boxes too)."""
+        return self._cached("vhalf", lambda: np.einsum("nk,nk->n", np.abs(self.rotation[:, 2, :]), self.half))
+
+    def camera_distances(self, frame_row: int) -> np.ndarray:
+        """(N,) distance from the camera centre to the closest point of each box."""
+        return self._cached(
+            ("camdist", frame_row),
+            lambda: boxes.point_box_distances(self.camera_center(frame_row), self.center, self.half, self.rotation),
+        )
+
+    def camera_points(self, frame_row: int) -> np.ndarray:
+        """(N, 3) box centres in the OpenCV camera frame of a frame row."""
+        T = self.T_cam_world[frame_row]
+        return self._cached(("campts", frame_row), lambda: self.center @ T[:3, :3].T + T[:3, 3])
+
+    def room_area(self) -> float:
+        """Floor area of the room footprint (m²)."""
+        return self._cached("room_area", lambda: abs(polygon_area(self.room_polygon)))
+
+    # -- perturbation ----------------------------------------------------------------------------
+    def jittered(self, rng: np.random.Generator, position_sigma_m: float, size_sigma_frac: float) -> "SceneView":
+        """A copy with box centres (and room corners) moved by N(0, σ) m and half extents scaled by
+        1 + N(0, σ_frac) per axis (clipped to [0.5, 1.5]); cameras, visibility and the observed set
+        stay as they are, so the same program asks the same question of a slightly different scene."""
+        out = copy.copy(self)
+        n = len(self.ids)
+        out.center = self.center + rng.normal(0.0, position_sigma_m, (n, 3))
+        out.half = self.half * np.clip(1.0 + rng.normal(0.0, size_sigma_frac, (n, 3)), 0.5, 1.5)
+        out.room_polygon = self.room_polygon + rng.normal(0.0, position_sigma_m, self.room_polygon.shape)
+        out._cache = {}
+        return out

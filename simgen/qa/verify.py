@@ -1,0 +1,274 @@
+"""The verifier: rejects what a careful annotator would reject, and keeps the evidence.
+
+Rules, each switchable and each counted by its reason when it rejects:
+
+- ``not_unique``   a ``the(...)`` decision saw more than one observed candidate;
+- ``not_visible``  a referent is not visible above the pixel / in-frame thresholds in ≥ k frames
+                   (in the one frame an image item shows, for image families);
+- ``margin_<unit>`` a discrete decision of the trace was closer to flipping than the threshold for
+                   its unit (distance/depth/height gap in m, sector angle in deg, frame gap ...);
+- ``too_small``    a numeric answer below the family's ``min_value`` (e.g. distances ≤ 0.15 m);
+- ``too_far``      two referents further apart than the family's ``max_pair_m``;
+- ``degenerate``   replacing some node by its trivial version leaves the answer unchanged (CLEVR);
+- ``unstable``     the answer flips (categorical) or moves beyond tolerance (numeric) on one of
+                   K jittered copies of the scene.
+
+A kept item gets a certificate: every margin, the visibility of its referents and the stability
+result. Thresholds come from ``VerifyConfig`` (conf/qa) and a family's ``checks`` override them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+
+from simgen.registry import ConfigError
+
+# Decision units that have a margin threshold, and the config field holding it.
+MARGIN_UNITS = ("m", "deg", "frames", "m2", "m3", "px")
+
+
+@dataclass(frozen=True)
+class VerifyConfig:
+    """Verifier thresholds and switches (conf/qa/<name>.yaml, key ``verify``)."""
+
+    uniqueness: bool = True
+    visibility: bool = True
+    min_visible_pixels: int = 200
+    min_in_frame_fraction: float = 0.5
+    min_frames: int = 1  # k: frames a referent must be visible in
+    glimpse_pixels: int = 10  # an instance with this many pixels somewhere counts as seen by a viewer
+    margins: bool = True
+    margin_m: float = 0.15  # distance / depth / height gaps (SIMS-V's 0.15 m)
+    margin_deg: float = 10.0  # angle to the nearest direction-sector boundary
+    margin_frames: float = 2.0  # gap between first appearances (episode frames)
+    margin_m2: float = 0.5
+    margin_m3: float = 0.02
+    margin_px: float = 50.0  # visible pixels away from the visibility threshold (in-frame questions)
+    degeneracy: bool = True
+    stability: bool = True
+    stability_k: int = 8  # K jittered copies
+    position_sigma_m: float = 0.02
+    size_sigma_frac: float = 0.02
+    numeric_rel_tol: float = 0.10  # a numeric answer may move this much (relative) under jitter
+
+    def validate(self, where: str) -> None:
+        """Raise ConfigError naming the key when a threshold is out of range."""
+        for key, low in (("min_visible_pixels", 0), ("glimpse_pixels", 1), ("min_frames", 1), ("stability_k", 1)):
+            if getattr(self, key) < low:
+                raise ConfigError(f"{where}.{key}: expected an int ≥ {low}, got {getattr(self, key)}")
+        if not 0.0 <= self.min_in_frame_fraction <= 1.0:
+            raise ConfigError(f"{where}.min_in_frame_fraction: expected 0 ≤ value ≤ 1, got {self.min_in_frame_fraction}")
+        for key in ("margin_m", "margin_deg", "margin_frames", "margin_m2", "margin_m3", "margin_px", "position_sigma_m",
+                    "size_sigma_frac", "numeric_rel_tol"):
+            if getattr(self, key) < 0:
+                raise ConfigError(f"{where}.{key}: expected a number ≥ 0, got {getattr(self, key)}")
+        if self.margin_deg >= 90:
+            raise ConfigError(f"{where}.margin_deg: expected < 90 degrees, got {self.margin_deg}")
+
+    def threshold(self, key: str, checks: dict[str, Any]):
+        """A family's check value if it sets one, else this config's."""
+        return checks.get(key, getattr(self, key, None))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The verifier's decision: kept or the first reason it was rejected, and the evidence so far."""
+
+    ok: bool
+    reason: str | None
+    certificate: dict
+
+    @classmethod
+    def reject(cls, reason: str, certificate: dict | None = None) -> "Verdict":
+        """A rejection for ``reason``."""
+        return cls(False, reason, certificate or {})
+
+
+def _decision_dict(d) -> dict:
+    return {"kind": d.kind, "margin": _num(d.margin), "unit": d.unit, "node": d.node_id, "detail": d.detail}
+
+
+def _num(x):
+    return None if x is None else round(float(x), 4)
+
+
+def glimpsed_counts(view, pixels: int) -> dict[str, int]:
+    """Category → number of objects with at least ``pixels`` visible pixels in some frame."""
+    seen = view.visible_pixels.max(axis=0, initial=0) >= pixels if len(view.frames) else np.zeros(len(view), bool)
+    cats, counts = np.unique(view.category[seen], return_counts=True)
+    return {str(c): int(n) for c, n in zip(cats, counts)}
+
+
+def _slot_categories(fam, bindings: dict, observed: str) -> list[str]:
+    out = []
+    for spec in fam.slots:
+        if spec.type != "frame" and spec.observed == observed:
+            value = bindings[spec.name]
+            out.extend(value if isinstance(value, list) else [value])
+    return out
+
+
+def check_uniqueness(trace, view, fam, bindings: dict, cfg: VerifyConfig) -> str | None:
+    """Every ``the`` saw exactly one candidate, and no category the question names as unique has a
+    second instance that the video merely glimpses (below the observed thresholds): a viewer who
+    saw it could not tell which object is meant."""
+    for d in trace:
+        if d.kind == "unique" and d.margin != 1:
+            return "not_unique"
+    glimpsed = glimpsed_counts(view, cfg.glimpse_pixels)
+    if any(glimpsed.get(c, 0) > 1 for c in _slot_categories(fam, bindings, "unique")):
+        return "not_unique"
+    return None
+
+
+def check_count(view, fam, bindings: dict, cfg: VerifyConfig) -> str | None:
+    """For counting: every glimpsed instance of the counted categories is also observed."""
+    glimpsed = glimpsed_counts(view, cfg.glimpse_pixels)
+    observed = {}
+    for row in view.observed:
+        observed[str(view.category[row])] = observed.get(str(view.category[row]), 0) + 1
+    for c in _slot_categories(fam, bindings, "any"):
+        if glimpsed.get(c, 0) != observed.get(c, 0):
+            return "ambiguous_count"
+    return None
+
+
+def check_visibility(view, referents, frames_shown: list[int] | None, cfg: VerifyConfig, checks: dict) -> tuple[str | None, dict]:
+    """Every referent visible above the thresholds in ≥ k frames (and in the shown frame of an image)."""
+    k = int(cfg.threshold("min_frames", checks))
+    good = (view.visible_pixels >= cfg.min_visible_pixels) & (view.in_frame_fraction >= cfg.min_in_frame_fraction)
+    evidence, reason = {}, None
+    for object_id in referents:
+        row = view.row_of_id(object_id)
+        summary = view.visibility_summary(row)
+        summary["frames_above_threshold"] = int(good[:, row].sum())
+        evidence[view.names[row]] = summary
+        if summary["frames_above_threshold"] < k:
+            reason = "not_visible"
+        for f in frames_shown or ():
+            if not good[view.frame_row(f), row]:
+                reason = "not_visible"
+    return reason, evidence
+
+
+def check_margins(trace, cfg: VerifyConfig, checks: dict) -> str | None:
+    """Reject the first decision whose margin is below the threshold of its unit."""
+    for d in trace:
+        if d.kind == "unique" or d.unit not in MARGIN_UNITS or d.margin is None:
+            continue
+        if float(d.margin) < float(cfg.threshold(f"margin_{d.unit}", checks)):
+            return f"margin_{d.unit}"
+    return None
+
+
+def check_value(value, unit: str | None, checks: dict) -> str | None:
+    """Reject a numeric answer below the family's ``min_value`` (in the program's unit)."""
+    floor = checks.get("min_value")
+    if floor is not None and isinstance(value, (int, float)) and not isinstance(value, bool) and value <= floor:
+        return "too_small"
+    return None
+
+
+def check_pairs(view, referents, checks: dict) -> tuple[str | None, float | None]:
+    """Reject when two referents' centres are further apart than ``max_pair_m`` (SIMS-V's 10 m)."""
+    limit = checks.get("max_pair_m")
+    if limit is None or len(referents) < 2:
+        return None, None
+    d = view.centre_distance_matrix()
+    rows = [view.row_of_id(r) for r in referents]
+    widest = max(float(d[a, b]) for a, b in combinations(rows, 2))
+    return ("too_far" if widest > limit else None), widest
+
+
+def same_answer(a, b, rel_tol: float) -> bool:
+    """Categorical equality, or numeric agreement within ``rel_tol`` of the first value."""
+    if isinstance(a, (float, int, np.floating, np.integer)) and not isinstance(a, (bool, np.bool_)):
+        return abs(float(b) - float(a)) <= rel_tol * abs(float(a)) + 1e-9
+    if isinstance(a, (list, tuple, np.ndarray)):
+        return list(map(str, a)) == list(map(str, b))
+    return a == b
+
+
+def check_degeneracy(run, program, original) -> tuple[str | None, int]:
+    """Re-run with each ablatable node made trivial; an unchanged answer means the node did nothing.
+
+    ``run(ablate=node_id)`` returns the value or raises (an error means the node mattered).
+    """
+    nodes = list(program.ablatable_nodes())
+    for node in nodes:
+        try:
+            value = run(ablate=node)
+        except Exception as e:  # the trivial version cannot even be answered: the node matters
+            if getattr(e, "reason", None) is None:
+                raise
+            continue
+        if same_answer(original, value, 0.0):
+            return "degenerate", len(nodes)
+    return None, len(nodes)
+
+
+def check_stability(run_on, views, original, numeric: bool, rel_tol: float) -> tuple[str | None, dict]:
+    """Re-run on K jittered views; categorical answers must not flip, numbers must stay within tolerance."""
+    worst, flips = 0.0, 0
+    for view in views:
+        try:
+            value = run_on(view)
+        except Exception as e:
+            if getattr(e, "reason", None) is None:
+                raise
+            flips += 1
+            continue
+        if numeric:
+            rel = abs(float(value) - float(original)) / max(abs(float(original)), 1e-9)
+            worst = max(worst, rel)
+            flips += rel > rel_tol
+        else:
+            flips += not same_answer(original, value, 0.0)
+    result = {"k": len(views), "flips": flips}
+    if numeric:
+        result["max_rel_change"] = _num(worst)
+        result["rel_tol"] = rel_tol
+    return ("unstable" if flips else None), result
+
+
+def verify(fam, program, view, bindings: dict, execution, cfg: VerifyConfig, run, jittered: list) -> Verdict:
+    """Apply every enabled rule to one executed question; returns the verdict with its certificate.
+
+    ``run(view, ablate=None)`` re-executes the program with the same bindings; ``jittered`` is the
+    list of perturbed views for the stability check (shared by all questions of an episode).
+    """
+    checks = fam.checks
+    trace = list(execution.trace)
+    cert: dict[str, Any] = {"margins": [_decision_dict(d) for d in trace]}
+    if cfg.uniqueness and (reason := check_uniqueness(trace, view, fam, bindings, cfg)):
+        return Verdict.reject(reason, cert)
+    if checks.get("unambiguous_count") and (reason := check_count(view, fam, bindings, cfg)):
+        return Verdict.reject(reason, cert)
+    if cfg.visibility:
+        shown = list(execution.frames_used) if fam.modality == "image" else None
+        reason, cert["visibility"] = check_visibility(view, execution.referents, shown, cfg, checks)
+        if reason:
+            return Verdict.reject(reason, cert)
+    if cfg.margins and (reason := check_margins(trace, cfg, checks)):
+        return Verdict.reject(reason, cert)
+    if reason := check_value(execution.value, execution.unit, checks):
+        return Verdict.reject(reason, cert)
+    reason, cert["max_pair_m"] = check_pairs(view, execution.referents, checks)
+    if reason:
+        return Verdict.reject(reason, cert)
+    if cfg.degeneracy and checks.get("degeneracy", True):
+        reason, cert["degeneracy_nodes"] = check_degeneracy(lambda ablate: run(view, ablate=ablate), program, execution.value)
+        if reason:
+            return Verdict.reject(reason, cert)
+    if cfg.stability and checks.get("stability", True) and jittered:
+        numeric = fam.answer.type == "number"
+        rel_tol = float(cfg.threshold("numeric_rel_tol", checks))
+        reason, cert["stability"] = check_stability(lambda v: run(v), jittered, execution.value, numeric, rel_tol)
+        if reason:
+            return Verdict.reject(reason, cert)
+    if cert.get("max_pair_m") is None:
+        cert.pop("max_pair_m")
+    return Verdict(True, None, cert)

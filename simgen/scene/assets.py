@@ -1,0 +1,188 @@
+"""Building blocks of the asset catalogue: named colours, part makers, exact bounds, asset records.
+
+Object frame convention (every asset): the origin is the centre of the object's oriented box, +z
+is up, and the object's **front** (the side a person faces when using it: a chair's seat edge, a
+sofa's cushions, a TV's screen, a shelf's open side, a bed's foot) points along local **+x**, so an
+object's yaw is the heading it faces. Makers build parts in a convenient "natural" frame (floor at
+z = 0); :func:`assemble` then moves everything so that the union of the parts' exact bounds is
+centred on the origin, which makes ``half_extents`` the true, tight oriented box.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from simgen.geometry import matrix_to_quat, quat_to_matrix
+from simgen.scene.meshes import mesh_vertices
+from simgen.types import Part, Pose
+
+# Colour names a question may use, with the RGB that renders as that name.
+COLORS: dict[str, tuple[float, float, float]] = {
+    "white": (0.92, 0.92, 0.9),
+    "black": (0.08, 0.08, 0.08),
+    "grey": (0.5, 0.5, 0.52),
+    "red": (0.8, 0.1, 0.1),
+    "green": (0.15, 0.55, 0.2),
+    "blue": (0.15, 0.3, 0.8),
+    "yellow": (0.95, 0.85, 0.15),
+    "orange": (0.95, 0.5, 0.1),
+    "brown": (0.45, 0.28, 0.15),
+    "beige": (0.85, 0.77, 0.6),
+    "pink": (0.95, 0.6, 0.7),
+    "purple": (0.5, 0.25, 0.65),
+}
+TRIM = (0.2, 0.2, 0.2, 1.0)  # dark trim for thin minor parts (lamp poles, bottle caps)
+KINDS = ("furniture", "small", "occluder")
+PLACEMENTS = ("wall", "free", "table", "support")  # table: beside a table facing it; support: on a surface
+IDENTITY = (1.0, 0.0, 0.0, 0.0)
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A horizontal rectangle small objects can rest on, in the object's frame.
+
+    ``center`` z is the height of the top face; ``clearance`` is the free height above it (``inf``
+    for open tops); ``half_size`` is already inset from the supporting part's edges.
+    """
+
+    center: tuple[float, float, float]
+    half_size: tuple[float, float]
+    clearance: float = float("inf")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an asset maker may use: the generator, the chosen colour and the room it goes into."""
+
+    rng: np.random.Generator
+    color: str
+    rgba: tuple[float, float, float, float]
+    room_height: float
+
+    def shade(self, factor: float) -> tuple[float, float, float, float]:
+        """The object's colour darkened (factor < 1) or lightened, for a secondary part of the same colour."""
+        r, g, b, a = self.rgba
+        return tuple(float(np.clip(c * factor, 0.0, 1.0)) for c in (r, g, b)) + (a,)
+
+    def u(self, low: float, high: float) -> float:
+        """A uniform draw in [low, high)."""
+        return float(self.rng.uniform(low, high))
+
+
+Maker = Callable[[Context], tuple[list[Part], list[Surface]]]
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One catalogue category: how to build it and where it may go.
+
+    ``colors`` are plausible colour names (the first is the default when colour variation is 0);
+    ``placement`` is ``wall`` (back to a wall, facing into the room), ``free`` (free-standing with
+    walking clearance), ``table`` (beside a table, facing it; free-standing if there is none) or
+    ``support`` (small objects: on a support surface); ``floor_ok`` lets a small object rest on the
+    floor; ``density`` (kg/m³ of its box) gives small objects their mass; ``weight`` is its relative
+    chance of being drawn; ``tints`` overrides :data:`COLORS` for this asset (a textured mesh whose
+    texture the renderer multiplies by the part colour needs a tint that is the named colour both
+    alone and multiplied by the texture).
+    """
+
+    category: str
+    kind: str
+    placement: str
+    colors: tuple[str, ...]
+    make: Maker
+    floor_ok: bool = False
+    density: float = 0.0
+    weight: float = 1.0
+    tints: dict = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One built asset: centred parts, true half extents, support surfaces and mass."""
+
+    asset: Asset
+    color: str
+    parts: tuple[Part, ...]
+    half_extents: tuple[float, float, float]
+    surfaces: tuple[Surface, ...]
+    mass: float
+
+
+def block(lo, hi, rgba, quat=IDENTITY) -> Part:
+    """A box part spanning ``lo``..``hi`` (before its rotation ``quat`` about its own centre)."""
+    lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+    return Part("box", tuple((hi - lo) / 2), Pose(tuple((hi + lo) / 2), quat), tuple(rgba))
+
+
+def cylinder(center_xy, z0, z1, radius, rgba) -> Part:
+    """An upright cylinder part of ``radius`` from height ``z0`` to ``z1``."""
+    hh = (z1 - z0) / 2
+    return Part("cylinder", (radius, radius, hh), Pose((center_xy[0], center_xy[1], z0 + hh)), tuple(rgba))
+
+
+def sphere(center, radius, rgba) -> Part:
+    """A sphere part."""
+    return Part("sphere", (radius, radius, radius), Pose(tuple(center)), tuple(rgba))
+
+
+def mesh(path: str, scale: float, rgba, R=np.eye(3)) -> Part:
+    """A mesh part from ``pybullet_data``, uniformly scaled, rotated by ``R``, standing on z = 0 centred in xy."""
+    verts = (mesh_vertices(path) * scale) @ np.asarray(R).T
+    lo, hi = verts.min(0), verts.max(0)
+    offset = (-(lo[0] + hi[0]) / 2, -(lo[1] + hi[1]) / 2, -lo[2])
+    return Part("mesh", (scale, scale, scale), Pose(tuple(float(v) for v in offset), matrix_to_quat(R)),
+                tuple(rgba), mesh=path)
+
+
+def rot_zx(yaw: float, roll: float) -> np.ndarray:
+    """Rotation by ``roll`` about x, then ``yaw`` about z (turns a Y-up mesh Z-up and faces it along +x)."""
+    cz, sz, cx, sx = np.cos(yaw), np.sin(yaw), np.cos(roll), np.sin(roll)
+    return np.array([[cz, -sz, 0.0], [sz, cz, 0.0], [0.0, 0.0, 1.0]]) @ np.array(
+        [[1.0, 0.0, 0.0], [0.0, cx, -sx], [0.0, sx, cx]])
+
+
+def part_bounds(part: Part) -> tuple[np.ndarray, np.ndarray]:
+    """Exact axis-aligned bounds (lo, hi) of a part in the object frame."""
+    R = quat_to_matrix(part.offset.quat_wxyz)
+    t = np.asarray(part.offset.position, dtype=float)
+    size = np.asarray(part.size, dtype=float)
+    if part.shape == "box":
+        ext = np.abs(R) @ size  # support function of a rotated box along each axis
+    elif part.shape == "cylinder":
+        axis = np.abs(R[:, 2])  # the cylinder axis (local z) in the object frame
+        ext = axis * size[2] + size[0] * np.sqrt(np.clip(1.0 - axis**2, 0.0, None))
+    elif part.shape == "sphere":
+        ext = np.full(3, size[0])
+    elif part.shape == "mesh":
+        verts = (mesh_vertices(part.mesh) * size) @ R.T
+        return verts.min(0) + t, verts.max(0) + t
+    else:
+        raise ValueError(f"part shape {part.shape!r}: expected box, cylinder, sphere or mesh")
+    return t - ext, t + ext
+
+
+def top_surface(part: Part, inset: float = 0.02, clearance: float = float("inf")) -> Surface:
+    """The top face of an unrotated box part as a support surface, inset from its edges."""
+    if part.shape != "box" or part.offset.quat_wxyz != IDENTITY:
+        raise ValueError("top_surface: only an unrotated box part has a flat rectangular top")
+    (x, y, z), (hx, hy, hz) = part.offset.position, part.size
+    return Surface((x, y, z + hz), (max(hx - inset, 0.0), max(hy - inset, 0.0)), clearance)
+
+
+def assemble(parts: list[Part], surfaces: list[Surface]):
+    """Shift parts and surfaces so the union of the parts' bounds is centred; returns (parts, half, surfaces)."""
+    bounds = [part_bounds(p) for p in parts]
+    lo = np.min([b[0] for b in bounds], axis=0)
+    hi = np.max([b[1] for b in bounds], axis=0)
+    c = (lo + hi) / 2
+    moved = tuple(
+        Part(p.shape, p.size, Pose(tuple(float(v) for v in np.asarray(p.offset.position) - c), p.offset.quat_wxyz),
+             p.rgba, p.mesh)
+        for p in parts
+    )
+    shifted = tuple(Surface(tuple(float(v) for v in np.asarray(s.center) - c), s.half_size, s.clearance)
+                    for s in surfaces)
+    return moved, tuple(float(v) for v in (hi - lo) / 2), shifted

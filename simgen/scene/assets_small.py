@@ -1,0 +1,109 @@
+"""Small objects (dynamic: mass > 0, settled by the simulator's physics) from primitives and meshes.
+
+Mesh assets use files that ``pybullet_data`` ships. Their files are Y-up; :func:`rot_zx` stands
+them up (+90° about x) and turns their faces towards +x where they have one. The OBJ textures of
+the duck and the soccer ball are modulated by the part colour in pybullet, so the chosen colours
+stay close to what the textures show.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from simgen.scene.assets import TRIM, Asset, Context, block, cylinder, mesh, rot_zx, sphere
+
+UPRIGHT = np.pi / 2  # roll that turns a Y-up OBJ file Z-up
+# duck.obj's texture is yellow (1, 0.85, 0): these tints read as their name alone and times the texture
+DUCK_TINTS = {"yellow": (1.0, 1.0, 0.25), "orange": (1.0, 0.6, 0.2), "red": (1.0, 0.18, 0.12)}
+
+
+def box(ctx: Context):
+    """A cardboard or storage box."""
+    hx, hy, hz = ctx.u(0.05, 0.2), ctx.u(0.05, 0.2), ctx.u(0.04, 0.15)
+    return [block((-hx, -hy, 0.0), (hx, hy, 2 * hz), ctx.rgba)], []
+
+
+def ball(ctx: Context):
+    """A plain ball; a white ball is pybullet_data's soccer ball (white with black patches)."""
+    if ctx.color == "white":
+        return [mesh("soccerball.obj", ctx.u(0.19, 0.23), ctx.rgba)], []  # the file's ball has radius 0.5
+    r = ctx.u(0.05, 0.12)
+    return [sphere((0.0, 0.0, r), r, ctx.rgba)], []
+
+
+def mug(ctx: Context):
+    """pybullet_data's mug (Z-up in its file, handle towards +y), scaled 0.9–1.25 (about 10–12 cm tall)."""
+    return [mesh("objects/mug.obj", ctx.u(0.9, 1.25), ctx.rgba)], []
+
+
+def bottle(ctx: Context):
+    """A bottle: body, shoulder, neck and a dark cap."""
+    r, h = ctx.u(0.03, 0.045), ctx.u(0.16, 0.24)
+    neck_r, neck_h = ctx.u(0.012, 0.016), ctx.u(0.04, 0.06)
+    return [
+        cylinder((0.0, 0.0), 0.0, h, r, ctx.rgba),
+        cylinder((0.0, 0.0), h, h + 0.03, r * 0.6, ctx.rgba),
+        cylinder((0.0, 0.0), h + 0.03, h + 0.03 + neck_h, neck_r, ctx.rgba),
+        cylinder((0.0, 0.0), h + 0.03 + neck_h, h + 0.045 + neck_h, neck_r * 1.15, TRIM),
+    ], []
+
+
+def book(ctx: Context):
+    """A closed book lying flat."""
+    hx, hy, hz = ctx.u(0.06, 0.1), ctx.u(0.09, 0.14), ctx.u(0.008, 0.025)
+    return [block((-hx, -hy, 0.0), (hx, hy, 2 * hz), ctx.rgba)], []
+
+
+def vase(ctx: Context):
+    """A vase: a wide body, a narrower neck and a lip."""
+    r, h = ctx.u(0.05, 0.09), ctx.u(0.14, 0.28)
+    neck_r, neck_h = r * ctx.u(0.45, 0.7), ctx.u(0.04, 0.08)
+    return [
+        cylinder((0.0, 0.0), 0.0, h, r, ctx.rgba),
+        cylinder((0.0, 0.0), h, h + neck_h, neck_r, ctx.rgba),
+        cylinder((0.0, 0.0), h + neck_h, h + neck_h + 0.015, neck_r * 1.25, ctx.shade(0.85)),
+    ], []
+
+
+def laptop(ctx: Context):
+    """An open laptop facing +x: base slab and a screen tilted back 10–25° from vertical at the back hinge."""
+    hx, hy, t = ctx.u(0.1, 0.125), ctx.u(0.15, 0.18), ctx.u(0.012, 0.018)
+    lid_t, tilt = 0.008, ctx.u(np.radians(10.0), np.radians(25.0))
+    base = block((-hx, -hy, 0.0), (hx, hy, t), ctx.rgba)
+    c, s = np.cos(tilt), np.sin(tilt)
+    quat = (float(np.cos(-tilt / 2)), 0.0, float(np.sin(-tilt / 2)), 0.0)  # −tilt about y: the top leans to −x
+    # lid centre chosen so that the lid's back-bottom edge sits on the hinge (base's back edge, base top)
+    cx, cz = -hx + lid_t / 2 * c - hx * s, t + hx * c + lid_t / 2 * s
+    lid = block((cx - lid_t / 2, -hy, cz - hx), (cx + lid_t / 2, hy, cz + hx), ctx.shade(0.8), quat)
+    return [base, lid], []
+
+
+def toy_duck(ctx: Context):
+    """pybullet_data's rubber duck (6–11 cm tall), upright and facing +x."""
+    return [mesh("duck.obj", ctx.u(0.04, 0.07), ctx.rgba, rot_zx(np.pi, UPRIGHT))], []
+
+
+def teddy_bear(ctx: Context):
+    """pybullet_data's teddy bear (convex-hull model, 14–28 cm tall), upright."""
+    return [mesh("teddy2_VHACD_CHs.obj", ctx.u(0.15, 0.3), ctx.rgba, rot_zx(0.0, UPRIGHT))], []
+
+
+def bunny(ctx: Context):
+    """pybullet_data's Stanford bunny as a figurine (10–14 cm tall), upright and facing +x."""
+    return [mesh("bunny.obj", ctx.u(0.07, 0.1), ctx.rgba, rot_zx(np.pi / 2, UPRIGHT))], []
+
+
+SMALL = (
+    Asset("box", "small", "support", ("brown", "white", "red", "blue", "green"), box, floor_ok=True, density=60.0),
+    Asset("ball", "small", "support", ("red", "blue", "green", "yellow", "orange", "white"), ball, floor_ok=True,
+          density=60.0),
+    Asset("mug", "small", "support", ("white", "red", "blue", "yellow", "green", "black"), mug, density=300.0),
+    Asset("bottle", "small", "support", ("green", "brown", "blue", "white"), bottle, density=350.0),
+    Asset("book", "small", "support", ("red", "blue", "green", "black", "yellow", "white"), book, density=600.0),
+    Asset("vase", "small", "support", ("white", "blue", "red", "green", "yellow", "black"), vase, density=300.0),
+    Asset("laptop", "small", "support", ("grey", "black", "white"), laptop, density=60.0, weight=0.7),
+    Asset("toy duck", "small", "support", ("yellow", "orange", "red"), toy_duck, floor_ok=True, density=150.0,
+          tints=DUCK_TINTS),
+    Asset("teddy bear", "small", "support", ("brown", "beige", "white", "pink"), teddy_bear, floor_ok=True,
+          density=80.0),
+    Asset("bunny figurine", "small", "support", ("white", "grey", "beige", "pink"), bunny, density=500.0),
+)

@@ -1,0 +1,245 @@
+"""The embedded default simulator: pybullet in DIRECT mode (TinyRenderer, or EGL where it is fast).
+
+Conventions converted here and nowhere else (golden tests in ``tests/test_pybullet_camera.py``):
+
+* pybullet wants OpenGL matrices as column-major flat lists. The view matrix is
+  ``diag(1, -1, -1, 1) @ inv(T_world_cam)`` (OpenCV camera → OpenGL camera: flip y and z).
+* Pixels: column ``i`` / row ``j`` covers ``[i, i+1) × [j, j+1)`` in continuous image coordinates,
+  so its centre is ``(i + 0.5, j + 0.5)`` and ``cx = width / 2`` is a centred principal point (as
+  ``CameraIntrinsics.from_vfov`` builds it). Both renderers sample pixel centres (measured).
+* Depth: pybullet returns the non-linear OpenGL buffer ``d`` in [0, 1]; metres along the camera z
+  axis are ``near·far / (far − (far − near)·d)``; pixels where nothing was hit become ``inf``.
+* Quaternions: pybullet's ``xyzw`` ↔ the project's ``wxyz`` (``pybullet_build.to_wxyz``).
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+
+from simgen.geometry import invert
+from simgen.registry import SIMULATORS, ConfigError
+from simgen.simulators import pybullet_egl
+from simgen.simulators.base import PASSES, Observation, Simulator
+from simgen.simulators.pybullet_build import build_object, build_room, to_wxyz
+from simgen.types import CameraIntrinsics, ObjectState, Pose, SceneSpec
+
+log = logging.getLogger("simgen.simulators.pybullet")
+
+RENDERERS = ("auto", "egl", "tiny")
+GRAVITY = -9.81  # m/s², along world z
+REST_CHECK_STEPS = 8  # physics steps between two at-rest checks while settling
+_CV_TO_GL = np.diag([1.0, -1.0, -1.0, 1.0])
+
+
+@dataclass
+class PybulletConfig:
+    """Schema of ``conf/simulator/pybullet.yaml``."""
+
+    time_step: float = 1.0 / 240.0  # s per physics step
+    max_settle_seconds: float = 2.0  # give up settling after this much simulated time
+    rest_velocity: float = 0.01  # m/s (linear) and rad/s (angular) below which a body is at rest
+    solver_iterations: int = 50
+    renderer: str = "auto"  # auto | egl | tiny
+    near: float = 0.05  # m, clipping planes of the render
+    far: float = 50.0
+    shadows: bool = False  # TinyRenderer shadows cost ~3× render time
+
+    def validate(self, where: str) -> None:
+        """Raise ConfigError naming the first bad key and what it accepts."""
+        if not 0.0 < self.time_step <= 0.1:
+            raise ConfigError(f"{where}.time_step: expected 0 < time_step ≤ 0.1 s, got {self.time_step}")
+        if self.max_settle_seconds < 0.0:
+            raise ConfigError(f"{where}.max_settle_seconds: expected ≥ 0, got {self.max_settle_seconds}")
+        if self.rest_velocity <= 0.0:
+            raise ConfigError(f"{where}.rest_velocity: expected > 0, got {self.rest_velocity}")
+        if self.solver_iterations < 1:
+            raise ConfigError(f"{where}.solver_iterations: expected ≥ 1, got {self.solver_iterations}")
+        if self.renderer not in RENDERERS:
+            raise ConfigError(f"{where}.renderer: expected one of {', '.join(RENDERERS)}, got {self.renderer!r}")
+        if not 0.0 < self.near < self.far:
+            raise ConfigError(f"{where}.near/far: expected 0 < near < far, got near={self.near}, far={self.far}")
+
+
+def gl_view_matrix(T_world_cam) -> list[float]:
+    """pybullet ``viewMatrix`` (16 floats, column-major) of an OpenCV camera with pose ``T_world_cam``."""
+    view = _CV_TO_GL @ invert(T_world_cam)
+    return view.T.ravel().tolist()
+
+
+def gl_projection_matrix(intrinsics: CameraIntrinsics, near: float, far: float) -> list[float]:
+    """pybullet ``projectionMatrix`` (16 floats, column-major) reproducing the pinhole ``K`` exactly.
+
+    Derived from u = fx·x/z + cx with x_ndc = 2u/W − 1 and v = fy·y/z + cy with y_ndc = 1 − 2v/H
+    (image rows top-down); an off-centre principal point shears the frustum.
+    """
+    w, h = intrinsics.width, intrinsics.height
+    P = np.zeros((4, 4))
+    P[0, 0] = 2.0 * intrinsics.fx / w
+    P[0, 2] = 1.0 - 2.0 * intrinsics.cx / w
+    P[1, 1] = 2.0 * intrinsics.fy / h
+    P[1, 2] = 2.0 * intrinsics.cy / h - 1.0
+    P[2, 2] = -(far + near) / (far - near)
+    P[2, 3] = -2.0 * far * near / (far - near)
+    P[3, 2] = -1.0
+    return P.T.ravel().tolist()
+
+
+def linear_depth(buffer: np.ndarray, seg: np.ndarray, near: float, far: float) -> np.ndarray:
+    """Metres along the camera z axis (float32) from pybullet's depth buffer; ``inf`` where ``seg`` < 0.
+
+    The segmentation mask is the one reliable "nothing was hit" signal: TinyRenderer leaves values
+    just below 1 (which ones varies) in the depth buffer there, EGL leaves exactly 1.
+    """
+    d = np.asarray(buffer, dtype=np.float32)
+    z = np.float32(near * far) / (np.float32(far) - np.float32(far - near) * d)
+    z[np.asarray(seg) < 0] = np.inf
+    return z
+
+
+@SIMULATORS.register("pybullet", config=PybulletConfig)
+class PybulletSimulator(Simulator):
+    """pybullet in DIRECT mode with its own physics client: several instances never share state."""
+
+    name = "pybullet"
+
+    def __init__(self, cfg: PybulletConfig | None = None):
+        import pybullet
+
+        self._p = pybullet
+        self.cfg = cfg or PybulletConfig()
+        self.cfg.validate("simulator.pybullet")
+        self.client, self.renderer, why = self._connect()
+        self._gl = pybullet.ER_BULLET_HARDWARE_OPENGL if self.renderer == "egl" else pybullet.ER_TINY_RENDERER
+        log.info("pybullet client %d renders with %s (%s)", self.client, self.renderer, why)
+        self.spec: SceneSpec | None = None
+        self._uids: list[int] = []
+        self._lut = np.zeros(1, np.uint16)  # segmentation value + 1 -> object id (0 = room/background)
+        self.settle_seconds = 0.0  # simulated time the last load needed to come to rest
+        self._mesh_dir = tempfile.mkdtemp(prefix="simgen_pybullet_")  # generated meshes (room floor)
+
+    def _connect(self) -> tuple[int, str, str]:
+        """(client, renderer, reason): EGL if asked for (or, for auto, if it is hardware), else TinyRenderer."""
+        p, mode = self._p, self.cfg.renderer
+        if mode == "tiny":
+            return p.connect(p.DIRECT), "tiny", "configured"
+        probe = pybullet_egl.probe()
+        if mode == "egl" and not probe.ok:
+            raise RuntimeError(f"simulator.pybullet.renderer: 'egl' requested but EGL does not work here "
+                               f"({probe.reason}); use renderer 'tiny' or 'auto'")
+        if mode == "egl" or probe.hardware:
+            client = pybullet_egl.POOL.acquire()
+            if client is not None:
+                return client, "egl", f"EGL on {probe.gl_renderer or 'unknown GL'}"
+            if mode == "egl":
+                raise RuntimeError("simulator.pybullet.renderer: 'egl' requested but the plugin failed in-process")
+        why = probe.reason if not probe.ok else f"EGL is software rendering ({probe.gl_renderer})"
+        return p.connect(p.DIRECT), "tiny", f"auto: {why}"
+
+    def load(self, spec: SceneSpec) -> tuple[ObjectState, ...]:
+        """Build the room and every object, settle the dynamic ones, return exact states (spec order)."""
+        p, c = self._p, self.client
+        ids = [obj.object_id for obj in spec.objects]
+        if len(set(ids)) != len(ids) or any(not 1 <= i <= np.iinfo(np.uint16).max for i in ids):
+            raise ValueError(f"scene {spec.scene_id}: object_id values must be unique and in 1..65535, got {ids}")
+        p.resetSimulation(physicsClientId=c)
+        p.setGravity(0.0, 0.0, GRAVITY, physicsClientId=c)
+        p.setTimeStep(self.cfg.time_step, physicsClientId=c)
+        p.setPhysicsEngineParameter(deterministicOverlappingPairs=1, numSolverIterations=self.cfg.solver_iterations,
+                                    numSubSteps=0, physicsClientId=c)
+        room = build_room(p, c, spec.room, self._mesh_dir)
+        self._uids = [build_object(p, c, obj) for obj in spec.objects]
+        self._lut = np.zeros(max(room + self._uids) + 2, np.uint16)
+        self._lut[np.asarray(self._uids) + 1] = ids
+        self.spec = spec
+        self._settle()
+        return self.states()
+
+    def _settle(self) -> None:
+        """Step until every dynamic body has been at rest at two checks in a row, or the time is up."""
+        dynamic = [uid for uid, obj in zip(self._uids, self.spec.objects) if obj.mass > 0]
+        steps, calm = 0, 0
+        max_steps = int(np.ceil(self.cfg.max_settle_seconds / self.cfg.time_step)) if dynamic else 0
+        while steps < max_steps and calm < 2:
+            for _ in range(REST_CHECK_STEPS):
+                self._p.stepSimulation(physicsClientId=self.client)
+            steps += REST_CHECK_STEPS
+            calm = calm + 1 if not self._moving(dynamic) else 0
+        self.settle_seconds = steps * self.cfg.time_step
+        if dynamic and calm < 2:
+            names = [self.spec.objects[self._uids.index(uid)].name for uid in self._moving(dynamic)]
+            log.warning("scene %s: still moving after %.2f s of settling: %s", self.spec.scene_id,
+                        self.settle_seconds, ", ".join(names))
+
+    def _moving(self, uids: list[int]) -> list[int]:
+        """The bodies among ``uids`` whose linear or angular speed is at least ``rest_velocity``."""
+        limit = self.cfg.rest_velocity
+        out = []
+        for uid in uids:
+            lin, ang = self._p.getBaseVelocity(uid, physicsClientId=self.client)
+            if max(np.linalg.norm(lin), np.linalg.norm(ang)) >= limit:
+                out.append(uid)
+        return out
+
+    def step(self, seconds: float) -> tuple[ObjectState, ...]:
+        """Advance physics by ``seconds`` (rounded to whole time steps) and return the new states."""
+        if seconds < 0:
+            raise ValueError(f"step: seconds must be ≥ 0, got {seconds}")
+        self._require_scene()
+        for _ in range(int(round(seconds / self.cfg.time_step))):
+            self._p.stepSimulation(physicsClientId=self.client)
+        return self.states()
+
+    def states(self) -> tuple[ObjectState, ...]:
+        """Every object's pose (object frame = oriented-box centre), in ``spec.objects`` order."""
+        self._require_scene()
+        out = []
+        for uid, obj in zip(self._uids, self.spec.objects):
+            pos, quat = self._p.getBasePositionAndOrientation(uid, physicsClientId=self.client)
+            out.append(ObjectState(obj.object_id, _pose(pos, quat)))
+        return tuple(out)
+
+    def render(self, T_world_cam, intrinsics: CameraIntrinsics, passes=PASSES) -> Observation:
+        """RGB (H, W, 3) uint8, depth (H, W) float32 metres, instance (H, W) uint16 object ids."""
+        unknown = set(passes) - set(PASSES)
+        if unknown:
+            raise ValueError(f"render: unknown pass(es) {sorted(unknown)}; allowed: {', '.join(PASSES)}")
+        self._require_scene()
+        p, light = self._p, self.spec.lighting
+        w, h = intrinsics.width, intrinsics.height
+        _, _, rgba, buf, seg = p.getCameraImage(
+            w, h, gl_view_matrix(T_world_cam), gl_projection_matrix(intrinsics, self.cfg.near, self.cfg.far),
+            lightDirection=list(light.direction), lightColor=list(light.color),
+            lightAmbientCoeff=light.ambient, lightDiffuseCoeff=light.diffuse, lightSpecularCoeff=light.specular,
+            shadow=int(self.cfg.shadows), renderer=self._gl, physicsClientId=self.client,
+        )  # always with the segmentation mask: depth needs it too (measured: no cost in TinyRenderer)
+        seg = np.reshape(seg, (h, w))
+        rgb = np.ascontiguousarray(np.asarray(rgba, np.uint8).reshape(h, w, 4)[:, :, :3]) if "rgb" in passes else None
+        depth = linear_depth(np.reshape(buf, (h, w)), seg, self.cfg.near, self.cfg.far) if "depth" in passes else None
+        instance = self._lut[seg + 1] if "instance" in passes else None
+        return Observation(rgb, depth, instance)
+
+    def _require_scene(self) -> None:
+        if self.client is None:
+            raise RuntimeError("pybullet simulator: already closed")
+        if self.spec is None:
+            raise RuntimeError("pybullet simulator: call load(spec) first")
+
+    def close(self) -> None:
+        """Disconnect the physics client (an EGL client goes back to the shared pool instead)."""
+        if self.client is None:
+            return
+        if self.renderer == "egl":
+            pybullet_egl.POOL.release(self.client)
+        else:
+            self._p.disconnect(physicsClientId=self.client)
+        self.client = None
+        shutil.rmtree(self._mesh_dir, ignore_errors=True)
+
+
+def _pose(position, quat_xyzw) -> Pose:
+    """A ``Pose`` from pybullet's position and xyzw quaternion."""
+    return Pose(tuple(float(v) for v in position), to_wxyz(quat_xyzw))

@@ -1,0 +1,207 @@
+"""Build a SceneSpec's room and objects as pybullet bodies (helpers of ``pybullet.py``).
+
+Each object becomes ONE multibody: part 0 is the base (its shapes carry the part's offset), every
+further part is a link on a fixed joint placed at its offset. The base inertial frame is the
+identity, so pybullet's base pose (which is the inertial frame's pose) IS the object frame, i.e.
+the centre of the generator's oriented box.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+
+import numpy as np
+
+from simgen.geometry import polygon_area
+from simgen.types import ObjectSpec, Part, RoomSpec
+
+WALL_THICKNESS = 0.1  # m; walls stand just outside the footprint so their inner faces lie on its edges
+_EPS = 1e-12
+
+
+def to_xyzw(quat_wxyz) -> list[float]:
+    """pybullet's quaternion order (x, y, z, w) from the project's (w, x, y, z)."""
+    w, x, y, z = (float(v) for v in quat_wxyz)
+    return [x, y, z, w]
+
+
+def to_wxyz(quat_xyzw) -> tuple[float, float, float, float]:
+    """The project's normalised (w, x, y, z) with w ≥ 0 from pybullet's (x, y, z, w)."""
+    q = np.array([quat_xyzw[3], quat_xyzw[0], quat_xyzw[1], quat_xyzw[2]], dtype=float)
+    q /= np.linalg.norm(q)
+    if q[0] < 0:  # q and -q are one rotation; keep one spelling so states compare exactly
+        q = -q
+    return tuple(float(v) for v in q)
+
+
+def triangulate(polygon) -> np.ndarray:
+    """Triangles (M, 3) of vertex indices covering a simple polygon (ear clipping), each counter-clockwise."""
+    pts = np.asarray(polygon, dtype=float)
+    if len(pts) < 3:
+        raise ValueError(f"polygon needs at least 3 vertices, got {len(pts)}")
+    idx = list(range(len(pts)))
+    if polygon_area(pts) < 0:
+        idx.reverse()
+    tris: list[tuple[int, int, int]] = []
+    while len(idx) > 3:
+        for k in range(len(idx)):
+            a, b, c = idx[k - 1], idx[k], idx[(k + 1) % len(idx)]
+            turn = _cross(pts[a], pts[b], pts[c])
+            if abs(turn) <= _EPS:  # collinear vertex: drop it, no triangle needed
+                idx.pop(k)
+                break
+            if turn > 0 and not any(_in_triangle(pts[i], pts[a], pts[b], pts[c]) for i in idx if i not in (a, b, c)):
+                tris.append((a, b, c))
+                idx.pop(k)
+                break
+        else:
+            raise ValueError("polygon is not simple (no ear left to clip); check the vertex order")
+    if abs(_cross(*pts[idx])) > _EPS:
+        tris.append(tuple(idx))
+    return np.array(tris, dtype=int).reshape(-1, 3)
+
+
+def _cross(o, a, b) -> float:
+    return float((a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]))
+
+
+def _in_triangle(p, a, b, c) -> bool:
+    """Inside or on the boundary of the counter-clockwise triangle abc."""
+    return _cross(a, b, p) >= 0 and _cross(b, c, p) >= 0 and _cross(c, a, p) >= 0
+
+
+def build_room(p, client: int, room: RoomSpec, mesh_dir: str) -> list[int]:
+    """Static floor (the footprint polygon, a triangle mesh at z = 0) and one thin box per wall.
+
+    The floor's visual mesh is written as an OBJ file into ``mesh_dir``: the EGL renderer segfaults
+    on visual meshes given as vertex lists (TinyRenderer accepts both).
+    """
+    poly = np.asarray(room.footprint, dtype=float)
+    if polygon_area(poly) < 0:
+        poly = poly[::-1]
+    tris = triangulate(poly)
+    verts = [[float(x), float(y), 0.0] for x, y in poly]
+    vis = p.createVisualShape(p.GEOM_MESH, fileName=floor_obj(poly, tris, mesh_dir),
+                              rgbaColor=list(room.floor_rgba), physicsClientId=client)
+    col = p.createCollisionShape(p.GEOM_MESH, vertices=verts, indices=[int(i) for i in tris.ravel()],
+                                 flags=p.GEOM_FORCE_CONCAVE_TRIMESH, physicsClientId=client)
+    bodies = [p.createMultiBody(0, col, vis, physicsClientId=client)]
+    for centre, half, yaw in wall_boxes(poly, room.height):
+        quat = to_xyzw((np.cos(yaw / 2), 0.0, 0.0, np.sin(yaw / 2)))
+        vis = p.createVisualShape(p.GEOM_BOX, halfExtents=half, rgbaColor=list(room.wall_rgba), physicsClientId=client)
+        col = p.createCollisionShape(p.GEOM_BOX, halfExtents=half, physicsClientId=client)
+        bodies.append(p.createMultiBody(0, col, vis, basePosition=centre, baseOrientation=quat, physicsClientId=client))
+    return bodies
+
+
+def floor_obj(poly, tris, mesh_dir: str) -> str:
+    """Write the floor polygon as an OBJ (normals up) named by its content; return the path."""
+    lines = [f"v {float(x)!r} {float(y)!r} 0.0" for x, y in poly] + ["vn 0.0 0.0 1.0"]
+    lines += [f"f {a + 1}//1 {b + 1}//1 {c + 1}//1" for a, b, c in tris]
+    text = "\n".join(lines) + "\n"
+    # Same name <=> same content, so a renderer that caches meshes by file name stays correct.
+    path = os.path.join(mesh_dir, f"floor_{hashlib.sha1(text.encode()).hexdigest()[:16]}.obj")
+    if not os.path.exists(path):
+        with open(path, "w") as f:
+            f.write(text)
+    return path
+
+
+def wall_boxes(poly, height: float) -> list[tuple[list[float], list[float], float]]:
+    """(centre, half extents, yaw) of one wall per edge of a counter-clockwise polygon.
+
+    Each wall lies outside its edge; at convex corners it is lengthened by the wall thickness so
+    neighbouring walls close the corner (at reflex corners that would poke into the room).
+    """
+    poly = np.asarray(poly, dtype=float)
+    n, t = len(poly), WALL_THICKNESS
+    convex = [_cross(poly[i - 1], poly[i], poly[(i + 1) % n]) > 0 for i in range(n)]
+    walls = []
+    for i in range(n):
+        p0, p1 = poly[i], poly[(i + 1) % n]
+        length = float(np.linalg.norm(p1 - p0))
+        if length < 1e-9:
+            continue
+        d = (p1 - p0) / length
+        outward = np.array([d[1], -d[0]])  # right of the direction of travel = outside (CCW)
+        ext0, ext1 = t * convex[i], t * convex[(i + 1) % n]
+        mid = (p0 + p1) / 2 + d * (ext1 - ext0) / 2 + outward * t / 2
+        half = [length / 2 + (ext0 + ext1) / 2, t / 2, height / 2]
+        walls.append(([float(mid[0]), float(mid[1]), height / 2], half, float(np.arctan2(d[1], d[0]))))
+    return walls
+
+
+def part_volume(part: Part, obj: ObjectSpec) -> float:
+    """Volume (m³) used to share an object's mass among its parts (a mesh counts as the whole box)."""
+    sx, sy, sz = part.size
+    if part.shape == "box":
+        return 8.0 * sx * sy * sz
+    if part.shape == "cylinder":
+        return np.pi * sx * sx * 2.0 * sz
+    if part.shape == "sphere":
+        return 4.0 / 3.0 * np.pi * sx**3
+    return float(8.0 * np.prod(obj.half_extents))
+
+
+def _shape_kwargs(p, part: Part, obj: ObjectSpec, visual: bool) -> dict:
+    """createCollisionShape / createVisualShape arguments for one part (without its frame)."""
+    where = f"object {obj.name!r} part shape {part.shape!r}"
+    sx, sy, sz = (float(v) for v in part.size)
+    if part.shape == "box":
+        return {"shapeType": p.GEOM_BOX, "halfExtents": [sx, sy, sz]}
+    if part.shape in ("cylinder", "sphere") and not np.isclose(sx, sy):
+        raise ValueError(f"{where}: size[0] and size[1] (radii) must be equal, got {part.size}")
+    if part.shape == "cylinder":
+        # the two calls spell the cylinder's full height differently
+        return {"shapeType": p.GEOM_CYLINDER, "radius": sx, ("length" if visual else "height"): 2.0 * sz}
+    if part.shape == "sphere":
+        return {"shapeType": p.GEOM_SPHERE, "radius": sx}
+    if part.shape == "mesh":
+        import pybullet_data
+
+        path = os.path.join(pybullet_data.getDataPath(), part.mesh or "")
+        if not part.mesh or not os.path.isfile(path):
+            raise ValueError(f"{where}: mesh {part.mesh!r} not found under pybullet_data ({path})")
+        return {"shapeType": p.GEOM_MESH, "fileName": path, "meshScale": [sx, sy, sz]}
+    raise ValueError(f"{where}: unknown shape; allowed: box, cylinder, sphere, mesh")
+
+
+def build_object(p, client: int, obj: ObjectSpec) -> int:
+    """One multibody for ``obj``: base = part 0, links = further parts on fixed joints; returns its uid."""
+    if not obj.parts:
+        raise ValueError(f"object {obj.name!r} has no parts")
+    volumes = np.array([part_volume(part, obj) for part in obj.parts])
+    masses = obj.mass * volumes / volumes.sum() if obj.mass > 0 else np.zeros(len(volumes))
+
+    def shapes(part: Part, frame: dict) -> tuple[int, int]:
+        col = p.createCollisionShape(**_shape_kwargs(p, part, obj, False), physicsClientId=client,
+                                     **{f"collisionFrame{k}": v for k, v in frame.items()})
+        vis = p.createVisualShape(**_shape_kwargs(p, part, obj, True), rgbaColor=list(part.rgba), physicsClientId=client,
+                                  **{f"visualFrame{k}": v for k, v in frame.items()})
+        return col, vis
+
+    base = obj.parts[0]
+    base_col, base_vis = shapes(base, {"Position": list(base.offset.position),
+                                       "Orientation": to_xyzw(base.offset.quat_wxyz)})
+    links = [shapes(part, {}) for part in obj.parts[1:]]
+    n = len(links)
+    return p.createMultiBody(
+        baseMass=float(masses[0]),
+        baseCollisionShapeIndex=base_col,
+        baseVisualShapeIndex=base_vis,
+        basePosition=list(obj.pose.position),
+        baseOrientation=to_xyzw(obj.pose.quat_wxyz),
+        baseInertialFramePosition=[0.0, 0.0, 0.0],
+        baseInertialFrameOrientation=[0.0, 0.0, 0.0, 1.0],
+        linkMasses=[float(m) for m in masses[1:]],
+        linkCollisionShapeIndices=[c for c, _ in links],
+        linkVisualShapeIndices=[v for _, v in links],
+        linkPositions=[list(part.offset.position) for part in obj.parts[1:]],
+        linkOrientations=[to_xyzw(part.offset.quat_wxyz) for part in obj.parts[1:]],
+        linkInertialFramePositions=[[0.0, 0.0, 0.0]] * n,
+        linkInertialFrameOrientations=[[0.0, 0.0, 0.0, 1.0]] * n,
+        linkParentIndices=[0] * n,
+        linkJointTypes=[p.JOINT_FIXED] * n,
+        linkJointAxis=[[0.0, 0.0, 1.0]] * n,
+        physicsClientId=client,
+    )

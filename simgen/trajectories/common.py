@@ -1,0 +1,169 @@
+"""Pieces every planner shares: the error type, the room and the objects' boxes as arrays, vectorised
+camera poses from yaw/pitch, and the config fields (with their checks) common to grid-based planners.
+
+Config dataclasses in this package deliberately avoid ``from __future__ import annotations`` so that
+``registry.parse_config`` sees real types and coerces/rejects values by type.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from simgen.geometry import polygon_area, quat_to_matrix, wrap_angle
+from simgen.registry import ConfigError
+from simgen.trajectories.base import PlanRequest
+from simgen.types import RoomSpec
+
+MIN_PITCH_DEG = -35.0  # no planner ever looks further down than this (no floor-staring poses)
+MAX_PITCH_DEG = 60.0  # nor steeply up: image "up" must stay world up
+
+
+class PlanningError(RuntimeError):
+    """No valid camera path exists for this scene and config; the message says why and what to change."""
+
+
+def check_range(where: str, key: str, value: float, lo: float, hi: float) -> None:
+    """Raise ConfigError naming ``where.key`` unless ``lo <= value <= hi``."""
+    if not lo <= value <= hi:
+        raise ConfigError(f"{where}.{key}: expected a value in [{lo}, {hi}], got {value!r}")
+
+
+@dataclass(frozen=True)
+class GridConfig:
+    """Config fields shared by every planner that moves the camera through the room's free space."""
+
+    eye_height_m: float = 1.5
+    clearance_m: float = 0.3  # free cells keep this far from walls and object footprints
+    grid_resolution_m: float = 0.05
+    min_view_distance_m: float = 0.5  # never look at a wall/box closer than this along the optical axis
+
+    def validate(self, where: str) -> None:
+        """Check ranges; ConfigError names the key and the allowed interval."""
+        check_range(where, "eye_height_m", self.eye_height_m, 0.2, 3.0)
+        check_range(where, "clearance_m", self.clearance_m, 0.0, 2.0)
+        check_range(where, "grid_resolution_m", self.grid_resolution_m, 0.01, 0.5)
+        check_range(where, "min_view_distance_m", self.min_view_distance_m, 0.1, 5.0)
+
+
+@dataclass(frozen=True)
+class Room:
+    """The room footprint (CCW polygon, floor at z = 0), its height and its wall segments."""
+
+    footprint: np.ndarray  # (P, 2)
+    height: float
+
+    @classmethod
+    def from_spec(cls, room: RoomSpec) -> "Room":
+        """Arrays from a RoomSpec; a clockwise footprint is reversed rather than trusted."""
+        poly = np.asarray(room.footprint, dtype=float)
+        if len(poly) < 3 or room.height <= 0:
+            raise PlanningError(f"room needs ≥ 3 footprint vertices and height > 0, got {len(poly)}, {room.height}")
+        if polygon_area(poly) < 0:
+            poly = poly[::-1].copy()
+        return cls(poly, float(room.height))
+
+    @property
+    def walls(self) -> tuple[np.ndarray, np.ndarray]:
+        """Wall segments as start and end points, each (P, 2)."""
+        return self.footprint, np.roll(self.footprint, -1, axis=0)
+
+    @property
+    def bbox(self) -> tuple[np.ndarray, np.ndarray]:
+        """Axis-aligned XY bounds (min, max) of the footprint."""
+        return self.footprint.min(axis=0), self.footprint.max(axis=0)
+
+    def centroid(self) -> np.ndarray:
+        """Area centroid of the footprint polygon (may lie outside a non-convex room)."""
+        p, q = self.footprint, np.roll(self.footprint, -1, axis=0)
+        cross = p[:, 0] * q[:, 1] - q[:, 0] * p[:, 1]
+        return ((p + q) * cross[:, None]).sum(axis=0) / (3.0 * cross.sum())
+
+
+@dataclass(frozen=True)
+class Boxes:
+    """The scene's oriented boxes at their current (settled) poses, as arrays aligned by index."""
+
+    ids: np.ndarray  # (M,) object ids
+    names: tuple[str, ...]
+    centers: np.ndarray  # (M, 3)
+    halves: np.ndarray  # (M, 3) half extents in the box frame
+    rotations: np.ndarray  # (M, 3, 3) box frame -> world
+
+    @classmethod
+    def from_request(cls, request: PlanRequest) -> "Boxes":
+        """Boxes from the scene's specs, with poses taken from ``request.states`` where given."""
+        poses = {s.object_id: s.pose for s in request.states}
+        objs = request.scene.objects
+        pose = [poses.get(o.object_id, o.pose) for o in objs]
+        return cls(
+            ids=np.array([o.object_id for o in objs], dtype=int),
+            names=tuple(o.name for o in objs),
+            centers=np.array([p.position for p in pose], dtype=float).reshape(-1, 3),
+            halves=np.array([o.half_extents for o in objs], dtype=float).reshape(-1, 3),
+            rotations=np.array([quat_to_matrix(p.quat_wxyz) for p in pose]).reshape(-1, 3, 3),
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def corners(self) -> np.ndarray:
+        """(M, 8, 3) corners of every box."""
+        signs = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)], dtype=float)
+        local = signs[None] * self.halves[:, None, :]
+        return self.centers[:, None, :] + np.einsum("mij,mkj->mki", self.rotations, local)
+
+    def z_range(self) -> np.ndarray:
+        """(M, 2) lowest and highest z of every box."""
+        z = self.corners()[..., 2]
+        return np.stack([z.min(axis=1), z.max(axis=1)], axis=1)
+
+    def subset(self, index) -> "Boxes":
+        """The boxes selected by ``index`` (an index array or a boolean mask)."""
+        idx = np.arange(len(self.ids))[index]
+        names = tuple(self.names[i] for i in idx)
+        return Boxes(self.ids[idx], names, self.centers[idx], self.halves[idx], self.rotations[idx])
+
+    def index(self, name: str) -> int:
+        """Position of the object called ``name``; KeyError lists the known names."""
+        try:
+            return self.names.index(name)
+        except ValueError:
+            raise KeyError(f"no object named {name!r}; known: {', '.join(self.names) or '(none)'}") from None
+
+
+def camera_poses(eyes, yaws, pitches) -> np.ndarray:
+    """(N, 4, 4) OpenCV ``T_world_cam`` at ``eyes`` looking along heading ``yaws`` tilted by ``pitches``.
+
+    Vectorised ``geometry.camera_from_yaw_pitch``: image x = forward × world up is horizontal (no
+    roll), image y = forward × x points down in the world.
+    """
+    eyes = np.asarray(eyes, dtype=float).reshape(-1, 3)
+    yaw, pitch = np.broadcast_arrays(np.asarray(yaws, dtype=float), np.asarray(pitches, dtype=float))
+    cy, sy, cp, sp = np.cos(yaw), np.sin(yaw), np.cos(pitch), np.sin(pitch)
+    z = np.stack([cp * cy, cp * sy, sp], axis=-1)
+    x = np.stack([sy, -cy, np.zeros_like(yaw)], axis=-1)
+    y = np.cross(z, x)
+    T = np.zeros((len(eyes), 4, 4))
+    T[:, :3, 0], T[:, :3, 1], T[:, :3, 2], T[:, :3, 3] = x, y, z, eyes
+    T[:, 3, 3] = 1.0
+    return T
+
+
+def yaw_pitch_towards(eyes, targets) -> tuple[np.ndarray, np.ndarray]:
+    """Heading and elevation (rad) of the direction from each eye to its target."""
+    d = np.asarray(targets, dtype=float) - np.asarray(eyes, dtype=float)
+    horizontal = np.hypot(d[..., 0], d[..., 1])
+    return np.arctan2(d[..., 1], d[..., 0]), np.arctan2(d[..., 2], horizontal)
+
+
+def directions(yaws, pitches) -> np.ndarray:
+    """Unit forward vectors (..., 3) for headings and elevations."""
+    yaws, pitches = np.broadcast_arrays(np.asarray(yaws, dtype=float), np.asarray(pitches, dtype=float))
+    return np.stack([np.cos(pitches) * np.cos(yaws), np.cos(pitches) * np.sin(yaws), np.sin(pitches)], axis=-1)
+
+
+def unwrap_yaws(yaws) -> np.ndarray:
+    """Continuous version of a yaw sequence (each step taken as its wrapped, shortest difference)."""
+    yaws = np.asarray(yaws, dtype=float)
+    if len(yaws) < 2:
+        return yaws.copy()
+    return yaws[0] + np.concatenate([[0.0], np.cumsum(wrap_angle(np.diff(yaws)))])

@@ -1,0 +1,102 @@
+"""Camera headings along a path: which yaws are safe (the optical axis meets no wall or box closer
+than a limit), a desired heading (travel direction blended towards nearby objects, low-passed), and a
+dynamic programme that follows the desired heading within the safe yaws at a bounded turn rate.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from simgen.geometry import wrap_angle
+from simgen.trajectories.common import Boxes, Room, directions, unwrap_yaws
+from simgen.trajectories.raycast import first_hit
+
+YAW_BINS = 720  # 0.5° resolution of the heading search
+_UNSAFE_COST = 1e6
+
+
+def yaw_bins(k: int = YAW_BINS) -> np.ndarray:
+    """Bin centres covering (−π, π] evenly."""
+    return wrap_angle(-np.pi + (np.arange(k) + 1) * 2.0 * np.pi / k)
+
+
+def safe_yaws(eyes, pitches, room: Room, boxes: Boxes, min_distance: float, bins=None) -> np.ndarray:
+    """(N, K) True where a camera at eye n with heading bin k sees no wall/box closer than ``min_distance``.
+
+    Only boxes that could be within reach of an eye are cast against (a ball test on each box).
+    """
+    bins = yaw_bins() if bins is None else np.asarray(bins)
+    eyes, pitches = np.atleast_2d(eyes), np.broadcast_to(np.asarray(pitches, dtype=float), (len(np.atleast_2d(eyes)),))
+    reach = min_distance + np.linalg.norm(boxes.halves, axis=1)
+    out = np.empty((len(eyes), len(bins)), dtype=bool)
+    for n, (eye, pitch) in enumerate(zip(eyes, pitches)):
+        near = np.linalg.norm(boxes.centers - eye, axis=1) <= reach
+        dirs = directions(bins, pitch)
+        out[n] = first_hit(np.broadcast_to(eye, dirs.shape), dirs, room, boxes.subset(near)) >= min_distance
+    return out
+
+
+def smooth_angles(yaws, sigma_frames: float) -> np.ndarray:
+    """Zero-lag Gaussian low-pass of a yaw sequence (on the unwrapped angle), wrapped back."""
+    u = unwrap_yaws(yaws)
+    if sigma_frames <= 0 or len(u) < 3:
+        return wrap_angle(u)
+    radius = int(np.ceil(3 * sigma_frames))
+    kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma_frames) ** 2)
+    padded = np.pad(u, radius, mode="edge")
+    return wrap_angle(np.convolve(padded, kernel / kernel.sum(), mode="valid"))
+
+
+def attend(travel_yaws, eyes, boxes: Boxes, radius: float, weight: float, half_fov: float = np.radians(60)) -> np.ndarray:
+    """Travel headings turned towards objects ahead within ``radius`` (closer ones pull harder).
+
+    The pull is the weighted mean bearing offset of those objects, scaled by ``weight`` (0 = pure
+    travel direction) and by how much attention there is (weights saturate at 1).
+    """
+    travel_yaws = np.asarray(travel_yaws, dtype=float)
+    if len(boxes) == 0 or weight <= 0:
+        return travel_yaws.copy()
+    d = boxes.centers[None, :, :2] - np.atleast_2d(eyes)[:, None, :2]
+    dist = np.linalg.norm(d, axis=-1)
+    rel = wrap_angle(np.arctan2(d[..., 1], d[..., 0]) - travel_yaws[:, None])
+    w = np.clip(1.0 - dist / radius, 0.0, 1.0) * (np.abs(rel) < half_fov)
+    total = w.sum(axis=1)
+    mean_rel = (w * rel).sum(axis=1) / np.maximum(total, 1e-9)
+    return wrap_angle(travel_yaws + weight * np.minimum(total, 1.0) * mean_rel)
+
+
+def plan_yaws(desired, allowed, max_step: float, fixed=None, step_weight: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Follow ``desired`` yaws through ``allowed`` (N, K) bins, turning at most ``max_step`` rad per frame.
+
+    Viterbi over heading bins: cost = squared deviation from desired + ``step_weight`` × squared step,
+    unsafe bins cost a prohibitive amount, steps beyond the bound are impossible. Frames flagged in
+    ``fixed`` keep their desired yaw exactly (the search pins them to the nearest bin; the step bound
+    leaves one bin of slack for that). Returns (yaws, ok) where ok[n] says frame n is in an allowed bin.
+    """
+    desired = np.asarray(desired, dtype=float)
+    allowed = np.asarray(allowed, dtype=bool)
+    n, k = allowed.shape
+    bins = yaw_bins(k)
+    width = 2.0 * np.pi / k
+    s = max(0, int(np.floor(max_step / width - 1.0)))
+    fixed = np.zeros(n, dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
+    nearest = np.argmin(np.abs(wrap_angle(bins[None, :] - desired[:, None])), axis=1)
+    cost = wrap_angle(bins[None, :] - desired[:, None]) ** 2 + _UNSAFE_COST * ~allowed
+    cost[fixed] = _UNSAFE_COST * 10
+    cost[fixed, nearest[fixed]] = 0.0
+    offsets = np.arange(-s, s + 1)
+    step_cost = step_weight * (offsets * width) ** 2
+    back = np.zeros((n, k), dtype=np.int32)
+    value = cost[0].copy()
+    for t in range(1, n):
+        # np.roll(value, o)[j] = value[j - o]: arriving at bin j by a step of +o bins
+        total = np.stack([np.roll(value, o) for o in offsets]) + step_cost[:, None]
+        pick = np.argmin(total, axis=0)
+        value = total[pick, np.arange(k)] + cost[t]
+        back[t] = offsets[pick]
+    j = np.empty(n, dtype=int)
+    j[-1] = int(np.argmin(value))
+    for t in range(n - 1, 0, -1):
+        j[t - 1] = (j[t] - back[t, j[t]]) % k
+    yaws = np.where(fixed, wrap_angle(desired), bins[j])
+    ok = allowed[np.arange(n), j] | fixed
+    return yaws, ok

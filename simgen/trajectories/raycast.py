@@ -1,0 +1,109 @@
+"""Vectorised ray casting: the slab test against oriented boxes, and rays/segments against the walls.
+
+Rays are ``origin + t · direction``; with unit directions ``t`` is a distance in metres. Boxes are
+any object with ``centers`` (M, 3), ``halves`` (M, 3) and ``rotations`` (M, 3, 3) (box -> world),
+such as ``common.Boxes``. Work is chunked so N × M temporaries stay small.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from simgen.trajectories.common import Room
+
+_PAIRS_PER_CHUNK = 200_000  # rays × boxes handled per numpy pass
+
+
+def ray_box_intervals(origins, dirs, centers, halves, rotations) -> tuple[np.ndarray, np.ndarray]:
+    """Slab test of N rays against M oriented boxes: ``(t_enter, t_exit)``, each (N, M).
+
+    Ray n meets box m where ``t_enter <= t_exit``; the intervals extend to negative ``t`` (behind
+    the origin), so callers clip to the range they care about.
+    """
+    rel = np.asarray(origins, dtype=float)[:, None, :] - np.asarray(centers)[None, :, :]
+    o = np.einsum("nmk,mkj->nmj", rel, rotations)  # R^T (origin - centre): origin in the box frame
+    d = np.einsum("nk,mkj->nmj", np.asarray(dirs, dtype=float), rotations)
+    # A zero direction component would make 0/0 on a slab face; a tiny one keeps the slab either
+    # (-huge, +huge) when the origin is between the faces or entirely at huge |t| when outside.
+    d = np.where(np.abs(d) < 1e-12, 1e-12, d)
+    t1 = (-np.asarray(halves)[None] - o) / d
+    t2 = (np.asarray(halves)[None] - o) / d
+    return np.minimum(t1, t2).max(axis=-1), np.maximum(t1, t2).min(axis=-1)
+
+
+def _chunks(n: int, m: int):
+    """Row slices so that rows × m stays under the chunk budget."""
+    step = max(1, _PAIRS_PER_CHUNK // max(m, 1))
+    for start in range(0, n, step):
+        yield slice(start, min(n, start + step))
+
+
+def first_box_hit(origins, dirs, boxes, skip=None) -> np.ndarray:
+    """(N,) smallest ``t >= 0`` where each ray meets a box (0 if it starts inside one), ``inf`` if none.
+
+    ``skip`` (N,) gives per ray the index of one box to ignore (−1 for none), e.g. its own target.
+    """
+    origins, dirs = np.atleast_2d(origins), np.atleast_2d(dirs)
+    out = np.full(len(origins), np.inf)
+    if len(boxes.centers) == 0:
+        return out
+    for sl in _chunks(len(origins), len(boxes.centers)):
+        t0, t1 = ray_box_intervals(origins[sl], dirs[sl], boxes.centers, boxes.halves, boxes.rotations)
+        hit = (t0 <= t1) & (t1 >= 0.0)
+        if skip is not None:
+            hit &= np.arange(len(boxes.centers))[None, :] != np.asarray(skip)[sl, None]
+        out[sl] = np.where(hit, np.maximum(t0, 0.0), np.inf).min(axis=1)
+    return out
+
+
+def _wall_params(o2, d2, room: Room) -> tuple[np.ndarray, np.ndarray]:
+    """Ray/segment parameters (t along the ray, u along each wall), each (N, P); NaN when parallel."""
+    a, b = room.walls
+    e = b - a
+    w = a[None, :, :] - o2[:, None, :]
+    denom = d2[:, None, 0] * e[None, :, 1] - d2[:, None, 1] * e[None, :, 0]
+    denom = np.where(np.abs(denom) < 1e-12, np.nan, denom)
+    t = (w[..., 0] * e[None, :, 1] - w[..., 1] * e[None, :, 0]) / denom
+    u = (w[..., 0] * d2[:, None, 1] - w[..., 1] * d2[:, None, 0]) / denom
+    return t, u
+
+
+def first_wall_hit(origins, dirs, room: Room) -> np.ndarray:
+    """(N,) distance ``t > 0`` where each ray meets a wall between floor and ceiling, ``inf`` if none.
+
+    A ray that reaches the floor (or ceiling) before a wall hits no wall: the wall's z range is checked
+    at the crossing point.
+    """
+    origins, dirs = np.atleast_2d(np.asarray(origins, dtype=float)), np.atleast_2d(np.asarray(dirs, dtype=float))
+    t, u = _wall_params(origins[:, :2], dirs[:, :2], room)
+    z = origins[:, None, 2] + t * dirs[:, None, 2]
+    with np.errstate(invalid="ignore"):
+        ok = (t > 1e-9) & (u >= 0.0) & (u <= 1.0) & (z >= 0.0) & (z <= room.height)
+    return np.where(ok, t, np.inf).min(axis=1)
+
+
+def first_hit(origins, dirs, room: Room, boxes) -> np.ndarray:
+    """(N,) distance to the first wall or box along each ray (``inf`` if it only meets floor/ceiling)."""
+    return np.minimum(first_wall_hit(origins, dirs, room), first_box_hit(origins, dirs, boxes))
+
+
+def segments_clear(starts, ends, room: Room, boxes, skip=None, eps: float = 1e-3) -> np.ndarray:
+    """(N,) True where the open segment start→end crosses no wall and no box (``skip`` as above).
+
+    ``eps`` trims both ends (as a fraction of the segment) so points on a box's own surface or
+    resting on a support do not count as blocked by it.
+    """
+    starts, ends = np.atleast_2d(starts), np.atleast_2d(ends)
+    d = ends - starts
+    t, u = _wall_params(starts[:, :2], d[:, :2], room)
+    with np.errstate(invalid="ignore"):
+        crosses = ((t > eps) & (t < 1.0 - eps) & (u >= 0.0) & (u <= 1.0)).any(axis=1)
+    clear = ~crosses
+    if len(boxes.centers) == 0:
+        return clear
+    for sl in _chunks(len(starts), len(boxes.centers)):
+        t0, t1 = ray_box_intervals(starts[sl], d[sl], boxes.centers, boxes.halves, boxes.rotations)
+        hit = (t0 <= t1) & (t0 < 1.0 - eps) & (t1 > eps)
+        if skip is not None:
+            hit &= np.arange(len(boxes.centers))[None, :] != np.asarray(skip)[sl, None]
+        clear[sl] &= ~hit.any(axis=1)
+    return clear

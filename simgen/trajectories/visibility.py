@@ -1,0 +1,115 @@
+"""Geometric visibility estimate of oriented boxes from camera poses, without rendering.
+
+Per (frame, object): the box's silhouette area in pixels (sum of its front faces' projected areas,
+exact for a convex box fully in front of the camera), the fraction of its volume samples that project
+inside the image, and the fraction of those whose line of sight from the eye is blocked by another
+box or a wall. The estimated visible pixels = silhouette area × in-frame fraction × (1 − occlusion).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simgen.geometry import invert
+from simgen.trajectories.base import PlanRequest
+from simgen.trajectories.common import Boxes, Room
+from simgen.trajectories.raycast import segments_clear
+from simgen.types import CameraIntrinsics
+
+NEAR_M = 0.05  # points closer than this along the optical axis count as not in frame
+_SAMPLE_SHRINK = 0.9  # samples sit inside the box so a support surface touching it is not a blocker
+# Faces of a box as corner indices in Boxes.corners() order (index = 4·ix + 2·iy + iz).
+_FACES = np.array([[0, 1, 3, 2], [4, 6, 7, 5], [0, 4, 5, 1], [2, 3, 7, 6], [0, 2, 6, 4], [1, 5, 7, 3]])
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When an object counts as seen in a frame."""
+
+    min_pixels: float = 150.0  # estimated visible pixels
+    min_in_frame: float = 0.5  # share of the box's volume samples projecting inside the image
+    max_occlusion: float = 0.5  # share of in-frame samples hidden behind other boxes or walls
+
+
+@dataclass(frozen=True)
+class VisibilityEstimate:
+    """Per (frame, object) arrays, each (F, M)."""
+
+    pixels: np.ndarray
+    in_frame: np.ndarray
+    occlusion: np.ndarray
+
+    def visible(self, th: Thresholds) -> np.ndarray:
+        """Boolean (F, M): the object passes every threshold in that frame."""
+        return (self.pixels >= th.min_pixels) & (self.in_frame >= th.min_in_frame) & (self.occlusion <= th.max_occlusion)
+
+
+def box_samples(boxes: Boxes, n: int = 3) -> np.ndarray:
+    """(M, n³, 3) points filling each box (slightly shrunk)."""
+    g = np.linspace(-1.0, 1.0, n)
+    local = np.stack(np.meshgrid(g, g, g, indexing="ij"), -1).reshape(-1, 3) * _SAMPLE_SHRINK
+    return boxes.centers[:, None, :] + np.einsum("mij,mkj->mki", boxes.rotations, local[None] * boxes.halves[:, None, :])
+
+
+def _to_camera(poses: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """World points (P, 3) in each camera frame: (F, P, 3)."""
+    inv = np.stack([invert(T) for T in poses])
+    return np.einsum("fij,pj->fpi", inv[:, :3, :3], points) + inv[:, None, :3, 3]
+
+
+def silhouette_pixels(poses, intrinsics: CameraIntrinsics, boxes: Boxes) -> np.ndarray:
+    """(F, M) projected area of each box in pixels (unclipped); the whole image if a corner is behind."""
+    corners = boxes.corners()  # (M, 8, 3)
+    cam = _to_camera(poses, corners.reshape(-1, 3)).reshape(len(poses), len(boxes), 8, 3)
+    z = cam[..., 2]
+    uv = cam[..., :2] / np.where(z > NEAR_M, z, 1.0)[..., None] * [intrinsics.fx, intrinsics.fy]
+    quad = uv[:, :, _FACES]  # (F, M, 6, 4, 2)
+    x, y = quad[..., 0], quad[..., 1]
+    signed = 0.5 * (x * np.roll(y, -1, axis=-1) - y * np.roll(x, -1, axis=-1)).sum(axis=-1)  # (F, M, 6)
+    # A face is seen from the front when the eye is on its outer side; the outward normal of face f
+    # is ±axis; test with the face centre against the eye in world coordinates.
+    eyes = poses[:, :3, 3]
+    face_centers = corners[:, _FACES].mean(axis=2)  # (M, 6, 3)
+    normals = face_centers - boxes.centers[:, None, :]
+    front = np.einsum("fmkj,mkj->fmk", eyes[:, None, None, :] - face_centers[None], normals) > 0
+    area = np.where(front, np.abs(signed), 0.0).sum(axis=-1)
+    full = float(intrinsics.width * intrinsics.height)
+    return np.where((z > NEAR_M).all(axis=-1), area, full)
+
+
+def estimate(poses, intrinsics: CameraIntrinsics, room: Room, boxes: Boxes, thresholds: Thresholds) -> VisibilityEstimate:
+    """Visibility of every box from every pose; occlusion rays are cast only where they can matter."""
+    poses = np.asarray(poses, dtype=float).reshape(-1, 4, 4)
+    f, m = len(poses), len(boxes)
+    if m == 0:
+        empty = np.zeros((f, 0))
+        return VisibilityEstimate(empty, empty, empty)
+    samples = box_samples(boxes)  # (M, S, 3)
+    s = samples.shape[1]
+    cam = _to_camera(poses, samples.reshape(-1, 3)).reshape(f, m, s, 3)
+    z = cam[..., 2]
+    uv = cam[..., :2] / np.where(z > NEAR_M, z, 1.0)[..., None] * [intrinsics.fx, intrinsics.fy] + [intrinsics.cx, intrinsics.cy]
+    inside = (z > NEAR_M) & (uv[..., 0] >= 0) & (uv[..., 0] < intrinsics.width) & (uv[..., 1] >= 0) & (uv[..., 1] < intrinsics.height)
+    in_frame = inside.mean(axis=-1)
+    pixels = silhouette_pixels(poses, intrinsics, boxes) * in_frame
+    occlusion = np.zeros((f, m))
+    todo = np.argwhere((in_frame >= thresholds.min_in_frame) & (pixels >= thresholds.min_pixels))
+    if len(todo):
+        fi, mi = todo[:, 0], todo[:, 1]
+        starts = np.repeat(poses[fi, :3, 3], s, axis=0)
+        ends = samples[mi].reshape(-1, 3)
+        skip = np.repeat(mi, s)
+        clear = segments_clear(starts, ends, room, boxes, skip=skip).reshape(-1, s)
+        seen = inside[fi, mi]
+        blocked = (~clear & seen).sum(axis=1) / np.maximum(seen.sum(axis=1), 1)
+        occlusion[fi, mi] = blocked
+    return VisibilityEstimate(pixels * (1.0 - occlusion), in_frame, occlusion)
+
+
+def predicted_coverage(request: PlanRequest, poses, thresholds: Thresholds | None = None) -> dict[int, int]:
+    """Per object id: how many of ``poses`` are predicted to show it above ``thresholds``."""
+    th = thresholds or Thresholds()
+    boxes = Boxes.from_request(request)
+    counts = estimate(poses, request.intrinsics, Room.from_spec(request.scene.room), boxes, th).visible(th).sum(axis=0)
+    return {int(i): int(c) for i, c in zip(boxes.ids, counts)}

@@ -1,0 +1,78 @@
+"""Small hand-made SceneSpecs for the simulator and visibility tests (boxes, cylinder, sphere, duck mesh)."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from simgen.geometry import matrix_to_quat, quat_from_yaw
+from simgen.types import CameraIntrinsics, Lighting, ObjectSpec, Part, Pose, RoomSpec, SceneSpec
+
+RED, GREEN, BLUE, YELLOW = (0.9, 0.1, 0.1, 1.0), (0.1, 0.8, 0.1, 1.0), (0.1, 0.2, 0.9, 1.0), (0.9, 0.9, 0.1, 1.0)
+DUCK_SCALE = 0.05  # the scale pybullet_data's own duck URDF uses
+
+
+def rect_room(x=6.0, y=6.0, height=2.5) -> RoomSpec:
+    """A rectangular room centred on the origin."""
+    return RoomSpec(((-x / 2, -y / 2), (x / 2, -y / 2), (x / 2, y / 2), (-x / 2, y / 2)), height)
+
+
+def l_room(height=2.5) -> RoomSpec:
+    """An L-shaped room: a 4×4 m square (corner at the origin) missing its 2×2 m upper-right quarter."""
+    return RoomSpec(((0, 0), (4, 0), (4, 2), (2, 2), (2, 4), (0, 4)), height, shape="L")
+
+
+def box(object_id, center, half, yaw=0.0, rgba=RED, mass=0.0, category="box", support=None) -> ObjectSpec:
+    """A one-part box whose oriented box is the part itself."""
+    return ObjectSpec(object_id, f"{category}_{object_id}", category, "red", tuple(half),
+                      Pose(tuple(center), quat_from_yaw(yaw)), (Part("box", tuple(half), rgba=rgba),),
+                      mass=mass, kind="small" if mass > 0 else "furniture", support=support)
+
+
+def table(object_id, center_xy, height=0.7, half_xy=(0.5, 0.4), top=0.02, leg=0.03, rgba=GREEN) -> ObjectSpec:
+    """A static table: top slab plus four legs (five parts); the box spans floor to table top."""
+    hx, hy, hz = half_xy[0], half_xy[1], height / 2
+    parts = [Part("box", (hx, hy, top), Pose((0.0, 0.0, hz - top)), rgba)]
+    for sx in (-1, 1):
+        for sy in (-1, 1):
+            parts.append(Part("box", (leg, leg, hz - top), Pose((sx * (hx - leg), sy * (hy - leg), -top)), rgba))
+    return ObjectSpec(object_id, f"table_{object_id}", "table", "green", (hx, hy, hz),
+                      Pose((center_xy[0], center_xy[1], hz)), tuple(parts))
+
+
+def cylinder(object_id, center, radius, half_height, rgba=BLUE, mass=0.0) -> ObjectSpec:
+    """An upright cylinder."""
+    return ObjectSpec(object_id, f"bottle_{object_id}", "bottle", "blue", (radius, radius, half_height),
+                      Pose(tuple(center)), (Part("cylinder", (radius, radius, half_height), rgba=rgba),), mass=mass)
+
+
+def sphere(object_id, center, radius, rgba=YELLOW, mass=0.0) -> ObjectSpec:
+    """A ball."""
+    return ObjectSpec(object_id, f"ball_{object_id}", "ball", "yellow", (radius,) * 3, Pose(tuple(center)),
+                      (Part("sphere", (radius,) * 3, rgba=rgba),), mass=mass)
+
+
+def duck(object_id, center, yaw=0.0, mass=0.0) -> ObjectSpec:
+    """pybullet_data's duck.obj (Y-up in the file), turned Z-up and centred on its own vertex bounds."""
+    import pybullet_data
+
+    path = os.path.join(pybullet_data.getDataPath(), "duck.obj")
+    with open(path) as f:
+        verts = np.array([line.split()[1:4] for line in f if line.startswith("v ")], dtype=float) * DUCK_SCALE
+    R = np.array([[1.0, 0, 0], [0, 0, -1.0], [0, 1.0, 0]])  # +90° about x: file +y becomes world +z
+    lo, hi = (verts @ R.T).min(0), (verts @ R.T).max(0)
+    centre = (lo + hi) / 2
+    offset = Pose(tuple(-centre), matrix_to_quat(R))
+    return ObjectSpec(object_id, f"duck_{object_id}", "duck", "yellow", tuple((hi - lo) / 2),
+                      Pose(tuple(center), quat_from_yaw(yaw)),
+                      (Part("mesh", (DUCK_SCALE,) * 3, offset, YELLOW, mesh="duck.obj"),), mass=mass, kind="small")
+
+
+def scene(objects, room=None, scene_id="test") -> SceneSpec:
+    """A SceneSpec with the given objects (default: a 6×6 m room)."""
+    return SceneSpec(scene_id, 0, room or rect_room(), tuple(objects), Lighting())
+
+
+def intrinsics(width=160, height=120, vfov=60.0) -> CameraIntrinsics:
+    """Test camera: square pixels, centred principal point."""
+    return CameraIntrinsics.from_vfov(width, height, vfov)
