@@ -52,20 +52,20 @@ def sphere(object_id, center, radius, rgba=YELLOW, mass=0.0) -> ObjectSpec:
                       (Part("sphere", (radius,) * 3, rgba=rgba),), mass=mass)
 
 
-def duck(object_id, center, yaw=0.0, mass=0.0) -> ObjectSpec:
+def duck(object_id, center, yaw=0.0, mass=0.0, scale=DUCK_SCALE) -> ObjectSpec:
     """pybullet_data's duck.obj (Y-up in the file), turned Z-up and centred on its own vertex bounds."""
     import pybullet_data
 
     path = os.path.join(pybullet_data.getDataPath(), "duck.obj")
     with open(path) as f:
-        verts = np.array([line.split()[1:4] for line in f if line.startswith("v ")], dtype=float) * DUCK_SCALE
+        verts = np.array([line.split()[1:4] for line in f if line.startswith("v ")], dtype=float) * scale
     R = np.array([[1.0, 0, 0], [0, 0, -1.0], [0, 1.0, 0]])  # +90° about x: file +y becomes world +z
     lo, hi = (verts @ R.T).min(0), (verts @ R.T).max(0)
     centre = (lo + hi) / 2
     offset = Pose(tuple(-centre), matrix_to_quat(R))
     return ObjectSpec(object_id, f"duck_{object_id}", "duck", "yellow", tuple((hi - lo) / 2),
                       Pose(tuple(center), quat_from_yaw(yaw)),
-                      (Part("mesh", (DUCK_SCALE,) * 3, offset, YELLOW, mesh="duck.obj"),), mass=mass, kind="small")
+                      (Part("mesh", (scale,) * 3, offset, YELLOW, mesh="duck.obj"),), mass=mass, kind="small")
 
 
 def scene(objects, room=None, scene_id="test") -> SceneSpec:

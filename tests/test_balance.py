@@ -123,3 +123,14 @@ def test_blind_audit_numbers_use_mra():
 def test_bad_config_names_the_key():
     with pytest.raises(ConfigError, match="max_ratio_second"):
         BalanceConfig(max_ratio_second=0.5).validate("qa.balance")
+
+
+def test_command_line_merges_and_balances(tmp_path, capsys):
+    from simgen.qa.balance import main
+
+    recs = [item("yn", f"q{i}", "yes", n=i, answer_type="yes_no") for i in range(30)]
+    recs += [item("yn", f"q{i}", "no", n=100 + i, answer_type="yes_no") for i in range(10)]
+    write_jsonl(tmp_path / "a.jsonl", recs)
+    main([str(tmp_path / "a.jsonl"), "--out", str(tmp_path / "out")])
+    assert "40 records in, 21 kept" in capsys.readouterr().out
+    assert len(read_jsonl(tmp_path / "out" / "qa.jsonl")) == 21

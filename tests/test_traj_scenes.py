@@ -33,9 +33,9 @@ def rect_scene() -> SceneSpec:
     return scene(
         RECT,
         [
-            box(1, "table", (2.5, 2.0, 0.375), (0.6, 0.4, 0.375)),
-            box(2, "mug", (2.6, 2.1, 0.8), (0.05, 0.05, 0.05), kind="small"),
-            box(3, "sofa", (1.2, 3.45, 0.4), (0.9, 0.4, 0.4)),
+            box(1, "table", (2.5, 1.9, 0.375), (0.5, 0.35, 0.375)),
+            box(2, "mug", (2.6, 2.0, 0.8), (0.05, 0.05, 0.05), kind="small"),
+            box(3, "sofa", (1.2, 3.55, 0.4), (0.8, 0.35, 0.4)),
             box(4, "shelf", (4.55, 1.0, 0.9), (0.4, 0.2, 0.9), yaw=np.pi / 2 + 0.2),
             box(5, "plant", (0.5, 0.5, 0.5), (0.2, 0.2, 0.5)),
         ],
@@ -77,4 +77,4 @@ def test_request_states_override_spec_poses():
     moved = ObjectState(2, Pose((3.0, 1.0, 0.05)))
     boxes = Boxes.from_request(request(rect_scene(), states=(moved,)))
     assert np.allclose(boxes.centers[1], (3.0, 1.0, 0.05))
-    assert np.allclose(boxes.centers[0], (2.5, 2.0, 0.375))
+    assert np.allclose(boxes.centers[0], rect_scene().objects[0].pose.position)

@@ -64,8 +64,9 @@ def compute_visibility(obs: Observation, spec: SceneSpec, states: tuple[ObjectSt
       smallest camera z). The region is sampled by the box's camera-facing faces (which tile its
       projection exactly once), k × k points per face, each weighted by the pixel area of its cell
       (fx·fy·dA·|n·p| / z³). Counting only what is nearer than the whole box keeps hollow objects
-      honest: floor seen between a table's legs is not an occluder. 0.0 when no sample of the
-      region lies inside the image in front of ``near``.
+      honest: floor seen between a table's legs is not an occluder. An estimate: with k = 4 it
+      resolves a few per cent. 0.0 when no sample of the region lies inside the image in front
+      of ``near`` (``in_frame_fraction`` tells that case apart).
     """
     if obs.instance is None or obs.depth is None:
         raise ValueError("compute_visibility needs the 'instance' and 'depth' passes of the render")
@@ -88,16 +89,18 @@ def compute_visibility(obs: Observation, spec: SceneSpec, states: tuple[ObjectSt
     half = np.array([o.half_extents for o in spec.objects], dtype=float)
     K = (intrinsics.fx, intrinsics.fy, intrinsics.cx, intrinsics.cy)
 
+    Rt = R.transpose(0, 2, 1)  # row vectors: p_cam = p_obj @ R^T + t
+
     # In-frame fraction: volume samples in camera coordinates (N, 64, 3).
-    vol = np.einsum("nij,nkj->nki", R, _VOLUME[None] * half[:, None]) + t[:, None]
+    vol = (_VOLUME * half[:, None]) @ Rt + t[:, None]
     _, _, inside = _project(vol, K, w, h, near)
     in_frame = inside.mean(axis=1)
 
     # Occlusion: face samples (N, 6, k², 3); keep camera-facing faces.
-    local = _FACE_POINTS[None] * half[:, None, None]
-    pts = np.einsum("nij,nfkj->nfki", R, local) + t[:, None, None]
-    normals = np.einsum("nij,fj->nfi", R, _FACE_NORMALS)
-    n_dot_p = np.einsum("nfi,nfki->nfk", normals, pts)
+    n = len(ids)
+    pts = ((_FACE_POINTS.reshape(1, -1, 3) * half[:, None]) @ Rt + t[:, None]).reshape(n, 6, -1, 3)
+    normals = _FACE_NORMALS @ Rt  # (N, 6, 3)
+    n_dot_p = (pts * normals[:, :, None]).sum(-1)
     u, v, ok = _project(pts, K, w, h, near)
     ok &= n_dot_p < 0.0  # camera-facing: the outward normal points back towards the camera (origin)
     cell = (4.0 * np.prod(half[:, _FACE_SPANS], axis=-1) / FACE_GRID**2)[:, :, None]  # m² per sample
@@ -109,11 +112,11 @@ def compute_visibility(obs: Observation, spec: SceneSpec, states: tuple[ObjectSt
     other_nearer = (seen != ids[:, None, None]) & (depth[row, col] < z_min[:, None, None])
     total = weight.sum(axis=(1, 2))
     covered = (weight * other_nearer).sum(axis=(1, 2))
-    occlusion = np.divide(covered, total, out=np.zeros_like(total), where=total > 0)
+    occlusion = np.clip(np.divide(covered, total, out=np.zeros_like(total), where=total > 0), 0.0, 1.0)
 
     return tuple(
-        Visibility(int(i), int(pixels[k]), float(in_frame[k]), float(np.clip(occlusion[k], 0.0, 1.0)), bbox[k])
-        for k, i in enumerate(ids)
+        Visibility(i, p, f, o, b)
+        for i, p, f, o, b in zip(ids.tolist(), pixels.tolist(), in_frame.tolist(), occlusion.tolist(), bbox)
     )
 
 

@@ -28,7 +28,7 @@ class Sample:
     target: str  # assistant text (ground truth, with the rationale first when cot == "answer")
     ground_truth: str  # letter, number text or answer text
     options: list[str] | None  # "A. text" lines when shown
-    rationale: str | None  # set when cot != "none"
+    rationale: str | None  # the `rationale` field, set when cot == "field"
     media_kind: str  # "video" | "image"
     media: list[str]  # relative to the export dir
     complexity: dict
@@ -46,7 +46,7 @@ def samples(ds: Dataset, cfg: PromptConfig, out_dir: Path) -> Iterator[Sample]:
             target=target_text(item, cfg),
             ground_truth=ground_truth(item, cfg.answer_mode),
             options=option_lines(item) if shown else None,
-            rationale=rationale(item) if cfg.cot != "none" else None,
+            rationale=rationale(item) if cfg.cot == "field" else None,
             media_kind=kind,
             media=[relative_to(p, out_dir) for p in paths],
             complexity=ds.episode(item.episode_id).complexity,

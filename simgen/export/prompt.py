@@ -4,7 +4,8 @@ Two answer modes. ``multiple_choice``: items with choices show them as lettered 
 and the target is the letter; numeric items (no choices) stay open, as in VSI-Bench.
 ``open_ended``: options are never shown and the target is the answer text (a number for numeric
 items). The optional rationale is the program's own evidence — the program, its slot bindings and
-the executor's trace of intermediate values — written out as text, never invented.
+the decisions the executor recorded with their values and margins — written out as text, never
+invented.
 """
 from __future__ import annotations
 
@@ -79,16 +80,22 @@ def ground_truth(item: QAItem, answer_mode: str) -> str:
     return item.answer_text
 
 
-def prompt_text(item: QAItem, answer_mode: str, instruction: bool = True) -> str:
-    """The user turn's text: question, options where shown, and the answer-format instruction."""
-    parts = [item.question]
-    if uses_options(item, answer_mode):
-        parts.append("Options:\n" + "\n".join(option_lines(item)))
+def compose_prompt(question: str, options: list[str] | None, answer_type: str, instruction: bool = True) -> str:
+    """Question, then "Options:" with the lettered lines (if any), then the answer-format instruction."""
+    parts = [question]
+    if options:
+        parts.append("Options:\n" + "\n".join(options))
         if instruction:
             parts.append(MC_INSTRUCTION)
     elif instruction:
-        parts.append(NUMBER_INSTRUCTION if item.answer_type == "number" else OPEN_INSTRUCTION)
+        parts.append(NUMBER_INSTRUCTION if answer_type == "number" else OPEN_INSTRUCTION)
     return "\n".join(parts)
+
+
+def prompt_text(item: QAItem, answer_mode: str, instruction: bool = True) -> str:
+    """The user turn's text for a record in ``answer_mode`` (see :func:`compose_prompt`)."""
+    options = option_lines(item) if uses_options(item, answer_mode) else None
+    return compose_prompt(item.question, options, item.answer_type, instruction)
 
 
 def _value_text(value: Any) -> str:
@@ -101,26 +108,30 @@ def _value_text(value: Any) -> str:
     return str(value)
 
 
-def _step_text(step: Any) -> str:
-    """One trace step: ``expr = value`` plus its recorded margin, whatever keys the executor used."""
-    if not isinstance(step, dict):
-        return _value_text(step)
-    expr = next((step[k] for k in ("expr", "call", "fn", "op") if k in step), None)
-    text = f"{expr} = {_value_text(step.get('value'))}" if expr is not None else _value_text(step)
-    if step.get("margin") is not None:
-        text += f" (margin {_value_text(step['margin'])})"
+def _decision_text(decision: Any) -> str:
+    """One executor decision from the certificate: its kind, its values and how far it was from flipping."""
+    if not isinstance(decision, dict):
+        return _value_text(decision)
+    text = str(decision.get("kind", "decision"))
+    detail = decision.get("detail") or {}
+    if detail:
+        text += ": " + ", ".join(f"{k} = {_value_text(v)}" for k, v in sorted(detail.items()))
+    if decision.get("margin") is not None:
+        unit = decision.get("unit")
+        text += f" (margin {_value_text(decision['margin'])}{' ' + unit if unit else ''})"
     return text
 
 
 def rationale(item: QAItem) -> str:
-    """The program, its bindings and the executor's intermediate values, ending with the answer."""
+    """The program, its bindings and the executor's recorded decisions (``certificate["margins"]``),
+    ending with the answer."""
     lines = [f"Program: {item.program}"]
     if item.bindings:
         lines.append("Bindings: " + ", ".join(f"{k} = {_value_text(v)}" for k, v in sorted(item.bindings.items())))
-    trace = item.certificate.get("trace") or item.extra.get("trace") or []
-    if trace:
+    decisions = item.certificate.get("margins") or []
+    if decisions:
         lines.append("Steps:")
-        lines.extend(f"- {_step_text(step)}" for step in trace)
+        lines.extend(f"- {_decision_text(d)}" for d in decisions)
     lines.append(f"So the answer is {item.answer_text}.")
     return "\n".join(lines)
 

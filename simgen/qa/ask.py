@@ -27,8 +27,11 @@ from omegaconf import DictConfig, OmegaConf
 
 from simgen.qa.balance import BalanceConfig, blind_audit
 from simgen.qa.choices import ChoiceError, make_answer
-from simgen.qa.families import Family, SamplingError, load_families, render_question, sample_bindings
+from simgen.qa.executor import ExecutionError, execute
+from simgen.qa.families import Family, load_families
 from simgen.qa.records import QAItem, qa_id, stable_hash, write_json_atomic, write_jsonl
+from simgen.qa.sampling import SamplingError, binding_key, observed_categories, render_question, sample_bindings
+from simgen.qa.scene_view import ObservedThresholds, SceneView
 from simgen.qa.verify import VerifyConfig, verify
 from simgen.registry import ConfigError, parse_config
 from simgen.seeding import rng, stage_key
@@ -97,9 +100,8 @@ def config_hash(qa: QAConfig, families: list[Family]) -> str:
     return stable_hash({"qa": asdict(qa), "families": {f.family: [f.version, f.source_hash] for f in families}})
 
 
-def _observed_thresholds(v: VerifyConfig):
-    from simgen.qa.scene_view import ObservedThresholds
-
+def _observed_thresholds(v: VerifyConfig) -> ObservedThresholds:
+    """The SceneView's notion of "observed", from the same numbers the verifier checks."""
     return ObservedThresholds(v.min_visible_pixels, v.min_in_frame_fraction, v.min_frames)
 
 
@@ -107,11 +109,10 @@ class EpisodeAsker:
     """Asks every family about one episode: one SceneView, one set of jittered copies."""
 
     def __init__(self, episode: Episode, qa: QAConfig, seed: int, shard: int, digest: str):
-        from simgen.qa.scene_view import SceneView
-
         self.episode, self.qa, self.seed, self.shard, self.digest = episode, qa, seed, shard, digest
         self.scene_key = stage_key(episode.episode_id)
         self.view = SceneView.from_episode(episode, _observed_thresholds(qa.verify))
+        self.categories = observed_categories(self.view)
         v = qa.verify
         jitter_rng = rng(seed, shard, self.scene_key, "qa/jitter")
         k = v.stability_k if v.stability else 0
@@ -119,15 +120,10 @@ class EpisodeAsker:
 
     def run(self, fam: Family, view, bindings: dict, ablate=None):
         """Execute ``fam``'s program with ``bindings`` on ``view`` (the value only)."""
-        from simgen.qa.executor import execute
-
         return execute(fam.parsed, view, bindings, ablate=ablate).value
 
     def ask(self, fam: Family, counts: Counter) -> list[QAItem]:
         """Up to ``qa.wanted(family)`` verified items; every attempt's outcome counted in ``counts``."""
-        from simgen.qa.executor import execute
-        from simgen.qa.functions import ExecutionError
-
         gen = rng(self.seed, self.shard, self.scene_key, f"qa/{fam.family}")
         wanted = self.qa.wanted(fam.family)
         items, seen = [], set()
@@ -136,44 +132,51 @@ class EpisodeAsker:
                 break
             counts["attempts"] += 1
             try:
-                bindings = sample_bindings(fam, self.view, gen)
+                bindings = sample_bindings(fam, self.view, gen, self.categories)
             except SamplingError:
                 counts["no_binding"] += 1
                 break  # the scene lacks what the slots need; more draws cannot help
-            key = stable_hash(bindings)
+            key = binding_key(fam, bindings)
             if key in seen:
                 counts["duplicate"] += 1
                 continue
             seen.add(key)
-            try:
-                execution = execute(fam.parsed, self.view, bindings)
-            except ExecutionError as e:
-                counts[e.reason] += 1
+            outcome = self.ask_one(fam, bindings, gen)
+            if isinstance(outcome, str):
+                counts[outcome] += 1
                 continue
-            verdict = verify(fam, fam.parsed, self.view, bindings, execution, self.qa.verify,
-                             lambda view, ablate=None: self.run(fam, view, bindings, ablate), self.jittered)
-            if not verdict.ok:
-                counts[verdict.reason] += 1
-                continue
-            try:
-                answer = make_answer(fam, execution.value, execution.unit, self.view, bindings, gen)
-            except ChoiceError as e:
-                counts[e.reason] += 1
-                continue
-            template, question = render_question(fam, bindings, gen)
-            frames = sorted({int(f) for f in execution.frames_used}
-                            | {int(bindings[s.name]) for s in fam.slots if s.type == "frame"})
-            items.append(QAItem(
-                id=qa_id(self.episode.episode_id, fam.family, fam.version, bindings),
-                family=fam.family, family_version=fam.version, question=question,
-                answer=answer.value, answer_text=answer.text, answer_letter=answer.letter, choices=answer.choices,
-                answer_type=fam.answer.type, unit=fam.answer.unit, modality=fam.modality,
-                episode_id=self.episode.episode_id, frames=tuple(frames), program=fam.program,
-                bindings=bindings, certificate=verdict.certificate, seed=self.seed, config_hash=self.digest,
-                template=template,
-            ))
+            items.append(outcome)
             counts["kept"] += 1
         return items
+
+    def ask_one(self, fam: Family, bindings: dict, gen) -> QAItem | str:
+        """Execute, verify and phrase one question; the item, or the reason it was rejected."""
+        try:
+            execution = execute(fam.parsed, self.view, bindings)
+        except ExecutionError as e:
+            return e.reason
+        verdict = verify(fam, self.view, bindings, execution, self.qa.verify,
+                         lambda view, ablate=None: self.run(fam, view, bindings, ablate), self.jittered)
+        if not verdict.ok:
+            return verdict.reason
+        try:
+            answer = make_answer(fam, execution, self.view, bindings, gen)
+        except ChoiceError as e:
+            return e.reason
+        template, question = render_question(fam, bindings, gen)
+        frames = {int(f) for f in execution.frames_used} | {int(bindings[s.name]) for s in fam.slots if s.type == "frame"}
+        if fam.modality != "image":  # evidence: also every frame that shows a referent
+            for object_id in execution.referents:
+                frames.update(self.view.visible_frames(self.view.row_of_id(object_id)))
+        return QAItem(
+            id=qa_id(self.episode.episode_id, fam.family, fam.version, bindings),
+            family=fam.family, family_version=fam.version, question=question,
+            answer=answer.value, answer_text=answer.text, answer_letter=answer.letter, choices=answer.choices,
+            answer_type=fam.answer.type, unit=fam.answer.unit, modality=fam.modality,
+            episode_id=self.episode.episode_id, frames=tuple(sorted(frames)), program=fam.program,
+            bindings=bindings, certificate=verdict.certificate, seed=self.seed, config_hash=self.digest,
+            template=template,
+        )
 
 
 def load_episode(directory: Path) -> Episode:

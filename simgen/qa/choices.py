@@ -16,13 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from simgen.qa.families import Family, observed_categories
+from simgen.qa.families import CONVERSIONS, Family
+from simgen.qa.sampling import observed_categories
 
 LETTERS = string.ascii_uppercase
-# Unit conversions from what the executor returns to what the family asks in.
-CONVERSIONS = {("m", "cm"): 100.0}
 # Distractor ladders (factors of the answer). Every factor is outside MRA's widest tolerance
-# (|f − 1| > 0.5) and neighbouring factors differ by ≥ 1.5×, so options never crowd each other.
+# (|f − 1| > 0.5) and neighbouring factors differ by 1.5× (±3 % wobble), so options never crowd.
 LOW_FACTORS = (0.2, 0.3, 0.45)
 HIGH_FACTORS = (1.6, 2.4, 3.6)
 MRA_MAX_REL_ERROR = 0.5
@@ -70,8 +69,9 @@ def _with_options(answer: Any, text: str, options: list[str], rng: np.random.Gen
 
 
 def count_distractors(answer: int, n: int, rng: np.random.Generator) -> list[int]:
-    """``n`` distinct non-negative integers near ``answer``, never equal to it."""
-    near = [answer + d for d in (-1, 1, -2, 2, -3, 3, 4, 5, 6) if answer + d >= 0]
+    """``n`` distinct positive integers near ``answer``, never equal to it (a counted category is
+    observed, so 0 would be an option anyone can rule out)."""
+    near = [answer + d for d in (-1, 1, -2, 2, -3, 3, 4, 5, 6) if answer + d >= 1]
     pool = near[: max(n + 1, 4)]
     return [pool[int(i)] for i in rng.choice(len(pool), size=n, replace=False)]
 
@@ -91,9 +91,10 @@ def number_distractors(answer: float, n: int, decimals: int, rng: np.random.Gene
     return out
 
 
-def make_answer(fam: Family, value: Any, unit: str | None, view, bindings: dict, rng: np.random.Generator) -> Answer:
-    """Turn an executed value into the record's answer and (shuffled) options."""
-    spec = fam.answer
+def make_answer(fam: Family, execution, view, bindings: dict, rng: np.random.Generator) -> Answer:
+    """Turn an executed program's value into the record's answer and (shuffled) options."""
+    spec, value, unit = fam.answer, execution.value, execution.unit
+    category_valued = execution.type.kind == "Category"
     if spec.type == "number":
         number = convert(value, unit, spec.unit)
         if spec.unit == "count":
@@ -103,7 +104,7 @@ def make_answer(fam: Family, value: Any, unit: str | None, view, bindings: dict,
                 return Answer(count, text)
             options = [text] + [str(d) for d in count_distractors(count, spec.num_choices - 1, rng)]
             return _with_options(count, text, options, rng)
-        rounded = round(number, spec.decimals)
+        rounded = round(number, spec.decimals) if spec.decimals else int(round(number))
         text = format_number(rounded, spec.decimals)
         if not spec.num_choices:
             return Answer(rounded, text)
@@ -120,7 +121,7 @@ def make_answer(fam: Family, value: Any, unit: str | None, view, bindings: dict,
             raise ChoiceError("answer_not_in_choices", f"label {text!r} is not one of {list(spec.labels)}")
         return _with_options(text, text, list(spec.labels), rng)
     if spec.type == "choice":
-        category = _category(view, value)
+        category = str(value) if category_valued else _category(view, value)
         options = []
         for slot in spec.choice_slots:
             v = bindings[slot]
@@ -129,7 +130,7 @@ def make_answer(fam: Family, value: Any, unit: str | None, view, bindings: dict,
             raise ChoiceError("answer_not_in_choices", f"{category!r} is not one of {options}")
         return _with_options(category, category, options, rng)
     if spec.type == "object":
-        category = _category(view, value)
+        category = str(value) if category_valued else _category(view, value)
         named = {v for b in bindings.values() for v in (b if isinstance(b, list) else [b]) if isinstance(v, str)}
         pool = [c for c in observed_categories(view) if c != category and c not in named]
         need = spec.num_choices - 1

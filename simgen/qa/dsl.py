@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,7 @@ from typing import Any
 from simgen.qa import functions_metric, functions_relations, functions_select, functions_sets, functions_time  # noqa: F401
 from simgen.qa.functions import (
     BOOL, CATEGORIES, CATEGORY, COLOR, CONSTANTS, FRAME, FUNCTIONS, NUMBER, OBJ, OBJS, ORDER, REQUIRED, STR, UNITS,
-    Signature, Type, Q,
+    Signature, Type, Q, arithmetic_type, unit_hint,
 )
 from simgen.qa.functions_reference import render_reference
 
@@ -122,7 +123,9 @@ def parse_program(text: str, slot_types: dict[str, str] | None = None, limits: P
         bad = next(c for c in text if not c.isascii())
         raise DSLError("non_ascii", f"non-ASCII character {bad!r} (U+{ord(bad):04X}); programs are plain ASCII")
     try:
-        tree = ast.parse(text, mode="exec")
+        with warnings.catch_warnings():  # hostile input must not spam the log with SyntaxWarnings
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, mode="exec")
     except SyntaxError as e:
         raise DSLError("syntax", f"{e.msg} at line {e.lineno}") from None
     except (ValueError, RecursionError, MemoryError) as e:
@@ -236,6 +239,8 @@ class _Checker:
         if isinstance(v, str):
             if len(v) > self.limits.max_string:
                 raise DSLError("bad_literal", f"string literal longer than {self.limits.max_string} characters")
+            if not (v.isascii() and v.isprintable()):  # escapes could smuggle in confusables
+                raise DSLError("bad_literal", f"string literal {v[:20]!r} has non-ASCII or control characters")
             return self._new(node, STR, "const", value=v)
         raise DSLError("bad_literal", f"literal {type(v).__name__} is not allowed (numbers, short strings, True/False)")
 
@@ -326,19 +331,21 @@ class _Checker:
             if b.op == "const" or b.type == NUMBER:
                 try:
                     b2 = self._expect(b, a.type, "comparison operand")
-                except DSLError:
+                except DSLError as e:
+                    if e.reason == "bad_literal":  # right kind, wrong value: say so
+                        raise
                     continue
                 return (a, b2) if a is left else (b2, a)
-        raise self._type_error(node, f"cannot compare {left.type} with {right.type}" + _unit_hint(left.type, right.type))
+        raise self._type_error(node, f"cannot compare {left.type} with {right.type}" + unit_hint(left.type, right.type))
 
     def _binop(self, node: ast.BinOp) -> Node:
         symbol = _BINOP.get(type(node.op))
         if symbol is None:
             raise DSLError("disallowed_syntax", f"operator {type(node.op).__name__} is not allowed (use + - * /)")
         left, right = self.expr(node.left), self.expr(node.right)
-        result = _arithmetic(symbol, left.type, right.type)
+        result = arithmetic_type(symbol, left.type, right.type)
         if result is None:
-            raise self._type_error(node, f"cannot compute {left.type} {symbol} {right.type}" + _unit_hint(left.type, right.type))
+            raise self._type_error(node, f"cannot compute {left.type} {symbol} {right.type}" + unit_hint(left.type, right.type))
         return self._new(node, result, "binop", [left, right], value=symbol)
 
     def _expect(self, node: Node, expected: Type, what: str) -> Node:
@@ -360,7 +367,7 @@ class _Checker:
             if isinstance(node.value, int) and node.value >= 0:
                 return self._retype(node, FRAME)
             raise DSLError("bad_literal", f"{what}: a frame is an integer ≥ 0, got {node.value!r}")
-        hint = _unit_hint(expected, actual)
+        hint = unit_hint(expected, actual)
         if actual == CATEGORIES and expected == OBJS:
             hint = " (turn category names into objects with the_each(...))"
         raise DSLError("type_error", f"{what} expects {expected}, got {actual} in `{node.text}`{hint}")
@@ -371,50 +378,6 @@ class _Checker:
 
     def _type_error(self, node: ast.AST, message: str) -> DSLError:
         return DSLError("type_error", f"{message} in `{ast.get_source_segment(self.text, node)}`")
-
-
-def _unit_hint(a: Type, b: Type) -> str:
-    if NUMBER in (a, b) and (a.kind == "Quantity" or b.kind == "Quantity"):
-        unit = a.unit or b.unit
-        return f" (give the number a unit, e.g. {'nframes' if unit == 'frames' else unit}(1.5))"
-    if a.kind == b.kind == "Quantity" and {a.unit, b.unit} == {"m", "cm"}:
-        return " (convert with to_cm(...) or to_m(...))"
-    return ""
-
-
-_PRODUCTS = {("m", "m"): "m2", ("m", "m2"): "m3", ("m2", "m"): "m3"}
-_QUOTIENTS = {("m2", "m"): "m", ("m3", "m"): "m2", ("m3", "m2"): "m"}
-
-
-def _arithmetic(symbol: str, a: Type, b: Type) -> Type | None:
-    """Result type of ``a symbol b`` for numbers, quantities and frames, or None if not allowed."""
-    num = lambda t: t == NUMBER  # noqa: E731 - a tiny predicate reads better inline
-    quantity = lambda t: t.kind == "Quantity"  # noqa: E731
-    if num(a) and num(b):
-        return NUMBER
-    if symbol in "+-":
-        if quantity(a) and a == b:
-            return a
-        if Q("count") in (a, b) and (num(a) or num(b)):
-            return Q("count")
-        if symbol == "-" and a == b == FRAME:
-            return Q("frames")
-        return None
-    if symbol == "*":
-        if quantity(a) and num(b):
-            return a
-        if num(a) and quantity(b):
-            return b
-        unit = _PRODUCTS.get((a.unit, b.unit)) if quantity(a) and quantity(b) else None
-        return Q(unit) if unit else None
-    if quantity(a) and num(b):
-        return a
-    if quantity(a) and quantity(b):
-        if a == b:
-            return NUMBER
-        unit = _QUOTIENTS.get((a.unit, b.unit))
-        return Q(unit) if unit else None
-    return None
 
 
 def _main(argv: list[str] | None = None) -> int:

@@ -120,7 +120,7 @@ class _Run:
 
     def refer(self, rows) -> None:
         """Mark object rows as named by the program."""
-        self.referents.update(int(r) for r in rows)
+        self.referents.update(rows.tolist() if isinstance(rows, np.ndarray) else map(int, rows))
 
     def step(self, n: int = 1) -> None:
         """Spend ``n`` steps of the budget."""
@@ -146,7 +146,7 @@ class _Run:
                 return row
             if kind == "Objs":
                 rows = np.array([self.view.row_of_name(v) for v in value], dtype=np.int64)
-                self.referents.update(int(r) for r in rows)
+                self.referents.update(rows.tolist())
                 return rows
             if kind == "Frame":
                 self.view.frame_row(value)

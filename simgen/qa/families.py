@@ -1,19 +1,28 @@
-"""Question families: data files in ``programs/`` loaded, validated and turned into questions.
+"""Question families: the data files in ``programs/``, loaded and validated.
 
-A family (YAML) names its id and version, modality, answer (type, unit, choices), typed slots with
-sampling constraints, one DSL program, the verifier checks it needs and ≥ 3 text templates. This
-module validates a file on load (every error names the file and the key), draws slot bindings
-from a ``SceneView`` with the family's seeded generator, and fills a template. The executor
-computes the answer; ``simgen.qa.choices`` turns it into the record's answer and options.
+A family (YAML, file name = ``family`` id) has:
 
-Slot types and their sampling constraints (all drawn from the objects the video shows):
+- ``family``, ``version`` (bump it when the meaning changes), ``modality`` (``image``: one frame,
+  recorded; ``multi_image``; ``video``: the whole video) and a ``description`` that states the
+  definitions it relies on;
+- ``answer``: ``type`` number | choice | yes_no | object | ordering; ``unit`` for numbers (m, cm,
+  m2, count, deg; the program's unit is converted, e.g. m → cm) and ``decimals``; for ``choice``,
+  ``choices`` is a fixed label list (which must equal the program's label set) or
+  ``["slot:<name>", ...]`` (the options are those slots' categories); ``num_choices`` for the
+  options that numbers, objects and orderings generate (0 = open-ended);
+- ``slots``: typed, with sampling constraints (see ``simgen.qa.sampling``):
+  ``category`` (``observed: unique | any``, ``min_count``, ``max_count``, ``exclude``),
+  ``categories`` (also ``count``, and ``ordered: true`` when the order of the categories changes
+  the question rather than only its wording), ``frame`` (``visible: [slots]``);
+- ``program``: one DSL program (``simgen.qa.dsl``), type-checked against the slots on load;
+- ``checks``: verifier thresholds that override conf/qa for this family (``margin_m``,
+  ``margin_deg``, ``margin_frames``, ``margin_m2``, ``margin_m3``, ``margin_px``, ``min_value``,
+  ``max_pair_m``, ``min_frames``, ``numeric_rel_tol``) and switches (``degeneracy``,
+  ``stability``, ``unambiguous_count``) — see ``simgen.qa.verify``;
+- ``templates``: ≥ 3 distinct paraphrases with ``{slot}`` fields (``{x_0}``, ``{x_1}`` … for the
+  elements of a categories slot ``x``); no attribute/index access or format specs.
 
-- ``category``: ``observed: unique`` (exactly one observed instance) or ``any``; ``min_count`` /
-  ``max_count`` bound the observed instances; ``exclude: [slot, ...]`` keeps it different from
-  earlier slots' categories.
-- ``categories``: ``count`` distinct categories, with ``observed`` and ``exclude`` as above.
-- ``frame``: an episode frame index; ``visible: [slot, ...]`` demands that the (unique) object
-  of each named category slot is visible above the thresholds in that frame.
+Every validation error names the file and the key.
 """
 from __future__ import annotations
 
@@ -24,16 +33,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import yaml
 
+from simgen.qa.records import ANSWER_TYPES
 from simgen.registry import ConfigError
 
 MODALITIES = ("image", "multi_image", "video")
-ANSWER_TYPES = ("number", "choice", "yes_no", "object", "ordering")
 UNITS = ("m", "cm", "m2", "count", "deg")
+# Unit conversions from what a program returns to what a family asks in.
+CONVERSIONS = {("m", "cm"): 100.0}
 SLOT_TYPES = ("category", "categories", "frame")
-# Keys a family's ``checks`` may set; the verifier reads them (see simgen.qa.verify.CHECK_KEYS).
+# Keys a family's ``checks`` may set; simgen.qa.verify reads them.
 CHECK_KEYS = (
     "margin_m", "margin_deg", "margin_frames", "margin_m2", "margin_m3", "margin_px",
     "min_value", "max_pair_m", "min_frames", "numeric_rel_tol", "degeneracy", "stability", "unambiguous_count",
@@ -63,6 +73,7 @@ class SlotSpec:
     min_count: int = 1
     max_count: int | None = None
     visible: tuple[str, ...] = ()
+    ordered: bool = False  # categories: the order changes the question (route stops), not just its text
 
 
 @dataclass(frozen=True)
@@ -94,22 +105,18 @@ class Family:
     source_hash: str = ""
     parsed: Any = field(default=None, compare=False, repr=False)
 
-    def slot(self, name: str) -> SlotSpec:
-        """The slot called ``name``."""
-        return next(s for s in self.slots if s.name == name)
-
 
 def _fail(where: str, message: str) -> ConfigError:
     return ConfigError(f"{where}: {message}")
 
 
-def _require(data: dict, key: str, kind, where: str):
+def _require(data: dict, key: str, kind: type, where: str):
+    """``data[key]`` if present and of type ``kind`` (bools are not ints here)."""
     if key not in data:
         raise _fail(where, f"missing key '{key}'")
     value = data[key]
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-        name = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-        raise _fail(f"{where}.{key}", f"expected {name}, got {value!r}")
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise _fail(f"{where}.{key}", f"expected {kind.__name__}, got {value!r}")
     return value
 
 
@@ -119,7 +126,7 @@ def _parse_slot(name: str, data: Any, earlier: list[SlotSpec], where: str) -> Sl
         raise _fail(w, "slot names must be identifiers without a leading underscore")
     if not isinstance(data, dict):
         raise _fail(w, f"expected a mapping with 'type', got {data!r}")
-    allowed = {"type", "observed", "count", "exclude", "min_count", "max_count", "visible", "distinct"}
+    allowed = {"type", "observed", "count", "exclude", "min_count", "max_count", "visible", "distinct", "ordered"}
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise _fail(w, f"unknown key(s) {unknown}; allowed: {sorted(allowed)}")
@@ -131,6 +138,9 @@ def _parse_slot(name: str, data: Any, earlier: list[SlotSpec], where: str) -> Sl
         raise _fail(f"{w}.observed", f"expected 'unique' or 'any', got {observed!r}")
     if data.get("distinct", True) is not True:
         raise _fail(f"{w}.distinct", "categories of one slot are always distinct; only 'true' is allowed")
+    ordered = data.get("ordered", False)
+    if not isinstance(ordered, bool) or (ordered and kind != "categories"):
+        raise _fail(f"{w}.ordered", f"expected true/false, on a 'categories' slot only, got {ordered!r}")
     names = [s.name for s in earlier]
     refs = {}
     for key in ("exclude", "visible"):
@@ -154,7 +164,8 @@ def _parse_slot(name: str, data: Any, earlier: list[SlotSpec], where: str) -> Sl
         raise _fail(f"{w}.count", "only a 'categories' slot has a count")
     if kind == "categories" and ints["count"] < 2:
         raise _fail(f"{w}.count", f"a 'categories' slot needs count ≥ 2, got {ints['count']}")
-    return SlotSpec(name, kind, observed, ints["count"], refs["exclude"], ints["min_count"], ints["max_count"], refs["visible"])
+    return SlotSpec(name, kind, observed, ints["count"], refs["exclude"], ints["min_count"], ints["max_count"],
+                    refs["visible"], ordered)
 
 
 def _parse_answer(data: Any, slots: tuple[SlotSpec, ...], where: str) -> AnswerSpec:
@@ -278,8 +289,6 @@ def _with_program(fam: Family) -> Family:
     if spec.labels and set(result.labels or ()) != set(spec.labels):
         raise _fail(f"{fam.path}.answer.choices", f"labels {list(spec.labels)} differ from the program's {list(result.labels or ())}")
     if spec.type == "number" and result.kind == "Quantity" and result.unit != spec.unit:
-        from simgen.qa.choices import CONVERSIONS
-
         if (result.unit, spec.unit) not in CONVERSIONS:
             raise _fail(f"{fam.path}.answer.unit", f"{spec.unit!r} but the program returns {result}")
     return Family(**{**fam.__dict__, "parsed": program})
@@ -324,93 +333,3 @@ def load_families(names: list[str] | str = "all", directory: Path | None = None)
     if missing:
         raise ConfigError(f"qa.families: unknown family {missing}; known: {sorted(found)}")
     return [found[n] for n in sorted(set(names))]
-
-
-# ---------------------------------------------------------------------------------------------
-# Slot sampling and template rendering
-# ---------------------------------------------------------------------------------------------
-
-
-class SamplingError(ValueError):
-    """The scene has no valid value for a slot (e.g. no uniquely observed category left)."""
-
-    def __init__(self, slot: str, why: str):
-        super().__init__(f"slot {slot!r}: {why}")
-        self.reason = "no_binding"
-
-
-def observed_categories(view) -> dict[str, list[int]]:
-    """Observed category → rows of its observed instances (sorted by category)."""
-    out: dict[str, list[int]] = {}
-    for row in view.observed:
-        out.setdefault(str(view.category[row]), []).append(int(row))
-    return dict(sorted(out.items()))
-
-
-def _category_pool(spec: SlotSpec, cats: dict[str, list[int]], taken: set[str]) -> list[str]:
-    pool = []
-    for cat, rows in cats.items():
-        n = len(rows)
-        if cat in taken or n < spec.min_count or (spec.max_count is not None and n > spec.max_count):
-            continue
-        if spec.observed == "unique" and n != 1:
-            continue
-        pool.append(cat)
-    return pool
-
-
-def sample_bindings(fam: Family, view, rng: np.random.Generator) -> dict[str, Any]:
-    """Draw one value per slot, in file order, honouring each slot's constraints."""
-    cats = observed_categories(view)
-    bound: dict[str, Any] = {}
-    for spec in fam.slots:
-        taken: set[str] = set()
-        for other in spec.exclude:
-            taken.update(_as_list(bound[other]))
-        if spec.type == "frame":
-            mask = np.ones(len(view.frames), dtype=bool)
-            for other in spec.visible:
-                for cat in _as_list(bound[other]):
-                    mask &= view.visible[:, cats[cat][0]]
-            pool = [int(f) for f in view.frames[mask]]
-            if not pool:
-                raise SamplingError(spec.name, f"no frame shows {[bound[o] for o in spec.visible]}")
-            bound[spec.name] = pool[int(rng.integers(len(pool)))]
-            continue
-        pool = _category_pool(spec, cats, taken)
-        need = spec.count if spec.type == "categories" else 1
-        if len(pool) < need:
-            raise SamplingError(spec.name, f"needs {need} observed {spec.observed} categor{'ies' if need > 1 else 'y'}, found {len(pool)}")
-        picks = [pool[int(i)] for i in rng.choice(len(pool), size=need, replace=False)]
-        bound[spec.name] = picks if spec.type == "categories" else picks[0]
-    return bound
-
-
-def _as_list(value: Any) -> list:
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
-def template_fields(bindings: dict[str, Any]) -> dict[str, str]:
-    """Text of every template field: each slot (categories joined by ", ", frames as numbers) and,
-    for a categories slot ``x``, each element as ``x_0``, ``x_1``, ..."""
-    out = {}
-    for name, value in bindings.items():
-        if isinstance(value, list):
-            out[name] = ", ".join(str(v) for v in value)
-            out.update({f"{name}_{i}": str(v) for i, v in enumerate(value)})
-        else:
-            out[name] = str(value)
-    return out
-
-
-def render_question(fam: Family, bindings: dict[str, Any], rng: np.random.Generator) -> tuple[int, str]:
-    """Pick a paraphrase with ``rng`` and fill it; returns (template index, question text)."""
-    index = int(rng.integers(len(fam.templates)))
-    text = fam.templates[index]
-    fields = template_fields(bindings)
-    out = []
-    for literal, name, _, _ in string.Formatter().parse(text):
-        out.append(literal)
-        if name is not None:
-            out.append(fields[name])
-    return index, "".join(out)

@@ -173,6 +173,54 @@ def dsl_constant(name: str, type_: Type, value: Any, doc: str, group: str) -> No
         raise ValueError(f"DSL name {name!r} registered twice")
     CONSTANTS[name] = Constant(name, type_, value, doc, group)
 
+def unit_hint(a: Type, b: Type) -> str:
+    """A hint for a type error between ``a`` and ``b`` (a bare number where a unit is needed, m vs cm)."""
+    if NUMBER in (a, b) and (a.kind == "Quantity" or b.kind == "Quantity"):
+        unit = a.unit or b.unit
+        return f" (give the number a unit, e.g. {'nframes' if unit == 'frames' else unit}(1.5))"
+    if a.kind == b.kind == "Quantity" and {a.unit, b.unit} == {"m", "cm"}:
+        return " (convert with to_cm(...) or to_m(...))"
+    return ""
+
+
+_PRODUCTS = {("m", "m"): "m2", ("m", "m2"): "m3", ("m2", "m"): "m3"}
+_QUOTIENTS = {("m2", "m"): "m", ("m3", "m"): "m2", ("m3", "m2"): "m"}
+
+
+def _is_quantity(t: Type) -> bool:
+    return t.kind == "Quantity"
+
+
+def _is_scalar(t: Type) -> bool:
+    """Numbers and counts are dimensionless factors in products and quotients."""
+    return t == NUMBER or t == Type("Quantity", unit="count")
+
+
+def arithmetic_type(symbol: str, a: Type, b: Type) -> Type | None:
+    """Result type of ``a symbol b`` (symbol in + - * /), or None where the units do not allow it."""
+    if a == NUMBER and b == NUMBER:
+        return NUMBER
+    if symbol in "+-":
+        if _is_quantity(a) and a == b:
+            return a
+        if Q("count") in (a, b) and NUMBER in (a, b):
+            return Q("count")
+        return Q("frames") if symbol == "-" and a == b == FRAME else None
+    if symbol == "*":
+        if _is_quantity(a) and _is_scalar(b):
+            return a
+        if _is_scalar(a) and _is_quantity(b):
+            return b
+        unit = _PRODUCTS.get((a.unit, b.unit)) if _is_quantity(a) and _is_quantity(b) else None
+        return Q(unit) if unit else None
+    if _is_quantity(a) and a == b:  # a ratio of equal units
+        return NUMBER
+    if _is_quantity(a) and _is_scalar(b):
+        return a
+    unit = _QUOTIENTS.get((a.unit, b.unit)) if _is_quantity(a) and _is_quantity(b) else None
+    return Q(unit) if unit else None
+
+
 # Every ExecutionError reason a function or the executor can raise (the reference lists them and a
 # test checks the source raises no other).
 EXECUTION_REASONS = {

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from simgen.qa.functions import FRAME, KEY, NUMBER, OBJ, Key, Param, Q, dsl_constant, dsl_function
+from simgen.qa.functions import FRAME, KEY, NUMBER, OBJ, UNIT_TEXT, Key, Param, Q, dsl_constant, dsl_function
 
 
 def _unit_literal(unit: str):
     """Register ``<unit>(value)``: a number given a unit, the way programs write unit literals."""
 
+    name = "nframes" if unit == "frames" else unit  # frames() would read as a list of frames
+
     def literal(ctx, value):
         return float(value)
 
-    literal.__doc__ = f"The number ``value`` as a quantity in the unit {unit}, e.g. ``{unit}(2)``."
-    dsl_function(unit if unit != "frames" else "nframes", "metric", (Param("value", NUMBER),), Q(unit))(literal)
+    literal.__doc__ = f"The number ``value`` as a quantity in {UNIT_TEXT[unit]}, e.g. ``{name}(2)``."
+    dsl_function(name, "metric", (Param("value", NUMBER),), Q(unit))(literal)
 
 
 for _unit in ("m", "cm", "m2", "m3", "deg", "frames"):

@@ -6,7 +6,7 @@ The reference is generated, never hand-edited, so the documentation and the code
 from __future__ import annotations
 
 from simgen.qa import functions_metric, functions_relations, functions_select, functions_sets, functions_time  # noqa: F401
-from simgen.qa.functions import CONSTANTS, EXECUTION_REASONS, FUNCTIONS, GROUPS, REQUIRED, UNIT_TEXT, UNITS
+from simgen.qa.functions import CONSTANTS, EXECUTION_REASONS, FUNCTIONS, GROUPS, UNIT_TEXT, UNITS
 
 _INTRO = """\
 # DSL reference
@@ -56,7 +56,7 @@ Literals with units are written with unit functions: `m(0.5)`, `cm(20)`, `m2(4)`
 (`count(x) > 2`), a `Frame` (`visible_in(x, 3)`) or a `levels` choice, never for a length or an
 angle: `distance(a, b) > 3` is a type error, `distance(a, b) > m(3)` is not. Arithmetic:
 `+`/`-` need equal units (a count also takes a number; `Frame - Frame` is `Quantity[frames]`);
-`*`/`/` by a number keep the unit; `m*m = m2`, `m*m2 = m3`, `m2/m = m`, `m3/m = m2`, `m3/m2 = m`;
+`*`/`/` by a number or a count keep the unit; `m*m = m2`, `m*m2 = m3`, `m2/m = m`, `m3/m = m2`, `m3/m2 = m`;
 equal units divide to a `Number`. `m` and `cm` never mix silently: use `to_cm`/`to_m`. `==`/`!=`
 apply to labels, names, objects, counts, frames and booleans; lengths and angles compare only with
 `< <= > >=`.
@@ -102,11 +102,7 @@ def render_reference() -> str:
 
 
 def _function_entry(sig) -> str:
-    params = ", ".join(
-        f"{p.name}: {p.type}" + (f" in {{{', '.join(map(str, p.choices))}}}" if p.choices else "")
-        + ("" if p.default is REQUIRED else f" = {p.default!r}")
-        for p in sig.params
-    )
+    params = ", ".join(map(str, sig.params))
     text = f"- **`{sig.name}({params})`** → `{sig.returns_text()}`. {sig.doc}"
     if sig.decision:
         text += f" *Records* {sig.decision}."

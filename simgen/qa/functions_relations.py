@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from simgen.geometry import wrap_angle
-from simgen.qa.functions import BOOL, FRAME, LABEL, LABELS, OBJ, OBJS, ExecutionError, Param, Q, dsl_function
+from simgen.qa.functions import BOOL, FRAME, LABEL, LABELS, NUMBER, OBJ, OBJS, ExecutionError, Param, Q, dsl_function
 
 DIRECTION_LABELS = {
     2: ("left", "right"),
@@ -56,7 +56,7 @@ def _record_angle(ctx, theta: float, levels: int, detail: dict) -> None:
 
 
 @dsl_function("direction", "relations",
-              (Param("stand", OBJ), Param("facing", OBJ), Param("target", OBJ), Param("levels", Q("count"), 2, (2, 3, 4))),
+              (Param("stand", OBJ), Param("facing", OBJ), Param("target", OBJ), Param("levels", NUMBER, 2, (2, 3, 4))),
               _direction_type, decision="direction: angle to the nearest sector boundary (deg)")
 def direction(ctx, stand, facing, target, levels):
     """Standing at ``stand`` facing ``facing``, the direction of ``target`` (VSI-Bench levels 2, 3 or 4)."""

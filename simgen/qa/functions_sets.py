@@ -19,13 +19,8 @@ SIZE_BOUNDARIES_M = (0.5, 1.5)
 @dsl_function("objects", "sets", (Param("category", CATEGORY, None), Param("color", COLOR, None)), OBJS, ablate="all")
 def objects(ctx, category, color):
     """The observed objects, optionally only those of a category and/or colour (in object-id order)."""
-    view = ctx.view
-    rows = view.observed
+    rows = ctx.view.observed_rows(category, color)
     ctx.step(len(rows))
-    if category is not None:
-        rows = rows[view.category[rows] == category]
-    if color is not None:
-        rows = rows[view.color[rows] == color]
     return rows
 
 

@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -54,7 +54,9 @@ class QAItem(Record):
     unit: str | None
     modality: str  # image | multi_image | video
     episode_id: str
-    frames: tuple[int, ...]  # episode frame indices the answer depends on (one for image items)
+    # Episode frame indices: the one frame an image item shows; for video items the evidence —
+    # frames the program read and every frame showing a referent (the item uses the whole video).
+    frames: tuple[int, ...]
     program: str
     bindings: dict[str, Any]
     certificate: dict[str, Any]
@@ -62,7 +64,6 @@ class QAItem(Record):
     config_hash: str
     template: int = 0  # index of the paraphrase used
     schema_version: int = QA_SCHEMA_VERSION
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.answer_type not in ANSWER_TYPES:

@@ -85,10 +85,17 @@ class SceneView:
             self.in_frame_fraction >= thresholds.min_in_frame_fraction
         )
         seen = self.visible.any(axis=0)
-        self.first_seen_row = np.where(seen, self.visible.argmax(axis=0), -1)
-        self.last_seen_row = np.where(seen, len(self.frames) - 1 - self.visible[::-1].argmax(axis=0), -1)
+        unseen = np.zeros((1, n), dtype=bool)  # a padding row: argmax needs at least one frame
+        self.first_seen_row = np.where(seen, np.vstack([self.visible, unseen]).argmax(axis=0), -1)
+        last = len(self.frames) - 1 - np.vstack([self.visible[::-1], unseen]).argmax(axis=0)
+        self.last_seen_row = np.where(seen, last, -1)
         self.observed_mask = self.visible.sum(axis=0) >= thresholds.min_frames
         self.observed = np.flatnonzero(self.observed_mask)
+        # observed rows per category / colour: set filters are dictionary lookups, not string compares
+        self._observed_by = {
+            attr: {v: self.observed[values[self.observed] == v] for v in np.unique(values[self.observed])}
+            for attr, values in (("category", self.category), ("color", self.color))
+        }
         self._cache: dict = {}
 
     @classmethod
@@ -124,6 +131,16 @@ class SceneView:
                 f"episode {self.episode_id} has no frame {frame_index}; frames are {self.frames[0]}…{self.frames[-1]}"
                 if len(self.frames) else f"episode {self.episode_id} has no frames"
             ) from None
+
+    def observed_rows(self, category: str | None = None, color: str | None = None) -> np.ndarray:
+        """Rows of observed objects, optionally of one category and/or colour (in id order)."""
+        empty = self.observed[:0]
+        if category is None and color is None:
+            return self.observed
+        if color is None:
+            return self._observed_by["category"].get(category, empty)
+        by_color = self._observed_by["color"].get(color, empty)
+        return by_color if category is None else by_color[self.category[by_color] == category]
 
     def visible_frames(self, row: int) -> list[int]:
         """Episode frame indices where object ``row`` is visible above the thresholds."""

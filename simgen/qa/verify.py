@@ -1,20 +1,30 @@
 """The verifier: rejects what a careful annotator would reject, and keeps the evidence.
 
-Rules, each switchable and each counted by its reason when it rejects:
+Rules, each switchable in ``VerifyConfig`` (conf/qa, key ``verify``) with thresholds a family's
+``checks`` may override; a rejection is counted under its reason:
 
-- ``not_unique``   a ``the(...)`` decision saw more than one observed candidate;
-- ``not_visible``  a referent is not visible above the pixel / in-frame thresholds in ≥ k frames
-                   (in the one frame an image item shows, for image families);
-- ``margin_<unit>`` a discrete decision of the trace was closer to flipping than the threshold for
-                   its unit (distance/depth/height gap in m, sector angle in deg, frame gap ...);
-- ``too_small``    a numeric answer below the family's ``min_value`` (e.g. distances ≤ 0.15 m);
-- ``too_far``      two referents further apart than the family's ``max_pair_m``;
-- ``degenerate``   replacing some node by its trivial version leaves the answer unchanged (CLEVR);
-- ``unstable``     the answer flips (categorical) or moves beyond tolerance (numeric) on one of
-                   K jittered copies of the scene.
+- ``not_unique``      a ``the(...)`` decision saw more than one observed candidate, or a category
+                      the question names as unique has a second instance the video glimpses
+                      (≥ ``glimpse_pixels`` somewhere, below the observed thresholds);
+- ``ambiguous_count`` (families with ``unambiguous_count``) a counted category has a glimpsed
+                      instance that is not observed: a viewer could count it either way;
+- ``not_visible``     a referent is visible above the pixel / in-frame thresholds in fewer than
+                      k frames, or (image families) not in the frame the item shows;
+- ``margin_<unit>``   a decision in the execution trace was closer to flipping than the threshold
+                      of its unit: distance / depth / height gaps (m), angle to a direction-sector
+                      boundary (deg), gap between first appearances (frames), area (m2), volume
+                      (m3), visible pixels from the visibility threshold (px) — and an object
+                      called not visible in a frame that still shows part of it;
+- ``too_small``       a numeric answer at or below the family's ``min_value`` (distances ≤ 0.15 m);
+- ``too_far``         two referents' centres further apart than the family's ``max_pair_m``;
+- ``degenerate``      replacing some node by its trivial version (a filter by its input,
+                      ``objects(...)`` by all objects) leaves the answer unchanged (CLEVR);
+- ``unstable``        on one of K jittered copies of the scene (positions ± a few cm, sizes ± a few
+                      %) a categorical answer flips, a numeric one moves beyond
+                      ``numeric_rel_tol``, or the program can no longer be answered.
 
-A kept item gets a certificate: every margin, the visibility of its referents and the stability
-result. Thresholds come from ``VerifyConfig`` (conf/qa) and a family's ``checks`` override them.
+A kept item gets a certificate: every decision with its margin, the visibility numbers of its
+referents, the number of ablated nodes and the stability result.
 """
 from __future__ import annotations
 
@@ -24,9 +34,10 @@ from typing import Any
 
 import numpy as np
 
+from simgen.qa.functions import ExecutionError
 from simgen.registry import ConfigError
 
-# Decision units that have a margin threshold, and the config field holding it.
+# Decision units with a margin threshold; the threshold is the config field ``margin_<unit>``.
 MARGIN_UNITS = ("m", "deg", "frames", "m2", "m3", "px")
 
 
@@ -88,7 +99,9 @@ class Verdict:
 
 
 def _decision_dict(d) -> dict:
-    return {"kind": d.kind, "margin": _num(d.margin), "unit": d.unit, "node": d.node_id, "detail": d.detail}
+    out = d.to_dict()  # infinite margins (a single candidate) become None
+    out["margin"] = _num(out["margin"])
+    return out
 
 
 def _num(x):
@@ -155,16 +168,24 @@ def check_visibility(view, referents, frames_shown: list[int] | None, cfg: Verif
 
 
 def check_margins(trace, cfg: VerifyConfig, checks: dict) -> str | None:
-    """Reject the first decision whose margin is below the threshold of its unit."""
+    """Reject the first decision whose margin is below the threshold of its unit.
+
+    A visibility decision that says "not visible" about an object the frame still shows in part
+    (≥ ``glimpse_pixels``) is rejected too: a viewer would see it there, whatever the threshold."""
     for d in trace:
-        if d.kind == "unique" or d.unit not in MARGIN_UNITS or d.margin is None:
+        if d.kind == "visibility":
+            pixels = d.detail.get("visible_pixels", 0)
+            shown = pixels >= cfg.min_visible_pixels and d.detail.get("in_frame_fraction", 1.0) >= cfg.min_in_frame_fraction
+            if not shown and pixels >= cfg.glimpse_pixels:
+                return "margin_px"
+        if d.kind == "unique" or d.unit not in MARGIN_UNITS:
             continue
         if float(d.margin) < float(cfg.threshold(f"margin_{d.unit}", checks)):
             return f"margin_{d.unit}"
     return None
 
 
-def check_value(value, unit: str | None, checks: dict) -> str | None:
+def check_value(value, checks: dict) -> str | None:
     """Reject a numeric answer below the family's ``min_value`` (in the program's unit)."""
     floor = checks.get("min_value")
     if floor is not None and isinstance(value, (int, float)) and not isinstance(value, bool) and value <= floor:
@@ -195,15 +216,13 @@ def same_answer(a, b, rel_tol: float) -> bool:
 def check_degeneracy(run, program, original) -> tuple[str | None, int]:
     """Re-run with each ablatable node made trivial; an unchanged answer means the node did nothing.
 
-    ``run(ablate=node_id)`` returns the value or raises (an error means the node mattered).
+    ``run(ablate=node_id)`` returns the value or raises ExecutionError (then the node mattered).
     """
     nodes = list(program.ablatable_nodes())
     for node in nodes:
         try:
             value = run(ablate=node)
-        except Exception as e:  # the trivial version cannot even be answered: the node matters
-            if getattr(e, "reason", None) is None:
-                raise
+        except ExecutionError:  # the trivial version cannot even be answered: the node matters
             continue
         if same_answer(original, value, 0.0):
             return "degenerate", len(nodes)
@@ -216,17 +235,17 @@ def check_stability(run_on, views, original, numeric: bool, rel_tol: float) -> t
     for view in views:
         try:
             value = run_on(view)
-        except Exception as e:
-            if getattr(e, "reason", None) is None:
-                raise
+        except ExecutionError:  # e.g. a direction whose standpoint now coincides with a target
             flips += 1
-            continue
+            break
         if numeric:
             rel = abs(float(value) - float(original)) / max(abs(float(original)), 1e-9)
             worst = max(worst, rel)
             flips += rel > rel_tol
         else:
             flips += not same_answer(original, value, 0.0)
+        if flips:
+            break  # one flip rejects; the remaining copies cannot change that
     result = {"k": len(views), "flips": flips}
     if numeric:
         result["max_rel_change"] = _num(worst)
@@ -234,7 +253,7 @@ def check_stability(run_on, views, original, numeric: bool, rel_tol: float) -> t
     return ("unstable" if flips else None), result
 
 
-def verify(fam, program, view, bindings: dict, execution, cfg: VerifyConfig, run, jittered: list) -> Verdict:
+def verify(fam, view, bindings: dict, execution, cfg: VerifyConfig, run, jittered: list) -> Verdict:
     """Apply every enabled rule to one executed question; returns the verdict with its certificate.
 
     ``run(view, ablate=None)`` re-executes the program with the same bindings; ``jittered`` is the
@@ -254,13 +273,13 @@ def verify(fam, program, view, bindings: dict, execution, cfg: VerifyConfig, run
             return Verdict.reject(reason, cert)
     if cfg.margins and (reason := check_margins(trace, cfg, checks)):
         return Verdict.reject(reason, cert)
-    if reason := check_value(execution.value, execution.unit, checks):
+    if reason := check_value(execution.value, checks):
         return Verdict.reject(reason, cert)
     reason, cert["max_pair_m"] = check_pairs(view, execution.referents, checks)
     if reason:
         return Verdict.reject(reason, cert)
     if cfg.degeneracy and checks.get("degeneracy", True):
-        reason, cert["degeneracy_nodes"] = check_degeneracy(lambda ablate: run(view, ablate=ablate), program, execution.value)
+        reason, cert["degeneracy_nodes"] = check_degeneracy(lambda ablate: run(view, ablate=ablate), fam.parsed, execution.value)
         if reason:
             return Verdict.reject(reason, cert)
     if cfg.stability and checks.get("stability", True) and jittered:

@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 
 from simgen.geometry import matrix_to_quat, quat_to_matrix
-from simgen.scene.meshes import mesh_vertices
+from simgen.scene.meshes import mesh_bounds, mesh_vertices
 from simgen.types import Part, Pose
 
 # Colour names a question may use, with the RGB that renders as that name.
@@ -81,9 +81,11 @@ class Asset:
     ``colors`` are plausible colour names (the first is the default when colour variation is 0);
     ``placement`` is ``wall`` (back to a wall, facing into the room), ``free`` (free-standing with
     walking clearance), ``table`` (beside a table, facing it; free-standing if there is none) or
-    ``support`` (small objects: on a support surface); ``floor_ok`` lets a small object rest on the
+    ``support`` (small objects: on a support surface); ``supports`` says its instances offer support
+    surfaces (their heights come with each instance); ``floor_ok`` lets a small object rest on the
     floor; ``density`` (kg/m³ of its box) gives small objects their mass; ``weight`` is its relative
-    chance of being drawn; ``tints`` overrides :data:`COLORS` for this asset (a textured mesh whose
+    chance of being drawn; ``max_count`` caps its instances per scene (one room rarely has three
+    beds); ``tints`` overrides :data:`COLORS` for this asset (a textured mesh whose
     texture the renderer multiplies by the part colour needs a tint that is the named colour both
     alone and multiplied by the texture).
     """
@@ -93,9 +95,11 @@ class Asset:
     placement: str
     colors: tuple[str, ...]
     make: Maker
+    supports: bool = False
     floor_ok: bool = False
     density: float = 0.0
     weight: float = 1.0
+    max_count: int = 99
     tints: dict = field(default_factory=dict, compare=False)
 
 
@@ -111,30 +115,35 @@ class Instance:
     mass: float
 
 
+def floats(values) -> tuple[float, ...]:
+    """Plain Python floats (records hold no numpy scalars)."""
+    return tuple(float(v) for v in values)
+
+
 def block(lo, hi, rgba, quat=IDENTITY) -> Part:
     """A box part spanning ``lo``..``hi`` (before its rotation ``quat`` about its own centre)."""
     lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
-    return Part("box", tuple((hi - lo) / 2), Pose(tuple((hi + lo) / 2), quat), tuple(rgba))
+    return Part("box", floats((hi - lo) / 2), Pose(floats((hi + lo) / 2), floats(quat)), floats(rgba))
 
 
 def cylinder(center_xy, z0, z1, radius, rgba) -> Part:
     """An upright cylinder part of ``radius`` from height ``z0`` to ``z1``."""
     hh = (z1 - z0) / 2
-    return Part("cylinder", (radius, radius, hh), Pose((center_xy[0], center_xy[1], z0 + hh)), tuple(rgba))
+    return Part("cylinder", floats((radius, radius, hh)), Pose(floats((center_xy[0], center_xy[1], z0 + hh))),
+                floats(rgba))
 
 
 def sphere(center, radius, rgba) -> Part:
     """A sphere part."""
-    return Part("sphere", (radius, radius, radius), Pose(tuple(center)), tuple(rgba))
+    return Part("sphere", floats((radius,) * 3), Pose(floats(center)), floats(rgba))
 
 
 def mesh(path: str, scale: float, rgba, R=np.eye(3)) -> Part:
     """A mesh part from ``pybullet_data``, uniformly scaled, rotated by ``R``, standing on z = 0 centred in xy."""
-    verts = (mesh_vertices(path) * scale) @ np.asarray(R).T
-    lo, hi = verts.min(0), verts.max(0)
+    quat = matrix_to_quat(R)
+    lo, hi = (scale * b for b in mesh_bounds(path, quat))
     offset = (-(lo[0] + hi[0]) / 2, -(lo[1] + hi[1]) / 2, -lo[2])
-    return Part("mesh", (scale, scale, scale), Pose(tuple(float(v) for v in offset), matrix_to_quat(R)),
-                tuple(rgba), mesh=path)
+    return Part("mesh", floats((scale,) * 3), Pose(floats(offset), quat), floats(rgba), mesh=path)
 
 
 def rot_zx(yaw: float, roll: float) -> np.ndarray:
@@ -157,8 +166,12 @@ def part_bounds(part: Part) -> tuple[np.ndarray, np.ndarray]:
     elif part.shape == "sphere":
         ext = np.full(3, size[0])
     elif part.shape == "mesh":
-        verts = (mesh_vertices(part.mesh) * size) @ R.T
-        return verts.min(0) + t, verts.max(0) + t
+        if size[0] == size[1] == size[2] > 0:  # uniform scale: scale the cached unit-scale bounds
+            lo, hi = (size[0] * b for b in mesh_bounds(part.mesh, part.offset.quat_wxyz))
+        else:
+            verts = (mesh_vertices(part.mesh) * size) @ R.T
+            lo, hi = verts.min(0), verts.max(0)
+        return lo + t, hi + t
     else:
         raise ValueError(f"part shape {part.shape!r}: expected box, cylinder, sphere or mesh")
     return t - ext, t + ext
@@ -178,11 +191,7 @@ def assemble(parts: list[Part], surfaces: list[Surface]):
     lo = np.min([b[0] for b in bounds], axis=0)
     hi = np.max([b[1] for b in bounds], axis=0)
     c = (lo + hi) / 2
-    moved = tuple(
-        Part(p.shape, p.size, Pose(tuple(float(v) for v in np.asarray(p.offset.position) - c), p.offset.quat_wxyz),
-             p.rgba, p.mesh)
-        for p in parts
-    )
-    shifted = tuple(Surface(tuple(float(v) for v in np.asarray(s.center) - c), s.half_size, s.clearance)
-                    for s in surfaces)
-    return moved, tuple(float(v) for v in (hi - lo) / 2), shifted
+    moved = tuple(Part(p.shape, p.size, Pose(floats(np.asarray(p.offset.position) - c), p.offset.quat_wxyz),
+                       p.rgba, p.mesh) for p in parts)
+    shifted = tuple(Surface(floats(np.asarray(s.center) - c), floats(s.half_size), s.clearance) for s in surfaces)
+    return moved, floats((hi - lo) / 2), shifted

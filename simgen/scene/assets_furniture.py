@@ -10,6 +10,8 @@ import numpy as np
 
 from simgen.scene.assets import TRIM, Asset, Context, Surface, block, cylinder, sphere, top_surface
 
+SCREEN = (0.03, 0.03, 0.05, 1.0)  # a switched-off display
+
 
 def _legs(hx: float, hy: float, z1: float, side: float, rgba, inset: float = 0.0) -> list:
     """Four square legs under a rectangle of half size (hx, hy), from the floor to height ``z1``."""
@@ -77,7 +79,8 @@ def shelf(ctx: Context):
     t, plinth = ctx.u(0.018, 0.03), 0.06
     n = int(ctx.rng.integers(3, 6)) if height > 1.5 else int(ctx.rng.integers(2, 4))
     x0, x1 = -depth / 2, depth / 2
-    parts = [block((x0, -hy, 0.0), (x1, -hy + t, height), ctx.rgba), block((x0, hy - t, 0.0), (x1, hy, height), ctx.rgba),
+    parts = [block((x0, -hy, 0.0), (x1, -hy + t, height), ctx.rgba),  # side panels and back panel
+             block((x0, hy - t, 0.0), (x1, hy, height), ctx.rgba),
              block((x0, -hy, 0.0), (x0 + t, hy, height), ctx.shade(0.85))]
     levels = np.linspace(plinth, height - t, n + 1)  # board bottoms, from the plinth to the top board
     boards = [block((x0 + t, -hy + t, z), (x1, hy - t, z + t), ctx.rgba) for z in levels]
@@ -115,7 +118,8 @@ def plant(ctx: Context):
     for _ in range(int(ctx.rng.integers(3, 6))):
         r = ctx.u(0.14, 0.26)
         ang, rad = ctx.u(-np.pi, np.pi), ctx.u(0.0, 0.12)
-        parts.append(sphere((rad * np.cos(ang), rad * np.sin(ang), pot_h + r * ctx.u(0.6, 1.6)), r, ctx.shade(ctx.u(0.8, 1.1))))
+        centre = (rad * np.cos(ang), rad * np.sin(ang), pot_h + r * ctx.u(0.6, 1.6))
+        parts.append(sphere(centre, r, ctx.shade(ctx.u(0.8, 1.1))))
     return parts, []
 
 
@@ -127,7 +131,7 @@ def tv(ctx: Context):
     base = block((-0.2, -0.3, 0.0), (0.2, 0.3, 0.03), ctx.rgba)
     post = block((-0.05, -0.04, 0.03), (0.0, 0.04, bottom + hz), ctx.rgba)
     bezel = block((0.0, -hy, bottom), (t, hy, bottom + 2 * hz), ctx.rgba)
-    screen = block((t, -hy + 0.02, bottom + 0.02), (t + 0.004, hy - 0.02, bottom + 2 * hz - 0.02), (0.03, 0.03, 0.05, 1.0))
+    screen = block((t, -hy + 0.02, bottom + 0.02), (t + 0.004, hy - 0.02, bottom + 2 * hz - 0.02), SCREEN)
     return [base, post, bezel, screen], []
 
 
@@ -160,16 +164,19 @@ def pillar(ctx: Context):
 
 WOOD = ("brown", "beige", "white", "black", "grey")
 FURNITURE = (
-    Asset("table", "furniture", "free", WOOD, table, weight=1.5),
+    Asset("table", "furniture", "free", WOOD, table, supports=True, weight=1.5),
     Asset("chair", "furniture", "table", ("brown", "black", "white", "red", "blue", "grey"), chair, weight=2.0),
-    Asset("sofa", "furniture", "wall", ("grey", "blue", "green", "red", "beige", "brown", "black"), sofa),
-    Asset("bed", "furniture", "wall", ("white", "blue", "grey", "beige", "green", "pink"), bed, weight=0.6),
-    Asset("shelf", "furniture", "wall", WOOD, shelf, weight=1.2),
-    Asset("cabinet", "furniture", "wall", ("white", "brown", "beige", "grey", "black", "blue"), cabinet, weight=1.2),
+    Asset("sofa", "furniture", "wall", ("grey", "blue", "green", "red", "beige", "brown", "black"), sofa, supports=True,
+          max_count=2),
+    Asset("bed", "furniture", "wall", ("white", "blue", "grey", "beige", "green", "pink"), bed, supports=True,
+          weight=0.6, max_count=2),
+    Asset("shelf", "furniture", "wall", WOOD, shelf, supports=True, weight=1.2),
+    Asset("cabinet", "furniture", "wall", ("white", "brown", "beige", "grey", "black", "blue"), cabinet, supports=True,
+          weight=1.2),
     Asset("lamp", "furniture", "wall", ("white", "beige", "black", "red", "yellow"), lamp, weight=0.8),
     Asset("plant", "furniture", "wall", ("green",), plant, weight=0.8),
-    Asset("tv", "furniture", "wall", ("black", "grey", "white"), tv, weight=0.7),
-    Asset("stool", "furniture", "free", ("brown", "black", "white", "red"), stool, weight=0.7),
+    Asset("tv", "furniture", "wall", ("black", "grey", "white"), tv, weight=0.7, max_count=2),
+    Asset("stool", "furniture", "table", ("brown", "black", "white", "red"), stool, weight=0.7),
 )
 OCCLUDERS = (
     Asset("partition", "occluder", "free", ("beige", "white", "brown", "grey"), partition),

@@ -83,8 +83,8 @@ def toy_duck(ctx: Context):
 
 
 def teddy_bear(ctx: Context):
-    """pybullet_data's teddy bear (convex-hull model, 14–28 cm tall), upright."""
-    return [mesh("teddy2_VHACD_CHs.obj", ctx.u(0.15, 0.3), ctx.rgba, rot_zx(0.0, UPRIGHT))], []
+    """pybullet_data's teddy bear (convex-hull model, 14–28 cm tall), upright and facing +x."""
+    return [mesh("teddy2_VHACD_CHs.obj", ctx.u(0.15, 0.3), ctx.rgba, rot_zx(np.pi / 2, UPRIGHT))], []
 
 
 def bunny(ctx: Context):

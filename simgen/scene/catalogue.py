@@ -36,7 +36,8 @@ def instantiate(item: Asset, rng: np.random.Generator, color_variation: float = 
     color = item.colors[0]
     if len(item.colors) > 1 and rng.random() < color_variation:
         color = item.colors[int(rng.integers(len(item.colors)))]
-    rgb = np.clip(np.asarray(item.tints.get(color, COLORS[color])) + rng.uniform(-1.0, 1.0, 3) * RGB_JITTER * color_variation, 0.0, 1.0)
+    jitter = rng.uniform(-1.0, 1.0, 3) * RGB_JITTER * color_variation
+    rgb = np.clip(np.asarray(item.tints.get(color, COLORS[color])) + jitter, 0.0, 1.0)
     ctx = Context(rng, color, tuple(float(v) for v in rgb) + (1.0,), room_height)
     parts, surfaces = item.make(ctx)
     parts, half, surfaces = assemble(parts, surfaces)

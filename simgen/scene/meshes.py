@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from simgen.geometry import quat_to_matrix
+
 
 @lru_cache(maxsize=1)
 def data_dir() -> Path:
@@ -35,3 +37,13 @@ def mesh_vertices(relative_path: str) -> np.ndarray:
     verts = np.array(rows, dtype=float)
     verts.setflags(write=False)  # shared through the cache: nobody may modify it
     return verts
+
+
+@lru_cache(maxsize=None)
+def mesh_bounds(relative_path: str, quat_wxyz: tuple[float, float, float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """(lo, hi) of the file's vertices at unit scale after rotating them by ``quat_wxyz`` (cached)."""
+    verts = mesh_vertices(relative_path) @ quat_to_matrix(quat_wxyz).T
+    lo, hi = verts.min(0), verts.max(0)
+    lo.setflags(write=False)
+    hi.setflags(write=False)
+    return lo, hi

@@ -6,7 +6,9 @@ Conventions converted here and nowhere else (golden tests in ``tests/test_pybull
   ``diag(1, -1, -1, 1) @ inv(T_world_cam)`` (OpenCV camera → OpenGL camera: flip y and z).
 * Pixels: column ``i`` / row ``j`` covers ``[i, i+1) × [j, j+1)`` in continuous image coordinates,
   so its centre is ``(i + 0.5, j + 0.5)`` and ``cx = width / 2`` is a centred principal point (as
-  ``CameraIntrinsics.from_vfov`` builds it). Both renderers sample pixel centres (measured).
+  ``CameraIntrinsics.from_vfov`` builds it). EGL samples coverage and depth at pixel centres;
+  TinyRenderer samples both at (i, j + 1) (measured), so its principal point is moved by
+  (−½, +½) px (``TINY_PIXEL_SHIFT``) to bring its samples to the centres too.
 * Depth: pybullet returns the non-linear OpenGL buffer ``d`` in [0, 1]; metres along the camera z
   axis are ``near·far / (far − (far − near)·d)``; pixels where nothing was hit become ``inf``.
 * Quaternions: pybullet's ``xyzw`` ↔ the project's ``wxyz`` (``pybullet_build.to_wxyz``).
@@ -16,6 +18,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +33,8 @@ from simgen.types import CameraIntrinsics, ObjectState, Pose, SceneSpec
 log = logging.getLogger("simgen.simulators.pybullet")
 
 RENDERERS = ("auto", "egl", "tiny")
+# (Δcx, Δcy) that moves TinyRenderer's per-pixel sample point (i, j + 1) onto the centre (i + ½, j + ½).
+TINY_PIXEL_SHIFT = (-0.5, 0.5)
 GRAVITY = -9.81  # m/s², along world z
 REST_CHECK_STEPS = 8  # physics steps between two at-rest checks while settling
 _CV_TO_GL = np.diag([1.0, -1.0, -1.0, 1.0])
@@ -43,6 +48,7 @@ class PybulletConfig:
     max_settle_seconds: float = 2.0  # give up settling after this much simulated time
     rest_velocity: float = 0.01  # m/s (linear) and rad/s (angular) below which a body is at rest
     solver_iterations: int = 50
+    rolling_friction: float = 0.01  # m; rolling and spinning friction of dynamic objects, so balls come to rest
     renderer: str = "auto"  # auto | egl | tiny
     near: float = 0.05  # m, clipping planes of the render
     far: float = 50.0
@@ -56,6 +62,8 @@ class PybulletConfig:
             raise ConfigError(f"{where}.max_settle_seconds: expected ≥ 0, got {self.max_settle_seconds}")
         if self.rest_velocity <= 0.0:
             raise ConfigError(f"{where}.rest_velocity: expected > 0, got {self.rest_velocity}")
+        if self.rolling_friction < 0.0:
+            raise ConfigError(f"{where}.rolling_friction: expected ≥ 0, got {self.rolling_friction}")
         if self.solver_iterations < 1:
             raise ConfigError(f"{where}.solver_iterations: expected ≥ 1, got {self.solver_iterations}")
         if self.renderer not in RENDERERS:
@@ -70,18 +78,20 @@ def gl_view_matrix(T_world_cam) -> list[float]:
     return view.T.ravel().tolist()
 
 
-def gl_projection_matrix(intrinsics: CameraIntrinsics, near: float, far: float) -> list[float]:
+def gl_projection_matrix(intrinsics: CameraIntrinsics, near: float, far: float, shift=(0.0, 0.0)) -> list[float]:
     """pybullet ``projectionMatrix`` (16 floats, column-major) reproducing the pinhole ``K`` exactly.
 
     Derived from u = fx·x/z + cx with x_ndc = 2u/W − 1 and v = fy·y/z + cy with y_ndc = 1 − 2v/H
-    (image rows top-down); an off-centre principal point shears the frustum.
+    (image rows top-down); an off-centre principal point shears the frustum. ``shift`` (px) is
+    added to (cx, cy) to compensate a renderer's sampling offset.
     """
     w, h = intrinsics.width, intrinsics.height
+    cx, cy = intrinsics.cx + shift[0], intrinsics.cy + shift[1]
     P = np.zeros((4, 4))
     P[0, 0] = 2.0 * intrinsics.fx / w
-    P[0, 2] = 1.0 - 2.0 * intrinsics.cx / w
+    P[0, 2] = 1.0 - 2.0 * cx / w
     P[1, 1] = 2.0 * intrinsics.fy / h
-    P[1, 2] = 2.0 * intrinsics.cy / h - 1.0
+    P[1, 2] = 2.0 * cy / h - 1.0
     P[2, 2] = -(far + near) / (far - near)
     P[2, 3] = -2.0 * far * near / (far - near)
     P[3, 2] = -1.0
@@ -113,13 +123,16 @@ class PybulletSimulator(Simulator):
         self.cfg = cfg or PybulletConfig()
         self.cfg.validate("simulator.pybullet")
         self.client, self.renderer, why = self._connect()
-        self._gl = pybullet.ER_BULLET_HARDWARE_OPENGL if self.renderer == "egl" else pybullet.ER_TINY_RENDERER
+        egl = self.renderer == "egl"
+        self._gl = pybullet.ER_BULLET_HARDWARE_OPENGL if egl else pybullet.ER_TINY_RENDERER
+        self._pixel_shift = (0.0, 0.0) if egl else TINY_PIXEL_SHIFT
         log.info("pybullet client %d renders with %s (%s)", self.client, self.renderer, why)
         self.spec: SceneSpec | None = None
         self._uids: list[int] = []
         self._lut = np.zeros(1, np.uint16)  # segmentation value + 1 -> object id (0 = room/background)
         self.settle_seconds = 0.0  # simulated time the last load needed to come to rest
         self._mesh_dir = tempfile.mkdtemp(prefix="simgen_pybullet_")  # generated meshes (room floor)
+        self._remove_mesh_dir = weakref.finalize(self, shutil.rmtree, self._mesh_dir, ignore_errors=True)
 
     def _connect(self) -> tuple[int, str, str]:
         """(client, renderer, reason): EGL if asked for (or, for auto, if it is hardware), else TinyRenderer."""
@@ -131,12 +144,15 @@ class PybulletSimulator(Simulator):
             raise RuntimeError(f"simulator.pybullet.renderer: 'egl' requested but EGL does not work here "
                                f"({probe.reason}); use renderer 'tiny' or 'auto'")
         if mode == "egl" or probe.hardware:
-            client = pybullet_egl.POOL.acquire()
+            client = pybullet_egl.LEASE.acquire()
             if client is not None:
                 return client, "egl", f"EGL on {probe.gl_renderer or 'unknown GL'}"
+            busy = pybullet_egl.LEASE.client is not None
+            why = "another simulator in this process holds EGL" if busy else "the EGL plugin failed in-process"
             if mode == "egl":
-                raise RuntimeError("simulator.pybullet.renderer: 'egl' requested but the plugin failed in-process")
-        why = probe.reason if not probe.ok else f"EGL is software rendering ({probe.gl_renderer})"
+                raise RuntimeError(f"simulator.pybullet.renderer: 'egl' requested but {why}; use 'tiny' or 'auto'")
+        else:
+            why = probe.reason if not probe.ok else f"EGL is software rendering ({probe.gl_renderer})"
         return p.connect(p.DIRECT), "tiny", f"auto: {why}"
 
     def load(self, spec: SceneSpec) -> tuple[ObjectState, ...]:
@@ -152,8 +168,13 @@ class PybulletSimulator(Simulator):
                                     numSubSteps=0, physicsClientId=c)
         room = build_room(p, c, spec.room, self._mesh_dir)
         self._uids = [build_object(p, c, obj) for obj in spec.objects]
+        for uid, obj in zip(self._uids, spec.objects):
+            # Without rolling/spinning friction a ball or a duck on a hull vertex never stops (measured).
+            for link in range(-1, len(obj.parts) - 1) if obj.mass > 0 else ():
+                p.changeDynamics(uid, link, rollingFriction=self.cfg.rolling_friction,
+                                 spinningFriction=self.cfg.rolling_friction, physicsClientId=c)
         self._lut = np.zeros(max(room + self._uids) + 2, np.uint16)
-        self._lut[np.asarray(self._uids) + 1] = ids
+        self._lut[np.asarray(self._uids, dtype=np.intp) + 1] = ids
         self.spec = spec
         self._settle()
         return self.states()
@@ -211,7 +232,8 @@ class PybulletSimulator(Simulator):
         p, light = self._p, self.spec.lighting
         w, h = intrinsics.width, intrinsics.height
         _, _, rgba, buf, seg = p.getCameraImage(
-            w, h, gl_view_matrix(T_world_cam), gl_projection_matrix(intrinsics, self.cfg.near, self.cfg.far),
+            w, h, gl_view_matrix(T_world_cam),
+            gl_projection_matrix(intrinsics, self.cfg.near, self.cfg.far, self._pixel_shift),
             lightDirection=list(light.direction), lightColor=list(light.color),
             lightAmbientCoeff=light.ambient, lightDiffuseCoeff=light.diffuse, lightSpecularCoeff=light.specular,
             shadow=int(self.cfg.shadows), renderer=self._gl, physicsClientId=self.client,
@@ -229,15 +251,15 @@ class PybulletSimulator(Simulator):
             raise RuntimeError("pybullet simulator: call load(spec) first")
 
     def close(self) -> None:
-        """Disconnect the physics client (an EGL client goes back to the shared pool instead)."""
+        """Disconnect the physics client (and hand back the process's EGL lease if it held it)."""
         if self.client is None:
             return
         if self.renderer == "egl":
-            pybullet_egl.POOL.release(self.client)
+            pybullet_egl.LEASE.release(self.client)
         else:
             self._p.disconnect(physicsClientId=self.client)
         self.client = None
-        shutil.rmtree(self._mesh_dir, ignore_errors=True)
+        self._remove_mesh_dir()
 
 
 def _pose(position, quat_xyzw) -> Pose:

@@ -1,18 +1,19 @@
-"""pybullet's EGL renderer plugin: a crash-proof probe and a process-wide pool of EGL clients.
+"""pybullet's EGL renderer plugin: a crash-proof probe and the process's single EGL lease.
 
-Two facts measured on pybullet 3.2.6 shape this module:
+Facts measured on pybullet 3.2.6 that shape this module:
 
 * Loading ``eglRenderer`` can take the process down where the GL stack is broken, so the first
   check runs in a child process (``python -m simgen.simulators.pybullet_egl``); only when the
   child renders a test image does this process load the plugin itself.
-* The plugin's EGL state is shared by every client of a process: disconnecting (or unloading the
-  plugin from) one client while another still renders segfaults the process. So EGL clients are
-  never disconnected one by one; a closed simulator parks its client in :data:`POOL`, the next
-  simulator reuses it, and all parked clients are disconnected together once none is in use.
+* The plugin keeps process-wide state: ``resetSimulation`` in one EGL client empties what another
+  EGL client renders, and disconnecting one EGL client while another renders segfaults. TinyRenderer
+  clients are unaffected. So at most ONE simulator per process holds EGL (:data:`LEASE`); others
+  render with TinyRenderer (``auto``) or fail with a clear error (``egl``).
 
 On a machine without a GPU, EGL may still work through Mesa's software rasteriser (llvmpipe),
-which measured ~2× slower than TinyRenderer at 320×240 here; ``renderer: auto`` therefore only
-takes EGL when the probe reports a hardware renderer.
+which measured ~2× slower than TinyRenderer at 320×240 here (and dropped part of a 40 m wall);
+``renderer: auto`` therefore only takes EGL when the probe reports a hardware renderer (an
+unrecognised or missing GL_RENDERER line counts as software).
 """
 from __future__ import annotations
 
@@ -103,42 +104,37 @@ def load_into(client: int) -> bool:
     return int(seg[4][4]) == body
 
 
-class EglPool:
-    """DIRECT clients with the EGL plugin loaded, reused across simulators (see module docstring)."""
+class EglLease:
+    """The one EGL client this process may have (see module docstring)."""
 
     def __init__(self):
-        self.idle: list[int] = []
-        self.in_use: set[int] = set()
+        self.client: int | None = None
 
     def acquire(self) -> int | None:
-        """A client with a working EGL plugin, or None if the plugin fails in this process."""
+        """A new DIRECT client with a working EGL plugin; None if one is already leased or the plugin fails."""
         import pybullet as p
 
-        if self.idle:
-            client = self.idle.pop()
-        else:
-            client = p.connect(p.DIRECT)
-            if not load_into(client):
-                # Never disconnect it: that could tear down EGL state other clients share.
-                log.warning("EGL plugin failed in-process on client %d; falling back to TinyRenderer", client)
-                return None
-        self.in_use.add(client)
+        if self.client is not None:
+            return None
+        client = p.connect(p.DIRECT)
+        if not load_into(client):
+            log.warning("EGL plugin failed in-process on client %d", client)
+            p.disconnect(physicsClientId=client)
+            return None
+        self.client = client
         return client
 
     def release(self, client: int) -> None:
-        """Park ``client`` (emptied); disconnect every parked client once none is in use."""
+        """Disconnect the leased ``client`` so another simulator may take EGL."""
         import pybullet as p
 
-        self.in_use.discard(client)
-        p.resetSimulation(physicsClientId=client)
-        self.idle.append(client)
-        if not self.in_use:
-            for c in self.idle:
-                p.disconnect(physicsClientId=c)
-            self.idle.clear()
+        if client != self.client:
+            raise ValueError(f"client {client} does not hold the EGL lease (holder: {self.client})")
+        p.disconnect(physicsClientId=client)
+        self.client = None
 
 
-POOL = EglPool()
+LEASE = EglLease()
 
 
 def _child() -> None:

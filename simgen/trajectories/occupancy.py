@@ -68,17 +68,22 @@ class OccupancyGrid:
         cells = np.atleast_2d(cells)
         return self.origin + (cells[:, ::-1] + 0.5) * self.resolution
 
-    def _lookup(self, mask: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    def lookup(self, values: np.ndarray, cells: np.ndarray, fill=False) -> np.ndarray:
+        """Entries of a (ny, nx) array at integer cells (..., 2); ``fill`` outside the grid."""
         rows, cols = cells[..., 0], cells[..., 1]
-        ok = (rows >= 0) & (rows < mask.shape[0]) & (cols >= 0) & (cols < mask.shape[1])
-        out = np.zeros(rows.shape, dtype=bool)
-        out[ok] = mask[rows[ok], cols[ok]]
+        ok = (rows >= 0) & (rows < values.shape[0]) & (cols >= 0) & (cols < values.shape[1])
+        out = np.full(rows.shape, fill, dtype=values.dtype)
+        out[ok] = values[rows[ok], cols[ok]]
         return out
+
+    def distance_at(self, points) -> np.ndarray:
+        """(N,) stored obstacle distance of the cells containing XY points (−1 outside the grid/room)."""
+        return self.lookup(self.distance, self.cells(points), fill=-1.0)
 
     def free_at(self, points, min_distance: float | None = None) -> np.ndarray:
         """(N,) True where the XY point lies in a free cell (``min_distance`` defaults to the clearance)."""
         mask = self.free if min_distance is None else self.passable(min_distance)
-        return self._lookup(mask, self.cells(points))
+        return self.lookup(mask, self.cells(points))
 
     def segments_free(self, a, b, min_distance: float | None = None) -> np.ndarray:
         """(N,) True where every cell the segment a[n]→b[n] passes through is free (exact traversal).
@@ -102,7 +107,7 @@ class OccupancyGrid:
         mid = 0.5 * (t[:, 1:] + t[:, :-1])
         pts = np.concatenate([ga[:, None], gb[:, None], ga[:, None] + np.nan_to_num(mid)[..., None] * d[:, None]], axis=1)
         cells = np.floor(pts).astype(int)[..., ::-1]
-        ok = self._lookup(mask, cells)
+        ok = self.lookup(mask, cells)
         ok[:, 2:] |= np.isnan(mid)
         return ok.all(axis=1)
 

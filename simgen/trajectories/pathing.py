@@ -12,6 +12,7 @@ from simgen.trajectories.common import PlanningError
 from simgen.trajectories.occupancy import OccupancyGrid
 
 SQRT2 = math.sqrt(2.0)
+_LOOKAHEAD = 48  # route points traced per line-of-sight batch when shortcutting
 
 
 def _fmt(p) -> str:
@@ -93,7 +94,8 @@ def path_cost(points) -> float:
 
 
 def shortcut(grid: OccupancyGrid, points, margin: float = 0.0) -> np.ndarray:
-    """Greedy string pulling: from each kept point jump to the farthest later point in line of sight.
+    """Greedy string pulling: from each kept point jump to the farthest later point in line of sight
+    (searched in windows along the route, up to the first window that ends out of sight).
 
     Line of sight demands clearance + ``margin`` along the segment, so the pulled path keeps that much
     room where the A* path had it; elsewhere it advances one grid step, keeping the A* route.
@@ -104,10 +106,15 @@ def shortcut(grid: OccupancyGrid, points, margin: float = 0.0) -> np.ndarray:
     while i < len(pts) - 1:
         j = i + 1
         if grid.free_at(pts[i : i + 1], need)[0]:
-            later = np.arange(i + 1, len(pts))
-            ok = grid.segments_free(np.repeat(pts[i : i + 1], len(later), axis=0), pts[later], need)
-            if ok.any():
-                j = max(j, int(later[ok].max()))
+            # Look ahead window by window (short segments are cheap to trace) and stop at the first
+            # window whose last point is out of sight: the route has turned a corner by then.
+            for lo in range(i + 1, len(pts), _LOOKAHEAD):
+                later = np.arange(lo, min(lo + _LOOKAHEAD, len(pts)))
+                ok = grid.segments_free(np.repeat(pts[i : i + 1], len(later), axis=0), pts[later], need)
+                if ok.any():
+                    j = max(j, int(later[ok].max()))
+                if not ok[-1]:
+                    break
         keep.append(j)
         i = j
     return pts[keep]
@@ -142,9 +149,12 @@ def dedupe(points, tol: float = 1e-9) -> np.ndarray:
 
 
 def smooth_route(grid: OccupancyGrid, start, goal, margin: float = 0.15) -> np.ndarray:
-    """A* (steered away from obstacles) + shortcutting with a comfort margin, as a polyline."""
+    """A* (steered away from obstacles) + shortcutting with a comfort margin, as a polyline from
+    exactly ``start`` to exactly ``goal`` (the A* route joins their cells' centres; stepping from a
+    point to its cell's neighbour stays in cells A* allowed)."""
+    start, goal = np.asarray(start, dtype=float)[:2], np.asarray(goal, dtype=float)[:2]
     route = astar(grid, start, goal, proximity_penalty(grid, margin))
-    return shortcut(grid, route, margin)
+    return dedupe(shortcut(grid, np.concatenate([start[None], route[1:-1], goal[None]]), margin))
 
 
 def arc_lengths(points) -> np.ndarray:

@@ -81,6 +81,11 @@ def silhouette_pixels(poses, intrinsics: CameraIntrinsics, boxes: Boxes) -> np.n
 def estimate(poses, intrinsics: CameraIntrinsics, room: Room, boxes: Boxes, thresholds: Thresholds) -> VisibilityEstimate:
     """Visibility of every box from every pose; occlusion rays are cast only where they can matter."""
     poses = np.asarray(poses, dtype=float).reshape(-1, 4, 4)
+    unique, back = np.unique(poses.reshape(len(poses), -1), axis=0, return_inverse=True)
+    if len(unique) < len(poses):  # dwelling cameras repeat poses: estimate each once
+        est = estimate(unique.reshape(-1, 4, 4), intrinsics, room, boxes, thresholds)
+        back = back.reshape(-1)
+        return VisibilityEstimate(est.pixels[back], est.in_frame[back], est.occlusion[back])
     f, m = len(poses), len(boxes)
     if m == 0:
         empty = np.zeros((f, 0))

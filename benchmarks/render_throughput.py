@@ -1,0 +1,100 @@
+"""Render throughput, measured in one run on this machine; prints JSON.
+
+* raw: pybullet ``getCameraImage`` frames/s on a default scene at the chosen resolution (same
+  camera poses, same flags as the simulator uses), nothing else;
+* pipeline: end-to-end frames/s for the same frames — scene build, settle, plan, render,
+  visibility, H.264 encode, episode.json and arrays written — and its ratio to raw;
+* build: scene build + physics settle seconds for 8, 16, 32 and 64 objects, and 64 vs 16.
+
+Usage: python benchmarks/render_throughput.py [--width 320 --height 240 --seconds 6 --repeats 3]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+
+from simgen.cli import conf_dir
+from simgen.episodes.runner import build_plugins, render_one
+from simgen.episodes.writer import EPISODE_JSON, dump_json
+from simgen.registry import SIMULATORS
+from simgen.seeding import rng
+from simgen.simulators.pybullet import gl_projection_matrix, gl_view_matrix
+from simgen.trajectories.base import PlanRequest
+
+
+def compose_cfg(overrides: list[str]):
+    """The CLI's own config with overrides (no Hydra run dir needed)."""
+    with initialize_config_dir(config_dir=conf_dir(), version_base="1.3"):
+        return compose("config", overrides=overrides)
+
+
+def raw_fps(sim, poses, intrinsics) -> float:
+    """Frames/s of bare getCameraImage calls with the simulator's own matrices and flags."""
+    p, light, cfg = sim._p, sim.spec.lighting, sim.cfg
+    proj = gl_projection_matrix(intrinsics, cfg.near, cfg.far)
+    start = time.perf_counter()
+    for T in poses:
+        p.getCameraImage(intrinsics.width, intrinsics.height, gl_view_matrix(T), proj,
+                         lightDirection=list(light.direction), lightColor=list(light.color),
+                         lightAmbientCoeff=light.ambient, lightDiffuseCoeff=light.diffuse,
+                         lightSpecularCoeff=light.specular, shadow=int(cfg.shadows), renderer=sim._gl,
+                         physicsClientId=sim.client)
+    return len(poses) / (time.perf_counter() - start)
+
+
+def pipeline_fps(plugins, sim, seed: int) -> tuple[float, int]:
+    """Frames/s of one full episode: build, settle, plan, render, visibility, encode, write."""
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        spec = plugins.builder.build(seed, 0, 0)
+        episode = render_one(sim, spec, plugins, "bench", Path(tmp), rng(seed, 0, 0, "trajectory"))
+        dump_json(episode.to_dict(), Path(tmp) / EPISODE_JSON)
+        return len(episode.frames) / (time.perf_counter() - start), len(episode.frames)
+
+
+def build_seconds(n_objects: int, repeats: int) -> float:
+    """Best-of-``repeats`` seconds to build and settle a scene with ``n_objects`` objects."""
+    cfg = compose_cfg([f"scene.num_objects={n_objects}", "scene.room_width=8", "scene.room_depth=7"])
+    plugins = build_plugins(cfg)
+    best = float("inf")
+    with SIMULATORS.get("pybullet")[0](plugins.simulator_cfg) as sim:
+        for r in range(repeats):
+            start = time.perf_counter()
+            sim.load(plugins.builder.build(r, 0, 0))
+            best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--width", type=int, default=320)
+    ap.add_argument("--height", type=int, default=240)
+    ap.add_argument("--seconds", type=float, default=6.0)
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+    cfg = compose_cfg([f"camera.width={args.width}", f"camera.height={args.height}", f"render.duration_s={args.seconds}"])
+    plugins = build_plugins(cfg)
+    with SIMULATORS.get("pybullet")[0](plugins.simulator_cfg) as sim:
+        spec = plugins.builder.build(0, 0, 0)
+        states = sim.load(spec)
+        poses = plugins.planner.plan(PlanRequest(spec, states, plugins.intrinsics, plugins.render.n_frames,
+                                                 plugins.render.fps), rng(0, 0, 0, "trajectory"))
+        raw = max(raw_fps(sim, poses, plugins.intrinsics) for _ in range(args.repeats))
+        pipe, n_frames = max(pipeline_fps(plugins, sim, 0) for _ in range(args.repeats))
+        renderer = sim.renderer
+    builds = {str(n): round(build_seconds(n, args.repeats), 4) for n in (8, 16, 32, 64)}
+    print(json.dumps({
+        "resolution": f"{args.width}x{args.height}", "renderer": renderer, "frames": n_frames,
+        "objects": len(spec.objects),
+        "raw_fps": round(raw, 2), "pipeline_fps": round(pipe, 2), "pipeline_over_raw": round(pipe / raw, 3),
+        "build_settle_s": builds, "build_64_over_16": round(builds["64"] / builds["16"], 2),
+    }, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""Evaluate a vision-language model behind any OpenAI-compatible endpoint on a VSI-Bench-style file.
+
+``python -m simgen.eval.runner <dataset>/vsibench.jsonl --model NAME [--base-url URL] --out DIR``
+
+Each row's ``prompt`` is sent with its media: image rows as their frame images; video rows either
+as ``--num-frames`` frames sampled uniformly from the video (``--media frames``, works with every
+vision endpoint) or as the mp4 itself (``--media video``, a ``video_url`` part, which vLLM and
+some others accept). Answers are scored as they arrive and appended to ``predictions.jsonl``; a
+re-run skips rows already answered, so a killed evaluation resumes. At the end the file is put in
+evaluation order and ``scores.json``, ``breakdown.json`` and ``plots/`` are written.
+
+The API key is read from the environment variable named by ``--api-key-env`` (default
+``OPENAI_API_KEY``; servers that need none get a placeholder) and is never written anywhere.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import functools
+import json
+import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from simgen.eval.scorer import read_jsonl, score, summarize
+from simgen.registry import ConfigError
+
+log = logging.getLogger("simgen.eval")
+MEDIA_MODES = ("frames", "video")
+PREDICTIONS = "predictions.jsonl"
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    """Endpoint, model and how media are sent."""
+
+    model: str
+    base_url: str | None = None  # None: the SDK's default (or OPENAI_BASE_URL)
+    api_key_env: str = "OPENAI_API_KEY"
+    media: str = "frames"
+    num_frames: int = 8
+    max_tokens: int = 64
+    temperature: float = 0.0
+    workers: int = 4
+    timeout_s: float = 120.0
+    max_retries: int = 2
+    limit: int | None = None  # evaluate only the first N rows
+
+    def validate(self, where: str = "eval") -> None:
+        """Raise ConfigError naming the bad key and what is allowed."""
+        if not self.model:
+            raise ConfigError(f"{where}.model: name the model the endpoint serves")
+        if self.media not in MEDIA_MODES:
+            raise ConfigError(f"{where}.media: expected one of {list(MEDIA_MODES)}, got {self.media!r}")
+        for key in ("num_frames", "max_tokens", "workers"):
+            if getattr(self, key) < 1:
+                raise ConfigError(f"{where}.{key}: expected ≥ 1, got {getattr(self, key)}")
+        if self.timeout_s <= 0 or self.max_retries < 0 or (self.limit is not None and self.limit < 1):
+            raise ConfigError(f"{where}: timeout_s > 0, max_retries ≥ 0 and limit ≥ 1 (or unset) expected")
+
+
+def sample_indices(total: int, k: int) -> list[int]:
+    """``k`` frame indices spread uniformly over ``total`` frames (segment centres); all if k ≥ total."""
+    if k >= total:
+        return list(range(total))
+    return sorted({int((i + 0.5) * total / k) for i in range(k)})
+
+
+def _data_url(mime: str, data: bytes) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def _image_part(jpeg: bytes) -> dict:
+    return {"type": "image_url", "image_url": {"url": _data_url("image/jpeg", jpeg)}}
+
+
+@functools.lru_cache(maxsize=8)  # rows come grouped by episode: decode each video once
+def video_frames_jpeg(video: Path, k: int) -> tuple[bytes, ...]:
+    """``k`` uniformly sampled frames of a video as JPEG bytes."""
+    import imageio_ffmpeg
+
+    from simgen.export.dataset import decode_frames, encode_jpeg
+
+    total, _ = imageio_ffmpeg.count_frames_and_secs(str(video))
+    frames = decode_frames(video, sample_indices(total, k))
+    return tuple(encode_jpeg(frames[i]) for i in sorted(frames))
+
+
+def media_parts(row: dict, base: Path, cfg: RunnerConfig) -> list[dict]:
+    """The content parts carrying a row's images or video (paths in the row are relative to ``base``)."""
+    if row.get("images"):
+        return [_image_part((base / p).read_bytes()) for p in row["images"]]
+    video = base / row["video"]
+    if cfg.media == "video":
+        return [{"type": "video_url", "video_url": {"url": _data_url("video/mp4", video.read_bytes())}}]
+    return [_image_part(jpeg) for jpeg in video_frames_jpeg(video.resolve(), cfg.num_frames)]
+
+
+def build_messages(row: dict, base: Path, cfg: RunnerConfig) -> list[dict]:
+    """One user turn: the media parts, then the row's prompt."""
+    return [{"role": "user", "content": media_parts(row, base, cfg) + [{"type": "text", "text": row["prompt"]}]}]
+
+
+def make_client(cfg: RunnerConfig):
+    """An ``openai.OpenAI`` client for the endpoint (the SDK is imported only here)."""
+    try:
+        from openai import OpenAI
+    except ImportError:
+        raise ConfigError('the eval runner needs the openai SDK: pip install -e ".[llm]"') from None
+    key = os.environ.get(cfg.api_key_env) or "EMPTY"  # local servers (vLLM, llama.cpp) accept any key
+    return OpenAI(base_url=cfg.base_url, api_key=key, timeout=cfg.timeout_s, max_retries=cfg.max_retries)
+
+
+def ask(client, row: dict, base: Path, cfg: RunnerConfig) -> str:
+    """The model's answer text for one row."""
+    response = client.chat.completions.create(model=cfg.model, messages=build_messages(row, base, cfg),
+                                              max_tokens=cfg.max_tokens, temperature=cfg.temperature)
+    return response.choices[0].message.content or ""
+
+
+def _answered(pred_path: Path) -> dict[str, dict]:
+    """Rows already answered by an earlier run (a line cut short by a kill is ignored and re-asked)."""
+    done = {}
+    if pred_path.is_file():
+        for line in pred_path.read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            done[row["id"]] = row
+    return done
+
+
+def run_eval(eval_file: Path, out_dir: Path, cfg: RunnerConfig, plots: bool = True) -> dict:
+    """Ask, score and write predictions, scores and the breakdown; returns the summary."""
+    from simgen.eval.breakdown import write_breakdown
+    from simgen.export.base import atomic_open, json_line
+    from simgen.qa.records import write_json_atomic
+
+    cfg.validate()
+    eval_file, out_dir = Path(eval_file), Path(out_dir)
+    rows = read_jsonl(eval_file)[: cfg.limit]
+    base = eval_file.parent
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pred_path = out_dir / PREDICTIONS
+    done = _answered(pred_path)
+    pending = [r for r in rows if r["id"] not in done]
+    client = make_client(cfg) if pending else None
+    lock, failed = threading.Lock(), []
+    with open(pred_path, "a", encoding="utf-8") as sink, ThreadPoolExecutor(cfg.workers) as pool:
+        futures = {pool.submit(ask, client, row, base, cfg): row for row in pending}
+        for future in as_completed(futures):
+            row = futures[future]
+            try:
+                prediction = future.result()
+            except Exception as e:  # one failed request is reported and retried on the next run
+                log.error("eval: %s failed: %s: %s", row["id"], type(e).__name__, e)
+                failed.append({"id": row["id"], "error": f"{type(e).__name__}: {e}"})
+                continue
+            result = {**row, "prediction": prediction, "score": score(row, prediction)}
+            with lock:
+                sink.write(json_line(result) + "\n")
+                sink.flush()
+                done[row["id"]] = result
+    ordered = [done[r["id"]] for r in rows if r["id"] in done]
+    with atomic_open(pred_path) as f:
+        f.writelines(json_line(r) + "\n" for r in ordered)
+    summary = {**summarize(ordered), "failed": failed, "model": cfg.model, "settings": asdict(cfg)}
+    write_json_atomic(out_dir / "scores.json", summary)
+    write_breakdown(ordered, out_dir, plots=plots)
+    return summary
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: evaluate an OpenAI-compatible vision model on an evaluation file."""
+    ap = argparse.ArgumentParser(prog="python -m simgen.eval.runner", description=main.__doc__)
+    ap.add_argument("eval_file", type=Path, help="vsibench.jsonl from python -m simgen.export --format vsibench")
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--base-url", help="e.g. http://localhost:8000/v1 (default: the SDK's, or OPENAI_BASE_URL)")
+    ap.add_argument("--api-key-env", default=RunnerConfig.api_key_env, help="environment variable holding the key")
+    ap.add_argument("--media", choices=MEDIA_MODES, default=RunnerConfig.media)
+    ap.add_argument("--num-frames", type=int, default=RunnerConfig.num_frames)
+    ap.add_argument("--max-tokens", type=int, default=RunnerConfig.max_tokens)
+    ap.add_argument("--workers", type=int, default=RunnerConfig.workers)
+    ap.add_argument("--limit", type=int)
+    ap.add_argument("--out", type=Path, required=True, help="folder for predictions.jsonl, scores.json, plots/")
+    ap.add_argument("--no-plots", action="store_true")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    cfg = RunnerConfig(model=args.model, base_url=args.base_url, api_key_env=args.api_key_env, media=args.media,
+                       num_frames=args.num_frames, max_tokens=args.max_tokens, workers=args.workers, limit=args.limit)
+    try:
+        summary = run_eval(args.eval_file, args.out, cfg, plots=not args.no_plots)
+    except (ConfigError, FileNotFoundError, ValueError) as e:
+        raise SystemExit(f"eval: {e}")
+    print(json.dumps({k: summary[k] for k in ("n", "overall", "micro")} | {"failed": len(summary["failed"])}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,4 @@
+"""``python -m simgen.export``: see :func:`simgen.export.cli.main`."""
+from simgen.export.cli import main
+
+main()

@@ -1,0 +1,246 @@
+"""The dataset card (``README.md``) and the dataset's plots, computed in one pass over the records.
+
+The card states what a user needs before training or evaluating on the data: counts per family,
+answer and complexity distributions, why candidates were rejected, the balancing and the
+blind-baseline table (text-only accuracy beside chance), and the exact configs and seeds of every
+shard (from ``merge.json``; full configs are copied under ``configs/``). Its YAML front matter lets
+``datasets.load_dataset(<dataset dir>)`` find the Parquet export when there is one.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from simgen.export import EXPORTERS
+from simgen.export.base import atomic_open
+from simgen.export.dataset import MERGE_FILE, STATS_FILE, Dataset, relative_to
+from simgen.qa.balance import BalanceConfig, answer_key, is_continuous
+from simgen.registry import ConfigError
+
+CARD_FILE = "README.md"
+PLOTS_DIR = "plots"
+
+
+@dataclass(frozen=True)
+class CardConfig:
+    """Dataset-card settings (``conf/export/card.yaml``)."""
+
+    top_answers: int = 8  # answers listed per family
+    max_shards: int = 50  # shard rows listed (all are in merge.json)
+    plots: bool = True  # write plots/*.png (needs matplotlib)
+
+    def validate(self, where: str) -> None:
+        """Raise ConfigError naming a non-positive count."""
+        for key in ("top_answers", "max_shards"):
+            if not isinstance(getattr(self, key), int) or getattr(self, key) < 1:
+                raise ConfigError(f"{where}.{key}: expected an integer ≥ 1, got {getattr(self, key)!r}")
+
+
+def _bucket_label(key: str, ratio: float) -> str:
+    """A log bucket key ("b7") as the value range it stands for."""
+    if not key.startswith("b"):
+        return key
+    n = int(key[1:])
+    return f"[{ratio ** n:.3g}, {ratio ** (n + 1):.3g})"
+
+
+def summarize(ds: Dataset, bucket_ratio: float = BalanceConfig.bucket_ratio) -> dict:
+    """Counts per family, answer distributions, modalities and complexity knobs (one streamed pass)."""
+    families: dict[str, dict] = {}
+    knob_qa: dict[str, Counter] = defaultdict(Counter)
+    qa_per_episode: Counter = Counter()
+    for item in ds.items():
+        fam = families.setdefault(item.family, {"n": 0, "answer_types": Counter(), "modalities": Counter(),
+                                                "answers": Counter(), "unit": item.unit})
+        fam["n"] += 1
+        fam["answer_types"][item.answer_type] += 1
+        fam["modalities"][item.modality] += 1
+        key = answer_key(item, bucket_ratio)
+        fam["answers"][_bucket_label(key, bucket_ratio) if is_continuous(item) else key] += 1
+        qa_per_episode[item.episode_id] += 1
+    knob_episodes: dict[str, Counter] = defaultdict(Counter)
+    for eid, n in qa_per_episode.items():
+        for knob, value in flat_knobs(ds.episode(eid).complexity).items():
+            knob_episodes[knob][value] += 1
+            knob_qa[knob][value] += n
+    return {"records": sum(qa_per_episode.values()), "episodes": len(qa_per_episode), "families": families,
+            "knobs": {k: {"episodes": knob_episodes[k], "qa": knob_qa[k]} for k in sorted(knob_episodes)}}
+
+
+def flat_knobs(complexity: dict, prefix: str = "") -> dict:
+    """Complexity knobs flattened to ``a.b`` keys with scalar values (lists become text)."""
+    out = {}
+    for key, value in sorted(complexity.items()):
+        if isinstance(value, dict):
+            out.update(flat_knobs(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else value
+    return out
+
+
+def sort_values(values) -> list:
+    """Knob values in numeric order when they are numbers, else as text."""
+    return sorted(values, key=lambda v: (0, float(v), "") if isinstance(v, (int, float)) and not isinstance(v, bool)
+                  else (1, 0.0, str(v)))
+
+
+def _table(header: list[str], rows: list[list]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join("—" if c is None else str(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def _pct(x) -> str | None:
+    return None if x is None else f"{100 * x:.1f}%"
+
+
+def card_text(ds: Dataset, summary: dict, cfg: CardConfig, plots: list[str], parquet: str | None) -> str:
+    """The Markdown card."""
+    stats, merge = ds.read_json(STATS_FILE), ds.read_json(MERGE_FILE)
+    fams = summary["families"]
+    front = ["---", "pretty_name: simgen spatial QA", "task_categories:", "- visual-question-answering",
+             "tags:", "- spatial-reasoning", "- synthetic", "- video"]
+    if parquet:
+        front += ["configs:", "- config_name: default", "  data_files:", f"  - split: {Path(parquet).stem}",
+                  f"    path: {parquet}"]
+    out = front + ["---", "", "# simgen spatial QA dataset", "",
+                   f"{summary['records']} verified question–answer pairs about {summary['episodes']} rendered "
+                   f"episodes, in {len(fams)} question families, from {len(merge.get('shards', [])) or 1} shard(s). "
+                   "Every answer was computed by simgen's program executor from simulator ground truth and "
+                   "checked by its verifier; see each record's `certificate`.", ""]
+    out += ["## Families", ""] + _table(
+        ["family", "questions", "answer type", "modalities"],
+        [[f, fams[f]["n"], ", ".join(sorted(fams[f]["answer_types"])),
+          ", ".join(f"{m} {c}" for m, c in sorted(fams[f]["modalities"].items()))] for f in sorted(fams)])
+    out += ["", "## Answer distributions", "", f"Most common answers per family (top {cfg.top_answers}; "
+            "measurements in log buckets).", ""]
+    for f in sorted(fams):
+        top = sorted(fams[f]["answers"].items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.top_answers]
+        unit = f" ({fams[f]['unit']})" if fams[f]["unit"] else ""
+        out.append(f"- **{f}**{unit}: " + ", ".join(f"{a} × {c}" for a, c in top))
+    out += ["", "## Complexity", "", "Episodes and questions per value of each complexity knob.", ""]
+    for knob, dist in summary["knobs"].items():
+        values = sort_values(dist["episodes"])
+        out += [f"**{knob}**", ""] + _table(["value", "episodes", "questions"],
+                                            [[v, dist["episodes"][v], dist["qa"][v]] for v in values]) + [""]
+    out += ["## Rejected candidates", ""]
+    rejected = stats.get("rejected") or {}
+    total, by_family = rejected.get("total") or {}, rejected.get("by_family") or {}
+    if total:
+        out += ["Candidate questions the verifier rejected, by reason (summed over shards).", ""]
+        out += _table(["reason", "count"], [[k, v] for k, v in total.items()])
+        out += [""] + [f"- **{f}**: " + ", ".join(f"{k} {v}" for k, v in c.items()) for f, c in by_family.items()]
+    else:
+        out.append("No rejection counts were recorded by the shards.")
+    caps = ", ".join(f"{k}={v}" for k, v in sorted(stats.get("config", {}).items()))
+    out += ["", "## Balancing", "", f"CLEVR-style answer caps applied over the union of all shards ({caps}); "
+            f"{stats.get('duplicates_dropped', 0)} repeated (episode, question) pairs dropped.", ""]
+    out += _table(["family", "before", "after", "dropped"],
+                  [[f, b["before"], b["after"], b["dropped"]] for f, b in sorted(stats.get("balance", {}).items())])
+    out += ["", "## Blind baseline", "", "A text-only model (the most frequent answer for the same question text "
+            "in the other folds) should score near chance; a family far above chance leaks its answer.", ""]
+    audit, audit_before = stats.get("audit", {}), stats.get("audit_before", {})
+    out += _table(["family", "n", "metric", "blind", "chance", "blind before balancing"],
+                  [[f, a["n"], a["metric"], _pct(a["blind"]), _pct(a["chance"]),
+                    _pct(audit_before.get(f, {}).get("blind"))] for f, a in sorted(audit.items())])
+    out += ["", "## Configs and seeds", ""]
+    shards = merge.get("shards", [])
+    out += _table(["shard", "seed", "shard index", "config hash", "overrides", "records"],
+                  [[s["name"], s["seed"], s["shard"], (s["config_hash"] or "")[:12] or None,
+                    " ".join(f"`{o}`" for o in s["overrides"]) or None, s["records"]] for s in shards[: cfg.max_shards]])
+    if len(shards) > cfg.max_shards:
+        out.append(f"\n… and {len(shards) - cfg.max_shards} more shards, all listed in `merge.json`.")
+    first = next((s for s in shards if s.get("config") and (ds.root / s["config"]).is_file()), None)
+    if first:
+        out += ["", f"The exact config of shard `{first['name']}` (each shard's is under `configs/`):", "",
+                "```yaml", (ds.root / first["config"]).read_text().rstrip(), "```"]
+    if plots:
+        out += ["", "## Plots", ""] + [f"![{Path(p).stem}]({p})" for p in plots]
+    out += ["", "## Files", "", "- `qa.jsonl`: the records (one JSON per line, `simgen.qa.records.QAItem`)",
+            "- `episodes/<id>/`: `video.mp4` (H.264) and `episode.json` (per-frame ground truth)",
+            "- `stats.json`, `merge.json`: balancing, audits, shard provenance"]
+    if parquet:
+        out += [f"- `{parquet}`: `datasets.load_dataset(\"parquet\", data_files=\"{parquet}\")`; "
+                "`video` / `images` paths are relative to this folder"]
+    return "\n".join(out) + "\n"
+
+
+def dataset_plots(summary: dict, plots_dir: Path) -> list[Path]:
+    """Bar charts: questions per family, answer distribution per family, questions per knob value."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plots_dir.mkdir(parents=True, exist_ok=True)
+    fams = summary["families"]
+    written = []
+    fig, ax = plt.subplots(figsize=(6, 0.35 * len(fams) + 1.2))
+    names = sorted(fams)
+    ax.barh(names, [fams[f]["n"] for f in names])
+    ax.set_xlabel("questions")
+    ax.set_title("questions per family")
+    written.append(save_figure(fig, plots_dir / "families.png"))
+    cols = min(3, max(1, len(names)))
+    rows = math.ceil(len(names) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 2.6 * rows), squeeze=False)
+    for ax, f in zip(axes.flat, names):
+        top = sorted(fams[f]["answers"].items(), key=lambda kv: (-kv[1], kv[0]))[:8]
+        ax.bar(range(len(top)), [c for _, c in top])
+        ax.set_xticks(range(len(top)), [str(a)[:12] for a, _ in top], rotation=45, ha="right", fontsize=7)
+        ax.set_title(f, fontsize=9)
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    written.append(save_figure(fig, plots_dir / "answers.png"))
+    for knob, dist in summary["knobs"].items():
+        values = sort_values(dist["qa"])
+        fig, ax = plt.subplots(figsize=(5, 3))
+        ax.bar([str(v) for v in values], [dist["qa"][v] for v in values])
+        ax.set_xlabel(knob)
+        ax.set_ylabel("questions")
+        ax.set_title(f"questions per {knob}")
+        written.append(save_figure(fig, plots_dir / f"complexity_{knob}.png"))
+    return written
+
+
+def save_figure(fig, path: Path) -> Path:
+    """Save a matplotlib figure as a PNG without timestamps (same data, same bytes) and close it."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(path, dpi=80, metadata={"Software": None})
+    plt.close(fig)
+    return path
+
+
+def write_card(ds: Dataset, out_dir: Path, cfg: CardConfig = CardConfig()) -> Path:
+    """Write ``README.md`` (and ``plots/``) for ``ds`` into ``out_dir``; returns the card's path."""
+    out_dir = Path(out_dir)
+    ratio = ds.read_json(STATS_FILE).get("config", {}).get("bucket_ratio", BalanceConfig.bucket_ratio)
+    summary = summarize(ds, ratio)
+    plots = dataset_plots(summary, out_dir / PLOTS_DIR) if cfg.plots and summary["records"] else []
+    parquet = next(iter(sorted((out_dir / "data").glob("*.parquet"))), None)
+    text = card_text(ds, summary, cfg, [relative_to(p, out_dir) for p in plots],
+                     relative_to(parquet, out_dir) if parquet else None)
+    path = out_dir / CARD_FILE
+    with atomic_open(path) as f:
+        f.write(text)
+    return path
+
+
+@EXPORTERS.register("card", config=CardConfig)
+class CardExporter:
+    """The card as an exporter, so ``--format card`` (re)writes it after other formats."""
+
+    format_name = "card"
+
+    def __init__(self, cfg: CardConfig):
+        self.cfg = cfg
+
+    def export(self, ds: Dataset, out_dir: Path) -> dict:
+        """Write the card and plots; returns {format, files, records}."""
+        path = write_card(ds, out_dir, self.cfg)
+        files = [path] + sorted((Path(out_dir) / PLOTS_DIR).glob("*.png"))
+        return {"format": self.format_name, "files": [relative_to(f, out_dir) for f in files], "records": None}

@@ -1,0 +1,66 @@
+"""Hugging Face chat ``messages`` JSONL: one ``{id, messages, images, videos}`` object per line.
+
+The user turn's ``content`` lists the media parts (``{"type": "video" | "image", "path": ...}``, the
+form ``processor.apply_chat_template`` loads) and then the text part; the assistant turn is one
+text part. ``images`` / ``videos`` repeat the paths as top-level lists for trainers that take media
+in columns (TRL). Every path is relative to the export dir.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from simgen.export import EXPORTERS
+from simgen.export.base import Exporter, Sample, atomic_open, json_line
+from simgen.export.prompt import PromptConfig
+from simgen.registry import ConfigError
+
+
+@dataclass(frozen=True)
+class MessagesConfig(PromptConfig):
+    """HF chat JSONL settings (``conf/export/messages.yaml``)."""
+
+    filename: str = "messages.jsonl"
+
+    def validate(self, where: str) -> None:
+        """Check the shared prompt settings and the file name."""
+        super().validate(where)
+        if not self.filename.endswith(".jsonl") or "/" in self.filename:
+            raise ConfigError(f"{where}.filename: expected a plain file name ending in .jsonl, got {self.filename!r}")
+
+
+def messages_record(s: Sample, data_source: str) -> dict:
+    """One chat record for a sample."""
+    media_parts = [{"type": s.media_kind, "path": p} for p in s.media]
+    row = {
+        "id": s.item.id,
+        "messages": [
+            {"role": "user", "content": media_parts + [{"type": "text", "text": s.prompt}]},
+            {"role": "assistant", "content": [{"type": "text", "text": s.target}]},
+        ],
+        "images": list(s.media) if s.media_kind == "image" else [],
+        "videos": list(s.media) if s.media_kind == "video" else [],
+        "question_type": s.item.family,
+        "data_source": data_source,
+    }
+    if s.rationale is not None:
+        row["rationale"] = s.rationale
+    return row
+
+
+@EXPORTERS.register("messages", config=MessagesConfig)
+class MessagesExporter(Exporter):
+    """Writes ``messages.jsonl``."""
+
+    format_name = "messages"
+
+    def write(self, rows: Iterator[Sample], out_dir: Path) -> tuple[list[Path], int]:
+        """One canonical JSON line per sample."""
+        path = out_dir / self.cfg.filename
+        count = 0
+        with atomic_open(path) as f:
+            for s in rows:
+                f.write(json_line(messages_record(s, self.cfg.data_source)) + "\n")
+                count += 1
+        return [path], count

@@ -1,0 +1,189 @@
+"""One layout attempt: furniture and occluders on the floor, small objects on supports, free-space check.
+
+Small objects rest on support surfaces (table tops, shelf boards, cabinet tops, sofa seats, beds) or
+on the floor, turned only about z, their bottom ``SPAWN_GAP`` above the surface so the simulator's
+physics settles them without a jump. ``clutter_density`` d (0..1) concentrates them: only
+``max(1, ceil((1 − d) · surfaces))`` surfaces are used first, and neighbours on a surface keep a gap
+of ``(1 − d) · 10 cm + d · 1 cm``. Any failure raises :class:`~simgen.scene.placement.NoRoom`.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from simgen.geometry import polygon_area
+from simgen.scene.assets import Instance
+from simgen.scene.freespace import free_space
+from simgen.scene.placement import (BATCH, PIECE_GAP, WALL_GAP, Floor, NoRoom, along_wall, anywhere, at_table,
+                                    rects_clear)
+
+SPAWN_GAP = 0.0015  # m between a small object's bottom and its support before physics settles it
+SMALL_FLOOR_GAP = 0.03  # m between a small object on the floor and anything else
+MAIN_SHARE = 0.9  # the largest free region must hold this share of all free floor ("connected")
+FLOOR_TRIES = 3  # re-draws of the small objects on the floor before the whole layout is re-drawn
+FREE_RESOLUTION = 0.1  # m grid of the free-space check (conservative: passages < clearance·2 + 0.1 may count as shut)
+ORDER = {"wall": 0, "free": 1, "table": 2}  # occluders come last (3)
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where an instance went: box centre (world), yaw, and the index of its support (None = floor)."""
+
+    position: tuple[float, float, float]
+    yaw: float
+    support: int | None = None
+
+
+def place_furniture(rng: np.random.Generator, floor: Floor, items: list[Instance],
+                    walk_clearance: float) -> dict[int, Placed]:
+    """Place furniture and occluders (wall pieces first, then free-standing, chairs, occluders)."""
+    def rank(i):
+        inst = items[i]
+        area = inst.half_extents[0] * inst.half_extents[1]
+        return (3 if inst.asset.kind == "occluder" else ORDER[inst.asset.placement], -area)
+
+    out: dict[int, Placed] = {}
+    tables: list[int] = []  # floor indices of placed tables
+    for i in sorted(range(len(items)), key=rank):
+        inst = items[i]
+        hx, hy, hz = inst.half_extents
+        what = f"{inst.asset.category} ({2 * hy:.2f} m wide)"
+        wall = (lambda: along_wall(rng, floor, hx, hy), PIECE_GAP, WALL_GAP / 2, None)
+        free = (lambda: anywhere(rng, floor, hx, hy, 0.15), walk_clearance, walk_clearance, None)
+        if inst.asset.kind == "occluder":
+            tries = [(lambda: anywhere(rng, floor, hx, hy, 0.4), walk_clearance, walk_clearance, None)]
+        elif inst.asset.placement == "wall":
+            tries = [wall]
+        elif inst.asset.placement == "table" and tables:
+            table = tables[int(rng.integers(len(tables)))]
+            at = (lambda: at_table(rng, floor.rects[table], hx, hy), walk_clearance, WALL_GAP / 2, floor.groups[table])
+            tries = [at, free, wall]
+        else:  # free-standing, or against a wall (a desk, a console table) when the middle is taken
+            tries = [free, wall]
+        rect = _first_fit(floor, tries, what)
+        if inst.asset.category == "table":
+            tables.append(len(floor.rects) - 1)
+        out[i] = Placed((float(rect[0]), float(rect[1]), hz), float(rect[4]))
+    return out
+
+
+def _first_fit(floor: Floor, tries, what: str) -> np.ndarray:
+    """Place with the first rule (sampler, margin, wall gap, group) that finds room."""
+    for sample, margin, wall_gap, group in tries[:-1]:
+        try:
+            return floor.place(sample, margin, wall_gap, what, group)
+        except NoRoom:
+            continue
+    sample, margin, wall_gap, group = tries[-1]
+    return floor.place(sample, margin, wall_gap, what, group)
+
+
+def world_surfaces(items: list[Instance], placed: dict[int, Placed]):
+    """Every support surface in the world: rects (S, 5), top heights (S,), clearances (S,), owner indices."""
+    rows, tops, clear, owner = [], [], [], []
+    for i, p in placed.items():
+        c, s = np.cos(p.yaw), np.sin(p.yaw)
+        for surf in items[i].surfaces:
+            x, y, z = surf.center
+            rows.append((p.position[0] + c * x - s * y, p.position[1] + s * x + c * y, *surf.half_size, p.yaw))
+            tops.append(p.position[2] + z)
+            clear.append(surf.clearance)
+            owner.append(i)
+    return np.array(rows).reshape(-1, 5), np.array(tops), np.array(clear), np.array(owner, dtype=int)
+
+
+def place_small(rng: np.random.Generator, items: list[Instance], small: list[int], placed: dict[int, Placed],
+                clutter_density: float, floor_fraction: float) -> tuple[dict[int, Placed], list[int]]:
+    """Put small objects on support surfaces, bottoms ``SPAWN_GAP`` above the top.
+
+    Returns the placements and the indices left for the floor: floor-friendly objects drawn for it
+    (``floor_fraction``) and whatever found no surface with room.
+    """
+    rects, tops, clear, owner = world_surfaces(items, placed)
+    n_active = max(1, math.ceil((1.0 - clutter_density) * len(rects))) if len(rects) else 0
+    active = rng.permutation(len(rects))[:n_active]
+    gap = (1.0 - clutter_density) * 0.10 + clutter_density * 0.01
+    on_rects, on_surface = np.zeros((0, 5)), np.zeros(0, dtype=int)
+    out: dict[int, Placed] = {}
+    to_floor: list[int] = []
+    for i in sorted(small, key=lambda k: -items[k].half_extents[0] * items[k].half_extents[1]):
+        inst = items[i]
+        if not len(rects) or (inst.asset.floor_ok and rng.random() < floor_fraction):
+            to_floor.append(i)
+            continue
+        for pool in (active, np.arange(len(rects))):
+            cand, surf = _on_surfaces(rng, rects, clear, pool, inst.half_extents)
+            ok = np.isfinite(cand[:, 0])
+            near = np.isin(on_surface, surf[ok])  # only objects on the same surfaces can be in the way
+            if near.any() and ok.any():
+                same = surf[ok, None] == on_surface[None, near]
+                ok[ok] = (rects_clear(cand[ok], on_rects[near], gap) | ~same).all(1)
+            hit = np.flatnonzero(ok)
+            if len(hit):
+                k, s = hit[0], surf[hit[0]]
+                on_rects, on_surface = np.vstack([on_rects, cand[k]]), np.append(on_surface, s)
+                z = float(tops[s] + SPAWN_GAP + inst.half_extents[2])
+                out[i] = Placed((float(cand[k, 0]), float(cand[k, 1]), z), float(cand[k, 4]), int(owner[s]))
+                break
+        else:
+            to_floor.append(i)
+    return out, to_floor
+
+
+def place_on_floor(rng: np.random.Generator, floor: Floor, items: list[Instance], idx: list[int],
+                   camera_clearance: float, min_free_fraction: float) -> tuple[dict[int, Placed], dict]:
+    """Put small objects on the floor, preferably by a wall, re-drawing them until the walkway stays open."""
+    start = len(floor.rects)
+    for _ in range(FLOOR_TRIES):
+        floor.truncate(start)
+        try:
+            out = {i: _floor_spot(rng, floor, items[i]) for i in idx}
+            return out, check_free_space(floor, camera_clearance, min_free_fraction)
+        except NoRoom as e:
+            last = e
+    raise last
+
+
+def _floor_spot(rng: np.random.Generator, floor: Floor, inst: Instance) -> Placed:
+    """A floor spot for a small object: by a wall (up to 30 cm off it) if possible, else anywhere."""
+    hx, hy, hz = inst.half_extents
+    tries = [(lambda: along_wall(rng, floor, hx, hy, extra=0.3), SMALL_FLOOR_GAP, WALL_GAP / 2, None),
+             (lambda: anywhere(rng, floor, hx, hy, 0.0, any_yaw=True), SMALL_FLOOR_GAP, WALL_GAP / 2, None)]
+    rect = _first_fit(floor, tries, f"{inst.asset.category} on the floor")
+    return Placed((float(rect[0]), float(rect[1]), SPAWN_GAP + hz), float(rect[4]))
+
+
+def _on_surfaces(rng, rects, clear, pool, half):
+    """Candidates on surfaces of ``pool`` (chosen ∝ area); rows of NaN where the object does not fit."""
+    hx, hy, hz = half
+    area = rects[pool, 2] * rects[pool, 3]
+    surf = pool[rng.choice(len(pool), size=BATCH, p=area / area.sum())]
+    # half the candidates turned to a multiple of 90° (± 0.15 rad), half turned anyhow
+    phi = np.where(np.arange(BATCH) % 2 == 0, rng.integers(0, 4, BATCH) * (np.pi / 2) + rng.uniform(-0.15, 0.15, BATCH),
+                   rng.uniform(-np.pi, np.pi, BATCH))
+    c, s = np.abs(np.cos(phi)), np.abs(np.sin(phi))
+    room_u, room_v = rects[surf, 2] - (hx * c + hy * s), rects[surf, 3] - (hx * s + hy * c)
+    fits = (room_u >= 0) & (room_v >= 0) & (2 * hz + SPAWN_GAP < clear[surf])
+    u = rng.uniform(-1.0, 1.0, BATCH) * np.maximum(room_u, 0.0)
+    v = rng.uniform(-1.0, 1.0, BATCH) * np.maximum(room_v, 0.0)
+    yaw = rects[surf, 4]
+    cand = np.column_stack([rects[surf, 0] + np.cos(yaw) * u - np.sin(yaw) * v,
+                            rects[surf, 1] + np.sin(yaw) * u + np.cos(yaw) * v,
+                            np.full(BATCH, hx), np.full(BATCH, hy), yaw + phi])
+    cand[~fits] = np.nan
+    return cand, surf
+
+
+def check_free_space(floor: Floor, camera_clearance: float, min_free_fraction: float,
+                     resolution: float = FREE_RESOLUTION) -> dict:
+    """Raise NoRoom unless the camera's free floor is one region (≥ MAIN_SHARE) and large enough."""
+    fs = free_space(floor.poly, floor.rects, camera_clearance, resolution)
+    main = fs.largest_component()
+    floor_area = polygon_area(floor.poly)
+    main_area, total = fs.area(main), fs.area()
+    if main_area < min_free_fraction * floor_area or main_area < MAIN_SHARE * total:
+        raise NoRoom(f"free floor space (walkable region {main_area:.1f} m² of {total:.1f} m² free, "
+                     f"floor {floor_area:.1f} m²)")
+    return {"free_area": round(main_area, 3), "floor_area": round(floor_area, 3)}

@@ -1,0 +1,140 @@
+"""Placing things on the floor: furniture against walls or free-standing, chairs at tables, occluders.
+
+Everything standing on the floor is an upright box, so seen from above it is an oriented rectangle
+``(cx, cy, hx, hy, yaw)`` (centre, half sizes along its own x/y, heading). Candidate poses are drawn
+in batches and tested at once with a vectorised separating-axis test (:func:`rects_clear`) against
+the walls (as zero-thickness rectangles) and against everything already placed; the first feasible
+candidate wins. Footprints never interpenetrate and always lie inside the room.
+
+Gaps: a wall piece's back stands ``WALL_GAP`` off its wall, facing into the room (yaw = the wall's
+inward normal); neighbouring wall pieces keep ``PIECE_GAP``; free-standing furniture and occluders
+keep the walking clearance from walls and from everything not in their group (a table and the
+chairs placed at it form one group, ``PIECE_GAP`` apart).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from simgen.geometry import points_in_polygon
+from simgen.scene.room import walls
+
+WALL_GAP = 0.01  # m between a wall piece's back and its wall
+PIECE_GAP = 0.05  # m between neighbours that need no walkway (wall pieces, a table and its chairs)
+BATCH = 32  # candidate poses tested at once
+BATCHES = 4  # batches per item before the layout attempt is given up
+
+
+class NoRoom(Exception):
+    """No feasible pose for an item in this layout attempt (the caller re-samples the layout)."""
+
+    def __init__(self, what: str):
+        super().__init__(what)
+        self.what = what
+
+
+def rects_clear(a: np.ndarray, b: np.ndarray, gap) -> np.ndarray:
+    """(K, M) bool: rectangle ``a[k]`` and ``b[m]`` are separated by at least ``gap`` along some axis.
+
+    Separating-axis test over both rectangles' two axes; a separation of ``gap`` along an axis
+    implies a Euclidean distance of at least ``gap`` (so this is conservative for clearances).
+    Rows are ``(cx, cy, hx, hy, yaw)``; ``hy = 0`` makes a segment (a wall). ``gap`` broadcasts to (K, M).
+    """
+    a, b = np.atleast_2d(a)[:, None, :], np.atleast_2d(b)[None, :, :]
+    dx, dy = b[..., 0] - a[..., 0], b[..., 1] - a[..., 1]
+    ca, sa, cb, sb = np.cos(a[..., 4]), np.sin(a[..., 4]), np.cos(b[..., 4]), np.sin(b[..., 4])
+    cd, sd = np.abs(ca * cb + sa * sb), np.abs(sa * cb - ca * sb)  # |cos|, |sin| of the yaw difference
+    hxa, hya, hxb, hyb = a[..., 2], a[..., 3], b[..., 2], b[..., 3]
+    sep = np.abs(dx * ca + dy * sa) - hxa - hxb * cd - hyb * sd  # along a's x axis
+    sep = np.maximum(sep, np.abs(dy * ca - dx * sa) - hya - hxb * sd - hyb * cd)  # along a's y axis
+    sep = np.maximum(sep, np.abs(dx * cb + dy * sb) - hxb - hxa * cd - hya * sd)  # along b's x axis
+    sep = np.maximum(sep, np.abs(dy * cb - dx * sb) - hyb - hxa * sd - hya * cd)  # along b's y axis
+    return sep >= gap
+
+
+class Floor:
+    """The room's footprint and the rectangles already standing on it, with the clearance each demands."""
+
+    def __init__(self, footprint):
+        self.poly = np.asarray(footprint, dtype=float)
+        self.walls = walls(self.poly)
+        self.wall_rects = np.array([[*(w.start + w.end) / 2, w.length / 2, 0.0,
+                                     np.arctan2(*(w.end - w.start)[::-1])] for w in self.walls])
+        self.rects = np.zeros((0, 5))
+        self.margins = np.zeros(0)
+        self.groups = np.zeros(0, dtype=int)
+
+    def feasible(self, cands: np.ndarray, margin: float, group: int, wall_gap: float) -> np.ndarray:
+        """(K,) bool: candidates inside the room, ``wall_gap`` off the walls and clear of what is placed."""
+        ok = points_in_polygon(cands[:, :2], self.poly) & rects_clear(cands, self.wall_rects, wall_gap).all(1)
+        if len(self.rects) and ok.any():
+            gap = np.where(self.groups == group, PIECE_GAP, np.maximum(self.margins, margin))
+            ok[ok] = rects_clear(cands[ok], self.rects, gap[None, :]).all(1)
+        return ok
+
+    def add(self, rect, margin: float, group: int | None = None) -> int:
+        """Record a placed rectangle; returns its index (its own group unless ``group`` is given)."""
+        index = len(self.rects)
+        self.rects = np.vstack([self.rects, rect])
+        self.margins = np.append(self.margins, margin)
+        self.groups = np.append(self.groups, index if group is None else group)
+        return index
+
+    def truncate(self, n: int) -> None:
+        """Forget everything placed after the first ``n`` rectangles."""
+        self.rects, self.margins, self.groups = self.rects[:n], self.margins[:n], self.groups[:n]
+
+    def place(self, sample, margin: float, wall_gap: float, what: str, group: int | None = None):
+        """Draw candidate batches from ``sample()`` until one is feasible; record it and return its rect."""
+        for _ in range(BATCHES):
+            cands = sample()
+            if not len(cands):
+                break
+            ok = np.flatnonzero(self.feasible(cands, margin, -1 if group is None else group, wall_gap))
+            if len(ok):
+                rect = cands[ok[0]]
+                self.add(rect, margin, group)
+                return rect
+        raise NoRoom(what)
+
+
+def along_wall(rng: np.random.Generator, floor: Floor, hx: float, hy: float, extra: float = 0.0) -> np.ndarray:
+    """Candidates with their back (−x side) against a wall (plus up to ``extra`` m), facing into the room."""
+    lengths = np.array([w.length for w in floor.walls])
+    room = np.maximum(lengths - 2 * hy, 0.0)
+    if not room.any():
+        return np.zeros((0, 5))
+    idx = rng.choice(len(lengths), size=BATCH, p=room / room.sum())
+    s = hy + rng.random(BATCH) * room[idx]
+    start = np.array([w.start for w in floor.walls])[idx]
+    u = (np.array([w.end for w in floor.walls])[idx] - start) / lengths[idx, None]
+    n = np.array([w.normal for w in floor.walls])[idx]
+    centre = start + u * s[:, None] + n * (hx + WALL_GAP + rng.uniform(0.0, extra, BATCH))[:, None]
+    yaw = np.arctan2(n[:, 1], n[:, 0])
+    return np.column_stack([centre, np.full(BATCH, hx), np.full(BATCH, hy), yaw])
+
+
+def anywhere(rng: np.random.Generator, floor: Floor, hx: float, hy: float, jitter: float,
+             any_yaw: bool = False) -> np.ndarray:
+    """Candidates anywhere in the room's bounding box, turned to a multiple of 90° (± ``jitter``) or any yaw."""
+    lo, hi = floor.poly.min(0), floor.poly.max(0)
+    centre = lo + rng.random((BATCH, 2)) * (hi - lo)
+    if any_yaw:
+        yaw = rng.uniform(-np.pi, np.pi, BATCH)
+    else:
+        yaw = rng.integers(-1, 3, BATCH) * (np.pi / 2) + rng.uniform(-jitter, jitter, BATCH)
+    return np.column_stack([centre, np.full(BATCH, hx), np.full(BATCH, hy), yaw])
+
+
+def at_table(rng: np.random.Generator, table: np.ndarray, hx: float, hy: float) -> np.ndarray:
+    """Candidates beside one of the table's four sides, ``PIECE_GAP`` away, facing the table (front = +x)."""
+    cx, cy, thx, thy, tyaw = table
+    side = rng.integers(0, 4, BATCH)  # 0: +x, 1: +y, 2: −x, 3: −y side of the table
+    normal_yaw = tyaw + side * (np.pi / 2)
+    depth = np.where(side % 2 == 0, thx, thy)  # table half size along the side's normal
+    along = np.maximum(np.where(side % 2 == 0, thy, thx) - hy, 0.0)  # room along the side
+    offset = rng.uniform(-1.0, 1.0, BATCH) * along
+    dist = depth + PIECE_GAP + hx
+    n = np.column_stack([np.cos(normal_yaw), np.sin(normal_yaw)])
+    t = np.column_stack([-n[:, 1], n[:, 0]])
+    centre = np.array([cx, cy]) + n * dist[:, None] + t * offset[:, None]
+    return np.column_stack([centre, np.full(BATCH, hx), np.full(BATCH, hy), normal_yaw + np.pi])

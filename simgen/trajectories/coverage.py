@@ -1,0 +1,234 @@
+"""Coverage: visit viewpoints chosen so that every object is seen (by the geometric estimate in
+``visibility``) in at least ``k`` frames.
+
+Candidate viewpoints are free cells of the largest free region, ``min_distance_m``–``max_distance_m``
+from an object, spread around it by bearing, looking at it (pitch clamped to ``min_pitch_deg``) and
+with no wall/box closer than ``min_view_distance_m`` along the view. A greedy set cover over objects
+picks viewpoints; nearest neighbour + 2-opt orders them by travel time (walking and turning); the
+camera dwells ≥ ``k`` frames on each and moves between them along smoothed A* routes with eased
+speed (peak ``speed_mps``, up to ``max_speed_mps`` when frames are short), turning at most
+``max_turn_dps``. Viewpoints that do not fit the frame budget are dropped
+(least useful first) and the objects only they showed are reported as uncovered.
+"""
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from simgen.geometry import wrap_angle
+from simgen.registry import PLANNERS
+from simgen.trajectories.base import PlanRequest
+from simgen.trajectories.common import (
+    MIN_PITCH_DEG,
+    Boxes,
+    GridConfig,
+    PlanningError,
+    Room,
+    camera_poses,
+    check_range,
+    directions,
+    yaw_pitch_towards,
+)
+from simgen.trajectories.heading import plan_yaws, safe_yaws
+from simgen.trajectories.occupancy import OccupancyGrid, build_grid
+from simgen.trajectories.pathing import chaikin, path_cost, resample, smooth_route
+from simgen.trajectories.raycast import first_hit
+from simgen.trajectories.tour import allocate_frames, order_tour
+from simgen.trajectories.visibility import Thresholds, estimate, predicted_coverage
+
+log = logging.getLogger(__name__)
+
+_SECTORS = 16  # bearings around each object from which one candidate viewpoint is drawn
+_CANDIDATE_SPACING_M = 0.25  # candidate eye cells are taken on this lattice
+_FILL = 0.3  # preferred viewing distance makes the object ~this share of the image height
+
+
+@dataclass(frozen=True)
+class CoverageConfig(GridConfig):
+    """Knobs of the coverage planner (lengths in m, angles in degrees)."""
+
+    k: int = 3  # frames each object must be seen in
+    min_pixels: float = 150.0
+    min_in_frame: float = 0.5
+    max_occlusion: float = 0.5
+    min_distance_m: float = 1.0  # viewpoint to target, horizontal
+    max_distance_m: float = 3.5
+    min_pitch_deg: float = MIN_PITCH_DEG
+    speed_mps: float = 0.75  # peak walking speed between viewpoints when the frame budget allows
+    max_speed_mps: float = 2.0  # peak speed allowed before a viewpoint is dropped for lack of frames
+    max_turn_dps: float = 90.0
+    path_margin_m: float = 0.15
+    require_all: bool = False  # raise PlanningError instead of reporting uncovered objects
+
+    def validate(self, where: str) -> None:
+        """Check ranges; ConfigError names the key and the allowed interval."""
+        super().validate(where)
+        check_range(where, "k", self.k, 1, 1000)
+        check_range(where, "min_pixels", self.min_pixels, 0.0, 1e7)
+        check_range(where, "min_in_frame", self.min_in_frame, 0.0, 1.0)
+        check_range(where, "max_occlusion", self.max_occlusion, 0.0, 1.0)
+        check_range(where, "min_distance_m", self.min_distance_m, 0.1, 20.0)
+        check_range(where, "max_distance_m", self.max_distance_m, self.min_distance_m, 50.0)
+        check_range(where, "min_pitch_deg", self.min_pitch_deg, MIN_PITCH_DEG, 0.0)
+        check_range(where, "speed_mps", self.speed_mps, 0.05, 5.0)
+        check_range(where, "max_speed_mps", self.max_speed_mps, self.speed_mps, 10.0)
+        check_range(where, "max_turn_dps", self.max_turn_dps, 5.0, 720.0)
+        check_range(where, "path_margin_m", self.path_margin_m, 0.0, 1.0)
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """The visibility thresholds as one record."""
+        return Thresholds(self.min_pixels, self.min_in_frame, self.max_occlusion)
+
+
+@dataclass(frozen=True)
+class Viewpoints:
+    """Candidate camera stations: eye (V, 3), yaw and pitch (V,), and which objects each one sees."""
+
+    eyes: np.ndarray
+    yaws: np.ndarray
+    pitches: np.ndarray
+    sees: np.ndarray  # (V, M) bool
+
+
+@dataclass(frozen=True)
+class CoverageReport:
+    """What the last plan achieved: chosen viewpoints, predicted frames per object, what is uncovered."""
+
+    viewpoints: tuple = ()  # (x, y, z, yaw_rad, pitch_rad) per visited station, in visiting order
+    predicted: dict = field(default_factory=dict)  # object_id -> frames predicted visible
+    uncovered: tuple = ()  # names of objects seen in fewer than k predicted frames
+
+
+@PLANNERS.register("coverage", config=CoverageConfig)
+class Coverage:
+    """Viewpoint tour that shows every object in at least k frames; see ``report`` after ``plan``."""
+
+    def __init__(self, cfg: CoverageConfig):
+        self.cfg = cfg
+        self.report = CoverageReport()
+
+    def candidates(self, grid: OccupancyGrid, room: Room, boxes: Boxes, request: PlanRequest, rng) -> Viewpoints:
+        """Viewpoints around every object (one per bearing sector), with what each sees."""
+        cfg = self.cfg
+        step = max(1, int(round(_CANDIDATE_SPACING_M / grid.resolution)))
+        region = grid.largest_component()
+        lattice = np.zeros_like(region)
+        lattice[::step, ::step] = True
+        spots = grid.centers(np.argwhere(region & lattice))
+        tan_half = 0.5 * request.intrinsics.height / request.intrinsics.fy
+        eyes, targets = [], []
+        for m in range(len(boxes)):
+            offset = spots - boxes.centers[m, :2]
+            dist = np.linalg.norm(offset, axis=1)
+            ok = (dist >= cfg.min_distance_m) & (dist <= cfg.max_distance_m)
+            if not ok.any():
+                continue
+            size = 2.0 * np.linalg.norm(boxes.halves[m])
+            preferred = np.clip(size / (_FILL * 2.0 * tan_half), cfg.min_distance_m, cfg.max_distance_m)
+            score = np.abs(dist - preferred) + rng.uniform(0.0, 0.3, len(spots))  # jitter: not always the same cell
+            sector = ((np.arctan2(offset[:, 1], offset[:, 0]) + np.pi) / (2 * np.pi) * _SECTORS).astype(int) % _SECTORS
+            idx = np.flatnonzero(ok)
+            order = idx[np.lexsort((score[idx], sector[idx]))]
+            first = order[np.concatenate([[True], np.diff(sector[order]) != 0])]
+            eyes.append(spots[first])
+            targets.append(np.repeat(boxes.centers[m : m + 1], len(first), axis=0))
+        if not eyes:
+            return Viewpoints(np.zeros((0, 3)), np.zeros(0), np.zeros(0), np.zeros((0, len(boxes)), dtype=bool))
+        eyes = np.column_stack([np.concatenate(eyes), np.full(sum(map(len, eyes)), cfg.eye_height_m)])
+        yaw, pitch = yaw_pitch_towards(eyes, np.concatenate(targets))
+        pitch = np.maximum(pitch, np.radians(cfg.min_pitch_deg))
+        safe = first_hit(eyes, directions(yaw, pitch), room, boxes) >= cfg.min_view_distance_m
+        eyes, yaw, pitch = eyes[safe], yaw[safe], pitch[safe]
+        sees = estimate(camera_poses(eyes, yaw, pitch), request.intrinsics, room, boxes, cfg.thresholds).visible(cfg.thresholds)
+        return Viewpoints(eyes, yaw, pitch, sees)
+
+    @staticmethod
+    def set_cover(sees: np.ndarray) -> list[int]:
+        """Greedy set cover: viewpoint indices, each adding the most objects not yet seen."""
+        todo = sees.any(axis=0)
+        chosen = []
+        while todo.any():
+            gain = sees[:, todo].sum(axis=1)
+            best = int(np.argmax(gain))  # ties: lowest index, i.e. rng-drawn candidate order
+            chosen.append(best)
+            todo &= ~sees[best]
+        return chosen
+
+    def schedule(self, grid: OccupancyGrid, views: Viewpoints, chosen: list[int], n: int, fps: float):
+        """Order the chosen viewpoints, route between them and fit them into ``n`` frames.
+
+        Returns (order, legs, frames per segment); drops the least useful viewpoints (last chosen)
+        until the walking/turning time fits.
+        """
+        cfg = self.cfg
+        max_step = np.radians(cfg.max_turn_dps) / fps
+        while True:
+            order = order_tour(views.eyes[chosen], views.yaws[chosen], cfg.speed_mps, np.radians(cfg.max_turn_dps))
+            stations = [chosen[i] for i in order]
+            legs = [chaikin(grid, smooth_route(grid, views.eyes[a], views.eyes[b], cfg.path_margin_m)) for a, b in zip(stations, stations[1:])]
+            turns = [abs(wrap_angle(views.yaws[b] - views.yaws[a])) for a, b in zip(stations, stations[1:])]
+            # smoothstep easing peaks at 1.5× the mean rate: 1.5× the frames, and one of slack for
+            # the heading search's bins
+            turn = [int(np.ceil(1.5 * t / max_step)) + 1 for t in turns]
+            fastest, preferred = (
+                [max(int(np.ceil(1.5 * path_cost(leg) / v * fps)), t, 1) for leg, t in zip(legs, turn)]
+                for v in (cfg.max_speed_mps, cfg.speed_mps)
+            )
+            frames = allocate_frames(min(cfg.k, n), fastest, preferred, n)
+            if frames is not None:  # always the case for a single viewpoint
+                return stations, legs, frames
+            chosen = chosen[:-1]
+
+    def plan(self, request: PlanRequest, rng: np.random.Generator) -> np.ndarray:
+        """``request.n_frames`` poses dwelling on and travelling between the chosen viewpoints."""
+        cfg = self.cfg
+        room, boxes = Room.from_spec(request.scene.room), Boxes.from_request(request)
+        grid = build_grid(room, boxes, cfg.eye_height_m, cfg.clearance_m, cfg.grid_resolution_m)
+        views = self.candidates(grid, room, boxes, request, rng)
+        chosen = self.set_cover(views.sees)
+        if not chosen:
+            raise PlanningError(
+                f"coverage: no viewpoint sees any of the {len(boxes)} objects above the thresholds "
+                f"({cfg.thresholds}); lower them or widen min/max_distance_m"
+            )
+        n = request.n_frames
+        stations, legs, frames = self.schedule(grid, views, chosen, n, request.fps)
+        eyes, yaws, pitches, fixed = self.frames(views, stations, legs, frames)
+        allowed = safe_yaws(eyes, pitches, room, boxes, cfg.min_view_distance_m)
+        yaw, ok = plan_yaws(yaws, allowed, np.radians(cfg.max_turn_dps) / request.fps, fixed=fixed)
+        if not ok.all():
+            bad = np.flatnonzero(~ok)
+            raise PlanningError(f"coverage: no safe heading within the turn rate at frames {bad[:5].tolist()}; raise max_turn_dps")
+        poses = camera_poses(eyes, yaw, pitches)
+        predicted = predicted_coverage(request, poses, cfg.thresholds)
+        uncovered = tuple(name for name, i in zip(boxes.names, boxes.ids) if predicted[int(i)] < cfg.k)
+        self.report = CoverageReport(
+            tuple((*views.eyes[s], float(views.yaws[s]), float(views.pitches[s])) for s in stations), predicted, uncovered
+        )
+        if uncovered:
+            message = f"coverage: {len(uncovered)} object(s) seen in fewer than k={cfg.k} frames: {', '.join(uncovered)}"
+            if cfg.require_all:
+                raise PlanningError(message)
+            log.warning(message)
+        return poses
+
+    @staticmethod
+    def frames(views: Viewpoints, stations, legs, frames):
+        """Per-frame eye, desired yaw, pitch, and whether the yaw is pinned (dwell frames)."""
+        eyes, yaws, pitches, fixed = [], [], [], []
+        for i, s in enumerate(stations):
+            dwell = frames[2 * i]
+            eyes.append(np.repeat(views.eyes[s : s + 1], dwell, axis=0))
+            yaws.append(np.full(dwell, views.yaws[s]))
+            pitches.append(np.full(dwell, views.pitches[s]))
+            fixed.append(np.ones(dwell, dtype=bool))
+            if i + 1 < len(stations):
+                t, nxt, leg = frames[2 * i + 1], stations[i + 1], legs[i]
+                u = np.arange(1, t + 1) / (t + 1)
+                ease = u * u * (3.0 - 2.0 * u)  # smoothstep: start and stop gently
+                eyes.append(np.column_stack([resample(leg, ease * path_cost(leg)), np.full(t, views.eyes[s, 2])]))
+                yaws.append(views.yaws[s] + ease * wrap_angle(views.yaws[nxt] - views.yaws[s]))
+                pitches.append(views.pitches[s] + ease * (views.pitches[nxt] - views.pitches[s]))
+                fixed.append(np.zeros(t, dtype=bool))
+        return tuple(np.concatenate(a) for a in (eyes, yaws, pitches, fixed))

@@ -1,0 +1,79 @@
+"""Tour helpers for viewpoint planners: visiting order (nearest neighbour + 2-opt on travel time)
+and splitting a frame budget between dwells and transits."""
+from __future__ import annotations
+
+import numpy as np
+
+from simgen.geometry import wrap_angle
+
+
+def travel_times(eyes, yaws, speed: float, turn_rate: float) -> np.ndarray:
+    """(D, D) seconds to go from station i to j: walking and turning happen together."""
+    eyes, yaws = np.asarray(eyes, dtype=float), np.asarray(yaws, dtype=float)
+    walk = np.linalg.norm(eyes[:, None, :] - eyes[None, :, :], axis=-1) / speed
+    turn = np.abs(wrap_angle(yaws[:, None] - yaws[None, :])) / turn_rate
+    return np.maximum(walk, turn)
+
+
+def _length(order, cost) -> float:
+    return float(sum(cost[a, b] for a, b in zip(order, order[1:])))
+
+
+def two_opt(order: list[int], cost: np.ndarray) -> list[int]:
+    """Improve an open tour by reversing stretches while that shortens it (symmetric costs)."""
+    order = list(order)
+    improved = True
+    while improved:
+        improved = False
+        for i in range(len(order) - 1):
+            for j in range(i + 2, len(order) + 1):
+                candidate = order[:i] + order[i:j][::-1] + order[j:]
+                if _length(candidate, cost) < _length(order, cost) - 1e-12:
+                    order, improved = candidate, True
+    return order
+
+
+def order_tour(eyes, yaws, speed: float, turn_rate: float) -> list[int]:
+    """Open visiting order of stations: best nearest-neighbour tour over all starts, then 2-opt."""
+    cost = travel_times(eyes, yaws, speed, turn_rate)
+    d = len(cost)
+    best = None
+    for start in range(d):
+        order, left = [start], set(range(d)) - {start}
+        while left:
+            nxt = min(left, key=lambda j: (cost[order[-1], j], j))
+            order.append(nxt)
+            left.discard(nxt)
+        if best is None or _length(order, cost) < _length(best, cost):
+            best = order
+    return two_opt(best, cost)
+
+
+def _share(total: int, weights) -> np.ndarray:
+    """Split ``total`` integer frames in proportion to ``weights`` (largest remainder)."""
+    weights = np.asarray(weights, dtype=float)
+    if total <= 0 or weights.sum() <= 0:
+        return np.zeros(len(weights), dtype=int)
+    share = total * weights / weights.sum()
+    out = np.floor(share).astype(int)
+    out[np.argsort(-(share - out), kind="stable")[: total - int(out.sum())]] += 1
+    return out
+
+
+def allocate_frames(dwell: int, fastest: list[int], preferred: list[int], n: int) -> list[int] | None:
+    """Frames per segment [dwell, transit, dwell, ..., dwell] summing to ``n``.
+
+    Each station gets ``dwell`` frames and each move at least ``fastest[i]``. If every move can take
+    its ``preferred[i]`` frames, it does and the spare frames are shared by all segments in proportion;
+    otherwise the spare frames go to the moves in proportion to how much they lack. None if even the
+    fastest schedule needs more than ``n`` frames.
+    """
+    def interleave(moves):
+        return np.array([dwell] + [v for t in moves for v in (t, dwell)], dtype=int)
+
+    low, high = interleave(fastest), interleave(preferred)
+    if low.sum() > n:
+        return None
+    if high.sum() <= n:
+        return (high + _share(n - int(high.sum()), high)).tolist()
+    return (low + _share(n - int(low.sum()), high - low)).tolist()

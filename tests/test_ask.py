@@ -1,0 +1,138 @@
+"""The ask stage end to end on fixture episodes: files, determinism, failures, config, CLI."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from omegaconf import OmegaConf
+
+from qa_fixtures import living_room, write_episode
+from simgen.qa.ask import main, parse_qa_config, run_ask
+from simgen.qa.balance import merge_and_balance
+from simgen.qa.records import QAItem, dumps, qa_id, read_jsonl, write_jsonl
+from simgen.registry import ConfigError
+from test_families import gallery, tour
+
+CONF = Path(__file__).resolve().parents[1] / "conf" / "qa" / "default.yaml"
+
+
+@pytest.fixture(scope="module")
+def episodes(tmp_path_factory) -> list[Path]:
+    root = tmp_path_factory.mktemp("episodes")
+    dirs = []
+    for ep in (living_room(), gallery(), tour()):
+        write_episode(ep, root / ep.episode_id)
+        dirs.append(root / ep.episode_id)
+    return dirs
+
+
+def qa_config(**over):
+    cfg = OmegaConf.load(CONF)
+    for key, value in over.items():
+        OmegaConf.update(cfg, key, value)
+    return parse_qa_config(cfg)
+
+
+def test_run_ask_writes_verified_records_and_stats(episodes, tmp_path):
+    stats = run_ask(episodes, qa_config(), seed=0, shard=0, out_dir=tmp_path)
+    items = read_jsonl(tmp_path / "qa.jsonl")
+    assert len(items) == stats["kept"] > 50
+    assert stats == json.loads((tmp_path / "stats.json").read_text())
+    assert stats["episodes"] == {"ok": ["living_room", "gallery", "tour"], "failed": []}
+    assert {i.family for i in items} == set(stats["families"])  # every family kept something
+    for fam, s in stats["families"].items():
+        assert s["attempts"] == s["kept"] + sum(s["rejected"].values())
+        assert stats["audit"][fam]["chance"] is not None
+    item = items[0]
+    assert item.config_hash == stats["config_hash"] and item.seed == 0 and item.episode_id in stats["episodes"]["ok"]
+    assert item.program and item.bindings and "margins" in item.certificate
+
+
+def test_same_config_and_seed_give_byte_identical_files(episodes, tmp_path):
+    run_ask(episodes, qa_config(), 0, 0, tmp_path / "a")
+    run_ask(list(reversed(episodes)), qa_config(), 0, 0, tmp_path / "b")  # input order does not matter
+    run_ask(episodes, qa_config(), 1, 0, tmp_path / "c")
+    a, b, c = ((tmp_path / d / "qa.jsonl").read_bytes() for d in "abc")
+    assert a == b
+    assert a != c  # another seed asks other questions
+
+
+def test_a_failing_episode_is_logged_and_skipped(episodes, tmp_path):
+    bad = tmp_path / "broken"
+    bad.mkdir()
+    (bad / "episode.json").write_text("{not json")
+    stats = run_ask([bad] + episodes[:1], qa_config(), 0, 0, tmp_path / "out")
+    assert stats["episodes"]["ok"] == ["living_room"]
+    assert stats["episodes"]["failed"][0]["episode"] == "broken"
+    assert "cannot load episode" in stats["episodes"]["failed"][0]["error"]
+    assert not list((tmp_path / "out").glob("*.tmp"))  # nothing half-written
+
+
+def test_family_selection_and_per_family_counts(episodes, tmp_path):
+    qa = qa_config(families=["object_counting", "room_size_estimation"], questions_per_episode=1,
+                   per_family={"object_counting": 2})
+    stats = run_ask(episodes[:1], qa, 0, 0, tmp_path)
+    assert set(stats["families"]) == {"object_counting", "room_size_estimation"}
+    assert stats["families"]["object_counting"]["kept"] == 2
+    assert stats["families"]["room_size_estimation"]["kept"] == 1
+
+
+@pytest.mark.parametrize("key, value, match", [
+    ("families", ["nope"], r"qa.families: unknown family \['nope'\]"),
+    ("questions_per_episode", 0, r"qa.questions_per_episode: expected an int ≥ 1"),
+    ("verify.margin_deg", 120.0, r"qa.verify.margin_deg"),
+    ("verify.bogus", 1, r"qa.verify: unknown key\(s\) \['bogus'\]"),
+    ("balance.folds", 1, r"qa.balance.folds"),
+    ("per_family", {"taller": -1}, r"qa.per_family.taller"),
+])
+def test_bad_qa_config_names_the_key(key, value, match):
+    with pytest.raises(ConfigError, match=match):
+        qa_config(**{key: value})
+
+
+def test_merged_shards_balance_and_audit(episodes, tmp_path):
+    run_ask(episodes[:2], qa_config(), 0, 0, tmp_path / "s0")
+    run_ask(episodes[2:], qa_config(), 0, 1, tmp_path / "s1")
+    stats = merge_and_balance([tmp_path / "s0", tmp_path / "s1"], tmp_path / "merged")
+    assert stats["records_in"] == len(read_jsonl(tmp_path / "s0" / "qa.jsonl")) + len(read_jsonl(tmp_path / "s1" / "qa.jsonl"))
+    assert stats["records_out"] == len(read_jsonl(tmp_path / "merged" / "qa.jsonl")) <= stats["records_in"]
+
+
+def test_command_line(episodes, tmp_path, capsys):
+    main([str(episodes[0].parent), "--out", str(tmp_path), "--families", "object_counting,taller"])
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["kept"] == len(read_jsonl(tmp_path / "qa.jsonl")) > 0
+    assert {i.family for i in read_jsonl(tmp_path / "qa.jsonl")} == {"object_counting", "taller"}
+
+
+def test_records_round_trip_and_bad_lines_name_file_and_line(episodes, tmp_path):
+    run_ask(episodes[:1], qa_config(families=["object_rel_distance", "route_planning"]), 0, 0, tmp_path)
+    path = tmp_path / "qa.jsonl"
+    items = read_jsonl(path)
+    again = tmp_path / "again.jsonl"
+    write_jsonl(again, reversed(items))
+    assert again.read_bytes() == path.read_bytes()  # sorted, canonical, whatever the input order
+    for item in items:
+        assert QAItem.from_dict(json.loads(dumps(item))) == item
+    path.write_text(path.read_text() + '{"id": "x"}\n')
+    with pytest.raises(ValueError, match=rf"qa.jsonl:{len(items) + 1}: not a QAItem record"):
+        read_jsonl(path)
+
+
+def test_record_ids_are_stable_hashes_of_episode_family_and_bindings():
+    a = qa_id("ep", "taller", 1, {"pair": ["lamp", "box"]})
+    assert a == qa_id("ep", "taller", 1, {"pair": ["lamp", "box"]})
+    assert len({a, qa_id("ep", "taller", 2, {"pair": ["lamp", "box"]}), qa_id("ep2", "taller", 1, {"pair": ["lamp", "box"]}),
+                qa_id("ep", "taller", 1, {"pair": ["box", "lamp"]})}) == 4
+
+
+@pytest.mark.parametrize("option", sorted(p.stem for p in CONF.parent.glob("*.yaml")))
+def test_every_qa_option_composes_and_validates(option):
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(config_dir=str(CONF.parents[1]), version_base="1.3"):
+        cfg = compose("config", overrides=[f"qa={option}"])
+    assert cfg.qa.name == option
+    qa = parse_qa_config(cfg.qa)
+    assert qa.verify.stability_k == 8 and (qa.families == "all" or len(qa.families) >= 5)

@@ -1,0 +1,180 @@
+"""Exporters on the merged fixture shards: golden files per format, loaders that users run, options."""
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from export_fixtures import GOLDEN, merged
+from simgen.export.cli import export, main as export_main
+from simgen.export.dataset import Dataset
+from simgen.export.prompt import ground_truth, number_text, rationale
+from simgen.registry import ConfigError
+
+UPDATE = os.environ.get("SIMGEN_UPDATE_GOLDEN") == "1"  # regenerate tests/fixtures/export_golden/
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory) -> Path:
+    return merged(tmp_path_factory.mktemp("export"))
+
+
+@pytest.fixture(scope="module")
+def exported(dataset) -> Path:
+    export(dataset, ["llava_video", "messages", "parquet", "vsibench"])
+    return dataset
+
+
+def parquet_rows(path: Path) -> list[dict]:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path).to_pylist()
+
+
+def check_golden(name: str, text: str) -> None:
+    golden = GOLDEN / name
+    if UPDATE:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text)
+    assert golden.is_file(), f"missing golden file {golden}; run with SIMGEN_UPDATE_GOLDEN=1"
+    assert text == golden.read_text(), f"{name} differs from its golden file (SIMGEN_UPDATE_GOLDEN=1 to accept)"
+
+
+@pytest.mark.parametrize("name", ["llava_video.json", "messages.jsonl", "vsibench.jsonl"])
+def test_text_formats_match_golden(exported, name):
+    check_golden(name, (exported / name).read_text())
+
+
+def test_parquet_matches_golden(exported):
+    rows = parquet_rows(exported / "data" / "train.parquet")
+    check_golden("parquet_rows.json", json.dumps(rows, indent=1, sort_keys=True) + "\n")
+
+
+def test_card_matches_golden(dataset):
+    check_golden("README.md", (dataset / "README.md").read_text())
+
+
+def test_llava_tokens_match_media(exported):
+    entries = json.loads((exported / "llava_video.json").read_text())
+    assert len(entries) == sum(1 for _ in Dataset(exported).items())
+    for e in entries:
+        human, gpt = e["conversations"]
+        assert (human["from"], gpt["from"]) == ("human", "gpt")
+        if "video" in e:
+            assert human["value"].startswith("<video>\n") and human["value"].count("<video>") == 1
+            assert (exported / e["video"]).is_file()
+        else:
+            assert human["value"].count("<image>") == len(e["image"]) >= 1 and "<video>" not in human["value"]
+            assert all((exported / p).is_file() for p in e["image"])
+
+
+def test_datasets_loads_parquet_with_resolvable_paths(exported):
+    datasets = pytest.importorskip("datasets")
+    ds = datasets.load_dataset("parquet", data_files=str(exported / "data" / "train.parquet"), split="train")
+    assert ds.num_rows == 28
+    kinds = {row["answer_type"] for row in ds}
+    assert kinds == {"number", "choice", "yes_no", "object", "ordering"}
+    for row in ds:
+        paths = [row["video"]] if row["video"] else row["images"]
+        assert paths and all((exported / p).is_file() for p in paths)
+        assert json.loads(row["certificate"])["margins"]
+        if row["options"]:
+            assert row["answer"] == row["ground_truth"] in "ABC"
+        if row["answer_type"] == "number":
+            assert float(row["ground_truth"]) == row["answer_number"]
+
+
+def test_datasets_loads_messages_jsonl(exported):
+    datasets = pytest.importorskip("datasets")
+    ds = datasets.load_dataset("json", data_files=str(exported / "messages.jsonl"), split="train")
+    row = ds[0]
+    user, assistant = row["messages"]
+    assert user["role"] == "user" and user["content"][-1]["type"] == "text"
+    assert assistant["content"][0]["text"]
+    media = [p for p in user["content"] if p["type"] in ("image", "video")]
+    assert [p["path"] for p in media] == row["images"] + row["videos"]
+
+
+def test_export_dir_elsewhere_keeps_paths_resolvable(dataset, tmp_path):
+    out = tmp_path / "somewhere" / "else"
+    export(dataset, ["vsibench"], out)
+    rows = [json.loads(x) for x in (out / "vsibench.jsonl").read_text().splitlines()]
+    for row in rows:
+        for p in ([row["video"]] if row["video"] else row["images"]):
+            assert p.startswith("../") and (out / p).resolve().is_file()
+
+
+def test_frames_are_cut_from_the_video(exported):
+    import cv2
+
+    ds = Dataset(exported)
+    item = next(it for it in ds.items() if it.modality == "multi_image")
+    first, second = (cv2.imread(str(ds.frame_path(item.episode_id, f)))[:, :, ::-1] for f in item.frames)
+    assert first.shape == (24, 32, 3)
+    # the fixture video's second frame is 60 units greener and 50 less blue than its first
+    assert second[..., 1].mean() - first[..., 1].mean() == pytest.approx(60, abs=6)
+    assert first[..., 2].mean() - second[..., 2].mean() == pytest.approx(50, abs=6)
+
+
+def test_open_ended_mode_hides_options(dataset, tmp_path):
+    export(dataset, ["messages"], tmp_path, ["answer_mode=open_ended"])
+    rows = [json.loads(x) for x in (tmp_path / "messages.jsonl").read_text().splitlines()]
+    items = {it.id: it for it in Dataset(dataset).items()}
+    for row in rows:
+        item = items[row["id"]]
+        text = row["messages"][0]["content"][-1]["text"]
+        target = row["messages"][1]["content"][0]["text"]
+        assert "Options:" not in text
+        assert target == (number_text(item.answer) if item.answer_type == "number" else item.answer_text)
+
+
+def test_rationale_as_field_and_before_the_answer(dataset, tmp_path):
+    export(dataset, ["llava_video"], tmp_path / "field", ["cot=field"])
+    export(dataset, ["llava_video"], tmp_path / "answer", ["cot=answer"])
+    field = json.loads((tmp_path / "field" / "llava_video.json").read_text())
+    inline = json.loads((tmp_path / "answer" / "llava_video.json").read_text())
+    for f, a in zip(field, inline):
+        assert f["rationale"].startswith("Program: ") and "- unique: what = sofa (margin 1 count)" in f["rationale"]
+        target = a["conversations"][1]["value"]
+        assert target == f"{f['rationale']}\nAnswer: {f['conversations'][1]['value']}" and "rationale" not in a
+
+
+def test_rationale_lists_bindings_trace_and_answer(dataset):
+    item = next(it for it in Dataset(dataset).items() if it.family == "object_rel_distance")
+    text = rationale(item)
+    assert text.splitlines()[1].startswith("Bindings: q = Which of these")
+    assert "- gap: descending = False, key = distance_to (margin 0.42 m)" in text
+    assert text.endswith(f"So the answer is {item.answer_text}.")
+    assert ground_truth(item, "multiple_choice") == item.answer_letter
+    assert ground_truth(item, "open_ended") == item.answer_text
+
+
+def test_number_text():
+    assert [number_text(x) for x in (2, 2.0, 1.45, 0.1 + 0.2, -3.5)] == ["2", "2", "1.45", "0.3", "-3.5"]
+    with pytest.raises(ValueError):
+        number_text(float("nan"))
+
+
+@pytest.mark.parametrize("override, key", [("answer_mode=maybe", "answer_mode"), ("cot=yes", "cot"),
+                                           ("llava_video.filename=x.txt", "filename")])
+def test_bad_settings_name_the_key(dataset, tmp_path, override, key):
+    with pytest.raises(ConfigError, match=rf"exporter\.llava_video\.{key}"):
+        export(dataset, ["llava_video"], tmp_path, [override])
+    assert not (tmp_path / "llava_video.json").exists()
+
+
+def test_cli_errors_are_clear(dataset, tmp_path):
+    with pytest.raises(SystemExit, match="unknown export format"):
+        export_main([str(dataset), "--format", "csv"])
+    with pytest.raises(SystemExit, match="no chosen format has a key 'colour'"):
+        export_main([str(dataset), "--format", "messages", "--set", "colour=red"])
+    with pytest.raises(SystemExit, match="no qa.jsonl"):
+        export_main([str(tmp_path), "--format", "messages"])
+
+
+def test_card_points_at_parquet_after_export(dataset, tmp_path):
+    out = tmp_path / "exp"
+    export(dataset, ["parquet", "card"], out)
+    card = (out / "README.md").read_text()
+    assert "configs:\n- config_name: default\n  data_files:\n  - split: train\n    path: data/train.parquet" in card
+    assert all((out / line.split("(")[1].rstrip(")")).is_file() for line in card.splitlines() if line.startswith("!["))

@@ -1,0 +1,109 @@
+"""Direction, bearing, route and image relations at known angles, incl. near sector boundaries.
+
+Ring fixture: stand at the sofa (origin) facing the tv at (3, 0), i.e. facing +X; a target at
+angle φ (counter-clockwise, degrees) has θ = |φ| and is on the LEFT iff φ > 0 (Z up).
+"""
+import numpy as np
+import pytest
+from qa_fixtures import direction_ring, living_room, make_episode, run_program
+
+from simgen.qa.executor import ExecutionError
+from simgen.qa.scene_view import SceneView
+
+ANGLES = [30, -30, 150, -150, 100, -100, 5, 134, 136, 89, 91]
+RING = SceneView.from_episode(direction_ring(ANGLES))
+ROOM = SceneView.from_episode(living_room())
+
+
+def direction(i, levels):
+    ex = run_program(RING, f"direction(the('sofa'), the('tv'), the('target{i}'), levels={levels})")
+    (decision,) = [d for d in ex.trace if d.kind == "direction"]
+    return ex.value, decision.margin
+
+
+@pytest.mark.parametrize(
+    "i, label, margin",
+    # easy: boundaries 0°, 180°
+    [(0, "left", 30), (1, "right", 30), (2, "left", 30), (3, "right", 30), (4, "left", 80), (6, "left", 5)],
+)
+def test_direction_easy(i, label, margin):
+    assert direction(i, 2) == (label, pytest.approx(margin))
+
+
+@pytest.mark.parametrize(
+    "i, label, margin",
+    # medium: back when θ ≥ 135°; boundaries 0°, 135°, 180°
+    [(0, "left", 30), (1, "right", 30), (2, "back", 15), (3, "back", 15), (5, "right", 35), (7, "left", 1), (8, "back", 1)],
+)
+def test_direction_medium(i, label, margin):
+    assert direction(i, 3) == (label, pytest.approx(margin))
+
+
+@pytest.mark.parametrize(
+    "i, label, margin",
+    # hard: front when θ < 90°; boundaries 0°, 90°, 180°
+    [(0, "front-left", 30), (1, "front-right", 30), (2, "back-left", 30), (3, "back-right", 30),
+     (5, "back-right", 10), (9, "front-left", 1), (10, "back-left", 1)],
+)
+def test_direction_hard(i, label, margin):
+    assert direction(i, 4) == (label, pytest.approx(margin))
+
+
+def test_direction_left_right_swap_when_the_scene_is_mirrored_in_y():
+    # The flipped-sign trap: mirroring y turns every left into right and vice versa.
+    mirrored = SceneView.from_episode(direction_ring([-a for a in ANGLES]))
+    for i in range(len(ANGLES)):
+        a = run_program(RING, f"direction(the('sofa'), the('tv'), the('target{i}'))").value
+        b = run_program(mirrored, f"direction(the('sofa'), the('tv'), the('target{i}'))").value
+        assert {a, b} == {"left", "right"}
+
+
+def test_direction_needs_distinct_floor_positions():
+    ep = make_episode([("a", "red", (0, 0, 0.2), (0.1,) * 3, 0), ("b", "red", (0, 0, 1.0), (0.1,) * 3, 0),
+                       ("c", "red", (1, 0, 0.2), (0.1,) * 3, 0)], visibility="all")
+    with pytest.raises(ExecutionError) as e:
+        run_program(SceneView.from_episode(ep), "direction(the('a'), the('b'), the('c'))")
+    assert e.value.reason == "degenerate_direction"
+
+
+@pytest.mark.parametrize("i, expected", [(0, 30.0), (1, -30.0), (3, -150.0), (4, 100.0)])
+def test_bearing_is_signed_positive_left(i, expected):
+    ex = run_program(RING, f"bearing(the('sofa'), the('tv'), the('target{i}'))")
+    assert (ex.value, ex.unit) == (pytest.approx(expected), "deg")
+
+
+def test_route_turns():
+    # From the origin facing +X, target0 at 90° (0, 2) is a left turn (margin 45° to 0°/135°).
+    # Then facing +Y at (0, 2), target1 at −45° (1.414, −1.414): θ = 157.5° → back (margin 22.5°).
+    ring = SceneView.from_episode(direction_ring([90, -45]))
+    ex = run_program(ring, "route_turns(the('sofa'), the('tv'), the_each(['target0', 'target1']))")
+    assert ex.value == ["left", "back"]
+    assert [d.margin for d in ex.trace if d.kind == "direction"] == [pytest.approx(45), pytest.approx(22.5)]
+    assert ex.referents == (1, 2, 3, 4)
+
+
+def test_image_side():
+    # frame 0 looks along −Y, so image right is world −X: the sofa (x = 1) is right, chair_2 (x = 5.5) left.
+    ex = run_program(ROOM, "image_side(the('sofa'), 0)")
+    assert ex.value == "right"
+    assert ex.trace[-1].margin == pytest.approx(np.degrees(np.arctan2(2.5, 3.4)))
+    assert run_program(ROOM, "image_side(the('chair', color='blue'), 0)").value == "left"
+    # frame 10 looks along +X, so image right is world −Y: the sofa (y = 0.5 < 2) is right.
+    assert run_program(ROOM, "image_side(the('sofa'), 10)").value == "right"
+    with pytest.raises(ExecutionError) as e:
+        run_program(ROOM, "image_side(the('sofa'), 20)")  # frame 20 looks away from the sofa
+    assert e.value.reason == "behind_camera"
+
+
+def test_left_of():
+    ex = run_program(ROOM, "left_of(the('chair', color='blue'), the('sofa'), 0)")
+    assert ex.value is True
+    # azimuths: sofa atan(2.5/3.4) = 36.33°, chair_2 −atan(2/3.4) = −30.47°
+    assert ex.trace[-1].margin == pytest.approx(np.degrees(np.arctan2(2.5, 3.4) + np.arctan2(2.0, 3.4)))
+    assert run_program(ROOM, "left_of(the('sofa'), the('chair', color='blue'), 0)").value is False
+
+
+def test_above_compares_world_height_not_image_rows():
+    ex = run_program(ROOM, "above(the('mug'), the('table'))")
+    assert ex.value is True and ex.trace[-1].margin == pytest.approx(0.45)  # centres at 0.85 and 0.4
+    assert run_program(ROOM, "above(the('table'), the('mug'))").value is False

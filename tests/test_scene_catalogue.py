@@ -1,0 +1,141 @@
+"""The asset catalogue: true extents, object-frame conventions, colours, masses, support surfaces."""
+from pathlib import Path
+
+import numpy as np
+import pybullet_data
+import pytest
+
+from simgen.geometry import quat_to_matrix
+from simgen.scene.assets import COLORS, KINDS, PLACEMENTS
+from simgen.scene.catalogue import CATALOGUE, asset, categories, instantiate
+from simgen.seeding import rng
+
+SEEDS = range(30)
+EVERYDAY = {"table", "chair", "sofa", "bed", "shelf", "cabinet", "lamp", "plant", "tv", "box", "ball", "mug",
+            "bottle", "book", "vase", "toy duck", "teddy bear", "bunny figurine"}
+
+
+def obj_vertices(name: str) -> np.ndarray:
+    """Vertices read straight from the OBJ file (independent of simgen's mesh loader)."""
+    lines = (Path(pybullet_data.getDataPath()) / name).read_text().splitlines()
+    return np.array([line.split()[1:4] for line in lines if line.startswith("v ")], dtype=float)
+
+
+def part_points(part) -> np.ndarray:
+    """Points on a part's surface whose bounds are the part's bounds (cylinder rims sampled every 0.5°)."""
+    R, t, size = quat_to_matrix(part.offset.quat_wxyz), np.array(part.offset.position), np.array(part.size)
+    if part.shape == "box":
+        local = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)]) * size
+    elif part.shape == "cylinder":
+        a = np.radians(np.arange(0.0, 360.0, 0.5))
+        rim = np.column_stack([np.cos(a) * size[0], np.sin(a) * size[0], np.ones_like(a) * size[2]])
+        local = np.vstack([rim, rim * [1, 1, -1]])
+    elif part.shape == "sphere":
+        return t + np.vstack([np.eye(3), -np.eye(3)]) * size[0]  # a sphere's bounds ignore rotation
+    else:
+        local = obj_vertices(part.mesh) * size
+    return t + local @ R.T
+
+
+def instances(category, seeds=SEEDS, variation=1.0):
+    return [instantiate(asset(category), rng(s, 0, 0, f"test/{category}"), variation) for s in seeds]
+
+
+def test_catalogue_covers_everyday_categories_and_kinds():
+    assert EVERYDAY <= set(CATALOGUE) and len(categories("furniture") + categories("small")) >= 18
+    assert categories("occluder") and all(a.kind in KINDS and a.placement in PLACEMENTS for a in CATALOGUE.values())
+    assert all(a.placement == "support" for a in CATALOGUE.values() if a.kind == "small")
+    with pytest.raises(KeyError, match="unknown category 'unicorn'"):
+        asset("unicorn")
+
+
+@pytest.mark.parametrize("category", list(CATALOGUE))
+def test_half_extents_are_exactly_the_union_of_the_parts(category):
+    for inst in instances(category):
+        pts = np.vstack([part_points(p) for p in inst.parts])
+        lo, hi = pts.min(0), pts.max(0)
+        np.testing.assert_allclose((lo + hi) / 2, 0.0, atol=1e-4, err_msg=f"{category}: box not centred")
+        np.testing.assert_allclose((hi - lo) / 2, inst.half_extents, atol=1e-4, err_msg=f"{category}: extents")
+        assert min(inst.half_extents) > 0.004
+
+
+@pytest.mark.parametrize("category", list(CATALOGUE))
+def test_mass_colour_and_surfaces(category):
+    item = asset(category)
+    for inst in instances(category, range(10)):
+        assert inst.color in item.colors and inst.color in COLORS
+        assert (inst.mass > 0) == (item.kind == "small"), "small objects are dynamic, the rest static"
+        assert bool(inst.surfaces) == item.supports
+        for surf in inst.surfaces:  # each surface is the top face of a box part, inside its rectangle
+            tops = [p for p in inst.parts if p.shape == "box"
+                    and abs(p.offset.position[2] + p.size[2] - surf.center[2]) < 1e-9
+                    and abs(surf.center[0] - p.offset.position[0]) + surf.half_size[0] <= p.size[0] + 1e-9
+                    and abs(surf.center[1] - p.offset.position[1]) + surf.half_size[1] <= p.size[1] + 1e-9]
+            assert tops, f"{category}: surface at z={surf.center[2]:.3f} is not on a part's top face"
+            assert surf.center[2] <= inst.half_extents[2] + 1e-9
+            if np.isfinite(surf.clearance):  # a shelf board: the free height ends under the next board
+                assert surf.center[2] + surf.clearance < inst.half_extents[2]
+
+
+def test_colour_variation_zero_gives_the_default_colour_exactly():
+    for category in ("chair", "mug", "book"):
+        for inst in instances(category, range(5), variation=0.0):
+            assert inst.color == asset(category).colors[0]
+            body = max(inst.parts, key=lambda p: np.prod(p.size))
+            np.testing.assert_allclose(body.rgba[:3], COLORS[inst.color], atol=0.0 + 1e-12)
+
+
+def test_mesh_assets_use_files_pybullet_data_ships():
+    meshes = {p.mesh for c in CATALOGUE for inst in instances(c, range(12)) for p in inst.parts if p.shape == "mesh"}
+    assert {"duck.obj", "teddy2_VHACD_CHs.obj", "bunny.obj", "soccerball.obj", "objects/mug.obj"} <= meshes
+    for name in meshes:
+        assert (Path(pybullet_data.getDataPath()) / name).is_file()
+
+
+def test_white_ball_is_the_soccer_ball_and_other_balls_are_spheres():
+    for inst in instances("ball", range(40)):
+        shape = inst.parts[0].shape
+        assert shape == ("mesh" if inst.color == "white" else "sphere"), inst.color
+
+
+def _centre_x(part) -> float:
+    return part.offset.position[0]
+
+
+def test_front_is_plus_x():
+    """Backrests, headboards and shelf backs sit at −x; a TV's screen and a cabinet's doors at +x."""
+    for inst in instances("chair", range(5)):
+        seat, back = inst.parts[0], inst.parts[1]
+        assert _centre_x(back) < _centre_x(seat) and back.size[2] > seat.size[2]
+    for inst in instances("sofa", range(5)):
+        cushion, back = inst.parts[1], inst.parts[2]
+        assert _centre_x(back) < _centre_x(cushion)
+    for inst in instances("bed", range(5)):
+        head = inst.parts[1]
+        assert _centre_x(head) - head.size[0] == pytest.approx(-inst.half_extents[0])
+    for inst in instances("tv", range(5)):
+        post, bezel, screen = inst.parts[1:]
+        assert _centre_x(post) < _centre_x(bezel) < _centre_x(screen)  # the display is the bezel's +x face
+    for inst in instances("shelf", range(5)):
+        back = inst.parts[2]
+        assert _centre_x(back) - back.size[0] == pytest.approx(-inst.half_extents[0])
+    for inst in instances("laptop", range(5)):
+        base, lid = inst.parts
+        assert _centre_x(lid) < _centre_x(base)  # the screen stands at the back, the keyboard faces +x
+
+
+def test_mesh_animals_stand_upright_and_face_plus_x():
+    """Duck and bunny: longest along x (the way they face), head (top-most vertex) in the +x half."""
+    for category in ("toy duck", "bunny figurine"):
+        for inst in instances(category, range(3)):
+            (part,) = inst.parts
+            pts = part_points(part)
+            hx, hy, hz = inst.half_extents
+            assert hx > hy and hz > hy, f"{category} is not upright and lengthwise along x"
+            assert pts[np.argmax(pts[:, 2]), 0] > 0.1 * hx, f"{category} faces −x"
+
+
+def test_same_generator_same_instance():
+    a = instantiate(asset("shelf"), rng(4, 0, 0, "x"), 0.5)
+    b = instantiate(asset("shelf"), rng(4, 0, 0, "x"), 0.5)
+    assert a == b

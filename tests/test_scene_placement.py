@@ -1,0 +1,124 @@
+"""Placement building blocks: rectangle clearance test, room shells, wall/table candidates, free space."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simgen.geometry import convex_polygons_overlap, obb_footprint, points_in_polygon, polygon_area, quat_from_yaw, \
+    quat_to_matrix
+from simgen.scene.freespace import free_space, largest_component
+from simgen.scene.placement import WALL_GAP, Floor, along_wall, at_table, rects_clear
+from simgen.scene.room import footprint, walls
+from simgen.seeding import rng
+
+
+def polygon(rect) -> np.ndarray:
+    cx, cy, hx, hy, yaw = rect
+    return obb_footprint((cx, cy, 0.0), (hx, hy, 1.0), quat_to_matrix(quat_from_yaw(yaw)))
+
+
+rects = st.tuples(st.floats(-2, 2), st.floats(-2, 2), st.floats(0.05, 1.5), st.floats(0.05, 1.5),
+                  st.floats(-np.pi, np.pi))
+
+
+def separation(pa, pb) -> float:
+    """Largest gap between the two polygons' projections over their edge normals."""
+    best = -np.inf
+    for poly in (pa, pb):
+        for edge in np.roll(poly, -1, axis=0) - poly:
+            axis = np.array([-edge[1], edge[0]]) / np.linalg.norm(edge)
+            best = max(best, (pb @ axis).min() - (pa @ axis).max(), (pa @ axis).min() - (pb @ axis).max())
+    return best
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=rects, b=rects, gap=st.sampled_from([0.0, 0.05, 0.5]))
+def test_rects_clear_agrees_with_the_polygon_separating_axis_test(a, b, gap):
+    pa, pb = polygon(a), polygon(b)
+    if abs(separation(pa, pb) - gap) < 1e-9:
+        return  # exactly at the gap: either answer is within rounding
+    expected = not convex_polygons_overlap(pa, pb, margin=gap)
+    assert bool(rects_clear(np.array([a]), np.array([b]), gap)[0, 0]) == expected
+
+
+def test_rects_clear_is_vectorised_and_handles_segments():
+    a = np.array([[0, 0, 1, 0.5, 0], [5, 5, 1, 0.5, 0.3]])
+    wall = np.array([[0, 1.0, 3.0, 0.0, 0.0]])  # a segment along y = 1 from x = −3 to 3
+    out = rects_clear(a, wall, 0.4)
+    assert out.shape == (2, 1) and out.all()
+    # the first rectangle's top edge is at y = 0.5, half a metre below the segment
+    assert rects_clear(a[:1], wall, 0.49)[0, 0] and not rects_clear(a[:1], wall, 0.51)[0, 0]
+    crossing = np.array([[0, 1.0, 0.2, 0.2, 0.7]])
+    assert not rects_clear(crossing, wall, 0.0)[0, 0]
+
+
+@pytest.mark.parametrize("shape", ["rect", "L"])
+def test_footprint_is_counter_clockwise_with_inward_normals(shape):
+    poly = np.array(footprint(shape, 6.0, 5.0, (0.4, 0.5)))
+    assert polygon_area(poly) > 0 and poly.min() == 0.0
+    assert polygon_area(poly) == pytest.approx(30.0 if shape == "rect" else 30.0 - 2.4 * 2.5)
+    for wall in walls(poly):
+        mid = (wall.start + wall.end) / 2
+        assert points_in_polygon(mid + 0.01 * wall.normal, poly)[0]
+        assert not points_in_polygon(mid - 0.01 * wall.normal, poly)[0]
+
+
+def test_l_room_cuts_the_plus_x_plus_y_corner():
+    poly = footprint("L", 4.0, 4.0, (0.5, 0.5))
+    inside = points_in_polygon([(3.5, 3.5), (0.5, 3.5), (3.5, 0.5), (1.0, 1.0)], poly)
+    assert list(inside) == [False, True, True, True]
+
+
+def test_wall_candidates_stand_with_their_back_to_the_wall_facing_in():
+    floor = Floor(footprint("L", 6.0, 5.0, (0.4, 0.4)))
+    cands = along_wall(rng(1), floor, 0.3, 0.6)
+    for cx, cy, hx, hy, yaw in cands:
+        front = np.array([np.cos(yaw), np.sin(yaw)])
+        back_mid = np.array([cx, cy]) - front * hx
+        # the back's midpoint is WALL_GAP in front of some wall whose inward normal is the facing direction
+        hits = [w for w in floor.walls if np.allclose(w.normal, front)
+                and abs(np.dot(back_mid - w.start, w.normal) - WALL_GAP) < 1e-9]
+        assert hits, f"candidate {cx:.2f}, {cy:.2f} yaw {yaw:.2f} is not backed onto a wall"
+
+
+def test_chairs_at_a_table_face_it():
+    table = np.array([2.0, 2.0, 0.5, 0.8, 0.4])
+    for cx, cy, hx, hy, yaw in at_table(rng(2), table, 0.22, 0.22):
+        to_table = table[:2] - (cx, cy)
+        facing = np.array([np.cos(yaw), np.sin(yaw)])
+        assert np.dot(facing, to_table) > 0.5 * np.linalg.norm(to_table)
+        assert rects_clear(np.array([[cx, cy, hx, hy, yaw]]), table[None], 0.049)[0, 0]
+
+
+def test_floor_rejects_overlaps_and_outside_candidates_and_groups_allow_closeness():
+    floor = Floor(footprint("rect", 4.0, 4.0))
+    first = floor.add((2.0, 2.0, 0.5, 0.5, 0.0), margin=0.5)
+    cands = np.array([
+        [2.0, 2.0, 0.3, 0.3, 0.0],  # on top of the first
+        [3.2, 2.0, 0.2, 0.2, 0.0],  # 0.5 m away: ok with margin 0.5
+        [3.0, 2.0, 0.2, 0.2, 0.0],  # 0.3 m away: too close unless in the same group
+        [3.9, 2.0, 0.2, 0.2, 0.0],  # pokes through the wall
+        [5.0, 2.0, 0.2, 0.2, 0.0],  # outside
+    ])
+    assert list(floor.feasible(cands, 0.05, group=-1, wall_gap=0.005)) == [False, True, False, False, False]
+    assert floor.feasible(cands[2:3], 0.05, group=first, wall_gap=0.005)[0]
+
+
+def test_largest_component_is_four_connected():
+    mask = np.zeros((6, 8), dtype=bool)
+    mask[1, 1:7] = mask[1:5, 6] = mask[4, 1:7] = True  # a C shape: 14 cells
+    mask[2, 0] = True  # touches the C only diagonally: a separate component
+    main = largest_component(mask)
+    assert main.sum() == 14 and not main[2, 0]
+    assert not largest_component(np.zeros((3, 3), dtype=bool)).any()
+
+
+def test_free_space_keeps_clearance_from_walls_and_obstacles():
+    room = footprint("rect", 4.0, 3.0)
+    empty = free_space(room, [], clearance=0.5, resolution=0.05)
+    assert empty.area() == pytest.approx(3.0 * 2.0, abs=0.2)
+    wall = free_space(room, [(2.0, 1.5, 0.1, 1.5, 0.0)], clearance=0.3, resolution=0.05)  # splits the room
+    main = wall.largest_component()
+    assert wall.area(main) < 0.6 * wall.area()
+    pts = wall.centres()[wall.free]
+    assert (np.abs(pts[:, 0] - 2.0) > 0.1 + 0.3).all()

@@ -1,0 +1,121 @@
+"""Visibility estimate, tour helpers and the coverage planner."""
+import numpy as np
+import pytest
+
+from simgen.registry import PLANNERS, ConfigError
+from simgen.seeding import rng
+from simgen.trajectories.common import Boxes, PlanningError, Room, camera_poses
+from simgen.trajectories.tour import allocate_frames, order_tour, two_opt
+from simgen.trajectories.visibility import Thresholds, estimate, predicted_coverage
+from simgen.types import RoomSpec
+from test_traj_scenes import box, rect_scene, request, scene
+
+BIG = ((0, 0), (10, 0), (10, 10), (0, 10))
+
+
+def boxes_of(spec):
+    """Room and boxes of a scene."""
+    return Room.from_spec(spec.room), Boxes.from_request(request(spec))
+
+
+def test_silhouette_of_a_face_on_cube_matches_the_pinhole_formula():
+    room, boxes = boxes_of(scene(BIG, [box(1, "cube", (6.0, 5.0, 1.5), (0.5, 0.5, 0.5))]))
+    pose = camera_poses(np.array([[1.0, 5.0, 1.5]]), [0.0], [0.0])
+    est = estimate(pose, request(scene(BIG, [])).intrinsics, room, boxes, Thresholds())
+    f = request(scene(BIG, [])).intrinsics.fx
+    assert est.pixels[0, 0] == pytest.approx((f * 1.0 / 4.5) ** 2)  # only the near face, 4.5 m away
+    assert est.in_frame[0, 0] == 1.0 and est.occlusion[0, 0] == 0.0
+
+
+def test_an_object_behind_another_is_occluded_and_one_behind_the_camera_is_out_of_frame():
+    spec = scene(BIG, [box(1, "cube", (6.0, 5.0, 1.5), (0.3, 0.3, 0.3)), box(2, "wall", (4.0, 5.0, 1.5), (0.1, 1.0, 1.5))])
+    room, boxes = boxes_of(spec)
+    poses = camera_poses(np.array([[1.0, 5.0, 1.5]] * 2), [0.0, np.pi], [0.0, 0.0])
+    est = estimate(poses, request(spec).intrinsics, room, boxes, Thresholds())
+    assert est.occlusion[0, 0] == 1.0 and est.pixels[0, 0] == 0.0
+    assert est.in_frame[1].max() == 0.0
+    counts = predicted_coverage(request(spec), poses)
+    assert counts == {1: 0, 2: 1}
+
+
+def test_allocate_frames_respects_minimums_and_budget():
+    roomy = allocate_frames(3, [5, 7], [10, 14], 40)  # preferred fits: 7 spare frames shared in proportion
+    assert sum(roomy) == 40 and (np.array(roomy) >= [3, 10, 3, 14, 3]).all() and roomy[3] - 14 >= roomy[1] - 10
+    frames = allocate_frames(3, [5, 7], [10, 14], 25)  # between fastest and preferred
+    assert sum(frames) == 25 and frames[0::2] == [3, 3, 3] and frames[1] >= 5 and frames[3] >= 7
+    assert allocate_frames(3, [5, 7], [10, 14], 20) is None
+    assert allocate_frames(4, [], [], 9) == [9]
+
+
+def test_tour_order_visits_collinear_stations_in_sequence():
+    eyes = np.array([[3.0, 0, 0], [0.0, 0, 0], [2.0, 0, 0], [1.0, 0, 0]])
+    order = order_tour(eyes, np.zeros(4), speed=1.0, turn_rate=1.0)
+    assert order in ([1, 3, 2, 0], [0, 2, 3, 1])
+    cost = np.abs(eyes[:, None, 0] - eyes[None, :, 0])
+    assert two_opt([1, 2, 3, 0], cost) in ([1, 3, 2, 0], [0, 2, 3, 1])
+
+
+def cover(spec, n=90, fps=10.0, **cfg):
+    """The coverage planner and its poses."""
+    planner = PLANNERS.build({"name": "coverage", **cfg})
+    return planner, planner.plan(request(spec, n, fps), rng(0, 0, 0, "t"))
+
+
+def test_coverage_shows_every_object_in_k_frames():
+    planner, T = cover(rect_scene(), k=4)
+    counts = predicted_coverage(request(rect_scene(), 90), T, planner.cfg.thresholds)
+    assert min(counts.values()) >= 4 and planner.report.uncovered == ()
+    assert planner.report.predicted == counts and len(planner.report.viewpoints) >= 2
+
+
+def test_dwell_frames_look_at_their_viewpoint():
+    planner, T = cover(rect_scene())
+    for x, y, z, yaw, pitch in planner.report.viewpoints:
+        at = np.flatnonzero(np.linalg.norm(T[:, :3, 3] - [x, y, z], axis=1) < 1e-9)
+        assert len(at) >= planner.cfg.k
+        assert np.allclose(T[at], camera_poses(np.array([[x, y, z]]), [yaw], [pitch])[0])
+
+
+def enclosed_scene():
+    """A cube boxed in on all four sides by tall panels: visible from nowhere at eye height... except
+    from above, which the planner does not do."""
+    panels = [box(2 + i, f"panel_{i}", c, h) for i, (c, h) in enumerate([
+        ((6.0, 5.0, 1.2), (0.05, 0.5, 1.2)), ((5.0, 5.0, 1.2), (0.05, 0.5, 1.2)),
+        ((5.5, 5.45, 1.2), (0.5, 0.05, 1.2)), ((5.5, 4.55, 1.2), (0.5, 0.05, 1.2)),
+    ])]
+    return scene(BIG, [box(1, "hidden", (5.5, 5.0, 0.3), (0.2, 0.2, 0.3))] + panels)
+
+
+def test_uncoverable_objects_are_reported_or_raise_when_required():
+    planner, T = cover(enclosed_scene())
+    assert planner.report.uncovered == ("hidden",)
+    assert planner.report.predicted[1] == 0
+    with pytest.raises(PlanningError, match=r"1 object\(s\) seen in fewer than k=3 frames: hidden"):
+        cover(enclosed_scene(), require_all=True)
+
+
+def test_short_budgets_drop_viewpoints_and_report_what_is_lost():
+    planner, T = cover(rect_scene(), n=8, fps=4.0)
+    assert T.shape == (8, 4, 4)
+    seen = {name for name, i in zip(Boxes.from_request(request(rect_scene())).names, range(1, 6)) if planner.report.predicted[i] >= 3}
+    assert seen and set(planner.report.uncovered) == {"table", "mug", "sofa", "shelf", "plant"} - seen
+
+
+def test_a_scene_without_objects_is_a_clear_error():
+    with pytest.raises(PlanningError, match="no viewpoint sees any of the 0 objects"):
+        cover(scene(BIG, []))
+
+
+def test_coverage_config_errors_name_the_key():
+    with pytest.raises(ConfigError, match=r"coverage\.max_distance_m: expected a value in \[2\.0, 50\.0\]"):
+        PLANNERS.config({"name": "coverage", "min_distance_m": 2.0, "max_distance_m": 1.5})
+    with pytest.raises(ConfigError, match=r"coverage\.min_pitch_deg"):
+        PLANNERS.config({"name": "coverage", "min_pitch_deg": -50.0})
+
+
+def test_room_walls_occlude_in_an_l_room():
+    spec = scene(((0, 0), (6, 0), (6, 3), (3, 3), (3, 6), (0, 6)), [box(1, "crate", (1.5, 5.0, 0.5), (0.3, 0.3, 0.5))])
+    room = Room.from_spec(RoomSpec(spec.room.footprint, 2.8))
+    pose = camera_poses(np.array([[5.0, 1.5, 1.5]]), [np.arctan2(3.5, -3.5)], [0.0])
+    est = estimate(pose, request(spec).intrinsics, room, Boxes.from_request(request(spec)), Thresholds())
+    assert est.occlusion[0, 0] == 1.0

@@ -1,0 +1,85 @@
+"""Properties every planner's poses must have, on rect and L rooms, built from the shipped YAML."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from simgen.geometry import wrap_angle
+from simgen.registry import PLANNERS
+from simgen.seeding import rng
+from simgen.trajectories.common import MIN_PITCH_DEG, Boxes, Room
+from simgen.trajectories.occupancy import build_grid
+from simgen.trajectories.raycast import first_hit
+from test_traj_scenes import l_scene, rect_scene, request
+
+CONF = Path(__file__).resolve().parents[1] / "conf" / "trajectory"
+NAMES = ("orbit", "walkthrough", "lookat", "coverage")
+SCENES = {"rect": rect_scene, "L": l_scene}
+
+
+def shipped(name: str) -> dict:
+    """The planner's config as shipped in conf/trajectory/<name>.yaml."""
+    return yaml.safe_load((CONF / f"{name}.yaml").read_text())
+
+
+def plan(name: str, room: str, n: int = 40, fps: float = 10.0, seed: int = 0, **overrides) -> np.ndarray:
+    """Poses from the named planner (shipped config + overrides) on one of the test scenes."""
+    planner = PLANNERS.build({**shipped(name), **overrides})
+    return planner.plan(request(SCENES[room](), n, fps), rng(seed, 0, 0, "trajectory"))
+
+
+def yaws_pitches(T):
+    """Heading and elevation of each camera's optical axis."""
+    z = T[:, :3, 2]
+    return np.arctan2(z[:, 1], z[:, 0]), np.arcsin(np.clip(z[:, 2], -1, 1))
+
+
+def test_yaml_files_name_every_planner():
+    assert sorted(p.stem for p in CONF.glob("*.yaml")) == sorted(NAMES) == PLANNERS.names()
+    for name in NAMES:
+        assert shipped(name)["name"] == name
+        PLANNERS.config(shipped(name))  # the shipped defaults validate
+
+
+@pytest.mark.parametrize("room", sorted(SCENES))
+@pytest.mark.parametrize("name", NAMES)
+def test_poses_are_rigid_upright_and_in_free_space(name, room):
+    T = plan(name, room)
+    assert T.shape == (40, 4, 4)
+    assert np.allclose(T[:, 3], [0, 0, 0, 1])
+    R = T[:, :3, :3]
+    assert np.allclose(R.transpose(0, 2, 1) @ R, np.eye(3), atol=1e-9)
+    assert np.allclose(np.linalg.det(R), 1.0)
+    assert np.allclose(R[:, 2, 0], 0.0, atol=1e-9)  # image x is horizontal: no roll
+    assert (R[:, 2, 1] < 0).all()  # image y (down) has a downward world component: image up = world up
+    cfg = PLANNERS.config(shipped(name))
+    spec = SCENES[room]()
+    eye_z = float(T[:, 2, 3].max())
+    grid = build_grid(Room.from_spec(spec.room), Boxes.from_request(request(spec)), eye_z, cfg.clearance_m, cfg.grid_resolution_m)
+    assert grid.free_at(T[:, :2, 3]).all()
+
+
+@pytest.mark.parametrize("room", sorted(SCENES))
+@pytest.mark.parametrize("name", ["walkthrough", "coverage"])
+def test_no_floor_staring_no_close_walls_and_bounded_turns(name, room):
+    fps = 10.0
+    T = plan(name, room, n=60, fps=fps)
+    cfg = PLANNERS.config(shipped(name))
+    yaw, pitch = yaws_pitches(T)
+    assert np.degrees(pitch).min() >= MIN_PITCH_DEG - 1e-6
+    spec = SCENES[room]()
+    ahead = first_hit(T[:, :3, 3], T[:, :3, 2], Room.from_spec(spec.room), Boxes.from_request(request(spec)))
+    assert ahead.min() >= cfg.min_view_distance_m
+    step = np.abs(wrap_angle(np.diff(yaw)))  # wrapped: crossing ±π is a small step, not 2π
+    assert np.degrees(step).max() <= cfg.max_turn_dps / fps + 1e-6
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_same_seed_same_poses(name):
+    assert np.array_equal(plan(name, "L", seed=3), plan(name, "L", seed=3))
+
+
+@pytest.mark.parametrize("name", ["orbit", "walkthrough"])
+def test_different_seeds_differ(name):
+    assert not np.allclose(plan(name, "rect", seed=1), plan(name, "rect", seed=2))

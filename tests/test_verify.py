@@ -1,0 +1,245 @@
+"""Every verifier rule: a fixture case it must reject and a near case it must keep.
+
+Each pair differs only in the quantity the rule looks at; rules that could also fire on the
+pair (mostly perturbation stability) are switched off so the test isolates one rule.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import yaml
+
+from qa_fixtures import direction_ring, make_episode
+from simgen.geometry import look_at
+from simgen.qa.ask import EpisodeAsker, QAConfig
+from simgen.qa.families import load_families, parse_family, programs_dir
+from simgen.qa.verify import VerifyConfig
+from simgen.registry import ConfigError
+from simgen.seeding import rng
+
+FLAT = dict(stability=False)  # isolate a rule from perturbation stability
+
+
+def ask(episode, family, bindings: dict, fam=None, **verify):
+    """The item or the rejection reason for hand-picked bindings (verify settings as keywords)."""
+    fam = fam or load_families([family])[0]
+    qa = QAConfig()
+    qa = replace(qa, verify=replace(qa.verify, **verify))
+    return EpisodeAsker(episode, qa, 0, 0, "test").ask_one(fam, bindings, rng(0, 0, 0, "test"))
+
+
+def family_with_checks(name: str, **checks):
+    """A copy of a family file with extra checks."""
+    data = yaml.safe_load((programs_dir() / f"{name}.yaml").read_text())
+    data["checks"] = {**(data.get("checks") or {}), **checks}
+    return parse_family(data, f"{name}.yaml")
+
+
+def kept(outcome) -> bool:
+    return not isinstance(outcome, str)
+
+
+def row(category, x, y=0.0, z=0.3, half=(0.1, 0.1, 0.3), yaw=0.0, color="grey"):
+    return (category, color, (x, y, z), half, yaw)
+
+
+# ---- uniqueness ------------------------------------------------------------------------------
+
+def _two_chairs(second_pixels: int):
+    rows = [row("chair", 0.0), row("chair", 2.0), row("table", 1.0, 2.0)]
+    vis = {0: {1: 1000, 2: second_pixels, 3: 1000}}
+    return make_episode(rows, room=((-3, -3), (3, -3), (3, 3), (-3, 3)), visibility=vis)
+
+
+def test_uniqueness_rejects_a_second_instance_the_video_glimpses():
+    # chair_2 has 150 px: not observed (< 200) but seen by a viewer (≥ 10): "the chair" is ambiguous
+    assert ask(_two_chairs(150), "object_size_estimation", {"a": "chair"}) == "not_unique"
+    assert kept(ask(_two_chairs(5), "object_size_estimation", {"a": "chair"}))
+
+
+def test_uniqueness_rejects_two_observed_instances():
+    assert ask(_two_chairs(1000), "object_size_estimation", {"a": "chair"}) == "not_unique"
+
+
+# ---- visibility ------------------------------------------------------------------------------
+
+def _seen_in_frames(n: int):
+    rows = [row("lamp", 0.0), row("table", 2.0)]
+    vis = {f: {1: 1000 if f < n else 0, 2: 1000} for f in range(3)}
+    return make_episode(rows, room=((-3, -3), (3, -3), (3, 3), (-3, 3)), cameras=[np.eye(4)] * 3, visibility=vis)
+
+
+def test_visibility_demands_k_frames():
+    fam = family_with_checks("object_height", min_frames=2)
+    assert ask(_seen_in_frames(1), None, {"a": "lamp"}, fam=fam) == "not_visible"
+    item = ask(_seen_in_frames(2), None, {"a": "lamp"}, fam=fam)
+    assert item.certificate["visibility"]["lamp_1"]["frames_above_threshold"] == 2
+
+
+def test_image_items_need_the_referent_in_the_frame_shown():
+    camera = look_at((0.0, -3.0, 1.0), (0.0, 0.0, 0.3))
+    rows = [row("lamp", 0.0), row("table", 1.5)]
+    vis = {0: {1: 1000, 2: 1000}, 1: {1: 0, 2: 1000}}
+    ep = make_episode(rows, room=((-4, -4), (4, -4), (4, 4), (-4, 4)), cameras=[camera, camera], visibility=vis)
+    assert ask(ep, "camera_object_distance", {"a": "lamp", "frame": 1}) == "not_visible"
+    assert kept(ask(ep, "camera_object_distance", {"a": "lamp", "frame": 0}))
+
+
+# ---- margins ---------------------------------------------------------------------------------
+
+def _ring(distances):
+    """A ref box at the origin and candidate boxes along +x at the given closest-point distances."""
+    rows = [row("ref", 0.0)]
+    names = ["sofa", "lamp", "box", "plant"]
+    for name, d in zip(names, distances):
+        rows.append(row(name, 0.2 + d))  # both half widths are 0.1
+    return make_episode(rows, room=((-8, -8), (8, -8), (8, 8), (-8, 8)), visibility="all")
+
+
+@pytest.mark.parametrize("gap, ok", [(0.14, False), (0.16, True)])
+def test_distance_gap_margin(gap, ok):
+    ep = _ring([1.0, 1.0 + gap, 3.0, 4.0])
+    out = ask(ep, "object_rel_distance", {"ref": "ref", "candidates": ["plant", "box", "lamp", "sofa"]}, **FLAT)
+    assert (out == "margin_m") if not ok else out.answer == "sofa"
+
+
+@pytest.mark.parametrize("gap, ok", [(0.10, False), (0.20, True)])
+def test_depth_gap_margin(gap, ok):
+    camera = look_at((0.0, -3.0, 0.3), (0.0, 0.0, 0.3))  # looks along +y: depth = y + 3
+    rows = [row("lamp", -0.5, 0.0), row("box", 0.0, gap), row("sofa", 0.5, 1.0)]
+    ep = make_episode(rows, room=((-4, -4), (4, -4), (4, 4), (-4, 4)), cameras=[camera], visibility="all")
+    out = ask(ep, "depth_order", {"objs": ["sofa", "box", "lamp"], "frame": 0}, **FLAT)
+    assert (out == "margin_m") if not ok else out.answer == ["lamp", "box", "sofa"]
+
+
+@pytest.mark.parametrize("phi, ok", [(8.0, False), (-8.0, False), (172.0, False), (12.0, True), (-168.0, True)])
+def test_sector_angle_margin(phi, ok):
+    out = ask(direction_ring([phi]), "object_rel_direction_easy", {"a": "sofa", "b": "tv", "c": "target0"}, **FLAT)
+    assert (out == "margin_deg") if not ok else out.answer == ("left" if phi > 0 else "right")
+
+
+@pytest.mark.parametrize("phi, level, ok", [(130.0, "medium", False), (140.0, "medium", False),
+                                            (120.0, "medium", True), (95.0, "hard", False), (101.0, "hard", True)])
+def test_sector_boundaries_of_medium_and_hard(phi, level, ok):
+    out = ask(direction_ring([phi]), f"object_rel_direction_{level}", {"a": "sofa", "b": "tv", "c": "target0"}, **FLAT)
+    assert (out == "margin_deg") if not ok else kept(out)
+
+
+@pytest.mark.parametrize("shorter, ok", [(0.92, False), (0.88, True)])
+def test_height_gap_margin(shorter, ok):
+    rows = [row("lamp", 0.0, half=(0.1, 0.1, 0.5), z=0.5), row("box", 1.0, half=(0.1, 0.1, shorter / 2), z=shorter / 2)]
+    ep = make_episode(rows, room=((-3, -3), (3, -3), (3, 3), (-3, 3)), visibility="all")
+    out = ask(ep, "taller", {"pair": ["box", "lamp"]}, **FLAT)
+    assert (out == "margin_m") if not ok else out.answer == "lamp"
+
+
+@pytest.mark.parametrize("second_frame, ok", [(1, False), (2, True)])
+def test_frame_gap_between_first_appearances(second_frame, ok):
+    rows = [row(c, float(i)) for i, c in enumerate(["sofa", "table", "lamp", "box"])]
+    first = {1: 0, 2: second_frame, 3: 6, 4: 9}
+    frames = list(range(10))
+    vis = {f: {i: 1000 for i, f0 in first.items() if f >= f0} for f in frames}
+    ep = make_episode(rows, room=((-3, -3), (5, -3), (5, 3), (-3, 3)), cameras=[np.eye(4)] * 10, visibility=vis)
+    out = ask(ep, "obj_appearance_order", {"objs": ["box", "lamp", "table", "sofa"]}, **FLAT)
+    assert (out == "margin_frames") if not ok else out.answer == ["sofa", "table", "lamp", "box"]
+
+
+@pytest.mark.parametrize("seen, ok, answer", [(230, False, None), (260, True, "yes"), (120, False, None),
+                                              ((1000, 0.3), False, None), (5, True, "no")])
+def test_visibility_margin_of_in_frame_questions(seen, ok, answer):
+    # 230 px: too close to the 200 px threshold; 120 px or 1000 px mostly out of frame: "not
+    # visible" by the thresholds, yet a viewer sees part of the lamp; 5 px: a clear "no"
+    rows = [row("lamp", 0.0), row("box", 1.0)]
+    vis = {0: {1: 1000, 2: 1000}, 1: {1: seen, 2: 1000}}
+    ep = make_episode(rows, room=((-3, -3), (3, -3), (3, 3), (-3, 3)), cameras=[np.eye(4)] * 2, visibility=vis)
+    out = ask(ep, "object_in_frame", {"a": "lamp", "frame": 1})
+    assert (out == "margin_px") if not ok else out.answer == answer
+
+
+# ---- minimum distance, maximum spread --------------------------------------------------------
+
+@pytest.mark.parametrize("gap, ok", [(0.14, False), (0.16, True)])
+def test_absolute_distance_below_015_m_is_rejected(gap, ok):
+    ep = _ring([gap, 3.0, 4.0, 5.0])
+    out = ask(ep, "object_abs_distance", {"a": "ref", "b": "sofa"}, **FLAT)
+    assert (out == "too_small") if not ok else out.answer == gap
+
+
+@pytest.mark.parametrize("spread, ok", [(10.5, False), (9.5, True)])
+def test_direction_objects_more_than_10_m_apart_are_rejected(spread, ok):
+    rows = [row("sofa", 0.0), row("tv", spread), row("lamp", 3.0, 2.0)]
+    ep = make_episode(rows, room=((-1, -6), (12, -6), (12, 6), (-1, 6)), visibility="all")
+    out = ask(ep, "object_rel_direction_easy", {"a": "sofa", "b": "tv", "c": "lamp"}, **FLAT)
+    assert (out == "too_far") if not ok else out.answer == "left"
+
+
+# ---- degeneracy ------------------------------------------------------------------------------
+
+def test_degenerate_filter_is_rejected():
+    # every observed object is a chair: count(objects(category="chair")) == count(objects())
+    chairs = [row("chair", float(i)) for i in range(3)]
+    ep = make_episode(chairs, room=((-3, -3), (4, -3), (4, 3), (-3, 3)), visibility="all")
+    assert ask(ep, "object_counting", {"category": "chair"}) == "degenerate"
+    ep = make_episode(chairs + [row("table", 0.0, 2.0)], room=((-3, -3), (4, -3), (4, 3), (-3, 3)), visibility="all")
+    item = ask(ep, "object_counting", {"category": "chair"})
+    assert item.answer == 3 and item.certificate["degeneracy_nodes"] == 1
+
+
+def test_degeneracy_can_be_switched_off():
+    chairs = [row("chair", float(i)) for i in range(3)]
+    ep = make_episode(chairs, room=((-3, -3), (4, -3), (4, 3), (-3, 3)), visibility="all")
+    assert ask(ep, "object_counting", {"category": "chair"}, degeneracy=False).answer == 3
+
+
+# ---- perturbation stability ------------------------------------------------------------------
+
+@pytest.mark.parametrize("gap, ok", [(0.3, False), (3.0, True)])
+def test_numeric_answer_that_moves_under_jitter_is_rejected(gap, ok):
+    ep = _ring([gap, 4.0, 5.0, 6.0])
+    out = ask(ep, "object_abs_distance", {"a": "ref", "b": "sofa"}, position_sigma_m=0.05)
+    if ok:
+        assert out.certificate["stability"]["k"] == 8 and out.certificate["stability"]["max_rel_change"] <= 0.1
+    else:
+        assert out == "unstable"
+
+
+@pytest.mark.parametrize("phi, ok", [(3.0, False), (60.0, True)])
+def test_categorical_answer_that_flips_under_jitter_is_rejected(phi, ok):
+    out = ask(direction_ring([phi]), "object_rel_direction_easy", {"a": "sofa", "b": "tv", "c": "target0"},
+              margins=False, position_sigma_m=0.2)
+    assert (out == "unstable") if not ok else out.certificate["stability"] == {"k": 8, "flips": 0}
+
+
+# ---- counting ambiguity ----------------------------------------------------------------------
+
+def _chairs(third_pixels: int):
+    rows = [row("chair", 0.0), row("chair", 1.0), row("chair", 2.0), row("table", 1.0, 2.0)]
+    vis = {0: {1: 1000, 2: 1000, 3: third_pixels, 4: 1000}}
+    return make_episode(rows, room=((-3, -3), (4, -3), (4, 3), (-3, 3)), visibility=vis)
+
+
+def test_count_with_a_glimpsed_instance_is_rejected():
+    assert ask(_chairs(150), "object_counting", {"category": "chair"}) == "ambiguous_count"
+    assert ask(_chairs(0), "object_counting", {"category": "chair"}).answer == 2
+
+
+# ---- certificate and config ------------------------------------------------------------------
+
+def test_kept_item_carries_its_certificate():
+    item = ask(_ring([1.0, 1.5, 3.0, 4.0]), "object_rel_distance", {"ref": "ref", "candidates": ["plant", "box", "lamp", "sofa"]})
+    cert = item.certificate
+    gaps = [m for m in cert["margins"] if m["kind"] == "gap"]
+    assert gaps and gaps[0]["margin"] == pytest.approx(0.5) and gaps[0]["unit"] == "m"
+    assert sum(m["kind"] == "unique" for m in cert["margins"]) == 5
+    assert set(cert["visibility"]) == {"ref_1", "sofa_1", "lamp_1", "box_1", "plant_1"}
+    assert cert["visibility"]["sofa_1"]["max_visible_pixels"] == 1000
+    assert cert["stability"] == {"k": 8, "flips": 0}
+
+
+@pytest.mark.parametrize("key, value", [("margin_deg", 95.0), ("min_in_frame_fraction", 1.5), ("stability_k", 0),
+                                        ("margin_m", -0.1), ("glimpse_pixels", 0)])
+def test_bad_verify_config_names_the_key(key, value):
+    with pytest.raises(ConfigError, match=f"qa.verify.{key}"):
+        VerifyConfig(**{key: value}).validate("qa.verify")
