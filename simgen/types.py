@@ -180,7 +180,11 @@ class ObjectState(Record):
 
 @dataclass(frozen=True)
 class CameraIntrinsics(Record):
-    """Pinhole intrinsics in pixels for an image of ``width × height``."""
+    """Pinhole intrinsics in pixels for an image of ``width × height``.
+
+    Pixel (i, j) covers [i, i+1) × [j, j+1) in continuous image coordinates, so its centre is
+    (i + ½, j + ½) and ``cx = width / 2`` is a centred principal point.
+    """
 
     width: int
     height: int
@@ -237,6 +241,7 @@ class Episode(Record):
     frames: tuple[Frame, ...]
     simulator: str
     trajectory: str
+    renderer: str = ""  # the simulator's rendering path (e.g. pybullet "tiny" or "egl"): masks differ slightly
     coverage: dict = field(default_factory=dict)
     files: dict = field(default_factory=dict)  # role -> file name inside the episode folder
     schema_version: int = SCHEMA_VERSION

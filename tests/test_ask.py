@@ -97,6 +97,11 @@ def test_merged_shards_balance_and_audit(episodes, tmp_path):
     stats = merge_and_balance([tmp_path / "s0", tmp_path / "s1"], tmp_path / "merged")
     assert stats["records_in"] == len(read_jsonl(tmp_path / "s0" / "qa.jsonl")) + len(read_jsonl(tmp_path / "s1" / "qa.jsonl"))
     assert stats["records_out"] == len(read_jsonl(tmp_path / "merged" / "qa.jsonl")) <= stats["records_in"]
+    shards = [json.loads((tmp_path / s / "stats.json").read_text()) for s in ("s0", "s1")]
+    for fam, merged in stats["verification"].items():
+        assert merged["kept"] == sum(s["families"][fam]["kept"] for s in shards)
+    assert sum(m["kept"] for m in stats["verification"].values()) == stats["records_in"]
+    assert set(stats["audit"]) <= set(stats["verification"])
 
 
 def test_command_line(episodes, tmp_path, capsys):

@@ -11,6 +11,7 @@ from simgen.registry import PLANNERS, SCENE_BUILDERS, SIMULATORS, ConfigError, R
 CONF = Path(conf_dir())
 PLUGIN_GROUPS = {"simulator": SIMULATORS, "scene": SCENE_BUILDERS, "trajectory": PLANNERS}
 GROUPS = sorted(p.name for p in CONF.iterdir() if p.is_dir() and p.name not in ("hydra", "local"))
+DEFAULTS = {next(iter(d)) if isinstance(d, dict) else d for d in yaml.safe_load((CONF / "config.yaml").read_text())["defaults"]}
 
 
 def group_options(group: str) -> list[str]:
@@ -21,7 +22,8 @@ def group_options(group: str) -> list[str]:
 def test_every_option_composes(group):
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         for option in group_options(group):
-            cfg = compose("config", overrides=[f"{group}={option}"], return_hydra_config=False)
+            prefix = "" if group in DEFAULTS else "+"  # groups outside the defaults list are added
+            cfg = compose("config", overrides=[f"{prefix}{group}={option}"], return_hydra_config=False)
             assert cfg.seed == 0 or group in ("experiment", "debug")
 
 

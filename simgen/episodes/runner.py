@@ -101,7 +101,7 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
         for index, T_world_cam in enumerate(poses):
             obs = sim.render(T_world_cam, plugins.intrinsics)
             video.write(obs.rgb)
-            vis = compute_visibility(obs, spec, states, plugins.intrinsics, T_world_cam)
+            vis = compute_visibility(obs, spec, states, plugins.intrinsics, T_world_cam, near=sim.cfg.near)
             frames.append(Frame(index, index / render.fps, tuple(map(tuple, T_world_cam)), states, vis))
             if render.save_arrays:
                 depths.append(obs.depth)
@@ -115,7 +115,7 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
         save_arrays(out_dir / ARRAYS, depths, instances)
         files["arrays"] = ARRAYS
     return Episode(episode_id, spec, plugins.intrinsics, render.fps, tuple(frames), plugins.simulator_name,
-                   plugins.planner_name, coverage_report(frames, spec, render), files)
+                   plugins.planner_name, sim.renderer, coverage_report(frames, spec, render), files)
 
 
 def render_episodes(plugins: EpisodePlugins, run_dir: Path, n_episodes: int, seed: int, shard: int,
@@ -123,49 +123,52 @@ def render_episodes(plugins: EpisodePlugins, run_dir: Path, n_episodes: int, see
     """Render a shard's episodes under ``run_dir/episodes``; returns a summary for ``run.json``."""
     root = Path(run_dir) / "episodes"
     root.mkdir(parents=True, exist_ok=True)
-    summary = {"rendered": [], "skipped_done": [], "failed": [], "seconds": {}}
-    sim = None
-    frames_total = n_episodes * plugins.render.n_frames
-    with tqdm(total=n_episodes, desc="episodes", unit="ep") as ep_bar, \
-            tqdm(total=frames_total, desc="frames", unit="fr", leave=False) as frame_bar:
-        for index in range(n_episodes):
-            episode_id = f"{id_prefix}-s{seed}-sh{shard}-e{index:04d}"
-            final = root / episode_id
-            if is_done(final):
-                summary["skipped_done"].append(episode_id)
-                frame_bar.update(plugins.render.n_frames)
+    ids = [f"{id_prefix}-s{seed}-sh{shard}-e{index:04d}" for index in range(n_episodes)]
+    pending = [(i, eid) for i, eid in enumerate(ids) if not is_done(root / eid)]
+    summary = {"rendered": [], "skipped_done": [eid for eid in ids if is_done(root / eid)], "failed": [],
+               "seconds": {}}
+    if not pending:
+        return summary
+    sim = SIMULATORS.get(plugins.simulator_name)[0](plugins.simulator_cfg)
+    summary["renderer"] = sim.renderer
+    log.info("simulator %s renders with %s", plugins.simulator_name, sim.renderer)
+    try:
+        with tqdm(total=len(pending), desc="episodes", unit="ep") as ep_bar, \
+                tqdm(total=len(pending) * plugins.render.n_frames, desc="frames", unit="fr", leave=False) as fr_bar:
+            for index, episode_id in pending:
+                start = time.perf_counter()
+                _render_or_record_failure(sim, plugins, root / episode_id, seed, shard, index, summary, fr_bar)
+                summary["seconds"][episode_id] = round(time.perf_counter() - start, 3)
                 ep_bar.update(1)
-                continue
-            start = time.perf_counter()
-            try:
-                spec = plugins.builder.build(seed, shard, index)
-                if sim is None:
-                    sim = SIMULATORS.get(plugins.simulator_name)[0](plugins.simulator_cfg)
-                    log.info("simulator %s renders with %s", plugins.simulator_name, sim.renderer)
-                with EpisodeFolder(final) as tmp:
-                    episode = render_one(sim, spec, plugins, episode_id, tmp, rng(seed, shard, index, "trajectory"),
-                                         frame_bar)
-                    dump_json(episode.to_dict(), tmp / EPISODE_JSON)
-                summary["rendered"].append(episode_id)
-                cov = episode.coverage
-                log.info("%s: %d frames, coverage %d/%d objects in ≥%d frames", episode_id, len(episode.frames),
-                         cov["objects_covered"], cov["objects_total"], cov["k"])
-            except ConfigError:
-                raise
-            except Exception as exc:  # one bad scene never takes the shard down
-                log.error("episode %s failed: %s", episode_id, exc)
-                summary["failed"].append({"episode_id": episode_id, "error": f"{type(exc).__name__}: {exc}",
-                                          "traceback": traceback.format_exc(limit=5)})
-            summary["seconds"][episode_id] = round(time.perf_counter() - start, 3)
-            ep_bar.update(1)
-    if sim is not None:
-        summary["renderer"] = sim.renderer
+    finally:
         sim.close()
     if summary["failed"]:
         with open(Path(run_dir) / "failures.jsonl", "a") as f:
             for item in summary["failed"]:
                 f.write(json.dumps(item, sort_keys=True) + "\n")
     return summary
+
+
+def _render_or_record_failure(sim, plugins: EpisodePlugins, final: Path, seed: int, shard: int, index: int,
+                              summary: dict, frame_bar) -> None:
+    """Render one episode atomically into ``final``; a failure is logged and recorded, never raised."""
+    episode_id = final.name
+    try:
+        spec = plugins.builder.build(seed, shard, index)
+        with EpisodeFolder(final) as tmp:
+            episode = render_one(sim, spec, plugins, episode_id, tmp, rng(seed, shard, index, "trajectory"), frame_bar)
+            dump_json(episode.to_dict(), tmp / EPISODE_JSON)
+    except ConfigError:
+        raise
+    except Exception as exc:  # one bad scene never takes the shard down
+        log.error("episode %s failed: %s", episode_id, exc)
+        summary["failed"].append({"episode_id": episode_id, "error": f"{type(exc).__name__}: {exc}",
+                                  "traceback": traceback.format_exc(limit=5)})
+        return
+    summary["rendered"].append(episode_id)
+    cov = episode.coverage
+    log.info("%s: %d frames, coverage %d/%d objects in ≥%d frames", episode_id, len(episode.frames),
+             cov["objects_covered"], cov["objects_total"], cov["k"])
 
 
 def build_plugins(cfg) -> EpisodePlugins:

@@ -1,15 +1,19 @@
 """The ``ask`` stage: stored episodes in, verified QA records (``qa.jsonl``) and ``stats.json`` out.
 
-For every episode folder (``<dir>/episode.json``; no simulator) and every configured family, draw
-slot bindings with ``seeding.rng(seed, shard, scene, "qa/<family>")`` — where ``scene`` is a
+For every episode folder (``<dir>/episode.json``; no simulator) and every configured family:
+draw slot bindings with ``seeding.rng(seed, shard, scene, "qa/<family>")`` — ``scene`` being a
 stable key of the episode id, so an episode's questions do not depend on which other episodes
 the shard holds — execute the family's program, verify it (uniqueness, visibility, margins,
-degeneracy, K-fold perturbation stability on jittered copies shared by the episode's questions),
-and keep the item with its certificate. A failing episode is logged and skipped.
+degeneracy, stability on K jittered copies of the scene shared by the episode's questions),
+build the answer and options, fill a template, and keep the item with its certificate. The same
+generator drives sampling, option shuffling and template choice, so the same config and seed
+give a byte-identical ``qa.jsonl``. A failing episode is logged, listed in ``stats.json`` and
+skipped. ``stats.json`` holds per-family attempts, kept and rejected counts by reason, and the
+blind audit of the kept items.
 
 ``run_ask(episode_dirs, qa_cfg, seed, shard, out_dir)`` is what the Hydra CLI calls (stage
 ``ask``); ``python -m simgen.qa.ask <episodes_root> --out <dir>`` does the same for a folder of
-episodes by hand. Balancing across shards is a separate step: ``python -m simgen.qa.balance``.
+episodes by hand. Balancing is global, across shards: ``python -m simgen.qa.balance``.
 """
 from __future__ import annotations
 
@@ -133,8 +137,8 @@ class EpisodeAsker:
             counts["attempts"] += 1
             try:
                 bindings = sample_bindings(fam, self.view, gen, self.categories)
-            except SamplingError:
-                counts["no_binding"] += 1
+            except SamplingError as e:
+                counts[e.reason] += 1
                 break  # the scene lacks what the slots need; more draws cannot help
             key = binding_key(fam, bindings)
             if key in seen:

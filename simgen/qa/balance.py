@@ -18,6 +18,7 @@ writes ``qa.jsonl`` and ``stats.json`` there.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import re
 from collections import Counter, defaultdict
@@ -218,14 +219,31 @@ def load_records(paths: list[Path]) -> list[QAItem]:
     return list(seen.values())
 
 
+def merged_verification_counts(paths: list[Path]) -> dict:
+    """Per-family attempts, kept and rejected-by-reason, summed over the shards' ``stats.json``."""
+    total: dict[str, dict] = {}
+    for p in paths:
+        f = (Path(p) if Path(p).is_dir() else Path(p).parent) / "stats.json"
+        if not f.is_file():
+            continue
+        for family, c in json.loads(f.read_text(encoding="utf-8")).get("families", {}).items():
+            t = total.setdefault(family, {"attempts": 0, "kept": 0, "rejected": Counter()})
+            t["attempts"] += c.get("attempts", 0)
+            t["kept"] += c.get("kept", 0)
+            t["rejected"].update(c.get("rejected", {}))
+    return {k: {**v, "rejected": dict(sorted(v["rejected"].items()))} for k, v in sorted(total.items())}
+
+
 def merge_and_balance(paths: list[Path], out_dir: Path, cfg: BalanceConfig = BalanceConfig()) -> dict:
-    """Merge shards, balance globally, audit before and after; write ``qa.jsonl`` and ``stats.json``."""
+    """Merge shards, balance globally, audit before and after; write ``qa.jsonl`` and ``stats.json``
+    (with the verifier's kept/rejected counts summed over the shards' own ``stats.json``)."""
     items = load_records(paths)
     kept, report = balance(items, cfg)
     stats = {
         "inputs": [str(p) for p in paths],
         "records_in": len(items),
         "records_out": len(kept),
+        "verification": merged_verification_counts(paths),
         "balance": report,
         "audit_before": blind_audit(items, cfg),
         "audit": blind_audit(kept, cfg),

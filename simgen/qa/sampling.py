@@ -39,6 +39,7 @@ def observed_categories(view) -> dict[str, list[int]]:
 
 
 def _category_pool(spec: SlotSpec, cats: dict[str, list[int]], taken: set[str]) -> list[str]:
+    """Categories a category(-ies) slot may take: instance counts in bounds, not taken by ``exclude``."""
     pool = []
     for cat, rows in cats.items():
         n = len(rows)

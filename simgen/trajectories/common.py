@@ -21,6 +21,12 @@ class PlanningError(RuntimeError):
     """No valid camera path exists for this scene and config; the message says why and what to change."""
 
 
+def check_request(request: PlanRequest) -> None:
+    """PlanningError unless the request asks for at least one frame at a positive frame rate."""
+    if request.n_frames < 1 or not request.fps > 0:
+        raise PlanningError(f"plan request needs n_frames ≥ 1 and fps > 0, got {request.n_frames} frames at {request.fps} fps")
+
+
 def check_range(where: str, key: str, value: float, lo: float, hi: float) -> None:
     """Raise ConfigError naming ``where.key`` unless ``lo <= value <= hi``."""
     if not lo <= value <= hi:

@@ -26,6 +26,7 @@ from simgen.trajectories.common import (
     Room,
     camera_poses,
     check_range,
+    check_request,
     directions,
     yaw_pitch_towards,
 )
@@ -182,6 +183,7 @@ class Coverage:
 
     def plan(self, request: PlanRequest, rng: np.random.Generator) -> np.ndarray:
         """``request.n_frames`` poses dwelling on and travelling between the chosen viewpoints."""
+        check_request(request)
         cfg = self.cfg
         room, boxes = Room.from_spec(request.scene.room), Boxes.from_request(request)
         grid = build_grid(room, boxes, cfg.eye_height_m, cfg.clearance_m, cfg.grid_resolution_m)
@@ -194,7 +196,7 @@ class Coverage:
             )
         n = request.n_frames
         stations, legs, frames = self.schedule(grid, views, chosen, n, request.fps)
-        eyes, yaws, pitches, fixed = self.frames(views, stations, legs, frames)
+        eyes, yaws, pitches, fixed = self.timeline(views, stations, legs, frames)
         allowed = safe_yaws(eyes, pitches, room, boxes, cfg.min_view_distance_m)
         yaw, ok = plan_yaws(yaws, allowed, np.radians(cfg.max_turn_dps) / request.fps, fixed=fixed)
         if not ok.all():
@@ -203,9 +205,8 @@ class Coverage:
         poses = camera_poses(eyes, yaw, pitches)
         predicted = predicted_coverage(request, poses, cfg.thresholds)
         uncovered = tuple(name for name, i in zip(boxes.names, boxes.ids) if predicted[int(i)] < cfg.k)
-        self.report = CoverageReport(
-            tuple((*views.eyes[s], float(views.yaws[s]), float(views.pitches[s])) for s in stations), predicted, uncovered
-        )
+        stops = tuple(tuple(float(v) for v in (*views.eyes[s], views.yaws[s], views.pitches[s])) for s in stations)
+        self.report = CoverageReport(stops, predicted, uncovered)
         if uncovered:
             message = f"coverage: {len(uncovered)} object(s) seen in fewer than k={cfg.k} frames: {', '.join(uncovered)}"
             if cfg.require_all:
@@ -214,7 +215,7 @@ class Coverage:
         return poses
 
     @staticmethod
-    def frames(views: Viewpoints, stations, legs, frames):
+    def timeline(views: Viewpoints, stations, legs, frames):
         """Per-frame eye, desired yaw, pitch, and whether the yaw is pinned (dwell frames)."""
         eyes, yaws, pitches, fixed = [], [], [], []
         for i, s in enumerate(stations):

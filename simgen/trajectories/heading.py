@@ -25,7 +25,8 @@ def safe_yaws(eyes, pitches, room: Room, boxes: Boxes, min_distance: float, bins
     Only boxes that could be within reach of an eye are cast against (a ball test on each box).
     """
     bins = yaw_bins() if bins is None else np.asarray(bins)
-    eyes, pitches = np.atleast_2d(eyes), np.broadcast_to(np.asarray(pitches, dtype=float), (len(np.atleast_2d(eyes)),))
+    eyes = np.atleast_2d(eyes)
+    pitches = np.broadcast_to(np.asarray(pitches, dtype=float), (len(eyes),))
     reach = min_distance + np.linalg.norm(boxes.halves, axis=1)
     out = np.empty((len(eyes), len(bins)), dtype=bool)
     for n, (eye, pitch) in enumerate(zip(eyes, pitches)):

@@ -24,6 +24,7 @@ from simgen.trajectories.common import (
     PlanningError,
     Room,
     camera_poses,
+    check_request,
     yaw_pitch_towards,
 )
 from simgen.trajectories.occupancy import OccupancyGrid, build_grid
@@ -155,6 +156,7 @@ class Lookat:
 
     def plan(self, request: PlanRequest, rng: np.random.Generator) -> np.ndarray:
         """``request.n_frames`` poses through the keyframes (the rng is not needed: the script is fixed)."""
+        check_request(request)
         cfg = self.cfg
         room, boxes = Room.from_spec(request.scene.room), Boxes.from_request(request)
         eyes, targets = self.resolve(room, boxes)

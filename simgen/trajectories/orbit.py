@@ -24,6 +24,7 @@ from simgen.trajectories.common import (
     Room,
     camera_poses,
     check_range,
+    check_request,
     directions,
     yaw_pitch_towards,
 )
@@ -166,6 +167,7 @@ class Orbit:
 
     def plan(self, request: PlanRequest, rng: np.random.Generator) -> np.ndarray:
         """``request.n_frames`` poses around the orbit, starting at an rng-chosen angle."""
+        check_request(request)
         cfg = self.cfg
         room, boxes = Room.from_spec(request.scene.room), Boxes.from_request(request)
         grid = build_grid(room, boxes, cfg.eye_height_m, cfg.clearance_m, cfg.grid_resolution_m)

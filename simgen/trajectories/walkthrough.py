@@ -22,6 +22,7 @@ from simgen.trajectories.common import (
     Room,
     camera_poses,
     check_range,
+    check_request,
 )
 from simgen.trajectories.heading import attend, plan_yaws, safe_yaws, smooth_angles
 from simgen.trajectories.occupancy import OccupancyGrid, build_grid
@@ -97,6 +98,7 @@ class Walkthrough:
 
     def plan(self, request: PlanRequest, rng: np.random.Generator) -> np.ndarray:
         """``request.n_frames`` camera poses (n, 4, 4) along the walk."""
+        check_request(request)
         cfg = self.cfg
         room, boxes = Room.from_spec(request.scene.room), Boxes.from_request(request)
         grid = build_grid(room, boxes, cfg.eye_height_m, cfg.clearance_m, cfg.grid_resolution_m)
