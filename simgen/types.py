@@ -8,6 +8,7 @@ and the box's axes along the frame's axes, so a pose plus ``half_extents`` *is* 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,14 +51,15 @@ class Record:
     @classmethod
     def from_dict(cls, data: dict[str, Any]):
         kwargs = {}
-        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-        unknown = set(data) - names
-        if unknown:
-            raise ValueError(f"{cls.__name__}: unknown field(s) {sorted(unknown)}; expected {sorted(names)}")
+        names = _field_names(cls)
+        if not names.issuperset(data):
+            unknown = sorted(set(data) - names)
+            raise ValueError(f"{cls.__name__}: unknown field(s) {unknown}; expected {sorted(names)}")
+        nested = cls._nested
         for key, v in data.items():
-            sub = cls._nested.get(key)
+            sub = nested.get(key)
             if sub is not None and v is not None:
-                v = tuple(sub.from_dict(x) for x in v) if isinstance(v, list) else sub.from_dict(v)
+                v = tuple([sub.from_dict(x) for x in v]) if isinstance(v, list) else sub.from_dict(v)
             elif isinstance(v, list):
                 v = _tupleize(v)
             kwargs[key] = v
@@ -67,8 +69,14 @@ class Record:
             raise ValueError(f"{cls.__name__}: {e}") from None
 
 
-def _tupleize(v: Any) -> Any:
-    return tuple(_tupleize(x) for x in v) if isinstance(v, list) else v
+@functools.cache
+def _field_names(cls) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(cls))
+
+
+def _tupleize(v: list) -> tuple:
+    """Lists (from JSON) back to tuples, nested ones too (e.g. a 4×4 matrix)."""
+    return tuple([_tupleize(x) if isinstance(x, list) else x for x in v])
 
 
 @dataclass(frozen=True)

@@ -178,3 +178,17 @@ def test_card_points_at_parquet_after_export(dataset, tmp_path):
     card = (out / "README.md").read_text()
     assert "configs:\n- config_name: default\n  data_files:\n  - split: train\n    path: data/train.parquet" in card
     assert all((out / line.split("(")[1].rstrip(")")).is_file() for line in card.splitlines() if line.startswith("!["))
+
+
+def test_knobs_drop_provenance_and_bin_many_valued_measurements():
+    from simgen.export.knobs import flat_knobs, group_values
+
+    assert flat_knobs({"num_objects": 4, "source": {"seed": 1}, "light": {"level": 2}, "cats": ["a", "b"]}) == \
+        {"cats": "a, b", "light.level": 2, "num_objects": 4}
+    few, order = group_values([16, 4, 8, 4])
+    assert order == [4, 8, 16] and few == {4: 4, 8: 8, 16: 16}
+    many, bins = group_values([float(x) for x in range(0, 81)])  # 81 distinct areas → 8 bins of width 10
+    assert bins[0] == "[0, 10)" and bins[-1] == "[70, 80]" and len(bins) == 8
+    assert many[9.0] == "[0, 10)" and many[10.0] == "[10, 20)" and many[80.0] == "[70, 80]"
+    words, order = group_values([f"w{i}" for i in range(20)])  # text is never binned
+    assert len(order) == 20

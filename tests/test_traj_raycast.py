@@ -47,9 +47,9 @@ def test_box_behind_or_around_the_origin():
     assert np.isinf(t[0]) and t[1] == 0.0  # behind: no hit; inside: hit at once
 
 
-def test_skip_ignores_one_box_per_ray():
+def test_ignore_mask_lets_rays_pass_chosen_boxes():
     b = boxes(((2, 0, 0), (0.5, 0.5, 0.5), 0.0), ((4, 0, 0), (0.5, 0.5, 0.5), 0.0))
-    t = first_box_hit(np.zeros((2, 3)), np.array([[1.0, 0, 0]] * 2), b, skip=np.array([-1, 0]))
+    t = first_box_hit(np.zeros((2, 3)), np.array([[1.0, 0, 0]] * 2), b, ignore=np.array([[False, False], [True, False]]))
     assert t == pytest.approx([1.5, 3.5])
 
 
@@ -67,7 +67,7 @@ def test_segments_blocked_by_the_l_rooms_inner_corner_and_by_boxes():
     starts = np.array([[1.0, 5.0, 1.5], [0.5, 0.5, 1.5], [0.5, 2.5, 1.5]])
     ends = np.array([[5.0, 1.0, 1.5], [3.5, 1.5, 1.0], [5.0, 2.5, 1.5]])
     assert segments_clear(starts, ends, room, b).tolist() == [False, False, True]
-    assert segments_clear(starts[1:2], ends[1:2], room, b, skip=np.array([0]))[0]
+    assert segments_clear(starts[1:2], ends[1:2], room, b, ignore=np.array([[True]]))[0]
 
 
 def test_segment_ending_on_a_support_surface_is_not_blocked_by_it():

@@ -1,15 +1,16 @@
 """Scores broken down by question family and by every complexity knob, as JSON and as plots.
 
-For each knob of the episodes' ``complexity`` (number of objects, clutter, occluders, moving
-objects, …; nested knobs flattened to ``a.b``) and each of its values: how many questions, their
-mean score, and the same per family — the "accuracy vs complexity" curves of a model.
+For each knob of the episodes' ``complexity`` that varies (number of objects, clutter, occluders,
+moving objects, …; see ``simgen.export.knobs`` for flattening and binning) and each of its values:
+how many questions, their mean score, and the same per family — a model's "accuracy vs
+complexity" curves.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
 
-from simgen.export.card import sort_values, flat_knobs
+from simgen.export.knobs import flat_knobs, group_values
 from simgen.qa.records import write_json_atomic
 
 
@@ -29,9 +30,16 @@ def breakdown(rows: list[dict]) -> dict:
             by_knob[knob][value][family].append(s)
     knobs = {}
     for knob in sorted(by_knob):
-        knobs[knob] = [{"value": v, **_mean(by_knob[knob][v]["*"]),
-                        "by_family": {f: _mean(s) for f, s in sorted(by_knob[knob][v].items()) if f != "*"}}
-                       for v in sort_values(by_knob[knob])]
+        mapping, groups = group_values(by_knob[knob])
+        if len(groups) < 2:
+            continue  # a knob that never varies says nothing about difficulty
+        merged = {g: defaultdict(list) for g in groups}
+        for value, per_family in by_knob[knob].items():
+            for f, s in per_family.items():
+                merged[mapping[value]][f].extend(s)
+        knobs[knob] = [{"value": g, **_mean(merged[g]["*"]),
+                        "by_family": {f: _mean(s) for f, s in sorted(merged[g].items()) if f != "*"}}
+                       for g in groups]
     return {"by_family": {f: _mean(s) for f, s in sorted(by_family.items())}, "by_knob": knobs}
 
 

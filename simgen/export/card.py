@@ -16,6 +16,7 @@ from pathlib import Path
 from simgen.export import EXPORTERS
 from simgen.export.base import atomic_open
 from simgen.export.dataset import MERGE_FILE, STATS_FILE, Dataset, relative_to
+from simgen.export.knobs import flat_knobs, group_values
 from simgen.qa.balance import BalanceConfig, answer_key, is_continuous
 from simgen.registry import ConfigError
 
@@ -65,25 +66,19 @@ def summarize(ds: Dataset, bucket_ratio: float = BalanceConfig.bucket_ratio) -> 
         for knob, value in flat_knobs(ds.episode(eid).complexity).items():
             knob_episodes[knob][value] += 1
             knob_qa[knob][value] += n
+    knobs, constant = {}, {}
+    for k in sorted(knob_episodes):
+        mapping, groups = group_values(knob_episodes[k])
+        if len(groups) == 1:
+            constant[k] = groups[0]
+            continue
+        rows = {g: {"episodes": 0, "qa": 0} for g in groups}
+        for value, group in mapping.items():
+            rows[group]["episodes"] += knob_episodes[k][value]
+            rows[group]["qa"] += knob_qa[k][value]
+        knobs[k] = rows
     return {"records": sum(qa_per_episode.values()), "episodes": len(qa_per_episode), "families": families,
-            "knobs": {k: {"episodes": knob_episodes[k], "qa": knob_qa[k]} for k in sorted(knob_episodes)}}
-
-
-def flat_knobs(complexity: dict, prefix: str = "") -> dict:
-    """Complexity knobs flattened to ``a.b`` keys with scalar values (lists become text)."""
-    out = {}
-    for key, value in sorted(complexity.items()):
-        if isinstance(value, dict):
-            out.update(flat_knobs(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else value
-    return out
-
-
-def sort_values(values) -> list:
-    """Knob values in numeric order when they are numbers, else as text."""
-    return sorted(values, key=lambda v: (0, float(v), "") if isinstance(v, (int, float)) and not isinstance(v, bool)
-                  else (1, 0.0, str(v)))
+            "knobs": knobs, "constant_knobs": constant}
 
 
 def _table(header: list[str], rows: list[list]) -> list[str]:
@@ -120,11 +115,14 @@ def card_text(ds: Dataset, summary: dict, cfg: CardConfig, plots: list[str], par
         top = sorted(fams[f]["answers"].items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.top_answers]
         unit = f" ({fams[f]['unit']})" if fams[f]["unit"] else ""
         out.append(f"- **{f}**{unit}: " + ", ".join(f"{a} × {c}" for a, c in top))
-    out += ["", "## Complexity", "", "Episodes and questions per value of each complexity knob.", ""]
-    for knob, dist in summary["knobs"].items():
-        values = sort_values(dist["episodes"])
+    out += ["", "## Complexity", "", "Episodes and questions per value of each complexity knob that varies "
+            "(many-valued measurements in equal-width bins).", ""]
+    for knob, rows in summary["knobs"].items():
         out += [f"**{knob}**", ""] + _table(["value", "episodes", "questions"],
-                                            [[v, dist["episodes"][v], dist["qa"][v]] for v in values]) + [""]
+                                            [[v, r["episodes"], r["qa"]] for v, r in rows.items()]) + [""]
+    if summary["constant_knobs"]:
+        out.append("The same in every episode: " + ", ".join(f"{k} = {v}" for k, v in summary["constant_knobs"].items())
+                   + ".")
     out += ["## Rejected candidates", ""]
     rejected = stats.get("rejected") or {}
     total, by_family = rejected.get("total") or {}, rejected.get("by_family") or {}
@@ -194,10 +192,10 @@ def dataset_plots(summary: dict, plots_dir: Path) -> list[Path]:
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
     written.append(save_figure(fig, plots_dir / "answers.png"))
-    for knob, dist in summary["knobs"].items():
-        values = sort_values(dist["qa"])
+    for knob, rows in summary["knobs"].items():
         fig, ax = plt.subplots(figsize=(5, 3))
-        ax.bar([str(v) for v in values], [dist["qa"][v] for v in values])
+        ax.bar([str(v) for v in rows], [r["qa"] for r in rows.values()])
+        ax.tick_params(axis="x", labelsize=7, labelrotation=30)
         ax.set_xlabel(knob)
         ax.set_ylabel("questions")
         ax.set_title(f"questions per {knob}")

@@ -16,8 +16,9 @@ from itertools import groupby
 from pathlib import Path
 
 from simgen.export.base import atomic_open
-from simgen.export.card import PLOTS_DIR, flat_knobs
+from simgen.export.card import PLOTS_DIR
 from simgen.export.dataset import STATS_FILE, Dataset, relative_to
+from simgen.export.knobs import flat_knobs
 from simgen.export.prompt import option_lines
 from simgen.qa.records import QAItem
 

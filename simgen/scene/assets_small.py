@@ -14,6 +14,9 @@ from simgen.scene.assets import TRIM, Asset, Context, block, cylinder, mesh, rot
 UPRIGHT = np.pi / 2  # roll that turns a Y-up OBJ file Z-up
 # duck.obj's texture is yellow (1, 0.85, 0): these tints read as their name alone and times the texture
 DUCK_TINTS = {"yellow": (1.0, 1.0, 0.25), "orange": (1.0, 0.6, 0.2), "red": (1.0, 0.18, 0.12)}
+TEDDY_LEAN = np.radians(18.0)  # forward lean (about y) that puts the sitting bear's feet on the ground
+TEDDY = np.array([[np.cos(TEDDY_LEAN), 0.0, np.sin(TEDDY_LEAN)], [0.0, 1.0, 0.0],
+                  [-np.sin(TEDDY_LEAN), 0.0, np.cos(TEDDY_LEAN)]]) @ rot_zx(np.pi / 2, UPRIGHT)
 
 
 def box(ctx: Context):
@@ -83,8 +86,13 @@ def toy_duck(ctx: Context):
 
 
 def teddy_bear(ctx: Context):
-    """pybullet_data's teddy bear (convex-hull model, 14–28 cm tall), upright and facing +x."""
-    return [mesh("teddy2_VHACD_CHs.obj", ctx.u(0.15, 0.3), ctx.rgba, rot_zx(np.pi / 2, UPRIGHT))], []
+    """pybullet_data's teddy bear (convex-hull model, 14–28 cm tall), sitting, facing +x.
+
+    Sitting straight, the file's bear rests on its seat alone and its box centre (where simulators put
+    the centre of mass) lies in front of that seat, so it would topple onto its face; leaning it
+    forward by ``TEDDY_LEAN`` puts its feet on the ground too, and the centre falls between them.
+    """
+    return [mesh("teddy2_VHACD_CHs.obj", ctx.u(0.15, 0.3), ctx.rgba, TEDDY)], []
 
 
 def bunny(ctx: Context):

@@ -17,11 +17,17 @@ import numpy as np
 from simgen.scene.assets import Asset
 
 
-def split_budget(num_categories: int, n_furniture: int, n_small: int) -> tuple[int, int]:
-    """Distinct-category budgets (furniture, small), proportional to the slots, at least 1 for a used kind."""
-    if n_furniture == 0 or n_small == 0:
-        return (num_categories, 0) if n_furniture else (0, num_categories)
-    k_f = round(num_categories * n_furniture / (n_furniture + n_small))
+def split_budget(num_categories: int, want_furniture: int, want_small: int) -> tuple[int, int]:
+    """Distinct-category budgets (furniture, small) from how many each kind could use.
+
+    ``want_*`` is min(slots, categories available) of a kind; when both fit they are the budgets,
+    otherwise ``num_categories`` is shared in proportion, with at least one for a kind in use.
+    """
+    if want_furniture + want_small <= num_categories:
+        return want_furniture, want_small
+    if want_furniture == 0 or want_small == 0:
+        return min(want_furniture, num_categories), min(want_small, num_categories)
+    k_f = round(num_categories * want_furniture / (want_furniture + want_small))
     k_f = min(max(k_f, 1), num_categories - 1)
     return k_f, num_categories - k_f
 

@@ -29,7 +29,7 @@ from simgen.scene.room import L_NOTCH, sample_lighting, sample_room
 from simgen.seeding import rng
 from simgen.types import ObjectSpec, Pose, SceneSpec
 
-AREA_PER_PIECE = 1.6  # m² of floor one furniture piece or occluder needs, walkway share included
+AREA_PER_PIECE = 2.0  # m² of floor one furniture piece or occluder needs, walkway share included
 SMALL_PER_M2 = 4.0  # at most this many small objects per m² of floor
 FRACTIONS = ("size_jitter", "duplicate_fraction", "clutter_density", "color_variation", "lighting_variation",
              "floor_fraction", "min_free_fraction")
@@ -174,7 +174,7 @@ class ProceduralBuilder:
         cfg = self.config
         n_f, n_s = cfg.counts()
         pool_f, pool_s = cfg.pools()
-        k_f, k_s = composition.split_budget(cfg.num_categories, n_f, n_s)
+        k_f, k_s = composition.split_budget(cfg.num_categories, min(n_f, len(pool_f)), min(n_s, len(pool_s)))
         dup = (cfg.duplicates_per_category, cfg.duplicate_fraction)
         big = composition.choose(gen, pool_f, n_f, k_f, *dup, first_supports=n_s > 0)
         big += [OCCLUDERS[int(gen.integers(len(OCCLUDERS)))] for _ in range(cfg.num_occluders)]

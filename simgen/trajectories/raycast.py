@@ -37,10 +37,10 @@ def _chunks(n: int, m: int):
         yield slice(start, min(n, start + step))
 
 
-def first_box_hit(origins, dirs, boxes, skip=None) -> np.ndarray:
+def first_box_hit(origins, dirs, boxes, ignore=None) -> np.ndarray:
     """(N,) smallest ``t >= 0`` where each ray meets a box (0 if it starts inside one), ``inf`` if none.
 
-    ``skip`` (N,) gives per ray the index of one box to ignore (−1 for none), e.g. its own target.
+    ``ignore`` (N, M) bool marks boxes a ray passes through unhindered (e.g. its own target).
     """
     origins, dirs = np.atleast_2d(origins), np.atleast_2d(dirs)
     out = np.full(len(origins), np.inf)
@@ -49,8 +49,8 @@ def first_box_hit(origins, dirs, boxes, skip=None) -> np.ndarray:
     for sl in _chunks(len(origins), len(boxes.centers)):
         t0, t1 = ray_box_intervals(origins[sl], dirs[sl], boxes.centers, boxes.halves, boxes.rotations)
         hit = (t0 <= t1) & (t1 >= 0.0)
-        if skip is not None:
-            hit &= np.arange(len(boxes.centers))[None, :] != np.asarray(skip)[sl, None]
+        if ignore is not None:
+            hit &= ~np.asarray(ignore)[sl]
         out[sl] = np.where(hit, np.maximum(t0, 0.0), np.inf).min(axis=1)
     return out
 
@@ -86,8 +86,8 @@ def first_hit(origins, dirs, room: Room, boxes) -> np.ndarray:
     return np.minimum(first_wall_hit(origins, dirs, room), first_box_hit(origins, dirs, boxes))
 
 
-def segments_clear(starts, ends, room: Room, boxes, skip=None, eps: float = 1e-3) -> np.ndarray:
-    """(N,) True where the open segment start→end crosses no wall and no box (``skip`` as above).
+def segments_clear(starts, ends, room: Room, boxes, ignore=None, eps: float = 1e-3) -> np.ndarray:
+    """(N,) True where the open segment start→end crosses no wall and no box (``ignore`` as above).
 
     ``eps`` trims both ends (as a fraction of the segment) so points on a box's own surface or
     resting on a support do not count as blocked by it.
@@ -103,7 +103,7 @@ def segments_clear(starts, ends, room: Room, boxes, skip=None, eps: float = 1e-3
     for sl in _chunks(len(starts), len(boxes.centers)):
         t0, t1 = ray_box_intervals(starts[sl], d[sl], boxes.centers, boxes.halves, boxes.rotations)
         hit = (t0 <= t1) & (t0 < 1.0 - eps) & (t1 > eps)
-        if skip is not None:
-            hit &= np.arange(len(boxes.centers))[None, :] != np.asarray(skip)[sl, None]
+        if ignore is not None:
+            hit &= ~np.asarray(ignore)[sl]
         clear[sl] &= ~hit.any(axis=1)
     return clear

@@ -3,7 +3,7 @@
 Per (frame, object): the box's silhouette area in pixels (sum of its front faces' projected areas,
 exact for a convex box fully in front of the camera), the fraction of its volume samples that project
 inside the image, and the fraction of those whose line of sight from the eye is blocked by another
-box or a wall. The estimated visible pixels = silhouette area × in-frame fraction × (1 − occlusion).
+box or a wall (boxes that contain the object's centre, such as a shelf holding it, do not block). The estimated visible pixels = silhouette area × in-frame fraction × (1 − occlusion).
 """
 from __future__ import annotations
 
@@ -50,6 +50,17 @@ def box_samples(boxes: Boxes, n: int = 3) -> np.ndarray:
     g = np.linspace(-1.0, 1.0, n)
     local = np.stack(np.meshgrid(g, g, g, indexing="ij"), -1).reshape(-1, 3) * _SAMPLE_SHRINK
     return boxes.centers[:, None, :] + np.einsum("mij,mkj->mki", boxes.rotations, local[None] * boxes.halves[:, None, :])
+
+
+def see_through(boxes: Boxes) -> np.ndarray:
+    """(M, M) bool: box j does not occlude object m — j is m itself or contains m's centre.
+
+    A box holding another object's centre is a container (a shelf, an open cabinet): its oriented box
+    is not a solid surface in front of what it holds, so it must not hide it.
+    """
+    rel = boxes.centers[:, None, :] - boxes.centers[None, :, :]  # [m, j] = centre m relative to box j
+    local = np.einsum("mjk,jkl->mjl", rel, boxes.rotations)
+    return (np.abs(local) <= boxes.halves[None, :, :]).all(axis=-1) | np.eye(len(boxes), dtype=bool)
 
 
 def _to_camera(poses: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -104,8 +115,8 @@ def estimate(poses, intrinsics: CameraIntrinsics, room: Room, boxes: Boxes, thre
         fi, mi = todo[:, 0], todo[:, 1]
         starts = np.repeat(poses[fi, :3, 3], s, axis=0)
         ends = samples[mi].reshape(-1, 3)
-        skip = np.repeat(mi, s)
-        clear = segments_clear(starts, ends, room, boxes, skip=skip).reshape(-1, s)
+        ignore = np.repeat(see_through(boxes)[mi], s, axis=0)
+        clear = segments_clear(starts, ends, room, boxes, ignore=ignore).reshape(-1, s)
         seen = inside[fi, mi]
         blocked = (~clear & seen).sum(axis=1) / np.maximum(seen.sum(axis=1), 1)
         occlusion[fi, mi] = blocked
