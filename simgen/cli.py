@@ -21,8 +21,8 @@ from simgen.registry import ConfigError
 
 log = logging.getLogger("simgen")
 STAGES = ("render", "ask")
-# keys that change where or what runs, not what is generated
-_NOT_HASHED = ("stages", "paths", "shard")
+# keys that say where, how many or which stages run, not what each episode is
+_NOT_HASHED = ("stages", "paths", "shard", "episodes", "run_name")
 
 
 def conf_dir() -> str:

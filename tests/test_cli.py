@@ -21,6 +21,12 @@ def simgen(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedPro
     return proc
 
 
+def run_dir(cwd: Path, run_name: str) -> Path:
+    """The one run dir of ``run_name`` (named after the overrides, e.g. ``outputs/smoke/debug=smoke``)."""
+    (found,) = {p.parent for p in (cwd / "outputs" / run_name).glob("*/run.json")}
+    return found
+
+
 def episodes(run_dir: Path) -> list[Path]:
     return sorted(p.parent for p in (run_dir / "episodes").glob("*/.done"))
 
@@ -29,7 +35,7 @@ def episodes(run_dir: Path) -> list[Path]:
 def smoke_run(tmp_path_factory) -> Path:
     cwd = tmp_path_factory.mktemp("outside_repo")
     simgen(cwd, "debug=smoke", "stages=[render]", "run_name=smoke")
-    return cwd / "outputs" / "smoke"
+    return run_dir(cwd, "smoke")
 
 
 def test_smoke_run_writes_complete_episodes(smoke_run):
@@ -58,7 +64,7 @@ def test_video_is_browser_playable_h264(smoke_run):
 
 
 def test_rerun_skips_done_and_redoes_unfinished(smoke_run):
-    cwd = smoke_run.parents[1]
+    cwd = smoke_run.parents[2]
     first = episodes(smoke_run)
     before = (first[1] / "episode.json").read_bytes()
     (first[1] / ".done").unlink()  # as if the run had been killed before the marker
@@ -73,8 +79,8 @@ def test_same_seed_identical_different_seed_differs(tmp_path, smoke_run):
     simgen(tmp_path, "debug=smoke", "stages=[render]", "run_name=again", "episodes=1")
     simgen(tmp_path, "debug=smoke", "stages=[render]", "run_name=other", "episodes=1", "seed=7")
     a = (episodes(smoke_run)[0] / "episode.json").read_text()
-    b = (episodes(tmp_path / "outputs" / "again")[0] / "episode.json").read_text()
-    c = json.loads((episodes(tmp_path / "outputs" / "other")[0] / "episode.json").read_text())
+    b = (episodes(run_dir(tmp_path, "again"))[0] / "episode.json").read_text()
+    c = json.loads((episodes(run_dir(tmp_path, "other"))[0] / "episode.json").read_text())
     assert json.loads(a)["episode_id"] == json.loads(b)["episode_id"] and a == b
     assert c["scene"]["objects"] != json.loads(a)["scene"]["objects"]
 
@@ -135,3 +141,21 @@ def test_non_editable_install_finds_its_configs(tmp_path):
     probe = subprocess.run([sys.executable, "-c", "import simgen.cli as c; print(c.conf_dir())"], cwd=tmp_path,
                            env=env, capture_output=True, text=True, timeout=60)
     assert str(tmp_path / "site") in probe.stdout
+
+
+def test_ask_stage_reuses_episodes_without_a_simulator(smoke_run, tmp_path):
+    """`stages=[ask]` never imports pybullet (a poisoned stub proves it) and is byte-reproducible."""
+    cwd = smoke_run.parents[2]
+    poison = tmp_path / "poison"
+    poison.mkdir()
+    (poison / "pybullet.py").write_text("raise ImportError('the ask stage must not touch a simulator')\n")
+    env_path = f"{poison}{os.pathsep}{REPO}"
+    outputs = []
+    for _ in range(2):
+        proc = subprocess.run([*SIMGEN, "debug=smoke", "stages=[ask]", "run_name=smoke"], cwd=cwd,
+                              env={**os.environ, "PYTHONPATH": env_path}, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        outputs.append((smoke_run / "qa.jsonl").read_bytes())
+    assert outputs[0] == outputs[1] and outputs[0].count(b"\n") > 0
+    stats = json.loads((smoke_run / "stats.json").read_text())
+    assert stats  # counts kept/rejected by reason live here

@@ -39,18 +39,18 @@ def weighted_order(rng: np.random.Generator, pool: list[Asset]) -> list[Asset]:
 
 
 def choose(rng: np.random.Generator, pool: list[Asset], n: int, budget: int, duplicates: int,
-           duplicate_fraction: float, first_supports: bool = False) -> list[Asset]:
+           duplicate_fraction: float, supports: int = 0) -> list[Asset]:
     """``n`` assets (with repeats) from ``pool`` using at most ``budget`` distinct categories.
 
-    ``first_supports`` puts a support-offering asset first, so small objects have somewhere to go.
+    The first ``supports`` categories drawn are support-offering ones (where the pool has them), so
+    the small objects have surfaces to go on.
     """
     if n == 0:
         return []
     order = weighted_order(rng, pool)
-    if first_supports:
-        first = next((a for a in order if a.supports), None)
-        if first is not None:
-            order = [first] + [a for a in order if a is not first]
+    if supports:
+        first = [a for a in order if a.supports][:supports]
+        order = first + [a for a in order if not any(a is b for b in first)]
     usable = min(budget, len(order))
     counts: list[int] = []
     remaining = n

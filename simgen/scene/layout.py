@@ -113,22 +113,22 @@ def place_small(rng: np.random.Generator, items: list[Instance], small: list[int
         if not len(rects) or (inst.asset.floor_ok and rng.random() < floor_fraction):
             to_floor.append(i)
             continue
-        for pool in (active, np.arange(len(rects))):
-            cand, surf = _on_surfaces(rng, rects, clear, pool, inst.half_extents)
-            ok = np.isfinite(cand[:, 0])
-            near = np.isin(on_surface, surf[ok])  # only objects on the same surfaces can be in the way
-            if near.any() and ok.any():
-                same = surf[ok, None] == on_surface[None, near]
-                ok[ok] = (rects_clear(cand[ok], on_rects[near], gap) | ~same).all(1)
-            hit = np.flatnonzero(ok)
-            if len(hit):
-                k, s = hit[0], surf[hit[0]]
-                on_rects, on_surface = np.vstack([on_rects, cand[k]]), np.append(on_surface, s)
-                z = float(tops[s] + SPAWN_GAP + inst.half_extents[2])
-                out[i] = Placed((float(cand[k, 0]), float(cand[k, 1]), z), float(cand[k, 4]), int(owner[s]))
-                break
-        else:
+        cand, surf = _on_surfaces(rng, rects, clear, active, inst.half_extents)
+        ok = np.isfinite(cand[:, 0])
+        used = np.zeros(len(rects), dtype=bool)
+        used[surf[ok]] = True
+        near = used[on_surface]  # only objects on the candidates' surfaces can be in the way
+        if near.any() and ok.any():
+            same = surf[ok, None] == on_surface[None, near]
+            ok[ok] = (rects_clear(cand[ok], on_rects[near], gap) | ~same).all(1)
+        hit = np.flatnonzero(ok)
+        if not len(hit):
             to_floor.append(i)
+            continue
+        k, s = hit[0], surf[hit[0]]  # candidates on the active surfaces come first
+        on_rects, on_surface = np.vstack([on_rects, cand[k]]), np.append(on_surface, s)
+        z = float(tops[s] + SPAWN_GAP + inst.half_extents[2])
+        out[i] = Placed((float(cand[k, 0]), float(cand[k, 1]), z), float(cand[k, 4]), int(owner[s]))
     return out, to_floor
 
 
@@ -155,25 +155,31 @@ def _floor_spot(rng: np.random.Generator, floor: Floor, inst: Instance) -> Place
     return Placed((float(rect[0]), float(rect[1]), SPAWN_GAP + hz), float(rect[4]))
 
 
-def _on_surfaces(rng, rects, clear, pool, half):
-    """Candidates on surfaces of ``pool`` (chosen ∝ area); rows of NaN where the object does not fit."""
+def _on_surfaces(rng, rects, clear, active, half):
+    """Candidates: ``BATCH`` on the active surfaces, then ``BATCH`` on any (chosen ∝ area); NaN rows don't fit."""
     hx, hy, hz = half
-    area = rects[pool, 2] * rects[pool, 3]
-    surf = pool[rng.choice(len(pool), size=BATCH, p=area / area.sum())]
+    surf = np.concatenate([_by_area(rng, rects, active), _by_area(rng, rects, np.arange(len(rects)))])
+    n = len(surf)
     # half the candidates turned to a multiple of 90° (± 0.15 rad), half turned anyhow
-    phi = np.where(np.arange(BATCH) % 2 == 0, rng.integers(0, 4, BATCH) * (np.pi / 2) + rng.uniform(-0.15, 0.15, BATCH),
-                   rng.uniform(-np.pi, np.pi, BATCH))
+    phi = np.where(np.arange(n) % 2 == 0, rng.integers(0, 4, n) * (np.pi / 2) + rng.uniform(-0.15, 0.15, n),
+                   rng.uniform(-np.pi, np.pi, n))
     c, s = np.abs(np.cos(phi)), np.abs(np.sin(phi))
     room_u, room_v = rects[surf, 2] - (hx * c + hy * s), rects[surf, 3] - (hx * s + hy * c)
     fits = (room_u >= 0) & (room_v >= 0) & (2 * hz + SPAWN_GAP < clear[surf])
-    u = rng.uniform(-1.0, 1.0, BATCH) * np.maximum(room_u, 0.0)
-    v = rng.uniform(-1.0, 1.0, BATCH) * np.maximum(room_v, 0.0)
+    u = rng.uniform(-1.0, 1.0, n) * np.maximum(room_u, 0.0)
+    v = rng.uniform(-1.0, 1.0, n) * np.maximum(room_v, 0.0)
     yaw = rects[surf, 4]
     cand = np.column_stack([rects[surf, 0] + np.cos(yaw) * u - np.sin(yaw) * v,
                             rects[surf, 1] + np.sin(yaw) * u + np.cos(yaw) * v,
-                            np.full(BATCH, hx), np.full(BATCH, hy), yaw + phi])
+                            np.full(n, hx), np.full(n, hy), yaw + phi])
     cand[~fits] = np.nan
     return cand, surf
+
+
+def _by_area(rng, rects, pool) -> np.ndarray:
+    """``BATCH`` surface indices from ``pool``, each drawn with probability ∝ its area."""
+    area = rects[pool, 2] * rects[pool, 3]
+    return pool[rng.choice(len(pool), size=BATCH, p=area / area.sum())]
 
 
 def check_free_space(floor: Floor, camera_clearance: float, min_free_fraction: float,

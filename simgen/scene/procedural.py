@@ -29,8 +29,9 @@ from simgen.scene.room import L_NOTCH, sample_lighting, sample_room
 from simgen.seeding import rng
 from simgen.types import ObjectSpec, Pose, SceneSpec
 
-AREA_PER_PIECE = 2.0  # m² of floor one furniture piece or occluder needs, walkway share included
+AREA_PER_PIECE = 1.6  # m² of floor one furniture piece or occluder needs, walkway share included
 SMALL_PER_M2 = 4.0  # at most this many small objects per m² of floor
+SMALL_PER_SUPPORT = 6  # one support-offering furniture category is drawn first per this many small objects
 FRACTIONS = ("size_jitter", "duplicate_fraction", "clutter_density", "color_variation", "lighting_variation",
              "floor_fraction", "min_free_fraction")
 
@@ -176,7 +177,8 @@ class ProceduralBuilder:
         pool_f, pool_s = cfg.pools()
         k_f, k_s = composition.split_budget(cfg.num_categories, min(n_f, len(pool_f)), min(n_s, len(pool_s)))
         dup = (cfg.duplicates_per_category, cfg.duplicate_fraction)
-        big = composition.choose(gen, pool_f, n_f, k_f, *dup, first_supports=n_s > 0)
+        supports = min(math.ceil(n_s / SMALL_PER_SUPPORT), math.ceil(n_f / 2))  # surfaces, yet room to walk
+        big = composition.choose(gen, pool_f, n_f, k_f, *dup, supports=supports)
         big += [OCCLUDERS[int(gen.integers(len(OCCLUDERS)))] for _ in range(cfg.num_occluders)]
         small = composition.choose(gen, pool_s, n_s, k_s, *dup)
         items = [instantiate(a, gen, cfg.color_variation, cfg.room_height) for a in big]

@@ -4,14 +4,15 @@
 Candidate viewpoints are free cells of the largest free region, ``min_distance_m``–``max_distance_m``
 from an object, spread around it by bearing, looking at it (pitch clamped to ``min_pitch_deg``) and
 with no wall/box closer than ``min_view_distance_m`` along the view. A greedy set cover over objects
-picks viewpoints; nearest neighbour + 2-opt orders them by travel time (walking and turning); the
+picks viewpoints, aiming for ``pixel_margin`` × ``min_pixels`` (an object's box overstates the pixels
+of a round or thin shape) and settling for ``min_pixels`` where nothing better exists; nearest neighbour + 2-opt orders them by travel time (walking and turning); the
 camera dwells ≥ ``k`` frames on each and moves between them along smoothed A* routes with eased
 speed (peak ``speed_mps``, up to ``max_speed_mps`` when frames are short), turning at most
 ``max_turn_dps``. Viewpoints that do not fit the frame budget are dropped
 (least useful first) and the objects only they showed are reported as uncovered.
 """
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -52,6 +53,7 @@ class CoverageConfig(GridConfig):
     min_pixels: float = 150.0
     min_in_frame: float = 0.5
     max_occlusion: float = 0.5
+    pixel_margin: float = 2.0  # viewpoints aim for this × min_pixels (boxes overstate thin/round shapes)
     min_distance_m: float = 1.0  # viewpoint to target, horizontal
     max_distance_m: float = 3.5
     min_pitch_deg: float = MIN_PITCH_DEG
@@ -68,6 +70,7 @@ class CoverageConfig(GridConfig):
         check_range(where, "min_pixels", self.min_pixels, 0.0, 1e7)
         check_range(where, "min_in_frame", self.min_in_frame, 0.0, 1.0)
         check_range(where, "max_occlusion", self.max_occlusion, 0.0, 1.0)
+        check_range(where, "pixel_margin", self.pixel_margin, 1.0, 10.0)
         check_range(where, "min_distance_m", self.min_distance_m, 0.1, 20.0)
         check_range(where, "max_distance_m", self.max_distance_m, self.min_distance_m, 50.0)
         check_range(where, "min_pitch_deg", self.min_pitch_deg, MIN_PITCH_DEG, 0.0)
@@ -89,7 +92,8 @@ class Viewpoints:
     eyes: np.ndarray
     yaws: np.ndarray
     pitches: np.ndarray
-    sees: np.ndarray  # (V, M) bool
+    sees: np.ndarray  # (V, M) bool: above the thresholds
+    sees_well: np.ndarray  # (V, M) bool: with pixel_margin × min_pixels
 
 
 @dataclass(frozen=True)
@@ -135,26 +139,36 @@ class Coverage:
             eyes.append(spots[first])
             targets.append(np.repeat(boxes.centers[m : m + 1], len(first), axis=0))
         if not eyes:
-            return Viewpoints(np.zeros((0, 3)), np.zeros(0), np.zeros(0), np.zeros((0, len(boxes)), dtype=bool))
+            none = np.zeros((0, len(boxes)), dtype=bool)
+            return Viewpoints(np.zeros((0, 3)), np.zeros(0), np.zeros(0), none, none)
         eyes = np.column_stack([np.concatenate(eyes), np.full(sum(map(len, eyes)), cfg.eye_height_m)])
         yaw, pitch = yaw_pitch_towards(eyes, np.concatenate(targets))
         pitch = np.maximum(pitch, np.radians(cfg.min_pitch_deg))
         safe = first_hit(eyes, directions(yaw, pitch), room, boxes) >= cfg.min_view_distance_m
         eyes, yaw, pitch = eyes[safe], yaw[safe], pitch[safe]
-        sees = estimate(camera_poses(eyes, yaw, pitch), request.intrinsics, room, boxes, cfg.thresholds).visible(cfg.thresholds)
-        return Viewpoints(eyes, yaw, pitch, sees)
+        est = estimate(camera_poses(eyes, yaw, pitch), request.intrinsics, room, boxes, cfg.thresholds)
+        well = replace(cfg.thresholds, min_pixels=cfg.min_pixels * cfg.pixel_margin)
+        return Viewpoints(eyes, yaw, pitch, est.visible(cfg.thresholds), est.visible(well))
 
     @staticmethod
-    def set_cover(sees: np.ndarray) -> list[int]:
-        """Greedy set cover: viewpoint indices, each adding the most objects not yet seen."""
-        todo = sees.any(axis=0)
+    def set_cover(sees: np.ndarray, todo: np.ndarray | None = None) -> list[int]:
+        """Greedy set cover: viewpoint indices, each adding the most objects of ``todo`` (default:
+        all that any viewpoint sees) not yet seen."""
+        todo = sees.any(axis=0) if todo is None else todo & sees.any(axis=0)
         chosen = []
         while todo.any():
             gain = sees[:, todo].sum(axis=1)
             best = int(np.argmax(gain))  # ties: lowest index, i.e. rng-drawn candidate order
             chosen.append(best)
-            todo &= ~sees[best]
+            todo = todo & ~sees[best]
         return chosen
+
+    def choose(self, views: Viewpoints) -> list[int]:
+        """Set cover with the pixel margin first; objects no viewpoint shows that well get a second
+        cover at the plain threshold."""
+        chosen = self.set_cover(views.sees_well)
+        seen = views.sees_well[chosen].any(axis=0) if chosen else np.zeros(views.sees.shape[1], dtype=bool)
+        return chosen + [v for v in self.set_cover(views.sees, ~seen) if v not in chosen]
 
     def schedule(self, grid: OccupancyGrid, views: Viewpoints, chosen: list[int], n: int, fps: float):
         """Order the chosen viewpoints, route between them and fit them into ``n`` frames.
@@ -188,7 +202,7 @@ class Coverage:
         room, boxes = Room.from_spec(request.scene.room), Boxes.from_request(request)
         grid = build_grid(room, boxes, cfg.eye_height_m, cfg.clearance_m, cfg.grid_resolution_m)
         views = self.candidates(grid, room, boxes, request, rng)
-        chosen = self.set_cover(views.sees)
+        chosen = self.choose(views)
         if not chosen:
             raise PlanningError(
                 f"coverage: no viewpoint sees any of the {len(boxes)} objects above the thresholds "
