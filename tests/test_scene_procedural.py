@@ -161,7 +161,7 @@ def test_rebuild_from_complexity():
 @pytest.mark.parametrize("knobs, key", [
     ({"num_furniture": -1}, "num_furniture"),
     ({"num_furniture": 40, "room_width": 4.0, "room_depth": 3.0}, "num_furniture"),
-    ({"num_occluders": 9, "room_width": 4.0, "room_depth": 3.0}, "num_occluders"),
+    ({"num_occluders": 9}, "num_occluders"),
     ({"num_small_objects": 500}, "num_small_objects"),
     ({"num_objects": 900}, "num_objects"),
     ({"room_shape": "round"}, "room_shape"),

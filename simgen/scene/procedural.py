@@ -29,7 +29,8 @@ from simgen.scene.room import L_NOTCH, sample_lighting, sample_room
 from simgen.seeding import rng
 from simgen.types import ObjectSpec, Pose, SceneSpec
 
-AREA_PER_PIECE = 1.6  # m² of floor one furniture piece or occluder needs, walkway share included
+AREA_PER_PIECE = 1.6  # m² of floor one furniture piece or occluder needs at least, walkway share included
+SPLIT_SHARE = 0.8  # num_objects gives furniture at most this share of that capacity (a crowded room re-draws often)
 SMALL_PER_M2 = 4.0  # at most this many small objects per m² of floor
 SMALL_PER_SUPPORT = 6  # one support-offering furniture category is drawn first per this many small objects
 FRACTIONS = ("size_jitter", "duplicate_fraction", "clutter_density", "color_variation", "lighting_variation",
@@ -128,7 +129,8 @@ class ProceduralConfig:
         """Effective (furniture, small objects): num_objects split when set, else the two knobs."""
         if self.num_objects is None:
             return self.num_furniture, self.num_small_objects
-        return composition.split_objects(self.num_objects, max(self.furniture_capacity() - self.num_occluders, 0))
+        room = int(SPLIT_SHARE * self.furniture_capacity()) - self.num_occluders
+        return composition.split_objects(self.num_objects, max(room, 0))
 
     def pools(self):
         """Furniture and small-object assets allowed by ``categories``."""
