@@ -21,8 +21,9 @@ class ConfigError(ValueError):
 class Registry:
     """Name → (factory, config dataclass) for one kind of plugin."""
 
-    def __init__(self, kind: str, modules: dict[str, str]):
+    def __init__(self, kind: str, modules: dict[str, str], group: str | None = None):
         self.kind = kind
+        self.group = group or kind  # the Hydra config group, so errors name the keys a user types
         self.modules = dict(modules)  # name -> module that registers it (imported lazily)
         self._entries: dict[str, tuple[Callable[..., Any], type | None]] = {}
 
@@ -54,7 +55,7 @@ class Registry:
         if name is None:
             raise ConfigError(f"{self.kind} config needs a 'name'; known: {', '.join(self.names())}")
         _, schema = self.get(name)
-        return parse_config(schema, data, f"{self.kind}.{name}") if schema else data
+        return parse_config(schema, data, self.group) if schema else data
 
     def build(self, cfg: DictConfig | dict, **kwargs) -> Any:
         """Instantiate the plugin named by ``cfg.name`` with its validated config."""
@@ -86,7 +87,7 @@ def parse_config(schema: type, data: dict, where: str) -> Any:
 
 SIMULATORS = Registry("simulator", {"pybullet": "simgen.simulators.pybullet"})
 SCENE_BUILDERS = Registry(
-    "scene builder", {"procedural": "simgen.scene.procedural", "from_file": "simgen.scene.from_file"}
+    "scene builder", {"procedural": "simgen.scene.procedural", "from_file": "simgen.scene.from_file"}, "scene"
 )
 PLANNERS = Registry(
     "trajectory planner",
@@ -96,4 +97,5 @@ PLANNERS = Registry(
         "lookat": "simgen.trajectories.lookat",
         "coverage": "simgen.trajectories.coverage",
     },
+    "trajectory",
 )

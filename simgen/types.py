@@ -131,7 +131,7 @@ class ObjectSpec(Record):
 
 @dataclass(frozen=True)
 class RoomSpec(Record):
-    """Floor footprint polygon (counter-clockwise XY vertices, m), wall height and colours."""
+    """Floor footprint polygon (counter-clockwise XY vertices, m), wall height and colours; the floor is z = 0."""
 
     footprint: tuple[tuple[float, float], ...]
     height: float

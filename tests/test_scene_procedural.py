@@ -9,9 +9,11 @@ from simgen.geometry import convex_polygons_overlap, obb_corners, obb_footprint,
 from simgen.registry import SCENE_BUILDERS, ConfigError
 from simgen.scene.freespace import scene_free_space
 from simgen.scene.layout import MAIN_SHARE, SPAWN_GAP
+from simgen.scene.placement import WALL_GAP
 from simgen.scene.catalogue import asset
 from simgen.scene.composition import choose
 from simgen.scene.procedural import PlacementError, ProceduralBuilder, ProceduralConfig, rebuild
+from simgen.scene.room import walls
 from simgen.seeding import rng
 
 CONFIGS = {
@@ -87,6 +89,18 @@ def test_small_objects_rest_on_a_support_top_face_and_furniture_on_the_floor(key
                 and abs(p.offset.position[2] + p.size[2] + SPAWN_GAP - local[0, 2]) < 1e-9
                 and (np.abs(local[:, :2] - p.offset.position[:2]) <= np.array(p.size[:2]) + 1e-9).all()]
         assert held, f"{obj.name} does not rest on a top face of {support.name}"
+
+
+@pytest.mark.parametrize("key", ALL, ids=lambda k: f"{k[0]}-{k[1]}")
+def test_wall_pieces_have_their_back_to_a_wall_and_face_the_room(key):
+    spec = scene(key)
+    room_walls = walls(spec.room.footprint)
+    pieces = [o for o in spec.objects if asset(o.category).placement == "wall"]
+    for obj in pieces:
+        front = quat_to_matrix(obj.pose.quat_wxyz)[:2, 0]  # local +x, the side the piece faces
+        back = np.array(obj.pose.position[:2]) - front * obj.half_extents[0]
+        assert any(np.allclose(w.normal, front, atol=1e-9) and abs(np.dot(back - w.start, w.normal) - WALL_GAP) < 1e-9
+                   for w in room_walls), f"{obj.name} does not stand with its back to a wall, facing in"
 
 
 @pytest.mark.parametrize("key", ALL, ids=lambda k: f"{k[0]}-{k[1]}")

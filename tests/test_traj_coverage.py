@@ -33,7 +33,7 @@ def test_an_object_behind_another_is_occluded_and_one_behind_the_camera_is_out_o
     poses = camera_poses(np.array([[1.0, 5.0, 1.5]] * 2), [0.0, np.pi], [0.0, 0.0])
     est = estimate(poses, request(spec).intrinsics, room, boxes, Thresholds())
     assert est.occlusion[0, 0] == 1.0 and est.pixels[0, 0] == 0.0
-    assert est.in_frame[1].max() == 0.0
+    assert est.in_frame[1].max() == 0.0 and np.isnan(est.occlusion[1]).all()
     counts = predicted_coverage(request(spec), poses)
     assert counts == {1: 0, 2: 1}
 
@@ -119,3 +119,25 @@ def test_room_walls_occlude_in_an_l_room():
     pose = camera_poses(np.array([[5.0, 1.5, 1.5]]), [np.arctan2(3.5, -3.5)], [0.0])
     est = estimate(pose, request(spec).intrinsics, room, Boxes.from_request(request(spec)), Thresholds())
     assert est.occlusion[0, 0] == 1.0
+
+
+def test_a_container_does_not_hide_what_it_holds():
+    # a vase on a shelf level lies inside the shelf's box: the shelf is open, not a solid block
+    shelf = box(1, "shelf", (6.0, 5.0, 1.0), (0.2, 0.5, 1.0))
+    vase = box(2, "vase", (6.0, 5.0, 1.2), (0.08, 0.08, 0.12), kind="small")
+    panel = box(3, "panel", (4.0, 8.0, 1.0), (0.1, 0.5, 1.0))
+    cup = box(4, "cup", (6.0, 8.0, 1.2), (0.2, 0.2, 0.2), kind="small")  # behind a panel it is not inside
+    spec = scene(BIG, [shelf, vase, panel, cup])
+    room, boxes = boxes_of(spec)
+    poses = camera_poses(np.array([[3.0, 5.0, 1.5], [2.0, 8.0, 1.5]]), [0.0, 0.0], [np.arctan2(-0.3, 3.0)] * 2)
+    est = estimate(poses, request(spec).intrinsics, room, boxes, Thresholds())
+    assert est.occlusion[0, 1] == 0.0 and est.occlusion[1, 3] == 1.0
+    assert np.isnan(est.occlusion[0, 3])  # out of frame there: no rays were needed
+
+
+def test_viewpoints_prefer_the_pixel_margin_but_settle_for_the_threshold():
+    sees = np.array([[1, 1, 0], [0, 0, 1], [1, 0, 0]], dtype=bool)
+    well = np.array([[0, 1, 0], [0, 0, 0], [1, 0, 0]], dtype=bool)
+    views = type("V", (), {"sees": sees, "sees_well": well})()
+    planner = PLANNERS.build({"name": "coverage"})
+    assert planner.choose(views) == [0, 2, 1]  # well-seen first (objects 1, 0), then object 2 at the plain threshold

@@ -299,8 +299,13 @@ def _write_episodes(out: Path, shards: list[Shard], keep: dict[str, EpisodeInfo]
     by_name = {s.name: s for s in shards}
     for eid, info in keep.items():
         src = by_name[info.shard].path / EPISODES_DIR / eid
-        roles = [r for r in sorted(info.files) if with_arrays or r != "arrays"]
-        for name in ["episode.json"] + [info.files[r] for r in roles]:
+        video = info.files.get("video", "video.mp4")
+        if not (src / video).is_file():
+            raise FileNotFoundError(f"merge: episode {eid} of shard {info.shard} has no {video}")
+        names = ["episode.json", video]
+        if with_arrays and (src / info.files.get("arrays", "arrays.npz")).is_file():
+            names.append(info.files.get("arrays", "arrays.npz"))
+        for name in names:
             _link(src / name, out / EPISODES_DIR / eid / name)
     root = out / EPISODES_DIR
     for old in sorted(root.iterdir()) if root.is_dir() else []:

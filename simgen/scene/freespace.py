@@ -16,7 +16,11 @@ from simgen.geometry import points_in_polygon, quat_to_matrix, yaw_of
 
 @dataclass(frozen=True)
 class FreeSpace:
-    """Boolean grid ``free[iy, ix]`` of cell centres ``origin + (ix + ½, iy + ½) · resolution``."""
+    """Boolean grid ``free[iy, ix]`` of cell centres ``origin + (ix + ½, iy + ½) · resolution``.
+
+    Only centres are tested: two neighbouring free cells are joined by a walkable straight step only
+    if the clearance asked for includes half a cell (``clearance + resolution / 2``).
+    """
 
     free: np.ndarray
     origin: tuple[float, float]

@@ -23,7 +23,7 @@ SPAWN_GAP = 0.0015  # m between a small object's bottom and its support before p
 SMALL_FLOOR_GAP = 0.03  # m between a small object on the floor and anything else
 MAIN_SHARE = 0.9  # the largest free region must hold this share of all free floor ("connected")
 FLOOR_TRIES = 3  # re-draws of the small objects on the floor before the whole layout is re-drawn
-FREE_RESOLUTION = 0.1  # m grid of the free-space check (conservative: passages < clearance·2 + 0.1 may count as shut)
+FREE_RESOLUTION = 0.05  # m grid of the free-space check (passages narrower than 2·clearance + 0.1 m count as shut)
 ORDER = {"wall": 0, "free": 1, "table": 2}  # occluders come last (3)
 
 
@@ -184,8 +184,12 @@ def _by_area(rng, rects, pool) -> np.ndarray:
 
 def check_free_space(floor: Floor, camera_clearance: float, min_free_fraction: float,
                      resolution: float = FREE_RESOLUTION) -> dict:
-    """Raise NoRoom unless the camera's free floor is one region (≥ MAIN_SHARE) and large enough."""
-    fs = free_space(floor.poly, floor.rects, camera_clearance, resolution)
+    """Raise NoRoom unless the camera's free floor is one region (≥ MAIN_SHARE) and large enough.
+
+    Cells count as free only beyond ``camera_clearance`` + half a cell: then the straight step between
+    two neighbouring free centres keeps the clearance all the way, so grid-connected means walkable.
+    """
+    fs = free_space(floor.poly, floor.rects, camera_clearance + resolution / 2, resolution)
     main = fs.largest_component()
     floor_area = polygon_area(floor.poly)
     main_area, total = fs.area(main), fs.area()

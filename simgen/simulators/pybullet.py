@@ -121,7 +121,7 @@ class PybulletSimulator(Simulator):
 
         self._p = pybullet
         self.cfg = cfg or PybulletConfig()
-        self.cfg.validate("simulator.pybullet")
+        self.cfg.validate("simulator")
         self.client, self.renderer, why = self._connect()
         egl = self.renderer == "egl"
         self._gl = pybullet.ER_BULLET_HARDWARE_OPENGL if egl else pybullet.ER_TINY_RENDERER
@@ -141,7 +141,7 @@ class PybulletSimulator(Simulator):
             return p.connect(p.DIRECT), "tiny", "configured"
         probe = pybullet_egl.probe()
         if mode == "egl" and not probe.ok:
-            raise RuntimeError(f"simulator.pybullet.renderer: 'egl' requested but EGL does not work here "
+            raise RuntimeError(f"simulator.renderer: 'egl' requested but EGL does not work here "
                                f"({probe.reason}); use renderer 'tiny' or 'auto'")
         if mode == "egl" or probe.hardware:
             client = pybullet_egl.LEASE.acquire()
@@ -150,7 +150,7 @@ class PybulletSimulator(Simulator):
             busy = pybullet_egl.LEASE.client is not None
             why = "another simulator in this process holds EGL" if busy else "the EGL plugin failed in-process"
             if mode == "egl":
-                raise RuntimeError(f"simulator.pybullet.renderer: 'egl' requested but {why}; use 'tiny' or 'auto'")
+                raise RuntimeError(f"simulator.renderer: 'egl' requested but {why}; use 'tiny' or 'auto'")
         else:
             why = probe.reason if not probe.ok else f"EGL is software rendering ({probe.gl_renderer})"
         return p.connect(p.DIRECT), "tiny", f"auto: {why}"

@@ -34,7 +34,8 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class VisibilityEstimate:
-    """Per (frame, object) arrays, each (F, M)."""
+    """Per (frame, object) arrays, each (F, M); occlusion is NaN where it was not needed (the object
+    already fails the in-frame or pixel threshold there)."""
 
     pixels: np.ndarray
     in_frame: np.ndarray
@@ -109,7 +110,7 @@ def estimate(poses, intrinsics: CameraIntrinsics, room: Room, boxes: Boxes, thre
     inside = (z > NEAR_M) & (uv[..., 0] >= 0) & (uv[..., 0] < intrinsics.width) & (uv[..., 1] >= 0) & (uv[..., 1] < intrinsics.height)
     in_frame = inside.mean(axis=-1)
     pixels = silhouette_pixels(poses, intrinsics, boxes) * in_frame
-    occlusion = np.zeros((f, m))
+    occlusion = np.full((f, m), np.nan)  # only cast where the object could still pass the thresholds
     todo = np.argwhere((in_frame >= thresholds.min_in_frame) & (pixels >= thresholds.min_pixels))
     if len(todo):
         fi, mi = todo[:, 0], todo[:, 1]
@@ -120,7 +121,7 @@ def estimate(poses, intrinsics: CameraIntrinsics, room: Room, boxes: Boxes, thre
         seen = inside[fi, mi]
         blocked = (~clear & seen).sum(axis=1) / np.maximum(seen.sum(axis=1), 1)
         occlusion[fi, mi] = blocked
-    return VisibilityEstimate(pixels * (1.0 - occlusion), in_frame, occlusion)
+    return VisibilityEstimate(pixels * (1.0 - np.nan_to_num(occlusion)), in_frame, occlusion)
 
 
 def predicted_coverage(request: PlanRequest, poses, thresholds: Thresholds | None = None) -> dict[int, int]:
