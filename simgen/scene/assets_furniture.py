@@ -145,8 +145,8 @@ def stool(ctx: Context):
 
 
 def partition(ctx: Context):
-    """A room-divider screen: three or four tall thin panels in a row on small feet."""
-    n, panel, height, t = int(ctx.rng.integers(3, 5)), ctx.u(0.4, 0.55), ctx.u(1.5, 1.9), 0.03
+    """A room-divider screen: two or three tall thin panels in a row on small feet."""
+    n, panel, height, t = int(ctx.rng.integers(2, 4)), ctx.u(0.4, 0.55), ctx.u(1.5, 1.9), 0.03
     y0 = -n * panel / 2
     parts = [block((-t / 2, y0 + i * panel + 0.005, 0.04), (t / 2, y0 + (i + 1) * panel - 0.005, height), ctx.rgba)
              for i in range(n)]
