@@ -163,6 +163,10 @@ def main() -> None:
         result["merge"] = {"seconds": round(seconds, 2), "qa_per_second": round(args.records / seconds),
                            "peak_rss_mib": round(rss, 1)}
         if not args.no_export:
+            # cutting image frames out of the videos happens once, in the first export: time it apart
+            seconds, rss = timed_child(["-c", "import sys; from simgen.export.dataset import Dataset; "
+                                              "Dataset(sys.argv[1]).ensure_frames()", str(root / "ds")])
+            result["extract_frames"] = {"seconds": round(seconds, 2), "peak_rss_mib": round(rss, 1)}
             for fmt in args.formats.split(","):
                 seconds, rss = timed_child(["-m", "simgen.export", str(root / "ds"), "--format", fmt])
                 result[f"export_{fmt}"] = {"seconds": round(seconds, 2),

@@ -52,7 +52,7 @@ def pipeline_fps(plugins, sim, seed: int) -> tuple[float, int]:
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         spec = plugins.builder.build(seed, 0, 0)
-        episode = render_one(sim, spec, plugins, "bench", Path(tmp), rng(seed, 0, 0, "trajectory"))
+        episode = render_one(sim, spec, plugins, "bench", Path(tmp), lambda stage: rng(seed, 0, 0, stage))
         dump_json(episode.to_dict(), Path(tmp) / EPISODE_JSON)
         return len(episode.frames) / (time.perf_counter() - start), len(episode.frames)
 

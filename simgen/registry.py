@@ -96,6 +96,11 @@ PLANNERS = Registry(
         "walkthrough": "simgen.trajectories.walkthrough",
         "lookat": "simgen.trajectories.lookat",
         "coverage": "simgen.trajectories.coverage",
+        "ego": "simgen.trajectories.ego",
     },
     "trajectory",
+)
+DYNAMICS = Registry(
+    "dynamics",
+    {name: "simgen.episodes.dynamics" for name in ("none", "scripted", "push", "mixed")},
 )

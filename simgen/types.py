@@ -239,6 +239,41 @@ class Frame(Record):
 
 
 @dataclass(frozen=True)
+class MotionEvent(Record):
+    """An object moved during the video: a scripted relocation or a physics push.
+
+    Frames ``start_frame``..``end_frame`` (inclusive) span the motion; the per-frame object states in
+    ``Episode.frames`` are the ground truth, this record says what caused them and what was intended.
+    """
+
+    object_id: int
+    kind: str  # scripted | push
+    start_frame: int
+    end_frame: int
+    params: dict = field(default_factory=dict)  # e.g. {"direction_xy": [...], "distance_m": ...} or {"impulse": [...]}
+
+    def __hash__(self) -> int:
+        return hash((self.object_id, self.kind, self.start_frame))
+
+
+@dataclass(frozen=True)
+class EgoAction(Record):
+    """One discrete camera action (move_ahead, move_back, turn_left, turn_right, look_up, look_down).
+
+    ``amount`` is metres for moves and radians for turns and looks (always ≥ 0; the name gives the
+    sign); the camera performs it over frames ``start_frame``..``end_frame`` (inclusive).
+    """
+
+    action: str
+    amount: float
+    start_frame: int
+    end_frame: int
+
+
+EGO_ACTIONS = ("move_ahead", "move_back", "turn_left", "turn_right", "look_up", "look_down")
+
+
+@dataclass(frozen=True)
 class Episode(Record):
     """One rendered episode: the scene, the camera, every frame's ground truth and run metadata."""
 
@@ -252,9 +287,12 @@ class Episode(Record):
     renderer: str = ""  # the simulator's rendering path (e.g. pybullet "tiny" or "egl"): masks differ slightly
     coverage: dict = field(default_factory=dict)
     files: dict = field(default_factory=dict)  # role -> file name inside the episode folder
+    events: tuple[MotionEvent, ...] = ()  # object motions during the video (dynamic episodes)
+    actions: tuple[EgoAction, ...] = ()  # the camera's discrete actions, when its path was made of them
     schema_version: int = SCHEMA_VERSION
 
-    _nested = {"scene": SceneSpec, "intrinsics": CameraIntrinsics, "frames": Frame}
+    _nested = {"scene": SceneSpec, "intrinsics": CameraIntrinsics, "frames": Frame, "events": MotionEvent,
+               "actions": EgoAction}
 
     def __hash__(self) -> int:
         return hash(self.episode_id)

@@ -158,7 +158,7 @@ def test_number_text():
 @pytest.mark.parametrize("override, key", [("answer_mode=maybe", "answer_mode"), ("cot=yes", "cot"),
                                            ("llava_video.filename=x.txt", "filename")])
 def test_bad_settings_name_the_key(dataset, tmp_path, override, key):
-    with pytest.raises(ConfigError, match=rf"exporter\.llava_video\.{key}"):
+    with pytest.raises(ConfigError, match=rf"format llava_video \(conf/export/llava_video.yaml\): export\.{key}: "):
         export(dataset, ["llava_video"], tmp_path, [override])
     assert not (tmp_path / "llava_video.json").exists()
 
@@ -178,6 +178,8 @@ def test_card_points_at_parquet_after_export(dataset, tmp_path):
     card = (out / "README.md").read_text()
     assert "configs:\n- config_name: default\n  data_files:\n  - split: train\n    path: data/train.parquet" in card
     assert all((out / line.split("(")[1].rstrip(")")).is_file() for line in card.splitlines() if line.startswith("!["))
+    datasets = pytest.importorskip("datasets")
+    assert datasets.load_dataset(str(out), split="train").num_rows == 28  # the front matter finds the Parquet
 
 
 def test_knobs_drop_provenance_and_bin_many_valued_measurements():
@@ -192,3 +194,17 @@ def test_knobs_drop_provenance_and_bin_many_valued_measurements():
     assert many[9.0] == "[0, 10)" and many[10.0] == "[10, 20)" and many[80.0] == "[70, 80]"
     words, order = group_values([f"w{i}" for i in range(20)])  # text is never binned
     assert len(order) == 20
+
+
+def test_presets_and_registry_agree():
+    import yaml
+
+    from simgen.cli import conf_dir
+    from simgen.export import EXPORTERS
+
+    presets = sorted(Path(conf_dir(), "export").glob("*.yaml"))
+    assert [p.stem for p in presets] == EXPORTERS.names()
+    for path in presets:
+        data = yaml.safe_load(path.read_text())
+        assert data["name"] == path.stem
+        EXPORTERS.config(data)  # the shipped defaults validate

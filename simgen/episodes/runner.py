@@ -12,15 +12,17 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from omegaconf import OmegaConf
 from tqdm import tqdm
 
+from simgen.episodes.dynamics import Dynamics, finalize
 from simgen.episodes.visibility import compute_visibility
 from simgen.episodes.writer import (ARRAYS, EPISODE_JSON, VIDEO, EpisodeFolder, VideoWriter, dump_json, is_done,
                                     save_arrays)
-from simgen.registry import PLANNERS, SCENE_BUILDERS, SIMULATORS, ConfigError, parse_config
+from simgen.registry import DYNAMICS, PLANNERS, SCENE_BUILDERS, SIMULATORS, ConfigError, parse_config
 from simgen.seeding import rng
 from simgen.trajectories.base import PlanRequest
 from simgen.types import CameraIntrinsics, Episode, Frame, SceneSpec
@@ -67,6 +69,7 @@ class EpisodePlugins:
     simulator_name: str
     intrinsics: CameraIntrinsics
     render: RenderConfig
+    dynamics: Dynamics
 
 
 def coverage_report(frames: list[Frame], spec: SceneSpec, render: RenderConfig) -> dict:
@@ -89,19 +92,29 @@ def coverage_report(frames: list[Frame], spec: SceneSpec, render: RenderConfig) 
 
 
 def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, out_dir: Path,
-               plan_rng: np.random.Generator, frame_bar=None) -> Episode:
-    """Render one episode of ``spec`` into ``out_dir`` (a temp folder) and return its record."""
+               stream: Callable[[str], np.random.Generator], frame_bar=None) -> Episode:
+    """Render one episode of ``spec`` into ``out_dir`` (a temp folder) and return its record.
+
+    ``stream(stage)`` gives the seeded generator of a stage ("trajectory", "dynamics").
+    """
     states = sim.load(spec)
-    render = plugins.render
-    request = PlanRequest(spec, states, plugins.intrinsics, render.n_frames, render.fps)
-    poses = plugins.planner.plan(request, plan_rng)
-    video = VideoWriter(out_dir / VIDEO, plugins.intrinsics.width, plugins.intrinsics.height, render.fps, render.video_crf)
+    render, intrinsics = plugins.render, plugins.intrinsics
+    request = PlanRequest(spec, states, intrinsics, render.n_frames, render.fps)
+    if hasattr(plugins.planner, "plan_actions"):  # action-driven planners also say what the camera did
+        poses, actions = plugins.planner.plan_actions(request, stream("trajectory"))
+    else:
+        poses, actions = plugins.planner.plan(request, stream("trajectory")), ()
+    events = plugins.dynamics.schedule(spec, states, poses, intrinsics, render.fps, stream("dynamics"))
+    video = VideoWriter(out_dir / VIDEO, intrinsics.width, intrinsics.height, render.fps, render.video_crf)
     frames, depths, instances = [], [], []
     try:
         for index, T_world_cam in enumerate(poses):
-            obs = sim.render(T_world_cam, plugins.intrinsics)
+            if events:  # dynamic episode: motions happen between frames
+                plugins.dynamics.apply(sim, index, events)
+                states = sim.step(1.0 / render.fps)
+            obs = sim.render(T_world_cam, intrinsics)
             video.write(obs.rgb)
-            vis = compute_visibility(obs, spec, states, plugins.intrinsics, T_world_cam, near=sim.cfg.near)
+            vis = compute_visibility(obs, spec, states, intrinsics, T_world_cam, near=sim.near)
             frames.append(Frame(index, index / render.fps, tuple(map(tuple, T_world_cam)), states, vis))
             if render.save_arrays:
                 depths.append(obs.depth)
@@ -114,8 +127,9 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
     if render.save_arrays:
         save_arrays(out_dir / ARRAYS, depths, instances)
         files["arrays"] = ARRAYS
-    return Episode(episode_id, spec, plugins.intrinsics, render.fps, tuple(frames), plugins.simulator_name,
-                   plugins.planner_name, sim.renderer, coverage_report(frames, spec, render), files)
+    return Episode(episode_id, spec, intrinsics, render.fps, tuple(frames), plugins.simulator_name,
+                   plugins.planner_name, sim.renderer, coverage_report(frames, spec, render), files,
+                   finalize(events, frames), tuple(actions))
 
 
 def render_episodes(plugins: EpisodePlugins, run_dir: Path, n_episodes: int, seed: int, shard: int,
@@ -156,7 +170,8 @@ def _render_or_record_failure(sim, plugins: EpisodePlugins, final: Path, seed: i
     try:
         spec = plugins.builder.build(seed, shard, index)
         with EpisodeFolder(final) as tmp:
-            episode = render_one(sim, spec, plugins, episode_id, tmp, rng(seed, shard, index, "trajectory"), frame_bar)
+            episode = render_one(sim, spec, plugins, episode_id, tmp, lambda stage: rng(seed, shard, index, stage),
+                                 frame_bar)
             dump_json(episode.to_dict(), tmp / EPISODE_JSON)
     except ConfigError:
         raise
@@ -182,4 +197,5 @@ def build_plugins(cfg) -> EpisodePlugins:
         intrinsics = CameraIntrinsics.from_vfov(int(cam.width), int(cam.height), float(cam.vfov_deg))
     except ValueError as e:
         raise ConfigError(str(e)) from None
-    return EpisodePlugins(builder, sim_cfg, planner, cfg.trajectory.name, cfg.simulator.name, intrinsics, render)
+    return EpisodePlugins(builder, sim_cfg, planner, cfg.trajectory.name, cfg.simulator.name, intrinsics, render,
+                          DYNAMICS.build(cfg.dynamics))

@@ -15,4 +15,5 @@ EXPORTERS = Registry(
         "vsibench": "simgen.export.vsibench",
         "card": "simgen.export.card",
     },
+    group="export",
 )

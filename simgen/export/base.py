@@ -37,8 +37,9 @@ class Sample:
 def samples(ds: Dataset, cfg: PromptConfig, out_dir: Path) -> Iterator[Sample]:
     """Stream the dataset's records as Samples (cutting image frames out of videos first)."""
     ds.ensure_frames()
+    prefix = relative_to(ds.root, out_dir)  # resolved once: per-record path resolution is slow
     for item in ds.items():
-        kind, paths = ds.item_media(item)
+        kind, names = ds.item_media(item)
         shown = uses_options(item, cfg.answer_mode)
         yield Sample(
             item=item,
@@ -48,7 +49,7 @@ def samples(ds: Dataset, cfg: PromptConfig, out_dir: Path) -> Iterator[Sample]:
             options=option_lines(item) if shown else None,
             rationale=rationale(item) if cfg.cot == "field" else None,
             media_kind=kind,
-            media=[relative_to(p, out_dir) for p in paths],
+            media=[n if prefix == "." else f"{prefix}/{n}" for n in names],
             complexity=ds.episode(item.episode_id).complexity,
         )
 

@@ -57,7 +57,12 @@ def export(dataset: Path, formats: list[str], out: Path | None = None, overrides
     chosen = [f for f in ORDER if f in formats] + sorted(set(formats) - set(ORDER))
     configs = {name: preset(name) for name in chosen}
     apply_overrides(configs, list(overrides))
-    exporters = [EXPORTERS.build(configs[name]) for name in chosen]  # validate all before writing any
+    exporters = []
+    for name in chosen:  # validate every format before writing any
+        try:
+            exporters.append(EXPORTERS.build(configs[name]))
+        except ConfigError as e:
+            raise ConfigError(f"format {name} (conf/export/{name}.yaml): {e}") from None
     ds = Dataset(dataset)
     out = Path(out) if out is not None else ds.root
     return [e.export(ds, out) for e in exporters]

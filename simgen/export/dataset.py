@@ -134,20 +134,27 @@ class Dataset:
         except KeyError:
             raise KeyError(f"{self.root}: no episode {episode_id!r} under {EPISODES_DIR}/") from None
 
+    def video_name(self, episode_id: str) -> str:
+        """An episode's video, relative to the dataset dir (POSIX)."""
+        return f"{EPISODES_DIR}/{episode_id}/{self.episode(episode_id).files.get('video', 'video.mp4')}"
+
+    def frame_name(self, episode_id: str, frame: int) -> str:
+        """One cached frame image (see :meth:`ensure_frames`), relative to the dataset dir (POSIX)."""
+        return f"{FRAMES_DIR}/{episode_id}/{int(frame):06d}.jpg"
+
     def video_path(self, episode_id: str) -> Path:
         """Absolute path of an episode's video."""
-        name = self.episode(episode_id).files.get("video", "video.mp4")
-        return self.root / EPISODES_DIR / episode_id / name
+        return self.root / self.video_name(episode_id)
 
     def frame_path(self, episode_id: str, frame: int) -> Path:
-        """Absolute path of one cached frame image (see :meth:`ensure_frames`)."""
-        return self.root / FRAMES_DIR / episode_id / f"{int(frame):06d}.jpg"
+        """Absolute path of one cached frame image."""
+        return self.root / self.frame_name(episode_id, frame)
 
-    def item_media(self, item: QAItem) -> tuple[str, list[Path]]:
-        """("video", [video]) for video items, ("image", [frame images]) for image items."""
+    def item_media(self, item: QAItem) -> tuple[str, list[str]]:
+        """("video", [video]) for video items, ("image", [frame images]) for image items; relative names."""
         if item.modality in IMAGE_MODALITIES:
-            return "image", [self.frame_path(item.episode_id, f) for f in item.frames]
-        return "video", [self.video_path(item.episode_id)]
+            return "image", [self.frame_name(item.episode_id, f) for f in item.frames]
+        return "video", [self.video_name(item.episode_id)]
 
     def ensure_frames(self) -> int:
         """Cut every frame an image item shows out of its video (once); returns how many were written."""

@@ -170,6 +170,102 @@ def _prepare_out(out: Path, shard_paths: list[Path]) -> None:
     (out / TMP_DIR).mkdir(parents=True)
 
 
+@dataclass
+class _Scan:
+    """What pass 1 keeps per record: 1 byte of status, plus an answer-group id and a rank per candidate."""
+
+    status: array  # per record in stream order: 1 candidate, 0 repeat of (episode, question)
+    group: array  # per candidate: id of its (family, answer key)
+    rank: array  # per candidate: balance's id-derived rank
+    groups: dict  # (family, answer key) -> id
+    records_in: int = 0
+
+
+def _scan(shards: list[Shard], cfg: BalanceConfig, spill_path: Path, audit: StreamingAudit) -> _Scan:
+    """Pass 1: validate every record, drop repeats, note balance groups and ranks, feed the audit."""
+    scan = _Scan(array("b"), array("q"), array("Q"), {})
+    current_episode, questions = None, set()
+    with open(spill_path, "w", encoding="utf-8") as spill:
+        for shard, item in merged_stream(shards):
+            scan.records_in += 1
+            shard.records += 1
+            if item.episode_id not in shard.episodes:
+                raise ValueError(f"merge: {shard.path / QA_FILE} has a question about episode {item.episode_id}, "
+                                 f"which is not a finished episode (episodes/<id>/.done) of that shard")
+            if item.episode_id != current_episode:  # repeats can only sit in one episode's block
+                current_episode, questions = item.episode_id, set()
+            if item.question in questions:
+                scan.status.append(0)
+                continue
+            questions.add(item.question)
+            scan.status.append(1)
+            key = (item.family, answer_key(item, cfg.bucket_ratio))
+            scan.group.append(scan.groups.setdefault(key, len(scan.groups)))
+            scan.rank.append(_rank(item))
+            rec = AuditRecord.of(item)
+            audit.add(rec)
+            spill.write(json.dumps(list(rec), ensure_ascii=False) + "\n")
+    return scan
+
+
+def select_balanced(group: np.ndarray, rank: np.ndarray, names: list[tuple[str, str]],
+                    cfg: BalanceConfig) -> tuple[np.ndarray, dict]:
+    """``qa.balance.balance`` over compact arrays: which records to keep, and the per-family report.
+
+    ``group[i]`` indexes ``names`` ((family, answer key) pairs); each family's answers are capped by
+    ``balance.answer_caps`` and each answer keeps its lowest-ranked records (ties: stream order).
+    """
+    counts = np.bincount(group, minlength=len(names))
+    caps = np.zeros(len(names), dtype=np.int64)
+    report = {}
+    for family in sorted({f for f, _ in names}):
+        ids = [i for i, (f, _) in enumerate(names) if f == family]
+        fam_counts = Counter({names[i][1]: int(counts[i]) for i in ids})
+        fam_caps = answer_caps(fam_counts, cfg)
+        for i in ids:
+            caps[i] = fam_caps[names[i][1]]
+        report[family] = {
+            "before": sum(fam_counts.values()),
+            "after": sum(fam_caps.values()),
+            "dropped": sum(fam_counts.values()) - sum(fam_caps.values()),
+            "answers_before": dict(sorted(fam_counts.items())),
+            "answers_after": {a: fam_caps[a] for a in sorted(fam_caps)},
+        }
+    order = np.lexsort((np.arange(len(group)), rank, group))  # by group, then rank, then stream position
+    first = np.searchsorted(group[order], np.arange(len(names)))
+    position = np.arange(len(order)) - first[group[order]]
+    keep = np.zeros(len(group), dtype=bool)
+    keep[order] = position < caps[group[order]]
+    return keep, report
+
+
+def _write_kept(shards: list[Shard], status: array, keep: np.ndarray, path: Path) -> set[str]:
+    """Pass 2: write the kept records (raw lines as canonical JSON); returns their episode ids."""
+    episodes, candidate = set(), 0
+    with atomic_open(path) as f:
+        for seq, (_, data) in enumerate(merged_stream(shards, parse=False)):
+            if not status[seq]:
+                continue
+            if keep[candidate]:
+                f.write(json_line(data) + "\n")
+                episodes.add(data["episode_id"])
+            candidate += 1
+    return episodes
+
+
+def _audit_kept(spill_path: Path, keep: np.ndarray, before: StreamingAudit, cfg: BalanceConfig) -> StreamingAudit:
+    """Finish the audit of the union and run the audit of the kept records, from the spill file."""
+    after = StreamingAudit(cfg)
+    for i, rec in enumerate(_read_spill(spill_path)):
+        if keep[i]:
+            after.add(rec)
+    for i, rec in enumerate(_read_spill(spill_path)):
+        before.check(rec)
+        if keep[i]:
+            after.check(rec)
+    return after
+
+
 def merge(inputs: list[Path], out: Path, cfg: BalanceConfig = BalanceConfig(), with_arrays: bool = False,
           card: bool = True) -> dict:
     """Merge shards into ``out``; returns the stats written to ``out/stats.json``."""
@@ -186,88 +282,18 @@ def merge(inputs: list[Path], out: Path, cfg: BalanceConfig = BalanceConfig(), w
                 raise ConfigError(f"merge: episode {eid} is in shards {episodes[eid].shard} and {s.name}; "
                                   "shards of one dataset need distinct (seed, shard, config)")
             episodes.setdefault(eid, info)
-
-    # pass 1: validate, dedup (episode, question), balance groups and ranks, audit of the union
-    status, group, rank = array("b"), array("q"), array("Q")  # status: 1 candidate, 0 repeat
-    groups: dict[tuple[str, str], int] = {}
     before = StreamingAudit(cfg)
     spill_path = out / TMP_DIR / "audit.jsonl"
-    current_episode, questions = None, set()
-    records_in = 0
-    with open(spill_path, "w", encoding="utf-8") as spill:
-        for shard, item in merged_stream(shards):
-            records_in += 1
-            shard.records += 1
-            if item.episode_id not in shard.episodes:
-                raise ValueError(f"merge: {shard.path / QA_FILE} has a question about episode {item.episode_id}, "
-                                 f"which is not a finished episode (episodes/<id>/.done) of that shard")
-            if item.episode_id != current_episode:
-                current_episode, questions = item.episode_id, set()
-            if item.question in questions:
-                status.append(0)
-                continue
-            questions.add(item.question)
-            status.append(1)
-            gkey = (item.family, answer_key(item, cfg.bucket_ratio))
-            group.append(groups.setdefault(gkey, len(groups)))
-            rank.append(_rank(item))
-            rec = AuditRecord.of(item)
-            before.add(rec)
-            spill.write(json.dumps(list(rec), ensure_ascii=False) + "\n")
-
-    # balance: per family caps over the union; keep the lowest-ranked records of each answer group
-    names = sorted(groups, key=groups.get)
-    g = np.array(group, dtype=np.int64)
-    r = np.array(rank, dtype=np.uint64)
-    counts = np.bincount(g, minlength=len(names))
-    caps = np.zeros(len(names), dtype=np.int64)
-    report = {}
-    for family in sorted({f for f, _ in names}):
-        ids = [i for i, (f, _) in enumerate(names) if f == family]
-        fam_counts = Counter({names[i][1]: int(counts[i]) for i in ids})
-        fam_caps = answer_caps(fam_counts, cfg)
-        for i in ids:
-            caps[i] = fam_caps[names[i][1]]
-        report[family] = {
-            "before": sum(fam_counts.values()),
-            "after": sum(fam_caps.values()),
-            "dropped": sum(fam_counts.values()) - sum(fam_caps.values()),
-            "answers_before": dict(sorted(fam_counts.items())),
-            "answers_after": {a: fam_caps[a] for a in sorted(fam_caps)},
-        }
-    order = np.lexsort((np.arange(len(g)), r, g))  # by group, then rank, then stream position
-    first = np.searchsorted(g[order], np.arange(len(names)))
-    position = np.arange(len(order)) - first[g[order]]
-    keep = np.zeros(len(g), dtype=bool)
-    keep[order] = position < caps[g[order]]
-    del order, first, position
-
-    # pass 2: write the kept records (raw lines, canonical JSON) and collect their episodes
-    kept_episodes = set()
-    candidate = 0
-    with atomic_open(out / QA_FILE) as f:
-        for seq, (_, data) in enumerate(merged_stream(shards, parse=False)):
-            if not status[seq]:
-                continue
-            if keep[candidate]:
-                f.write(json_line(data) + "\n")
-                kept_episodes.add(data["episode_id"])
-            candidate += 1
-
-    # audits: the union (before) and the kept set (after), from the slim spill file
-    after = StreamingAudit(cfg)
-    for i, rec in enumerate(_read_spill(spill_path)):
-        if keep[i]:
-            after.add(rec)
-    for i, rec in enumerate(_read_spill(spill_path)):
-        before.check(rec)
-        if keep[i]:
-            after.check(rec)
-
+    scan = _scan(shards, cfg, spill_path, before)
+    names = sorted(scan.groups, key=scan.groups.get)
+    keep, report = select_balanced(np.array(scan.group, dtype=np.int64), np.array(scan.rank, dtype=np.uint64),
+                                   names, cfg)
+    kept_episodes = _write_kept(shards, scan.status, keep, out / QA_FILE)
+    after = _audit_kept(spill_path, keep, before, cfg)
     _write_episodes(out, shards, {e: episodes[e] for e in sorted(kept_episodes)}, with_arrays)
     stats = {
-        "records_in": records_in,
-        "duplicates_dropped": records_in - int(len(g)),
+        "records_in": scan.records_in,
+        "duplicates_dropped": scan.records_in - len(scan.group),
         "records_out": int(keep.sum()),
         "balance": report,
         "audit_before": before.report(),

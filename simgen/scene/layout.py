@@ -52,16 +52,19 @@ def place_furniture(rng: np.random.Generator, floor: Floor, items: list[Instance
         what = f"{inst.asset.category} ({2 * hy:.2f} m wide)"
         wall = (lambda: along_wall(rng, floor, hx, hy), PIECE_GAP, WALL_GAP / 2, None)
         free = (lambda: anywhere(rng, floor, hx, hy, 0.15), walk_clearance, walk_clearance, None)
-        if inst.asset.kind == "occluder":
-            tries = [(lambda: anywhere(rng, floor, hx, hy, 0.4), walk_clearance, walk_clearance, None)]
+        # last resort in a full room: half the walkway (the free-space check still has the final say)
+        tight = (lambda: anywhere(rng, floor, hx, hy, 0.15), walk_clearance / 2, walk_clearance / 2, None)
+        if inst.asset.kind == "occluder":  # in the interior, at any angle ± 0.4 rad off the walls' axes
+            tries = [(lambda: anywhere(rng, floor, hx, hy, 0.4), walk_clearance, walk_clearance, None),
+                     (lambda: anywhere(rng, floor, hx, hy, 0.4), walk_clearance / 2, walk_clearance / 2, None)]
         elif inst.asset.placement == "wall":
             tries = [wall]
         elif inst.asset.placement == "table" and tables:
             table = tables[int(rng.integers(len(tables)))]
             at = (lambda: at_table(rng, floor.rects[table], hx, hy), walk_clearance, WALL_GAP / 2, floor.groups[table])
-            tries = [at, free, wall]
+            tries = [at, free, wall, tight]
         else:  # free-standing, or against a wall (a desk, a console table) when the middle is taken
-            tries = [free, wall]
+            tries = [free, wall, tight]
         rect = _first_fit(floor, tries, what)
         if inst.asset.category == "table":
             tables.append(len(floor.rects) - 1)

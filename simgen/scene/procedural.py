@@ -61,7 +61,7 @@ class ProceduralConfig:
     color_variation: float = 0.7  # chance of a non-default colour, and colour jitter
     lighting_variation: float = 0.3  # jitter of light direction, strength and colour
     floor_fraction: float = 0.2  # share of floor-friendly small objects (balls, boxes, toys) put on the floor
-    walk_clearance: float = 0.5  # free-standing pieces keep this from walls and other pieces
+    walk_clearance: float = 0.7  # free-standing pieces keep this from walls and other pieces (half, if crowded)
     camera_clearance: float = 0.3  # the camera's free floor is the floor farther than this from anything
     min_free_fraction: float = 0.2  # the walkable region must cover at least this share of the floor
     categories: tuple | None = None  # restrict furniture / small objects to these categories

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simgen.types import CameraIntrinsics, ObjectState, SceneSpec
+from simgen.types import CameraIntrinsics, ObjectState, Pose, SceneSpec
 
 PASSES = ("rgb", "depth", "instance")
 
@@ -27,6 +27,7 @@ class Simulator(ABC):
 
     name: str = "base"
     renderer: str = "unknown"  # which rendering path is in use, reported in the log
+    near: float = 0.05  # m: nothing nearer than this is rendered (visibility treats it as out of frame)
 
     @abstractmethod
     def load(self, spec: SceneSpec) -> tuple[ObjectState, ...]:
@@ -43,6 +44,14 @@ class Simulator(ABC):
     @abstractmethod
     def render(self, T_world_cam: np.ndarray, intrinsics: CameraIntrinsics, passes=PASSES) -> Observation:
         """Render the current scene from an OpenCV camera at ``T_world_cam``."""
+
+    def set_pose(self, object_id: int, pose: Pose) -> None:
+        """Teleport one object (kinematic, zero velocity) — scripted relocations in dynamic episodes."""
+        raise NotImplementedError(f"simulator {self.name} does not support scripted object motion")
+
+    def set_velocity(self, object_id: int, linear, angular=(0.0, 0.0, 0.0)) -> None:
+        """Give one dynamic object a velocity (m/s, rad/s) — physics pushes in dynamic episodes."""
+        raise NotImplementedError(f"simulator {self.name} does not support physics pushes")
 
     def close(self) -> None:
         """Release the backend's resources."""

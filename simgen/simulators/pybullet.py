@@ -122,6 +122,7 @@ class PybulletSimulator(Simulator):
         self._p = pybullet
         self.cfg = cfg or PybulletConfig()
         self.cfg.validate("simulator")
+        self.near = self.cfg.near
         self.client, self.renderer, why = self._connect()
         egl = self.renderer == "egl"
         self._gl = pybullet.ER_BULLET_HARDWARE_OPENGL if egl else pybullet.ER_TINY_RENDERER
@@ -213,6 +214,27 @@ class PybulletSimulator(Simulator):
         for _ in range(int(round(seconds / self.cfg.time_step))):
             self._p.stepSimulation(physicsClientId=self.client)
         return self.states()
+
+    def set_pose(self, object_id: int, pose: Pose) -> None:
+        """Teleport one object to ``pose`` (object frame = box centre) with zero velocity."""
+        uid = self._uid(object_id)
+        w, x, y, z = pose.quat_wxyz
+        self._p.resetBasePositionAndOrientation(uid, list(pose.position), [x, y, z, w], physicsClientId=self.client)
+        self._p.resetBaseVelocity(uid, [0.0, 0.0, 0.0], [0.0, 0.0, 0.0], physicsClientId=self.client)
+
+    def set_velocity(self, object_id: int, linear, angular=(0.0, 0.0, 0.0)) -> None:
+        """Set one dynamic object's base velocity (m/s, rad/s): a push."""
+        if self.spec.object(object_id).mass <= 0:
+            raise ValueError(f"set_velocity: object {object_id} is static (mass 0) and cannot be pushed")
+        self._p.resetBaseVelocity(self._uid(object_id), list(map(float, linear)), list(map(float, angular)),
+                                  physicsClientId=self.client)
+
+    def _uid(self, object_id: int) -> int:
+        self._require_scene()
+        for uid, obj in zip(self._uids, self.spec.objects):
+            if obj.object_id == object_id:
+                return uid
+        raise KeyError(f"scene {self.spec.scene_id} has no object_id {object_id}")
 
     def states(self) -> tuple[ObjectState, ...]:
         """Every object's pose (object frame = oriented-box centre), in ``spec.objects`` order."""

@@ -1,0 +1,183 @@
+"""SceneSpec → MJCF (MuJoCo's XML model format); plain Python, no mujoco import.
+
+* Room: an infinite collision plane at z = 0 (hidden in geom group 3, which the renderer does not
+  draw), visible floor tiles covering exactly the footprint polygon — boxes when every edge is
+  axis-aligned (MuJoCo reflects only off planes and boxes), otherwise one thin triangular prism
+  per triangle of the footprint (convex meshes) — and one box per wall (``pybullet_build.wall_boxes``,
+  so both backends build the same walls). Room geoms do not collide with each other (MuJoCo never
+  checks geoms of static bodies against each other) and segment to object id 0.
+* Objects: one body per object named ``object_<id>``, placed at the object frame (the oriented-box
+  centre), so the body pose MuJoCo reports IS the object frame. Each part is a geom at its offset;
+  cylinders keep their axis on local z (MuJoCo's too), meshes load the ``pybullet_data`` OBJ file
+  (MuJoCo moves a mesh to its own inertial frame and compensates in the geom frame, so the mesh
+  appears exactly where the file puts it). Dynamic objects (mass > 0) get a free joint and share
+  their mass among parts by volume; static ones are welded to the world.
+"""
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+import numpy as np
+
+from simgen.geometry import points_in_polygon, polygon_area
+from simgen.scene.meshes import data_dir
+from simgen.simulators.pybullet_build import part_volume, triangulate, wall_boxes
+from simgen.types import ObjectSpec, Part, RoomSpec, SceneSpec
+
+FLOOR_THICKNESS = 0.1  # m; floor tiles reach from z = 0 down to −FLOOR_THICKNESS
+HIDDEN_GROUP = 3  # geom group the renderer skips by default (MjvOption shows groups 0–2)
+AXIS_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class MjcfOptions:
+    """Model-level settings the simulator chooses (physics, render quality, clipping)."""
+
+    time_step: float = 0.002  # s
+    rolling_friction: float = 0.01  # m; rolling and torsional friction of dynamic objects' geoms
+    shadow_size: int = 2048  # px, side of the shadow map
+    offsamples: int = 0  # multisample anti-aliasing samples of the offscreen buffer (0 = off)
+    floor_reflectance: float = 0.0  # 0..1; reflections show only on box floor tiles
+    near: float = 0.05  # m, clipping planes
+    far: float = 50.0
+
+
+def body_name(obj: ObjectSpec) -> str:
+    """The MJCF body name of an object (the simulator looks bodies up by it)."""
+    return f"object_{obj.object_id}"
+
+
+def _f(values) -> str:
+    """Space-separated floats with full precision (repr), as MJCF attributes want them."""
+    return " ".join(repr(float(v)) for v in np.ravel(values))
+
+
+def room_extent(room: RoomSpec) -> tuple[np.ndarray, float]:
+    """(centre, radius) of a sphere around the room: MuJoCo scales clipping and shadow ranges by it."""
+    poly = np.asarray(room.footprint, dtype=float)
+    lo, hi = np.r_[poly.min(0), 0.0], np.r_[poly.max(0), room.height]
+    return (lo + hi) / 2, float(np.linalg.norm(hi - lo) / 2)
+
+
+def floor_tiles(footprint) -> list[tuple[str, np.ndarray]]:
+    """Convex pieces covering the footprint: ("box", [cx, cy, hx, hy]) cells or ("prism", 6×3 vertices)."""
+    poly = np.asarray(footprint, dtype=float)
+    if polygon_area(poly) < 0:
+        poly = poly[::-1]
+    edges = np.roll(poly, -1, axis=0) - poly
+    if np.all(np.min(np.abs(edges), axis=1) <= AXIS_EPS):  # rectilinear: a grid of rectangles tiles it
+        xs, ys = np.unique(poly[:, 0]), np.unique(poly[:, 1])
+        cells = [(x0, x1, y0, y1) for x0, x1 in zip(xs, xs[1:]) for y0, y1 in zip(ys, ys[1:])]
+        inside = points_in_polygon([((x0 + x1) / 2, (y0 + y1) / 2) for x0, x1, y0, y1 in cells], poly)
+        return [("box", np.array([(x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2]))
+                for (x0, x1, y0, y1), keep in zip(cells, inside) if keep]
+    tiles = []
+    for tri in triangulate(poly):
+        top = np.c_[poly[tri], np.zeros(3)]
+        tiles.append(("prism", np.r_[top, top - [0.0, 0.0, FLOOR_THICKNESS]]))
+    return tiles
+
+
+def _room(world: ET.Element, asset: ET.Element, room: RoomSpec, reflectance: float) -> None:
+    """Collision plane, visible floor tiles and walls, all static bodies' geoms on the world body."""
+    ET.SubElement(world, "geom", name="floor_plane", type="plane", size="0 0 1", group=str(HIDDEN_GROUP),
+                  rgba="0 0 0 0")
+    ET.SubElement(asset, "material", name="floor", rgba=_f(room.floor_rgba), reflectance=repr(float(reflectance)))
+    for k, (kind, data) in enumerate(floor_tiles(room.footprint)):
+        common = dict(name=f"floor_{k}", material="floor", contype="0", conaffinity="0")
+        if kind == "box":
+            cx, cy, hx, hy = data
+            ET.SubElement(world, "geom", type="box", pos=_f([cx, cy, -FLOOR_THICKNESS / 2]),
+                          size=_f([hx, hy, FLOOR_THICKNESS / 2]), **common)
+        else:
+            ET.SubElement(asset, "mesh", name=f"floor_{k}", vertex=_f(data))
+            ET.SubElement(world, "geom", type="mesh", mesh=f"floor_{k}", **common)
+    poly = np.asarray(room.footprint, dtype=float)
+    for k, (centre, half, yaw) in enumerate(wall_boxes(poly if polygon_area(poly) > 0 else poly[::-1], room.height)):
+        ET.SubElement(world, "geom", name=f"wall_{k}", type="box", pos=_f(centre), size=_f(half),
+                      quat=_f([np.cos(yaw / 2), 0.0, 0.0, np.sin(yaw / 2)]), rgba=_f(room.wall_rgba))
+
+
+def _mesh_asset(asset: ET.Element, meshes: dict, part: Part, where: str) -> str:
+    """Name of the mesh asset for ``part`` (one per file and scale), adding it on first use."""
+    path = os.path.join(str(data_dir()), part.mesh or "")
+    if not part.mesh or not os.path.isfile(path):
+        raise ValueError(f"{where}: mesh {part.mesh!r} not found under pybullet_data ({path})")
+    key = (path, tuple(float(v) for v in part.size))
+    if key not in meshes:
+        meshes[key] = f"mesh_{len(meshes)}"
+        # inertia="convex": pybullet_data meshes need not be watertight; the hull always has a volume.
+        ET.SubElement(asset, "mesh", name=meshes[key], file=path, scale=_f(part.size), inertia="convex")
+    return meshes[key]
+
+
+def _part_geom(body: ET.Element, asset: ET.Element, meshes: dict, obj: ObjectSpec, k: int, part: Part) -> ET.Element:
+    """One geom for one part, placed at the part's offset in the object frame."""
+    where = f"object {obj.name!r} part {k} shape {part.shape!r}"
+    sx, sy, sz = (float(v) for v in part.size)
+    attrs = dict(name=f"{body_name(obj)}_part_{k}", pos=_f(part.offset.position), quat=_f(part.offset.quat_wxyz),
+                 rgba=_f(part.rgba))
+    if part.shape in ("cylinder", "sphere") and not np.isclose(sx, sy):
+        raise ValueError(f"{where}: size[0] and size[1] (radii) must be equal, got {part.size}")
+    if part.shape == "box":
+        attrs.update(type="box", size=_f([sx, sy, sz]))
+    elif part.shape == "cylinder":
+        attrs.update(type="cylinder", size=_f([sx, sz]))  # radius, half height: as the Part says
+    elif part.shape == "sphere":
+        attrs.update(type="sphere", size=_f([sx]))
+    elif part.shape == "mesh":
+        attrs.update(type="mesh", mesh=_mesh_asset(asset, meshes, part, where))
+    else:
+        raise ValueError(f"{where}: unknown shape; allowed: box, cylinder, sphere, mesh")
+    return ET.SubElement(body, "geom", **attrs)
+
+
+def _object(world: ET.Element, asset: ET.Element, meshes: dict, obj: ObjectSpec, opts: MjcfOptions) -> None:
+    """One body per object: free joint and per-part masses when dynamic, welded to the world otherwise."""
+    if not obj.parts:
+        raise ValueError(f"object {obj.name!r} has no parts")
+    body = ET.SubElement(world, "body", name=body_name(obj), pos=_f(obj.pose.position), quat=_f(obj.pose.quat_wxyz))
+    geoms = [_part_geom(body, asset, meshes, obj, k, part) for k, part in enumerate(obj.parts)]
+    if obj.mass <= 0:
+        return
+    ET.SubElement(body, "freejoint", name=f"{body_name(obj)}_free")
+    volumes = np.array([part_volume(part, obj) for part in obj.parts])
+    for geom, mass in zip(geoms, obj.mass * volumes / volumes.sum()):
+        # condim 6 adds torsional and rolling friction, so balls and ducks come to rest (as in pybullet).
+        geom.set("mass", repr(float(mass)))
+        geom.set("condim", "6")
+        geom.set("friction", _f([1.0, opts.rolling_friction, opts.rolling_friction]))
+
+
+def scene_mjcf(spec: SceneSpec, opts: MjcfOptions) -> str:
+    """The MJCF document of ``spec``: room, objects, one directional light, render quality settings."""
+    ids = [obj.object_id for obj in spec.objects]
+    if len(set(ids)) != len(ids) or any(not 1 <= i <= np.iinfo(np.uint16).max for i in ids):
+        raise ValueError(f"scene {spec.scene_id}: object_id values must be unique and in 1..65535, got {ids}")
+    centre, extent = room_extent(spec.room)
+    root = ET.Element("mujoco", model=str(spec.scene_id))
+    ET.SubElement(root, "compiler", angle="radian", autolimits="true")
+    ET.SubElement(root, "option", timestep=repr(float(opts.time_step)), integrator="implicitfast")
+    # The extent scales MuJoCo's clipping planes and shadow range: fix it to the room, not the geoms.
+    ET.SubElement(root, "statistic", center=_f(centre), extent=repr(extent))
+    visual = ET.SubElement(root, "visual")
+    ET.SubElement(visual, "headlight", active="0")  # the scene's one light is the spec's directional light
+    ET.SubElement(visual, "map", znear=repr(opts.near / extent), zfar=repr(opts.far / extent))
+    ET.SubElement(visual, "quality", shadowsize=str(int(opts.shadow_size)), offsamples=str(int(opts.offsamples)))
+    asset = ET.SubElement(root, "asset")
+    world = ET.SubElement(root, "worldbody")
+    light = spec.lighting
+    to_light = np.asarray(light.direction, dtype=float) / np.linalg.norm(light.direction)
+    color = np.asarray(light.color, dtype=float)
+    # A directional light's shadow map is an orthographic box around its position: put it at the room centre.
+    ET.SubElement(world, "light", name="sun", directional="true", castshadow="true", pos=_f(centre + extent * to_light),
+                  dir=_f(-to_light), ambient=_f(light.ambient * color), diffuse=_f(light.diffuse * color),
+                  specular=_f(light.specular * color))
+    _room(world, asset, spec.room, opts.floor_reflectance)
+    meshes: dict = {}
+    for obj in spec.objects:
+        _object(world, asset, meshes, obj, opts)
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode")
