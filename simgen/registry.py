@@ -85,7 +85,7 @@ def parse_config(schema: type, data: dict, where: str) -> Any:
     return cfg
 
 
-SIMULATORS = Registry("simulator", {"pybullet": "simgen.simulators.pybullet"})
+SIMULATORS = Registry("simulator", {"pybullet": "simgen.simulators.pybullet", "mujoco": "simgen.simulators.mujoco"})
 SCENE_BUILDERS = Registry(
     "scene builder", {"procedural": "simgen.scene.procedural", "from_file": "simgen.scene.from_file"}, "scene"
 )

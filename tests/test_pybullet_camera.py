@@ -94,12 +94,12 @@ def test_rendered_depth_matches_camera_facing_surface(sim):
 
 
 def room_ray_depth(T, K, half=3.0, height=2.5):
-    """Camera z where each pixel-centre ray first meets the 6×6 m room's floor or walls (inf: none)."""
+    """Camera z where each pixel-centre ray first meets the 6×6 m room's floor, ceiling or walls (inf: none)."""
     jj, ii = np.mgrid[0:K.height, 0:K.width]
     rays = np.stack([(ii + 0.5 - K.cx) / K.fx, (jj + 0.5 - K.cy) / K.fy, np.ones(ii.shape)], -1)
     d, eye = rays @ T[:3, :3].T, T[:3, 3]  # world directions whose camera z is 1, so s is the depth
     best = np.full(ii.shape, np.inf)
-    for axis, value in ((2, 0.0), (0, half), (0, -half), (1, half), (1, -half)):
+    for axis, value in ((2, 0.0), (2, height), (0, half), (0, -half), (1, half), (1, -half)):
         with np.errstate(divide="ignore", invalid="ignore"):
             s = (value - eye[axis]) / d[..., axis]
         p = eye + s[..., None] * d
@@ -113,7 +113,7 @@ DEPTH_TOLERANCE = {"tiny": 0.001, "egl": 0.01}  # m at p99; EGL (Mesa llvmpipe h
 
 @pytest.mark.parametrize("T", [OBLIQUE, look_at([2.5, -2.5, 1.0], [-2.9, 1.0, 1.3])], ids=["down", "level"])
 def test_room_depth_matches_ray_casting(sim, T):
-    """Every floor/wall pixel's depth equals where its pixel-centre ray meets the room (exact planes)."""
+    """Every floor/ceiling/wall pixel's depth equals where its pixel-centre ray meets the room (exact planes)."""
     K = intrinsics()
     obs = sim.render(T, K)
     truth = room_ray_depth(T, K)

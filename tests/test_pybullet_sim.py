@@ -146,12 +146,16 @@ def test_step_moves_dynamics_and_keeps_statics():
     assert later.pose.position[2] == pytest.approx(1.5 - 0.5 * 9.81 * 0.2**2, abs=0.02)
 
 
-def test_passes_subset_and_sky_is_infinite():
+def test_passes_subset_ceiling_closes_the_room_and_outside_is_infinite():
     with tiny() as sim:
-        sim.load(scene([]))
+        spec = scene([])
+        sim.load(spec)
         up = sim.render(look_at([0, 0, 1.0], [0.01, 0, 5.0]), intrinsics(), passes=("depth", "instance"))
-    assert up.rgb is None
-    assert np.isinf(up.depth).mean() > 0.5 and (up.instance == 0).all()
+        outside = sim.render(look_at([0, 0, spec.room.height + 1.0], [0.01, 0, 10.0]), intrinsics())
+    assert up.rgb is None and (up.instance == 0).all()
+    assert np.allclose(up.depth[np.isfinite(up.depth)].min(), spec.room.height - 1.0, atol=0.01)  # the ceiling
+    assert np.isfinite(up.depth).all()
+    assert np.isinf(outside.depth).all()  # above the room, looking up: nothing is hit
 
 
 def test_registry_builds_from_yaml_and_rejects_bad_keys():

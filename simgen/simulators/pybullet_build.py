@@ -70,6 +70,9 @@ def _in_triangle(p, a, b, c) -> bool:
     return _cross(a, b, p) >= 0 and _cross(b, c, p) >= 0 and _cross(c, a, p) >= 0
 
 
+CEILING_RGBA = (0.93, 0.93, 0.9, 1.0)
+
+
 def build_room(p, client: int, room: RoomSpec, mesh_dir: str) -> list[int]:
     """Static floor (the footprint polygon, a triangle mesh at z = 0) and one thin box per wall.
 
@@ -86,6 +89,10 @@ def build_room(p, client: int, room: RoomSpec, mesh_dir: str) -> list[int]:
     col = p.createCollisionShape(p.GEOM_MESH, vertices=verts, indices=[int(i) for i in tris.ravel()],
                                  flags=p.GEOM_FORCE_CONCAVE_TRIMESH, physicsClientId=client)
     bodies = [p.createMultiBody(0, col, vis, physicsClientId=client)]
+    # a visual-only ceiling, so a camera looking up sees a room rather than the renderer's void
+    ceiling = p.createVisualShape(p.GEOM_MESH, fileName=floor_obj(poly, tris, mesh_dir, z=room.height),
+                                  rgbaColor=list(CEILING_RGBA), physicsClientId=client)
+    bodies.append(p.createMultiBody(0, -1, ceiling, physicsClientId=client))
     for centre, half, yaw in wall_boxes(poly, room.height):
         quat = to_xyzw((np.cos(yaw / 2), 0.0, 0.0, np.sin(yaw / 2)))
         vis = p.createVisualShape(p.GEOM_BOX, halfExtents=half, rgbaColor=list(room.wall_rgba), physicsClientId=client)
@@ -94,10 +101,14 @@ def build_room(p, client: int, room: RoomSpec, mesh_dir: str) -> list[int]:
     return bodies
 
 
-def floor_obj(poly, tris, mesh_dir: str) -> str:
-    """Write the floor polygon as an OBJ (normals up) named by its content; return the path."""
-    lines = [f"v {float(x)!r} {float(y)!r} 0.0" for x, y in poly] + ["vn 0.0 0.0 1.0"]
-    lines += [f"f {a + 1}//1 {b + 1}//1 {c + 1}//1" for a, b, c in tris]
+def floor_obj(poly, tris, mesh_dir: str, z: float = 0.0) -> str:
+    """Write the footprint polygon at height ``z`` as an OBJ named by its content; return the path.
+
+    At z = 0 it is the floor (normals up); above it, a ceiling (normals down, triangles reversed).
+    """
+    up = z <= 0.0
+    lines = [f"v {float(x)!r} {float(y)!r} {float(z)!r}" for x, y in poly] + [f"vn 0.0 0.0 {1.0 if up else -1.0}"]
+    lines += [f"f {a + 1}//1 {b + 1}//1 {c + 1}//1" if up else f"f {a + 1}//1 {c + 1}//1 {b + 1}//1" for a, b, c in tris]
     text = "\n".join(lines) + "\n"
     # Same name <=> same content, so a renderer that caches meshes by file name stays correct.
     path = os.path.join(mesh_dir, f"floor_{hashlib.sha1(text.encode()).hexdigest()[:16]}.obj")

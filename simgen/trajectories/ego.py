@@ -20,6 +20,7 @@ from simgen.trajectories.raycast import first_hit
 from simgen.types import EGO_ACTIONS, EgoAction
 
 _ATTEMPTS = 24  # random draws per action before giving up on finding a valid one
+_START_TRIES = 64  # start poses tried for a script
 
 
 @dataclass(frozen=True)
@@ -94,12 +95,12 @@ class Ego:
         room, boxes = Room.from_spec(request.scene.room), Boxes.from_request(request)
         grid = build_grid(room, boxes, cfg.eye_height_m, cfg.clearance_m, cfg.grid_resolution_m)
         view_ok = _ViewCheck(room, boxes, cfg.eye_height_m, cfg.min_view_distance_m)
-        pose = self._start(grid, view_ok, rng)
+        steps = [parse_step(s, f"trajectory.script[{i}]") for i, s in enumerate(cfg.script)]
+        pose = self._start(grid, view_ok, steps, rng)
         n, fps = request.n_frames, request.fps
         pause = int(round(cfg.pause_s * fps))
         track = [(pose.xy.copy(), pose.yaw, pose.pitch)] * max(1, pause)
         actions = []
-        steps = [parse_step(s, f"trajectory.script[{i}]") for i, s in enumerate(cfg.script)]
         for i in range(len(steps) if steps else cfg.num_actions):
             step = steps[i] if steps else self._draw(pose, grid, view_ok, rng)
             if step is None:
@@ -107,10 +108,7 @@ class Ego:
             name, amount = step
             end = self._apply(pose, name, amount)
             if not self._valid(pose, end, name, grid, view_ok):
-                if steps:
-                    raise PlanningError(f"ego: scripted action {cfg.script[i]!r} leaves the free space or faces a "
-                                        f"wall from closer than {cfg.min_view_distance_m} m")
-                break
+                break  # only random draws get here: a script was checked from its start pose
             frames = max(1, int(np.ceil(fps * (amount / cfg.move_speed_mps if name.startswith("move")
                                                else np.degrees(amount) / cfg.turn_speed_dps))))
             if len(track) + frames > n:
@@ -126,18 +124,32 @@ class Ego:
         poses = camera_poses(eyes, np.array([t[1] for t in track]), np.array([t[2] for t in track]))
         return poses, tuple(a for a in actions if a.end_frame < n)
 
-    def _start(self, grid: OccupancyGrid, view_ok, rng) -> _Pose:
-        """A random roomy free spot, facing the heading with the longest clear view."""
+    def _start(self, grid: OccupancyGrid, view_ok, steps, rng) -> _Pose:
+        """A random roomy free spot facing its longest clear view; for a script, one it can be run from."""
         region = grid.largest_component()
         cells = np.argwhere(region & grid.passable(grid.clearance + 0.3)) if region.any() else np.empty((0, 2))
         if len(cells) == 0:
             cells = np.argwhere(region)
         if len(cells) == 0:
             raise PlanningError("ego: the room has no free space at eye height; lower the scene's object counts")
-        xy = grid.centers(cells[rng.integers(len(cells))][None])[0]
         yaws = np.radians(np.arange(0, 360, 10.0))
-        reach = view_ok.reach(np.repeat(xy[None], len(yaws), 0), yaws, np.radians(self.cfg.pitch_deg))
-        return _Pose(xy, float(yaws[int(np.argmax(reach))]), float(np.radians(self.cfg.pitch_deg)))
+        for i in rng.permutation(len(cells))[:_START_TRIES]:
+            xy = grid.centers(cells[i][None])[0]
+            reach = view_ok.reach(np.repeat(xy[None], len(yaws), 0), yaws, np.radians(self.cfg.pitch_deg))
+            start = _Pose(xy, float(yaws[int(np.argmax(reach))]), float(np.radians(self.cfg.pitch_deg)))
+            if self._runs(start, steps, grid, view_ok):
+                return start
+        raise PlanningError(f"ego: no start pose in {_START_TRIES} tries lets the script {list(self.cfg.script)} run "
+                            f"inside the free space with {self.cfg.min_view_distance_m} m of view")
+
+    def _runs(self, pose: _Pose, steps, grid, view_ok) -> bool:
+        """Whether every step of a script is valid in turn from ``pose``."""
+        for name, amount in steps:
+            end = self._apply(pose, name, amount)
+            if not self._valid(pose, end, name, grid, view_ok):
+                return False
+            pose = end
+        return True
 
     def _draw(self, pose: _Pose, grid, view_ok, rng):
         """A random valid action from ``pose`` (or None if none is found)."""

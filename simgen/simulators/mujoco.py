@@ -1,0 +1,290 @@
+"""The MuJoCo simulator: the same SceneSpec compiled to MJCF, rendered headless with EGL or OSMesa.
+
+Conventions converted here and nowhere else (golden tests in ``tests/test_mujoco_camera.py``):
+
+* Camera: after ``mjv_updateScene`` the scene's OpenGL camera is overwritten from ``T_world_cam``:
+  position = eye, forward = OpenCV +z, up = OpenCV −y. The frustum at the near plane ``n`` is
+  ``top = n·cy/fy``, ``bottom = −n·(H − cy)/fy`` and its horizontal centre ``n·(W/2 − cx)/fx``; so an
+  off-centre principal point is rendered exactly. MuJoCo derives the horizontal half width from
+  the vertical extent and the image aspect, so ``fx`` must equal ``fy`` (square pixels); other
+  intrinsics are refused with a clear error rather than rendered wrongly.
+* Pixels: OpenGL samples pixel centres, so pixel (i, j) shows the ray through (i + ½, j + ½) and
+  ``cx = W/2`` is a centred principal point; MuJoCo reads rows bottom-up, flipped here.
+* Depth: MuJoCo renders reversed-z into a float buffer and, with ``readDepthMap = ZEROFAR``, reads
+  ``d`` = 1 at the near plane and 0 at the far plane; metres along the camera z axis are
+  ``n·f / (n + (f − n)·d)``. Pixels where nothing was hit become ``inf``.
+* Instance ids: a segmentation pass paints each drawn geom with colour ``segid + 1`` (0 = nothing);
+  segid → geom → body → object id, room geoms → 0. The same pass gives the depth, with no
+  lighting, shadows or reflections to disturb either.
+* Poses: MuJoCo quaternions are already ``wxyz``; body poses are the object frames (see
+  ``mujoco_mjcf``), normalised with w ≥ 0 like the pybullet backend's.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from simgen.registry import SIMULATORS, ConfigError
+from simgen.simulators import mujoco_gl
+from simgen.simulators.base import PASSES, Observation, Simulator
+from simgen.simulators.mujoco_mjcf import MjcfOptions, body_name, scene_mjcf
+from simgen.types import CameraIntrinsics, ObjectState, Pose, SceneSpec
+
+log = logging.getLogger("simgen.simulators.mujoco")
+
+REST_CHECK_STEPS = 8  # physics steps between two at-rest checks while settling
+SQUARE_PIXEL_RTOL = 1e-9
+# Render quality presets: what each trades (measured costs in benchmarks/render_throughput_backends.py).
+QUALITY = {
+    "fast": {"shadows": False, "offsamples": 0, "reflectance": 0.0},
+    "balanced": {"shadows": True, "offsamples": 0, "reflectance": 0.0},
+    "high": {"shadows": True, "offsamples": 4, "reflectance": 0.15},
+}
+
+
+@dataclass
+class MujocoConfig:
+    """Schema of ``conf/simulator/mujoco.yaml``; ``shadows``/``offsamples``/``reflectance`` override ``quality``."""
+
+    gl: str = "auto"  # auto | egl | osmesa
+    time_step: float = 0.002  # s per physics step
+    max_settle_seconds: float = 2.0  # give up settling after this much simulated time
+    rest_velocity: float = 0.01  # m/s (linear) and rad/s (angular) below which a body is at rest
+    rolling_friction: float = 0.01  # m; rolling and torsional friction of dynamic objects
+    near: float = 0.05  # m, clipping planes of the render
+    far: float = 50.0
+    quality: str = "balanced"  # fast | balanced | high
+    shadows: bool | None = None  # None: from the quality preset
+    offsamples: int | None = None  # multisample anti-aliasing samples (0 = off); None: from the preset
+    reflectance: float | None = None  # floor reflectance 0..1 (0 = no reflection pass); None: from the preset
+    shadow_size: int = 2048  # px, side of the shadow map
+
+    def validate(self, where: str) -> None:
+        """Raise ConfigError naming the first bad key and what it accepts."""
+        if self.gl not in mujoco_gl.BACKENDS:
+            raise ConfigError(f"{where}.gl: expected one of {', '.join(mujoco_gl.BACKENDS)}, got {self.gl!r}")
+        if self.quality not in QUALITY:
+            raise ConfigError(f"{where}.quality: expected one of {', '.join(QUALITY)}, got {self.quality!r}")
+        if not 0.0 < self.time_step <= 0.1:
+            raise ConfigError(f"{where}.time_step: expected 0 < time_step ≤ 0.1 s, got {self.time_step}")
+        for key in ("max_settle_seconds", "rolling_friction"):
+            if getattr(self, key) < 0.0:
+                raise ConfigError(f"{where}.{key}: expected ≥ 0, got {getattr(self, key)}")
+        if self.rest_velocity <= 0.0:
+            raise ConfigError(f"{where}.rest_velocity: expected > 0, got {self.rest_velocity}")
+        if not 0.0 < self.near < self.far:
+            raise ConfigError(f"{where}.near/far: expected 0 < near < far, got near={self.near}, far={self.far}")
+        if self.shadows is not None and not isinstance(self.shadows, bool):
+            raise ConfigError(f"{where}.shadows: expected true, false or null (from quality), got {self.shadows!r}")
+        if self.offsamples is not None and (isinstance(self.offsamples, bool) or not isinstance(self.offsamples, int)
+                                            or not 0 <= self.offsamples <= 16):
+            raise ConfigError(f"{where}.offsamples: expected an int 0..16 or null (from quality), got {self.offsamples!r}")
+        if self.reflectance is not None and not 0.0 <= self.reflectance <= 1.0:
+            raise ConfigError(f"{where}.reflectance: expected 0..1 or null (from quality), got {self.reflectance!r}")
+        if not 64 <= self.shadow_size <= 16384:
+            raise ConfigError(f"{where}.shadow_size: expected 64..16384 px, got {self.shadow_size}")
+
+    def settings(self) -> dict:
+        """The effective render quality: the preset with every explicitly set key applied over it."""
+        out = dict(QUALITY[self.quality])
+        out.update({k: getattr(self, k) for k in out if getattr(self, k) is not None})
+        return out
+
+
+def gl_camera(T_world_cam, intrinsics: CameraIntrinsics, near: float) -> dict:
+    """MuJoCo ``mjvGLCamera`` fields (pos, forward, up, frustum at ``near``) of an OpenCV camera.
+
+    Raises ValueError when ``fx ≠ fy``: MuJoCo cannot render non-square pixels (module docstring).
+    """
+    K = intrinsics
+    if not np.isclose(K.fx, K.fy, rtol=SQUARE_PIXEL_RTOL, atol=0.0):
+        raise ValueError(f"mujoco render: intrinsics fx={K.fx} and fy={K.fy} differ; MuJoCo renders square pixels "
+                         f"only (its horizontal field of view follows from the vertical one and W/H)")
+    T = np.asarray(T_world_cam, dtype=float)
+    return {
+        "pos": T[:3, 3], "forward": T[:3, 2], "up": -T[:3, 1],
+        "frustum_center": near * (K.width / 2.0 - K.cx) / K.fx,
+        "frustum_top": near * K.cy / K.fy,
+        "frustum_bottom": -near * (K.height - K.cy) / K.fy,
+    }
+
+
+def linear_depth(buffer: np.ndarray, near: float, far: float) -> np.ndarray:
+    """Metres along the camera z axis (float32) from MuJoCo's reversed-z buffer (1 = near, 0 = far)."""
+    d = np.asarray(buffer, dtype=np.float64)
+    return (near * far / (near + (far - near) * d)).astype(np.float32)
+
+
+def canonical_quat(q) -> tuple[float, float, float, float]:
+    """Normalised wxyz with w ≥ 0 (q and −q are one rotation: one spelling keeps states comparable)."""
+    q = np.asarray(q, dtype=float)
+    q = q / np.linalg.norm(q)
+    return tuple(float(v) for v in (-q if q[0] < 0 else q))
+
+
+@SIMULATORS.register("mujoco", config=MujocoConfig)
+class MujocoSimulator(Simulator):
+    """MuJoCo physics and offscreen rendering; each instance has its own model, data and GL context."""
+
+    name = "mujoco"
+
+    def __init__(self, cfg: MujocoConfig | None = None):
+        self.cfg = cfg or MujocoConfig()
+        self.cfg.validate("simulator")
+        self.quality = self.cfg.settings()
+        self._mj, self.renderer, why = mujoco_gl.import_mujoco(self.cfg.gl)
+        probe = mujoco_gl._probes.get(self.renderer)
+        self.gl_renderer = probe.gl_renderer if probe else ""
+        log.info("MuJoCo %s renders with %s (%s); quality %s", self._mj.__version__, self.renderer, why, self.quality)
+        self._context = self._mj.GLContext(64, 64)  # EGL/OSMesa context; the model's framebuffer is sized per render
+        self._context.make_current()
+        self.spec: SceneSpec | None = None
+        self.model = self.data = None
+        self._mjr = self._scene = None
+        self._bodies: list[int] = []
+        self._dofs = np.zeros((0, 6), int)  # qvel indices of each dynamic object's free joint
+        self._geom_object = np.zeros(0, np.uint16)  # geom id -> object id (0 = room)
+        self.settle_seconds = 0.0
+
+    def load(self, spec: SceneSpec) -> tuple[ObjectState, ...]:
+        """Compile ``spec`` to a model, settle the dynamic objects, return exact states (spec order)."""
+        mj = self._mj
+        self._require_open()
+        q = self.quality
+        opts = MjcfOptions(self.cfg.time_step, self.cfg.rolling_friction, self.cfg.shadow_size, q["offsamples"],
+                           q["reflectance"], self.cfg.near, self.cfg.far)
+        model = mj.MjModel.from_xml_string(scene_mjcf(spec, opts))
+        data = mj.MjData(model)
+        mj.mj_forward(model, data)
+        self._bodies = [mj.mj_name2id(model, mj.mjtObj.mjOBJ_BODY, body_name(obj)) for obj in spec.objects]
+        body_object = np.zeros(model.nbody, np.uint16)
+        body_object[self._bodies] = [obj.object_id for obj in spec.objects]
+        self._geom_object = body_object[model.geom_bodyid]
+        self._dofs = np.array([model.jnt_dofadr[model.body_jntadr[b]] + np.arange(6)
+                               for b, obj in zip(self._bodies, spec.objects) if obj.mass > 0], int).reshape(-1, 6)
+        self._free_render()
+        self.model, self.data, self.spec = model, data, spec
+        self._context.make_current()
+        self._mjr = mj.MjrContext(model, mj.mjtFontScale.mjFONTSCALE_100)
+        mj.mjr_setBuffer(mj.mjtFramebuffer.mjFB_OFFSCREEN, self._mjr)
+        self._mjr.readDepthMap = mj.mjtDepthMap.mjDEPTH_ZEROFAR  # raw reversed-z: full float precision
+        self._scene = mj.MjvScene(model, maxgeom=model.ngeom + 16)
+        self._settle()
+        return self.states()
+
+    def _settle(self) -> None:
+        """Step until every dynamic body has been at rest at two checks in a row, or the time is up."""
+        steps, calm = 0, 0
+        max_steps = int(np.ceil(self.cfg.max_settle_seconds / self.cfg.time_step)) if len(self._dofs) else 0
+        while steps < max_steps and calm < 2:
+            self._mj.mj_step(self.model, self.data, REST_CHECK_STEPS)
+            steps += REST_CHECK_STEPS
+            calm = calm + 1 if not self._moving().any() else 0
+        self.settle_seconds = steps * self.cfg.time_step
+        if len(self._dofs) and calm < 2:
+            dynamic = [obj.name for obj in self.spec.objects if obj.mass > 0]
+            names = [name for name, moving in zip(dynamic, self._moving()) if moving]
+            log.warning("scene %s: still moving after %.2f s of settling: %s", self.spec.scene_id,
+                        self.settle_seconds, ", ".join(names))
+
+    def _moving(self) -> np.ndarray:
+        """Per dynamic object: linear or angular speed at least ``rest_velocity``."""
+        v = self.data.qvel[self._dofs]
+        speed = np.maximum(np.linalg.norm(v[:, :3], axis=1), np.linalg.norm(v[:, 3:], axis=1))
+        return speed >= self.cfg.rest_velocity
+
+    def step(self, seconds: float) -> tuple[ObjectState, ...]:
+        """Advance physics by ``seconds`` (rounded to whole time steps) and return the new states."""
+        if seconds < 0:
+            raise ValueError(f"step: seconds must be ≥ 0, got {seconds}")
+        self._require_scene()
+        n = int(round(seconds / self.cfg.time_step))
+        if n:
+            self._mj.mj_step(self.model, self.data, n)
+        return self.states()
+
+    def states(self) -> tuple[ObjectState, ...]:
+        """Every object's pose (body frame = oriented-box centre), in ``spec.objects`` order."""
+        self._require_scene()
+        xpos, xquat = self.data.xpos, self.data.xquat
+        return tuple(ObjectState(obj.object_id, Pose(tuple(float(v) for v in xpos[b]), canonical_quat(xquat[b])))
+                     for b, obj in zip(self._bodies, self.spec.objects))
+
+    def render(self, T_world_cam, intrinsics: CameraIntrinsics, passes=PASSES) -> Observation:
+        """RGB (H, W, 3) uint8, depth (H, W) float32 metres, instance (H, W) uint16 object ids."""
+        unknown = set(passes) - set(PASSES)
+        if unknown:
+            raise ValueError(f"render: unknown pass(es) {sorted(unknown)}; allowed: {', '.join(PASSES)}")
+        self._require_scene()
+        mj, scene, w, h = self._mj, self._scene, intrinsics.width, intrinsics.height
+        camera = gl_camera(T_world_cam, intrinsics, self.cfg.near)
+        self._context.make_current()
+        if w > self._mjr.offWidth or h > self._mjr.offHeight:
+            mj.mjr_resizeOffscreen(max(w, self._mjr.offWidth), max(h, self._mjr.offHeight), self._mjr)
+        free = mj.MjvCamera()
+        mj.mjv_updateScene(self.model, self.data, mj.MjvOption(), None, free, mj.mjtCatBit.mjCAT_ALL, scene)
+        for glcam in scene.camera:  # mono rendering averages the two eyes: set both
+            for key, value in camera.items():
+                setattr(glcam, key, value)
+        rect = mj.MjrRect(0, 0, w, h)
+        flags, F = scene.flags, mj.mjtRndFlag
+        rgb = depth = instance = None
+        if "rgb" in passes:
+            flags[F.mjRND_SHADOW] = self.quality["shadows"]
+            flags[F.mjRND_REFLECTION] = self.quality["reflectance"] > 0
+            buf = np.empty((h, w, 3), np.uint8)
+            mj.mjr_render(rect, scene, self._mjr)
+            mj.mjr_readPixels(buf, None, rect, self._mjr)
+            rgb = np.ascontiguousarray(buf[::-1])
+        if "depth" in passes or "instance" in passes:
+            for flag in (F.mjRND_SHADOW, F.mjRND_REFLECTION, F.mjRND_SKYBOX, F.mjRND_FOG, F.mjRND_HAZE):
+                flags[flag] = False
+            flags[F.mjRND_SEGMENT] = flags[F.mjRND_IDCOLOR] = True
+            seg, buf = np.empty((h, w, 3), np.uint8), np.empty((h, w), np.float32)
+            mj.mjr_render(rect, scene, self._mjr)
+            mj.mjr_readPixels(seg, buf, rect, self._mjr)
+            flags[F.mjRND_SEGMENT] = flags[F.mjRND_IDCOLOR] = False
+            code = seg[::-1].astype(np.int32)
+            code = code[..., 0] | (code[..., 1] << 8) | (code[..., 2] << 16)  # segid + 1; 0 = nothing drawn
+            if "instance" in passes:
+                instance = self._segment_lut()[code]
+            if "depth" in passes:
+                depth = linear_depth(buf[::-1], self.cfg.near, self.cfg.far)
+                depth[code == 0] = np.inf
+        return Observation(rgb, depth, instance)
+
+    def _segment_lut(self) -> np.ndarray:
+        """segid + 1 → object id for the geoms the last ``mjv_updateScene`` put in the scene."""
+        scene, geom_type = self._scene, self._mj.mjtObj.mjOBJ_GEOM
+        lut = np.zeros(scene.ngeom + 1, np.uint16)
+        for g in scene.geoms[:scene.ngeom]:
+            if g.objtype == geom_type and g.segid >= 0:
+                lut[g.segid + 1] = self._geom_object[g.objid]
+        return lut
+
+    def _require_open(self) -> None:
+        if self._context is None:
+            raise RuntimeError("mujoco simulator: already closed")
+
+    def _require_scene(self) -> None:
+        self._require_open()
+        if self.spec is None:
+            raise RuntimeError("mujoco simulator: call load(spec) first")
+
+    def _free_render(self) -> None:
+        """Free the GL resources of the current model (MjrContext must be freed with its context current)."""
+        if self._mjr is not None:
+            self._context.make_current()
+            self._mjr.free()
+        self._mjr = self._scene = None
+
+    def close(self) -> None:
+        """Free the render context and the GL context; the simulator cannot be used afterwards."""
+        if self._context is None:
+            return
+        self._free_render()
+        self._context.free()
+        self._context = None
+        self.model = self.data = self.spec = None
