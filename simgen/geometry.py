@@ -201,3 +201,17 @@ def convex_polygons_overlap(a, b, margin: float = 0.0) -> bool:
             if pa.max() + margin <= pb.min() or pb.max() + margin <= pa.min():
                 return False
     return True
+
+
+def quats_to_matrices(quats_wxyz) -> np.ndarray:
+    """Rotation matrices (..., 3, 3) of an array of quaternions (..., 4) given as w, x, y, z (vectorised
+    :func:`quat_to_matrix`; each quaternion is normalised)."""
+    q = np.asarray(quats_wxyz, dtype=float)
+    q = q / np.linalg.norm(q, axis=-1, keepdims=True)
+    w, x, y, z = np.moveaxis(q, -1, 0)
+    rows = [
+        [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
+        [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
+        [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
+    ]
+    return np.stack([np.stack(r, axis=-1) for r in rows], axis=-2)

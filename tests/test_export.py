@@ -1,6 +1,7 @@
 """Exporters on the merged fixture shards: golden files per format, loaders that users run, options."""
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -208,3 +209,14 @@ def test_presets_and_registry_agree():
         data = yaml.safe_load(path.read_text())
         assert data["name"] == path.stem
         EXPORTERS.config(data)  # the shipped defaults validate
+
+
+def test_missing_optional_packages_name_their_extra(dataset, tmp_path, monkeypatch):
+    from simgen.export.base import require
+    from simgen.export.card import write_card
+
+    with pytest.raises(ConfigError, match=r'pip install -e "\.\[export\]"'):
+        require("no_such_module_for_simgen")
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
+    card = write_card(Dataset(dataset), tmp_path).read_text()
+    assert "## Blind baseline" in card and "## Plots" not in card  # the card is still written

@@ -14,7 +14,7 @@ from simgen.trajectories.raycast import first_hit
 from test_traj_scenes import l_scene, rect_scene, request
 
 CONF = Path(__file__).resolve().parents[1] / "conf" / "trajectory"
-NAMES = ("orbit", "walkthrough", "lookat", "coverage")
+NAMES = ("orbit", "walkthrough", "lookat", "coverage", "ego")
 SCENES = {"rect": rect_scene, "L": l_scene}
 
 

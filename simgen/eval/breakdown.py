@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
+from simgen.export.base import pyplot
+from simgen.export.card import save_figure
 from simgen.export.knobs import flat_knobs, group_values
 from simgen.qa.records import write_json_atomic
 
@@ -45,12 +47,7 @@ def breakdown(rows: list[dict]) -> dict:
 
 def plot_breakdown(result: dict, plots_dir: Path) -> list[Path]:
     """``by_family.png`` (bars) and one ``knob_<name>.png`` per knob (score vs value, overall and per family)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from simgen.export.card import save_figure
+    plt = pyplot()
 
     plots_dir = Path(plots_dir)
     plots_dir.mkdir(parents=True, exist_ok=True)

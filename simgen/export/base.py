@@ -6,6 +6,7 @@ referred to by paths relative to that export dir, so the folder can be moved or 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
 import tempfile
@@ -17,6 +18,21 @@ from simgen.export.dataset import Dataset, relative_to
 from simgen.export.prompt import PromptConfig, ground_truth, option_lines, prompt_text, rationale, target_text, \
     uses_options
 from simgen.qa.records import QAItem
+from simgen.registry import ConfigError
+
+
+def require(module: str, extra: str = "export"):
+    """Import an optional dependency, or raise ConfigError naming the install extra that brings it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ConfigError(f'{module} is not installed; it comes with pip install -e ".[{extra}]"') from None
+
+
+def pyplot():
+    """matplotlib.pyplot on the Agg backend (files only, no display)."""
+    require("matplotlib").use("Agg")
+    return require("matplotlib.pyplot")
 
 
 @dataclass(frozen=True)

@@ -8,18 +8,20 @@ shard (from ``merge.json``; full configs are copied under ``configs/``). Its YAM
 """
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 from simgen.export import EXPORTERS
-from simgen.export.base import atomic_open
+from simgen.export.base import atomic_open, pyplot
 from simgen.export.dataset import MERGE_FILE, STATS_FILE, Dataset, relative_to
 from simgen.export.knobs import flat_knobs, group_values
 from simgen.qa.balance import BalanceConfig, answer_key, is_continuous
 from simgen.registry import ConfigError
 
+log = logging.getLogger("simgen.export")
 CARD_FILE = "README.md"
 PLOTS_DIR = "plots"
 
@@ -167,11 +169,7 @@ def card_text(ds: Dataset, summary: dict, cfg: CardConfig, plots: list[str], par
 
 def dataset_plots(summary: dict, plots_dir: Path) -> list[Path]:
     """Bar charts: questions per family, answer distribution per family, questions per knob value."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     plots_dir.mkdir(parents=True, exist_ok=True)
     fams = summary["families"]
     written = []
@@ -205,11 +203,9 @@ def dataset_plots(summary: dict, plots_dir: Path) -> list[Path]:
 
 def save_figure(fig, path: Path) -> Path:
     """Save a matplotlib figure as a PNG without timestamps (same data, same bytes) and close it."""
-    import matplotlib.pyplot as plt
-
     fig.tight_layout()
     fig.savefig(path, dpi=80, metadata={"Software": None})
-    plt.close(fig)
+    pyplot().close(fig)
     return path
 
 
@@ -218,7 +214,12 @@ def write_card(ds: Dataset, out_dir: Path, cfg: CardConfig = CardConfig()) -> Pa
     out_dir = Path(out_dir)
     ratio = ds.read_json(STATS_FILE).get("config", {}).get("bucket_ratio", BalanceConfig.bucket_ratio)
     summary = summarize(ds, ratio)
-    plots = dataset_plots(summary, out_dir / PLOTS_DIR) if cfg.plots and summary["records"] else []
+    plots = []
+    if cfg.plots and summary["records"]:
+        try:
+            plots = dataset_plots(summary, out_dir / PLOTS_DIR)
+        except ConfigError as e:  # the card is still useful without its pictures
+            log.warning("card: no plots: %s", e)
     parquet = next(iter(sorted((out_dir / "data").glob("*.parquet"))), None)
     text = card_text(ds, summary, cfg, [relative_to(p, out_dir) for p in plots],
                      relative_to(parquet, out_dir) if parquet else None)

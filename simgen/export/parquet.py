@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Iterator
 
 from simgen.export import EXPORTERS
-from simgen.export.base import Exporter, Sample, atomic_open
+from simgen.export.base import Exporter, Sample, atomic_open, require
 from simgen.export.prompt import PromptConfig
 from simgen.registry import ConfigError
 
 
 def arrow_schema():
     """The export's pyarrow schema (pyarrow is imported here, when the exporter runs)."""
-    import pyarrow as pa
+    pa = require("pyarrow")
 
     return pa.schema([
         ("id", pa.string()), ("data_source", pa.string()), ("question_type", pa.string()),
@@ -82,9 +82,7 @@ class ParquetExporter(Exporter):
 
     def write(self, rows: Iterator[Sample], out_dir: Path) -> tuple[list[Path], int]:
         """Buffer ``row_group_size`` rows, write them as one row group, repeat."""
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
+        pa, pq = require("pyarrow"), require("pyarrow.parquet")
         schema = arrow_schema()
         path = out_dir / "data" / f"{self.cfg.split}.parquet"
         count, buffer = 0, []

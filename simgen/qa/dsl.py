@@ -17,10 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # The function modules register themselves into FUNCTIONS / CONSTANTS when imported.
-from simgen.qa import functions_metric, functions_relations, functions_select, functions_sets, functions_time  # noqa: F401
+from simgen.qa import (  # noqa: F401
+    functions_metric, functions_motion, functions_pose, functions_relations, functions_select, functions_sets,
+    functions_time,
+)
 from simgen.qa.functions import (
-    BOOL, CATEGORIES, CATEGORY, COLOR, CONSTANTS, FRAME, FUNCTIONS, NUMBER, OBJ, OBJS, ORDER, REQUIRED, STR, UNITS,
-    Signature, Type, Q, arithmetic_type, unit_hint,
+    ACTION, ACTIONS, BOOL, CATEGORIES, CATEGORY, COLOR, CONSTANTS, FRAME, FUNCTIONS, NOT_ANSWERS, NUMBER, OBJ, OBJS,
+    ORDER, POSE, REQUIRED, STR, UNITS, Signature, Type, Q, arithmetic_type, unit_hint,
 )
 from simgen.qa.functions_reference import render_reference
 
@@ -73,10 +76,11 @@ class Program:
     slot_types: dict[str, Type] = field(default_factory=dict)
 
     def ablatable_nodes(self) -> list[int]:
-        """Ids of nodes that have a trivial version (a filter → its input, ``objects(...)`` → all)."""
+        """Ids of nodes that have a trivial version (a filter → its input, ``objects(...)`` → all,
+        ``move_start(x)`` → ``move_end(x)``)."""
         return [
             n.id for n in self.nodes
-            if n.op == "call" and n.fn.ablate and (n.fn.ablate == "input" or any(c is not None for c in n.children))
+            if n.op == "call" and n.fn.ablate and (n.fn.ablate != "all" or any(c is not None for c in n.children))
         ]
 
     def node(self, node_id: int) -> Node:
@@ -86,8 +90,9 @@ class Program:
 
 # Slot type names a family may declare (lower-case aliases of the DSL types).
 SLOT_TYPES = {"category": CATEGORY, "color": COLOR, "object": OBJ, "objects": OBJS, "frame": FRAME,
-              "categories": CATEGORIES, "number": NUMBER, "bool": BOOL}
-_CANONICAL = {str(t): t for t in (CATEGORY, COLOR, OBJ, OBJS, ORDER, FRAME, CATEGORIES, NUMBER, BOOL)}
+              "categories": CATEGORIES, "number": NUMBER, "bool": BOOL, "actions": ACTIONS}
+_CANONICAL = {str(t): t for t in (CATEGORY, COLOR, OBJ, OBJS, ORDER, FRAME, CATEGORIES, NUMBER, BOOL, POSE, ACTION,
+                                  ACTIONS)}
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _ALLOWED = (ast.Module, ast.Assign, ast.Expr, ast.Call, ast.Name, ast.Load, ast.Store, ast.Constant, ast.List,
             ast.Compare, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.BinOp, ast.Add, ast.Sub,
@@ -180,6 +185,9 @@ class _Checker:
         root = self.expr(tree.body[-1].value)
         if root.type.kind == "Key":
             raise DSLError("bad_program", f"the answer `{root.text}` is a key; use it inside argmin/argmax/sort")
+        if root.type.kind in NOT_ANSWERS:
+            raise DSLError("bad_program", f"the answer `{root.text}` is a {root.type}, not an answer; ask about it "
+                           "with e.g. direction_from_pose(pose, target)")
         unused = sorted(set(self.assigned) - self.used)
         if unused:
             raise DSLError("bad_program", f"assigned but never used: {', '.join(unused)}")
@@ -302,7 +310,9 @@ class _Checker:
             return self._new(node, CATEGORIES, "list", [self._retype(i, CATEGORY) for i in items])
         if kinds == {"Obj"}:
             return self._new(node, OBJS, "list", items)
-        raise self._type_error(node, "a list holds category names or objects, all of one kind")
+        if kinds == {"Action"}:
+            return self._new(node, ACTIONS, "list", items)
+        raise self._type_error(node, "a list holds category names, objects or actions, all of one kind")
 
     def _compare(self, node: ast.Compare) -> Node:
         if len(node.ops) != 1:

@@ -9,7 +9,9 @@ documentation and code cannot drift.
 
 Runtime values: Obj = object row (int); Objs / Order = int64 array of rows (order kept);
 Category / Color / Label / Str = str; Categories / Labels = tuple of str; Frame = episode frame
-index (int); Quantity / Number = float; Bool = bool; Key = ``Key``.
+index (int); Quantity / Number = float; Bool = bool; Key = ``Key``; Pose = ``Standpoint`` (a
+place on the floor, a heading and the frame whose object states it sees; functions_pose.py);
+Action = (action name, amount in metres or radians); Actions = tuple of Actions.
 """
 from __future__ import annotations
 
@@ -42,12 +44,15 @@ class Type:
         return {"Quantity": "number", "Number": "number", "Label": "label", "Labels": "labels",
                 "Bool": "bool", "Obj": "object", "Objs": "objects", "Order": "ordering",
                 "Category": "category", "Categories": "categories", "Color": "color",
-                "Frame": "frame"}.get(self.kind, "none")
+                "Frame": "frame"}.get(self.kind, "none")  # Key, Pose, Action(s) are never answers
 
 
 OBJ, OBJS, ORDER = Type("Obj"), Type("Objs"), Type("Order")
 CATEGORY, CATEGORIES, COLOR = Type("Category"), Type("Categories"), Type("Color")
 FRAME, NUMBER, BOOL, STR = Type("Frame"), Type("Number"), Type("Bool"), Type("Str")
+POSE, ACTION, ACTIONS = Type("Pose"), Type("Action"), Type("Actions")
+# Types that are means to an answer, never an answer themselves.
+NOT_ANSWERS = ("Key", "Pose", "Action", "Actions")
 SIZE_CLASSES = ("small", "medium", "large")
 
 
@@ -112,7 +117,9 @@ class Signature:
     returns: Type | Callable[..., Type]  # a callable gets the literal values of `choices` params
     doc: str
     impl: Callable[..., Any] = field(repr=False, compare=False)
-    ablate: str | None = None  # "input": trivial version returns its first argument; "all": objects()
+    # Trivial version for the degeneracy check: "input" returns its first argument; "all": objects();
+    # any other value names a function with the same parameters that stands in for this one.
+    ablate: str | None = None
     decision: str | None = None  # what margin it records in the trace (for the reference)
 
     def result_type(self, literals: dict[str, Any]) -> Type:
@@ -146,7 +153,7 @@ class Key:
 
 FUNCTIONS: dict[str, Signature] = {}
 CONSTANTS: dict[str, Constant] = {}
-GROUPS = ("sets", "metric", "relations", "selection", "time")
+GROUPS = ("sets", "metric", "relations", "selection", "time", "motion", "pose")
 
 
 def dsl_function(name: str, group: str, params: tuple[Param, ...], returns, ablate: str | None = None,
@@ -233,4 +240,7 @@ EXECUTION_REASONS = {
     "bad_binding": "a slot value missing, of the wrong kind, or naming an unknown object/frame",
     "division_by_zero": "arithmetic divided by zero",
     "step_limit": "the program exceeded its step budget",
+    "no_event": "an object has no motion event (it was never moved on purpose)",
+    "several_events": "an object was moved more than once, so \"the move\" is ambiguous",
+    "ambiguous_turn": "the camera turned so far between two frames that the direction of the turn is unknown",
 }

@@ -5,7 +5,10 @@ The reference is generated, never hand-edited, so the documentation and the code
 """
 from __future__ import annotations
 
-from simgen.qa import functions_metric, functions_relations, functions_select, functions_sets, functions_time  # noqa: F401
+from simgen.qa import (  # noqa: F401
+    functions_metric, functions_motion, functions_pose, functions_relations, functions_select, functions_sets,
+    functions_time,
+)
 from simgen.qa.functions import CONSTANTS, EXECUTION_REASONS, FUNCTIONS, GROUPS, UNIT_TEXT, UNITS
 
 _INTRO = """\

@@ -6,8 +6,10 @@ indices, which are what programs and QA records use. Derived quantities (pairwis
 sizes, camera distances) are computed lazily, vectorised, and cached per view, so many programs
 on one view share them; ``jittered`` makes a perturbed copy with fresh caches in a few array ops.
 
-Object boxes are the poses of the first frame (the settled state the video shows); motion
-functions of a later issue will read per-frame states from the same episode.
+The static object boxes (``center``, ``rotation``) are the poses of the first frame (the settled
+state the video shows); per-frame states, motion events and camera headings live on the time axis
+(``simgen.qa.scene_time``), and everything that looks at one frame (camera distances, camera-frame
+points, distances at a frame) reads the states of that frame.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import numpy as np
 
 from simgen.geometry import invert, polygon_area, quat_to_matrix
 from simgen.qa import boxes
+from simgen.qa.scene_time import TimeArrays, frame_states
 from simgen.registry import ConfigError
 from simgen.types import Episode
 
@@ -40,8 +43,8 @@ class ObservedThresholds:
             raise ConfigError(f"{where}.min_frames: expected an int ≥ 1, got {self.min_frames}")
 
 
-class SceneView:
-    """Arrays of one episode: object boxes, attributes, per-frame cameras and visibility."""
+class SceneView(TimeArrays):
+    """Arrays of one episode: object boxes, attributes, per-frame cameras, states and visibility."""
 
     def __init__(self, episode: Episode, thresholds: ObservedThresholds = ObservedThresholds()):
         """Build from an Episode (use ``SceneView.from_episode``)."""
@@ -58,12 +61,14 @@ class SceneView:
         self._row_of_name = {n: r for r, n in enumerate(self.names)}
         if len(self._row_of_name) != len(self.names):
             raise ValueError(f"episode {self.episode_id}: object names are not unique")
-        poses = {o.object_id: o.pose for o in specs}
-        if episode.frames:  # the settled state the video shows
-            poses.update({s.object_id: s.pose for s in episode.frames[0].objects})
         n = len(specs)
-        self.center = np.array([poses[int(i)].position for i in self.ids], dtype=float).reshape(n, 3)
-        self.rotation = np.array([quat_to_matrix(poses[int(i)].quat_wxyz) for i in self.ids]).reshape(n, 3, 3)
+        spec_centers = np.array([o.pose.position for o in specs], dtype=float).reshape(n, 3)
+        spec_quats = np.array([o.pose.quat_wxyz for o in specs], dtype=float).reshape(n, 4)
+        centers, quats = frame_states(episode, self._row_of_id, spec_centers, spec_quats)
+        # the static state is the settled state the video shows first
+        self.center = centers[0].copy() if len(centers) else spec_centers
+        first = quats[0] if len(quats) else spec_quats
+        self.rotation = np.array([quat_to_matrix(q) for q in first]).reshape(n, 3, 3)
         self.half = np.array([o.half_extents for o in specs], dtype=float).reshape(n, 3)
         self.room_polygon = np.array(episode.scene.room.footprint, dtype=float)
         self.room_height = float(episode.scene.room.height)
@@ -97,6 +102,9 @@ class SceneView:
             for attr, values in (("category", self.category), ("color", self.color))
         }
         self._cache: dict = {}
+        self._init_time(episode, centers, quats)
+        if not self.dynamic:  # one state for every frame: share the static arrays
+            self.frame_center = np.broadcast_to(self.center, centers.shape)
 
     @classmethod
     def from_episode(cls, episode: Episode, thresholds: ObservedThresholds = ObservedThresholds()) -> "SceneView":
@@ -166,9 +174,13 @@ class SceneView:
             value = self._cache[key] = compute()
         return value
 
-    def distance_matrix(self) -> np.ndarray:
-        """(N, N) closest-point distances between oriented boxes (0 when touching/overlapping)."""
-        return self._cached("distance", lambda: boxes.pairwise_distances(self.center, self.half, self.rotation))
+    def distance_matrix(self, frame_row: int | None = None) -> np.ndarray:
+        """(N, N) closest-point distances between oriented boxes (0 when touching/overlapping), in the
+        static state or at a frame row."""
+        if frame_row is None or not self.dynamic:
+            return self._cached("distance", lambda: boxes.pairwise_distances(self.center, self.half, self.rotation))
+        return self._cached(("distance", frame_row), lambda: boxes.pairwise_distances(
+            self.center_at(frame_row), self.half, self.rotation_at(frame_row)))
 
     def centre_distance_matrix(self) -> np.ndarray:
         """(N, N) distances between box centres."""
@@ -185,16 +197,17 @@ class SceneView:
         return self._cached("vhalf", lambda: np.einsum("nk,nk->n", np.abs(self.rotation[:, 2, :]), self.half))
 
     def camera_distances(self, frame_row: int) -> np.ndarray:
-        """(N,) distance from the camera centre to the closest point of each box."""
+        """(N,) distance from the camera centre to the closest point of each box (states of that frame)."""
         return self._cached(
             ("camdist", frame_row),
-            lambda: boxes.point_box_distances(self.camera_center(frame_row), self.center, self.half, self.rotation),
+            lambda: boxes.point_box_distances(self.camera_center(frame_row), self.center_at(frame_row), self.half,
+                                              self.rotation_at(frame_row)),
         )
 
     def camera_points(self, frame_row: int) -> np.ndarray:
-        """(N, 3) box centres in the OpenCV camera frame of a frame row."""
+        """(N, 3) box centres (states of that frame) in the OpenCV camera frame of a frame row."""
         T = self.T_cam_world[frame_row]
-        return self._cached(("campts", frame_row), lambda: self.center @ T[:3, :3].T + T[:3, 3])
+        return self._cached(("campts", frame_row), lambda: self.center_at(frame_row) @ T[:3, :3].T + T[:3, 3])
 
     def room_area(self) -> float:
         """Floor area of the room footprint (m²)."""
@@ -204,11 +217,22 @@ class SceneView:
     def jittered(self, rng: np.random.Generator, position_sigma_m: float, size_sigma_frac: float) -> "SceneView":
         """A copy with box centres (and room corners) moved by N(0, σ) m and half extents scaled by
         1 + N(0, σ_frac) per axis (clipped to [0.5, 1.5]); cameras, visibility and the observed set
-        stay as they are, so the same program asks the same question of a slightly different scene."""
+        stay as they are, so the same program asks the same question of a slightly different scene.
+
+        Motions are jittered too: a moving object gets one offset for where it starts and another
+        for where it ends, blended along its path (``motion_progress``), so the frames before a move
+        share one offset, the frames after it the other, and its displacement changes by their
+        difference."""
         out = copy.copy(self)
         n = len(self.ids)
-        out.center = self.center + rng.normal(0.0, position_sigma_m, (n, 3))
+        start = rng.normal(0.0, position_sigma_m, (n, 3))
+        out.center = self.center + start
         out.half = self.half * np.clip(1.0 + rng.normal(0.0, size_sigma_frac, (n, 3)), 0.5, 1.5)
         out.room_polygon = self.room_polygon + rng.normal(0.0, position_sigma_m, self.room_polygon.shape)
+        if self.dynamic:  # drawn last, so static views jitter exactly as they always did
+            end = rng.normal(0.0, position_sigma_m, (n, 3))
+            out.frame_center = self.frame_center + start + (end - start) * self.motion_progress()[..., None]
+        else:
+            out.frame_center = np.broadcast_to(out.center, self.frame_center.shape)
         out._cache = {}
         return out

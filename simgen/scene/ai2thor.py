@@ -59,6 +59,11 @@ class Ai2thorSceneConfig:
             raise ConfigError(f"{where}.category_map: expected objectType → non-empty category name strings")
 
 
+def rounded(values) -> tuple:
+    """Floats rounded to the µm / 1e-6 that SceneSpec JSON keeps, so a spec survives save → load unchanged."""
+    return tuple(round(float(v), 6) for v in values)
+
+
 def scene_label(scene: str) -> str:
     """Short scene name: an iTHOR name as is, a ProcTHOR house file by its stem."""
     return Path(scene).stem if scene.endswith(".json") else scene
@@ -85,17 +90,17 @@ def scene_from_metadata(metadata: dict, scene: str, seed: int = 0,
     objects = []
     for i, (obj, box, cat, name) in enumerate(zip(records, boxes, categories, names), start=1):
         parents = [p for p in (obj.get("parentReceptacles") or []) if p in ids]
-        half = tuple(float(h) for h in box.half)
+        half = rounded(box.half)
         objects.append(ObjectSpec(
             object_id=i, name=name, category=cat, color="",  # AI2-THOR metadata names no colours
-            half_extents=half, pose=Pose(tuple(float(v) for v in box.center), matrix_to_quat(box.R)),
+            half_extents=half, pose=Pose(rounded(box.center), rounded(matrix_to_quat(box.R))),
             parts=(Part("box", half, rgba=BOX_RGBA),), mass=0.0,  # Unity settles the scene itself
             kind="small" if obj.get("pickupable") else "furniture", support=ids[parents[0]] if parents else None,
         ))
     fallback = [name for name, box in zip(names, boxes) if box.source != meta.ORIENTED]
     lo, hi = meta.scene_bounds(metadata)
     footprint = ((lo[0], lo[1]), (hi[0], lo[1]), (hi[0], hi[1]), (lo[0], hi[1]))  # counter-clockwise
-    room = RoomSpec(tuple((float(x), float(y)) for x, y in footprint), float(max(hi[2], 2.0)))
+    room = RoomSpec(tuple(rounded(p) for p in footprint), float(round(max(hi[2], 2.0), 6)))
     complexity = {
         "num_objects": len(objects),
         "num_categories": len(set(categories)),
@@ -132,4 +137,6 @@ class Ai2thorSceneBuilder:
         from simgen.simulators.ai2thor import scene_metadata  # the live path: the process's controller
 
         scene = self.cfg.scenes[scene_index % len(self.cfg.scenes)]
+        if scene.endswith(".json"):  # a ProcTHOR house: the simulator gets an absolute path
+            scene = str(resolve(scene).resolve())
         return scene_from_metadata(scene_metadata(scene), scene, seed, self.cfg)

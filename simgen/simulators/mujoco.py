@@ -93,8 +93,8 @@ class MujocoConfig:
         return out
 
 
-def gl_camera(T_world_cam, intrinsics: CameraIntrinsics, near: float) -> dict:
-    """MuJoCo ``mjvGLCamera`` fields (pos, forward, up, frustum at ``near``) of an OpenCV camera.
+def gl_camera(T_world_cam, intrinsics: CameraIntrinsics, near: float, far: float) -> dict:
+    """MuJoCo ``mjvGLCamera`` fields (pos, forward, up, frustum from ``near`` to ``far``) of an OpenCV camera.
 
     Raises ValueError when ``fx ≠ fy``: MuJoCo cannot render non-square pixels (module docstring).
     """
@@ -108,6 +108,7 @@ def gl_camera(T_world_cam, intrinsics: CameraIntrinsics, near: float) -> dict:
         "frustum_center": near * (K.width / 2.0 - K.cx) / K.fx,
         "frustum_top": near * K.cy / K.fy,
         "frustum_bottom": -near * (K.height - K.cy) / K.fy,
+        "frustum_near": near, "frustum_far": far,
     }
 
 
@@ -219,7 +220,7 @@ class MujocoSimulator(Simulator):
             raise ValueError(f"render: unknown pass(es) {sorted(unknown)}; allowed: {', '.join(PASSES)}")
         self._require_scene()
         mj, scene, w, h = self._mj, self._scene, intrinsics.width, intrinsics.height
-        camera = gl_camera(T_world_cam, intrinsics, self.cfg.near)
+        camera = gl_camera(T_world_cam, intrinsics, self.cfg.near, self.cfg.far)
         self._context.make_current()
         if w > self._mjr.offWidth or h > self._mjr.offHeight:
             mj.mjr_resizeOffscreen(max(w, self._mjr.offWidth), max(h, self._mjr.offHeight), self._mjr)

@@ -49,6 +49,20 @@ def require_mujoco() -> None:
         raise ImportError(f"the mujoco simulator needs the mujoco package: {INSTALL_HINT}")
 
 
+def unavailable_reason() -> str | None:
+    """Why MuJoCo cannot run here at all (package or every GL library missing), else None.
+
+    Deliberately narrow, for tests and benchmarks to skip on: where the package and a GL library
+    are installed but rendering still fails, that is a failure to report, not a reason to skip.
+    """
+    if importlib.util.find_spec("mujoco") is None:
+        return f"mujoco is not installed ({INSTALL_HINT})"
+    if loaded_backend() is None and not os.environ.get("MUJOCO_GL") and \
+            all(ctypes.util.find_library(LIBRARY[b]) is None for b in HEADLESS):
+        return f"no headless GL library (Debian: apt-get install {APT['egl']} or {APT['osmesa']})"
+    return None
+
+
 def probe(backend: str) -> GlProbe:
     """Check, in a child process, that MuJoCo renders with ``backend`` (cached per process)."""
     if backend not in _probes:

@@ -163,7 +163,6 @@ def scene_mjcf(spec: SceneSpec, opts: MjcfOptions) -> str:
     # The extent scales MuJoCo's clipping planes and shadow range: fix it to the room, not the geoms.
     ET.SubElement(root, "statistic", center=_f(centre), extent=repr(extent))
     visual = ET.SubElement(root, "visual")
-    ET.SubElement(visual, "headlight", active="0")  # the scene's one light is the spec's directional light
     ET.SubElement(visual, "map", znear=repr(opts.near / extent), zfar=repr(opts.far / extent))
     ET.SubElement(visual, "quality", shadowsize=str(int(opts.shadow_size)), offsamples=str(int(opts.offsamples)))
     asset = ET.SubElement(root, "asset")
@@ -171,9 +170,14 @@ def scene_mjcf(spec: SceneSpec, opts: MjcfOptions) -> str:
     light = spec.lighting
     to_light = np.asarray(light.direction, dtype=float) / np.linalg.norm(light.direction)
     color = np.asarray(light.color, dtype=float)
-    # A directional light's shadow map is an orthographic box around its position: put it at the room centre.
+    # MuJoCo drops ALL of a shadow-casting light (ambient too) where it is shadowed, so the ambient
+    # term comes from the headlight, which never casts shadows, and the sun brings diffuse + specular.
+    ET.SubElement(visual, "headlight", active="1", ambient=_f(light.ambient * color), diffuse="0 0 0",
+                  specular="0 0 0")
+    # A directional light's shadow map is an orthographic box (half side = extent) along its axis,
+    # starting at the camera's near plane from the light's position: put it outside the room, aimed at the centre.
     ET.SubElement(world, "light", name="sun", directional="true", castshadow="true", pos=_f(centre + extent * to_light),
-                  dir=_f(-to_light), ambient=_f(light.ambient * color), diffuse=_f(light.diffuse * color),
+                  dir=_f(-to_light), ambient="0 0 0", diffuse=_f(light.diffuse * color),
                   specular=_f(light.specular * color))
     _room(world, asset, spec.room, opts.floor_reflectance)
     meshes: dict = {}

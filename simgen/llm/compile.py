@@ -1,0 +1,274 @@
+"""The LLM compiler: a question (template) in, a verified family out — or a logged rejection.
+
+For each ``QuestionSpec`` the ``Compiler``:
+
+1. builds the prompt (``simgen.llm.prompt``: reference from the signatures, few-shot turns from
+   hand-written families) and, for llama.cpp, the typed DSL grammar (``simgen.llm.grammar``);
+2. samples ``k`` candidates independently (distinct seeds); each candidate is parsed and
+   type-checked *as a family* by the family loader, then run on the probe cases (same bindings for
+   all candidates); a reply that fails any step is sent back with the reason, at most
+   ``max_repairs`` times per candidate;
+3. accepts only if the share of candidates whose answers on *every* probe case are identical
+   reaches ``min_agreement``; the shortest program of the agreeing group is kept;
+4. fills the templates up to ``min_templates`` with verified paraphrases (``simgen.llm.paraphrase``);
+5. asks the family on the probe episodes through the ask stage's own path, verifier included,
+   and accepts only if it keeps at least ``min_verified`` questions;
+6. writes ``programs/compiled/<family>.yaml`` with provenance (``simgen.llm.store``).
+
+Every outcome is a ``CompileResult`` (written to the compile log); no step runs model output as
+Python, and the executor only ever sees programs the parser and type checker accepted.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from simgen.llm.client import LLMBudgetExceeded, LLMClient, LLMError, LLMUnavailable
+from simgen.llm.grammar import dsl_grammar
+from simgen.llm.judge import Probe, Rejection, family_dict, family_for, agree, signature
+from simgen.llm.prompt import compile_messages, prompt_hash, repair_messages
+from simgen.llm.spec import QuestionSpec
+from simgen.llm.store import append_log, write_family
+from simgen.qa.families import load_families
+from simgen.registry import ConfigError
+
+log = logging.getLogger("simgen.llm")
+
+__all__ = ["CompileConfig", "Compiler", "CompileResult", "compile_questions", "extract_program", "DEFAULT_EXAMPLES"]
+
+# Few-shot families: one per answer shape; a curated question is never compiled with its own family as an example.
+DEFAULT_EXAMPLES = ("object_counting", "object_abs_distance", "object_rel_distance", "object_rel_direction_medium",
+                    "closer_to_camera", "obj_appearance_order", "above_below", "room_size_estimation")
+
+
+@dataclass(frozen=True)
+class CompileConfig:
+    """How hard the compiler tries and how strict it is (``compile:`` in conf/llm/*.yaml)."""
+
+    k: int = 3  # independent candidates per question
+    max_repairs: int = 2  # error-feedback rounds per candidate
+    min_agreement: float = 1.0  # share of the k candidates that must give identical answers on every probe case
+    probe_scenes: int = 3  # synthetic probe episodes (simgen.llm.probes)
+    probe_episodes: str = ""  # or a folder of rendered episodes to probe on
+    bindings_per_scene: int = 4  # probe cases per scene
+    probe_seed: int = 0
+    min_verified: int = 1  # probe questions the verifier must keep
+    min_templates: int = 3  # templates a family needs; paraphrases fill the gap
+    examples: tuple = DEFAULT_EXAMPLES
+
+    def validate(self, where: str) -> None:
+        """Raise ConfigError naming the key and the allowed range."""
+        for key, low in (("k", 1), ("max_repairs", 0), ("probe_scenes", 1), ("bindings_per_scene", 1),
+                         ("probe_seed", 0), ("min_verified", 1), ("min_templates", 1)):
+            value = getattr(self, key)
+            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+                raise ConfigError(f"{where}.{key}: expected an int ≥ {low}, got {value!r}")
+        if not 0.0 < self.min_agreement <= 1.0:
+            raise ConfigError(f"{where}.min_agreement: expected 0 < value ≤ 1, got {self.min_agreement}")
+        if self.k * self.min_agreement < 2 - 1e-9:
+            raise ConfigError(f"{where}: k × min_agreement must be ≥ 2 (two independent candidates must agree), "
+                              f"got k={self.k}, min_agreement={self.min_agreement}")
+
+
+@dataclass
+class Candidate:
+    """One independently sampled program after its repairs: text and outcomes if it passed."""
+
+    text: str | None
+    family: object | None
+    signature: tuple | None
+    attempts: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class CompileResult:
+    """What happened to one question: accepted with its family, or rejected with a reason."""
+
+    spec: QuestionSpec
+    accepted: bool
+    reason: str | None = None
+    detail: str = ""
+    family: object | None = None
+    data: dict | None = None
+    provenance: dict = field(default_factory=dict)
+    candidates: list[Candidate] = field(default_factory=list)
+    llm_calls: int = 0
+    seconds: float = 0.0
+
+    def log_record(self) -> dict:
+        """The compile-log line: outcome, reason, every attempt of every candidate, cost."""
+        return {
+            "id": self.spec.id, "family": self.spec.family_id, "question": self.spec.templates[0],
+            "status": "accepted" if self.accepted else "rejected", "reason": self.reason, "detail": self.detail[:500],
+            "program": self.data["program"] if self.data else None, "agreement": self.provenance.get("agreement"),
+            "candidates": [c.attempts for c in self.candidates], "llm_calls": self.llm_calls,
+            "seconds": round(self.seconds, 2), "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+
+
+def extract_program(reply: str) -> str:
+    """The program in a reply: the body of a code fence if there is one, else the stripped text."""
+    fence = re.search(r"```[a-zA-Z]*\n?(.*?)```", reply, flags=re.S)
+    text = fence.group(1) if fence else reply
+    return text.strip().strip("`").strip()
+
+
+@dataclass(frozen=True)
+class Agreed:
+    """The program the candidates agreed on, its outcomes on the probe cases and the agreement share."""
+
+    program: str
+    signature: tuple
+    agreement: float
+    cases: list
+    prompt_sha256: str
+
+
+class _Question:
+    """Per-question state shared by its candidates: the probe cases, drawn once."""
+
+    def __init__(self, spec: QuestionSpec):
+        self.spec, self.cases = spec, None
+
+
+class Compiler:
+    """Compiles questions with one client, one probe set and one set of few-shot examples."""
+
+    def __init__(self, client: LLMClient, cfg: CompileConfig, probe: Probe, examples: list | None = None):
+        self.client, self.cfg, self.probe = client, cfg, probe
+        self.examples = examples if examples is not None else load_families(list(cfg.examples))
+        self.mode = client.cfg.structured_output
+
+    def compile(self, spec: QuestionSpec, fill: bool = True) -> CompileResult:
+        """Compile one question (``fill``: paraphrase up to ``min_templates``); never raises for bad model output."""
+        start, calls0 = time.perf_counter(), self.client.usage.requests
+        result = CompileResult(spec, accepted=False)
+        try:
+            self._compile(spec, result, fill)
+        except Rejection as r:
+            result.reason, result.detail = r.reason, r.detail
+        result.llm_calls = self.client.usage.requests - calls0
+        result.seconds = time.perf_counter() - start
+        if result.accepted:
+            result.provenance["llm_calls"] = result.llm_calls
+        return result
+
+    def agreed_program(self, spec: QuestionSpec, candidates: list[Candidate] | None = None) -> Agreed:
+        """Sample k candidates and return the program they agree on (Rejection if they do not)."""
+        messages = compile_messages(spec.templates[0], spec.slot_types, spec.answer_type, self.examples, self.mode)
+        grammar = dsl_grammar(spec.slot_types, spec.answer_type) if self.mode == "gbnf" else None
+        question = _Question(spec)
+        candidates = [] if candidates is None else candidates
+        for i in range(self.cfg.k):
+            candidates.append(self._candidate(question, messages, grammar, i))
+        passed = [c for c in candidates if c.signature is not None]
+        needed = self.cfg.min_agreement * self.cfg.k - 1e-9
+        if len(passed) < needed:
+            reasons = Counter(c.attempts[-1]["reason"] for c in candidates if c.signature is None)
+            raise Rejection("candidates_failed", f"{len(passed)}/{self.cfg.k} candidates passed; last reasons {dict(reasons)}")
+        members, _ = agree([c.signature for c in passed])
+        agreement = len(members) / self.cfg.k
+        if len(members) < needed:
+            shown = "; ".join(f"{c.text!r}" for c in passed)
+            raise Rejection("disagreement", f"agreement {agreement:.2f} < {self.cfg.min_agreement}: {shown}")
+        chosen = min((passed[i].text for i in members), key=lambda t: (len(t), t))
+        return Agreed(chosen, passed[members[0]].signature, agreement, question.cases, prompt_hash(messages))
+
+    def _compile(self, spec: QuestionSpec, result: CompileResult, fill: bool) -> None:
+        agreed = self.agreed_program(spec, result.candidates)
+        chosen = agreed.program
+        templates = tuple(spec.templates)
+        if len(templates) < self.cfg.min_templates:
+            if not fill:
+                raise Rejection("too_few_templates", f"{len(templates)} < {self.cfg.min_templates} templates")
+            from simgen.llm.paraphrase import fill_templates  # paraphrase re-enters the compiler
+
+            templates = fill_templates(self, spec, agreed, self.cfg.min_templates)
+        family = family_for(spec, chosen, templates)
+        kept, counts, examples = self.probe.verify(family)
+        verified = {"kept": kept, "outcomes": dict(sorted(counts.items())), "examples": examples[:3]}
+        if kept < self.cfg.min_verified:
+            raise Rejection("unverified", f"the verifier kept {kept} probe questions (< {self.cfg.min_verified}): {verified['outcomes']}")
+        result.accepted, result.family = True, family
+        result.data = family_dict(spec, chosen, templates)
+        result.provenance = {
+            "endpoint": self.client.cfg.name, "model": self.client.cfg.model, "prompt_sha256": agreed.prompt_sha256,
+            "temperature": self.client.cfg.temperature, "structured_output": self.mode,
+            "date": datetime.now(timezone.utc).date().isoformat(), "agreement": round(agreed.agreement, 4),
+            "k": self.cfg.k, "question": spec.templates[0], "candidates": [c.text for c in result.candidates],
+            "probe_cases": len(agreed.cases), "verified": verified,
+        }
+
+    def _candidate(self, question: _Question, messages: list[dict], grammar: str | None, index: int) -> Candidate:
+        """Sample one candidate and repair it at most ``max_repairs`` times."""
+        attempts: list[dict] = []
+        for attempt in range(1 + self.cfg.max_repairs):
+            seed = self.client.cfg.seed + 1000 * index + attempt
+            try:
+                reply = self.client.chat(messages, grammar=grammar, seed=seed)
+            except (LLMUnavailable, LLMBudgetExceeded):
+                raise
+            except LLMError as e:  # malformed or oversized reply: sample again
+                attempts.append({"program": None, "reason": e.reason, "detail": str(e)[:300]})
+                continue
+            text = extract_program(reply)
+            try:
+                family, outcomes = self.judge(question, text)
+            except Rejection as r:
+                attempts.append({"program": text[:300], "reason": r.reason, "detail": r.detail[:300]})
+                messages = repair_messages(messages, text[:300], f"{r.reason}: {r.detail[:300]}", self.mode)
+                continue
+            attempts.append({"program": text, "reason": None})
+            return Candidate(text, family, signature(outcomes), attempts)
+        return Candidate(None, None, None, attempts)
+
+    def judge(self, question: _Question, text: str):
+        """Type-check ``text`` as the question's family and run it on the probe cases (Rejection if unfit)."""
+        family = family_for(question.spec, text)  # parse + type check: nothing runs before this passes
+        if question.cases is None:
+            question.cases = self.probe.cases(family)
+        if not question.cases:
+            raise Rejection("no_probe_case", "no probe scene has what the slots need")
+        outcomes = self.probe.outcomes(family, question.cases)
+        errors = [o[1] for o in outcomes if isinstance(o, tuple) and len(o) == 2 and o[0] == "error"]
+        if len(errors) == len(outcomes):
+            raise Rejection("unanswerable", f"fails on every probe case: {dict(Counter(errors))}")
+        return family, outcomes
+
+
+def compile_questions(compiler: Compiler, specs: list[QuestionSpec], out_dir: Path | None, log_path: Path | None) -> dict:
+    """Compile every question; write accepted families to ``out_dir`` and every outcome to ``log_path``."""
+    summary = {"questions": len(specs), "accepted": [], "rejected": {}, "llm_calls": 0, "seconds": 0.0}
+    usage0 = dict(compiler.client.usage.to_dict())
+    for spec in specs:
+        try:
+            result = compiler.compile(spec)
+        except LLMBudgetExceeded as e:
+            summary["rejected"][spec.id] = "budget"
+            log.error("compile: %s; stopping", e)
+            break
+        if result.accepted and out_dir is not None:
+            write_family(result.data, result.provenance, out_dir)
+        if log_path is not None:
+            append_log(log_path, result.log_record())
+        summary["llm_calls"] += result.llm_calls
+        summary["seconds"] += result.seconds
+        if result.accepted:
+            summary["accepted"].append(spec.family_id)
+            log.info("compile: %s accepted: %s (%d calls, %.1f s)", spec.id, result.data["program"], result.llm_calls, result.seconds)
+        else:
+            summary["rejected"][spec.id] = result.reason
+            log.info("compile: %s rejected: %s: %s", spec.id, result.reason, result.detail[:200])
+    usage = compiler.client.usage.to_dict()
+    tokens = usage["completion_tokens"] - usage0["completion_tokens"]
+    spent = usage["seconds"] - usage0["seconds"]
+    summary["seconds"] = round(summary["seconds"], 2)
+    summary["acceptance_rate"] = round(len(summary["accepted"]) / max(len(specs), 1), 4)
+    summary["seconds_per_question"] = round(summary["seconds"] / max(len(specs), 1), 2)
+    summary["completion_tokens_per_s"] = round(tokens / spent, 2) if spent > 0 else None
+    return summary

@@ -1,0 +1,177 @@
+"""Judging candidate programs: type-check as a family, run on probe scenes, agree, verify.
+
+Nothing here trusts a program's text. ``Probe`` holds the probe episodes and their SceneViews;
+``family_for(spec, text, answer)`` builds the candidate family through the family loader
+(``simgen.qa.families.parse_family`` — it parses and type-checks the program against the slots and
+the answer spec, exactly as for hand-written files); ``Probe.cases(family)`` draws the same slot
+bindings for every candidate of a question; ``Probe.outcomes`` runs a program on every case with
+the one executor (answers, or the ExecutionError reason); ``agree`` groups candidates whose
+outcomes are identical on all cases; ``Probe.verify`` asks the family through
+``simgen.qa.ask.EpisodeAsker`` — the ask stage's own path, verifier included — and counts what it
+keeps and why it rejects.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from simgen.llm.spec import QuestionSpec
+from simgen.qa.ask import EpisodeAsker, QAConfig
+from simgen.qa.dsl import DSLError, parse_program
+from simgen.qa.executor import ExecutionError, execute
+from simgen.qa.families import Family, parse_family
+from simgen.qa.sampling import SamplingError, sample_bindings
+from simgen.qa.scene_view import SceneView
+from simgen.registry import ConfigError
+from simgen.seeding import rng
+
+__all__ = ["Probe", "Rejection", "family_for", "infer_answer", "agree", "signature"]
+
+
+class Rejection(Exception):
+    """A candidate (or a whole question) was rejected; ``reason`` is a short code, ``detail`` what and why."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason, self.detail = reason, detail
+
+
+def infer_answer(spec: QuestionSpec, text: str) -> dict:
+    """The family answer spec: the declared one, or one inferred from the program's result type."""
+    if spec.answer:
+        return dict(spec.answer)
+    try:
+        result = parse_program(text, spec.slot_types).result_type
+    except DSLError as e:
+        raise Rejection(f"dsl_{e.reason}", e.detail) from None
+    kind = result.kind
+    if kind == "Quantity" and result.unit in ("m", "cm", "m2", "count", "deg"):
+        return {"type": "number", "unit": result.unit}
+    if kind == "Bool":
+        return {"type": "yes_no"}
+    if kind in ("Label", "Labels"):
+        return {"type": "choice", "choices": list(result.labels)}
+    if kind == "Order":
+        return {"type": "ordering"}
+    if kind in ("Obj", "Category"):
+        lists = [name for name, s in spec.slots.items() if s["type"] == "categories"]
+        return {"type": "choice", "choices": [f"slot:{lists[0]}"]} if lists else {"type": "object"}
+    raise Rejection("unsupported_answer", f"a program returning {result} cannot be asked as a family answer")
+
+
+def family_for(spec: QuestionSpec, text: str, templates: tuple[str, ...] | None = None,
+               description: str = "") -> Family:
+    """The candidate family for program ``text`` (Rejection with the loader's message if invalid)."""
+    data = family_dict(spec, text, templates, description)
+    try:
+        return parse_family(data, spec.family_id)
+    except ConfigError as e:
+        message = str(e)
+        prefix = f"{spec.family_id}.program: "
+        if message.startswith(prefix):  # a DSL error keeps its reason code; a result-type error is a mismatch
+            detail = message[len(prefix):]
+            code = detail.split(":", 1)[0]
+            raise Rejection(f"dsl_{code}" if re.fullmatch(r"[a-z_]+", code) else "answer_mismatch", detail) from None
+        raise Rejection("family", message) from None
+
+
+def family_dict(spec: QuestionSpec, text: str, templates: tuple[str, ...] | None = None, description: str = "") -> dict:
+    """The family mapping (as written to YAML) for program ``text``."""
+    templates = list(templates or spec.templates)
+    # The loader demands ≥ 3 distinct templates; while judging, pad with marked copies so a
+    # question with fewer still type-checks (the stored family only ever has real ones).
+    judged = templates + [f"{templates[0]} ({i})" for i in range(1, 4 - len(templates))]
+    has_frame = any(s["type"] == "frame" for s in spec.slots.values())
+    data = {
+        "family": spec.family_id,
+        "version": 1,
+        "modality": spec.modality or ("image" if has_frame else "video"),
+        "description": description or f"Compiled from: {spec.templates[0]}",
+        "answer": infer_answer(spec, text),
+        "slots": {k: dict(v) for k, v in spec.slots.items()},
+        "program": text,
+        "templates": judged,
+    }
+    if spec.checks:
+        data["checks"] = dict(spec.checks)
+    return data
+
+
+def signature(outcomes: list) -> tuple:
+    """A hashable form of a candidate's outcomes; numbers rounded to 6 significant digits."""
+    def norm(v):
+        if isinstance(v, float):
+            return float(f"{v:.6g}") if math.isfinite(v) else v
+        if isinstance(v, list):
+            return tuple(norm(x) for x in v)
+        return v
+    return tuple(norm(o) for o in outcomes)
+
+
+def agree(signatures: list[tuple]) -> tuple[list[int], float]:
+    """Indices of the largest group of identical signatures (ties: the earliest) and its share."""
+    if not signatures:
+        return [], 0.0
+    counts = Counter(signatures)
+    best = max(counts.values())
+    winner = next(s for s in signatures if counts[s] == best)
+    members = [i for i, s in enumerate(signatures) if s == winner]
+    return members, len(members) / len(signatures)
+
+
+@dataclass
+class Case:
+    """One probe question: a scene and slot bindings."""
+
+    scene: int
+    bindings: dict
+
+
+class Probe:
+    """Probe episodes, their views, and the QA config the verifier uses on them."""
+
+    def __init__(self, episodes, bindings_per_scene: int = 4, seed: int = 0, qa: QAConfig | None = None):
+        self.episodes = list(episodes)
+        self.views = [SceneView.from_episode(e) for e in self.episodes]
+        self.bindings_per_scene, self.seed = bindings_per_scene, seed
+        self.qa = qa or QAConfig(questions_per_episode=bindings_per_scene)
+
+    def cases(self, family: Family) -> list[Case]:
+        """Bindings drawn per scene from the family's slots (the same for every candidate of a question)."""
+        out = []
+        for i, view in enumerate(self.views):
+            gen = rng(self.seed, 0, i, f"llm/cases/{family.family}")
+            seen: set[str] = set()
+            for _ in range(self.bindings_per_scene * 3):  # duplicates are skipped; give up after 3× draws
+                if len(seen) >= self.bindings_per_scene:
+                    break
+                try:
+                    bindings = sample_bindings(family, view, gen)
+                except SamplingError:
+                    break  # the scene lacks what the slots need
+                key = repr(sorted(bindings.items()))
+                if key not in seen:
+                    seen.add(key)
+                    out.append(Case(i, bindings))
+        return out
+
+    def outcomes(self, family: Family, cases: list[Case]) -> list:
+        """The program's answer on each case, or ``("error", reason)`` where it cannot be answered."""
+        out = []
+        for case in cases:
+            try:
+                out.append(execute(family.parsed, self.views[case.scene], case.bindings).value)
+            except ExecutionError as e:
+                out.append(("error", e.reason))
+        return out
+
+    def verify(self, family: Family) -> tuple[int, Counter, list[dict]]:
+        """Ask the family on every probe episode as the ask stage does: (kept, outcome counts, examples)."""
+        counts, examples = Counter(), []
+        for i, episode in enumerate(self.episodes):
+            asker = EpisodeAsker(episode, self.qa, self.seed, 0, "llm-compile")
+            for item in asker.ask(family, counts):
+                examples.append({"episode": episode.episode_id, "question": item.question, "answer": item.answer_text})
+        return counts["kept"], counts, examples

@@ -1,0 +1,74 @@
+"""Where compiled families go: ``programs/compiled/<family>.yaml`` plus provenance, and the log.
+
+A compiled family is a family file in exactly the hand-written format, so
+``simgen.qa.families.load_families(directory=compiled_dir())`` loads it with the same validation.
+Its provenance (endpoint and model, prompt hash, temperature, date, agreement score, LLM calls)
+is written twice: as a comment block at the top of the YAML for readers, and as
+``<family>.provenance.json`` beside it for programs (the family format has no provenance key).
+``append_log`` adds one JSON line per compiled or rejected question to the compile log.
+``llm_calls_per_accepted_qa`` turns provenance and the ask stage's per-family kept counts into the
+number the issue asks ``stats.json`` to report.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from simgen.qa.families import load_family, programs_dir
+
+__all__ = ["compiled_dir", "write_family", "read_provenance", "append_log", "llm_calls_per_accepted_qa"]
+
+
+def compiled_dir() -> Path:
+    """``programs/compiled`` beside the hand-written families."""
+    return programs_dir() / "compiled"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def write_family(data: dict, provenance: dict, directory: Path):
+    """Write the family YAML and its provenance; reload it with the family loader and return it."""
+    directory = Path(directory)
+    name = data["family"]
+    header = "# Compiled by simgen-compile; do not edit by hand (recompile instead).\n" + "".join(
+        f"# {key}: {json.dumps(value)}\n" for key, value in provenance.items() if not isinstance(value, (dict, list)))
+    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=False, width=120)
+    path = directory / f"{name}.yaml"
+    _atomic_write(path, header + body)
+    _atomic_write(directory / f"{name}.provenance.json", json.dumps(provenance, indent=1, sort_keys=True) + "\n")
+    return load_family(path)
+
+
+def read_provenance(family: str, directory: Path | None = None) -> dict | None:
+    """The provenance of a compiled family, or None for a hand-written one."""
+    path = Path(directory or compiled_dir()) / f"{family}.provenance.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def append_log(path: Path, record: dict) -> None:
+    """Append one JSON line (a compiled or rejected question) to the compile log."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(record, sort_keys=True) + "\n")
+
+
+def llm_calls_per_accepted_qa(kept_per_family: dict[str, int], directory: Path | None = None) -> float | None:
+    """LLM calls spent on the compiled families used, divided by the QA they kept (None if none)."""
+    calls = kept = 0
+    for family, n in kept_per_family.items():
+        prov = read_provenance(family, directory)
+        if prov is not None:
+            calls += int(prov.get("llm_calls", 0))
+            kept += int(n)
+    return round(calls / kept, 6) if kept else None
