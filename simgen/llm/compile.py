@@ -30,7 +30,8 @@ from pathlib import Path
 
 from simgen.llm.client import LLMBudgetExceeded, LLMClient, LLMError, LLMUnavailable
 from simgen.llm.grammar import dsl_grammar
-from simgen.llm.judge import Probe, Rejection, family_dict, family_for, agree, signature
+from simgen.llm.judge import Agreed, Probe, Question, Rejection, agree, family_dict, family_for, signature
+from simgen.llm.paraphrase import fill_templates
 from simgen.llm.prompt import compile_messages, prompt_hash, repair_messages
 from simgen.llm.spec import QuestionSpec
 from simgen.llm.store import append_log, write_family
@@ -118,24 +119,6 @@ def extract_program(reply: str) -> str:
     return text.strip().strip("`").strip()
 
 
-@dataclass(frozen=True)
-class Agreed:
-    """The program the candidates agreed on, its outcomes on the probe cases and the agreement share."""
-
-    program: str
-    signature: tuple
-    agreement: float
-    cases: list
-    prompt_sha256: str
-
-
-class _Question:
-    """Per-question state shared by its candidates: the probe cases, drawn once."""
-
-    def __init__(self, spec: QuestionSpec):
-        self.spec, self.cases = spec, None
-
-
 class Compiler:
     """Compiles questions with one client, one probe set and one set of few-shot examples."""
 
@@ -162,7 +145,7 @@ class Compiler:
         """Sample k candidates and return the program they agree on (Rejection if they do not)."""
         messages = compile_messages(spec.templates[0], spec.slot_types, spec.answer_type, self.examples, self.mode)
         grammar = dsl_grammar(spec.slot_types, spec.answer_type) if self.mode == "gbnf" else None
-        question = _Question(spec)
+        question = Question(spec)
         candidates = [] if candidates is None else candidates
         for i in range(self.cfg.k):
             candidates.append(self._candidate(question, messages, grammar, i))
@@ -186,8 +169,6 @@ class Compiler:
         if len(templates) < self.cfg.min_templates:
             if not fill:
                 raise Rejection("too_few_templates", f"{len(templates)} < {self.cfg.min_templates} templates")
-            from simgen.llm.paraphrase import fill_templates  # paraphrase re-enters the compiler
-
             templates = fill_templates(self, spec, agreed, self.cfg.min_templates)
         family = family_for(spec, chosen, templates)
         kept, counts, examples = self.probe.verify(family)
@@ -204,7 +185,7 @@ class Compiler:
             "probe_cases": len(agreed.cases), "verified": verified,
         }
 
-    def _candidate(self, question: _Question, messages: list[dict], grammar: str | None, index: int) -> Candidate:
+    def _candidate(self, question: Question, messages: list[dict], grammar: str | None, index: int) -> Candidate:
         """Sample one candidate and repair it at most ``max_repairs`` times."""
         attempts: list[dict] = []
         for attempt in range(1 + self.cfg.max_repairs):
@@ -227,7 +208,7 @@ class Compiler:
             return Candidate(text, family, signature(outcomes), attempts)
         return Candidate(None, None, None, attempts)
 
-    def judge(self, question: _Question, text: str):
+    def judge(self, question: Question, text: str):
         """Type-check ``text`` as the question's family and run it on the probe cases (Rejection if unfit)."""
         family = family_for(question.spec, text)  # parse + type check: nothing runs before this passes
         if question.cases is None:

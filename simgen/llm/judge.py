@@ -27,7 +27,7 @@ from simgen.qa.scene_view import SceneView
 from simgen.registry import ConfigError
 from simgen.seeding import rng
 
-__all__ = ["Probe", "Rejection", "family_for", "infer_answer", "agree", "signature"]
+__all__ = ["Agreed", "Question", "Probe", "Rejection", "family_for", "infer_answer", "agree", "signature"]
 
 
 class Rejection(Exception):
@@ -127,6 +127,24 @@ class Case:
 
     scene: int
     bindings: dict
+
+
+@dataclass(frozen=True)
+class Agreed:
+    """The program the candidates agreed on, its outcomes on the probe cases and the agreement share."""
+
+    program: str
+    signature: tuple
+    agreement: float
+    cases: list
+    prompt_sha256: str
+
+
+class Question:
+    """Per-question state shared by its candidates: the probe cases, drawn once."""
+
+    def __init__(self, spec: QuestionSpec):
+        self.spec, self.cases = spec, None
 
 
 class Probe:

@@ -120,11 +120,11 @@ class Ai2thorSceneBuilder:
         self.cfg = config
         self.recordings = None
         if config.recordings is not None:
-            root = resolve(config.recordings)
-            files = sorted(root.glob("*.json")) if root.is_dir() else [root]
             try:
+                root = resolve(config.recordings)
+                files = sorted(root.glob("*.json")) if root.is_dir() else [root]
                 self.recordings = [meta.load_recording(f) for f in files]
-            except ValueError as e:
+            except ValueError as e:  # SceneFileError (a ConfigError) is a ValueError too
                 raise ConfigError(f"scene.recordings: {e}") from None
             if not self.recordings:
                 raise ConfigError(f"scene.recordings: no .json recordings in {root}")

@@ -1,11 +1,12 @@
 """SceneSpec → MJCF (MuJoCo's XML model format); plain Python, no mujoco import.
 
 * Room: an infinite collision plane at z = 0 (hidden in geom group 3, which the renderer does not
-  draw), visible floor tiles covering exactly the footprint polygon — boxes when every edge is
-  axis-aligned (MuJoCo reflects only off planes and boxes), otherwise one thin triangular prism
-  per triangle of the footprint (convex meshes) — and one box per wall (``pybullet_build.wall_boxes``,
-  so both backends build the same walls). Room geoms do not collide with each other (MuJoCo never
-  checks geoms of static bodies against each other) and segment to object id 0.
+  draw); visible floor and ceiling slabs covering exactly the footprint polygon — boxes when every
+  edge is axis-aligned (MuJoCo reflects only off planes and boxes), otherwise one thin triangular
+  prism per triangle of the footprint (convex meshes); one box per wall. Walls and ceiling colour
+  come from ``pybullet_build`` (``wall_boxes``, ``CEILING_RGBA``), so both backends build the same
+  room. Room geoms do not collide with each other (MuJoCo never checks geoms of static bodies
+  against each other) and segment to object id 0.
 * Objects: one body per object named ``object_<id>``, placed at the object frame (the oriented-box
   centre), so the body pose MuJoCo reports IS the object frame. Each part is a geom at its offset;
   cylinders keep their axis on local z (MuJoCo's too), meshes load the ``pybullet_data`` OBJ file
@@ -23,10 +24,11 @@ import numpy as np
 
 from simgen.geometry import points_in_polygon, polygon_area
 from simgen.scene.meshes import data_dir
-from simgen.simulators.pybullet_build import part_volume, triangulate, wall_boxes
+from simgen.simulators.pybullet_build import CEILING_RGBA, part_volume, triangulate, wall_boxes
 from simgen.types import ObjectSpec, Part, RoomSpec, SceneSpec
 
-FLOOR_THICKNESS = 0.1  # m; floor tiles reach from z = 0 down to −FLOOR_THICKNESS
+FLOOR_THICKNESS = 0.1  # m; floor tiles reach from z = 0 down to −FLOOR_THICKNESS, the ceiling as far up
+CEILING = "ceiling"  # name prefix of the ceiling geoms (the simulator keeps them from casting shadows)
 HIDDEN_GROUP = 3  # geom group the renderer skips by default (MjvOption shows groups 0–2)
 AXIS_EPS = 1e-9
 
@@ -61,39 +63,49 @@ def room_extent(room: RoomSpec) -> tuple[np.ndarray, float]:
     return (lo + hi) / 2, float(np.linalg.norm(hi - lo) / 2)
 
 
-def floor_tiles(footprint) -> list[tuple[str, np.ndarray]]:
-    """Convex pieces covering the footprint: ("box", [cx, cy, hx, hy]) cells or ("prism", 6×3 vertices)."""
+def footprint_tiles(footprint) -> list[tuple[str, np.ndarray]]:
+    """Convex pieces covering the footprint polygon exactly, as 2D data for :func:`_slab`.
+
+    ("box", [cx, cy, hx, hy]) cells when every edge is axis-aligned (a grid of the vertex
+    coordinates tiles it; a rectangle is one cell), else ("triangle", 3×2 vertices) per triangle.
+    """
     poly = np.asarray(footprint, dtype=float)
     if polygon_area(poly) < 0:
         poly = poly[::-1]
     edges = np.roll(poly, -1, axis=0) - poly
-    if np.all(np.min(np.abs(edges), axis=1) <= AXIS_EPS):  # rectilinear: a grid of rectangles tiles it
+    if np.all(np.min(np.abs(edges), axis=1) <= AXIS_EPS):
         xs, ys = np.unique(poly[:, 0]), np.unique(poly[:, 1])
         cells = [(x0, x1, y0, y1) for x0, x1 in zip(xs, xs[1:]) for y0, y1 in zip(ys, ys[1:])]
         inside = points_in_polygon([((x0 + x1) / 2, (y0 + y1) / 2) for x0, x1, y0, y1 in cells], poly)
         return [("box", np.array([(x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2]))
                 for (x0, x1, y0, y1), keep in zip(cells, inside) if keep]
-    tiles = []
-    for tri in triangulate(poly):
-        top = np.c_[poly[tri], np.zeros(3)]
-        tiles.append(("prism", np.r_[top, top - [0.0, 0.0, FLOOR_THICKNESS]]))
-    return tiles
+    return [("triangle", poly[tri]) for tri in triangulate(poly)]
+
+
+def _slab(world: ET.Element, asset: ET.Element, name: str, tiles, z0: float, z1: float, **attrs) -> None:
+    """Visual-only geoms filling the footprint tiles between heights z0 < z1 (boxes or prism meshes)."""
+    for k, (kind, data) in enumerate(tiles):
+        common = dict(name=f"{name}_{k}", contype="0", conaffinity="0", **attrs)
+        if kind == "box":
+            cx, cy, hx, hy = data
+            ET.SubElement(world, "geom", type="box", pos=_f([cx, cy, (z0 + z1) / 2]), size=_f([hx, hy, (z1 - z0) / 2]),
+                          **common)
+        else:  # a convex prism: MuJoCo takes the convex hull of the six vertices, normals outward
+            ET.SubElement(asset, "mesh", name=f"{name}_{k}", vertex=_f(np.r_[np.c_[data, np.full(3, z0)],
+                                                                             np.c_[data, np.full(3, z1)]]))
+            ET.SubElement(world, "geom", type="mesh", mesh=f"{name}_{k}", **common)
 
 
 def _room(world: ET.Element, asset: ET.Element, room: RoomSpec, reflectance: float) -> None:
-    """Collision plane, visible floor tiles and walls, all static bodies' geoms on the world body."""
+    """Collision plane, visible floor and ceiling tiles, and walls: static geoms on the world body."""
     ET.SubElement(world, "geom", name="floor_plane", type="plane", size="0 0 1", group=str(HIDDEN_GROUP),
                   rgba="0 0 0 0")
-    ET.SubElement(asset, "material", name="floor", rgba=_f(room.floor_rgba), reflectance=repr(float(reflectance)))
-    for k, (kind, data) in enumerate(floor_tiles(room.footprint)):
-        common = dict(name=f"floor_{k}", material="floor", contype="0", conaffinity="0")
-        if kind == "box":
-            cx, cy, hx, hy = data
-            ET.SubElement(world, "geom", type="box", pos=_f([cx, cy, -FLOOR_THICKNESS / 2]),
-                          size=_f([hx, hy, FLOOR_THICKNESS / 2]), **common)
-        else:
-            ET.SubElement(asset, "mesh", name=f"floor_{k}", vertex=_f(data))
-            ET.SubElement(world, "geom", type="mesh", mesh=f"floor_{k}", **common)
+    tiles = footprint_tiles(room.footprint)
+    # MuJoCo reflects off one geom only: a floor of several tiles stays matte rather than patchy.
+    ET.SubElement(asset, "material", name="floor", rgba=_f(room.floor_rgba),
+                  reflectance=repr(float(reflectance) if len(tiles) == 1 else 0.0))
+    _slab(world, asset, "floor", tiles, -FLOOR_THICKNESS, 0.0, material="floor")
+    _slab(world, asset, CEILING, tiles, room.height, room.height + FLOOR_THICKNESS, rgba=_f(CEILING_RGBA))
     poly = np.asarray(room.footprint, dtype=float)
     for k, (centre, half, yaw) in enumerate(wall_boxes(poly if polygon_area(poly) > 0 else poly[::-1], room.height)):
         ET.SubElement(world, "geom", name=f"wall_{k}", type="box", pos=_f(centre), size=_f(half),

@@ -181,30 +181,41 @@ class PybulletSimulator(Simulator):
         return self.states()
 
     def _settle(self) -> None:
-        """Step until every dynamic body has been at rest at two checks in a row, or the time is up."""
+        """Step until no dynamic body has moved at two checks in a row, or the time is up.
+
+        "Moved" compares poses between checks (displacement over the check window at most
+        ``rest_velocity`` × window), not instantaneous velocities: contact jitter on a mesh's convex
+        hull keeps velocities above any small threshold while the pose stays put.
+        """
         dynamic = [uid for uid, obj in zip(self._uids, self.spec.objects) if obj.mass > 0]
         steps, calm = 0, 0
         max_steps = int(np.ceil(self.cfg.max_settle_seconds / self.cfg.time_step)) if dynamic else 0
+        before = self._poses(dynamic)
         while steps < max_steps and calm < 2:
             for _ in range(REST_CHECK_STEPS):
                 self._p.stepSimulation(physicsClientId=self.client)
             steps += REST_CHECK_STEPS
-            calm = calm + 1 if not self._moving(dynamic) else 0
+            after = self._poses(dynamic)
+            moving = self._moved(before, after, REST_CHECK_STEPS * self.cfg.time_step)
+            calm = 0 if moving.any() else calm + 1
+            before = after
         self.settle_seconds = steps * self.cfg.time_step
         if dynamic and calm < 2:
-            names = [self.spec.objects[self._uids.index(uid)].name for uid in self._moving(dynamic)]
+            names = [self.spec.objects[self._uids.index(uid)].name for uid, m in zip(dynamic, moving) if m]
             log.warning("scene %s: still moving after %.2f s of settling: %s", self.spec.scene_id,
                         self.settle_seconds, ", ".join(names))
 
-    def _moving(self, uids: list[int]) -> list[int]:
-        """The bodies among ``uids`` whose linear or angular speed is at least ``rest_velocity``."""
-        limit = self.cfg.rest_velocity
-        out = []
-        for uid in uids:
-            lin, ang = self._p.getBaseVelocity(uid, physicsClientId=self.client)
-            if max(np.linalg.norm(lin), np.linalg.norm(ang)) >= limit:
-                out.append(uid)
-        return out
+    def _poses(self, uids: list[int]) -> np.ndarray:
+        """(N, 7) position and xyzw quaternion of each body."""
+        get = self._p.getBasePositionAndOrientation
+        return np.array([[*pos, *quat] for pos, quat in (get(u, physicsClientId=self.client) for u in uids)]).reshape(-1, 7)
+
+    def _moved(self, before: np.ndarray, after: np.ndarray, seconds: float) -> np.ndarray:
+        """Which bodies moved (m) or turned (rad) more than ``rest_velocity`` × ``seconds``."""
+        limit = self.cfg.rest_velocity * seconds
+        shift = np.linalg.norm(after[:, :3] - before[:, :3], axis=1)
+        turn = 2.0 * np.arccos(np.clip(np.abs(np.sum(after[:, 3:] * before[:, 3:], axis=1)), 0.0, 1.0))
+        return (shift > limit) | (turn > limit)
 
     def step(self, seconds: float) -> tuple[ObjectState, ...]:
         """Advance physics by ``seconds`` (rounded to whole time steps) and return the new states."""
