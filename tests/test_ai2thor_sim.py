@@ -124,7 +124,7 @@ def test_resolution_change_is_asked_for(fake_sdk, spec):
     sim.load(spec)
     from simgen.types import CameraIntrinsics
 
-    with pytest.raises(IndexError):  # the fake only replays 32×24 frames; the request is what matters
+    with pytest.raises(RuntimeError, match="32×24 frames for a 64×48 camera"):  # the fake replays 32×24 only
         sim.render(meta.camera_pose(MD, "agent"), CameraIntrinsics.from_vfov(64, 48, 60.0))
     assert ("ChangeResolution", {"x": 64, "y": 48, "raise_for_failure": True}) in FakeController.instances[-1].calls
 

@@ -218,6 +218,9 @@ class Ai2thorSimulator(Simulator):
             rgb, depth, seg, event = self._third_party(c, T_world_cam, fov)
         else:
             rgb, depth, seg, event = self._agent(c, T_world_cam, fov)
+        if np.shape(seg)[:2] != (intrinsics.height, intrinsics.width):
+            raise RuntimeError(f"ai2thor returned {np.shape(seg)[1]}×{np.shape(seg)[0]} frames for a "
+                               f"{intrinsics.width}×{intrinsics.height} camera (ChangeResolution failed?)")
         colors = event.metadata.get("colors") or event.object_id_to_color
         key_to_id = {k: obj.object_id for k, obj in zip(self._keys, self.spec.objects)}
         return Observation(

@@ -4,10 +4,9 @@ Conventions converted here and nowhere else (golden tests in ``tests/test_mujoco
 
 * Camera: after ``mjv_updateScene`` the scene's OpenGL camera is overwritten from ``T_world_cam``:
   position = eye, forward = OpenCV +z, up = OpenCV −y. The frustum at the near plane ``n`` is
-  ``top = n·cy/fy``, ``bottom = −n·(H − cy)/fy`` and its horizontal centre ``n·(W/2 − cx)/fx``; so an
-  off-centre principal point is rendered exactly. MuJoCo derives the horizontal half width from
-  the vertical extent and the image aspect, so ``fx`` must equal ``fy`` (square pixels); other
-  intrinsics are refused with a clear error rather than rendered wrongly.
+  ``top = n·cy/fy``, ``bottom = −n·(H − cy)/fy``, horizontal centre ``n·(W/2 − cx)/fx`` and half
+  width ``n·W/(2·fx)`` (MuJoCo's ``frustum_width``; left at 0 it would follow from the aspect ratio),
+  so off-centre principal points and non-square pixels are rendered exactly.
 * Pixels: OpenGL samples pixel centres, so pixel (i, j) shows the ray through (i + ½, j + ½) and
   ``cx = W/2`` is a centred principal point; MuJoCo reads rows bottom-up, flipped here.
 * Depth: MuJoCo renders reversed-z into a float buffer and, with ``readDepthMap = ZEROFAR``, reads
@@ -29,13 +28,12 @@ import numpy as np
 from simgen.registry import SIMULATORS, ConfigError
 from simgen.simulators import mujoco_gl
 from simgen.simulators.base import PASSES, Observation, Simulator
-from simgen.simulators.mujoco_mjcf import MjcfOptions, body_name, scene_mjcf
+from simgen.simulators.mujoco_mjcf import CEILING, MjcfOptions, body_name, scene_mjcf
 from simgen.types import CameraIntrinsics, ObjectState, Pose, SceneSpec
 
 log = logging.getLogger("simgen.simulators.mujoco")
 
 REST_CHECK_STEPS = 8  # physics steps between two at-rest checks while settling
-SQUARE_PIXEL_RTOL = 1e-9
 # Render quality presets: what each trades (measured costs in benchmarks/render_throughput_backends.py).
 QUALITY = {
     "fast": {"shadows": False, "offsamples": 0, "reflectance": 0.0},
@@ -94,18 +92,13 @@ class MujocoConfig:
 
 
 def gl_camera(T_world_cam, intrinsics: CameraIntrinsics, near: float, far: float) -> dict:
-    """MuJoCo ``mjvGLCamera`` fields (pos, forward, up, frustum from ``near`` to ``far``) of an OpenCV camera.
-
-    Raises ValueError when ``fx ≠ fy``: MuJoCo cannot render non-square pixels (module docstring).
-    """
+    """MuJoCo ``mjvGLCamera`` fields (pos, forward, up, frustum from ``near`` to ``far``) of an OpenCV camera."""
     K = intrinsics
-    if not np.isclose(K.fx, K.fy, rtol=SQUARE_PIXEL_RTOL, atol=0.0):
-        raise ValueError(f"mujoco render: intrinsics fx={K.fx} and fy={K.fy} differ; MuJoCo renders square pixels "
-                         f"only (its horizontal field of view follows from the vertical one and W/H)")
     T = np.asarray(T_world_cam, dtype=float)
     return {
         "pos": T[:3, 3], "forward": T[:3, 2], "up": -T[:3, 1],
         "frustum_center": near * (K.width / 2.0 - K.cx) / K.fx,
+        "frustum_width": near * K.width / (2.0 * K.fx),  # half width; MuJoCo uses it when it is not 0
         "frustum_top": near * K.cy / K.fy,
         "frustum_bottom": -near * (K.height - K.cy) / K.fy,
         "frustum_near": near, "frustum_far": far,
@@ -147,6 +140,7 @@ class MujocoSimulator(Simulator):
         self._bodies: list[int] = []
         self._dofs = np.zeros((0, 6), int)  # qvel indices of each dynamic object's free joint
         self._geom_object = np.zeros(0, np.uint16)  # geom id -> object id (0 = room)
+        self._shadowless = np.zeros(0, bool)  # geom id -> casts no shadow (the ceiling would shade the whole room)
         self.settle_seconds = 0.0
 
     def load(self, spec: SceneSpec) -> tuple[ObjectState, ...]:
@@ -163,6 +157,8 @@ class MujocoSimulator(Simulator):
         body_object = np.zeros(model.nbody, np.uint16)
         body_object[self._bodies] = [obj.object_id for obj in spec.objects]
         self._geom_object = body_object[model.geom_bodyid]
+        names = [model.geom(i).name for i in range(model.ngeom)]
+        self._shadowless = np.array([name.startswith(CEILING) for name in names], bool)
         self._dofs = np.array([model.jnt_dofadr[model.body_jntadr[b]] + np.arange(6)
                                for b, obj in zip(self._bodies, spec.objects) if obj.mass > 0], int).reshape(-1, 6)
         self._free_render()
@@ -224,11 +220,11 @@ class MujocoSimulator(Simulator):
         self._context.make_current()
         if w > self._mjr.offWidth or h > self._mjr.offHeight:
             mj.mjr_resizeOffscreen(max(w, self._mjr.offWidth), max(h, self._mjr.offHeight), self._mjr)
-        free = mj.MjvCamera()
-        mj.mjv_updateScene(self.model, self.data, mj.MjvOption(), None, free, mj.mjtCatBit.mjCAT_ALL, scene)
+        mj.mjv_updateScene(self.model, self.data, mj.MjvOption(), None, mj.MjvCamera(), mj.mjtCatBit.mjCAT_ALL, scene)
         for glcam in scene.camera:  # mono rendering averages the two eyes: set both
             for key, value in camera.items():
                 setattr(glcam, key, value)
+        lut = self._prepare_geoms()
         rect = mj.MjrRect(0, 0, w, h)
         flags, F = scene.flags, mj.mjtRndFlag
         rgb = depth = instance = None
@@ -250,19 +246,23 @@ class MujocoSimulator(Simulator):
             code = seg[::-1].astype(np.int32)
             code = code[..., 0] | (code[..., 1] << 8) | (code[..., 2] << 16)  # segid + 1; 0 = nothing drawn
             if "instance" in passes:
-                instance = self._segment_lut()[code]
+                instance = lut[code]
             if "depth" in passes:
                 depth = linear_depth(buf[::-1], self.cfg.near, self.cfg.far)
                 depth[code == 0] = np.inf
         return Observation(rgb, depth, instance)
 
-    def _segment_lut(self) -> np.ndarray:
-        """segid + 1 → object id for the geoms the last ``mjv_updateScene`` put in the scene."""
-        scene, geom_type = self._scene, self._mj.mjtObj.mjOBJ_GEOM
+    def _prepare_geoms(self) -> np.ndarray:
+        """One pass over the geoms ``mjv_updateScene`` just made: the segid + 1 → object id table, and
+        shadowless geoms turned into decoration (MuJoCo's shadow pass skips that category only)."""
+        scene, mj = self._scene, self._mj
+        geom_type, decor = mj.mjtObj.mjOBJ_GEOM, mj.mjtCatBit.mjCAT_DECOR
         lut = np.zeros(scene.ngeom + 1, np.uint16)
         for g in scene.geoms[:scene.ngeom]:
             if g.objtype == geom_type and g.segid >= 0:
                 lut[g.segid + 1] = self._geom_object[g.objid]
+                if self._shadowless[g.objid]:
+                    g.category = decor
         return lut
 
     def _require_open(self) -> None:

@@ -190,7 +190,7 @@ class PybulletSimulator(Simulator):
         dynamic = [uid for uid, obj in zip(self._uids, self.spec.objects) if obj.mass > 0]
         steps, calm = 0, 0
         max_steps = int(np.ceil(self.cfg.max_settle_seconds / self.cfg.time_step)) if dynamic else 0
-        before = self._poses(dynamic)
+        before, moving = self._poses(dynamic), np.zeros(len(dynamic), bool)
         while steps < max_steps and calm < 2:
             for _ in range(REST_CHECK_STEPS):
                 self._p.stepSimulation(physicsClientId=self.client)
@@ -200,7 +200,7 @@ class PybulletSimulator(Simulator):
             calm = 0 if moving.any() else calm + 1
             before = after
         self.settle_seconds = steps * self.cfg.time_step
-        if dynamic and calm < 2:
+        if max_steps and calm < 2:
             names = [self.spec.objects[self._uids.index(uid)].name for uid, m in zip(dynamic, moving) if m]
             log.warning("scene %s: still moving after %.2f s of settling: %s", self.spec.scene_id,
                         self.settle_seconds, ", ".join(names))
