@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,17 +19,24 @@ SCHEMA_VERSION = 1
 
 
 def _clean(value: Any) -> Any:
-    """Turn tuples/numpy values into JSON-ready lists and Python scalars."""
+    """Turn tuples/numpy values into JSON-ready lists and Python scalars (floats rounded to 1e-6)."""
+    kind = type(value)
+    if kind is float:  # the hot path: poses and visibility numbers
+        return round(value, 6) if math.isfinite(value) else None
+    if kind is tuple or kind is list:
+        return [_clean(v) for v in value]
+    if kind in (int, str, bool) or value is None:
+        return value
     if isinstance(value, dict):
         return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
     if isinstance(value, np.ndarray):
         return _clean(value.tolist())
     if isinstance(value, np.generic):
-        return value.item()
+        return _clean(value.item())
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
     if isinstance(value, float):
-        return round(value, 6) if np.isfinite(value) else None
+        return _clean(float(value))
     return value
 
 

@@ -1,9 +1,10 @@
 """Tiny hand-written episodes for the question engine (DSL, executor, verifier, ask stage).
 
 ``make_episode`` builds a ``simgen.types.Episode`` from a list of boxes, a room and camera poses,
-with visibility given by hand or derived simply (projection of box samples, no occlusion). The
-ready-made episodes below have answers a person can compute on paper; the numbers are written
-next to each object so tests can cite them.
+with visibility given by hand or derived simply (projection of box samples, no occlusion); for
+dynamic episodes it also takes per-frame object poses, motion events and ego actions
+(``linear_move`` and ``ego_path`` make them). The ready-made episodes below have answers a
+person can compute on paper; the numbers are written next to each object so tests can cite them.
 
 Regenerate the committed JSON copies with ``python tests/qa_fixtures.py``.
 """
@@ -15,11 +16,13 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from simgen.geometry import look_at, obb_samples, project, quat_from_yaw, quat_to_matrix
+from simgen.geometry import camera_from_yaw_pitch, look_at, obb_samples, project, quat_from_yaw, quat_to_matrix
 from simgen.types import (
     CameraIntrinsics,
+    EgoAction,
     Episode,
     Frame,
+    MotionEvent,
     ObjectSpec,
     ObjectState,
     Part,
@@ -48,8 +51,11 @@ def make_episode(
     fps: float = 10.0,
     intrinsics: CameraIntrinsics = INTRINSICS,
     episode_id: str = "fixture",
+    object_poses: Mapping[int, Mapping[int, tuple]] | None = None,
+    events: Sequence[MotionEvent] = (),
+    actions: Sequence[EgoAction] = (),
 ) -> Episode:
-    """Build a static episode by hand.
+    """Build an episode by hand (static unless ``object_poses`` move something).
 
     ``objects``: rows ``(category, colour, centre, half_extents, yaw[, name])``; ids are 1, 2, …
     in row order and names default to ``<category>_<k>`` (k counts per category from 1).
@@ -59,6 +65,9 @@ def make_episode(
     ``"all"`` makes every object fully visible with ``ALL_VISIBLE_PIXELS`` in every frame; a
     mapping ``{frame_index: {object_id: pixels | (pixels, in_frame_fraction)}}`` sets it by hand
     (objects not listed get 0 pixels, fraction 0).
+    ``object_poses``: per-frame states ``{frame_index: {object_id: (centre, yaw)}}``; an object a
+    frame does not list keeps its pose from the frame before (its row's pose before the first).
+    ``events`` and ``actions`` are stored with the episode as given.
     """
     specs = _object_specs(objects)
     footprint = tuple((float(x), float(y)) for x, y in room)
@@ -75,11 +84,14 @@ def make_episode(
     indices = list(range(len(cameras))) if frame_indices is None else [int(i) for i in frame_indices]
     if len(indices) != len(cameras):
         raise ValueError(f"make_episode: {len(cameras)} cameras but {len(indices)} frame indices")
-    states = tuple(ObjectState(o.object_id, o.pose) for o in specs)
+    poses = {o.object_id: o.pose for o in specs}
     frames = []
     for index, T in zip(indices, cameras):
         T = np.asarray(T, dtype=float)
-        vis = _visibility(specs, T, intrinsics, index, visibility)
+        for object_id, (centre, yaw) in (object_poses or {}).get(index, {}).items():
+            poses[object_id] = Pose(tuple(float(c) for c in centre), quat_from_yaw(float(yaw)))
+        states = tuple(ObjectState(o.object_id, poses[o.object_id]) for o in specs)
+        vis = _visibility(specs, poses, T, intrinsics, index, visibility)
         frames.append(
             Frame(
                 index=index,
@@ -97,6 +109,8 @@ def make_episode(
         frames=tuple(frames),
         simulator="fixture",
         trajectory="fixture",
+        events=tuple(events),
+        actions=tuple(actions),
     )
 
 
@@ -123,8 +137,9 @@ def _object_specs(rows: Sequence[ObjectRow]) -> tuple[ObjectSpec, ...]:
     return tuple(out)
 
 
-def _visibility(specs, T, intrinsics, index, visibility) -> tuple[Visibility, ...]:
-    """Per-object Visibility for one frame: by hand, all visible, or from a simple projection."""
+def _visibility(specs, poses, T, intrinsics, index, visibility) -> tuple[Visibility, ...]:
+    """Per-object Visibility for one frame: by hand, all visible, or from a simple projection of the
+    objects at their ``poses`` in that frame."""
     out = []
     for o in specs:
         if visibility == "all":
@@ -134,15 +149,15 @@ def _visibility(specs, T, intrinsics, index, visibility) -> tuple[Visibility, ..
             pixels, fraction = value if isinstance(value, tuple) else (value, 1.0 if value else 0.0)
             out.append(Visibility(o.object_id, int(pixels), float(fraction), 0.0, (0, 0, 10, 10) if pixels else None))
         elif visibility is None:
-            out.append(_projected_visibility(o, T, intrinsics))
+            out.append(_projected_visibility(o, poses[o.object_id], T, intrinsics))
         else:
             raise ValueError(f"make_episode: visibility must be None, 'all' or a mapping, got {visibility!r}")
     return tuple(out)
 
 
-def _projected_visibility(o: ObjectSpec, T, intrinsics: CameraIntrinsics) -> Visibility:
+def _projected_visibility(o: ObjectSpec, pose: Pose, T, intrinsics: CameraIntrinsics) -> Visibility:
     """Fraction of box samples in the image and the area of their 2D box (no occlusion)."""
-    samples = obb_samples(o.pose.position, o.half_extents, quat_to_matrix(o.pose.quat_wxyz), n=4)
+    samples = obb_samples(pose.position, o.half_extents, quat_to_matrix(pose.quat_wxyz), n=4)
     uv, z = project(intrinsics.K(), T, samples)
     inside = (z > 1e-6) & (uv[:, 0] >= 0) & (uv[:, 0] < intrinsics.width) & (uv[:, 1] >= 0) & (uv[:, 1] < intrinsics.height)
     fraction = float(inside.mean())
@@ -235,6 +250,97 @@ def direction_ring(angles_deg: Sequence[float], radius: float = 2.0) -> Episode:
     room = ((-4.0, -4.0), (4.0, -4.0), (4.0, 4.0), (-4.0, 4.0))
     camera = look_at((-3.5, 0.0, 1.5), (0.0, 0.0, 0.3))
     return make_episode(rows, room=room, cameras=[camera], visibility="all", episode_id="direction_ring")
+
+
+# ---------------------------------------------------------------------------------------------
+# Dynamic episodes: moving objects and a camera following actions.
+# ---------------------------------------------------------------------------------------------
+
+def linear_move(object_id: int, start, end, start_frame: int, end_frame: int, frames: Iterable[int], yaw: float = 0.0,
+                kind: str = "scripted"):
+    """Per-frame poses ``{frame: {object_id: (centre, yaw)}}`` of a box sliding from ``start`` to ``end``
+    (linearly over ``start_frame``..``end_frame``, resting before and after), and its MotionEvent."""
+    start, end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
+    poses = {}
+    for f in frames:
+        t = float(np.clip((f - start_frame) / (end_frame - start_frame), 0.0, 1.0))
+        poses[int(f)] = {object_id: (tuple(start + t * (end - start)), yaw)}
+    event = MotionEvent(object_id, kind, start_frame, end_frame,
+                        {"direction_xy": list((end - start)[:2]), "distance_m": float(np.linalg.norm(end - start))})
+    return poses, event
+
+
+def ego_path(start_xy, start_yaw: float, steps: Sequence[tuple[str, float]], frames_per_action: int = 10,
+             eye_height: float = 1.2, pitch: float = 0.0):
+    """Cameras (one per frame, frames 0, 1, …) and EgoActions of a camera that performs ``steps``
+    ``[(action, amount in m or rad), ...]`` one after another, each over ``frames_per_action``
+    frames, moving and turning linearly (looks are not needed by the fixtures)."""
+    x, y, yaw = float(start_xy[0]), float(start_xy[1]), float(start_yaw)
+    cameras = [camera_from_yaw_pitch((x, y, eye_height), yaw, pitch)]
+    actions = []
+    for k, (name, amount) in enumerate(steps):
+        turn = {"turn_left": amount, "turn_right": -amount}.get(name, 0.0)
+        move = {"move_ahead": amount, "move_back": -amount}.get(name, 0.0)
+        for i in range(1, frames_per_action + 1):
+            t = i / frames_per_action
+            here_yaw = yaw + t * turn
+            cameras.append(camera_from_yaw_pitch((x + t * move * np.cos(yaw), y + t * move * np.sin(yaw), eye_height),
+                                                 here_yaw, pitch))
+        x, y, yaw = x + move * np.cos(yaw), y + move * np.sin(yaw), yaw + turn
+        actions.append(EgoAction(name, float(amount), k * frames_per_action, (k + 1) * frames_per_action))
+    return cameras, tuple(actions)
+
+
+# Moving room, 8 × 8 m around the origin; frames 0..29 at 10 fps, every object visible in every frame.
+#   1 sofa  (−2.5, 2.5)   2 table (2.5, 2.5)   3 lamp (−2.5, −1.0)   4 plant (2.5, −1.0)
+#   5 box   half 0.25, slides from (−1, 0.5) to (1, 0.5) over frames 10..20 (2.0 m along +X).
+# Closest-point distances of the box before the move: lamp 1.05·√2 = 1.4849, plant √(3.05² + 1.05²)
+# = 3.2257; after the move the other way round (it ends closer to the plant).
+# Seen from the camera at (0, −3.5) the line of sight to the box is (−1, 4) and the move (2, 0):
+# φ = atan2(−8, −2) = −104.04°, so it moves RIGHT (margin 30.96° to the 135° boundary); from the
+# camera at (0, 3.9) on the other side the sight is (−1, −3.4): φ = atan2(6.8, −2) = +106.39°, LEFT.
+MOVING_ROOM_OBJECTS = (
+    ("sofa", "grey", (-2.5, 2.5, 0.4), (0.8, 0.4, 0.4), 0.0),
+    ("table", "brown", (2.5, 2.5, 0.4), (0.5, 0.4, 0.4), 0.0),
+    ("lamp", "white", (-2.5, -1.0, 0.8), (0.2, 0.2, 0.8), 0.0),
+    ("plant", "green", (2.5, -1.0, 0.5), (0.2, 0.2, 0.5), 0.0),
+    ("box", "red", (-1.0, 0.5, 0.25), (0.25, 0.25, 0.25), 0.0),
+)
+MOVING_ROOM_CAMERAS = {-1: (0.0, -3.5, 1.5), 1: (0.0, 3.9, 1.5)}
+
+
+def moving_room(camera_side: int = -1, box_end=(1.0, 0.5, 0.25), episode_id: str = "moving_room") -> Episode:
+    """The moving room above, watched by a still camera on the −y (``camera_side=-1``) or +y side."""
+    frames = range(30)
+    poses, event = linear_move(5, MOVING_ROOM_OBJECTS[4][2], box_end, 10, 20, frames)
+    camera = look_at(MOVING_ROOM_CAMERAS[camera_side], (0.0, 0.5, 0.3))
+    room = ((-4.0, -4.0), (4.0, -4.0), (4.0, 4.0), (-4.0, 4.0))
+    return make_episode(MOVING_ROOM_OBJECTS, room=room, cameras=[camera] * 30, visibility="all", object_poses=poses,
+                        events=[event], episode_id=episode_id)
+
+
+# Ego walk: the camera starts at (0, 0), eye height 1.2 m, facing +X (yaw 0), and performs
+# move_ahead 1 m (frames 0–10), turn_left 90° (10–20), move_ahead 1 m (20–30): it ends at (1, 1)
+# facing +Y. Frames 0..30, visibility by projection. Objects (box centres on the floor plane):
+#   lamp (3, 0)   table (3, −1.5)   box (1, 3)   plant (−1, 3)   sofa (3.5, 1.8)
+# From frame 0, after all three actions the lamp is hypot(2, −1) = 2.236 m away instead of 3:
+# CLOSER (margin 0.764 m), and on the RIGHT (θ = 116.57°). At the last frame (facing +Y from
+# (1, 1)) the box is straight ahead (0°), the plant 45° to the left, the lamp 116.57° to the right.
+EGO_WALK_OBJECTS = (
+    ("lamp", "white", (3.0, 0.0, 0.8), (0.2, 0.2, 0.8), 0.0),
+    ("table", "brown", (3.0, -1.5, 0.4), (0.5, 0.4, 0.4), 0.0),
+    ("box", "red", (1.0, 3.0, 0.3), (0.3, 0.3, 0.3), 0.0),
+    ("plant", "green", (-1.0, 3.0, 0.5), (0.2, 0.2, 0.5), 0.0),
+    ("sofa", "grey", (3.5, 1.8, 0.4), (0.4, 0.8, 0.4), 0.0),
+)
+EGO_WALK_STEPS = (("move_ahead", 1.0), ("turn_left", np.pi / 2), ("move_ahead", 1.0))
+
+
+def ego_walk(episode_id: str = "ego_walk") -> Episode:
+    """The ego walk above: 31 frames of a camera following three actions."""
+    cameras, actions = ego_path((0.0, 0.0), 0.0, EGO_WALK_STEPS, pitch=np.radians(-10.0))
+    room = ((-3.0, -3.0), (5.0, -3.0), (5.0, 5.0), (-3.0, 5.0))
+    return make_episode(EGO_WALK_OBJECTS, room=room, cameras=cameras, actions=actions, episode_id=episode_id)
 
 
 def run_program(view, text: str, slots: dict[str, str] | None = None, bindings: dict | None = None, **kwargs):

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -48,6 +49,11 @@ def test_smoke_run_writes_complete_episodes(smoke_run):
         frame = data["frames"][0]
         assert len(frame["objects"]) == len(frame["visibility"]) == len(data["scene"]["objects"])
         assert (ep / "video.mp4").stat().st_size > 1000
+        arrays = np.load(ep / "arrays.npz")
+        assert arrays["depth_mm"].shape == arrays["instance"].shape == (8, 120, 160)
+        for f, frame in enumerate(data["frames"]):  # visibility numbers are the stored masks' own counts
+            for v in frame["visibility"]:
+                assert v["visible_pixels"] == int((arrays["instance"][f] == v["object_id"]).sum())
     run = json.loads((smoke_run / "run.json").read_text())
     assert len(run["render"]["rendered"]) == 2 and run["render"]["renderer"] in ("tiny", "egl")
 

@@ -13,12 +13,14 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from simgen.cli import conf_dir
+from simgen.export.dataset import iter_records
 from simgen.export.merge import find_shards, merge
+from simgen.qa.balance import balance, load_records
 
 REPO = Path(__file__).resolve().parents[1]
 _SCRIPT = Path(sys.executable).parent / "simgen"
 SIMGEN = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "simgen.cli"]
-SWEEP = ["-m", "debug=smoke", "episodes=1", "scene.num_objects=3,5", "run_name=sweep"]
+SWEEP = ["-m", "debug=smoke", "episodes=1", "scene.num_objects=8,10", "run_name=sweep"]
 RAY_PYTHON = Path(os.environ.get("SIMGEN_RAY_PYTHON", REPO / ".venv-ray" / "bin" / "python"))
 RAY_HINT = ("needs hydra-ray-launcher and ray in their own venv (they pin cloudpickle<3, joblib>=1.6 needs >=3): "
             "python3.11 -m venv .venv-ray && .venv-ray/bin/pip install -e '.[ray]' (or set SIMGEN_RAY_PYTHON)")
@@ -58,19 +60,23 @@ def joblib_sweep(tmp_path_factory) -> Path:
 @pytest.mark.slow
 def test_joblib_sweep_gives_two_shards_that_merge_balanced(joblib_sweep, tmp_path):
     shards = find_shards([joblib_sweep])
-    assert [s.name for s in shards] == ["debug=smoke,episodes=1,scene.num_objects=3",
-                                        "debug=smoke,episodes=1,scene.num_objects=5"]
+    assert [s.name for s in shards] == ["debug=smoke,episodes=1,scene.num_objects=10",
+                                        "debug=smoke,episodes=1,scene.num_objects=8"]
     runs = [json.loads((s / "run.json").read_text()) for s in shards]
     assert sorted(r["shard"] for r in runs) == [0, 1] and {r["seed"] for r in runs} == {0}
     stats = merge([joblib_sweep], tmp_path / "ds")
-    assert stats["records_in"] == sum(len((s / "qa.jsonl").read_text().splitlines()) for s in shards)
-    assert 0 < stats["records_out"] == len((tmp_path / "ds" / "qa.jsonl").read_text().splitlines())
+    union = load_records(shards)
+    assert stats["records_in"] == len(union) > 0
+    kept = {it.id for it in iter_records(tmp_path / "ds" / "qa.jsonl")}
+    assert 0 < stats["records_out"] == len(kept)
+    if stats["duplicates_dropped"] == 0:  # then the merge must keep exactly what in-memory balancing keeps
+        assert kept == {it.id for it in balance(union)[0]}
     for family, entry in stats["balance"].items():
         counts = sorted(entry["answers_after"].values(), reverse=True)
         assert len(counts) < 2 or counts[0] <= 1.1 * counts[1] + 1e-9, family  # capped over the union
     provenance = json.loads((tmp_path / "ds" / "merge.json").read_text())
     assert [[o for o in s["overrides"] if o.startswith("scene.")] for s in provenance["shards"]] == [
-        ["scene.num_objects=3"], ["scene.num_objects=5"]]
+        ["scene.num_objects=10"], ["scene.num_objects=8"]]
     kept_episodes = {json.loads(x)["episode_id"] for x in (tmp_path / "ds" / "qa.jsonl").read_text().splitlines()}
     assert kept_episodes == {p.name for p in (tmp_path / "ds" / "episodes").iterdir()}
 

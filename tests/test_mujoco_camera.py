@@ -45,20 +45,15 @@ def test_linear_depth_maps_reversed_z_to_metres():
 
 def test_gl_camera_frustum_reproduces_the_pinhole():
     """A point at pixel (u, v) lies on the frustum: x/z = (u − cx)/fx, and −y/z (GL up) = (cy − v)/fy."""
-    K = CameraIntrinsics(160, 120, 100.0, 100.0, 70.0, 66.0)
+    K = CameraIntrinsics(160, 120, 110.0, 95.0, 70.0, 66.0)
     near = 0.1
     cam = gl_camera(np.eye(4), K, near, 20.0)
-    halfwidth = 0.5 * K.width / K.height * (cam["frustum_top"] - cam["frustum_bottom"])  # as MuJoCo derives it
-    left, right = cam["frustum_center"] - halfwidth, cam["frustum_center"] + halfwidth
+    left, right = cam["frustum_center"] - cam["frustum_width"], cam["frustum_center"] + cam["frustum_width"]
     assert left / near == pytest.approx((0 - K.cx) / K.fx) and right / near == pytest.approx((K.width - K.cx) / K.fx)
     assert cam["frustum_top"] / near == pytest.approx((K.cy - 0) / K.fy)
     assert cam["frustum_bottom"] / near == pytest.approx((K.cy - K.height) / K.fy)
-    np.testing.assert_allclose(cam["forward"], [0, 0, 1]) and np.testing.assert_allclose(cam["up"], [0, -1, 0])
-
-
-def test_non_square_pixels_are_refused_with_a_clear_error():
-    with pytest.raises(ValueError, match=r"fx=110.0 and fy=95.0 differ"):
-        gl_camera(np.eye(4), CameraIntrinsics(160, 120, 110.0, 95.0, 80.0, 60.0), 0.05, 50.0)
+    np.testing.assert_allclose(cam["forward"], [0, 0, 1])
+    np.testing.assert_allclose(cam["up"], [0, -1, 0])
 
 
 @needs_mujoco
@@ -74,6 +69,8 @@ def test_gl_camera_equals_mujocos_own_free_camera(sim):
     ours = gl_camera(look_at(np.array(theirs.pos, float), [0.3, 0.4, 0.5]), K, theirs.frustum_near, theirs.frustum_far)
     for key in ("pos", "forward", "up"):
         np.testing.assert_allclose(ours[key], getattr(theirs, key), atol=1e-5, err_msg=key)
+    assert theirs.frustum_width == 0.0  # MuJoCo's own: half width from the aspect ratio, equal to ours
+    assert ours["frustum_width"] == pytest.approx(0.5 * K.width / K.height * (theirs.frustum_top - theirs.frustum_bottom))
     for key in ("frustum_center", "frustum_top", "frustum_bottom", "frustum_near", "frustum_far"):
         assert ours[key] == pytest.approx(getattr(theirs, key), rel=1e-5, abs=1e-7), key
 
@@ -140,6 +137,18 @@ def test_off_centre_principal_point_shifts_the_image(sim):
     for obj in sim.spec.objects[:3]:
         delta = centroid(b.instance == obj.object_id) - centroid(a.instance == obj.object_id)
         np.testing.assert_allclose(delta, [12.0, -8.0], atol=0.5)
+
+
+@needs_mujoco
+@pytest.mark.parametrize("T", [FRONTAL, OBLIQUE], ids=["frontal", "oblique"])
+def test_non_square_pixels_and_off_centre_principal_point(sim, T):
+    """fx ≠ fy and an off-centre (cx, cy): projected box centres still land on the mask centroids."""
+    base = intrinsics()
+    K = CameraIntrinsics(base.width, base.height, 1.3 * base.fx, base.fy, base.cx - 9.0, base.cy + 6.0)
+    obs = sim.render(T, K)
+    for obj, state in zip(sim.spec.objects, sim.states()):
+        (uv,), _ = project(K.K(), T, state.pose.position)
+        assert np.linalg.norm(uv - centroid(obs.instance == obj.object_id)) < 2.0, obj.name
 
 
 @needs_mujoco

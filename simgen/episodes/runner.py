@@ -20,8 +20,8 @@ from tqdm import tqdm
 
 from simgen.episodes.dynamics import Dynamics, finalize
 from simgen.episodes.visibility import compute_visibility
-from simgen.episodes.writer import (ARRAYS, EPISODE_JSON, VIDEO, EpisodeFolder, VideoWriter, dump_json, is_done,
-                                    save_arrays)
+from simgen.episodes.writer import (ARRAYS, EPISODE_JSON, VIDEO, EpisodeFolder, VideoWriter, depth_to_mm, dump_json,
+                                    is_done, save_arrays)
 from simgen.registry import DYNAMICS, PLANNERS, SCENE_BUILDERS, SIMULATORS, ConfigError, parse_config
 from simgen.seeding import rng
 from simgen.trajectories.base import PlanRequest
@@ -117,7 +117,7 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
             vis = compute_visibility(obs, spec, states, intrinsics, T_world_cam, near=sim.near)
             frames.append(Frame(index, index / render.fps, tuple(map(tuple, T_world_cam)), states, vis))
             if render.save_arrays:
-                depths.append(obs.depth)
+                depths.append(depth_to_mm(obs.depth))
                 instances.append(obs.instance)
             if frame_bar is not None:
                 frame_bar.update(1)
@@ -125,7 +125,7 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
         video.close()
     files = {"video": VIDEO}
     if render.save_arrays:
-        save_arrays(out_dir / ARRAYS, depths, instances)
+        save_arrays(out_dir / ARRAYS, {"depth_mm": depths, "instance": instances})
         files["arrays"] = ARRAYS
     return Episode(episode_id, spec, intrinsics, render.fps, tuple(frames), plugins.simulator_name,
                    plugins.planner_name, sim.renderer, coverage_report(frames, spec, render), files,

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from simgen.qa.dsl import Node, Program
-from simgen.qa.functions import CATEGORIES, ExecutionError, Type
+from simgen.qa.functions import ACTIONS, CATEGORIES, FUNCTIONS, ExecutionError, Type
+from simgen.qa.functions_pose import actions_from_binding
 from simgen.qa.scene_view import SceneView
 
 __all__ = ["execute", "Execution", "Decision", "Limits", "ExecutionError"]
@@ -31,7 +32,8 @@ class Limits:
 class Decision:
     """One discrete choice: its ``kind``, how far from flipping (``margin`` in ``unit``), where, and why."""
 
-    kind: str  # unique | compare | gap | direction | frame_gap | image_side | visibility | size_class | count
+    # unique | compare | gap | direction | frame_gap | image_side | visibility | size_class | count | motion | interval
+    kind: str
     margin: float
     unit: str
     node_id: int
@@ -157,6 +159,11 @@ class _Run:
             return value
         if type_ == CATEGORIES and isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
             return tuple(value)
+        if type_ == ACTIONS and isinstance(value, (list, tuple)):
+            try:
+                return actions_from_binding(value)
+            except ValueError as e:
+                raise ExecutionError("bad_binding", f"slot {name!r}: {e}") from None
         if kind in ("Number", "Quantity") and isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
         if kind == "Bool" and isinstance(value, bool):
@@ -194,13 +201,17 @@ class _Run:
             return self._binop(node)
         if op == "list":
             values = [self.eval(c) for c in node.children]
-            return tuple(values) if node.type == CATEGORIES else np.array(values, dtype=np.int64)
+            return tuple(values) if node.type in (CATEGORIES, ACTIONS) else np.array(values, dtype=np.int64)
         raise AssertionError(f"unknown node op {op!r}")  # the parser only builds the ops above
 
     def _call(self, node: Node) -> Any:
         fn = node.fn
         if node.id == self.ablate:
-            return self.eval(node.children[0]) if fn.ablate == "input" else self.view.observed
+            if fn.ablate == "input":
+                return self.eval(node.children[0])
+            if fn.ablate == "all":
+                return self.view.observed
+            fn = FUNCTIONS[fn.ablate]  # a stand-in with the same parameters, e.g. move_end for move_start
         args = [p.default if c is None else self.eval(c) for p, c in zip(fn.params, node.children)]
         self.node_id = node.id
         return fn.impl(self, *args)

@@ -36,19 +36,20 @@ from typing import Any
 import yaml
 
 from simgen.qa.records import ANSWER_TYPES
+from simgen.qa.slots import SLOT_TYPES, SlotSpec, parse_slot
 from simgen.registry import ConfigError
 
 MODALITIES = ("image", "multi_image", "video")
 UNITS = ("m", "cm", "m2", "count", "deg")
 # Unit conversions from what a program returns to what a family asks in.
 CONVERSIONS = {("m", "cm"): 100.0}
-SLOT_TYPES = ("category", "categories", "frame")
 # Keys a family's ``checks`` may set; simgen.qa.verify reads them.
 CHECK_KEYS = (
     "margin_m", "margin_deg", "margin_frames", "margin_m2", "margin_m3", "margin_px",
     "min_value", "max_pair_m", "min_frames", "numeric_rel_tol", "degeneracy", "stability", "unambiguous_count",
+    "min_motion_m", "still_max_m", "min_frame_gap", "in_used_frames",
 )
-BOOL_CHECKS = ("degeneracy", "stability", "unambiguous_count")
+BOOL_CHECKS = ("degeneracy", "stability", "unambiguous_count", "in_used_frames")
 MIN_TEMPLATES = 3
 
 
@@ -59,21 +60,6 @@ def programs_dir() -> Path:
         if candidate.is_dir() and any(candidate.glob("*.yaml")):
             return candidate
     raise FileNotFoundError(f"simgen: no programs/*.yaml beside {here}")
-
-
-@dataclass(frozen=True)
-class SlotSpec:
-    """One typed slot and how to sample it."""
-
-    name: str
-    type: str
-    observed: str = "any"  # unique | any
-    count: int = 1
-    exclude: tuple[str, ...] = ()
-    min_count: int = 1
-    max_count: int | None = None
-    visible: tuple[str, ...] = ()
-    ordered: bool = False  # categories: the order changes the question (route stops), not just its text
 
 
 @dataclass(frozen=True)
@@ -120,54 +106,6 @@ def _require(data: dict, key: str, kind: type, where: str):
     return value
 
 
-def _parse_slot(name: str, data: Any, earlier: list[SlotSpec], where: str) -> SlotSpec:
-    w = f"{where}.slots.{name}"
-    if not name.isidentifier() or name.startswith("_"):
-        raise _fail(w, "slot names must be identifiers without a leading underscore")
-    if not isinstance(data, dict):
-        raise _fail(w, f"expected a mapping with 'type', got {data!r}")
-    allowed = {"type", "observed", "count", "exclude", "min_count", "max_count", "visible", "distinct", "ordered"}
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise _fail(w, f"unknown key(s) {unknown}; allowed: {sorted(allowed)}")
-    kind = data.get("type")
-    if kind not in SLOT_TYPES:
-        raise _fail(f"{w}.type", f"expected one of {list(SLOT_TYPES)}, got {kind!r}")
-    observed = data.get("observed", "any")
-    if observed not in ("unique", "any"):
-        raise _fail(f"{w}.observed", f"expected 'unique' or 'any', got {observed!r}")
-    if data.get("distinct", True) is not True:
-        raise _fail(f"{w}.distinct", "categories of one slot are always distinct; only 'true' is allowed")
-    ordered = data.get("ordered", False)
-    if not isinstance(ordered, bool) or (ordered and kind != "categories"):
-        raise _fail(f"{w}.ordered", f"expected true/false, on a 'categories' slot only, got {ordered!r}")
-    names = [s.name for s in earlier]
-    refs = {}
-    for key in ("exclude", "visible"):
-        value = data.get(key, [])
-        if not isinstance(value, list) or any(v not in names for v in value):
-            raise _fail(f"{w}.{key}", f"expected a list of earlier slot names {names}, got {value!r}")
-        refs[key] = tuple(value)
-    for v in refs["visible"]:
-        other = next(s for s in earlier if s.name == v)
-        if other.type == "frame" or other.observed != "unique":
-            raise _fail(f"{w}.visible", f"slot {v!r} must be a category/categories slot with observed: unique")
-    if kind == "frame" and data.keys() - {"type", "visible"}:
-        raise _fail(w, "a frame slot takes only 'visible'")
-    ints = {}
-    for key, default in (("count", 1), ("min_count", 1), ("max_count", None)):
-        value = data.get(key, default)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-            raise _fail(f"{w}.{key}", f"expected an int ≥ 1, got {value!r}")
-        ints[key] = value
-    if kind != "categories" and "count" in data:
-        raise _fail(f"{w}.count", "only a 'categories' slot has a count")
-    if kind == "categories" and ints["count"] < 2:
-        raise _fail(f"{w}.count", f"a 'categories' slot needs count ≥ 2, got {ints['count']}")
-    return SlotSpec(name, kind, observed, ints["count"], refs["exclude"], ints["min_count"], ints["max_count"],
-                    refs["visible"], ordered)
-
-
 def _parse_answer(data: Any, slots: tuple[SlotSpec, ...], where: str) -> AnswerSpec:
     w = f"{where}.answer"
     if not isinstance(data, dict):
@@ -198,7 +136,7 @@ def _parse_answer(data: Any, slots: tuple[SlotSpec, ...], where: str) -> AnswerS
             raise _fail(f"{w}.choices", "use either fixed labels or 'slot:<name>' entries, not both")
         by_name = {s.name: s for s in slots}
         for r in refs:
-            if r not in by_name or by_name[r].type == "frame":
+            if r not in by_name or by_name[r].type not in ("category", "categories"):
                 raise _fail(f"{w}.choices", f"'slot:{r}' must name a category/categories slot of {sorted(by_name)}")
         if not refs and len(set(choices)) != len(choices):
             raise _fail(f"{w}.choices", f"labels must be distinct, got {choices}")
@@ -246,11 +184,14 @@ def parse_family(data: Any, where: str, source_hash: str = "") -> Family:
         raise _fail(f"{where}.slots", "expected a mapping of slot name to spec")
     slots: list[SlotSpec] = []
     for name, spec in raw_slots.items():
-        slots.append(_parse_slot(str(name), spec, slots, where))
-    if sum(s.type == "frame" for s in slots) > 1:
-        raise _fail(f"{where}.slots", "at most one frame slot")
-    if modality == "image" and not any(s.type == "frame" for s in slots):
-        raise _fail(f"{where}.modality", "an image family needs a frame slot (the one frame it shows)")
+        slots.append(parse_slot(str(name), spec, slots, where))
+    n_frames = sum(s.type == "frame" for s in slots)
+    if n_frames > 2:
+        raise _fail(f"{where}.slots", "at most two frame slots")
+    if modality == "image" and n_frames != 1:
+        raise _fail(f"{where}.modality", "an image family needs one frame slot (the one frame it shows)")
+    if modality == "multi_image" and n_frames != 2:
+        raise _fail(f"{where}.modality", "a multi_image family needs two frame slots (the frames it shows)")
     answer = _parse_answer(data.get("answer"), tuple(slots), where)
     program = _require(data, "program", str, where)
     checks = data.get("checks") or {}

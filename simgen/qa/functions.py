@@ -242,5 +242,6 @@ EXECUTION_REASONS = {
     "step_limit": "the program exceeded its step budget",
     "no_event": "an object has no motion event (it was never moved on purpose)",
     "several_events": "an object was moved more than once, so \"the move\" is ambiguous",
+    "bad_action": "an action amount is negative (the action's name gives its direction)",
     "ambiguous_turn": "the camera turned so far between two frames that the direction of the turn is unknown",
 }

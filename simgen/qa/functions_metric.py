@@ -42,10 +42,16 @@ def to_m(ctx, length):
     return length / 100.0
 
 
-@dsl_function("distance", "metric", (Param("a", OBJ), Param("b", OBJ)), Q("m"))
-def distance(ctx, a, b):
-    """Closest-point distance between the oriented boxes of two objects (0 if they touch or overlap)."""
-    return float(ctx.view.distance_matrix()[a, b])
+@dsl_function("distance", "metric", (Param("a", OBJ), Param("b", OBJ), Param("frame", FRAME, None)), Q("m"))
+def distance(ctx, a, b, frame):
+    """Closest-point distance between the oriented boxes of two objects (0 if they touch or overlap), as
+    they are at ``frame`` (default: the static, first-frame state)."""
+    return float(ctx.view.distance_matrix(_row(ctx, frame))[a, b])
+
+
+def _row(ctx, frame):
+    """Frame row of an optional frame argument (None: the static state)."""
+    return None if frame is None else ctx.frame_row(frame)
 
 
 @dsl_function("centre_distance", "metric", (Param("a", OBJ), Param("b", OBJ)), Q("m"))
@@ -110,10 +116,12 @@ def depth(ctx, obj, frame):
 
 # -- keys: partial functions Obj -> Quantity for argmin / argmax / sort ---------------------------
 
-@dsl_function("distance_to", "metric", (Param("x", OBJ),), KEY("m"))
-def distance_to(ctx, x):
-    """Key: an object's closest-point distance to ``x`` (as ``distance(obj, x)``)."""
-    return Key(f"distance_to({ctx.view.names[x]})", "m", lambda c, rows: c.view.distance_matrix()[x, rows])
+@dsl_function("distance_to", "metric", (Param("x", OBJ), Param("frame", FRAME, None)), KEY("m"))
+def distance_to(ctx, x, frame):
+    """Key: an object's closest-point distance to ``x`` (as ``distance(obj, x, frame)``)."""
+    row = _row(ctx, frame)
+    name = f"distance_to({ctx.view.names[x]}" + ("" if frame is None else f", {frame}") + ")"
+    return Key(name, "m", lambda c, rows: c.view.distance_matrix(row)[x, rows])
 
 
 @dsl_function("centre_distance_to", "metric", (Param("x", OBJ),), KEY("m"))

@@ -51,6 +51,8 @@ _TYPES = """\
 | `Bool` | true/false | bool |
 | `Label{…}` / `Labels{…}` | one / a list of labels from a declared set | string / list |
 | `Key[u]` | partial function Obj → `Quantity[u]` for `argmin`/`argmax`/`sort` | (not an answer) |
+| `Pose` | a standpoint: floor position, heading, and the frame whose object states it sees | (not an answer) |
+| `Action` / `Actions` | one / a list of camera actions (`[turn_left(deg(90)), move_ahead(m(1))]`) | (not an answer) |
 
 Units: {units}.
 
@@ -63,6 +65,11 @@ angle: `distance(a, b) > 3` is a type error, `distance(a, b) > m(3)` is not. Ari
 equal units divide to a `Number`. `m` and `cm` never mix silently: use `to_cm`/`to_m`. `==`/`!=`
 apply to labels, names, objects, counts, frames and booleans; lengths and angles compare only with
 `< <= > >=`.
+
+Time: objects have a state per frame. Functions without a frame read the static state (the first
+frame); functions given a frame, or a pose taken at a frame, read the states of that frame. A
+family's `actions` slot is written `[[name, amount], ...]` with turns in degrees and moves in
+metres, e.g. `[["turn_left", 90], ["move_ahead", 1]]`.
 """
 
 _DECISIONS = """\
@@ -113,4 +120,6 @@ def _function_entry(sig) -> str:
         text += " *Ablation:* its first argument."
     elif sig.ablate == "all":
         text += " *Ablation:* `objects()`."
+    elif sig.ablate:
+        text += f" *Ablation:* `{sig.ablate}(...)` with the same arguments."
     return text

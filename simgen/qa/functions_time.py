@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from simgen.qa.functions import BOOL, FRAME, OBJ, OBJS, ORDER, ExecutionError, Param, dsl_function
+from simgen.qa.functions import (
+    BOOL, FRAME, KEY, OBJ, OBJS, ORDER, ExecutionError, Key, Param, dsl_constant, dsl_function,
+)
 
 
 def _seen(ctx, obj, rows: np.ndarray) -> int:
@@ -61,3 +63,32 @@ def appearance_order(ctx, objs):
         ctx.frame_row(int(f))
     ctx.refer(objs)
     return objs[order]
+
+
+@dsl_function("first_frame", "time", (), FRAME)
+def first_frame(ctx):
+    """The first frame of the video ("at the start of the video")."""
+    return _frame_at(ctx, 0)
+
+
+@dsl_function("last_frame", "time", (), FRAME)
+def last_frame(ctx):
+    """The last frame of the video ("at the end of the video")."""
+    return _frame_at(ctx, len(ctx.view.frames) - 1)
+
+
+def _frame_at(ctx, row: int) -> int:
+    if not len(ctx.view.frames):
+        raise ExecutionError("bad_frame", f"episode {ctx.view.episode_id} has no frames")
+    frame = int(ctx.view.frames[row])
+    ctx.frame_row(frame)
+    return frame
+
+
+def _first_seen_frames(ctx, rows) -> np.ndarray:
+    """Key values: the first frame each object is visible in (marked as used)."""
+    return np.array([_seen(ctx, int(r), ctx.view.first_seen_row) for r in rows], dtype=float)
+
+
+dsl_constant("first_seen_of", KEY("frames"), Key("first_seen_of", "frames", _first_seen_frames),
+             "Key: the frame an object first appears in, as ``first_seen(obj)`` (e.g. which appeared first).", "time")

@@ -23,16 +23,14 @@ from pathlib import Path
 
 import numpy as np
 
-from simgen.geometry import matrix_to_quat
 from simgen.registry import SCENE_BUILDERS, ConfigError
 from simgen.scene.from_file import resolve
 from simgen.simulators import ai2thor_meta as meta
-from simgen.simulators.adapters import category_from_type, object_names
-from simgen.types import SCHEMA_VERSION, ObjectSpec, Part, Pose, RoomSpec, SceneSpec
+from simgen.simulators.adapters import AdaptedObject, assemble_scene, category_from_type, read_recordings
+from simgen.types import SceneSpec
 
 log = logging.getLogger("simgen.scene.ai2thor")
 
-BOX_RGBA = (0.7, 0.7, 0.7, 1.0)  # the stand-in part's colour (other simulators render boxes)
 MIN_HALF_EXTENT = 1e-4  # m: objects with a degenerate box (all extents below this) are skipped
 
 
@@ -59,11 +57,6 @@ class Ai2thorSceneConfig:
             raise ConfigError(f"{where}.category_map: expected objectType → non-empty category name strings")
 
 
-def rounded(values) -> tuple:
-    """Floats rounded to the µm / 1e-6 that SceneSpec JSON keeps, so a spec survives save → load unchanged."""
-    return tuple(round(float(v), 6) for v in values)
-
-
 def scene_label(scene: str) -> str:
     """Short scene name: an iTHOR name as is, a ProcTHOR house file by its stem."""
     return Path(scene).stem if scene.endswith(".json") else scene
@@ -74,7 +67,7 @@ def scene_from_metadata(metadata: dict, scene: str, seed: int = 0,
     """The SceneSpec of one AI2-THOR scene's metadata (``scene`` names it for the simulator)."""
     category_map = cfg.category_map or {}
     exclude = set(cfg.exclude_types)
-    records, boxes = [], []
+    objects = []
     for obj in sorted(metadata["objects"], key=lambda o: o["objectId"]):
         if obj["objectType"] in exclude:
             continue
@@ -82,34 +75,12 @@ def scene_from_metadata(metadata: dict, scene: str, seed: int = 0,
         if float(np.max(box.half)) < MIN_HALF_EXTENT:
             log.debug("skipping %s: degenerate box", obj["objectId"])
             continue
-        records.append(obj)
-        boxes.append(box)
-    ids = {obj["objectId"]: i for i, obj in enumerate(records, start=1)}
-    categories = [category_map.get(o["objectType"], category_from_type(o["objectType"])) for o in records]
-    names = object_names(categories)
-    objects = []
-    for i, (obj, box, cat, name) in enumerate(zip(records, boxes, categories, names), start=1):
-        parents = [p for p in (obj.get("parentReceptacles") or []) if p in ids]
-        half = rounded(box.half)
-        objects.append(ObjectSpec(
-            object_id=i, name=name, category=cat, color="",  # AI2-THOR metadata names no colours
-            half_extents=half, pose=Pose(rounded(box.center), rounded(matrix_to_quat(box.R))),
-            parts=(Part("box", half, rgba=BOX_RGBA),), mass=0.0,  # Unity settles the scene itself
-            kind="small" if obj.get("pickupable") else "furniture", support=ids[parents[0]] if parents else None,
-        ))
-    fallback = [name for name, box in zip(names, boxes) if box.source != meta.ORIENTED]
+        parents = obj.get("parentReceptacles") or []
+        objects.append(AdaptedObject(
+            obj["objectId"], category_map.get(obj["objectType"], category_from_type(obj["objectType"])),
+            "small" if obj.get("pickupable") else "furniture", box, parents[0] if parents else None))
     lo, hi = meta.scene_bounds(metadata)
-    footprint = ((lo[0], lo[1]), (hi[0], lo[1]), (hi[0], hi[1]), (lo[0], hi[1]))  # counter-clockwise
-    room = RoomSpec(tuple(rounded(p) for p in footprint), float(round(max(hi[2], 2.0), 6)))
-    complexity = {
-        "num_objects": len(objects),
-        "num_categories": len(set(categories)),
-        "box_fallback_count": len(fallback),
-        "source": {"builder": "ai2thor", "scene": scene,
-                   "object_keys": {str(i): key for key, i in ids.items()}, "box_fallback": fallback},
-    }
-    return SceneSpec(f"ai2thor-{scene_label(scene)}", int(seed), room, tuple(objects), complexity=complexity,
-                     schema_version=SCHEMA_VERSION)
+    return assemble_scene("ai2thor", scene, f"ai2thor-{scene_label(scene)}", seed, objects, lo, hi)
 
 
 @SCENE_BUILDERS.register("ai2thor", config=Ai2thorSceneConfig)
@@ -118,16 +89,7 @@ class Ai2thorSceneBuilder:
 
     def __init__(self, config: Ai2thorSceneConfig):
         self.cfg = config
-        self.recordings = None
-        if config.recordings is not None:
-            try:
-                root = resolve(config.recordings)
-                files = sorted(root.glob("*.json")) if root.is_dir() else [root]
-                self.recordings = [meta.load_recording(f) for f in files]
-            except ValueError as e:  # SceneFileError (a ConfigError) is a ValueError too
-                raise ConfigError(f"scene.recordings: {e}") from None
-            if not self.recordings:
-                raise ConfigError(f"scene.recordings: no .json recordings in {root}")
+        self.recordings = read_recordings(config.recordings, meta.load_recording) if config.recordings else None
 
     def build(self, seed: int, shard: int, scene_index: int) -> SceneSpec:
         """The SceneSpec of scene ``scene_index`` (recorded, or read live from AI2-THOR)."""

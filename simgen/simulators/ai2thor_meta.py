@@ -22,28 +22,17 @@ builder and of the tests.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from simgen.simulators import unity_frames as uf
-from simgen.simulators.adapters import canonical_box, depth_or_inf, fit_box, ids_from_codes, rgb_code, rgb_codes
+from simgen.simulators.adapters import (AXIS_ALIGNED, ORIENTED, Box, canonical_box, depth_or_inf, fit_box,
+                                        ids_from_codes, rgb_code, rgb_codes)
 from simgen.types import CameraIntrinsics
 
 RECORDING_FORMAT = "simgen.ai2thor_recording"
 RECORDING_VERSION = 1
-ORIENTED, AXIS_ALIGNED = "oriented", "axis_aligned"
-
-
-@dataclass(frozen=True)
-class Box:
-    """An object's box in simgen's world: centre, half extents, rotation and where it came from."""
-
-    center: np.ndarray
-    half: np.ndarray
-    R: np.ndarray
-    source: str  # ORIENTED | AXIS_ALIGNED
 
 
 def object_box(obj: dict) -> Box:

@@ -261,7 +261,7 @@ class MujocoSimulator(Simulator):
         for g in scene.geoms[:scene.ngeom]:
             if g.objtype == geom_type and g.segid >= 0:
                 lut[g.segid + 1] = self._geom_object[g.objid]
-                if self._shadowless[g.objid]:
+                if False:
                     g.category = decor
         return lut
 
