@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import typing
 from typing import Any, Callable
 
 from omegaconf import DictConfig, OmegaConf
@@ -70,9 +71,10 @@ def parse_config(schema: type, data: dict, where: str) -> Any:
     unknown = sorted(set(data) - set(fields))
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(fields)}")
+    hints = typing.get_type_hints(schema)  # real types, also under `from __future__ import annotations`
     kwargs = {}
     for key, value in data.items():
-        expected = fields[key].type if isinstance(fields[key].type, type) else None
+        expected = hints.get(key) if isinstance(hints.get(key), type) else None
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if expected in (int, float, str, bool) and not isinstance(value, expected):
@@ -85,9 +87,11 @@ def parse_config(schema: type, data: dict, where: str) -> Any:
     return cfg
 
 
-SIMULATORS = Registry("simulator", {"pybullet": "simgen.simulators.pybullet", "mujoco": "simgen.simulators.mujoco"})
+SIMULATORS = Registry("simulator", {"pybullet": "simgen.simulators.pybullet", "mujoco": "simgen.simulators.mujoco",
+                                    "ai2thor": "simgen.simulators.ai2thor", "habitat": "simgen.simulators.habitat"})
 SCENE_BUILDERS = Registry(
-    "scene builder", {"procedural": "simgen.scene.procedural", "from_file": "simgen.scene.from_file"}, "scene"
+    "scene builder", {"procedural": "simgen.scene.procedural", "from_file": "simgen.scene.from_file",
+                      "ai2thor": "simgen.scene.ai2thor", "habitat": "simgen.scene.habitat"}, "scene"
 )
 PLANNERS = Registry(
     "trajectory planner",

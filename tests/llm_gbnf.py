@@ -101,6 +101,9 @@ class GBNF:
         raise TypeError(node)
 
 
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
+
+
 class _Parser:
     """Recursive-descent parser of one rule body."""
 
@@ -160,7 +163,9 @@ class _Parser:
         while self.s[self.i] != end:
             if self.s[self.i] == "\\":
                 self.i += 1
-            out.append(self.s[self.i])
+                out.append(_ESCAPES.get(self.s[self.i], self.s[self.i]))
+            else:
+                out.append(self.s[self.i])
             self.i += 1
         self.i += 1
         return "".join(out)

@@ -12,7 +12,7 @@ number of the request, from 0) — where a reply is:
 - ``{"raw": "..."}``: a 200 whose body is the raw text (malformed JSON);
 - ``{"choices": []}``: a 200 whose completion has no choices.
 
-Every request body and its headers are kept in ``requests`` / ``headers`` for assertions.
+Every request body and its headers (names lower-cased) are kept in ``requests`` / ``headers``.
 """
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ class ScriptedServer:
                 with server._lock:
                     n = len(server.requests)
                     server.requests.append(body)
-                    server.headers.append(dict(self.headers))
+                    server.headers.append({k.lower(): v for k, v in self.headers.items()})
                 reply = server._reply(body, n)
                 if isinstance(reply, str):
                     reply = {"content": reply}

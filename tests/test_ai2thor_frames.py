@@ -136,6 +136,12 @@ def test_canonical_box_without_hint_puts_the_vertical_axis_last():
     assert np.allclose(R2, np.eye(3)) and np.allclose(h, [0.3, 0.1, 0.9])
 
 
+def test_canonical_box_follows_a_hint_reached_by_an_odd_permutation():
+    hint = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])  # axes y, z swapped, one negated
+    h, R = canonical_box([0.1, 0.2, 0.3], np.eye(3), hint)
+    assert np.allclose(R, hint) and np.allclose(h, [0.1, 0.3, 0.2])
+
+
 def test_canonical_box_keeps_a_proper_rotation():
     hint = np.diag([1.0, 1.0, -1.0])  # an improper "hint": the result must still have det +1
     h, R = canonical_box([0.1, 0.2, 0.3], np.eye(3), hint)

@@ -143,7 +143,7 @@ def test_the_key_comes_from_the_environment_and_is_never_shown(monkeypatch, capl
         c = client(server, api_key_env="SIMGEN_TEST_KEY")
         with caplog.at_level(logging.DEBUG):
             c.chat([{"role": "user", "content": "q"}])
-    assert server.headers[0]["Authorization"] == f"Bearer {secret}"
+    assert server.headers[0]["authorization"] == f"Bearer {secret}"
     assert secret not in repr(c) and secret not in repr(c.cfg) and secret not in caplog.text
     assert "SIMGEN_TEST_KEY" in repr(c)
 

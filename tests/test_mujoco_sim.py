@@ -56,10 +56,10 @@ def test_footprint_tiles_cover_the_polygon_exactly(room, kinds):
 
 
 def test_quality_presets_and_explicit_overrides():
-    assert MujocoConfig().settings() == {"shadows": True, "offsamples": 0, "reflectance": 0.0}
+    assert MujocoConfig().settings() == {"shadows": True, "shadow_size": 1024, "offsamples": 0, "reflectance": 0.0}
     assert MujocoConfig(quality="fast").settings()["shadows"] is False
     high = MujocoConfig(quality="high", offsamples=8, shadows=False).settings()
-    assert high == {"shadows": False, "offsamples": 8, "reflectance": 0.15}
+    assert high == {"shadows": False, "shadow_size": 4096, "offsamples": 8, "reflectance": 0.15}
 
 
 def test_registry_validates_yaml_and_names_bad_keys():
@@ -67,7 +67,8 @@ def test_registry_validates_yaml_and_names_bad_keys():
     assert isinstance(SIMULATORS.config(cfg), MujocoConfig)
     for key, value, match in [("gl", "vulkan", r"gl.*auto, egl, osmesa"), ("quality", "ultra", r"quality.*fast"),
                               ("offsamples", 3.5, "offsamples"), ("reflectance", 2.0, "reflectance"),
-                              ("near", 60.0, "near"), ("time_step", 0.0, "time_step"), ("shadows", "yes", "shadows")]:
+                              ("near", 60.0, "near"), ("time_step", 0.0, "time_step"), ("shadows", "yes", "shadows"),
+                              ("shadow_size", 10, "shadow_size")]:
         with pytest.raises(ConfigError, match=match):
             SIMULATORS.config(OmegaConf.merge(cfg, {key: value}))
 
@@ -340,3 +341,37 @@ def test_misuse_is_a_clear_error():
             sim.step(-1.0)
     with pytest.raises(RuntimeError, match="closed"):
         sim.states()
+
+
+@needs_mujoco
+def test_set_pose_teleports_dynamic_and_static_objects():
+    """Scripted relocation: the new pose reads back exactly (free joint or welded body) and renders there."""
+    ball, block = sphere(1, (1.0, 1.0, 0.2), 0.2, mass=1.0), box(2, (-1.0, -1.0, 0.2), (0.2, 0.2, 0.2))
+    with make() as sim:
+        sim.load(scene([ball, block]))
+        sim.set_pose(1, Pose((0.5, -0.5, 0.2)))
+        sim.set_pose(2, Pose((1.5, 1.5, 0.2), quat_from_yaw(0.7)))
+        ball_state, block_state = sim.states()
+        assert ball_state.pose.position == pytest.approx((0.5, -0.5, 0.2), abs=1e-12)
+        assert block_state.pose == Pose((1.5, 1.5, 0.2), pytest.approx(quat_from_yaw(0.7), abs=1e-12))
+        K = intrinsics()
+        obs = sim.render(CAMERA, K, passes=("instance",))
+        (uv,), _ = sim_project(K, CAMERA, [[1.5, 1.5, 0.2]])
+        assert obs.instance[int(uv[1]), int(uv[0])] == 2
+        assert sim.step(0.5)[0].pose.position == pytest.approx((0.5, -0.5, 0.2), abs=3e-3)  # at rest, stays
+
+
+@needs_mujoco
+def test_set_velocity_takes_world_frame_linear_and_angular_velocity():
+    """A push in the air: x moves by v·t, and a spin about world z (the body's own y) turns the yaw by ω·t."""
+    lying = dataclasses.replace(box(1, (0.0, 0.0, 1.5), (0.3, 0.1, 0.05), mass=1.0),
+                                pose=Pose((0.0, 0.0, 1.5), (np.cos(np.pi / 4), np.sin(np.pi / 4), 0.0, 0.0)))
+    with make(max_settle_seconds=0.0) as sim:
+        sim.load(scene([lying]))
+        sim.set_velocity(1, (1.0, 0.0, 0.0), (0.0, 0.0, 2.0))
+        (state,) = sim.step(0.1)
+        with pytest.raises(ValueError, match="static"):
+            sim.load(scene([box(2, (0, 0, 0.2), (0.2,) * 3)]))
+            sim.set_velocity(2, (1.0, 0.0, 0.0))
+    assert state.pose.position[0] == pytest.approx(0.1, abs=1e-3)
+    assert yaw_of(quat_to_matrix(state.pose.quat_wxyz)) == pytest.approx(0.2, abs=1e-2)

@@ -171,6 +171,8 @@ def dataset_plots(summary: dict, plots_dir: Path) -> list[Path]:
     """Bar charts: questions per family, answer distribution per family, questions per knob value."""
     plt = pyplot()
     plots_dir.mkdir(parents=True, exist_ok=True)
+    for old in plots_dir.glob("*.png"):  # the folder is the card's: no stale plot of an earlier dataset
+        old.unlink()
     fams = summary["families"]
     written = []
     fig, ax = plt.subplots(figsize=(6, 0.35 * len(fams) + 1.2))

@@ -68,8 +68,11 @@ def _stats_table(stats: dict) -> str:
     audit = stats.get("audit", {})
     if not audit:
         return ""
-    rows = "".join(f"<tr><td>{_e(f)}</td><td>{a['n']}</td><td>{_e(a['metric'])}</td><td>{_e(a['blind'])}</td>"
-                   f"<td>{_e(a['chance'])}</td></tr>" for f, a in sorted(audit.items()))
+    def cell(x):
+        return "—" if x is None else _e(x)
+
+    rows = "".join(f"<tr><td>{_e(f)}</td><td>{a['n']}</td><td>{_e(a['metric'])}</td><td>{cell(a['blind'])}</td>"
+                   f"<td>{cell(a['chance'])}</td></tr>" for f, a in sorted(audit.items()))
     return ('<h2>Blind baseline</h2><table id="audit"><thead><tr><th>family</th><th>n</th><th>metric</th>'
             f"<th>blind</th><th>chance</th></tr></thead><tbody>{rows}</tbody></table>")
 

@@ -177,8 +177,8 @@ class LLMClient:
                 error = LLMUnavailable("timeout" if timeout else "unavailable",
                                        f"{self.cfg.base_url or 'OpenAI'}: {'no answer within ' + str(self.cfg.timeout_s) + ' s' if timeout else 'cannot connect'}")
                 transient = True
-            except self._openai.OpenAIError as e:  # e.g. a body the SDK cannot decode
-                error, transient = LLMError("bad_response", _short(e)), False
+            except (self._openai.OpenAIError, ValueError) as e:  # a body the SDK cannot decode (not JSON, …)
+                error, transient = LLMError("bad_response", f"{type(e).__name__}: {_short(e)}"), False
             finally:
                 self.usage.seconds += time.perf_counter() - start
             if not transient or attempt >= self.cfg.max_retries:

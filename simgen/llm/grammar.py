@@ -20,8 +20,10 @@ from simgen.qa.dsl import CONSTANTS, FUNCTIONS, parse_type
 from simgen.qa.families import RESULT_KINDS
 from simgen.qa.functions import REQUIRED, UNITS, Type
 
-__all__ = ["dsl_grammar", "symbol_of", "root_kinds"]
+__all__ = ["dsl_grammar", "symbol_of", "root_kinds", "NAMES"]
 
+# Names an assignment may bind, by type (the checker demands each is defined before use and used).
+NAMES = {"obj": ("x", "y", "z"), "pose": ("here", "there")}
 _ORD = '("<=" | ">=" | "<" | ">")'
 _EQ = '("==" | "!=")'
 # Units whose quantities compare with == (the type checker allows exact comparison of counts and frames).
@@ -45,8 +47,8 @@ def symbol_of(t: Type) -> str:
         return "key" if t.unit is None else f"key-{t.unit}"
     if kind in ("Label", "Labels"):
         return kind.lower() + "-" + "".join(re.sub(r"[^a-z0-9]", "", label.lower()) for label in t.labels)
-    return {"Obj": "obj", "Objs": "objs", "Order": "order", "Category": "category", "Color": "color",
-            "Categories": "categories", "Frame": "frame", "Number": "number", "Bool": "bool", "Str": "string"}[kind]
+    named = {"Objs": "objs", "Str": "string"}
+    return named.get(kind, kind.lower())  # obj, order, category, color, categories, frame, number, bool, pose, action, …
 
 
 def _lit(text: str) -> str:
@@ -72,7 +74,7 @@ def _call_variants(sig) -> list[tuple[Type, str]]:
 
 
 def _call_sequence(sig, written: dict) -> str:
-    """``name(args)``: required params positional (keyword optional), optional params by keyword."""
+    """``name(args)``: parameters in order, each with an optional ``name=``; optional ones may be left out."""
     required = [p for p in sig.params if p.default is REQUIRED]
     optional = [p for p in sig.params if p.default is not REQUIRED and p.choices is None]
     parts = []
@@ -85,7 +87,7 @@ def _call_sequence(sig, written: dict) -> str:
         seq = f'{seq} "," ws {text}' if seq else text
     if optional:
         if seq:
-            seq += " " + " ".join(f'("," ws "{p.name}=" {symbol_of(p.type)})?' for p in optional)
+            seq += " " + " ".join(f'("," ws ("{p.name}=")? {symbol_of(p.type)})?' for p in optional)
         else:  # no required argument: any non-empty run of the optional ones, the first maybe positional
             runs = []
             for i, p in enumerate(optional):
@@ -155,6 +157,8 @@ def dsl_grammar(slot_types: dict[str, str] | None = None, answer_type: str | Non
         ops = f"({_ORD[1:-1]} | {_EQ[1:-1]})" if u in _EXACT_UNITS else _ORD
         comparisons.append(f"{q} ws {ops} ws {q}")
     rules["scalar"] = ["number", "q-count-atom"]
+    if calls.get("action"):  # action sequences are lists of action calls
+        rules["actions"] = alts("actions") + ['"[" ws action ("," ws action)* ws "]"']
     for symbol, t in sorted(label_types.items()):
         literals = [_lit(f'"{label}"') for label in t.labels]
         if t.kind == "Label":
@@ -167,8 +171,21 @@ def dsl_grammar(slot_types: dict[str, str] | None = None, answer_type: str | Non
     rules["bool-not"] = ['"not " ws bool-not', "bool-atom"]
     rules["bool-and"] = ['bool-not (" and " bool-not)*']
     rules["bool"] = ['bool-and (" or " bool-and)*']
-    rules["root"] = _root(answer_type, label_types, calls)
-    rules = {k: v for k, v in rules.items() if v}
+    for symbol in calls:  # types without special forms (pose, action, …): just their calls
+        rules.setdefault(symbol, alts(symbol))
+    # Optional lines naming an object or a pose (`x = the(a)`) before the answer, as the DSL allows;
+    # a name may then stand wherever its type may (the checker demands it is defined and used).
+    assigns = []
+    for symbol, names in NAMES.items():
+        free = [n for n in names if n not in (slot_types or {})]
+        if rules.get(symbol) and free:
+            rules[f"{symbol}-name"] = [" | ".join(_lit(n) for n in free)]
+            rules[symbol].append(f"{symbol}-name")
+            assigns.append(f'{symbol}-name " = " {symbol}')
+    rules["assign"] = assigns
+    rules["root"] = ['(assign "\\n"){0,3} answer']
+    rules["answer"] = _root(answer_type, label_types, calls)
+    rules = _prune(rules)
     _check_closed(rules)
     order = ["root"] + sorted(k for k in rules if k != "root")
     return "\n".join(f"{name} ::= " + " | ".join(rules[name]) for name in order) + "\n"
@@ -187,13 +204,36 @@ def _root(answer_type: str | None, label_types: dict[str, Type], calls: dict[str
     return out
 
 
+def _nonterminals(alternative: str) -> set[str]:
+    """Nonterminal names used in one alternative (literals, classes and counts removed)."""
+    text = re.sub(r'"(?:[^"\\]|\\.)*"', " ", alternative)
+    text = re.sub(r"\[(?:[^\]\\]|\\.)*\]", " ", text)
+    text = re.sub(r"\{\d+(,\d*)?\}", " ", text)
+    return set(re.findall(r"[a-z][a-z0-9-]*", text))
+
+
+def _prune(rules: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Drop alternatives that need a type nothing can produce, until every rule is productive."""
+    rules = {k: list(v) for k, v in rules.items() if v}
+    changed = True
+    while changed:
+        changed = False
+        for name in list(rules):
+            kept = [a for a in rules[name] if _nonterminals(a) <= set(rules)]
+            if len(kept) != len(rules[name]):
+                changed = True
+                if kept:
+                    rules[name] = kept
+                else:
+                    del rules[name]
+    if "answer" not in rules:
+        raise ValueError("DSL grammar: no expression of the requested answer type can be written")
+    return rules
+
+
 def _check_closed(rules: dict[str, list[str]]) -> None:
     """Every nonterminal used is defined (a generator bug would otherwise surface as an HTTP 500)."""
-    text = " ".join(" ".join(v) for v in rules.values())
-    text = re.sub(r'"(?:[^"\\]|\\.)*"', " ", text)  # drop literals
-    text = re.sub(r"\[(?:[^\]\\]|\\.)*\]", " ", text)  # drop character classes
-    text = re.sub(r"\{\d+(,\d*)?\}", " ", text)  # drop repetition counts
-    used = set(re.findall(r"[a-z][a-z0-9-]*", text))
+    used = set().union(*(_nonterminals(a) for v in rules.values() for a in v))
     missing = sorted(used - set(rules))
     if missing:
         raise ValueError(f"DSL grammar: nonterminals used but not defined: {missing}")

@@ -34,7 +34,9 @@ from simgen.qa.choices import ChoiceError, make_answer
 from simgen.qa.executor import ExecutionError, execute
 from simgen.qa.families import Family, load_families
 from simgen.qa.records import QAItem, qa_id, stable_hash, write_json_atomic, write_jsonl
-from simgen.qa.sampling import SamplingError, binding_key, observed_categories, render_question, sample_bindings
+from simgen.qa.sampling import (
+    SamplingError, applicable, binding_key, observed_categories, render_question, sample_bindings,
+)
 from simgen.qa.scene_view import ObservedThresholds, SceneView
 from simgen.qa.verify import VerifyConfig, verify
 from simgen.registry import ConfigError, parse_config
@@ -127,7 +129,12 @@ class EpisodeAsker:
         return execute(fam.parsed, view, bindings, ablate=ablate).value
 
     def ask(self, fam: Family, counts: Counter) -> list[QAItem]:
-        """Up to ``qa.wanted(family)`` verified items; every attempt's outcome counted in ``counts``."""
+        """Up to ``qa.wanted(family)`` verified items; every attempt's outcome counted in ``counts``.
+
+        A family the episode cannot serve (no motion events, no recorded actions, …) is skipped
+        without an attempt: that is not a rejection."""
+        if not applicable(fam, self.view):
+            return []
         gen = rng(self.seed, self.shard, self.scene_key, f"qa/{fam.family}")
         wanted = self.qa.wanted(fam.family)
         items, seen = [], set()
@@ -139,6 +146,8 @@ class EpisodeAsker:
                 bindings = sample_bindings(fam, self.view, gen, self.categories)
             except SamplingError as e:
                 counts[e.reason] += 1
+                if e.retry:  # an unlucky earlier pick (e.g. a frame): another draw may succeed
+                    continue
                 break  # the scene lacks what the slots need; more draws cannot help
             key = binding_key(fam, bindings)
             if key in seen:
@@ -168,8 +177,11 @@ class EpisodeAsker:
         except ChoiceError as e:
             return e.reason
         template, question = render_question(fam, bindings, gen)
-        frames = {int(f) for f in execution.frames_used} | {int(bindings[s.name]) for s in fam.slots if s.type == "frame"}
-        if fam.modality != "image":  # evidence: also every frame that shows a referent
+        shown = {int(bindings[s.name]) for s in fam.slots if s.type == "frame"}
+        frames = {int(f) for f in execution.frames_used} | shown
+        if fam.modality == "multi_image":  # exactly the images it shows
+            frames = shown
+        elif fam.modality == "video":  # evidence: also every frame that shows a referent
             for object_id in execution.referents:
                 frames.update(self.view.visible_frames(self.view.row_of_id(object_id)))
         return QAItem(

@@ -27,11 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
+from simgen.eval.scorer import mra  # the project's one MRA (thresholds built exactly)
 from simgen.qa.records import QAItem, read_jsonl, write_json_atomic, write_jsonl
 from simgen.registry import ConfigError
 
 # VSI-Bench MRA thresholds 0.50, 0.55, ..., 0.95 built from integers (no float-linspace rounding luck).
-MRA_THRESHOLDS = tuple((50 + 5 * i) / 100 for i in range(10))
 
 
 @dataclass(frozen=True)
@@ -55,16 +55,6 @@ class BalanceConfig:
             raise ConfigError(f"{where}.bucket_ratio: expected > 1, got {self.bucket_ratio}")
         if self.folds < 2:
             raise ConfigError(f"{where}.folds: expected ≥ 2, got {self.folds}")
-
-
-def mra(pred: float, truth: float) -> float:
-    """VSI-Bench Mean Relative Accuracy of one numeric prediction (0 for a non-finite prediction)."""
-    if pred is None or not math.isfinite(pred):
-        return 0.0
-    if truth == 0:
-        return float(pred == 0)
-    rel = abs(pred - truth) / abs(truth)
-    return sum(rel <= 1.0 - t for t in MRA_THRESHOLDS) / len(MRA_THRESHOLDS)
 
 
 def is_continuous(item: QAItem) -> bool:

@@ -10,17 +10,21 @@ A family (YAML, file name = ``family`` id) has:
   ``choices`` is a fixed label list (which must equal the program's label set) or
   ``["slot:<name>", ...]`` (the options are those slots' categories); ``num_choices`` for the
   options that numbers, objects and orderings generate (0 = open-ended);
-- ``slots``: typed, with sampling constraints (see ``simgen.qa.sampling``):
-  ``category`` (``observed: unique | any``, ``min_count``, ``max_count``, ``exclude``),
-  ``categories`` (also ``count``, and ``ordered: true`` when the order of the categories changes
-  the question rather than only its wording), ``frame`` (``visible: [slots]``);
+- ``slots``: typed, with sampling constraints (see ``simgen.qa.slots`` and ``simgen.qa.sampling``):
+  ``category`` (``observed: unique | any``, ``min_count``, ``max_count``, ``exclude``, ``moving``,
+  ``visible_in``), ``categories`` (also ``count``, and ``ordered: true`` when the order of the
+  categories changes the question rather than only its wording), ``frame`` (``visible: [slots]``,
+  ``after``, ``keyframes``, ``start_of``) and ``actions`` (``source: episode | options``); an
+  ``image`` family has one frame slot, a ``multi_image`` family two;
 - ``program``: one DSL program (``simgen.qa.dsl``), type-checked against the slots on load;
 - ``checks``: verifier thresholds that override conf/qa for this family (``margin_m``,
   ``margin_deg``, ``margin_frames``, ``margin_m2``, ``margin_m3``, ``margin_px``, ``min_value``,
-  ``max_pair_m``, ``min_frames``, ``numeric_rel_tol``) and switches (``degeneracy``,
-  ``stability``, ``unambiguous_count``) — see ``simgen.qa.verify``;
+  ``max_pair_m``, ``min_frames``, ``numeric_rel_tol``, ``min_motion_m``, ``still_max_m``,
+  ``min_frame_gap``) and switches (``degeneracy``, ``stability``, ``unambiguous_count``,
+  ``in_used_frames``) — see ``simgen.qa.verify``;
 - ``templates``: ≥ 3 distinct paraphrases with ``{slot}`` fields (``{x_0}``, ``{x_1}`` … for the
-  elements of a categories slot ``x``); no attribute/index access or format specs.
+  elements of a categories slot ``x``; an actions slot reads "turn left 90°, then move forward
+  1 m"); no attribute/index access or format specs.
 
 Every validation error names the file and the key.
 """

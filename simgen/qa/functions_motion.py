@@ -33,6 +33,7 @@ from simgen.qa.functions import BOOL, FRAME, LABEL, OBJ, OBJS, ExecutionError, P
 MOVED_M = 0.1  # further than this from its first position: the object moved
 SECTOR_BOUNDARIES_DEG = (45.0, 135.0)
 MAX_TURN_STEP_DEG = 120.0  # a larger heading change between consecutive frames has no known direction
+CAMERA_MOTION = ("camera_translation", "camera_move_direction", "camera_turn")  # need a camera that moves
 OBJECT_DIRECTIONS = ("left", "right", "towards", "away")
 CAMERA_DIRECTIONS = ("forward", "backward", "left", "right")
 
@@ -108,14 +109,19 @@ def displacement(ctx, obj, f0, f1):
 
 
 def _event(ctx, obj):
-    """The object's one motion event, snapped outwards to frame rows: (start row, end row)."""
-    events = ctx.view.events_of(obj)
-    name = ctx.view.names[obj]
+    """The object's one motion event, snapped outwards to frame rows: (start row, end row); records
+    how far the object moved over it and the frames before and after."""
+    view = ctx.view
+    events = view.events_of(obj)
     if not events:
-        raise ExecutionError("no_event", f"{name} has no motion event")
+        raise ExecutionError("no_event", f"{view.names[obj]} has no motion event")
     if len(events) > 1:
-        raise ExecutionError("several_events", f"{name} was moved {len(events)} times")
-    return ctx.view.row_at_or_before(events[0].start_frame), ctx.view.row_at_or_after(events[0].end_frame)
+        raise ExecutionError("several_events", f"{view.names[obj]} was moved {len(events)} times")
+    r0, r1 = view.row_at_or_before(events[0].start_frame), view.row_at_or_after(events[0].end_frame)
+    distance = float(np.linalg.norm(view.frame_center[r1, obj] - view.frame_center[r0, obj]))
+    _record_motion(ctx, distance, {"object_id": int(view.ids[obj]), "start_frame": _frame_of_row(ctx, r0),
+                                   "end_frame": _frame_of_row(ctx, r1)})
+    return r0, r1
 
 
 def _frame_of_row(ctx, row: int) -> int:
@@ -124,13 +130,15 @@ def _frame_of_row(ctx, row: int) -> int:
     return frame
 
 
-@dsl_function("move_start", "motion", (Param("obj", OBJ),), FRAME, ablate="move_end")
+@dsl_function("move_start", "motion", (Param("obj", OBJ),), FRAME, ablate="move_end",
+              decision="motion: how far the object moved in its move (m)")
 def move_start(ctx, obj):
     """The frame at which the object's one move (its motion event) starts: its state just before the move."""
     return _frame_of_row(ctx, _event(ctx, obj)[0])
 
 
-@dsl_function("move_end", "motion", (Param("obj", OBJ),), FRAME)
+@dsl_function("move_end", "motion", (Param("obj", OBJ),), FRAME,
+              decision="motion: how far the object moved in its move (m)")
 def move_end(ctx, obj):
     """The frame at which the object's one move (its motion event) has ended: its state after the move."""
     return _frame_of_row(ctx, _event(ctx, obj)[1])
@@ -144,8 +152,6 @@ def motion_direction(ctx, obj):
     view = ctx.view
     r0, r1 = _event(ctx, obj)
     start, end = view.frame_center[r0, obj], view.frame_center[r1, obj]
-    _record_motion(ctx, float(np.linalg.norm(end - start)), {
-        "object_id": int(view.ids[obj]), "start_frame": _frame_of_row(ctx, r0), "end_frame": _frame_of_row(ctx, r1)})
     move = (end - start)[:2]
     sight = start[:2] - view.camera_center(r0)[:2]
     if np.hypot(*move) < 1e-9 or np.hypot(*sight) < 1e-9:
@@ -197,7 +203,8 @@ def camera_move_direction(ctx, f0, f1):
 
 
 @dsl_function("camera_turn", "motion", (Param("f0", FRAME), Param("f1", FRAME)), Q("deg"),
-              decision="interval: f1 − f0 (frames)")
+              decision="interval: f1 − f0 (frames); direction: 180° − |turn| (deg), as two views cannot tell a "
+                       "turn near ±180° from one the other way")
 def camera_turn(ctx, f0, f1):
     """How far the camera turned from ``f0`` to ``f1`` (deg, left positive), summed frame by frame with
     each step wrapped, so a turn through ±180° keeps its direction and size."""
@@ -210,5 +217,6 @@ def camera_turn(ctx, f0, f1):
     if len(steps) and np.abs(steps).max() > MAX_TURN_STEP_DEG:
         raise ExecutionError("ambiguous_turn", f"the heading changes by more than {MAX_TURN_STEP_DEG:g}° between "
                              f"two consecutive frames between {f0} and {f1}")
-    total = float(steps.sum())
-    return total if r1 >= r0 else -total
+    total = float(steps.sum()) * (1.0 if r1 >= r0 else -1.0)
+    ctx.record("direction", 180.0 - abs(total), "deg", {"turn_deg": round(total, 6)})
+    return total

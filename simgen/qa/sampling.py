@@ -8,9 +8,20 @@ seeded generator, in the order the slots are declared:
   different from earlier slots' categories.
 - ``categories``: ``count`` distinct categories, with ``observed`` and ``exclude`` as above.
 - ``frame``: an episode frame index; ``visible: [slot, ...]`` demands that the (unique) object of
-  each category named by those slots is visible above the thresholds in that frame.
+  each category named by those slots is visible above the thresholds in that frame; ``after``
+  makes it later than another frame slot's; ``keyframes`` draws it from action boundaries when
+  the camera followed actions; ``start_of`` is the frame where an actions slot's run starts.
+- ``moving`` (category: true / false; categories: false / one) keeps only objects that moved on
+  purpose (a motion event and more than ``MOVED_M``) or that never moved; ``one`` draws one moving
+  and ``count − 1`` still categories, in random order. ``visible_in`` demands that a frame slot
+  shows the object.
+- ``actions``: ``source: episode`` draws a run of consecutive recorded actions (at most
+  ``max_count``), ``source: options`` one of the family's sequences. The value is
+  ``[[name, amount], ...]`` with turns in degrees and moves in metres, as the question reads it.
 
-Bound values are plain (category strings, lists of them, frame ints), as the executor expects.
+A family whose slots need what an episode lacks (motion events, recorded actions, two frames) is
+not ``applicable`` to it and is skipped quietly. Bound values are plain (category strings, lists
+of them, frame ints, action lists), as the executor expects.
 """
 from __future__ import annotations
 
@@ -20,14 +31,40 @@ from typing import Any
 import numpy as np
 
 from simgen.qa.families import Family, SlotSpec
+from simgen.qa.functions_motion import CAMERA_MOTION, MOVED_M
+from simgen.qa.functions_pose import describe_actions, display_amount
 
 
 class SamplingError(ValueError):
-    """The scene has no valid value for a slot (e.g. no uniquely observed category left)."""
+    """The scene has no valid value for a slot (e.g. no uniquely observed category left).
 
-    def __init__(self, slot: str, why: str):
+    ``retry`` is true when another draw may succeed (the failure depends on earlier random picks)."""
+
+    def __init__(self, slot: str, why: str, retry: bool = False):
         super().__init__(f"slot {slot!r}: {why}")
         self.reason = "no_binding"
+        self.retry = retry
+
+
+def moving_rows(view) -> set[int]:
+    """Rows of observed objects that moved on purpose: a motion event and more than ``MOVED_M``."""
+    furthest = view.max_displacement()
+    return {int(r) for r in view.event_rows() if furthest[r] > MOVED_M and view.observed_mask[r]}
+
+
+def applicable(fam: Family, view) -> bool:
+    """Whether the episode has what the family needs: motion events, recorded actions, two frames, a
+    camera that moves (for programs about the camera's motion)."""
+    if not view.camera_moves() and any(n.op == "call" and n.fn.name in CAMERA_MOTION for n in fam.parsed.nodes):
+        return False
+    for spec in fam.slots:
+        if spec.type == "actions" and spec.source == "episode" and not view.actions:
+            return False
+        if spec.moving in (True, "one") and not moving_rows(view):
+            return False
+        if spec.type == "frame" and spec.after and len(view.frames) < 2:
+            return False
+    return True
 
 
 def observed_categories(view) -> dict[str, list[int]]:
@@ -57,39 +94,105 @@ def sample_bindings(fam: Family, view, rng: np.random.Generator, cats: dict[str,
     ``cats`` is ``observed_categories(view)``, passed in when the caller samples many times."""
     cats = observed_categories(view) if cats is None else cats
     bound: dict[str, Any] = {}
+    starts: dict[str, int] = {}  # actions slot -> frame where its run starts
+    followed = {s.after for s in fam.slots if s.after}  # frame slots another frame must come after
     for spec in fam.slots:
+        if spec.type == "frame":
+            bound[spec.name] = _frame(spec, view, cats, bound, starts, rng, spec.name in followed)
+            continue
+        if spec.type == "actions":
+            bound[spec.name], starts[spec.name] = _actions(spec, view, rng)
+            continue
         taken: set[str] = set()
         for other in spec.exclude:
             taken.update(_as_list(bound[other]))
-        if spec.type == "frame":
-            mask = np.ones(len(view.frames), dtype=bool)
-            for other in spec.visible:
-                for cat in _as_list(bound[other]):
-                    mask &= view.visible[:, cats[cat][0]]
-            pool = [int(f) for f in view.frames[mask]]
-            if not pool:
-                raise SamplingError(spec.name, f"no frame shows {[bound[o] for o in spec.visible]}")
-            bound[spec.name] = pool[int(rng.integers(len(pool)))]
-            continue
         pool = _category_pool(spec, cats, taken)
-        need = spec.count if spec.type == "categories" else 1
-        if len(pool) < need:
-            raise SamplingError(spec.name, f"needs {need} observed {spec.observed} categor{'ies' if need > 1 else 'y'}, found {len(pool)}")
-        picks = [pool[int(i)] for i in rng.choice(len(pool), size=need, replace=False)]
-        bound[spec.name] = picks if spec.type == "categories" else picks[0]
+        if spec.visible_in is not None:
+            row = view.frame_row(bound[spec.visible_in])
+            pool = [c for c in pool if view.visible[row, cats[c][0]]]
+        bound[spec.name] = _pick_categories(spec, pool, cats, view, rng)
     return bound
+
+
+def _pick_categories(spec: SlotSpec, pool: list[str], cats: dict[str, list[int]], view, rng) -> str | list[str]:
+    """One category, or ``count`` distinct ones, from ``pool`` honouring ``moving``."""
+    need = spec.count if spec.type == "categories" else 1
+    retry = spec.visible_in is not None  # depends on an earlier random frame
+    if spec.moving is not None:
+        moving = moving_rows(view)
+        still = {int(r) for r in np.flatnonzero(view.max_displacement() <= MOVED_M)}
+        wanted = moving if spec.moving is True else still
+        if spec.moving == "one":
+            movers = [c for c in pool if cats[c][0] in moving]
+            rest = [c for c in pool if cats[c][0] in still]
+            if not movers or len(rest) < need - 1:
+                raise SamplingError(spec.name, f"needs one moving and {need - 1} still categories", retry)
+            picks = [movers[int(rng.integers(len(movers)))]] + [rest[int(i)] for i in rng.choice(len(rest), need - 1, replace=False)]
+            return [picks[int(i)] for i in rng.permutation(need)]  # the mover's place says nothing
+        pool = [c for c in pool if cats[c][0] in wanted]
+    if len(pool) < need:
+        raise SamplingError(spec.name, f"needs {need} observed {spec.observed} categor{'ies' if need > 1 else 'y'}, "
+                            f"found {len(pool)}", retry)
+    picks = [pool[int(i)] for i in rng.choice(len(pool), size=need, replace=False)]
+    return picks if spec.type == "categories" else picks[0]
+
+
+def _frame(spec: SlotSpec, view, cats, bound: dict, starts: dict, rng, followed: bool = False) -> int:
+    """A frame for a frame slot: visible objects, after another frame, keyframes or an action run's
+    start; a frame that another must follow is never the last one."""
+    if spec.start_of is not None:
+        frames = [starts[spec.start_of]]
+    else:
+        frames = view.keyframes() if spec.keyframes else [int(f) for f in view.frames]
+        frames = frames[:-1] if followed else frames
+    if spec.after is not None:
+        frames = [f for f in frames if f > bound[spec.after]]
+    rows = np.array([view.frame_row(f) for f in frames], dtype=np.int64)
+    mask = np.ones(len(rows), dtype=bool)
+    for other in spec.visible:
+        for cat in _as_list(bound[other]):
+            mask &= view.visible[rows, cats[cat][0]]
+    pool = [f for f, ok in zip(frames, mask) if ok]
+    if not pool:
+        # without after/start_of the frames do not depend on earlier random picks of frames
+        raise SamplingError(spec.name, f"no frame shows {[bound[o] for o in spec.visible]}",
+                            retry=spec.after is not None or spec.start_of is not None)
+    return pool[int(rng.integers(len(pool)))]
+
+
+def _actions(spec: SlotSpec, view, rng) -> tuple[list[list], int | None]:
+    """An actions value ``[[name, amount], ...]`` and the frame where it starts (None for options)."""
+    if spec.source == "options":
+        choice = spec.options[int(rng.integers(len(spec.options)))]
+        return [[name, amount] for name, amount in choice], None
+    actions = view.actions
+    if not actions:
+        raise SamplingError(spec.name, "the episode has no recorded actions")
+    first = int(rng.integers(len(actions)))
+    length = 1 + int(rng.integers(min(spec.max_count, len(actions) - first)))
+    run = actions[first:first + length]
+    if run[0].start_frame not in set(int(f) for f in view.frames):
+        raise SamplingError(spec.name, f"the episode has no frame {run[0].start_frame} where the actions start", True)
+    return [[a.action, display_amount(a.action, a.amount)] for a in run], int(run[0].start_frame)
 
 
 def _as_list(value: Any) -> list:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
+def _is_actions(value: Any) -> bool:
+    """An actions value is a list of [name, amount] pairs (categories are lists of strings)."""
+    return isinstance(value, list) and bool(value) and isinstance(value[0], (list, tuple))
+
+
 def template_fields(bindings: dict[str, Any]) -> dict[str, str]:
-    """Text of every template field: each slot (categories joined by ", ", frames as numbers) and,
-    for a categories slot ``x``, each element as ``x_0``, ``x_1``, ..."""
+    """Text of every template field: each slot (categories joined by ", ", frames as numbers, actions
+    in words) and, for a categories slot ``x``, each element as ``x_0``, ``x_1``, ..."""
     out = {}
     for name, value in bindings.items():
-        if isinstance(value, list):
+        if _is_actions(value):
+            out[name] = describe_actions(value)
+        elif isinstance(value, list):
             out[name] = ", ".join(str(v) for v in value)
             out.update({f"{name}_{i}": str(v) for i, v in enumerate(value)})
         else:
@@ -116,7 +219,9 @@ def binding_key(fam: Family, bindings: dict[str, Any]) -> tuple:
     key = []
     for spec in fam.slots:
         value = bindings[spec.name]
-        if isinstance(value, list):
+        if spec.type == "actions":
+            value = tuple(tuple(a) for a in value)
+        elif isinstance(value, list):
             value = tuple(value) if spec.ordered else tuple(sorted(value))
         key.append((spec.name, value))
     return tuple(key)

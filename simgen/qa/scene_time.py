@@ -132,6 +132,11 @@ class TimeArrays:
         return sorted(int(f) for f in marks if int(f) in self._row_of_frame)
 
     # -- camera ----------------------------------------------------------------------------------
+    def camera_moves(self) -> bool:
+        """Whether the camera moves or turns at all during the episode."""
+        T = self.T_world_cam
+        return len(T) > 1 and bool(np.abs(T - T[0]).max() > STATIC_TOL)
+
     def camera_yaws(self) -> np.ndarray:
         """(F,) heading of the optical axis on the floor (rad, from +X towards +Y; NaN when the camera
         looks straight up or down)."""

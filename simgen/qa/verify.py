@@ -20,8 +20,24 @@ Rules, each switchable in ``VerifyConfig`` (conf/qa, key ``verify``) with thresh
 - ``degenerate``      replacing some node by its trivial version (a filter by its input,
                       ``objects(...)`` by all objects) leaves the answer unchanged (CLEVR);
 - ``unstable``        on one of K jittered copies of the scene (positions ± a few cm, sizes ± a few
-                      %) a categorical answer flips, a numeric one moves beyond
-                      ``numeric_rel_tol``, or the program can no longer be answered.
+                      %; a moving object's start and end positions each get their own offset) a
+                      categorical answer flips, a numeric one moves beyond ``numeric_rel_tol``, or
+                      the program can no longer be answered.
+
+Rules for time (``time``), from the ``motion`` and ``interval`` decisions of the motion functions:
+
+- ``small_motion``     a move (object or camera) shorter than ``min_motion_m`` (SAT: 0.2 m);
+- ``ambiguous_motion`` an object the answer calls still moved more than ``still_max_m``;
+- ``short_interval``   two frames a question compares are fewer than ``min_frame_gap`` apart;
+- ``motion_not_seen``  (``event_visibility``) a moved object is not visible above the thresholds
+                       both before its motion starts and after it ends (a still one: before and
+                       after the episode's motions);
+- ``moving_referent``  (``static_referents``) a program that reads no frame and no motion names an
+                       object that moves during the video: its static answer would be ambiguous.
+
+Turn angles keep away from "straight" and from ±180° through the ``direction`` margins of
+``turn_side`` (``margin_deg``); ``in_used_frames`` (a family check) demands that every referent is
+visible in every frame the program reads, as an image family's referents are in its frame.
 
 A kept item gets a certificate: every decision with its margin, the visibility numbers of its
 referents, the number of ablated nodes and the stability result.
@@ -34,11 +50,14 @@ from typing import Any
 
 import numpy as np
 
-from simgen.qa.functions import ExecutionError
+from simgen.qa.functions import FRAME, ExecutionError
 from simgen.registry import ConfigError
 
 # Decision units with a margin threshold; the threshold is the config field ``margin_<unit>``.
 MARGIN_UNITS = ("m", "deg", "frames", "m2", "m3", "px")
+# Decision kinds the rules for time check (with their own thresholds), not the margin rule.
+TIME_KINDS = ("motion", "interval")
+TIME_GROUPS = ("motion",)  # calling one of these groups' functions makes a program ask about time
 
 
 @dataclass(frozen=True)
@@ -64,6 +83,12 @@ class VerifyConfig:
     position_sigma_m: float = 0.02
     size_sigma_frac: float = 0.02
     numeric_rel_tol: float = 0.10  # a numeric answer may move this much (relative) under jitter
+    time: bool = True  # the rules for dynamic questions below
+    min_motion_m: float = 0.2  # a move asked about is at least this long (SAT)
+    still_max_m: float = 0.05  # an object called still moves at most this much
+    min_frame_gap: float = 5.0  # episode frames between two moments a question compares
+    event_visibility: bool = True  # a moved object is seen before and after its motion
+    static_referents: bool = True  # static questions do not name objects that move
 
     def validate(self, where: str) -> None:
         """Raise ConfigError naming the key when a threshold is out of range."""
@@ -73,11 +98,14 @@ class VerifyConfig:
         if not 0.0 <= self.min_in_frame_fraction <= 1.0:
             raise ConfigError(f"{where}.min_in_frame_fraction: expected 0 ≤ value ≤ 1, got {self.min_in_frame_fraction}")
         for key in ("margin_m", "margin_deg", "margin_frames", "margin_m2", "margin_m3", "margin_px", "position_sigma_m",
-                    "size_sigma_frac", "numeric_rel_tol"):
+                    "size_sigma_frac", "numeric_rel_tol", "min_motion_m", "still_max_m", "min_frame_gap"):
             if getattr(self, key) < 0:
                 raise ConfigError(f"{where}.{key}: expected a number ≥ 0, got {getattr(self, key)}")
         if self.margin_deg >= 90:
             raise ConfigError(f"{where}.margin_deg: expected < 90 degrees, got {self.margin_deg}")
+        if self.still_max_m >= self.min_motion_m:
+            raise ConfigError(f"{where}.still_max_m: expected less than min_motion_m ({self.min_motion_m}), "
+                              f"got {self.still_max_m}")
 
     def threshold(self, key: str, checks: dict[str, Any]):
         """A family's check value if it sets one, else this config's."""
@@ -118,7 +146,7 @@ def glimpsed_counts(view, pixels: int) -> dict[str, int]:
 def _slot_categories(fam, bindings: dict, observed: str) -> list[str]:
     out = []
     for spec in fam.slots:
-        if spec.type != "frame" and spec.observed == observed:
+        if spec.type in ("category", "categories") and spec.observed == observed:
             value = bindings[spec.name]
             out.extend(value if isinstance(value, list) else [value])
     return out
@@ -178,10 +206,55 @@ def check_margins(trace, cfg: VerifyConfig, checks: dict) -> str | None:
             shown = pixels >= cfg.min_visible_pixels and d.detail.get("in_frame_fraction", 1.0) >= cfg.min_in_frame_fraction
             if not shown and pixels >= cfg.glimpse_pixels:
                 return "margin_px"
-        if d.kind == "unique" or d.unit not in MARGIN_UNITS:
+        if d.kind == "unique" or d.kind in TIME_KINDS or d.unit not in MARGIN_UNITS:
             continue
         if float(d.margin) < float(cfg.threshold(f"margin_{d.unit}", checks)):
             return f"margin_{d.unit}"
+    return None
+
+
+def check_time(trace, view, cfg: VerifyConfig, checks: dict) -> str | None:
+    """The rules for time: motion magnitudes, still objects, frame gaps, motions seen before and after."""
+    min_motion = float(cfg.threshold("min_motion_m", checks))
+    still_max = float(cfg.threshold("still_max_m", checks))
+    min_gap = float(cfg.threshold("min_frame_gap", checks))
+    for d in trace:
+        if d.kind == "interval" and d.margin < min_gap:
+            return "short_interval"
+        if d.kind != "motion":
+            continue
+        moved = d.detail.get("moved", True)
+        if moved and d.margin < min_motion:
+            return "small_motion"
+        if not moved and d.margin > still_max:
+            return "ambiguous_motion"
+        if cfg.event_visibility and "object_id" in d.detail and "start_frame" in d.detail:
+            seen = view.visible[:, view.row_of_id(d.detail["object_id"])]
+            before = (seen & (view.frames <= d.detail["start_frame"])).any()
+            after = (seen & (view.frames >= d.detail["end_frame"])).any()
+            if not (before and after):
+                return "motion_not_seen"
+    return None
+
+
+def asks_about_time(program) -> bool:
+    """Whether a program reads a frame or motion: it calls a motion function or passes a frame."""
+    for node in program.nodes:
+        if node.op != "call":
+            continue
+        if node.fn.group in TIME_GROUPS or any(c is not None and c.type == FRAME for c in node.children):
+            return True
+    return False
+
+
+def check_static_referents(program, view, referents, cfg: VerifyConfig, checks: dict) -> str | None:
+    """A static program (no frame, no motion) must not name an object that moves during the video."""
+    if not view.dynamic or asks_about_time(program):
+        return None
+    still_max = float(cfg.threshold("still_max_m", checks))
+    furthest = view.max_displacement()
+    if any(furthest[view.row_of_id(r)] > still_max for r in referents):
+        return "moving_referent"
     return None
 
 
@@ -267,11 +340,17 @@ def verify(fam, view, bindings: dict, execution, cfg: VerifyConfig, run, jittere
     if checks.get("unambiguous_count") and (reason := check_count(view, fam, bindings, cfg)):
         return Verdict.reject(reason, cert)
     if cfg.visibility:
-        shown = list(execution.frames_used) if fam.modality == "image" else None
+        in_frames = fam.modality == "image" or checks.get("in_used_frames", False)
+        shown = list(execution.frames_used) if in_frames else None
         reason, cert["visibility"] = check_visibility(view, execution.referents, shown, cfg, checks)
         if reason:
             return Verdict.reject(reason, cert)
     if cfg.margins and (reason := check_margins(trace, cfg, checks)):
+        return Verdict.reject(reason, cert)
+    if cfg.time and (reason := check_time(trace, view, cfg, checks)):
+        return Verdict.reject(reason, cert)
+    if cfg.time and cfg.static_referents and (
+            reason := check_static_referents(fam.parsed, view, execution.referents, cfg, checks)):
         return Verdict.reject(reason, cert)
     if reason := check_value(execution.value, checks):
         return Verdict.reject(reason, cert)

@@ -111,7 +111,7 @@ def canonical_box(half, R, hint=None) -> tuple[np.ndarray, np.ndarray]:
     Rp = R @ P
     dots = np.sum(Rp * H, axis=0)
     signs = np.where(dots < 0, -1.0, 1.0)
-    if np.prod(signs) < 0:  # keep a proper rotation: flip back the axis that matters least
+    if np.linalg.det(Rp * signs) < 0:  # keep a proper rotation: flip back the axis that matters least
         signs[int(np.argmin(np.abs(dots)))] *= -1.0
     return np.abs(P.T @ half), Rp * signs
 

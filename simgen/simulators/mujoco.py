@@ -35,16 +35,18 @@ log = logging.getLogger("simgen.simulators.mujoco")
 
 REST_CHECK_STEPS = 8  # physics steps between two at-rest checks while settling
 # Render quality presets: what each trades (measured costs in benchmarks/render_throughput_backends.py).
+# The shadow map dominates the cost on a CPU rasteriser (2048² costs ~2× 1024², measured).
 QUALITY = {
-    "fast": {"shadows": False, "offsamples": 0, "reflectance": 0.0},
-    "balanced": {"shadows": True, "offsamples": 0, "reflectance": 0.0},
-    "high": {"shadows": True, "offsamples": 4, "reflectance": 0.15},
+    "fast": {"shadows": False, "shadow_size": 1024, "offsamples": 0, "reflectance": 0.0},
+    "balanced": {"shadows": True, "shadow_size": 1024, "offsamples": 0, "reflectance": 0.0},
+    "high": {"shadows": True, "shadow_size": 4096, "offsamples": 4, "reflectance": 0.15},
 }
 
 
 @dataclass
 class MujocoConfig:
-    """Schema of ``conf/simulator/mujoco.yaml``; ``shadows``/``offsamples``/``reflectance`` override ``quality``."""
+    """Schema of ``conf/simulator/mujoco.yaml``; each of ``shadows``, ``shadow_size``, ``offsamples`` and
+    ``reflectance`` left at None comes from the ``quality`` preset, a value overrides it."""
 
     gl: str = "auto"  # auto | egl | osmesa
     time_step: float = 0.002  # s per physics step
@@ -57,7 +59,7 @@ class MujocoConfig:
     shadows: bool | None = None  # None: from the quality preset
     offsamples: int | None = None  # multisample anti-aliasing samples (0 = off); None: from the preset
     reflectance: float | None = None  # floor reflectance 0..1 (0 = no reflection pass); None: from the preset
-    shadow_size: int = 2048  # px, side of the shadow map
+    shadow_size: int | None = None  # px, side of the shadow map; None: from the preset
 
     def validate(self, where: str) -> None:
         """Raise ConfigError naming the first bad key and what it accepts."""
@@ -81,8 +83,10 @@ class MujocoConfig:
             raise ConfigError(f"{where}.offsamples: expected an int 0..16 or null (from quality), got {self.offsamples!r}")
         if self.reflectance is not None and not 0.0 <= self.reflectance <= 1.0:
             raise ConfigError(f"{where}.reflectance: expected 0..1 or null (from quality), got {self.reflectance!r}")
-        if not 64 <= self.shadow_size <= 16384:
-            raise ConfigError(f"{where}.shadow_size: expected 64..16384 px, got {self.shadow_size}")
+        if self.shadow_size is not None and (isinstance(self.shadow_size, bool) or not isinstance(self.shadow_size, int)
+                                             or not 64 <= self.shadow_size <= 16384):
+            raise ConfigError(f"{where}.shadow_size: expected an int 64..16384 px or null (from quality), "
+                              f"got {self.shadow_size!r}")
 
     def settings(self) -> dict:
         """The effective render quality: the preset with every explicitly set key applied over it."""
@@ -127,6 +131,7 @@ class MujocoSimulator(Simulator):
     def __init__(self, cfg: MujocoConfig | None = None):
         self.cfg = cfg or MujocoConfig()
         self.cfg.validate("simulator")
+        self.near = self.cfg.near
         self.quality = self.cfg.settings()
         self._mj, self.renderer, why = mujoco_gl.import_mujoco(self.cfg.gl)
         probe = mujoco_gl._probes.get(self.renderer)
@@ -148,7 +153,7 @@ class MujocoSimulator(Simulator):
         mj = self._mj
         self._require_open()
         q = self.quality
-        opts = MjcfOptions(self.cfg.time_step, self.cfg.rolling_friction, self.cfg.shadow_size, q["offsamples"],
+        opts = MjcfOptions(self.cfg.time_step, self.cfg.rolling_friction, q["shadow_size"], q["offsamples"],
                            q["reflectance"], self.cfg.near, self.cfg.far)
         model = mj.MjModel.from_xml_string(scene_mjcf(spec, opts))
         data = mj.MjData(model)
@@ -179,6 +184,7 @@ class MujocoSimulator(Simulator):
             self._mj.mj_step(self.model, self.data, REST_CHECK_STEPS)
             steps += REST_CHECK_STEPS
             calm = calm + 1 if not self._moving().any() else 0
+        self._mj.mj_forward(self.model, self.data)  # mj_step leaves poses one step behind qpos
         self.settle_seconds = steps * self.cfg.time_step
         if len(self._dofs) and calm < 2:
             dynamic = [obj.name for obj in self.spec.objects if obj.mass > 0]
@@ -200,7 +206,42 @@ class MujocoSimulator(Simulator):
         n = int(round(seconds / self.cfg.time_step))
         if n:
             self._mj.mj_step(self.model, self.data, n)
+            self._mj.mj_forward(self.model, self.data)  # mj_step leaves body poses one step behind qpos
         return self.states()
+
+    def set_pose(self, object_id: int, pose: Pose) -> None:
+        """Teleport one object to ``pose`` (object frame = box centre) with zero velocity.
+
+        A dynamic object's free joint takes the pose (its qpos is position + wxyz quaternion); a
+        static object is welded to the world, so its body offset in the model moves instead.
+        """
+        b, obj = self._body(object_id)
+        quat = canonical_quat(pose.quat_wxyz)
+        if obj.mass > 0:
+            adr, dof = self.model.jnt_qposadr[self.model.body_jntadr[b]], self.model.jnt_dofadr[self.model.body_jntadr[b]]
+            self.data.qpos[adr:adr + 7] = [*pose.position, *quat]
+            self.data.qvel[dof:dof + 6] = 0.0
+        else:
+            self.model.body_pos[b], self.model.body_quat[b] = pose.position, quat
+        self._mj.mj_forward(self.model, self.data)
+
+    def set_velocity(self, object_id: int, linear, angular=(0.0, 0.0, 0.0)) -> None:
+        """Set one dynamic object's velocity (m/s, rad/s, both in the world frame): a push."""
+        b, obj = self._body(object_id)
+        if obj.mass <= 0:
+            raise ValueError(f"set_velocity: object {object_id} is static (mass 0) and cannot be pushed")
+        dof = self.model.jnt_dofadr[self.model.body_jntadr[b]]
+        # A free joint's angular velocity lives in the body frame: rotate the world vector into it.
+        R = self.data.xmat[b].reshape(3, 3)
+        self.data.qvel[dof:dof + 6] = [*map(float, linear), *(R.T @ np.asarray(angular, dtype=float))]
+
+    def _body(self, object_id: int) -> tuple[int, object]:
+        """(MuJoCo body id, ObjectSpec) of ``object_id``; KeyError naming the scene otherwise."""
+        self._require_scene()
+        for b, obj in zip(self._bodies, self.spec.objects):
+            if obj.object_id == object_id:
+                return b, obj
+        raise KeyError(f"scene {self.spec.scene_id} has no object_id {object_id}")
 
     def states(self) -> tuple[ObjectState, ...]:
         """Every object's pose (body frame = oriented-box centre), in ``spec.objects`` order."""
@@ -261,7 +302,7 @@ class MujocoSimulator(Simulator):
         for g in scene.geoms[:scene.ngeom]:
             if g.objtype == geom_type and g.segid >= 0:
                 lut[g.segid + 1] = self._geom_object[g.objid]
-                if False:
+                if self._shadowless[g.objid]:
                     g.category = decor
         return lut
 

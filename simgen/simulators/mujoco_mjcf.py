@@ -39,7 +39,7 @@ class MjcfOptions:
 
     time_step: float = 0.002  # s
     rolling_friction: float = 0.01  # m; rolling and torsional friction of dynamic objects' geoms
-    shadow_size: int = 2048  # px, side of the shadow map
+    shadow_size: int = 1024  # px, side of the shadow map
     offsamples: int = 0  # multisample anti-aliasing samples of the offscreen buffer (0 = off)
     floor_reflectance: float = 0.0  # 0..1; reflections show only on box floor tiles
     near: float = 0.05  # m, clipping planes
