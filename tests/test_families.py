@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa_fixtures import living_room, make_episode
+from qa_fixtures import ego_walk, living_room, make_episode, moving_room
 from simgen.geometry import look_at
 from simgen.qa.ask import EpisodeAsker, QAConfig
 from simgen.qa.choices import MRA_MAX_REL_ERROR, count_distractors, number_distractors
@@ -18,6 +18,9 @@ from simgen.qa.families import load_families, load_family, parse_family, program
 from simgen.registry import ConfigError
 from simgen.seeding import rng
 
+DYNAMIC = ("ego_movement_direction", "ego_movement_distance", "ego_turn", "object_moved", "object_motion_direction",
+           "object_motion_distance", "action_consequence_distance", "action_consequence_side", "goal_aiming",
+           "perspective_taking", "temporal_where_when", "object_state_before")
 VSI_BENCH = ("object_counting", "object_abs_distance", "object_size_estimation", "room_size_estimation",
              "object_rel_distance", "object_rel_direction_easy", "object_rel_direction_medium",
              "object_rel_direction_hard", "route_planning", "obj_appearance_order")
@@ -68,18 +71,19 @@ def test_all_family_files_load_and_cover_the_issue():
     assert len(families) >= 20
     wanted = set(VSI_BENCH) | {"depth_order", "closer_to_camera", "left_right", "above_below", "taller", "higher",
                                "size_comparison", "camera_object_distance", "nearest_object", "object_in_frame"}
+    wanted |= set(DYNAMIC)  # issue 4's dynamic families, ids stable
     assert wanted <= set(families)
     for f in families.values():
         assert len(f.templates) >= 3 and f.version >= 1 and f.description
     modalities = {f.modality for f in families.values()}
-    assert {"image", "video"} <= modalities
+    assert {"image", "multi_image", "video"} <= modalities
 
 
 @pytest.mark.parametrize("family", [f.family for f in load_families("all")])
 def test_every_family_yields_a_verified_question_on_a_fixture(family):
     fam = load_families([family])[0]
     kept = []
-    for episode in (living_room(), gallery(), tour()):
+    for episode in (living_room(), gallery(), tour(), moving_room(), ego_walk()):
         kept += asker(episode).ask(fam, Counter())
     assert kept, f"{family}: no verified question on any fixture"
     for item in kept:
@@ -88,6 +92,8 @@ def test_every_family_yields_a_verified_question_on_a_fixture(family):
             assert item.choices[ord(item.answer_letter) - ord("A")] == item.answer_text
         if fam.modality == "image":
             assert len(item.frames) == 1
+        if fam.modality == "multi_image":
+            assert len(item.frames) == 2
 
 
 # ---- answers checked by hand (numbers from tests/qa_fixtures.py comments) ----------------------
