@@ -25,6 +25,14 @@ STAGES = ("render", "ask")
 _NOT_HASHED = ("stages", "paths", "shard", "episodes", "run_name")
 
 
+def path_safe(text: str) -> str:
+    """A run-dir name from override text: path separators become ``_`` (a path override stays one folder)."""
+    return str(text).replace("/", "_").replace("\\", "_")
+
+
+OmegaConf.register_new_resolver("path_safe", path_safe, replace=True)  # used by conf/hydra/default.yaml
+
+
 def conf_dir() -> str:
     """The config folder: ``simgen/conf`` in an installed wheel, ``<repo>/conf`` in a checkout."""
     here = Path(__file__).resolve().parent

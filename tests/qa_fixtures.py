@@ -294,6 +294,9 @@ def ego_path(start_xy, start_yaw: float, steps: Sequence[tuple[str, float]], fra
 # Moving room, 8 × 8 m around the origin; frames 0..29 at 10 fps, every object visible in every frame.
 #   1 sofa  (−2.5, 2.5)   2 table (2.5, 2.5)   3 lamp (−2.5, −1.0)   4 plant (2.5, −1.0)
 #   5 box   half 0.25, slides from (−1, 0.5) to (1, 0.5) over frames 10..20 (2.0 m along +X).
+#   6 ball  half 0.15, rolls from (0.5, −2.0) to (0.5, −0.8) over frames 22..26 (1.2 m along +Y):
+#           from (0, −3.5) the sight is (0.5, 1.5), φ = atan2(0.6, 1.8) = 18.43°: AWAY; from
+#           (0, 3.9) the sight is (0.5, −5.9), φ = atan2(0.6, −7.08) = 175.16°: TOWARDS.
 # Closest-point distances of the box before the move: lamp 1.05·√2 = 1.4849, plant √(3.05² + 1.05²)
 # = 3.2257; after the move the other way round (it ends closer to the plant).
 # Seen from the camera at (0, −3.5) the line of sight to the box is (−1, 4) and the move (2, 0):
@@ -305,18 +308,23 @@ MOVING_ROOM_OBJECTS = (
     ("lamp", "white", (-2.5, -1.0, 0.8), (0.2, 0.2, 0.8), 0.0),
     ("plant", "green", (2.5, -1.0, 0.5), (0.2, 0.2, 0.5), 0.0),
     ("box", "red", (-1.0, 0.5, 0.25), (0.25, 0.25, 0.25), 0.0),
+    ("ball", "blue", (0.5, -2.0, 0.15), (0.15, 0.15, 0.15), 0.0),
 )
+MOVING_ROOM_BALL_END = (0.5, -0.8, 0.15)
 MOVING_ROOM_CAMERAS = {-1: (0.0, -3.5, 1.5), 1: (0.0, 3.9, 1.5)}
 
 
 def moving_room(camera_side: int = -1, box_end=(1.0, 0.5, 0.25), episode_id: str = "moving_room") -> Episode:
     """The moving room above, watched by a still camera on the −y (``camera_side=-1``) or +y side."""
     frames = range(30)
-    poses, event = linear_move(5, MOVING_ROOM_OBJECTS[4][2], box_end, 10, 20, frames)
+    poses, box = linear_move(5, MOVING_ROOM_OBJECTS[4][2], box_end, 10, 20, frames)
+    ball_poses, ball = linear_move(6, MOVING_ROOM_OBJECTS[5][2], MOVING_ROOM_BALL_END, 22, 26, frames)
+    for f in frames:
+        poses[f].update(ball_poses[f])
     camera = look_at(MOVING_ROOM_CAMERAS[camera_side], (0.0, 0.5, 0.3))
     room = ((-4.0, -4.0), (4.0, -4.0), (4.0, 4.0), (-4.0, 4.0))
     return make_episode(MOVING_ROOM_OBJECTS, room=room, cameras=[camera] * 30, visibility="all", object_poses=poses,
-                        events=[event], episode_id=episode_id)
+                        events=[box, ball], episode_id=episode_id)
 
 
 # Ego walk: the camera starts at (0, 0), eye height 1.2 m, facing +X (yaw 0), and performs

@@ -6,8 +6,16 @@ import pytest
 
 from simgen.geometry import quat_to_matrix
 from simgen.simulators import unity_frames as uf
-from simgen.simulators.adapters import (canonical_box, category_from_type, depth_or_inf, fit_box, ids_from_codes,
-                                        object_names, rgb_code, rgb_codes)
+from simgen.simulators.adapters import (
+    canonical_box,
+    category_from_type,
+    depth_or_inf,
+    fit_box,
+    ids_from_codes,
+    object_names,
+    rgb_code,
+    rgb_codes,
+)
 from simgen.types import CameraIntrinsics
 
 
@@ -126,7 +134,7 @@ def test_fit_box_refuses_what_is_not_a_box():
 
 def test_fit_box_flat_box():
     pts = _box_corners(np.array([0, 0, 1.0]), np.array([0.4, 0.2, 0.0]), np.eye(3))
-    c, h, R = fit_box(pts)
+    _, h, R = fit_box(pts)
     assert np.allclose(sorted(h), [0.0, 0.2, 0.4]) and np.linalg.det(R) == pytest.approx(1.0)
 
 

@@ -20,7 +20,7 @@ def test_cli_renders_and_asks_on_an_adapter_scene(tmp_path, builder, recording, 
     proc = subprocess.run([sys.executable, "-m", "simgen.cli", *args], cwd=tmp_path, capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    (episode_json,) = (tmp_path / "outputs" / "adapter").glob("*/episodes/*/episode.json")
+    (episode_json,) = (tmp_path / "outputs" / "adapter").rglob("episodes/*/episode.json")
     episode = json.loads(episode_json.read_text())
     assert episode["simulator"] == "pybullet" and episode["scene"]["complexity"]["source"]["builder"] == builder
     assert category in {o["category"] for o in episode["scene"]["objects"]}

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from simgen.episodes.visibility import compute_visibility
-from simgen.geometry import invert, project, quat_to_matrix, yaw_of
-from simgen.geometry import polygon_area
+from simgen.geometry import invert, polygon_area, project, quat_to_matrix, yaw_of
 from simgen.registry import SCENE_BUILDERS, ConfigError
 from simgen.scene.ai2thor import Ai2thorSceneConfig, scene_from_metadata
 from simgen.simulators import ai2thor_meta as meta
 from simgen.simulators import unity_frames as uf
+from simgen.simulators.adapter_scene import box_consistency
 from simgen.simulators.base import Observation
 from simgen.types import ObjectState, SceneSpec
 
@@ -64,7 +64,7 @@ def test_objects_ids_categories_and_kinds(spec):
     assert keys == sorted(keys)  # ids follow objectId order: the same scene always gets the same ids
     assert by_category(spec, "box").kind == "small" and by_category(spec, "sofa").kind == "furniture"
     table = by_category(spec, "dining table")
-    assert by_category(spec, "box").support == table.object_id and by_category(spec, "laptop").support == table.object_id
+    assert by_category(spec, "box").support == by_category(spec, "laptop").support == table.object_id
     assert by_category(spec, "tv stand").name == "tv_stand_1"
 
 
@@ -100,22 +100,23 @@ def test_golden_every_masked_pixel_lies_on_its_objects_box(rec, spec, camera):
     """Back-project each labelled pixel with its depth through the converted camera: it must land on
     the surface of the converted box of the object the mask names (the floor's pixels on z = 0)."""
     md = rec["metadata"]
-    T, K = meta.camera_pose(md, camera), meta.camera_intrinsics(md, camera).K()
+    T, intr = meta.camera_pose(md, camera), meta.camera_intrinsics(md, camera)
     obs = observation(rec, spec, camera)
-    j, i = np.nonzero(np.isfinite(obs.depth))
-    rays = np.linalg.inv(K) @ np.stack([i + 0.5, j + 0.5, np.ones_like(i, dtype=float)])
-    pts = (T[:3, :3] @ (rays * obs.depth[j, i]) + T[:3, 3:4]).T
-    labels = obs.instance[j, i]
-    assert np.abs(pts[labels == 0][:, 2]).max() < 1e-3  # the (excluded) floor's pixels lie on z = 0
-    seen = 0
-    for obj in spec.objects:
-        mine = pts[labels == obj.object_id]
-        if len(mine) == 0:
-            continue
-        seen += 1
-        local = (mine - obj.pose.position) @ quat_to_matrix(obj.pose.quat_wxyz)
-        assert np.all(np.abs(local) <= np.array(obj.half_extents) + 2e-3), obj.name
-    assert seen >= 5
+    shares = box_consistency(obs.instance, obs.depth, T, intr, spec)
+    assert len(shares) >= 5 and all(v == 1.0 for v in shares.values()), shares
+    floor = (obs.instance == 0) & np.isfinite(obs.depth)  # the excluded floor: on z = 0
+    j, i = np.nonzero(floor)
+    rays = np.linalg.inv(intr.K()) @ np.stack([i + 0.5, j + 0.5, np.ones(len(i))])
+    assert np.abs((T[2, :3] @ (rays * obs.depth[j, i])) + T[2, 3]).max() < 1e-3
+
+
+def test_golden_check_catches_a_mirrored_camera(rec, spec):
+    """The same check fails when the camera is mirrored (the classic handedness mistake)."""
+    md = rec["metadata"]
+    T, intr = meta.camera_pose(md, "agent"), meta.camera_intrinsics(md, "agent")
+    obs = observation(rec, spec, "agent")
+    mirrored = T @ np.diag([-1.0, 1.0, 1.0, 1.0])
+    assert min(box_consistency(obs.instance, obs.depth, mirrored, intr, spec).values()) < 0.5
 
 
 @pytest.mark.parametrize("camera", CAMERAS)
@@ -157,7 +158,8 @@ def test_visibility_runs_on_the_converted_frames(rec, spec):
     vis = compute_visibility(obs, spec, states, meta.camera_intrinsics(md, "agent"), meta.camera_pose(md, "agent"),
                              near=0.1)
     pixels = {v.object_id: v.visible_pixels for v in vis}
-    assert pixels[by_category(spec, "sofa").object_id] == int((obs.instance == by_category(spec, "sofa").object_id).sum())
+    sofa = by_category(spec, "sofa").object_id
+    assert pixels[sofa] == int((obs.instance == sofa).sum())
     assert all(v.in_frame_fraction > 0.5 for v in vis if v.object_id in
                (by_category(spec, "sofa").object_id, by_category(spec, "dining table").object_id))
 
@@ -171,8 +173,9 @@ def test_builder_serves_recordings(spec, tmp_path):
 
 
 def test_category_map_overrides(rec):
-    cfg = Ai2thorSceneConfig(category_map={"ArmChair": "armchair"})
-    assert "armchair" in {o.category for o in scene_from_metadata(rec["metadata"], "x", 0, cfg).objects}
+    cfg = Ai2thorSceneConfig(category_map={"ArmChair": "armchair", "tv stand": "tv"})  # raw or split names
+    categories = {o.category for o in scene_from_metadata(rec["metadata"], "x", 0, cfg).objects}
+    assert {"armchair", "tv"} <= categories and "arm chair" not in categories
 
 
 def test_builder_errors_name_the_problem(tmp_path):

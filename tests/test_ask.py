@@ -21,7 +21,7 @@ CONF = Path(__file__).resolve().parents[1] / "conf" / "qa" / "default.yaml"
 def episodes(tmp_path_factory) -> list[Path]:
     root = tmp_path_factory.mktemp("episodes")
     dirs = []
-    for ep in (living_room(), gallery(), tour(), moving_room(), ego_walk()):
+    for ep in (living_room(), gallery(), tour(), moving_room(), moving_room(1, episode_id="moving_room_behind"), ego_walk()):
         write_episode(ep, root / ep.episode_id)
         dirs.append(root / ep.episode_id)
     return dirs
@@ -39,7 +39,8 @@ def test_run_ask_writes_verified_records_and_stats(episodes, tmp_path):
     items = read_jsonl(tmp_path / "qa.jsonl")
     assert len(items) == stats["kept"] > 50
     assert stats == json.loads((tmp_path / "stats.json").read_text())
-    assert stats["episodes"] == {"ok": ["living_room", "gallery", "tour", "moving_room", "ego_walk"], "failed": []}
+    assert stats["episodes"] == {"ok": ["living_room", "gallery", "tour", "moving_room", "moving_room_behind", "ego_walk"],
+                                 "failed": []}
     assert {i.family for i in items} == set(stats["families"])  # every family, static and dynamic, kept something
     for fam, s in stats["families"].items():
         assert s["attempts"] == s["kept"] + sum(s["rejected"].values())

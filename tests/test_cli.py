@@ -94,8 +94,8 @@ def test_same_seed_identical_different_seed_differs(tmp_path, smoke_run):
 @pytest.mark.parametrize(
     "override, message",
     [
-        ("simulator.name=unity", "known: pybullet"),
-        ("trajectory.name=teleport", "known: coverage, lookat, orbit, walkthrough"),
+        ("simulator.name=unity", "unknown simulator 'unity'; known: "),
+        ("trajectory.name=teleport", "known: coverage, ego, lookat, orbit, walkthrough"),
         ("episodes=0", "episodes must be"),
         ("scene.num_furniture=-1", "num_furniture"),
         ("scene.num_furniture=500", "num_furniture"),

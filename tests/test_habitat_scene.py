@@ -12,6 +12,7 @@ from simgen.geometry import invert, project, quat_to_matrix
 from simgen.registry import SCENE_BUILDERS, ConfigError
 from simgen.scene.habitat import HabitatSceneConfig, scene_from_recording
 from simgen.simulators import habitat_frames as hf
+from simgen.simulators.adapter_scene import box_consistency
 from simgen.types import SceneSpec
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -73,20 +74,12 @@ def test_room_from_bounds(spec):
 def test_golden_every_labelled_pixel_lies_on_its_objects_box(rec, spec, camera):
     T, intr = hf.recording_camera(rec, camera)
     inst, depth = frames(rec, spec, camera)
-    j, i = np.nonzero(np.isfinite(depth))
-    rays = np.linalg.inv(intr.K()) @ np.stack([i + 0.5, j + 0.5, np.ones_like(i, dtype=float)])
-    pts = (T[:3, :3] @ (rays * depth[j, i]) + T[:3, 3:4]).T
-    labels = inst[j, i]
-    seen = 0
-    for obj in spec.objects:
-        mine = pts[labels == obj.object_id]
-        if len(mine):
-            seen += 1
-            local = (mine - obj.pose.position) @ quat_to_matrix(obj.pose.quat_wxyz)
-            assert np.all(np.abs(local) <= np.array(obj.half_extents) + 2e-3), obj.name
-    semantic = np.asarray(rec["frames"][camera]["semantic"])[j, i]
-    assert np.abs(pts[semantic == 2][:, 2]).max() < 1e-3  # floor pixels (semantic 2, excluded) on z = 0
-    assert seen == 4
+    shares = box_consistency(inst, depth, T, intr, spec)
+    assert len(shares) == 4 and all(v == 1.0 for v in shares.values()), shares
+    semantic = np.asarray(rec["frames"][camera]["semantic"])
+    j, i = np.nonzero(semantic == 2)  # floor pixels (semantic 2, excluded) lie on z = 0
+    rays = np.linalg.inv(intr.K()) @ np.stack([i + 0.5, j + 0.5, np.ones(len(i))])
+    assert np.abs((T[2, :3] @ (rays * depth[j, i])) + T[2, 3]).max() < 1e-3
 
 
 def test_golden_known_point_and_handedness(rec, spec):

@@ -157,3 +157,53 @@ def test_missing_sdk_names_conda(monkeypatch):
 def test_config_errors_name_the_key():
     with pytest.raises(ConfigError, match="simulator.near/far"):
         SIMULATORS.config({"name": "habitat", "near": 2.0, "far": 1.0})
+
+
+class FakeRigid:
+    """A managed rigid object: local box, pose (translation + yaw about habitat +Y), settable semantic id."""
+
+    def __init__(self, handle, semantic_id, translation, yaw_deg, sizes):
+        self.handle, self.semantic_id, self.translation = handle, semantic_id, np.array(translation, float)
+        self.yaw = np.radians(yaw_deg)
+        s = np.array(sizes) / 2
+        self.root_scene_node = SimpleNamespace(cumulative_bb=Range(-s, s))
+
+    @property
+    def rotation(self):
+        return SimpleNamespace(vector=[0.0, float(np.sin(self.yaw / 2)), 0.0], scalar=float(np.cos(self.yaw / 2)))
+
+    @property
+    def transformation(self):
+        c, s = np.cos(self.yaw), np.sin(self.yaw)
+        R = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
+        return SimpleNamespace(transform_point=lambda p: R @ np.asarray(p, float) + self.translation)
+
+
+def test_rigid_objects_get_instance_ids_and_live_states(fake_sdk):
+    rigid = {h: FakeRigid(h, sid, t, yaw, size) for h, sid, t, yaw, size in (
+        ("chair_01_:0000", 3, (1.0, 0.45, -2.0), 30.0, (0.5, 0.9, 0.5)),
+        ("frl_apartment_lamp_02_:0001", 0, (-1.0, 0.8, -1.0), 0.0, (0.3, 1.6, 0.3)))}
+    original = FakeSimulator.__init__
+
+    def with_rigid(self, config):
+        original(self, config)
+        self.semantic_scene = SimpleNamespace(objects=[], categories=[SimpleNamespace(index=lambda: 3,
+                                                                                      name=lambda: "armchair")])
+        self.get_rigid_object_manager = lambda: SimpleNamespace(get_objects_by_handle_substring=lambda: rigid)
+
+    FakeSimulator.__init__ = with_rigid
+    try:
+        data = hab.record_scene("apt_0", "replicaCAD.scene_dataset_config.json")
+        assert data["objects_from"] == "rigid_objects"
+        assert {o["category"] for o in data["objects"]} == {"armchair", "frl_apartment_lamp"}  # lexicon, handle
+        spec = scene_from_recording(data)
+        sim = SIMULATORS.build({"name": "habitat"})
+        states = sim.load(spec)
+        assert sorted(o.semantic_id for o in rigid.values()) == [1, 2]  # one id per instance, set on load
+        assert [s.pose for s in states] == [o.pose for o in spec.objects]
+        rigid["chair_01_:0000"].translation += [0.5, 0.0, 0.0]  # the chair moves along habitat +X
+        moved = {s.object_id: s.pose.position for s in sim.states()}
+        chair = next(o for o in spec.objects if o.category == "armchair")
+        assert np.allclose(np.subtract(moved[chair.object_id], chair.pose.position), [0.5, 0, 0], atol=1e-6)
+    finally:
+        FakeSimulator.__init__ = original

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from sim_scenes import box, intrinsics, scene
+from test_pybullet_camera import EYE_HEIGHT, FRONTAL, OBLIQUE, THIN, centroid, golden_scene, room_ray_depth
+
 from simgen.geometry import look_at, project
 from simgen.simulators import mujoco_gl
 from simgen.simulators.mujoco import MujocoConfig, gl_camera, linear_depth
 from simgen.types import CameraIntrinsics
-from test_pybullet_camera import (EYE_HEIGHT, FRONTAL, OBLIQUE, THIN, centroid, golden_scene,  # noqa: F401
-                                  room_ray_depth)
 
 SKIP = mujoco_gl.unavailable_reason()
 needs_mujoco = pytest.mark.skipif(SKIP is not None, reason=str(SKIP))
@@ -70,7 +69,8 @@ def test_gl_camera_equals_mujocos_own_free_camera(sim):
     for key in ("pos", "forward", "up"):
         np.testing.assert_allclose(ours[key], getattr(theirs, key), atol=1e-5, err_msg=key)
     assert theirs.frustum_width == 0.0  # MuJoCo's own: half width from the aspect ratio, equal to ours
-    assert ours["frustum_width"] == pytest.approx(0.5 * K.width / K.height * (theirs.frustum_top - theirs.frustum_bottom))
+    derived = 0.5 * K.width / K.height * (theirs.frustum_top - theirs.frustum_bottom)
+    assert ours["frustum_width"] == pytest.approx(derived)
     for key in ("frustum_center", "frustum_top", "frustum_bottom", "frustum_near", "frustum_far"):
         assert ours[key] == pytest.approx(getattr(theirs, key), rel=1e-5, abs=1e-7), key
 

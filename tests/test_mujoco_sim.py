@@ -1,14 +1,17 @@
-"""The MuJoCo plugin: MJCF room tiles, settling, exact states, determinism, isolation, ids, quality, config, GL choice."""
+"""The MuJoCo plugin: room tiles, settling, exact states, determinism, isolation, ids, quality, config, GL choice."""
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from omegaconf import OmegaConf
-
 from sim_scenes import BLUE, GREEN, RED, box, cylinder, duck, intrinsics, l_room, scene, sphere, table
+
 from simgen.geometry import look_at, obb_corners, polygon_area, quat_from_yaw, quat_to_matrix, wrap_angle, yaw_of
 from simgen.registry import SIMULATORS, ConfigError
 from simgen.simulators import mujoco_gl
@@ -46,7 +49,8 @@ def tile_area(tiles) -> float:
     return sum(4 * d[2] * d[3] if kind == "box" else abs(polygon_area(d)) for kind, d in tiles)
 
 
-@pytest.mark.parametrize("room, kinds", [(scene([]).room, {"box": 1}), (l_room(), {"box": 3}), (HEXAGON, {"triangle": 4})])
+@pytest.mark.parametrize("room, kinds", [(scene([]).room, {"box": 1}), (l_room(), {"box": 3}),
+                                         (HEXAGON, {"triangle": 4})])
 def test_footprint_tiles_cover_the_polygon_exactly(room, kinds):
     """Rectangles and L-rooms become box cells (reflectable), other polygons triangles; the areas add up."""
     tiles = footprint_tiles(room.footprint)
@@ -83,7 +87,8 @@ class TestGlChoice:
         self.monkeypatch = monkeypatch
 
     def fake_probes(self, **ok):
-        results = {b: mujoco_gl.GlProbe(b, ok.get(b, False), "llvmpipe", "" if ok.get(b) else "no lib") for b in ("egl", "osmesa")}
+        results = {b: mujoco_gl.GlProbe(b, ok.get(b, False), "llvmpipe", "" if ok.get(b) else "no lib")
+                   for b in mujoco_gl.HEADLESS}
         self.monkeypatch.setattr(mujoco_gl, "probe", results.__getitem__)
 
     def test_auto_prefers_egl_then_osmesa_then_explains(self):
@@ -106,6 +111,50 @@ class TestGlChoice:
         assert mujoco_gl.choose("auto")[0] == "egl"
         with pytest.raises(RuntimeError, match="already imported.*'egl'"):
             mujoco_gl.choose("osmesa")
+
+
+def test_missing_mujoco_is_a_clear_error_naming_the_extra(monkeypatch):
+    from simgen.simulators.mujoco import MujocoSimulator
+
+    monkeypatch.setattr(mujoco_gl.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(ImportError, match=r'pip install -e "\.\[mujoco\]"'):
+        MujocoSimulator(MujocoConfig())
+    assert "not installed" in mujoco_gl.unavailable_reason()
+
+
+def test_probe_names_the_missing_library_and_its_debian_package(monkeypatch):
+    monkeypatch.setattr(mujoco_gl.ctypes.util, "find_library", lambda name: None)
+    result = mujoco_gl._run_probe("osmesa")
+    assert not result.ok and "libOSMesa not found" in result.reason and "apt-get install libosmesa6" in result.reason
+
+
+@needs_mujoco
+@pytest.mark.parametrize("backend", mujoco_gl.HEADLESS)
+def test_each_installed_gl_backend_renders_and_gives_the_same_masks(backend, tmp_path):
+    """Where a backend's library is installed, its probe passes and a fresh process rendering with it
+    (``gl`` chosen before mujoco is imported) gives the golden scene's instance mask pixel for pixel."""
+    if mujoco_gl.ctypes.util.find_library(mujoco_gl.LIBRARY[backend]) is None:
+        pytest.skip(f"lib{mujoco_gl.LIBRARY[backend]} is not installed")
+    assert mujoco_gl.probe(backend).ok, mujoco_gl.probe(backend).reason
+    script = (f"import numpy as np, sys; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+              "from test_pybullet_camera import FRONTAL, golden_scene\n"
+              "from sim_scenes import intrinsics\n"
+              "from simgen.simulators.mujoco import MujocoConfig, MujocoSimulator\n"
+              f"with MujocoSimulator(MujocoConfig(gl={backend!r}, quality='fast')) as sim:\n"
+              "    sim.load(golden_scene())\n"
+              f"    np.save({str(tmp_path / 'mask.npy')!r}, sim.render(FRONTAL, intrinsics()).instance)\n"
+              "    print(sim.renderer)\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("MUJOCO_GL", "PYOPENGL_PLATFORM")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parents[1]), env.get("PYTHONPATH")]))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120,
+                          check=False)
+    assert done.returncode == 0 and done.stdout.split()[-1] == backend, done.stderr[-2000:]
+    with make() as sim:
+        from test_pybullet_camera import FRONTAL, golden_scene
+
+        sim.load(golden_scene())
+        here = sim.render(FRONTAL, intrinsics()).instance
+    assert np.array_equal(np.load(tmp_path / "mask.npy"), here)
 
 
 @needs_mujoco
@@ -241,7 +290,7 @@ def test_passes_subset_ceiling_and_sky():
 
 @needs_mujoco
 def test_light_direction_points_towards_the_light():
-    """Lighting.direction is world-towards-the-light: lit from above, a white box's top beats its lit-from-below self."""
+    """Lighting.direction points towards the light: a white box's top is brighter lit from above than below."""
     white = box(1, (0.0, 0.0, 0.3), (0.3, 0.3, 0.3), rgba=(1.0, 1.0, 1.0, 1.0))
     top = look_at([0.0, -0.01, 2.4], [0.0, 0.0, 0.3])
     brightness = {}
@@ -291,9 +340,16 @@ def test_anti_aliasing_smooths_rgb_but_keeps_masks_and_depth_exact():
     assert np.array_equal(a.instance, b.instance)
     assert np.array_equal(a.depth, b.depth)
     changed = np.abs(a.rgb.astype(int) - b.rgb.astype(int)).max(-1) > 10
-    edges = np.zeros_like(changed)
-    edges[1:-1, 1:-1] = (a.instance[1:-1, 1:-1] != a.instance[:-2, 1:-1]) | (a.instance[1:-1, 1:-1] != a.instance[2:, 1:-1])
-    assert changed.any() and (changed & ~np.roll(np.roll(edges, 1, 0) | edges | np.roll(edges, -1, 0), 0, 1)).mean() < 0.02
+    near_edge = near_id_change(a.instance)
+    assert 0 < changed.mean() < 0.1  # a thin set of pixels: edges, not whole surfaces
+    assert (changed & near_edge).sum() > 0.5 * changed.sum()  # most of them where objects meet
+
+
+def near_id_change(instance: np.ndarray) -> np.ndarray:
+    """Pixels with a different instance id among their 8 neighbours."""
+    h, w = instance.shape
+    pad = np.pad(instance, 1, mode="edge")
+    return np.any([pad[1 + dy:1 + dy + h, 1 + dx:1 + dx + w] != instance for dy in (-1, 0, 1) for dx in (-1, 0, 1)], 0)
 
 
 @needs_mujoco

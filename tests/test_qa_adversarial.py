@@ -71,6 +71,7 @@ CORPUS = [
     ("10 ** 10 ** 10", "disallowed_syntax"),
     ("1e400", "bad_literal"),
     ("99999999999999999999", "bad_literal"),
+    ("9" * 500, "bad_literal"),  # too big for a float: must not overflow in the range check
     ("'" + "a" * 100 + "'", "bad_literal"),
     ("[" + ", ".join(["'a'"] * 40) + "]", "bad_literal"),
     ("'a' * 100000", "type_error"),

@@ -46,3 +46,19 @@ def test_appearance_order():
 def test_appearance_order_tie_has_zero_gap():
     ex = run_program(VIEW, "appearance_order(objects(category='chair'))")
     assert ex.value == ["chair_1", "chair_2"] and ex.trace[-1].margin == 0.0
+
+
+def test_first_and_last_frame():
+    ex = run_program(VIEW, "first_frame()")
+    assert (ex.value, ex.frames_used) == (0, (0,))
+    assert run_program(VIEW, "last_frame()").value == 20  # frames 0, 10, 20
+
+
+def test_which_appeared_first_with_the_first_seen_key():
+    ex = run_program(VIEW, "argmin(the_each(['lamp', 'sofa']), key=first_seen_of)")
+    (gap,) = [d for d in ex.trace if d.kind == "gap"]
+    assert ex.value == "sofa_1" and (gap.margin, gap.unit) == (10.0, "frames")  # sofa 10, lamp 20
+    with pytest.raises(ExecutionError) as e:
+        run_program(VIEW, "argmin(objs, key=first_seen_of)", slots={"objs": "objects"},
+                    bindings={"objs": ["plant_1", "sofa_1"]})
+    assert e.value.reason == "never_visible"

@@ -116,7 +116,8 @@ def extract_program(reply: str) -> str:
     """The program in a reply: the body of a code fence if there is one, else the stripped text."""
     fence = re.search(r"```[a-zA-Z]*\n?(.*?)```", reply, flags=re.S)
     text = fence.group(1) if fence else reply
-    return text.strip().strip("`").strip()
+    ascii_space = " \t\r\n"  # only ASCII: other whitespace (NBSP, U+2028 …) stays and is rejected by the parser
+    return text.strip(ascii_space).strip("`").strip(ascii_space)
 
 
 class Compiler:
@@ -226,11 +227,13 @@ def compile_questions(compiler: Compiler, specs: list[QuestionSpec], out_dir: Pa
     """Compile every question; write accepted families to ``out_dir`` and every outcome to ``log_path``."""
     summary = {"questions": len(specs), "accepted": [], "rejected": {}, "llm_calls": 0, "seconds": 0.0}
     usage0 = dict(compiler.client.usage.to_dict())
-    for spec in specs:
+    for i, spec in enumerate(specs):
         try:
             result = compiler.compile(spec)
-        except LLMBudgetExceeded as e:
-            summary["rejected"][spec.id] = "budget"
+        except (LLMBudgetExceeded, LLMUnavailable) as e:  # no later question can do better: stop the run
+            summary["rejected"][spec.id] = e.reason
+            summary["stopped"] = str(e)
+            summary["not_attempted"] = [s.id for s in specs[i + 1:]]
             log.error("compile: %s; stopping", e)
             break
         if result.accepted and out_dir is not None:

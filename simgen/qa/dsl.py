@@ -14,6 +14,7 @@ import math
 import re
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 # The function modules register themselves into FUNCTIONS / CONSTANTS when imported.
@@ -86,6 +87,15 @@ class Program:
     def node(self, node_id: int) -> Node:
         """The node with this id."""
         return self.nodes[node_id]
+
+    @cached_property
+    def reads_time(self) -> bool:
+        """Whether the program asks about time: it calls a motion function or passes a frame to one.
+        Otherwise it reads the static (first-frame) state, which is ambiguous for objects that move."""
+        return any(
+            n.op == "call" and (n.fn.group == "motion" or any(c is not None and c.type == FRAME for c in n.children))
+            for n in self.nodes
+        )
 
 
 # Slot type names a family may declare (lower-case aliases of the DSL types).
@@ -240,7 +250,8 @@ class _Checker:
         if isinstance(v, bool):
             return self._new(node, BOOL, "const", value=v)
         if isinstance(v, (int, float)):
-            if not math.isfinite(v) or abs(v) > self.limits.max_abs_number:
+            # the bound first: math.isfinite overflows on a huge int literal
+            if abs(v) > self.limits.max_abs_number or not math.isfinite(v):
                 raise DSLError("bad_literal", f"number {ast.get_source_segment(self.text, node)[:20]} is out of range "
                                f"(|x| ≤ {self.limits.max_abs_number:g})")
             return self._new(node, NUMBER, "const", value=v)

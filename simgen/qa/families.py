@@ -40,7 +40,7 @@ from typing import Any
 import yaml
 
 from simgen.qa.records import ANSWER_TYPES
-from simgen.qa.slots import SLOT_TYPES, SlotSpec, parse_slot
+from simgen.qa.slots import SLOT_TYPES, SlotSpec, parse_slot  # noqa: F401  (SLOT_TYPES, SlotSpec: public here too)
 from simgen.registry import ConfigError
 
 MODALITIES = ("image", "multi_image", "video")

@@ -5,7 +5,9 @@ distance between the two oriented boxes (0 when touching); ``centre_distance`` i
 centres; ``size`` is the longest box dimension; ``height`` the vertical extent; ``room_area`` the
 footprint area; ``camera_distance`` the distance from the camera centre to the closest point of
 the box; ``depth`` the camera-frame z (forward) of the box centre. Heights (``elevation``,
-``top``, ``bottom``) are world z, i.e. above the floor at z = 0.
+``top``, ``bottom``) are world z, i.e. above the floor at z = 0. Object geometry is the static
+(first-frame) state; ``distance`` and ``distance_to`` take an optional frame to use the boxes as
+they are in that frame, and the camera functions always use their frame's states.
 """
 from __future__ import annotations
 

@@ -93,8 +93,7 @@ def moved(ctx, obj):
 def filter_moved(ctx, objs):
     """The objects of ``objs`` that moved during the video (as ``moved``)."""
     ctx.step(len(objs))
-    keep = np.array([_moved(ctx, int(r)) for r in objs], dtype=bool)
-    return objs[keep] if len(objs) else objs
+    return objs[np.array([_moved(ctx, int(r)) for r in objs], dtype=bool)]
 
 
 @dsl_function("displacement", "motion", (Param("obj", OBJ), Param("f0", FRAME), Param("f1", FRAME)), Q("m"),
@@ -186,7 +185,8 @@ def _heading(ctx, row: int) -> float:
 
 
 @dsl_function("camera_move_direction", "motion", (Param("f0", FRAME), Param("f1", FRAME)), LABEL(*CAMERA_DIRECTIONS),
-              decision="interval (frames); motion: horizontal distance (m); direction: angle to the nearest of 45°/135° (deg)")
+              decision="interval (frames); motion: horizontal distance (m); direction: angle to the nearest of "
+                       "45°/135° (deg)")
 def camera_move_direction(ctx, f0, f1):
     """Which way the camera moved between ``f0`` and ``f1``, relative to where it faced at ``f0``:
     forward, backward, left or right (horizontal displacement, sectors of 90° around the heading)."""
@@ -210,10 +210,11 @@ def camera_turn(ctx, f0, f1):
     each step wrapped, so a turn through ±180° keeps its direction and size."""
     r0, r1 = _interval(ctx, f0, f1)
     lo, hi = min(r0, r1), max(r0, r1)
-    for row in range(lo, hi + 1):
-        _heading(ctx, row)
     ctx.step(hi - lo)
-    steps = np.degrees(np.asarray(wrap_angle(np.diff(ctx.view.camera_yaws()[lo:hi + 1])), dtype=float))
+    yaws = ctx.view.camera_yaws()[lo:hi + 1]
+    if np.isnan(yaws).any():
+        _heading(ctx, lo + int(np.argmax(np.isnan(yaws))))  # raises, naming the frame
+    steps = np.degrees(np.asarray(wrap_angle(np.diff(yaws)), dtype=float))
     if len(steps) and np.abs(steps).max() > MAX_TURN_STEP_DEG:
         raise ExecutionError("ambiguous_turn", f"the heading changes by more than {MAX_TURN_STEP_DEG:g}° between "
                              f"two consecutive frames between {f0} and {f1}")

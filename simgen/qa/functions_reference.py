@@ -78,7 +78,11 @@ _DECISIONS = """\
 Every discrete choice appends a `Decision(kind, margin, unit, node_id, detail)` to the execution
 trace, where `margin` is how far the inputs were from flipping the choice; the verifier compares
 margins with its thresholds by unit. An ordered comparison records `compare` with `|left − right|`
-in the operands' unit. The functions' own decisions are listed with each function.
+in the operands' unit. The functions' own decisions are listed with each function. Motion
+functions record `motion` (how far something moved, whether the answer calls it moved, and the
+frames before and after the motion) and `interval` (frames between two compared moments); the
+verifier's rules for time check those with their own thresholds (`min_motion_m`, `still_max_m`,
+`min_frame_gap`, visibility before and after).
 """
 
 

@@ -75,12 +75,15 @@ def observed_categories(view) -> dict[str, list[int]]:
     return dict(sorted(out.items()))
 
 
-def _category_pool(spec: SlotSpec, cats: dict[str, list[int]], taken: set[str]) -> list[str]:
-    """Categories a category(-ies) slot may take: instance counts in bounds, not taken by ``exclude``."""
+def _category_pool(spec: SlotSpec, cats: dict[str, list[int]], taken: set[str], avoid: set[int] = frozenset()) -> list[str]:
+    """Categories a category(-ies) slot may take: instance counts in bounds, not taken by ``exclude``,
+    no instance among the rows to ``avoid``."""
     pool = []
     for cat, rows in cats.items():
         n = len(rows)
         if cat in taken or n < spec.min_count or (spec.max_count is not None and n > spec.max_count):
+            continue
+        if avoid and not avoid.isdisjoint(rows):
             continue
         if spec.observed == "unique" and n != 1:
             continue
@@ -96,6 +99,9 @@ def sample_bindings(fam: Family, view, rng: np.random.Generator, cats: dict[str,
     bound: dict[str, Any] = {}
     starts: dict[str, int] = {}  # actions slot -> frame where its run starts
     followed = {s.after for s in fam.slots if s.after}  # frame slots another frame must come after
+    # a static question about an object that moves is ambiguous (the verifier would reject it)
+    static_question = view.dynamic and not fam.parsed.reads_time
+    avoid = set(np.flatnonzero(view.max_displacement() > MOVED_M).tolist()) if static_question else set()
     for spec in fam.slots:
         if spec.type == "frame":
             bound[spec.name] = _frame(spec, view, cats, bound, starts, rng, spec.name in followed)
@@ -106,7 +112,7 @@ def sample_bindings(fam: Family, view, rng: np.random.Generator, cats: dict[str,
         taken: set[str] = set()
         for other in spec.exclude:
             taken.update(_as_list(bound[other]))
-        pool = _category_pool(spec, cats, taken)
+        pool = _category_pool(spec, cats, taken, avoid)
         if spec.visible_in is not None:
             row = view.frame_row(bound[spec.visible_in])
             pool = [c for c in pool if view.visible[row, cats[c][0]]]
@@ -127,7 +133,8 @@ def _pick_categories(spec: SlotSpec, pool: list[str], cats: dict[str, list[int]]
             rest = [c for c in pool if cats[c][0] in still]
             if not movers or len(rest) < need - 1:
                 raise SamplingError(spec.name, f"needs one moving and {need - 1} still categories", retry)
-            picks = [movers[int(rng.integers(len(movers)))]] + [rest[int(i)] for i in rng.choice(len(rest), need - 1, replace=False)]
+            picks = [movers[int(rng.integers(len(movers)))]]
+            picks += [rest[int(i)] for i in rng.choice(len(rest), need - 1, replace=False)]
             return [picks[int(i)] for i in rng.permutation(need)]  # the mover's place says nothing
         pool = [c for c in pool if cats[c][0] in wanted]
     if len(pool) < need:

@@ -67,7 +67,8 @@ class TimeArrays:
         self.events = tuple(events)
         for a in episode.actions:
             if a.action not in EGO_ACTIONS:
-                raise ValueError(f"episode {self.episode_id}: unknown ego action {a.action!r}; expected one of {EGO_ACTIONS}")
+                raise ValueError(f"episode {self.episode_id}: unknown ego action {a.action!r}; "
+                                 f"expected one of {EGO_ACTIONS}")
         self.actions = tuple(episode.actions)
 
     # -- object states at a frame --------------------------------------------------------------
@@ -85,7 +86,8 @@ class TimeArrays:
         """(N,) the furthest each box centre gets from where it was in the first frame (m)."""
         if not self.dynamic:
             return np.zeros(len(self.ids))
-        return self._cached("max_disp", lambda: np.linalg.norm(self.frame_center - self.frame_center[0], axis=-1).max(axis=0))
+        return self._cached("max_disp",
+                            lambda: np.linalg.norm(self.frame_center - self.frame_center[0], axis=-1).max(axis=0))
 
     def motion_progress(self) -> np.ndarray:
         """(F, N) share of each object's path travelled by each frame (0 before it moves, 1 after;

@@ -157,7 +157,8 @@ def _parse_actions(data: dict, w: str) -> dict:
     if source == "options":
         if not isinstance(options, list) or not options:
             raise _fail(f"{w}.options", "source: options needs a non-empty list like ['turn_left 90', 'turn_right 90']")
-        return {"source": source, "options": tuple(parse_actions_text(o, f"{w}.options[{i}]") for i, o in enumerate(options))}
+        parsed = tuple(parse_actions_text(o, f"{w}.options[{i}]") for i, o in enumerate(options))
+        return {"source": source, "options": parsed}
     if options is not None:
         raise _fail(f"{w}.options", "only source: options takes options")
     return {"source": source}

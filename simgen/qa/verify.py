@@ -50,14 +50,13 @@ from typing import Any
 
 import numpy as np
 
-from simgen.qa.functions import FRAME, ExecutionError
+from simgen.qa.functions import ExecutionError
 from simgen.registry import ConfigError
 
 # Decision units with a margin threshold; the threshold is the config field ``margin_<unit>``.
 MARGIN_UNITS = ("m", "deg", "frames", "m2", "m3", "px")
 # Decision kinds the rules for time check (with their own thresholds), not the margin rule.
 TIME_KINDS = ("motion", "interval")
-TIME_GROUPS = ("motion",)  # calling one of these groups' functions makes a program ask about time
 
 
 @dataclass(frozen=True)
@@ -237,19 +236,9 @@ def check_time(trace, view, cfg: VerifyConfig, checks: dict) -> str | None:
     return None
 
 
-def asks_about_time(program) -> bool:
-    """Whether a program reads a frame or motion: it calls a motion function or passes a frame."""
-    for node in program.nodes:
-        if node.op != "call":
-            continue
-        if node.fn.group in TIME_GROUPS or any(c is not None and c.type == FRAME for c in node.children):
-            return True
-    return False
-
-
 def check_static_referents(program, view, referents, cfg: VerifyConfig, checks: dict) -> str | None:
     """A static program (no frame, no motion) must not name an object that moves during the video."""
-    if not view.dynamic or asks_about_time(program):
+    if not view.dynamic or program.reads_time:
         return None
     still_max = float(cfg.threshold("still_max_m", checks))
     furthest = view.max_displacement()

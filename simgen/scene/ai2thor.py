@@ -26,7 +26,8 @@ import numpy as np
 from simgen.registry import SCENE_BUILDERS, ConfigError
 from simgen.scene.from_file import resolve
 from simgen.simulators import ai2thor_meta as meta
-from simgen.simulators.adapters import AdaptedObject, assemble_scene, category_from_type, read_recordings
+from simgen.simulators.adapter_scene import AdaptedObject, assemble_scene, read_recordings
+from simgen.simulators.adapters import map_category
 from simgen.types import SceneSpec
 
 log = logging.getLogger("simgen.scene.ai2thor")
@@ -41,7 +42,7 @@ class Ai2thorSceneConfig:
     recordings: str | None = None  # recording JSON file or folder (offline); when set, `scenes` is unused
     scenes: tuple = ("FloorPlan1",)  # iTHOR scene names or ProcTHOR house .json files (live)
     exclude_types: tuple = ("Floor",)  # objectTypes that are room structure, not objects to ask about
-    category_map: dict | None = None  # objectType → category, overriding the CamelCase split
+    category_map: dict | None = None  # objectType (or its split name) → category, overriding the CamelCase split
 
     def validate(self, where: str = "scene") -> None:
         """Exactly one usable source; lists of strings."""
@@ -65,7 +66,6 @@ def scene_label(scene: str) -> str:
 def scene_from_metadata(metadata: dict, scene: str, seed: int = 0,
                         cfg: Ai2thorSceneConfig = Ai2thorSceneConfig()) -> SceneSpec:
     """The SceneSpec of one AI2-THOR scene's metadata (``scene`` names it for the simulator)."""
-    category_map = cfg.category_map or {}
     exclude = set(cfg.exclude_types)
     objects = []
     for obj in sorted(metadata["objects"], key=lambda o: o["objectId"]):
@@ -77,7 +77,7 @@ def scene_from_metadata(metadata: dict, scene: str, seed: int = 0,
             continue
         parents = obj.get("parentReceptacles") or []
         objects.append(AdaptedObject(
-            obj["objectId"], category_map.get(obj["objectType"], category_from_type(obj["objectType"])),
+            obj["objectId"], map_category(obj["objectType"], cfg.category_map),
             "small" if obj.get("pickupable") else "furniture", box, parents[0] if parents else None))
     lo, hi = meta.scene_bounds(metadata)
     return assemble_scene("ai2thor", scene, f"ai2thor-{scene_label(scene)}", seed, objects, lo, hi)

@@ -23,7 +23,8 @@ import numpy as np
 
 from simgen.registry import SCENE_BUILDERS, ConfigError
 from simgen.simulators import habitat_frames as hf
-from simgen.simulators.adapters import AdaptedObject, assemble_scene, category_from_type, read_recordings
+from simgen.simulators.adapter_scene import AdaptedObject, assemble_scene, read_recordings
+from simgen.simulators.adapters import category_from_type, map_category
 from simgen.types import SceneSpec
 
 OBJECT_SOURCES = ("auto", "semantic_scene", "rigid_objects")
@@ -38,7 +39,7 @@ class HabitatSceneConfig:
     scene_dataset_config: str | None = None  # the dataset's *.scene_dataset_config.json (live)
     objects_from: str = "auto"  # auto | semantic_scene | rigid_objects (live)
     exclude_categories: tuple = ("wall", "floor", "ceiling", "unknown")  # structure, not objects
-    category_map: dict | None = None  # raw category name → category
+    category_map: dict | None = None  # raw (or normalised) category name → category
     small_max_size: float = 0.5  # m: objects whose longest side is shorter are kind "small"
     origin_y: float | None = None  # habitat height of the floor; None: lowest navmesh point (live), recorded value
 
@@ -62,12 +63,11 @@ class HabitatSceneConfig:
 def scene_from_recording(data: dict, seed: int = 0, cfg: HabitatSceneConfig = HabitatSceneConfig()) -> SceneSpec:
     """The SceneSpec of one habitat recording (objects, bounds, ``origin_y``)."""
     origin_y = float(data.get("origin_y", 0.0))
-    category_map = cfg.category_map or {}
     exclude = {category_from_type(c) for c in cfg.exclude_categories}
     objects, semantic_ids = [], {}
     for obj in sorted(data["objects"], key=lambda o: (int(o["semantic_id"]), str(o["id"]))):
         raw = str(obj.get("category") or "unknown")
-        category = category_map.get(raw, category_from_type(raw))
+        category = map_category(raw, cfg.category_map)
         if category in exclude or int(obj["semantic_id"]) <= 0:  # semantic id 0 is the unlabelled stage
             continue
         box = hf.object_box(obj, origin_y)

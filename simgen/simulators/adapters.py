@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simgen.registry import ConfigError
+
 # The 6 axis permutations; signs are chosen per axis afterwards.
 _PERMUTATIONS = [np.eye(3)[:, list(p)] for p in itertools.permutations(range(3))]
 _TRIPLES = list(itertools.combinations(range(7), 3))
@@ -28,8 +30,11 @@ _CORNER_SIGNS = np.array(list(itertools.product((0.0, 1.0), repeat=3)))  # (8, 3
 ORIENTED, AXIS_ALIGNED = "oriented", "axis_aligned"  # where a Box came from
 
 
-class MissingSDK(RuntimeError):
-    """An optional simulator SDK is not installed; the message says how to install it."""
+class MissingSDK(ConfigError):
+    """An optional simulator SDK is not installed; the message says how to install it.
+
+    A ConfigError: choosing a simulator whose SDK is absent is a setup mistake, so the CLI reports
+    it in one line (exit 2) before any episode is rendered."""
 
 
 @dataclass(frozen=True)
@@ -148,6 +153,13 @@ def category_from_type(object_type: str) -> str:
     return " ".join(w.lower() for w in words) or object_type.lower()
 
 
+def map_category(raw: str, category_map: dict | None) -> str:
+    """The category of a simulator type name: ``category_map`` by the raw or the normalised name, else normalised."""
+    normal = category_from_type(raw)
+    mapping = category_map or {}
+    return mapping.get(raw) or mapping.get(normal) or normal
+
+
 def object_names(categories: list[str]) -> list[str]:
     """Unique referring names ``<category>_<k>`` (spaces → underscores), k counting from 1 per category."""
     seen: dict[str, int] = {}
@@ -163,76 +175,3 @@ def depth_or_inf(depth: np.ndarray) -> np.ndarray:
     d = np.array(depth, dtype=np.float32)
     d[~(d > 0) | ~np.isfinite(d)] = np.inf
     return d
-
-
-# -- SceneSpec assembly ------------------------------------------------------------------------------
-BOX_RGBA = (0.7, 0.7, 0.7, 1.0)  # the stand-in part's colour (other simulators render the boxes)
-
-
-@dataclass(frozen=True)
-class AdaptedObject:
-    """One simulator object ready for a SceneSpec: its own key, category, kind, box and support."""
-
-    key: str  # the simulator's id (AI2-THOR objectId, habitat semantic id / handle)
-    category: str
-    kind: str  # furniture | small
-    box: Box
-    support_key: str | None = None
-
-
-def rounded(values) -> tuple:
-    """Floats rounded to the 1e-6 that SceneSpec JSON keeps, so a spec survives save → load unchanged."""
-    return tuple(round(float(v), 6) for v in values)
-
-
-def assemble_scene(builder: str, scene: str, scene_id: str, seed: int, objects: list[AdaptedObject],
-                   lo, hi, extra_source: dict | None = None):
-    """The SceneSpec of adapted objects (ids 1.. in the given order) in the room spanning ``lo``..``hi``.
-
-    The room footprint is the XY rectangle of the bounds, its height the top of the bounds (≥ 2 m).
-    ``complexity`` counts objects, categories and box fallbacks; ``complexity["source"]`` names the
-    builder and scene, maps each object_id to the simulator's key (what the simulator needs to read
-    states back) and lists the objects whose box is axis-aligned (``box_fallback``).
-    """
-    from simgen.geometry import matrix_to_quat
-    from simgen.types import SCHEMA_VERSION, ObjectSpec, Part, Pose, RoomSpec, SceneSpec
-
-    ids = {o.key: i for i, o in enumerate(objects, start=1)}
-    names = object_names([o.category for o in objects])
-    specs = []
-    for (i, o), name in zip(enumerate(objects, start=1), names):
-        half = rounded(o.box.half)
-        specs.append(ObjectSpec(
-            object_id=i, name=name, category=o.category, color="",  # simulator metadata names no colours
-            half_extents=half, pose=Pose(rounded(o.box.center), rounded(matrix_to_quat(o.box.R))),
-            parts=(Part("box", half, rgba=BOX_RGBA),), mass=0.0,  # the simulator settled its own scene
-            kind=o.kind, support=ids.get(o.support_key) if o.support_key is not None else None,
-        ))
-    fallback = [name for name, o in zip(names, objects) if o.box.source != ORIENTED]
-    (x0, y0), (x1, y1) = lo[:2], hi[:2]
-    footprint = ((x0, y0), (x1, y0), (x1, y1), (x0, y1))  # counter-clockwise
-    room = RoomSpec(tuple(rounded(p) for p in footprint), round(max(float(hi[2]), 2.0), 6))
-    complexity = {
-        "num_objects": len(specs),
-        "num_categories": len({o.category for o in objects}),
-        "box_fallback_count": len(fallback),
-        "source": {"builder": builder, "scene": scene, **(extra_source or {}),
-                   "object_keys": {str(i): key for key, i in ids.items()}, "box_fallback": fallback},
-    }
-    return SceneSpec(scene_id, int(seed), room, tuple(specs), complexity=complexity, schema_version=SCHEMA_VERSION)
-
-
-def read_recordings(path: str, loader) -> list[dict]:
-    """Every recording of a file or a folder's ``*.json`` (sorted), read by ``loader``; errors as ConfigError."""
-    from simgen.registry import ConfigError
-    from simgen.scene.from_file import resolve  # the project's one rule for relative paths
-
-    try:
-        root = resolve(path)
-        files = sorted(root.glob("*.json")) if root.is_dir() else [root]
-        recordings = [loader(f) for f in files]
-    except ValueError as e:  # SceneFileError (a ConfigError) is a ValueError too
-        raise ConfigError(f"scene.recordings: {e}") from None
-    if not recordings:
-        raise ConfigError(f"scene.recordings: no .json recordings in {root}")
-    return recordings

@@ -29,6 +29,7 @@ from simgen.geometry import matrix_to_quat
 from simgen.registry import SIMULATORS, ConfigError
 from simgen.simulators import ai2thor_meta as meta
 from simgen.simulators import unity_frames as uf
+from simgen.simulators.adapter_scene import rounded
 from simgen.simulators.adapters import MissingSDK
 from simgen.simulators.base import PASSES, Observation, Simulator
 from simgen.types import CameraIntrinsics, ObjectState, Pose, SceneSpec
@@ -99,7 +100,6 @@ class Session:
     def __init__(self):
         self.cfg = Ai2thorConfig()
         self.controller = None
-        self.scene: str | None = None
 
     def configure(self, cfg: Ai2thorConfig) -> None:
         """Use ``cfg`` for the controller (restarting a running one started with another config)."""
@@ -127,16 +127,13 @@ class Session:
 
     def reset(self, scene: str) -> dict:
         """Load ``scene`` (iTHOR name or ProcTHOR house JSON path) and return its metadata."""
-        controller = self.get()
-        event = controller.reset(scene=scene_argument(scene))
-        self.scene = scene
-        return dict(event.metadata)
+        return dict(self.get().reset(scene=scene_argument(scene)).metadata)
 
     def stop(self) -> None:
         """Stop the Unity process."""
         if self.controller is not None:
             self.controller.stop()
-        self.controller, self.scene = None, None
+        self.controller = None
 
 
 SESSION = Session()
@@ -201,7 +198,7 @@ class Ai2thorSimulator(Simulator):
         out = []
         for key, obj in zip(self._keys, self.spec.objects):
             box = meta.object_box(by_key[key])
-            out.append(ObjectState(obj.object_id, Pose(tuple(map(float, box.center)), matrix_to_quat(box.R))))
+            out.append(ObjectState(obj.object_id, Pose(rounded(box.center), rounded(matrix_to_quat(box.R)))))
         return tuple(out)
 
     def render(self, T_world_cam, intrinsics: CameraIntrinsics, passes=PASSES) -> Observation:

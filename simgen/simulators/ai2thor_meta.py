@@ -27,8 +27,17 @@ from pathlib import Path
 import numpy as np
 
 from simgen.simulators import unity_frames as uf
-from simgen.simulators.adapters import (AXIS_ALIGNED, ORIENTED, Box, canonical_box, depth_or_inf, fit_box,
-                                        ids_from_codes, rgb_code, rgb_codes)
+from simgen.simulators.adapters import (
+    AXIS_ALIGNED,
+    ORIENTED,
+    Box,
+    canonical_box,
+    depth_or_inf,
+    fit_box,
+    ids_from_codes,
+    rgb_code,
+    rgb_codes,
+)
 from simgen.types import CameraIntrinsics
 
 RECORDING_FORMAT = "simgen.ai2thor_recording"

@@ -25,6 +25,7 @@ import numpy as np
 from simgen.geometry import matrix_to_quat
 from simgen.registry import SIMULATORS, ConfigError
 from simgen.simulators import habitat_frames as hf
+from simgen.simulators.adapter_scene import rounded
 from simgen.simulators.adapters import MissingSDK
 from simgen.simulators.base import PASSES, Observation, Simulator
 from simgen.types import CameraIntrinsics, ObjectState, Pose, SceneSpec
@@ -130,11 +131,19 @@ def _rigid_objects(sim) -> dict:
 def _rigid_record(obj, semantic_id: int, category: str) -> dict:
     """A recording entry for a rigid object: its local bounding box carried into the world (habitat frame)."""
     bb = obj.root_scene_node.cumulative_bb
-    center = obj.transformation.transform_point(bb.center())
+    _, sizes = _center_sizes(bb)
+    center = obj.transformation.transform_point(bb.center() if callable(bb.center) else bb.center)
     q = obj.rotation
     return {"id": obj.handle, "semantic_id": semantic_id, "category": category,
-            "obb": {"center": list(center), "sizes": list(bb.size()), "rotation_xyzw": [*q.vector, q.scalar]},
+            "obb": {"center": [float(v) for v in center], "sizes": sizes, "rotation_xyzw": [*q.vector, q.scalar]},
             "aabb": None}
+
+
+def _center_sizes(box) -> tuple[list, list]:
+    """(centre, sizes) of a habitat box, whether it is a magnum Range3D (methods) or an older box3f (fields)."""
+    center = box.center() if callable(box.center) else box.center
+    sizes = box.size() if hasattr(box, "size") else box.sizes
+    return [float(v) for v in center], [float(v) for v in sizes]
 
 
 def _handle_category(handle: str) -> str:
@@ -158,7 +167,7 @@ def record_scene(scene: str, dataset: str | None, objects_from: str = "auto", or
                             "category": o.category.name() if o.category is not None else "unknown",
                             "obb": {"center": list(obb.center), "sizes": sizes, "rotation_xyzw": list(obb.rotation)}
                             if usable else None,
-                            "aabb": {"center": list(o.aabb.center()), "sizes": list(o.aabb.size())}})
+                            "aabb": dict(zip(("center", "sizes"), _center_sizes(o.aabb)))})
     else:
         names = {c.index(): c.name() for c in (semantic.categories if semantic is not None else []) if c is not None}
         for sid, (handle, obj) in enumerate(sorted(_rigid_objects(sim).items()), start=1):
@@ -188,6 +197,7 @@ class HabitatSimulator(Simulator):
         self.spec: SceneSpec | None = None
         self._source: dict = {}
         self._size = PROBE
+        self._labelled = False  # whether this scene's rigid instances carry their semantic ids
 
     def load(self, spec: SceneSpec) -> tuple[ObjectState, ...]:
         """Open the spec's scene, label rigid instances, return every object's state."""
@@ -195,21 +205,23 @@ class HabitatSimulator(Simulator):
         if source.get("builder") != "habitat":
             raise ValueError(f"scene {spec.scene_id}: the habitat simulator renders scenes of the 'habitat' scene "
                              f"builder (scene=habitat), got builder {source.get('builder')!r}")
-        self.spec, self._source = spec, source
+        self.spec, self._source, self._labelled = spec, source, False
         self._open(*self._size)
         return self.states()
 
     def _open(self, width: int, height: int, hfov: float):
-        """Open the scene with sensors of this size; rigid instances get their semantic ids again after a rebuild."""
-        sim, rebuilt = SESSION.open(self._source["scene"], self._source.get("scene_dataset_config"), width, height, hfov)
+        """Open the scene with sensors of this size; rigid instances get their semantic ids (again after a rebuild)."""
+        src = self._source
+        sim, rebuilt = SESSION.open(src["scene"], src.get("scene_dataset_config"), width, height, hfov)
         self._size = (width, height, hfov)
-        if rebuilt and self._source.get("objects_from") == "rigid_objects":
+        if (rebuilt or not self._labelled) and src.get("objects_from") == "rigid_objects":
             rigid = _rigid_objects(sim)
             missing = [k for k in self._source["semantic_ids"] if k not in rigid]
             if missing:
                 raise ValueError(f"scene {self.spec.scene_id}: habitat has no rigid object(s) {missing[:5]}")
             for handle, sid in self._source["semantic_ids"].items():
                 rigid[handle].semantic_id = int(sid)
+            self._labelled = True
         return sim
 
     def step(self, seconds: float) -> tuple[ObjectState, ...]:
@@ -233,7 +245,7 @@ class HabitatSimulator(Simulator):
         out = []
         for obj in self.spec.objects:
             box = hf.object_box(_rigid_record(rigid[keys[str(obj.object_id)]], 0, ""), self._source["origin_y"])
-            out.append(ObjectState(obj.object_id, Pose(tuple(map(float, box.center)), matrix_to_quat(box.R))))
+            out.append(ObjectState(obj.object_id, Pose(rounded(box.center), rounded(matrix_to_quat(box.R)))))
         return tuple(out)
 
     def render(self, T_world_cam, intrinsics: CameraIntrinsics, passes=PASSES) -> Observation:

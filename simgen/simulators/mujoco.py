@@ -80,7 +80,8 @@ class MujocoConfig:
             raise ConfigError(f"{where}.shadows: expected true, false or null (from quality), got {self.shadows!r}")
         if self.offsamples is not None and (isinstance(self.offsamples, bool) or not isinstance(self.offsamples, int)
                                             or not 0 <= self.offsamples <= 16):
-            raise ConfigError(f"{where}.offsamples: expected an int 0..16 or null (from quality), got {self.offsamples!r}")
+            raise ConfigError(f"{where}.offsamples: expected an int 0..16 or null (from quality), "
+                              f"got {self.offsamples!r}")
         if self.reflectance is not None and not 0.0 <= self.reflectance <= 1.0:
             raise ConfigError(f"{where}.reflectance: expected 0..1 or null (from quality), got {self.reflectance!r}")
         if self.shadow_size is not None and (isinstance(self.shadow_size, bool) or not isinstance(self.shadow_size, int)
@@ -134,11 +135,12 @@ class MujocoSimulator(Simulator):
         self.near = self.cfg.near
         self.quality = self.cfg.settings()
         self._mj, self.renderer, why = mujoco_gl.import_mujoco(self.cfg.gl)
-        probe = mujoco_gl._probes.get(self.renderer)
-        self.gl_renderer = probe.gl_renderer if probe else ""
-        log.info("MuJoCo %s renders with %s (%s); quality %s", self._mj.__version__, self.renderer, why, self.quality)
         self._context = self._mj.GLContext(64, 64)  # EGL/OSMesa context; the model's framebuffer is sized per render
         self._context.make_current()
+        self.gl_renderer = mujoco_gl.current_gl_renderer()  # e.g. a GPU's name, or llvmpipe (software)
+        log.info("MuJoCo %s renders with %s on %s (%s); quality %s", self._mj.__version__, self.renderer,
+                 self.gl_renderer, why, self.quality)
+        self._option = self._mj.MjvOption()  # default visibility: geom groups 0–2 (the collision plane is 3)
         self.spec: SceneSpec | None = None
         self.model = self.data = None
         self._mjr = self._scene = None
@@ -203,7 +205,7 @@ class MujocoSimulator(Simulator):
         if seconds < 0:
             raise ValueError(f"step: seconds must be ≥ 0, got {seconds}")
         self._require_scene()
-        n = int(round(seconds / self.cfg.time_step))
+        n = round(seconds / self.cfg.time_step)
         if n:
             self._mj.mj_step(self.model, self.data, n)
             self._mj.mj_forward(self.model, self.data)  # mj_step leaves body poses one step behind qpos
@@ -218,7 +220,8 @@ class MujocoSimulator(Simulator):
         b, obj = self._body(object_id)
         quat = canonical_quat(pose.quat_wxyz)
         if obj.mass > 0:
-            adr, dof = self.model.jnt_qposadr[self.model.body_jntadr[b]], self.model.jnt_dofadr[self.model.body_jntadr[b]]
+            joint = self.model.body_jntadr[b]
+            adr, dof = self.model.jnt_qposadr[joint], self.model.jnt_dofadr[joint]
             self.data.qpos[adr:adr + 7] = [*pose.position, *quat]
             self.data.qvel[dof:dof + 6] = 0.0
         else:
@@ -261,7 +264,7 @@ class MujocoSimulator(Simulator):
         self._context.make_current()
         if w > self._mjr.offWidth or h > self._mjr.offHeight:
             mj.mjr_resizeOffscreen(max(w, self._mjr.offWidth), max(h, self._mjr.offHeight), self._mjr)
-        mj.mjv_updateScene(self.model, self.data, mj.MjvOption(), None, mj.MjvCamera(), mj.mjtCatBit.mjCAT_ALL, scene)
+        mj.mjv_updateScene(self.model, self.data, self._option, None, mj.MjvCamera(), mj.mjtCatBit.mjCAT_ALL, scene)
         for glcam in scene.camera:  # mono rendering averages the two eyes: set both
             for key, value in camera.items():
                 setattr(glcam, key, value)

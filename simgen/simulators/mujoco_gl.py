@@ -73,13 +73,14 @@ def probe(backend: str) -> GlProbe:
 
 def _run_probe(backend: str) -> GlProbe:
     if ctypes.util.find_library(LIBRARY[backend]) is None:
-        return GlProbe(backend, False, reason=f"lib{LIBRARY[backend]} not found (Debian: apt-get install {APT[backend]})")
+        return GlProbe(backend, False,
+                       reason=f"lib{LIBRARY[backend]} not found (Debian: apt-get install {APT[backend]})")
     # The child must import simgen even from an uninstalled checkout: put the package root first.
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
     try:
         done = subprocess.run([sys.executable, "-m", "simgen.simulators.mujoco_gl", backend], capture_output=True,
-                              text=True, timeout=PROBE_TIMEOUT_S, env=env, stdin=subprocess.DEVNULL)
+                              text=True, timeout=PROBE_TIMEOUT_S, env=env, stdin=subprocess.DEVNULL, check=False)
     except subprocess.TimeoutExpired:
         return GlProbe(backend, False, reason=f"probe timed out after {PROBE_TIMEOUT_S:.0f} s")
     gl = next((ln.split("=", 1)[1].strip() for ln in done.stdout.splitlines() if ln.startswith("GL_RENDERER=")), "")
@@ -138,6 +139,13 @@ def import_mujoco(requested: str):
     return mujoco, backend, reason
 
 
+def current_gl_renderer() -> str:
+    """GL_RENDERER of the context current in this process (e.g. a GPU's name or "llvmpipe ...")."""
+    from OpenGL import GL  # PyOpenGL comes with mujoco, which uses it for its own contexts
+
+    return (GL.glGetString(GL.GL_RENDERER) or b"").decode(errors="replace")
+
+
 def _child(backend: str) -> None:
     """Body of the probe process: create a context, render a box, print the marker (crashes stay here)."""
     os.environ["MUJOCO_GL"] = backend
@@ -151,9 +159,7 @@ def _child(backend: str) -> None:
     mujoco.mj_forward(model, data)  # geom poses: without it every geom is degenerate
     context = mujoco.GLContext(8, 8)
     context.make_current()
-    from OpenGL import GL
-
-    print("GL_RENDERER=" + (GL.glGetString(GL.GL_RENDERER) or b"").decode(errors="replace"), flush=True)
+    print("GL_RENDERER=" + current_gl_renderer(), flush=True)
     scene, con = mujoco.MjvScene(model, maxgeom=10), mujoco.MjrContext(model, mujoco.mjtFontScale.mjFONTSCALE_100)
     mujoco.mjr_setBuffer(mujoco.mjtFramebuffer.mjFB_OFFSCREEN, con)
     camera = mujoco.MjvCamera()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -41,7 +42,7 @@ class MjcfOptions:
     rolling_friction: float = 0.01  # m; rolling and torsional friction of dynamic objects' geoms
     shadow_size: int = 1024  # px, side of the shadow map
     offsamples: int = 0  # multisample anti-aliasing samples of the offscreen buffer (0 = off)
-    floor_reflectance: float = 0.0  # 0..1; reflections show only on box floor tiles
+    floor_reflectance: float = 0.0  # 0..1; used only by a one-tile (rectangular) floor: MuJoCo reflects one geom
     near: float = 0.05  # m, clipping planes
     far: float = 50.0
 
@@ -75,7 +76,7 @@ def footprint_tiles(footprint) -> list[tuple[str, np.ndarray]]:
     edges = np.roll(poly, -1, axis=0) - poly
     if np.all(np.min(np.abs(edges), axis=1) <= AXIS_EPS):
         xs, ys = np.unique(poly[:, 0]), np.unique(poly[:, 1])
-        cells = [(x0, x1, y0, y1) for x0, x1 in zip(xs, xs[1:]) for y0, y1 in zip(ys, ys[1:])]
+        cells = [(x0, x1, y0, y1) for x0, x1 in pairwise(xs) for y0, y1 in pairwise(ys)]
         inside = points_in_polygon([((x0 + x1) / 2, (y0 + y1) / 2) for x0, x1, y0, y1 in cells], poly)
         return [("box", np.array([(x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2]))
                 for (x0, x1, y0, y1), keep in zip(cells, inside) if keep]
@@ -85,7 +86,7 @@ def footprint_tiles(footprint) -> list[tuple[str, np.ndarray]]:
 def _slab(world: ET.Element, asset: ET.Element, name: str, tiles, z0: float, z1: float, **attrs) -> None:
     """Visual-only geoms filling the footprint tiles between heights z0 < z1 (boxes or prism meshes)."""
     for k, (kind, data) in enumerate(tiles):
-        common = dict(name=f"{name}_{k}", contype="0", conaffinity="0", **attrs)
+        common = {"name": f"{name}_{k}", "contype": "0", "conaffinity": "0", **attrs}
         if kind == "box":
             cx, cy, hx, hy = data
             ET.SubElement(world, "geom", type="box", pos=_f([cx, cy, (z0 + z1) / 2]), size=_f([hx, hy, (z1 - z0) / 2]),
@@ -129,8 +130,8 @@ def _part_geom(body: ET.Element, asset: ET.Element, meshes: dict, obj: ObjectSpe
     """One geom for one part, placed at the part's offset in the object frame."""
     where = f"object {obj.name!r} part {k} shape {part.shape!r}"
     sx, sy, sz = (float(v) for v in part.size)
-    attrs = dict(name=f"{body_name(obj)}_part_{k}", pos=_f(part.offset.position), quat=_f(part.offset.quat_wxyz),
-                 rgba=_f(part.rgba))
+    attrs = {"name": f"{body_name(obj)}_part_{k}", "pos": _f(part.offset.position),
+             "quat": _f(part.offset.quat_wxyz), "rgba": _f(part.rgba)}
     if part.shape in ("cylinder", "sphere") and not np.isclose(sx, sy):
         raise ValueError(f"{where}: size[0] and size[1] (radii) must be equal, got {part.size}")
     if part.shape == "box":

@@ -1,0 +1,243 @@
+"""The compiler end to end against a scripted OpenAI-compatible server on loopback.
+
+Every failure mode of the model — malformed output, wrong types, disagreeing candidates,
+timeouts, 500s, slow and huge responses — ends in an accepted, verified family or a logged
+rejection with its reason; never in a crash, and never in an unparsed program reaching the executor.
+"""
+import json
+from collections import Counter
+
+import pytest
+from llm_server import ScriptedServer, last_user
+from qa_fixtures import living_room
+
+from simgen.llm.client import LLMClient, LLMConfig, LLMUnavailable
+from simgen.llm.compile import CompileConfig, Compiler, compile_questions, extract_program
+from simgen.llm.judge import Probe
+from simgen.llm.probes import probe_episodes
+from simgen.llm.spec import parse_question
+from simgen.llm.store import llm_calls_per_accepted_qa, read_provenance
+from simgen.qa import executor
+from simgen.qa.ask import EpisodeAsker, QAConfig
+from simgen.qa.families import load_families
+
+SIZE_Q = {"id": "longest_side_cm", "question": "How long is the {a} along its longest side, in centimetres?",
+          "templates": ["What is the length of the longest side of the {a}, in centimetres?",
+                        "In centimetres, how long is the {a} at its longest dimension?"],
+          "slots": {"a": {"type": "category", "observed": "unique"}}}
+SIZE_PROGRAM = "to_cm(size(the(a)))"
+PROBE = Probe(probe_episodes(0, 2), bindings_per_scene=3)
+
+
+def make_compiler(server, k=3, max_repairs=1, mode="none", **llm) -> Compiler:
+    cfg = LLMConfig(name="endpoint", base_url=server.base_url, model="scripted", structured_output=mode,
+                    timeout_s=llm.pop("timeout_s", 5.0), max_retries=llm.pop("max_retries", 1), backoff_s=0.0, **llm)
+    return Compiler(LLMClient(cfg), CompileConfig(k=k, max_repairs=max_repairs), PROBE)
+
+
+def by_question(answers):
+    """A script answering the first turn by question text and repair turns from ``answers['repair']``."""
+    def script(request, n):
+        text = last_user(request)
+        if text.startswith("That was rejected"):
+            return answers["repair"]
+        return next(v for k, v in answers.items() if k in text)
+    return script
+
+
+@pytest.fixture
+def counted_execution(monkeypatch):
+    """Count programs reaching the executor (by text)."""
+    seen = Counter()
+    real = executor.execute
+
+    def spy(program, *args, **kwargs):
+        seen[program.text] += 1
+        return real(program, *args, **kwargs)
+
+    monkeypatch.setattr("simgen.llm.judge.execute", spy)
+    monkeypatch.setattr(executor, "execute", spy)
+    return seen
+
+
+def test_an_agreed_program_becomes_a_verified_family_with_provenance(tmp_path):
+    spec = parse_question(SIZE_Q, "q")
+    with ScriptedServer(by_question({"longest side": SIZE_PROGRAM})) as server:
+        compiler = make_compiler(server)
+        summary = compile_questions(compiler, [spec], tmp_path, tmp_path / "log.jsonl")
+    assert summary["accepted"] == ["llm_longest_side_cm"] and summary["acceptance_rate"] == 1.0
+    fam = load_families("all", directory=tmp_path)[0]  # the hand-written families' own loader
+    assert fam.family == "llm_longest_side_cm" and fam.program == SIZE_PROGRAM
+    assert fam.answer.type == "number" and fam.answer.unit == "cm" and len(fam.templates) == 3
+    prov = read_provenance(fam.family, tmp_path)
+    assert prov["model"] == "scripted" and prov["agreement"] == 1.0 and prov["llm_calls"] == 3
+    assert len(prov["prompt_sha256"]) == 16 and prov["temperature"] == 0.7 and prov["date"]
+    assert prov["verified"]["kept"] >= 1
+    header = (tmp_path / "llm_longest_side_cm.yaml").read_text().splitlines()[0]
+    assert header.startswith("# Compiled by simgen-compile")
+    record = json.loads((tmp_path / "log.jsonl").read_text())
+    assert record["status"] == "accepted" and record["program"] == SIZE_PROGRAM
+
+
+def test_ask_uses_a_compiled_family_like_a_hand_written_one(tmp_path):
+    spec = parse_question(SIZE_Q, "q")
+    with ScriptedServer(by_question({"longest side": SIZE_PROGRAM})) as server:
+        compile_questions(make_compiler(server), [spec], tmp_path, None)
+    compiled = load_families("all", directory=tmp_path)[0]
+    reference = load_families(["object_size_estimation"])[0]
+    asker = EpisodeAsker(living_room(), QAConfig(questions_per_episode=3), 0, 0, "test")
+    kept = asker.ask(compiled, Counter())
+    assert kept, "the compiled family asks verified questions on a fixture episode"
+    for item in kept:  # same answers as the hand-written family with the same bindings
+        assert item.answer == asker.ask_one(reference, item.bindings, __import__("numpy").random.default_rng(0)).answer
+    # One compile (3 LLM calls) serves every QA it yields.
+    assert llm_calls_per_accepted_qa({compiled.family: len(kept)}, tmp_path) == pytest.approx(3 / len(kept))
+
+
+def test_the_prompt_prefix_is_shared_and_carries_reference_and_examples():
+    specs = [parse_question(SIZE_Q, "q"), parse_question({**SIZE_Q, "id": "tall", "question": "How tall is the {a} in cm?"}, "q")]
+    with ScriptedServer(by_question({"longest side": SIZE_PROGRAM, "tall": "to_cm(height(the(a)))"})) as server:
+        compile_questions(make_compiler(server, k=2), specs, None, None)
+    first, last = server.requests[0]["messages"], server.requests[-1]["messages"]
+    assert first[:-1] == last[:-1]  # same system prompt and few-shot turns for every question
+    system = first[0]["content"]
+    assert "distance(a: Obj, b: Obj) -> Quantity[m]" in system  # generated from the signatures
+    assert "count(objects(category=category))" in [m["content"] for m in first]  # a hand-written example
+
+
+def test_malformed_output_is_repaired_with_the_error_fed_back(tmp_path, counted_execution):
+    spec = parse_question(SIZE_Q, "q")
+    with ScriptedServer(by_question({"longest side": "to_cm(size(the(a)", "repair": SIZE_PROGRAM})) as server:
+        summary = compile_questions(make_compiler(server), [spec], tmp_path, tmp_path / "log.jsonl")
+    assert summary["accepted"] == ["llm_longest_side_cm"]
+    repair = next(r for r in server.requests if last_user(r).startswith("That was rejected"))
+    assert "dsl_syntax" in last_user(repair)
+    record = json.loads((tmp_path / "log.jsonl").read_text())
+    assert record["candidates"][0][0]["reason"] == "dsl_syntax" and record["candidates"][0][1]["reason"] is None
+    assert counted_execution["to_cm(size(the(a)"] == 0
+
+
+@pytest.mark.parametrize("reply, reason", [
+    ("distance(the(a), the(b)) > 3", "dsl_unknown_name"),
+    ("size(the(a)) > 3", "dsl_type_error"),
+    ("the(a)", "answer_mismatch"),
+    ("```python\nimport os\n```", "dsl_disallowed_syntax"),
+    ("the(\"unicorn\")", "answer_mismatch"),
+    ("size(the(\"unicorn\"))", "unanswerable"),
+])
+def test_wrong_programs_are_rejected_with_the_reason(tmp_path, reply, reason, counted_execution):
+    spec = parse_question({**SIZE_Q, "answer": {"type": "number", "unit": "m"}}, "q")
+    with ScriptedServer(lambda request, n: reply) as server:
+        summary = compile_questions(make_compiler(server), [spec], tmp_path, tmp_path / "log.jsonl")
+    assert summary["rejected"] == {"longest_side_cm": "candidates_failed"}
+    record = json.loads((tmp_path / "log.jsonl").read_text())
+    assert {a["reason"] for c in record["candidates"] for a in c} == {reason}
+    assert list(tmp_path.glob("*.yaml")) == []
+    if reason.startswith("dsl_") or reason == "answer_mismatch":
+        assert sum(counted_execution.values()) == 0  # nothing that failed the checker ever ran
+
+
+def test_disagreeing_candidates_are_rejected(tmp_path):
+    spec = parse_question({**SIZE_Q, "answer": None}, "q")
+    replies = ["size(the(a))", "height(the(a))", "size(the(a))"]
+    with ScriptedServer(lambda request, n: replies[n % 3]) as server:
+        summary = compile_questions(make_compiler(server), [spec], tmp_path, tmp_path / "log.jsonl")
+    assert summary["rejected"] == {"longest_side_cm": "disagreement"}
+    assert "height(the(a))" in json.loads((tmp_path / "log.jsonl").read_text())["detail"]
+
+
+def test_equivalent_programs_agree_and_the_shortest_is_kept(tmp_path):
+    spec = parse_question(SIZE_Q, "q")
+    replies = ["to_cm(size(the(a)))", "to_cm(size(obj=the(category=a)))", "to_cm(size(the(a))) + cm(0)"]
+    with ScriptedServer(lambda request, n: replies[n % 3]) as server:
+        summary = compile_questions(make_compiler(server), [spec], tmp_path, None)
+    assert summary["accepted"] == ["llm_longest_side_cm"]
+    assert load_families("all", directory=tmp_path)[0].program == "to_cm(size(the(a)))"
+
+
+@pytest.mark.parametrize("reply", [
+    {"status": 500}, {"raw": "not json at all"}, {"content": None}, {"content": "x" * 100_000}, {"choices": []},
+])
+def test_server_errors_and_bad_bodies_end_in_a_rejection(tmp_path, reply):
+    spec = parse_question(SIZE_Q, "q")
+    with ScriptedServer(lambda request, n: reply) as server:
+        summary = compile_questions(make_compiler(server, max_response_chars=4000), [spec], tmp_path, tmp_path / "log.jsonl")
+    assert summary["rejected"] == {"longest_side_cm": "candidates_failed"}
+    assert list(tmp_path.glob("*.yaml")) == []
+
+
+def test_slow_responses_and_a_transient_500_are_retried(tmp_path):
+    spec = parse_question(SIZE_Q, "q")
+    replies = [{"status": 500}, {"content": SIZE_PROGRAM, "delay": 0.2}, SIZE_PROGRAM, SIZE_PROGRAM]
+    with ScriptedServer(replies) as server:
+        summary = compile_questions(make_compiler(server), [spec], tmp_path, None)
+    assert summary["accepted"] == ["llm_longest_side_cm"] and summary["llm_calls"] == 4
+
+
+def test_an_endpoint_that_times_out_stops_the_run_with_a_clear_reason(tmp_path):
+    specs = [parse_question(SIZE_Q, "q"), parse_question({**SIZE_Q, "id": "other"}, "q")]
+    with ScriptedServer(lambda request, n: {"content": SIZE_PROGRAM, "delay": 1.0}) as server:
+        compiler = make_compiler(server, timeout_s=0.2, max_retries=1)
+        summary = compile_questions(compiler, specs, tmp_path, tmp_path / "log.jsonl")
+    assert summary["rejected"] == {"longest_side_cm": "timeout"} and summary["stopped"].startswith("timeout")
+    assert summary["not_attempted"] == ["other"]
+
+
+def test_the_request_budget_stops_the_run(tmp_path):
+    specs = [parse_question(SIZE_Q, "q"), parse_question({**SIZE_Q, "id": "other"}, "q")]
+    with ScriptedServer(lambda request, n: SIZE_PROGRAM) as server:
+        compiler = make_compiler(server, request_budget=4)
+        summary = compile_questions(compiler, specs, tmp_path, None)
+    assert summary["accepted"] == ["llm_longest_side_cm"] and summary["rejected"] == {"other": "budget"}
+    assert len(server.requests) == 4
+
+
+def test_json_schema_replies_are_unwrapped(tmp_path):
+    spec = parse_question(SIZE_Q, "q")
+    with ScriptedServer(lambda request, n: json.dumps({"program": SIZE_PROGRAM})) as server:
+        summary = compile_questions(make_compiler(server, mode="json_schema"), [spec], tmp_path, None)
+    assert summary["accepted"] == ["llm_longest_side_cm"]
+    assert server.requests[0]["messages"][2]["content"].startswith('{"program": ')  # few-shot turns in the same format
+
+
+def test_gbnf_mode_sends_the_dsl_grammar_for_the_question(tmp_path):
+    spec = parse_question(SIZE_Q, "q")
+    with ScriptedServer(lambda request, n: SIZE_PROGRAM) as server:
+        compile_questions(make_compiler(server, mode="gbnf"), [spec], tmp_path, None)
+    grammar = server.requests[0]["grammar"]
+    assert grammar.startswith("root ::= ") and '"the("' in grammar and '"a"' in grammar
+
+
+def test_an_unreachable_endpoint_is_reported_not_crashed(tmp_path):
+    cfg = LLMConfig(name="endpoint", base_url="http://127.0.0.1:9/v1", model="m", max_retries=0, timeout_s=1.0)
+    compiler = Compiler(LLMClient(cfg), CompileConfig(k=2), PROBE)
+    summary = compile_questions(compiler, [parse_question(SIZE_Q, "q")], tmp_path, None)
+    assert summary["rejected"] == {"longest_side_cm": "unavailable"} and "127.0.0.1:9" in summary["stopped"]
+
+
+def test_extract_program_takes_a_fence_body_or_the_text():
+    assert extract_program("```python\nroom_area()\n```") == "room_area()"
+    assert extract_program("  `room_area()`  ") == "room_area()"
+    assert extract_program("room_area()") == "room_area()"
+
+
+@pytest.mark.parametrize("key, value", [("k", 0), ("min_agreement", 0.0), ("max_repairs", -1), ("min_verified", 0)])
+def test_compile_config_errors_name_the_key(key, value):
+    from simgen.registry import ConfigError, parse_config
+
+    with pytest.raises(ConfigError, match=key):
+        parse_config(CompileConfig, {key: value}, "llm.compile")
+
+
+def test_one_candidate_can_never_accept_alone():
+    from simgen.registry import ConfigError, parse_config
+
+    with pytest.raises(ConfigError, match="two independent candidates"):
+        parse_config(CompileConfig, {"k": 1}, "llm.compile")
+
+
+def test_unavailable_is_raised_by_a_single_compile():
+    cfg = LLMConfig(name="endpoint", base_url="http://127.0.0.1:9/v1", model="m", max_retries=0, timeout_s=1.0)
+    compiler = Compiler(LLMClient(cfg), CompileConfig(k=2), PROBE)
+    with pytest.raises(LLMUnavailable):
+        compiler.compile(parse_question(SIZE_Q, "q"))
