@@ -31,7 +31,7 @@ from simgen.simulators import ai2thor_meta as meta
 from simgen.simulators import unity_frames as uf
 from simgen.simulators.adapter_scene import rounded
 from simgen.simulators.adapters import MissingSDK
-from simgen.simulators.base import PASSES, Observation, Simulator
+from simgen.simulators.base import PASSES, Observation, Simulator, check_passes
 from simgen.types import CameraIntrinsics, ObjectState, Pose, SceneSpec
 
 log = logging.getLogger("simgen.simulators.ai2thor")
@@ -203,9 +203,7 @@ class Ai2thorSimulator(Simulator):
 
     def render(self, T_world_cam, intrinsics: CameraIntrinsics, passes=PASSES) -> Observation:
         """RGB, depth (m) and instance ids seen from the OpenCV camera at ``T_world_cam``."""
-        unknown = set(passes) - set(PASSES)
-        if unknown:
-            raise ValueError(f"render: unknown pass(es) {sorted(unknown)}; allowed: {', '.join(PASSES)}")
+        check_passes(passes)
         self._require_scene()
         c = SESSION.get()
         fov = uf.vertical_fov_deg(intrinsics)

@@ -11,6 +11,13 @@ from simgen.types import CameraIntrinsics, ObjectState, Pose, SceneSpec
 PASSES = ("rgb", "depth", "instance")
 
 
+def check_passes(passes) -> None:
+    """ValueError naming any render pass that is not one of ``PASSES``."""
+    unknown = set(passes) - set(PASSES)
+    if unknown:
+        raise ValueError(f"render: unknown pass(es) {sorted(unknown)}; allowed: {', '.join(PASSES)}")
+
+
 @dataclass(frozen=True)
 class Observation:
     """One render: ``rgb`` (H, W, 3) uint8, ``depth`` (H, W) float32 metres along the camera z axis

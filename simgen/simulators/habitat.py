@@ -27,7 +27,7 @@ from simgen.registry import SIMULATORS, ConfigError
 from simgen.simulators import habitat_frames as hf
 from simgen.simulators.adapter_scene import rounded
 from simgen.simulators.adapters import MissingSDK
-from simgen.simulators.base import PASSES, Observation, Simulator
+from simgen.simulators.base import PASSES, Observation, Simulator, check_passes
 from simgen.types import CameraIntrinsics, ObjectState, Pose, SceneSpec
 
 log = logging.getLogger("simgen.simulators.habitat")
@@ -250,9 +250,7 @@ class HabitatSimulator(Simulator):
 
     def render(self, T_world_cam, intrinsics: CameraIntrinsics, passes=PASSES) -> Observation:
         """RGB, depth (m) and instance ids seen from the OpenCV camera at ``T_world_cam``."""
-        unknown = set(passes) - set(PASSES)
-        if unknown:
-            raise ValueError(f"render: unknown pass(es) {sorted(unknown)}; allowed: {', '.join(PASSES)}")
+        check_passes(passes)
         self._require_scene()
         sim = self._open(intrinsics.width, intrinsics.height, hf.hfov_deg(intrinsics))
         position, R = hf.sensor_pose(T_world_cam, self._source["origin_y"])

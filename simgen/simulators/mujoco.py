@@ -27,7 +27,7 @@ import numpy as np
 
 from simgen.registry import SIMULATORS, ConfigError
 from simgen.simulators import mujoco_gl
-from simgen.simulators.base import PASSES, Observation, Simulator
+from simgen.simulators.base import PASSES, Observation, Simulator, check_passes
 from simgen.simulators.mujoco_mjcf import CEILING, MjcfOptions, body_name, scene_mjcf
 from simgen.types import CameraIntrinsics, ObjectState, Pose, SceneSpec
 
@@ -255,9 +255,7 @@ class MujocoSimulator(Simulator):
 
     def render(self, T_world_cam, intrinsics: CameraIntrinsics, passes=PASSES) -> Observation:
         """RGB (H, W, 3) uint8, depth (H, W) float32 metres, instance (H, W) uint16 object ids."""
-        unknown = set(passes) - set(PASSES)
-        if unknown:
-            raise ValueError(f"render: unknown pass(es) {sorted(unknown)}; allowed: {', '.join(PASSES)}")
+        check_passes(passes)
         self._require_scene()
         mj, scene, w, h = self._mj, self._scene, intrinsics.width, intrinsics.height
         camera = gl_camera(T_world_cam, intrinsics, self.cfg.near, self.cfg.far)

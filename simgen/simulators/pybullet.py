@@ -26,7 +26,7 @@ import numpy as np
 from simgen.geometry import invert
 from simgen.registry import SIMULATORS, ConfigError
 from simgen.simulators import pybullet_egl
-from simgen.simulators.base import PASSES, Observation, Simulator
+from simgen.simulators.base import PASSES, Observation, Simulator, check_passes
 from simgen.simulators.pybullet_build import build_object, build_room, to_wxyz
 from simgen.types import CameraIntrinsics, ObjectState, Pose, SceneSpec
 
@@ -258,9 +258,7 @@ class PybulletSimulator(Simulator):
 
     def render(self, T_world_cam, intrinsics: CameraIntrinsics, passes=PASSES) -> Observation:
         """RGB (H, W, 3) uint8, depth (H, W) float32 metres, instance (H, W) uint16 object ids."""
-        unknown = set(passes) - set(PASSES)
-        if unknown:
-            raise ValueError(f"render: unknown pass(es) {sorted(unknown)}; allowed: {', '.join(PASSES)}")
+        check_passes(passes)
         self._require_scene()
         p, light = self._p, self.spec.lighting
         w, h = intrinsics.width, intrinsics.height
