@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from qa_fixtures import direction_ring, ego_walk, living_room, moving_room, write_episode
+from qa_fixtures import direction_ring, ego_path, ego_walk, living_room, make_episode, moving_room, write_episode
+from simgen.geometry import camera_from_yaw_pitch
 from simgen.qa.ask import parse_qa_config, run_ask
 from simgen.qa.families import load_families, parse_family, programs_dir
 from simgen.qa.records import read_jsonl
@@ -93,6 +95,12 @@ def test_families_skip_episodes_without_what_they_need():
     assert not applicable(load_families(["ego_turn"])[0], still_camera)
     assert applicable(load_families(["object_moved"])[0], still_camera)
     assert applicable(load_families(["ego_turn"])[0], SceneView.from_episode(ego_walk()))
+    # a camera that only turns: questions about its turns, none about how it travelled
+    spin = [camera_from_yaw_pitch((0.0, 0.0, 1.2), np.radians(y), 0.0) for y in (0, 30, 60)]
+    spinning = SceneView.from_episode(make_episode([("lamp", "white", (2, 0, 0.5), (0.2,) * 3, 0.0)], cameras=spin,
+                                                   visibility="all"))
+    assert applicable(load_families(["ego_turn"])[0], spinning)
+    assert not applicable(load_families(["ego_movement_direction"])[0], spinning)
 
 
 def test_action_runs_come_from_the_episode():
@@ -108,6 +116,19 @@ def test_action_runs_come_from_the_episode():
         assert view.visible[view.frame_row(b["frame"]), view.row_of_name(f"{b['a']}_1")]
         runs[len(acts)] += 1
     assert set(runs) == {1, 2, 3}
+
+
+def test_distance_consequences_need_a_move_in_the_run():
+    view = SceneView.from_episode(ego_walk())
+    fam = load_families(["action_consequence_distance"])[0]
+    runs = {tuple(map(tuple, sample_bindings(fam, view, rng(seed, stage="t"))["acts"])) for seed in range(40)}
+    assert runs and all(any(name.startswith("move") for name, _ in run) for run in runs)
+    # 6 runs of 1–3 actions; one only turns, and "move forward 1 m" starts at frame 0 and at frame 20
+    assert (("turn_left", 90.0),) not in runs and len(runs) == 4
+    cams, actions = ego_path((0.0, 0.0), 0.0, [("turn_left", np.pi / 2), ("turn_right", np.pi / 4)])
+    turning = SceneView.from_episode(make_episode([("lamp", "white", (2, 0, 0.5), (0.2,) * 3, 0.0)], cameras=cams,
+                                                  visibility="all", actions=actions))
+    assert not applicable(fam, turning) and applicable(load_families(["action_consequence_side"])[0], turning)
 
 
 def test_which_moved_candidates_hold_one_mover_in_random_places():
@@ -163,6 +184,9 @@ def _family(name: str, **over):
      r"slots\.turn\.options\[0\]: 'spin 90' is not"),
     ("perspective_taking", "turn", {"type": "actions", "source": "options"}, r"slots\.turn\.options: source: options needs"),
     ("ego_turn", "f1", {"type": "frame", "after": "f1"}, r"slots\.f1\.after: expected an earlier frame"),
+    ("action_consequence_distance", "acts", {"type": "actions", "with_move": "yes"}, r"slots\.acts\.with_move: expected"),
+    ("perspective_taking", "turn", {"type": "actions", "source": "options", "options": ["turn_left 90"], "with_move": True},
+     r"slots\.turn\.with_move: only source: episode"),
     ("ego_turn", "f1", {"type": "frame", "moving": True}, r"slots\.f1: unknown key\(s\) \['moving'\] for a frame slot"),
 ])
 def test_bad_dynamic_slots_name_the_file_and_key(name, slot, spec, match):

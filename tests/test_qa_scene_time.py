@@ -1,8 +1,9 @@
 """SceneView over time: per-frame states, events, keyframes, and jitter that moves motions consistently."""
 import numpy as np
 import pytest
-from qa_fixtures import ego_walk, living_room, moving_room
+from qa_fixtures import ego_walk, living_room, make_episode, moving_room
 
+from simgen.geometry import camera_from_yaw_pitch
 from simgen.qa.scene_view import SceneView
 from simgen.seeding import rng
 
@@ -45,7 +46,17 @@ def test_events_windows_and_frame_lookups():
 def test_keyframes_are_action_boundaries_when_there_are_actions():
     assert SceneView.from_episode(ego_walk()).keyframes() == [0, 10, 20, 30]
     assert ROOM.keyframes() == list(range(30))
-    assert SceneView.from_episode(ego_walk()).camera_moves() and not ROOM.camera_moves()
+
+
+
+def test_whether_the_camera_travels_and_turns():
+    walk = SceneView.from_episode(ego_walk())
+    assert walk.camera_travels() and walk.camera_turns()
+    assert not ROOM.camera_travels() and not ROOM.camera_turns()
+    spin = [camera_from_yaw_pitch((0.0, 0.0, 1.2), np.radians(y), 0.0) for y in (0, 30, 60)]
+    spinning = SceneView.from_episode(make_episode([("lamp", "white", (2, 0, 0.5), (0.2,) * 3, 0.0)], cameras=spin,
+                                                   visibility="all"))
+    assert spinning.camera_turns() and not spinning.camera_travels()
 
 
 def test_motion_progress_runs_from_0_to_1_along_the_path():

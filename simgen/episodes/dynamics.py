@@ -37,7 +37,7 @@ class DynamicsConfig:
     move_duration_s: float = 1.2
     push_speed_mps: tuple = (0.8, 1.6)  # initial horizontal speed of a push
     min_gap_m: float = 0.05  # clearance of a scripted destination from other footprints and walls
-    min_pixels: float = 150.0  # predicted visibility needed before / after a motion
+    min_pixels: float = 250.0  # predicted visibility before / after a motion: above QA's 200 px, so it can ask
     min_in_frame: float = 0.5
 
     def validate(self, where: str) -> None:

@@ -33,7 +33,8 @@ from simgen.qa.functions import BOOL, FRAME, LABEL, OBJ, OBJS, ExecutionError, P
 MOVED_M = 0.1  # further than this from its first position: the object moved
 SECTOR_BOUNDARIES_DEG = (45.0, 135.0)
 MAX_TURN_STEP_DEG = 120.0  # a larger heading change between consecutive frames has no known direction
-CAMERA_MOTION = ("camera_translation", "camera_move_direction", "camera_turn")  # need a camera that moves
+# Camera functions and what they need of an episode's camera (see SceneView.camera_travels / camera_turns).
+CAMERA_MOTION = {"camera_translation": "travels", "camera_move_direction": "travels", "camera_turn": "turns"}
 OBJECT_DIRECTIONS = ("left", "right", "towards", "away")
 CAMERA_DIRECTIONS = ("forward", "backward", "left", "right")
 

@@ -16,7 +16,8 @@ seeded generator, in the order the slots are declared:
   and ``count − 1`` still categories, in random order. ``visible_in`` demands that a frame slot
   shows the object.
 - ``actions``: ``source: episode`` draws a run of consecutive recorded actions (at most
-  ``max_count``), ``source: options`` one of the family's sequences. The value is
+  ``max_count``; with ``with_move``, one that moves the camera), ``source: options`` one of the
+  family's sequences. The value is
   ``[[name, amount], ...]`` with turns in degrees and moves in metres, as the question reads it.
 
 A family whose slots need what an episode lacks (motion events, recorded actions, two frames) is
@@ -54,11 +55,12 @@ def moving_rows(view) -> set[int]:
 
 def applicable(fam: Family, view) -> bool:
     """Whether the episode has what the family needs: motion events, recorded actions, two frames, a
-    camera that moves (for programs about the camera's motion)."""
-    if not view.camera_moves() and any(n.op == "call" and n.fn.name in CAMERA_MOTION for n in fam.parsed.nodes):
+    camera that travels / turns (for programs about the camera's own motion)."""
+    needs = {CAMERA_MOTION[n.fn.name] for n in fam.parsed.nodes if n.op == "call" and n.fn.name in CAMERA_MOTION}
+    if ("travels" in needs and not view.camera_travels()) or ("turns" in needs and not view.camera_turns()):
         return False
     for spec in fam.slots:
-        if spec.type == "actions" and spec.source == "episode" and not view.actions:
+        if spec.type == "actions" and spec.source == "episode" and not _runs(spec, view):
             return False
         if spec.moving in (True, "one") and not moving_rows(view):
             return False
@@ -172,15 +174,20 @@ def _actions(spec: SlotSpec, view, rng) -> tuple[list[list], int | None]:
     if spec.source == "options":
         choice = spec.options[int(rng.integers(len(spec.options)))]
         return [[name, amount] for name, amount in choice], None
-    actions = view.actions
-    if not actions:
-        raise SamplingError(spec.name, "the episode has no recorded actions")
-    first = int(rng.integers(len(actions)))
-    length = 1 + int(rng.integers(min(spec.max_count, len(actions) - first)))
-    run = actions[first:first + length]
-    if run[0].start_frame not in set(int(f) for f in view.frames):
-        raise SamplingError(spec.name, f"the episode has no frame {run[0].start_frame} where the actions start", True)
+    runs = _runs(spec, view)
+    if not runs:
+        raise SamplingError(spec.name, "the episode has no run of recorded actions that fits")
+    run = runs[int(rng.integers(len(runs)))]
     return [[a.action, display_amount(a.action, a.amount)] for a in run], int(run[0].start_frame)
+
+
+def _runs(spec: SlotSpec, view) -> list[tuple]:
+    """Runs of 1..``max_count`` consecutive recorded actions that start at a frame the episode has
+    (and include a move, with ``with_move``)."""
+    actions, frames = view.actions, set(int(f) for f in view.frames)
+    runs = [actions[i:i + n] for i in range(len(actions)) for n in range(1, min(spec.max_count, len(actions) - i) + 1)]
+    return [r for r in runs if int(r[0].start_frame) in frames
+            and (not spec.with_move or any(a.action in ("move_ahead", "move_back") for a in r))]
 
 
 def _as_list(value: Any) -> list:

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from simgen.geometry import quats_to_matrices
+from simgen.geometry import quats_to_matrices, wrap_angle
 from simgen.types import EGO_ACTIONS, Episode
 
 STATIC_TOL = 1e-6  # state changes below this (m, or quaternion components) are numerical noise
@@ -134,10 +134,16 @@ class TimeArrays:
         return sorted(int(f) for f in marks if int(f) in self._row_of_frame)
 
     # -- camera ----------------------------------------------------------------------------------
-    def camera_moves(self) -> bool:
-        """Whether the camera moves or turns at all during the episode."""
-        T = self.T_world_cam
-        return len(T) > 1 and bool(np.abs(T - T[0]).max() > STATIC_TOL)
+    def camera_travels(self) -> bool:
+        """Whether the camera centre moves during the episode (not only turns or tilts)."""
+        centres = self.T_world_cam[:, :3, 3]
+        return len(centres) > 1 and bool(np.abs(centres - centres[0]).max() > STATIC_TOL)
+
+    def camera_turns(self) -> bool:
+        """Whether the camera's heading on the floor changes during the episode."""
+        yaws = self.camera_yaws()
+        yaws = yaws[~np.isnan(yaws)]
+        return len(yaws) > 1 and bool(np.abs(np.asarray(wrap_angle(yaws - yaws[0]))).max() > STATIC_TOL)
 
     def camera_yaws(self) -> np.ndarray:
         """(F,) heading of the optical axis on the floor (rad, from +X towards +Y; NaN when the camera

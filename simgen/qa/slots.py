@@ -11,8 +11,9 @@ Slot types and their keys (``simgen.qa.sampling`` draws the values):
   slot it must follow), ``keyframes`` (drawn from action boundaries when the camera followed
   actions), ``start_of`` (an earlier actions slot: the frame where those actions start);
 - ``actions``: ``source: episode`` (a run of consecutive recorded actions, at most ``max_count``,
-  default 2) or ``source: options`` with ``options`` written as text, e.g. ``"turn_left 90"`` or
-  ``"turn_left 90, move_ahead 1"`` (turns and looks in degrees, moves in metres).
+  default 2; ``with_move: true`` demands a move in it) or ``source: options`` with ``options``
+  written as text, e.g. ``"turn_left 90"`` or ``"turn_left 90, move_ahead 1"`` (turns and looks in
+  degrees, moves in metres).
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ _KEYS = {
     "category": {"type", "observed", "min_count", "max_count", "exclude", "distinct", "moving", "visible_in"},
     "categories": {"type", "observed", "count", "min_count", "max_count", "exclude", "distinct", "ordered", "moving"},
     "frame": {"type", "visible", "after", "keyframes", "start_of"},
-    "actions": {"type", "source", "options", "max_count"},
+    "actions": {"type", "source", "options", "max_count", "with_move"},
 }
 _MOVING = {"category": (True, False), "categories": (False, "one")}
 
@@ -52,6 +53,7 @@ class SlotSpec:
     start_of: str | None = None  # frame: the start frame of this actions slot's run
     source: str = "episode"  # actions: episode | options
     options: tuple = ()  # actions: ((name, amount), ...) sequences to choose from
+    with_move: bool = False  # actions from the episode: the run includes a move (not only turns and looks)
 
 
 def _fail(where: str, message: str) -> ConfigError:
@@ -155,10 +157,15 @@ def _parse_actions(data: dict, w: str) -> dict:
         raise _fail(f"{w}.source", f"expected 'episode' or 'options', got {source!r}")
     options = data.get("options")
     if source == "options":
+        if "with_move" in data:
+            raise _fail(f"{w}.with_move", "only source: episode takes with_move (write the options you mean)")
         if not isinstance(options, list) or not options:
             raise _fail(f"{w}.options", "source: options needs a non-empty list like ['turn_left 90', 'turn_right 90']")
         parsed = tuple(parse_actions_text(o, f"{w}.options[{i}]") for i, o in enumerate(options))
         return {"source": source, "options": parsed}
     if options is not None:
         raise _fail(f"{w}.options", "only source: options takes options")
-    return {"source": source}
+    with_move = data.get("with_move", False)
+    if not isinstance(with_move, bool):
+        raise _fail(f"{w}.with_move", f"expected true/false, got {with_move!r}")
+    return {"source": source, "with_move": with_move}

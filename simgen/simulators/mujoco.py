@@ -157,7 +157,7 @@ class MujocoSimulator(Simulator):
         q = self.quality
         opts = MjcfOptions(self.cfg.time_step, self.cfg.rolling_friction, q["shadow_size"], q["offsamples"],
                            q["reflectance"], self.cfg.near, self.cfg.far)
-        model = mj.MjModel.from_xml_string(scene_mjcf(spec, opts))
+        model = mj.MjModel.from_xml_string(*scene_mjcf(spec, opts))
         data = mj.MjData(model)
         mj.mj_forward(model, data)
         self._bodies = [mj.mj_name2id(model, mj.mjtObj.mjOBJ_BODY, body_name(obj)) for obj in spec.objects]

@@ -16,6 +16,7 @@
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -113,20 +114,49 @@ def _room(world: ET.Element, asset: ET.Element, room: RoomSpec, reflectance: flo
                       quat=_f([np.cos(yaw / 2), 0.0, 0.0, np.sin(yaw / 2)]), rgba=_f(room.wall_rgba))
 
 
-def _mesh_asset(asset: ET.Element, meshes: dict, part: Part, where: str) -> str:
-    """Name of the mesh asset for ``part`` (one per file and scale), adding it on first use."""
+def obj_text_and_texture(path: str) -> tuple[str, str | None]:
+    """An OBJ file's text as one shape, and the path of its first material's diffuse texture (or None).
+
+    MuJoCo's OBJ reader keeps the faces of the first shape only (measured: 168 of the teddy's 2432),
+    so the ``o``/``g`` lines that start new shapes are dropped. pybullet draws the ``map_Kd``
+    texture times the part colour; the texture path lets MuJoCo do the same.
+    """
+    with open(path) as f:
+        lines = f.read().splitlines()
+    text = "\n".join(ln for ln in lines if not ln.startswith(("o ", "g "))) + "\n"
+    mtl = next((ln.split(None, 1)[1].strip() for ln in lines if ln.startswith("mtllib ")), None)
+    mtl_path = os.path.join(os.path.dirname(path), mtl) if mtl else ""
+    if not os.path.isfile(mtl_path):
+        return text, None
+    with open(mtl_path) as f:
+        maps = [ln.split(None, 1)[1].strip() for ln in f if ln.startswith("map_Kd ")]
+    texture = os.path.join(os.path.dirname(path), maps[0]) if maps else ""
+    return text, texture if texture.lower().endswith(".png") and os.path.isfile(texture) else None
+
+
+def _mesh_asset(asset: ET.Element, files: dict, part: Part, where: str) -> tuple[str, str | None]:
+    """(mesh asset name, texture asset name or None) for ``part``, adding them and their file bytes on first use."""
     path = os.path.join(str(data_dir()), part.mesh or "")
     if not part.mesh or not os.path.isfile(path):
         raise ValueError(f"{where}: mesh {part.mesh!r} not found under pybullet_data ({path})")
-    key = (path, tuple(float(v) for v in part.size))
-    if key not in meshes:
-        meshes[key] = f"mesh_{len(meshes)}"
+    scale = tuple(float(v) for v in part.size)
+    name = f"mesh_{hashlib.sha1(repr((part.mesh, scale)).encode()).hexdigest()[:12]}"
+    texture = f"texture_{hashlib.sha1(part.mesh.encode()).hexdigest()[:12]}"
+    if f"{name}.obj" not in files:
+        text, png = obj_text_and_texture(path)
+        files[f"{name}.obj"] = text.encode()
         # inertia="convex": pybullet_data meshes need not be watertight; the hull always has a volume.
-        ET.SubElement(asset, "mesh", name=meshes[key], file=path, scale=_f(part.size), inertia="convex")
-    return meshes[key]
+        ET.SubElement(asset, "mesh", name=name, file=f"{name}.obj", scale=_f(scale), inertia="convex")
+        if png and f"{texture}.png" not in files:
+            with open(png, "rb") as f:
+                files[f"{texture}.png"] = f.read()
+            # raw texel values, as pybullet uses them: MuJoCo would linearise an sRGB-tagged PNG
+            # (measured: the yellow duck turned orange, green 145 instead of pybullet's 190)
+            ET.SubElement(asset, "texture", name=texture, type="2d", file=f"{texture}.png", colorspace="linear")
+    return name, texture if f"{texture}.png" in files else None
 
 
-def _part_geom(body: ET.Element, asset: ET.Element, meshes: dict, obj: ObjectSpec, k: int, part: Part) -> ET.Element:
+def _part_geom(body: ET.Element, asset: ET.Element, files: dict, obj: ObjectSpec, k: int, part: Part) -> ET.Element:
     """One geom for one part, placed at the part's offset in the object frame."""
     where = f"object {obj.name!r} part {k} shape {part.shape!r}"
     sx, sy, sz = (float(v) for v in part.size)
@@ -141,18 +171,23 @@ def _part_geom(body: ET.Element, asset: ET.Element, meshes: dict, obj: ObjectSpe
     elif part.shape == "sphere":
         attrs.update(type="sphere", size=_f([sx]))
     elif part.shape == "mesh":
-        attrs.update(type="mesh", mesh=_mesh_asset(asset, meshes, part, where))
+        mesh, texture = _mesh_asset(asset, files, part, where)
+        attrs.update(type="mesh", mesh=mesh)
+        if texture:  # the texture modulated by the part colour, as pybullet draws it
+            material = f"{attrs['name']}_material"
+            ET.SubElement(asset, "material", name=material, texture=texture, rgba=attrs.pop("rgba"))
+            attrs["material"] = material
     else:
         raise ValueError(f"{where}: unknown shape; allowed: box, cylinder, sphere, mesh")
     return ET.SubElement(body, "geom", **attrs)
 
 
-def _object(world: ET.Element, asset: ET.Element, meshes: dict, obj: ObjectSpec, opts: MjcfOptions) -> None:
+def _object(world: ET.Element, asset: ET.Element, files: dict, obj: ObjectSpec, opts: MjcfOptions) -> None:
     """One body per object: free joint and per-part masses when dynamic, welded to the world otherwise."""
     if not obj.parts:
         raise ValueError(f"object {obj.name!r} has no parts")
     body = ET.SubElement(world, "body", name=body_name(obj), pos=_f(obj.pose.position), quat=_f(obj.pose.quat_wxyz))
-    geoms = [_part_geom(body, asset, meshes, obj, k, part) for k, part in enumerate(obj.parts)]
+    geoms = [_part_geom(body, asset, files, obj, k, part) for k, part in enumerate(obj.parts)]
     if obj.mass <= 0:
         return
     ET.SubElement(body, "freejoint", name=f"{body_name(obj)}_free")
@@ -164,8 +199,9 @@ def _object(world: ET.Element, asset: ET.Element, meshes: dict, obj: ObjectSpec,
         geom.set("friction", _f([1.0, opts.rolling_friction, opts.rolling_friction]))
 
 
-def scene_mjcf(spec: SceneSpec, opts: MjcfOptions) -> str:
-    """The MJCF document of ``spec``: room, objects, one directional light, render quality settings."""
+def scene_mjcf(spec: SceneSpec, opts: MjcfOptions) -> tuple[str, dict[str, bytes]]:
+    """The MJCF document of ``spec`` (room, objects, one directional light, render quality settings)
+    and the files it names (meshes, textures) as bytes: MuJoCo's ``from_xml_string(xml, assets)``."""
     ids = [obj.object_id for obj in spec.objects]
     if len(set(ids)) != len(ids) or any(not 1 <= i <= np.iinfo(np.uint16).max for i in ids):
         raise ValueError(f"scene {spec.scene_id}: object_id values must be unique and in 1..65535, got {ids}")
@@ -193,8 +229,8 @@ def scene_mjcf(spec: SceneSpec, opts: MjcfOptions) -> str:
                   dir=_f(-to_light), ambient="0 0 0", diffuse=_f(light.diffuse * color),
                   specular=_f(light.specular * color))
     _room(world, asset, spec.room, opts.floor_reflectance)
-    meshes: dict = {}
+    files: dict[str, bytes] = {}
     for obj in spec.objects:
-        _object(world, asset, meshes, obj, opts)
+        _object(world, asset, files, obj, opts)
     ET.indent(root)
-    return ET.tostring(root, encoding="unicode")
+    return ET.tostring(root, encoding="unicode"), files
