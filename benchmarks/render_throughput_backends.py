@@ -3,10 +3,10 @@
 For each resolution (default 320×240 and 640×480): frames/s of ``Simulator.render`` with all
 three passes (RGB + depth in metres + instance ids, post-processing included) for pybullet (its
 ``auto`` renderer) and for MuJoCo at each quality preset (``mujoco_presets`` in the output: fast
-has no shadows; balanced a 1024 px shadow map; high 4096 px shadows, 4× anti-aliasing and floor
-reflections), and each preset's ratio to pybullet. Best of ``--repeats`` passes over the poses
-of one planned episode, the simulators taking turns. MuJoCo is reported as skipped, with the
-reason, where it cannot run.
+has no shadows; balanced a shadow map sized to the image; high a 2048 px shadow map, 4×
+anti-aliasing and floor reflections), and each preset's ratio to pybullet. Best of ``--repeats``
+passes over the poses of one planned episode, the simulators taking turns. MuJoCo is reported as
+skipped, with the reason, where it cannot run.
 
 Usage: python benchmarks/render_throughput_backends.py [--sizes 320x240 640x480 --seconds 6 --repeats 3]
 """

@@ -19,7 +19,7 @@ from simgen.types import CameraIntrinsics
 
 SKIP = mujoco_gl.unavailable_reason()
 needs_mujoco = pytest.mark.skipif(SKIP is not None, reason=str(SKIP))
-DEPTH_TOLERANCE = 0.001  # m at p99: MuJoCo's reversed-z float depth buffer is precise
+DEPTH_TOLERANCE = 1e-4  # m at p99 (measured ~5 µm): MuJoCo reads a reversed-z float depth buffer
 
 
 @pytest.fixture(scope="module")

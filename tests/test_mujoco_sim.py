@@ -17,7 +17,7 @@ from simgen.registry import SIMULATORS, ConfigError
 from simgen.scene.assets import assemble, mesh, rot_zx
 from simgen.scene.assets_small import TEDDY, UPRIGHT
 from simgen.simulators import mujoco_gl
-from simgen.simulators.mujoco import MujocoConfig
+from simgen.simulators.mujoco import MujocoConfig, shadow_map_size
 from simgen.simulators.mujoco_mjcf import footprint_tiles
 from simgen.types import Lighting, ObjectSpec, Part, Pose, RoomSpec
 
@@ -62,10 +62,10 @@ def test_footprint_tiles_cover_the_polygon_exactly(room, kinds):
 
 
 def test_quality_presets_and_explicit_overrides():
-    assert MujocoConfig().settings() == {"shadows": True, "shadow_size": 1024, "offsamples": 0, "reflectance": 0.0}
+    assert MujocoConfig().settings() == {"shadows": True, "shadow_size": "auto", "offsamples": 0, "reflectance": 0.0}
     assert MujocoConfig(quality="fast").settings()["shadows"] is False
     high = MujocoConfig(quality="high", offsamples=8, shadows=False).settings()
-    assert high == {"shadows": False, "shadow_size": 4096, "offsamples": 8, "reflectance": 0.15}
+    assert high == {"shadows": False, "shadow_size": 2048, "offsamples": 8, "reflectance": 0.15}
 
 
 def test_registry_validates_yaml_and_names_bad_keys():
@@ -74,9 +74,16 @@ def test_registry_validates_yaml_and_names_bad_keys():
     for key, value, match in [("gl", "vulkan", r"gl.*auto, egl, osmesa"), ("quality", "ultra", r"quality.*fast"),
                               ("offsamples", 3.5, "offsamples"), ("reflectance", 2.0, "reflectance"),
                               ("near", 60.0, "near"), ("time_step", 0.0, "time_step"), ("shadows", "yes", "shadows"),
-                              ("shadow_size", 10, "shadow_size")]:
+                              ("shadow_size", 10, "shadow_size"), ("shadow_size", "big", "shadow_size")]:
         with pytest.raises(ConfigError, match=match):
             SIMULATORS.config(OmegaConf.merge(cfg, {key: value}))
+
+
+def test_auto_shadow_map_follows_the_image_size():
+    """About 1.5 texels per pixel of the longer side, a power of two, within 512..4096; numbers pass through."""
+    assert [shadow_map_size("auto", w, h) for w, h in ((160, 120), (320, 240), (640, 480), (1280, 720), (4000, 3000))] \
+        == [512, 512, 1024, 2048, 4096]
+    assert shadow_map_size(3000, 320, 240) == 3000
 
 
 class TestGlChoice:
@@ -113,6 +120,10 @@ class TestGlChoice:
         assert mujoco_gl.choose("auto")[0] == "egl"
         with pytest.raises(RuntimeError, match="already imported.*'egl'"):
             mujoco_gl.choose("osmesa")
+        self.monkeypatch.setattr(mujoco_gl, "loaded_backend", lambda: "glfw")
+        self.monkeypatch.delenv("DISPLAY", raising=False)
+        with pytest.raises(RuntimeError, match="'glfw', which needs a display; export MUJOCO_GL=egl"):
+            mujoco_gl.choose("auto")
 
 
 def test_missing_mujoco_is_a_clear_error_naming_the_extra(monkeypatch):

@@ -6,7 +6,8 @@ import pytest
 
 from sim_scenes import l_room
 from simgen.geometry import points_in_polygon, polygon_area
-from simgen.simulators.pybullet_build import WALL_THICKNESS, to_wxyz, to_xyzw, triangulate, wall_boxes
+from simgen.simulators.pybullet_build import to_wxyz, to_xyzw
+from simgen.simulators.room_geometry import WALL_THICKNESS, triangulate, wall_boxes
 
 L_SHAPE = l_room().footprint
 U_SHAPE = ((0, 0), (5, 0), (5, 4), (4, 4), (4, 1), (1, 1), (1, 4), (0, 4))

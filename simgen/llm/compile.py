@@ -30,7 +30,7 @@ from pathlib import Path
 
 from simgen.llm.client import LLMBudgetExceeded, LLMClient, LLMError, LLMUnavailable
 from simgen.llm.grammar import dsl_grammar
-from simgen.llm.judge import Agreed, Probe, Question, Rejection, agree, family_dict, family_for, signature
+from simgen.llm.judge import Agreed, Failed, Probe, Question, Rejection, agree, family_dict, family_for, signature
 from simgen.llm.paraphrase import fill_templates
 from simgen.llm.prompt import compile_messages, prompt_hash, repair_messages
 from simgen.llm.spec import QuestionSpec
@@ -217,7 +217,7 @@ class Compiler:
         if not question.cases:
             raise Rejection("no_probe_case", "no probe scene has what the slots need")
         outcomes = self.probe.outcomes(family, question.cases)
-        errors = [o[1] for o in outcomes if isinstance(o, tuple) and len(o) == 2 and o[0] == "error"]
+        errors = [o.reason for o in outcomes if isinstance(o, Failed)]
         if len(errors) == len(outcomes):
             raise Rejection("unanswerable", f"fails on every probe case: {dict(Counter(errors))}")
         return family, outcomes

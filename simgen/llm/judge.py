@@ -27,7 +27,7 @@ from simgen.qa.scene_view import SceneView
 from simgen.registry import ConfigError
 from simgen.seeding import rng
 
-__all__ = ["Agreed", "Question", "Probe", "Rejection", "family_for", "infer_answer", "agree", "signature"]
+__all__ = ["Agreed", "Failed", "Question", "Probe", "Rejection", "family_for", "infer_answer", "agree", "signature"]
 
 
 # Exceptions the parser should never raise but hostile text might provoke (e.g. a huge int literal).
@@ -72,7 +72,7 @@ def family_for(spec: QuestionSpec, text: str, templates: tuple[str, ...] | None 
     """The candidate family for program ``text`` (Rejection with the loader's message if invalid)."""
     data = family_dict(spec, text, templates, description)
     try:
-        return parse_family(data, spec.family_id)
+        family = parse_family(data, spec.family_id)
     except PARSER_FAILURES as e:  # untrusted text must never crash the run, even through a parser bug
         raise Rejection("dsl_parser_failure", f"the parser failed on this text: {type(e).__name__}") from None
     except ConfigError as e:
@@ -83,6 +83,13 @@ def family_for(spec: QuestionSpec, text: str, templates: tuple[str, ...] | None 
             code = detail.split(":", 1)[0]
             raise Rejection(f"dsl_{code}" if re.fullmatch(r"[a-z_]+", code) else "answer_mismatch", detail) from None
         raise Rejection("family", message) from None
+    result, unit = family.parsed.result_type, family.answer.unit
+    if unit is not None and result.kind == "Quantity" and result.unit != unit:
+        # Hand-written families may rely on the m -> cm conversion; compiled ones convert explicitly, so
+        # that `height(x) * 100` (metres, scaled) can never pass for centimetres.
+        raise Rejection("answer_mismatch", f"the program returns {result} but the question asks for {unit}; "
+                                           f"convert explicitly (e.g. to_cm(...)) or return {unit}")
+    return family
 
 
 def family_dict(spec: QuestionSpec, text: str, templates: tuple[str, ...] | None = None, description: str = "") -> dict:
@@ -108,11 +115,11 @@ def family_dict(spec: QuestionSpec, text: str, templates: tuple[str, ...] | None
 
 
 def signature(outcomes: list) -> tuple:
-    """A hashable form of a candidate's outcomes; numbers rounded to 6 significant digits."""
+    """A hashable form of a candidate's outcomes (lists become tuples); numbers rounded to 6 significant digits."""
     def norm(v):
         if isinstance(v, float):
             return float(f"{v:.6g}") if math.isfinite(v) else v
-        if isinstance(v, list):
+        if isinstance(v, (list, tuple)):
             return tuple(norm(x) for x in v)
         return v
     return tuple(norm(o) for o in outcomes)
@@ -127,6 +134,13 @@ def agree(signatures: list[tuple]) -> tuple[list[int], float]:
     winner = next(s for s in signatures if counts[s] == best)
     members = [i for i, s in enumerate(signatures) if s == winner]
     return members, len(members) / len(signatures)
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The outcome of a probe case the program cannot answer (the ExecutionError reason)."""
+
+    reason: str
 
 
 @dataclass
@@ -184,13 +198,16 @@ class Probe:
         return out
 
     def outcomes(self, family: Family, cases: list[Case]) -> list:
-        """The program's answer on each case, or ``("error", reason)`` where it cannot be answered."""
+        """The program's ``(answer, unit)`` on each case, or ``Failed(reason)`` where it cannot be answered.
+
+        The unit is part of the outcome: 87.3 centimetres and 87.3 "metres" are different answers."""
         out = []
         for case in cases:
             try:
-                out.append(execute(family.parsed, self.views[case.scene], case.bindings).value)
+                execution = execute(family.parsed, self.views[case.scene], case.bindings)
+                out.append((execution.value, execution.unit))
             except ExecutionError as e:
-                out.append(("error", e.reason))
+                out.append(Failed(e.reason))
         return out
 
     def verify(self, family: Family) -> tuple[int, Counter, list[dict]]:

@@ -35,12 +35,15 @@ log = logging.getLogger("simgen.simulators.mujoco")
 
 REST_CHECK_STEPS = 8  # physics steps between two at-rest checks while settling
 # Render quality presets: what each trades (measured costs in benchmarks/render_throughput_backends.py).
-# The shadow map dominates the cost on a CPU rasteriser (2048² costs ~2× 1024², measured).
 QUALITY = {
-    "fast": {"shadows": False, "shadow_size": 1024, "offsamples": 0, "reflectance": 0.0},
-    "balanced": {"shadows": True, "shadow_size": 1024, "offsamples": 0, "reflectance": 0.0},
-    "high": {"shadows": True, "shadow_size": 4096, "offsamples": 4, "reflectance": 0.15},
+    "fast": {"shadows": False, "shadow_size": "auto", "offsamples": 0, "reflectance": 0.0},
+    "balanced": {"shadows": True, "shadow_size": "auto", "offsamples": 0, "reflectance": 0.0},
+    "high": {"shadows": True, "shadow_size": 2048, "offsamples": 4, "reflectance": 0.15},
 }
+# "auto" shadow map: about 1.5 texels per pixel of the image's longer side, a power of two in this
+# range. The shadow pass costs the same at any image size and dominates on a CPU rasteriser: at
+# 320×240 a 1024² map halved the frame rate of a 512² one (measured), for texels no finer than pixels.
+AUTO_SHADOW = (1.5, 512, 4096)
 
 
 @dataclass
@@ -59,7 +62,7 @@ class MujocoConfig:
     shadows: bool | None = None  # None: from the quality preset
     offsamples: int | None = None  # multisample anti-aliasing samples (0 = off); None: from the preset
     reflectance: float | None = None  # floor reflectance 0..1 (0 = no reflection pass); None: from the preset
-    shadow_size: int | None = None  # px, side of the shadow map; None: from the preset
+    shadow_size: int | str | None = None  # px, side of the shadow map, or "auto"; None: from the preset
 
     def validate(self, where: str) -> None:
         """Raise ConfigError naming the first bad key and what it accepts."""
@@ -84,16 +87,26 @@ class MujocoConfig:
                               f"got {self.offsamples!r}")
         if self.reflectance is not None and not 0.0 <= self.reflectance <= 1.0:
             raise ConfigError(f"{where}.reflectance: expected 0..1 or null (from quality), got {self.reflectance!r}")
-        if self.shadow_size is not None and (isinstance(self.shadow_size, bool) or not isinstance(self.shadow_size, int)
-                                             or not 64 <= self.shadow_size <= 16384):
-            raise ConfigError(f"{where}.shadow_size: expected an int 64..16384 px or null (from quality), "
-                              f"got {self.shadow_size!r}")
+        size = self.shadow_size
+        wrong_int = isinstance(size, bool) or not isinstance(size, int) or not 64 <= size <= 16384
+        if size not in (None, "auto") and wrong_int:
+            raise ConfigError(f"{where}.shadow_size: expected an int 64..16384 px, 'auto' or null (from quality), "
+                              f"got {size!r}")
 
     def settings(self) -> dict:
         """The effective render quality: the preset with every explicitly set key applied over it."""
         out = dict(QUALITY[self.quality])
         out.update({k: getattr(self, k) for k in out if getattr(self, k) is not None})
         return out
+
+
+def shadow_map_size(setting: int | str, width: int, height: int) -> int:
+    """Side of the shadow map in px: ``setting`` itself, or for "auto" the power of two nearest to
+    1.5 × the image's longer side, clipped to 512..4096."""
+    if setting != "auto":
+        return int(setting)
+    per_pixel, low, high = AUTO_SHADOW
+    return int(np.clip(2 ** round(np.log2(per_pixel * max(width, height))), low, high))
 
 
 def gl_camera(T_world_cam, intrinsics: CameraIntrinsics, near: float, far: float) -> dict:
@@ -155,8 +168,8 @@ class MujocoSimulator(Simulator):
         mj = self._mj
         self._require_open()
         q = self.quality
-        opts = MjcfOptions(self.cfg.time_step, self.cfg.rolling_friction, q["shadow_size"], q["offsamples"],
-                           q["reflectance"], self.cfg.near, self.cfg.far)
+        opts = MjcfOptions(self.cfg.time_step, self.cfg.rolling_friction, q["offsamples"], q["reflectance"],
+                           self.cfg.near, self.cfg.far)
         model = mj.MjModel.from_xml_string(*scene_mjcf(spec, opts))
         data = mj.MjData(model)
         mj.mj_forward(model, data)
@@ -168,12 +181,8 @@ class MujocoSimulator(Simulator):
         self._shadowless = np.array([name.startswith(CEILING) for name in names], bool)
         self._dofs = np.array([model.jnt_dofadr[model.body_jntadr[b]] + np.arange(6)
                                for b, obj in zip(self._bodies, spec.objects) if obj.mass > 0], int).reshape(-1, 6)
-        self._free_render()
+        self._free_render()  # the render context is made for the model by the first render
         self.model, self.data, self.spec = model, data, spec
-        self._context.make_current()
-        self._mjr = mj.MjrContext(model, mj.mjtFontScale.mjFONTSCALE_100)
-        mj.mjr_setBuffer(mj.mjtFramebuffer.mjFB_OFFSCREEN, self._mjr)
-        self._mjr.readDepthMap = mj.mjtDepthMap.mjDEPTH_ZEROFAR  # raw reversed-z: full float precision
         self._scene = mj.MjvScene(model, maxgeom=model.ngeom + 16)
         self._settle()
         return self.states()
@@ -260,8 +269,7 @@ class MujocoSimulator(Simulator):
         mj, scene, w, h = self._mj, self._scene, intrinsics.width, intrinsics.height
         camera = gl_camera(T_world_cam, intrinsics, self.cfg.near, self.cfg.far)
         self._context.make_current()
-        if w > self._mjr.offWidth or h > self._mjr.offHeight:
-            mj.mjr_resizeOffscreen(max(w, self._mjr.offWidth), max(h, self._mjr.offHeight), self._mjr)
+        self._ensure_render_context(w, h)
         mj.mjv_updateScene(self.model, self.data, self._option, None, mj.MjvCamera(), mj.mjtCatBit.mjCAT_ALL, scene)
         for glcam in scene.camera:  # mono rendering averages the two eyes: set both
             for key, value in camera.items():
@@ -294,6 +302,22 @@ class MujocoSimulator(Simulator):
                 depth[code == 0] = np.inf
         return Observation(rgb, depth, instance)
 
+    def _ensure_render_context(self, width: int, height: int) -> None:
+        """A render context for the model with a framebuffer of at least ``width × height`` and the shadow
+        map that size calls for; (re)made only when the current one does not fit."""
+        mj, vis = self._mj, self.model.vis
+        shadow = shadow_map_size(self.quality["shadow_size"], width, height)
+        if self._mjr is not None and width <= self._mjr.offWidth and height <= self._mjr.offHeight \
+                and shadow == self._mjr.shadowSize:
+            return
+        self._free_render_context()
+        vis.global_.offwidth = max(width, vis.global_.offwidth)
+        vis.global_.offheight = max(height, vis.global_.offheight)
+        vis.quality.shadowsize = shadow  # read once, when the context is made
+        self._mjr = mj.MjrContext(self.model, mj.mjtFontScale.mjFONTSCALE_100)
+        mj.mjr_setBuffer(mj.mjtFramebuffer.mjFB_OFFSCREEN, self._mjr)
+        self._mjr.readDepthMap = mj.mjtDepthMap.mjDEPTH_ZEROFAR  # raw reversed-z: full float precision
+
     def _prepare_geoms(self) -> np.ndarray:
         """One pass over the geoms ``mjv_updateScene`` just made: the segid + 1 → object id table, and
         shadowless geoms turned into decoration (MuJoCo's shadow pass skips that category only)."""
@@ -316,12 +340,17 @@ class MujocoSimulator(Simulator):
         if self.spec is None:
             raise RuntimeError("mujoco simulator: call load(spec) first")
 
-    def _free_render(self) -> None:
-        """Free the GL resources of the current model (MjrContext must be freed with its context current)."""
+    def _free_render_context(self) -> None:
+        """Free the model's GL resources (an MjrContext must be freed with its GL context current)."""
         if self._mjr is not None:
             self._context.make_current()
             self._mjr.free()
-        self._mjr = self._scene = None
+        self._mjr = None
+
+    def _free_render(self) -> None:
+        """Free everything rendering holds for the current model."""
+        self._free_render_context()
+        self._scene = None
 
     def close(self) -> None:
         """Free the render context and the GL context; the simulator cannot be used afterwards."""

@@ -111,6 +111,9 @@ def choose(requested: str) -> tuple[str, str]:
         if requested != "auto" and loaded != requested:
             raise RuntimeError(f"simulator.gl: {requested!r} requested but mujoco was already imported in this "
                                f"process with {loaded!r}; start a fresh process or use gl=auto")
+        if loaded not in HEADLESS and not os.environ.get("DISPLAY"):
+            raise RuntimeError(f"mujoco was imported before a headless GL backend was chosen and took {loaded!r}, "
+                               "which needs a display; export MUJOCO_GL=egl (or osmesa) before importing it")
         return loaded, "mujoco was already imported"
     env = os.environ.get("MUJOCO_GL", "").strip().lower()
     if env:

@@ -4,7 +4,7 @@
   draw); visible floor and ceiling slabs covering exactly the footprint polygon — boxes when every
   edge is axis-aligned (MuJoCo reflects only off planes and boxes), otherwise one thin triangular
   prism per triangle of the footprint (convex meshes); one box per wall. Walls and ceiling colour
-  come from ``pybullet_build`` (``wall_boxes``, ``CEILING_RGBA``), so both backends build the same
+  come from ``room_geometry`` (``wall_boxes``, ``CEILING_RGBA``), so both backends build the same
   room. Room geoms do not collide with each other (MuJoCo never checks geoms of static bodies
   against each other) and segment to object id 0.
 * Objects: one body per object named ``object_<id>``, placed at the object frame (the oriented-box
@@ -26,7 +26,7 @@ import numpy as np
 
 from simgen.geometry import points_in_polygon, polygon_area
 from simgen.scene.meshes import data_dir
-from simgen.simulators.pybullet_build import CEILING_RGBA, part_volume, triangulate, wall_boxes
+from simgen.simulators.room_geometry import CEILING_RGBA, part_volume, triangulate, wall_boxes
 from simgen.types import ObjectSpec, Part, RoomSpec, SceneSpec
 
 FLOOR_THICKNESS = 0.1  # m; floor tiles reach from z = 0 down to −FLOOR_THICKNESS, the ceiling as far up
@@ -41,7 +41,6 @@ class MjcfOptions:
 
     time_step: float = 0.002  # s
     rolling_friction: float = 0.01  # m; rolling and torsional friction of dynamic objects' geoms
-    shadow_size: int = 1024  # px, side of the shadow map
     offsamples: int = 0  # multisample anti-aliasing samples of the offscreen buffer (0 = off)
     floor_reflectance: float = 0.0  # 0..1; used only by a one-tile (rectangular) floor: MuJoCo reflects one geom
     near: float = 0.05  # m, clipping planes
@@ -213,7 +212,7 @@ def scene_mjcf(spec: SceneSpec, opts: MjcfOptions) -> tuple[str, dict[str, bytes
     ET.SubElement(root, "statistic", center=_f(centre), extent=repr(extent))
     visual = ET.SubElement(root, "visual")
     ET.SubElement(visual, "map", znear=repr(opts.near / extent), zfar=repr(opts.far / extent))
-    ET.SubElement(visual, "quality", shadowsize=str(int(opts.shadow_size)), offsamples=str(int(opts.offsamples)))
+    ET.SubElement(visual, "quality", offsamples=str(int(opts.offsamples)))  # the shadow map is sized per render
     asset = ET.SubElement(root, "asset")
     world = ET.SubElement(root, "worldbody")
     light = spec.lighting
