@@ -241,3 +241,29 @@ def test_unavailable_is_raised_by_a_single_compile():
     compiler = Compiler(LLMClient(cfg), CompileConfig(k=2), PROBE)
     with pytest.raises(LLMUnavailable):
         compiler.compile(parse_question(SIZE_Q, "q"))
+
+
+def test_a_scaled_length_never_passes_for_centimetres(tmp_path):
+    spec = parse_question({**SIZE_Q, "answer": {"type": "number", "unit": "cm"}}, "q")
+    with ScriptedServer(lambda request, n: "size(the(a)) * 100") as server:
+        summary = compile_questions(make_compiler(server), [spec], tmp_path, tmp_path / "log.jsonl")
+    assert summary["rejected"] == {"longest_side_cm": "candidates_failed"}
+    record = json.loads((tmp_path / "log.jsonl").read_text())
+    assert record["candidates"][0][0]["reason"] == "answer_mismatch" and "to_cm" in record["candidates"][0][0]["detail"]
+
+
+def test_equal_numbers_in_different_units_disagree(tmp_path):
+    spec = parse_question({**SIZE_Q, "answer": None}, "q")
+    replies = ["to_cm(size(the(a)))", "size(the(a)) * 100", "to_cm(size(the(a)))"]
+    with ScriptedServer(lambda request, n: replies[n % 3]) as server:
+        summary = compile_questions(make_compiler(server), [spec], tmp_path, None)
+    assert summary["rejected"] == {"longest_side_cm": "disagreement"}
+
+
+@pytest.mark.parametrize("reply", ["cm(3)", "to_cm(size(the(\"sofa\")))"])
+def test_a_program_that_ignores_a_slot_is_rejected(tmp_path, reply):
+    spec = parse_question(SIZE_Q, "q")
+    with ScriptedServer(lambda request, n: reply) as server:
+        summary = compile_questions(make_compiler(server), [spec], tmp_path, tmp_path / "log.jsonl")
+    assert summary["rejected"] == {"longest_side_cm": "candidates_failed"}
+    assert json.loads((tmp_path / "log.jsonl").read_text())["candidates"][0][0]["reason"] == "unused_slot"

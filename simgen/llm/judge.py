@@ -83,6 +83,9 @@ def family_for(spec: QuestionSpec, text: str, templates: tuple[str, ...] | None 
             code = detail.split(":", 1)[0]
             raise Rejection(f"dsl_{code}" if re.fullmatch(r"[a-z_]+", code) else "answer_mismatch", detail) from None
         raise Rejection("family", message) from None
+    unused = sorted(set(spec.slots) - {n.value for n in family.parsed.nodes if n.op == "slot"})
+    if unused:  # a program that ignores a slot answers another question (or a constant, like `cm(3)`)
+        raise Rejection("unused_slot", f"the program never uses slot(s) {unused}; its answer must depend on each")
     result, unit = family.parsed.result_type, family.answer.unit
     if unit is not None and result.kind == "Quantity" and result.unit != unit:
         # Hand-written families may rely on the m -> cm conversion; compiled ones convert explicitly, so
