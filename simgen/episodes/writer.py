@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +23,7 @@ def dump_json(data, path: Path) -> None:
     """Write JSON deterministically (sorted keys, fixed separators) and atomically."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(data, sort_keys=True, indent=1, allow_nan=False) + "\n")
+    tmp.write_text(json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False) + "\n")
     os.replace(tmp, path)
 
 
@@ -31,7 +33,13 @@ def is_done(episode_dir: Path) -> bool:
 
 
 class VideoWriter:
-    """Streams RGB frames into a browser-playable H.264 mp4 (yuv420p, faststart) via imageio-ffmpeg."""
+    """Streams RGB frames into a browser-playable H.264 mp4 (yuv420p, faststart) via imageio-ffmpeg.
+
+    Frames go through a small queue to a feeder thread, so the renderer never waits on the pipe
+    while ffmpeg encodes on another core (pipe writes release the GIL).
+    """
+
+    _QUEUE = 8  # frames buffered ahead of ffmpeg
 
     def __init__(self, path: Path, width: int, height: int, fps: float, crf: int = 20):
         import imageio_ffmpeg
@@ -52,14 +60,32 @@ class VideoWriter:
                            "-movflags", "+faststart", "-fflags", "+bitexact", "-flags:v", "+bitexact"],
         )
         self._gen.send(None)
+        self._queue: queue.Queue = queue.Queue(maxsize=self._QUEUE)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._feed, name="simgen-video", daemon=True)
+        self._thread.start()
+
+    def _feed(self) -> None:
+        while (frame := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._gen.send(frame)
+                except BaseException as exc:  # re-raised in the caller's thread by write/close
+                    self._error = exc
 
     def write(self, rgb: np.ndarray) -> None:
         """Append one (H, W, 3) uint8 frame."""
-        self._gen.send(np.ascontiguousarray(rgb, dtype=np.uint8))
+        if self._error is not None:
+            raise RuntimeError(f"video encoder failed: {self._error}") from self._error
+        self._queue.put(np.ascontiguousarray(rgb, dtype=np.uint8).copy())
 
     def close(self) -> None:
-        """Finish the file (flushes the encoder)."""
+        """Finish the file (flushes the queue and the encoder)."""
+        self._queue.put(None)
+        self._thread.join()
         self._gen.close()
+        if self._error is not None:
+            raise RuntimeError(f"video encoder failed: {self._error}") from self._error
 
 
 class EpisodeFolder:
