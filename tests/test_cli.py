@@ -168,4 +168,5 @@ def test_ask_stage_reuses_episodes_without_a_simulator(smoke_run, tmp_path):
         outputs.append((smoke_run / "qa.jsonl").read_bytes())
     assert outputs[0] == outputs[1] and outputs[0].count(b"\n") > 0
     stats = json.loads((smoke_run / "stats.json").read_text())
-    assert stats  # counts kept/rejected by reason live here
+    assert stats["kept"] == outputs[0].count(b"\n") and "rejected" in stats and "audit" in stats
+    assert "llm_calls_per_accepted_qa" in stats  # compiled families are asked like hand-written ones

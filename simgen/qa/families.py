@@ -269,9 +269,21 @@ def _load_dir(directory: str) -> dict[str, Family]:
     return {p.stem: load_family(p) for p in sorted(Path(directory).glob("*.yaml"))}
 
 
-def load_families(names: list[str] | str = "all", directory: Path | None = None) -> list[Family]:
-    """The named families (or ``"all"``) from ``directory`` (default: ``programs/``), sorted by id."""
-    found = _load_dir(str(directory or programs_dir()))
+def load_families(names: list[str] | str = "all", directory: Path | None = None, compiled: bool = True) -> list[Family]:
+    """The named families (or ``"all"``) from ``directory``, sorted by id.
+
+    By default: the hand-written ``programs/`` plus, when ``compiled``, the LLM-compiled
+    ``programs/compiled/`` — one loader for both, so compiled families are asked like any other.
+    """
+    if directory is not None:
+        found = _load_dir(str(directory))
+    else:
+        found = dict(_load_dir(str(programs_dir())))
+        extra = _load_dir(str(programs_dir() / "compiled")) if compiled else {}
+        clash = sorted(set(found) & set(extra))
+        if clash:
+            raise ConfigError(f"programs/compiled/: family id(s) {clash} also exist as hand-written families")
+        found.update(extra)
     if names == "all":
         return [found[k] for k in sorted(found)]
     missing = [n for n in names if n not in found]
