@@ -20,7 +20,6 @@ from hydra import compose, initialize_config_dir
 
 from simgen.cli import conf_dir
 from simgen.episodes.runner import build_plugins, render_one
-from simgen.episodes.writer import EPISODE_JSON, dump_json
 from simgen.registry import SIMULATORS
 from simgen.seeding import rng
 from simgen.simulators.pybullet import gl_projection_matrix, gl_view_matrix
@@ -53,7 +52,6 @@ def pipeline_fps(plugins, sim, seed: int) -> tuple[float, int]:
         start = time.perf_counter()
         spec = plugins.builder.build(seed, 0, 0)
         episode = render_one(sim, spec, plugins, "bench", Path(tmp), lambda stage: rng(seed, 0, 0, stage))
-        dump_json(episode.to_dict(), Path(tmp) / EPISODE_JSON)
         return len(episode.frames) / (time.perf_counter() - start), len(episode.frames)
 
 

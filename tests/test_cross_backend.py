@@ -14,7 +14,7 @@ from hydra import compose, initialize_config_dir
 
 from simgen.cli import conf_dir
 from simgen.episodes.runner import build_plugins, render_one
-from simgen.episodes.writer import EPISODE_JSON, dump_json
+from simgen.episodes.writer import EPISODE_JSON
 from simgen.qa.ask import parse_qa_config, run_ask
 from simgen.registry import SIMULATORS
 from simgen.seeding import rng
@@ -56,7 +56,6 @@ def runs(tmp_path_factory):
         with SIMULATORS.get(name)[0](plugins.simulator_cfg) as sim:
             episode = render_one(sim, plugins.builder.build(0, 0, 0), plugins, "cross-backend", folder,
                                  lambda stage: rng(0, 0, 0, stage))
-        dump_json(episode.to_dict(), folder / EPISODE_JSON)
         poses = poses or [np.array(frame.T_world_cam) for frame in episode.frames]
         run_ask([folder], parse_qa_config(cfg.qa), 0, 0, root / name / "qa")
         items = [json.loads(line) for line in (root / name / "qa" / "qa.jsonl").read_text().splitlines()]

@@ -14,7 +14,7 @@ WALKED = "pose_after(camera_pose(0), [move_ahead(m(1)), turn_left(deg(90)), move
 
 
 def test_camera_pose_and_pose_after():
-    ex = run_program(WALK, f"distance_from_pose(camera_pose(0), the('lamp'))")
+    ex = run_program(WALK, "distance_from_pose(camera_pose(0), the('lamp'))")
     assert ex.value == pytest.approx(3.0) and ex.frames_used == (0,)
     assert run_program(WALK, f"distance_from_pose({WALKED}, the('lamp'))").value == pytest.approx(np.sqrt(5))
     # the walked pose is where the camera really is at the end: same distances from frame 30

@@ -79,7 +79,7 @@ class Dynamics:
                          if o.support is None and o.kind != "occluder" and o.object_id not in supports],
             "push": [k for k, o in enumerate(spec.objects) if o.mass > 0],
         }
-        events, taken, used = [], [], set()
+        events, taken = [], []
         for kind, k in self._draw_objects(movable, rng):
             if len(events) == self.cfg.num_moving:
                 break

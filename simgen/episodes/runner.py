@@ -10,6 +10,7 @@ import json
 import logging
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -93,7 +94,7 @@ def coverage_report(frames: list[Frame], spec: SceneSpec, render: RenderConfig) 
 
 def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, out_dir: Path,
                stream: Callable[[str], np.random.Generator], frame_bar=None) -> Episode:
-    """Render one episode of ``spec`` into ``out_dir`` (a temp folder) and return its record.
+    """Render one episode of ``spec`` into ``out_dir`` (a temp folder): video, arrays, episode.json.
 
     ``stream(stage)`` gives the seeded generator of a stage ("trajectory", "dynamics").
     """
@@ -124,12 +125,17 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
     finally:
         video.close()
     files = {"video": VIDEO}
-    if render.save_arrays:
-        save_arrays(out_dir / ARRAYS, {"depth_mm": depths, "instance": instances})
+    saver = None
+    if render.save_arrays:  # deflate releases the GIL: compress on the other core while the JSON is built
+        saver = ThreadPoolExecutor(1).submit(save_arrays, out_dir / ARRAYS, {"depth_mm": depths, "instance": instances})
         files["arrays"] = ARRAYS
-    return Episode(episode_id, spec, intrinsics, render.fps, tuple(frames), plugins.simulator_name,
-                   plugins.planner_name, sim.renderer, coverage_report(frames, spec, render), files,
-                   finalize(events, frames), tuple(actions))
+    episode = Episode(episode_id, spec, intrinsics, render.fps, tuple(frames), plugins.simulator_name,
+                      plugins.planner_name, sim.renderer, coverage_report(frames, spec, render), files,
+                      finalize(events, frames), tuple(actions))
+    dump_json(episode.to_dict(), out_dir / EPISODE_JSON)
+    if saver is not None:
+        saver.result()  # re-raises a failed write
+    return episode
 
 
 def render_episodes(plugins: EpisodePlugins, run_dir: Path, n_episodes: int, seed: int, shard: int,
@@ -172,7 +178,6 @@ def _render_or_record_failure(sim, plugins: EpisodePlugins, final: Path, seed: i
         with EpisodeFolder(final) as tmp:
             episode = render_one(sim, spec, plugins, episode_id, tmp, lambda stage: rng(seed, shard, index, stage),
                                  frame_bar)
-            dump_json(episode.to_dict(), tmp / EPISODE_JSON)
     except ConfigError:
         raise
     except Exception as exc:  # one bad scene never takes the shard down
