@@ -4,7 +4,9 @@
   camera poses, same flags as the simulator uses), nothing else;
 * pipeline: end-to-end frames/s for the same frames — scene build, settle, plan, render,
   visibility, H.264 encode, episode.json and arrays written — and its ratio to raw;
-* build: scene build + physics settle seconds for 8, 16, 32 and 64 objects, and 64 vs 16.
+* build: scene build + physics settle seconds for 8, 16, 32 and 64 objects, and 64 vs 16;
+* dynamics: the same pipeline episode with two objects moving (scripted relocation or physics
+  push, physics stepped every frame) and its cost relative to the static episode.
 
 Usage: python benchmarks/render_throughput.py [--width 320 --height 240 --seconds 6 --repeats 3]
 """
@@ -46,13 +48,13 @@ def raw_fps(sim, poses, intrinsics) -> float:
     return len(poses) / (time.perf_counter() - start)
 
 
-def pipeline_fps(plugins, sim, seed: int) -> tuple[float, int]:
-    """Frames/s of one full episode: build, settle, plan, render, visibility, encode, write."""
+def pipeline_fps(plugins, sim, seed: int):
+    """Frames/s of one full episode (build, settle, plan, render, visibility, encode, write) and the episode."""
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         spec = plugins.builder.build(seed, 0, 0)
         episode = render_one(sim, spec, plugins, "bench", Path(tmp), lambda stage: rng(seed, 0, 0, stage))
-        return len(episode.frames) / (time.perf_counter() - start), len(episode.frames)
+        return len(episode.frames) / (time.perf_counter() - start), episode
 
 
 def build_seconds(n_objects: int, repeats: int) -> float:
@@ -75,7 +77,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=6.0)
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
-    cfg = compose_cfg([f"camera.width={args.width}", f"camera.height={args.height}", f"render.duration_s={args.seconds}"])
+    sizes = [f"camera.width={args.width}", f"camera.height={args.height}", f"render.duration_s={args.seconds}"]
+    cfg = compose_cfg(sizes)
     plugins = build_plugins(cfg)
     with SIMULATORS.get("pybullet")[0](plugins.simulator_cfg) as sim:
         spec = plugins.builder.build(0, 0, 0)
@@ -83,14 +86,18 @@ def main() -> None:
         poses = plugins.planner.plan(PlanRequest(spec, states, plugins.intrinsics, plugins.render.n_frames,
                                                  plugins.render.fps), rng(0, 0, 0, "trajectory"))
         raw = max(raw_fps(sim, poses, plugins.intrinsics) for _ in range(args.repeats))
-        pipe, n_frames = max(pipeline_fps(plugins, sim, 0) for _ in range(args.repeats))
+        pipe, episode = max((pipeline_fps(plugins, sim, 0) for _ in range(args.repeats)), key=lambda r: r[0])
+        dynamic = build_plugins(compose_cfg(sizes + ["dynamics=mixed", "dynamics.num_moving=2"]))
+        dyn, moving = max((pipeline_fps(dynamic, sim, 0) for _ in range(args.repeats)), key=lambda r: r[0])
         renderer = sim.renderer
     builds = {str(n): round(build_seconds(n, args.repeats), 4) for n in (8, 16, 32, 64)}
     print(json.dumps({
-        "resolution": f"{args.width}x{args.height}", "renderer": renderer, "frames": n_frames,
+        "resolution": f"{args.width}x{args.height}", "renderer": renderer, "frames": len(episode.frames),
         "objects": len(spec.objects),
         "raw_fps": round(raw, 2), "pipeline_fps": round(pipe, 2), "pipeline_over_raw": round(pipe / raw, 3),
         "build_settle_s": builds, "build_64_over_16": round(builds["64"] / builds["16"], 2),
+        "dynamic_pipeline_fps": round(dyn, 2), "dynamic_events": [e.kind for e in moving.events],
+        "dynamic_cost_over_static": round(pipe / dyn, 3),
     }, indent=1))
 
 
