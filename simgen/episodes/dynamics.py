@@ -6,9 +6,10 @@ and, for a scripted relocation, a free floor destination (inside the room, clear
 footprint and of the camera's path) predicted visible after it ends. Predictions come from
 geometry; the QA verifier then checks the rendered masks.
 
-While rendering, ``apply`` teleports scripted objects along an eased straight line (kinematic) and
-gives pushed objects their velocity at the start frame; pybullet does the rest (sliding, rolling,
-falling off a table). ``finalize`` fills in what physics decided (end frame, travelled distance).
+While rendering, ``Playback`` teleports scripted objects along an eased straight line (kinematic)
+and gives pushed objects their velocity at the start frame; the simulator's physics does the rest
+(sliding, rolling, falling off a table) and is stepped only while something moves. ``finalize``
+fills in what physics decided (end frame, travelled distance).
 """
 from dataclasses import dataclass, replace
 
@@ -160,9 +161,19 @@ class Dynamics:
                 return MotionEvent(obj.object_id, "scripted", s, s + span - 1, params)
         return None
 
-    def apply(self, sim, frame: int, events: list[MotionEvent]) -> None:
-        """Before stepping into ``frame``: scripted objects to their eased position, pushes at their start."""
-        for ev in events:
+class Playback:
+    """Plays one episode's scheduled motions into the simulator, frame by frame."""
+
+    def __init__(self, events: list[MotionEvent]):
+        self.events = events
+        self.in_motion = False  # physics runs only while something it moves is moving
+
+    def advance(self, sim, frame: int, dt: float) -> tuple[ObjectState, ...]:
+        """The states shown at ``frame``: scripted objects placed along their eased paths, pushes
+        started, and physics stepped while anything moved more than ``_REST_MM`` since the last
+        frame (a scene at rest stays at rest, so a dynamic episode costs about a static one).
+        """
+        for ev in self.events:
             if ev.kind == "scripted" and ev.start_frame <= frame <= ev.end_frame:
                 t = (frame - ev.start_frame + 1) / (ev.end_frame - ev.start_frame + 1)
                 t = t * t * (3.0 - 2.0 * t)
@@ -170,6 +181,13 @@ class Dynamics:
                 sim.set_pose(ev.object_id, Pose(tuple(float(v) for v in p), tuple(ev.params["quat_wxyz"])))
             elif ev.kind == "push" and frame == ev.start_frame:
                 sim.set_velocity(ev.object_id, ev.params["velocity"])
+                self.in_motion = True
+        if not self.in_motion:
+            return sim.states()
+        before = _positions(sim.states())
+        after = sim.step(dt)
+        self.in_motion = bool(np.abs(_positions(after) - before).max(initial=0.0) * 1000.0 >= _REST_MM)
+        return after
 
 
 def finalize(events: list[MotionEvent], frames: list[Frame]) -> tuple[MotionEvent, ...]:
@@ -186,6 +204,10 @@ def finalize(events: list[MotionEvent], frames: list[Frame]) -> tuple[MotionEven
                   "distance_m": float(np.linalg.norm(track[end] - track[ev.start_frame - 1]))}
         out.append(replace(ev, end_frame=int(end), params=params))
     return tuple(out)
+
+
+def _positions(states: tuple[ObjectState, ...]) -> np.ndarray:
+    return np.array([s.pose.position for s in states], dtype=float).reshape(-1, 3)
 
 
 def _footprint(obj: ObjectSpec, pose: Pose) -> np.ndarray:

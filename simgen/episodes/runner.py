@@ -19,7 +19,7 @@ import numpy as np
 from omegaconf import OmegaConf
 from tqdm import tqdm
 
-from simgen.episodes.dynamics import Dynamics, finalize
+from simgen.episodes.dynamics import Dynamics, Playback, finalize
 from simgen.episodes.visibility import compute_visibility
 from simgen.episodes.writer import (ARRAYS, EPISODE_JSON, VIDEO, EpisodeFolder, VideoWriter, depth_to_mm, dump_json,
                                     is_done, save_arrays)
@@ -106,13 +106,13 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
     else:
         poses, actions = plugins.planner.plan(request, stream("trajectory")), ()
     events = plugins.dynamics.schedule(spec, states, poses, intrinsics, render.fps, stream("dynamics"))
+    playback = Playback(events)
     video = VideoWriter(out_dir / VIDEO, intrinsics.width, intrinsics.height, render.fps, render.video_crf)
     frames, depths, instances = [], [], []
     try:
         for index, T_world_cam in enumerate(poses):
             if events:  # dynamic episode: motions happen between frames
-                plugins.dynamics.apply(sim, index, events)
-                states = sim.step(1.0 / render.fps)
+                states = playback.advance(sim, index, 1.0 / render.fps)
             obs = sim.render(T_world_cam, intrinsics)
             video.write(obs.rgb)
             vis = compute_visibility(obs, spec, states, intrinsics, T_world_cam, near=sim.near)
