@@ -124,17 +124,16 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
                 frame_bar.update(1)
     finally:
         video.close()
-    files = {"video": VIDEO}
-    saver = None
-    if render.save_arrays:  # deflate releases the GIL: compress on the other core while the JSON is built
-        saver = ThreadPoolExecutor(1).submit(save_arrays, out_dir / ARRAYS, {"depth_mm": depths, "instance": instances})
-        files["arrays"] = ARRAYS
-    episode = Episode(episode_id, spec, intrinsics, render.fps, tuple(frames), plugins.simulator_name,
-                      plugins.planner_name, sim.renderer, coverage_report(frames, spec, render), files,
-                      finalize(events, frames), tuple(actions))
-    dump_json(episode.to_dict(), out_dir / EPISODE_JSON)
-    if saver is not None:
-        saver.result()  # re-raises a failed write
+    files = {"video": VIDEO, **({"arrays": ARRAYS} if render.save_arrays else {})}
+    with ThreadPoolExecutor(1) as pool:  # deflate releases the GIL: compress while the JSON is built
+        saver = pool.submit(save_arrays, out_dir / ARRAYS, {"depth_mm": depths, "instance": instances}) \
+            if render.save_arrays else None
+        episode = Episode(episode_id, spec, intrinsics, render.fps, tuple(frames), plugins.simulator_name,
+                          plugins.planner_name, sim.renderer, coverage_report(frames, spec, render), files,
+                          finalize(events, frames), tuple(actions))
+        dump_json(episode.to_dict(), out_dir / EPISODE_JSON)
+        if saver is not None:
+            saver.result()  # re-raises a failed write
     return episode
 
 
