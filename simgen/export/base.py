@@ -109,3 +109,21 @@ class Exporter:
     def write(self, rows: Iterator[Sample], out_dir: Path) -> tuple[list[Path], int]:
         """Write the samples; returns the files written and the record count."""
         raise NotImplementedError
+
+
+class JsonLinesExporter(Exporter):
+    """An exporter that writes one canonical JSON line per sample to ``cfg.filename``."""
+
+    def record(self, sample: Sample) -> dict:
+        """The JSON object written for one sample."""
+        raise NotImplementedError
+
+    def write(self, rows: Iterator[Sample], out_dir: Path) -> tuple[list[Path], int]:
+        """One canonical JSON line per sample."""
+        path = out_dir / self.cfg.filename
+        count = 0
+        with atomic_open(path) as f:
+            for s in rows:
+                f.write(json_line(self.record(s)) + "\n")
+                count += 1
+        return [path], count

@@ -38,7 +38,8 @@ from simgen.export.audit import AuditRecord, StreamingAudit
 from simgen.export.base import atomic_open, json_line
 from simgen.export.dataset import (EPISODES_DIR, EPISODES_INDEX, MERGE_FILE, QA_FILE, STATS_FILE, EpisodeInfo,
                                    iter_lines, parse_record, read_episode_json)
-from simgen.qa.balance import BalanceConfig, _rank, answer_caps, answer_key
+from simgen.qa.balance import (BalanceConfig, _rank, add_balance_arguments, answer_caps, answer_key,
+                                balance_config_from_args)
 from simgen.qa.records import QA_SCHEMA_VERSION, sort_key, write_json_atomic
 from simgen.registry import ConfigError
 from simgen.types import SCHEMA_VERSION as EPISODE_SCHEMA_VERSION
@@ -376,16 +377,12 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m simgen.export.merge", description=main.__doc__)
     ap.add_argument("inputs", nargs="+", type=Path, help="shard run dirs, or a multirun root holding them")
     ap.add_argument("--out", type=Path, required=True, help="the dataset dir to write (empty, or an earlier merge)")
-    ap.add_argument("--max-ratio-second", type=float, default=BalanceConfig.max_ratio_second)
-    ap.add_argument("--max-ratio-median", type=float, default=BalanceConfig.max_ratio_median)
-    ap.add_argument("--median-floor", type=float, default=BalanceConfig.median_floor)
-    ap.add_argument("--bucket-ratio", type=float, default=BalanceConfig.bucket_ratio)
-    ap.add_argument("--folds", type=int, default=BalanceConfig.folds)
+    add_balance_arguments(ap)
     ap.add_argument("--with-arrays", action="store_true", help="also link each episode's arrays.npz")
     ap.add_argument("--no-card", action="store_true", help="do not write README.md (the dataset card)")
     args = ap.parse_args(argv)
-    cfg = BalanceConfig(args.max_ratio_second, args.max_ratio_median, args.median_floor, args.bucket_ratio, args.folds)
     try:
+        cfg = balance_config_from_args(args)
         stats = merge(args.inputs, args.out, cfg, args.with_arrays, card=not args.no_card)
     except (ConfigError, FileNotFoundError, ValueError) as e:
         raise SystemExit(f"merge: {e}")

@@ -8,11 +8,9 @@ in columns (TRL). Every path is relative to the export dir.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Iterator
 
 from simgen.export import EXPORTERS
-from simgen.export.base import Exporter, Sample, atomic_open, json_line
+from simgen.export.base import JsonLinesExporter, Sample
 from simgen.export.prompt import PromptConfig
 from simgen.registry import ConfigError
 
@@ -50,17 +48,11 @@ def messages_record(s: Sample, data_source: str) -> dict:
 
 
 @EXPORTERS.register("messages", config=MessagesConfig)
-class MessagesExporter(Exporter):
+class MessagesExporter(JsonLinesExporter):
     """Writes ``messages.jsonl``."""
 
     format_name = "messages"
 
-    def write(self, rows: Iterator[Sample], out_dir: Path) -> tuple[list[Path], int]:
-        """One canonical JSON line per sample."""
-        path = out_dir / self.cfg.filename
-        count = 0
-        with atomic_open(path) as f:
-            for s in rows:
-                f.write(json_line(messages_record(s, self.cfg.data_source)) + "\n")
-                count += 1
-        return [path], count
+    def record(self, sample: Sample) -> dict:
+        """The line written for one sample."""
+        return messages_record(sample, self.cfg.data_source)

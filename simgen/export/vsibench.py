@@ -10,11 +10,9 @@ media paths (relative to the export dir), ``frames``, the episode's ``complexity
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Iterator
 
 from simgen.export import EXPORTERS
-from simgen.export.base import Exporter, Sample, atomic_open, json_line
+from simgen.export.base import JsonLinesExporter, Sample
 from simgen.export.prompt import PromptConfig
 from simgen.registry import ConfigError
 
@@ -48,17 +46,11 @@ def eval_row(s: Sample, data_source: str) -> dict:
 
 
 @EXPORTERS.register("vsibench", config=VsiBenchConfig)
-class VsiBenchExporter(Exporter):
+class VsiBenchExporter(JsonLinesExporter):
     """Writes ``vsibench.jsonl``."""
 
     format_name = "vsibench"
 
-    def write(self, rows: Iterator[Sample], out_dir: Path) -> tuple[list[Path], int]:
-        """One canonical JSON line per question."""
-        path = out_dir / self.cfg.filename
-        count = 0
-        with atomic_open(path) as f:
-            for s in rows:
-                f.write(json_line(eval_row(s, self.cfg.data_source)) + "\n")
-                count += 1
-        return [path], count
+    def record(self, sample: Sample) -> dict:
+        """The line written for one sample."""
+        return eval_row(sample, self.cfg.data_source)

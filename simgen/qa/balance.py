@@ -22,6 +22,7 @@ import json
 import math
 import re
 from collections import Counter, defaultdict
+import dataclasses
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -246,18 +247,27 @@ def merge_and_balance(paths: list[Path], out_dir: Path, cfg: BalanceConfig = Bal
     return stats
 
 
+def add_balance_arguments(ap: argparse.ArgumentParser) -> None:
+    """One ``--option`` per BalanceConfig field (the same on every command that balances)."""
+    for f in dataclasses.fields(BalanceConfig):
+        ap.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default)
+
+
+def balance_config_from_args(args: argparse.Namespace) -> BalanceConfig:
+    """The validated BalanceConfig of parsed ``add_balance_arguments`` options."""
+    cfg = BalanceConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(BalanceConfig)})
+    cfg.validate("balance")
+    return cfg
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line: merge, balance and audit QA shards."""
     ap = argparse.ArgumentParser(prog="python -m simgen.qa.balance", description=main.__doc__)
     ap.add_argument("inputs", nargs="+", type=Path, help="qa.jsonl files or shard folders holding one")
     ap.add_argument("--out", type=Path, required=True, help="folder for the balanced qa.jsonl and stats.json")
-    ap.add_argument("--max-ratio-second", type=float, default=BalanceConfig.max_ratio_second)
-    ap.add_argument("--max-ratio-median", type=float, default=BalanceConfig.max_ratio_median)
-    ap.add_argument("--median-floor", type=float, default=BalanceConfig.median_floor)
-    ap.add_argument("--folds", type=int, default=BalanceConfig.folds)
+    add_balance_arguments(ap)
     args = ap.parse_args(argv)
-    cfg = BalanceConfig(args.max_ratio_second, args.max_ratio_median, args.median_floor, folds=args.folds)
-    cfg.validate("balance")
+    cfg = balance_config_from_args(args)
     stats = merge_and_balance(args.inputs, args.out, cfg)
     print(f"balance: {stats['records_in']} records in, {stats['records_out']} kept -> {args.out / 'qa.jsonl'}")
 

@@ -14,8 +14,10 @@ Both adapters turn a simulator's own metadata into simgen's records. What they s
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -175,3 +177,30 @@ def depth_or_inf(depth: np.ndarray) -> np.ndarray:
     d = np.array(depth, dtype=np.float32)
     d[~(d > 0) | ~np.isfinite(d)] = np.inf
     return d
+
+
+def read_recording(path, simulator: str, fmt: str, version: int, required: tuple[str, ...]) -> dict:
+    """Read a recording JSON of ``simulator``; errors name the file and what is wrong or missing.
+
+    ``required`` holds top-level keys, or ``"parent.child"`` for a key inside a mapping.
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise ValueError(f"{simulator} recording {path}: unreadable ({e})") from None
+    if not isinstance(data, dict) or data.get("format") != fmt:
+        raise ValueError(f"{simulator} recording {path}: 'format' must be {fmt!r}")
+    if data.get("version") != version:
+        raise ValueError(f"{simulator} recording {path}: version {data.get('version')}, expected {version}")
+    missing = [k for k in required if not _has(data, k)]
+    if missing:
+        raise ValueError(f"{simulator} recording {path}: missing {', '.join(missing)}")
+    return data
+
+
+def _has(data: dict, dotted: str) -> bool:
+    parent, _, child = dotted.partition(".")
+    if parent not in data:
+        return False
+    return not child or (isinstance(data[parent], dict) and child in data[parent])

@@ -28,14 +28,7 @@ import numpy as np
 
 from simgen.simulators import unity_frames as uf
 from simgen.simulators.adapters import (
-    AXIS_ALIGNED,
-    ORIENTED,
-    Box,
-    canonical_box,
-    depth_or_inf,
-    fit_box,
-    ids_from_codes,
-    rgb_code,
+    AXIS_ALIGNED, ORIENTED, Box, canonical_box, depth_or_inf, fit_box, ids_from_codes, read_recording, rgb_code,
     rgb_codes,
 )
 from simgen.types import CameraIntrinsics
@@ -146,17 +139,4 @@ def record_event(event, path, scene, cameras: tuple[str, ...] = ("agent",), fram
 
 def load_recording(path) -> dict:
     """Read a recording JSON; errors name the file and what is missing."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as e:
-        raise ValueError(f"AI2-THOR recording {path}: unreadable ({e})") from None
-    if not isinstance(data, dict) or data.get("format") != RECORDING_FORMAT:
-        raise ValueError(f"AI2-THOR recording {path}: 'format' must be {RECORDING_FORMAT!r}")
-    if data.get("version") != RECORDING_VERSION:
-        raise ValueError(f"AI2-THOR recording {path}: version {data.get('version')}, expected {RECORDING_VERSION}")
-    missing = [k for k in ("scene", "metadata") if k not in data]
-    missing += [f"metadata.{k}" for k in ("objects", "sceneBounds") if k not in data.get("metadata", {})]
-    if missing:
-        raise ValueError(f"AI2-THOR recording {path}: missing {', '.join(missing)}")
-    return data
+    return read_recording(path, "AI2-THOR", RECORDING_FORMAT, RECORDING_VERSION, ("scene", "metadata", "metadata.objects", "metadata.sceneBounds"))

@@ -19,14 +19,13 @@ Quaternions: agent/sensor rotations are ``np.quaternion`` (w, x, y, z) in the SD
 """
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 
 import numpy as np
 
 from simgen.geometry import quat_to_matrix
-from simgen.simulators.adapters import AXIS_ALIGNED, ORIENTED, Box, canonical_box, depth_or_inf, ids_from_codes
+from simgen.simulators.adapters import (AXIS_ALIGNED, ORIENTED, Box, canonical_box, depth_or_inf, ids_from_codes,
+                                        read_recording)
 from simgen.types import CameraIntrinsics
 
 M_HABITAT = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
@@ -120,16 +119,4 @@ def recording_camera(data: dict, camera: str = "camera") -> tuple[np.ndarray, Ca
 
 def load_recording(path) -> dict:
     """Read a habitat recording JSON; errors name the file and what is missing."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as e:
-        raise ValueError(f"habitat recording {path}: unreadable ({e})") from None
-    if not isinstance(data, dict) or data.get("format") != RECORDING_FORMAT:
-        raise ValueError(f"habitat recording {path}: 'format' must be {RECORDING_FORMAT!r}")
-    if data.get("version") != RECORDING_VERSION:
-        raise ValueError(f"habitat recording {path}: version {data.get('version')}, expected {RECORDING_VERSION}")
-    missing = [k for k in ("scene", "objects", "bounds") if k not in data]
-    if missing:
-        raise ValueError(f"habitat recording {path}: missing {', '.join(missing)}")
-    return data
+    return read_recording(path, "habitat", RECORDING_FORMAT, RECORDING_VERSION, ("scene", "objects", "bounds"))
