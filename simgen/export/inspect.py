@@ -1,0 +1,325 @@
+"""Contact sheets for judging questions by eye: each sampled QA beside the frames it rests on.
+
+``simgen-inspect <run dir | dataset dir | multirun root> [--family F ...] [--seed S ...]
+[--episode ID ...] [--sample N --random-seed S] [--out DIR]``
+
+Writes one PNG per question and an ``index.html`` listing them (filterable by family) under
+``<dir>/inspect/``, plus ``sheets.json`` saying where each frame and box was drawn. A sheet shows
+the question, options, answer, family and certificate above the frames: an image question's
+frame(s); for a video question an evenly spaced strip, the frames its program read and the frame
+where each referent is seen best. Each referent is outlined with its ``bbox_2d`` from
+``episode.json`` and named. The sample is a seeded reservoir sample over the filtered records in
+file order, so the same arguments pick the same questions.
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import re
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from simgen.export import contact_sheet as cs
+from simgen.export.base import atomic_open
+from simgen.export.dataset import EPISODES_DIR, QA_FILE, Dataset, decode_frames, read_episode_json
+from simgen.export.prompt import option_lines
+from simgen.qa.records import QAItem
+
+PROG = "simgen-inspect"
+OUT_DIR = "inspect"
+MAX_VIDEO_TILES = 12
+_FRAME_KEYS = ("from", "to", "frame")
+_FRAME_IN_TEXT = re.compile(r"(?:_at\(|frame )(\d+)")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which records to inspect; empty tuples mean "any"."""
+
+    families: tuple[str, ...] = ()
+    seeds: tuple[int, ...] = ()
+    episodes: tuple[str, ...] = ()  # episode ids or id prefixes
+
+    def keep(self, item: QAItem) -> bool:
+        """True when ``item`` passes every filter."""
+        return ((not self.families or item.family in self.families)
+                and (not self.seeds or item.seed in self.seeds)
+                and (not self.episodes or any(item.episode_id.startswith(e) for e in self.episodes)))
+
+    def describe(self) -> str:
+        """The filters as the command-line flags that set them."""
+        flags = [f"--{flag} {v}" for flag, values in (("family", self.families), ("seed", self.seeds),
+                                                      ("episode", self.episodes)) for v in values]
+        return " ".join(flags) or "(none)"
+
+
+def find_sources(root: Path) -> list[Dataset]:
+    """The run or dataset dirs at or below ``root`` (a multirun root holds several); FileNotFoundError if none."""
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root} is not a folder (expected a run dir, a dataset dir or a multirun root)")
+    if (root / QA_FILE).is_file():
+        return [Dataset(root)]
+    below = [q.parent for q in sorted(root.rglob(QA_FILE))
+             if not any(p.startswith(".") or p in (EPISODES_DIR, OUT_DIR) for p in q.relative_to(root).parts[:-1])]
+    if not below:
+        raise FileNotFoundError(f"{root}: no {QA_FILE} in it or its sub-folders; expected a run dir, a dataset dir "
+                                "(simgen-merge output) or a multirun root")
+    return [Dataset(p) for p in below]
+
+
+def select(sources: list[Dataset], filters: Filters, sample: int, random_seed: int) -> tuple[list, dict]:
+    """(source, item) pairs in file order: all that pass ``filters`` (``sample`` 0), else a seeded
+    reservoir sample of ``sample`` of them; and per-family counts of the records that passed."""
+    rng = np.random.default_rng(random_seed)
+    chosen: list[tuple[int, Dataset, QAItem]] = []
+    passed: dict[str, int] = {}
+    n = 0
+    for src in sources:
+        for item in src.items():
+            if not filters.keep(item):
+                continue
+            passed[item.family] = passed.get(item.family, 0) + 1
+            if not sample or len(chosen) < sample:
+                chosen.append((n, src, item))
+            elif (j := int(rng.integers(0, n + 1))) < sample:
+                chosen[j] = (n, src, item)
+            n += 1
+    return [(src, item) for _, src, item in sorted(chosen, key=lambda c: c[0])], passed
+
+
+def referents(item: QAItem, episode: dict) -> list[tuple[str, int]]:
+    """(name, object_id) of the objects a question is about: its certificate's visibility entries,
+    then every object whose category is a slot binding or the answer (e.g. all beds of a count)."""
+    out = [(name, int(v["object_id"])) for name, v in item.certificate.get("visibility", {}).items()
+           if isinstance(v, dict) and "object_id" in v]
+    named = {str(v) for v in item.bindings.values()}
+    named |= {str(a) for a in (item.answer if isinstance(item.answer, list) else [item.answer])}
+    seen = {oid for _, oid in out}
+    out += [(o["name"], int(o["object_id"])) for o in episode["scene"]["objects"]
+            if o["category"] in named and int(o["object_id"]) not in seen]
+    return out
+
+
+def read_frames(item: QAItem) -> set[int]:
+    """Frames a video question's program read: named in its certificate's decisions or its text."""
+    found = set()
+    for margin in item.certificate.get("margins", ()):
+        detail = margin.get("detail", {})
+        for key, value in detail.items():
+            if isinstance(value, int) and not isinstance(value, bool) and (key in _FRAME_KEYS or key.endswith("_frame")):
+                found.add(value)
+        if isinstance(detail.get("start_frame"), int):
+            found.add(detail["start_frame"] - 1)  # the state before the motion
+        found |= {int(m) for m in _FRAME_IN_TEXT.findall(json.dumps(detail))}
+    found |= {int(m) for m in _FRAME_IN_TEXT.findall(item.question)}
+    return found
+
+
+def frames_to_show(item: QAItem, episode: dict, refs: list[tuple[str, int]], strip: int) -> list[tuple[int, str]]:
+    """(frame, why) pairs in time order: an image question's frames, or for a video question the
+    frames its program read, each referent's best-seen frame and an evenly spaced strip."""
+    n = len(episode["frames"])
+    if item.modality != "video":
+        return [(f, "shown") for f in item.frames]
+    why: dict[int, list[str]] = {}
+    for f in sorted(read_frames(item)):
+        if 0 <= f < n:
+            why.setdefault(f, []).append("read")
+    for name, oid in refs:
+        pixels = [next((v["visible_pixels"] for v in fr["visibility"] if v["object_id"] == oid), 0)
+                  for fr in episode["frames"]]
+        if max(pixels, default=0) > 0:
+            why.setdefault(int(np.argmax(pixels)), []).append(f"best {name}")
+    for f in np.linspace(0, n - 1, strip).round().astype(int) if strip and n else ():
+        why.setdefault(int(f), []).append("strip")
+    keep = sorted(why, key=lambda f: ("strip" in why[f] and len(why[f]) == 1, f))[:MAX_VIDEO_TILES]
+    return [(f, " ".join(why[f])) for f in sorted(keep)]
+
+
+def _answer(item: QAItem) -> str:
+    text = item.answer_text + (f" ({item.answer_letter})" if item.answer_letter else "")
+    return text + (f" {item.unit}" if item.unit and item.unit != "count" else "")
+
+
+def _margin_text(m: dict) -> str:
+    detail = ", ".join(f"{k}={v}" for k, v in m.get("detail", {}).items())
+    return f"{m.get('kind')}: {m.get('margin')} {m.get('unit') or ''}" + (f" ({detail})" if detail else "")
+
+
+def panel_lines(item: QAItem, src: Dataset, refs: list[tuple[str, int]], colors: dict) -> list[cs.TextLine]:
+    """The text above a sheet's frames: header, question, options, answer, certificate, legend."""
+    lines = [cs.TextLine(f"{item.family} v{item.family_version} | {item.modality} | episode {item.episode_id} | "
+                         f"seed {item.seed} | qa {item.id} | {src.root.name}", cs.SMALL_SCALE),
+             cs.TextLine(f"Q: {item.question}", bold=True)]
+    lines += [cs.TextLine(o) for o in option_lines(item)]
+    lines.append(cs.TextLine(f"Answer: {_answer(item)}", bold=True))
+    cert = dict(item.certificate)
+    visibility = cert.pop("visibility", {}) or {}
+    for m in cert.pop("margins", ()):
+        lines.append(cs.TextLine(f"margin {_margin_text(m)}", cs.SMALL_SCALE))
+    for key, value in sorted(cert.items()):
+        lines.append(cs.TextLine(f"{key}: {json.dumps(value, sort_keys=True)}", cs.SMALL_SCALE))
+    for name, oid in refs:
+        v = visibility.get(name)
+        numbers = ", ".join(f"{k}={x}" for k, x in sorted(v.items()) if k != "object_id") if v else "(not a certificate referent)"
+        lines.append(cs.TextLine(f"{name} (id {oid}): {numbers}", cs.SMALL_SCALE, swatch=colors[oid]))
+    return lines
+
+
+def draw_sheet(item: QAItem, src: Dataset, episode: dict, images: dict, strip: int, tile_width: int,
+               columns: int) -> tuple[np.ndarray, dict]:
+    """One question's contact sheet and its layout entry (frames, their rectangles and boxes)."""
+    refs = referents(item, episode)
+    colors = {oid: cs.PALETTE[n % len(cs.PALETTE)] for n, (_, oid) in enumerate(refs)}
+    names = dict((oid, name) for name, oid in refs)
+    fps = float(episode["fps"])
+    tiles, layout = [], []
+    for frame, why in frames_to_show(item, episode, refs, strip):
+        boxes = [cs.Box(names[v["object_id"]], colors[v["object_id"]], tuple(v["bbox_2d"]))
+                 for v in episode["frames"][frame]["visibility"] if v["object_id"] in names and v.get("bbox_2d")]
+        drawn, top = cs.draw_tile(cs.Tile(frame, f"frame {frame}  t={frame / fps:.1f}s  {why}", images[frame], boxes),
+                                  tile_width)
+        tiles.append(drawn)
+        layout.append({"frame": frame, "why": why, "top": top, "scale": tile_width / images[frame].shape[1],
+                       "boxes": [{"name": b.name, "color": list(b.color), "bbox_2d": list(b.bbox)} for b in boxes]})
+    width = columns * (tile_width + cs.PAD) + cs.PAD
+    sheet, origins = cs.compose_sheet(cs.text_panel(panel_lines(item, src, refs, colors), width), tiles, columns)
+    for entry, (x, y) in zip(layout, origins):
+        entry["x"], entry["y"] = x, y + entry.pop("top")  # top-left of the frame image itself
+    return sheet, {"frames": layout}
+
+
+def _load_episode(src: Dataset, episode_id: str) -> tuple[dict, Path]:
+    folder = src.root / EPISODES_DIR / episode_id
+    episode = read_episode_json(folder / "episode.json")
+    return episode, folder / episode.get("files", {}).get("video", "video.mp4")
+
+
+def inspect_dir(root: Path, out: Path | None = None, filters: Filters = Filters(), sample: int = 40,
+                random_seed: int = 0, strip: int = 6, tile_width: int = 400, columns: int = 3,
+                progress: bool = True) -> dict:
+    """Write the contact sheets, ``sheets.json`` and ``index.html``; returns a summary.
+
+    LookupError when no record passes the filters (the message lists the families present).
+    """
+    from tqdm import tqdm
+
+    sources = find_sources(root)
+    out = Path(out) if out is not None else Path(root) / OUT_DIR
+    chosen, passed = select(sources, filters, sample, random_seed)
+    if not chosen:
+        present = sorted({it.family for src in sources for it in src.items()})
+        if not present:
+            raise LookupError(f"{root}: {QA_FILE} holds no questions")
+        raise LookupError(f"{root}: no question passes the filters {filters.describe()}; families present: {', '.join(present)}")
+    out.mkdir(parents=True, exist_ok=True)
+    _remove_old_sheets(out)
+    by_episode: dict[tuple, list[int]] = {}
+    for n, (src, item) in enumerate(chosen):
+        by_episode.setdefault((id(src), item.episode_id), []).append(n)
+    bar = tqdm(total=len(chosen), desc="sheets", unit="qa", disable=not progress)
+    entries = [None] * len(chosen)
+    for indices in by_episode.values():
+        src, episode_id = chosen[indices[0]][0], chosen[indices[0]][1].episode_id
+        episode, video = _load_episode(src, episode_id)
+        plans = {n: frames_to_show(chosen[n][1], episode, referents(chosen[n][1], episode), strip) for n in indices}
+        images = decode_frames(video, sorted({f for plan in plans.values() for f, _ in plan}))
+        for n in indices:
+            item = chosen[n][1]
+            sheet, entry = draw_sheet(item, src, episode, images, strip, tile_width, columns)
+            name = f"{n:04d}_{item.family}_{item.id}.png"
+            cs.write_png(out / name, sheet)
+            entries[n] = {"file": name, "qa_id": item.id, "family": item.family, "episode_id": item.episode_id,
+                          "seed": item.seed, "source": str(src.root), "question": item.question,
+                          "options": option_lines(item), "answer": _answer(item), **entry}
+            bar.update()
+    bar.close()
+    with atomic_open(out / "sheets.json") as f:
+        json.dump({"root": str(root), "filters": asdict(filters), "sample": sample,
+                   "random_seed": random_seed, "passed_filters": passed, "sheets": entries}, f, indent=1)
+    write_index(out / "index.html", entries, passed)
+    return {"sheets": len(entries), "passed_filters": sum(passed.values()), "out": str(out)}
+
+
+def _remove_old_sheets(out: Path) -> None:
+    """Drop the sheets an earlier run listed in ``sheets.json`` (a new sample must not mix with them)."""
+    old = out / "sheets.json"
+    if old.is_file():
+        for entry in json.loads(old.read_text(encoding="utf-8")).get("sheets", ()):
+            (out / Path(entry["file"]).name).unlink(missing_ok=True)
+
+
+_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<title>simgen inspect</title><style>
+body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }
+section { border-top: 2px solid #888; margin-top: 1em; padding-top: 0.5em; }
+img { max-width: 100%; border: 1px solid #ccc; } .hidden { display: none; } .fam { color: #555; }
+</style></head><body>
+"""
+_FILTER_SCRIPT = """<script>
+const sel = document.getElementById("family");
+sel.addEventListener("change", () => { let n = 0;
+  for (const s of document.querySelectorAll("section.qa")) {
+    const on = !sel.value || s.dataset.family === sel.value; s.classList.toggle("hidden", !on); n += on; }
+  document.getElementById("shown").textContent = n; });
+</script>"""
+
+
+def write_index(path: Path, entries: list[dict], passed: dict) -> None:
+    """A page listing every sheet with its question text, filterable by family."""
+    e = lambda x: html.escape(str(x), quote=True)  # noqa: E731
+    families = sorted({x["family"] for x in entries})
+    with atomic_open(path) as f:
+        f.write(_PAGE)
+        f.write(f"<h1>simgen inspect</h1><p>{len(entries)} sheets of {sum(passed.values())} questions that passed "
+                f"the filters.</p><p><label>Family: <select id=\"family\"><option value=\"\">all</option>"
+                + "".join(f'<option value="{e(x)}">{e(x)} ({sum(1 for y in entries if y["family"] == x)})</option>'
+                          for x in families)
+                + f'</select></label> <span id="shown">{len(entries)}</span> shown.</p>')
+        for x in entries:
+            options = "<br>".join(e(o) for o in x["options"])
+            f.write(f'<section class="qa" data-family="{e(x["family"])}"><p><span class="fam">{e(x["family"])} · '
+                    f'{e(x["episode_id"])} · seed {e(x["seed"])} · {e(x["qa_id"])}</span><br><b>{e(x["question"])}</b>'
+                    f'{"<br>" + options if options else ""}<br>Answer: <b>{e(x["answer"])}</b></p>'
+                    f'<a href="{e(x["file"])}"><img src="{e(x["file"])}" alt="sheet {e(x["qa_id"])}" loading="lazy"></a>'
+                    "</section>")
+        f.write(_FILTER_SCRIPT + "</body></html>\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Contact sheets (PNG) and an index.html for judging sampled questions by eye."""
+    ap = argparse.ArgumentParser(prog=PROG, description=main.__doc__)
+    ap.add_argument("dir", type=Path, help="a run dir, a dataset dir (simgen-merge output) or a multirun root")
+    ap.add_argument("--out", type=Path, help=f"output folder (default: <dir>/{OUT_DIR})")
+    ap.add_argument("--family", action="append", default=[], help="only this family (repeatable)")
+    ap.add_argument("--seed", action="append", type=int, default=[], help="only this config seed (repeatable)")
+    ap.add_argument("--episode", action="append", default=[], help="only this episode id or id prefix (repeatable)")
+    ap.add_argument("--sample", type=int, default=40, help="seeded random sample of N questions; 0: all (default 40)")
+    ap.add_argument("--random-seed", type=int, default=0, help="seed of the sample (default 0)")
+    ap.add_argument("--strip", type=int, default=6, help="evenly spaced frames shown for a video question (default 6)")
+    ap.add_argument("--tile-width", type=int, default=400, help="width of each frame on a sheet, pixels (default 400)")
+    ap.add_argument("--columns", type=int, default=3, help="frames per row (default 3)")
+    ap.add_argument("--no-progress", action="store_true", help="no progress bar")
+    args = ap.parse_args(argv)
+    for flag in ("sample", "strip"):
+        if getattr(args, flag) < 0:
+            ap.error(f"--{flag}: expected a count >= 0, got {getattr(args, flag)}")
+    if args.tile_width < 64 or args.columns < 1:
+        ap.error("--tile-width: expected >= 64 pixels; --columns: expected >= 1")
+    filters = Filters(tuple(args.family), tuple(args.seed), tuple(args.episode))
+    try:
+        summary = inspect_dir(args.dir, args.out, filters, args.sample, args.random_seed, args.strip,
+                              args.tile_width, args.columns, progress=not args.no_progress)
+    except (FileNotFoundError, ValueError, KeyError, LookupError) as e:
+        print(f"{PROG}: {e}", file=sys.stderr)
+        raise SystemExit(2)
+    print(json.dumps(summary, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()
