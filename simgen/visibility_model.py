@@ -43,6 +43,16 @@ class VisibilityModel:
         if isinstance(self.clear_frames, bool) or not isinstance(self.clear_frames, int) or self.clear_frames < 1:
             raise ConfigError(f"{where}.clear_frames: expected an int ≥ 1, got {self.clear_frames!r}")
 
+    @classmethod
+    def from_config(cls, node) -> "VisibilityModel":
+        """The model of a config's ``visibility`` node (DictConfig or dict); ConfigError names a bad key."""
+        from omegaconf import DictConfig, OmegaConf
+
+        from simgen.registry import parse_config
+
+        data = OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else dict(node or {})
+        return parse_config(cls, data, "visibility")
+
     def pixels(self, level: str, width: int, height: int) -> float:
         """The pixel count of ``level`` ('glimpse', 'seen' or 'clear') for a ``width``×``height`` image."""
         return float(getattr(self, f"{level}_frac")) * float(width) * float(height)

@@ -8,8 +8,7 @@ from simgen.episodes.runner import build_plugins, render_one
 from simgen.registry import SIMULATORS
 from simgen.seeding import rng
 
-SMALL = ["camera.width=96", "camera.height=72", "render.fps=10", "render.duration_s=5", "trajectory=coverage",
-         "dynamics.min_pixels=40"]
+SMALL = ["camera.width=96", "camera.height=72", "render.fps=10", "render.duration_s=5", "trajectory=coverage"]
 
 
 def episode(tmp_path, overrides, seed=0, index=0):

@@ -6,7 +6,8 @@ from simgen.registry import PLANNERS, ConfigError
 from simgen.seeding import rng
 from simgen.trajectories.common import Boxes, PlanningError, Room, camera_poses
 from simgen.trajectories.tour import allocate_frames, order_tour, two_opt
-from simgen.trajectories.visibility import Thresholds, estimate, predicted_coverage
+from simgen.trajectories.visibility import estimate, predicted_coverage
+from simgen.visibility_model import VisibilityModel
 from simgen.types import RoomSpec
 from test_traj_scenes import box, rect_scene, request, scene
 
@@ -21,7 +22,7 @@ def boxes_of(spec):
 def test_silhouette_of_a_face_on_cube_matches_the_pinhole_formula():
     room, boxes = boxes_of(scene(BIG, [box(1, "cube", (6.0, 5.0, 1.5), (0.5, 0.5, 0.5))]))
     pose = camera_poses(np.array([[1.0, 5.0, 1.5]]), [0.0], [0.0])
-    est = estimate(pose, request(scene(BIG, [])).intrinsics, room, boxes, Thresholds())
+    est = estimate(pose, request(scene(BIG, [])).intrinsics, room, boxes)
     f = request(scene(BIG, [])).intrinsics.fx
     assert est.pixels[0, 0] == pytest.approx((f * 1.0 / 4.5) ** 2)  # only the near face, 4.5 m away
     assert est.in_frame[0, 0] == 1.0 and est.occlusion[0, 0] == 0.0
@@ -31,7 +32,7 @@ def test_an_object_behind_another_is_occluded_and_one_behind_the_camera_is_out_o
     spec = scene(BIG, [box(1, "cube", (6.0, 5.0, 1.5), (0.3, 0.3, 0.3)), box(2, "wall", (4.0, 5.0, 1.5), (0.1, 1.0, 1.5))])
     room, boxes = boxes_of(spec)
     poses = camera_poses(np.array([[1.0, 5.0, 1.5]] * 2), [0.0, np.pi], [0.0, 0.0])
-    est = estimate(poses, request(spec).intrinsics, room, boxes, Thresholds())
+    est = estimate(poses, request(spec).intrinsics, room, boxes)
     assert est.occlusion[0, 0] == 1.0 and est.pixels[0, 0] == 0.0
     assert est.in_frame[1].max() == 0.0 and np.isnan(est.occlusion[1]).all()
     counts = predicted_coverage(request(spec), poses)
@@ -55,15 +56,16 @@ def test_tour_order_visits_collinear_stations_in_sequence():
     assert two_opt([1, 2, 3, 0], cost) in ([1, 3, 2, 0], [0, 2, 3, 1])
 
 
-def cover(spec, n=90, fps=10.0, **cfg):
+def cover(spec, n=90, fps=10.0, visibility=VisibilityModel(), **cfg):
     """The coverage planner and its poses."""
     planner = PLANNERS.build({"name": "coverage", **cfg})
-    return planner, planner.plan(request(spec, n, fps), rng(0, 0, 0, "t"))
+    return planner, planner.plan(request(spec, n, fps, visibility=visibility), rng(0, 0, 0, "t"))
 
 
-def test_coverage_shows_every_object_in_k_frames():
-    planner, T = cover(rect_scene(), k=4)
-    counts = predicted_coverage(request(rect_scene(), 90), T, planner.cfg.thresholds)
+def test_coverage_shows_every_object_clearly_in_clear_frames():
+    model = VisibilityModel(clear_frames=4)
+    planner, T = cover(rect_scene(), visibility=model)
+    counts = predicted_coverage(request(rect_scene(), 90, visibility=model), T, "clear")
     assert min(counts.values()) >= 4 and planner.report.uncovered == ()
     assert planner.report.predicted == counts and len(planner.report.viewpoints) >= 2
 
@@ -72,7 +74,7 @@ def test_dwell_frames_look_at_their_viewpoint():
     planner, T = cover(rect_scene())
     for x, y, z, yaw, pitch in planner.report.viewpoints:
         at = np.flatnonzero(np.linalg.norm(T[:, :3, 3] - [x, y, z], axis=1) < 1e-9)
-        assert len(at) >= planner.cfg.k
+        assert len(at) >= VisibilityModel().clear_frames
         assert np.allclose(T[at], camera_poses(np.array([[x, y, z]]), [yaw], [pitch])[0])
 
 
@@ -90,7 +92,7 @@ def test_uncoverable_objects_are_reported_or_raise_when_required():
     planner, T = cover(enclosed_scene())
     assert planner.report.uncovered == ("hidden",)
     assert planner.report.predicted[1] == 0
-    with pytest.raises(PlanningError, match=r"1 object\(s\) seen in fewer than k=3 frames: hidden"):
+    with pytest.raises(PlanningError, match=r"1 object\(s\) seen clearly in fewer than 3 frames: hidden"):
         cover(enclosed_scene(), require_all=True)
 
 
@@ -117,7 +119,7 @@ def test_room_walls_occlude_in_an_l_room():
     spec = scene(((0, 0), (6, 0), (6, 3), (3, 3), (3, 6), (0, 6)), [box(1, "crate", (1.5, 5.0, 0.5), (0.3, 0.3, 0.5))])
     room = Room.from_spec(RoomSpec(spec.room.footprint, 2.8))
     pose = camera_poses(np.array([[5.0, 1.5, 1.5]]), [np.arctan2(3.5, -3.5)], [0.0])
-    est = estimate(pose, request(spec).intrinsics, room, Boxes.from_request(request(spec)), Thresholds())
+    est = estimate(pose, request(spec).intrinsics, room, Boxes.from_request(request(spec)))
     assert est.occlusion[0, 0] == 1.0
 
 
@@ -130,7 +132,7 @@ def test_a_container_does_not_hide_what_it_holds():
     spec = scene(BIG, [shelf, vase, panel, cup])
     room, boxes = boxes_of(spec)
     poses = camera_poses(np.array([[3.0, 5.0, 1.5], [2.0, 8.0, 1.5]]), [0.0, 0.0], [np.arctan2(-0.3, 3.0)] * 2)
-    est = estimate(poses, request(spec).intrinsics, room, boxes, Thresholds())
+    est = estimate(poses, request(spec).intrinsics, room, boxes)
     assert est.occlusion[0, 1] == 0.0 and est.occlusion[1, 3] == 1.0
     assert np.isnan(est.occlusion[0, 3])  # out of frame there: no rays were needed
 

@@ -4,6 +4,7 @@ import numpy as np
 from simgen.geometry import points_in_polygon, polygon_area, quat_from_yaw
 from simgen.trajectories.base import PlanRequest
 from simgen.types import CameraIntrinsics, ObjectSpec, ObjectState, Part, Pose, RoomSpec, SceneSpec
+from simgen.visibility_model import VisibilityModel
 
 RECT = ((0.0, 0.0), (5.0, 0.0), (5.0, 4.0), (0.0, 4.0))
 L_SHAPE = ((0.0, 0.0), (6.0, 0.0), (6.0, 3.0), (3.0, 3.0), (3.0, 6.0), (0.0, 6.0))
@@ -57,9 +58,10 @@ def l_scene() -> SceneSpec:
     )
 
 
-def request(spec: SceneSpec, n_frames: int = 40, fps: float = 10.0, states=()) -> PlanRequest:
-    """A planning request with a 320×240, 60° camera."""
-    return PlanRequest(spec, tuple(states), CameraIntrinsics.from_vfov(320, 240, 60.0), n_frames, fps)
+def request(spec: SceneSpec, n_frames: int = 40, fps: float = 10.0, states=(), visibility=VisibilityModel(),
+            size=(320, 240)) -> PlanRequest:
+    """A planning request with a 60° camera (320×240 unless ``size`` says otherwise)."""
+    return PlanRequest(spec, tuple(states), CameraIntrinsics.from_vfov(*size, 60.0), n_frames, fps, visibility)
 
 
 def test_scenes_are_valid():

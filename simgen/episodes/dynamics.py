@@ -1,10 +1,12 @@
 """Scene dynamics: objects relocated by script or pushed by physics while the camera films.
 
 Motions are chosen after the camera path is planned, so that each one is filmed: ``schedule``
-picks up to ``num_moving`` objects (a complexity knob) predicted visible before their motion starts
-and, for a scripted relocation, a free floor destination (inside the room, clear of every other
-footprint and of the camera's path) predicted visible after it ends. Predictions come from
-geometry; the QA verifier then checks the rendered masks.
+picks up to ``num_moving`` objects (a complexity knob) predicted seen clearly before their motion
+starts and, for a scripted relocation, a free floor destination (inside the room, clear of every
+other footprint and of the camera's path) predicted seen clearly after it ends: the ``clear`` level
+of the run's visibility model, the one QA asks about motions at, times ``pixel_margin`` because the
+prediction uses boxes and a box overstates a round or thin shape. Predictions come from geometry;
+the QA verifier then checks the rendered masks.
 
 While rendering, ``Playback`` teleports scripted objects along an eased straight line (kinematic)
 and gives pushed objects their velocity at the start frame; the simulator's physics does the rest
@@ -20,8 +22,8 @@ from simgen.registry import DYNAMICS, ConfigError
 from simgen.trajectories.base import PlanRequest
 from simgen.trajectories.common import Boxes, Room
 from simgen.trajectories.raycast import first_hit
-from simgen.trajectories.visibility import Thresholds, estimate
-from simgen.types import CameraIntrinsics, Frame, MotionEvent, ObjectSpec, ObjectState, Pose, SceneSpec
+from simgen.trajectories.visibility import estimate, level_pixels
+from simgen.types import Frame, MotionEvent, ObjectSpec, ObjectState, Pose
 
 _DESTINATION_TRIES = 24
 _CAMERA_CLEARANCE_M = 0.4  # a destination keeps this far from every camera position
@@ -38,8 +40,7 @@ class DynamicsConfig:
     move_duration_s: float = 1.2
     push_speed_mps: tuple = (0.8, 1.6)  # initial horizontal speed of a push
     min_gap_m: float = 0.05  # clearance of a scripted destination from other footprints and walls
-    min_pixels: float = 250.0  # predicted visibility before / after a motion: above QA's 200 px, so it can ask
-    min_in_frame: float = 0.5
+    pixel_margin: float = 1.5  # predicted pixels before / after a motion: this × the clear level (box vs mask)
 
     def validate(self, where: str) -> None:
         """ConfigError naming the key unless every knob is in range."""
@@ -51,6 +52,8 @@ class DynamicsConfig:
                 raise ConfigError(f"{where}.{key}: expected [low, high] with 0 < low ≤ high, got {list(lo_hi)}")
         if not 0 < self.move_duration_s <= 30:
             raise ConfigError(f"{where}.move_duration_s: expected 0 < s ≤ 30, got {self.move_duration_s}")
+        if not 1.0 <= self.pixel_margin <= 10.0:
+            raise ConfigError(f"{where}.pixel_margin: expected a ratio in [1, 10], got {self.pixel_margin}")
 
 
 class Dynamics:
@@ -59,18 +62,18 @@ class Dynamics:
     def __init__(self, cfg: DynamicsConfig, kinds: tuple[str, ...]):
         self.cfg, self.kinds = cfg, kinds
 
-    def schedule(self, spec: SceneSpec, states: tuple[ObjectState, ...], poses: np.ndarray,
-                 intrinsics: CameraIntrinsics, fps: float, rng: np.random.Generator) -> list[MotionEvent]:
-        """Up to ``num_moving`` timed motions of distinct objects that the planned camera films.
+    def schedule(self, request: PlanRequest, poses: np.ndarray, rng: np.random.Generator) -> list[MotionEvent]:
+        """Up to ``num_moving`` timed motions of distinct objects that the camera planned for
+        ``request`` (scene, settled states, camera, fps, visibility model) films.
 
-        An object qualifies if it is predicted visible before its motion starts (and, for a push,
-        when it starts); a scripted destination qualifies if it is inside the room, clear of other
-        footprints and of the camera's path, and predicted visible after the motion ends.
+        An object qualifies if it is predicted seen clearly before its motion starts (and, for a
+        push, when it starts); a scripted destination qualifies if it is inside the room, clear of
+        other footprints and of the camera's path, and predicted seen clearly after the motion ends.
         """
         if not self.kinds or self.cfg.num_moving == 0:
             return []
-        n, span = len(poses), max(1, int(np.ceil(self.cfg.move_duration_s * fps)))
-        request = PlanRequest(spec, states, intrinsics, n, fps)
+        spec, states = request.scene, request.states
+        n, span = len(poses), max(1, int(np.ceil(self.cfg.move_duration_s * request.fps)))
         seen = self._seen(request, poses, Boxes.from_request(request))
         seen_before = np.cumsum(seen, axis=0) > 0  # (F, M): seen at or before frame f
         pose = {s.object_id: s.pose for s in states}
@@ -86,7 +89,7 @@ class Dynamics:
                 break
             obj = spec.objects[k]
             if kind == "push":
-                starts = [f for f in range(1, n - int(fps)) if seen_before[f - 1, k] and seen[f, k]]
+                starts = [f for f in range(1, n - int(request.fps)) if seen_before[f - 1, k] and seen[f, k]]
                 angles = self._open_directions(request, k)
                 if starts and len(angles):
                     angle, speed = angles[rng.integers(len(angles))], rng.uniform(*self.cfg.push_speed_mps)
@@ -120,9 +123,9 @@ class Dynamics:
         return angles[reach >= _PUSH_ROOM_M]
 
     def _seen(self, request: PlanRequest, poses: np.ndarray, boxes: Boxes) -> np.ndarray:
-        """(F, M) predicted visibility of ``boxes`` from ``poses``."""
-        th = Thresholds(self.cfg.min_pixels, self.cfg.min_in_frame)
-        return estimate(poses, request.intrinsics, Room.from_spec(request.scene.room), boxes, th).visible(th)
+        """(F, M) ``boxes`` predicted seen clearly (with the pixel margin) from ``poses``."""
+        need = level_pixels(request.visibility, "clear", request.intrinsics, self.cfg.pixel_margin)
+        return estimate(poses, request.intrinsics, Room.from_spec(request.scene.room), boxes, need).at_least(need)
 
     def _scripted(self, spec, request, poses, pose, obj: ObjectSpec, seen_before, taken, span, rng):
         """A timed relocation of ``obj`` to a free, filmed floor spot, or None if there is none."""

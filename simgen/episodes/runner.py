@@ -20,13 +20,14 @@ from omegaconf import OmegaConf
 from tqdm import tqdm
 
 from simgen.episodes.dynamics import Dynamics, Playback, finalize
-from simgen.episodes.visibility import compute_visibility
+from simgen.episodes.visibility import FloorCoverage, compute_visibility
 from simgen.episodes.writer import (ARRAYS, EPISODE_JSON, VIDEO, EpisodeFolder, VideoWriter, depth_to_mm, dump_json,
                                     is_done, save_arrays)
 from simgen.registry import DYNAMICS, PLANNERS, SCENE_BUILDERS, SIMULATORS, ConfigError, parse_config
 from simgen.seeding import rng
 from simgen.trajectories.base import PlanRequest
 from simgen.types import CameraIntrinsics, Episode, Frame, SceneSpec
+from simgen.visibility_model import VisibilityModel
 
 log = logging.getLogger("simgen.episodes")
 
@@ -40,9 +41,6 @@ class RenderConfig:
     duration_s: float = 6.0
     save_arrays: bool = True
     video_crf: int = 20
-    coverage_min_pixels: int = 150
-    coverage_min_in_frame: float = 0.5
-    coverage_k: int = 3
 
     def validate(self, where: str) -> None:
         """Reject impossible values before any work starts."""
@@ -50,8 +48,6 @@ class RenderConfig:
             raise ConfigError(f"{where}: fps and duration_s must be > 0, got fps={self.fps}, duration_s={self.duration_s}")
         if not 0 <= self.video_crf <= 51:
             raise ConfigError(f"{where}.video_crf: expected 0..51 (x264), got {self.video_crf}")
-        if self.coverage_k < 1 or not 0.0 <= self.coverage_min_in_frame <= 1.0:
-            raise ConfigError(f"{where}: coverage_k ≥ 1 and 0 ≤ coverage_min_in_frame ≤ 1 expected")
 
     @property
     def n_frames(self) -> int:
@@ -71,24 +67,33 @@ class EpisodePlugins:
     intrinsics: CameraIntrinsics
     render: RenderConfig
     dynamics: Dynamics
+    visibility: VisibilityModel
 
 
-def coverage_report(frames: list[Frame], spec: SceneSpec, render: RenderConfig) -> dict:
-    """Per-object count of frames seen above the thresholds, and the share of objects seen in ≥ k frames."""
-    counts = {obj.object_id: 0 for obj in spec.objects}
-    for frame in frames:
-        for v in frame.visibility:
-            if v.visible_pixels >= render.coverage_min_pixels and v.in_frame_fraction >= render.coverage_min_in_frame:
-                counts[v.object_id] += 1
-    covered = sum(c >= render.coverage_k for c in counts.values())
+def coverage_report(frames: list[Frame], spec: SceneSpec, intrinsics: CameraIntrinsics, model: VisibilityModel,
+                    floor_seen: float) -> dict:
+    """What the video shows, judged by the visibility model on the rendered masks: per object the
+    frames it is seen / seen clearly in, the share of objects seen clearly in ≥ ``clear_frames``
+    frames, frames showing no object, and the share of the floor shown (``FloorCoverage``)."""
+    w, h = intrinsics.width, intrinsics.height
+    ids = [obj.object_id for obj in spec.objects]
+    pixels = np.array([[v.visible_pixels for v in frame.visibility] for frame in frames], dtype=float).reshape(len(frames), len(ids))
+    seen, clear = model.seen(pixels, w, h), model.clear(pixels, w, h)
+    clear_objects = int((clear.sum(axis=0) >= model.clear_frames).sum())
+    empty = int((~seen.any(axis=1)).sum()) if ids else len(frames)
     return {
-        "k": render.coverage_k,
-        "min_pixels": render.coverage_min_pixels,
-        "min_in_frame": render.coverage_min_in_frame,
-        "objects_total": len(counts),
-        "objects_covered": covered,
-        "fraction": covered / len(counts) if counts else 1.0,
-        "frames_per_object": {str(k): v for k, v in counts.items()},
+        "seen_px": round(model.pixels("seen", w, h), 1),
+        "clear_px": round(model.pixels("clear", w, h), 1),
+        "clear_frames": model.clear_frames,
+        "objects_total": len(ids),
+        "objects_seen": int(seen.any(axis=0).sum()),
+        "objects_clear": clear_objects,
+        "objects_clear_fraction": clear_objects / len(ids) if ids else 1.0,
+        "empty_frames": empty,
+        "empty_frame_fraction": empty / len(frames) if frames else 0.0,
+        "floor_seen_fraction": round(floor_seen, 4),
+        "seen_frames_per_object": {str(i): int(c) for i, c in zip(ids, seen.sum(axis=0))},
+        "clear_frames_per_object": {str(i): int(c) for i, c in zip(ids, clear.sum(axis=0))},
     }
 
 
@@ -100,12 +105,13 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
     """
     states = sim.load(spec)
     render, intrinsics = plugins.render, plugins.intrinsics
-    request = PlanRequest(spec, states, intrinsics, render.n_frames, render.fps)
+    request = PlanRequest(spec, states, intrinsics, render.n_frames, render.fps, plugins.visibility)
     if hasattr(plugins.planner, "plan_actions"):  # action-driven planners also say what the camera did
         poses, actions = plugins.planner.plan_actions(request, stream("trajectory"))
     else:
         poses, actions = plugins.planner.plan(request, stream("trajectory")), ()
-    events = plugins.dynamics.schedule(spec, states, poses, intrinsics, render.fps, stream("dynamics"))
+    events = plugins.dynamics.schedule(request, poses, stream("dynamics"))
+    floor = FloorCoverage(spec.room.footprint)
     playback = Playback(events)
     video = VideoWriter(out_dir / VIDEO, intrinsics.width, intrinsics.height, render.fps, render.video_crf)
     frames, depths, instances = [], [], []
@@ -116,6 +122,7 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
             obs = sim.render(T_world_cam, intrinsics)
             video.write(obs.rgb)
             vis = compute_visibility(obs, spec, states, intrinsics, T_world_cam, near=sim.near)
+            floor.add(obs.depth, obs.instance, intrinsics, T_world_cam)
             frames.append(Frame(index, index / render.fps, tuple(map(tuple, T_world_cam)), states, vis))
             if render.save_arrays:
                 depths.append(depth_to_mm(obs.depth))
@@ -129,7 +136,8 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
         saver = pool.submit(save_arrays, out_dir / ARRAYS, {"depth_mm": depths, "instance": instances}) \
             if render.save_arrays else None
         episode = Episode(episode_id, spec, intrinsics, render.fps, tuple(frames), plugins.simulator_name,
-                          plugins.planner_name, sim.renderer, coverage_report(frames, spec, render), files,
+                          plugins.planner_name, sim.renderer,
+                          coverage_report(frames, spec, intrinsics, plugins.visibility, floor.fraction), files,
                           finalize(events, frames), tuple(actions))
         dump_json(episode.to_dict(), out_dir / EPISODE_JSON)
         if saver is not None:
@@ -186,8 +194,9 @@ def _render_or_record_failure(sim, plugins: EpisodePlugins, final: Path, seed: i
         return
     summary["rendered"].append(episode_id)
     cov = episode.coverage
-    log.info("%s: %d frames, coverage %d/%d objects in ≥%d frames", episode_id, len(episode.frames),
-             cov["objects_covered"], cov["objects_total"], cov["k"])
+    log.info("%s: %d frames; %d/%d objects seen clearly in ≥%d frames, floor seen %.0f%%, %d frames show no object",
+             episode_id, len(episode.frames), cov["objects_clear"], cov["objects_total"], cov["clear_frames"],
+             100 * cov["floor_seen_fraction"], cov["empty_frames"])
 
 
 def build_plugins(cfg) -> EpisodePlugins:
@@ -202,4 +211,4 @@ def build_plugins(cfg) -> EpisodePlugins:
     except ValueError as e:
         raise ConfigError(str(e)) from None
     return EpisodePlugins(builder, sim_cfg, planner, cfg.trajectory.name, cfg.simulator.name, intrinsics, render,
-                          DYNAMICS.build(cfg.dynamics))
+                          DYNAMICS.build(cfg.dynamics), VisibilityModel.from_config(cfg.visibility))

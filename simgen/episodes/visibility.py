@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simgen.geometry import invert, obb_samples
+from simgen.geometry import invert, obb_samples, points_in_polygon
 from simgen.simulators.base import Observation
 from simgen.types import CameraIntrinsics, ObjectState, SceneSpec, Visibility
 
@@ -154,3 +154,39 @@ def _mask_stats(instance: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, list
     pixels = counts[ids]
     bbox = [(int(x0[k]), int(y0[k]), int(x1[k]), int(y1[k])) if pixels[k] > 0 else None for k in range(len(ids))]
     return pixels, bbox
+
+
+class FloorCoverage:
+    """Which part of the room's floor the frames show: a ``cell_m`` grid over the footprint, a cell
+    counting as shown once a rendered pixel of the room (instance 0) back-projects onto it at floor
+    height (|z| ≤ ``tolerance_m``; the floor is z = 0). ``fraction`` is shown cells over the cells
+    whose centre lies inside the footprint, floor under furniture included."""
+
+    def __init__(self, footprint, cell_m: float = 0.1, tolerance_m: float = 0.02):
+        self.footprint = np.asarray(footprint, dtype=float)
+        self.cell, self.tolerance = float(cell_m), float(tolerance_m)
+        self.origin = self.footprint.min(axis=0)
+        nx, ny = np.ceil((self.footprint.max(axis=0) - self.origin) / self.cell).astype(int) + 1
+        centres = self.origin + (np.stack(np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij"), -1) + 0.5) * self.cell
+        self.inside = points_in_polygon(centres.reshape(-1, 2), self.footprint).reshape(nx, ny)
+        self.shown = np.zeros_like(self.inside)
+
+    def add(self, depth, instance, intrinsics: CameraIntrinsics, T_world_cam) -> None:
+        """Mark the floor cells shown by one frame's depth (m along camera z) and instance mask."""
+        depth, instance = np.asarray(depth), np.asarray(instance)
+        room = (instance == 0) & np.isfinite(depth) & (depth > 0)
+        rows, cols = np.nonzero(room)
+        z = depth[rows, cols].astype(float)
+        cam = np.stack([(cols + 0.5 - intrinsics.cx) * z / intrinsics.fx, (rows + 0.5 - intrinsics.cy) * z / intrinsics.fy, z], -1)
+        T = np.asarray(T_world_cam, dtype=float)
+        world = cam @ T[:3, :3].T + T[:3, 3]
+        floor = world[np.abs(world[:, 2]) <= self.tolerance, :2]
+        cell = np.floor((floor - self.origin) / self.cell).astype(int)
+        ok = (cell >= 0).all(axis=1) & (cell < self.shown.shape).all(axis=1)
+        self.shown[cell[ok, 0], cell[ok, 1]] = True
+
+    @property
+    def fraction(self) -> float:
+        """Share of the footprint's cells shown so far (1.0 for a degenerate footprint)."""
+        total = int(self.inside.sum())
+        return float((self.shown & self.inside).sum() / total) if total else 1.0

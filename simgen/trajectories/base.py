@@ -7,17 +7,20 @@ from typing import Protocol
 import numpy as np
 
 from simgen.types import CameraIntrinsics, ObjectState, SceneSpec
+from simgen.visibility_model import VisibilityModel
 
 
 @dataclass(frozen=True)
 class PlanRequest:
-    """Inputs of a planner: the scene, its settled object states, the camera and the frame count."""
+    """Inputs of a planner: the scene, its settled object states, the camera, the frame count and
+    when an object counts as seen (the run's one visibility model, from ``cfg.visibility``)."""
 
     scene: SceneSpec
     states: tuple[ObjectState, ...]
     intrinsics: CameraIntrinsics
     n_frames: int
     fps: float
+    visibility: VisibilityModel = VisibilityModel()
 
 
 class Planner(Protocol):

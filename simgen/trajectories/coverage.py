@@ -1,18 +1,20 @@
-"""Coverage: visit viewpoints chosen so that every object is seen (by the geometric estimate in
-``visibility``) in at least ``k`` frames.
+"""Coverage: visit viewpoints chosen so that every object is seen clearly (the ``clear`` level of the
+run's visibility model, predicted by the geometric estimate in ``visibility``) in at least the
+model's ``clear_frames`` frames.
 
 Candidate viewpoints are free cells of the largest free region, ``min_distance_m``–``max_distance_m``
 from an object, spread around it by bearing, looking at it (pitch clamped to ``min_pitch_deg``) and
 with no wall/box closer than ``min_view_distance_m`` along the view. A greedy set cover over objects
-picks viewpoints, aiming for ``pixel_margin`` × ``min_pixels`` (an object's box overstates the pixels
-of a round or thin shape) and settling for ``min_pixels`` where nothing better exists; nearest neighbour + 2-opt orders them by travel time (walking and turning); the
-camera dwells ≥ ``k`` frames on each and moves between them along smoothed A* routes with eased
+picks viewpoints, aiming for ``pixel_margin`` × the clear level (an object's box overstates the pixels
+of a round or thin shape) and settling for the clear level where nothing better exists; nearest
+neighbour + 2-opt orders them by travel time (walking and turning); the camera dwells
+≥ ``clear_frames`` frames on each and moves between them along smoothed A* routes with eased
 speed (peak ``speed_mps``, up to ``max_speed_mps`` when frames are short), turning at most
 ``max_turn_dps``. Viewpoints that do not fit the frame budget are dropped
 (least useful first) and the objects only they showed are reported as uncovered.
 """
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,7 +38,7 @@ from simgen.trajectories.occupancy import OccupancyGrid, build_grid
 from simgen.trajectories.pathing import chaikin, path_cost, resample, smooth_route
 from simgen.trajectories.raycast import first_hit
 from simgen.trajectories.tour import allocate_frames, order_tour
-from simgen.trajectories.visibility import Thresholds, estimate, predicted_coverage
+from simgen.trajectories.visibility import estimate, level_pixels, predicted_coverage
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +51,7 @@ _FILL = 0.3  # preferred viewing distance makes the object ~this share of the im
 class CoverageConfig(GridConfig):
     """Knobs of the coverage planner (lengths in m, angles in degrees)."""
 
-    k: int = 3  # frames each object must be seen in
-    min_pixels: float = 150.0
-    min_in_frame: float = 0.5
-    max_occlusion: float = 0.5
-    pixel_margin: float = 2.0  # viewpoints aim for this × min_pixels (boxes overstate thin/round shapes)
+    pixel_margin: float = 2.0  # viewpoints aim for this × the clear level (boxes overstate thin/round shapes)
     min_distance_m: float = 1.0  # viewpoint to target, horizontal
     max_distance_m: float = 3.5
     min_pitch_deg: float = MIN_PITCH_DEG
@@ -66,10 +64,6 @@ class CoverageConfig(GridConfig):
     def validate(self, where: str) -> None:
         """Check ranges; ConfigError names the key and the allowed interval."""
         super().validate(where)
-        check_range(where, "k", self.k, 1, 1000)
-        check_range(where, "min_pixels", self.min_pixels, 0.0, 1e7)
-        check_range(where, "min_in_frame", self.min_in_frame, 0.0, 1.0)
-        check_range(where, "max_occlusion", self.max_occlusion, 0.0, 1.0)
         check_range(where, "pixel_margin", self.pixel_margin, 1.0, 10.0)
         check_range(where, "min_distance_m", self.min_distance_m, 0.1, 20.0)
         check_range(where, "max_distance_m", self.max_distance_m, self.min_distance_m, 50.0)
@@ -79,11 +73,6 @@ class CoverageConfig(GridConfig):
         check_range(where, "max_turn_dps", self.max_turn_dps, 5.0, 720.0)
         check_range(where, "path_margin_m", self.path_margin_m, 0.0, 1.0)
 
-    @property
-    def thresholds(self) -> Thresholds:
-        """The visibility thresholds as one record."""
-        return Thresholds(self.min_pixels, self.min_in_frame, self.max_occlusion)
-
 
 @dataclass(frozen=True)
 class Viewpoints:
@@ -92,8 +81,8 @@ class Viewpoints:
     eyes: np.ndarray
     yaws: np.ndarray
     pitches: np.ndarray
-    sees: np.ndarray  # (V, M) bool: above the thresholds
-    sees_well: np.ndarray  # (V, M) bool: with pixel_margin × min_pixels
+    sees: np.ndarray  # (V, M) bool: at the clear level
+    sees_well: np.ndarray  # (V, M) bool: at pixel_margin × the clear level
 
 
 @dataclass(frozen=True)
@@ -101,13 +90,14 @@ class CoverageReport:
     """What the last plan achieved: chosen viewpoints, predicted frames per object, what is uncovered."""
 
     viewpoints: tuple = ()  # (x, y, z, yaw_rad, pitch_rad) per visited station, in visiting order
-    predicted: dict = field(default_factory=dict)  # object_id -> frames predicted visible
-    uncovered: tuple = ()  # names of objects seen in fewer than k predicted frames
+    predicted: dict = field(default_factory=dict)  # object_id -> frames predicted seen clearly
+    uncovered: tuple = ()  # names of objects seen clearly in fewer than clear_frames predicted frames
 
 
 @PLANNERS.register("coverage", config=CoverageConfig)
 class Coverage:
-    """Viewpoint tour that shows every object in at least k frames; see ``report`` after ``plan``."""
+    """Viewpoint tour that shows every object clearly in at least ``clear_frames`` frames; see
+    ``report`` after ``plan``."""
 
     def __init__(self, cfg: CoverageConfig):
         self.cfg = cfg
@@ -146,9 +136,9 @@ class Coverage:
         pitch = np.maximum(pitch, np.radians(cfg.min_pitch_deg))
         safe = first_hit(eyes, directions(yaw, pitch), room, boxes) >= cfg.min_view_distance_m
         eyes, yaw, pitch = eyes[safe], yaw[safe], pitch[safe]
-        est = estimate(camera_poses(eyes, yaw, pitch), request.intrinsics, room, boxes, cfg.thresholds)
-        well = replace(cfg.thresholds, min_pixels=cfg.min_pixels * cfg.pixel_margin)
-        return Viewpoints(eyes, yaw, pitch, est.visible(cfg.thresholds), est.visible(well))
+        clear = level_pixels(request.visibility, "clear", request.intrinsics)
+        est = estimate(camera_poses(eyes, yaw, pitch), request.intrinsics, room, boxes, clear)
+        return Viewpoints(eyes, yaw, pitch, est.at_least(clear), est.at_least(clear * cfg.pixel_margin))
 
     @staticmethod
     def set_cover(sees: np.ndarray, todo: np.ndarray | None = None) -> list[int]:
@@ -170,10 +160,11 @@ class Coverage:
         seen = views.sees_well[chosen].any(axis=0) if chosen else np.zeros(views.sees.shape[1], dtype=bool)
         return chosen + [v for v in self.set_cover(views.sees, ~seen) if v not in chosen]
 
-    def schedule(self, grid: OccupancyGrid, views: Viewpoints, chosen: list[int], n: int, fps: float):
+    def schedule(self, grid: OccupancyGrid, views: Viewpoints, chosen: list[int], n: int, fps: float, k: int):
         """Order the chosen viewpoints, route between them and fit them into ``n`` frames.
 
-        Returns (order, legs, frames per segment); drops the least useful viewpoints (last chosen)
+        Each station is dwelt on for ``k`` frames. Returns (order, legs, frames per segment); drops the
+        least useful viewpoints (last chosen)
         until the walking/turning time fits.
         """
         cfg = self.cfg
@@ -190,7 +181,7 @@ class Coverage:
                 [max(int(np.ceil(1.5 * path_cost(leg) / v * fps)), t, 1) for leg, t in zip(legs, turn)]
                 for v in (cfg.max_speed_mps, cfg.speed_mps)
             )
-            frames = allocate_frames(min(cfg.k, n), fastest, preferred, n)
+            frames = allocate_frames(min(k, n), fastest, preferred, n)
             if frames is not None:  # always the case for a single viewpoint
                 return stations, legs, frames
             chosen = chosen[:-1]
@@ -205,11 +196,12 @@ class Coverage:
         chosen = self.choose(views)
         if not chosen:
             raise PlanningError(
-                f"coverage: no viewpoint sees any of the {len(boxes)} objects above the thresholds "
-                f"({cfg.thresholds}); lower them or widen min/max_distance_m"
+                f"coverage: no viewpoint sees any of the {len(boxes)} objects clearly ({request.visibility}); "
+                f"lower visibility.clear_frac or widen min/max_distance_m"
             )
         n = request.n_frames
-        stations, legs, frames = self.schedule(grid, views, chosen, n, request.fps)
+        k = request.visibility.clear_frames
+        stations, legs, frames = self.schedule(grid, views, chosen, n, request.fps, k)
         eyes, yaws, pitches, fixed = self.timeline(views, stations, legs, frames)
         allowed = safe_yaws(eyes, pitches, room, boxes, cfg.min_view_distance_m)
         yaw, ok = plan_yaws(yaws, allowed, np.radians(cfg.max_turn_dps) / request.fps, fixed=fixed)
@@ -217,12 +209,12 @@ class Coverage:
             bad = np.flatnonzero(~ok)
             raise PlanningError(f"coverage: no safe heading within the turn rate at frames {bad[:5].tolist()}; raise max_turn_dps")
         poses = camera_poses(eyes, yaw, pitches)
-        predicted = predicted_coverage(request, poses, cfg.thresholds)
-        uncovered = tuple(name for name, i in zip(boxes.names, boxes.ids) if predicted[int(i)] < cfg.k)
+        predicted = predicted_coverage(request, poses, "clear")
+        uncovered = tuple(name for name, i in zip(boxes.names, boxes.ids) if predicted[int(i)] < k)
         stops = tuple(tuple(float(v) for v in (*views.eyes[s], views.yaws[s], views.pitches[s])) for s in stations)
         self.report = CoverageReport(stops, predicted, uncovered)
         if uncovered:
-            message = f"coverage: {len(uncovered)} object(s) seen in fewer than k={cfg.k} frames: {', '.join(uncovered)}"
+            message = f"coverage: {len(uncovered)} object(s) seen clearly in fewer than {k} frames: {', '.join(uncovered)}"
             if cfg.require_all:
                 raise PlanningError(message)
             log.warning(message)

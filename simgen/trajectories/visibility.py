@@ -3,7 +3,10 @@
 Per (frame, object): the box's silhouette area in pixels (sum of its front faces' projected areas,
 exact for a convex box fully in front of the camera), the fraction of its volume samples that project
 inside the image, and the fraction of those whose line of sight from the eye is blocked by another
-box or a wall (boxes that contain the object's centre, such as a shelf holding it, do not block). The estimated visible pixels = silhouette area × in-frame fraction × (1 − occlusion).
+box or a wall (boxes that contain the object's centre, such as a shelf holding it, do not block).
+The estimated visible pixels = silhouette area × in-frame fraction × (1 − occlusion); they are
+judged by the run's one ``VisibilityModel`` (``level_pixels``), as the rendered masks are. How much
+of the box is in frame is no gate of its own: a bed filling the frame from close up is seen.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from simgen.trajectories.base import PlanRequest
 from simgen.trajectories.common import Boxes, Room
 from simgen.trajectories.raycast import segments_clear
 from simgen.types import CameraIntrinsics
+from simgen.visibility_model import VisibilityModel
 
 NEAR_M = 0.05  # points closer than this along the optical axis count as not in frame
 _SAMPLE_SHRINK = 0.9  # samples sit inside the box so a support surface touching it is not a blocker
@@ -24,26 +28,27 @@ _FACES = np.array([[0, 1, 3, 2], [4, 6, 7, 5], [0, 4, 5, 1], [2, 3, 7, 6], [0, 2
 
 
 @dataclass(frozen=True)
-class Thresholds:
-    """When an object counts as seen in a frame."""
-
-    min_pixels: float = 150.0  # estimated visible pixels
-    min_in_frame: float = 0.5  # share of the box's volume samples projecting inside the image
-    max_occlusion: float = 0.5  # share of in-frame samples hidden behind other boxes or walls
-
-
-@dataclass(frozen=True)
 class VisibilityEstimate:
-    """Per (frame, object) arrays, each (F, M); occlusion is NaN where it was not needed (the object
-    already fails the in-frame or pixel threshold there)."""
+    """Per (frame, object) arrays, each (F, M). Occlusion was ray-cast only where the unoccluded
+    estimate reached ``exact_from`` pixels: elsewhere ``occlusion`` is NaN and ``pixels`` an upper
+    bound below ``exact_from``, so only thresholds of at least ``exact_from`` may be asked."""
 
     pixels: np.ndarray
     in_frame: np.ndarray
     occlusion: np.ndarray
+    exact_from: float = 0.0
 
-    def visible(self, th: Thresholds) -> np.ndarray:
-        """Boolean (F, M): the object passes every threshold in that frame."""
-        return (self.pixels >= th.min_pixels) & (self.in_frame >= th.min_in_frame) & (self.occlusion <= th.max_occlusion)
+    def at_least(self, min_pixels: float) -> np.ndarray:
+        """Boolean (F, M): the estimated visible pixels reach ``min_pixels`` (≥ ``exact_from``)."""
+        if min_pixels < self.exact_from:
+            raise ValueError(f"visibility estimate is exact from {self.exact_from} px only, asked for {min_pixels} px")
+        return self.pixels >= min_pixels
+
+
+def level_pixels(model: VisibilityModel, level: str, intrinsics: CameraIntrinsics, margin: float = 1.0) -> float:
+    """Pixels an object needs at ``level`` ('glimpse', 'seen', 'clear') of ``model`` in this camera's
+    image, times ``margin`` (a ratio ≥ 1: a box overstates the pixels of a round or thin shape)."""
+    return margin * model.pixels(level, intrinsics.width, intrinsics.height)
 
 
 def box_samples(boxes: Boxes, n: int = 3) -> np.ndarray:
@@ -90,18 +95,19 @@ def silhouette_pixels(poses, intrinsics: CameraIntrinsics, boxes: Boxes) -> np.n
     return np.where((z > NEAR_M).all(axis=-1), area, full)
 
 
-def estimate(poses, intrinsics: CameraIntrinsics, room: Room, boxes: Boxes, thresholds: Thresholds) -> VisibilityEstimate:
-    """Visibility of every box from every pose; occlusion rays are cast only where they can matter."""
+def estimate(poses, intrinsics: CameraIntrinsics, room: Room, boxes: Boxes, min_pixels: float = 0.0) -> VisibilityEstimate:
+    """Visibility of every box from every pose; occlusion rays are cast only where the unoccluded
+    pixels reach ``min_pixels`` (the lowest threshold the caller will ask about)."""
     poses = np.asarray(poses, dtype=float).reshape(-1, 4, 4)
     unique, back = np.unique(poses.reshape(len(poses), -1), axis=0, return_inverse=True)
     if len(unique) < len(poses):  # dwelling cameras repeat poses: estimate each once
-        est = estimate(unique.reshape(-1, 4, 4), intrinsics, room, boxes, thresholds)
+        est = estimate(unique.reshape(-1, 4, 4), intrinsics, room, boxes, min_pixels)
         back = back.reshape(-1)
-        return VisibilityEstimate(est.pixels[back], est.in_frame[back], est.occlusion[back])
+        return VisibilityEstimate(est.pixels[back], est.in_frame[back], est.occlusion[back], est.exact_from)
     f, m = len(poses), len(boxes)
     if m == 0:
         empty = np.zeros((f, 0))
-        return VisibilityEstimate(empty, empty, empty)
+        return VisibilityEstimate(empty, empty, empty, min_pixels)
     samples = box_samples(boxes)  # (M, S, 3)
     s = samples.shape[1]
     cam = _to_camera(poses, samples.reshape(-1, 3)).reshape(f, m, s, 3)
@@ -110,8 +116,8 @@ def estimate(poses, intrinsics: CameraIntrinsics, room: Room, boxes: Boxes, thre
     inside = (z > NEAR_M) & (uv[..., 0] >= 0) & (uv[..., 0] < intrinsics.width) & (uv[..., 1] >= 0) & (uv[..., 1] < intrinsics.height)
     in_frame = inside.mean(axis=-1)
     pixels = silhouette_pixels(poses, intrinsics, boxes) * in_frame
-    occlusion = np.full((f, m), np.nan)  # only cast where the object could still pass the thresholds
-    todo = np.argwhere((in_frame >= thresholds.min_in_frame) & (pixels >= thresholds.min_pixels))
+    occlusion = np.full((f, m), np.nan)  # only cast where the object could still pass the threshold
+    todo = np.argwhere((in_frame > 0) & (pixels >= min_pixels))
     if len(todo):
         fi, mi = todo[:, 0], todo[:, 1]
         starts = np.repeat(poses[fi, :3, 3], s, axis=0)
@@ -121,12 +127,13 @@ def estimate(poses, intrinsics: CameraIntrinsics, room: Room, boxes: Boxes, thre
         seen = inside[fi, mi]
         blocked = (~clear & seen).sum(axis=1) / np.maximum(seen.sum(axis=1), 1)
         occlusion[fi, mi] = blocked
-    return VisibilityEstimate(pixels * (1.0 - np.nan_to_num(occlusion)), in_frame, occlusion)
+    return VisibilityEstimate(pixels * (1.0 - np.nan_to_num(occlusion)), in_frame, occlusion, min_pixels)
 
 
-def predicted_coverage(request: PlanRequest, poses, thresholds: Thresholds | None = None) -> dict[int, int]:
-    """Per object id: how many of ``poses`` are predicted to show it above ``thresholds``."""
-    th = thresholds or Thresholds()
+def predicted_coverage(request: PlanRequest, poses, level: str = "clear", margin: float = 1.0) -> dict[int, int]:
+    """Per object id: how many of ``poses`` are predicted to show it at ``level`` of the request's
+    visibility model (times ``margin``)."""
+    need = level_pixels(request.visibility, level, request.intrinsics, margin)
     boxes = Boxes.from_request(request)
-    counts = estimate(poses, request.intrinsics, Room.from_spec(request.scene.room), boxes, th).visible(th).sum(axis=0)
+    counts = estimate(poses, request.intrinsics, Room.from_spec(request.scene.room), boxes, need).at_least(need).sum(axis=0)
     return {int(i): int(c) for i, c in zip(boxes.ids, counts)}
