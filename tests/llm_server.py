@@ -10,7 +10,10 @@ number of the request, from 0) — where a reply is:
   ``content`` may be any JSON value (wrong types);
 - ``{"status": 500, "body": "..."}``: an HTTP error with that body;
 - ``{"raw": "..."}``: a 200 whose body is the raw text (malformed JSON);
-- ``{"choices": []}``: a 200 whose completion has no choices.
+- ``{"choices": []}``: a 200 whose completion has no choices;
+- ``{"content": ..., "dribble": s}``: the headers at once, then the body one byte every ``s``
+  seconds (a reply that never falls silent long enough for an inactivity timeout);
+- ``{"echo_headers": True}``: a completion whose content is the request's headers (an echoed key).
 
 Every request body and its headers (names lower-cased) are kept in ``requests`` / ``headers``.
 """
@@ -30,6 +33,7 @@ class ScriptedServer:
         self.requests: list[dict] = []
         self.headers: list[dict] = []
         self._lock = threading.Lock()
+        self.stopped = threading.Event()  # set on exit: dribbling handlers stop
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -54,21 +58,29 @@ class ScriptedServer:
                     reply = {"content": reply}
                 if reply.get("delay"):
                     time.sleep(reply["delay"])
+                if reply.get("echo_headers"):
+                    reply = {"content": json.dumps(dict(self.headers.items()))}
                 if "status" in reply:
                     self._send(reply["status"], reply.get("body", json.dumps({"error": {"message": "scripted error"}})))
                 elif "raw" in reply:
                     self._send(200, reply["raw"])
                 else:
-                    self._send(200, json.dumps(_completion(reply, body)))
+                    self._send(200, json.dumps(_completion(reply, body)), reply.get("dribble"))
 
-            def _send(self, status: int, text: str):
+            def _send(self, status: int, text: str, dribble: float | None = None):
                 data = text.encode()
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
-                    self.wfile.write(data)
+                    if not dribble:
+                        self.wfile.write(data)
+                    for i in range(len(data) if dribble else 0):
+                        self.wfile.write(data[i:i + 1])
+                        self.wfile.flush()
+                        if server.stopped.wait(dribble):
+                            return
                 except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
                     pass
 
@@ -89,6 +101,7 @@ class ScriptedServer:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.stopped.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 

@@ -166,6 +166,7 @@ def test_llm_none_cannot_make_requests():
     ({"name": "local", "model": "m", "base_url": "http://127.0.0.1:1/v1", "structured_output": "xml"}, "structured_output"),
     ({"name": "none", "temperature": 5.0}, "temperature"),
     ({"name": "none", "request_budget": 0}, "request_budget"),
+    ({"name": "none", "deadline_s": 0}, "deadline_s"),
     ({"name": "none", "api_key_env": "BAD NAME"}, "api_key_env"),
     ({"name": "none", "colour": 1}, "colour"),
 ])
@@ -184,3 +185,29 @@ def test_every_llm_config_file_is_valid_and_named_after_itself(path):
 
 def test_the_four_backends_exist():
     assert sorted(p.stem for p in CONF.glob("*.yaml")) == ["endpoint", "local", "none", "openai"]
+
+
+def test_a_reply_dribbled_byte_by_byte_hits_the_total_deadline():
+    # 0.05 s between bytes never trips the 1 s inactivity timeout; the whole reply would take ~10 s.
+    with ScriptedServer([{"content": "room_area()" * 20, "dribble": 0.05}] * 2) as server:
+        c = client(server, timeout_s=1.0, deadline_s=1.0, max_retries=1)
+        with pytest.raises(LLMUnavailable) as e:
+            c.chat([{"role": "user", "content": "q"}])
+    assert e.value.reason == "deadline" and "deadline_s=1" in str(e.value)
+    assert c.usage.requests == 2 and c.usage.completions == 0  # retried once, then reported
+
+
+def test_an_echoed_key_or_bearer_value_is_redacted_from_replies_and_errors(monkeypatch, caplog):
+    secret = "sk-echo-0123456789abcdef"
+    monkeypatch.setenv("SIMGEN_TEST_KEY", secret)
+    body = json.dumps({"error": {"message": f"bad header Authorization: Bearer {secret}"}})
+    with ScriptedServer([{"echo_headers": True}, {"status": 401, "body": body}]) as server:
+        c = client(server, api_key_env="SIMGEN_TEST_KEY")
+        with caplog.at_level(logging.DEBUG):
+            reply = c.chat([{"role": "user", "content": "q"}])
+            with pytest.raises(LLMError) as e:
+                c.chat([{"role": "user", "content": "q"}])
+    assert server.headers[0]["authorization"] == f"Bearer {secret}"  # the key was sent …
+    assert "Bearer [redacted]" in reply and secret not in reply  # … and echoed back, redacted
+    assert e.value.reason == "http_401" and secret not in str(e.value) and secret not in caplog.text
+    assert c.redact(f"x {secret} Bearer abc.def") == "x [redacted] Bearer [redacted]"

@@ -8,7 +8,9 @@
 overrides any of its keys (``--set model=gpt-4o-mini``, ``--set compile.k=5``). The compile log
 (one JSON line per question, accepted or rejected with its reason) goes to ``--log``
 (default ``outputs/llm/compile_log.jsonl``); a JSON summary with acceptance rate, LLM calls, seconds
-per question and completion tokens per second is printed at the end.
+per question and completion tokens per second is printed at the end. Options may come before or
+after the command. Exit status: 0 done, 2 bad input or configuration, 3 the endpoint failed
+(unreachable, timed out, past its deadline, or no request answered); the summary is printed either way.
 """
 from __future__ import annotations
 
@@ -100,15 +102,36 @@ def _default_out() -> Path:
     return compiled_dir()
 
 
+def _options(parser: argparse.ArgumentParser, defaults: bool) -> None:
+    """The options every command takes, before or after the command name (``--llm`` etc.).
+
+    On the subcommands they default to SUPPRESS, so a value given before the command is kept
+    unless it is given again after it."""
+    def default(value):
+        return value if defaults else argparse.SUPPRESS
+    parser.add_argument("--llm", default=default("local"), help="conf/llm/<name>.yaml: none, openai, local, endpoint (default local)")
+    parser.add_argument("--set", action="append", default=default([]), metavar="KEY=VALUE", help="override a key of the llm config")
+    parser.add_argument("--out", default=default(None), help="folder for compiled families (default programs/compiled)")
+    parser.add_argument("--log", default=default(DEFAULT_LOG), help=f"compile log, one JSON line per question (default {DEFAULT_LOG})")
+    parser.add_argument("-v", "--verbose", action="store_true", default=default(False))
+
+
+def _endpoint_failure(summary: dict, usage: dict) -> str | None:
+    """Why the endpoint failed the run (stopped it, or answered no request), else None."""
+    runs = [summary, summary.get("compile") or {}]
+    stopped = next((r["stopped"] for r in runs if r.get("stopped")), None)
+    if stopped:
+        return stopped
+    if usage["requests"] and not usage["completions"]:
+        return f"all {usage['requests']} requests failed"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Command line entry point of ``simgen-compile``."""
+    """Command line entry point of ``simgen-compile``; exit 0 = done, 2 = bad input, 3 = the endpoint failed."""
     ap = argparse.ArgumentParser(prog="simgen-compile", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--llm", default="local", help="conf/llm/<name>.yaml: none, openai, local, endpoint (default local)")
-    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a key of the llm config")
-    ap.add_argument("--out", default=None, help="folder for compiled families (default programs/compiled)")
-    ap.add_argument("-v", "--verbose", action="store_true")
+    _options(ap, defaults=True)
     sub = ap.add_subparsers(dest="command", required=True)
-    ap.add_argument("--log", default=DEFAULT_LOG, help=f"compile log, one JSON line per question (default {DEFAULT_LOG})")
     c = sub.add_parser("compile", help="compile a questions file into verified families")
     c.add_argument("questions", type=Path)
     p = sub.add_parser("paraphrase", help="verified paraphrases of a family's first template")
@@ -118,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--n", type=int, default=5)
     q.add_argument("--write", default=None, help="write the proposals as a questions file")
     q.add_argument("--compile", action="store_true", help="compile the proposals right away")
+    for parser in (c, p, q):
+        _options(parser, defaults=False)
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
@@ -129,7 +154,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"simgen-compile: {e}", file=sys.stderr)
         return 2
     summary["usage"] = compiler.client.usage.to_dict()
-    print(json.dumps(summary, indent=1, default=str))
+    failure = _endpoint_failure(summary, summary["usage"])
+    print(compiler.client.redact(json.dumps(summary, indent=1, default=str)))
+    if failure:
+        print(compiler.client.redact(f"simgen-compile: the endpoint failed: {failure}"), file=sys.stderr)
+        return 3
     return 0
 
 

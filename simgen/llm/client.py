@@ -7,9 +7,15 @@ service safe to call from a batch job:
 
 - **keys only from the environment**: ``api_key_env`` names the variable; the key is handed to
   the SDK and never stored in the config, logged or written (``repr`` shows the variable's name);
-- **timeouts, retries with exponential backoff** on connection errors, timeouts, 429 and 5xx
+- **two clocks per request**: ``timeout_s`` bounds silence (the SDK's inactivity timeout) and
+  ``deadline_s`` bounds the whole request, so a server that dribbles its reply byte by byte is
+  abandoned at the deadline (the request runs in a daemon thread the caller stops waiting for);
+- **retries with exponential backoff** on connection errors, timeouts, deadlines, 429 and 5xx
   (the SDK's own retries are off so every attempt is counted), and a clear ``LLMUnavailable``
   naming the URL when the endpoint cannot be reached;
+- **redaction**: the configured key and any ``Bearer …`` value are replaced by ``[redacted]`` in
+  every reply and error message the client hands on (``redact``), so a server that echoes the
+  ``Authorization`` header cannot put the key into a log or a family file;
 - **a request budget** (``request_budget`` attempts per client): ``LLMBudgetExceeded`` after it;
 - **size limits**: ``max_tokens`` in the request and ``max_response_chars`` on what comes back;
 - **structured output the way each backend accepts it** (``structured_output``): ``gbnf`` sends
@@ -25,6 +31,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -52,7 +60,7 @@ class LLMError(RuntimeError):
 
 
 class LLMUnavailable(LLMError):
-    """The endpoint could not be reached (after retries) or is not configured."""
+    """The endpoint could not be reached, timed out or missed the deadline (after retries), or is not configured."""
 
 
 class LLMBudgetExceeded(LLMError):
@@ -70,7 +78,8 @@ class LLMConfig:
     structured_output: str = "none"  # gbnf | json_schema | json_object | none
     temperature: float = 0.7
     max_tokens: int = 160
-    timeout_s: float = 120.0
+    timeout_s: float = 120.0  # inactivity: the longest silence within a request
+    deadline_s: float = 600.0  # the whole request, however the bytes trickle in
     max_retries: int = 2  # retries after the first attempt, on transient errors only
     backoff_s: float = 1.0  # first retry waits this long, then doubles
     request_budget: int = 500  # attempts per client, retries included
@@ -93,8 +102,9 @@ class LLMConfig:
         for key in ("max_tokens", "request_budget", "max_response_chars"):
             if getattr(self, key) < 1:
                 raise ConfigError(f"{where}.{key}: expected an int ≥ 1, got {getattr(self, key)}")
-        if self.timeout_s <= 0:
-            raise ConfigError(f"{where}.timeout_s: expected a number > 0, got {self.timeout_s}")
+        for key in ("timeout_s", "deadline_s"):
+            if not getattr(self, key) > 0:
+                raise ConfigError(f"{where}.{key}: expected a number > 0, got {getattr(self, key)}")
         if self.backoff_s < 0:
             raise ConfigError(f"{where}.backoff_s: expected a number ≥ 0, got {self.backoff_s}")
         if self.max_retries < 0:
@@ -132,7 +142,7 @@ class Usage:
 
 
 class LLMClient:
-    """Sends chat requests to the configured endpoint with retries, a budget and size limits."""
+    """Sends chat requests to the configured endpoint with retries, a budget, a deadline and size limits."""
 
     def __init__(self, cfg: LLMConfig):
         if cfg.name == "none":
@@ -143,19 +153,25 @@ class LLMClient:
             raise ConfigError('llm: the openai package is missing; install it with pip install -e ".[llm]"') from None
         self.cfg, self._openai, self.usage = cfg, openai, Usage()
         key = "no-key"  # local servers accept any key; the SDK insists on one
+        self._secrets: tuple[str, ...] = ()
         if cfg.api_key_env:
             key = os.environ.get(cfg.api_key_env, "")
             if not key:
                 raise ConfigError(f"llm.api_key_env: environment variable {cfg.api_key_env} is not set "
                                   "(keys are read from the environment only)")
+            self._secrets = (key,)
         self._sdk = openai.OpenAI(api_key=key, base_url=cfg.base_url or None, timeout=cfg.timeout_s, max_retries=0)
 
     def __repr__(self) -> str:
         return f"LLMClient(name={self.cfg.name!r}, model={self.cfg.model!r}, base_url={self.cfg.base_url!r}, key_from={self.cfg.api_key_env!r})"
 
+    def redact(self, text: str) -> str:
+        """``text`` with the configured key and every ``Bearer …`` value replaced by ``[redacted]``."""
+        return redact(text, self._secrets)
+
     def chat(self, messages: list[dict], grammar: str | None = None, seed: int | None = None,
              temperature: float | None = None) -> str:
-        """One completion's text (in JSON modes: the ``program`` field); LLMError on failure."""
+        """One completion's text (in JSON modes: the ``program`` field), redacted; LLMError on failure."""
         kwargs = self._constraint(grammar)
         temperature = self.cfg.temperature if temperature is None else temperature
         attempt = 0
@@ -165,20 +181,24 @@ class LLMClient:
             self.usage.requests += 1
             start = time.perf_counter()
             try:
-                response = self._sdk.chat.completions.create(
+                response = self._within_deadline(lambda: self._sdk.chat.completions.create(
                     model=self.cfg.model, messages=messages, temperature=temperature, max_tokens=self.cfg.max_tokens,
-                    seed=self.cfg.seed if seed is None else seed, **kwargs)
-                return self._text(response)
+                    seed=self.cfg.seed if seed is None else seed, **kwargs))
+                return self.redact(self._text(response))
             except self._openai.APIStatusError as e:
-                error = LLMError(f"http_{e.status_code}", _short(e))
+                error = LLMError(f"http_{e.status_code}", self.redact(_short(e)))
                 transient = e.status_code == 429 or e.status_code >= 500
+            except _DeadlineHit:
+                error = LLMUnavailable("deadline", f"{self.cfg.base_url or 'OpenAI'}: the reply was not complete within "
+                                                   f"deadline_s={self.cfg.deadline_s:g} s")
+                transient = True
             except (self._openai.APITimeoutError, self._openai.APIConnectionError) as e:
                 timeout = isinstance(e, self._openai.APITimeoutError)
                 error = LLMUnavailable("timeout" if timeout else "unavailable",
                                        f"{self.cfg.base_url or 'OpenAI'}: {'no answer within ' + str(self.cfg.timeout_s) + ' s' if timeout else 'cannot connect'}")
                 transient = True
             except (self._openai.OpenAIError, ValueError) as e:  # a body the SDK cannot decode (not JSON, …)
-                error, transient = LLMError("bad_response", f"{type(e).__name__}: {_short(e)}"), False
+                error, transient = LLMError("bad_response", self.redact(f"{type(e).__name__}: {_short(e)}")), False
             finally:
                 self.usage.seconds += time.perf_counter() - start
             if not transient or attempt >= self.cfg.max_retries:
@@ -187,6 +207,30 @@ class LLMClient:
             log.warning("llm: %s; retry %d/%d in %.1f s", error, attempt + 1, self.cfg.max_retries, wait)
             time.sleep(wait)
             attempt += 1
+
+    def _within_deadline(self, request):
+        """``request()``'s result, or _DeadlineHit once ``deadline_s`` has passed.
+
+        The SDK's timeout counts silence only; a reply trickling in byte by byte never trips it. The
+        request runs in a daemon thread and is abandoned at the deadline (its late result is dropped;
+        the thread ends when the server closes the connection or falls silent for ``timeout_s``)."""
+        box: dict = {}
+        done = threading.Event()
+
+        def work():
+            try:
+                box["value"] = request()
+            except BaseException as e:  # handed to the caller's thread
+                box["error"] = e
+            finally:
+                done.set()
+
+        threading.Thread(target=work, name="simgen-llm-request", daemon=True).start()
+        if not done.wait(self.cfg.deadline_s):
+            raise _DeadlineHit()
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
 
     def _constraint(self, grammar: str | None) -> dict:
         """Request arguments that constrain the output, the way this backend accepts them."""
@@ -218,6 +262,21 @@ class LLMClient:
         if self.cfg.structured_output in ("json_schema", "json_object"):
             return _program_field(content)
         return content
+
+
+class _DeadlineHit(Exception):
+    """A request's total deadline passed (internal: chat turns it into LLMUnavailable('deadline'))."""
+
+
+_BEARER = re.compile(r"(Bearer\s+)[^\s\"',;]+", re.IGNORECASE)
+
+
+def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """``text`` with each secret and every ``Bearer <token>`` value replaced by ``[redacted]``."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    return _BEARER.sub(r"\1[redacted]", text)
 
 
 def _program_field(content: str) -> str:

@@ -237,9 +237,9 @@ def compile_questions(compiler: Compiler, specs: list[QuestionSpec], out_dir: Pa
             log.error("compile: %s; stopping", e)
             break
         if result.accepted and out_dir is not None:
-            write_family(result.data, result.provenance, out_dir)
+            write_family(result.data, result.provenance, out_dir, compiler.client.redact)
         if log_path is not None:
-            append_log(log_path, result.log_record())
+            append_log(log_path, result.log_record(), compiler.client.redact)
         summary["llm_calls"] += result.llm_calls
         summary["seconds"] += result.seconds
         if result.accepted:

@@ -36,16 +36,20 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def write_family(data: dict, provenance: dict, directory: Path):
-    """Write the family YAML and its provenance; reload it with the family loader and return it."""
+def _same(text: str) -> str:
+    return text
+
+
+def write_family(data: dict, provenance: dict, directory: Path, redact=_same):
+    """Write the family YAML and its provenance (each text passed through ``redact``); reload and return it."""
     directory = Path(directory)
     name = data["family"]
     header = "# Compiled by simgen-compile; do not edit by hand (recompile instead).\n" + "".join(
         f"# {key}: {json.dumps(value)}\n" for key, value in provenance.items() if not isinstance(value, (dict, list)))
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=False, width=120)
     path = directory / f"{name}.yaml"
-    _atomic_write(path, header + body)
-    _atomic_write(directory / f"{name}.provenance.json", json.dumps(provenance, indent=1, sort_keys=True) + "\n")
+    _atomic_write(path, redact(header + body))
+    _atomic_write(directory / f"{name}.provenance.json", redact(json.dumps(provenance, indent=1, sort_keys=True)) + "\n")
     return load_family(path)
 
 
@@ -55,12 +59,12 @@ def read_provenance(family: str, directory: Path | None = None) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
-def append_log(path: Path, record: dict) -> None:
-    """Append one JSON line (a compiled or rejected question) to the compile log."""
+def append_log(path: Path, record: dict, redact=_same) -> None:
+    """Append one JSON line (a compiled or rejected question), passed through ``redact``, to the compile log."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as f:
-        f.write(json.dumps(record, sort_keys=True) + "\n")
+        f.write(redact(json.dumps(record, sort_keys=True)) + "\n")
 
 
 def llm_calls_per_accepted_qa(kept_per_family: dict[str, int], directory: Path | None = None) -> float | None:
