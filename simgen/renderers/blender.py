@@ -1,0 +1,147 @@
+"""Blender Cycles renderer: a client in simgen's environment driving a Blender worker process.
+
+Blender as a Python module (``bpy``) pins numpy<2, so it runs in its own environment: by default
+``.venv-blender`` at the repository root, or the interpreter named by ``SIMGEN_BLENDER_PYTHON``.
+One worker process per renderer keeps the scene loaded; each frame sends only object poses and the
+camera. Cycles renders on a GPU (OptiX, then CUDA) when the worker finds one, else on the CPU; the
+choice is logged. Depth comes from Cycles' Depth pass (planar camera z, metres) and instance ids
+from the object-index pass (each object's ``pass_index`` is its simgen id, the room's 0).
+
+``python -m simgen.renderers.blender EPISODE_DIR --preset preview --out DIR`` re-renders a recorded
+episode (see :mod:`simgen.renderers.rerender`).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import weakref
+from pathlib import Path
+
+import numpy as np
+
+from simgen.renderers.blender_worker import recv, send
+from simgen.renderers.look import Look
+from simgen.renderers.payload import scene_message
+from simgen.simulators.base import Observation
+from simgen.types import CameraIntrinsics, ObjectState, SceneSpec
+
+log = logging.getLogger("simgen.renderers.blender")
+
+PYTHON_ENV = "SIMGEN_BLENDER_PYTHON"
+DEFAULT_VENV = Path(__file__).resolve().parents[2] / ".venv-blender"
+INSTALL = (f"python3.11 -m venv .venv-blender && .venv-blender/bin/pip install 'bpy==4.5.*' (in the repository "
+           f"root), or set {PYTHON_ENV} to a Python interpreter that can import bpy")
+WORKER = Path(__file__).with_name("blender_worker.py")
+
+
+class BlenderUnavailable(RuntimeError):
+    """No Python interpreter with Blender's ``bpy`` module was found."""
+
+
+def blender_python() -> str:
+    """The interpreter that runs the worker (``$SIMGEN_BLENDER_PYTHON`` or ``.venv-blender/bin/python``)."""
+    chosen = os.environ.get(PYTHON_ENV)
+    path = Path(chosen) if chosen else DEFAULT_VENV / "bin" / "python"
+    if not path.is_file():
+        where = f"{PYTHON_ENV}={chosen}" if chosen else str(path)
+        raise BlenderUnavailable(f"renderer=blender: no Blender Python at {where}. Install it: {INSTALL}")
+    return str(path)
+
+
+class BlenderRenderer:
+    """:class:`~simgen.renderers.base.Renderer` on Blender Cycles; use as a context manager or call ``close``."""
+
+    name = "blender"
+
+    def __init__(self, look: Look = Look(), python: str | None = None):
+        look.validate()
+        self.look = look
+        self.python = python
+        self.device: str | None = None  # "CPU" or "GPU (OPTIX: ...)", known after the first load
+        self.last_cpu_s = 0.0  # CPU seconds the worker spent on the last render (all its threads)
+        self._proc: subprocess.Popen | None = None
+        self._log = None
+        self._finalizer = None
+
+    def _start(self) -> None:
+        python = self.python or blender_python()
+        self._log = tempfile.TemporaryFile()
+        self._proc = subprocess.Popen([python, str(WORKER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      stderr=self._log)
+        self._finalizer = weakref.finalize(self, _stop, self._proc)
+        try:
+            self._reply()
+        except RuntimeError as e:
+            self.close()
+            raise BlenderUnavailable(f"renderer=blender: {e}. Install it: {INSTALL}") from None
+
+    def _reply(self) -> dict:
+        try:
+            reply = recv(self._proc.stdout)
+        except EOFError:
+            code = self._proc.wait(timeout=10)
+            raise RuntimeError(f"the Blender worker exited with code {code}; its log ends:\n{self._log_tail()}") from None
+        if not reply.get("ok"):
+            raise RuntimeError(f"the Blender worker failed: {reply.get('error')}")
+        return reply
+
+    def _log_tail(self, n: int = 3000) -> str:
+        self._log.seek(0, os.SEEK_END)
+        self._log.seek(max(0, self._log.tell() - n))
+        return self._log.read().decode(errors="replace")
+
+    def load(self, spec: SceneSpec, intrinsics: CameraIntrinsics) -> None:
+        """Build ``spec`` in the worker (started on first use) for images of ``intrinsics``."""
+        if self._proc is None:
+            self._start()
+        send(self._proc.stdin, scene_message(spec, intrinsics, self.look))
+        reply = self._reply()
+        if reply["device"] != self.device:
+            log.info("Blender %s renders with Cycles on %s (preset %s)", reply["version"], reply["device"],
+                     self.look.preset)
+        self.device = reply["device"]
+
+    def render(self, states: tuple[ObjectState, ...], T_world_cam) -> Observation:
+        """RGB, depth and instance ids of the loaded scene with objects at ``states``."""
+        if self._proc is None:
+            raise RuntimeError("BlenderRenderer.render before load")
+        poses = {int(s.object_id): s.pose.matrix() for s in states}
+        send(self._proc.stdin, {"cmd": "render", "poses": poses, "T_world_cam": np.asarray(T_world_cam, dtype=float)})
+        reply = self._reply()
+        self.last_cpu_s = float(reply["cpu_s"])
+        return Observation(rgb=reply["rgb"], depth=reply["depth"], instance=reply["instance"])
+
+    def close(self) -> None:
+        """Stop the worker."""
+        if self._finalizer is not None:
+            self._finalizer()
+        self._proc = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Ask the worker to close, then make sure it has."""
+    try:
+        send(proc.stdin, {"cmd": "close"})
+        proc.stdin.close()
+        proc.wait(timeout=10)
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        proc.kill()
+        proc.wait()
+
+
+if __name__ == "__main__":
+    from simgen.renderers.rerender import main
+
+    sys.exit(main())

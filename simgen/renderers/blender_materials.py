@@ -1,0 +1,211 @@
+"""Worker side (Blender Python): procedural PBR materials per family, world HDRI and lights.
+
+Self-contained (no simgen imports). Every number (colours, roughness, texture scale and offset,
+light strengths, colour temperatures already turned into RGB) arrives from the client, which draws
+them from the scene's seeded generator; nothing here is random.
+
+A window is a region of one wall's material, not a hole: camera rays see it as opaque (so depth and
+instance ids equal the closed room's ground truth) and show the environment map looked up along
+the viewing ray, while every other ray (shadow, diffuse, glossy) passes through it and brings the
+sun and sky into the room; an area light marked as a portal there helps Cycles sample that light.
+"""
+from __future__ import annotations
+
+import os
+
+FAMILIES = ("wood", "fabric", "leather", "paint", "plaster", "wallpaper", "tiles", "carpet", "metal", "ceramic",
+            "glass", "plastic")
+
+
+class _Nodes:
+    """A material's node tree with short helpers (node by type, link by sockets)."""
+
+    def __init__(self, bpy, name: str):
+        self.bpy = bpy
+        self.mat = bpy.data.materials.new(name)
+        self.mat.use_nodes = True
+        self.tree = self.mat.node_tree
+        self.tree.nodes.clear()
+
+    def add(self, kind: str, **inputs):
+        node = self.tree.nodes.new(kind)
+        for key, value in inputs.items():
+            if hasattr(value, "links"):  # a socket: link it
+                self.tree.links.new(value, node.inputs[key])
+            else:
+                node.inputs[key].default_value = value
+        return node
+
+    def link(self, a, b):
+        self.tree.links.new(a, b)
+
+    def math(self, op: str, a, b):
+        node = self.tree.nodes.new("ShaderNodeMath")
+        node.operation = op
+        for sock, v in zip(node.inputs, (a, b)):
+            self.link(v, sock) if hasattr(v, "links") else setattr(sock, "default_value", float(v))
+        return node.outputs[0]
+
+    def mix_color(self, fac, a, b):
+        node = self.tree.nodes.new("ShaderNodeMix")
+        node.data_type = "RGBA"
+        self.link(fac, node.inputs["Factor"])
+        node.inputs["A"].default_value, node.inputs["B"].default_value = (*a, 1.0), (*b, 1.0)
+        return node.outputs["Result"]
+
+
+def make_material(bpy, name: str, p: dict, look: dict):
+    """A Principled BSDF material of family ``p["family"]`` with the client's colours and roughness."""
+    n = _Nodes(bpy, name)
+    coords = n.add("ShaderNodeTexCoord").outputs["Object"]
+    mapping = n.add("ShaderNodeMapping", Vector=coords, Location=tuple(p.get("offset", (0.0, 0.0, 0.0))),
+                    Scale=(p.get("scale", 1.0),) * 3)
+    vec = mapping.outputs["Vector"]
+    bsdf = n.add("ShaderNodeBsdfPrincipled", Roughness=float(p["roughness"]))
+    color, color2, family = tuple(p["color"]), tuple(p.get("color2", p["color"])), p["family"]
+    pattern, bump = None, 0.0
+    if family == "wood":
+        wave = n.add("ShaderNodeTexWave", Vector=vec, Scale=2.0, Distortion=6.0, Detail=3.0)
+        wave.wave_type, wave.bands_direction = "BANDS", "X"
+        pattern, bump = wave.outputs["Fac"], 0.05
+    elif family in ("fabric", "carpet", "plaster", "paint"):
+        fine = {"fabric": 400.0, "carpet": 600.0, "plaster": 20.0, "paint": 60.0}[family]
+        pattern = n.add("ShaderNodeTexNoise", Vector=vec, Scale=fine, Detail=2.0).outputs["Fac"]
+        bump = {"fabric": 0.15, "carpet": 0.3, "plaster": 0.08, "paint": 0.01}[family]
+        if family in ("fabric", "carpet"):
+            bsdf.inputs["Sheen Weight"].default_value = 0.4
+    elif family == "leather":
+        pattern = n.add("ShaderNodeTexVoronoi", Vector=vec, Scale=150.0).outputs["Distance"]
+        bump = 0.1
+    elif family == "wallpaper":
+        wave = n.add("ShaderNodeTexWave", Vector=vec, Scale=6.0, Distortion=0.0)
+        wave.wave_type, wave.bands_direction, wave.wave_profile = "BANDS", "X", "SAW"
+        pattern = n.math("GREATER_THAN", wave.outputs["Fac"], 0.5)
+    elif family == "tiles":
+        brick = n.add("ShaderNodeTexBrick", Vector=vec, Scale=1.0, **{"Mortar Size": 0.01, "Bias": 0.0})
+        brick.offset, brick.squash = 0.0, 1.0
+        brick.inputs["Brick Width"].default_value, brick.inputs["Row Height"].default_value = 1.0, 1.0
+        pattern, bump = brick.outputs["Fac"], 0.2
+        tint = n.add("ShaderNodeTexNoise", Vector=vec, Scale=3.0).outputs["Fac"]
+        n.link(n.mix_color(tint, color, color2), brick.inputs["Color1"])
+        brick.inputs["Color2"].default_value = (*color2, 1.0)
+        brick.inputs["Mortar"].default_value = (0.55, 0.55, 0.52, 1.0)
+        n.link(brick.outputs["Color"], bsdf.inputs["Base Color"])
+    elif family == "metal":
+        bsdf.inputs["Metallic"].default_value = 1.0
+        pattern = n.add("ShaderNodeTexNoise", Vector=vec, Scale=30.0).outputs["Fac"]
+    elif family == "ceramic":
+        bsdf.inputs["Coat Weight"].default_value = 0.6
+    elif family == "glass":
+        bsdf.inputs["Transmission Weight"].default_value = 1.0
+        bsdf.inputs["IOR"].default_value = 1.45
+    if family != "tiles":
+        bsdf.inputs["Base Color"].default_value = (*color, 1.0)
+        if pattern is not None and family not in ("metal",):
+            n.link(n.mix_color(pattern, color2, color), bsdf.inputs["Base Color"])
+    if bump > 0.0 and pattern is not None:
+        b = n.add("ShaderNodeBump", Strength=bump, Height=pattern)
+        n.link(b.outputs["Normal"], bsdf.inputs["Normal"])
+    if p.get("emission", 0.0) > 0.0:
+        bsdf.inputs["Emission Color"].default_value = (*color, 1.0)
+        bsdf.inputs["Emission Strength"].default_value = float(p["emission"])
+    shader = bsdf.outputs["BSDF"]
+    if p.get("window"):
+        shader = _window(n, shader, p["window"], look)
+    n.link(shader, n.add("ShaderNodeOutputMaterial").inputs["Surface"])
+    return n.mat
+
+
+def _window(n: _Nodes, wall, rect, look: dict):
+    """Mix a window into a wall shader: frame, then a pane that shows the sky to the camera only."""
+    x0, x1, z0, z1 = rect
+    xyz = n.add("ShaderNodeSeparateXYZ", Vector=n.add("ShaderNodeTexCoord").outputs["Object"])
+
+    def inside(margin):
+        a = n.math("MULTIPLY", n.math("GREATER_THAN", xyz.outputs["X"], x0 + margin),
+                   n.math("LESS_THAN", xyz.outputs["X"], x1 - margin))
+        b = n.math("MULTIPLY", n.math("GREATER_THAN", xyz.outputs["Z"], z0 + margin),
+                   n.math("LESS_THAN", xyz.outputs["Z"], z1 - margin))
+        return n.math("MULTIPLY", a, b)
+
+    frame = n.add("ShaderNodeBsdfPrincipled", Roughness=0.4, **{"Base Color": (0.9, 0.9, 0.88, 1.0)})
+    with_frame = n.add("ShaderNodeMixShader", Fac=inside(0.0))
+    n.link(wall, with_frame.inputs[1])
+    n.link(frame.outputs["BSDF"], with_frame.inputs[2])
+    away = n.add("ShaderNodeVectorMath", Vector=n.add("ShaderNodeNewGeometry").outputs["Incoming"])
+    away.operation = "SCALE"
+    away.inputs["Scale"].default_value = -1.0  # Incoming points back to the viewer; the sky lies beyond
+    turn = n.add("ShaderNodeVectorRotate", Vector=away.outputs["Vector"], Angle=float(look["hdri"]["rotation"]))
+    turn.rotation_type = "Z_AXIS"  # the world's HDRI rotation, so the window shows the sky that lights the room
+    sky = n.add("ShaderNodeTexEnvironment", Vector=turn.outputs["Vector"])
+    sky.image = hdri_image(n.bpy, look["hdri"]["name"])
+    emit = n.add("ShaderNodeEmission", Color=sky.outputs["Color"], Strength=float(look["window_glow"]))
+    pane = inside(0.06)
+    camera = n.add("ShaderNodeLightPath").outputs["Is Camera Ray"]
+    seen = n.add("ShaderNodeMixShader", Fac=pane)
+    n.link(with_frame.outputs[0], seen.inputs[1])
+    n.link(emit.outputs[0], seen.inputs[2])
+    through = n.add("ShaderNodeMixShader", Fac=n.math("MULTIPLY", pane, n.math("SUBTRACT", 1.0, camera)))
+    n.link(seen.outputs[0], through.inputs[1])
+    n.link(n.add("ShaderNodeBsdfTransparent").outputs[0], through.inputs[2])
+    return through.outputs[0]
+
+
+def hdri_image(bpy, name: str):
+    """One of the studio HDRIs bundled with Blender (``datafiles/studiolights/world/<name>``), loaded once."""
+    if name not in bpy.data.images:
+        path = os.path.join(bpy.utils.system_resource("DATAFILES", path="studiolights/world"), name)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"HDRI {name!r} not found: {path}")
+        bpy.data.images.load(path).name = name
+    return bpy.data.images[name]
+
+
+def setup_world(bpy, scene, look: dict) -> None:
+    """Environment light from the HDRI, rotated about z and scaled by the look's strength."""
+    world = bpy.data.worlds.new("world")
+    scene.world = world
+    world.use_nodes = True
+    nodes, links = world.node_tree.nodes, world.node_tree.links
+    nodes.clear()
+    mapping = nodes.new("ShaderNodeMapping")
+    mapping.inputs["Rotation"].default_value = (0.0, 0.0, float(look["hdri"]["rotation"]))
+    links.new(nodes.new("ShaderNodeTexCoord").outputs["Generated"], mapping.inputs["Vector"])
+    env = nodes.new("ShaderNodeTexEnvironment")
+    env.image = hdri_image(bpy, look["hdri"]["name"])
+    links.new(mapping.outputs["Vector"], env.inputs["Vector"])
+    bg = nodes.new("ShaderNodeBackground")
+    bg.inputs["Strength"].default_value = float(look["hdri"]["strength"])
+    links.new(env.outputs["Color"], bg.inputs["Color"])
+    links.new(bg.outputs["Background"], nodes.new("ShaderNodeOutputWorld").inputs["Surface"])
+
+
+def setup_lights(bpy, scene, look: dict) -> None:
+    """Sun (day only), the ceiling's area light, and a portal over the window; none seen by the camera."""
+    from mathutils import Matrix, Vector
+
+    def add(name, kind, rgb, energy, matrix, **attrs):
+        data = bpy.data.lights.new(name, kind)
+        data.color, data.energy = tuple(rgb), float(energy)
+        for key, value in attrs.items():
+            setattr(data, key, value)
+        ob = bpy.data.objects.new(name, data)
+        ob.matrix_world = matrix
+        ob.visible_camera = False
+        scene.collection.objects.link(ob)
+        return data
+
+    sun = look.get("sun")
+    if sun:
+        rot = Vector(sun["direction"]).to_track_quat("-Z", "Y").to_matrix().to_4x4()
+        add("sun", "SUN", sun["rgb"], sun["strength"], rot)
+        bpy.data.lights["sun"].angle = float(sun["angle"])
+    ceiling = look["ceiling"]
+    down = Matrix.Translation(Vector(ceiling["position"]))  # an area light emits along its local −z: down
+    light = add("ceiling", "AREA", ceiling["rgb"], ceiling["power"], down, shape="RECTANGLE")
+    light.size, light.size_y = (float(v) for v in ceiling["size"])
+    portal = look.get("portal")
+    if portal:
+        light = add("portal", "AREA", (1.0, 1.0, 1.0), 0.0, Matrix(portal["matrix"]), shape="RECTANGLE")
+        light.size, light.size_y = (float(v) for v in portal["size"])
+        light.cycles.is_portal = True

@@ -1,0 +1,89 @@
+"""SceneSpec → the plain message the Blender worker builds: room slabs and walls, object parts, look.
+
+Geometry comes from the same sources the physics backends use (``room_geometry.triangulate`` and
+``wall_boxes``, each part's shape, size and offset, mesh files under ``pybullet_data``), so every
+object's render geometry is exactly the union of the parts that define its oriented box.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from simgen.geometry import polygon_area
+from simgen.renderers.appearance import draw_appearance
+from simgen.renderers.look import Look
+from simgen.scene.meshes import data_dir
+from simgen.simulators.room_geometry import triangulate, wall_boxes
+from simgen.types import CameraIntrinsics, ObjectSpec, SceneSpec
+
+
+def scene_message(spec: SceneSpec, intrinsics: CameraIntrinsics, look: Look, near: float = 0.05,
+                  far: float = 100.0) -> dict:
+    """The worker's ``load`` request for ``spec`` seen through ``intrinsics`` with ``look``."""
+    poly = np.asarray(spec.room.footprint, dtype=float)
+    if polygon_area(poly) < 0:
+        poly = poly[::-1]
+    tris = triangulate(poly)
+    walls = []
+    for centre, half, yaw in wall_boxes(poly, spec.room.height):
+        T = np.eye(4)
+        c, s = np.cos(yaw), np.sin(yaw)
+        T[:3, :3] = [[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]]
+        T[:3, 3] = centre
+        walls.append({"matrix": T, "half": tuple(float(v) for v in half)})
+    appearance = draw_appearance(spec, look, walls)
+    room = {
+        "floor": {"verts": np.c_[poly, np.zeros(len(poly))], "faces": tris, "material": appearance.pop("floor")},
+        # the ceiling faces down: reversed triangles
+        "ceiling": {"verts": np.c_[poly, np.full(len(poly), spec.room.height)], "faces": tris[:, ::-1].copy(),
+                    "material": appearance.pop("ceiling_material")},
+        "walls": walls,
+    }
+    materials = appearance.pop("objects")
+    objects = [{"id": o.object_id, "bevel": look.bevel, "parts": _parts(o, materials[o.object_id])}
+               for o in spec.objects]
+    q = look.quality()
+    return {
+        "cmd": "load",
+        "scene": {"room": room, "objects": objects},
+        "camera": {**intrinsics.to_dict(), "near": near, "far": far},
+        "quality": {"samples": q.samples, "max_bounces": q.max_bounces, "denoise": q.denoise, "fast_gi": q.fast_gi,
+                    "light_tree": q.light_tree, "filter_width": q.filter_width, "threads": look.threads},
+        "look": appearance,
+    }
+
+
+def _parts(obj: ObjectSpec, materials: list[dict]) -> list[dict]:
+    out = []
+    for part, mat in zip(obj.parts, materials):
+        entry = {"shape": part.shape, "size": tuple(float(v) for v in part.size), "offset": part.offset.matrix(),
+                 "material": mat}
+        if part.shape == "mesh":
+            verts, faces = obj_mesh(part.mesh)
+            entry["verts"], entry["faces"] = verts * np.asarray(part.size, dtype=float), faces
+        elif part.shape not in ("box", "cylinder", "sphere"):
+            raise ValueError(f"object {obj.name!r}: part shape {part.shape!r}; expected box, cylinder, sphere or mesh")
+        out.append(entry)
+    return out
+
+
+@lru_cache(maxsize=None)
+def obj_mesh(relative_path: str) -> tuple[np.ndarray, np.ndarray]:
+    """(vertices (N, 3), triangles (M, 3)) of every shape in a ``pybullet_data`` OBJ file (polygons fanned)."""
+    path = data_dir() / relative_path
+    if not path.is_file():
+        raise FileNotFoundError(f"mesh {relative_path!r}: no such file under {data_dir()}")
+    verts, faces = [], []
+    with open(path) as f:
+        for line in f:
+            if line.startswith("v "):
+                verts.append([float(x) for x in line.split()[1:4]])
+            elif line.startswith("f "):
+                idx = [int(tok.split("/")[0]) for tok in line.split()[1:]]
+                idx = [i - 1 if i > 0 else len(verts) + i for i in idx]  # OBJ counts from 1, negatives from the end
+                faces += [(idx[0], idx[k], idx[k + 1]) for k in range(1, len(idx) - 1)]
+    v, t = np.array(verts, dtype=float), np.array(faces, dtype=np.int64).reshape(-1, 3)
+    v.setflags(write=False)
+    t.setflags(write=False)
+    return v, t
