@@ -47,7 +47,11 @@ def test_text_formats_match_golden(exported, name):
 
 
 def test_parquet_matches_golden(exported):
+    import hashlib
+
     rows = parquet_rows(exported / "data" / "train.parquet")
+    for row in rows:  # embedded JPEG bytes: compared by digest
+        row["images"] = [{"path": im["path"], "sha256": hashlib.sha256(im["bytes"]).hexdigest()} for im in row["images"]]
     check_golden("parquet_rows.json", json.dumps(rows, indent=1, sort_keys=True) + "\n")
 
 
@@ -61,11 +65,12 @@ def test_llava_tokens_match_media(exported):
     for e in entries:
         human, gpt = e["conversations"]
         assert (human["from"], gpt["from"]) == ("human", "gpt")
+        assert "<video>" not in human["value"]  # LLaVA-NeXT has no such token (tests/test_export_consumers.py)
         if "video" in e:
-            assert human["value"].startswith("<video>\n") and human["value"].count("<video>") == 1
+            assert human["value"].startswith("<image>\n") and human["value"].count("<image>") == 1
             assert (exported / e["video"]).is_file()
         else:
-            assert human["value"].count("<image>") == len(e["image"]) >= 1 and "<video>" not in human["value"]
+            assert human["value"].startswith("<image>\n") and human["value"].count("<image>") == len(e["image"]) >= 1
             assert all((exported / p).is_file() for p in e["image"])
 
 
@@ -76,8 +81,9 @@ def test_datasets_loads_parquet_with_resolvable_paths(exported):
     kinds = {row["answer_type"] for row in ds}
     assert kinds == {"number", "choice", "yes_no", "object", "ordering"}
     for row in ds:
-        paths = [row["video"]] if row["video"] else row["images"]
-        assert paths and all((exported / p).is_file() for p in paths)
+        assert bool(row["video"]) != bool(row["images"])
+        if row["video"]:
+            assert (exported / row["video"]).is_file()
         assert json.loads(row["certificate"])["margins"]
         if row["options"]:
             assert row["answer"] == row["ground_truth"] in "ABC"
@@ -93,16 +99,43 @@ def test_datasets_loads_messages_jsonl(exported):
     assert user["role"] == "user" and user["content"][-1]["type"] == "text"
     assert assistant["content"][0]["text"]
     media = [p for p in user["content"] if p["type"] in ("image", "video")]
-    assert [p["path"] for p in media] == row["images"] + row["videos"]
+    assert [p[p["type"]] for p in media] == row["images"] + row["videos"]
 
 
-def test_export_dir_elsewhere_keeps_paths_resolvable(dataset, tmp_path):
+def _tree(root: Path) -> dict:
+    return {p.relative_to(root).as_posix(): (p.stat().st_mtime_ns, p.stat().st_size) for p in root.rglob("*")}
+
+
+def test_export_elsewhere_is_self_contained_and_leaves_the_source_alone(dataset, tmp_path):
+    before = _tree(dataset)
     out = tmp_path / "somewhere" / "else"
-    export(dataset, ["vsibench"], out)
-    rows = [json.loads(x) for x in (out / "vsibench.jsonl").read_text().splitlines()]
-    for row in rows:
-        for p in ([row["video"]] if row["video"] else row["images"]):
-            assert p.startswith("../") and (out / p).resolve().is_file()
+    export(dataset, ["llava_video", "messages", "parquet", "vsibench"], out)
+    assert _tree(dataset) == before  # nothing written into the source
+    moved = tmp_path / "moved"
+    out.rename(moved)  # paths resolve from the export's root wherever it goes
+    entries = json.loads((moved / "llava_video.json").read_text())
+    paths = [p for e in entries for p in ([e["video"]] if "video" in e else e["image"])]
+    rows = [json.loads(x) for x in (moved / "vsibench.jsonl").read_text().splitlines()]
+    paths += [r["video"] for r in rows]
+    assert paths and all(not p.startswith(("/", "..")) and (moved / p).is_file() for p in paths)
+    video = next(p for p in paths if p.endswith("video.mp4"))
+    assert (moved / video).stat().st_ino == (dataset / video).stat().st_ino  # hard-linked, not copied
+
+
+def test_files_get_the_umask_permissions(exported):
+    from simgen.io import file_mode
+
+    assert file_mode() == 0o666 & ~_umask()
+    for name in ("llava_video.json", "messages.jsonl", "vsibench.jsonl", "data/train.parquet", "qa.jsonl"):
+        assert (exported / name).stat().st_mode & 0o777 == file_mode(), name
+    frame = next((exported / "frames").rglob("*.jpg"))
+    assert frame.stat().st_mode & 0o777 == file_mode()
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def test_frames_are_cut_from_the_video(exported):

@@ -1,22 +1,20 @@
 """What every exporter shares: the per-record ``Sample`` and atomic streaming file writes.
 
-An exporter turns a dataset into one format under an export dir. Media (videos, frame images) are
-referred to by paths relative to that export dir, so the folder can be moved or uploaded whole.
+An exporter turns a dataset into one format under an export dir. Media (videos, frame images) live
+inside that dir and are referred to by paths relative to it, so the folder can be moved or
+uploaded whole.
 """
 from __future__ import annotations
 
-import contextlib
 import importlib
-import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import Iterator
 
 from simgen.export.dataset import Dataset, relative_to
 from simgen.export.prompt import PromptConfig, ground_truth, option_lines, prompt_text, rationale, target_text, \
     uses_options
+from simgen.io import atomic_open, json_line  # noqa: F401  (the exporters' writers)
 from simgen.qa.records import QAItem
 from simgen.registry import ConfigError
 
@@ -51,11 +49,18 @@ class Sample:
 
 
 def samples(ds: Dataset, cfg: PromptConfig, out_dir: Path) -> Iterator[Sample]:
-    """Stream the dataset's records as Samples (cutting image frames out of videos first)."""
-    ds.ensure_frames()
-    prefix = relative_to(ds.root, out_dir)  # resolved once: per-record path resolution is slow
+    """Stream the dataset's records as Samples. Their media are placed inside ``out_dir`` (hard links
+    or copies when it is not the dataset dir; image frames cut from the videos once) under the same
+    relative names, so every path resolves from the export's root and nothing is written to the source."""
+    out_dir = Path(out_dir)
+    elsewhere = out_dir.resolve() != ds.root.resolve()
+    ds.ensure_frames(out_dir)
+    placed: set[str] = set()
     for item in ds.items():
         kind, names = ds.item_media(item)
+        if elsewhere and kind == "video" and names[0] not in placed:
+            ds.place(names[0], out_dir)
+            placed.add(names[0])
         shown = uses_options(item, cfg.answer_mode)
         yield Sample(
             item=item,
@@ -65,30 +70,9 @@ def samples(ds: Dataset, cfg: PromptConfig, out_dir: Path) -> Iterator[Sample]:
             options=option_lines(item) if shown else None,
             rationale=rationale(item) if cfg.cot == "field" else None,
             media_kind=kind,
-            media=[n if prefix == "." else f"{prefix}/{n}" for n in names],
+            media=names,
             complexity=ds.episode(item.episode_id).complexity,
         )
-
-
-def json_line(data: Any) -> str:
-    """Canonical one-line JSON (sorted keys, UTF-8 kept) — same input, same bytes."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-@contextlib.contextmanager
-def atomic_open(path: Path, mode: str = "w") -> Iterator[IO]:
-    """Open a temp file beside ``path`` and rename it into place only if the block succeeds."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": "\n"})) as f:
-            yield f
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 class Exporter:
@@ -98,13 +82,16 @@ class Exporter:
 
     def __init__(self, cfg: PromptConfig):
         self.cfg = cfg
+        self.out_dir = Path(".")
+        self.left_out = 0  # records this format cannot hold (counted by the writer)
 
     def export(self, ds: Dataset, out_dir: Path) -> dict:
-        """Write this format for ``ds`` under ``out_dir``; returns {format, files, records}."""
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        files, count = self.write(samples(ds, self.cfg, out_dir), out_dir)
-        return {"format": self.format_name, "files": [relative_to(f, out_dir) for f in files], "records": count}
+        """Write this format for ``ds`` under ``out_dir``; returns {format, files, records, left_out}."""
+        self.out_dir, self.left_out = Path(out_dir), 0
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        files, count = self.write(samples(ds, self.cfg, self.out_dir), self.out_dir)
+        return {"format": self.format_name, "files": [relative_to(f, self.out_dir) for f in files], "records": count,
+                "left_out": self.left_out}
 
     def write(self, rows: Iterator[Sample], out_dir: Path) -> tuple[list[Path], int]:
         """Write the samples; returns the files written and the record count."""
@@ -114,16 +101,20 @@ class Exporter:
 class JsonLinesExporter(Exporter):
     """An exporter that writes one canonical JSON line per sample to ``cfg.filename``."""
 
-    def record(self, sample: Sample) -> dict:
-        """The JSON object written for one sample."""
+    def record(self, sample: Sample) -> dict | None:
+        """The JSON object written for one sample, or None when the format leaves it out."""
         raise NotImplementedError
 
     def write(self, rows: Iterator[Sample], out_dir: Path) -> tuple[list[Path], int]:
-        """One canonical JSON line per sample."""
+        """One canonical JSON line per sample the format holds."""
         path = out_dir / self.cfg.filename
         count = 0
         with atomic_open(path) as f:
             for s in rows:
-                f.write(json_line(self.record(s)) + "\n")
+                data = self.record(s)
+                if data is None:
+                    self.left_out += 1
+                    continue
+                f.write(json_line(data) + "\n")
                 count += 1
         return [path], count

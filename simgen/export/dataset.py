@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from simgen.io import atomic_open, iter_jsonl, link_or_copy
 from simgen.qa.records import QA_SCHEMA_VERSION, QAItem
 
 QA_FILE = "qa.jsonl"
@@ -39,14 +40,7 @@ def parse_record(data: dict, where: str) -> QAItem:
 
 def iter_lines(path: Path) -> Iterator[tuple[int, dict]]:
     """(line number, decoded JSON) for each non-blank line of a JSONL file, streamed."""
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                yield lineno, json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path}:{lineno}: not JSON: {e}") from None
+    return iter_jsonl(path)
 
 
 def iter_records(path: Path) -> Iterator[QAItem]:
@@ -156,19 +150,33 @@ class Dataset:
             return "image", [self.frame_name(item.episode_id, f) for f in item.frames]
         return "video", [self.video_name(item.episode_id)]
 
-    def ensure_frames(self) -> int:
-        """Cut every frame an image item shows out of its video (once); returns how many were written."""
+    def ensure_frames(self, dest: Path | None = None) -> int:
+        """Make every frame an image item shows exist under ``dest`` (default: the dataset dir): linked
+        from the dataset's cached frames when there, else cut out of the video once. Returns how many
+        were written; nothing is written into the dataset dir when ``dest`` is elsewhere."""
+        dest = self.root if dest is None else Path(dest)
         needed: dict[str, set[int]] = defaultdict(set)
         for _, data in iter_lines(self.qa_path):  # raw lines: only three fields are needed
             if data.get("modality") in IMAGE_MODALITIES:
                 episode_id = data["episode_id"]
-                needed[episode_id] |= {int(f) for f in data["frames"] if not self.frame_path(episode_id, f).is_file()}
+                needed[episode_id] |= {int(f) for f in data["frames"]
+                                       if not (dest / self.frame_name(episode_id, f)).is_file()}
         written = 0
         for episode_id in sorted(needed):
-            if needed[episode_id]:
-                written += extract_frames(self.video_path(episode_id), sorted(needed[episode_id]),
-                                          lambda f, e=episode_id: self.frame_path(e, f))
+            cached = {f for f in needed[episode_id] if self.frame_path(episode_id, f).is_file()}
+            for f in sorted(cached):
+                link_or_copy(self.frame_path(episode_id, f), dest / self.frame_name(episode_id, f))
+            todo = sorted(needed[episode_id] - cached)
+            if todo:
+                extract_frames(self.video_path(episode_id), todo, lambda f, e=episode_id: dest / self.frame_name(e, f))
+            written += len(needed[episode_id])
         return written
+
+    def place(self, name: str, dest: Path) -> None:
+        """Hard-link (or copy, across file systems) the dataset file ``name`` to ``dest/name`` if missing."""
+        target = Path(dest) / name
+        if not target.exists():
+            link_or_copy(self.root / name, target)
 
 
 def relative_to(path: Path, start: Path) -> str:
@@ -216,9 +224,6 @@ def extract_frames(video: Path, indices: list[int], path_of) -> int:
     """Write the requested frames of ``video`` as JPEG files at ``path_of(index)``, atomically."""
     frames = decode_frames(video, indices)
     for index in indices:
-        target = Path(path_of(index))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(encode_jpeg(frames[index]))
-        os.replace(tmp, target)
+        with atomic_open(Path(path_of(index)), "wb") as f:
+            f.write(encode_jpeg(frames[index]))
     return len(indices)

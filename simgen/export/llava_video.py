@@ -1,7 +1,10 @@
 """LLaVA-Video / LLaVA-OneVision training JSON: a list of ``{id, video | image, conversations}``.
 
-The human turn starts with one ``<video>`` token for a video, or one ``<image>`` token per image
-(``image`` is always a list), then the prompt; the ``gpt`` turn is the target. Media paths are
+The human turn starts with ``<image>\n`` once for a video, or once per image (``image`` is always a
+list), then the prompt; the ``gpt`` turn is the target. LLaVA-NeXT (which trains LLaVA-Video and
+OneVision) has no ``<video>`` token: ``tokenizer_image_token`` splits the text on ``<image>`` only and
+the video's features go where that placeholder is, so a ``<video>`` record would train text-only
+without an error. LLaVA-Video-178K writes ``<image>\n`` for its videos too. Media paths are
 relative to the export dir, which is what LLaVA's ``--video_folder`` / ``--image_folder`` expect.
 """
 from __future__ import annotations
@@ -14,6 +17,8 @@ from simgen.export import EXPORTERS
 from simgen.export.base import Exporter, Sample, atomic_open, json_line
 from simgen.export.prompt import PromptConfig
 from simgen.registry import ConfigError
+
+IMAGE_TOKEN = "<image>"  # LLaVA's only media placeholder, for a video as for an image
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,7 @@ class LlavaVideoConfig(PromptConfig):
 
 def llava_record(s: Sample, data_source: str) -> dict:
     """One LLaVA-Video entry for a sample."""
-    tokens = "<video>\n" if s.media_kind == "video" else "<image>\n" * len(s.media)
+    tokens = (IMAGE_TOKEN + "\n") * len(s.media)  # a video is one entry in s.media
     row = {
         "id": s.item.id,
         "conversations": [{"from": "human", "value": tokens + s.prompt}, {"from": "gpt", "value": s.target}],

@@ -1,9 +1,12 @@
 """Hugging Face chat ``messages`` JSONL: one ``{id, messages, images, videos}`` object per line.
 
-The user turn's ``content`` lists the media parts (``{"type": "video" | "image", "path": ...}``, the
-form ``processor.apply_chat_template`` loads) and then the text part; the assistant turn is one
-text part. ``images`` / ``videos`` repeat the paths as top-level lists for trainers that take media
-in columns (TRL). Every path is relative to the export dir.
+The user turn's ``content`` lists the media parts, ``{"type": "video", "video": path}`` or
+``{"type": "image", "image": path}`` (the keys ``qwen_vl_utils.process_vision_info`` reads and
+``processor.apply_chat_template`` loads), then the text part; the assistant turn is one text part.
+``images`` / ``videos`` repeat the paths as top-level lists for trainers that take media in columns
+(TRL). Every path is relative to the export dir; load with ``json`` per line (``datasets`` gives
+every part every key, with nulls, which chat templates testing ``'image' in part`` misread: use
+the Parquet export's ``messages`` column there).
 """
 from __future__ import annotations
 
@@ -30,7 +33,7 @@ class MessagesConfig(PromptConfig):
 
 def messages_record(s: Sample, data_source: str) -> dict:
     """One chat record for a sample."""
-    media_parts = [{"type": s.media_kind, "path": p} for p in s.media]
+    media_parts = [{"type": s.media_kind, s.media_kind: p} for p in s.media]
     row = {
         "id": s.item.id,
         "messages": [

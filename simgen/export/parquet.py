@@ -1,46 +1,54 @@
-"""Parquet that ``datasets.load_dataset("parquet", data_files=...)`` loads, written in row groups.
+"""Parquet that ``datasets.load_dataset`` loads with its own features, written in row groups.
 
 One row per record at ``<export dir>/data/<split>.parquet`` (the layout the Hub's loader
-recognises). ``video`` / ``images`` hold paths relative to the export dir; nested values
-(bindings, certificate, complexity knobs) are JSON strings so the schema is the same for every
-dataset. Rows are buffered ``row_group_size`` at a time, so memory does not grow with the dataset.
+recognises). The schema is ``datasets.Features`` (stored in the file, so ``load_dataset`` decodes
+it): ``images`` is a list of ``datasets.Image`` with the JPEG bytes embedded (TRL's VLM collators
+take decoded images from this column); ``video`` is the mp4's path relative to the export dir
+(the dataset root); ``messages`` is the chat in TRL's form — the user turn's media placeholders
+``{"type": "image"}`` / ``{"type": "video"}`` in the order of ``images`` / ``video``, then the text —
+whose parts carry only ``type`` and ``text``, so chat templates that test ``'image' in part`` read
+them right. Nested values (bindings, certificate, complexity knobs) are JSON strings so the
+schema is the same for every dataset. Rows are buffered ``row_group_size`` at a time, so memory
+does not grow with the dataset.
 """
 from __future__ import annotations
 
-import json
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 from simgen.export import EXPORTERS
-from simgen.export.base import Exporter, Sample, atomic_open, require
+from simgen.export.base import Exporter, Sample, atomic_open, json_line, require
 from simgen.export.prompt import PromptConfig
 from simgen.registry import ConfigError
 
 
-def arrow_schema():
-    """The export's pyarrow schema (pyarrow is imported here, when the exporter runs)."""
-    pa = require("pyarrow")
-
-    return pa.schema([
-        ("id", pa.string()), ("data_source", pa.string()), ("question_type", pa.string()),
-        ("family_version", pa.int32()), ("question", pa.string()), ("prompt", pa.string()),
-        ("answer", pa.string()), ("ground_truth", pa.string()), ("options", pa.list_(pa.string())),
-        ("answer_text", pa.string()), ("answer_number", pa.float64()), ("answer_type", pa.string()),
-        ("unit", pa.string()), ("modality", pa.string()), ("video", pa.string()), ("images", pa.list_(pa.string())),
-        ("episode_id", pa.string()), ("frames", pa.list_(pa.int32())), ("program", pa.string()),
-        ("bindings", pa.string()), ("certificate", pa.string()), ("complexity", pa.string()),
-        ("rationale", pa.string()), ("seed", pa.int64()), ("config_hash", pa.string()),
-    ])
-
-
-def _json(value) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def features():
+    """The export's ``datasets.Features`` (``datasets`` is imported here, when the exporter runs)."""
+    ds = require("datasets")
+    text, part = ds.Value("string"), {"type": ds.Value("string"), "text": ds.Value("string")}
+    return ds.Features({
+        "id": text, "data_source": text, "question_type": text, "family_version": ds.Value("int32"),
+        "question": text, "prompt": text, "answer": text, "ground_truth": text, "options": [text],
+        "answer_text": text, "answer_number": ds.Value("float64"), "answer_type": text, "unit": text,
+        "modality": text, "video": text, "images": [ds.Image()],
+        "messages": [{"role": text, "content": [part]}],
+        "episode_id": text, "frames": [ds.Value("int32")], "program": text, "bindings": text, "certificate": text,
+        "complexity": text, "rationale": text, "seed": ds.Value("int64"), "config_hash": text,
+    })
 
 
-def parquet_row(s: Sample, data_source: str) -> dict:
-    """One Parquet row for a sample."""
+@functools.lru_cache(maxsize=256)  # records come grouped by episode and share their frames
+def _image_bytes(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+def parquet_row(s: Sample, data_source: str, root: Path) -> dict:
+    """One Parquet row for a sample (image bytes read from ``root``, the export dir)."""
     it = s.item
+    images = s.media if s.media_kind == "image" else []
+    user = [{"type": s.media_kind, "text": None} for _ in s.media] + [{"type": "text", "text": s.prompt}]
     return {
         "id": it.id, "data_source": data_source, "question_type": it.family, "family_version": it.family_version,
         "question": it.question, "prompt": s.prompt, "answer": s.target, "ground_truth": s.ground_truth,
@@ -48,9 +56,11 @@ def parquet_row(s: Sample, data_source: str) -> dict:
         "answer_number": float(it.answer) if it.answer_type == "number" else None,
         "answer_type": it.answer_type, "unit": it.unit, "modality": it.modality,
         "video": s.media[0] if s.media_kind == "video" else None,
-        "images": list(s.media) if s.media_kind == "image" else [],
+        "images": [{"bytes": _image_bytes(root / p), "path": p} for p in images],
+        "messages": [{"role": "user", "content": user},
+                     {"role": "assistant", "content": [{"type": "text", "text": s.target}]}],
         "episode_id": it.episode_id, "frames": list(it.frames), "program": it.program,
-        "bindings": _json(it.bindings), "certificate": _json(it.certificate), "complexity": _json(s.complexity),
+        "bindings": json_line(it.bindings), "certificate": json_line(it.certificate), "complexity": json_line(s.complexity),
         "rationale": s.rationale, "seed": it.seed, "config_hash": it.config_hash,
     }
 
@@ -83,14 +93,14 @@ class ParquetExporter(Exporter):
     def write(self, rows: Iterator[Sample], out_dir: Path) -> tuple[list[Path], int]:
         """Buffer ``row_group_size`` rows, write them as one row group, repeat."""
         pa, pq = require("pyarrow"), require("pyarrow.parquet")
-        schema = arrow_schema()
+        schema = features().arrow_schema  # carries the features as metadata for load_dataset
         path = out_dir / "data" / f"{self.cfg.split}.parquet"
         count, buffer = 0, []
         with atomic_open(path, "wb") as f:
             codec = None if self.cfg.compression == "none" else self.cfg.compression
             with pq.ParquetWriter(f, schema, compression=codec) as writer:
                 for s in rows:
-                    buffer.append(parquet_row(s, self.cfg.data_source))
+                    buffer.append(parquet_row(s, self.cfg.data_source, out_dir))
                     count += 1
                     if len(buffer) == self.cfg.row_group_size:
                         writer.write_table(pa.Table.from_pylist(buffer, schema=schema))

@@ -1,25 +1,49 @@
-"""A VSI-Bench-style evaluation file: one JSON line per question with options and ground truth.
+"""A VSI-Bench evaluation set that lmms-eval's own VSI-Bench task code scores, plus its task YAML.
 
-Fields follow VSI-Bench's test split (``id``, ``dataset``, ``scene_name``, ``question_type``,
-``question``, ``options`` as "A. text" lines or null, ``ground_truth`` as the option letter or the
-number) plus what simgen's scorer and breakdown use: ``answer_type``, ``unit``, ``modality``, the
-media paths (relative to the export dir), ``frames``, the episode's ``complexity`` knobs, and the
-``prompt`` exactly as a model should see it (question, options, instruction), which
-``simgen.eval.runner`` sends.
+lmms-eval's task (``lmms_eval/tasks/vsibench/utils.py``) decides what is accepted:
+
+- only VSI-Bench's eight question types (the three ``object_rel_direction_*`` levels count as one);
+  any other type raises "Unknown question type", so other families and image-only records are left
+  out (the summary counts them);
+- multiple-choice types carry ``options`` ("A. text" lines) and the letter as ``ground_truth``;
+  numeric types (``object_counting``, ``object_abs_distance``, ``object_size_estimation``,
+  ``room_size_estimation``) carry no options and a number, scored by Mean Relative Accuracy after
+  ``float()`` — whatever ``answer_mode`` says;
+- ``doc_to_visual`` opens ``$HF_HOME/vsibench/<dataset>/<scene_name>.mp4``, so each episode's video
+  is linked at ``vsibench/<dataset>/<episode_id>.mp4`` inside the export dir.
+
+``prompt`` is the text lmms-eval's ``doc_to_text`` builds with the task's default settings (VSI's
+pre- and post-prompts), which ``simgen-eval`` sends. ``lmms_eval/simgen_vsibench.yaml`` points
+lmms-eval at this file and at its own VSI-Bench functions::
+
+    HF_HOME=<export dir> lmms_eval --model ... --tasks simgen_vsibench --include_path <export dir>/lmms_eval
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from simgen.export import EXPORTERS
 from simgen.export.base import JsonLinesExporter, Sample
-from simgen.export.prompt import PromptConfig
+from simgen.export.prompt import PromptConfig, number_text, option_lines
+from simgen.io import link_or_copy, write_text
 from simgen.registry import ConfigError
+
+MC_TYPES = ("object_rel_direction_easy", "object_rel_direction_medium", "object_rel_direction_hard",
+            "object_rel_distance", "route_planning", "obj_appearance_order")
+NUMBER_TYPES = ("object_abs_distance", "object_counting", "object_size_estimation", "room_size_estimation")
+PRE_PROMPT = "These are frames of a video."  # what doc_to_text uses when the task's pre_prompt is empty
+MC_POST_PROMPT = "Answer with the option's letter from the given choices directly."
+NUMBER_POST_PROMPT = "Please answer the question using a single word or phrase."
+VIDEO_CACHE = "vsibench"  # lmms-eval's vsibench.yaml: dataset_kwargs.cache_dir
+TASK_DIR = "lmms_eval"
+TASK_NAME = "simgen_vsibench"
+_UTILS = "!function lmms_eval.tasks.vsibench.utils."
 
 
 @dataclass(frozen=True)
 class VsiBenchConfig(PromptConfig):
-    """Evaluation-file settings (``conf/export/vsibench.yaml``)."""
+    """Evaluation-set settings (``conf/export/vsibench.yaml``); answer forms are fixed by VSI-Bench."""
 
     filename: str = "vsibench.jsonl"
 
@@ -32,25 +56,97 @@ class VsiBenchConfig(PromptConfig):
             raise ConfigError(f"{where}.filename: expected a plain file name ending in .jsonl, got {self.filename!r}")
 
 
-def eval_row(s: Sample, data_source: str) -> dict:
-    """One evaluation row for a sample."""
+def vsi_prompt(question: str, options: list[str] | None) -> str:
+    """The text lmms-eval's ``vsibench_doc_to_text`` builds for a row with the default task settings."""
+    if options is None:
+        return "\n".join([PRE_PROMPT, question, NUMBER_POST_PROMPT])
+    return "\n".join([PRE_PROMPT, question, "Options:\n" + "\n".join(options), MC_POST_PROMPT])
+
+
+def vsi_row(s: Sample, dataset: str) -> dict | None:
+    """The evaluation row for a sample, or None when lmms-eval's task cannot take it."""
     it = s.item
+    if s.media_kind != "video" or it.family not in MC_TYPES + NUMBER_TYPES:
+        return None
+    if it.family in NUMBER_TYPES:
+        if it.answer_type != "number":
+            return None
+        options, truth = None, number_text(it.answer)
+    else:
+        if not it.choices or it.answer_letter is None:
+            return None
+        options, truth = option_lines(it), it.answer_letter
     return {
-        "id": it.id, "dataset": data_source, "scene_name": it.episode_id, "question_type": it.family,
-        "question": it.question, "prompt": s.prompt, "options": s.options, "ground_truth": s.ground_truth,
+        "id": it.id, "dataset": dataset, "scene_name": it.episode_id, "question_type": it.family,
+        "question": it.question, "options": options, "ground_truth": truth, "prompt": vsi_prompt(it.question, options),
         "answer_type": it.answer_type, "unit": it.unit, "modality": it.modality,
-        "video": s.media[0] if s.media_kind == "video" else None,
-        "images": list(s.media) if s.media_kind == "image" else [],
-        "frames": list(it.frames), "complexity": s.complexity,
+        "video": video_name(dataset, it.episode_id), "frames": list(it.frames), "complexity": s.complexity,
     }
+
+
+def video_name(dataset: str, scene_name: str) -> str:
+    """Where ``doc_to_visual`` looks for a scene's video, relative to ``$HF_HOME`` (= the export dir)."""
+    return f"{VIDEO_CACHE}/{dataset}/{scene_name}.mp4"
+
+
+def task_yaml(filename: str) -> str:
+    """lmms-eval task config: this export's rows as a local JSON dataset, scored by lmms-eval's own
+    VSI-Bench functions (resolved by module path, so nothing of lmms-eval is copied here)."""
+    metrics = ["vsibench_overall", "obj_appearance_order_accuracy", "object_abs_distance_mra", "object_counting_mra",
+               "object_rel_distance_accuracy", "object_size_estimation_mra", "room_size_estimation_mra",
+               "route_planning_accuracy", "object_rel_direction_accuracy"]
+    metric_lines = "".join(
+        f"  - metric: {m}\n    aggregation: {_UTILS}vsibench_aggregate_{m.removeprefix('vsibench_')}\n"
+        f"    higher_is_better: true\n" for m in metrics)
+    return f"""# lmms-eval task for simgen's VSI-Bench export (written by simgen-export --format vsibench).
+# Run from anywhere:  HF_HOME=<export dir> lmms_eval --model ... --tasks {TASK_NAME} --include_path <export dir>/{TASK_DIR}
+# (doc_to_visual reads $HF_HOME/{VIDEO_CACHE}/<dataset>/<scene_name>.mp4, which the export holds)
+task: {TASK_NAME}
+dataset_path: json
+dataset_kwargs:
+  data_files:
+    test: ../{filename}
+test_split: test
+output_type: generate_until
+doc_to_visual: {_UTILS}vsibench_doc_to_visual
+doc_to_text: {_UTILS}vsibench_doc_to_text
+doc_to_messages: {_UTILS}vsibench_doc_to_messages
+doc_to_target: ground_truth
+generation_kwargs:
+  max_new_tokens: 16
+  temperature: 0
+  top_p: 1.0
+  num_beams: 1
+  do_sample: false
+process_results: {_UTILS}vsibench_process_results
+metric_list:
+{metric_lines}lmms_eval_specific_kwargs:
+  default:
+    pre_prompt: ""
+    mca_post_prompt: "{MC_POST_PROMPT}"
+    na_post_prompt: "{NUMBER_POST_PROMPT}"
+metadata:
+  - version: 0.0
+"""
 
 
 @EXPORTERS.register("vsibench", config=VsiBenchConfig)
 class VsiBenchExporter(JsonLinesExporter):
-    """Writes ``vsibench.jsonl``."""
+    """Writes ``vsibench.jsonl``, ``vsibench/<dataset>/<scene>.mp4`` links and the lmms-eval task YAML."""
 
     format_name = "vsibench"
 
-    def record(self, sample: Sample) -> dict:
-        """The line written for one sample."""
-        return eval_row(sample, self.cfg.data_source)
+    def export(self, ds, out_dir: Path) -> dict:
+        """Write the rows and the lmms-eval task YAML."""
+        summary = super().export(ds, out_dir)
+        write_text(Path(out_dir) / TASK_DIR / f"{TASK_NAME}.yaml", task_yaml(self.cfg.filename))
+        return {**summary, "files": summary["files"] + [f"{TASK_DIR}/{TASK_NAME}.yaml"]}
+
+    def record(self, sample: Sample) -> dict | None:
+        """The row for one sample (its video linked where lmms-eval looks), or None to leave it out."""
+        row = vsi_row(sample, self.cfg.data_source)
+        if row is not None:
+            target = self.out_dir / row["video"]
+            if not target.exists():
+                link_or_copy(self.out_dir / sample.media[0], target)
+        return row

@@ -1,0 +1,134 @@
+"""Files every stage writes and reads: atomic replacement with the user's permissions, and JSON lines.
+
+``atomic_open`` writes through a temporary file in the target's folder and renames it into place
+only when the block succeeds, so a reader never sees half a file. ``tempfile.mkstemp`` creates
+its file ``-rw-------`` whatever the umask; the file is given the mode a plain ``open()`` would have
+given it (``0o666`` less the umask, ``-rw-r--r--`` by default) before it is renamed, so colleagues
+on a shared file system can read datasets and exports.
+
+JSON lines are read with ``jsonlines`` (a bad line raises ValueError naming the file and line) and
+written canonically (sorted keys, no spaces, UTF-8 kept): same records, same bytes.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import IO, Any, Iterable, Iterator
+
+import jsonlines
+
+
+def _read_umask() -> int:
+    mask = os.umask(0o022)  # the only way to read the umask is to set it; put it straight back
+    os.umask(mask)
+    return mask
+
+
+# Read once at import: os.umask is process-wide, and reading it from writer threads would race.
+_FILE_MODE = 0o666 & ~_read_umask()
+
+
+def file_mode() -> int:
+    """The permission bits a new file gets (``0o666`` less the process umask at import)."""
+    return _FILE_MODE
+
+
+@contextlib.contextmanager
+def atomic_open(path: Path, mode: str = "w") -> Iterator[IO]:
+    """Open a temp file beside ``path`` (text: UTF-8, ``\\n`` newlines) and rename it into place with
+    the umask's permissions only if the block succeeds; on any error the temp file is removed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, _FILE_MODE)
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": "\n"})) as f:
+            yield f
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically."""
+    with atomic_open(path) as f:
+        f.write(text)
+
+
+def write_json(path: Path, data: Any, indent: int | None = 2) -> None:
+    """Write ``data`` as key-sorted JSON (indented, or compact with ``indent=None``) atomically."""
+    separators = None if indent else (",", ":")
+    write_text(path, json.dumps(data, sort_keys=True, indent=indent, separators=separators, ensure_ascii=False) + "\n")
+
+
+def json_line(data: Any) -> str:
+    """Canonical one-line JSON (sorted keys, no spaces, UTF-8 kept) — same input, same bytes."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def write_jsonl(path: Path, rows: Iterable[Any]) -> int:
+    """Write one canonical JSON line per row atomically; returns the number of rows."""
+    count = 0
+    with atomic_open(path) as f:
+        for row in rows:
+            f.write(json_line(row) + "\n")
+            count += 1
+    return count
+
+
+def iter_jsonl(path: Path, skip_invalid: bool = False) -> Iterator[tuple[int, Any]]:
+    """(line number, decoded value) for each non-blank line, streamed. A line that is not JSON raises
+    ValueError naming the file and line, or is skipped with ``skip_invalid`` (a line cut short by a kill)."""
+    with open(path, encoding="utf-8") as f:
+        lines = _Numbered(f)
+        reader = jsonlines.Reader(lines)
+        while True:
+            try:
+                value = reader.read(skip_empty=True, allow_none=True)
+            except EOFError:
+                return
+            except jsonlines.InvalidLineError as e:
+                if skip_invalid:
+                    continue
+                raise ValueError(f"{path}:{e.lineno}: not JSON: {e}") from None
+            yield lines.count, value
+
+
+class _Numbered:
+    """A line iterator that remembers how many lines it has handed out (the reader's current line)."""
+
+    def __init__(self, lines: Iterable[str]):
+        self._lines, self.count = iter(lines), 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.count += 1
+        return line
+
+
+def read_jsonl(path: Path) -> list[Any]:
+    """Every value of a JSON-lines file (see :func:`iter_jsonl`)."""
+    return [value for _, value in iter_jsonl(path)]
+
+
+def link_or_copy(src: Path, dst: Path) -> None:
+    """Hard-link ``src`` at ``dst`` (no extra space), or copy it where links can't be made (another
+    file system); the copy is made atomically and gets the umask's permissions."""
+    dst = Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)
+    except FileExistsError:
+        raise
+    except OSError:
+        with open(src, "rb") as source, atomic_open(dst, "wb") as target:
+            shutil.copyfileobj(source, target, 1 << 20)
