@@ -1,4 +1,4 @@
-"""Balancing caps and the blind audit on synthetic records (no episodes needed)."""
+"""Balancing caps (answer caps and caps conditioned on what questions name) on synthetic records."""
 from __future__ import annotations
 
 from collections import Counter
@@ -6,28 +6,21 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from simgen.qa.balance import (
-    BalanceConfig,
-    answer_caps,
-    answer_key,
-    balance,
-    blind_audit,
-    merge_and_balance,
-    mra,
-    normalise_question,
-)
-from simgen.qa.records import QAItem, qa_id, read_jsonl, write_jsonl
+from simgen.eval.scorer import mra
+from simgen.qa.balance import BalanceConfig, answer_caps, answer_key, balance, cells
+from simgen.qa.records import QAItem, qa_id
 from simgen.registry import ConfigError
 
 
-def item(family: str, question: str, answer, *, n: int, answer_type="choice", choices=("left", "right"), unit=None):
+def item(family: str, question: str, answer, *, n: int, answer_type="choice", choices=("left", "right"), unit=None,
+         bindings=None):
     """A minimal record; ``n`` makes the id unique."""
     text = str(answer)
     letter = None
     if answer_type in ("choice", "object", "ordering"):
-        letter = "AB"[list(choices).index(text)] if text in choices else None
+        letter = "ABCD"[list(choices).index(text)] if text in choices else None
     return QAItem(
-        id=qa_id(f"ep{n}", family, 1, {"n": n}),
+        id=qa_id(f"ep{n}", family, 1, {"n": n, **(bindings or {})}),
         family=family,
         family_version=1,
         question=question,
@@ -41,7 +34,7 @@ def item(family: str, question: str, answer, *, n: int, answer_type="choice", ch
         episode_id=f"ep{n}",
         frames=(0,),
         program="x",
-        bindings={"n": n},
+        bindings=bindings or {},
         certificate={},
         seed=0,
         config_hash="c",
@@ -71,18 +64,53 @@ def test_caps_follow_clevr_rules():
     assert caps == {"a": 209, "b": 190, "c": 3}
 
 
-def test_balance_is_global_across_shards_and_deterministic(tmp_path):
+def test_answer_caps_are_deterministic_and_ignore_order():
     recs = [item("lr", f"q{i}", "left", n=i) for i in range(40)] + [item("lr", f"q{i}", "right", n=100 + i) for i in range(10)]
-    # split into two "shards" whose union is what must be balanced
-    write_jsonl(tmp_path / "s0" / "qa.jsonl", recs[::2])
-    write_jsonl(tmp_path / "s1" / "qa.jsonl", recs[1::2])
-    stats = merge_and_balance([tmp_path / "s0", tmp_path / "s1"], tmp_path / "out")
-    kept = read_jsonl(tmp_path / "out" / "qa.jsonl")
-    c = Counter(k.answer_text for k in kept)
-    assert c == {"left": 11, "right": 10}
-    assert stats["balance"]["lr"]["dropped"] == 29
+    kept, report = balance(recs)
+    assert Counter(k.answer_text for k in kept) == {"left": 11, "right": 10}
+    assert report["lr"]["dropped"] == 29 and report["lr"]["dropped_answer_caps"] == 29
     again, _ = balance(list(reversed(recs)))
     assert sorted(k.id for k in again) == sorted(k.id for k in kept)
+
+
+def test_a_category_that_always_wins_keeps_only_the_slack():
+    """"Which is taller, the X or the Y?": the table always beats the mug. Answer caps alone keep all
+    (table and mug each win half), the named-category cells keep few of the table-vs-mug questions."""
+    recs = []
+    for i in range(60):
+        a, b = ("table", "mug") if i < 30 else ("sofa", "lamp")
+        winner = a if i < 30 else (a if i % 2 else b)  # sofa vs lamp goes either way
+        recs.append(item("taller", f"Which is taller, the {a} or the {b}?", winner, n=i, choices=(a, b),
+                         bindings={"pair": [a, b]}))
+    kept, report = balance(recs, BalanceConfig(cell_slack=2, cell_ratio=1.0))
+    named = Counter(k.bindings["pair"][0] for k in kept)
+    assert named["table"] <= 2 < named["sofa"]
+    wins = Counter((k.bindings["pair"][0], k.answer_text) for k in kept)
+    assert abs(wins[("sofa", "sofa")] - wins[("sofa", "lamp")]) <= 2
+    assert report["taller"]["before"] == 60 and report["taller"]["after"] == len(kept)
+
+
+def test_cells_express_the_answer_relative_to_each_named_category():
+    rec = item("taller", "q", "mug", n=1, choices=("table", "mug"), bindings={"pair": ["table", "mug"], "f": 3})
+    got = {c: (o, p) for c, o, p in cells(rec)}
+    assert got["taller|cat:table"] == ("not", ("is", "not")) and got["taller|cat:mug"] == ("is", ("is", "not"))
+    assert got["taller|set:mug|table"] == ("mug", ("table", "mug"))
+    turn = item("side", "q", "left", n=2, bindings={"acts": [["turn_right", 90], ["move_ahead", 1.0]]})
+    got = {c: o for c, o, _ in cells(turn)}
+    assert got["side|turn:-1"] == "left" and got["side|act:turn_right:90 move_ahead:1.0"] == "left"
+
+
+def test_turn_then_side_is_balanced_per_turn_sign():
+    """The rule "answer the opposite of the net turn" must not survive balancing."""
+    recs = []
+    for i in range(80):
+        turn = ["turn_left", "turn_right"][i % 2]
+        side = ("right" if turn == "turn_left" else "left") if i < 70 else ("left" if turn == "turn_left" else "right")
+        recs.append(item("side", f"After you {turn}, is the box left or right?", side, n=i,
+                         bindings={"acts": [[turn, 90]]}))
+    kept, _ = balance(recs, BalanceConfig(cell_slack=1, cell_ratio=1.0))
+    opposite = sum((k.answer_text == "right") == (k.bindings["acts"][0][0] == "turn_left") for k in kept)
+    assert len(kept) >= 10 and opposite / len(kept) <= 0.65
 
 
 def test_numbers_balance_by_log_bucket_and_counts_by_value():
@@ -93,44 +121,8 @@ def test_numbers_balance_by_log_bucket_and_counts_by_value():
     assert answer_key(item("c", "q", 3, n=4, answer_type="number", unit="count")) == "3"
 
 
-def test_normalised_question_ignores_case_and_punctuation():
-    assert normalise_question("Is the  Chair LEFT, or right?") == "is the chair left or right"
-
-
-def test_blind_audit_flags_text_that_leaks_the_answer():
-    rng = np.random.default_rng(0)
-    leak, fair = [], []
-    for i in range(400):
-        side = ["left", "right"][int(rng.integers(2))]
-        # leaky wording: the phrasing depends on the answer
-        q = "Is the lamp on the left or right?" if side == "left" else "Is the lamp to the left or the right?"
-        leak.append(item("leaky", q, side, n=i))
-        cat = ["lamp", "chair", "sofa"][int(rng.integers(3))]
-        fair.append(item("fair", f"Is the {cat} left or right?", ["left", "right"][int(rng.integers(2))], n=1000 + i))
-    report = blind_audit(leak + fair)
-    assert report["leaky"]["blind"] > 0.95 and report["leaky"]["chance"] == 0.5
-    assert abs(report["fair"]["blind"] - 0.5) < 0.1
-
-
-def test_blind_audit_numbers_use_mra():
-    rng = np.random.default_rng(1)
-    recs = [item("size", f"How big is the {c}?", float(v), n=i, answer_type="number", unit="cm")
-            for i, (c, v) in enumerate(zip(rng.choice(["mug", "sofa"], 200), rng.uniform(10, 300, 200)))]
-    report = blind_audit(recs)
-    assert report["size"]["metric"] == "mra" and 0.0 <= report["size"]["blind"] < 0.5
-
-
 def test_bad_config_names_the_key():
     with pytest.raises(ConfigError, match="max_ratio_second"):
         BalanceConfig(max_ratio_second=0.5).validate("qa.balance")
-
-
-def test_command_line_merges_and_balances(tmp_path, capsys):
-    from simgen.qa.balance import main
-
-    recs = [item("yn", f"q{i}", "yes", n=i, answer_type="yes_no") for i in range(30)]
-    recs += [item("yn", f"q{i}", "no", n=100 + i, answer_type="yes_no") for i in range(10)]
-    write_jsonl(tmp_path / "a.jsonl", recs)
-    main([str(tmp_path / "a.jsonl"), "--out", str(tmp_path / "out")])
-    assert "40 records in, 21 kept" in capsys.readouterr().out
-    assert len(read_jsonl(tmp_path / "out" / "qa.jsonl")) == 21
+    with pytest.raises(ConfigError, match="cell_slack"):
+        BalanceConfig(cell_slack=-1).validate("qa.balance")

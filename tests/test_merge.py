@@ -1,4 +1,4 @@
-"""Streaming merge of shards: dedup, global balance, audit equal to qa.balance's, idempotence, refusals."""
+"""Streaming merge of shards: dedup, global balance equal to qa.balance's, audit, idempotence, refusals."""
 import hashlib
 import json
 import shutil
@@ -10,10 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from export_fixtures import copy_shards, merged
-from simgen.export.audit import StreamingAudit
+from simgen.export.audit import AuditSample
 from simgen.export.dataset import Dataset, iter_records
 from simgen.export.merge import find_shards, main as merge_main, merge
-from simgen.qa.balance import BalanceConfig, answer_key, balance, blind_audit, load_records
+from simgen.qa.balance import BalanceConfig, answer_key, balance, load_records
+from simgen.qa.blind_audit import blind_audit
 from simgen.qa.records import QAItem, qa_id, read_jsonl, write_jsonl
 from simgen.registry import ConfigError
 
@@ -69,59 +70,20 @@ def test_merge_keeps_what_in_memory_balance_keeps(dataset):
     stats = json.loads((dataset / "stats.json").read_text())
     assert sorted(it.id for it in kept) == sorted(it.id for it in iter_records(dataset / "qa.jsonl"))
     assert stats["balance"] == json.loads(json.dumps(report))
-    assert stats["audit"] == blind_audit(kept) and stats["audit_before"] == blind_audit(unique)
+    # the audit of the union is of the records as the shards wrote them; the kept set's audit is of
+    # what was written (numeric options re-drawn), so it is recomputed from the written file
+    assert stats["audit_before"] == json.loads(json.dumps(blind_audit(unique)))
+    assert stats["audit"] == json.loads(json.dumps(blind_audit(list(iter_records(dataset / "qa.jsonl")))))
 
 
-def _record(i: int, family: str, numeric: bool, text: int, answer) -> QAItem:
-    question = f"question {text} of {family}?"
-    if numeric:
-        return QAItem(qa_id("ep", family, 1, {"i": i}), family, 1, question, answer, str(answer), None, (), "number",
-                      "m" if isinstance(answer, float) else "count", "video", "ep", (0,), "p", {"i": i}, {}, 0, "c")
-    choices = ("left", "right", "back")
-    return QAItem(qa_id("ep", family, 1, {"i": i}), family, 1, question, answer, answer, "ABC"[choices.index(answer)],
-                  choices, "choice", None, "video", "ep", (0,), "p", {"i": i}, {}, 0, "c")
-
-
-@st.composite
-def record_sets(draw):
-    items = []
-    for f in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["count", "measure", "label"]))
-        texts = draw(st.integers(1, 6))
-        for i in range(draw(st.integers(0, 60))):
-            text = draw(st.integers(0, texts - 1))
-            if kind == "count":
-                answer = draw(st.integers(0, 4))
-            elif kind == "measure":
-                answer = draw(st.sampled_from([0.5, 0.6, 1.0, 1.3, 2.0, 4.5]))
-            else:
-                answer = draw(st.sampled_from(["left", "right", "back"]))
-            items.append(_record(len(items), f"fam{f}_{kind}", kind != "label", text, answer))
-    return items
-
-
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(record_sets(), st.integers(2, 5))
-def test_streaming_audit_equals_blind_audit(items, folds):
-    cfg = BalanceConfig(folds=folds)
-    audit = StreamingAudit(cfg)
+def test_audit_sample_keeps_the_lowest_ranks_per_family():
+    items = read_jsonl(find_shards([Path(__file__).parent / "fixtures" / "export_shards"])[0] / "qa.jsonl")
+    sample = AuditSample(limit=2)
     for it in items:
-        audit.add(it)
-    for it in items:
-        audit.check(it)
-    assert audit.report() == blind_audit(items, cfg)
-
-
-def test_large_same_text_groups_are_cached_not_rescanned():
-    # 200 records of one question text: the streaming audit still matches the in-memory one
-    items = [_record(i, "room_size", True, 0, float(10 + i % 7)) for i in range(200)]
-    audit = StreamingAudit()
-    for it in items:
-        audit.add(it)
-    for it in items:
-        audit.check(it)
-    assert audit.report() == blind_audit(items)
-    assert len(audit.families["room_size"]._cache) == 5  # one entry per fold for the one text
+        sample.add(it)
+    for family, heap in sample.heaps.items():
+        ranks = sorted(int(it.id[:12], 16) for it in items if it.family == family)
+        assert sorted(-e[0] for e in heap) == ranks[:2]
 
 
 def test_merge_is_idempotent_and_order_independent(dataset, tmp_path):
@@ -185,7 +147,8 @@ def test_unsorted_shard_and_unknown_episode_are_named(tmp_path):
 def test_cli_merges_a_multirun_root(tmp_path, capsys):
     copy_shards(tmp_path / "root")
     merge_main([str(tmp_path / "root"), "--out", str(tmp_path / "ds"), "--no-card", "--max-ratio-second", "5"])
-    assert json.loads(capsys.readouterr().out) == {"records_in": 34, "duplicates_dropped": 2, "records_out": 32}
+    # 32 pass the loosened answer caps; the named-category cells drop 2 more
+    assert json.loads(capsys.readouterr().out) == {"records_in": 34, "duplicates_dropped": 2, "records_out": 30}
     assert not (tmp_path / "ds" / "README.md").exists()
     with pytest.raises(SystemExit, match="no shard under"):
         merge_main([str(tmp_path / "ds" / "episodes"), "--out", str(tmp_path / "x")])
@@ -194,3 +157,18 @@ def test_cli_merges_a_multirun_root(tmp_path, capsys):
 def test_answer_keys_group_measurements_in_buckets(dataset):
     keys = Counter(answer_key(it) for it in iter_records(dataset / "qa.jsonl") if it.family == "object_abs_distance")
     assert all(k.startswith("b") for k in keys)
+
+
+def test_refuses_shards_of_different_configs_and_names_the_key(tmp_path):
+    shards = copy_shards(tmp_path / "root")
+    config = shards[1] / ".hydra" / "config.yaml"
+    config.write_text(config.read_text().replace("seed: 0", "seed: 5") + "trajectory:\n  look_deg: 33\n")
+    with pytest.raises(ConfigError, match=r"different configs \(trajectory.look_deg\).*--allow-mixed"):
+        merge([tmp_path / "root"], tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(SystemExit, match="trajectory.look_deg"):
+        merge_main([str(tmp_path / "root"), "--out", str(tmp_path / "out")])
+    stats = merge([tmp_path / "root"], tmp_path / "out", allow_mixed=True, card=False)
+    assert stats["mixed_configs"] == ["trajectory.look_deg"]
+    # the swept key itself (scene.num_objects, set by every shard's overrides) and the seed never count
+    assert json.loads((tmp_path / "out" / "stats.json").read_text())["records_out"] == stats["records_out"] > 0

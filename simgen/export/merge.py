@@ -1,23 +1,30 @@
-"""Merge the shards of a sweep into one dataset dir: dedup, global balancing, blind audit — streamed.
+"""Merge the shards of a sweep into one dataset dir: dedup, balancing, blind audit — streamed.
 
-``python -m simgen.export.merge <shard dirs | multirun root>... --out <dataset dir>``
+``simgen-merge <shard dirs | multirun root>... --out <dataset dir> [--allow-mixed]``
 
-Each shard's ``qa.jsonl`` is already sorted by ``qa.records.sort_key`` (episode, family, id), so the
-shards are read as one k-way merged stream in that canonical order, never all at once:
+This is the one path that balances a dataset. Each shard's ``qa.jsonl`` is already sorted by
+``qa.records.sort_key`` (episode, family, id), so the shards are read as one k-way merged stream in
+that canonical order, never all at once:
 
+0. shards whose configs differ in keys other than their sweep's overrides are refused (the message
+   names the keys) unless ``allow_mixed`` (``export.audit.check_configs``);
 1. pass 1 parses and validates every record, drops repeats of (episode, question) — repeats can
    only sit in one episode's block of the stream, so only that block's questions are remembered —
-   notes each record's balance group and rank in compact arrays, and feeds the blind audit;
-2. the caps of ``qa.balance`` (CLEVR-style, per family, over the union) pick the records to keep;
-3. pass 2 writes the kept records; a slim spill file written in pass 1 feeds the audits' second
-   pass (``export.audit.StreamingAudit``), for the union and for the kept set.
+   and notes each record's answer group, rank, conditional cells and numeric answer in compact
+   arrays; a bounded per-family sample (lowest ranks) feeds the blind audit of the union;
+2. ``qa.balance.select_balanced`` picks the records to keep (answer caps, then caps conditioned on
+   what each question names);
+3. pass 2 writes the kept records. Numeric multiple-choice options are re-drawn from the kept
+   answers of the same family (``qa.choices.prior_options``, seeded by the record), so no magnitude
+   rule beats chance; a bounded sample of the kept records feeds the blind audit
+   (``qa.blind_audit``) that ``stats.json`` and the card report.
 
-Memory grows by ~60 bytes per record (compact arrays of the merge and both audits) plus one
-episode's questions: ``benchmarks/export_throughput.py`` measured a 214 MiB peak at 1M records.
-Same inputs give byte-identical outputs, so re-running is idempotent; shards made with other
-schema versions are refused before anything is written. Episodes are hard-linked (copied across
-file systems). Exports and the report in the dataset dir are not touched: re-run them after a
-re-merge.
+Memory grows by a few dozen bytes per record (compact arrays) plus one episode's questions and
+the audit samples; ``benchmarks/export_throughput.py`` measures the peak at 1M records (target
+< 1 GB). Same inputs give byte-identical outputs, so re-running is idempotent; shards made with
+other schema versions are refused before anything is written. Episodes are hard-linked (copied
+across file systems). Exports and the report in the dataset dir are not touched: re-run them
+after a re-merge.
 """
 from __future__ import annotations
 
@@ -27,25 +34,26 @@ import json
 import os
 import shutil
 from array import array
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
-from simgen.export.audit import AuditRecord, StreamingAudit
+from simgen.export.audit import AuditSample, check_configs
 from simgen.export.base import atomic_open, json_line
 from simgen.export.dataset import (EPISODES_DIR, EPISODES_INDEX, MERGE_FILE, QA_FILE, STATS_FILE, EpisodeInfo,
                                    iter_lines, parse_record, read_episode_json)
-from simgen.qa.balance import (BalanceConfig, _rank, add_balance_arguments, answer_caps, answer_key,
-                                balance_config_from_args)
+from simgen.qa.balance import (BalanceConfig, CellTable, add_balance_arguments, answer_key, balance_config_from_args,
+                                cells, rank, select_balanced)
+from simgen.qa.choices import LETTERS, prior_options
 from simgen.qa.records import QA_SCHEMA_VERSION, sort_key, write_json_atomic
 from simgen.registry import ConfigError
+from simgen.seeding import rng, stage_key
 from simgen.types import SCHEMA_VERSION as EPISODE_SCHEMA_VERSION
 
 DATASET_SCHEMA_VERSION = 1
-TMP_DIR = ".merge-tmp"
 
 
 @dataclass
@@ -171,114 +179,106 @@ def _prepare_out(out: Path, shard_paths: list[Path]) -> None:
         raise ConfigError(f"merge: --out {out} is one of the input shards")
     if out.exists() and any(out.iterdir()) and not (out / MERGE_FILE).is_file():
         raise ConfigError(f"merge: {out} exists and is not a simgen dataset dir (no {MERGE_FILE}); choose an empty folder")
-    shutil.rmtree(out / TMP_DIR, ignore_errors=True)
-    (out / TMP_DIR).mkdir(parents=True)
+    out.mkdir(parents=True, exist_ok=True)
 
 
 @dataclass
 class _Scan:
-    """What pass 1 keeps per record: 1 byte of status, plus an answer-group id and a rank per candidate."""
+    """What pass 1 keeps per record: 1 byte of status, plus per candidate its answer group, rank,
+    cells and (numeric multiple choice) answer value."""
 
     status: array  # per record in stream order: 1 candidate, 0 repeat of (episode, question)
     group: array  # per candidate: id of its (family, answer key)
     rank: array  # per candidate: balance's id-derived rank
+    value: array  # per candidate: the answer of a numeric multiple-choice record, else NaN
     groups: dict  # (family, answer key) -> id
+    cells: CellTable
     records_in: int = 0
 
 
-def _scan(shards: list[Shard], cfg: BalanceConfig, spill_path: Path, audit: StreamingAudit) -> _Scan:
-    """Pass 1: validate every record, drop repeats, note balance groups and ranks, feed the audit."""
-    scan = _Scan(array("b"), array("q"), array("Q"), {})
+def _is_numeric_choice(data) -> bool:
+    get = data.get if isinstance(data, dict) else lambda k: getattr(data, k)
+    return get("answer_type") == "number" and bool(get("choices"))
+
+
+def _scan(shards: list[Shard], cfg: BalanceConfig, audit: AuditSample) -> _Scan:
+    """Pass 1: validate every record, drop repeats, note groups, ranks, cells and values, sample the audit."""
+    scan = _Scan(array("b"), array("q"), array("Q"), array("d"), {}, CellTable())
     current_episode, questions = None, set()
-    with open(spill_path, "w", encoding="utf-8") as spill:
-        for shard, item in merged_stream(shards):
-            scan.records_in += 1
-            shard.records += 1
-            if item.episode_id not in shard.episodes:
-                raise ValueError(f"merge: {shard.path / QA_FILE} has a question about episode {item.episode_id}, "
-                                 f"which is not a finished episode (episodes/<id>/.done) of that shard")
-            if item.episode_id != current_episode:  # repeats can only sit in one episode's block
-                current_episode, questions = item.episode_id, set()
-            if item.question in questions:
-                scan.status.append(0)
-                continue
-            questions.add(item.question)
-            scan.status.append(1)
-            key = (item.family, answer_key(item, cfg.bucket_ratio))
-            scan.group.append(scan.groups.setdefault(key, len(scan.groups)))
-            scan.rank.append(_rank(item))
-            rec = AuditRecord.of(item)
-            audit.add(rec)
-            spill.write(json.dumps(list(rec), ensure_ascii=False) + "\n")
+    for shard, item in merged_stream(shards):
+        scan.records_in += 1
+        shard.records += 1
+        if item.episode_id not in shard.episodes:
+            raise ValueError(f"merge: {shard.path / QA_FILE} has a question about episode {item.episode_id}, "
+                             f"which is not a finished episode (episodes/<id>/.done) of that shard")
+        if item.episode_id != current_episode:  # repeats can only sit in one episode's block
+            current_episode, questions = item.episode_id, set()
+        if item.question in questions:
+            scan.status.append(0)
+            continue
+        questions.add(item.question)
+        scan.status.append(1)
+        key = (item.family, answer_key(item, cfg.bucket_ratio))
+        scan.group.append(scan.groups.setdefault(key, len(scan.groups)))
+        scan.rank.append(rank(item))
+        scan.value.append(float(item.answer) if _is_numeric_choice(item) else float("nan"))
+        scan.cells.add(cells(item, cfg.bucket_ratio))
+        audit.add(item)
     return scan
 
 
-def select_balanced(group: np.ndarray, rank: np.ndarray, names: list[tuple[str, str]],
-                    cfg: BalanceConfig) -> tuple[np.ndarray, dict]:
-    """``qa.balance.balance`` over compact arrays: which records to keep, and the per-family report.
-
-    ``group[i]`` indexes ``names`` ((family, answer key) pairs); each family's answers are capped by
-    ``balance.answer_caps`` and each answer keeps its lowest-ranked records (ties: stream order).
-    """
-    counts = np.bincount(group, minlength=len(names))
-    caps = np.zeros(len(names), dtype=np.int64)
-    report = {}
-    for family in sorted({f for f, _ in names}):
-        ids = [i for i, (f, _) in enumerate(names) if f == family]
-        fam_counts = Counter({names[i][1]: int(counts[i]) for i in ids})
-        fam_caps = answer_caps(fam_counts, cfg)
-        for i in ids:
-            caps[i] = fam_caps[names[i][1]]
-        report[family] = {
-            "before": sum(fam_counts.values()),
-            "after": sum(fam_caps.values()),
-            "dropped": sum(fam_counts.values()) - sum(fam_caps.values()),
-            "answers_before": dict(sorted(fam_counts.items())),
-            "answers_after": {a: fam_caps[a] for a in sorted(fam_caps)},
-        }
-    order = np.lexsort((np.arange(len(group)), rank, group))  # by group, then rank, then stream position
-    first = np.searchsorted(group[order], np.arange(len(names)))
-    position = np.arange(len(order)) - first[group[order]]
-    keep = np.zeros(len(group), dtype=bool)
-    keep[order] = position < caps[group[order]]
-    return keep, report
+def _option_pools(scan: _Scan, keep: np.ndarray, names: list[tuple[str, str]]) -> dict[str, np.ndarray]:
+    """Per family, the kept numeric multiple-choice answers (the prior options are drawn from)."""
+    value = np.frombuffer(scan.value, dtype=np.float64)
+    group = np.frombuffer(scan.group, dtype=np.int64)
+    pools: dict[str, list] = defaultdict(list)
+    for i in np.flatnonzero(keep & np.isfinite(value)):
+        pools[names[group[i]][0]].append(value[i])
+    return {f: np.array(sorted(v)) for f, v in pools.items()}
 
 
-def _write_kept(shards: list[Shard], status: array, keep: np.ndarray, path: Path) -> set[str]:
-    """Pass 2: write the kept records (raw lines as canonical JSON); returns their episode ids."""
+def redraw_options(data: dict, pools: dict[str, np.ndarray]) -> dict:
+    """A numeric multiple-choice record with its options drawn from its family's kept answers
+    (``qa.choices.prior_options``) and its letter updated; unchanged when the pool cannot give them."""
+    if not _is_numeric_choice(data) or data["family"] not in pools:
+        return data
+    decimals = len(str(data["answer_text"]).partition(".")[2])
+    gen = rng(int(data.get("seed") or 0), 0, stage_key(data["id"]), "merge/options")
+    options = prior_options(float(data["answer"]), str(data["answer_text"]), pools[data["family"]],
+                            len(data["choices"]), decimals, gen)
+    if options is None:
+        return data
+    shuffled = [options[int(i)] for i in gen.permutation(len(options))]
+    return {**data, "choices": shuffled, "answer_letter": LETTERS[shuffled.index(str(data["answer_text"]))]}
+
+
+def _write_kept(shards: list[Shard], status: array, keep: np.ndarray, path: Path, pools: dict,
+                audit: AuditSample) -> set[str]:
+    """Pass 2: write the kept records (raw lines as canonical JSON, numeric options re-drawn) and
+    sample them for the audit; returns their episode ids."""
     episodes, candidate = set(), 0
     with atomic_open(path) as f:
         for seq, (_, data) in enumerate(merged_stream(shards, parse=False)):
             if not status[seq]:
                 continue
             if keep[candidate]:
+                data = redraw_options(data, pools)
                 f.write(json_line(data) + "\n")
+                audit.add(data)
                 episodes.add(data["episode_id"])
             candidate += 1
     return episodes
 
 
-def _audit_kept(spill_path: Path, keep: np.ndarray, before: StreamingAudit, cfg: BalanceConfig) -> StreamingAudit:
-    """Finish the audit of the union and run the audit of the kept records, from the spill file."""
-    after = StreamingAudit(cfg)
-    for i, rec in enumerate(_read_spill(spill_path)):
-        if keep[i]:
-            after.add(rec)
-    for i, rec in enumerate(_read_spill(spill_path)):
-        before.check(rec)
-        if keep[i]:
-            after.check(rec)
-    return after
-
-
 def merge(inputs: list[Path], out: Path, cfg: BalanceConfig = BalanceConfig(), with_arrays: bool = False,
-          card: bool = True) -> dict:
+          card: bool = True, allow_mixed: bool = False) -> dict:
     """Merge shards into ``out``; returns the stats written to ``out/stats.json``."""
     cfg.validate("merge")
     out = Path(out)
     paths = find_shards(inputs, out)
     shards = [load_shard(p, n) for p, n in zip(paths, _names(paths))]
     check_schemas(shards)
+    mixed = check_configs([s.path for s in shards], [s.name for s in shards], allow_mixed)
     _prepare_out(out, paths)
     episodes: dict[str, EpisodeInfo] = {}
     for s in shards:
@@ -287,42 +287,34 @@ def merge(inputs: list[Path], out: Path, cfg: BalanceConfig = BalanceConfig(), w
                 raise ConfigError(f"merge: episode {eid} is in shards {episodes[eid].shard} and {s.name}; "
                                   "shards of one dataset need distinct (seed, shard, config)")
             episodes.setdefault(eid, info)
-    before = StreamingAudit(cfg)
-    spill_path = out / TMP_DIR / "audit.jsonl"
-    scan = _scan(shards, cfg, spill_path, before)
+    before = AuditSample(cfg.audit_max_per_family)
+    scan = _scan(shards, cfg, before)
     names = sorted(scan.groups, key=scan.groups.get)
-    keep, report = select_balanced(np.array(scan.group, dtype=np.int64), np.array(scan.rank, dtype=np.uint64),
-                                   names, cfg)
-    kept_episodes = _write_kept(shards, scan.status, keep, out / QA_FILE)
-    after = _audit_kept(spill_path, keep, before, cfg)
+    keep, report = select_balanced(np.frombuffer(scan.group, dtype=np.int64), np.frombuffer(scan.rank, dtype=np.uint64),
+                                   names, scan.cells, cfg)
+    after = AuditSample(cfg.audit_max_per_family)
+    kept_episodes = _write_kept(shards, scan.status, keep, out / QA_FILE, _option_pools(scan, keep, names), after)
     _write_episodes(out, shards, {e: episodes[e] for e in sorted(kept_episodes)}, with_arrays)
     stats = {
         "records_in": scan.records_in,
         "duplicates_dropped": scan.records_in - len(scan.group),
         "records_out": int(keep.sum()),
+        "episodes_out": len(kept_episodes),
         "balance": report,
-        "audit_before": before.report(),
-        "audit": after.report(),
+        "audit_before": before.report(cfg),
+        "audit": after.report(cfg),
         "config": asdict(cfg),
+        "mixed_configs": mixed,
         "rejected": _sum_rejections(shards),
     }
     write_json_atomic(out / STATS_FILE, stats)
     write_json_atomic(out / MERGE_FILE, _provenance(shards, out, cfg, stats, len(kept_episodes)))
-    shutil.rmtree(out / TMP_DIR, ignore_errors=True)
     if card:
         from simgen.export.card import write_card
         from simgen.export.dataset import Dataset
 
         write_card(Dataset(out), out)
     return stats
-
-
-def _read_spill(path: Path) -> Iterator[AuditRecord]:
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            fields = json.loads(line)
-            fields[-1] = tuple(fields[-1])
-            yield AuditRecord(*fields)
 
 
 def _write_episodes(out: Path, shards: list[Shard], keep: dict[str, EpisodeInfo], with_arrays: bool) -> None:
@@ -380,10 +372,12 @@ def main(argv: list[str] | None = None) -> None:
     add_balance_arguments(ap)
     ap.add_argument("--with-arrays", action="store_true", help="also link each episode's arrays.npz")
     ap.add_argument("--no-card", action="store_true", help="do not write README.md (the dataset card)")
+    ap.add_argument("--allow-mixed", action="store_true",
+                    help="merge shards whose configs differ beyond their sweep's overrides (the keys are recorded)")
     args = ap.parse_args(argv)
     try:
         cfg = balance_config_from_args(args)
-        stats = merge(args.inputs, args.out, cfg, args.with_arrays, card=not args.no_card)
+        stats = merge(args.inputs, args.out, cfg, args.with_arrays, card=not args.no_card, allow_mixed=args.allow_mixed)
     except (ConfigError, FileNotFoundError, ValueError) as e:
         raise SystemExit(f"merge: {e}")
     print(json.dumps({k: stats[k] for k in ("records_in", "duplicates_dropped", "records_out")}))

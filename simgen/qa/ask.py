@@ -13,7 +13,7 @@ blind audit of the kept items.
 
 ``run_ask(episode_dirs, qa_cfg, seed, shard, out_dir)`` is what the Hydra CLI calls (stage
 ``ask``); ``python -m simgen.qa.ask <episodes_root> --out <dir>`` does the same for a folder of
-episodes by hand. Balancing is global, across shards: ``python -m simgen.qa.balance``.
+episodes by hand. Balancing is global, across shards: ``simgen-merge``.
 """
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from simgen.qa.balance import BalanceConfig, blind_audit
+from simgen.qa.balance import BalanceConfig
+from simgen.qa.blind_audit import blind_audit  # H4: the audit moved out of balance.py
 from simgen.qa.choices import ChoiceError, make_answer
 from simgen.qa.executor import ExecutionError, execute
 from simgen.llm.store import llm_calls_per_accepted_qa

@@ -1,38 +1,40 @@
-"""Answer balancing (CLEVR-style caps, applied globally) and the text-only "blind" audit.
+"""Answer balancing over a whole dataset: answer caps, then caps conditioned on what questions name.
 
-Both run over any list of records — one shard's ``qa.jsonl`` or many merged — so the caps hold
-for the whole dataset, not per shard. Balancing groups each family's records by an answer key
-(the label, the count, or a logarithmic bucket for continuous numbers) and caps every answer at
-``max_ratio_second`` × the second most common answer's count and at ``max_ratio_median`` × the
-median count (median floored at ``median_floor``). Which records survive a cap is decided by
-their ids (hashes), so the choice is deterministic and unrelated to file order.
+``simgen-merge`` (``simgen.export.merge``) is the one path that balances; it calls
+:func:`select_balanced` on compact per-record arrays, and :func:`balance` runs the same selection
+on a list of records in memory. Two stages, per family:
 
-The blind audit predicts each answer from the question text alone — the most frequent answer
-(bucket) of the same normalised question in the other folds — and reports its accuracy (MRA for
-numbers) per family beside chance. A family whose blind accuracy is far above chance leaks its
-answer through its wording or its answer distribution.
+1. answer caps (CLEVR-style): every answer key (the label, the count, or a logarithmic bucket for
+   continuous numbers) is capped at ``max_ratio_second`` × the second most common answer's count
+   and at ``max_ratio_median`` × the median count (median floored at ``median_floor``);
+2. conditional caps: each record falls in *cells* — one per thing its question names (each
+   category, the set of categories, the action sequence, the sign of its net turn), with the
+   answer expressed relative to that cell (for a category: whether it is the answer, when the
+   answer is one of the named categories; else the answer key). Records are admitted in rank order,
+   in passes until none more fits, while in every cell of theirs the outcome stays within
+   ``cell_slack`` + ``cell_ratio`` × the cell's largest other possible outcome. A category that
+   always wins its comparisons therefore keeps only a few such questions, and the text stops
+   telling the answer (``simgen.qa.blind_audit`` measures what remains).
 
-``python -m simgen.qa.balance <qa.jsonl | shard dir> ... --out <dir>`` merges shards, balances and
-writes ``qa.jsonl`` and ``stats.json`` there.
+Which records survive is decided by their ids (hashes), so the choice is deterministic and does
+not depend on file order.
 """
 from __future__ import annotations
 
 import argparse
-import json
-import math
-import re
-from collections import Counter, defaultdict
 import dataclasses
-from dataclasses import asdict, dataclass
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from simgen.eval.scorer import mra  # the project's one MRA (thresholds built exactly)
-from simgen.qa.records import QAItem, read_jsonl, write_json_atomic, write_jsonl
+from simgen.qa.blind_audit import named_features
+from simgen.qa.records import QAItem, read_jsonl
 from simgen.registry import ConfigError
 
-# VSI-Bench MRA thresholds 0.50, 0.55, ..., 0.95 built from integers (no float-linspace rounding luck).
+CONDITIONED = ("cat:", "set:", "act:", "turn:")  # named features that get a conditional cell
 
 
 @dataclass(frozen=True)
@@ -43,37 +45,46 @@ class BalanceConfig:
     max_ratio_median: float = 5.0  # any answer ≤ this × max(median count, median_floor)
     median_floor: float = 5.0
     bucket_ratio: float = 1.25  # continuous numbers are grouped in log buckets of this ratio
-    folds: int = 5  # cross-validation folds of the blind audit
+    cell_ratio: float = 1.1  # in each named cell, an outcome ≤ cell_slack + this × the largest other
+    cell_slack: int = 2
+    folds: int = 5  # cross-validation folds (split by episode) of the blind audit
+    audit_max_per_family: int = 3000  # the merge audits at most this many records per family (lowest ranks)
 
     def validate(self, where: str) -> None:
         """Raise ConfigError naming the key when a value is out of range."""
-        for key in ("max_ratio_second", "max_ratio_median"):
+        for key in ("max_ratio_second", "max_ratio_median", "cell_ratio"):
             if getattr(self, key) < 1.0:
                 raise ConfigError(f"{where}.{key}: expected a ratio ≥ 1, got {getattr(self, key)}")
         if self.median_floor < 0:
             raise ConfigError(f"{where}.median_floor: expected ≥ 0, got {self.median_floor}")
         if self.bucket_ratio <= 1.0:
             raise ConfigError(f"{where}.bucket_ratio: expected > 1, got {self.bucket_ratio}")
-        if self.folds < 2:
-            raise ConfigError(f"{where}.folds: expected ≥ 2, got {self.folds}")
+        for key, low in (("folds", 2), ("cell_slack", 0), ("audit_max_per_family", 10)):
+            if not isinstance(getattr(self, key), int) or getattr(self, key) < low:
+                raise ConfigError(f"{where}.{key}: expected an integer ≥ {low}, got {getattr(self, key)!r}")
 
 
-def is_continuous(item: QAItem) -> bool:
+def is_continuous(item) -> bool:
     """True for numeric answers that are measurements (not counts)."""
     return item.answer_type == "number" and item.unit != "count"
 
 
-def answer_key(item: QAItem, bucket_ratio: float = 1.25) -> str:
-    """The value balancing and the audit group by: label/category/ordering text, count, or log bucket."""
+def value_key(item, value, bucket_ratio: float = 1.25) -> str:
+    """Balancing key of an answer value of ``item``'s kind: the text, or a log bucket for measurements."""
     if not is_continuous(item):
-        return str(item.answer_text)
-    value = float(item.answer)
+        return str(value)
+    value = float(value)
     if value <= 0:
         return "<=0"
     return f"b{math.floor(math.log(value) / math.log(bucket_ratio))}"
 
 
-def _rank(item: QAItem) -> int:
+def answer_key(item, bucket_ratio: float = 1.25) -> str:
+    """The value balancing groups by: label/category/ordering text, count, or log bucket."""
+    return value_key(item, item.answer if is_continuous(item) else item.answer_text, bucket_ratio)
+
+
+def rank(item) -> int:
     """A deterministic pseudo-random rank from the record id (a hex hash)."""
     return int(item.id[:12], 16)
 
@@ -88,113 +99,113 @@ def answer_caps(counts: Counter, cfg: BalanceConfig) -> dict[str, int]:
     return {a: min(c, cap_second, cap_median) for a, c in counts.items()}
 
 
-def balance(items: list[QAItem], cfg: BalanceConfig = BalanceConfig()) -> tuple[list[QAItem], dict]:
-    """Cap each family's answers; returns the kept records and per-family counts before/after."""
-    by_family: dict[str, list[QAItem]] = defaultdict(list)
-    for item in items:
-        by_family[item.family].append(item)
-    kept: list[QAItem] = []
-    report = {}
-    for family in sorted(by_family):
-        groups: dict[str, list[QAItem]] = defaultdict(list)
-        for item in by_family[family]:
-            groups[answer_key(item, cfg.bucket_ratio)].append(item)
-        counts = Counter({a: len(g) for a, g in groups.items()})
-        caps = answer_caps(counts, cfg)
-        after = {}
-        for a in sorted(groups):
-            chosen = sorted(groups[a], key=_rank)[: caps[a]]
-            kept.extend(chosen)
-            after[a] = len(chosen)
-        report[family] = {
-            "before": sum(counts.values()),
-            "after": sum(after.values()),
-            "dropped": sum(counts.values()) - sum(after.values()),
-            "answers_before": dict(sorted(counts.items())),
-            "answers_after": after,
-        }
-    return kept, report
-
-
-_PUNCT = re.compile(r"[^\w\s]")
-
-
-def normalise_question(text: str) -> str:
-    """Lower-case, punctuation-free, single-spaced question text (the blind baseline's input)."""
-    return " ".join(_PUNCT.sub(" ", text.lower()).split())
-
-
-def _options(item: QAItem) -> list[str]:
-    """The answers the blind baseline may pick for an item with a closed answer set."""
-    if item.choices:
-        return list(item.choices)
-    if item.answer_type == "yes_no":
-        return ["yes", "no"]
-    return []
-
-
-def _fold(item: QAItem, folds: int) -> int:
-    return _rank(item) % folds
-
-
-def _predict_number(train: list[QAItem], bucket_ratio: float) -> float:
-    """Median of the training answers in their most frequent bucket (ties: smallest bucket key)."""
-    groups: dict[str, list[float]] = defaultdict(list)
-    for it in train:
-        groups[answer_key(it, bucket_ratio)].append(float(it.answer))
-    best = min(groups, key=lambda k: (-len(groups[k]), k))
-    return float(np.median(groups[best]))
-
-
-def _predict_label(item: QAItem, by_text: Counter, prior: Counter) -> str:
-    """The training-most-frequent option for this question text, then for the family, then first."""
-    options = _options(item) or sorted(set(by_text) | set(prior))
-    if not options:
-        return ""
-    # max() keeps the first of equal keys, so remaining ties go to the earliest (shuffled) option.
-    return max(options, key=lambda o: (by_text.get(o, 0), prior.get(o, 0)))
-
-
-def blind_audit(items: list[QAItem], cfg: BalanceConfig = BalanceConfig()) -> dict:
-    """Per-family text-only baseline accuracy (k-fold), beside chance; MRA for numbers."""
-    by_family: dict[str, list[QAItem]] = defaultdict(list)
-    for item in items:
-        by_family[item.family].append(item)
-    out = {}
-    for family in sorted(by_family):
-        fam = by_family[family]
-        numeric = fam[0].answer_type == "number"
-        scores, chance = [], []
-        for k in range(cfg.folds):
-            test = [it for it in fam if _fold(it, cfg.folds) == k]
-            train = [it for it in fam if _fold(it, cfg.folds) != k]
-            if not test or not train:
-                continue
-            texts: dict[str, list[QAItem]] = defaultdict(list)
-            for it in train:
-                texts[normalise_question(it.question)].append(it)
-            if numeric:
-                constant = _predict_number(train, cfg.bucket_ratio)
-                for it in test:
-                    same = texts.get(normalise_question(it.question))
-                    pred = _predict_number(same, cfg.bucket_ratio) if same else constant
-                    scores.append(mra(pred, float(it.answer)))
-                    chance.append(mra(constant, float(it.answer)))
-            else:
-                prior = Counter(it.answer_text for it in train)
-                for it in test:
-                    same = Counter(x.answer_text for x in texts.get(normalise_question(it.question), []))
-                    scores.append(float(_predict_label(it, same, prior) == it.answer_text))
-                    options = _options(it)
-                    chance.append(1.0 / len(options) if options else 1.0 / max(len(prior), 1))
-        out[family] = {
-            "n": len(fam),
-            "metric": "mra" if numeric else "accuracy",
-            "blind": round(float(np.mean(scores)), 4) if scores else None,
-            "chance": round(float(np.mean(chance)), 4) if chance else None,
-            "chance_kind": "constant-answer MRA" if numeric else "1/num_choices",
-        }
+def cells(item, bucket_ratio: float = 1.25) -> list[tuple[str, str, tuple[str, ...]]]:
+    """The record's conditional cells: (cell, outcome, every outcome the cell could have had)."""
+    named = [f for f in named_features(item.bindings) if f.startswith(CONDITIONED)]
+    cats = {f[4:] for f in named if f.startswith("cat:")}
+    answer = answer_key(item, bucket_ratio)
+    options = tuple(value_key(item, c, bucket_ratio) for c in item.choices) if item.choices else (
+        ("yes", "no") if item.answer_type == "yes_no" else (answer,))
+    out = []
+    for f in named:
+        if f.startswith("cat:") and item.answer_text in cats:  # the answer is one of the named categories
+            out.append((f"{item.family}|{f}", "is" if f[4:] == item.answer_text else "not", ("is", "not")))
+        else:
+            out.append((f"{item.family}|{f}", answer, options))
     return out
+
+
+class CellTable:
+    """Interned cells of many records in flat arrays (what the streaming merge keeps per record)."""
+
+    def __init__(self):
+        self.ids: dict[str, int] = {}
+        self.start = [0]
+        self.cell, self.outcome = [], []
+        self.support: dict[int, set[int]] = defaultdict(set)
+
+    def _id(self, text: str) -> int:
+        return self.ids.setdefault(text, len(self.ids))
+
+    def add(self, record_cells) -> None:
+        """Append one record's cells (from :func:`cells`)."""
+        for cell, outcome, possible in record_cells:
+            c = self._id(cell)
+            self.cell.append(c)
+            self.outcome.append(self._id(outcome))
+            self.support[c].update(self._id(p) for p in possible)
+        self.start.append(len(self.cell))
+
+
+def select_balanced(group: np.ndarray, rank_of: np.ndarray, names: list[tuple[str, str]], table: CellTable,
+                    cfg: BalanceConfig) -> tuple[np.ndarray, dict]:
+    """Which records to keep, and the per-family report.
+
+    ``group[i]`` indexes ``names`` ((family, answer key) pairs), ``rank_of[i]`` is the record's rank
+    and ``table`` holds its cells (record ``i``'s are ``table.start[i]:table.start[i + 1]``)."""
+    counts = np.bincount(group, minlength=len(names))
+    caps = np.zeros(len(names), dtype=np.int64)
+    fam_caps_of = {}
+    for family in sorted({f for f, _ in names}):
+        ids = [i for i, (f, _) in enumerate(names) if f == family]
+        fam_caps_of[family] = answer_caps(Counter({names[i][1]: int(counts[i]) for i in ids}), cfg)
+        for i in ids:
+            caps[i] = fam_caps_of[family][names[i][1]]
+    order = np.lexsort((np.arange(len(group)), rank_of, group))  # by group, then rank, then stream position
+    first = np.searchsorted(group[order], np.arange(len(names)))
+    position = np.arange(len(order)) - first[group[order]]
+    capped = np.zeros(len(group), dtype=bool)
+    capped[order] = position < caps[group[order]]
+    keep = _conditional(capped, rank_of, table, cfg)
+    report = {}
+    after = np.bincount(group[keep], minlength=len(names))
+    for family in sorted(fam_caps_of):
+        ids = [i for i, (f, _) in enumerate(names) if f == family]
+        report[family] = {
+            "before": int(sum(counts[i] for i in ids)), "after": int(sum(after[i] for i in ids)),
+            "dropped_answer_caps": int(sum(counts[i] - min(counts[i], caps[i]) for i in ids)),
+            "answers_before": {names[i][1]: int(counts[i]) for i in sorted(ids, key=lambda i: names[i][1])},
+            "answers_after": {names[i][1]: int(after[i]) for i in sorted(ids, key=lambda i: names[i][1])},
+        }
+        report[family]["dropped"] = report[family]["before"] - report[family]["after"]
+    return keep, report
+
+
+def _conditional(candidates: np.ndarray, rank_of: np.ndarray, table: CellTable, cfg: BalanceConfig) -> np.ndarray:
+    """Admit candidates in rank order, in passes, while every cell of theirs stays within its cap."""
+    kept_in: dict[tuple[int, int], int] = defaultdict(int)
+    keep = np.zeros(len(candidates), dtype=bool)
+    start, cell, outcome, support = table.start, table.cell, table.outcome, table.support
+    pending = [int(i) for i in np.flatnonzero(candidates)[np.argsort(rank_of[candidates], kind="stable")]]
+    while pending:
+        left = []
+        for i in pending:
+            mine = range(start[i], start[i + 1])
+            if all(kept_in[(cell[j], outcome[j])] + 1 <= cfg.cell_slack + cfg.cell_ratio * max(
+                    (kept_in[(cell[j], o)] for o in support[cell[j]] if o != outcome[j]), default=0) for j in mine):
+                keep[i] = True
+                for j in mine:
+                    kept_in[(cell[j], outcome[j])] += 1
+            else:
+                left.append(i)
+        if len(left) == len(pending):
+            break
+        pending = left
+    return keep
+
+
+def balance(items: list[QAItem], cfg: BalanceConfig = BalanceConfig()) -> tuple[list[QAItem], dict]:
+    """:func:`select_balanced` over records in memory; returns the kept records (input order) and the report."""
+    groups: dict[tuple[str, str], int] = {}
+    table = CellTable()
+    group = []
+    for item in items:
+        group.append(groups.setdefault((item.family, answer_key(item, cfg.bucket_ratio)), len(groups)))
+        table.add(cells(item, cfg.bucket_ratio))
+    names = sorted(groups, key=groups.get)
+    keep, report = select_balanced(np.array(group, dtype=np.int64), np.array([rank(it) for it in items], dtype=np.uint64),
+                                   names, table, cfg)
+    return [it for it, k in zip(items, keep) if k], report
 
 
 def load_records(paths: list[Path]) -> list[QAItem]:
@@ -210,43 +221,6 @@ def load_records(paths: list[Path]) -> list[QAItem]:
     return list(seen.values())
 
 
-def merged_verification_counts(paths: list[Path]) -> dict:
-    """Per-family attempts, kept and rejected-by-reason, summed over the shards' ``stats.json``."""
-    total: dict[str, dict] = {}
-    for p in paths:
-        f = (Path(p) if Path(p).is_dir() else Path(p).parent) / "stats.json"
-        if not f.is_file():
-            continue
-        for family, c in json.loads(f.read_text(encoding="utf-8")).get("families", {}).items():
-            t = total.setdefault(family, {"attempts": 0, "kept": 0, "rejected": Counter()})
-            t["attempts"] += c.get("attempts", 0)
-            t["kept"] += c.get("kept", 0)
-            t["rejected"].update(c.get("rejected", {}))
-    return {k: {**v, "rejected": dict(sorted(v["rejected"].items()))} for k, v in sorted(total.items())}
-
-
-def merge_and_balance(paths: list[Path], out_dir: Path, cfg: BalanceConfig = BalanceConfig()) -> dict:
-    """Merge shards, balance globally, audit before and after; write ``qa.jsonl`` and ``stats.json``
-    (with the verifier's kept/rejected counts summed over the shards' own ``stats.json``)."""
-    items = load_records(paths)
-    kept, report = balance(items, cfg)
-    stats = {
-        "inputs": [str(p) for p in paths],
-        "records_in": len(items),
-        "records_out": len(kept),
-        "verification": merged_verification_counts(paths),
-        "balance": report,
-        "audit_before": blind_audit(items, cfg),
-        "audit": blind_audit(kept, cfg),
-        "config": asdict(cfg),
-    }
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_jsonl(out_dir / "qa.jsonl", kept)
-    write_json_atomic(out_dir / "stats.json", stats)
-    return stats
-
-
 def add_balance_arguments(ap: argparse.ArgumentParser) -> None:
     """One ``--option`` per BalanceConfig field (the same on every command that balances)."""
     for f in dataclasses.fields(BalanceConfig):
@@ -258,19 +232,3 @@ def balance_config_from_args(args: argparse.Namespace) -> BalanceConfig:
     cfg = BalanceConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(BalanceConfig)})
     cfg.validate("balance")
     return cfg
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Command line: merge, balance and audit QA shards."""
-    ap = argparse.ArgumentParser(prog="python -m simgen.qa.balance", description=main.__doc__)
-    ap.add_argument("inputs", nargs="+", type=Path, help="qa.jsonl files or shard folders holding one")
-    ap.add_argument("--out", type=Path, required=True, help="folder for the balanced qa.jsonl and stats.json")
-    add_balance_arguments(ap)
-    args = ap.parse_args(argv)
-    cfg = balance_config_from_args(args)
-    stats = merge_and_balance(args.inputs, args.out, cfg)
-    print(f"balance: {stats['records_in']} records in, {stats['records_out']} kept -> {args.out / 'qa.jsonl'}")
-
-
-if __name__ == "__main__":
-    main()

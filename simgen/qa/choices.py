@@ -1,11 +1,14 @@
 """From an executed program's value to a record's answer, answer text and multiple-choice options.
 
 Distractors are valid (never a right answer), distinct from the answer and from each other, and
-plausible: numbers are scaled versions of the answer outside every VSI-Bench MRA tolerance (a
-relative error above 50 %, so a distractor earns no MRA credit), counts are nearby integers other
-than the answer, objects are other observed categories, orderings are other permutations. The
-options are shuffled with the family's seeded generator; the record keeps the option letter and
-the text of the right answer.
+plausible: counts are nearby integers other than the answer, objects are other observed
+categories, orderings are other permutations. Numeric options carry no position or magnitude cue:
+the answer sits at a uniformly random rank among them (``number_distractors`` draws the number of
+options below it, then a geometric grid around that randomly offset anchor, every step outside the
+VSI-Bench MRA tolerance), and ``prior_options`` (used by ``simgen-merge``, which knows the dataset's
+answers) replaces the grid by draws from the family's own answer distribution, so that no rule
+built on that distribution (nearest the median, middle, longest) beats chance. The options are
+shuffled with the family's seeded generator; the record keeps the letter and the right answer.
 """
 from __future__ import annotations
 
@@ -20,10 +23,10 @@ from simgen.qa.families import CONVERSIONS, Family
 from simgen.qa.sampling import observed_categories
 
 LETTERS = string.ascii_uppercase
-# Distractor ladders (factors of the answer). Every factor is outside MRA's widest tolerance
-# (|f − 1| > 0.5) and neighbouring factors differ by 1.5× (±3 % wobble), so options never crowd.
-LOW_FACTORS = (0.2, 0.3, 0.45)
-HIGH_FACTORS = (1.6, 2.4, 3.6)
+# Numeric grid steps: every neighbour is outside MRA's widest tolerance (|f − 1| > 0.5 both ways:
+# a step ≥ 2.05 puts the lower neighbour below 0.49 × the answer); the step is drawn per option.
+GRID_STEP = (2.05, 2.6)
+PRIOR_MIN_RATIO = 1.25  # options drawn from the answer prior are at least this factor apart
 MRA_MAX_REL_ERROR = 0.5
 
 
@@ -69,26 +72,46 @@ def _with_options(answer: Any, text: str, options: list[str], rng: np.random.Gen
 
 
 def count_distractors(answer: int, n: int, rng: np.random.Generator) -> list[int]:
-    """``n`` distinct positive integers near ``answer``, never equal to it (a counted category is
-    observed, so 0 would be an option anyone can rule out)."""
-    near = [answer + d for d in (-1, 1, -2, 2, -3, 3, 4, 5, 6) if answer + d >= 1]
-    pool = near[: max(n + 1, 4)]
-    return [pool[int(i)] for i in rng.choice(len(pool), size=n, replace=False)]
+    """``n`` distinct positive integers around ``answer``, never equal to it, with the answer at a
+    uniformly random rank where it can be (a counted category is observed, so 0 is never offered)."""
+    below = int(rng.integers(min(n, answer - 1) + 1))  # how many options are smaller than the answer
+    low = [answer - d for d in range(1, below + 1)]
+    high = [answer + d for d in range(1, n - below + 1)]
+    return low + high
 
 
 def number_distractors(answer: float, n: int, decimals: int, rng: np.random.Generator) -> list[float]:
-    """``n`` scaled copies of ``answer`` from a window of the factor ladder around it."""
-    ladder = list(LOW_FACTORS) + [1.0] + list(HIGH_FACTORS)
-    centre = len(LOW_FACTORS)
-    start = int(rng.integers(max(0, centre - n), min(centre, len(ladder) - n - 1) + 1))
-    factors = [f for f in ladder[start : start + n + 1] if f != 1.0]
-    # a small wobble so options are not exact multiples; stays outside the MRA tolerance
-    wobble = rng.uniform(0.97, 1.03, size=len(factors))
-    out = [round(answer * f * w, decimals) for f, w in zip(factors, wobble)]
+    """``n`` grid values around ``answer``: a uniformly random number of them below it, every step a
+    random factor in ``GRID_STEP`` (so the answer is not the grid's centre and no step falls inside
+    the MRA tolerance)."""
+    below = int(rng.integers(n + 1))
+    steps = np.cumprod(rng.uniform(*GRID_STEP, size=n))
+    out = [round(answer / f, decimals) for f in steps[:below]] + [round(answer * f, decimals) for f in steps[: n - below]]
     for d in out:
-        if answer <= 0 or abs(d - answer) / answer <= MRA_MAX_REL_ERROR:
-            raise ChoiceError("distractors", f"distractor {d} is within MRA tolerance of {answer}")
+        if answer <= 0 or abs(d - answer) / answer <= MRA_MAX_REL_ERROR or d <= 0:
+            raise ChoiceError("distractors", f"distractor {d} is within MRA tolerance of {answer} (or not positive)")
     return out
+
+
+def prior_options(answer: float, text: str, pool: np.ndarray, n: int, decimals: int,
+                  rng: np.random.Generator, tries: int = 200) -> list[str] | None:
+    """``n`` option texts: ``text`` plus ``n − 1`` draws from ``pool`` (answers of the same family,
+    taken as they are: a jittered value would betray itself beside a round answer), each kept only
+    when ``PRIOR_MIN_RATIO`` apart from every other option; None when the pool cannot give them. The rule is symmetric in the options, so when the answer is itself a
+    draw from the pool's distribution no option is more likely than another to be the right one."""
+    pool = pool[pool > 0]
+    if answer <= 0 or len(pool) < n:
+        return None
+    values, texts = [float(answer)], [text]
+    for _ in range(tries):
+        if len(texts) == n:
+            return texts
+        v = float(pool[int(rng.integers(len(pool)))])
+        t = format_number(round(v, decimals), decimals)
+        if float(t) > 0 and t not in texts and all(max(v / w, w / v) >= PRIOR_MIN_RATIO for w in values):
+            values.append(v)
+            texts.append(t)
+    return texts if len(texts) == n else None
 
 
 def make_answer(fam: Family, execution, view, bindings: dict, rng: np.random.Generator) -> Answer:

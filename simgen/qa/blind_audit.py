@@ -1,0 +1,282 @@
+"""The blind (text-only) audit: how well a reader of the question alone, without the image, answers.
+
+Per family, records are split into folds **by episode** (no test episode's record is ever trained
+on) and every predictor below is scored on the held-out folds. The number that counts is the best
+of them, reported beside chance with the metric named:
+
+- ``learned``: a linear text model fit on the training folds. For closed answer sets (options,
+  yes/no) a conditional logit over the options, on the question's words, the categories and
+  actions it names (and their set), crossed with each option's text, or for numeric options with
+  its rank among the options, its log magnitude and whether it is the longest; plus the option's
+  position. For open numbers, ridge regression of log(answer) on the same question features.
+- prior rules: ``majority`` (the family's most common answer), ``majority_per_category`` (votes of
+  each named category's answers), ``majority_per_named`` (the most common answer for the same
+  named set — category pair, action sequence); for numeric options ``nearest_median`` (the option
+  nearest the training answers' median), ``middle_low`` / ``middle_high`` and ``longest_option``;
+  for open numbers ``family_median`` (which is also chance) and ``named_median``.
+
+Metric: accuracy for closed sets (chance: the mean of 1 / number of options), VSI-Bench MRA for
+open numbers (chance: MRA of the training median, a constant answer). ``blind_audit`` is called by
+the ask stage per shard and, on a bounded deterministic sample per family, by ``simgen-merge``.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from simgen.eval.scorer import mra  # the project's one MRA
+
+_WORD = re.compile(r"[a-z]+")
+_ITERATIONS, _LR, _L2 = 120, 0.1, 1e-3  # conditional logit: Adam steps, step size, L2 on mean log-loss
+_RIDGE = 1.0  # ridge penalty of the open-number model (features are 0/1)
+MIN_AUDIT_EPISODES = 2
+
+
+@dataclass(frozen=True)
+class AuditItem:
+    """What a text-only reader sees of a record (question, options, what it names) and its answer."""
+
+    id: str
+    family: str
+    episode_id: str
+    question: str
+    answer: object
+    answer_text: str
+    answer_type: str
+    choices: tuple
+    named: tuple  # features of the slot bindings: "cat:<c>", "set:<a|b>", "act:<seq>", "turn:<sign>"
+
+    @classmethod
+    def of(cls, rec) -> "AuditItem":
+        """From a QAItem or a record's JSON dict."""
+        get = rec.get if isinstance(rec, dict) else lambda k: getattr(rec, k)
+        return cls(get("id"), get("family"), get("episode_id"), get("question"), get("answer"), str(get("answer_text")),
+                   get("answer_type"), tuple(get("choices") or ()), named_features(get("bindings") or {}))
+
+
+def named_features(bindings: dict) -> tuple[str, ...]:
+    """What the question names, from its slot bindings: categories, their set, actions and net turn."""
+    out = []
+    for name in sorted(bindings):
+        value = bindings[name]
+        if isinstance(value, str):
+            out.append(f"cat:{value}")
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+            out += [f"cat:{v}" for v in value] + [f"set:{'|'.join(sorted(value))}"]
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, (list, tuple)) for v in value):
+            out.append("act:" + " ".join(f"{a}:{amount}" for a, amount in value))
+            turn = sum(float(amount) * {"turn_left": 1, "turn_right": -1}.get(a, 0) for a, amount in value)
+            out.append(f"turn:{int(np.sign(round(turn, 6)))}")
+    return tuple(out)
+
+
+def named_key(item: AuditItem) -> str:
+    """The whole named set as one key (the cell a question's wording can carry an answer in)."""
+    return "&".join(sorted(item.named))
+
+
+def episode_fold(episode_id: str, folds: int) -> int:
+    """The cross-validation fold of an episode (a stable hash, so every record of it shares one)."""
+    return int.from_bytes(hashlib.blake2b(episode_id.encode(), digest_size=8).digest(), "little") % folds
+
+
+def numeric_value(text: str) -> float | None:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def options_of(item: AuditItem, labels: tuple[str, ...]) -> tuple[str, ...]:
+    """The answers a reader may pick: the choices, yes/no, or every answer the family has."""
+    if item.choices:
+        return item.choices
+    return ("yes", "no") if item.answer_type == "yes_no" else labels
+
+
+def _context(item: AuditItem) -> list[str]:
+    """Question features: a bias, the named features, and the question's words."""
+    return ["bias", *item.named, *(f"w:{w}" for w in sorted(set(_WORD.findall(item.question.lower()))))]
+
+
+def _descriptors(options: tuple[str, ...]) -> list[list[str]]:
+    """Per option: its text (labels) or its rank, log magnitude and being the longest (numbers)."""
+    values = [numeric_value(o) for o in options]
+    if any(v is None or v <= 0 for v in values):
+        return [[f"o:{o}"] for o in options]
+    ranks = np.argsort(np.argsort(values, kind="stable"), kind="stable")
+    longest = max(len(o) for o in options)
+    return [[f"rank:{r}/{len(options)}", f"mag:{math.floor(math.log(v) / math.log(1.25))}"]
+            + (["longest"] if len(o) == longest else []) for o, v, r in zip(options, values, ranks)]
+
+
+class _Design:
+    """Sparse features of every (item, option) row, indexed through one vocabulary."""
+
+    def __init__(self, items: list[AuditItem], labels: tuple[str, ...]):
+        vocab: dict[str, int] = {}
+        rows, cols, self.starts, self.truth = [], [], [], []
+        for item in items:
+            options = options_of(item, labels)
+            self.starts.append(len(self.truth))
+            context = _context(item)
+            for j, desc in enumerate(_descriptors(options)):
+                row = len(self.truth)
+                self.truth.append(options[j] == item.answer_text)
+                feats = [f"pos:{j}"] + [f"{c}&{d}" for c in context for d in desc]
+                for f in feats:
+                    rows.append(row)
+                    cols.append(vocab.setdefault(f, len(vocab)))
+        self.rows, self.cols = np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)
+        self.n_rows, self.dim = len(self.truth), len(vocab)
+        self.starts = np.array(self.starts, dtype=np.int64)
+        self.truth = np.array(self.truth, dtype=float)
+        self.item_of_row = np.repeat(np.arange(len(items)), np.diff(np.append(self.starts, self.n_rows)))
+
+    def scores(self, w: np.ndarray) -> np.ndarray:
+        return np.bincount(self.rows, weights=w[self.cols], minlength=self.n_rows)
+
+    def softmax(self, s: np.ndarray) -> np.ndarray:
+        s = s - np.maximum.reduceat(s, self.starts)[self.item_of_row]
+        e = np.exp(s)
+        return e / np.add.reduceat(e, self.starts)[self.item_of_row]
+
+    def fit(self, train_items: np.ndarray) -> np.ndarray:
+        """Weights minimising the mean log-loss of the training items (Adam, L2)."""
+        mask = train_items[self.item_of_row].astype(float) / max(int(train_items.sum()), 1)
+        w, m, v = np.zeros(self.dim), np.zeros(self.dim), np.zeros(self.dim)
+        for t in range(1, _ITERATIONS + 1):
+            g_rows = (self.softmax(self.scores(w)) - self.truth) * mask
+            g = np.bincount(self.cols, weights=g_rows[self.rows], minlength=self.dim) + _L2 * w
+            m = 0.9 * m + 0.1 * g
+            v = 0.999 * v + 0.001 * g * g
+            w -= _LR * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
+        return w
+
+    def predict(self, w: np.ndarray) -> np.ndarray:
+        """Per item, the row index of its highest-scoring option (ties: the first)."""
+        s = self.scores(w)
+        best = np.maximum.reduceat(s, self.starts)
+        first = np.flatnonzero(s >= best[self.item_of_row] - 1e-12)
+        return np.array([first[np.searchsorted(first, st)] for st in self.starts])
+
+
+def _argmax(options, score) -> str:
+    """The option with the highest score; ties go to the earliest (options are shuffled)."""
+    return max(options, key=score)
+
+
+def _closed_rules(train: list[AuditItem], labels) -> dict:
+    """Prior-rule predictors for closed sets, fit on ``train``: name -> function(item) -> option."""
+    majority = Counter(it.answer_text for it in train)
+    per_cat, per_named = Counter(), Counter()
+    for it in train:
+        per_cat.update((f, it.answer_text) for f in it.named if f.startswith(("cat:", "turn:")))
+        per_named[(named_key(it), it.answer_text)] += 1
+    rules = {
+        "majority": lambda it: _argmax(options_of(it, labels), lambda o: majority[o]),
+        "majority_per_category": lambda it: _argmax(options_of(it, labels), lambda o: (
+            sum(per_cat[(f, o)] for f in it.named), majority[o])),
+        "majority_per_named": lambda it: _argmax(options_of(it, labels), lambda o: (
+            per_named[(named_key(it), o)], majority[o])),
+    }
+    numbers = [numeric_value(it.answer_text) for it in train]
+    if train and train[0].choices and all(x is not None and x > 0 for x in numbers):
+        median = float(np.median(numbers))
+
+        def ranked(it, pick):
+            order = sorted(it.choices, key=lambda o: numeric_value(o) or 0.0)
+            return order[pick(len(order))]
+
+        rules["nearest_median"] = lambda it: min(it.choices, key=lambda o: abs(math.log(max(numeric_value(o) or 1e-9, 1e-9) / median)))
+        rules["middle_low"] = lambda it: ranked(it, lambda k: (k - 1) // 2)
+        rules["middle_high"] = lambda it: ranked(it, lambda k: k // 2)
+        rules["longest_option"] = lambda it: _argmax(it.choices, len)
+    return rules
+
+
+def _audit_closed(items: list[AuditItem], folds: np.ndarray, k: int) -> tuple[dict, float]:
+    labels = tuple(sorted({it.answer_text for it in items}))
+    design = _Design(items, labels)
+    scores: dict[str, list[float]] = defaultdict(list)
+    for fold in range(k):
+        test = folds == fold
+        if not test.any() or test.all():
+            continue
+        train = [it for it, t in zip(items, test) if not t]
+        rules = _closed_rules(train, labels)
+        picks = design.predict(design.fit(~test))
+        for i in np.flatnonzero(test):
+            it = items[i]
+            scores["learned"].append(design.truth[picks[i]])
+            for name, rule in rules.items():
+                scores[name].append(float(rule(it) == it.answer_text))
+    chance = float(np.mean([1.0 / len(options_of(it, labels)) for it in items]))
+    return {n: float(np.mean(s)) for n, s in scores.items()}, chance
+
+
+def _audit_open_number(items: list[AuditItem], folds: np.ndarray, k: int) -> tuple[dict, float]:
+    truth = np.array([float(it.answer) for it in items])
+    logs = np.log(np.maximum(truth, 1e-6))
+    vocab: dict[str, int] = {}
+    feats = [[vocab.setdefault(f, len(vocab)) for f in _context(it)] for it in items]
+    X = np.zeros((len(items), len(vocab)))
+    for i, cols in enumerate(feats):
+        X[i, cols] = 1.0
+    scores: dict[str, list[float]] = defaultdict(list)
+    for fold in range(k):
+        test = folds == fold
+        if not test.any() or test.all():
+            continue
+        median = float(np.median(truth[~test]))
+        by_named: dict[str, list[float]] = defaultdict(list)
+        for it, t, x in zip(items, test, truth):
+            if not t:
+                by_named[named_key(it)].append(x)
+        Xt, mean = X[~test], logs[~test].mean()
+        w = np.linalg.solve(Xt.T @ Xt + _RIDGE * np.eye(X.shape[1]), Xt.T @ (logs[~test] - mean))
+        learned = np.exp(X[test] @ w + mean)
+        for i, pred in zip(np.flatnonzero(test), learned):
+            same = by_named.get(named_key(items[i]))
+            y = float(truth[i])
+            scores["family_median"].append(mra(median, y))
+            scores["named_median"].append(mra(float(np.median(same)) if same else median, y))
+            scores["learned"].append(mra(float(pred), y))
+    result = {n: float(np.mean(s)) for n, s in scores.items()}
+    return result, result.get("family_median", float("nan"))
+
+
+def audit_family(items: list[AuditItem], folds: int = 5) -> dict:
+    """The blind audit of one family's records (see the module docstring)."""
+    episodes = sorted({it.episode_id for it in items})
+    k = min(folds, len(episodes))
+    open_number = items[0].answer_type == "number" and not items[0].choices
+    entry = {"n": len(items), "metric": "mra" if open_number else "accuracy",
+             "chance_kind": "MRA of the training median" if open_number else "1/num_options",
+             "chance": None, "blind": None, "rule": None, "scores": {}}
+    if k < MIN_AUDIT_EPISODES:
+        return entry  # one episode: nothing to hold out
+    fold_of = np.array([episode_fold(it.episode_id, k) for it in items])
+    scores, chance = (_audit_open_number if open_number else _audit_closed)(items, fold_of, k)
+    if not scores:
+        return entry
+    best = max(sorted(scores), key=lambda n: scores[n])
+    entry.update(chance=round(chance, 4), blind=round(scores[best], 4), rule=best,
+                 scores={n: round(s, 4) for n, s in sorted(scores.items())})
+    return entry
+
+
+def blind_audit(records, cfg=None) -> dict:
+    """Per-family blind audit of QAItems, record dicts or AuditItems; ``cfg.folds`` folds (default 5)."""
+    by_family: dict[str, list[AuditItem]] = defaultdict(list)
+    for rec in records:
+        item = rec if isinstance(rec, AuditItem) else AuditItem.of(rec)
+        by_family[item.family].append(item)
+    folds = getattr(cfg, "folds", 5)
+    return {family: audit_family(sorted(by_family[family], key=lambda it: it.id), folds) for family in sorted(by_family)}
