@@ -17,10 +17,16 @@ from simgen.scene.meshes import data_dir
 from simgen.simulators.room_geometry import triangulate, wall_boxes
 from simgen.types import CameraIntrinsics, ObjectSpec, SceneSpec
 
+MAX_ID = 32767  # Blender's pass_index (which carries the object id into the index pass) is a signed short
+
 
 def scene_message(spec: SceneSpec, intrinsics: CameraIntrinsics, look: Look, near: float = 0.05,
                   far: float = 100.0) -> dict:
     """The worker's ``load`` request for ``spec`` seen through ``intrinsics`` with ``look``."""
+    too_big = [o.object_id for o in spec.objects if not 1 <= o.object_id <= MAX_ID]
+    if too_big:
+        raise ValueError(f"renderer=blender: object_id {too_big[0]} of scene {spec.scene_id} is outside 1..{MAX_ID} "
+                         "(Blender's object index pass)")
     poly = np.asarray(spec.room.footprint, dtype=float)
     if polygon_area(poly) < 0:
         poly = poly[::-1]
