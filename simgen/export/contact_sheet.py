@@ -41,14 +41,14 @@ def text_size(text: str, scale: float, thickness: int = 1) -> tuple[int, int]:
     return w, h
 
 
-def wrap(text: str, width: int, scale: float) -> list[str]:
+def wrap(text: str, width: int, scale: float, thickness: int = 1) -> list[str]:
     """Greedy word wrap of ``text`` (ASCII) to lines at most ``width`` pixels wide."""
     lines: list[str] = []
     for paragraph in ascii_text(text).split("\n"):
         line = ""
         for word in paragraph.split(" "):
             candidate = f"{line} {word}" if line else word
-            if line and text_size(candidate, scale)[0] > width:
+            if line and text_size(candidate, scale, thickness)[0] > width:
                 lines.append(line)
                 line = word
             else:
@@ -76,13 +76,18 @@ class Tile:
     boxes: list[Box] = field(default_factory=list)
 
 
-def _label(img: np.ndarray, text: str, x: int, y: int, color: tuple[int, int, int], scale: float) -> None:
-    """A name on a filled patch of ``color`` whose bottom-left corner is (x, y), kept inside the image."""
+def _label(img: np.ndarray, text: str, x: int, y: int, color: tuple[int, int, int], scale: float,
+           taken: list) -> None:
+    """A name on a filled patch of ``color`` whose bottom-left corner is (x, y), kept inside the image
+    and moved down past the patches in ``taken`` (x0, y0, x1, y1) so that no name hides another."""
     import cv2
 
     w, h = text_size(text, scale)
     x = int(min(max(x, 0), max(img.shape[1] - w - 4, 0)))
     y = int(min(max(y, h + 4), img.shape[0]))
+    while any(x < bx1 and bx0 < x + w + 4 and y - h - 4 < by1 and by0 < y for bx0, by0, bx1, by1 in taken):
+        y += h + 4
+    taken.append((x, y - h - 4, x + w + 4, y))
     ink = (0, 0, 0) if sum(color) > 400 else (255, 255, 255)
     cv2.rectangle(img, (x, y - h - 4), (x + w + 4, y), color, -1)
     cv2.putText(img, text, (x + 2, y - 3), FONT, scale, ink, 1, cv2.LINE_AA)
@@ -106,11 +111,12 @@ def draw_tile(tile: Tile, width: int) -> tuple[np.ndarray, int]:
     for box in tile.boxes:
         x0, y0, x1, y1 = scale_box(box.bbox, scale)
         cv2.rectangle(img, (x0, y0), (x1, y1), box.color, BOX_THICKNESS)
+    taken: list = []
     for box in tile.boxes:  # labels after all outlines, so no outline crosses a name
         x0, y0, x1, y1 = scale_box(box.bbox, scale)
         above = y0 - 1 >= text_size(box.name, SMALL_SCALE)[1] + 4
         _label(img, box.name, x0, y0 - 1 if above else y1 + text_size(box.name, SMALL_SCALE)[1] + 6, box.color,
-               SMALL_SCALE)
+               SMALL_SCALE, taken)
     head = np.full((text_size("Ag", SMALL_SCALE)[1] + 2 * LINE_GAP, width, 3), BACKGROUND, np.uint8)
     cv2.putText(head, ascii_text(tile.caption)[:200], (2, head.shape[0] - LINE_GAP), FONT, SMALL_SCALE, INK, 1,
                 cv2.LINE_AA)
@@ -134,7 +140,7 @@ def text_panel(paragraphs: list[TextLine], width: int) -> np.ndarray:
     rows: list[tuple[TextLine, str, int]] = []
     for para in paragraphs:
         indent = 22 if para.swatch else 0
-        for n, line in enumerate(wrap(para.text, width - 2 * PAD - indent, para.scale)):
+        for n, line in enumerate(wrap(para.text, width - 2 * PAD - indent, para.scale, 2 if para.bold else 1)):
             rows.append((para if n == 0 else TextLine(line, para.scale, para.bold), line, indent))
     heights = [text_size("Ag", row.scale)[1] + LINE_GAP for row, _, _ in rows]
     panel = np.full((sum(heights) + 2 * PAD, width, 3), BACKGROUND, np.uint8)

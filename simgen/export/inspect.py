@@ -43,17 +43,20 @@ class Filters:
     families: tuple[str, ...] = ()
     seeds: tuple[int, ...] = ()
     episodes: tuple[str, ...] = ()  # episode ids or id prefixes
+    ids: tuple[str, ...] = ()  # QA ids or id prefixes
 
     def keep(self, item: QAItem) -> bool:
         """True when ``item`` passes every filter."""
         return ((not self.families or item.family in self.families)
                 and (not self.seeds or item.seed in self.seeds)
-                and (not self.episodes or any(item.episode_id.startswith(e) for e in self.episodes)))
+                and (not self.episodes or any(item.episode_id.startswith(e) for e in self.episodes))
+                and (not self.ids or any(item.id.startswith(i) for i in self.ids)))
 
     def describe(self) -> str:
         """The filters as the command-line flags that set them."""
         flags = [f"--{flag} {v}" for flag, values in (("family", self.families), ("seed", self.seeds),
-                                                      ("episode", self.episodes)) for v in values]
+                                                      ("episode", self.episodes), ("id", self.ids))
+                 for v in values]
         return " ".join(flags) or "(none)"
 
 
@@ -166,7 +169,7 @@ def panel_lines(item: QAItem, src: Dataset, refs: list[tuple[str, int]], colors:
         lines.append(cs.TextLine(f"{key}: {json.dumps(value, sort_keys=True)}", cs.SMALL_SCALE))
     for name, oid in refs:
         v = visibility.get(name)
-        numbers = ", ".join(f"{k}={x}" for k, x in sorted(v.items()) if k != "object_id") if v else "(not a certificate referent)"
+        numbers = ", ".join(f"{k}={x}" for k, x in sorted(v.items()) if k != "object_id") if v else "(outlined because the question or answer names its category; no certificate entry)"
         lines.append(cs.TextLine(f"{name} (id {oid}): {numbers}", cs.SMALL_SCALE, swatch=colors[oid]))
     return lines
 
@@ -178,8 +181,12 @@ def draw_sheet(item: QAItem, src: Dataset, episode: dict, images: dict, strip: i
     colors = {oid: cs.PALETTE[n % len(cs.PALETTE)] for n, (_, oid) in enumerate(refs)}
     names = dict((oid, name) for name, oid in refs)
     fps = float(episode["fps"])
+    plan = frames_to_show(item, episode, refs, strip)
+    width = columns * (tile_width + cs.PAD) + cs.PAD
+    if 0 < len(plan) < columns:  # one or two frames (image questions): drawn larger, up to twice the width
+        tile_width = min(2 * tile_width, (width - cs.PAD) // len(plan) - cs.PAD)
     tiles, layout = [], []
-    for frame, why in frames_to_show(item, episode, refs, strip):
+    for frame, why in plan:
         boxes = [cs.Box(names[v["object_id"]], colors[v["object_id"]], tuple(v["bbox_2d"]))
                  for v in episode["frames"][frame]["visibility"] if v["object_id"] in names and v.get("bbox_2d")]
         drawn, top = cs.draw_tile(cs.Tile(frame, f"frame {frame}  t={frame / fps:.1f}s  {why}", images[frame], boxes),
@@ -187,7 +194,6 @@ def draw_sheet(item: QAItem, src: Dataset, episode: dict, images: dict, strip: i
         tiles.append(drawn)
         layout.append({"frame": frame, "why": why, "top": top, "scale": tile_width / images[frame].shape[1],
                        "boxes": [{"name": b.name, "color": list(b.color), "bbox_2d": list(b.bbox)} for b in boxes]})
-    width = columns * (tile_width + cs.PAD) + cs.PAD
     sheet, origins = cs.compose_sheet(cs.text_panel(panel_lines(item, src, refs, colors), width), tiles, columns)
     for entry, (x, y) in zip(layout, origins):
         entry["x"], entry["y"] = x, y + entry.pop("top")  # top-left of the frame image itself
@@ -299,6 +305,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--family", action="append", default=[], help="only this family (repeatable)")
     ap.add_argument("--seed", action="append", type=int, default=[], help="only this config seed (repeatable)")
     ap.add_argument("--episode", action="append", default=[], help="only this episode id or id prefix (repeatable)")
+    ap.add_argument("--id", action="append", default=[], help="only this QA id or id prefix (repeatable)")
     ap.add_argument("--sample", type=int, default=40, help="seeded random sample of N questions; 0: all (default 40)")
     ap.add_argument("--random-seed", type=int, default=0, help="seed of the sample (default 0)")
     ap.add_argument("--strip", type=int, default=6, help="evenly spaced frames shown for a video question (default 6)")
@@ -311,7 +318,7 @@ def main(argv: list[str] | None = None) -> None:
             ap.error(f"--{flag}: expected a count >= 0, got {getattr(args, flag)}")
     if args.tile_width < 64 or args.columns < 1:
         ap.error("--tile-width: expected >= 64 pixels; --columns: expected >= 1")
-    filters = Filters(tuple(args.family), tuple(args.seed), tuple(args.episode))
+    filters = Filters(tuple(args.family), tuple(args.seed), tuple(args.episode), tuple(args.id))
     try:
         summary = inspect_dir(args.dir, args.out, filters, args.sample, args.random_seed, args.strip,
                               args.tile_width, args.columns, progress=not args.no_progress)
