@@ -1,0 +1,187 @@
+"""Each export read by the consuming tool's own code, installed from PyPI (``.ci/run`` installs them):
+
+- LLaVA-NeXT's ``tokenizer_image_token`` (from ``llava-torch`` 1.2.2.post1, haotian-liu/LLaVA; the
+  function is the same in LLaVA-VL/LLaVA-NeXT's ``llava/mm_utils.py``, commit 1d523b7): importing
+  ``llava`` needs torch 2.0 and transformers 4.36, so the function's own source is compiled from the
+  installed file and run with a small word tokenizer;
+- lmms-eval 0.7.3's VSI-Bench task (``lmms_eval/tasks/vsibench/utils.py``) through the exported
+  task YAML, loaded by lmms-eval's own YAML loader;
+- ``datasets.load_dataset`` on the Parquet export (features decoded, from a moved copy too);
+- ``qwen_vl_utils.process_vision_info`` (qwen-vl-utils 0.0.14) on the ``messages.jsonl`` rows.
+"""
+import ast
+import importlib
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from export_fixtures import merged
+from simgen.export.cli import export
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("consumers")
+    dataset = merged(tmp)
+    target = tmp / "export"
+    export(dataset, ["llava_video", "messages", "parquet", "vsibench"], target)
+    return target
+
+
+def _function_from_installed(module: str, name: str, namespace: dict):
+    """Compile one top-level function from an installed module's source file without importing the
+    module (its imports need torch/transformers versions this venv does not hold)."""
+    spec = importlib.util.find_spec(module.split(".")[0])
+    if spec is None:
+        pytest.skip(f"{module.split('.')[0]} is not installed (.ci/run installs it)")
+    path = Path(spec.submodule_search_locations[0], *module.split(".")[1:]).with_suffix(".py")
+    tree = ast.parse(path.read_text())
+    node = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name)
+    exec(compile(ast.Module(body=[node], type_ignores=[]), str(path), "exec"), namespace)
+    return namespace[name]
+
+
+class WordTokenizer:
+    """A tokenizer with a BOS token and one id per whitespace-separated word (what the function needs)."""
+
+    bos_token_id = 1
+
+    def __init__(self):
+        self.vocab: dict[str, int] = {}
+
+    def __call__(self, text: str):
+        ids = [self.bos_token_id] + [self.vocab.setdefault(w, len(self.vocab) + 2) for w in text.split()]
+        return type("Encoding", (), {"input_ids": ids})()
+
+
+def llava_image_token():
+    constants = Path(importlib.util.find_spec("llava").submodule_search_locations[0]) / "constants.py"
+    values = {t.id: ast.literal_eval(n.value) for n in ast.parse(constants.read_text()).body
+              if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+    return values["IMAGE_TOKEN_INDEX"]
+
+
+def test_llava_next_tokenizer_finds_one_placeholder_per_medium(out):
+    image_index = llava_image_token() if importlib.util.find_spec("llava") else None
+    tokenize = _function_from_installed("llava.mm_utils", "tokenizer_image_token", {"IMAGE_TOKEN_INDEX": image_index})
+    tok = WordTokenizer()
+    entries = json.loads((out / "llava_video.json").read_text())
+    assert any("video" in e for e in entries) and any("image" in e for e in entries)
+    for e in entries:
+        human = e["conversations"][0]["value"]
+        ids = tokenize(human, tok)
+        media = 1 if "video" in e else len(e["image"])
+        assert ids.count(image_index) == media, e["id"]  # where LLaVA-NeXT splices the visual features
+        assert human.startswith("<image>")  # LLaVA-NeXT's preprocess_qwen asserts it for every media turn
+    # the old '<video>' placeholder leaves no slot at all: the video would be dropped silently
+    assert tokenize("<video>\nWhat is left of the sofa?", tok).count(image_index) == 0
+
+
+@pytest.fixture
+def lmms_task(out, monkeypatch):
+    """lmms-eval's task config loaded from the exported YAML, with $HF_HOME at the export dir."""
+    pytest.importorskip("lmms_eval", reason="lmms-eval is installed by .ci/run (--no-deps)")
+    monkeypatch.setenv("HF_HOME", str(out))
+    utils = importlib.reload(importlib.import_module("lmms_eval.tasks.vsibench.utils"))  # reads HF_HOME on import
+    from lmms_eval.utils import load_yaml_config
+
+    cfg = load_yaml_config(str(out / "lmms_eval" / "simgen_vsibench.yaml"))
+    assert cfg["doc_to_text"] is utils.vsibench_doc_to_text  # lmms-eval's own functions, not copies
+    return cfg
+
+
+def test_lmms_eval_vsibench_task_reads_and_scores_the_export(out, lmms_task):
+    import datasets
+
+    cfg = lmms_task
+    docs = datasets.load_dataset(cfg["dataset_path"], **cfg["dataset_kwargs"])[cfg["test_split"]]
+    rows = [json.loads(x) for x in (out / "vsibench.jsonl").read_text().splitlines()]
+    assert docs.num_rows == len(rows) == 20  # the fixture's 8 image-only and non-VSI records are left out
+    kwargs = cfg["lmms_eval_specific_kwargs"]["default"]
+    types = set()
+    for doc in docs:
+        types.add(doc["question_type"])
+        assert Path(cfg["doc_to_visual"](doc)[0]).resolve() == (out / doc["video"]).resolve()
+        assert cfg["doc_to_text"](doc, kwargs) == doc["prompt"]
+        right = cfg["process_results"](dict(doc), [doc["ground_truth"]])["vsibench_overall"]
+        metric = "accuracy" if doc["options"] else "MRA:.5:.95:.05"
+        assert right[metric] == 1.0, doc["id"]
+        wrong = "Z" if doc["options"] else str(float(doc["ground_truth"]) * 3)
+        assert cfg["process_results"](dict(doc), [wrong])["vsibench_overall"][metric] == 0.0
+        if not doc["options"]:
+            float(doc["ground_truth"])  # numeric types carry a number, never a letter
+    assert {"object_abs_distance", "object_counting"} <= types and "depth_order" not in types
+
+
+def test_lmms_eval_rejects_what_the_export_leaves_out(lmms_task):
+    doc = {"question_type": "depth_order", "question": "Is the sofa closer?", "options": None}
+    with pytest.raises(ValueError, match="Unknown question type"):
+        lmms_task["doc_to_text"](doc, {})
+
+
+def test_datasets_decodes_parquet_features_from_a_moved_copy(out, tmp_path):
+    datasets = pytest.importorskip("datasets")
+    moved = tmp_path / "moved"
+    shutil.copytree(out, moved)
+    ds = datasets.load_dataset("parquet", data_files=str(moved / "data" / "train.parquet"), split="train")
+    assert isinstance(ds.features["images"].feature, datasets.Image)
+    n_images = 0
+    for row in ds:
+        user, assistant = row["messages"]
+        kinds = [p["type"] for p in user["content"]]
+        assert kinds[-1] == "text" and user["content"][-1]["text"] == row["prompt"]
+        assert assistant["content"][0]["text"] == row["answer"]
+        assert kinds.count("image") == len(row["images"]) and kinds.count("video") == (1 if row["video"] else 0)
+        for im in row["images"]:
+            assert im.size == (32, 24)  # decoded PIL images: the bytes travel inside the file
+            n_images += 1
+        if row["video"]:
+            assert (moved / row["video"]).is_file()  # resolves from the dataset root
+    assert n_images > 0
+
+
+def _qwen_vision_module():
+    """qwen_vl_utils.vision_process. Where PyPI's torchvision cannot load beside the CPU torch build
+    (``operator torchvision::nms does not exist``), the module's own source is run without its three
+    torchvision import lines, which only its video decoding uses; the video test then stops at the
+    point where the video would be decoded."""
+    try:
+        from qwen_vl_utils import vision_process
+        return vision_process, True
+    except ImportError as e:
+        if "qwen_vl_utils" in str(e) or "torch'" in str(e):
+            pytest.skip(f"qwen-vl-utils is installed by .ci/run: {e}")
+        failure = e
+    except RuntimeError as e:
+        failure = e
+    spec = importlib.util.find_spec("qwen_vl_utils")
+    path = Path(spec.submodule_search_locations[0]) / "vision_process.py"
+    source = "\n".join(line for line in path.read_text().splitlines()
+                       if not line.startswith(("import torchvision", "from torchvision")))
+    module = type(importlib)("qwen_vision_process_no_torchvision")
+    module.__file__ = str(path)
+    exec(compile(source, str(path), "exec"), module.__dict__)
+    print(f"qwen_vl_utils without torchvision ({failure})")
+    return module, False
+
+
+def test_qwen_vl_utils_reads_the_messages_media(out, monkeypatch):
+    vision, can_decode_video = _qwen_vision_module()
+    monkeypatch.chdir(out)  # paths are relative to the dataset root
+    rows = [json.loads(x) for x in (out / "messages.jsonl").read_text().splitlines()]
+    image_rows = [r for r in rows if r["images"]]
+    video_rows = [r for r in rows if r["videos"]]
+    assert image_rows and video_rows
+    for row in image_rows:
+        images, videos = vision.process_vision_info(row["messages"])
+        assert videos is None and len(images) == len(row["images"])
+        assert all(im.mode == "RGB" and im.size[0] % 28 == 0 for im in images)  # opened and resized by qwen
+    for row in video_rows:
+        infos = vision.extract_vision_info(row["messages"])
+        assert [i["video"] for i in infos] == row["videos"] and Path(row["videos"][0]).is_file()
+        if can_decode_video:
+            images, videos = vision.process_vision_info(row["messages"])
+            assert images is None and len(videos) == 1
