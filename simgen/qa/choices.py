@@ -26,7 +26,7 @@ LETTERS = string.ascii_uppercase
 # Numeric grid steps: every neighbour is outside MRA's widest tolerance (|f − 1| > 0.5 both ways:
 # a step ≥ 2.05 puts the lower neighbour below 0.49 × the answer); the step is drawn per option.
 GRID_STEP = (2.05, 2.6)
-PRIOR_MIN_RATIO = 1.25  # options drawn from the answer prior are at least this factor apart
+PRIOR_MIN_RATIO = 1.1  # options drawn from the answer prior are at least this factor apart
 MRA_MAX_REL_ERROR = 0.5
 
 
@@ -95,23 +95,22 @@ def number_distractors(answer: float, n: int, decimals: int, rng: np.random.Gene
 
 def prior_options(answer: float, text: str, pool: np.ndarray, n: int, decimals: int,
                   rng: np.random.Generator, tries: int = 200) -> list[str] | None:
-    """``n`` option texts: ``text`` plus ``n − 1`` draws from ``pool`` (answers of the same family,
-    taken as they are: a jittered value would betray itself beside a round answer), each kept only
-    when ``PRIOR_MIN_RATIO`` apart from every other option; None when the pool cannot give them. The rule is symmetric in the options, so when the answer is itself a
-    draw from the pool's distribution no option is more likely than another to be the right one."""
+    """``n`` option texts: ``text`` plus ``n − 1`` answers of the same family drawn together from
+    ``pool`` (as they are: a jittered value would betray itself beside a round answer), the draw
+    repeated until all options are ``PRIOR_MIN_RATIO`` apart; None when the pool cannot give them.
+    The options are then close to exchangeable draws of the family's answer distribution, so the
+    answer's magnitude relative to the others tells nothing (the small separation is the only bias)."""
     pool = pool[pool > 0]
     if answer <= 0 or len(pool) < n:
         return None
-    values, texts = [float(answer)], [text]
     for _ in range(tries):
-        if len(texts) == n:
-            return texts
-        v = float(pool[int(rng.integers(len(pool)))])
-        t = format_number(round(v, decimals), decimals)
-        if float(t) > 0 and t not in texts and all(max(v / w, w / v) >= PRIOR_MIN_RATIO for w in values):
-            values.append(v)
-            texts.append(t)
-    return texts if len(texts) == n else None
+        values = [float(answer)] + [float(v) for v in pool[rng.integers(len(pool), size=n - 1)]]
+        ordered = sorted(values)
+        if all(b / a >= PRIOR_MIN_RATIO for a, b in zip(ordered, ordered[1:])):
+            texts = [text] + [format_number(round(v, decimals), decimals) for v in values[1:]]
+            if len(set(texts)) == n:
+                return texts
+    return None
 
 
 def make_answer(fam: Family, execution, view, bindings: dict, rng: np.random.Generator) -> Answer:

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from simgen.qa.binding_preference import pick_categories
 from simgen.qa.families import Family, SlotSpec
 from simgen.qa.functions_motion import CAMERA_MOTION, MOVED_M
 from simgen.qa.functions_pose import describe_actions, display_amount
@@ -142,7 +143,7 @@ def _pick_categories(spec: SlotSpec, pool: list[str], cats: dict[str, list[int]]
     if len(pool) < need:
         raise SamplingError(spec.name, f"needs {need} observed {spec.observed} categor{'ies' if need > 1 else 'y'}, "
                             f"found {len(pool)}", retry)
-    picks = [pool[int(i)] for i in rng.choice(len(pool), size=need, replace=False)]
+    picks = pick_categories(pool, need, cats, view, rng)  # H4: a pair prefers comparable categories (qa/binding_preference.py)
     return picks if spec.type == "categories" else picks[0]
 
 

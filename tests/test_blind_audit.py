@@ -1,0 +1,155 @@
+"""The blind audit finds planted text shortcuts and no others; each prior rule; numeric options
+carry no position or magnitude cue (answer rank uniform, nearest-to-median at chance)."""
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from simgen.qa.blind_audit import AuditItem, audit_family, blind_audit, named_features
+from simgen.qa.choices import number_distractors, prior_options
+
+CATS = ("chair", "table", "mug", "lamp", "sofa", "book", "vase", "box")
+
+
+def rec(i, question, answer, choices=(), answer_type="choice", named=(), family="f", episodes=40):
+    """An AuditItem of episode ``i % episodes`` (the audit splits folds by episode)."""
+    return AuditItem(f"{i:012x}", family, f"ep{i % episodes}", question, answer, str(answer), answer_type,
+                     tuple(choices), tuple(named))
+
+
+def pair_records(n, rng, planted: bool):
+    """"Which is taller, the A or the B?": planted, the earlier category in CATS always wins."""
+    out = []
+    for i in range(n):
+        a, b = (str(x) for x in rng.choice(CATS, 2, replace=False))
+        winner = min(a, b, key=CATS.index) if planted else (a, b)[int(rng.integers(2))]
+        choices = (a, b) if rng.random() < 0.5 else (b, a)
+        out.append(rec(i, f"Which is taller, the {a} or the {b}?", winner, choices,
+                       named=(f"cat:{a}", f"cat:{b}", f"set:{'|'.join(sorted((a, b)))}")))
+    return out
+
+
+def test_learned_audit_finds_a_planted_shortcut():
+    report = audit_family(pair_records(600, np.random.default_rng(0), planted=True))
+    assert report["chance"] == 0.5 and report["metric"] == "accuracy"
+    assert report["scores"]["learned"] > 0.9 and report["blind"] > 0.9
+
+
+def test_learned_audit_finds_nothing_where_there_is_nothing():
+    report = audit_family(pair_records(1500, np.random.default_rng(1), planted=False))
+    for name, score in report["scores"].items():
+        assert abs(score - 0.5) < 0.05, (name, score)
+
+
+def test_learned_audit_reads_words_not_only_named_categories():
+    rng = np.random.default_rng(2)
+    items = []
+    for i in range(600):  # the wording leaks: "on the left" only when the answer is left
+        side = ("left", "right")[int(rng.integers(2))]
+        q = "Is the lamp on the left or right?" if side == "left" else "Is the lamp to the left or the right?"
+        items.append(rec(i, q, side, ("left", "right")))
+    assert audit_family(items)["scores"]["learned"] > 0.95
+
+
+def test_majority_rule():
+    items = [rec(i, "Is it there?", "yes" if i % 10 < 8 else "no", answer_type="yes_no") for i in range(200)]
+    report = audit_family(items)
+    assert report["scores"]["majority"] == pytest.approx(0.8, abs=0.03) and report["chance"] == 0.5
+
+
+def test_majority_per_category_rule():
+    items = []
+    for i in range(400):  # each category has its own usual answer; the family as a whole is balanced
+        cat = CATS[i % 4]
+        usual = "yes" if cat in ("chair", "table") else "no"
+        answer = usual if i % 10 else ("no" if usual == "yes" else "yes")
+        items.append(rec(i, f"Is the {cat} there?", answer, answer_type="yes_no", named=(f"cat:{cat}",)))
+    scores = audit_family(items)["scores"]
+    assert scores["majority"] < 0.6 and scores["majority_per_category"] > 0.85
+
+
+def test_majority_per_named_rule_catches_pairs_and_turns():
+    items = []
+    for i in range(400):  # "the opposite of the net turn": only the pair (sign) tells
+        turn = ("turn_left", "turn_right")[i % 2]
+        named = named_features({"acts": [[turn, 90], ["move_ahead", 1.0]]})
+        items.append(rec(i, f"After you {turn.replace('_', ' ')} and move, which side is the box on?",
+                         "right" if turn == "turn_left" else "left", ("left", "right"), named=named))
+    scores = audit_family(items)["scores"]
+    assert scores["majority"] < 0.6 and scores["majority_per_named"] > 0.95 and scores["majority_per_category"] > 0.95
+
+
+def numeric_items(n, rng, build, sigma=0.3):
+    """Numeric multiple choice: answers log-normal around 2 m, options from ``build(answer, rng)``."""
+    out = []
+    for i in range(n):
+        answer = round(float(rng.lognormal(np.log(2.0), sigma)), 2)
+        texts = build(answer, rng)
+        order = rng.permutation(len(texts))
+        out.append(rec(i, "How far is the chair from the table (m)?", f"{answer:.2f}",
+                       tuple(texts[int(j)] for j in order), answer_type="number"))
+    return out
+
+
+def test_numeric_rules_catch_options_centred_on_the_answer():
+    def centred(answer, rng):  # the old way: the answer in the middle of a ladder
+        return [f"{answer * f:.2f}" for f in (1.0, 0.45, 1.6, 2.4)]
+
+    scores = audit_family(numeric_items(400, np.random.default_rng(3), centred))["scores"]
+    assert scores["middle_low"] > 0.95 or scores["middle_high"] > 0.95
+
+
+def test_numeric_rules_nearest_median_and_longest():
+    def far(answer, rng):  # distractors all far above: the answer is nearest the median and shortest
+        return [f"{answer:.2f}"] + [f"{answer * f:.2f}" for f in (12.0, 60.0, 300.0)]
+
+    scores = audit_family(numeric_items(300, np.random.default_rng(4), far))["scores"]
+    assert scores["nearest_median"] > 0.95 and scores["longest_option"] < 0.1
+
+
+def test_grid_options_put_the_answer_at_every_rank_equally_often():
+    rng = np.random.default_rng(5)
+    ranks = Counter()
+    for _ in range(4000):
+        answer = round(float(rng.uniform(0.5, 5.0)), 2)
+        values = [answer] + number_distractors(answer, 3, 2, rng)
+        ranks[sorted(values).index(answer)] += 1
+    assert set(ranks) == {0, 1, 2, 3}
+    assert all(abs(c / 4000 - 0.25) < 0.03 for c in ranks.values())
+
+
+def test_prior_options_leave_every_numeric_rule_at_chance():
+    rng = np.random.default_rng(6)
+    pool = np.round(rng.lognormal(np.log(2.0), 0.8, size=5000), 2)  # distances and sizes spread this wide
+
+    def from_prior(answer, rng):
+        return prior_options(answer, f"{answer:.2f}", pool, 4, 2, rng)
+
+    items = numeric_items(2000, np.random.default_rng(7), from_prior, sigma=0.8)
+    report = audit_family(items)
+    assert report["chance"] == 0.25
+    for name in ("nearest_median", "middle_low", "middle_high", "longest_option", "learned"):
+        assert abs(report["scores"][name] - 0.25) < 0.05, (name, report["scores"][name])
+    ranks = Counter(sorted(map(float, it.choices)).index(float(it.answer_text)) for it in items)
+    assert all(abs(c / len(items) - 0.25) < 0.04 for c in ranks.values())
+
+
+def test_open_numbers_use_mra_with_the_family_median_as_chance():
+    rng = np.random.default_rng(8)
+    items = []
+    for i in range(400):  # the category tells the size: a text reader beats the median
+        cat = ("mug", "sofa")[i % 2]
+        size = float(rng.uniform(0.9, 1.1) * (0.1 if cat == "mug" else 2.0))
+        items.append(rec(i, f"How long is the {cat} (m)?", round(size, 3), answer_type="number", named=(f"cat:{cat}",)))
+    report = audit_family(items)
+    assert report["metric"] == "mra" and report["chance"] == report["scores"]["family_median"] < 0.3
+    assert report["scores"]["named_median"] > 0.7 and report["scores"]["learned"] > 0.7
+
+
+def test_one_episode_cannot_be_audited_and_families_are_reported_apart():
+    items = [rec(i, "q?", "yes", answer_type="yes_no", episodes=1) for i in range(20)]
+    assert audit_family(items)["blind"] is None
+    more = [rec(i, "q?", "no", answer_type="yes_no", family="g") for i in range(20)]
+    assert set(blind_audit(items + more)) == {"f", "g"}
