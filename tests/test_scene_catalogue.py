@@ -77,6 +77,23 @@ def test_mass_colour_and_surfaces(category):
                 assert surf.center[2] + surf.clearance < inst.half_extents[2]
 
 
+@pytest.mark.parametrize("category", ["table", "mug", "shelf", "toy duck"])
+def test_size_variation_scales_parts_surfaces_and_extents_together(category):
+    item = asset(category)
+    factors = set()
+    for seed in SEEDS:
+        inst = instantiate(item, rng(seed, 0, 0, "scale"), 0.0, 2.6, 0.4)
+        ref = instantiate(item, rng(seed, 0, 0, "scale"), 0.0, 2.6, 0.0)  # same draws up to the scale factor
+        f = inst.half_extents[2] / ref.half_extents[2]
+        factors.add(round(f, 3))
+        assert 0.6 - 1e-9 <= f <= 1.4 + 1e-9
+        assert np.allclose(inst.half_extents, np.array(ref.half_extents) * f)  # uniform: the shape is kept
+        for s, r in zip(inst.surfaces, ref.surfaces):
+            assert np.allclose(s.center, np.array(r.center) * f) and np.allclose(s.half_size, np.array(r.half_size) * f)
+        assert 2 * inst.half_extents[2] <= max(2.6 - 0.2, 2 * ref.half_extents[2]) + 1e-9
+    assert len(factors) > 10
+
+
 def test_colour_variation_zero_gives_the_default_colour_exactly():
     for category in ("chair", "mug", "book"):
         for inst in instances(category, range(5), variation=0.0):

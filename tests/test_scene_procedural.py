@@ -188,6 +188,7 @@ def test_rebuild_from_complexity():
     ({"categories": ["table", "unicorn"]}, "unicorn"),
     ({"categories": ["mug"], "num_furniture": 3}, "categories"),
     ({"num_furniture": 2.5}, "num_furniture"),
+    ({"size_variation": 0.6}, "size_variation"),
 ])
 def test_bad_knobs_are_rejected_naming_the_key(knobs, key):
     with pytest.raises(ConfigError, match=key):
@@ -205,3 +206,20 @@ def test_unplaceable_layout_raises_a_placement_error_naming_knobs():
                            categories=("table",), max_attempts=3, size_jitter=0.0)
     with pytest.raises(PlacementError, match="lower scene.num_furniture"):
         ProceduralBuilder(cfg).build(0, 0, 0)
+
+
+def test_size_variation_overlaps_category_sizes_and_is_recorded():
+    """With size_variation the same category comes in different sizes across scenes (so its name no
+    longer tells its size); at 0 nothing is drawn, so scenes are exactly what they were."""
+    heights: dict[str, list[float]] = {}
+    for seed in range(12):
+        spec = ProceduralBuilder(ProceduralConfig(size_variation=0.4)).build(seed, 0, 0)
+        assert spec.complexity["size_variation"] == 0.4
+        for o in spec.objects:
+            heights.setdefault(o.category, []).append(2 * o.half_extents[2])
+            assert 2 * o.half_extents[2] <= spec.room.height - 0.2 + 1e-9 or o.kind == "occluder"
+    spread = [max(h) / min(h) for c, h in heights.items() if len(h) >= 4]
+    assert spread and np.median(spread) > 1.4
+    plain = ProceduralBuilder(ProceduralConfig(size_variation=0.0)).build(3, 0, 0)
+    again = ProceduralBuilder(ProceduralConfig(size_variation=0.0)).build(3, 0, 0)
+    assert plain.to_dict() == again.to_dict()

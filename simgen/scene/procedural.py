@@ -22,7 +22,7 @@ from simgen.geometry import quat_from_yaw, wrap_angle
 from simgen.registry import SCENE_BUILDERS, ConfigError, parse_config
 from simgen.scene import composition
 from simgen.scene.assets_furniture import OCCLUDERS
-from simgen.scene.catalogue import CATALOGUE, categories, instantiate
+from simgen.scene.catalogue import CATALOGUE, MAX_SIZE_VARIATION, categories, instantiate
 from simgen.scene.layout import Placed, check_free_space, place_furniture, place_on_floor, place_small
 from simgen.scene.placement import Floor, NoRoom
 from simgen.scene.room import L_NOTCH, sample_lighting, sample_room
@@ -33,7 +33,7 @@ AREA_PER_PIECE = 1.6  # m² of floor one furniture piece or occluder needs at le
 SPLIT_SHARE = 0.8  # num_objects gives furniture at most this share of that capacity (a crowded room re-draws often)
 SMALL_PER_M2 = 4.0  # at most this many small objects per m² of floor
 SMALL_PER_SUPPORT = 6  # one support-offering furniture category is drawn first per this many small objects
-FRACTIONS = ("size_jitter", "duplicate_fraction", "clutter_density", "color_variation", "lighting_variation",
+FRACTIONS = ("size_jitter", "size_variation", "duplicate_fraction", "clutter_density", "color_variation", "lighting_variation",
              "floor_fraction", "min_free_fraction")
 
 
@@ -50,6 +50,7 @@ class ProceduralConfig:
     room_height: float = 2.6
     room_shape: str = "rect"  # rect | L
     size_jitter: float = 0.1  # each scene scales width and depth by up to ± this fraction
+    size_variation: float = 0.3  # each furniture piece / small object is scaled by up to ± this fraction (≤ 0.5)
     num_objects: int | None = None  # furniture + small; when set, overrides the two counts below
     num_furniture: int = 5
     num_small_objects: int = 6
@@ -89,6 +90,8 @@ class ProceduralConfig:
         for key in FRACTIONS:
             if not isinstance(getattr(self, key), (int, float)) or not 0.0 <= getattr(self, key) <= 1.0:
                 bad(key, "expected a fraction in [0, 1]")
+        if self.size_variation > MAX_SIZE_VARIATION:
+            bad("size_variation", f"expected a fraction in [0, {MAX_SIZE_VARIATION}] (beyond it a mug is no longer a mug)")
         for key in ("walk_clearance", "camera_clearance"):
             if not isinstance(getattr(self, key), (int, float)) or not 0.0 <= getattr(self, key) <= 1.5:
                 bad(key, "expected metres in [0, 1.5]")
@@ -183,11 +186,11 @@ class ProceduralBuilder:
         big = composition.choose(gen, pool_f, n_f, k_f, *dup, supports=supports)
         big += [OCCLUDERS[int(gen.integers(len(OCCLUDERS)))] for _ in range(cfg.num_occluders)]
         small = composition.choose(gen, pool_s, n_s, k_s, *dup)
-        items = [instantiate(a, gen, cfg.color_variation, cfg.room_height) for a in big]
+        items = [instantiate(a, gen, cfg.color_variation, cfg.room_height, cfg.size_variation) for a in big]
         floor = Floor(footprint)
         placed = place_furniture(gen, floor, items, cfg.walk_clearance)
         stats = check_free_space(floor, cfg.camera_clearance, cfg.min_free_fraction)  # before any small object
-        items += [instantiate(a, gen, cfg.color_variation, cfg.room_height) for a in small]
+        items += [instantiate(a, gen, cfg.color_variation, cfg.room_height, cfg.size_variation) for a in small]
         on_surfaces, to_floor = place_small(gen, items, list(range(len(big), len(items))), placed,
                                             cfg.clutter_density, cfg.floor_fraction)
         placed.update(on_surfaces)
@@ -214,6 +217,7 @@ def rebuild(spec: SceneSpec) -> SceneSpec:
     names = {f.name for f in dataclasses.fields(ProceduralConfig)}
     knobs = {k: v for k, v in data.items() if k in names}
     knobs["num_objects"] = None  # the recorded furniture / small counts are the effective split
+    knobs.setdefault("size_variation", 0.0)  # recorded before the knob existed: sizes were not varied
     cfg = parse_config(ProceduralConfig, knobs, "scene")
     return ProceduralBuilder(cfg).build(source["seed"], source["shard"], source["scene_index"])
 
