@@ -95,7 +95,9 @@ def run(cfg: DictConfig) -> dict:
         episode_dirs = sorted(p.parent for p in (run_dir / "episodes").glob("*/.done"))
         if not episode_dirs:
             raise ConfigError(f"stage 'ask': no finished episodes under {run_dir / 'episodes'}; run stage 'render' first")
-        summary["ask"] = run_ask(episode_dirs, qa_cfg, seed, shard, run_dir)
+        from simgen.visibility_model import VisibilityModel
+
+        summary["ask"] = run_ask(episode_dirs, qa_cfg, seed, shard, run_dir, VisibilityModel.from_config(cfg.visibility))
     dump_json(summary, run_dir / "run.json")
     return summary
 

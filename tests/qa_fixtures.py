@@ -259,11 +259,13 @@ def direction_ring(angles_deg: Sequence[float], radius: float = 2.0) -> Episode:
 def linear_move(object_id: int, start, end, start_frame: int, end_frame: int, frames: Iterable[int], yaw: float = 0.0,
                 kind: str = "scripted"):
     """Per-frame poses ``{frame: {object_id: (centre, yaw)}}`` of a box sliding from ``start`` to ``end``
-    (linearly over ``start_frame``..``end_frame``, resting before and after), and its MotionEvent."""
+    (linearly, resting before and after), and its MotionEvent. As the simulators record it, the box
+    has already made its first step at ``start_frame`` (it rests at ``start`` until the frame before)
+    and arrives at ``end`` at ``end_frame``."""
     start, end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
     poses = {}
     for f in frames:
-        t = float(np.clip((f - start_frame) / (end_frame - start_frame), 0.0, 1.0))
+        t = float(np.clip((f - start_frame + 1) / (end_frame - start_frame + 1), 0.0, 1.0))
         poses[int(f)] = {object_id: (tuple(start + t * (end - start)), yaw)}
     event = MotionEvent(object_id, kind, start_frame, end_frame,
                         {"direction_xy": list((end - start)[:2]), "distance_m": float(np.linalg.norm(end - start))})
@@ -293,8 +295,9 @@ def ego_path(start_xy, start_yaw: float, steps: Sequence[tuple[str, float]], fra
 
 # Moving room, 8 × 8 m around the origin; frames 0..29 at 10 fps, every object visible in every frame.
 #   1 sofa  (−2.5, 2.5)   2 table (2.5, 2.5)   3 lamp (−2.5, −1.0)   4 plant (2.5, −1.0)
-#   5 box   half 0.25, slides from (−1, 0.5) to (1, 0.5) over frames 10..20 (2.0 m along +X).
-#   6 ball  half 0.15, rolls from (0.5, −2.0) to (0.5, −0.8) over frames 22..26 (1.2 m along +Y):
+#   5 box   half 0.25, slides from (−1, 0.5) to (1, 0.5) in frames 10..20 (2.0 m along +X; at rest
+#           until frame 9, already moving at its event's start frame 10, as a simulator records it).
+#   6 ball  half 0.15, rolls from (0.5, −2.0) to (0.5, −0.8) in frames 22..26 (1.2 m along +Y):
 #           from (0, −3.5) the sight is (0.5, 1.5), φ = atan2(0.6, 1.8) = 18.43°: AWAY; from
 #           (0, 3.9) the sight is (0.5, −5.9), φ = atan2(0.6, −7.08) = 175.16°: TOWARDS.
 # Closest-point distances of the box before the move: lamp 1.05·√2 = 1.4849, plant √(3.05² + 1.05²)

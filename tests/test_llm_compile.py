@@ -20,6 +20,7 @@ from simgen.llm.store import llm_calls_per_accepted_qa, read_provenance
 from simgen.qa import executor
 from simgen.qa.ask import EpisodeAsker, QAConfig
 from simgen.qa.families import load_families
+from simgen.visibility_model import VisibilityModel
 
 SIZE_Q = {"id": "longest_side_cm", "question": "How long is the {a} along its longest side, in centimetres?",
           "templates": ["What is the length of the longest side of the {a}, in centimetres?",
@@ -85,7 +86,8 @@ def test_ask_uses_a_compiled_family_like_a_hand_written_one(tmp_path):
         compile_questions(make_compiler(server), [spec], tmp_path, None)
     compiled = load_families("all", directory=tmp_path)[0]
     reference = load_families(["object_size_estimation"])[0]
-    asker = EpisodeAsker(living_room(), QAConfig(questions_per_episode=3), 0, 0, "test")
+    # the fixture's 3 frames: one clear view of a referent is enough (the default model wants 3)
+    asker = EpisodeAsker(living_room(), QAConfig(questions_per_episode=3), 0, 0, "test", VisibilityModel(clear_frames=1))
     kept = asker.ask(compiled, Counter())
     assert kept, "the compiled family asks verified questions on a fixture episode"
     for item in kept:  # same answers as the hand-written family with the same bindings

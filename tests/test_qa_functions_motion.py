@@ -23,11 +23,11 @@ def test_moved_records_how_far_and_the_frames_around_the_motion():
     ex = run_program(ROOM, "moved(the('box'))")
     (m,) = decisions(ex, "motion")
     assert ex.value is True and m.margin == pytest.approx(2.0) and m.unit == "m"
-    assert m.detail == {"object_id": 5, "moved": True, "start_frame": 10, "end_frame": 20}
+    assert m.detail == {"object_id": 5, "moved": True, "start_frame": 9, "end_frame": 20}  # at rest until 9
     ex = run_program(ROOM, "moved(the('sofa'))")
-    (m,) = decisions(ex, "motion")  # a still object: still during every move of the episode (10..26)
+    (m,) = decisions(ex, "motion")  # a still object: still during every move of the episode (9..26)
     assert ex.value is False and m.margin == 0.0 and m.detail == {"object_id": 1, "moved": False,
-                                                                   "start_frame": 10, "end_frame": 26}
+                                                                   "start_frame": 9, "end_frame": 26}
 
 
 def test_filter_moved():
@@ -37,17 +37,19 @@ def test_filter_moved():
 
 def test_displacement_between_frames():
     assert run_program(ROOM, "displacement(the('box'), 0, 29)").value == pytest.approx(2.0)
-    assert run_program(ROOM, "displacement(the('box'), 10, 15)").value == pytest.approx(1.0)  # halfway
+    assert run_program(ROOM, "displacement(the('box'), 9, 15)").value == pytest.approx(2.0 * 6 / 11)  # 6 of 11 steps
     ex = run_program(ROOM, "displacement(the('ball'), 0, 29)")
     assert ex.value == pytest.approx(1.2) and decisions(ex, "motion")[0].detail["start_frame"] == 0
     assert run_program(ROOM, "displacement(the('sofa'), 0, 29)").value == 0.0
 
 
-def test_move_start_and_end_are_the_event_frames():
-    assert run_program(ROOM, "move_start(the('box'))").value == 10
+def test_move_starts_the_frame_before_the_event_and_ends_at_its_end():
+    # at its event's start_frame (10) the box has already moved: the move starts from frame 9
+    assert ROOM.frame_center[ROOM.frame_row(10), 4, 0] > -1.0 == ROOM.frame_center[ROOM.frame_row(9), 4, 0]
+    assert run_program(ROOM, "move_start(the('box'))").value == 9
     assert run_program(ROOM, "move_end(the('box'))").value == 20
     ex = run_program(ROOM, "x = the('ball')\ndisplacement(x, move_start(x), move_end(x))")
-    assert ex.value == pytest.approx(1.2) and {22, 26} <= set(ex.frames_used)
+    assert ex.value == pytest.approx(1.2) and {21, 26} <= set(ex.frames_used)
 
 
 def test_no_event_and_several_events():

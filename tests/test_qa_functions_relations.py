@@ -103,7 +103,26 @@ def test_left_of():
     assert run_program(ROOM, "left_of(the('sofa'), the('chair', color='blue'), 0)").value is False
 
 
-def test_above_compares_world_height_not_image_rows():
+def test_above_is_over_and_higher_in_world_height_not_image_rows():
     ex = run_program(ROOM, "above(the('mug'), the('table'))")
-    assert ex.value is True and ex.trace[-1].margin == pytest.approx(0.45)  # centres at 0.85 and 0.4
+    # the mug rests on the table (bottom 0.8 = top 0.8: 0.08 m within the resting tolerance) and its
+    # footprint lies inside the table's: it would have to move 0.45 m along y to clear it
+    assert ex.value is True and ex.trace[-1].margin == pytest.approx(0.08)
+    assert ex.trace[-1].detail["footprint_separation_m"] == pytest.approx(-0.45)
     assert run_program(ROOM, "above(the('table'), the('mug'))").value is False
+
+
+def test_a_vase_on_a_table_next_to_a_chair_is_not_above_the_chair():
+    rows = [("table", "brown", (1.0, 1.0, 0.4), (0.5, 0.4, 0.4), 0.0),
+            ("vase", "white", (1.35, 1.0, 0.95), (0.08, 0.08, 0.15), 0.0),  # on the table, near its +x edge
+            ("chair", "red", (1.85, 1.0, 0.45), (0.25, 0.25, 0.45), 0.0)]  # beside the table, 0.35 m lower top
+    view = SceneView.from_episode(make_episode(rows, visibility="all"))
+    ex = run_program(view, "above(the('vase'), the('chair'))")
+    # not higher (bottom 0.8 < chair top 0.9 − 0.08) and not over it (footprints 0.17 m apart): both
+    # conditions fail; the answer flips only if both do, so the margin is the larger
+    assert ex.value is False and ex.trace[-1].detail["footprint_separation_m"] == pytest.approx(0.17)
+    assert ex.trace[-1].margin == pytest.approx(0.17)
+    assert run_program(view, "above(the('vase'), the('table'))").value is True
+    # the same vase hovering over the chair's seat is above it
+    over = [rows[0], ("vase", "white", (1.85, 1.0, 1.1), (0.08, 0.08, 0.15), 0.0), rows[2]]
+    assert run_program(SceneView.from_episode(make_episode(over, visibility="all")), "above(the('vase'), the('chair'))").value

@@ -1,6 +1,7 @@
 """first/last appearance, visibility and appearance order on the living room (frames 0, 10, 20)."""
+import numpy as np
 import pytest
-from qa_fixtures import living_room, run_program
+from qa_fixtures import living_room, make_episode, run_program
 
 from simgen.qa.executor import ExecutionError
 from simgen.qa.scene_view import SceneView
@@ -20,7 +21,7 @@ def test_last_seen():
 
 
 def test_never_visible_object_has_no_appearance():
-    # plant_1 shows 150 px once, below the 200 px threshold; a family could still bind it by name.
+    # plant_1 shows 150 px once, below the 'seen' 153.6 px; a family could still bind it by name.
     with pytest.raises(ExecutionError) as e:
         run_program(VIEW, "first_seen(p)", slots={"p": "object"}, bindings={"p": "plant_1"})
     assert e.value.reason == "never_visible"
@@ -28,7 +29,8 @@ def test_never_visible_object_has_no_appearance():
 
 def test_visible_in():
     ex = run_program(VIEW, "visible_in(the('mug'), 0)")
-    assert ex.value is True and ex.trace[-1].margin == 100.0 and ex.trace[-1].unit == "px"  # 300 − 200
+    # 300 px of a 320×240 image, the "seen" threshold 0.002 of it (153.6 px): margin 146.4 / 76800
+    assert ex.value is True and ex.trace[-1].margin == pytest.approx(146.4 / 76800) and ex.trace[-1].unit == "frac"
     assert run_program(VIEW, "visible_in(the('mug'), 10)").value is False
     with pytest.raises(ExecutionError) as e:
         run_program(VIEW, "visible_in(the('mug'), 5)")  # the episode has frames 0, 10, 20 only
@@ -62,3 +64,32 @@ def test_which_appeared_first_with_the_first_seen_key():
         run_program(VIEW, "argmin(objs, key=first_seen_of)", slots={"objs": "objects"},
                     bindings={"objs": ["plant_1", "sofa_1"]})
     assert e.value.reason == "never_visible"
+
+
+def _two_objects(lamp: dict, sofa: dict, frames: int = 20):
+    """A lamp and a sofa whose pixels per frame are given as {from_frame: pixels} steps."""
+    def at(steps, f):
+        return max((px for f0, px in steps.items() if f >= f0), default=0)
+
+    vis = {f: {1: at(lamp, f), 2: at(sofa, f)} for f in range(frames)}
+    rows = [("lamp", "white", (1.0, 1.0, 0.5), (0.2,) * 3, 0.0), ("sofa", "grey", (3.0, 1.0, 0.4), (0.8, 0.4, 0.4), 0.0)]
+    return SceneView.from_episode(make_episode(rows, cameras=[np.eye(4)] * frames, visibility=vis))
+
+
+def test_appears_first_gap_runs_to_the_other_objects_first_glimpse():
+    # the lamp is seen from frame 2; the sofa is not on screen at all until frame 12
+    ex = run_program(_two_objects({2: 1000}, {12: 1000}), "appears_first(the_each(['sofa', 'lamp']))")
+    assert ex.value == "lamp_1" and ex.trace[-1].kind == "frame_gap" and ex.trace[-1].margin == 10.0
+    assert ex.trace[-1].detail == {"first_seen": [2, 12], "first_glimpsed": [2, 12]}
+
+
+def test_appears_first_when_both_show_from_frame_0_has_no_gap():
+    ex = run_program(_two_objects({0: 1000}, {0: 1000}), "appears_first(the_each(['sofa', 'lamp']))")
+    assert ex.trace[-1].margin == 0.0
+
+
+def test_appears_first_when_the_later_one_is_already_on_screen_has_a_negative_gap():
+    # the sofa is glimpsed (50 px) from frame 3, before the lamp is seen at 5, and seen itself from 15:
+    # by the first sight of each the lamp "came first", but a viewer saw part of the sofa earlier
+    ex = run_program(_two_objects({5: 1000}, {3: 50, 15: 1000}), "appears_first(the_each(['sofa', 'lamp']))")
+    assert ex.value == "lamp_1" and ex.trace[-1].margin == -2.0

@@ -14,7 +14,8 @@ BOX, BALL, SOFA, LAMP = 4, 5, 0, 2  # rows
 def test_per_frame_states_and_the_static_state():
     assert ROOM.dynamic and ROOM.frame_center.shape == (30, 6, 3) and ROOM.frame_quat.shape == (30, 6, 4)
     assert np.allclose(ROOM.center, ROOM.frame_center[0]) and ROOM.center_at(None) is ROOM.center
-    assert ROOM.frame_center[15, BOX] == pytest.approx([0.0, 0.5, 0.25])  # halfway through its move
+    # at rest at x = −1 until frame 9, then 11 equal steps over frames 10..20: 6 of them by frame 15
+    assert ROOM.frame_center[15, BOX] == pytest.approx([-1.0 + 2.0 * 6 / 11, 0.5, 0.25])
     assert ROOM.max_displacement() == pytest.approx([0, 0, 0, 0, 2.0, 1.2])
     assert ROOM.rotation_at(29).shape == (6, 3, 3)
 
@@ -37,7 +38,7 @@ def test_frame_functions_read_that_frames_states():
 def test_events_windows_and_frame_lookups():
     assert [(e.row, e.start_frame, e.end_frame) for e in ROOM.events] == [(BOX, 10, 20), (BALL, 22, 26)]
     assert ROOM.events_of(BOX)[0].kind == "scripted" and ROOM.events_of(SOFA) == []
-    assert ROOM.event_rows() == {BOX, BALL} and ROOM.motion_window() == (10, 26)
+    assert ROOM.event_rows() == {BOX, BALL} and ROOM.motion_window() == (9, 26)  # from the frame before the first
     sparse = SceneView.from_episode(living_room())  # frames 0, 10, 20
     assert (sparse.row_at_or_before(15), sparse.row_at_or_after(15)) == (1, 2)
     assert (sparse.row_at_or_before(-5), sparse.row_at_or_after(99)) == (0, 2)
@@ -61,7 +62,7 @@ def test_whether_the_camera_travels_and_turns():
 
 def test_motion_progress_runs_from_0_to_1_along_the_path():
     p = ROOM.motion_progress()
-    assert p[:11, BOX] == pytest.approx(0.0) and p[20:, BOX] == pytest.approx(1.0) and p[15, BOX] == pytest.approx(0.5)
+    assert p[:10, BOX] == pytest.approx(0.0) and p[20:, BOX] == pytest.approx(1.0) and p[15, BOX] == pytest.approx(6 / 11)
     assert not p[:, SOFA].any()
 
 
@@ -69,9 +70,9 @@ def test_jitter_moves_start_and_end_consistently():
     j = ROOM.jittered(rng(3, stage="perturb"), 0.05, 0.0)
     offset = j.frame_center - ROOM.frame_center
     start, end = offset[0, BOX], offset[29, BOX]
-    assert np.allclose(offset[:11, BOX], start) and np.allclose(offset[20:, BOX], end)  # before / after share one
+    assert np.allclose(offset[:10, BOX], start) and np.allclose(offset[20:, BOX], end)  # before / after share one
     assert not np.allclose(start, end)
-    assert np.allclose(offset[15, BOX], (start + end) / 2)  # blended along the path
+    assert np.allclose(offset[15, BOX], start + (end - start) * 6 / 11)  # blended along the path
     assert np.allclose(offset[:, SOFA], offset[0, SOFA])  # a still object keeps one offset
     assert np.allclose(j.center, j.frame_center[0])
     moved = np.linalg.norm(j.frame_center[29, BOX] - j.frame_center[0, BOX])

@@ -39,11 +39,13 @@ from simgen.qa.records import QAItem, qa_id, stable_hash, write_json_atomic, wri
 from simgen.qa.sampling import (
     SamplingError, applicable, binding_key, observed_categories, render_question, sample_bindings,
 )
-from simgen.qa.scene_view import ObservedThresholds, SceneView
+from simgen.qa.evidence import episode_gate
+from simgen.qa.scene_view import SceneView
 from simgen.qa.verify import VerifyConfig, verify
 from simgen.registry import ConfigError, parse_config
 from simgen.seeding import rng, stage_key
 from simgen.types import Episode
+from simgen.visibility_model import VisibilityModel
 
 log = logging.getLogger("simgen.qa")
 
@@ -104,23 +106,23 @@ def parse_qa_config(cfg: DictConfig | dict) -> QAConfig:
     return qa
 
 
-def config_hash(qa: QAConfig, families: list[Family]) -> str:
-    """Hash of the QA config and of every family file used (so edited templates change it)."""
-    return stable_hash({"qa": asdict(qa), "families": {f.family: [f.version, f.source_hash] for f in families}})
-
-
-def _observed_thresholds(v: VerifyConfig) -> ObservedThresholds:
-    """The SceneView's notion of "observed", from the same numbers the verifier checks."""
-    return ObservedThresholds(v.min_visible_pixels, v.min_in_frame_fraction, v.min_frames)
+def config_hash(qa: QAConfig, families: list[Family], visibility: VisibilityModel = VisibilityModel()) -> str:
+    """Hash of the QA config, the visibility model and every family file used (so edited templates
+    change it)."""
+    return stable_hash({"qa": asdict(qa), "visibility": asdict(visibility),
+                        "families": {f.family: [f.version, f.source_hash] for f in families}})
 
 
 class EpisodeAsker:
     """Asks every family about one episode: one SceneView, one set of jittered copies."""
 
-    def __init__(self, episode: Episode, qa: QAConfig, seed: int, shard: int, digest: str):
+    def __init__(self, episode: Episode, qa: QAConfig, seed: int, shard: int, digest: str,
+                 visibility: VisibilityModel = VisibilityModel()):
         self.episode, self.qa, self.seed, self.shard, self.digest = episode, qa, seed, shard, digest
         self.scene_key = stage_key(episode.episode_id)
-        self.view = SceneView.from_episode(episode, _observed_thresholds(qa.verify))
+        self.view = SceneView.from_episode(episode, visibility)
+        # an episode that shows too little is not asked about at all (counted in stats.json)
+        self.dropped, self.shows = episode_gate(self.view, qa.verify.min_clear_objects, qa.verify.max_empty_frames)
         self.categories = observed_categories(self.view)
         v = qa.verify
         jitter_rng = rng(seed, shard, self.scene_key, "qa/jitter")
@@ -207,18 +209,25 @@ def load_episode(directory: Path) -> Episode:
         raise ValueError(f"{path}: cannot load episode: {e}") from None
 
 
-def run_ask(episode_dirs: list[Path], qa_cfg: QAConfig, seed: int, shard: int, out_dir: Path) -> dict:
-    """Ask every family about every episode; write ``<out_dir>/qa.jsonl`` and ``stats.json``; return stats."""
+def run_ask(episode_dirs: list[Path], qa_cfg: QAConfig, seed: int, shard: int, out_dir: Path,
+            visibility: VisibilityModel = VisibilityModel()) -> dict:
+    """Ask every family about every episode; write ``<out_dir>/qa.jsonl`` and ``stats.json``; return stats.
+
+    ``visibility`` is the run's one visibility model (the top-level ``visibility`` config node)."""
     families = load_families(qa_cfg.families, compiled=qa_cfg.compiled)
-    digest = config_hash(qa_cfg, families)
+    digest = config_hash(qa_cfg, families, visibility)
     counts: dict[str, Counter] = defaultdict(Counter)
     items: list[QAItem] = []
-    episodes = {"ok": [], "failed": []}
+    episodes = {"ok": [], "failed": [], "dropped": []}
     start = time.perf_counter()
     for directory in episode_dirs:
         try:
             episode = load_episode(directory)
-            asker = EpisodeAsker(episode, qa_cfg, seed, shard, digest)
+            asker = EpisodeAsker(episode, qa_cfg, seed, shard, digest, visibility)
+            if asker.dropped:
+                log.info("ask: episode %s not asked about: %s %s", episode.episode_id, asker.dropped, asker.shows)
+                episodes["dropped"].append({"episode": episode.episode_id, "reason": asker.dropped, **asker.shows})
+                continue
             local: dict[str, Counter] = defaultdict(Counter)
             found = [item for fam in families for item in asker.ask(fam, local[fam.family])]
         except Exception as e:  # one bad episode must not take the shard down
@@ -234,8 +243,8 @@ def run_ask(episode_dirs: list[Path], qa_cfg: QAConfig, seed: int, shard: int, o
     out_dir.mkdir(parents=True, exist_ok=True)
     write_jsonl(out_dir / "qa.jsonl", items)
     write_json_atomic(out_dir / "stats.json", stats)
-    log.info("ask: %d QA kept from %d episodes (%d failed) in %.1f s", len(items), len(episodes["ok"]),
-             len(episodes["failed"]), time.perf_counter() - start)
+    log.info("ask: %d QA kept from %d episodes (%d failed, %d showing too little) in %.1f s", len(items),
+             len(episodes["ok"]), len(episodes["failed"]), len(episodes["dropped"]), time.perf_counter() - start)
     return stats
 
 
@@ -271,17 +280,24 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--shard", type=int, default=0)
     ap.add_argument("--config", type=Path, default=None, help="a conf/qa/*.yaml file (default: conf/qa/default.yaml)")
+    ap.add_argument("--visibility", type=Path, default=None,
+                    help="a YAML file whose top-level `visibility` node is the visibility model (default: conf/config.yaml)")
     ap.add_argument("--families", default="all", help="comma-separated family ids, or 'all'")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     cfg = OmegaConf.load(args.config or _default_config_path())
     if args.families != "all":
         cfg.families = args.families.split(",")
-    qa = parse_qa_config(cfg)
+    try:
+        qa = parse_qa_config(cfg)
+        visibility = VisibilityModel.from_config(
+            OmegaConf.load(args.visibility or Path(_default_config_path()).parents[1] / "config.yaml").get("visibility"))
+    except ConfigError as e:
+        raise SystemExit(f"ask: configuration error: {e}") from None
     dirs = sorted(p.parent for p in args.episodes_root.rglob("episode.json"))
     if not dirs:
         raise SystemExit(f"ask: no episode.json under {args.episodes_root}")
-    stats = run_ask(dirs, qa, args.seed, args.shard, args.out)
+    stats = run_ask(dirs, qa, args.seed, args.shard, args.out, visibility)
     print(json.dumps({"kept": stats["kept"], "rejected": stats["rejected"], "out": str(args.out)}, indent=1))
 
 

@@ -126,3 +126,20 @@ def _obb_overlap(c1, h1, R1, c2, h2, R2) -> np.ndarray:
     norms = np.linalg.norm(axes, axis=-1)
     separated = (dist > r1 + r2 + 1e-12) & (norms > 1e-9)
     return ~separated.any(axis=1)
+
+
+def footprint_separation(poly_a, poly_b) -> float:
+    """Signed separation of two convex 2D polygons along their edge normals (separating axes): > 0,
+    a gap at least that wide (the exact distance between facing edges, a lower bound otherwise);
+    < 0, they overlap and must move that far apart to separate (the penetration depth)."""
+    a, b = np.asarray(poly_a, float), np.asarray(poly_b, float)
+    best = -np.inf
+    for poly in (a, b):
+        edges = np.roll(poly, -1, axis=0) - poly
+        normals = np.column_stack([-edges[:, 1], edges[:, 0]])
+        lengths = np.linalg.norm(normals, axis=1)
+        normals = normals[lengths > 1e-12] / lengths[lengths > 1e-12, None]
+        pa, pb = a @ normals.T, b @ normals.T
+        gaps = np.maximum(pb.min(axis=0) - pa.max(axis=0), pa.min(axis=0) - pb.max(axis=0))
+        best = max(best, float(gaps.max(initial=-np.inf)))
+    return best

@@ -18,10 +18,11 @@ A family (YAML, file name = ``family`` id) has:
   ``image`` family has one frame slot, a ``multi_image`` family two;
 - ``program``: one DSL program (``simgen.qa.dsl``), type-checked against the slots on load;
 - ``checks``: verifier thresholds that override conf/qa for this family (``margin_m``,
-  ``margin_deg``, ``margin_frames``, ``margin_m2``, ``margin_m3``, ``margin_px``, ``min_value``,
-  ``max_pair_m``, ``min_frames``, ``numeric_rel_tol``, ``min_motion_m``, ``still_max_m``,
-  ``min_frame_gap``) and switches (``degeneracy``, ``stability``, ``unambiguous_count``,
-  ``in_used_frames``) — see ``simgen.qa.verify``;
+  ``margin_deg``, ``margin_frames``, ``margin_m2``, ``margin_m3``, ``margin_frac``, ``min_value``,
+  ``max_pair_m``, ``min_pair_m``, ``clear_frames``, ``numeric_rel_tol``, ``min_motion_m``,
+  ``still_max_m``, ``min_frame_gap``, ``min_structure_frac``, ``min_corners_frac``) and switches
+  (``degeneracy``, ``stability``, ``unambiguous_count``, ``in_used_frames``, ``structure``) — see
+  ``simgen.qa.verify`` and ``simgen.qa.evidence``;
 - ``templates``: ≥ 3 distinct paraphrases with ``{slot}`` fields (``{x_0}``, ``{x_1}`` … for the
   elements of a categories slot ``x``; an actions slot reads "turn left 90°, then move forward
   1 m"); no attribute/index access or format specs.
@@ -49,11 +50,12 @@ UNITS = ("m", "cm", "m2", "count", "deg")
 CONVERSIONS = {("m", "cm"): 100.0}
 # Keys a family's ``checks`` may set; simgen.qa.verify reads them.
 CHECK_KEYS = (
-    "margin_m", "margin_deg", "margin_frames", "margin_m2", "margin_m3", "margin_px",
-    "min_value", "max_pair_m", "min_frames", "numeric_rel_tol", "degeneracy", "stability", "unambiguous_count",
-    "min_motion_m", "still_max_m", "min_frame_gap", "in_used_frames",
+    "margin_m", "margin_deg", "margin_frames", "margin_m2", "margin_m3", "margin_frac",
+    "min_value", "max_pair_m", "min_pair_m", "clear_frames", "numeric_rel_tol", "degeneracy", "stability",
+    "unambiguous_count", "min_motion_m", "still_max_m", "min_frame_gap", "in_used_frames", "structure",
+    "min_structure_frac", "min_corners_frac",
 )
-BOOL_CHECKS = ("degeneracy", "stability", "unambiguous_count", "in_used_frames")
+BOOL_CHECKS = ("degeneracy", "stability", "unambiguous_count", "in_used_frames", "structure")
 MIN_TEMPLATES = 3
 
 

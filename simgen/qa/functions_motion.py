@@ -10,8 +10,12 @@ Definitions (the project's decisions):
   moved, detail ``moved``, and the frames before and after the motion): the verifier demands at
   least ``min_motion_m`` of a moving object, at most ``still_max_m`` of a still one, and that the
   object is seen before and after.
-- "The move" of an object is its one motion event (``Episode.events``): ``move_start`` /
-  ``move_end`` are its frames (snapped outwards to frames the episode has).
+- "The move" of an object is its one motion event (``Episode.events``). At an event's
+  ``start_frame`` the object has already moved (the simulator shows the first step of the motion
+  there), so the move runs from the frame *before* ``start_frame`` — the last state before it
+  began to move — to ``end_frame``: ``move_start`` / ``move_end`` are those frames, snapped
+  outwards to frames the episode has, and every distance, direction and "before" state is
+  measured from that true start.
 - ``motion_direction(obj)`` is seen by the observer, the camera at the move's start: the
   horizontal displacement's angle φ from the line of sight (camera → the object's start
   position), positive counter-clockwise from above: away |φ| < 45°, towards |φ| > 135°, left
@@ -58,10 +62,11 @@ def _record_motion(ctx, distance: float, detail: dict) -> None:
 
 
 def _span(view, row: int) -> tuple[int, int] | None:
-    """Frames before and after an object's motion: its events, else where its path starts and ends."""
+    """Frames before and after an object's motion: its events (from the frame before each starts),
+    else where its path starts and ends."""
     events = view.events_of(row)
     if events:
-        return min(e.start_frame for e in events), max(e.end_frame for e in events)
+        return min(e.start_frame for e in events) - 1, max(e.end_frame for e in events)
     progress = view.motion_progress()[:, row]
     if not progress.any():
         return None
@@ -117,7 +122,8 @@ def _event(ctx, obj):
         raise ExecutionError("no_event", f"{view.names[obj]} has no motion event")
     if len(events) > 1:
         raise ExecutionError("several_events", f"{view.names[obj]} was moved {len(events)} times")
-    r0, r1 = view.row_at_or_before(events[0].start_frame), view.row_at_or_after(events[0].end_frame)
+    # at start_frame the object has already moved: its state before the move is the frame before
+    r0, r1 = view.row_at_or_before(events[0].start_frame - 1), view.row_at_or_after(events[0].end_frame)
     distance = float(np.linalg.norm(view.frame_center[r1, obj] - view.frame_center[r0, obj]))
     _record_motion(ctx, distance, {"object_id": int(view.ids[obj]), "start_frame": _frame_of_row(ctx, r0),
                                    "end_frame": _frame_of_row(ctx, r1)})
@@ -133,7 +139,7 @@ def _frame_of_row(ctx, row: int) -> int:
 @dsl_function("move_start", "motion", (Param("obj", OBJ),), FRAME, ablate="move_end",
               decision="motion: how far the object moved in its move (m)")
 def move_start(ctx, obj):
-    """The frame at which the object's one move (its motion event) starts: its state just before the move."""
+    """The last frame before the object's one move (its motion event) begins: its state just before the move."""
     return _frame_of_row(ctx, _event(ctx, obj)[0])
 
 

@@ -1,5 +1,8 @@
 """DSL functions for spatial relations: allocentric directions (VSI-Bench), image sides, above.
 
+"A above B" is what it says in English: A is over B (their footprints overlap seen from above)
+and higher (A's bottom at B's top or higher, with a small tolerance for resting objects).
+
 Allocentric direction ("standing at A facing B, where is C?") uses box centres projected on the
 floor: θ is the angle between the facing vector B−A and the query vector C−A, and C is on the
 LEFT when the 2D cross product facing × query is positive (Z up, right-handed). The levels
@@ -14,7 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from simgen.geometry import wrap_angle
+from simgen.geometry import obb_footprint, wrap_angle
+from simgen.qa.boxes import footprint_separation
 from simgen.qa.functions import BOOL, FRAME, LABEL, LABELS, NUMBER, OBJ, OBJS, ExecutionError, Param, Q, dsl_function
 
 DIRECTION_LABELS = {
@@ -118,10 +122,28 @@ def left_of(ctx, a, b, frame):
     return diff > 0
 
 
+REST_TOL_M = 0.08  # A's bottom this far below B's top still counts as "on top" (boxes are loose)
+
+
 @dsl_function("above", "relations", (Param("a", OBJ), Param("b", OBJ)), BOOL,
-              decision="compare: difference of centre heights (m)")
+              decision="compare: how far the nearer-to-flipping condition (vertical or footprint) is from "
+                       "flipping (m)")
 def above(ctx, a, b):
-    """Whether ``a``'s box centre is higher than ``b``'s (world z, not image rows)."""
-    diff = float(ctx.view.center[a, 2] - ctx.view.center[b, 2])
-    ctx.record("compare", abs(diff), "m", {"relation": "above"})
-    return diff > 0
+    """Whether ``a`` is above ``b`` in plain English: ``a`` is over ``b`` (their footprints seen from
+    above overlap) and higher (``a``'s bottom at least ``b``'s top, less a 0.08 m tolerance for
+    objects resting on it). A vase on a table next to a chair is not above the chair."""
+    view = ctx.view
+    vhalf = view.vertical_half()
+    vertical = float(view.center[a, 2] - vhalf[a] - (view.center[b, 2] + vhalf[b]))  # bottom(a) − top(b)
+    separation = footprint_separation(obb_footprint(view.center[a], view.half[a], view.rotation[a]),
+                                      obb_footprint(view.center[b], view.half[b], view.rotation[b]))
+    higher, over = vertical >= -REST_TOL_M, separation < 0.0
+    margins = {"higher": abs(vertical + REST_TOL_M), "over": abs(separation)}
+    holds = {"higher": higher, "over": over}
+    if higher and over:
+        margin = min(margins.values())
+    else:  # the answer flips only when every failing condition flips
+        margin = max(m for k, m in margins.items() if not holds[k])
+    ctx.record("compare", margin, "m", {"relation": "above", "bottom_minus_top_m": round(vertical, 6),
+                                        "footprint_separation_m": round(separation, 6)})
+    return bool(higher and over)

@@ -1,7 +1,11 @@
 """DSL functions about time in the video: first/last appearance, visibility, appearance order.
 
-An object "appears" in a frame when it is visible above the view's thresholds there. Frames are
-the episode's own frame indices; gaps between them are in the same units ("frames").
+An object "appears" in the first frame where it is *seen* (``simgen.visibility_model``). Which of
+two objects appears first is a question a viewer can answer only when the other one has not been
+on screen at all — not even glimpsed — until a clear gap later: the recorded ``frame_gap`` of an
+order is, for each neighbouring pair, the first frame the later one is glimpsed minus the first
+frame the earlier one is seen (zero or negative when both show up together). Frames are the
+episode's own frame indices; gaps between them are in the same units ("frames").
 """
 from __future__ import annotations
 
@@ -35,34 +39,53 @@ def last_seen(ctx, obj):
 
 
 @dsl_function("visible_in", "time", (Param("obj", OBJ), Param("frame", FRAME)), BOOL,
-              decision="visibility: |visible pixels − pixel threshold| (px)")
+              decision="visibility: |visible pixels − the 'seen' threshold| as a share of the image (frac)")
 def visible_in(ctx, obj, frame):
-    """Whether the object is visible (above the thresholds) in ``frame``."""
+    """Whether the object is seen in ``frame`` (enough of the image shows it)."""
     view = ctx.view
     row = ctx.frame_row(frame)
     pixels = int(view.visible_pixels[row, obj])
-    ctx.record("visibility", float(abs(pixels - view.thresholds.min_visible_pixels)), "px",
-               {"visible_pixels": pixels, "in_frame_fraction": float(view.in_frame_fraction[row, obj])})
+    area = float(view.intrinsics.width * view.intrinsics.height)
+    ctx.record("visibility", abs(pixels - view.pixel_threshold["seen"]) / area, "frac",
+               {"visible_pixels": pixels, "seen": bool(view.visible[row, obj]), "glimpsed": bool(view.glimpsed[row, obj])})
     return bool(view.visible[row, obj])
 
 
-@dsl_function("appearance_order", "time", (Param("objs", OBJS),), ORDER,
-              decision="frame_gap: smallest gap between consecutive first appearances (frames)")
-def appearance_order(ctx, objs):
-    """The objects ordered by the frame in which each first appears."""
+def _order_by_appearance(ctx, objs) -> np.ndarray:
+    """``objs`` ordered by first appearance; records the gap from each one's first appearance to the
+    next one's first glimpse (the smallest over neighbours)."""
     view = ctx.view
     ctx.step(len(objs))
     rows = view.first_seen_row[objs]
     if (rows < 0).any():
         raise ExecutionError("never_visible", f"{view.names[int(objs[np.argmin(rows)])]} is never visible")
     order = np.argsort(rows, kind="stable")
-    frames = view.frames[rows[order]]
-    gap = float(np.diff(frames).min()) if len(objs) > 1 else float("inf")
-    ctx.record("frame_gap", gap, "frames", {"first_seen": [int(f) for f in frames]})
-    for f in frames:
+    seen = view.frames[rows[order]]
+    glimpsed = view.frames[view.first_glimpse_row[objs[order]]]
+    gap = float((glimpsed[1:] - seen[:-1]).min()) if len(objs) > 1 else float("inf")
+    ctx.record("frame_gap", gap, "frames", {"first_seen": [int(f) for f in seen],
+                                            "first_glimpsed": [int(f) for f in glimpsed]})
+    for f in seen:
         ctx.frame_row(int(f))
     ctx.refer(objs)
     return objs[order]
+
+
+@dsl_function("appearance_order", "time", (Param("objs", OBJS),), ORDER,
+              decision="frame_gap: smallest gap from an object's first appearance to the next one's first "
+                       "glimpse (frames)")
+def appearance_order(ctx, objs):
+    """The objects ordered by the frame in which each first appears."""
+    return _order_by_appearance(ctx, objs)
+
+
+@dsl_function("appears_first", "time", (Param("objs", OBJS),), OBJ,
+              decision="frame_gap: from the first one's first appearance to the next one's first glimpse (frames)")
+def appears_first(ctx, objs):
+    """The object of ``objs`` that appears first in the video (the others not even glimpsed before it)."""
+    if len(objs) == 0:
+        raise ExecutionError("empty_set", "nothing to choose from")
+    return int(_order_by_appearance(ctx, objs)[0])
 
 
 @dsl_function("first_frame", "time", (), FRAME)

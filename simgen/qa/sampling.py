@@ -1,6 +1,6 @@
 """Slot sampling and template rendering for question families.
 
-Slot values are drawn from the objects the video shows (``view.observed``) with the family's
+Slot values are drawn from the objects the video shows (``view.observed``: seen in ≥ 1 frame) with the family's
 seeded generator, in the order the slots are declared:
 
 - ``category``: ``observed: unique`` (exactly one observed instance) or ``any``; ``min_count`` /
@@ -8,13 +8,13 @@ seeded generator, in the order the slots are declared:
   different from earlier slots' categories.
 - ``categories``: ``count`` distinct categories, with ``observed`` and ``exclude`` as above.
 - ``frame``: an episode frame index; ``visible: [slot, ...]`` demands that the (unique) object of
-  each category named by those slots is visible above the thresholds in that frame; ``after``
+  each category named by those slots is seen clearly in that frame; ``after``
   makes it later than another frame slot's; ``keyframes`` draws it from action boundaries when
   the camera followed actions; ``start_of`` is the frame where an actions slot's run starts.
 - ``moving`` (category: true / false; categories: false / one) keeps only objects that moved on
   purpose (a motion event and more than ``MOVED_M``) or that never moved; ``one`` draws one moving
   and ``count − 1`` still categories, in random order. ``visible_in`` demands that a frame slot
-  shows the object.
+  shows the object clearly.
 - ``actions``: ``source: episode`` draws a run of consecutive recorded actions (at most
   ``max_count``; with ``with_move``, one that moves the camera), ``source: options`` one of the
   family's sequences. The value is
@@ -118,7 +118,7 @@ def sample_bindings(fam: Family, view, rng: np.random.Generator, cats: dict[str,
         pool = _category_pool(spec, cats, taken, avoid)
         if spec.visible_in is not None:
             row = view.frame_row(bound[spec.visible_in])
-            pool = [c for c in pool if view.visible[row, cats[c][0]]]
+            pool = [c for c in pool if view.clear[row, cats[c][0]]]
         bound[spec.name] = _pick_categories(spec, pool, cats, view, rng)
     return bound
 
@@ -161,7 +161,7 @@ def _frame(spec: SlotSpec, view, cats, bound: dict, starts: dict, rng, followed:
     mask = np.ones(len(rows), dtype=bool)
     for other in spec.visible:
         for cat in _as_list(bound[other]):
-            mask &= view.visible[rows, cats[cat][0]]
+            mask &= view.clear[rows, cats[cat][0]]
     pool = [f for f, ok in zip(frames, mask) if ok]
     if not pool:
         # without after/start_of the frames do not depend on earlier random picks of frames

@@ -6,8 +6,9 @@ of the view (``center``, ``rotation``) are the first frame's. A view is ``dynami
 object's state changes during the video; a static view's per-frame arrays are its static arrays
 broadcast, so static episodes pay nothing for time.
 
-Motion events (``Episode.events``) say which object moved on purpose and when; the per-frame
-states are what it did. Camera headings are the yaw of the optical axis projected on the floor
+Motion events (``Episode.events``) say which object moved on purpose and when (at ``start_frame``
+the object has already moved: its last state before the motion is the frame before); the
+per-frame states are what it did. Camera headings are the yaw of the optical axis projected on the floor
 (OpenCV camera: the optical axis is the third column of ``T_world_cam``).
 """
 from __future__ import annotations
@@ -112,10 +113,11 @@ class TimeArrays:
         return {e.row for e in self.events}
 
     def motion_window(self) -> tuple[int, int] | None:
-        """(first start, last end) frame over all motion events, or None for an episode without any."""
+        """(last frame before the first motion starts, last end) over all motion events, or None for
+        an episode without any (at a motion's ``start_frame`` the object has already moved)."""
         if not self.events:
             return None
-        return min(e.start_frame for e in self.events), max(e.end_frame for e in self.events)
+        return min(e.start_frame for e in self.events) - 1, max(e.end_frame for e in self.events)
 
     def row_at_or_before(self, frame: int) -> int:
         """The last frame row at or before episode frame ``frame`` (the first row if none is)."""

@@ -21,35 +21,17 @@ import numpy as np
 from simgen.geometry import invert, polygon_area, quat_to_matrix
 from simgen.qa import boxes
 from simgen.qa.scene_time import TimeArrays, frame_states
-from simgen.registry import ConfigError
 from simgen.types import Episode
-
-
-@dataclass(frozen=True)
-class ObservedThresholds:
-    """When an object counts as shown by the video: enough pixels and in-frame share in ≥ k frames."""
-
-    min_visible_pixels: int = 200
-    min_in_frame_fraction: float = 0.5
-    min_frames: int = 1
-
-    def validate(self, where: str = "qa.observed") -> None:
-        """Raise ConfigError naming the bad key and the allowed range."""
-        if self.min_visible_pixels < 0:
-            raise ConfigError(f"{where}.min_visible_pixels: expected an int ≥ 0, got {self.min_visible_pixels}")
-        if not 0.0 <= self.min_in_frame_fraction <= 1.0:
-            raise ConfigError(f"{where}.min_in_frame_fraction: expected 0 ≤ value ≤ 1, got {self.min_in_frame_fraction}")
-        if self.min_frames < 1:
-            raise ConfigError(f"{where}.min_frames: expected an int ≥ 1, got {self.min_frames}")
+from simgen.visibility_model import VisibilityModel
 
 
 class SceneView(TimeArrays):
     """Arrays of one episode: object boxes, attributes, per-frame cameras, states and visibility."""
 
-    def __init__(self, episode: Episode, thresholds: ObservedThresholds = ObservedThresholds()):
+    def __init__(self, episode: Episode, model: VisibilityModel = VisibilityModel()):
         """Build from an Episode (use ``SceneView.from_episode``)."""
-        thresholds.validate()
-        self.thresholds = thresholds
+        model.validate()
+        self.model = model
         self.episode_id = episode.episode_id
         specs = sorted(episode.scene.objects, key=lambda o: o.object_id)
         self.ids = np.array([o.object_id for o in specs], dtype=np.int64)
@@ -86,30 +68,47 @@ class SceneView(TimeArrays):
                     raise ValueError(f"episode {self.episode_id}: frame {frame.index} has visibility for unknown object_id {v.object_id}")
                 self.visible_pixels[fr, r] = v.visible_pixels
                 self.in_frame_fraction[fr, r] = v.in_frame_fraction
-        self.visible = (self.visible_pixels >= thresholds.min_visible_pixels) & (
-            self.in_frame_fraction >= thresholds.min_in_frame_fraction
-        )
-        seen = self.visible.any(axis=0)
-        unseen = np.zeros((1, n), dtype=bool)  # a padding row: argmax needs at least one frame
-        self.first_seen_row = np.where(seen, np.vstack([self.visible, unseen]).argmax(axis=0), -1)
-        last = len(self.frames) - 1 - np.vstack([self.visible[::-1], unseen]).argmax(axis=0)
-        self.last_seen_row = np.where(seen, last, -1)
-        self.observed_mask = self.visible.sum(axis=0) >= thresholds.min_frames
-        self.observed = np.flatnonzero(self.observed_mask)
-        # observed rows per category / colour: set filters are dictionary lookups, not string compares
-        self._observed_by = {
-            attr: {v: self.observed[values[self.observed] == v] for v in np.unique(values[self.observed])}
-            for attr, values in (("category", self.category), ("color", self.color))
-        }
+        width, height = int(episode.intrinsics.width), int(episode.intrinsics.height)
+        self.pixel_threshold = {level: model.pixels(level, width, height) for level in ("glimpse", "seen", "clear")}
+        self.visible = model.seen(self.visible_pixels, width, height)  # seen, however much of the box is in frame
+        self.clear = model.clear(self.visible_pixels, width, height)
+        self.glimpsed = model.glimpsed(self.visible_pixels, width, height)
+        self.first_seen_row = _first_row(self.visible)
+        self.last_seen_row = _first_row(self.visible[::-1])
+        self.last_seen_row = np.where(self.last_seen_row >= 0, len(self.frames) - 1 - self.last_seen_row, -1)
+        self.first_glimpse_row = _first_row(self.glimpsed)
+        self.clear_frame_count = self.clear.sum(axis=0)
+        # what the video shows at all: seen in ≥ 1 frame (candidate sets draw from these)
+        self._set_observed(self.visible.any(axis=0) if len(self.frames) else np.zeros(n, dtype=bool))
         self._cache: dict = {}
         self._init_time(episode, centers, quats)
         if not self.dynamic:  # one state for every frame: share the static arrays
             self.frame_center = np.broadcast_to(self.center, centers.shape)
 
     @classmethod
-    def from_episode(cls, episode: Episode, thresholds: ObservedThresholds = ObservedThresholds()) -> "SceneView":
-        """The view of ``episode`` with ``thresholds`` deciding which objects are observed."""
-        return cls(episode, thresholds)
+    def from_episode(cls, episode: Episode, model: VisibilityModel = VisibilityModel()) -> "SceneView":
+        """The view of ``episode``, with ``model`` deciding what the video shows."""
+        return cls(episode, model)
+
+    def _set_observed(self, mask: np.ndarray) -> None:
+        self.observed_mask = mask
+        self.observed = np.flatnonzero(mask)
+        # observed rows per category / colour: set filters are dictionary lookups, not string compares
+        self._observed_by = {
+            attr: {v: self.observed[values[self.observed] == v] for v in np.unique(values[self.observed])}
+            for attr, values in (("category", self.category), ("color", self.color))
+        }
+
+    def with_glimpsed(self) -> "SceneView | None":
+        """A copy whose object sets also hold every object the video merely glimpses (the verifier
+        re-asks on it: an object a viewer noticed must not change the answer); None when every
+        glimpsed object is already seen."""
+        mask = self.glimpsed.any(axis=0) if len(self.frames) else self.observed_mask
+        if not (mask & ~self.observed_mask).any():
+            return None
+        out = copy.copy(self)
+        out._set_observed(mask | self.observed_mask)
+        return out  # shares the geometry cache: nothing cached depends on the object sets
 
     # -- lookups ---------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -151,15 +150,20 @@ class SceneView(TimeArrays):
         return by_color if category is None else by_color[self.category[by_color] == category]
 
     def visible_frames(self, row: int) -> list[int]:
-        """Episode frame indices where object ``row`` is visible above the thresholds."""
+        """Episode frame indices where object ``row`` is seen."""
         return [int(f) for f in self.frames[self.visible[:, row]]]
 
     def visibility_summary(self, row: int) -> dict:
-        """Visibility evidence for a certificate: frames visible, best pixels and in-frame fraction."""
+        """Visibility evidence for a certificate: frames seen and seen clearly, the best pixel count and
+        its share of the image."""
+        best = int(self.visible_pixels[:, row].max(initial=0))
+        area = float(self.intrinsics.width * self.intrinsics.height)
         return {
             "object_id": int(self.ids[row]),
-            "frames_visible": int(self.visible[:, row].sum()),
-            "max_visible_pixels": int(self.visible_pixels[:, row].max(initial=0)),
+            "frames_seen": int(self.visible[:, row].sum()),
+            "frames_clear": int(self.clear_frame_count[row]),
+            "max_visible_pixels": best,
+            "max_image_fraction": round(best / area, 6),
             "max_in_frame_fraction": float(self.in_frame_fraction[:, row].max(initial=0.0)),
         }
 
@@ -236,3 +240,10 @@ class SceneView(TimeArrays):
             out.frame_center = np.broadcast_to(out.center, self.frame_center.shape)
         out._cache = {}
         return out
+
+
+def _first_row(mask: np.ndarray) -> np.ndarray:
+    """(N,) first row where each column of a boolean (F, N) mask is true, −1 where it never is."""
+    if not len(mask):
+        return np.full(mask.shape[1], -1, dtype=np.int64)
+    return np.where(mask.any(axis=0), mask.argmax(axis=0), -1).astype(np.int64)

@@ -3,20 +3,29 @@
 Rules, each switchable in ``VerifyConfig`` (conf/qa, key ``verify``) with thresholds a family's
 ``checks`` may override; a rejection is counted under its reason:
 
-- ``not_unique``      a ``the(...)`` decision saw more than one observed candidate, or a category
-                      the question names as unique has a second instance the video glimpses
-                      (≥ ``glimpse_pixels`` somewhere, below the observed thresholds);
+What the video shows is decided by one model, ``simgen.visibility_model.VisibilityModel`` (the
+top-level ``visibility`` config node, thresholds as fractions of the image): *glimpsed*, *seen*,
+*seen clearly*. Object sets (candidates) hold every object seen in at least one frame.
+
+- ``not_unique``      a ``the(...)`` decision saw more than one candidate, or a category the
+                      question names as unique has a second instance the video glimpses;
 - ``ambiguous_count`` (families with ``unambiguous_count``) a counted category has a glimpsed
-                      instance that is not observed: a viewer could count it either way;
-- ``not_visible``     a referent is visible above the pixel / in-frame thresholds in fewer than
-                      k frames, or (image families) not in the frame the item shows;
+                      instance that is never seen: a viewer could count it either way;
+- ``not_visible``     a referent is seen clearly in fewer than ``clear_frames`` frames (video), or
+                      (image families, ``in_used_frames``) not clearly in a frame the item shows;
 - ``margin_<unit>``   a decision in the execution trace was closer to flipping than the threshold
                       of its unit: distance / depth / height gaps (m), angle to a direction-sector
-                      boundary (deg), gap between first appearances (frames), area (m2), volume
-                      (m3), visible pixels from the visibility threshold (px) — and an object
-                      called not visible in a frame that still shows part of it;
+                      boundary (deg), gap between appearances (frames), area (m2), volume (m3),
+                      share of the image from the "seen" threshold (frac) — and an object called
+                      not visible in a frame that still glimpses it;
 - ``too_small``       a numeric answer at or below the family's ``min_value`` (distances ≤ 0.15 m);
-- ``too_far``         two referents' centres further apart than the family's ``max_pair_m``;
+- ``too_far`` / ``too_close``  two referents' centres (on the floor) further apart than the
+                      family's ``max_pair_m`` or closer than its ``min_pair_m`` (told apart by eye);
+- ``no_structure``    (family check ``structure``) the frames the question rests on show no
+                      object clearly nor a room corner often enough (``simgen.qa.evidence``);
+- ``hidden_distractor`` (``hidden_objects``) re-asked with every glimpsed object in the object
+                      sets, the answer changes or cannot be given: an object a viewer noticed
+                      but the question ignores would change it;
 - ``degenerate``      replacing some node by its trivial version (a filter by its input,
                       ``objects(...)`` by all objects) leaves the answer unchanged (CLEVR);
 - ``unstable``        on one of K jittered copies of the scene (positions ± a few cm, sizes ± a few
@@ -29,15 +38,17 @@ Rules for time (``time``), from the ``motion`` and ``interval`` decisions of the
 - ``small_motion``     a move (object or camera) shorter than ``min_motion_m`` (SAT: 0.2 m);
 - ``ambiguous_motion`` an object the answer calls still moved more than ``still_max_m``;
 - ``short_interval``   two frames a question compares are fewer than ``min_frame_gap`` apart;
-- ``motion_not_seen``  (``event_visibility``) a moved object is not visible above the thresholds
-                       both before its motion starts and after it ends (a still one: before and
+- ``motion_not_seen``  (``event_visibility``) a moved object is not seen both before its motion
+                       starts and after it ends (a still one: before and
                        after the episode's motions);
 - ``moving_referent``  (``static_referents``) a program that reads no frame and no motion names an
                        object that moves during the video: its static answer would be ambiguous.
 
 Turn angles keep away from "straight" and from ±180° through the ``direction`` margins of
 ``turn_side`` (``margin_deg``); ``in_used_frames`` (a family check) demands that every referent is
-visible in every frame the program reads, as an image family's referents are in its frame.
+seen clearly in every frame the program reads, as an image family's referents are in its frame.
+Episodes that show too little (``min_clear_objects``, ``max_empty_frames``) are not asked about at
+all; ``simgen.qa.ask`` counts them in ``stats.json``.
 
 A kept item gets a certificate: every decision with its margin, the visibility numbers of its
 referents, the number of ablated nodes and the stability result.
@@ -50,11 +61,12 @@ from typing import Any
 
 import numpy as np
 
+from simgen.qa.evidence import check_structure
 from simgen.qa.functions import ExecutionError
 from simgen.registry import ConfigError
 
 # Decision units with a margin threshold; the threshold is the config field ``margin_<unit>``.
-MARGIN_UNITS = ("m", "deg", "frames", "m2", "m3", "px")
+MARGIN_UNITS = ("m", "deg", "frames", "m2", "m3", "frac")
 # Decision kinds the rules for time check (with their own thresholds), not the margin rule.
 TIME_KINDS = ("motion", "interval")
 
@@ -64,18 +76,14 @@ class VerifyConfig:
     """Verifier thresholds and switches (conf/qa/<name>.yaml, key ``verify``)."""
 
     uniqueness: bool = True
-    visibility: bool = True
-    min_visible_pixels: int = 200
-    min_in_frame_fraction: float = 0.5
-    min_frames: int = 1  # k: frames a referent must be visible in
-    glimpse_pixels: int = 10  # an instance with this many pixels somewhere counts as seen by a viewer
+    visibility: bool = True  # referents seen clearly (``visibility.clear_frac``) in ``clear_frames`` frames
     margins: bool = True
     margin_m: float = 0.15  # distance / depth / height gaps (SIMS-V's 0.15 m)
     margin_deg: float = 10.0  # angle to the nearest direction-sector boundary
-    margin_frames: float = 2.0  # gap between first appearances (episode frames)
+    margin_frames: float = 5.0  # first appearance to the next object's first glimpse (episode frames)
     margin_m2: float = 0.5
     margin_m3: float = 0.02
-    margin_px: float = 50.0  # visible pixels away from the visibility threshold (in-frame questions)
+    margin_frac: float = 0.0007  # visible share of the image away from the "seen" threshold (in-frame questions)
     degeneracy: bool = True
     stability: bool = True
     stability_k: int = 8  # K jittered copies
@@ -88,15 +96,19 @@ class VerifyConfig:
     min_frame_gap: float = 5.0  # episode frames between two moments a question compares
     event_visibility: bool = True  # a moved object is seen before and after its motion
     static_referents: bool = True  # static questions do not name objects that move
+    hidden_objects: bool = True  # an object the video only glimpses must not change the answer
+    min_clear_objects: int = 3  # an episode showing fewer objects clearly is not asked about
+    max_empty_frames: float = 0.5  # nor one whose frames show no object more often than this
 
     def validate(self, where: str) -> None:
         """Raise ConfigError naming the key when a threshold is out of range."""
-        for key, low in (("min_visible_pixels", 0), ("glimpse_pixels", 1), ("min_frames", 1), ("stability_k", 1)):
-            if getattr(self, key) < low:
-                raise ConfigError(f"{where}.{key}: expected an int ≥ {low}, got {getattr(self, key)}")
-        if not 0.0 <= self.min_in_frame_fraction <= 1.0:
-            raise ConfigError(f"{where}.min_in_frame_fraction: expected 0 ≤ value ≤ 1, got {self.min_in_frame_fraction}")
-        for key in ("margin_m", "margin_deg", "margin_frames", "margin_m2", "margin_m3", "margin_px", "position_sigma_m",
+        for key in ("stability_k", "min_clear_objects"):
+            if getattr(self, key) < 1:
+                raise ConfigError(f"{where}.{key}: expected an int ≥ 1, got {getattr(self, key)}")
+        if not 0.0 <= self.max_empty_frames <= 1.0:
+            raise ConfigError(f"{where}.max_empty_frames: expected a fraction of the frames in [0, 1], "
+                              f"got {self.max_empty_frames}")
+        for key in ("margin_m", "margin_deg", "margin_frames", "margin_m2", "margin_m3", "margin_frac", "position_sigma_m",
                     "size_sigma_frac", "numeric_rel_tol", "min_motion_m", "still_max_m", "min_frame_gap"):
             if getattr(self, key) < 0:
                 raise ConfigError(f"{where}.{key}: expected a number ≥ 0, got {getattr(self, key)}")
@@ -135,9 +147,9 @@ def _num(x):
     return None if x is None else round(float(x), 4)
 
 
-def glimpsed_counts(view, pixels: int) -> dict[str, int]:
-    """Category → number of objects with at least ``pixels`` visible pixels in some frame."""
-    seen = view.visible_pixels.max(axis=0, initial=0) >= pixels if len(view.frames) else np.zeros(len(view), bool)
+def glimpsed_counts(view) -> dict[str, int]:
+    """Category → number of objects the video at least glimpses in some frame."""
+    seen = view.glimpsed.any(axis=0) if len(view.frames) else np.zeros(len(view), bool)
     cats, counts = np.unique(view.category[seen], return_counts=True)
     return {str(c): int(n) for c, n in zip(cats, counts)}
 
@@ -153,20 +165,20 @@ def _slot_categories(fam, bindings: dict, observed: str) -> list[str]:
 
 def check_uniqueness(trace, view, fam, bindings: dict, cfg: VerifyConfig) -> str | None:
     """Every ``the`` saw exactly one candidate, and no category the question names as unique has a
-    second instance that the video merely glimpses (below the observed thresholds): a viewer who
-    saw it could not tell which object is meant."""
+    second instance that the video merely glimpses: a viewer who noticed it could not tell which
+    object is meant."""
     for d in trace:
         if d.kind == "unique" and d.margin != 1:
             return "not_unique"
-    glimpsed = glimpsed_counts(view, cfg.glimpse_pixels)
+    glimpsed = glimpsed_counts(view)
     if any(glimpsed.get(c, 0) > 1 for c in _slot_categories(fam, bindings, "unique")):
         return "not_unique"
     return None
 
 
 def check_count(view, fam, bindings: dict, cfg: VerifyConfig) -> str | None:
-    """For counting: every glimpsed instance of the counted categories is also observed."""
-    glimpsed = glimpsed_counts(view, cfg.glimpse_pixels)
+    """For counting: every glimpsed instance of the counted categories is also seen."""
+    glimpsed = glimpsed_counts(view)
     observed = {}
     for row in view.observed:
         observed[str(view.category[row])] = observed.get(str(view.category[row]), 0) + 1
@@ -176,35 +188,45 @@ def check_count(view, fam, bindings: dict, cfg: VerifyConfig) -> str | None:
     return None
 
 
-def check_visibility(view, referents, frames_shown: list[int] | None, cfg: VerifyConfig, checks: dict) -> tuple[str | None, dict]:
-    """Every referent visible above the thresholds in ≥ k frames (and in the shown frame of an image)."""
-    k = int(cfg.threshold("min_frames", checks))
-    good = (view.visible_pixels >= cfg.min_visible_pixels) & (view.in_frame_fraction >= cfg.min_in_frame_fraction)
+def check_visibility(view, referents, frames_shown: list[int] | None, whole_video: bool,
+                     checks: dict) -> tuple[str | None, dict]:
+    """Every referent seen clearly (``visibility.clear_frac`` of the image) in ≥ ``clear_frames``
+    frames of the video (``whole_video``), and clearly in each frame the question shows."""
+    k = int(checks.get("clear_frames", view.model.clear_frames)) if whole_video else 0
     evidence, reason = {}, None
     for object_id in referents:
         row = view.row_of_id(object_id)
         summary = view.visibility_summary(row)
-        summary["frames_above_threshold"] = int(good[:, row].sum())
         evidence[view.names[row]] = summary
-        if summary["frames_above_threshold"] < k:
+        if summary["frames_clear"] < k:
             reason = "not_visible"
         for f in frames_shown or ():
-            if not good[view.frame_row(f), row]:
+            if not view.clear[view.frame_row(f), row]:
                 reason = "not_visible"
     return reason, evidence
+
+
+def check_hidden(rerun, view, original) -> str | None:
+    """Re-ask with the object sets widened to every object the video glimpses: an object a viewer
+    noticed but the question ignores must not change the answer (nor make a referent ambiguous)."""
+    wider = view.with_glimpsed()
+    if wider is None:
+        return None
+    try:
+        value = rerun(wider)
+    except ExecutionError:
+        return "hidden_distractor"
+    return None if same_answer(original, value, 0.0) else "hidden_distractor"
 
 
 def check_margins(trace, cfg: VerifyConfig, checks: dict) -> str | None:
     """Reject the first decision whose margin is below the threshold of its unit.
 
-    A visibility decision that says "not visible" about an object the frame still shows in part
-    (≥ ``glimpse_pixels``) is rejected too: a viewer would see it there, whatever the threshold."""
+    A visibility decision that says "not visible" about an object the frame still glimpses is
+    rejected too: a viewer would see it there, whatever the threshold."""
     for d in trace:
-        if d.kind == "visibility":
-            pixels = d.detail.get("visible_pixels", 0)
-            shown = pixels >= cfg.min_visible_pixels and d.detail.get("in_frame_fraction", 1.0) >= cfg.min_in_frame_fraction
-            if not shown and pixels >= cfg.glimpse_pixels:
-                return "margin_px"
+        if d.kind == "visibility" and not d.detail.get("seen", True) and d.detail.get("glimpsed", False):
+            return "margin_frac"
         if d.kind == "unique" or d.kind in TIME_KINDS or d.unit not in MARGIN_UNITS:
             continue
         if float(d.margin) < float(cfg.threshold(f"margin_{d.unit}", checks)):
@@ -255,15 +277,20 @@ def check_value(value, checks: dict) -> str | None:
     return None
 
 
-def check_pairs(view, referents, checks: dict) -> tuple[str | None, float | None]:
-    """Reject when two referents' centres are further apart than ``max_pair_m`` (SIMS-V's 10 m)."""
-    limit = checks.get("max_pair_m")
-    if limit is None or len(referents) < 2:
+def check_pairs(view, referents, checks: dict) -> tuple[str | None, dict | None]:
+    """Referents' box centres on the floor: no two further apart than ``max_pair_m`` (SIMS-V's
+    10 m), and no two closer than ``min_pair_m`` (a viewer must tell them apart by eye)."""
+    high, low = checks.get("max_pair_m"), checks.get("min_pair_m")
+    if (high is None and low is None) or len(referents) < 2:
         return None, None
-    d = view.centre_distance_matrix()
-    rows = [view.row_of_id(r) for r in referents]
-    widest = max(float(d[a, b]) for a, b in combinations(rows, 2))
-    return ("too_far" if widest > limit else None), widest
+    xy = view.center[[view.row_of_id(r) for r in referents], :2]
+    gaps = [float(np.linalg.norm(xy[i] - xy[j])) for i, j in combinations(range(len(xy)), 2)]
+    widest, closest = max(gaps), min(gaps)
+    if high is not None and widest > high:
+        return "too_far", {"widest_m": _num(widest), "closest_m": _num(closest)}
+    if low is not None and closest < low:
+        return "too_close", {"widest_m": _num(widest), "closest_m": _num(closest)}
+    return None, {"widest_m": _num(widest), "closest_m": _num(closest)}
 
 
 def same_answer(a, b, rel_tol: float) -> bool:
@@ -331,7 +358,7 @@ def verify(fam, view, bindings: dict, execution, cfg: VerifyConfig, run, jittere
     if cfg.visibility:
         in_frames = fam.modality == "image" or checks.get("in_used_frames", False)
         shown = list(execution.frames_used) if in_frames else None
-        reason, cert["visibility"] = check_visibility(view, execution.referents, shown, cfg, checks)
+        reason, cert["visibility"] = check_visibility(view, execution.referents, shown, fam.modality == "video", checks)
         if reason:
             return Verdict.reject(reason, cert)
     if cfg.margins and (reason := check_margins(trace, cfg, checks)):
@@ -343,8 +370,14 @@ def verify(fam, view, bindings: dict, execution, cfg: VerifyConfig, run, jittere
         return Verdict.reject(reason, cert)
     if reason := check_value(execution.value, checks):
         return Verdict.reject(reason, cert)
-    reason, cert["max_pair_m"] = check_pairs(view, execution.referents, checks)
+    reason, cert["pairs"] = check_pairs(view, execution.referents, checks)
     if reason:
+        return Verdict.reject(reason, cert)
+    if checks.get("structure"):
+        reason, cert["structure"] = check_structure(view, execution.frames_used, checks)
+        if reason:
+            return Verdict.reject(reason, cert)
+    if cfg.hidden_objects and (reason := check_hidden(lambda v: run(v), view, execution.value)):
         return Verdict.reject(reason, cert)
     if cfg.degeneracy and checks.get("degeneracy", True):
         reason, cert["degeneracy_nodes"] = check_degeneracy(lambda ablate: run(view, ablate=ablate), fam.parsed, execution.value)
@@ -356,6 +389,6 @@ def verify(fam, view, bindings: dict, execution, cfg: VerifyConfig, run, jittere
         reason, cert["stability"] = check_stability(lambda v: run(v), jittered, execution.value, numeric, rel_tol)
         if reason:
             return Verdict.reject(reason, cert)
-    if cert.get("max_pair_m") is None:
-        cert.pop("max_pair_m")
+    if cert.get("pairs") is None:
+        cert.pop("pairs")
     return Verdict(True, None, cert)

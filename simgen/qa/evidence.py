@@ -1,0 +1,93 @@
+"""What the video shows as a whole: structure in the frames, room corners, and the episode gate.
+
+A viewer can judge how far the camera moved, how it turned or how big the room is only from frames
+that show *structure*: an object seen clearly, or a corner of the room (where two walls meet the
+floor and the ceiling). Both are computed on the QA side from ``episode.json``: clear objects from
+the recorded visibility (``simgen.visibility_model``), corners by projecting each footprint
+vertex's vertical edge with the frame's camera pose and intrinsics (the walls of a convex room never
+hide a corner; objects in front of a corner are not considered).
+
+``episode_gate`` drops an episode that shows too little to ask about at all: fewer than
+``min_clear_objects`` objects seen clearly in ``clear_frames`` frames, or more than
+``max_empty_frames`` of its frames showing no object. ``check_structure`` is the per-family rule
+(family check ``structure: true``): the frames a question rests on show structure.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from simgen.geometry import project
+
+_CORNER_SAMPLES = 7  # points along each vertical corner edge
+_CORNER_INSET_M = 0.05  # sample just inside the wall ends, away from the floor and the ceiling
+_MIN_DEPTH_M = 0.1
+
+
+def corners_in_view(view) -> np.ndarray:
+    """(F, C) whether the vertical edge of each room corner (footprint vertex) is inside the image."""
+    def compute():
+        corners = view.room_polygon
+        heights = np.linspace(_CORNER_INSET_M, view.room_height - _CORNER_INSET_M, _CORNER_SAMPLES)
+        pts = np.array([[x, y, z] for x, y in corners for z in heights], dtype=float)
+        K, w, h = view.intrinsics.K(), view.intrinsics.width, view.intrinsics.height
+        out = np.zeros((len(view.frames), len(corners)), dtype=bool)
+        for fr, T in enumerate(view.T_world_cam):
+            uv, z = project(K, T, pts)
+            inside = (z > _MIN_DEPTH_M) & (uv[:, 0] >= 0) & (uv[:, 0] < w) & (uv[:, 1] >= 0) & (uv[:, 1] < h)
+            out[fr] = inside.reshape(len(corners), _CORNER_SAMPLES).any(axis=1)
+        return out
+
+    return view._cached("corners_in_view", compute)
+
+
+def structure_frames(view) -> np.ndarray:
+    """(F,) whether each frame shows structure: an object seen clearly or a room corner."""
+    return view._cached("structure", lambda: view.clear.any(axis=1) | corners_in_view(view).any(axis=1))
+
+
+def episode_summary(view) -> dict:
+    """How much of the room the episode shows: objects seen / seen clearly, empty and structure frames."""
+    n_frames = max(len(view.frames), 1)
+    clear_objects = int((view.clear_frame_count >= view.model.clear_frames).sum())
+    return {
+        "objects": len(view),
+        "objects_seen": int(view.observed_mask.sum()),
+        "objects_clear": clear_objects,
+        "empty_frame_fraction": round(float((~view.visible.any(axis=1)).sum()) / n_frames, 4) if len(view.frames) else 1.0,
+        "structure_frame_fraction": round(float(structure_frames(view).sum()) / n_frames, 4),
+    }
+
+
+def episode_gate(view, min_clear_objects: int, max_empty_frames: float) -> tuple[str | None, dict]:
+    """(reason or None, summary): an episode that shows too little is not asked about at all."""
+    summary = episode_summary(view)
+    if summary["objects_clear"] < min(min_clear_objects, summary["objects"]) or summary["objects_clear"] == 0:
+        return "too_few_objects", summary
+    if summary["empty_frame_fraction"] > max_empty_frames:
+        return "mostly_empty", summary
+    return None, summary
+
+
+def check_structure(view, frames_used, checks: dict) -> tuple[str | None, dict]:
+    """The frames a question rests on show structure.
+
+    The span is the frames the program read (first to last; the whole video when it read none):
+    its first and last frames must show structure, and at least ``min_structure_frac`` of its frames.
+    With ``min_corners_frac`` (room size), that share of the room's corners must be in view in
+    some frame of the span."""
+    frames = sorted(int(f) for f in frames_used)
+    lo, hi = (view.frame_row(frames[0]), view.frame_row(frames[-1])) if frames else (0, len(view.frames) - 1)
+    if hi < lo or not len(view.frames):
+        return "no_structure", {}
+    shows = structure_frames(view)[lo:hi + 1]
+    evidence = {"structure_frac": round(float(shows.mean()), 4), "ends_show_structure": bool(shows[0] and shows[-1])}
+    reason = None
+    if not evidence["ends_show_structure"] or evidence["structure_frac"] < float(checks.get("min_structure_frac", 0.5)):
+        reason = "no_structure"
+    corners_needed = checks.get("min_corners_frac")
+    if corners_needed is not None:
+        seen = corners_in_view(view)[lo:hi + 1].any(axis=0)
+        evidence["corners_seen"] = f"{int(seen.sum())}/{len(seen)}"
+        if seen.mean() < float(corners_needed):
+            reason = reason or "no_structure"
+    return reason, evidence
