@@ -14,7 +14,7 @@ file order, so the same arguments pick the same questions.
 from __future__ import annotations
 
 import argparse
-import html
+import functools
 import json
 import re
 import sys
@@ -26,6 +26,7 @@ import numpy as np
 from simgen.export import contact_sheet as cs
 from simgen.export.base import atomic_open
 from simgen.export.dataset import EPISODES_DIR, QA_FILE, Dataset, decode_frames, read_episode_json
+from simgen.export.inspect_page import write_index
 from simgen.export.prompt import option_lines
 from simgen.qa.records import QAItem
 
@@ -33,7 +34,7 @@ PROG = "simgen-inspect"
 OUT_DIR = "inspect"
 MAX_VIDEO_TILES = 12
 _FRAME_KEYS = ("from", "to", "frame")
-_FRAME_IN_TEXT = re.compile(r"(?:_at\(|frame )(\d+)")
+_FRAME_IN_KEY = re.compile(r"_at\((\d+)\)")  # decision keys such as camera_distance_at(24)
 
 
 @dataclass(frozen=True)
@@ -108,9 +109,19 @@ def referents(item: QAItem, episode: dict) -> list[tuple[str, int]]:
     return out
 
 
+@functools.cache
+def frame_slots() -> dict[str, tuple[str, ...]]:
+    """Family id -> names of its frame-typed slots (their bindings are frames the question names)."""
+    from simgen.qa.families import load_families
+
+    return {fam.family: tuple(s.name for s in fam.slots if s.type == "frame") for fam in load_families()}
+
+
 def read_frames(item: QAItem) -> set[int]:
-    """Frames a video question's program read: named in its certificate's decisions or its text."""
-    found = set()
+    """Frames a video question names or its program read: frame-slot bindings and the frames in its
+    certificate's decisions (interval ends, motion start and end, ``..._at(N)`` keys)."""
+    found = {int(item.bindings[name]) for name in frame_slots().get(item.family, ())
+             if isinstance(item.bindings.get(name), int)}
     for margin in item.certificate.get("margins", ()):
         detail = margin.get("detail", {})
         for key, value in detail.items():
@@ -118,8 +129,7 @@ def read_frames(item: QAItem) -> set[int]:
                 found.add(value)
         if isinstance(detail.get("start_frame"), int):
             found.add(detail["start_frame"] - 1)  # the state before the motion
-        found |= {int(m) for m in _FRAME_IN_TEXT.findall(json.dumps(detail))}
-    found |= {int(m) for m in _FRAME_IN_TEXT.findall(item.question)}
+        found |= {int(m) for m in _FRAME_IN_KEY.findall(json.dumps(detail))}
     return found
 
 
@@ -258,43 +268,6 @@ def _remove_old_sheets(out: Path) -> None:
     if old.is_file():
         for entry in json.loads(old.read_text(encoding="utf-8")).get("sheets", ()):
             (out / Path(entry["file"]).name).unlink(missing_ok=True)
-
-
-_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
-<title>simgen inspect</title><style>
-body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }
-section { border-top: 2px solid #888; margin-top: 1em; padding-top: 0.5em; }
-img { max-width: 100%; border: 1px solid #ccc; } .hidden { display: none; } .fam { color: #555; }
-</style></head><body>
-"""
-_FILTER_SCRIPT = """<script>
-const sel = document.getElementById("family");
-sel.addEventListener("change", () => { let n = 0;
-  for (const s of document.querySelectorAll("section.qa")) {
-    const on = !sel.value || s.dataset.family === sel.value; s.classList.toggle("hidden", !on); n += on; }
-  document.getElementById("shown").textContent = n; });
-</script>"""
-
-
-def write_index(path: Path, entries: list[dict], passed: dict) -> None:
-    """A page listing every sheet with its question text, filterable by family."""
-    e = lambda x: html.escape(str(x), quote=True)  # noqa: E731
-    families = sorted({x["family"] for x in entries})
-    with atomic_open(path) as f:
-        f.write(_PAGE)
-        f.write(f"<h1>simgen inspect</h1><p>{len(entries)} sheets of {sum(passed.values())} questions that passed "
-                f"the filters.</p><p><label>Family: <select id=\"family\"><option value=\"\">all</option>"
-                + "".join(f'<option value="{e(x)}">{e(x)} ({sum(1 for y in entries if y["family"] == x)})</option>'
-                          for x in families)
-                + f'</select></label> <span id="shown">{len(entries)}</span> shown.</p>')
-        for x in entries:
-            options = "<br>".join(e(o) for o in x["options"])
-            f.write(f'<section class="qa" data-family="{e(x["family"])}"><p><span class="fam">{e(x["family"])} · '
-                    f'{e(x["episode_id"])} · seed {e(x["seed"])} · {e(x["qa_id"])}</span><br><b>{e(x["question"])}</b>'
-                    f'{"<br>" + options if options else ""}<br>Answer: <b>{e(x["answer"])}</b></p>'
-                    f'<a href="{e(x["file"])}"><img src="{e(x["file"])}" alt="sheet {e(x["qa_id"])}" loading="lazy"></a>'
-                    "</section>")
-        f.write(_FILTER_SCRIPT + "</body></html>\n")
 
 
 def main(argv: list[str] | None = None) -> None:
