@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,17 +135,7 @@ def card_text(ds: Dataset, summary: dict, cfg: CardConfig, plots: list[str], par
         out += [""] + [f"- **{f}**: " + ", ".join(f"{k} {v}" for k, v in c.items()) for f, c in by_family.items()]
     else:
         out.append("No rejection counts were recorded by the shards.")
-    caps = ", ".join(f"{k}={v}" for k, v in sorted(stats.get("config", {}).items()))
-    out += ["", "## Balancing", "", f"CLEVR-style answer caps applied over the union of all shards ({caps}); "
-            f"{stats.get('duplicates_dropped', 0)} repeated (episode, question) pairs dropped.", ""]
-    out += _table(["family", "before", "after", "dropped"],
-                  [[f, b["before"], b["after"], b["dropped"]] for f, b in sorted(stats.get("balance", {}).items())])
-    out += ["", "## Blind baseline", "", "A text-only model (the most frequent answer for the same question text "
-            "in the other folds) should score near chance; a family far above chance leaks its answer.", ""]
-    audit, audit_before = stats.get("audit", {}), stats.get("audit_before", {})
-    out += _table(["family", "n", "metric", "blind", "chance", "blind before balancing"],
-                  [[f, a["n"], a["metric"], _pct(a["blind"]), _pct(a["chance"]),
-                    _pct(audit_before.get(f, {}).get("blind"))] for f, a in sorted(audit.items())])
+    out += balancing_section(stats, summary["episodes"]) + blind_section(stats)
     out += ["", "## Configs and seeds", ""]
     shards = merge.get("shards", [])
     out += _table(["shard", "seed", "shard index", "config hash", "overrides", "records"],
@@ -165,6 +156,49 @@ def card_text(ds: Dataset, summary: dict, cfg: CardConfig, plots: list[str], par
         out += [f"- `{parquet}`: `datasets.load_dataset(\"parquet\", data_files=\"{parquet}\")`; "
                 "`video` / `images` paths are relative to this folder"]
     return "\n".join(out) + "\n"
+
+
+def concentration(answers: dict) -> float | None:
+    """The most common answer's count over the median answer count (target ≤ 1.5)."""
+    counts = [c for c in answers.values() if c]
+    return round(max(counts) / statistics.median(counts), 2) if counts else None
+
+
+def balancing_section(stats: dict, episodes: int) -> list[str]:
+    """Answer caps and named-cell caps: kept per family and per episode, and the answer concentration."""
+    caps = ", ".join(f"{k}={v}" for k, v in sorted(stats.get("config", {}).items()))
+    balance = stats.get("balance", {})
+    out = ["", "## Balancing", "", f"Answers capped over the union of all shards, first per family (CLEVR-style), then "
+           f"per thing a question names — each category, their set, the actions and the sign of their net turn — so "
+           f"the names stop telling the answer ({caps}); {stats.get('duplicates_dropped', 0)} repeated (episode, "
+           f"question) pairs dropped. {stats.get('records_out', 0)} of {stats.get('records_in', 0)} questions kept: "
+           f"{stats.get('records_out', 0) / max(episodes, 1):.1f} per episode. "
+           "*Top / median*: the most common answer's count over the median answer count (target ≤ 1.5).", ""]
+    out += _table(["family", "before", "after", "dropped by answer caps", "dropped by named cells", "top / median"],
+                  [[f, b["before"], b["after"], b.get("dropped_answer_caps"),
+                    b["dropped"] - b.get("dropped_answer_caps", 0), concentration(b.get("answers_after", {}))]
+                   for f, b in sorted(balance.items())])
+    if stats.get("mixed_configs"):
+        out += ["", "Shards with different configs were merged on purpose (`--allow-mixed`); they differ in: "
+                + ", ".join(f"`{k}`" for k in stats["mixed_configs"]) + "."]
+    return out
+
+
+def blind_section(stats: dict) -> list[str]:
+    """The blind (text-only) audit: the best of a learned text model and the prior rules, beside chance."""
+    audit, audit_before = stats.get("audit", {}), stats.get("audit_before", {})
+    out = ["", "## Blind baseline", "", "How well the question alone answers, without the video: the best of a text "
+           "model learned with cross-validation split by episode (words, named categories and actions, options) and "
+           "fixed prior rules (majority answer per family, per category, per named set; for numeric options the one "
+           "nearest the median, the middle and the longest), on held-out episodes (`simgen.qa.blind_audit`). Target: "
+           "at most chance + 5 points in every family with at least 50 questions.", ""]
+    rows = []
+    for f, a in sorted(audit.items()):
+        ok = None if a["blind"] is None or a["n"] < 50 else ("yes" if a["blind"] <= a["chance"] + 0.05 else "**no**")
+        rows.append([f, a["n"], a["metric"], _pct(a["chance"]), _pct(a["blind"]), a.get("rule"),
+                     _pct(audit_before.get(f, {}).get("blind")), ok])
+    return out + _table(["family", "n", "metric", "chance", "best blind", "rule", "best blind before balancing",
+                         "within chance + 5"], rows)
 
 
 def dataset_plots(summary: dict, plots_dir: Path) -> list[Path]:
