@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from export_fixtures import copy_shards
-from simgen.export.inspect import Filters, find_sources, frames_to_show, main, referents, select
+from simgen.export.inspect import Filters, find_sources, main, select
+from simgen.export.inspect_frames import frames_to_show, referents
 from simgen.export.merge import merge
 
 REPO = Path(__file__).resolve().parents[1]
@@ -114,6 +115,7 @@ def test_video_question_shows_the_strip_best_frames_and_named_frame(run_dir):
         pixels = [next(v["visible_pixels"] for v in fr["visibility"] if v["object_id"] == oid) for fr in episode["frames"]]
         if max(pixels) > 0:
             assert f"best {name}" in shown[int(np.argmax(pixels))]
+            assert f"first {name}" in shown[min(f for f, p in enumerate(pixels) if p > 0)]
     image_item = next(it for it in items.values() if it.modality == "image")
     episode = json.loads((ep_dir / image_item.episode_id / "episode.json").read_text())
     assert [f for f, _ in frames_to_show(image_item, episode, referents(image_item, episode), 6)] == list(image_item.frames)

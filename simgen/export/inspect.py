@@ -1,22 +1,20 @@
 """Contact sheets for judging questions by eye: each sampled QA beside the frames it rests on.
 
 ``simgen-inspect <run dir | dataset dir | multirun root> [--family F ...] [--seed S ...]
-[--episode ID ...] [--sample N --random-seed S] [--out DIR]``
+[--episode ID ...] [--id QA ...] [--sample N --random-seed S] [--out DIR]``
 
 Writes one PNG per question and an ``index.html`` listing them (filterable by family) under
 ``<dir>/inspect/``, plus ``sheets.json`` saying where each frame and box was drawn. A sheet shows
 the question, options, answer, family and certificate above the frames: an image question's
-frame(s); for a video question an evenly spaced strip, the frames its program read and the frame
-where each referent is seen best. Each referent is outlined with its ``bbox_2d`` from
+frame(s); for a video question an evenly spaced strip, the frames it names or its program read, and
+the frames where each referent first shows and is seen best. Each referent is outlined with its ``bbox_2d`` from
 ``episode.json`` and named. The sample is a seeded reservoir sample over the filtered records in
 file order, so the same arguments pick the same questions.
 """
 from __future__ import annotations
 
 import argparse
-import functools
 import json
-import re
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,15 +24,13 @@ import numpy as np
 from simgen.export import contact_sheet as cs
 from simgen.export.base import atomic_open
 from simgen.export.dataset import EPISODES_DIR, QA_FILE, Dataset, decode_frames, read_episode_json
+from simgen.export.inspect_frames import frames_to_show, referents
 from simgen.export.inspect_page import write_index
 from simgen.export.prompt import option_lines
 from simgen.qa.records import QAItem
 
 PROG = "simgen-inspect"
 OUT_DIR = "inspect"
-MAX_VIDEO_TILES = 12
-_FRAME_KEYS = ("from", "to", "frame")
-_FRAME_IN_KEY = re.compile(r"_at\((\d+)\)")  # decision keys such as camera_distance_at(24)
 
 
 @dataclass(frozen=True)
@@ -94,64 +90,6 @@ def select(sources: list[Dataset], filters: Filters, sample: int, random_seed: i
                 chosen[j] = (n, src, item)
             n += 1
     return [(src, item) for _, src, item in sorted(chosen, key=lambda c: c[0])], passed
-
-
-def referents(item: QAItem, episode: dict) -> list[tuple[str, int]]:
-    """(name, object_id) of the objects a question is about: its certificate's visibility entries,
-    then every object whose category is a slot binding or the answer (e.g. all beds of a count)."""
-    out = [(name, int(v["object_id"])) for name, v in item.certificate.get("visibility", {}).items()
-           if isinstance(v, dict) and "object_id" in v]
-    named = {str(v) for v in item.bindings.values()}
-    named |= {str(a) for a in (item.answer if isinstance(item.answer, list) else [item.answer])}
-    seen = {oid for _, oid in out}
-    out += [(o["name"], int(o["object_id"])) for o in episode["scene"]["objects"]
-            if o["category"] in named and int(o["object_id"]) not in seen]
-    return out
-
-
-@functools.cache
-def frame_slots() -> dict[str, tuple[str, ...]]:
-    """Family id -> names of its frame-typed slots (their bindings are frames the question names)."""
-    from simgen.qa.families import load_families
-
-    return {fam.family: tuple(s.name for s in fam.slots if s.type == "frame") for fam in load_families()}
-
-
-def read_frames(item: QAItem) -> set[int]:
-    """Frames a video question names or its program read: frame-slot bindings and the frames in its
-    certificate's decisions (interval ends, motion start and end, ``..._at(N)`` keys)."""
-    found = {int(item.bindings[name]) for name in frame_slots().get(item.family, ())
-             if isinstance(item.bindings.get(name), int)}
-    for margin in item.certificate.get("margins", ()):
-        detail = margin.get("detail", {})
-        for key, value in detail.items():
-            if isinstance(value, int) and not isinstance(value, bool) and (key in _FRAME_KEYS or key.endswith("_frame")):
-                found.add(value)
-        if isinstance(detail.get("start_frame"), int):
-            found.add(detail["start_frame"] - 1)  # the state before the motion
-        found |= {int(m) for m in _FRAME_IN_KEY.findall(json.dumps(detail))}
-    return found
-
-
-def frames_to_show(item: QAItem, episode: dict, refs: list[tuple[str, int]], strip: int) -> list[tuple[int, str]]:
-    """(frame, why) pairs in time order: an image question's frames, or for a video question the
-    frames its program read, each referent's best-seen frame and an evenly spaced strip."""
-    n = len(episode["frames"])
-    if item.modality != "video":
-        return [(f, "shown") for f in item.frames]
-    why: dict[int, list[str]] = {}
-    for f in sorted(read_frames(item)):
-        if 0 <= f < n:
-            why.setdefault(f, []).append("read")
-    for name, oid in refs:
-        pixels = [next((v["visible_pixels"] for v in fr["visibility"] if v["object_id"] == oid), 0)
-                  for fr in episode["frames"]]
-        if max(pixels, default=0) > 0:
-            why.setdefault(int(np.argmax(pixels)), []).append(f"best {name}")
-    for f in np.linspace(0, n - 1, strip).round().astype(int) if strip and n else ():
-        why.setdefault(int(f), []).append("strip")
-    keep = sorted(why, key=lambda f: ("strip" in why[f] and len(why[f]) == 1, f))[:MAX_VIDEO_TILES]
-    return [(f, " ".join(why[f])) for f in sorted(keep)]
 
 
 def _answer(item: QAItem) -> str:
