@@ -127,6 +127,21 @@ def test_video_question_shows_the_strip_best_frames_and_named_frame(run_dir):
         assert "read" in dict(frames_to_show(it, episode, referents(it, episode), 6))[it.bindings["frame"]]
 
 
+def test_referents_are_every_object_the_question_names(run_dir):
+    (src,) = find_sources(run_dir)
+    checked = 0
+    for item in src.items():
+        episode = json.loads((run_dir / "episodes" / item.episode_id / "episode.json").read_text())
+        names = {name for name, _ in referents(item, episode)}
+        assert set(item.certificate.get("visibility", {})) <= names
+        for value in item.bindings.values():  # a category slot, or a list of them ("pair", "objs")
+            for category in value if isinstance(value, list) else [value]:
+                expected = {o["name"] for o in episode["scene"]["objects"] if o["category"] == category}
+                assert expected <= names, (item.family, category)
+                checked += len(expected)
+    assert checked > 100
+
+
 def test_filters_pick_family_episode_seed_and_id(run_dir, tmp_path, capsys):
     rows = records(run_dir)
     family, episode = rows[0]["family"], rows[-1]["episode_id"]

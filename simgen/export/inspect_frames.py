@@ -19,8 +19,8 @@ def referents(item: QAItem, episode: dict) -> list[tuple[str, int]]:
     then every object whose category is a slot binding or the answer (e.g. all beds of a count)."""
     out = [(name, int(v["object_id"])) for name, v in item.certificate.get("visibility", {}).items()
            if isinstance(v, dict) and "object_id" in v]
-    named = {str(v) for v in item.bindings.values()}
-    named |= {str(a) for a in (item.answer if isinstance(item.answer, list) else [item.answer])}
+    named = {str(v) for value in [*item.bindings.values(), item.answer]
+             for v in (value if isinstance(value, (list, tuple)) else [value])}
     seen = {oid for _, oid in out}
     out += [(o["name"], int(o["object_id"])) for o in episode["scene"]["objects"]
             if o["category"] in named and int(o["object_id"]) not in seen]
