@@ -181,7 +181,7 @@ def test_runner_asks_a_real_endpoint_and_scores(eval_file, tmp_path, monkeypatch
         cfg = RunnerConfig(model="tiny-vlm", base_url=server.url, api_key_env="SIMGEN_TEST_KEY", num_frames=8, workers=2)
         summary = run_eval(eval_file, tmp_path, cfg)
     rows = rows_of(eval_file)
-    assert len(server.requests) == len(rows) == summary["n"] == 28 and summary["failed"] == []
+    assert len(server.requests) == len(rows) == summary["n"] == 20 and summary["failed"] == []
     for req in server.requests:
         assert req["path"] == "/v1/chat/completions" and req["auth"] == "Bearer sk-test-123"
         body = req["body"]
@@ -189,8 +189,8 @@ def test_runner_asks_a_real_endpoint_and_scores(eval_file, tmp_path, monkeypatch
         parts = body["messages"][0]["content"]
         row = by_prompt[parts[-1]["text"]]
         images = [p for p in parts if p["type"] == "image_url"]
-        # video rows: the 2-frame fixture video gives 2 sampled frames; image rows: their own frames
-        assert len(images) == (2 if row["video"] else len(row["images"])) == len(parts) - 1
+        # every VSI-Bench row is a video row: the 2-frame fixture video gives 2 sampled frames
+        assert row["video"] and len(images) == 2 == len(parts) - 1
         jpeg = base64.b64decode(images[0]["image_url"]["url"].split(",", 1)[1])
         assert images[0]["image_url"]["url"].startswith("data:image/jpeg;base64,") and jpeg[:2] == b"\xff\xd8"
     preds = rows_of(tmp_path / "predictions.jsonl")
@@ -219,11 +219,11 @@ def test_runner_resumes_after_failures(eval_file, tmp_path):
     with ChatServer(answer_for, fail_ids=failing) as server:
         cfg = RunnerConfig(model="m", base_url=server.url, max_retries=0, workers=1)
         first = run_eval(eval_file, tmp_path, cfg, plots=False)
-    assert len(first["failed"]) == 4 and first["n"] == 24
+    assert len(first["failed"]) == 4 and first["n"] == 16
     with ChatServer(answer_for) as server:
         second = run_eval(eval_file, tmp_path, RunnerConfig(model="m", base_url=server.url), plots=False)
     assert len(server.requests) == 4  # only the failed rows were asked again
-    assert second["n"] == 28 and second["failed"] == []
+    assert second["n"] == 20 and second["failed"] == []
 
 
 def test_runner_sends_video_when_asked(eval_file, tmp_path):
@@ -233,7 +233,7 @@ def test_runner_sends_video_when_asked(eval_file, tmp_path):
         run_eval(eval_file, tmp_path, cfg, plots=False)
     kinds = [[p["type"] for p in r["body"]["messages"][0]["content"]] for r in server.requests]
     video_rows = [k for k in kinds if "video_url" in k]
-    assert len(video_rows) == 3 and all(k == ["video_url", "text"] for k in video_rows)  # 3 of the first 6 rows
+    assert len(video_rows) == 6 and all(k == ["video_url", "text"] for k in video_rows)  # VSI-Bench rows are videos
     url = next(p for r in server.requests for p in r["body"]["messages"][0]["content"] if p["type"] == "video_url")
     assert url["video_url"]["url"].startswith("data:video/mp4;base64,")
     assert b"ftyp" in base64.b64decode(url["video_url"]["url"].split(",", 1)[1])[:16]
@@ -251,12 +251,25 @@ def test_runner_cli_and_config_errors(eval_file, tmp_path, capsys):
         runner_main([str(eval_file), "--model", "m", "--num-frames", "0", "--out", str(tmp_path)])
 
 
+def test_runner_exit_status_says_requests_failed(eval_file, tmp_path):
+    by_prompt, answer_for = scripted(eval_file)
+    args = [str(eval_file), "--model", "m", "--limit", "3", "--no-plots"]
+    with ChatServer(answer_for, fail_ids=list(by_prompt)) as server:
+        with pytest.raises(SystemExit, match="every request failed") as every:
+            runner_main(args + ["--base-url", server.url, "--out", str(tmp_path / "all")])
+    assert every.value.code != 0
+    first = rows_of(eval_file)[0]["prompt"]
+    with ChatServer(answer_for, fail_ids=[first]) as server:
+        with pytest.raises(SystemExit, match="1 request.s. failed; re-run the same command"):
+            runner_main(args + ["--base-url", server.url, "--out", str(tmp_path / "some")])
+
+
 def test_scorer_cli_joins_ids_with_the_evaluation_file(eval_file, tmp_path, capsys):
     rows = rows_of(eval_file)
     preds = tmp_path / "preds.jsonl"
     preds.write_text("".join(json.dumps({"id": r["id"], "prediction": r["ground_truth"]}) + "\n" for r in rows))
     scorer_main([str(preds), "--gt", str(eval_file), "--no-plots"])
-    assert json.loads(capsys.readouterr().out) == {"n": 28, "overall": 1.0, "micro": 1.0}
+    assert json.loads(capsys.readouterr().out) == {"n": 20, "overall": 1.0, "micro": 1.0}
     assert json.loads((tmp_path / "scores.json").read_text())["by_family"]["object_counting"]["score"] == 1.0
     with pytest.raises(SystemExit, match="no ground truth"):
         scorer_main([str(preds)])

@@ -25,7 +25,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from simgen.eval.scorer import read_jsonl, score, summarize
+from simgen.eval.scorer import score, summarize
+from simgen.io import atomic_open, iter_jsonl, json_line, read_jsonl, write_json
 from simgen.registry import ConfigError
 
 log = logging.getLogger("simgen.eval")
@@ -123,22 +124,14 @@ def ask(client, row: dict, base: Path, cfg: RunnerConfig) -> str:
 
 def _answered(pred_path: Path) -> dict[str, dict]:
     """Rows already answered by an earlier run (a line cut short by a kill is ignored and re-asked)."""
-    done = {}
-    if pred_path.is_file():
-        for line in pred_path.read_text(encoding="utf-8").splitlines():
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            done[row["id"]] = row
-    return done
+    if not pred_path.is_file():
+        return {}
+    return {row["id"]: row for _, row in iter_jsonl(pred_path, skip_invalid=True)}
 
 
 def run_eval(eval_file: Path, out_dir: Path, cfg: RunnerConfig, plots: bool = True) -> dict:
     """Ask, score and write predictions, scores and the breakdown; returns the summary."""
     from simgen.eval.breakdown import write_breakdown
-    from simgen.export.base import atomic_open, json_line
-    from simgen.qa.records import write_json_atomic
 
     cfg.validate()
     eval_file, out_dir = Path(eval_file), Path(out_dir)
@@ -169,14 +162,14 @@ def run_eval(eval_file: Path, out_dir: Path, cfg: RunnerConfig, plots: bool = Tr
     with atomic_open(pred_path) as f:
         f.writelines(json_line(r) + "\n" for r in ordered)
     summary = {**summarize(ordered), "failed": failed, "model": cfg.model, "settings": asdict(cfg)}
-    write_json_atomic(out_dir / "scores.json", summary)
+    write_json(out_dir / "scores.json", summary)
     write_breakdown(ordered, out_dir, plots=plots)
     return summary
 
 
 def main(argv: list[str] | None = None) -> None:
     """Command line: evaluate an OpenAI-compatible vision model on an evaluation file."""
-    ap = argparse.ArgumentParser(prog="python -m simgen.eval.runner", description=main.__doc__)
+    ap = argparse.ArgumentParser(prog="simgen-eval", description=main.__doc__)
     ap.add_argument("eval_file", type=Path, help="vsibench.jsonl from python -m simgen.export --format vsibench")
     ap.add_argument("--model", required=True)
     ap.add_argument("--base-url", help="e.g. http://localhost:8000/v1 (default: the SDK's, or OPENAI_BASE_URL)")
@@ -197,6 +190,10 @@ def main(argv: list[str] | None = None) -> None:
     except (ConfigError, FileNotFoundError, ValueError) as e:
         raise SystemExit(f"eval: {e}")
     print(json.dumps({k: summary[k] for k in ("n", "overall", "micro")} | {"failed": len(summary["failed"])}))
+    if summary["failed"] and not summary["n"]:
+        raise SystemExit(f"eval: every request failed ({len(summary['failed'])}); see the errors above")
+    if summary["failed"]:
+        raise SystemExit(f"eval: {len(summary['failed'])} request(s) failed; re-run the same command to retry them")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@ from collections import defaultdict
 from fractions import Fraction
 from pathlib import Path
 
+from simgen.io import read_jsonl, write_json
+
 MRA_THRESHOLD_PERCENTS = tuple(range(50, 100, 5))  # 50, 55, ..., 95: ten integers, no float drift
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
 _LETTER = re.compile(r"^\(?([A-Z])(?:$|[\s.:)\]])")
@@ -102,19 +104,6 @@ def summarize(rows: list[dict]) -> dict:
     }
 
 
-def read_jsonl(path: Path) -> list[dict]:
-    """All JSON lines of a file (ValueError naming the line on bad JSON)."""
-    rows = []
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as e:
-                    raise ValueError(f"{path}:{lineno}: not JSON: {e}") from None
-    return rows
-
-
 def score_file(predictions: Path, gt: Path | None = None) -> list[dict]:
     """Prediction rows joined with their ground truth (from the row itself or from ``gt``), scored."""
     preds = read_jsonl(predictions)
@@ -133,9 +122,8 @@ def score_file(predictions: Path, gt: Path | None = None) -> list[dict]:
 def main(argv: list[str] | None = None) -> None:
     """Score a predictions file; write scores.json and the breakdown by family and complexity knob."""
     from simgen.eval.breakdown import write_breakdown
-    from simgen.qa.records import write_json_atomic
 
-    ap = argparse.ArgumentParser(prog="python -m simgen.eval.scorer", description=main.__doc__)
+    ap = argparse.ArgumentParser(prog="simgen-score", description=main.__doc__)
     ap.add_argument("predictions", type=Path, help="JSONL: evaluation rows with 'prediction', or {id, prediction}")
     ap.add_argument("--gt", type=Path, help="the evaluation file (vsibench.jsonl) when predictions carry only ids")
     ap.add_argument("--out", type=Path, help="output folder (default: beside the predictions)")
@@ -148,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"scorer: {e}")
     summary = summarize(rows)
     out.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(out / "scores.json", summary)
+    write_json(out / "scores.json", summary)
     write_breakdown(rows, out, plots=not args.no_plots)
     print(json.dumps({k: summary[k] for k in ("n", "overall", "micro")}))
 

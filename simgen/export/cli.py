@@ -70,7 +70,7 @@ def export(dataset: Path, formats: list[str], out: Path | None = None, overrides
 
 def main(argv: list[str] | None = None) -> None:
     """Export a dataset dir (a merge's output or a shard run dir) to training and evaluation formats."""
-    ap = argparse.ArgumentParser(prog="python -m simgen.export", description=main.__doc__)
+    ap = argparse.ArgumentParser(prog="simgen-export", description=main.__doc__)
     ap.add_argument("dataset", type=Path, help="dataset dir (python -m simgen.export.merge output) or shard run dir")
     ap.add_argument("--format", action="append", dest="formats", metavar="NAME",
                     help=f"one of {', '.join(ORDER)} (repeatable; default: all)")

@@ -102,7 +102,7 @@ def write_report(ds: Dataset, out_path: Path, eval_dir: Path | None = None, max_
     ds.ensure_frames()
     predictions = {}
     if eval_dir is not None and (Path(eval_dir) / "predictions.jsonl").is_file():
-        from simgen.eval.scorer import read_jsonl
+        from simgen.io import read_jsonl
 
         predictions = {r["id"]: r for r in read_jsonl(Path(eval_dir) / "predictions.jsonl")}
     families = sorted({item.family for item in ds.items()})
@@ -143,7 +143,7 @@ def write_report(ds: Dataset, out_path: Path, eval_dir: Path | None = None, max_
 
 def main(argv: list[str] | None = None) -> None:
     """Command line: write a dataset's static HTML report."""
-    ap = argparse.ArgumentParser(prog="python -m simgen.export.report", description=main.__doc__)
+    ap = argparse.ArgumentParser(prog="simgen-report", description=main.__doc__)
     ap.add_argument("dataset", type=Path, help="dataset dir (merge output) or shard run dir")
     ap.add_argument("--eval", type=Path, help="an eval runner's output dir (predictions.jsonl, plots/)")
     ap.add_argument("--out", type=Path, help="HTML file (default: <dataset>/report.html)")
