@@ -96,15 +96,19 @@ def test_ask_uses_a_compiled_family_like_a_hand_written_one(tmp_path):
     assert llm_calls_per_accepted_qa({compiled.family: len(kept)}, tmp_path) == pytest.approx(3 / len(kept))
 
 
-def test_the_prompt_prefix_is_shared_and_carries_reference_and_examples():
+def test_the_system_prompt_is_shared_and_the_examples_are_the_closest_families():
     specs = [parse_question(SIZE_Q, "q"), parse_question({**SIZE_Q, "id": "tall", "question": "How tall is the {a} in cm?"}, "q")]
     with ScriptedServer(by_question({"longest side": SIZE_PROGRAM, "tall": "to_cm(height(the(a)))"})) as server:
         compile_questions(make_compiler(server, k=2), specs, None, None)
     first, last = server.requests[0]["messages"], server.requests[-1]["messages"]
-    assert first[:-1] == last[:-1]  # same system prompt and few-shot turns for every question
-    system = first[0]["content"]
-    assert "distance(a: Obj, b: Obj) -> Quantity[m]" in system  # generated from the signatures
-    assert "count(objects(category=category))" in [m["content"] for m in first]  # a hand-written example
+    assert first[0] == last[0]  # the same system prompt (rules + reference) for every question
+    assert "distance(a: Obj, b: Obj) -> Quantity[m]" in first[0]["content"]  # generated from the signatures
+    shots = {m["content"] for m in first[1:-1] if m["role"] == "assistant"}
+    assert len(shots) == 6 and first[1:-1] != last[1:-1]  # retrieved per question, not a fixed set
+    # SIZE_Q's first template is object_size_estimation's: that family is its reference, never its example
+    assert "to_cm(size(the(a)))" not in shots and "to_cm(height(the(a)))" in shots
+    assert first[-2]["content"] in {"to_cm(height(the(a)))", "argmax(the_each(pair), key=size_of)"}  # closest last
+    assert last[-2]["content"] == "to_cm(height(the(a)))"  # "How tall …?": object_height is the closest
 
 
 def test_malformed_output_is_repaired_with_the_error_fed_back(tmp_path, counted_execution):
@@ -139,8 +143,12 @@ def test_wrong_programs_are_rejected_with_the_reason(tmp_path, reply, reason, co
         assert sum(counted_execution.values()) == 0  # nothing that failed the checker ever ran
 
 
+# A question no hand-written family asks in these words: no reference family takes part.
+OWN_Q = {**SIZE_Q, "question": "How long is the {a} at its longest, in cm?", "answer": None}
+
+
 def test_disagreeing_candidates_are_rejected(tmp_path):
-    spec = parse_question({**SIZE_Q, "answer": None}, "q")
+    spec = parse_question(OWN_Q, "q")
     replies = ["size(the(a))", "height(the(a))", "size(the(a))"]
     with ScriptedServer(lambda request, n: replies[n % 3]) as server:
         summary = compile_questions(make_compiler(server), [spec], tmp_path, tmp_path / "log.jsonl")
@@ -255,7 +263,7 @@ def test_a_scaled_length_never_passes_for_centimetres(tmp_path):
 
 
 def test_equal_numbers_in_different_units_disagree(tmp_path):
-    spec = parse_question({**SIZE_Q, "answer": None}, "q")
+    spec = parse_question(OWN_Q, "q")
     replies = ["to_cm(size(the(a)))", "size(the(a)) * 100", "to_cm(size(the(a)))"]
     with ScriptedServer(lambda request, n: replies[n % 3]) as server:
         summary = compile_questions(make_compiler(server), [spec], tmp_path, None)

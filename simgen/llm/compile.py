@@ -3,13 +3,18 @@
 For each ``QuestionSpec`` the ``Compiler``:
 
 1. builds the prompt (``simgen.llm.prompt``: reference from the signatures, few-shot turns from
-   hand-written families) and, for llama.cpp, the typed DSL grammar (``simgen.llm.grammar``);
+   the ``n_examples`` hand-written families closest to the question — never its reference family)
+   and, for llama.cpp, the typed DSL grammar (``simgen.llm.grammar``);
 2. samples ``k`` candidates independently (distinct seeds); each candidate is parsed and
-   type-checked *as a family* by the family loader, then run on the probe cases (same bindings for
-   all candidates); a reply that fails any step is sent back with the reason, at most
-   ``max_repairs`` times per candidate;
-3. accepts only if the share of candidates whose answers on *every* probe case are identical
-   reaches ``min_agreement``; the shortest program of the agreeing group is kept;
+   type-checked *as a family* by the family loader, run on the probe cases (same bindings for
+   all candidates) and put through the semantic checks (``simgen.llm.semantics``: not answering
+   with a named referent, depending on the scene and on every slot, agreeing with a hand-written
+   family that asks the same thing); a reply that fails any step is sent back with the reason and
+   the failing probe case, at most ``max_repairs`` times per candidate;
+3. groups the candidates that passed by their outcomes on *every* probe case (an object and its
+   category count as the same answer) and keeps the largest group if it holds at least
+   ``min_agreement`` of the k candidates and is larger than any other (a majority, not a tie);
+   the shortest program of that group is kept;
 4. fills the templates up to ``min_templates`` with verified paraphrases (``simgen.llm.paraphrase``);
 5. asks the family on the probe episodes through the ask stage's own path, verifier included,
    and accepts only if it keeps at least ``min_verified`` questions;
@@ -21,6 +26,7 @@ Python, and the executor only ever sees programs the parser and type checker acc
 from __future__ import annotations
 
 import logging
+import math
 import re
 import time
 from collections import Counter
@@ -30,21 +36,19 @@ from pathlib import Path
 
 from simgen.llm.client import LLMBudgetExceeded, LLMClient, LLMError, LLMUnavailable
 from simgen.llm.grammar import dsl_grammar
-from simgen.llm.judge import Agreed, Failed, Probe, Question, Rejection, agree, family_dict, family_for, signature
+from simgen.llm.judge import Agreed, Failed, Probe, Question, Rejection, describe_case, family_dict, family_for, signature
 from simgen.llm.paraphrase import fill_templates
-from simgen.llm.prompt import compile_messages, prompt_hash, repair_messages
+from simgen.llm.prompt import closest_examples, compile_messages, prompt_hash, repair_messages
+from simgen.llm.semantics import check_semantics
 from simgen.llm.spec import QuestionSpec
 from simgen.llm.store import append_log, write_family
 from simgen.qa.families import load_families
 from simgen.registry import ConfigError
 
 log = logging.getLogger("simgen.llm")
+REPAIR_DETAIL = 1200  # characters of a rejection (reason, failing probe case) shown to the model and logged
 
-__all__ = ["CompileConfig", "Compiler", "CompileResult", "compile_questions", "extract_program", "DEFAULT_EXAMPLES"]
-
-# Few-shot families: one per answer shape; a curated question is never compiled with its own family as an example.
-DEFAULT_EXAMPLES = ("object_counting", "object_abs_distance", "object_rel_distance", "object_rel_direction_medium",
-                    "closer_to_camera", "obj_appearance_order", "above_below", "room_size_estimation")
+__all__ = ["CompileConfig", "Compiler", "CompileResult", "compile_questions", "extract_program"]
 
 
 @dataclass(frozen=True)
@@ -53,27 +57,33 @@ class CompileConfig:
 
     k: int = 3  # independent candidates per question
     max_repairs: int = 2  # error-feedback rounds per candidate
-    min_agreement: float = 1.0  # share of the k candidates that must give identical answers on every probe case
+    min_agreement: float = 1.0  # share of the k candidates that must give identical answers on every probe case (0.5: a majority)
     probe_scenes: int = 3  # synthetic probe episodes (simgen.llm.probes)
     probe_episodes: str = ""  # or a folder of rendered episodes to probe on
     bindings_per_scene: int = 4  # probe cases per scene
     probe_seed: int = 0
     min_verified: int = 1  # probe questions the verifier must keep
     min_templates: int = 3  # templates a family needs; paraphrases fill the gap
-    examples: tuple = DEFAULT_EXAMPLES
+    examples: tuple = ()  # the pool of few-shot families (ids); empty: every hand-written family
+    n_examples: int = 6  # few-shot examples per question, the closest of the pool
 
     def validate(self, where: str) -> None:
         """Raise ConfigError naming the key and the allowed range."""
         for key, low in (("k", 1), ("max_repairs", 0), ("probe_scenes", 1), ("bindings_per_scene", 1),
-                         ("probe_seed", 0), ("min_verified", 1), ("min_templates", 1)):
+                         ("probe_seed", 0), ("min_verified", 1), ("min_templates", 1), ("n_examples", 0)):
             value = getattr(self, key)
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise ConfigError(f"{where}.{key}: expected an int ≥ {low}, got {value!r}")
         if not 0.0 < self.min_agreement <= 1.0:
             raise ConfigError(f"{where}.min_agreement: expected 0 < value ≤ 1, got {self.min_agreement}")
-        if self.k * self.min_agreement < 2 - 1e-9:
-            raise ConfigError(f"{where}: k × min_agreement must be ≥ 2 (two independent candidates must agree), "
+        if self.needed < 2:
+            raise ConfigError(f"{where}: k × min_agreement must be > 1 (two independent candidates must agree), "
                               f"got k={self.k}, min_agreement={self.min_agreement}")
+
+    @property
+    def needed(self) -> int:
+        """Candidates that must agree: ⌈k × min_agreement⌉."""
+        return math.ceil(self.k * self.min_agreement - 1e-9)
 
 
 @dataclass
@@ -125,7 +135,9 @@ class Compiler:
 
     def __init__(self, client: LLMClient, cfg: CompileConfig, probe: Probe, examples: list | None = None):
         self.client, self.cfg, self.probe = client, cfg, probe
-        self.examples = examples if examples is not None else load_families(list(cfg.examples))
+        if examples is None:  # compiled families are model output: never examples
+            examples = [f for f in load_families(list(cfg.examples) or "all") if not f.family.startswith("llm_")]
+        self.examples = examples
         self.mode = client.cfg.structured_output
 
     def compile(self, spec: QuestionSpec, fill: bool = True) -> CompileResult:
@@ -142,26 +154,45 @@ class Compiler:
             result.provenance["llm_calls"] = result.llm_calls
         return result
 
+    def reference_for(self, spec: QuestionSpec):
+        """The hand-written family that asks the same thing: ``reference_family``, or one with the same template."""
+        if spec.reference_family:
+            try:
+                return load_families([spec.reference_family])[0]
+            except ConfigError as e:
+                raise Rejection("reference_family", str(e)) from None
+        asked = " ".join(spec.templates[0].lower().split())
+        return next((f for f in self.examples if any(" ".join(t.lower().split()) == asked for t in f.templates)), None)
+
+    def messages_for(self, spec: QuestionSpec, reference) -> list[dict]:
+        """The chat for ``spec``: rules, reference, the closest examples (never its reference family), the question."""
+        pool = [f for f in self.examples if reference is None or f.family != reference.family]
+        shots = closest_examples(spec.templates[0], spec.slot_types, spec.answer_type, pool, self.cfg.n_examples)
+        return compile_messages(spec.templates[0], spec.slot_types, spec.answer_type, shots, self.mode)
+
     def agreed_program(self, spec: QuestionSpec, candidates: list[Candidate] | None = None) -> Agreed:
-        """Sample k candidates and return the program they agree on (Rejection if they do not)."""
-        messages = compile_messages(spec.templates[0], spec.slot_types, spec.answer_type, self.examples, self.mode)
-        grammar = dsl_grammar(spec.slot_types, spec.answer_type) if self.mode == "gbnf" else None
+        """Sample k candidates and return the program most of them agree on (Rejection if none has a majority)."""
         question = Question(spec)
+        question.reference = self.reference_for(spec)
+        messages = self.messages_for(spec, question.reference)
+        grammar = dsl_grammar(spec.slot_types, spec.answer_type) if self.mode == "gbnf" else None
         candidates = [] if candidates is None else candidates
         for i in range(self.cfg.k):
             candidates.append(self._candidate(question, messages, grammar, i))
         passed = [c for c in candidates if c.signature is not None]
-        needed = self.cfg.min_agreement * self.cfg.k - 1e-9
+        needed = self.cfg.needed
         if len(passed) < needed:
             reasons = Counter(c.attempts[-1]["reason"] for c in candidates if c.signature is None)
             raise Rejection("candidates_failed", f"{len(passed)}/{self.cfg.k} candidates passed; last reasons {dict(reasons)}")
-        members, _ = agree([c.signature for c in passed])
-        agreement = len(members) / self.cfg.k
-        if len(members) < needed:
+        groups = Counter(c.signature for c in passed).most_common()
+        winner, size = groups[0]
+        agreement = size / self.cfg.k
+        if size < needed or (len(groups) > 1 and groups[1][1] == size):
             shown = "; ".join(f"{c.text!r}" for c in passed)
-            raise Rejection("disagreement", f"agreement {agreement:.2f} < {self.cfg.min_agreement}: {shown}")
-        chosen = min((passed[i].text for i in members), key=lambda t: (len(t), t))
-        return Agreed(chosen, passed[members[0]].signature, agreement, question.cases, prompt_hash(messages))
+            raise Rejection("disagreement", f"largest agreeing group {size}/{self.cfg.k} (needed {needed}, and more than "
+                                            f"any other group): {shown}")
+        chosen = min((c.text for c in passed if c.signature == winner), key=lambda t: (len(t), t))
+        return Agreed(chosen, winner, agreement, question.cases, prompt_hash(messages))
 
     def _compile(self, spec: QuestionSpec, result: CompileResult, fill: bool) -> None:
         agreed = self.agreed_program(spec, result.candidates)
@@ -172,7 +203,10 @@ class Compiler:
                 raise Rejection("too_few_templates", f"{len(templates)} < {self.cfg.min_templates} templates")
             templates = fill_templates(self, spec, agreed, self.cfg.min_templates)
         family = family_for(spec, chosen, templates)
-        kept, counts, examples = self.probe.verify(family)
+        try:
+            kept, counts, examples = self.probe.verify(family)
+        except (ArithmeticError, ValueError) as e:  # never a traceback for what a model wrote
+            raise Rejection("non_finite", f"the verifier failed on this program: {type(e).__name__}: {e}") from None
         verified = {"kept": kept, "outcomes": dict(sorted(counts.items())), "examples": examples[:3]}
         if kept < self.cfg.min_verified:
             raise Rejection("unverified", f"the verifier kept {kept} probe questions (< {self.cfg.min_verified}): {verified['outcomes']}")
@@ -202,8 +236,8 @@ class Compiler:
             try:
                 family, outcomes = self.judge(question, text)
             except Rejection as r:
-                attempts.append({"program": text[:300], "reason": r.reason, "detail": r.detail[:300]})
-                messages = repair_messages(messages, text[:300], f"{r.reason}: {r.detail[:300]}", self.mode)
+                attempts.append({"program": text[:300], "reason": r.reason, "detail": r.detail[:REPAIR_DETAIL]})
+                messages = repair_messages(messages, text[:300], f"{r.reason}: {r.detail[:REPAIR_DETAIL]}", self.mode)
                 continue
             attempts.append({"program": text, "reason": None})
             return Candidate(text, family, signature(outcomes), attempts)
@@ -219,7 +253,10 @@ class Compiler:
         outcomes = self.probe.outcomes(family, question.cases)
         errors = [o.reason for o in outcomes if isinstance(o, Failed)]
         if len(errors) == len(outcomes):
-            raise Rejection("unanswerable", f"fails on every probe case: {dict(Counter(errors))}")
+            case = question.cases[0]
+            raise Rejection("unanswerable", f"fails on every probe case: {dict(Counter(errors))}; e.g. "
+                                            f"{describe_case(self.probe.views[case.scene], case.bindings)}")
+        check_semantics(self.probe, question, family, outcomes, question.reference)
         return family, outcomes
 
 

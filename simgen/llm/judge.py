@@ -27,9 +27,11 @@ from simgen.qa.scene_view import SceneView
 from simgen.registry import ConfigError
 from simgen.seeding import rng
 
-__all__ = ["Agreed", "Failed", "Question", "Probe", "Rejection", "family_for", "infer_answer", "agree", "signature"]
+__all__ = ["Agreed", "Failed", "Question", "Probe", "Rejection", "family_for", "infer_answer", "agree", "signature",
+           "normalize", "describe_case", "finite"]
 
 
+MAX_ANSWER = 1e6  # no count, length, area or angle an answer gives is larger
 # Exceptions the parser should never raise but hostile text might provoke (e.g. a huge int literal).
 PARSER_FAILURES = (OverflowError, RecursionError, MemoryError)
 
@@ -117,6 +119,43 @@ def family_dict(spec: QuestionSpec, text: str, templates: tuple[str, ...] | None
     return data
 
 
+def normalize(view: SceneView, value, unit) -> tuple:
+    """An outcome as candidates are compared: an object named by its category where that category
+    has one observed object (``chair_1`` and ``chair`` are the same answer, whether a program
+    returns the object or its category), lists as tuples, numbers to 6 significant digits."""
+    def norm(v):
+        if isinstance(v, str) and v in view.names:
+            row = view.row_of_name(v)
+            category = str(view.category[row])
+            return category if len(view.observed_rows(category)) == 1 else v
+        if isinstance(v, float):
+            return float(f"{v:.6g}") if math.isfinite(v) else v
+        if isinstance(v, (list, tuple)):
+            return tuple(norm(x) for x in v)
+        return v
+    return (norm(value), unit)
+
+
+def describe_case(view: SceneView, bindings: dict, answer=None, limit: int = 10) -> str:
+    """A probe case for a repair message: the objects (category, centre, size), the slots, the answer."""
+    rows = list(view.observed)[:limit]
+    objects = "; ".join(f"{view.names[r]} at ({view.center[r][0]:.1f}, {view.center[r][1]:.1f}, {view.center[r][2]:.1f}) "
+                        f"size {2 * view.half[r][0]:.1f}x{2 * view.half[r][1]:.1f}x{2 * view.half[r][2]:.1f} m" for r in rows)
+    text = f"probe scene {view.episode_id} with objects {objects}; slots {bindings}"
+    return text if answer is None else f"{text}; your program answered {answer!r}"
+
+
+def finite(value) -> bool:
+    """Whether every number in an answer is finite and of a size an answer can have."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return True
+    if isinstance(value, (int, float)):
+        return math.isfinite(value) and abs(value) <= MAX_ANSWER
+    if isinstance(value, (list, tuple)):
+        return all(finite(v) for v in value)
+    return True
+
+
 def signature(outcomes: list) -> tuple:
     """A hashable form of a candidate's outcomes (lists become tuples); numbers rounded to 6 significant digits."""
     def norm(v):
@@ -166,10 +205,12 @@ class Agreed:
 
 
 class Question:
-    """Per-question state shared by its candidates: the probe cases, drawn once."""
+    """Per-question state shared by its candidates: the probe cases, drawn once, and what the
+    semantic checks derive from them (edited scenes, alternative bindings) in ``cache``."""
 
     def __init__(self, spec: QuestionSpec):
-        self.spec, self.cases = spec, None
+        self.spec, self.cases, self.cache = spec, None, {}
+        self.reference = None  # the hand-written family asking the same thing, if any
 
 
 class Probe:
@@ -201,16 +242,25 @@ class Probe:
         return out
 
     def outcomes(self, family: Family, cases: list[Case]) -> list:
-        """The program's ``(answer, unit)`` on each case, or ``Failed(reason)`` where it cannot be answered.
+        """The program's normalized ``(answer, unit)`` on each case (``normalize``), or ``Failed(reason)``
+        where it cannot be answered; Rejection('non_finite') if an answer is not a finite number of a
+        sane size (an overflow to inf, a NaN).
 
         The unit is part of the outcome: 87.3 centimetres and 87.3 "metres" are different answers."""
         out = []
         for case in cases:
+            view = self.views[case.scene]
             try:
-                execution = execute(family.parsed, self.views[case.scene], case.bindings)
-                out.append((execution.value, execution.unit))
+                execution = execute(family.parsed, view, case.bindings)
             except ExecutionError as e:
                 out.append(Failed(e.reason))
+                continue
+            except (ArithmeticError, ValueError) as e:  # OverflowError, a NaN turned into an int, …
+                raise Rejection("non_finite", f"{type(e).__name__} on {describe_case(view, case.bindings)}") from None
+            if not finite(execution.value):
+                raise Rejection("non_finite", f"the answer is not a finite number of a sane size (|x| ≤ 1e6) on "
+                                              f"{describe_case(view, case.bindings, execution.value)}")
+            out.append(normalize(view, execution.value, execution.unit))
         return out
 
     def verify(self, family: Family) -> tuple[int, Counter, list[dict]]:

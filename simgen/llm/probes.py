@@ -5,7 +5,8 @@ A compiled program is judged on scenes, never on its text. ``probe_episodes(seed
 categories plus one category present three times (for counting and uniqueness), boxes of
 realistic sizes placed on a jittered grid without overlap, and a camera at the room's centre
 that pans through 360° in 16 frames (frame indices 0, 3, 6, …), so objects first appear at
-different frames. Visibility is computed from the geometry: the share of box samples that
+different frames; the camera also moves on a 0.4 m circle, so frames differ in where they are
+seen from (camera distances, left/right of two objects). Visibility is computed from the geometry: the share of box samples that
 project inside the image in front of the camera, and the pixel area of their 2D box (no
 occlusion — a probe scene needs to be consistent, not photographic). ``load_probe_episodes``
 reads rendered episodes instead (any folder with ``*/episode.json``).
@@ -21,7 +22,7 @@ from simgen.geometry import look_at, obb_samples, project, quat_from_yaw, quat_t
 from simgen.seeding import rng
 from simgen.types import CameraIntrinsics, Episode, Frame, ObjectSpec, ObjectState, Part, Pose, RoomSpec, SceneSpec, Visibility
 
-__all__ = ["probe_episodes", "load_probe_episodes", "CATALOGUE"]
+__all__ = ["probe_episodes", "load_probe_episodes", "projected_visibility", "CATALOGUE"]
 
 # Category -> typical half extents (m) of its box; sizes are scaled by 0.8–1.1 per object.
 CATALOGUE = {
@@ -32,6 +33,7 @@ CATALOGUE = {
 COLORS = ("red", "green", "blue", "white", "black", "grey", "brown", "yellow")
 INTRINSICS = CameraIntrinsics.from_vfov(320, 240, 60.0)
 N_FRAMES, FRAME_STEP, FPS, EYE_HEIGHT = 16, 3, 10.0, 1.4
+ORBIT_M = 0.4  # radius of the camera's circle around the room centre
 CELL = 1.8  # grid cell (m): the largest footprint (a 2 m sofa or bed) rarely reaches a neighbour
 SAMPLES = 3  # box samples per axis for the in-frame fraction
 
@@ -76,9 +78,10 @@ def _probe_episode(seed: int, index: int) -> Episode:
     frames = []
     for i in range(N_FRAMES):
         yaw = start + 2 * np.pi * i / N_FRAMES
-        T = look_at(centre, centre + [np.cos(yaw), np.sin(yaw), -0.25])
+        eye = centre + ORBIT_M * np.array([np.cos(yaw), np.sin(yaw), 0.0])  # a small circle: the views differ in position too
+        T = look_at(eye, eye + [np.cos(yaw), np.sin(yaw), -0.25])
         frames.append(Frame(i * FRAME_STEP, i * FRAME_STEP / FPS, tuple(map(tuple, T.tolist())), states,
-                            tuple(_visibility(o, T) for o in specs)))
+                            tuple(projected_visibility(o, o.pose, T) for o in specs)))
     return Episode(f"probe_{seed}_{index}", scene, INTRINSICS, FPS, tuple(frames), "probe", "pan")
 
 
@@ -91,11 +94,12 @@ def _free_cells(width: float, depth: float) -> np.ndarray:
     return cells[far]
 
 
-def _visibility(o: ObjectSpec, T: np.ndarray) -> Visibility:
-    """In-frame share of box samples and the pixel area of their 2D box, from the pinhole model."""
-    pts = obb_samples(o.pose.position, o.half_extents, quat_to_matrix(o.pose.quat_wxyz), n=SAMPLES)
-    uv, z = project(INTRINSICS.K(), T, pts)
-    inside = (z > 0.1) & (uv[:, 0] >= 0) & (uv[:, 0] < INTRINSICS.width) & (uv[:, 1] >= 0) & (uv[:, 1] < INTRINSICS.height)
+def projected_visibility(o: ObjectSpec, pose: Pose, T: np.ndarray, intrinsics: CameraIntrinsics = INTRINSICS) -> Visibility:
+    """In-frame share of box samples and the pixel area of their 2D box, from the pinhole model
+    (object ``o`` at ``pose``, camera-to-world ``T``; no occlusion)."""
+    pts = obb_samples(pose.position, o.half_extents, quat_to_matrix(pose.quat_wxyz), n=SAMPLES)
+    uv, z = project(intrinsics.K(), np.asarray(T, dtype=float), pts)
+    inside = (z > 0.1) & (uv[:, 0] >= 0) & (uv[:, 0] < intrinsics.width) & (uv[:, 1] >= 0) & (uv[:, 1] < intrinsics.height)
     if not inside.any():
         return Visibility(o.object_id, 0, 0.0, 0.0, None)
     x0, y0 = np.floor(uv[inside].min(axis=0)).astype(int)
