@@ -153,3 +153,24 @@ def test_one_episode_cannot_be_audited_and_families_are_reported_apart():
     assert audit_family(items)["blind"] is None
     more = [rec(i, "q?", "no", answer_type="yes_no", family="g") for i in range(20)]
     assert set(blind_audit(items + more)) == {"f", "g"}
+
+
+def test_pairs_prefer_comparable_categories_but_keep_every_pair_possible():
+    from types import SimpleNamespace
+
+    from simgen.qa.binding_preference import PREFER, comparable, pick_categories
+
+    # rows: table, sofa (furniture, similar size), mug, book (small, similar), lamp (furniture, tall and thin)
+    half = np.array([[0.6, 0.4, 0.38], [0.9, 0.45, 0.4], [0.05, 0.05, 0.06], [0.1, 0.07, 0.04], [0.2, 0.2, 0.8]])
+    view = SimpleNamespace(kind=np.array(["furniture", "furniture", "small", "small", "furniture"]), half=half)
+    cats = {"table": [0], "sofa": [1], "mug": [2], "book": [3], "lamp": [4]}
+    assert comparable("table", "sofa", cats, view) and comparable("mug", "book", cats, view)
+    assert not comparable("table", "mug", cats, view) and not comparable("table", "lamp", cats, view)
+    rng = np.random.default_rng(9)
+    pairs = [tuple(pick_categories(list(cats), 2, cats, view, rng)) for _ in range(4000)]
+    close = np.mean([comparable(a, b, cats, view) for a, b in pairs])
+    uniform = np.mean([comparable(a, b, cats, view) for a, b in
+                       (rng.choice(list(cats), 2, replace=False) for _ in range(4000))])
+    assert close > uniform + 0.3 and close > PREFER * 0.8
+    assert len({frozenset(p) for p in pairs}) == 10  # all C(5, 2) pairs still drawn
+    assert all(a != b for a, b in pairs)

@@ -5,6 +5,7 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -172,3 +173,19 @@ def test_refuses_shards_of_different_configs_and_names_the_key(tmp_path):
     assert stats["mixed_configs"] == ["trajectory.look_deg"]
     # the swept key itself (scene.num_objects, set by every shard's overrides) and the seed never count
     assert json.loads((tmp_path / "out" / "stats.json").read_text())["records_out"] == stats["records_out"] > 0
+
+
+def test_numeric_options_are_redrawn_from_answers_naming_the_same_things():
+    from simgen.export.merge import redraw_options
+
+    record = {"id": "ab" * 8, "seed": 0, "family": "object_height", "answer_type": "number", "answer": 0.12,
+              "answer_text": "0.12", "choices": ["0.12", "0.25", "0.55", "1.20"], "answer_letter": "A",
+              "bindings": {"obj": "mug"}}
+    mugs = np.round(np.linspace(0.06, 0.2, 40), 2)
+    pools = {("object_height", "cat:mug"): mugs, ("object_height", None): np.round(np.linspace(0.05, 2.0, 200), 2)}
+    out = redraw_options(record, pools)
+    assert out["answer_text"] in out["choices"] and len(set(out["choices"])) == 4
+    assert out["choices"][ord(out["answer_letter"]) - ord("A")] == "0.12"
+    assert all(float(c) in set(mugs) or c == "0.12" for c in out["choices"])  # mug-sized, every one
+    assert redraw_options(record, pools) == out  # seeded by the record: same input, same options
+    assert redraw_options({**record, "choices": []}, pools)["choices"] == []  # open numbers are left alone

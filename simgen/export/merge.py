@@ -47,6 +47,7 @@ from simgen.export.dataset import (EPISODES_DIR, EPISODES_INDEX, MERGE_FILE, QA_
                                    iter_lines, parse_record, read_episode_json)
 from simgen.qa.balance import (BalanceConfig, CellTable, add_balance_arguments, answer_key, balance_config_from_args,
                                 cells, rank, select_balanced)
+from simgen.qa.blind_audit import named_features
 from simgen.qa.choices import LETTERS, prior_options
 from simgen.qa.records import QA_SCHEMA_VERSION, sort_key, write_json_atomic
 from simgen.registry import ConfigError
@@ -54,6 +55,7 @@ from simgen.seeding import rng, stage_key
 from simgen.types import SCHEMA_VERSION as EPISODE_SCHEMA_VERSION
 
 DATASET_SCHEMA_VERSION = 1
+MIN_POOL = 3  # options are drawn from a pool of at least this many answers per option
 
 
 @dataclass
@@ -191,7 +193,9 @@ class _Scan:
     group: array  # per candidate: id of its (family, answer key)
     rank: array  # per candidate: balance's id-derived rank
     value: array  # per candidate: the answer of a numeric multiple-choice record, else NaN
+    named: array  # per candidate: id of what its question names (qa.blind_audit.named_key)
     groups: dict  # (family, answer key) -> id
+    named_ids: dict  # named key -> id
     cells: CellTable
     records_in: int = 0
 
@@ -203,7 +207,7 @@ def _is_numeric_choice(data) -> bool:
 
 def _scan(shards: list[Shard], cfg: BalanceConfig, audit: AuditSample) -> _Scan:
     """Pass 1: validate every record, drop repeats, note groups, ranks, cells and values, sample the audit."""
-    scan = _Scan(array("b"), array("q"), array("Q"), array("d"), {}, CellTable())
+    scan = _Scan(array("b"), array("q"), array("Q"), array("d"), array("q"), {}, {}, CellTable())
     current_episode, questions = None, set()
     for shard, item in merged_stream(shards):
         scan.records_in += 1
@@ -222,30 +226,44 @@ def _scan(shards: list[Shard], cfg: BalanceConfig, audit: AuditSample) -> _Scan:
         scan.group.append(scan.groups.setdefault(key, len(scan.groups)))
         scan.rank.append(rank(item))
         scan.value.append(float(item.answer) if _is_numeric_choice(item) else float("nan"))
+        scan.named.append(scan.named_ids.setdefault(_named(item.bindings), len(scan.named_ids)))
         scan.cells.add(cells(item, cfg.bucket_ratio))
         audit.add(item)
     return scan
 
 
-def _option_pools(scan: _Scan, keep: np.ndarray, names: list[tuple[str, str]]) -> dict[str, np.ndarray]:
-    """Per family, the kept numeric multiple-choice answers (the prior options are drawn from)."""
+def _named(bindings: dict) -> str:
+    """What a question names, as one key (categories, their set, actions)."""
+    return "&".join(sorted(named_features(bindings)))
+
+
+def _option_pools(scan: _Scan, keep: np.ndarray, names: list[tuple[str, str]]) -> dict[tuple, np.ndarray]:
+    """The kept numeric multiple-choice answers (the prior options are drawn from), per family and
+    per (family, named key)."""
     value = np.frombuffer(scan.value, dtype=np.float64)
     group = np.frombuffer(scan.group, dtype=np.int64)
-    pools: dict[str, list] = defaultdict(list)
+    named = np.frombuffer(scan.named, dtype=np.int64)
+    key_of = {i: k for k, i in scan.named_ids.items()}
+    pools: dict[tuple, list] = defaultdict(list)
     for i in np.flatnonzero(keep & np.isfinite(value)):
-        pools[names[group[i]][0]].append(value[i])
-    return {f: np.array(sorted(v)) for f, v in pools.items()}
+        pools[(names[group[i]][0], None)].append(value[i])
+        pools[(names[group[i]][0], key_of[int(named[i])])].append(value[i])
+    return {k: np.array(sorted(v)) for k, v in pools.items()}
 
 
-def redraw_options(data: dict, pools: dict[str, np.ndarray]) -> dict:
-    """A numeric multiple-choice record with its options drawn from its family's kept answers
-    (``qa.choices.prior_options``) and its letter updated; unchanged when the pool cannot give them."""
-    if not _is_numeric_choice(data) or data["family"] not in pools:
+def redraw_options(data: dict, pools: dict[tuple, np.ndarray]) -> dict:
+    """A numeric multiple-choice record with its options drawn from kept answers of its family —
+    of questions naming the same things when there are enough, so that knowing a mug's usual size
+    does not pick the mug-sized option — and its letter updated; unchanged when no pool can give them
+    (``qa.choices.prior_options``)."""
+    if not _is_numeric_choice(data):
         return data
-    decimals = len(str(data["answer_text"]).partition(".")[2])
+    n, decimals = len(data["choices"]), len(str(data["answer_text"]).partition(".")[2])
     gen = rng(int(data.get("seed") or 0), 0, stage_key(data["id"]), "merge/options")
-    options = prior_options(float(data["answer"]), str(data["answer_text"]), pools[data["family"]],
-                            len(data["choices"]), decimals, gen)
+    options = None
+    for key in ((data["family"], _named(data.get("bindings") or {})), (data["family"], None)):
+        if options is None and len(pools.get(key, ())) >= MIN_POOL * n:
+            options = prior_options(float(data["answer"]), str(data["answer_text"]), pools[key], n, decimals, gen)
     if options is None:
         return data
     shuffled = [options[int(i)] for i in gen.permutation(len(options))]
