@@ -138,9 +138,11 @@ def _shift(pose: Pose, dx: float = 0.0, dy: float = 0.0, dz: float = 0.0) -> Pos
 def _moved(episode: Episode, oid: int, to_xy: Callable | None, start_frame: int | None, lift: float = 0.0) -> Episode:
     """Object ``oid`` moved (after ``start_frame``: where a motion ends) or lifted by ``lift``."""
     spec = next(o for o in episode.scene.objects if o.object_id == oid)
-    base = np.array(spec.pose.position)
-    dx, dy = (to_xy(base) - base[:2]) if to_xy is not None else (0.0, 0.0)
     from_row = 0 if start_frame is None else next((r for r, f in enumerate(episode.frames) if f.index > start_frame), 0)
+    base = np.array(spec.pose.position)
+    if from_row:  # a moving object: the edit is about where it ends
+        base = np.array(next(st.pose.position for f in reversed(episode.frames) for st in f.objects if st.object_id == oid))
+    dx, dy = (to_xy(base) - base[:2]) if to_xy is not None else (0.0, 0.0)
     specs = [_spec_pose(o, _shift(o.pose, dx, dy, lift)) if o.object_id == oid and from_row == 0 else o
              for o in episode.scene.objects]
     return _rebuild(episode, specs, lambda row, i, p: _shift(p, dx, dy, lift) if i == oid and row >= from_row else p, {oid})

@@ -9,7 +9,8 @@ probe cases and reject, with a reason and the failing probe case:
   the question asks for another one (a choice among a slot's own categories may name them);
 - ``reference_mismatch``: a hand-written family asking the same thing (``reference_family``, or
   one with the same template) answers otherwise on a probe case;
-- ``slot_without_effect``: rebinding a slot to another value changes no answer;
+- ``slot_without_effect``: rebinding a slot to another value changes no answer (a frame slot that
+  is where an actions slot starts follows that slot and is not rebound alone);
 - ``scene_independent``: no metamorphic edit of the scenes (``simgen.llm.metamorphic``: move,
   lift, resize, add, remove, room, camera, motion) changes any answer;
 - ``insensitive_<cue>``: the question's words say which edits must matter (a count follows added or
@@ -127,6 +128,8 @@ def _slots(probe, question, family, cases, outcomes) -> None:
     """Each slot must change some answer when rebound: on the probe scenes or, where those cannot
     show it (a frame slot on a still camera, "above" among objects all on the floor), on their edits."""
     for slot in family.slots:
+        if getattr(slot, "start_of", None):  # its value follows another slot's (where that slot's actions start)
+            continue
         key = ("alternatives", slot.name)
         if key not in question.cache:
             question.cache[key] = _alternatives(probe, family, cases, slot.name)

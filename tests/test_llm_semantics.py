@@ -1,0 +1,152 @@
+"""Semantic checks: every hand-written family passes them; wrong programs fail them with their reason;
+the metamorphic edits change what they say they change (and nothing else of note)."""
+import numpy as np
+import pytest
+from qa_fixtures import ego_walk, moving_room
+
+from simgen.llm.judge import Failed, Probe, Question, Rejection
+from simgen.llm.metamorphic import edits
+from simgen.llm.paraphrase import spec_of_family
+from simgen.llm.probes import probe_episodes
+from simgen.llm.semantics import check_semantics, expected_edits
+from simgen.llm.spec import parse_question
+from simgen.qa.executor import execute
+from simgen.qa.families import load_families, parse_family
+from simgen.qa.sampling import applicable
+from simgen.qa.scene_view import SceneView
+
+# Static probe rooms (a camera circling the centre), a room where objects move, and a camera walk:
+# between them every hand-written family has cases.
+PROBE = Probe(probe_episodes(0, 2) + [moving_room(), ego_walk()], bindings_per_scene=3)
+HAND_WRITTEN = [f for f in load_families("all") if not f.family.startswith("llm_")]
+UNIQUE = {"type": "category", "observed": "unique"}
+
+
+def judged(family, reference=None):
+    """Question state and outcomes of ``family`` on the probe cases its slots allow."""
+    question = Question(spec_of_family(family))
+    question.cases = [c for c in PROBE.cases(family) if applicable(family, PROBE.views[c.scene])]
+    question.reference = reference
+    return question, PROBE.outcomes(family, question.cases)
+
+
+def family(question: str, program: str, slots: dict, answer: dict):
+    return parse_family({"family": "t", "version": 1, "modality": "video", "description": "d", "answer": answer,
+                         "slots": slots, "program": program, "templates": [question, question + " (1)", question + " (2)"]}, "t")
+
+
+@pytest.mark.parametrize("fam", HAND_WRITTEN, ids=lambda f: f.family)
+def test_every_hand_written_family_passes_the_semantic_checks(fam):
+    question, outcomes = judged(fam)
+    assert sum(not isinstance(o, Failed) for o in outcomes) >= 2, "the probe scenes answer it"
+    check_semantics(PROBE, question, fam, outcomes)
+
+
+@pytest.mark.parametrize("question, program, slots, answer, reason", [
+    ("Which object shown in the video is farthest from the {a}?", "argmax(objects(a), key=distance_to(the(a)))",
+     {"a": UNIQUE}, {"type": "object"}, "answers_referent"),
+    ("Which object is nearest to the {ref}?", "argmin(objects(), key=distance_to(the(ref)))",
+     {"ref": UNIQUE}, {"type": "object"}, "answers_referent"),
+    ("How many {category} objects appear?", "count(objects(category=category)) * 0 + 3",
+     {"category": {"type": "category", "observed": "any"}}, {"type": "number", "unit": "count"}, "scene_independent"),
+    ("How far apart are the {a} and the {b}, in metres?", "distance(the(a), the(a)) + distance(the(b), the(b))",
+     {"a": UNIQUE, "b": {**UNIQUE, "exclude": ["a"]}}, {"type": "number", "unit": "m"}, "scene_independent"),
+    ("How far is the {a} from the object nearest to it, in metres?",
+     "distance(the(a), argmin(exclude(objects(), the(a)), key=distance_to(the(a)))) + distance(the(b), the(b))",
+     {"a": UNIQUE, "b": {**UNIQUE, "exclude": ["a"]}}, {"type": "number", "unit": "m"}, "slot_without_effect"),
+    ("How many objects are there in the room?", "count(objects()) - count(objects()) + 4",
+     {}, {"type": "number", "unit": "count"}, "scene_independent"),
+])
+def test_a_program_that_does_not_mean_its_question_is_rejected_with_the_reason(question, program, slots, answer, reason):
+    fam = family(question, program, slots, answer)
+    q, outcomes = judged(fam)
+    with pytest.raises(Rejection) as e:
+        check_semantics(PROBE, q, fam, outcomes)
+    assert e.value.reason == reason, e.value
+    assert "probe scene" in e.value.detail or reason == "slot_without_effect"
+
+
+def test_a_program_contradicting_the_hand_written_family_is_rejected_on_a_probe_case():
+    taller = load_families(["taller"])[0]
+    pair = {"pair": {"type": "categories", "observed": "unique", "count": 2}}
+    shorter = family("Which one is taller, the {pair_0} or the {pair_1}?", "argmin(the_each(pair), key=height_of)",
+                     pair, {"type": "choice", "choices": ["slot:pair"]})
+    q, outcomes = judged(shorter, reference=taller)
+    with pytest.raises(Rejection) as e:
+        check_semantics(PROBE, q, shorter, outcomes, taller)
+    assert e.value.reason == "reference_mismatch" and "taller" in e.value.detail and "slots {'pair'" in e.value.detail
+    right = family("Which one is taller, the {pair_0} or the {pair_1}?", "category_of(argmax(the_each(pair), key=top_of))",
+                   pair, {"type": "choice", "choices": ["slot:pair"]})
+    q, outcomes = judged(right, reference=taller)  # objects on the floor: the top is the height; a category is the object
+    check_semantics(PROBE, q, right, outcomes, taller)
+
+
+def test_the_question_words_say_which_edits_must_matter():
+    assert set(expected_edits("How many {category} objects appear?")) == {"count"}
+    assert set(expected_edits("How many metres did the camera move?")) == set()
+    assert set(expected_edits("How far is the {a} from the {b}?")) == {"distance"}
+    assert set(expected_edits("What is the floor area of this room?")) == {"room"}
+    assert set(expected_edits("Is the {a} above the {b}?")) == {"elevation"}
+    assert set(expected_edits("Which is taller, the {pair_0} or the {pair_1}?")) == {"size"}
+
+
+def _view(edit):
+    return SceneView.from_episode(edit.episode)
+
+
+def test_the_edits_change_what_they_name():
+    episode = probe_episodes(3, 1)[0]
+    view = SceneView.from_episode(episode)
+    ref = int(view.ids[view.observed[0]])
+    counted = [c for c in set(view.category) if (view.category == c).sum() == 3]
+    found = list(edits(episode, [ref], counted, np.random.default_rng(0)))
+    assert {e.kind for e in found} == {"move", "lift", "resize", "add", "remove", "room", "camera"}
+    r = view.row_of_id(ref)
+    first_move = _view(found[0])
+    assert np.linalg.norm(first_move.center[r, :2] - view.center[r, :2]) == pytest.approx(1.5, abs=0.31)  # clipped at walls
+    lift = _view(next(e for e in found if e.kind == "lift"))
+    assert lift.center[r, 2] - view.center[r, 2] == pytest.approx(1.0)
+    grown = _view(next(e for e in found if e.kind == "resize"))
+    bottom = lambda v: v.center[r, 2] - v.half[r, 2]  # noqa: E731
+    assert grown.half[r, 2] == pytest.approx(1.6 * view.half[r, 2]) and bottom(grown) == pytest.approx(bottom(view))
+    added, removed = (_view(next(e for e in found if e.kind == k)) for k in ("add", "remove"))
+    assert (added.category == counted[0]).sum() == 4 and (removed.category == counted[0]).sum() == 2
+    room = _view(next(e for e in found if e.kind == "room"))
+    assert room.room_area() > view.room_area() + 1.0 if hasattr(view, "room_area") else True
+
+
+def test_the_mirrored_camera_path_turns_the_other_way():
+    episode = ego_walk()  # move ahead, turn left 90°, move ahead
+    view = SceneView.from_episode(episode)
+    mirrored = _view(next(e for e in edits(episode, [], [], np.random.default_rng(0)) if "mirrored" in e.what))
+    turn = parse_family({"family": "t", "version": 1, "modality": "multi_image", "description": "d",
+                         "answer": {"type": "number", "unit": "deg"}, "slots": {"f0": {"type": "frame"}, "f1": {"type": "frame"}},
+                         "program": "camera_turn(f0, f1)", "templates": ["{f0} {f1}", "{f0} {f1} (1)", "{f0} {f1} (2)"]}, "t")
+    before = execute(turn.parsed, view, {"f0": 0, "f1": 30}).value
+    after = execute(turn.parsed, mirrored, {"f0": 0, "f1": 30}).value
+    assert before == pytest.approx(90.0, abs=1.0) and after == pytest.approx(-90.0, abs=1.0)  # left positive
+    # the first camera is the mirror plane's own: its view is unchanged
+    assert np.allclose(mirrored.T_world_cam[0], view.T_world_cam[0])
+
+
+def test_the_motion_swap_moves_the_still_referent_instead():
+    episode = moving_room()
+    view = SceneView.from_episode(episode)
+    mover = episode.events[0].object_id
+    still = next(o.object_id for o in episode.scene.objects if o.object_id not in {e.object_id for e in episode.events})
+    swap = next(e for e in edits(episode, [still], [], np.random.default_rng(0)) if e.kind == "motion")
+    after = _view(swap)
+    m, s = view.row_of_id(mover), view.row_of_id(still)
+    assert after.max_displacement()[m] == pytest.approx(0.0) and after.max_displacement()[s] == pytest.approx(view.max_displacement()[m])
+
+
+def test_a_referent_question_spec_is_rejected_through_the_compiler_judge():
+    spec = parse_question({"id": "far", "question": "Which object shown in the video is farthest from the {a}?",
+                           "slots": {"a": UNIQUE}}, "q")
+    from simgen.llm.compile import Compiler
+    compiler = Compiler.__new__(Compiler)
+    compiler.probe = PROBE
+    with pytest.raises(Rejection) as e:
+        compiler.judge(Question(spec), "argmax(objects(a), key=distance_to(the(a)))")
+    assert e.value.reason == "answers_referent"
+    compiler.judge(Question(spec), "argmax(exclude(objects(), the(a)), key=distance_to(the(a)))")
