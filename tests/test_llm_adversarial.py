@@ -98,3 +98,74 @@ def test_the_compile_path_rejects_the_whole_corpus_served_by_a_model(tmp_path, e
     assert all(reason for reason in reasons) and all(r["status"] == "rejected" for r in records)
     assert executor_trapped == []
 
+
+
+# -- endpoints and programs that misbehave in ways the parser cannot see ---------------------------
+OVERFLOW = "\n".join(["x0 = 1000000.0 * 1000000.0"] + [f"x{i} = x{i - 1} * x{i - 1}" for i in range(1, 7)]
+                     + ["distance(the(a), the(b)) * x6"])  # 1e12 squared six times: inf
+
+
+def _compile(tmp_path, reply, spec=SPEC, **llm):
+    with ScriptedServer(lambda request, n: reply) as server:
+        cfg = LLMConfig(name="endpoint", base_url=server.base_url, model="hostile", max_retries=0,
+                        timeout_s=llm.pop("timeout_s", 5.0), **llm)
+        compiler = Compiler(LLMClient(cfg), CompileConfig(k=2, max_repairs=1), PROBE)
+        summary = compile_questions(compiler, [spec], tmp_path, tmp_path / "log.jsonl")
+    records = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()] if (tmp_path / "log.jsonl").exists() else []
+    assert list(tmp_path.glob("*.yaml")) == [], "nothing is kept"
+    return summary, records, server
+
+
+def _reasons(records) -> set[str]:
+    return {a["reason"] for r in records for c in r["candidates"] for a in c}
+
+
+def test_a_byte_dribbling_endpoint_hits_the_total_deadline_and_stops_the_run(tmp_path):
+    # one byte every 0.05 s never trips the inactivity timeout; the 1 s deadline ends each request
+    summary, records, server = _compile(tmp_path, {"content": "distance(the(a), the(b))" * 4, "dribble": 0.05},
+                                        timeout_s=1.0, deadline_s=1.0)
+    assert summary["rejected"] == {"adv": "deadline"} and "deadline_s=1" in summary["stopped"]
+    assert records == [] and len(server.requests) == 1  # the run stopped at the first request past its deadline
+
+
+def test_an_overflowing_program_is_rejected_as_non_finite(tmp_path):
+    summary, records, _ = _compile(tmp_path, OVERFLOW)
+    assert summary["rejected"] == {"adv": "candidates_failed"}
+    assert _reasons(records) == {"non_finite"} and "probe scene" in records[0]["candidates"][0][0]["detail"]
+
+
+def test_an_echoed_key_is_in_no_file_written_nor_printed(tmp_path, monkeypatch, capsys, caplog):
+    from simgen.llm.cli import main
+
+    secret = "sk-adversarial-5f3a9c0e77d1"
+    monkeypatch.setenv("SIMGEN_ADV_KEY", secret)
+    questions = tmp_path / "q.yaml"
+    questions.write_text(json.dumps([{"id": "adv", "question": SPEC.templates[0], "slots": SPEC.slots}]))
+    with ScriptedServer(lambda request, n: {"echo_headers": True} if n % 2 else {"status": 500, "body": f"Bearer {secret}"}) as server:
+        code = main(["compile", str(questions), "--llm", "endpoint", "--set", f"base_url={server.base_url}",
+                     "--set", "api_key_env=SIMGEN_ADV_KEY", "--set", "structured_output=none", "--set", "max_retries=1",
+                     "--set", "backoff_s=0", "--set", "compile.k=2", "--set", "compile.probe_scenes=1",
+                     "--out", str(tmp_path / "out"), "--log", str(tmp_path / "log.jsonl"), "-v"])
+    out, err = capsys.readouterr()
+    assert server.headers[0]["authorization"] == f"Bearer {secret}"  # it was sent, and echoed back
+    assert code == 0 and json.loads(out)["rejected"] == {"adv": "candidates_failed"}
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and p != questions]
+    assert written and "[redacted]" in (tmp_path / "log.jsonl").read_text()
+    for text in [p.read_text(errors="replace") for p in written] + [out, err, caplog.text]:
+        assert secret not in text
+
+
+def test_a_constant_program_is_rejected_as_scene_independent(tmp_path):
+    spec = parse_question({"id": "count", "question": "How many {category} objects appear?",
+                           "slots": {"category": {"type": "category", "observed": "any"}}}, "q")
+    summary, records, _ = _compile(tmp_path, "count(objects(category=category)) * 0 + 3", spec)
+    assert summary["rejected"] == {"count": "candidates_failed"} and _reasons(records) == {"scene_independent"}
+
+
+def test_a_program_answering_with_its_own_referent_is_rejected(tmp_path):
+    spec = parse_question({"id": "far", "question": "Which object shown in the video is farthest from the {a}?",
+                           "slots": {"a": {"type": "category", "observed": "unique"}}}, "q")
+    summary, records, server = _compile(tmp_path, "argmax(objects(a), key=distance_to(the(a)))", spec)
+    assert summary["rejected"] == {"far": "candidates_failed"} and _reasons(records) == {"answers_referent"}
+    repair = next(r for r in server.requests if "That was rejected" in r["messages"][-1]["content"])
+    assert "answers_referent" in repair["messages"][-1]["content"] and "probe scene" in repair["messages"][-1]["content"]
