@@ -3,7 +3,8 @@
 Each object draws from its own stream (``seeding.rng(spec.seed, stage="look/<scene>/<look seed>/<id>")``)
 so adding an object never changes another's look; the room and lights draw from the scene's stream.
 Colours stay close to the part's colour (its name is what questions use): only brightness and
-saturation move by ``Look.color_jitter``.
+saturation move by ``Look.color_jitter``. Part colours are display (sRGB) values, as pybullet shows
+them; Blender's shaders take linear values, so they are converted here (else red renders pink).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import numpy as np
 from simgen.renderers.look import HDRI_NIGHT, HDRIS_DAY, Look
 from simgen.scene.assets import TRIM
 from simgen.seeding import rng
+from simgen.simulators.room_geometry import CEILING_RGBA
 from simgen.types import ObjectSpec, SceneSpec
 
 # Category → material families the object's main parts draw from (thin dark trim parts become metal).
@@ -32,8 +34,10 @@ ROUGHNESS: dict[str, tuple[float, float]] = {
     "plaster": (0.8, 1.0), "wallpaper": (0.6, 0.9), "tiles": (0.08, 0.35), "carpet": (0.9, 1.0),
     "metal": (0.2, 0.45), "ceramic": (0.05, 0.2), "glass": (0.0, 0.05), "plastic": (0.25, 0.55),
 }
+SECOND_SHADE = {"wood": 0.6, "paint": 0.93, "plaster": 0.9}  # the pattern's darker colour, relative
+UNWOODLIKE = ("white", "black", "grey")
 SCALE: dict[str, tuple[float, float]] = {  # texture cycles per metre
-    "wood": (3.0, 6.0), "tiles": (1.7, 3.3), "wallpaper": (1.0, 2.5),
+    "wood": (1.0, 2.0), "tiles": (1.7, 3.3), "wallpaper": (1.0, 2.5),
 }
 
 
@@ -48,7 +52,8 @@ def draw_appearance(spec: SceneSpec, look: Look, walls: list[dict]) -> dict:
     if wall_family == "wallpaper":
         wall["color2"] = _shift(wall["color"], 0.85)
     floor = _material(g, str(g.choice(["wood", "tiles", "carpet"])), room.floor_rgba[:3], look)
-    ceiling = _material(g, "paint", (0.93, 0.93, 0.9), look)
+    floor["planks"] = floor["family"] == "wood"
+    ceiling = _material(g, "paint", CEILING_RGBA[:3], look)
     hdri = HDRI_NIGHT if night else (look.hdri if look.hdri != "random" else str(g.choice(HDRIS_DAY)))
     strength = look.hdri_strength_night if night else look.hdri_strength_day
     out = {
@@ -71,6 +76,8 @@ def draw_appearance(spec: SceneSpec, look: Look, walls: list[dict]) -> dict:
 def _object_materials(spec: SceneSpec, obj: ObjectSpec, look: Look, night: bool) -> list[dict]:
     g = rng(spec.seed, stage=f"look/{spec.scene_id}/{look.seed}/{obj.object_id}")
     family = str(g.choice(FAMILIES.get(obj.category, ("plastic",))))
+    if family == "wood" and obj.color in UNWOODLIKE:
+        family = "paint"  # white, black and grey furniture is painted or lacquered, not bare wood
     shared = {}  # parts of one colour share one drawn material (a chair's legs match its seat)
     mats = []
     for k, part in enumerate(obj.parts):
@@ -91,8 +98,8 @@ def _material(g: np.random.Generator, family: str, rgb, look: Look) -> dict:
     h, s, v = colorsys.rgb_to_hsv(*(float(c) for c in rgb))
     s = float(np.clip(s * (1 + g.uniform(-1, 1) * look.color_jitter), 0, 1))
     v = float(np.clip(v * (1 + g.uniform(-1, 1) * look.color_jitter), 0, 1))
-    color = colorsys.hsv_to_rgb(h, s, v)
-    out = {"family": family, "color": color, "color2": _shift(color, 0.55 if family == "wood" else 0.8),
+    color = tuple(srgb_to_linear(c) for c in colorsys.hsv_to_rgb(h, s, v))
+    out = {"family": family, "color": color, "color2": _shift(color, SECOND_SHADE.get(family, 0.8)),
            "roughness": rough, "offset": tuple(float(x) for x in g.uniform(-50, 50, 3)),
            "scale": float(g.uniform(*SCALE.get(family, (1.0, 1.0))))}
     return out
@@ -140,6 +147,11 @@ def _window(g, out: dict, walls: list[dict], height: float, night: bool, look: L
     out["sun"] = {"direction": (float(math.cos(e) * horiz[0]), float(math.cos(e) * horiz[1]), float(-math.sin(e))),
                   "strength": float(g.uniform(*look.sun_strength)), "angle": math.radians(1.0),
                   "rgb": kelvin_rgb(5800.0)}
+
+
+def srgb_to_linear(c: float) -> float:
+    """One sRGB-encoded channel value (0..1) as linear light."""
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
 
 
 def kelvin_rgb(kelvin: float) -> tuple[float, float, float]:

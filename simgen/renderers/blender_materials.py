@@ -65,18 +65,17 @@ def make_material(bpy, name: str, p: dict, look: dict):
     color, color2, family = tuple(p["color"]), tuple(p.get("color2", p["color"])), p["family"]
     pattern, bump = None, 0.0
     if family == "wood":
-        wave = n.add("ShaderNodeTexWave", Vector=vec, Scale=2.0, Distortion=6.0, Detail=3.0)
-        wave.wave_type, wave.bands_direction = "BANDS", "X"
-        pattern, bump = wave.outputs["Fac"], 0.05
-    elif family in ("fabric", "carpet", "plaster", "paint"):
-        fine = {"fabric": 400.0, "carpet": 600.0, "plaster": 20.0, "paint": 60.0}[family]
-        pattern = n.add("ShaderNodeTexNoise", Vector=vec, Scale=fine, Detail=2.0).outputs["Fac"]
-        bump = {"fabric": 0.15, "carpet": 0.3, "plaster": 0.08, "paint": 0.01}[family]
+        pattern, bump = _wood(n, vec, color, color2, bsdf, p.get("planks", False)), 0.02
+    elif family in ("fabric", "carpet", "plaster", "paint", "leather"):
+        # low octave counts and few bumps: procedural shading is most of a frame's cost at 1-2 samples
+        scale, bump = {"fabric": 40.0, "carpet": 80.0, "plaster": 8.0, "paint": 3.0, "leather": 60.0}[family], 0.0
+        if family == "leather":
+            pattern = n.add("ShaderNodeTexVoronoi", Vector=vec, Scale=scale).outputs["Distance"]
+        else:
+            pattern = n.add("ShaderNodeTexNoise", Vector=vec, Scale=scale, Detail=1.0).outputs["Fac"]
+        bump = 0.05 if family == "plaster" else 0.0
         if family in ("fabric", "carpet"):
             bsdf.inputs["Sheen Weight"].default_value = 0.4
-    elif family == "leather":
-        pattern = n.add("ShaderNodeTexVoronoi", Vector=vec, Scale=150.0).outputs["Distance"]
-        bump = 0.1
     elif family == "wallpaper":
         wave = n.add("ShaderNodeTexWave", Vector=vec, Scale=6.0, Distortion=0.0)
         wave.wave_type, wave.bands_direction, wave.wave_profile = "BANDS", "X", "SAW"
@@ -86,22 +85,21 @@ def make_material(bpy, name: str, p: dict, look: dict):
         brick.offset, brick.squash = 0.0, 1.0
         brick.inputs["Brick Width"].default_value, brick.inputs["Row Height"].default_value = 1.0, 1.0
         pattern, bump = brick.outputs["Fac"], 0.2
-        tint = n.add("ShaderNodeTexNoise", Vector=vec, Scale=3.0).outputs["Fac"]
+        tint = n.add("ShaderNodeTexNoise", Vector=vec, Scale=3.0, Detail=0.0).outputs["Fac"]
         n.link(n.mix_color(tint, color, color2), brick.inputs["Color1"])
         brick.inputs["Color2"].default_value = (*color2, 1.0)
         brick.inputs["Mortar"].default_value = (0.55, 0.55, 0.52, 1.0)
         n.link(brick.outputs["Color"], bsdf.inputs["Base Color"])
     elif family == "metal":
         bsdf.inputs["Metallic"].default_value = 1.0
-        pattern = n.add("ShaderNodeTexNoise", Vector=vec, Scale=30.0).outputs["Fac"]
     elif family == "ceramic":
         bsdf.inputs["Coat Weight"].default_value = 0.6
     elif family == "glass":
         bsdf.inputs["Transmission Weight"].default_value = 1.0
         bsdf.inputs["IOR"].default_value = 1.45
-    if family != "tiles":
+    if family not in ("tiles", "wood"):
         bsdf.inputs["Base Color"].default_value = (*color, 1.0)
-        if pattern is not None and family not in ("metal",):
+        if pattern is not None:
             n.link(n.mix_color(pattern, color2, color), bsdf.inputs["Base Color"])
     if bump > 0.0 and pattern is not None:
         b = n.add("ShaderNodeBump", Strength=bump, Height=pattern)
@@ -114,6 +112,30 @@ def make_material(bpy, name: str, p: dict, look: dict):
         shader = _window(n, shader, p["window"], look)
     n.link(shader, n.add("ShaderNodeOutputMaterial").inputs["Surface"])
     return n.mat
+
+
+def _wood(n: _Nodes, vec, color, color2, bsdf, planks: bool):
+    """Grain along local x (noise stretched across it); as a floor, planks with seams and per-plank tint."""
+    stretched = n.add("ShaderNodeMapping", Vector=vec, Scale=(0.6, 14.0, 14.0))
+    noise = n.add("ShaderNodeTexNoise", Vector=stretched.outputs["Vector"], Scale=2.0, Detail=2.0, Distortion=1.5)
+    grain = n.add("ShaderNodeMapRange", Value=noise.outputs["Fac"], **{"From Min": 0.3, "From Max": 0.7})
+    wood = n.mix_color(grain.outputs["Result"], color2, color)
+    if planks:
+        brick = n.add("ShaderNodeTexBrick", Vector=n.add("ShaderNodeTexCoord").outputs["Object"], Scale=1.0,
+                      **{"Mortar Size": 0.003, "Brick Width": 1.2, "Row Height": 0.14, "Bias": 0.0})
+        brick.offset, brick.squash = 0.37, 1.0
+        brick.inputs["Color1"].default_value, brick.inputs["Color2"].default_value = (1, 1, 1, 1), (0.75, 0.72, 0.7, 1)
+        brick.inputs["Mortar"].default_value = (0.25, 0.22, 0.2, 1.0)
+        tinted = n.tree.nodes.new("ShaderNodeMix")
+        tinted.data_type, tinted.blend_type = "RGBA", "MULTIPLY"
+        tinted.inputs["Factor"].default_value = 1.0
+        n.link(wood, tinted.inputs["A"])
+        n.link(brick.outputs["Color"], tinted.inputs["B"])
+        wood = tinted.outputs["Result"]
+        bump = n.add("ShaderNodeBump", Strength=0.3, Height=brick.outputs["Fac"])
+        n.link(bump.outputs["Normal"], bsdf.inputs["Normal"])
+    n.link(wood, bsdf.inputs["Base Color"])
+    return None if planks else grain.outputs["Result"]
 
 
 def _window(n: _Nodes, wall, rect, look: dict):

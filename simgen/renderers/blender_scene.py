@@ -56,8 +56,11 @@ def build_scene(bpy, msg: dict, workdir: str) -> dict:
 
 def render_frame(bpy, state: dict, msg: dict) -> dict:
     """Pose objects and camera, render, and read RGB, depth (m, planar z) and instance ids back."""
+    last = state.setdefault("poses", {})
     for oid, T in msg["poses"].items():
-        state["objects"][int(oid)].matrix_world = _matrix(T)
+        if oid not in last or not np.array_equal(last[oid], T):  # a moved object costs Cycles a BVH update
+            state["objects"][int(oid)].matrix_world = _matrix(T)
+            last[oid] = T
     scene = bpy.context.scene
     scene.camera.matrix_world = _matrix(np.asarray(msg["T_world_cam"], float) @ CV_TO_BLENDER_CAM)
     work = state["workdir"]
