@@ -117,9 +117,11 @@ def draw_tile(tile: Tile, width: int) -> tuple[np.ndarray, int]:
         above = y0 - 1 >= text_size(box.name, SMALL_SCALE)[1] + 4
         _label(img, box.name, x0, y0 - 1 if above else y1 + text_size(box.name, SMALL_SCALE)[1] + 6, box.color,
                SMALL_SCALE, taken)
-    head = np.full((text_size("Ag", SMALL_SCALE)[1] + 2 * LINE_GAP, width, 3), BACKGROUND, np.uint8)
-    cv2.putText(head, ascii_text(tile.caption)[:200], (2, head.shape[0] - LINE_GAP), FONT, SMALL_SCALE, INK, 1,
-                cv2.LINE_AA)
+    lines = wrap(tile.caption, width - 4, SMALL_SCALE)
+    step = text_size("Ag", SMALL_SCALE)[1] + LINE_GAP
+    head = np.full((len(lines) * step + LINE_GAP, width, 3), BACKGROUND, np.uint8)
+    for n, line in enumerate(lines):
+        cv2.putText(head, line, (2, (n + 1) * step), FONT, SMALL_SCALE, INK, 1, cv2.LINE_AA)
     return np.vstack([head, img]), head.shape[0]
 
 
@@ -154,7 +156,8 @@ def text_panel(paragraphs: list[TextLine], width: int) -> np.ndarray:
 
 
 def compose_sheet(panel: np.ndarray, tiles: list[np.ndarray], columns: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    """The panel above a grid of drawn tiles; returns the sheet and each tile's top-left (x, y)."""
+    """The panel above a grid of drawn tiles, bottom-aligned in their cells; returns the sheet and each
+    tile's top-left (x, y)."""
     width = panel.shape[1]
     cell_w = max(t.shape[1] for t in tiles) if tiles else width
     cell_h = max(t.shape[0] for t in tiles) if tiles else 0
@@ -164,8 +167,8 @@ def compose_sheet(panel: np.ndarray, tiles: list[np.ndarray], columns: int) -> t
     origins = []
     for n, tile in enumerate(tiles):
         x = PAD + (n % columns) * (cell_w + PAD)
-        y = panel.shape[0] + (n // columns) * (cell_h + PAD)
-        sheet[y:y + tile.shape[0], x:x + tile.shape[1]] = tile
+        y = panel.shape[0] + (n // columns) * (cell_h + PAD) + cell_h - tile.shape[0]  # bottom-aligned: frames
+        sheet[y:y + tile.shape[0], x:x + tile.shape[1]] = tile                      # line up under any caption
         origins.append((x, y))
     return sheet, origins
 

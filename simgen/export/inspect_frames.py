@@ -71,4 +71,11 @@ def frames_to_show(item: QAItem, episode: dict, refs: list[tuple[str, int]], str
     for f in np.linspace(0, n - 1, strip).round().astype(int) if strip and n else ():
         why.setdefault(int(f), []).append("strip")
     keep = sorted(why, key=lambda f: ("strip" in why[f] and len(why[f]) == 1, f))[:MAX_VIDEO_TILES]
-    return [(f, " ".join(why[f])) for f in sorted(keep)]
+    return [(f, _reasons(why[f])) for f in sorted(keep)]
+
+
+def _reasons(reasons: list[str]) -> str:
+    """Why a frame is shown, short: "first bed_1", "best bed_1" become "first+best bed_1"."""
+    merged = [f"first+best {r[6:]}" if r.startswith("first ") and f"best {r[6:]}" in reasons else r
+              for r in reasons if not (r.startswith("best ") and f"first {r[5:]}" in reasons)]
+    return ", ".join(merged)
