@@ -130,8 +130,8 @@ class EpisodeAsker:
         self.jittered = [self.view.jittered(jitter_rng, v.position_sigma_m, v.size_sigma_frac) for _ in range(k)]
 
     def run(self, fam: Family, view, bindings: dict, ablate=None):
-        """Execute ``fam``'s program with ``bindings`` on ``view`` (the value only)."""
-        return execute(fam.parsed, view, bindings, ablate=ablate).value
+        """Execute ``fam``'s program with ``bindings`` on ``view`` (the Execution)."""
+        return execute(fam.parsed, view, bindings, ablate=ablate)
 
     def ask(self, fam: Family, counts: Counter) -> list[QAItem]:
         """Up to ``qa.wanted(family)`` verified items; every attempt's outcome counted in ``counts``.

@@ -148,10 +148,13 @@ def _num(x):
 
 
 def glimpsed_counts(view) -> dict[str, int]:
-    """Category → number of objects the video at least glimpses in some frame."""
-    seen = view.glimpsed.any(axis=0) if len(view.frames) else np.zeros(len(view), bool)
-    cats, counts = np.unique(view.category[seen], return_counts=True)
-    return {str(c): int(n) for c, n in zip(cats, counts)}
+    """Category → number of objects the video at least glimpses in some frame (cached per view)."""
+    def compute():
+        seen = view.glimpsed.any(axis=0) if len(view.frames) else np.zeros(len(view), bool)
+        cats, counts = np.unique(view.category[seen], return_counts=True)
+        return {str(c): int(n) for c, n in zip(cats, counts)}
+
+    return view._cached("glimpsed_counts", compute)
 
 
 def _slot_categories(fam, bindings: dict, observed: str) -> list[str]:
@@ -305,15 +308,18 @@ def same_answer(a, b, rel_tol: float) -> bool:
 def check_degeneracy(run, program, original) -> tuple[str | None, int]:
     """Re-run with each ablatable node made trivial; an unchanged answer means the node did nothing.
 
-    ``run(ablate=node_id)`` returns the value or raises ExecutionError (then the node mattered).
-    """
+    ``run(ablate=node_id)`` returns the Execution or raises ExecutionError (then the node mattered).
+    An unchanged answer reached only by an exact tie (e.g. "nearest to the laptop" with the laptop
+    itself back among the candidates, touching the bed it lies on) is luck of the tie-break by
+    id, not a node that did nothing."""
     nodes = list(program.ablatable_nodes())
     for node in nodes:
         try:
-            value = run(ablate=node)
+            ablated = run(ablate=node)
         except ExecutionError:  # the trivial version cannot even be answered: the node matters
             continue
-        if same_answer(original, value, 0.0):
+        tied = any(d.kind == "gap" and d.margin == 0.0 for d in ablated.trace)
+        if same_answer(original, ablated.value, 0.0) and not tied:
             return "degenerate", len(nodes)
     return None, len(nodes)
 
@@ -345,7 +351,7 @@ def check_stability(run_on, views, original, numeric: bool, rel_tol: float) -> t
 def verify(fam, view, bindings: dict, execution, cfg: VerifyConfig, run, jittered: list) -> Verdict:
     """Apply every enabled rule to one executed question; returns the verdict with its certificate.
 
-    ``run(view, ablate=None)`` re-executes the program with the same bindings; ``jittered`` is the
+    ``run(view, ablate=None)`` re-executes the program with the same bindings (an Execution); ``jittered`` is the
     list of perturbed views for the stability check (shared by all questions of an episode).
     """
     checks = fam.checks
@@ -377,7 +383,7 @@ def verify(fam, view, bindings: dict, execution, cfg: VerifyConfig, run, jittere
         reason, cert["structure"] = check_structure(view, execution.frames_used, checks)
         if reason:
             return Verdict.reject(reason, cert)
-    if cfg.hidden_objects and (reason := check_hidden(lambda v: run(v), view, execution.value)):
+    if cfg.hidden_objects and (reason := check_hidden(lambda v: run(v).value, view, execution.value)):
         return Verdict.reject(reason, cert)
     if cfg.degeneracy and checks.get("degeneracy", True):
         reason, cert["degeneracy_nodes"] = check_degeneracy(lambda ablate: run(view, ablate=ablate), fam.parsed, execution.value)
@@ -386,7 +392,7 @@ def verify(fam, view, bindings: dict, execution, cfg: VerifyConfig, run, jittere
     if cfg.stability and checks.get("stability", True) and jittered:
         numeric = fam.answer.type == "number"
         rel_tol = float(cfg.threshold("numeric_rel_tol", checks))
-        reason, cert["stability"] = check_stability(lambda v: run(v), jittered, execution.value, numeric, rel_tol)
+        reason, cert["stability"] = check_stability(lambda v: run(v).value, jittered, execution.value, numeric, rel_tol)
         if reason:
             return Verdict.reject(reason, cert)
     if cert.get("pairs") is None:
