@@ -110,11 +110,25 @@ def _qa_config(cfg: DictConfig):
 
 @hydra.main(config_path=conf_dir(), config_name="config", version_base="1.3")
 def _hydra_main(cfg: DictConfig) -> None:
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    from simgen.sweep import clear_failure, record_failure, remove_if_unused
+
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
-        summary = run(cfg)
-    except ConfigError as e:
-        log.error("configuration error: %s", e)
-        sys.exit(2)
+        with logging_redirect_tqdm():  # log lines go above the progress bars, not into them
+            summary = run(cfg)
+    except Exception as e:
+        if HydraConfig.get().mode == RunMode.MULTIRUN:  # siblings go on; the sweep's summary lists this job
+            log.error("job %s failed: %s: %s", run_dir.name, type(e).__name__, e)
+            record_failure(run_dir, e)
+            return
+        if isinstance(e, ConfigError):
+            log.error("configuration error: %s", e)
+            remove_if_unused(run_dir)
+            sys.exit(2)
+        raise
+    clear_failure(run_dir)
     rendered = summary.get("render", {})
     log.info("done: %d rendered, %d already done, %d failed; outputs in %s", len(rendered.get("rendered", [])),
              len(rendered.get("skipped_done", [])), len(rendered.get("failed", [])),
@@ -122,8 +136,16 @@ def _hydra_main(cfg: DictConfig) -> None:
 
 
 def main() -> None:
-    """Console-script entry point (``simgen``)."""
-    _hydra_main()
+    """Console-script entry point (``simgen``): exit 130 on Ctrl-C, 1 when a sweep's job failed."""
+    from simgen.sweep import SweepSummary
+
+    try:
+        _hydra_main()
+    except KeyboardInterrupt:
+        print("interrupted; re-run the same command to resume", file=sys.stderr)
+        sys.exit(130)
+    if SweepSummary.failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -107,6 +107,7 @@ def test_bad_config_fails_fast_with_a_clear_message(tmp_path, override, message)
     assert proc.returncode != 0
     assert message in proc.stdout + proc.stderr
     assert not list(tmp_path.glob("outputs/*/*/episodes/*")) and not list(tmp_path.glob("outputs/*/episodes/*"))
+    assert not list(tmp_path.glob("outputs/*/*"))  # no run dir is left behind, not even an empty one
 
 
 def test_unreadable_scene_file_names_the_file(tmp_path):
@@ -125,11 +126,45 @@ def test_help_and_cfg_job(tmp_path):
 @pytest.mark.slow
 def test_multirun_sweep_makes_one_shard_per_job(tmp_path):
     simgen(tmp_path, "-m", "debug=smoke", "stages=[render]", "episodes=1", "scene.num_small_objects=1,3")
-    shards = sorted((tmp_path / "outputs" / "simgen-multirun").glob("*/run.json"))
+    (sweep,) = (tmp_path / "outputs" / "simgen-multirun").iterdir()  # this sweep's own (timestamped) dir
+    shards = sorted(sweep.glob("*/run.json"))
     assert len(shards) == 2
     runs = [json.loads(p.read_text()) for p in shards]
     assert sorted(r["shard"] for r in runs) == [0, 1]
     assert runs[0]["config_hash"] != runs[1]["config_hash"]
+    assert json.loads((sweep / "sweep.json").read_text())["failed"] == 0
+
+
+@pytest.mark.slow
+def test_a_failing_job_does_not_stop_its_siblings(tmp_path):
+    proc = simgen(tmp_path, "-m", "debug=smoke", "stages=[render]", "episodes=1", "scene.num_furniture=500,1,2",
+                  "hydra.launcher.n_jobs=2", "hydra.sweep.dir=outputs/named", check=False)
+    assert proc.returncode == 1  # the sweep says some job failed
+    sweep = tmp_path / "outputs" / "named"
+    summary = json.loads((sweep / "sweep.json").read_text())
+    assert (summary["jobs"], summary["ok"], summary["failed"]) == (3, 2, 1)
+    bad = sweep / "debug=smoke,scene.num_furniture=500"
+    assert "num_furniture" in json.loads((bad / "failed.json").read_text())["error"]
+    for good in ("debug=smoke,scene.num_furniture=1", "debug=smoke,scene.num_furniture=2"):
+        assert (sweep / good / "run.json").is_file() and not (sweep / good / "failed.json").exists()
+    assert "job debug=smoke,scene.num_furniture=500 failed" in proc.stdout + proc.stderr
+
+
+def test_ctrl_c_prints_one_line_and_the_rerun_resumes(tmp_path):
+    import signal
+    import time
+
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([*SIMGEN, "debug=smoke", "episodes=50", "stages=[render]"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob("outputs/*/*/episodes/*/.done")) and time.monotonic() < deadline:
+        time.sleep(0.2)  # interrupt once an episode is finished, in the middle of the run
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert err.strip().splitlines()[-1] == "interrupted; re-run the same command to resume"
+    assert "Traceback" not in err
 
 
 def test_non_editable_install_finds_its_configs(tmp_path):

@@ -20,7 +20,8 @@ from simgen.qa.balance import balance, load_records
 REPO = Path(__file__).resolve().parents[1]
 _SCRIPT = Path(sys.executable).parent / "simgen"
 SIMGEN = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "simgen.cli"]
-SWEEP = ["-m", "debug=smoke", "episodes=1", "scene.num_objects=8,10", "run_name=sweep"]
+# a named sweep dir (default: a timestamped one per sweep), so the launchers' outputs compare by path
+SWEEP = ["-m", "debug=smoke", "episodes=1", "scene.num_objects=8,10", "hydra.sweep.dir=outputs/sweep"]
 RAY_PYTHON = Path(os.environ.get("SIMGEN_RAY_PYTHON", REPO / ".venv-ray" / "bin" / "python"))
 RAY_HINT = ("needs hydra-ray-launcher and ray in their own venv (they pin cloudpickle<3, joblib>=1.6 needs >=3): "
             "python3.11 -m venv .venv-ray && .venv-ray/bin/pip install -e '.[ray]' (or set SIMGEN_RAY_PYTHON)")
@@ -54,7 +55,7 @@ def shard_files(root: Path) -> dict[str, bytes]:
 def joblib_sweep(tmp_path_factory) -> Path:
     cwd = tmp_path_factory.mktemp("joblib")
     run([*SIMGEN, *SWEEP, "hydra.launcher.n_jobs=2"], cwd)
-    return cwd / "outputs" / "sweep-multirun"
+    return cwd / "outputs" / "sweep"
 
 
 @pytest.mark.slow
@@ -110,7 +111,7 @@ def test_killed_shard_resumes_to_the_same_bytes(tmp_path):
 def test_ray_sweep_on_a_local_instance_matches_joblib(joblib_sweep, tmp_path):
     run([str(RAY_PYTHON), "-m", "simgen.cli", *SWEEP, "hydra/launcher=ray", "+hydra.launcher.ray.init.num_cpus=2"],
         tmp_path, timeout=400)
-    assert shard_files(tmp_path / "outputs" / "sweep-multirun") == shard_files(joblib_sweep)
+    assert shard_files(tmp_path / "outputs" / "sweep") == shard_files(joblib_sweep)
 
 
 @pytest.mark.slow
@@ -118,7 +119,7 @@ def test_ray_sweep_on_a_local_instance_matches_joblib(joblib_sweep, tmp_path):
                     reason='needs hydra-submitit-launcher: pip install -e ".[slurm]"')
 def test_submitit_local_sweep_matches_joblib(joblib_sweep, tmp_path):
     run([*SIMGEN, *SWEEP, "hydra/launcher=submitit_local"], tmp_path)
-    assert shard_files(tmp_path / "outputs" / "sweep-multirun") == shard_files(joblib_sweep)
+    assert shard_files(tmp_path / "outputs" / "sweep") == shard_files(joblib_sweep)
 
 
 @pytest.mark.skipif(not has_module(sys.executable, "hydra_plugins.hydra_submitit_launcher"),
