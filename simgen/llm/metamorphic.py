@@ -6,8 +6,10 @@ object, a height follows a resized one. ``edits(episode, referents, counted, gen
 ``Edit``\\s of one episode, each a copy with one change:
 
 - ``move``: a referent moved 1.5 m on the floor, or to the opposite side of the room (a moving
-  object: where its motion ends), and a few other objects moved next to the first referent;
-- ``lift``: a referent raised 1 m (as if put on a shelf), or put on top of another referent;
+  object: where its motion ends), and a few other objects moved next to the first referent (a
+  question without referents: every object moved, one at a time);
+- ``lift``: every object raised by its own random height, a referent raised 1 m (as if put on a
+  shelf), or put on top of another referent;
 - ``resize``: a referent grown ×1.6, other objects ×2 (bottoms stay where they were);
 - ``add`` / ``remove``: a copy of an object of a counted category or of another object placed
   elsewhere; one of them taken away (never a referent, whose uniqueness the question relies on);
@@ -53,11 +55,12 @@ def edits(episode: Episode, referents: list[int], counted: list[str], gen: np.ra
     specs = {o.object_id: o for o in episode.scene.objects}
     refs = [i for i in referents if i in specs]
     pool = [i for i in specs if i not in refs and specs[i].category not in counted]
-    others = [pool[int(j)] for j in gen.permutation(len(pool))[:OTHERS]]
+    # A question without referents is about the whole scene: every object is edited.
+    others = [pool[int(j)] for j in gen.permutation(len(pool))[:OTHERS if refs or counted else len(pool)]]
     lo, hi = _room_box(episode)
     events = {e.object_id: e for e in episode.events}
     centre = (lo + hi) / 2
-    for i in refs:
+    for i in refs + ([] if refs else others):
         step = _direction(gen) * MOVE_M
         start = events[i].start_frame if i in events else None
         yield Edit("move", f"moved {specs[i].name} by ({step[0]:+.1f}, {step[1]:+.1f}) m",
@@ -70,6 +73,8 @@ def edits(episode: Episode, referents: list[int], counted: list[str], gen: np.ra
             side = _direction(gen) * (max(specs[refs[0]].half_extents[:2]) + max(specs[i].half_extents[:2]) + 0.2)
             yield Edit("move", f"moved {specs[i].name} next to {specs[refs[0]].name}",
                        _moved(episode, i, lambda p, s=side: _inside(anchor + s, lo, hi), None))
+    heights = {i: float(gen.uniform(0.0, 1.2)) for i in specs}
+    yield Edit("lift", "raised every object by a random height up to 1.2 m", _lifted(episode, heights))
     for i in refs:
         yield Edit("lift", f"raised {specs[i].name} by {LIFT_M} m", _moved(episode, i, None, None, LIFT_M))
         for j in [j for j in refs if j != i][:1]:
@@ -146,6 +151,12 @@ def _moved(episode: Episode, oid: int, to_xy: Callable | None, start_frame: int 
     specs = [_spec_pose(o, _shift(o.pose, dx, dy, lift)) if o.object_id == oid and from_row == 0 else o
              for o in episode.scene.objects]
     return _rebuild(episode, specs, lambda row, i, p: _shift(p, dx, dy, lift) if i == oid and row >= from_row else p, {oid})
+
+
+def _lifted(episode: Episode, heights: dict[int, float]) -> Episode:
+    """Every object raised by its own height (as if on shelves of different heights)."""
+    specs = [_spec_pose(o, _shift(o.pose, dz=heights[o.object_id])) for o in episode.scene.objects]
+    return _rebuild(episode, specs, lambda row, i, p: _shift(p, dz=heights.get(i, 0.0)), set(heights))
 
 
 def _spec_pose(o: ObjectSpec, pose: Pose) -> ObjectSpec:
