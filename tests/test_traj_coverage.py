@@ -143,3 +143,14 @@ def test_viewpoints_prefer_the_pixel_margin_but_settle_for_the_threshold():
     well = np.array([[0, 1, 0], [0, 0, 0], [1, 0, 0]], dtype=bool)
     views = type("V", (), {"sees": sees, "sees_well": well})()
     assert choose(views) == [0, 2, 1]  # well-seen first (objects 1, 0), then object 2 at the plain threshold
+
+
+def test_the_predictor_counts_a_close_up_bed_as_seen():
+    """A bed just ahead and below fills the frame with most of its box outside it: the box-based
+    prediction judges its visible pixels with the same model as the masks, with no in-frame gate."""
+    spec = scene(BIG, [box(1, "bed", (3.2, 5.0, 0.3), (1.0, 2.0, 0.3))])
+    room, boxes = boxes_of(spec)
+    pose = camera_poses(np.array([[1.9, 5.0, 1.5]]), [0.0], [np.radians(-35.0)])
+    est = estimate(pose, request(spec).intrinsics, room, boxes)
+    assert est.in_frame[0, 0] < 0.5 and est.pixels[0, 0] > 0.3 * 320 * 240
+    assert predicted_coverage(request(spec), pose, "clear") == {1: 1}

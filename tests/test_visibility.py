@@ -5,24 +5,26 @@ import numpy as np
 import pytest
 
 from sim_scenes import BLUE, GREEN, RED, box, intrinsics, l_room, scene, table
-from simgen.episodes.visibility import compute_visibility, rotations
-from simgen.geometry import look_at, obb_corners, project, quat_to_matrix
+from simgen.episodes.runner import coverage_report
+from simgen.episodes.visibility import FloorCoverage, compute_visibility, rotations
+from simgen.geometry import look_at, obb_corners, points_in_polygon, project, quat_to_matrix
 from simgen.simulators.base import Observation
-from simgen.types import ObjectState, Pose
+from simgen.types import Frame, ObjectState, Pose
+from simgen.visibility_model import VisibilityModel
 
 K = intrinsics()  # 160 × 120, fx = fy ≈ 103.9, centred principal point
 EYE = np.array([0.0, -3.0, 1.0])
 FRONTAL = look_at(EYE, EYE + [0.0, 1.0, 0.0])  # camera x = world +x, camera z = world +y
 
 
-def render(spec, T=FRONTAL):
+def render(spec, T=FRONTAL, camera=K):
     """Render ``spec`` with TinyRenderer; return the observation and visibility by object id."""
     from simgen.simulators.pybullet import PybulletConfig, PybulletSimulator
 
     with PybulletSimulator(PybulletConfig(renderer="tiny")) as sim:
         states = sim.load(spec)
-        obs = sim.render(T, K)
-    return obs, {v.object_id: v for v in compute_visibility(obs, spec, states, K, T)}
+        obs = sim.render(T, camera)
+    return obs, {v.object_id: v for v in compute_visibility(obs, spec, states, camera, T)}
 
 
 def on_right_edge(depth: float) -> float:
@@ -114,3 +116,67 @@ def test_clear_errors():
         compute_visibility(full, spec, states, intrinsics(80, 60), FRONTAL)
     with pytest.raises(ValueError, match="no state"):
         compute_visibility(full, spec, (), K, FRONTAL)
+
+
+def test_a_close_up_object_filling_the_frame_is_seen_with_most_of_its_box_out_of_frame():
+    """A bed-sized box 0.5 m in front of the camera: most of its box is outside the image, yet it
+    fills the lower half of the frame — a viewer plainly sees it, and so do the model and the record."""
+    bed = box(3, (0.0, -2.0, 0.3), (2.0, 0.5, 0.3), rgba=BLUE)
+    spec = scene([bed])
+    obs, vis = render(spec, look_at(EYE, EYE + [0.0, 1.0, -0.3]))
+    v = vis[3]
+    assert v.in_frame_fraction < 0.5  # the old gate (≥ 50 % of the box in frame) would drop it
+    assert v.visible_pixels > 0.3 * K.width * K.height
+    model = VisibilityModel()
+    assert model.seen(v.visible_pixels, K.width, K.height) and model.clear(v.visible_pixels, K.width, K.height)
+    frames = [Frame(0, 0.0, tuple(map(tuple, FRONTAL)), (), (v,))]
+    record = coverage_report(frames, spec, K, model, floor_seen=0.0)
+    assert record["seen_frames_per_object"] == {"3": 1} and record["empty_frames"] == 0
+
+
+def test_seen_is_a_share_of_the_frame_so_resolution_does_not_change_it():
+    """The same scene at 160×120 and 320×240: the seen / glimpsed sets are identical though pixel
+    counts differ four-fold, and a large object's share of the frame agrees within 10 % (a few-pixel
+    object's share is rasterisation-bound)."""
+    near = box(1, (-0.8, 0.0, 1.0), (0.2, 0.2, 0.2), rgba=RED)  # ~1 % of the frame: seen
+    small = box(2, (0.3, 0.0, 1.0), (0.05, 0.05, 0.05), rgba=GREEN)  # ~0.07 %: glimpsed, not seen
+    speck = box(4, (0.8, 0.0, 1.0), (0.01, 0.01, 0.01), rgba=BLUE)  # a few pixels at most: not even glimpsed
+    spec, model = scene([near, small, speck]), VisibilityModel()
+    shares, levels = [], []
+    for camera in (intrinsics(160, 120), intrinsics(320, 240)):
+        _, vis = render(spec, camera=camera)
+        px = np.array([vis[i].visible_pixels for i in (1, 2, 4)])
+        shares.append(px / (camera.width * camera.height))
+        levels.append([model.seen(px, camera.width, camera.height).tolist(),
+                       model.glimpsed(px, camera.width, camera.height).tolist()])
+    assert levels[0] == levels[1] == [[True, False, False], [True, True, False]]
+    assert shares[0][0] == pytest.approx(shares[1][0], rel=0.1)
+
+
+def test_floor_coverage_matches_the_projected_floor_and_skips_what_a_box_hides():
+    """Looking down at the floor of the 6×6 m room: the shown 10 cm cells are the cells whose centre
+    projects into the image (recomputed here with the pinhole model), less those the crate stands on
+    or hides (the sight line to the cell centre crosses its box). Compared within 3.5 m of the eye,
+    where a cell spans several pixels even at 160×120."""
+    crate = box(7, (0.0, 0.5, 0.3), (0.4, 0.4, 0.3), rgba=RED)
+    spec = scene([crate])
+    T = look_at([0.0, -2.0, 1.8], [0.0, 0.5, 0.0])
+    obs, _ = render(spec, T)
+    floor = FloorCoverage(spec.room.footprint)
+    floor.add(obs.depth, obs.instance, K, T)
+    centres = floor.origin + (np.argwhere(np.ones_like(floor.inside)) + 0.5) * floor.cell
+    uv, z = project(K.K(), T, np.column_stack([centres, np.zeros(len(centres))]))
+    in_image = (z > 0) & (uv[:, 0] >= 0) & (uv[:, 0] < K.width) & (uv[:, 1] >= 0) & (uv[:, 1] < K.height)
+    under_crate = (np.abs(centres[:, 0]) < 0.4) & (np.abs(centres[:, 1] - 0.5) < 0.4)
+    eye = T[:3, 3]
+    t = np.linspace(0.0, 1.0, 200)[:, None, None]  # points along each sight line: a box test per point
+    line = eye + t * (np.column_stack([centres, np.zeros(len(centres))]) - eye)
+    hidden = ((np.abs(line[..., 0]) < 0.4) & (np.abs(line[..., 1] - 0.5) < 0.4) & (line[..., 2] < 0.6)).any(axis=0)
+    close = np.linalg.norm(centres - eye[:2], axis=1) < 3.5
+    expected = (in_image & ~hidden & close & points_in_polygon(centres, spec.room.footprint)).reshape(floor.inside.shape)
+    shown = floor.shown & floor.inside & close.reshape(floor.inside.shape)
+    assert expected.sum() > 200
+    assert (shown & ~expected).sum() <= 0.05 * expected.sum()  # edge cells, partly in the image
+    assert (expected & ~shown).sum() <= 0.05 * expected.sum()
+    assert not shown[under_crate.reshape(shown.shape)].any()
+    assert floor.fraction == pytest.approx((floor.shown & floor.inside).sum() / floor.inside.sum())

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simgen.geometry import polygon_area, quat_to_matrix, wrap_angle
+from simgen.geometry import polygon_area, quat_to_matrix
 from simgen.registry import ConfigError
 from simgen.trajectories.base import PlanRequest
 from simgen.types import RoomSpec
@@ -165,11 +165,3 @@ def directions(yaws, pitches) -> np.ndarray:
     """Unit forward vectors (..., 3) for headings and elevations."""
     yaws, pitches = np.broadcast_arrays(np.asarray(yaws, dtype=float), np.asarray(pitches, dtype=float))
     return np.stack([np.cos(pitches) * np.cos(yaws), np.cos(pitches) * np.sin(yaws), np.sin(pitches)], axis=-1)
-
-
-def unwrap_yaws(yaws) -> np.ndarray:
-    """Continuous version of a yaw sequence (each step taken as its wrapped, shortest difference)."""
-    yaws = np.asarray(yaws, dtype=float)
-    if len(yaws) < 2:
-        return yaws.copy()
-    return yaws[0] + np.concatenate([[0.0], np.cumsum(wrap_angle(np.diff(yaws)))])

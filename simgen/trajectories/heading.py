@@ -1,13 +1,13 @@
 """Camera headings along a path: which yaws are safe (the optical axis meets no wall or box closer
-than a limit), a desired heading (travel direction blended towards nearby objects, low-passed), and a
-dynamic programme that follows the desired heading within the safe yaws at a bounded turn rate.
+than a limit), and a dynamic programme that follows a desired heading within the safe yaws at a
+bounded turn rate.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from simgen.geometry import wrap_angle
-from simgen.trajectories.common import Boxes, Room, directions, unwrap_yaws
+from simgen.trajectories.common import Boxes, Room, directions
 from simgen.trajectories.raycast import first_hit
 
 YAW_BINS = 720  # 0.5° resolution of the heading search
@@ -36,42 +36,15 @@ def safe_yaws(eyes, pitches, room: Room, boxes: Boxes, min_distance: float, bins
     return out
 
 
-def smooth_angles(yaws, sigma_frames: float) -> np.ndarray:
-    """Zero-lag Gaussian low-pass of a yaw sequence (on the unwrapped angle), wrapped back."""
-    u = unwrap_yaws(yaws)
-    if sigma_frames <= 0 or len(u) < 3:
-        return wrap_angle(u)
-    radius = int(np.ceil(3 * sigma_frames))
-    kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma_frames) ** 2)
-    padded = np.pad(u, radius, mode="edge")
-    return wrap_angle(np.convolve(padded, kernel / kernel.sum(), mode="valid"))
-
-
-def attend(travel_yaws, eyes, boxes: Boxes, radius: float, weight: float, half_fov: float = np.radians(60)) -> np.ndarray:
-    """Travel headings turned towards objects ahead within ``radius`` (closer ones pull harder).
-
-    The pull is the weighted mean bearing offset of those objects, scaled by ``weight`` (0 = pure
-    travel direction) and by how much attention there is (weights saturate at 1).
-    """
-    travel_yaws = np.asarray(travel_yaws, dtype=float)
-    if len(boxes) == 0 or weight <= 0:
-        return travel_yaws.copy()
-    d = boxes.centers[None, :, :2] - np.atleast_2d(eyes)[:, None, :2]
-    dist = np.linalg.norm(d, axis=-1)
-    rel = wrap_angle(np.arctan2(d[..., 1], d[..., 0]) - travel_yaws[:, None])
-    w = np.clip(1.0 - dist / radius, 0.0, 1.0) * (np.abs(rel) < half_fov)
-    total = w.sum(axis=1)
-    mean_rel = (w * rel).sum(axis=1) / np.maximum(total, 1e-9)
-    return wrap_angle(travel_yaws + weight * np.minimum(total, 1.0) * mean_rel)
-
-
-def plan_yaws(desired, allowed, max_step: float, fixed=None, step_weight: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def plan_yaws(desired, allowed, max_step: float, fixed=None, step_weight: float = 1.0,
+              penalty=None) -> tuple[np.ndarray, np.ndarray]:
     """Follow ``desired`` yaws through ``allowed`` (N, K) bins, turning at most ``max_step`` rad per frame.
 
     Viterbi over heading bins: cost = squared deviation from desired + ``step_weight`` × squared step,
     unsafe bins cost a prohibitive amount, steps beyond the bound are impossible. Frames flagged in
     ``fixed`` keep their desired yaw exactly (the search pins them to the nearest bin; the step bound
-    leaves one bin of slack for that). Returns (yaws, ok) where ok[n] says frame n is in an allowed bin.
+    leaves one bin of slack for that). ``penalty`` (N, K), if given, adds a soft cost per frame and
+    bin (rad² of deviation). Returns (yaws, ok) where ok[n] says frame n is in an allowed bin.
     """
     desired = np.asarray(desired, dtype=float)
     allowed = np.asarray(allowed, dtype=bool)
@@ -82,6 +55,8 @@ def plan_yaws(desired, allowed, max_step: float, fixed=None, step_weight: float 
     fixed = np.zeros(n, dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
     nearest = np.argmin(np.abs(wrap_angle(bins[None, :] - desired[:, None])), axis=1)
     cost = wrap_angle(bins[None, :] - desired[:, None]) ** 2 + _UNSAFE_COST * ~allowed
+    if penalty is not None:
+        cost = cost + penalty
     cost[fixed] = _UNSAFE_COST * 10
     cost[fixed, nearest[fixed]] = 0.0
     offsets = np.arange(-s, s + 1)

@@ -114,25 +114,34 @@ def candidates(cfg: ViewpointConfig, grid: OccupancyGrid, room: Room, boxes: Box
     return Viewpoints(eyes, yaw, pitch, est.at_least(clear), est.at_least(clear * cfg.pixel_margin))
 
 
-def set_cover(sees: np.ndarray, todo: np.ndarray | None = None) -> list[int]:
+def set_cover(sees: np.ndarray, todo: np.ndarray | None = None, eyes=None, metre_cost: float = 0.0,
+              chosen: list[int] | None = None) -> list[int]:
     """Greedy set cover: viewpoint indices, each adding the most objects of ``todo`` (default: all
-    that any viewpoint sees) not yet seen."""
+    that any viewpoint sees) not yet seen, less ``metre_cost`` per metre from the nearest viewpoint
+    already ``chosen`` (``eyes`` (V, 3) needed then; 0 keeps the tour compact for no one)."""
     todo = sees.any(axis=0) if todo is None else todo & sees.any(axis=0)
-    chosen = []
+    chosen = list(chosen or [])
+    picked = []
     while todo.any():
-        gain = sees[:, todo].sum(axis=1)
+        gain = sees[:, todo].sum(axis=1).astype(float)
+        if metre_cost > 0 and chosen:
+            gap = np.linalg.norm(eyes[:, None, :2] - eyes[None, chosen, :2], axis=-1).min(axis=1)
+            gain = np.where(gain > 0, gain - metre_cost * gap, -np.inf)
         best = int(np.argmax(gain))  # ties: lowest index, i.e. rng-drawn candidate order
         chosen.append(best)
+        picked.append(best)
         todo = todo & ~sees[best]
-    return chosen
+    return picked
 
 
-def choose(views: Viewpoints) -> list[int]:
+def choose(views: Viewpoints, metre_cost: float = 0.0) -> list[int]:
     """Set cover with the pixel margin first; objects no viewpoint shows that well get a second cover
-    at the plain clear level. The order is the order of choice: most useful first."""
-    chosen = set_cover(views.sees_well)
+    at the plain clear level. The order is the order of choice: most useful first. ``metre_cost``
+    (objects per metre) favours viewpoints near those already chosen: a shorter walk."""
+    eyes = views.eyes if metre_cost > 0 else None
+    chosen = set_cover(views.sees_well, eyes=eyes, metre_cost=metre_cost)
     seen = views.sees_well[chosen].any(axis=0) if chosen else np.zeros(views.sees.shape[1], dtype=bool)
-    return chosen + [v for v in set_cover(views.sees, ~seen) if v not in chosen]
+    return chosen + set_cover(views.sees, ~seen, eyes, metre_cost, chosen)
 
 
 def fit_tour(cfg: ViewpointConfig, grid: OccupancyGrid, views: Viewpoints, chosen: list[int], n: int, fps: float,
@@ -141,15 +150,21 @@ def fit_tour(cfg: ViewpointConfig, grid: OccupancyGrid, views: Viewpoints, chose
 
     Each station gets ``dwell`` frames; a move gets the frames its walking and turning need at
     ``speed_mps`` where they fit, at ``max_speed_mps`` at worst (eased moves peak at 1.5× their mean
-    rate). Returns (stations in visiting order, legs, frames per segment [dwell, move, ..., dwell]);
-    drops the least useful viewpoints (last chosen) until the tour fits.
+    rate). Returns (stations in visiting order, legs, frames per segment [dwell, move, ..., dwell]).
+    While the tour does not fit, the station is dropped that loses the fewest objects no other
+    station shows clearly, of those the one whose absence saves the most frames.
     """
-    max_step = np.radians(cfg.max_turn_dps) / fps
-    while True:
-        order = order_tour(views.eyes[chosen], views.yaws[chosen], cfg.speed_mps, np.radians(cfg.max_turn_dps))
-        stations = [chosen[i] for i in order]
-        legs = [chaikin(grid, smooth_route(grid, views.eyes[a], views.eyes[b], cfg.path_margin_m))
-                for a, b in zip(stations, stations[1:])]
+    routes: dict = {}
+
+    def route(a: int, b: int) -> np.ndarray:
+        if (a, b) not in routes:
+            routes[a, b] = chaikin(grid, smooth_route(grid, views.eyes[a], views.eyes[b], cfg.path_margin_m))
+        return routes[a, b]
+
+    def tour(subset: list[int]):
+        order = order_tour(views.eyes[subset], views.yaws[subset], cfg.speed_mps, np.radians(cfg.max_turn_dps))
+        stations = [subset[i] for i in order]
+        legs = [route(a, b) for a, b in zip(stations, stations[1:])]
         turns = [abs(wrap_angle(views.yaws[b] - views.yaws[a])) for a, b in zip(stations, stations[1:])]
         # 1.5× the frames for the eased peak rate, and one of slack for the heading search's bins
         turn = [int(np.ceil(1.5 * t / max_step)) + 1 for t in turns]
@@ -157,7 +172,18 @@ def fit_tour(cfg: ViewpointConfig, grid: OccupancyGrid, views: Viewpoints, chose
             [max(int(np.ceil(1.5 * path_cost(leg) / v * fps)), t, 1) for leg, t in zip(legs, turn)]
             for v in (cfg.max_speed_mps, cfg.speed_mps)
         )
-        frames = allocate_frames(min(dwell, n), fastest, preferred, n)
-        if frames is not None:  # always the case for a single viewpoint
-            return stations, legs, frames
-        chosen = chosen[:-1]
+        return stations, legs, fastest, allocate_frames(min(dwell, n), fastest, preferred, n)
+
+    max_step = np.radians(cfg.max_turn_dps) / fps
+    chosen = list(chosen)
+    stations, legs, fastest, frames = tour(chosen)
+    while frames is None:  # never for a single viewpoint
+        options = []
+        for drop in chosen:
+            rest = [v for v in chosen if v != drop]
+            lost = int((views.sees[drop] & ~views.sees[rest].any(axis=0)).sum())
+            options.append((lost, sum(fastest) - sum(tour(rest)[2]), drop))
+        drop = min(options, key=lambda o: (o[0], -o[1]))[2]
+        chosen = [v for v in chosen if v != drop]
+        stations, legs, fastest, frames = tour(chosen)
+    return stations, legs, frames

@@ -1,100 +1,147 @@
-"""Walkthrough: walk through the room's free space at eye height at a constant speed.
+"""Walkthrough: walk through the room at eye height, looking at what is in it.
 
-Waypoints are drawn with the rng spread over the largest free region (each new one the farthest of a
-random handful of candidates from those already chosen), joined by A* routes that keep a comfort
-margin from obstacles where they can, shortcut and Chaikin-smoothed. The path is walked at
-``speed_mps`` for the request's duration (ping-pong if the room is too small for that length). The
-heading follows the direction of travel, turned towards nearby objects, low-passed, and then fitted
-by a bounded-turn-rate search that never points the optical axis at a wall or box closer than
-``min_view_distance_m``. Pitch is constant (``pitch_deg``, never below −35°).
+The walk visits the viewpoints that the coverage planner's machinery (``viewpoints``) chooses so
+that every object is seen clearly (the ``clear`` level of the run's visibility model), in the tour
+order ``fit_tour`` finds, along smoothed A* routes. Unlike the coverage planner the camera never
+stops: it passes each viewpoint slowly (``creep_mps`` for ``linger_s``, at least the model's
+``clear_frames`` frames) looking at what that viewpoint shows, and walks on between viewpoints with
+eased speed (``speed_mps`` where the frames allow, up to ``max_speed_mps``). Between viewpoints the
+heading turns from one view to the next, drawn towards the direction of travel mid-way
+(``look_ahead``), and is then fitted by a bounded-turn-rate search that never points the optical
+axis at a wall or box closer than ``min_view_distance_m`` and, wherever possible, keeps some object
+at the ``seen`` level in frame (no blank-wall frames). A tour of fewer than two viewpoints gets an
+extra waypoint within reach (drawn with the rng) looking at the room's centre: the camera walks.
 """
 from dataclasses import dataclass
 
 import numpy as np
 
+from simgen.geometry import wrap_angle
 from simgen.registry import PLANNERS
 from simgen.trajectories.base import PlanRequest
 from simgen.trajectories.common import (
-    MIN_PITCH_DEG,
     Boxes,
-    GridConfig,
     PlanningError,
     Room,
     camera_poses,
     check_range,
     check_request,
+    yaw_pitch_towards,
 )
-from simgen.trajectories.heading import attend, plan_yaws, safe_yaws, smooth_angles
+from simgen.trajectories.heading import plan_yaws, safe_yaws, yaw_bins
 from simgen.trajectories.occupancy import OccupancyGrid, build_grid
-from simgen.trajectories.pathing import chaikin, path_cost, resample, smooth_route, tangent_headings
+from simgen.trajectories.pathing import dedupe, path_cost, resample, tangent_headings
+from simgen.trajectories.viewpoints import ViewpointConfig, Viewpoints, candidates, choose, fit_tour
+from simgen.trajectories.visibility import estimate, level_pixels
 
-_CANDIDATES = 32  # random free cells considered for each new waypoint
+_CANDIDATES = 32  # random free cells considered for each extra waypoint
+_IN_VIEW = 0.6  # an object counts as in view when its bearing is within this share of the half field of view
+_BLANK_COST = 2.0  # heading cost of a frame that shows no object, as a squared deviation (rad²)
 
 
 @dataclass(frozen=True)
-class WalkthroughConfig(GridConfig):
-    """Knobs of the walkthrough planner (lengths in m, angles in degrees, times in s)."""
+class WalkthroughConfig(ViewpointConfig):
+    """Knobs of the walkthrough planner (lengths in m, speeds in m/s, angles in degrees, times in s)."""
 
-    pitch_deg: float = -15.0
-    speed_mps: float = 0.5
-    max_turn_dps: float = 90.0
-    attention_radius_m: float = 2.5  # objects ahead within this distance pull the heading
-    attention_weight: float = 0.4  # 0 = look along the path, 1 = straight at the nearby objects
-    heading_smoothing_s: float = 0.4  # σ of the heading low-pass
-    path_margin_m: float = 0.15  # extra distance from obstacles the path keeps where there is room
-    max_waypoints: int = 8
+    pitch_deg: float = -20.0  # pitch at extra waypoints (viewpoints look at their object)
+    linger_s: float = 0.6  # time spent passing each viewpoint, looking at what it shows
+    creep_mps: float = 0.15  # walking speed while passing a viewpoint (the camera never stops)
+    look_ahead: float = 0.5  # 0: turn straight from view to view; 1: look along the path mid-way
+    metre_cost: float = 0.3  # viewpoint choice: objects a viewpoint must add per metre of detour
 
     def validate(self, where: str) -> None:
         """Check ranges; ConfigError names the key and the allowed interval."""
         super().validate(where)
-        check_range(where, "pitch_deg", self.pitch_deg, MIN_PITCH_DEG, 30.0)
-        check_range(where, "speed_mps", self.speed_mps, 0.05, 3.0)
-        check_range(where, "max_turn_dps", self.max_turn_dps, 5.0, 720.0)
-        check_range(where, "attention_radius_m", self.attention_radius_m, 0.0, 20.0)
-        check_range(where, "attention_weight", self.attention_weight, 0.0, 1.0)
-        check_range(where, "heading_smoothing_s", self.heading_smoothing_s, 0.0, 5.0)
-        check_range(where, "path_margin_m", self.path_margin_m, 0.0, 1.0)
-        check_range(where, "max_waypoints", self.max_waypoints, 2, 64)
+        check_range(where, "pitch_deg", self.pitch_deg, self.min_pitch_deg, 30.0)
+        check_range(where, "linger_s", self.linger_s, 0.0, 10.0)
+        check_range(where, "creep_mps", self.creep_mps, 0.0, self.speed_mps)
+        check_range(where, "look_ahead", self.look_ahead, 0.0, 2.0)
+        check_range(where, "metre_cost", self.metre_cost, 0.0, 10.0)
 
 
-def ping_pong(s, length: float) -> tuple[np.ndarray, np.ndarray]:
-    """Arc positions walking back and forth along a path of ``length``, and the walking direction (±1)."""
-    s = np.asarray(s, dtype=float)
-    if length <= 1e-9:
-        return np.zeros_like(s), np.ones_like(s)
-    phase = np.mod(s, 2.0 * length)
-    forward = phase <= length
-    return np.where(forward, phase, 2.0 * length - phase), np.where(forward, 1.0, -1.0)
+def _blend(weights, yaws) -> np.ndarray:
+    """Heading of the weighted sum of unit vectors at ``yaws`` (weights and yaws: (K, N))."""
+    weights, yaws = np.asarray(weights), np.asarray(yaws)
+    return np.arctan2((weights * np.sin(yaws)).sum(axis=0), (weights * np.cos(yaws)).sum(axis=0))
 
 
 @PLANNERS.register("walkthrough", config=WalkthroughConfig)
 class Walkthrough:
-    """Collision-free walk at eye height with smooth, wall-avoiding headings."""
+    """Collision-free walk at eye height past viewpoints that show every object clearly."""
 
     def __init__(self, cfg: WalkthroughConfig):
         self.cfg = cfg
 
-    def route(self, grid: OccupancyGrid, length: float, rng: np.random.Generator) -> np.ndarray:
-        """A smoothed polyline through rng-chosen, spread-out waypoints, at least ``length`` long if
-        ``max_waypoints`` allow."""
+    def extra_waypoints(self, grid: OccupancyGrid, room: Room, views: Viewpoints, chosen: list[int], reach: float,
+                        rng) -> Viewpoints:
+        """``views`` with spread-out free spots appended (each the farthest of a random handful from
+        the stations so far, within ``reach`` m of them) until there are two stations, looking at the
+        room's centre."""
+        cells = grid.centers(np.argwhere(grid.largest_component()))
+        eyes = [views.eyes[v, :2] for v in chosen]
+        extra = []
+        while len(eyes) + len(extra) < 2:
+            pick = rng.choice(len(cells), size=min(_CANDIDATES, len(cells)), replace=False)
+            if not eyes + extra:
+                extra.append(cells[pick[0]])
+                continue
+            gaps = np.linalg.norm(cells[pick, None, :] - np.array(eyes + extra)[None], axis=-1).min(axis=1)
+            extra.append(cells[pick[int(np.argmax(np.where(gaps <= reach, gaps, -gaps)))]])
+        xyz = np.column_stack([np.array(extra), np.full(len(extra), self.cfg.eye_height_m)])
+        yaw, _ = yaw_pitch_towards(xyz, np.append(room.centroid(), self.cfg.eye_height_m))
+        none = np.zeros((len(extra), views.sees.shape[1]), dtype=bool)
+        return Viewpoints(np.concatenate([views.eyes, xyz]), np.concatenate([views.yaws, yaw]),
+                          np.concatenate([views.pitches, np.full(len(extra), np.radians(self.cfg.pitch_deg))]),
+                          np.concatenate([views.sees, none]), np.concatenate([views.sees_well, none]))
+
+    def timeline(self, views: Viewpoints, stations: list[int], legs: list, frames: list[int], fps: float):
+        """Per-frame eye (N, 3), desired yaw and pitch (N,) for the tour: a slow pass at each station,
+        eased walking in between."""
         cfg = self.cfg
-        region = grid.largest_component()
-        comfort = region & grid.passable(grid.clearance + cfg.path_margin_m)
-        cells = np.argwhere(comfort if comfort.any() else region)
-        spots = grid.centers(cells)
-        waypoints = [spots[rng.integers(len(spots))]]
-        path, total = [waypoints[0][None]], 0.0
-        while total < length and len(waypoints) < cfg.max_waypoints:
-            pick = rng.choice(len(spots), size=min(_CANDIDATES, len(spots)), replace=False)
-            gaps = np.linalg.norm(spots[pick, None, :] - np.array(waypoints)[None], axis=-1).min(axis=1)
-            if gaps.max() < 2.0 * grid.resolution:
-                break  # nowhere new to go: a tiny free region
-            target = spots[pick[int(np.argmax(gaps))]]
-            leg = smooth_route(grid, waypoints[-1], target, cfg.path_margin_m)
-            path.append(leg[1:])
-            total += path_cost(leg)
-            waypoints.append(target)
-        return chaikin(grid, np.concatenate(path))
+        path = dedupe(np.concatenate([views.eyes[stations[:1], :2]] + [leg[1:] for leg in legs]))
+        at = np.concatenate([[0.0], np.cumsum([path_cost(leg) for leg in legs])])  # station arc positions
+        lengths = np.diff(at)
+        arcs, yaws, pitches = [], [], []
+        for i, s in enumerate(stations):
+            linger = frames[2 * i]
+            room_around = min([0.3 * x for x in lengths[max(i - 1, 0): i + 1]], default=0.0)
+            half = min(0.5 * cfg.creep_mps * linger / fps, room_around)
+            lo, hi = max(at[i] - half, 0.0), min(at[i] + half, at[-1])
+            arcs.append(np.linspace(lo, hi, linger))
+            yaws.append(np.full(linger, views.yaws[s]))
+            pitches.append(np.full(linger, views.pitches[s]))
+            if i + 1 < len(stations):
+                t, nxt = frames[2 * i + 1], stations[i + 1]
+                start, end = hi, max(hi, at[i + 1] - min(half, 0.3 * lengths[i]))
+                u = np.arange(1, t + 1) / (t + 1)
+                slope = min(cfg.creep_mps * (t + 1) / fps, 3.0 * (end - start))  # ≤ 3Δ keeps it monotone
+                # cubic Hermite from the creep speed back to the creep speed
+                arc = (2 * u**3 - 3 * u**2 + 1) * start + (u**3 - 2 * u**2 + u) * slope \
+                    + (-2 * u**3 + 3 * u**2) * end + (u**3 - u**2) * slope
+                ease = u * u * (3.0 - 2.0 * u)
+                travel = tangent_headings(path, arc) if len(path) > 1 else np.full(t, views.yaws[s])
+                weights = [1.0 - ease, ease, cfg.look_ahead * 4.0 * ease * (1.0 - ease)]
+                arcs.append(arc)
+                yaws.append(_blend(weights, [np.full(t, views.yaws[s]), np.full(t, views.yaws[nxt]), travel]))
+                pitches.append(views.pitches[s] + ease * (views.pitches[nxt] - views.pitches[s]))
+        arc = np.concatenate(arcs)
+        xy = resample(path, arc) if len(path) > 1 else np.repeat(path, len(arc), axis=0)
+        return np.column_stack([xy, np.full(len(arc), cfg.eye_height_m)]), np.concatenate(yaws), np.concatenate(pitches)
+
+    def showing(self, eyes, pitches, request: PlanRequest, room: Room, boxes: Boxes, bins) -> np.ndarray:
+        """(N, K) True where heading bin k at frame n has an object at the ``seen`` level (with the
+        pixel margin) within the central ``_IN_VIEW`` share of the field of view."""
+        n, m = len(eyes), len(boxes)
+        if m == 0:
+            return np.zeros((n, len(bins)), dtype=bool)
+        bearing, _ = yaw_pitch_towards(eyes[:, None, :], boxes.centers[None])  # (N, M)
+        poses = camera_poses(np.repeat(eyes, m, axis=0), bearing.reshape(-1), np.repeat(pitches, m))
+        need = level_pixels(request.visibility, "seen", request.intrinsics, self.cfg.pixel_margin)
+        pixels = estimate(poses, request.intrinsics, room, boxes, need).pixels.reshape(n, m, m)
+        shown = pixels[:, np.arange(m), np.arange(m)] >= need  # (N, M): m looked at from frame n
+        half_fov = np.arctan2(0.5 * request.intrinsics.width, request.intrinsics.fx)
+        near = np.abs(wrap_angle(bins[None, None, :] - bearing[..., None])) <= _IN_VIEW * half_fov  # (N, M, K)
+        return (near & shown[..., None]).any(axis=1)
 
     def plan(self, request: PlanRequest, rng: np.random.Generator) -> np.ndarray:
         """``request.n_frames`` camera poses (n, 4, 4) along the walk."""
@@ -103,20 +150,26 @@ class Walkthrough:
         room, boxes = Room.from_spec(request.scene.room), Boxes.from_request(request)
         grid = build_grid(room, boxes, cfg.eye_height_m, cfg.clearance_m, cfg.grid_resolution_m)
         n, fps = request.n_frames, request.fps
-        s = cfg.speed_mps / fps * np.arange(n)
-        path = self.route(grid, float(s[-1]), rng)
-        arc, direction = ping_pong(s, path_cost(path))
-        eyes = np.column_stack([resample(path, arc), np.full(n, cfg.eye_height_m)])
-        travel = tangent_headings(path, arc) + np.where(direction < 0, np.pi, 0.0)
-        desired = attend(travel, eyes, boxes, cfg.attention_radius_m, cfg.attention_weight)
-        desired = smooth_angles(desired, cfg.heading_smoothing_s * fps)
-        pitch = np.radians(cfg.pitch_deg)
-        allowed = safe_yaws(eyes, pitch, room, boxes, cfg.min_view_distance_m)
-        yaws, ok = plan_yaws(desired, allowed, np.radians(cfg.max_turn_dps) / fps)
+        views = candidates(cfg, grid, room, boxes, request, rng)
+        chosen = choose(views, cfg.metre_cost)
+        linger = max(request.visibility.clear_frames, int(round(cfg.linger_s * fps)))
+        stations, legs, frames = fit_tour(cfg, grid, views, chosen, n, fps, linger) if chosen else ([], [], [])
+        if len(stations) < 2:  # one view shows all there is (or nothing does): still take a walk
+            reach = 0.3 * cfg.max_speed_mps * n / fps  # leaves frames for easing, lingering and detours
+            known = len(views.eyes)
+            views = self.extra_waypoints(grid, room, views, stations, reach, rng)
+            stations, legs, frames = fit_tour(cfg, grid, views, stations + list(range(known, len(views.eyes))), n, fps,
+                                              linger)
+        eyes, desired, pitches = self.timeline(views, stations, legs, frames, fps)
+        bins = yaw_bins()
+        safe = safe_yaws(eyes, pitches, room, boxes, cfg.min_view_distance_m, bins)
+        # a soft cost: turning across a blank stretch between objects must stay possible
+        blank = _BLANK_COST * ~self.showing(eyes, pitches, request, room, boxes, bins)
+        yaws, ok = plan_yaws(desired, safe, np.radians(cfg.max_turn_dps) / fps, penalty=blank)
         if not ok.all():
             bad = np.flatnonzero(~ok)
             raise PlanningError(
                 f"walkthrough: no heading keeps {cfg.min_view_distance_m} m of view at frames {bad[:5].tolist()}"
                 f" (e.g. eye {np.round(eyes[bad[0], :2], 2).tolist()}); raise clearance_m or max_turn_dps"
             )
-        return camera_poses(eyes, yaws, pitch)
+        return camera_poses(eyes, yaws, pitches)
