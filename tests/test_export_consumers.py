@@ -185,3 +185,45 @@ def test_qwen_vl_utils_reads_the_messages_media(out, monkeypatch):
         if can_decode_video:
             images, videos = vision.process_vision_info(row["messages"])
             assert images is None and len(videos) == 1
+
+
+def local_llava_processor():
+    """A transformers multimodal processor built without downloads: LLaVA's processor with a PIL CLIP
+    image processor (28 px, 14 px patches), a word-level tokenizer holding ``<image>`` and a minimal chat
+    template (a real model's template needs a download). Qwen2-VL's processor cannot be built here: its
+    video processor needs torchvision, which PyPI cannot install beside the CPU torch build."""
+    transformers = pytest.importorskip("transformers", reason="installed by .ci/run (the consumers extra)")
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    words = Tokenizer(models.WordLevel({"<image>": 0, "<unk>": 1}, unk_token="<unk>"))
+    words.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer = transformers.PreTrainedTokenizerFast(tokenizer_object=words, unk_token="<unk>",
+                                                     additional_special_tokens=["<image>"])
+    template = ("{% for m in messages %}{{ m['role'] }}: {% for p in m['content'] %}"
+                "{% if p['type'] == 'image' %}<image>\n{% else %}{{ p['text'] }}{% endif %}{% endfor %}\n{% endfor %}")
+    images = transformers.CLIPImageProcessorPil(size={"shortest_edge": 28}, crop_size={"height": 28, "width": 28})
+    return transformers.LlavaProcessor(image_processor=images, tokenizer=tokenizer, chat_template=template,
+                                       patch_size=14, vision_feature_select_strategy="full", image_token="<image>")
+
+
+def test_hf_apply_chat_template_loads_the_media_parts(out, monkeypatch):
+    proc = local_llava_processor()
+    monkeypatch.chdir(out)
+    rows = [json.loads(x) for x in (out / "messages.jsonl").read_text().splitlines()]
+    row = next(r for r in rows if len(r["images"]) == 2)
+    first = [{"role": "user", "content": [row["messages"][0]["content"][0], {"type": "text", "text": "x"}]}]
+    per_image = proc.apply_chat_template(first, tokenize=True, return_dict=True)["input_ids"][0].count(0)
+    batch = proc.apply_chat_template(row["messages"][:1], tokenize=True, return_dict=True)  # loads the files
+    assert len(batch["pixel_values"]) == 2 and per_image > 0
+    assert batch["input_ids"][0].count(0) == 2 * per_image
+
+
+def test_hf_processor_takes_the_parquet_messages_with_their_images(out):
+    datasets = pytest.importorskip("datasets")
+    proc = local_llava_processor()
+    ds = datasets.load_dataset("parquet", data_files=str(out / "data" / "train.parquet"), split="train")
+    row = next(r for r in ds if len(r["images"]) == 2)
+    text = proc.apply_chat_template(row["messages"], tokenize=False)
+    assert text.count("<image>") == 2 and row["prompt"] in text and row["answer"] in text
+    batch = proc(text=text, images=row["images"])  # what TRL's collator does with the images column
+    assert len(batch["pixel_values"]) == 2
