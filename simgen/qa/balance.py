@@ -48,7 +48,7 @@ class BalanceConfig:
     cell_ratio: float = 1.1  # in each named cell, an outcome ≤ cell_slack + this × the largest other
     cell_slack: int = 2
     folds: int = 5  # cross-validation folds (split by episode) of the blind audit
-    audit_max_per_family: int = 3000  # the merge audits at most this many records per family (lowest ranks)
+    audit_max_per_family: int = 2000  # the merge audits at most this many records per family (lowest ranks)
 
     def validate(self, where: str) -> None:
         """Raise ConfigError naming the key when a value is out of range."""
