@@ -13,7 +13,7 @@ from pathlib import Path
 from simgen.export.base import pyplot
 from simgen.export.card import save_figure
 from simgen.export.knobs import flat_knobs, group_values
-from simgen.qa.records import write_json_atomic
+from simgen.io import write_json
 
 
 def _mean(scores: list[float]) -> dict:
@@ -80,7 +80,7 @@ def write_breakdown(rows: list[dict], out_dir: Path, plots: bool = True) -> dict
     result = breakdown(rows)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(out_dir / "breakdown.json", result)
+    write_json(out_dir / "breakdown.json", result)
     if plots and rows:
         plot_breakdown(result, out_dir / "plots")
     return result

@@ -20,10 +20,14 @@ import functools
 import json
 import logging
 import os
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from simgen.eval.scorer import score, summarize
 from simgen.io import atomic_open, iter_jsonl, json_line, read_jsonl, write_json
@@ -145,7 +149,7 @@ def run_eval(eval_file: Path, out_dir: Path, cfg: RunnerConfig, plots: bool = Tr
     lock, failed = threading.Lock(), []
     with open(pred_path, "a", encoding="utf-8") as sink, ThreadPoolExecutor(cfg.workers) as pool:
         futures = {pool.submit(ask, client, row, base, cfg): row for row in pending}
-        for future in as_completed(futures):
+        for future in tqdm(as_completed(futures), total=len(futures), desc="eval", unit="qa", disable=None):
             row = futures[future]
             try:
                 prediction = future.result()
@@ -186,9 +190,13 @@ def main(argv: list[str] | None = None) -> None:
     cfg = RunnerConfig(model=args.model, base_url=args.base_url, api_key_env=args.api_key_env, media=args.media,
                        num_frames=args.num_frames, max_tokens=args.max_tokens, workers=args.workers, limit=args.limit)
     try:
-        summary = run_eval(args.eval_file, args.out, cfg, plots=not args.no_plots)
+        with logging_redirect_tqdm():  # errors are logged above the progress bar, not into it
+            summary = run_eval(args.eval_file, args.out, cfg, plots=not args.no_plots)
     except (ConfigError, FileNotFoundError, ValueError) as e:
         raise SystemExit(f"eval: {e}")
+    except KeyboardInterrupt:  # answers so far are in predictions.jsonl
+        print("interrupted; re-run the same command to resume", file=sys.stderr)
+        sys.exit(130)
     print(json.dumps({k: summary[k] for k in ("n", "overall", "micro")} | {"failed": len(summary["failed"])}))
     if summary["failed"] and not summary["n"]:
         raise SystemExit(f"eval: every request failed ({len(summary['failed'])}); see the errors above")

@@ -89,7 +89,11 @@ class Exporter:
         """Write this format for ``ds`` under ``out_dir``; returns {format, files, records, left_out}."""
         self.out_dir, self.left_out = Path(out_dir), 0
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        files, count = self.write(samples(ds, self.cfg, self.out_dir), self.out_dir)
+        from tqdm import tqdm
+
+        # a bar on a terminal only (disable=None); the record count is not known before the stream ends
+        rows = tqdm(samples(ds, self.cfg, self.out_dir), desc=f"export {self.format_name}", unit="qa", disable=None)
+        files, count = self.write(iter(rows), self.out_dir)
         return {"format": self.format_name, "files": [relative_to(f, self.out_dir) for f in files], "records": count,
                 "left_out": self.left_out}
 

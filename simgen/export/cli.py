@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import yaml
@@ -81,5 +82,8 @@ def main(argv: list[str] | None = None) -> None:
         results = export(args.dataset, args.formats or list(ORDER), args.out, args.set)
     except (ConfigError, FileNotFoundError, ValueError) as e:
         raise SystemExit(f"export: {e}")
+    except KeyboardInterrupt:  # files are replaced atomically: nothing half-written is left
+        print("interrupted; re-run the same command to finish", file=sys.stderr)
+        sys.exit(130)
     for r in results:
         print(json.dumps(r, sort_keys=True))
