@@ -1,7 +1,8 @@
 """The renderer contract for Blender Cycles at tiny sizes (64×48, 1 sample): projection with an
 off-centre principal point and fx ≠ fy, planar depth, exact instance ids, sign traps, determinism,
-and agreement with a recorded pybullet episode. Skipped when no Blender Python (``.venv-blender``
-or ``$SIMGEN_BLENDER_PYTHON``) is installed.
+and agreement with a recorded pybullet episode. Those tests are skipped when no Blender Python
+(``.venv-blender`` or ``$SIMGEN_BLENDER_PYTHON``) is installed; the scene message (geometry and
+seeded appearance) and the error messages are checked everywhere.
 """
 from __future__ import annotations
 
@@ -20,8 +21,10 @@ from simgen.types import CameraIntrinsics, ObjectState
 
 try:
     blender_python()
+    NO_BLENDER = None
 except BlenderUnavailable as exc:
-    pytest.skip(str(exc), allow_module_level=True)
+    NO_BLENDER = str(exc)
+needs_blender = pytest.mark.skipif(NO_BLENDER is not None, reason=str(NO_BLENDER))
 
 CONTRACT = Look(preset="contract", threads=1, time_of_day="day")
 # camera at 1.3 m looking along +x: image right is world −y, image up is world +z
@@ -32,6 +35,8 @@ PLATE_X = 2.5  # m: front face of the plates (fronto-parallel, so planar depth i
 
 @pytest.fixture(scope="module")
 def renderer():
+    if NO_BLENDER:
+        pytest.skip(NO_BLENDER)
     """One worker for the module (its start costs seconds); every test loads its own scene."""
     try:
         r = BlenderRenderer(CONTRACT)
@@ -114,6 +119,7 @@ def test_sign_traps(renderer):
     assert left_high[:, 1].max() < 32 and left_high[:, 0].max() < 24
 
 
+@needs_blender
 def test_same_config_same_passes():
     """A fresh worker with the same look renders the same depth and ids, and RGB within denoiser noise."""
     objects = [table(1, (2.5, 0.3)), sphere(2, (2.2, -0.5, 0.2), 0.2), cylinder(3, (2.0, 0.2, 0.9), 0.05, 0.15)]
@@ -160,6 +166,7 @@ def pybullet_episode(tmp_path_factory):
     return folder
 
 
+@needs_blender
 def test_rerendered_episode_agrees_with_the_recorded_masks(pybullet_episode, tmp_path):
     from simgen.renderers.rerender import main
 
@@ -189,3 +196,33 @@ def test_python_without_bpy_names_the_install(monkeypatch):
 def test_bad_look_knob_is_named():
     with pytest.raises(ValueError, match=r"look\.preset: expected one of preview"):
         Look(preset="ultra").validate()
+
+
+def test_scene_message_is_the_specs_geometry_with_a_seeded_look():
+    """Same spec + look → the same message; another look seed changes colours, never geometry."""
+    from simgen.renderers.appearance import srgb_to_linear
+    from simgen.renderers.payload import obj_mesh, scene_message
+
+    spec = scene([table(1, (1.0, 0.5)), duck(5, (1.7, 0.9, 0.1), yaw=1.0), box(2, (1.0, -1.2, 0.3), (0.3, 0.2, 0.3))])
+    K = CameraIntrinsics(64, 48, 40.0, 40.0, 32.0, 24.0)
+    a, b = scene_message(spec, K, Look()), scene_message(spec, K, Look())
+    assert repr(a) == repr(b)
+    other = scene_message(spec, K, Look(seed=1))
+    objs, objs_other = a["scene"]["objects"], other["scene"]["objects"]
+    for o, p, spec_obj in zip(objs, objs_other, spec.objects):
+        assert o["id"] == spec_obj.object_id
+        for part, part_other, spec_part in zip(o["parts"], p["parts"], spec_obj.parts):
+            assert part["size"] == spec_part.size and np.array_equal(part["offset"], spec_part.offset.matrix())
+            assert np.array_equal(part["offset"], part_other["offset"])
+            # display colour → linear, moved at most by the jitter (so "red" stays red)
+            want = np.array([srgb_to_linear(c) for c in spec_part.rgba[:3]])
+            assert np.abs(np.array(part["material"]["color"]) - want).max() < 0.1
+    assert any(o["parts"][0]["material"] != p["parts"][0]["material"] for o, p in zip(objs, objs_other))
+    duck_part = objs[1]["parts"][0]
+    verts, faces = obj_mesh("duck.obj")
+    assert np.allclose(duck_part["verts"], verts * spec.objects[1].parts[0].size[0])
+    assert len(duck_part["faces"]) == len(faces)
+    walls = a["scene"]["room"]["walls"]
+    assert len(walls) == 4 and sum("window" in w["material"] for w in walls) == 1
+    assert a["scene"]["room"]["floor"]["verts"][:, 2].max() == 0.0
+    assert a["scene"]["room"]["ceiling"]["verts"][:, 2].min() == spec.room.height

@@ -143,7 +143,8 @@ def _window(g, out: dict, walls: list[dict], height: float, night: bool, look: L
     a = g.uniform(-0.6, 0.6)
     e = math.radians(g.uniform(*look.sun_elevation_deg))
     inward = -outward
-    horiz = np.array([math.cos(a) * inward[0] - math.sin(a) * inward[1], math.sin(a) * inward[0] + math.cos(a) * inward[1]])
+    c, s = math.cos(a), math.sin(a)
+    horiz = np.array([c * inward[0] - s * inward[1], s * inward[0] + c * inward[1]])  # inward turned by a
     out["sun"] = {"direction": (float(math.cos(e) * horiz[0]), float(math.cos(e) * horiz[1]), float(-math.sin(e))),
                   "strength": float(g.uniform(*look.sun_strength)), "angle": math.radians(1.0),
                   "rgb": kelvin_rgb(5800.0)}

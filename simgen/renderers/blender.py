@@ -83,7 +83,8 @@ class BlenderRenderer:
             reply = recv(self._proc.stdout)
         except EOFError:
             code = self._proc.wait(timeout=10)
-            raise RuntimeError(f"the Blender worker exited with code {code}; its log ends:\n{self._log_tail()}") from None
+            raise RuntimeError(f"the Blender worker exited with code {code}; its log ends:\n"
+                               f"{self._log_tail()}") from None
         if not reply.get("ok"):
             raise RuntimeError(f"the Blender worker failed: {reply.get('error')}")
         return reply

@@ -25,7 +25,8 @@ import numpy as np
 
 ND = "__nd__"
 NOTHING_HIT = 1e9  # m: Cycles writes 1e10 into the Depth pass where a camera ray hits nothing
-CV_TO_BLENDER_CAM = np.diag([1.0, -1.0, -1.0, 1.0])  # OpenCV camera (y down, z forward) → Blender (y up, −z forward)
+# OpenCV camera axes (y down, z forward) → Blender's camera axes (y up, −z forward)
+CV_TO_BLENDER_CAM = np.diag([1.0, -1.0, -1.0, 1.0])
 
 
 def encode(obj):
@@ -116,10 +117,8 @@ def serve(stdin, stdout) -> None:
             if cmd == "load":
                 t0 = time.process_time()
                 state = build_scene(bpy, msg, state["workdir"] if state else tempfile.mkdtemp(prefix="simgen-blender-"))
-                device = device or pick_device(bpy)
-                state["device_name"] = device
-                if device != "CPU":
-                    bpy.context.scene.cycles.device = "GPU"
+                if device != "CPU":  # (re)probe: loading resets Blender's preferences, GPU choice included
+                    device = pick_device(bpy)
                 send(stdout, {"ok": True, "device": device, "version": bpy.app.version_string,
                               "cpu_s": time.process_time() - t0})
             elif cmd == "render":

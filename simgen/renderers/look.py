@@ -76,7 +76,8 @@ class Look:
         if self.preset not in PRESETS:
             raise ValueError(f"{where}.preset: expected one of {', '.join(PRESETS)}, got {self.preset!r}")
         if self.time_of_day not in TIMES_OF_DAY:
-            raise ValueError(f"{where}.time_of_day: expected one of {', '.join(TIMES_OF_DAY)}, got {self.time_of_day!r}")
+            raise ValueError(f"{where}.time_of_day: expected one of {', '.join(TIMES_OF_DAY)}, "
+                             f"got {self.time_of_day!r}")
         if self.hdri != "random" and self.hdri not in (*HDRIS_DAY, HDRI_NIGHT):
             raise ValueError(f"{where}.hdri: expected random or one of {', '.join((*HDRIS_DAY, HDRI_NIGHT))}, "
                              f"got {self.hdri!r}")
