@@ -176,3 +176,29 @@ def test_room_size_needs_frames_that_show_structure_and_the_corners():
     across = make_episode(rows, room=ROOM, cameras=cams, visibility=steady({i: CLEAR for i in range(1, 12)}))
     item = ask(across, "room_size_estimation", {})
     assert item.answer == 24.0 and item.certificate["structure"]["corners_seen"] in ("2/4", "3/4")
+
+
+def test_a_viewpoint_object_standing_on_the_facing_object_is_not_asked_about():
+    rows = [("sofa", "grey", (1.5, 2.0, 0.4), (1.0, 0.45, 0.4), 0.0),
+            ("laptop", "grey", (2.1, 2.0, 0.82), (0.17, 0.12, 0.02), 0.0),  # on the sofa, 0.6 m from its centre
+            ("shelf", "brown", (4.5, 3.5, 0.9), (0.4, 0.2, 0.9), 0.0), ("lamp", "white", (5.0, 0.5, 0.8), (0.2, 0.2, 0.8), 0.0)]
+    ep = make_episode(rows, room=ROOM, cameras=[np.eye(4)] * 4, visibility=steady({i: CLEAR for i in range(1, 5)}))
+    bindings = {"a": "sofa", "b": "laptop", "c": "shelf", "turn": [["turn_left", 90]]}
+    assert ask(ep, "perspective_taking", bindings, stability=False) == "stacked"
+    bindings = {"a": "lamp", "b": "laptop", "c": "shelf", "turn": [["turn_left", 90]]}
+    assert ask(ep, "perspective_taking", bindings, stability=False).answer in ("left", "right")
+
+
+def test_a_move_that_happens_off_screen_is_not_asked_about():
+    from qa_fixtures import moving_room
+
+    room = moving_room()  # the box slides in frames 10–20, seen throughout
+    assert ask(room, "object_motion_distance", {"a": "box"}).answer == 2.0
+    hidden = {f.index: {v.object_id: (0 if v.object_id == 5 and 10 <= f.index <= 19 else CLEAR) for v in f.visibility}
+              for f in room.frames}  # the camera looks away while it moves
+    cams = [f.T_world_cam for f in room.frames]
+    poses = {f.index: {s.object_id: (s.pose.position, 0.0) for s in f.objects} for f in room.frames}
+    off_screen = make_episode([(o.category, o.color, o.pose.position, o.half_extents, 0.0) for o in room.scene.objects],
+                              room=room.scene.room.footprint, cameras=cams, visibility=hidden, object_poses=poses,
+                              events=room.events)
+    assert ask(off_screen, "object_motion_distance", {"a": "box"}) == "motion_not_seen"

@@ -169,12 +169,22 @@ def test_frame_gap_between_first_appearances(second_frame, ok):
 def test_visibility_margin_of_in_frame_questions(seen, ok, answer):
     # seen at 153.6 px, margin 0.0007 of the image (53.8 px): 180 px is too close to the threshold;
     # 120 px is "not visible" by the threshold, yet a viewer glimpses the lamp; 1000 px with most of
-    # its box out of frame is plainly seen; 5 px: a clear "no"
+    # its box out of frame is plainly seen; 5 px: a clear "no". Frames 4–15 all show the same.
     rows = [row("lamp", 0.0), row("box", 1.0)]
-    vis = {0: {1: 1000, 2: 1000}, 1: {1: seen, 2: 1000}}
-    ep = make_episode(rows, room=((-3, -3), (3, -3), (3, 3), (-3, 3)), cameras=[np.eye(4)] * 2, visibility=vis)
-    out = ask(ep, "object_in_frame", {"a": "lamp", "frame": 1})
+    vis = {f: {1: 1000 if f < 4 else seen, 2: 1000} for f in range(16)}
+    ep = make_episode(rows, room=((-3, -3), (3, -3), (3, 3), (-3, 3)), cameras=[np.eye(4)] * 16, visibility=vis)
+    out = ask(ep, "object_in_frame", {"a": "lamp", "frame": 10})
     assert (out == "margin_frac") if not ok else out.answer == answer
+
+
+@pytest.mark.parametrize("named, ok", [(8, False), (12, False), (14, True)])
+def test_an_in_frame_answer_must_hold_half_a_second_either_side(named, ok):
+    # the lamp leaves the view after frame 7 (10 fps): "no" is safe only 5 frames or more later
+    rows = [row("lamp", 0.0), row("box", 1.0)]
+    vis = {f: {1: 1000 if f <= 7 else 0, 2: 1000} for f in range(20)}
+    ep = make_episode(rows, room=((-3, -3), (3, -3), (3, 3), (-3, 3)), cameras=[np.eye(4)] * 20, visibility=vis)
+    out = ask(ep, "object_in_frame", {"a": "lamp", "frame": named})
+    assert (out == "margin_frames") if not ok else out.answer == "no"
 
 
 # ---- minimum distance, maximum spread --------------------------------------------------------

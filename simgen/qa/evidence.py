@@ -10,7 +10,8 @@ hide a corner; objects in front of a corner are not considered).
 ``episode_gate`` drops an episode that shows too little to ask about at all: fewer than
 ``min_clear_objects`` objects seen clearly in ``clear_frames`` frames, or more than
 ``max_empty_frames`` of its frames showing no object. ``check_structure`` is the per-family rule
-(family check ``structure: true``): the frames a question rests on show structure.
+(family check ``structure: true``): the frames a question rests on show structure, and two images
+compared share a landmark.
 """
 from __future__ import annotations
 
@@ -72,7 +73,9 @@ def check_structure(view, frames_used, checks: dict) -> tuple[str | None, dict]:
     """The frames a question rests on show structure.
 
     The span is the frames the program read (first to last; the whole video when it read none):
-    its first and last frames must show structure, and at least ``min_structure_frac`` of its frames.
+    its first and last frames must show structure, and at least ``min_structure_frac`` of its frames;
+    where the program compares two frames (the camera's motion between two images), an object seen
+    clearly in both, or a room corner in view in both, gives the viewer a landmark to measure by.
     With ``min_corners_frac`` (room size), that share of the room's corners must be in view in
     some frame of the span."""
     frames = sorted(int(f) for f in frames_used)
@@ -84,6 +87,11 @@ def check_structure(view, frames_used, checks: dict) -> tuple[str | None, dict]:
     reason = None
     if not evidence["ends_show_structure"] or evidence["structure_frac"] < float(checks.get("min_structure_frac", 0.5)):
         reason = "no_structure"
+    if len(frames) >= 2:  # two images compared: something must be in both to measure the change by
+        corners = corners_in_view(view)
+        evidence["shared_landmark"] = bool((view.clear[lo] & view.clear[hi]).any() or (corners[lo] & corners[hi]).any())
+        if not evidence["shared_landmark"]:
+            reason = reason or "no_structure"
     corners_needed = checks.get("min_corners_frac")
     if corners_needed is not None:
         seen = corners_in_view(view)[lo:hi + 1].any(axis=0)

@@ -38,17 +38,25 @@ def last_seen(ctx, obj):
     return _seen(ctx, obj, ctx.view.last_seen_row)
 
 
+STEADY_S = 0.5  # a frame a question names is read to about this much either side
+
+
 @dsl_function("visible_in", "time", (Param("obj", OBJ), Param("frame", FRAME)), BOOL,
-              decision="visibility: |visible pixels − the 'seen' threshold| as a share of the image (frac)")
+              decision="visibility: |visible pixels − the 'seen' threshold| as a share of the image (frac), and "
+                       "whether the answer holds for half a second either side (steady)")
 def visible_in(ctx, obj, frame):
     """Whether the object is seen in ``frame`` (enough of the image shows it)."""
     view = ctx.view
     row = ctx.frame_row(frame)
     pixels = int(view.visible_pixels[row, obj])
     area = float(view.intrinsics.width * view.intrinsics.height)
+    seen = bool(view.visible[row, obj])
+    # a viewer cannot pin a frame number to the exact picture: the answer must not change nearby
+    near = np.abs(view.frames - int(frame)) <= round(STEADY_S * view.fps)
+    steady = bool(view.visible[near, obj].all()) if seen else not view.glimpsed[near, obj].any()
     ctx.record("visibility", abs(pixels - view.pixel_threshold["seen"]) / area, "frac",
-               {"visible_pixels": pixels, "seen": bool(view.visible[row, obj]), "glimpsed": bool(view.glimpsed[row, obj])})
-    return bool(view.visible[row, obj])
+               {"visible_pixels": pixels, "seen": seen, "glimpsed": bool(view.glimpsed[row, obj]), "steady": steady})
+    return seen
 
 
 def _order_by_appearance(ctx, objs) -> np.ndarray:

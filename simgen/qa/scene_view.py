@@ -55,6 +55,7 @@ class SceneView(TimeArrays):
         self.room_polygon = np.array(episode.scene.room.footprint, dtype=float)
         self.room_height = float(episode.scene.room.height)
         self.intrinsics = episode.intrinsics
+        self.fps = float(episode.fps)
         self.frames = np.array([f.index for f in episode.frames], dtype=np.int64)
         self._row_of_frame = {int(f): r for r, f in enumerate(self.frames)}
         self.T_world_cam = np.array([f.T_world_cam for f in episode.frames], dtype=float).reshape(-1, 4, 4)

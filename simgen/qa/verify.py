@@ -17,10 +17,12 @@ top-level ``visibility`` config node, thresholds as fractions of the image): *gl
                       of its unit: distance / depth / height gaps (m), angle to a direction-sector
                       boundary (deg), gap between appearances (frames), area (m2), volume (m3),
                       share of the image from the "seen" threshold (frac) — and an object called
-                      not visible in a frame that still glimpses it;
+                      not visible in a frame that still glimpses it, or an in-frame answer that
+                      changes within half a second of the frame named (frames);
 - ``too_small``       a numeric answer at or below the family's ``min_value`` (distances ≤ 0.15 m);
-- ``too_far`` / ``too_close``  two referents' centres (on the floor) further apart than the
-                      family's ``max_pair_m`` or closer than its ``min_pair_m`` (told apart by eye);
+- ``too_far`` / ``too_close`` / ``stacked``  two referents' centres (on the floor) further apart
+                      than the family's ``max_pair_m``, or (with ``min_pair_m``: told apart by
+                      eye) closer than that or one on or over the other (overlapping footprints);
 - ``no_structure``    (family check ``structure``) the frames the question rests on show no
                       object clearly nor a room corner often enough (``simgen.qa.evidence``);
 - ``hidden_distractor`` (``hidden_objects``) re-asked with every glimpsed object in the object
@@ -38,9 +40,9 @@ Rules for time (``time``), from the ``motion`` and ``interval`` decisions of the
 - ``small_motion``     a move (object or camera) shorter than ``min_motion_m`` (SAT: 0.2 m);
 - ``ambiguous_motion`` an object the answer calls still moved more than ``still_max_m``;
 - ``short_interval``   two frames a question compares are fewer than ``min_frame_gap`` apart;
-- ``motion_not_seen``  (``event_visibility``) a moved object is not seen both before its motion
-                       starts and after it ends (a still one: before and
-                       after the episode's motions);
+- ``motion_not_seen``  (``event_visibility``) a moved object is not seen clearly both before its
+                       motion starts and after it ends, or not seen at all while it moves (a still
+                       one: clearly before and after the episode's motions);
 - ``moving_referent``  (``static_referents``) a program that reads no frame and no motion names an
                        object that moves during the video: its static answer would be ambiguous.
 
@@ -61,6 +63,8 @@ from typing import Any
 
 import numpy as np
 
+from simgen.geometry import obb_footprint
+from simgen.qa.boxes import footprint_separation
 from simgen.qa.evidence import check_structure
 from simgen.qa.functions import ExecutionError
 from simgen.registry import ConfigError
@@ -230,6 +234,8 @@ def check_margins(trace, cfg: VerifyConfig, checks: dict) -> str | None:
     for d in trace:
         if d.kind == "visibility" and not d.detail.get("seen", True) and d.detail.get("glimpsed", False):
             return "margin_frac"
+        if d.kind == "visibility" and d.detail.get("steady") is False:
+            return "margin_frames"  # the answer changes within half a second of the frame named
         if d.kind == "unique" or d.kind in TIME_KINDS or d.unit not in MARGIN_UNITS:
             continue
         if float(d.margin) < float(cfg.threshold(f"margin_{d.unit}", checks)):
@@ -253,11 +259,14 @@ def check_time(trace, view, cfg: VerifyConfig, checks: dict) -> str | None:
         if not moved and d.margin > still_max:
             return "ambiguous_motion"
         if cfg.event_visibility and "object_id" in d.detail and "start_frame" in d.detail:
-            seen = view.visible[:, view.row_of_id(d.detail["object_id"])]
-            before = (seen & (view.frames <= d.detail["start_frame"])).any()
-            after = (seen & (view.frames >= d.detail["end_frame"])).any()
-            if not (before and after):
+            row = view.row_of_id(d.detail["object_id"])
+            start, end = d.detail["start_frame"], d.detail["end_frame"]
+            clear = view.clear[:, row]  # recognisable where it was and where it ended, not a sliver
+            if not ((clear & (view.frames <= start)).any() and (clear & (view.frames >= end)).any()):
                 return "motion_not_seen"
+            during = (view.frames > start) & (view.frames < end)
+            if moved and during.any() and not (view.visible[:, row] & during).any():
+                return "motion_not_seen"  # the move itself happened off screen
     return None
 
 
@@ -282,18 +291,26 @@ def check_value(value, checks: dict) -> str | None:
 
 def check_pairs(view, referents, checks: dict) -> tuple[str | None, dict | None]:
     """Referents' box centres on the floor: no two further apart than ``max_pair_m`` (SIMS-V's
-    10 m), and no two closer than ``min_pair_m`` (a viewer must tell them apart by eye)."""
+    10 m), and with ``min_pair_m`` (a viewer must tell them apart by eye) no two closer than that,
+    nor one standing on or over another (overlapping footprints: "standing by the vase facing the
+    table" has no direction when the vase is on the table)."""
     high, low = checks.get("max_pair_m"), checks.get("min_pair_m")
     if (high is None and low is None) or len(referents) < 2:
         return None, None
-    xy = view.center[[view.row_of_id(r) for r in referents], :2]
-    gaps = [float(np.linalg.norm(xy[i] - xy[j])) for i, j in combinations(range(len(xy)), 2)]
-    widest, closest = max(gaps), min(gaps)
-    if high is not None and widest > high:
-        return "too_far", {"widest_m": _num(widest), "closest_m": _num(closest)}
-    if low is not None and closest < low:
-        return "too_close", {"widest_m": _num(widest), "closest_m": _num(closest)}
-    return None, {"widest_m": _num(widest), "closest_m": _num(closest)}
+    rows = [view.row_of_id(r) for r in referents]
+    xy = view.center[rows, :2]
+    pairs = list(combinations(range(len(rows)), 2))
+    gaps = [float(np.linalg.norm(xy[i] - xy[j])) for i, j in pairs]
+    evidence = {"widest_m": _num(max(gaps)), "closest_m": _num(min(gaps))}
+    if high is not None and max(gaps) > high:
+        return "too_far", evidence
+    if low is None:
+        return None, evidence
+    if min(gaps) < low:
+        return "too_close", evidence
+    prints = [obb_footprint(view.center[r], view.half[r], view.rotation[r]) for r in rows]
+    evidence["closest_footprints_m"] = _num(min(footprint_separation(prints[i], prints[j]) for i, j in pairs))
+    return ("stacked" if evidence["closest_footprints_m"] < 0.0 else None), evidence
 
 
 def same_answer(a, b, rel_tol: float) -> bool:
