@@ -198,9 +198,11 @@ def _settings(scene, q: dict, look: dict) -> None:
     """Cycles quality (the preset), threads, colour management."""
     c = scene.cycles
     c.samples, c.use_adaptive_sampling, c.seed, c.use_animated_seed = int(q["samples"]), False, int(look["seed"]), False
-    c.max_bounces = int(q["max_bounces"])
-    c.diffuse_bounces = c.glossy_bounces = min(int(q["max_bounces"]), 2)
-    c.transmission_bounces = c.transparent_max_bounces = max(int(q["max_bounces"]), 4)
+    # the preset limits diffuse and glossy light; glass needs a few transmission bounces to look clear,
+    # and rays through the window pass two transparent wall faces
+    c.diffuse_bounces = c.glossy_bounces = int(q["max_bounces"])
+    c.transmission_bounces = c.max_bounces = max(int(q["max_bounces"]), 4)
+    c.transparent_max_bounces = 8
     c.volume_bounces = 0
     c.use_light_tree = bool(q["light_tree"])
     c.use_fast_gi = bool(q["fast_gi"])

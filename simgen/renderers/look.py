@@ -48,9 +48,9 @@ class Look:
     hdri: str = "random"  # a file of Blender's studiolights/world, or random (day) / night.exr (night)
     hdri_strength_day: tuple[float, float] = (0.6, 1.4)
     hdri_strength_night: tuple[float, float] = (0.03, 0.1)
-    sun_strength: tuple[float, float] = (1.5, 3.5)  # W/m²; day only, enters through the window
+    sun_strength: tuple[float, float] = (1.0, 3.0)  # W/m²; day only, enters through the window
     sun_elevation_deg: tuple[float, float] = (20.0, 50.0)
-    ceiling_power_day: tuple[float, float] = (60.0, 160.0)  # W, the area light under the ceiling
+    ceiling_power_day: tuple[float, float] = (150.0, 300.0)  # W, the area light under the ceiling
     ceiling_power_night: tuple[float, float] = (120.0, 250.0)
     ceiling_kelvin: tuple[float, float] = (2700.0, 5000.0)
     lamp_emission_night: float = 4.0  # lamp shades glow at night
