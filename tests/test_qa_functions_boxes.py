@@ -102,3 +102,19 @@ def test_point_box_distances():
     out = boxes.point_box_distances([2, 0, 0], c, h, R)
     assert out == pytest.approx([1.5, 3 - np.sqrt(0.5)])
     assert boxes.point_box_distances([0.1, 0.1, 0.1], c[:1], h[:1], R[:1])[0] == 0.0
+
+
+def test_footprints_of_upright_boxes_are_their_rectangles_and_match_the_hull():
+    from simgen.geometry import obb_footprint, polygon_area, quat_from_yaw, quat_to_matrix
+    from simgen.qa.boxes import footprint_separation, footprints
+
+    R = np.array([quat_to_matrix(quat_from_yaw(y)) for y in (0.0, 0.7)])
+    centres, halves = np.array([[0.0, 0.0, 0.5], [3.0, 1.0, 0.2]]), np.array([[1.0, 0.5, 0.5], [0.3, 0.2, 0.2]])
+    for poly, c, h, r in zip(footprints(centres, halves, R), centres, halves, R):
+        assert abs(polygon_area(poly)) == pytest.approx(4 * h[0] * h[1])
+        assert abs(polygon_area(poly)) == pytest.approx(abs(polygon_area(obb_footprint(c, h, r))))
+    a, b = footprints(centres, halves, np.array([np.eye(3)] * 2))
+    # along x: a spans −1..1, b 2.7..3.3 → 1.7 m apart; overlapping squares give the penetration depth
+    assert footprint_separation(a, b) == pytest.approx(1.7)
+    # a copy shifted 0.5 m along x overlaps it 1.5 m along x and 1 m along y: 1 m apart along y separates them
+    assert footprint_separation(a, a + [0.5, 0.0]) == pytest.approx(-1.0)

@@ -128,6 +128,21 @@ def _obb_overlap(c1, h1, R1, c2, h2, R2) -> np.ndarray:
     return ~separated.any(axis=1)
 
 
+def footprints(center, half, R) -> list[np.ndarray]:
+    """The convex footprint (seen from above, XY) of each oriented box: the rectangle of its two
+    horizontal axes for an upright box, else the hull of its corners' projections."""
+    from simgen.geometry import obb_footprint
+
+    out = []
+    for c, h, r in zip(np.asarray(center, float), np.asarray(half, float), np.asarray(R, float)):
+        if abs(abs(r[2, 2]) - 1.0) <= UPRIGHT_TOL:  # vertical third axis: the first two span the floor
+            a, b = h[0] * r[:2, 0], h[1] * r[:2, 1]
+            out.append(c[:2] + np.array([a + b, -a + b, -a - b, a - b]))
+        else:
+            out.append(obb_footprint(c, h, r))
+    return out
+
+
 def footprint_separation(poly_a, poly_b) -> float:
     """Signed separation of two convex 2D polygons along their edge normals (separating axes): > 0,
     a gap at least that wide (the exact distance between facing edges, a lower bound otherwise);

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simgen.geometry import obb_footprint, wrap_angle
+from simgen.geometry import wrap_angle
 from simgen.qa.boxes import footprint_separation
 from simgen.qa.functions import BOOL, FRAME, LABEL, LABELS, NUMBER, OBJ, OBJS, ExecutionError, Param, Q, dsl_function
 
@@ -135,8 +135,8 @@ def above(ctx, a, b):
     view = ctx.view
     vhalf = view.vertical_half()
     vertical = float(view.center[a, 2] - vhalf[a] - (view.center[b, 2] + vhalf[b]))  # bottom(a) − top(b)
-    separation = footprint_separation(obb_footprint(view.center[a], view.half[a], view.rotation[a]),
-                                      obb_footprint(view.center[b], view.half[b], view.rotation[b]))
+    prints = view.footprints()
+    separation = footprint_separation(prints[a], prints[b])
     higher, over = vertical >= -REST_TOL_M, separation < 0.0
     margins = {"higher": abs(vertical + REST_TOL_M), "over": abs(separation)}
     holds = {"higher": higher, "over": over}

@@ -187,6 +187,10 @@ class SceneView(TimeArrays):
         return self._cached(("distance", frame_row), lambda: boxes.pairwise_distances(
             self.center_at(frame_row), self.half, self.rotation_at(frame_row)))
 
+    def footprints(self) -> list[np.ndarray]:
+        """Each box's convex footprint seen from above (XY polygon), static state."""
+        return self._cached("footprints", lambda: boxes.footprints(self.center, self.half, self.rotation))
+
     def centre_distance_matrix(self) -> np.ndarray:
         """(N, N) distances between box centres."""
         return self._cached(

@@ -63,7 +63,6 @@ from typing import Any
 
 import numpy as np
 
-from simgen.geometry import obb_footprint
 from simgen.qa.boxes import footprint_separation
 from simgen.qa.evidence import check_structure
 from simgen.qa.functions import ExecutionError
@@ -308,8 +307,8 @@ def check_pairs(view, referents, checks: dict) -> tuple[str | None, dict | None]
         return None, evidence
     if min(gaps) < low:
         return "too_close", evidence
-    prints = [obb_footprint(view.center[r], view.half[r], view.rotation[r]) for r in rows]
-    evidence["closest_footprints_m"] = _num(min(footprint_separation(prints[i], prints[j]) for i, j in pairs))
+    prints = view.footprints()
+    evidence["closest_footprints_m"] = _num(min(footprint_separation(prints[rows[i]], prints[rows[j]]) for i, j in pairs))
     return ("stacked" if evidence["closest_footprints_m"] < 0.0 else None), evidence
 
 
