@@ -51,14 +51,18 @@ def test_mra_matches_vsibench_definition():
 
 
 def test_caps_follow_clevr_rules():
-    caps = answer_caps(Counter({"yes": 100, "no": 50}), BalanceConfig())
+    clevr = BalanceConfig(max_ratio_median=5.0, median_floor=5.0)  # CLEVR's own numbers
+    caps = answer_caps(Counter({"yes": 100, "no": 50}), clevr)
     assert caps == {"yes": 55, "no": 50}  # 1.1 × second
     # median rule: counts 200, 190, 3, 2, 1 → median 3 floored to 5 → cap 25
-    caps = answer_caps(Counter({"a": 200, "b": 190, "c": 3, "d": 2, "e": 1}), BalanceConfig())
+    caps = answer_caps(Counter({"a": 200, "b": 190, "c": 3, "d": 2, "e": 1}), clevr)
     assert caps == {"a": 25, "b": 25, "c": 3, "d": 2, "e": 1}
+    # the default: the most common answer at most 1.5 × the median count (issue 14's target)
+    caps = answer_caps(Counter({"a": 200, "b": 190, "c": 30, "d": 20, "e": 10}), BalanceConfig())
+    assert caps == {"a": 45, "b": 45, "c": 30, "d": 20, "e": 10}
     # both configurable
     counts = Counter({"a": 200, "b": 190, "c": 3, "d": 2, "e": 1})
-    caps = answer_caps(counts, BalanceConfig(max_ratio_second=2.0, median_floor=20))
+    caps = answer_caps(counts, BalanceConfig(max_ratio_second=2.0, max_ratio_median=5.0, median_floor=20))
     assert caps == {"a": 100, "b": 100, "c": 3, "d": 2, "e": 1}
     caps = answer_caps(Counter({"a": 300, "b": 190, "c": 3}), BalanceConfig(max_ratio_median=100.0))
     assert caps == {"a": 209, "b": 190, "c": 3}

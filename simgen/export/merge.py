@@ -48,14 +48,14 @@ from simgen.export.dataset import (EPISODES_DIR, EPISODES_INDEX, MERGE_FILE, QA_
 from simgen.qa.balance import (BalanceConfig, CellTable, add_balance_arguments, answer_key, balance_config_from_args,
                                 cells, rank, select_balanced)
 from simgen.qa.blind_audit import named_features
-from simgen.qa.choices import LETTERS, prior_options
+from simgen.qa.choices import LETTERS, prior_labels, prior_options
 from simgen.qa.records import QA_SCHEMA_VERSION, sort_key, write_json_atomic
 from simgen.registry import ConfigError
 from simgen.seeding import rng, stage_key
 from simgen.types import SCHEMA_VERSION as EPISODE_SCHEMA_VERSION
 
 DATASET_SCHEMA_VERSION = 1
-MIN_POOL = 3  # options are drawn from a pool of at least this many answers per option
+MIN_POOL = 1  # options are drawn from a pool of at least this many answers per option
 
 
 @dataclass
@@ -194,8 +194,10 @@ class _Scan:
     rank: array  # per candidate: balance's id-derived rank
     value: array  # per candidate: the answer of a numeric multiple-choice record, else NaN
     named: array  # per candidate: id of what its question names (qa.blind_audit.named_key)
+    label: array  # per candidate: id of the answer text of a label-sequence record, else -1
     groups: dict  # (family, answer key) -> id
     named_ids: dict  # named key -> id
+    label_ids: dict  # label-sequence answer text -> id
     cells: CellTable
     records_in: int = 0
 
@@ -205,9 +207,15 @@ def _is_numeric_choice(data) -> bool:
     return get("answer_type") == "number" and bool(get("choices"))
 
 
+def _is_sequence_choice(data) -> bool:
+    """A choice among label sequences (e.g. a route's turns): any other sequence is a wrong answer."""
+    get = data.get if isinstance(data, dict) else lambda k: getattr(data, k)
+    return get("answer_type") == "choice" and isinstance(get("answer"), (list, tuple)) and bool(get("choices"))
+
+
 def _scan(shards: list[Shard], cfg: BalanceConfig, audit: AuditSample) -> _Scan:
     """Pass 1: validate every record, drop repeats, note groups, ranks, cells and values, sample the audit."""
-    scan = _Scan(array("b"), array("q"), array("Q"), array("d"), array("q"), {}, {}, CellTable())
+    scan = _Scan(array("b"), array("q"), array("Q"), array("d"), array("q"), array("q"), {}, {}, {}, CellTable())
     current_episode, questions = None, set()
     for shard, item in merged_stream(shards):
         scan.records_in += 1
@@ -227,6 +235,7 @@ def _scan(shards: list[Shard], cfg: BalanceConfig, audit: AuditSample) -> _Scan:
         scan.rank.append(rank(item))
         scan.value.append(float(item.answer) if _is_numeric_choice(item) else float("nan"))
         scan.named.append(scan.named_ids.setdefault(_named(item.bindings), len(scan.named_ids)))
+        scan.label.append(scan.label_ids.setdefault(item.answer_text, len(scan.label_ids)) if _is_sequence_choice(item) else -1)
         scan.cells.add(cells(item, cfg.bucket_ratio))
         audit.add(item)
     return scan
@@ -248,26 +257,36 @@ def _option_pools(scan: _Scan, keep: np.ndarray, names: list[tuple[str, str]]) -
     for i in np.flatnonzero(keep & np.isfinite(value)):
         pools[(names[group[i]][0], None)].append(value[i])
         pools[(names[group[i]][0], key_of[int(named[i])])].append(value[i])
-    return {k: np.array(sorted(v)) for k, v in pools.items()}
+    out: dict[tuple, object] = {k: np.array(sorted(v)) for k, v in pools.items()}
+    label = np.frombuffer(scan.label, dtype=np.int64)
+    text_of = {i: t for t, i in scan.label_ids.items()}
+    for i in np.flatnonzero(keep & (label >= 0)):
+        counts = out.setdefault((names[group[i]][0], "labels"), Counter())
+        counts[text_of[int(label[i])]] += 1
+    return out
 
 
-def redraw_options(data: dict, pools: dict[tuple, np.ndarray]) -> dict:
-    """A numeric multiple-choice record with its options drawn from kept answers of its family —
-    of questions naming the same things when there are enough, so that knowing a mug's usual size
-    does not pick the mug-sized option — and its letter updated; unchanged when no pool can give them
-    (``qa.choices.prior_options``)."""
-    if not _is_numeric_choice(data):
+def redraw_options(data: dict, pools: dict[tuple, object]) -> dict:
+    """A multiple-choice record over numbers or label sequences with its options drawn from the kept
+    answers of its family, and its letter updated; other records, and ones no pool can serve, are
+    returned unchanged. Numbers come from questions naming the same things when there are enough
+    (``qa.choices.prior_options``), so knowing a mug's usual size does not pick the mug-sized
+    option; sequences by their frequency (``qa.choices.prior_labels``)."""
+    numeric, sequence = _is_numeric_choice(data), _is_sequence_choice(data)
+    if not (numeric or sequence):
         return data
-    n, decimals = len(data["choices"]), len(str(data["answer_text"]).partition(".")[2])
+    n, text = len(data["choices"]), str(data["answer_text"])
     gen = rng(int(data.get("seed") or 0), 0, stage_key(data["id"]), "merge/options")
     options = None
-    for key in ((data["family"], _named(data.get("bindings") or {})), (data["family"], None)):
+    if sequence and (data["family"], "labels") in pools:
+        options = prior_labels(text, pools[(data["family"], "labels")], n, gen)
+    for key in ((data["family"], _named(data.get("bindings") or {})), (data["family"], None)) if numeric else ():
         if options is None and len(pools.get(key, ())) >= MIN_POOL * n:
-            options = prior_options(float(data["answer"]), str(data["answer_text"]), pools[key], n, decimals, gen)
+            options = prior_options(float(data["answer"]), text, pools[key], n, len(text.partition(".")[2]), gen)
     if options is None:
         return data
     shuffled = [options[int(i)] for i in gen.permutation(len(options))]
-    return {**data, "choices": shuffled, "answer_letter": LETTERS[shuffled.index(str(data["answer_text"]))]}
+    return {**data, "choices": shuffled, "answer_letter": LETTERS[shuffled.index(text)]}
 
 
 def _write_kept(shards: list[Shard], status: array, keep: np.ndarray, path: Path, pools: dict,

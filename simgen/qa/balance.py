@@ -42,8 +42,8 @@ class BalanceConfig:
     """Caps for answer balancing and settings of the blind audit."""
 
     max_ratio_second: float = 1.1  # most common answer ≤ this × the second most common
-    max_ratio_median: float = 5.0  # any answer ≤ this × max(median count, median_floor)
-    median_floor: float = 5.0
+    max_ratio_median: float = 1.5  # any answer ≤ this × max(median count, median_floor)
+    median_floor: float = 1.0
     bucket_ratio: float = 1.25  # continuous numbers are grouped in log buckets of this ratio
     cell_ratio: float = 1.1  # in each named cell, an outcome ≤ cell_slack + this × the largest other
     cell_slack: int = 2
@@ -142,33 +142,44 @@ def select_balanced(group: np.ndarray, rank_of: np.ndarray, names: list[tuple[st
     """Which records to keep, and the per-family report.
 
     ``group[i]`` indexes ``names`` ((family, answer key) pairs), ``rank_of[i]`` is the record's rank
-    and ``table`` holds its cells (record ``i``'s are ``table.start[i]:table.start[i + 1]``)."""
+    and ``table`` holds its cells (record ``i``'s are ``table.start[i]:table.start[i + 1]``). The
+    answer caps run again after the conditional caps, which thin answers unevenly."""
     counts = np.bincount(group, minlength=len(names))
-    caps = np.zeros(len(names), dtype=np.int64)
-    fam_caps_of = {}
-    for family in sorted({f for f, _ in names}):
-        ids = [i for i, (f, _) in enumerate(names) if f == family]
-        fam_caps_of[family] = answer_caps(Counter({names[i][1]: int(counts[i]) for i in ids}), cfg)
-        for i in ids:
-            caps[i] = fam_caps_of[family][names[i][1]]
-    order = np.lexsort((np.arange(len(group)), rank_of, group))  # by group, then rank, then stream position
-    first = np.searchsorted(group[order], np.arange(len(names)))
-    position = np.arange(len(order)) - first[group[order]]
-    capped = np.zeros(len(group), dtype=bool)
-    capped[order] = position < caps[group[order]]
-    keep = _conditional(capped, rank_of, table, cfg)
-    report = {}
+    capped = _answer_capped(np.ones(len(group), dtype=bool), group, rank_of, names, cfg)
+    by_caps = np.bincount(group[capped], minlength=len(names))
+    keep = _answer_capped(_conditional(capped, rank_of, table, cfg), group, rank_of, names, cfg)
     after = np.bincount(group[keep], minlength=len(names))
-    for family in sorted(fam_caps_of):
-        ids = [i for i, (f, _) in enumerate(names) if f == family]
+    report = {}
+    for family in sorted({f for f, _ in names}):
+        ids = sorted((i for i, (f, _) in enumerate(names) if f == family), key=lambda i: names[i][1])
         report[family] = {
-            "before": int(sum(counts[i] for i in ids)), "after": int(sum(after[i] for i in ids)),
-            "dropped_answer_caps": int(sum(counts[i] - min(counts[i], caps[i]) for i in ids)),
-            "answers_before": {names[i][1]: int(counts[i]) for i in sorted(ids, key=lambda i: names[i][1])},
-            "answers_after": {names[i][1]: int(after[i]) for i in sorted(ids, key=lambda i: names[i][1])},
+            "before": int(counts[ids].sum()), "after": int(after[ids].sum()),
+            "dropped_answer_caps": int(counts[ids].sum() - by_caps[ids].sum()),
+            "answers_before": {names[i][1]: int(counts[i]) for i in ids},
+            "answers_after": {names[i][1]: int(after[i]) for i in ids},
         }
         report[family]["dropped"] = report[family]["before"] - report[family]["after"]
     return keep, report
+
+
+def _answer_capped(candidates: np.ndarray, group: np.ndarray, rank_of: np.ndarray, names: list[tuple[str, str]],
+                   cfg: BalanceConfig) -> np.ndarray:
+    """The candidates that survive each family's answer caps (lowest ranks first, ties: stream order)."""
+    counts = np.bincount(group[candidates], minlength=len(names))
+    caps = np.zeros(len(names), dtype=np.int64)
+    for family in sorted({f for f, _ in names}):
+        ids = [i for i, (f, _) in enumerate(names) if f == family]
+        fam_caps = answer_caps(Counter({names[i][1]: int(counts[i]) for i in ids if counts[i]}), cfg)
+        for i in ids:
+            caps[i] = fam_caps.get(names[i][1], 0)
+    index = np.flatnonzero(candidates)
+    g = group[index]
+    order = index[np.lexsort((index, rank_of[index], g))]  # by group, then rank, then stream position
+    first = np.searchsorted(group[order], np.arange(len(names)))
+    position = np.arange(len(order)) - first[group[order]]
+    keep = np.zeros(len(group), dtype=bool)
+    keep[order] = position < caps[group[order]]
+    return keep
 
 
 def _conditional(candidates: np.ndarray, rank_of: np.ndarray, table: CellTable, cfg: BalanceConfig) -> np.ndarray:

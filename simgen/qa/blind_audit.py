@@ -271,6 +271,8 @@ def audit_family(items: list[AuditItem], folds: int = 5) -> dict:
     best = max(sorted(scores), key=lambda n: scores[n])
     entry.update(chance=round(chance, 4), blind=round(scores[best], 4), rule=best,
                  scores={n: round(s, 4) for n, s in sorted(scores.items())})
+    if not open_number:  # one standard error of an accuracy at chance: the best of several rules exceeds
+        entry["noise"] = round(math.sqrt(chance * (1 - chance) / len(items)), 4)  # chance by ~1-2 of these
     return entry
 
 

@@ -95,22 +95,39 @@ def number_distractors(answer: float, n: int, decimals: int, rng: np.random.Gene
 
 def prior_options(answer: float, text: str, pool: np.ndarray, n: int, decimals: int,
                   rng: np.random.Generator, tries: int = 200) -> list[str] | None:
-    """``n`` option texts: ``text`` plus ``n − 1`` answers of the same family drawn together from
-    ``pool`` (as they are: a jittered value would betray itself beside a round answer), the draw
-    repeated until all options are ``PRIOR_MIN_RATIO`` apart; None when the pool cannot give them.
-    The options are then close to exchangeable draws of the family's answer distribution, so the
-    answer's magnitude relative to the others tells nothing (the small separation is the only bias)."""
+    """Up to ``n`` option texts: ``text`` plus answers of the same family drawn together from ``pool``
+    (as they are: a jittered value would betray itself beside a round answer), the draw repeated
+    until all options are ``PRIOR_MIN_RATIO`` apart; fewer options (at least 2) when the pool's
+    values are too few or too close for ``n``; None when not even 2 can be had. The options are then
+    close to exchangeable draws of the family's answer distribution, so the answer's magnitude
+    relative to the others tells nothing (the small separation is the only bias)."""
     pool = pool[pool > 0]
-    if answer <= 0 or len(pool) < n:
+    if answer <= 0 or len(pool) < 1:
         return None
-    for _ in range(tries):
-        values = [float(answer)] + [float(v) for v in pool[rng.integers(len(pool), size=n - 1)]]
-        ordered = sorted(values)
-        if all(b / a >= PRIOR_MIN_RATIO for a, b in zip(ordered, ordered[1:])):
-            texts = [text] + [format_number(round(v, decimals), decimals) for v in values[1:]]
-            if len(set(texts)) == n:
-                return texts
+    for k in range(n, 1, -1):
+        for _ in range(tries):
+            values = [float(answer)] + [float(v) for v in pool[rng.integers(len(pool), size=k - 1)]]
+            ordered = sorted(values)
+            if all(b / a >= PRIOR_MIN_RATIO for a, b in zip(ordered, ordered[1:])):
+                texts = [text] + [format_number(round(v, decimals), decimals) for v in values[1:]]
+                if len(set(texts)) == k:
+                    return texts
     return None
+
+
+def prior_labels(text: str, counts: dict[str, int], n: int, rng: np.random.Generator) -> list[str] | None:
+    """Up to ``n`` option texts for a label-sequence answer: ``text`` plus other answers of the same
+    family drawn without replacement by their ``counts`` in the dataset, so that a reader who knows
+    which routes are common gains nothing; fewer (at least 2) when there are fewer other answers;
+    None without any."""
+    labels = sorted(t for t in counts if t != text)
+    weights = np.array([float(counts[t]) for t in labels])
+    picks: list[str] = []
+    while len(picks) < n - 1 and weights.sum() > 0:
+        i = int(rng.choice(len(labels), p=weights / weights.sum()))
+        picks.append(labels[i])
+        weights[i] = 0.0
+    return [text] + picks if picks else None
 
 
 def make_answer(fam: Family, execution, view, bindings: dict, rng: np.random.Generator) -> Answer:
