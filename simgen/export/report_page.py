@@ -15,7 +15,8 @@ h1 { margin: 0.6em 0 0.2em; }
 table { border-collapse: collapse; margin: 0.3em 0 1em; }
 th, td { border: 1px solid #d4d4d4; padding: 3px 6px; vertical-align: top; text-align: left; }
 th { background: #f1f1f1; }
-section.episode { border-top: 2px solid #999; margin-top: 1.2em; padding-top: 0.3em; }
+section.episode { border-top: 2px solid #999; margin-top: 1.2em; padding-top: 0.3em;
+                  content-visibility: auto; contain-intrinsic-size: auto 900px; }  /* off-screen: no layout */
 .pair { display: flex; gap: 1.2em; align-items: flex-start; }
 .media { position: sticky; top: 4em; flex: 0 0 auto; }
 video { width: min(480px, 42vw); aspect-ratio: var(--aspect, 4 / 3); background: #222; display: block; }
