@@ -174,3 +174,26 @@ def test_pairs_prefer_comparable_categories_but_keep_every_pair_possible():
     assert close > uniform + 0.3 and close > PREFER * 0.8
     assert len({frozenset(p) for p in pairs}) == 10  # all C(5, 2) pairs still drawn
     assert all(a != b for a, b in pairs)
+
+
+def test_prior_options_give_fewer_options_rather_than_implausible_ones():
+    rng = np.random.default_rng(10)
+    pool = np.array([1.0, 1.0, 2.0, 2.0, 2.0])  # counts of 1 or 2 only: two options are all the prior allows
+    for _ in range(50):
+        texts = prior_options(1, "1", pool, 4, 0, rng)
+        assert sorted(texts) == ["1", "2"]
+    assert prior_options(1, "1", np.array([1.0, 1.0]), 4, 0, rng) is None
+
+
+def test_prior_labels_draw_other_answers_by_frequency():
+    from simgen.qa.choices import prior_labels
+
+    counts = {"left, right": 60, "right, left": 30, "back, back": 10, "left, left": 0}
+    rng = np.random.default_rng(11)
+    firsts = Counter()
+    for _ in range(3000):
+        options = prior_labels("left, right", counts, 4, rng)
+        assert options[0] == "left, right" and len(set(options)) == len(options) == 3  # "left, left" never drawn
+        firsts[options[1]] += 1
+    assert abs(firsts["right, left"] / 3000 - 0.75) < 0.03  # 30 of the 40 other answers
+    assert prior_labels("x", {"x": 5}, 4, rng) is None
