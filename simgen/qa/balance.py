@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,8 +121,8 @@ class CellTable:
 
     def __init__(self):
         self.ids: dict[str, int] = {}
-        self.start = [0]
-        self.cell, self.outcome = [], []
+        self.start = array("q", [0])  # compact: a million records hold a few million cells
+        self.cell, self.outcome = array("i"), array("i")
         self.support: dict[int, set[int]] = defaultdict(set)
 
     def _id(self, text: str) -> int:
