@@ -12,8 +12,8 @@ runner's coverage record:
 * empty frames: share of frames in which no object reaches the ``seen`` level;
 * kept QA per episode (the ask stage's ``qa.jsonl``).
 
-Usage: nice -n 10 python benchmarks/coverage.py [--seeds 20] [--trajectories walkthrough coverage]
-       [--override key=value ...]
+Usage: nice -n 10 python benchmarks/coverage.py [--seeds 20] [--first-seed 0] [--per-seed]
+       [--trajectories walkthrough coverage] [--override key=value ...]
 """
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 from hydra import compose, initialize_config_dir
-from omegaconf import OmegaConf
 from tqdm import tqdm
 
 from simgen.cli import _qa_config, conf_dir
@@ -60,12 +59,12 @@ def measure(episode, episode_dir: Path, model: VisibilityModel) -> dict:
     }
 
 
-def run_trajectory(trajectory: str, seeds: int, extra: list[str], work: Path) -> dict:
+def run_trajectory(trajectory: str, seeds: tuple[int, int], extra: list[str], work: Path, per_seed: bool = False) -> dict:
     """Render + ask one episode per seed; summary statistics over the seeds."""
     rows = []
     sim = None
     try:
-        for seed in tqdm(range(seeds), desc=trajectory, unit="seed", file=sys.stderr):
+        for seed in tqdm(range(*seeds), desc=trajectory, unit="seed", file=sys.stderr):
             cfg = compose_cfg([f"trajectory={trajectory}", f"seed={seed}", "render.save_arrays=true", *extra])
             plugins = build_plugins(cfg)
             if sim is None:
@@ -77,7 +76,7 @@ def run_trajectory(trajectory: str, seeds: int, extra: list[str], work: Path) ->
             episode = render_one(sim, spec, plugins, f"bench-{trajectory}-{seed}", episode_dir,
                                  lambda stage, s=seed: rng(s, 0, 0, stage))
             (episode_dir / ".done").write_text("ok\n")
-            row = measure(episode, episode_dir, VisibilityModel(**OmegaConf.to_container(cfg.visibility)))
+            row = {"seed": seed, **measure(episode, episode_dir, VisibilityModel.from_config(cfg.visibility))}
             run_ask([episode_dir], _qa_config(cfg), seed, 0, out)
             row["kept_qa"] = sum(1 for _ in open(out / "qa.jsonl"))
             rows.append(row)
@@ -98,12 +97,15 @@ def run_trajectory(trajectory: str, seeds: int, extra: list[str], work: Path) ->
         "kept_qa_per_episode": stats("kept_qa"),
         "episodes_meeting_targets": int(sum(r["objects_clear"] >= 0.9 and r["floor_seen"] >= 0.7
                                             and r["empty_frames"] == 0 for r in rows)),
+        **({"per_seed": rows} if per_seed else {}),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--first-seed", type=int, default=0)
+    parser.add_argument("--per-seed", action="store_true", help="also list each seed's numbers")
     parser.add_argument("--trajectories", nargs="+", default=["walkthrough", "coverage"])
     parser.add_argument("--override", action="append", default=[], help="extra Hydra override, e.g. scene.num_small_objects=8")
     args = parser.parse_args()
@@ -111,7 +113,8 @@ def main() -> None:
                                                                           "empty_frame_fraction": 0.0}}
     with tempfile.TemporaryDirectory(prefix="simgen-coverage-") as tmp:
         for trajectory in args.trajectories:
-            result[trajectory] = run_trajectory(trajectory, args.seeds, args.override, Path(tmp))
+            result[trajectory] = run_trajectory(trajectory, (args.first_seed, args.first_seed + args.seeds), args.override,
+                                                Path(tmp), args.per_seed)
     print(json.dumps(result, indent=2))
 
 

@@ -154,3 +154,23 @@ def test_the_predictor_counts_a_close_up_bed_as_seen():
     est = estimate(pose, request(spec).intrinsics, room, boxes)
     assert est.in_frame[0, 0] < 0.5 and est.pixels[0, 0] > 0.3 * 320 * 240
     assert predicted_coverage(request(spec), pose, "clear") == {1: 1}
+
+
+def test_silhouette_fill_of_simple_shapes():
+    """A box fills its box; a ball fills π/4 of each face of its cube; a pole-and-shade lamp much less."""
+    from dataclasses import replace
+
+    from simgen.trajectories.common import silhouette_fill
+    from simgen.types import Part, Pose
+
+    crate = box(1, "crate", (0, 0, 0.5), (0.5, 0.5, 0.5))
+    ball = replace(crate, parts=(Part("sphere", (0.5, 0.5, 0.5)),))
+    lamp = replace(crate, half_extents=(0.2, 0.2, 0.8), parts=(
+        Part("cylinder", (0.02, 0.02, 0.6), Pose((0.0, 0.0, -0.2))),
+        Part("cylinder", (0.2, 0.2, 0.2), Pose((0.0, 0.0, 0.6))),
+    ))
+    assert silhouette_fill(crate) == 1.0
+    assert silhouette_fill(ball) == pytest.approx(np.pi / 4, abs=0.02)
+    # side views: pole 0.04 × 1.2 plus shade 0.4 × 0.4 of a 0.4 × 1.6 face; top view: the shade's disc
+    side = (0.04 * 1.2 + 0.4 * 0.4) / (0.4 * 1.6)
+    assert silhouette_fill(lamp) == pytest.approx((2 * side + np.pi / 4) / 3, abs=0.03)

@@ -11,7 +11,7 @@ import numpy as np
 from simgen.geometry import polygon_area, quat_to_matrix
 from simgen.registry import ConfigError
 from simgen.trajectories.base import PlanRequest
-from simgen.types import RoomSpec
+from simgen.types import ObjectSpec, RoomSpec
 
 MIN_PITCH_DEG = -35.0  # no planner ever looks further down than this (no floor-staring poses)
 MAX_PITCH_DEG = 60.0  # nor steeply up: image "up" must stay world up
@@ -93,6 +93,7 @@ class Boxes:
     centers: np.ndarray  # (M, 3)
     halves: np.ndarray  # (M, 3) half extents in the box frame
     rotations: np.ndarray  # (M, 3, 3) box frame -> world
+    fill: np.ndarray | None = None  # (M,) share of the box's silhouette its parts cover (None: all)
 
     @classmethod
     def from_request(cls, request: PlanRequest) -> "Boxes":
@@ -106,6 +107,7 @@ class Boxes:
             centers=np.array([p.position for p in pose], dtype=float).reshape(-1, 3),
             halves=np.array([o.half_extents for o in objs], dtype=float).reshape(-1, 3),
             rotations=np.array([quat_to_matrix(p.quat_wxyz) for p in pose]).reshape(-1, 3, 3),
+            fill=np.array([silhouette_fill(o) for o in objs], dtype=float),
         )
 
     def __len__(self) -> int:
@@ -126,7 +128,8 @@ class Boxes:
         """The boxes selected by ``index`` (an index array or a boolean mask)."""
         idx = np.arange(len(self.ids))[index]
         names = tuple(self.names[i] for i in idx)
-        return Boxes(self.ids[idx], names, self.centers[idx], self.halves[idx], self.rotations[idx])
+        fill = None if self.fill is None else self.fill[idx]
+        return Boxes(self.ids[idx], names, self.centers[idx], self.halves[idx], self.rotations[idx], fill)
 
     def index(self, name: str) -> int:
         """Position of the object called ``name``; KeyError lists the known names."""
@@ -134,6 +137,45 @@ class Boxes:
             return self.names.index(name)
         except ValueError:
             raise KeyError(f"no object named {name!r}; known: {', '.join(self.names) or '(none)'}") from None
+
+
+_FILL_GRID = 24  # raster cells per side of a box face when measuring how much of it the parts cover
+_MESH_FILL = 0.5  # silhouette share of a mesh object's box (teddy bear, duck, mug: measured 0.3–0.6)
+
+
+def silhouette_fill(obj: ObjectSpec) -> float:
+    """Share of an object's box silhouette that its parts cover, averaged over the three axis views.
+
+    Each part is rastered onto each box face as its axis-aligned extent (a disc for a sphere, and
+    for a cylinder seen along its axis): a lamp's pole and shade cover a fraction of its box, a
+    cabinet all of it. An object with a mesh part gets ``_MESH_FILL`` (its shape is not read
+    here; the meshes are rounded figurines and mugs), one without parts 1. The box-based estimate
+    scales its pixels by this.
+    """
+    half = np.maximum(np.asarray(obj.half_extents, dtype=float), 1e-9)
+    if not obj.parts:
+        return 1.0
+    if any(p.shape == "mesh" for p in obj.parts):
+        return _MESH_FILL
+    g = (np.arange(_FILL_GRID) + 0.5) / _FILL_GRID * 2.0 - 1.0
+    shares = []
+    for axis in range(3):
+        b, c = [i for i in range(3) if i != axis]
+        u, v = np.meshgrid(g * half[b], g * half[c], indexing="ij")
+        covered = np.zeros(u.shape, dtype=bool)
+        for part in obj.parts:
+            R = quat_to_matrix(part.offset.quat_wxyz)
+            centre = np.asarray(part.offset.position, dtype=float)
+            size = np.asarray(part.size, dtype=float)
+            extent = np.abs(R) @ size  # the part's axis-aligned half extents in the object frame
+            du, dv = u - centre[b], v - centre[c]
+            round_view = part.shape == "sphere" or (part.shape == "cylinder" and abs(R[axis, 2]) > 0.9)
+            if round_view:
+                covered |= du**2 + dv**2 <= size[0] ** 2
+            else:
+                covered |= (np.abs(du) <= extent[b]) & (np.abs(dv) <= extent[c])
+        shares.append(covered.mean())
+    return float(np.clip(np.mean(shares), 0.05, 1.0))
 
 
 def camera_poses(eyes, yaws, pitches) -> np.ndarray:

@@ -4,7 +4,8 @@ Per (frame, object): the box's silhouette area in pixels (sum of its front faces
 exact for a convex box fully in front of the camera), the fraction of its volume samples that project
 inside the image, and the fraction of those whose line of sight from the eye is blocked by another
 box or a wall (boxes that contain the object's centre, such as a shelf holding it, do not block).
-The estimated visible pixels = silhouette area × in-frame fraction × (1 − occlusion); they are
+The estimated visible pixels = silhouette area × the share of it the object's parts fill
+(``common.silhouette_fill``: a lamp is mostly air) × in-frame fraction × (1 − occlusion); they are
 judged by the run's one ``VisibilityModel`` (``level_pixels``), as the rendered masks are. How much
 of the box is in frame is no gate of its own: a bed filling the frame from close up is seen.
 """
@@ -115,7 +116,9 @@ def estimate(poses, intrinsics: CameraIntrinsics, room: Room, boxes: Boxes, min_
     uv = cam[..., :2] / np.where(z > NEAR_M, z, 1.0)[..., None] * [intrinsics.fx, intrinsics.fy] + [intrinsics.cx, intrinsics.cy]
     inside = (z > NEAR_M) & (uv[..., 0] >= 0) & (uv[..., 0] < intrinsics.width) & (uv[..., 1] >= 0) & (uv[..., 1] < intrinsics.height)
     in_frame = inside.mean(axis=-1)
-    pixels = silhouette_pixels(poses, intrinsics, boxes) * in_frame
+    fill = np.ones(m) if boxes.fill is None else boxes.fill
+    full = float(intrinsics.width * intrinsics.height)  # a box grazing the image plane projects huge
+    pixels = np.minimum(silhouette_pixels(poses, intrinsics, boxes), full) * in_frame * fill
     occlusion = np.full((f, m), np.nan)  # only cast where the object could still pass the threshold
     todo = np.argwhere((in_frame > 0) & (pixels >= min_pixels))
     if len(todo):

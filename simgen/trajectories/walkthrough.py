@@ -7,7 +7,7 @@ stops: it passes each viewpoint slowly (``creep_mps`` for ``linger_s``, at least
 ``clear_frames`` frames) looking at what that viewpoint shows, and walks on between viewpoints with
 eased speed (``speed_mps`` where the frames allow, up to ``max_speed_mps``). Between viewpoints the
 heading turns from one view to the next, drawn towards the direction of travel mid-way
-(``look_ahead``), and is then fitted by a bounded-turn-rate search that never points the optical
+(``look_ahead``, where the pitch is drawn towards ``pitch_deg``: the floor ahead), and is then fitted by a bounded-turn-rate search that never points the optical
 axis at a wall or box closer than ``min_view_distance_m`` and, wherever possible, keeps some object
 at the ``seen`` level in frame (no blank-wall frames). A tour of fewer than two viewpoints gets an
 extra waypoint within reach (drawn with the rng) looking at the room's centre: the camera walks.
@@ -43,7 +43,7 @@ _BLANK_COST = 2.0  # heading cost of a frame that shows no object, as a squared 
 class WalkthroughConfig(ViewpointConfig):
     """Knobs of the walkthrough planner (lengths in m, speeds in m/s, angles in degrees, times in s)."""
 
-    pitch_deg: float = -20.0  # pitch at extra waypoints (viewpoints look at their object)
+    pitch_deg: float = -25.0  # looking ahead mid-way between viewpoints, and at extra waypoints
     linger_s: float = 0.6  # time spent passing each viewpoint, looking at what it shows
     creep_mps: float = 0.15  # walking speed while passing a viewpoint (the camera never stops)
     look_ahead: float = 0.5  # 0: turn straight from view to view; 1: look along the path mid-way
@@ -120,10 +120,12 @@ class Walkthrough:
                     + (-2 * u**3 + 3 * u**2) * end + (u**3 - u**2) * slope
                 ease = u * u * (3.0 - 2.0 * u)
                 travel = tangent_headings(path, arc) if len(path) > 1 else np.full(t, views.yaws[s])
-                weights = [1.0 - ease, ease, cfg.look_ahead * 4.0 * ease * (1.0 - ease)]
+                weights = np.array([1.0 - ease, ease, cfg.look_ahead * 4.0 * ease * (1.0 - ease)])
                 arcs.append(arc)
                 yaws.append(_blend(weights, [np.full(t, views.yaws[s]), np.full(t, views.yaws[nxt]), travel]))
-                pitches.append(views.pitches[s] + ease * (views.pitches[nxt] - views.pitches[s]))
+                # mid-way the walker looks ahead and down at the floor in front (pitch_deg)
+                pitch = weights.T @ [views.pitches[s], views.pitches[nxt], np.radians(cfg.pitch_deg)]
+                pitches.append(pitch / weights.sum(axis=0))
         arc = np.concatenate(arcs)
         xy = resample(path, arc) if len(path) > 1 else np.repeat(path, len(arc), axis=0)
         return np.column_stack([xy, np.full(len(arc), cfg.eye_height_m)]), np.concatenate(yaws), np.concatenate(pitches)
