@@ -7,16 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from export_fixtures import copy_shards, merged
 from simgen.export.audit import AuditSample
 from simgen.export.dataset import Dataset, iter_records
 from simgen.export.merge import find_shards, main as merge_main, merge
-from simgen.qa.balance import BalanceConfig, answer_key, balance, load_records
+from simgen.qa.balance import answer_key, balance, load_records
 from simgen.qa.blind_audit import blind_audit
-from simgen.qa.records import QAItem, qa_id, read_jsonl, write_jsonl
+from simgen.qa.records import read_jsonl, write_jsonl
 from simgen.registry import ConfigError
 
 
