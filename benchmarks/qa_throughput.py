@@ -9,7 +9,9 @@ copies and degeneracy checks, writing ``qa.jsonl`` — and prints one JSON objec
 
 ``qa_per_second`` is end to end (best of ``--repeat`` runs), and is also given without the time
 spent in ``Episode.from_dict`` reading the episode files; ``qa_per_cpu_second`` divides by the
-process's CPU time instead (one core; steadier than wall time on a shared machine); ``cost_per_episode_s`` is measured at 16, 32 and
+process's CPU time instead (one core; steadier than wall time on a shared machine), and
+``qa_per_cpu_second_asking`` leaves out the CPU time of reading the episodes and of the blind
+audit of the kept records (both measured apart, listed in ``cpu_seconds``); ``cost_per_episode_s`` is measured at 16, 32 and
 64 objects with the same config, and ``cost_ratio_64_vs_16`` should stay ≤ 5.
 
 ``dynamic`` is the same measurement on dynamic episodes (issue 4): the same kind of room with
@@ -42,6 +44,8 @@ from qa_fixtures import ego_path, linear_move, make_episode, write_episode  # no
 
 from simgen.geometry import look_at  # noqa: E402
 from simgen.qa.ask import load_episode, parse_qa_config, run_ask  # noqa: E402
+from simgen.qa.blind_audit import blind_audit  # noqa: E402
+from simgen.qa.records import read_jsonl  # noqa: E402
 from simgen.seeding import rng  # noqa: E402
 
 CATEGORIES = ("chair", "table", "sofa", "lamp", "plant", "box", "mug", "bottle", "book", "vase", "tv", "shelf",
@@ -141,12 +145,17 @@ def main() -> None:
         run_ask(store(root / "warm", 1, 8, 4), qa, 0, 0, root / "warm-out")  # imports, family parsing
         dirs = store(root, args.episodes, args.objects, args.frames)
         seconds, stats = timed_ask(dirs, qa, root / "out", args.repeat, "static")
-        load_seconds = float("inf")
-        for _ in range(args.repeat):  # the share of the time spent reading episode.json into types.Episode
-            start = time.perf_counter()
+        load_seconds, load_cpu, audit_cpu = float("inf"), float("inf"), float("inf")
+        items = read_jsonl(root / "out" / "r0" / "qa.jsonl")
+        for _ in range(args.repeat):  # the shares spent reading episode.json into types.Episode, and auditing
+            start, start_cpu = time.perf_counter(), time.process_time()
             for d in dirs:
                 load_episode(d)
             load_seconds = min(load_seconds, time.perf_counter() - start)
+            load_cpu = min(load_cpu, time.process_time() - start_cpu)
+            start_cpu = time.process_time()
+            blind_audit(items, qa.balance)
+            audit_cpu = min(audit_cpu, time.process_time() - start_cpu)
         scaling = {}
         per_size = 4
         for n in (16, 32, 64):
@@ -158,7 +167,12 @@ def main() -> None:
         "qa_per_second": round(stats["kept"] / seconds, 1),
         "qa_per_cpu_second": round(stats["kept"] / CPU_SECONDS["static"], 1),
         "qa_per_second_excluding_episode_loading": round(stats["kept"] / (seconds - load_seconds), 1),
+        # asking alone (sampling, executing, verifying, phrasing, writing), without reading the
+        # episodes and without the blind audit of the kept records, on one core
+        "qa_per_cpu_second_asking": round(stats["kept"] / (CPU_SECONDS["static"] - load_cpu - audit_cpu), 1),
         "episode_loading_seconds": round(load_seconds, 3),
+        "cpu_seconds": {"run_ask": round(CPU_SECONDS["static"], 3), "episode_loading": round(load_cpu, 3),
+                        "blind_audit": round(audit_cpu, 3)},
         "kept": stats["kept"],
         "rejected": sum(stats["rejected"].values()),
         "episodes": args.episodes,
