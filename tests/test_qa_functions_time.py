@@ -93,3 +93,10 @@ def test_appears_first_when_the_later_one_is_already_on_screen_has_a_negative_ga
     # by the first sight of each the lamp "came first", but a viewer saw part of the sofa earlier
     ex = run_program(_two_objects({5: 1000}, {3: 50, 15: 1000}), "appears_first(the_each(['sofa', 'lamp']))")
     assert ex.value == "lamp_1" and ex.trace[-1].margin == -2.0
+
+
+def test_first_seen_records_how_long_it_was_glimpsed_before():
+    view = _two_objects({2: 1000}, {3: 50, 12: 1000})  # the sofa peeks in at 3, is seen from 12
+    ex = run_program(view, "first_seen(the('sofa'))")
+    assert ex.value == 12 and ex.trace[-1].kind == "appearance" and ex.trace[-1].margin == 9.0
+    assert run_program(view, "first_seen(the('lamp'))").trace[-1].margin == 0.0

@@ -32,7 +32,8 @@ class Limits:
 class Decision:
     """One discrete choice: its ``kind``, how far from flipping (``margin`` in ``unit``), where, and why."""
 
-    # unique | compare | gap | direction | frame_gap | image_side | visibility | size_class | count | motion | interval
+    # unique | compare | gap | direction | frame_gap | appearance | image_side | visibility | size_class | count |
+    # motion | interval
     kind: str
     margin: float
     unit: str

@@ -26,10 +26,15 @@ def _seen(ctx, obj, rows: np.ndarray) -> int:
     return frame
 
 
-@dsl_function("first_seen", "time", (Param("obj", OBJ),), FRAME)
+@dsl_function("first_seen", "time", (Param("obj", OBJ),), FRAME,
+              decision="appearance: frames from the object's first glimpse to its first appearance (0 when it "
+                       "shows up at once; a viewer who saw a sliver earlier would call that its first appearance)")
 def first_seen(ctx, obj):
-    """The first frame in which the object is visible."""
-    return _seen(ctx, obj, ctx.view.first_seen_row)
+    """The first frame in which the object is seen ("when it first appeared")."""
+    frame = _seen(ctx, obj, ctx.view.first_seen_row)
+    glimpsed = int(ctx.view.frames[ctx.view.first_glimpse_row[obj]])
+    ctx.record("appearance", float(frame - glimpsed), "frames", {"first_glimpsed": glimpsed, "first_seen": frame})
+    return frame
 
 
 @dsl_function("last_seen", "time", (Param("obj", OBJ),), FRAME)

@@ -17,8 +17,9 @@ top-level ``visibility`` config node, thresholds as fractions of the image): *gl
                       of its unit: distance / depth / height gaps (m), angle to a direction-sector
                       boundary (deg), gap between appearances (frames), area (m2), volume (m3),
                       share of the image from the "seen" threshold (frac) — and an object called
-                      not visible in a frame that still glimpses it, or an in-frame answer that
-                      changes within half a second of the frame named (frames);
+                      not visible in a frame that still glimpses it, an in-frame answer that
+                      changes within half a second of the frame named, or a "first appearance"
+                      glimpsed more than ``margin_frames`` before it is seen (frames);
 - ``too_small``       a numeric answer at or below the family's ``min_value`` (distances ≤ 0.15 m);
 - ``too_far`` / ``too_close`` / ``stacked``  two referents' centres (on the floor) further apart
                       than the family's ``max_pair_m``, or (with ``min_pair_m``: told apart by
@@ -235,6 +236,10 @@ def check_margins(trace, cfg: VerifyConfig, checks: dict) -> str | None:
             return "margin_frac"
         if d.kind == "visibility" and d.detail.get("steady") is False:
             return "margin_frames"  # the answer changes within half a second of the frame named
+        if d.kind == "appearance":  # glimpsed long before it is "seen": when did it first appear?
+            if d.margin > float(cfg.threshold("margin_frames", checks)):
+                return "margin_frames"
+            continue
         if d.kind == "unique" or d.kind in TIME_KINDS or d.unit not in MARGIN_UNITS:
             continue
         if float(d.margin) < float(cfg.threshold(f"margin_{d.unit}", checks)):
