@@ -8,7 +8,7 @@ lmms-eval's task (``lmms_eval/tasks/vsibench/utils.py``) decides what is accepte
 - multiple-choice types carry ``options`` ("A. text" lines) and the letter as ``ground_truth``;
   numeric types (``object_counting``, ``object_abs_distance``, ``object_size_estimation``,
   ``room_size_estimation``) carry no options and a number, scored by Mean Relative Accuracy after
-  ``float()`` — whatever ``answer_mode`` says;
+  ``float()`` (so ``answer_mode``, ``cot`` and ``instruction`` are fixed for this format);
 - ``doc_to_visual`` opens ``$HF_HOME/vsibench/<dataset>/<scene_name>.mp4``, so each episode's video
   is linked at ``vsibench/<dataset>/<episode_id>.mp4`` inside the export dir.
 
@@ -52,6 +52,9 @@ class VsiBenchConfig(PromptConfig):
         super().validate(where)
         if self.cot != "none":
             raise ConfigError(f"{where}.cot: an evaluation file carries no rationale; expected 'none', got {self.cot!r}")
+        if self.answer_mode != "multiple_choice" or not self.instruction:
+            raise ConfigError(f"{where}: VSI-Bench fixes the answer forms and prompts; answer_mode and instruction "
+                              "cannot be set for this format")
         if not self.filename.endswith(".jsonl") or "/" in self.filename:
             raise ConfigError(f"{where}.filename: expected a plain file name ending in .jsonl, got {self.filename!r}")
 
