@@ -77,7 +77,7 @@ def make_material(bpy, name: str, p: dict, look: dict):
         if family in ("fabric", "carpet"):
             bsdf.inputs["Sheen Weight"].default_value = 0.4
     elif family == "wallpaper":
-        wave = n.add("ShaderNodeTexWave", Vector=vec, Scale=6.0, Distortion=0.0)
+        wave = n.add("ShaderNodeTexWave", Vector=vec, Scale=2.0, Distortion=0.0)  # 10–25 cm stripes: finer ones alias
         wave.wave_type, wave.bands_direction, wave.wave_profile = "BANDS", "X", "SAW"
         pattern = n.math("GREATER_THAN", wave.outputs["Fac"], 0.5)
     elif family == "tiles":
