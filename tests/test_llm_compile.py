@@ -277,3 +277,49 @@ def test_a_program_that_ignores_a_slot_is_rejected(tmp_path, reply):
         summary = compile_questions(make_compiler(server), [spec], tmp_path, tmp_path / "log.jsonl")
     assert summary["rejected"] == {"longest_side_cm": "candidates_failed"}
     assert json.loads((tmp_path / "log.jsonl").read_text())["candidates"][0][0]["reason"] == "unused_slot"
+
+
+def make_majority_compiler(server) -> Compiler:
+    cfg = LLMConfig(name="endpoint", base_url=server.base_url, model="scripted", max_retries=0, timeout_s=5.0)
+    return Compiler(LLMClient(cfg), CompileConfig(k=3, max_repairs=0, min_agreement=0.5), PROBE)
+
+
+@pytest.mark.parametrize("replies, accepted, calls", [
+    (["to_cm(size(the(a)))", "to_cm(height(the(a)))", "to_cm(size(the(a)))"], True, 3),  # 2 of 3: a majority
+    (["to_cm(size(the(a)))", "to_cm(size(the(a))) + cm(0)", "to_cm(height(the(a)))"], True, 2),  # decided after two
+    (["to_cm(size(the(a)))", "to_cm(height(the(a)))", "to_cm(elevation(the(a)))"], False, 3),  # no group of two
+])
+def test_a_majority_of_outcome_equivalent_candidates_is_kept(tmp_path, replies, accepted, calls):
+    spec = parse_question(OWN_Q, "q")
+    with ScriptedServer(lambda request, n: replies[n]) as server:
+        summary = compile_questions(make_majority_compiler(server), [spec], tmp_path, None)
+    assert (summary["accepted"] == ["llm_longest_side_cm"]) is accepted and len(server.requests) == calls
+    if accepted:
+        assert load_families("all", directory=tmp_path)[0].program == "to_cm(size(the(a)))"
+    else:
+        assert summary["rejected"] == {"longest_side_cm": "disagreement"}
+
+
+def test_an_object_and_its_category_are_the_same_answer(tmp_path):
+    spec = parse_question({"id": "taller", "question": "Which one has more height, the {pair_0} or the {pair_1}?",
+                           "templates": ["Which has the greater height: the {pair_0} or the {pair_1}?",
+                                         "Of the {pair_0} and the {pair_1}, which has more height?"],
+                           "slots": {"pair": {"type": "categories", "observed": "unique", "count": 2}},
+                           "answer": {"type": "choice", "choices": ["slot:pair"]}}, "q")
+    replies = ["argmax(the_each(pair), key=height_of)", "category_of(argmax(the_each(pair), key=height_of))"]
+    with ScriptedServer(lambda request, n: replies[n % 2]) as server:
+        summary = compile_questions(make_compiler(server, k=2), [spec], tmp_path, None)
+    assert summary["accepted"] == ["llm_taller"]  # the two candidates agree up to the slot's role
+
+
+def test_the_repair_shows_the_failing_probe_case(tmp_path):
+    spec = parse_question({"id": "near", "question": "Which object stands closest to the {a}?",
+                           "templates": ["Which object is the closest one to the {a}?", "What object stands nearest the {a}?"],
+                           "slots": {"a": {"type": "category", "observed": "unique"}}}, "q")
+    right = "argmin(exclude(objects(), the(a)), key=distance_to(the(a)))"
+    with ScriptedServer(by_question({"closest": "argmin(objects(), key=distance_to(the(a)))", "repair": right})) as server:
+        summary = compile_questions(make_compiler(server, k=2), [spec], tmp_path, None)
+    repair = last_user(next(r for r in server.requests if last_user(r).startswith("That was rejected")))
+    assert "answers_referent" in repair and "probe scene" in repair and "slots {'a': " in repair
+    assert "your program answered" in repair
+    assert summary["accepted"] == ["llm_near"]

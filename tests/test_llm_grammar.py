@@ -102,3 +102,12 @@ def test_text_grammar_allows_only_the_given_fields():
     assert not g.accepts("how far?")  # starts with a capital, at least 9 characters
     assert not g.accepts("Two\nlines are not allowed here")
 
+
+
+def test_a_number_question_in_metres_cannot_be_answered_in_centimetres():
+    from simgen.llm.grammar import dsl_grammar
+
+    root = next(line for line in dsl_grammar({"a": "category"}, "number", "m").splitlines() if line.startswith("answer ::="))
+    assert root == "answer ::= q-m"
+    free = next(line for line in dsl_grammar({"a": "category"}, "number").splitlines() if line.startswith("answer ::="))
+    assert "q-cm" in free and "q-m" in free

@@ -14,7 +14,8 @@ For each ``QuestionSpec`` the ``Compiler``:
 3. groups the candidates that passed by their outcomes on *every* probe case (an object and its
    category count as the same answer) and keeps the largest group if it holds at least
    ``min_agreement`` of the k candidates and is larger than any other (a majority, not a tie);
-   the shortest program of that group is kept;
+   the shortest program of that group is kept; sampling stops early once the remaining candidates
+   could neither outnumber nor tie the leading group (k = 3, two agree: no third call);
 4. fills the templates up to ``min_templates`` with verified paraphrases (``simgen.llm.paraphrase``);
 5. asks the family on the probe episodes through the ask stage's own path, verifier included,
    and accepts only if it keeps at least ``min_verified`` questions;
@@ -175,9 +176,12 @@ class Compiler:
         question = Question(spec)
         question.reference = self.reference_for(spec)
         messages = self.messages_for(spec, question.reference)
-        grammar = dsl_grammar(spec.slot_types, spec.answer_type) if self.mode == "gbnf" else None
+        unit = (spec.answer or {}).get("unit")
+        grammar = dsl_grammar(spec.slot_types, spec.answer_type, unit) if self.mode == "gbnf" else None
         candidates = [] if candidates is None else candidates
         for i in range(self.cfg.k):
+            if _decided([c.signature for c in candidates if c.signature is not None], self.cfg.k - i, self.cfg.needed):
+                break  # the candidates still to come could neither outnumber nor tie the leading group
             candidates.append(self._candidate(question, messages, grammar, i))
         passed = [c for c in candidates if c.signature is not None]
         needed = self.cfg.needed
@@ -258,6 +262,15 @@ class Compiler:
                                             f"{describe_case(self.probe.views[case.scene], case.bindings)}")
         check_semantics(self.probe, question, family, outcomes, question.reference)
         return family, outcomes
+
+
+def _decided(signatures: list, remaining: int, needed: int) -> bool:
+    """Whether the leading group already has ``needed`` members and more than any other group could reach."""
+    counts = Counter(signatures).most_common(2)
+    if not counts or counts[0][1] < needed:
+        return False
+    runner_up = counts[1][1] if len(counts) > 1 else 0
+    return counts[0][1] > runner_up + remaining
 
 
 def compile_questions(compiler: Compiler, specs: list[QuestionSpec], out_dir: Path | None, log_path: Path | None) -> dict:

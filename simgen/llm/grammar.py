@@ -107,8 +107,10 @@ def root_kinds(answer_type: str | None) -> tuple[str, ...]:
     return RESULT_KINDS[answer_type]
 
 
-def dsl_grammar(slot_types: dict[str, str] | None = None, answer_type: str | None = None) -> str:
-    """GBNF text of single-expression DSL programs with these slots, whose result fits ``answer_type``."""
+def dsl_grammar(slot_types: dict[str, str] | None = None, answer_type: str | None = None,
+                answer_unit: str | None = None) -> str:
+    """GBNF text of single-expression DSL programs with these slots, whose result fits ``answer_type``
+    (and, for a number, ``answer_unit``: a question in metres cannot be answered in centimetres)."""
     rules: dict[str, list[str]] = {k: list(v) for k, v in _BASE_RULES.items()}
     calls: dict[str, list[str]] = {}  # symbol -> call alternatives
     label_types: dict[str, Type] = {}
@@ -184,19 +186,22 @@ def dsl_grammar(slot_types: dict[str, str] | None = None, answer_type: str | Non
             assigns.append(f'{symbol}-name " = " {symbol}')
     rules["assign"] = assigns
     rules["root"] = ['(assign "\\n"){0,3} answer']
-    rules["answer"] = _root(answer_type, label_types, calls)
+    rules["answer"] = _root(answer_type, label_types, calls, answer_unit)
     rules = _prune(rules)
     _check_closed(rules)
     order = ["root"] + sorted(k for k in rules if k != "root")
     return "\n".join(f"{name} ::= " + " | ".join(rules[name]) for name in order) + "\n"
 
 
-def _root(answer_type: str | None, label_types: dict[str, Type], calls: dict[str, list[str]]) -> list[str]:
+def _root(answer_type: str | None, label_types: dict[str, Type], calls: dict[str, list[str]],
+          unit: str | None = None) -> list[str]:
     """The top-level alternatives: expressions whose type fits the answer (labels: calls only)."""
     out = []
     for kind in root_kinds(answer_type):
         if kind == "Quantity":
-            out += [f"q-{u}" for u in UNITS]
+            out += [f"q-{u}" for u in UNITS if unit is None or u == unit]
+        elif kind == "Number" and unit is not None:
+            continue  # a bare number has no unit: never an answer in one
         elif kind in ("Label", "Labels"):
             out += [f"({' | '.join(calls[s])})" for s, t in sorted(label_types.items()) if t.kind == kind and calls.get(s)]
         else:
