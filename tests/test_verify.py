@@ -272,3 +272,9 @@ def test_kept_item_carries_its_certificate():
 def test_bad_verify_config_names_the_key(key, value):
     with pytest.raises(ConfigError, match=f"qa.verify.{key}"):
         VerifyConfig(**{key: value}).validate("qa.verify")
+
+
+def test_count_with_an_instance_never_seen_clearly_is_rejected():
+    # 300 px: seen (≥ 153.6) in its one frame, never clearly (< 384): is that blob a chair?
+    assert ask(_chairs(300), "object_counting", {"category": "chair"}) == "ambiguous_count"
+    assert ask(_chairs(1000), "object_counting", {"category": "chair"}).answer == 3

@@ -10,7 +10,8 @@ top-level ``visibility`` config node, thresholds as fractions of the image): *gl
 - ``not_unique``      a ``the(...)`` decision saw more than one candidate, or a category the
                       question names as unique has a second instance the video glimpses;
 - ``ambiguous_count`` (families with ``unambiguous_count``) a counted category has a glimpsed
-                      instance that is never seen: a viewer could count it either way;
+                      instance that is never seen, or one never seen clearly: a viewer could count
+                      it either way;
 - ``not_visible``     a referent is seen clearly in fewer than ``clear_frames`` frames (video), or
                       (image families, ``in_used_frames``) not clearly in a frame the item shows;
 - ``margin_<unit>``   a decision in the execution trace was closer to flipping than the threshold
@@ -184,13 +185,12 @@ def check_uniqueness(trace, view, fam, bindings: dict, cfg: VerifyConfig) -> str
 
 
 def check_count(view, fam, bindings: dict, cfg: VerifyConfig) -> str | None:
-    """For counting: every glimpsed instance of the counted categories is also seen."""
+    """For counting: every glimpsed instance of the counted categories is also seen, and seen
+    clearly at least once (else a viewer could not tell what it is, and could count it either way)."""
     glimpsed = glimpsed_counts(view)
-    observed = {}
-    for row in view.observed:
-        observed[str(view.category[row])] = observed.get(str(view.category[row]), 0) + 1
     for c in _slot_categories(fam, bindings, "any"):
-        if glimpsed.get(c, 0) != observed.get(c, 0):
+        rows = view.observed_rows(c)
+        if glimpsed.get(c, 0) != len(rows) or not (view.clear_frame_count[rows] > 0).all():
             return "ambiguous_count"
     return None
 
