@@ -7,13 +7,17 @@ the shard holds — execute the family's program, verify it (uniqueness, visibil
 degeneracy, stability on K jittered copies of the scene shared by the episode's questions),
 build the answer and options, fill a template, and keep the item with its certificate. The same
 generator drives sampling, option shuffling and template choice, so the same config and seed
-give a byte-identical ``qa.jsonl``. A failing episode is logged, listed in ``stats.json`` and
-skipped. ``stats.json`` holds per-family attempts, kept and rejected counts by reason, and the
-blind audit of the kept items.
+give a byte-identical ``qa.jsonl``. What the video shows is decided by the run's one visibility
+model (``simgen.visibility_model``, the top-level ``visibility`` config node). A failing episode is
+logged, listed in ``stats.json`` and skipped; an episode that shows too little (too few objects
+seen clearly, mostly empty frames: ``simgen.qa.evidence.episode_gate``) is not asked about and is
+listed under ``episodes.dropped`` with its numbers. ``stats.json`` holds per-family attempts, kept
+and rejected counts by reason, and the blind audit of the kept items.
 
-``run_ask(episode_dirs, qa_cfg, seed, shard, out_dir)`` is what the Hydra CLI calls (stage
-``ask``); ``python -m simgen.qa.ask <episodes_root> --out <dir>`` does the same for a folder of
-episodes by hand. Balancing is global, across shards: ``simgen-merge``.
+``run_ask(episode_dirs, qa_cfg, seed, shard, out_dir, visibility)`` is what the Hydra CLI calls
+(stage ``ask``); ``python -m simgen.qa.ask <episodes_root> --out <dir>`` does the same for a folder
+of episodes by hand (the model from ``conf/config.yaml``, or ``--visibility FILE``). Balancing is
+global, across shards: ``simgen-merge``.
 """
 from __future__ import annotations
 
