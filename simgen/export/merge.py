@@ -14,10 +14,10 @@ that canonical order, never all at once:
    arrays; a bounded per-family sample (lowest ranks) feeds the blind audit of the union;
 2. ``qa.balance.select_balanced`` picks the records to keep (answer caps, then caps conditioned on
    what each question names);
-3. pass 2 writes the kept records. Numeric multiple-choice options are re-drawn from the kept
-   answers of the same family (``qa.choices.prior_options``, seeded by the record), so no magnitude
-   rule beats chance; a bounded sample of the kept records feeds the blind audit
-   (``qa.blind_audit``) that ``stats.json`` and the card report.
+3. pass 2 writes the kept records, their options over numbers or label sequences re-drawn from the
+   kept answers of the same family (``export.options``), so no magnitude or frequency rule beats
+   chance; a bounded sample of the kept records feeds the blind audit (``qa.blind_audit``) that
+   ``stats.json`` and the card report.
 
 Memory grows by a few dozen bytes per record (compact arrays) plus one episode's questions and
 the audit samples; ``benchmarks/export_throughput.py`` measures the peak at 1M records (target
@@ -34,7 +34,7 @@ import json
 import os
 import shutil
 from array import array
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
@@ -42,20 +42,17 @@ from typing import Iterator
 import numpy as np
 
 from simgen.export.audit import AuditSample, check_configs
+from simgen.export.options import OptionPriors, redraw_options
 from simgen.export.base import atomic_open, json_line
 from simgen.export.dataset import (EPISODES_DIR, EPISODES_INDEX, MERGE_FILE, QA_FILE, STATS_FILE, EpisodeInfo,
                                    iter_lines, parse_record, read_episode_json)
 from simgen.qa.balance import (BalanceConfig, CellTable, add_balance_arguments, answer_key, balance_config_from_args,
                                 cells, rank, select_balanced)
-from simgen.qa.blind_audit import named_features
-from simgen.qa.choices import LETTERS, prior_labels, prior_options
 from simgen.qa.records import QA_SCHEMA_VERSION, sort_key, write_json_atomic
 from simgen.registry import ConfigError
-from simgen.seeding import rng, stage_key
 from simgen.types import SCHEMA_VERSION as EPISODE_SCHEMA_VERSION
 
 DATASET_SCHEMA_VERSION = 1
-MIN_POOL = 1  # options are drawn from a pool of at least this many answers per option
 
 
 @dataclass
@@ -187,35 +184,20 @@ def _prepare_out(out: Path, shard_paths: list[Path]) -> None:
 @dataclass
 class _Scan:
     """What pass 1 keeps per record: 1 byte of status, plus per candidate its answer group, rank,
-    cells and (numeric multiple choice) answer value."""
+    cells and what its options will be drawn from."""
 
     status: array  # per record in stream order: 1 candidate, 0 repeat of (episode, question)
     group: array  # per candidate: id of its (family, answer key)
     rank: array  # per candidate: balance's id-derived rank
-    value: array  # per candidate: the answer of a numeric multiple-choice record, else NaN
-    named: array  # per candidate: id of what its question names (qa.blind_audit.named_key)
-    label: array  # per candidate: id of the answer text of a label-sequence record, else -1
     groups: dict  # (family, answer key) -> id
-    named_ids: dict  # named key -> id
-    label_ids: dict  # label-sequence answer text -> id
     cells: CellTable
+    options: OptionPriors
     records_in: int = 0
-
-
-def _is_numeric_choice(data) -> bool:
-    get = data.get if isinstance(data, dict) else lambda k: getattr(data, k)
-    return get("answer_type") == "number" and bool(get("choices"))
-
-
-def _is_sequence_choice(data) -> bool:
-    """A choice among label sequences (e.g. a route's turns): any other sequence is a wrong answer."""
-    get = data.get if isinstance(data, dict) else lambda k: getattr(data, k)
-    return get("answer_type") == "choice" and isinstance(get("answer"), (list, tuple)) and bool(get("choices"))
 
 
 def _scan(shards: list[Shard], cfg: BalanceConfig, audit: AuditSample) -> _Scan:
     """Pass 1: validate every record, drop repeats, note groups, ranks, cells and values, sample the audit."""
-    scan = _Scan(array("b"), array("q"), array("Q"), array("d"), array("q"), array("q"), {}, {}, {}, CellTable())
+    scan = _Scan(array("b"), array("q"), array("Q"), {}, CellTable(), OptionPriors())
     current_episode, questions = None, set()
     for shard, item in merged_stream(shards):
         scan.records_in += 1
@@ -233,60 +215,10 @@ def _scan(shards: list[Shard], cfg: BalanceConfig, audit: AuditSample) -> _Scan:
         key = (item.family, answer_key(item, cfg.bucket_ratio))
         scan.group.append(scan.groups.setdefault(key, len(scan.groups)))
         scan.rank.append(rank(item))
-        scan.value.append(float(item.answer) if _is_numeric_choice(item) else float("nan"))
-        scan.named.append(scan.named_ids.setdefault(_named(item.bindings), len(scan.named_ids)))
-        scan.label.append(scan.label_ids.setdefault(item.answer_text, len(scan.label_ids)) if _is_sequence_choice(item) else -1)
         scan.cells.add(cells(item, cfg.bucket_ratio))
+        scan.options.add(item)
         audit.add(item)
     return scan
-
-
-def _named(bindings: dict) -> str:
-    """What a question names, as one key (categories, their set, actions)."""
-    return "&".join(sorted(named_features(bindings)))
-
-
-def _option_pools(scan: _Scan, keep: np.ndarray, names: list[tuple[str, str]]) -> dict[tuple, np.ndarray]:
-    """The kept numeric multiple-choice answers (the prior options are drawn from), per family and
-    per (family, named key)."""
-    value = np.frombuffer(scan.value, dtype=np.float64)
-    group = np.frombuffer(scan.group, dtype=np.int64)
-    named = np.frombuffer(scan.named, dtype=np.int64)
-    key_of = {i: k for k, i in scan.named_ids.items()}
-    pools: dict[tuple, list] = defaultdict(list)
-    for i in np.flatnonzero(keep & np.isfinite(value)):
-        pools[(names[group[i]][0], None)].append(value[i])
-        pools[(names[group[i]][0], key_of[int(named[i])])].append(value[i])
-    out: dict[tuple, object] = {k: np.array(sorted(v)) for k, v in pools.items()}
-    label = np.frombuffer(scan.label, dtype=np.int64)
-    text_of = {i: t for t, i in scan.label_ids.items()}
-    for i in np.flatnonzero(keep & (label >= 0)):
-        counts = out.setdefault((names[group[i]][0], "labels"), Counter())
-        counts[text_of[int(label[i])]] += 1
-    return out
-
-
-def redraw_options(data: dict, pools: dict[tuple, object]) -> dict:
-    """A multiple-choice record over numbers or label sequences with its options drawn from the kept
-    answers of its family, and its letter updated; other records, and ones no pool can serve, are
-    returned unchanged. Numbers come from questions naming the same things when there are enough
-    (``qa.choices.prior_options``), so knowing a mug's usual size does not pick the mug-sized
-    option; sequences by their frequency (``qa.choices.prior_labels``)."""
-    numeric, sequence = _is_numeric_choice(data), _is_sequence_choice(data)
-    if not (numeric or sequence):
-        return data
-    n, text = len(data["choices"]), str(data["answer_text"])
-    gen = rng(int(data.get("seed") or 0), 0, stage_key(data["id"]), "merge/options")
-    options = None
-    if sequence and (data["family"], "labels") in pools:
-        options = prior_labels(text, pools[(data["family"], "labels")], n, gen)
-    for key in ((data["family"], _named(data.get("bindings") or {})), (data["family"], None)) if numeric else ():
-        if options is None and len(pools.get(key, ())) >= MIN_POOL * n:
-            options = prior_options(float(data["answer"]), text, pools[key], n, len(text.partition(".")[2]), gen)
-    if options is None:
-        return data
-    shuffled = [options[int(i)] for i in gen.permutation(len(options))]
-    return {**data, "choices": shuffled, "answer_letter": LETTERS[shuffled.index(text)]}
 
 
 def _write_kept(shards: list[Shard], status: array, keep: np.ndarray, path: Path, pools: dict,
@@ -330,7 +262,7 @@ def merge(inputs: list[Path], out: Path, cfg: BalanceConfig = BalanceConfig(), w
     keep, report = select_balanced(np.frombuffer(scan.group, dtype=np.int64), np.frombuffer(scan.rank, dtype=np.uint64),
                                    names, scan.cells, cfg)
     after = AuditSample(cfg.audit_max_per_family)
-    kept_episodes = _write_kept(shards, scan.status, keep, out / QA_FILE, _option_pools(scan, keep, names), after)
+    kept_episodes = _write_kept(shards, scan.status, keep, out / QA_FILE, scan.options.pools(keep), after)
     _write_episodes(out, shards, {e: episodes[e] for e in sorted(kept_episodes)}, with_arrays)
     stats = {
         "records_in": scan.records_in,
