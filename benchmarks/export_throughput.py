@@ -7,8 +7,9 @@ Writes ``--shards`` shard dirs of synthetic, canonical ``qa.jsonl`` records (a d
 VSI-Bench-like answer types, question texts that repeat across episodes as templates do, skewed
 answer distributions so balancing has work to do) and tiny episodes (one shared 2-frame H.264
 video), then runs ``python -m simgen.export.merge`` and each exporter in a child process and reads
-that child's peak resident memory (``wait4``). The target: merge holds no more than ~30 bytes per
-record plus one episode's questions, so its peak RSS stays under 1 GB at 1M records.
+that child's peak resident memory (``wait4``). The target: merge holds a few dozen bytes per record
+(answer groups, ranks, balancing cells, option priors) plus one episode's questions and the blind
+audit's bounded per-family samples, so its peak RSS stays under 1 GB at 1M records.
 """
 from __future__ import annotations
 
