@@ -281,3 +281,20 @@ def test_a_question_is_not_asked_twice_with_its_options_swapped():
     items = EpisodeAsker(gallery(), qa, 0, 0, "test").ask(fam, Counter())
     pairs = [frozenset(i.bindings["pair"]) for i in items]
     assert len(items) > 3 and len(set(pairs)) == len(pairs)
+
+
+def test_a_pair_never_shown_together_is_redrawn_not_given_up():
+    # sofa and lamp share frames 0–3; the box is seen alone in frames 4–7: only one pair of the
+    # three can be asked about in one image, and drawing another pair must not end the family
+    rows = [("sofa", "grey", (-1.0, 1.0, 0.4), (0.8, 0.4, 0.4), 0.0), ("lamp", "white", (1.5, 2.0, 0.8), (0.2, 0.2, 0.8), 0.0),
+            ("box", "red", (0.0, -2.0, 0.25), (0.25, 0.25, 0.25), 0.0)]
+    vis = {f: ({1: 1000, 2: 1000} if f < 4 else {3: 1000}) for f in range(8)}
+    cams = [look_at((0.0, -4.5, 1.2), (0.0, 1.0, 0.5))] * 8
+    ep = make_episode(rows, room=GALLERY_ROOM, cameras=cams, visibility=vis)
+    counts = Counter()
+    for seed in range(4):  # whichever pair each seed draws first
+        a = asker(ep, stability=False)
+        a.seed = seed
+        items = a.ask(load_families(["closer_to_camera"])[0], counts)
+        assert items and all(sorted(i.bindings["pair"]) == ["lamp", "sofa"] for i in items)
+    assert counts["no_binding"] > 0  # some seeds drew a pair never shown together first

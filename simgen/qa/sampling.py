@@ -164,9 +164,10 @@ def _frame(spec: SlotSpec, view, cats, bound: dict, starts: dict, rng, followed:
             mask &= view.clear[rows, cats[cat][0]]
     pool = [f for f, ok in zip(frames, mask) if ok]
     if not pool:
-        # without after/start_of the frames do not depend on earlier random picks of frames
+        # the pool depends on earlier random picks: of frames (after/start_of) or of the categories it
+        # must show (another draw of them may be seen clearly together)
         raise SamplingError(spec.name, f"no frame shows {[bound[o] for o in spec.visible]}",
-                            retry=spec.after is not None or spec.start_of is not None)
+                            retry=spec.after is not None or spec.start_of is not None or bool(spec.visible))
     return pool[int(rng.integers(len(pool)))]
 
 
