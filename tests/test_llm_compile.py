@@ -74,6 +74,8 @@ def test_an_agreed_program_becomes_a_verified_family_with_provenance(tmp_path):
     assert prov["model"] == "scripted" and prov["agreement"] == 1.0 and prov["llm_calls"] == 3
     assert len(prov["prompt_sha256"]) == 16 and prov["temperature"] == 0.7 and prov["date"]
     assert prov["verified"]["kept"] >= 1
+    # SIZE_Q's question is object_size_estimation's own template: that family was the reference
+    assert prov["reference_family"] == "object_size_estimation" and "scene_independent" in prov["semantic_checks"]
     header = (tmp_path / "llm_longest_side_cm.yaml").read_text().splitlines()[0]
     assert header.startswith("# Compiled by simgen-compile")
     record = json.loads((tmp_path / "log.jsonl").read_text())

@@ -40,7 +40,7 @@ from simgen.llm.grammar import dsl_grammar
 from simgen.llm.judge import Agreed, Failed, Probe, Question, Rejection, describe_case, family_dict, family_for, signature
 from simgen.llm.paraphrase import fill_templates
 from simgen.llm.prompt import closest_examples, compile_messages, prompt_hash, repair_messages
-from simgen.llm.semantics import check_semantics
+from simgen.llm.semantics import CHECKS, check_semantics
 from simgen.llm.spec import QuestionSpec
 from simgen.llm.store import append_log, write_family
 from simgen.qa.families import load_families
@@ -196,7 +196,8 @@ class Compiler:
             raise Rejection("disagreement", f"largest agreeing group {size}/{self.cfg.k} (needed {needed}, and more than "
                                             f"any other group): {shown}")
         chosen = min((c.text for c in passed if c.signature == winner), key=lambda t: (len(t), t))
-        return Agreed(chosen, winner, agreement, question.cases, prompt_hash(messages))
+        return Agreed(chosen, winner, agreement, question.cases, prompt_hash(messages),
+                      question.reference.family if question.reference else None)
 
     def _compile(self, spec: QuestionSpec, result: CompileResult, fill: bool) -> None:
         agreed = self.agreed_program(spec, result.candidates)
@@ -221,7 +222,8 @@ class Compiler:
             "temperature": self.client.cfg.temperature, "structured_output": self.mode,
             "date": datetime.now(timezone.utc).date().isoformat(), "agreement": round(agreed.agreement, 4),
             "k": self.cfg.k, "question": spec.templates[0], "candidates": [c.text for c in result.candidates],
-            "probe_cases": len(agreed.cases), "verified": verified,
+            "probe_cases": len(agreed.cases), "verified": verified, "reference_family": agreed.reference,
+            "semantic_checks": [c for c in CHECKS if c != "reference_mismatch" or agreed.reference],
         }
 
     def _candidate(self, question: Question, messages: list[dict], grammar: str | None, index: int) -> Candidate:

@@ -202,6 +202,7 @@ class Agreed:
     agreement: float
     cases: list
     prompt_sha256: str
+    reference: str | None = None  # the hand-written family it was checked against, if any
 
 
 class Question:

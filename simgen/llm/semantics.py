@@ -31,7 +31,9 @@ from simgen.qa.sampling import SamplingError, sample_bindings
 from simgen.qa.scene_view import SceneView
 from simgen.seeding import rng
 
-__all__ = ["CUES", "expected_edits", "check_semantics"]
+__all__ = ["CHECKS", "CUES", "expected_edits", "check_semantics"]
+
+CHECKS = ("answers_referent", "reference_mismatch", "scene_independent", "insensitive_<cue>", "slot_without_effect")
 
 # Words of a question -> the edits of which at least one must change some answer.
 CUES = {
