@@ -37,6 +37,7 @@ from simgen.trajectories.visibility import estimate, level_pixels
 _SECTORS = 16  # bearings around each object from which one candidate viewpoint is drawn
 _CANDIDATE_SPACING_M = 0.25  # candidate eye cells are taken on this lattice
 _FILL = 0.3  # preferred viewing distance makes the object ~this share of the image height
+_SUBSTITUTES = 6  # nearest alternatives tried for a viewpoint dropped from the tour
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,8 @@ def fit_tour(cfg: ViewpointConfig, grid: OccupancyGrid, views: Viewpoints, chose
     ``speed_mps`` where they fit, at ``max_speed_mps`` at worst (eased moves peak at 1.5× their mean
     rate). Returns (stations in visiting order, legs, frames per segment [dwell, move, ..., dwell]).
     While the tour does not fit, the station is dropped that loses the fewest objects no other
-    station shows clearly, of those the one whose absence saves the most frames.
+    station shows clearly, of those the one whose absence saves the most frames; then the
+    viewpoints nearest the tour that show some of what it lost are tried in its place.
     """
     routes: dict = {}
 
@@ -186,4 +188,16 @@ def fit_tour(cfg: ViewpointConfig, grid: OccupancyGrid, views: Viewpoints, chose
         drop = min(options, key=lambda o: (o[0], -o[1]))[2]
         chosen = [v for v in chosen if v != drop]
         stations, legs, fastest, frames = tour(chosen)
+        if frames is None:
+            continue
+        # a nearer viewpoint may show what the dropped one did and still fit
+        lost = views.sees[drop] & ~views.sees[chosen].any(axis=0)
+        spares = [v for v in np.flatnonzero(views.sees[:, lost].any(axis=1)) if v not in chosen and v != drop]
+        gap = [np.linalg.norm(views.eyes[chosen, :2] - views.eyes[v, :2], axis=1).min() for v in spares]
+        for v in [spares[i] for i in np.argsort(gap, kind="stable")[:_SUBSTITUTES]]:
+            trial = tour(chosen + [int(v)])
+            if trial[3] is not None:
+                chosen = chosen + [int(v)]
+                stations, legs, fastest, frames = trial
+                break
     return stations, legs, frames

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simgen.geometry import invert
+from simgen.geometry import invert, points_in_polygon
 from simgen.trajectories.base import PlanRequest
 from simgen.trajectories.common import Boxes, Room
 from simgen.trajectories.raycast import segments_clear
@@ -140,3 +140,27 @@ def predicted_coverage(request: PlanRequest, poses, level: str = "clear", margin
     boxes = Boxes.from_request(request)
     counts = estimate(poses, request.intrinsics, Room.from_spec(request.scene.room), boxes, need).at_least(need).sum(axis=0)
     return {int(i): int(c) for i, c in zip(boxes.ids, counts)}
+
+
+def floor_cells(room: Room, cell: float) -> np.ndarray:
+    """(C, 3) centres of a ``cell`` grid over the room footprint, at floor height (z = 0)."""
+    lo, hi = room.bbox
+    axes = [np.arange(lo[i] + cell / 2, hi[i], cell) for i in range(2)]
+    xy = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 2)
+    xy = xy[points_in_polygon(xy, room.footprint)]
+    return np.column_stack([xy, np.zeros(len(xy))])
+
+
+def floor_shown(poses, intrinsics: CameraIntrinsics, room: Room, boxes: Boxes, cells: np.ndarray) -> np.ndarray:
+    """(F, C) bool: floor point c projects into the image of pose f with nothing (wall or box) between
+    — the box-based counterpart of ``episodes.visibility.FloorCoverage``."""
+    poses = np.asarray(poses, dtype=float).reshape(-1, 4, 4)
+    cam = _to_camera(poses, cells)
+    z = cam[..., 2]
+    uv = cam[..., :2] / np.where(z > NEAR_M, z, 1.0)[..., None] * [intrinsics.fx, intrinsics.fy] + [intrinsics.cx, intrinsics.cy]
+    shown = (z > NEAR_M) & (uv[..., 0] >= 0) & (uv[..., 0] < intrinsics.width) & (uv[..., 1] >= 0) & (uv[..., 1] < intrinsics.height)
+    fi, ci = np.nonzero(shown)
+    if len(fi):
+        lifted = cells[ci] + [0.0, 0.0, 0.01]  # just above the floor: boxes resting on it still hide it
+        shown[fi, ci] = segments_clear(poses[fi, :3, 3], lifted, room, boxes)
+    return shown

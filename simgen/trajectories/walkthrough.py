@@ -2,14 +2,16 @@
 
 The walk visits the viewpoints that the coverage planner's machinery (``viewpoints``) chooses so
 that every object is seen clearly (the ``clear`` level of the run's visibility model), in the tour
-order ``fit_tour`` finds, along smoothed A* routes. Unlike the coverage planner the camera never
-stops: it passes each viewpoint slowly (``creep_mps`` for ``linger_s``, at least the model's
+order ``fit_tour`` finds, along smoothed A* routes. Unlike the coverage planner the camera does not
+stop at viewpoints: it passes each one slowly (``creep_mps`` for ``linger_s``, at least the model's
 ``clear_frames`` frames) looking at what that viewpoint shows, and walks on between viewpoints with
 eased speed (``speed_mps`` where the frames allow, up to ``max_speed_mps``). Between viewpoints the
 heading turns from one view to the next, drawn towards the direction of travel mid-way
 (``look_ahead``, where the pitch is drawn towards ``pitch_deg``: the floor ahead), and is then fitted by a bounded-turn-rate search that never points the optical
 axis at a wall or box closer than ``min_view_distance_m`` and, wherever possible, keeps some object
-at the ``seen`` level in frame (no blank-wall frames). A tour of fewer than two viewpoints gets an
+at the ``seen`` level in frame (no blank-wall frames). While less than ``floor_target`` of the floor
+is predicted seen (``visibility.floor_shown``), up to ``_FLOOR_STOPS`` floor-view stations that add
+the most unseen floor are fitted into the tour. A tour of fewer than two viewpoints gets an
 extra waypoint within reach (drawn with the rng) looking at the room's centre: the camera walks.
 """
 from dataclasses import dataclass
@@ -26,17 +28,25 @@ from simgen.trajectories.common import (
     camera_poses,
     check_range,
     check_request,
+    directions,
     yaw_pitch_towards,
 )
 from simgen.trajectories.heading import plan_yaws, safe_yaws, yaw_bins
 from simgen.trajectories.occupancy import OccupancyGrid, build_grid
 from simgen.trajectories.pathing import dedupe, path_cost, resample, tangent_headings
 from simgen.trajectories.viewpoints import ViewpointConfig, Viewpoints, candidates, choose, fit_tour
-from simgen.trajectories.visibility import estimate, level_pixels
+from simgen.trajectories.raycast import first_hit
+from simgen.trajectories.visibility import estimate, floor_cells, floor_shown, level_pixels
 
 _CANDIDATES = 32  # random free cells considered for each extra waypoint
 _IN_VIEW = 0.6  # an object counts as in view when its bearing is within this share of the half field of view
 _BLANK_COST = 2.0  # heading cost of a frame that shows no object, as a squared deviation (rad²)
+_FLOOR_CELL_M = 0.25  # floor grid of the floor-coverage prediction
+_FLOOR_SPACING_M = 0.5  # lattice of floor-view stations
+_FLOOR_YAWS = 8  # headings tried at each floor-view station
+_FLOOR_STOPS = 3  # at most this many floor-view stations are added
+_FLOOR_JITTER_M2 = 0.5  # random tie-breaking among floor views (m² of floor)
+_FLOOR_TRIES = 6  # best floor views tried, in order of gain, until one fits the frames left
 
 
 @dataclass(frozen=True)
@@ -47,7 +57,8 @@ class WalkthroughConfig(ViewpointConfig):
     linger_s: float = 0.6  # time spent passing each viewpoint, looking at what it shows
     creep_mps: float = 0.15  # walking speed while passing a viewpoint (the camera never stops)
     look_ahead: float = 0.5  # 0: turn straight from view to view; 1: look along the path mid-way
-    metre_cost: float = 0.3  # viewpoint choice: objects a viewpoint must add per metre of detour
+    metre_cost: float = 0.3  # viewpoint choice: objects (or m² of floor) a viewpoint must add per metre of detour
+    floor_target: float = 0.8  # floor views are added while less of the floor is predicted seen (0: never)
 
     def validate(self, where: str) -> None:
         """Check ranges; ConfigError names the key and the allowed interval."""
@@ -57,6 +68,15 @@ class WalkthroughConfig(ViewpointConfig):
         check_range(where, "creep_mps", self.creep_mps, 0.0, self.speed_mps)
         check_range(where, "look_ahead", self.look_ahead, 0.0, 2.0)
         check_range(where, "metre_cost", self.metre_cost, 0.0, 10.0)
+        check_range(where, "floor_target", self.floor_target, 0.0, 1.0)
+
+
+def _append(views: Viewpoints, eyes, yaws, pitches) -> Viewpoints:
+    """``views`` with stations appended that show no object clearly (waypoints, floor views)."""
+    none = np.zeros((len(eyes), views.sees.shape[1]), dtype=bool)
+    return Viewpoints(np.concatenate([views.eyes, eyes]), np.concatenate([views.yaws, yaws]),
+                      np.concatenate([views.pitches, pitches]), np.concatenate([views.sees, none]),
+                      np.concatenate([views.sees_well, none]))
 
 
 def _blend(weights, yaws) -> np.ndarray:
@@ -89,10 +109,22 @@ class Walkthrough:
             extra.append(cells[pick[int(np.argmax(np.where(gaps <= reach, gaps, -gaps)))]])
         xyz = np.column_stack([np.array(extra), np.full(len(extra), self.cfg.eye_height_m)])
         yaw, _ = yaw_pitch_towards(xyz, np.append(room.centroid(), self.cfg.eye_height_m))
-        none = np.zeros((len(extra), views.sees.shape[1]), dtype=bool)
-        return Viewpoints(np.concatenate([views.eyes, xyz]), np.concatenate([views.yaws, yaw]),
-                          np.concatenate([views.pitches, np.full(len(extra), np.radians(self.cfg.pitch_deg))]),
-                          np.concatenate([views.sees, none]), np.concatenate([views.sees_well, none]))
+        return _append(views, xyz, yaw, np.full(len(extra), np.radians(self.cfg.pitch_deg)))
+
+    def floor_views(self, grid: OccupancyGrid, room: Room, boxes: Boxes, request: PlanRequest, cells: np.ndarray):
+        """Stations for looking at the floor: free spots on a lattice × ``_FLOOR_YAWS`` headings at
+        ``pitch_deg``, each safe to look along; returns (eyes, yaws, pitches, floor cells each shows)."""
+        cfg = self.cfg
+        step = max(1, int(round(_FLOOR_SPACING_M / grid.resolution)))
+        lattice = np.zeros(grid.shape, dtype=bool)
+        lattice[::step, ::step] = True
+        spots = grid.centers(np.argwhere(grid.largest_component() & lattice))
+        yaws = np.tile(np.linspace(-np.pi, np.pi, _FLOOR_YAWS, endpoint=False), len(spots))
+        eyes = np.column_stack([np.repeat(spots, _FLOOR_YAWS, axis=0), np.full(len(yaws), cfg.eye_height_m)])
+        pitches = np.full(len(yaws), np.radians(cfg.pitch_deg))
+        safe = first_hit(eyes, directions(yaws, pitches), room, boxes) >= cfg.min_view_distance_m
+        eyes, yaws, pitches = eyes[safe], yaws[safe], pitches[safe]
+        return eyes, yaws, pitches, floor_shown(camera_poses(eyes, yaws, pitches), request.intrinsics, room, boxes, cells)
 
     def timeline(self, views: Viewpoints, stations: list[int], legs: list, frames: list[int], fps: float):
         """Per-frame eye (N, 3), desired yaw and pitch (N,) for the tour: a slow pass at each station,
@@ -162,7 +194,28 @@ class Walkthrough:
             views = self.extra_waypoints(grid, room, views, stations, reach, rng)
             stations, legs, frames = fit_tour(cfg, grid, views, stations + list(range(known, len(views.eyes))), n, fps,
                                               linger)
+        if rng.random() < 0.5:  # either way round the tour: the seed decides
+            stations, legs, frames = stations[::-1], [leg[::-1] for leg in legs[::-1]], frames[::-1]
         eyes, desired, pitches = self.timeline(views, stations, legs, frames, fps)
+        cells = floor_cells(room, _FLOOR_CELL_M)
+        floor = self.floor_views(grid, room, boxes, request, cells) if cfg.floor_target > 0 and len(cells) else None
+        for _ in range(_FLOOR_STOPS if floor is not None else 0):
+            seen = floor_shown(camera_poses(eyes, desired, pitches), request.intrinsics, room, boxes, cells).any(axis=0)
+            if seen.mean() >= cfg.floor_target:
+                break
+            gap = np.linalg.norm(floor[0][:, None, :2] - views.eyes[None, stations, :2], axis=-1).min(axis=1)
+            gain = (floor[3] & ~seen).sum(axis=1) * _FLOOR_CELL_M**2 - cfg.metre_cost * gap  # m² of new floor
+            gain = gain + rng.uniform(0.0, _FLOOR_JITTER_M2, len(gain))  # near-equal views: the seed picks
+            gain[gap < _FLOOR_SPACING_M] = -np.inf  # a step away, not a pan on the spot: the walk goes on
+            for best in [b for b in np.argsort(-gain, kind="stable")[:_FLOOR_TRIES] if gain[b] > 0]:
+                more = _append(views, floor[0][best : best + 1], floor[1][best : best + 1], floor[2][best : best + 1])
+                trial = fit_tour(cfg, grid, more, stations + [len(more.eyes) - 1], n, fps, linger)
+                if len(more.eyes) - 1 in trial[0]:  # it fits in the frames left
+                    views, (stations, legs, frames) = more, trial
+                    eyes, desired, pitches = self.timeline(views, stations, legs, frames, fps)
+                    break
+            else:
+                break
         bins = yaw_bins()
         safe = safe_yaws(eyes, pitches, room, boxes, cfg.min_view_distance_m, bins)
         # a soft cost: turning across a blank stretch between objects must stay possible
