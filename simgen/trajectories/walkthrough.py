@@ -2,17 +2,18 @@
 
 The walk visits the viewpoints that the coverage planner's machinery (``viewpoints``) chooses so
 that every object is seen clearly (the ``clear`` level of the run's visibility model), in the tour
-order ``fit_tour`` finds, along smoothed A* routes. Unlike the coverage planner the camera does not
-stop at viewpoints: it passes each one slowly (``creep_mps`` for ``linger_s``, at least the model's
-``clear_frames`` frames) looking at what that viewpoint shows, and walks on between viewpoints with
-eased speed (``speed_mps`` where the frames allow, up to ``max_speed_mps``). Between viewpoints the
-heading turns from one view to the next, drawn towards the direction of travel mid-way
-(``look_ahead``, where the pitch is drawn towards ``pitch_deg``: the floor ahead), and is then fitted by a bounded-turn-rate search that never points the optical
-axis at a wall or box closer than ``min_view_distance_m`` and, wherever possible, keeps some object
-at the ``seen`` level in frame (no blank-wall frames). While less than ``floor_target`` of the floor
-is predicted seen (``visibility.floor_shown``), up to ``_FLOOR_STOPS`` floor-view stations that add
-the most unseen floor are fitted into the tour. A tour of fewer than two viewpoints gets an
-extra waypoint within reach (drawn with the rng) looking at the room's centre: the camera walks.
+order ``fit_tour`` finds (either way round, by the seed), along smoothed A* routes. Unlike the
+coverage planner the camera does not stop at viewpoints: it passes each one slowly (``creep_mps``
+for ``linger_s``, at least the model's ``clear_frames`` frames) looking at what it shows, and walks
+on between them with eased speed (``speed_mps`` where the frames allow, up to ``max_speed_mps``).
+Between viewpoints the heading turns from one view to the next, drawn towards the direction of
+travel mid-way (``look_ahead``; the pitch is drawn towards ``pitch_deg`` there: the floor ahead).
+A bounded-turn-rate search then fits the heading: it never points the optical axis at a wall or box
+closer than ``min_view_distance_m`` and, wherever it can, keeps some object at the ``seen`` level
+in frame (no blank-wall frames). While less than ``floor_target`` of the floor is predicted seen
+(``visibility.floor_shown``), up to ``_FLOOR_STOPS`` floor views that add the most unseen floor are
+fitted into the tour. A tour of fewer than two viewpoints gets an extra waypoint within reach
+(drawn with the rng) looking at the room's centre: the camera always walks.
 """
 from dataclasses import dataclass
 
@@ -40,6 +41,7 @@ from simgen.trajectories.visibility import estimate, floor_cells, floor_shown, l
 
 _CANDIDATES = 32  # random free cells considered for each extra waypoint
 _IN_VIEW = 0.6  # an object counts as in view when its bearing is within this share of the half field of view
+_SHOW_STEP = 3  # frames between checks of which objects could be kept in view
 _BLANK_COST = 2.0  # heading cost of a frame that shows no object, as a squared deviation (rad²)
 _FLOOR_CELL_M = 0.25  # floor grid of the floor-coverage prediction
 _FLOOR_SPACING_M = 0.5  # lattice of floor-view stations
@@ -124,7 +126,8 @@ class Walkthrough:
         pitches = np.full(len(yaws), np.radians(cfg.pitch_deg))
         safe = first_hit(eyes, directions(yaws, pitches), room, boxes) >= cfg.min_view_distance_m
         eyes, yaws, pitches = eyes[safe], yaws[safe], pitches[safe]
-        return eyes, yaws, pitches, floor_shown(camera_poses(eyes, yaws, pitches), request.intrinsics, room, boxes, cells)
+        shown = floor_shown(camera_poses(eyes, yaws, pitches), request.intrinsics, room, boxes, cells)
+        return eyes, yaws, pitches, shown
 
     def timeline(self, views: Viewpoints, stations: list[int], legs: list, frames: list[int], fps: float):
         """Per-frame eye (N, 3), desired yaw and pitch (N,) for the tour: a slow pass at each station,
@@ -169,10 +172,15 @@ class Walkthrough:
         if m == 0:
             return np.zeros((n, len(bins)), dtype=bool)
         bearing, _ = yaw_pitch_towards(eyes[:, None, :], boxes.centers[None])  # (N, M)
-        poses = camera_poses(np.repeat(eyes, m, axis=0), bearing.reshape(-1), np.repeat(pitches, m))
+        # which objects a frame could show is judged every _SHOW_STEP frames (the eye moves little between)
+        sample = np.arange(0, n, _SHOW_STEP)
+        k = len(sample)
+        poses = camera_poses(np.repeat(eyes[sample], m, axis=0), bearing[sample].reshape(-1),
+                             np.repeat(pitches[sample], m))
         need = level_pixels(request.visibility, "seen", request.intrinsics, self.cfg.pixel_margin)
-        pixels = estimate(poses, request.intrinsics, room, boxes, need).pixels.reshape(n, m, m)
-        shown = pixels[:, np.arange(m), np.arange(m)] >= need  # (N, M): m looked at from frame n
+        pixels = estimate(poses, request.intrinsics, room, boxes, need).pixels.reshape(k, m, m)
+        nearest = np.minimum(np.round(np.arange(n) / _SHOW_STEP).astype(int), k - 1)
+        shown = (pixels[:, np.arange(m), np.arange(m)] >= need)[nearest]  # (N, M): m looked at from frame n
         half_fov = np.arctan2(0.5 * request.intrinsics.width, request.intrinsics.fx)
         near = np.abs(wrap_angle(bins[None, None, :] - bearing[..., None])) <= _IN_VIEW * half_fov  # (N, M, K)
         return (near & shown[..., None]).any(axis=1)
