@@ -84,7 +84,7 @@ def main() -> None:
         spec = plugins.builder.build(0, 0, 0)
         states = sim.load(spec)
         poses = plugins.planner.plan(PlanRequest(spec, states, plugins.intrinsics, plugins.render.n_frames,
-                                                 plugins.render.fps), rng(0, 0, 0, "trajectory"))
+                                                 plugins.render.fps, plugins.visibility), rng(0, 0, 0, "trajectory"))
         raw = max(raw_fps(sim, poses, plugins.intrinsics) for _ in range(args.repeats))
         pipe, episode = max((pipeline_fps(plugins, sim, 0) for _ in range(args.repeats)), key=lambda r: r[0])
         dynamic = build_plugins(compose_cfg(sizes + ["dynamics=mixed", "dynamics.num_moving=2"]))

@@ -66,7 +66,7 @@ def measure(width: int, height: int, seconds: float, repeats: int) -> dict:
         for sim in sims.values():
             states = sim.load(spec)
         request = PlanRequest(spec, sims["pybullet"].states(), plugins.intrinsics, plugins.render.n_frames,
-                              plugins.render.fps)
+                              plugins.render.fps, plugins.visibility)
         poses = plugins.planner.plan(request, rng(0, 0, 0, "trajectory"))
         fps = render_fps(sims, poses, plugins.intrinsics, repeats)
         out = {"resolution": f"{width}x{height}", "frames": len(poses), "objects": len(states),
