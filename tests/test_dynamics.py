@@ -5,8 +5,11 @@ from hydra import compose, initialize_config_dir
 
 from simgen.cli import conf_dir
 from simgen.episodes.runner import build_plugins, render_one
-from simgen.registry import SIMULATORS
+from simgen.registry import DYNAMICS, PLANNERS, SIMULATORS
 from simgen.seeding import rng
+from simgen.types import ObjectState
+from simgen.visibility_model import VisibilityModel
+from test_traj_scenes import rect_scene, request
 
 SMALL = ["camera.width=96", "camera.height=72", "render.fps=10", "render.duration_s=5", "trajectory=coverage"]
 
@@ -77,3 +80,16 @@ def test_ego_actions_are_stored_with_the_episode(tmp_path):
     ep = episode(tmp_path, ["trajectory=ego", "trajectory.script=[turn_left 90,move_ahead 0.5]"])
     assert [a.action for a in ep.actions] == ["turn_left", "move_ahead"]
     assert ep.actions[0].amount == pytest.approx(np.pi / 2)
+
+
+def test_motions_are_scheduled_where_the_object_is_predicted_seen_clearly():
+    """The scheduler asks the run's visibility model for the clear level (× its pixel margin): a model
+    no object can satisfy yields no motion, the default one a filmed motion."""
+    spec = rect_scene()
+    states = tuple(ObjectState(o.object_id, o.pose) for o in spec.objects)
+    dynamics = DYNAMICS.build({"name": "scripted", "num_moving": 1})
+    poses = PLANNERS.build({"name": "coverage"}).plan(request(spec, 60, states=states), rng(0, 0, 0, "t"))
+    events = dynamics.schedule(request(spec, 60, states=states), poses, rng(0, 0, 0, "dynamics"))
+    assert len(events) == 1
+    blind = VisibilityModel(seen_frac=0.5, clear_frac=1.0)
+    assert dynamics.schedule(request(spec, 60, states=states, visibility=blind), poses, rng(0, 0, 0, "dynamics")) == []
