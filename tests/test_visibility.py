@@ -180,3 +180,13 @@ def test_floor_coverage_matches_the_projected_floor_and_skips_what_a_box_hides()
     assert (expected & ~shown).sum() <= 0.05 * expected.sum()
     assert not shown[under_crate.reshape(shown.shape)].any()
     assert floor.fraction == pytest.approx((floor.shown & floor.inside).sum() / floor.inside.sum())
+
+
+def test_visibility_config_errors_name_the_key():
+    from simgen.registry import ConfigError
+
+    assert VisibilityModel.from_config({"clear_frames": 4}).clear_frames == 4
+    with pytest.raises(ConfigError, match=r"visibility\.seen_frac: expected a fraction"):
+        VisibilityModel.from_config({"seen_frac": 2.0})
+    with pytest.raises(ConfigError, match=r"visibility: unknown key\(s\) \['min_pixels'\]"):
+        VisibilityModel.from_config({"min_pixels": 150})
