@@ -44,8 +44,9 @@ def _image_bytes(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def parquet_row(s: Sample, data_source: str, root: Path) -> dict:
-    """One Parquet row for a sample (image bytes read from ``root``, the export dir)."""
+def parquet_row(s: Sample, data_source: str, root: Path, complexity: str | None = None) -> dict:
+    """One Parquet row for a sample (image bytes read from ``root``, the export dir; ``complexity``: the
+    episode's knobs as JSON when the caller has them already)."""
     it = s.item
     images = s.media if s.media_kind == "image" else []
     user = [{"type": s.media_kind, "text": None} for _ in s.media] + [{"type": "text", "text": s.prompt}]
@@ -60,7 +61,7 @@ def parquet_row(s: Sample, data_source: str, root: Path) -> dict:
         "messages": [{"role": "user", "content": user},
                      {"role": "assistant", "content": [{"type": "text", "text": s.target}]}],
         "episode_id": it.episode_id, "frames": list(it.frames), "program": it.program,
-        "bindings": json_line(it.bindings), "certificate": json_line(it.certificate), "complexity": json_line(s.complexity),
+        "bindings": json_line(it.bindings), "certificate": json_line(it.certificate), "complexity": complexity or json_line(s.complexity),
         "rationale": s.rationale, "seed": it.seed, "config_hash": it.config_hash,
     }
 
@@ -99,8 +100,11 @@ class ParquetExporter(Exporter):
         with atomic_open(path, "wb") as f:
             codec = None if self.cfg.compression == "none" else self.cfg.compression
             with pq.ParquetWriter(f, schema, compression=codec) as writer:
+                episode, knobs = None, None
                 for s in rows:
-                    buffer.append(parquet_row(s, self.cfg.data_source, out_dir))
+                    if s.item.episode_id != episode:  # records come grouped by episode: its knobs once
+                        episode, knobs = s.item.episode_id, json_line(s.complexity)
+                    buffer.append(parquet_row(s, self.cfg.data_source, out_dir, knobs))
                     count += 1
                     if len(buffer) == self.cfg.row_group_size:
                         writer.write_table(pa.Table.from_pylist(buffer, schema=schema))
