@@ -121,6 +121,14 @@ def test_command_line_names_a_bad_visibility_key(episodes, tmp_path):
         main([str(episodes[0].parent), "--out", str(tmp_path), "--visibility", str(tmp_path / "vis.yaml")])
 
 
+def test_command_line_names_a_missing_or_broken_file(episodes, tmp_path):
+    with pytest.raises(SystemExit, match="--visibility .*nope.yaml: cannot read it"):
+        main([str(episodes[0].parent), "--out", str(tmp_path), "--visibility", str(tmp_path / "nope.yaml")])
+    (tmp_path / "bad.yaml").write_text("families: [a, b\n")
+    with pytest.raises(SystemExit, match="--config .*bad.yaml: not valid YAML"):
+        main([str(episodes[0].parent), "--out", str(tmp_path), "--config", str(tmp_path / "bad.yaml")])
+
+
 def test_an_episode_that_shows_too_little_is_dropped_and_counted(episodes, tmp_path):
     # with the default model (clear in 3 frames) the living room shows no object clearly enough
     stats = run_ask(episodes[:2], qa_config(), 0, 0, tmp_path)

@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from omegaconf import DictConfig, OmegaConf
 
 from simgen.qa.balance import BalanceConfig
@@ -289,13 +290,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--families", default="all", help="comma-separated family ids, or 'all'")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    cfg = OmegaConf.load(args.config or _default_config_path())
+    cfg = _load_yaml(args.config or _default_config_path(), "--config")
     if args.families != "all":
         cfg.families = args.families.split(",")
     try:
         qa = parse_qa_config(cfg)
-        visibility = VisibilityModel.from_config(
-            OmegaConf.load(args.visibility or Path(_default_config_path()).parents[1] / "config.yaml").get("visibility"))
+        node = _load_yaml(args.visibility or _default_config_path().parents[1] / "config.yaml", "--visibility")
+        visibility = VisibilityModel.from_config(node.get("visibility"))
     except ConfigError as e:
         raise SystemExit(f"ask: configuration error: {e}") from None
     dirs = sorted(p.parent for p in args.episodes_root.rglob("episode.json"))
@@ -303,6 +304,16 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"ask: no episode.json under {args.episodes_root}")
     stats = run_ask(dirs, qa, args.seed, args.shard, args.out, visibility)
     print(json.dumps({"kept": stats["kept"], "rejected": stats["rejected"], "out": str(args.out)}, indent=1))
+
+
+def _load_yaml(path: Path, option: str):
+    """A YAML file as a DictConfig; a missing or unreadable file exits naming the option and the file."""
+    try:
+        return OmegaConf.load(path)
+    except OSError as e:
+        raise SystemExit(f"ask: {option} {path}: cannot read it: {e.strerror or e}") from None
+    except yaml.YAMLError as e:
+        raise SystemExit(f"ask: {option} {path}: not valid YAML: {e}") from None
 
 
 def _default_config_path() -> Path:
