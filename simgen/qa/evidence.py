@@ -11,13 +11,18 @@ hide a corner; objects in front of a corner are not considered).
 ``min_clear_objects`` objects seen clearly in ``clear_frames`` frames, or more than
 ``max_empty_frames`` of its frames showing no object. ``check_structure`` is the per-family rule
 (family check ``structure: true``): the frames a question rests on show structure, and two images
-compared share a landmark.
+compared share a landmark. The verifier's other rules about what is shown live here too: referents
+seen clearly (``check_visibility``), counts a viewer can make (``check_count``), referents told
+apart (``check_pairs``), and what the video glimpses (``glimpsed_counts``).
 """
 from __future__ import annotations
+
+from itertools import combinations
 
 import numpy as np
 
 from simgen.geometry import project
+from simgen.qa.boxes import footprint_separation
 
 _CORNER_SAMPLES = 7  # points along each vertical corner edge
 _CORNER_INSET_M = 0.05  # sample just inside the wall ends, away from the floor and the ceiling
@@ -99,3 +104,77 @@ def check_structure(view, frames_used, checks: dict) -> tuple[str | None, dict]:
         if seen.mean() < float(corners_needed):
             reason = reason or "no_structure"
     return reason, evidence
+
+
+def glimpsed_counts(view) -> dict[str, int]:
+    """Category → number of objects the video at least glimpses in some frame (cached per view)."""
+    def compute():
+        seen = view.glimpsed.any(axis=0) if len(view.frames) else np.zeros(len(view), bool)
+        cats, counts = np.unique(view.category[seen], return_counts=True)
+        return {str(c): int(n) for c, n in zip(cats, counts)}
+
+    return view._cached("glimpsed_counts", compute)
+
+
+def slot_categories(fam, bindings: dict, observed: str) -> list[str]:
+    """The categories bound to the family's category slots with ``observed: <observed>``."""
+    out = []
+    for spec in fam.slots:
+        if spec.type in ("category", "categories") and spec.observed == observed:
+            value = bindings[spec.name]
+            out.extend(value if isinstance(value, list) else [value])
+    return out
+
+
+def check_count(view, fam, bindings: dict) -> str | None:
+    """For counting: every glimpsed instance of the counted categories is also seen, and seen
+    clearly at least once (else a viewer could not tell what it is, and could count it either way)."""
+    glimpsed = glimpsed_counts(view)
+    for c in slot_categories(fam, bindings, "any"):
+        rows = view.observed_rows(c)
+        if glimpsed.get(c, 0) != len(rows) or not (view.clear_frame_count[rows] > 0).all():
+            return "ambiguous_count"
+    return None
+
+
+def check_visibility(view, referents, frames_shown: list[int] | None, whole_video: bool,
+                     checks: dict) -> tuple[str | None, dict]:
+    """Every referent seen clearly (``visibility.clear_frac`` of the image) in ≥ ``clear_frames``
+    frames of the video (``whole_video``), and clearly in each frame the question shows."""
+    k = int(checks.get("clear_frames", view.model.clear_frames)) if whole_video else 0
+    evidence, reason = {}, None
+    for object_id in referents:
+        row = view.row_of_id(object_id)
+        summary = view.visibility_summary(row)
+        evidence[view.names[row]] = summary
+        if summary["frames_clear"] < k:
+            reason = "not_visible"
+        for f in frames_shown or ():
+            if not view.clear[view.frame_row(f), row]:
+                reason = "not_visible"
+    return reason, evidence
+
+
+def check_pairs(view, referents, checks: dict) -> tuple[str | None, dict | None]:
+    """Referents' box centres on the floor: no two further apart than ``max_pair_m`` (SIMS-V's
+    10 m), and with ``min_pair_m`` (a viewer must tell them apart by eye) no two closer than that,
+    nor one standing on or over another (overlapping footprints: "standing by the vase facing the
+    table" has no direction when the vase is on the table)."""
+    high, low = checks.get("max_pair_m"), checks.get("min_pair_m")
+    if (high is None and low is None) or len(referents) < 2:
+        return None, None
+    rows = [view.row_of_id(r) for r in referents]
+    xy = view.center[rows, :2]
+    pairs = list(combinations(range(len(rows)), 2))
+    gaps = [float(np.linalg.norm(xy[i] - xy[j])) for i, j in pairs]
+    evidence = {"widest_m": round(max(gaps), 4), "closest_m": round(min(gaps), 4)}
+    if high is not None and max(gaps) > high:
+        return "too_far", evidence
+    if low is None:
+        return None, evidence
+    if min(gaps) < low:
+        return "too_close", evidence
+    prints = view.footprints()
+    closest = min(footprint_separation(prints[rows[i]], prints[rows[j]]) for i, j in pairs)
+    evidence["closest_footprints_m"] = round(closest, 4)
+    return ("stacked" if closest < 0.0 else None), evidence

@@ -60,13 +60,13 @@ referents, the number of ablated nodes and the stability result.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import combinations
 from typing import Any
 
 import numpy as np
 
-from simgen.qa.boxes import footprint_separation
-from simgen.qa.evidence import check_structure
+from simgen.qa.evidence import (
+    check_count, check_pairs, check_structure, check_visibility, glimpsed_counts, slot_categories,
+)
 from simgen.qa.functions import ExecutionError
 from simgen.registry import ConfigError
 
@@ -152,25 +152,6 @@ def _num(x):
     return None if x is None else round(float(x), 4)
 
 
-def glimpsed_counts(view) -> dict[str, int]:
-    """Category → number of objects the video at least glimpses in some frame (cached per view)."""
-    def compute():
-        seen = view.glimpsed.any(axis=0) if len(view.frames) else np.zeros(len(view), bool)
-        cats, counts = np.unique(view.category[seen], return_counts=True)
-        return {str(c): int(n) for c, n in zip(cats, counts)}
-
-    return view._cached("glimpsed_counts", compute)
-
-
-def _slot_categories(fam, bindings: dict, observed: str) -> list[str]:
-    out = []
-    for spec in fam.slots:
-        if spec.type in ("category", "categories") and spec.observed == observed:
-            value = bindings[spec.name]
-            out.extend(value if isinstance(value, list) else [value])
-    return out
-
-
 def check_uniqueness(trace, view, fam, bindings: dict, cfg: VerifyConfig) -> str | None:
     """Every ``the`` saw exactly one candidate, and no category the question names as unique has a
     second instance that the video merely glimpses: a viewer who noticed it could not tell which
@@ -179,38 +160,9 @@ def check_uniqueness(trace, view, fam, bindings: dict, cfg: VerifyConfig) -> str
         if d.kind == "unique" and d.margin != 1:
             return "not_unique"
     glimpsed = glimpsed_counts(view)
-    if any(glimpsed.get(c, 0) > 1 for c in _slot_categories(fam, bindings, "unique")):
+    if any(glimpsed.get(c, 0) > 1 for c in slot_categories(fam, bindings, "unique")):
         return "not_unique"
     return None
-
-
-def check_count(view, fam, bindings: dict, cfg: VerifyConfig) -> str | None:
-    """For counting: every glimpsed instance of the counted categories is also seen, and seen
-    clearly at least once (else a viewer could not tell what it is, and could count it either way)."""
-    glimpsed = glimpsed_counts(view)
-    for c in _slot_categories(fam, bindings, "any"):
-        rows = view.observed_rows(c)
-        if glimpsed.get(c, 0) != len(rows) or not (view.clear_frame_count[rows] > 0).all():
-            return "ambiguous_count"
-    return None
-
-
-def check_visibility(view, referents, frames_shown: list[int] | None, whole_video: bool,
-                     checks: dict) -> tuple[str | None, dict]:
-    """Every referent seen clearly (``visibility.clear_frac`` of the image) in ≥ ``clear_frames``
-    frames of the video (``whole_video``), and clearly in each frame the question shows."""
-    k = int(checks.get("clear_frames", view.model.clear_frames)) if whole_video else 0
-    evidence, reason = {}, None
-    for object_id in referents:
-        row = view.row_of_id(object_id)
-        summary = view.visibility_summary(row)
-        evidence[view.names[row]] = summary
-        if summary["frames_clear"] < k:
-            reason = "not_visible"
-        for f in frames_shown or ():
-            if not view.clear[view.frame_row(f), row]:
-                reason = "not_visible"
-    return reason, evidence
 
 
 def check_hidden(rerun, view, original) -> str | None:
@@ -293,30 +245,6 @@ def check_value(value, checks: dict) -> str | None:
     return None
 
 
-def check_pairs(view, referents, checks: dict) -> tuple[str | None, dict | None]:
-    """Referents' box centres on the floor: no two further apart than ``max_pair_m`` (SIMS-V's
-    10 m), and with ``min_pair_m`` (a viewer must tell them apart by eye) no two closer than that,
-    nor one standing on or over another (overlapping footprints: "standing by the vase facing the
-    table" has no direction when the vase is on the table)."""
-    high, low = checks.get("max_pair_m"), checks.get("min_pair_m")
-    if (high is None and low is None) or len(referents) < 2:
-        return None, None
-    rows = [view.row_of_id(r) for r in referents]
-    xy = view.center[rows, :2]
-    pairs = list(combinations(range(len(rows)), 2))
-    gaps = [float(np.linalg.norm(xy[i] - xy[j])) for i, j in pairs]
-    evidence = {"widest_m": _num(max(gaps)), "closest_m": _num(min(gaps))}
-    if high is not None and max(gaps) > high:
-        return "too_far", evidence
-    if low is None:
-        return None, evidence
-    if min(gaps) < low:
-        return "too_close", evidence
-    prints = view.footprints()
-    evidence["closest_footprints_m"] = _num(min(footprint_separation(prints[rows[i]], prints[rows[j]]) for i, j in pairs))
-    return ("stacked" if evidence["closest_footprints_m"] < 0.0 else None), evidence
-
-
 def same_answer(a, b, rel_tol: float) -> bool:
     """Categorical equality, or numeric agreement within ``rel_tol`` of the first value."""
     if isinstance(a, (float, int, np.floating, np.integer)) and not isinstance(a, (bool, np.bool_)):
@@ -380,7 +308,7 @@ def verify(fam, view, bindings: dict, execution, cfg: VerifyConfig, run, jittere
     cert: dict[str, Any] = {"margins": [_decision_dict(d) for d in trace]}
     if cfg.uniqueness and (reason := check_uniqueness(trace, view, fam, bindings, cfg)):
         return Verdict.reject(reason, cert)
-    if checks.get("unambiguous_count") and (reason := check_count(view, fam, bindings, cfg)):
+    if checks.get("unambiguous_count") and (reason := check_count(view, fam, bindings)):
         return Verdict.reject(reason, cert)
     if cfg.visibility:
         in_frames = fam.modality == "image" or checks.get("in_used_frames", False)
