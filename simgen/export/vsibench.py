@@ -141,6 +141,7 @@ class VsiBenchExporter(JsonLinesExporter):
 
     def export(self, ds, out_dir: Path) -> dict:
         """Write the rows and the lmms-eval task YAML."""
+        self.linked: set[str] = set()  # videos already in place (one stat per episode, not per row)
         summary = super().export(ds, out_dir)
         write_text(Path(out_dir) / TASK_DIR / f"{TASK_NAME}.yaml", task_yaml(self.cfg.filename))
         return {**summary, "files": summary["files"] + [f"{TASK_DIR}/{TASK_NAME}.yaml"]}
@@ -148,8 +149,9 @@ class VsiBenchExporter(JsonLinesExporter):
     def record(self, sample: Sample) -> dict | None:
         """The row for one sample (its video linked where lmms-eval looks), or None to leave it out."""
         row = vsi_row(sample, self.cfg.data_source)
-        if row is not None:
+        if row is not None and row["video"] not in self.linked:
             target = self.out_dir / row["video"]
             if not target.exists():
                 link_or_copy(self.out_dir / sample.media[0], target)
+            self.linked.add(row["video"])
         return row
