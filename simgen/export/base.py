@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from tqdm import tqdm
+
 from simgen.export.dataset import Dataset, relative_to
 from simgen.export.prompt import PromptConfig, ground_truth, option_lines, prompt_text, rationale, target_text, \
     uses_options
@@ -89,8 +91,6 @@ class Exporter:
         """Write this format for ``ds`` under ``out_dir``; returns {format, files, records, left_out}."""
         self.out_dir, self.left_out = Path(out_dir), 0
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        from tqdm import tqdm
-
         # a bar on a terminal only (disable=None); the record count is not known before the stream ends
         rows = tqdm(samples(ds, self.cfg, self.out_dir), desc=f"export {self.format_name}", unit="qa", disable=None)
         files, count = self.write(iter(rows), self.out_dir)
