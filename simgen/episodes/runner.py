@@ -30,6 +30,7 @@ from simgen.types import CameraIntrinsics, Episode, Frame, SceneSpec
 from simgen.visibility_model import VisibilityModel
 
 log = logging.getLogger("simgen.episodes")
+_COVERAGE_SUMMARY = ("objects_clear_fraction", "floor_seen_fraction", "empty_frame_fraction")  # per episode in run.json
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ def render_episodes(plugins: EpisodePlugins, run_dir: Path, n_episodes: int, see
     ids = [f"{id_prefix}-s{seed}-sh{shard}-e{index:04d}" for index in range(n_episodes)]
     pending = [(i, eid) for i, eid in enumerate(ids) if not is_done(root / eid)]
     summary = {"rendered": [], "skipped_done": [eid for eid in ids if is_done(root / eid)], "failed": [],
-               "seconds": {}}
+               "seconds": {}, "coverage": {}}
     if not pending:
         return summary
     sim = SIMULATORS.get(plugins.simulator_name)[0](plugins.simulator_cfg)
@@ -194,6 +195,7 @@ def _render_or_record_failure(sim, plugins: EpisodePlugins, final: Path, seed: i
         return
     summary["rendered"].append(episode_id)
     cov = episode.coverage
+    summary["coverage"][episode_id] = {key: cov[key] for key in _COVERAGE_SUMMARY}
     log.info("%s: %d frames; %d/%d objects seen clearly in ≥%d frames, floor seen %.0f%%, %d frames show no object",
              episode_id, len(episode.frames), cov["objects_clear"], cov["objects_total"], cov["clear_frames"],
              100 * cov["floor_seen_fraction"], cov["empty_frames"])
