@@ -1,12 +1,13 @@
 """Balancing caps (answer caps and caps conditioned on what questions name) on synthetic records."""
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 
 import pytest
 
 from simgen.eval.scorer import mra
-from simgen.qa.balance import BalanceConfig, answer_caps, answer_key, balance, cells
+from simgen.qa.balance import BalanceConfig, LabelSets, answer_caps, answer_key, balance, cells, share_cap
 from simgen.qa.records import QAItem, qa_id
 from simgen.registry import ConfigError
 
@@ -93,6 +94,51 @@ def test_a_category_that_always_wins_keeps_only_the_slack():
     assert report["taller"]["before"] == 60 and report["taller"]["after"] == len(kept)
 
 
+def test_share_cap_keeps_the_majority_label_near_chance():
+    """Four labels offered every time, answered 32/30/16/6: under the CLEVR caps alone "always
+    front-left" scores 0.38 against chance 0.25; the share cap brings every label to ≤ 1/4 + 0.03
+    (m ≤ 0.28 × (3m + 6): 10 of each common label, all 6 of the rare one)."""
+    labels = ("front-left", "front-right", "back-left", "back-right")
+    recs, n = [], 0
+    for label, count in zip(labels, (32, 30, 16, 6)):
+        for _ in range(count):
+            recs.append(item("hard", f"q{n}", label, n=n, choices=labels))
+            n += 1
+    caps_only, _ = balance(recs, BalanceConfig(share_margin=0.9))
+    assert max(Counter(k.answer_text for k in caps_only).values()) / len(caps_only) > 0.35
+    kept, _ = balance(recs)
+    counts = Counter(k.answer_text for k in kept)
+    assert counts == {"front-left": 10, "front-right": 10, "back-left": 10, "back-right": 6}
+    assert max(counts.values()) / len(kept) <= 0.28
+    assert share_cap([32, 30, 16, 6], 0.30) == 16  # 16 ≤ 0.3 × 54; 17 > 0.3 × 56
+    assert share_cap([55, 58], 1 / 3 + 0.03) == 58  # two labels of three occur: not the balance's to fix
+
+
+def test_option_sets_close_only_families_that_offer_the_same_labels():
+    sets = LabelSets()
+    for n, (fam, choices) in enumerate([("lr", ("left", "right")), ("lr", ("right", "left")),
+                                        ("taller", ("mug", "sofa")), ("taller", ("lamp", "sofa"))]):
+        sets.add(item(fam, "q", choices[0], n=n, choices=choices))
+    sets.add(item("yn", "q", "yes", n=9, answer_type="yes_no"))
+    assert sets.sizes() == {"lr": 2, "yn": 2}
+
+
+def test_a_paraphrase_that_tells_the_answer_is_capped():
+    """Template 0 is answered "left" 30 times of 35, template 1 "right" 30 of 35: balanced overall,
+    but the wording tells the answer until each template's cell is capped."""
+    recs = []
+    for i in range(70):
+        template = i // 35
+        skewed = i % 35 < 30
+        answer = ("left" if skewed else "right") if template == 0 else ("right" if skewed else "left")
+        recs.append(dataclasses.replace(item("turn", f"q{i}", answer, n=i), template=template))
+    kept, _ = balance(recs, BalanceConfig(cell_slack=2, cell_ratio=1.0))
+    per_template = Counter((k.template, k.answer_text) for k in kept)
+    for t in (0, 1):
+        assert abs(per_template[(t, "left")] - per_template[(t, "right")]) <= 2
+    assert len(kept) >= 12
+
+
 def test_cells_express_the_answer_relative_to_each_named_category():
     rec = item("taller", "q", "mug", n=1, choices=("table", "mug"), bindings={"pair": ["table", "mug"], "f": 3})
     got = {c: (o, p) for c, o, p in cells(rec)}
@@ -129,3 +175,5 @@ def test_bad_config_names_the_key():
         BalanceConfig(max_ratio_second=0.5).validate("qa.balance")
     with pytest.raises(ConfigError, match="cell_slack"):
         BalanceConfig(cell_slack=-1).validate("qa.balance")
+    with pytest.raises(ConfigError, match="share_margin"):
+        BalanceConfig(share_margin=1.5).validate("qa.balance")

@@ -136,6 +136,32 @@ def test_prior_options_leave_every_numeric_rule_at_chance():
     assert all(abs(c / len(items) - 0.25) < 0.04 for c in ranks.values())
 
 
+def test_prior_options_over_the_sets_own_lumpy_answers_are_exchangeable():
+    """The merge draws options from the kept answers themselves: a small, lumpy pool (rounded to
+    0.1, a few values common) that holds every answer. Rejection draws around the answer left it
+    nearer the median than its distractors (a dense region repels them); the circular quantile
+    grid puts it at each rank equally often and every rule on the options at chance."""
+    rng = np.random.default_rng(12)
+    answers = np.round(rng.lognormal(np.log(1.0), 0.35, size=150), 1)
+    pool = np.sort(answers)
+    items = []
+    for rep in range(8):
+        for i, answer in enumerate(answers):
+            texts = prior_options(float(answer), f"{answer:.1f}", pool, 4, 1, rng)
+            assert texts[0] == f"{answer:.1f}" and len(set(texts)) == len(texts) >= 2
+            assert all(float(t) in pool for t in texts)  # pool values as they are, never jittered
+            order = rng.permutation(len(texts))
+            items.append(rec(rep * 1000 + i, "How far is the chair from the table (m)?", f"{answer:.1f}",
+                             tuple(texts[int(j)] for j in order), answer_type="number"))
+    four = [it for it in items if len(it.choices) == 4]
+    assert len(four) > 0.9 * len(items)
+    ranks = Counter(sorted(map(float, it.choices)).index(float(it.answer_text)) for it in four)
+    assert all(abs(c / len(four) - 0.25) < 0.03 for c in ranks.values()), ranks
+    report = audit_family(items)
+    for name in ("nearest_median", "middle_low", "middle_high", "longest_option"):
+        assert report["scores"][name] < report["chance"] + 0.03, (name, report["scores"])
+
+
 def test_open_numbers_use_mra_with_the_family_median_as_chance():
     rng = np.random.default_rng(8)
     items = []

@@ -46,8 +46,8 @@ from simgen.export.options import OptionPriors, redraw_options
 from simgen.export.base import atomic_open, json_line
 from simgen.export.dataset import (EPISODES_DIR, EPISODES_INDEX, MERGE_FILE, QA_FILE, STATS_FILE, EpisodeInfo,
                                    iter_lines, parse_record, read_episode_json)
-from simgen.qa.balance import (BalanceConfig, CellTable, add_balance_arguments, answer_key, balance_config_from_args,
-                                cells, rank, select_balanced)
+from simgen.qa.balance import (BalanceConfig, CellTable, LabelSets, add_balance_arguments, answer_key,
+                                balance_config_from_args, cells, rank, select_balanced)
 from simgen.qa.records import QA_SCHEMA_VERSION, sort_key, write_json_atomic
 from simgen.registry import ConfigError
 from simgen.types import SCHEMA_VERSION as EPISODE_SCHEMA_VERSION
@@ -192,12 +192,13 @@ class _Scan:
     groups: dict  # (family, answer key) -> id
     cells: CellTable
     options: OptionPriors
+    labels: LabelSets
     records_in: int = 0
 
 
 def _scan(shards: list[Shard], cfg: BalanceConfig, audit: AuditSample) -> _Scan:
     """Pass 1: validate every record, drop repeats, note groups, ranks, cells and values, sample the audit."""
-    scan = _Scan(array("b"), array("q"), array("Q"), {}, CellTable(), OptionPriors())
+    scan = _Scan(array("b"), array("q"), array("Q"), {}, CellTable(), OptionPriors(), LabelSets())
     current_episode, questions = None, set()
     for shard, item in merged_stream(shards):
         scan.records_in += 1
@@ -217,6 +218,7 @@ def _scan(shards: list[Shard], cfg: BalanceConfig, audit: AuditSample) -> _Scan:
         scan.rank.append(rank(item))
         scan.cells.add(cells(item, cfg.bucket_ratio))
         scan.options.add(item)
+        scan.labels.add(item)
         audit.add(item)
     return scan
 
@@ -260,7 +262,7 @@ def merge(inputs: list[Path], out: Path, cfg: BalanceConfig = BalanceConfig(), w
     scan = _scan(shards, cfg, before)
     names = sorted(scan.groups, key=scan.groups.get)
     keep, report = select_balanced(np.frombuffer(scan.group, dtype=np.int64), np.frombuffer(scan.rank, dtype=np.uint64),
-                                   names, scan.cells, cfg)
+                                   names, scan.cells, cfg, scan.labels.sizes())
     after = AuditSample(cfg.audit_max_per_family)
     kept_episodes = _write_kept(shards, scan.status, keep, out / QA_FILE, scan.options.pools(keep), after)
     _write_episodes(out, shards, {e: episodes[e] for e in sorted(kept_episodes)}, with_arrays)

@@ -6,8 +6,11 @@ on a list of records in memory. Two stages, per family:
 
 1. answer caps (CLEVR-style): every answer key (the label, the count, or a logarithmic bucket for
    continuous numbers) is capped at ``max_ratio_second`` × the second most common answer's count
-   and at ``max_ratio_median`` × the median count (median floored at ``median_floor``);
-2. conditional caps: each record falls in *cells* — one per thing its question names (each
+   and at ``max_ratio_median`` × the median count (median floored at ``median_floor``); in a
+   family whose questions all offer the same k labels, also at 1/k + ``share_margin`` of the
+   family's kept records, so "always the most common label" stays at chance;
+2. conditional caps: each record falls in *cells* — one for its paraphrase (template), so no
+   wording tells the answer, and one per thing its question names (each
    category, the set of categories, the action sequence, the sign of its net turn), with the
    answer expressed relative to that cell (for a category: whether it is the answer, when the
    answer is one of the named categories; else the answer key). Records are admitted in rank order,
@@ -48,11 +51,14 @@ class BalanceConfig:
     bucket_ratio: float = 1.25  # continuous numbers are grouped in log buckets of this ratio
     cell_ratio: float = 1.1  # in each named cell, an outcome ≤ cell_slack + this × the largest other
     cell_slack: int = 2
+    share_margin: float = 0.03  # a family whose questions all offer the same k labels: any answer ≤ 1/k + this share
     folds: int = 5  # cross-validation folds (split by episode) of the blind audit
     audit_max_per_family: int = 2000  # the merge audits at most this many records per family (lowest ranks)
 
     def validate(self, where: str) -> None:
         """Raise ConfigError naming the key when a value is out of range."""
+        if not 0.0 <= self.share_margin < 1.0:
+            raise ConfigError(f"{where}.share_margin: expected a share in [0, 1), got {self.share_margin}")
         for key in ("max_ratio_second", "max_ratio_median", "cell_ratio"):
             if getattr(self, key) < 1.0:
                 raise ConfigError(f"{where}.{key}: expected a ratio ≥ 1, got {getattr(self, key)}")
@@ -90,30 +96,71 @@ def rank(item) -> int:
     return int(item.id[:12], 16)
 
 
-def answer_caps(counts: Counter, cfg: BalanceConfig) -> dict[str, int]:
-    """The largest allowed count of each answer under both CLEVR-style caps."""
+def answer_caps(counts: Counter, cfg: BalanceConfig, labels: int | None = None) -> dict[str, int]:
+    """The largest allowed count of each answer under both CLEVR-style caps and, when every question
+    of the family offers the same ``labels`` options, the share cap (:func:`share_cap`)."""
     values = sorted(counts.values(), reverse=True)
     second = values[1] if len(values) > 1 else 0
     median = float(np.median(values)) if values else 0.0
     cap_second = math.floor(cfg.max_ratio_second * second + 1e-9)
     cap_median = math.floor(cfg.max_ratio_median * max(median, cfg.median_floor) + 1e-9)
-    return {a: min(c, cap_second, cap_median) for a, c in counts.items()}
+    capped = {a: min(c, cap_second, cap_median) for a, c in counts.items()}
+    if labels:
+        cap_share = share_cap(list(capped.values()), 1.0 / labels + cfg.share_margin)
+        capped = {a: min(c, cap_share) for a, c in capped.items()}
+    return capped
+
+
+def share_cap(counts: list[int], share: float) -> int:
+    """The largest cap m with m ≤ ``share`` × Σ min(count, m): no answer then holds more than
+    ``share`` of the kept ones, so "always the most common label" scores at most that. When too few
+    distinct answers occur for that (fewer than 1 / share), the largest count: a label that never
+    occurs is the family's to fix, not the balance's."""
+    if share * len([c for c in counts if c]) < 1.0:
+        return max(counts, default=0)
+    for m in range(max(counts), 0, -1):  # share × Σ min(c, m) − m is concave, ≥ 0 on [0, m*]
+        if m <= share * sum(min(c, m) for c in counts) + 1e-9:
+            return m
+    return 0
 
 
 def cells(item, bucket_ratio: float = 1.25) -> list[tuple[str, str, tuple[str, ...]]]:
-    """The record's conditional cells: (cell, outcome, every outcome the cell could have had)."""
+    """The record's conditional cells: (cell, outcome, every outcome the cell could have had); one
+    for its paraphrase (template) and one per thing it names."""
     named = [f for f in named_features(item.bindings) if f.startswith(CONDITIONED)]
     cats = {f[4:] for f in named if f.startswith("cat:")}
     answer = answer_key(item, bucket_ratio)
     options = tuple(value_key(item, c, bucket_ratio) for c in item.choices) if item.choices else (
         ("yes", "no") if item.answer_type == "yes_no" else (answer,))
-    out = []
+    out = [(f"{item.family}|tpl:{item.template}", answer, options)]  # the wording: a paraphrase may not tell
     for f in named:
         if f.startswith("cat:") and item.answer_text in cats:  # the answer is one of the named categories
             out.append((f"{item.family}|{f}", "is" if f[4:] == item.answer_text else "not", ("is", "not")))
         else:
             out.append((f"{item.family}|{f}", answer, options))
     return out
+
+
+class LabelSets:
+    """Per family, the one set of options every question offers (fixed labels, yes/no), if any."""
+
+    def __init__(self):
+        self.sets: dict[str, tuple | None] = {}
+
+    def add(self, item) -> None:
+        """Note one record's options (category choices differ per record and so close no family)."""
+        if item.answer_type == "yes_no":
+            labels = ("no", "yes")
+        elif item.answer_type == "choice" and item.choices and not isinstance(item.answer, (list, tuple)):
+            labels = tuple(sorted(map(str, item.choices)))
+        else:
+            labels = None
+        if self.sets.setdefault(item.family, labels) != labels:
+            self.sets[item.family] = None
+
+    def sizes(self) -> dict[str, int]:
+        """family -> number of options, for the families with one fixed option set."""
+        return {f: len(s) for f, s in sorted(self.sets.items()) if s}
 
 
 class CellTable:
@@ -139,16 +186,18 @@ class CellTable:
 
 
 def select_balanced(group: np.ndarray, rank_of: np.ndarray, names: list[tuple[str, str]], table: CellTable,
-                    cfg: BalanceConfig) -> tuple[np.ndarray, dict]:
+                    cfg: BalanceConfig, labels: dict[str, int] | None = None) -> tuple[np.ndarray, dict]:
     """Which records to keep, and the per-family report.
 
     ``group[i]`` indexes ``names`` ((family, answer key) pairs), ``rank_of[i]`` is the record's rank
-    and ``table`` holds its cells (record ``i``'s are ``table.start[i]:table.start[i + 1]``). The
-    answer caps run again after the conditional caps, which thin answers unevenly."""
+    and ``table`` holds its cells (record ``i``'s are ``table.start[i]:table.start[i + 1]``);
+    ``labels`` (``LabelSets.sizes``) names the families with one fixed option set. The answer caps
+    run again after the conditional caps, which thin answers unevenly."""
+    labels = labels or {}
     counts = np.bincount(group, minlength=len(names))
-    capped = _answer_capped(np.ones(len(group), dtype=bool), group, rank_of, names, cfg)
+    capped = _answer_capped(np.ones(len(group), dtype=bool), group, rank_of, names, cfg, labels)
     by_caps = np.bincount(group[capped], minlength=len(names))
-    keep = _answer_capped(_conditional(capped, rank_of, table, cfg), group, rank_of, names, cfg)
+    keep = _answer_capped(_conditional(capped, rank_of, table, cfg), group, rank_of, names, cfg, labels)
     after = np.bincount(group[keep], minlength=len(names))
     report = {}
     for family in sorted({f for f, _ in names}):
@@ -164,13 +213,13 @@ def select_balanced(group: np.ndarray, rank_of: np.ndarray, names: list[tuple[st
 
 
 def _answer_capped(candidates: np.ndarray, group: np.ndarray, rank_of: np.ndarray, names: list[tuple[str, str]],
-                   cfg: BalanceConfig) -> np.ndarray:
+                   cfg: BalanceConfig, labels: dict[str, int]) -> np.ndarray:
     """The candidates that survive each family's answer caps (lowest ranks first, ties: stream order)."""
     counts = np.bincount(group[candidates], minlength=len(names))
     caps = np.zeros(len(names), dtype=np.int64)
     for family in sorted({f for f, _ in names}):
         ids = [i for i, (f, _) in enumerate(names) if f == family]
-        fam_caps = answer_caps(Counter({names[i][1]: int(counts[i]) for i in ids if counts[i]}), cfg)
+        fam_caps = answer_caps(Counter({names[i][1]: int(counts[i]) for i in ids if counts[i]}), cfg, labels.get(family))
         for i in ids:
             caps[i] = fam_caps.get(names[i][1], 0)
     index = np.flatnonzero(candidates)
@@ -209,14 +258,15 @@ def _conditional(candidates: np.ndarray, rank_of: np.ndarray, table: CellTable, 
 def balance(items: list[QAItem], cfg: BalanceConfig = BalanceConfig()) -> tuple[list[QAItem], dict]:
     """:func:`select_balanced` over records in memory; returns the kept records (input order) and the report."""
     groups: dict[tuple[str, str], int] = {}
-    table = CellTable()
+    table, label_sets = CellTable(), LabelSets()
     group = []
     for item in items:
         group.append(groups.setdefault((item.family, answer_key(item, cfg.bucket_ratio)), len(groups)))
         table.add(cells(item, cfg.bucket_ratio))
+        label_sets.add(item)
     names = sorted(groups, key=groups.get)
     keep, report = select_balanced(np.array(group, dtype=np.int64), np.array([rank(it) for it in items], dtype=np.uint64),
-                                   names, table, cfg)
+                                   names, table, cfg, label_sets.sizes())
     return [it for it, k in zip(items, keep) if k], report
 
 

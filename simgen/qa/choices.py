@@ -6,8 +6,9 @@ categories, orderings are other permutations. Numeric options carry no position 
 the answer sits at a uniformly random rank among them (``number_distractors`` draws the number of
 options below it, then a geometric grid around that randomly offset anchor, every step outside the
 VSI-Bench MRA tolerance), and ``prior_options`` (used by ``simgen-merge``, which knows the dataset's
-answers) replaces the grid by draws from the family's own answer distribution, so that no rule
-built on that distribution (nearest the median, middle, longest) beats chance. The options are
+answers) replaces the grid by the family's own answers on a circular quantile grid through the
+answer's quantile, so that the option sets are exchangeable and no rule built on that distribution
+(nearest the median, middle, longest) beats chance. The options are
 shuffled with the family's seeded generator; the record keeps the letter and the right answer.
 """
 from __future__ import annotations
@@ -94,24 +95,32 @@ def number_distractors(answer: float, n: int, decimals: int, rng: np.random.Gene
 
 
 def prior_options(answer: float, text: str, pool: np.ndarray, n: int, decimals: int,
-                  rng: np.random.Generator, tries: int = 200) -> list[str] | None:
-    """Up to ``n`` option texts: ``text`` plus answers of the same family drawn together from ``pool``
-    (as they are: a jittered value would betray itself beside a round answer), the draw repeated
-    until all options are ``PRIOR_MIN_RATIO`` apart; fewer options (at least 2) when the pool's
-    values are too few or too close for ``n``; None when not even 2 can be had. The options are then
-    close to exchangeable draws of the family's answer distribution, so the answer's magnitude
-    relative to the others tells nothing (the small separation is the only bias)."""
+                  rng: np.random.Generator) -> list[str] | None:
+    """Up to ``n`` option texts: ``text`` plus answers of the same family taken from ``pool`` (as they
+    are: a jittered value would betray itself beside a round answer) on a circular quantile grid.
+
+    The answer's quantile ``u`` in the pool (uniform inside its block of equal values) is one point
+    of the grid ``u + j / k (mod 1)``, j = 0..k−1, and the other options are the pool's values at
+    the other points. Over a pool's own answers ``u`` is uniform, so the grid's offset is uniform
+    and independent of which of its points is the answer: the option sets are exchangeable, the
+    answer sits at each rank equally often and no rule on the options (nearest the median, middle,
+    magnitude, longest) beats chance. Fewer options (at least 2) when ``k`` points would repeat a
+    value or fall closer than ``PRIOR_MIN_RATIO``; None when not even 2 can be had."""
+    pool = np.sort(np.asarray(pool, dtype=float))
     pool = pool[pool > 0]
     if answer <= 0 or len(pool) < 1:
         return None
+    lo, hi = int(np.searchsorted(pool, answer, "left")), int(np.searchsorted(pool, answer, "right"))
+    if hi == lo:  # an answer the pool lacks (a caller's pool of other records): one more value
+        pool, hi = np.insert(pool, lo, answer), lo + 1
+    u = (lo + rng.uniform(0.0, hi - lo)) / len(pool)
     for k in range(n, 1, -1):
-        for _ in range(tries):
-            values = [float(answer)] + [float(v) for v in pool[rng.integers(len(pool), size=k - 1)]]
-            ordered = sorted(values)
-            if all(b / a >= PRIOR_MIN_RATIO for a, b in zip(ordered, ordered[1:])):
-                texts = [text] + [format_number(round(v, decimals), decimals) for v in values[1:]]
-                if len(set(texts)) == k:
-                    return texts
+        points = (u + np.arange(1, k) / k) % 1.0
+        values = [float(answer)] + [float(pool[min(int(q * len(pool)), len(pool) - 1)]) for q in points]
+        texts = [text] + [format_number(round(v, decimals), decimals) for v in values[1:]]
+        ordered = sorted(values)
+        if len(set(texts)) == k and all(b / a >= PRIOR_MIN_RATIO for a, b in zip(ordered, ordered[1:])):
+            return texts
     return None
 
 
