@@ -168,9 +168,10 @@ def balancing_section(stats: dict, episodes: int) -> list[str]:
     """Answer caps and named-cell caps: kept per family and per episode, and the answer concentration."""
     caps = ", ".join(f"{k}={v}" for k, v in sorted(stats.get("config", {}).items()))
     balance = stats.get("balance", {})
-    out = ["", "## Balancing", "", f"Answers capped over the union of all shards, first per family (CLEVR-style), then "
-           f"per thing a question names — each category, their set, the actions and the sign of their net turn — so "
-           f"the names stop telling the answer ({caps}); {stats.get('duplicates_dropped', 0)} repeated (episode, "
+    out = ["", "## Balancing", "", f"Answers capped over the union of all shards, first per family (CLEVR-style; in a "
+           f"family offering the same k labels every time, no label above 1/k + share_margin of the kept), then per "
+           f"paraphrase and per thing a question names — each category, their set, the actions and the sign of their "
+           f"net turn — so neither wording nor names tell the answer ({caps}); {stats.get('duplicates_dropped', 0)} repeated (episode, "
            f"question) pairs dropped. {stats.get('records_out', 0)} of {stats.get('records_in', 0)} questions kept: "
            f"{stats.get('records_out', 0) / max(episodes, 1):.1f} per episode. "
            "*Top / median*: the most common answer's count over the median answer count (target ≤ 1.5).", ""]
@@ -196,9 +197,9 @@ def blind_section(stats: dict) -> list[str]:
     for f, a in sorted(audit.items()):
         ok = None if a["blind"] is None or a["n"] < 50 else ("yes" if a["blind"] <= a["chance"] + 0.05 else "**no**")
         rows.append([f, a["n"], a["metric"], _pct(a["chance"]), _pct(a["blind"]), a.get("rule"),
-                     _pct(audit_before.get(f, {}).get("blind")), ok])
+                     _pct(audit_before.get(f, {}).get("blind")), ok, _pct(a.get("noise"))])
     return out + _table(["family", "n", "metric", "chance", "best blind", "rule", "best blind before balancing",
-                         "within chance + 5"], rows)
+                         "within chance + 5", "1 SE at chance"], rows)
 
 
 def dataset_plots(summary: dict, plots_dir: Path) -> list[Path]:
