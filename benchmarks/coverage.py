@@ -7,7 +7,8 @@ runner's coverage record:
 
 * objects seen clearly: share of the scene's objects at or above the visibility model's ``clear``
   level (``visibility.clear_frac`` of the frame's pixels, instance mask) in ≥ ``clear_frames`` frames;
-* floor seen: share of a 10 cm grid over the room footprint onto which some frame's room pixels
+* floor seen: share of a 10 cm grid over the free floor (the room footprint less the footprints of
+  objects standing on the floor, ``runner.floor_coverage``) onto which some frame's room pixels
   (depth + instance in ``arrays.npz``) back-project at floor height;
 * empty frames: share of frames in which no object reaches the ``seen`` level;
 * kept QA per episode (the ask stage's ``qa.jsonl``).
@@ -28,8 +29,7 @@ from hydra import compose, initialize_config_dir
 from tqdm import tqdm
 
 from simgen.cli import _qa_config, conf_dir
-from simgen.episodes.runner import build_plugins, render_one
-from simgen.episodes.visibility import FloorCoverage
+from simgen.episodes.runner import build_plugins, floor_coverage, render_one
 from simgen.qa.ask import run_ask
 from simgen.registry import SIMULATORS
 from simgen.seeding import rng
@@ -47,7 +47,7 @@ def measure(episode, episode_dir: Path, model: VisibilityModel) -> dict:
     w, h = episode.intrinsics.width, episode.intrinsics.height
     pixels = np.array([[v.visible_pixels for v in f.visibility] for f in episode.frames], dtype=float)
     clear_frames = model.clear(pixels, w, h).sum(axis=0)
-    floor = FloorCoverage(episode.scene.room.footprint)
+    floor = floor_coverage(episode.scene)
     with np.load(episode_dir / "arrays.npz") as arrays:
         depth_mm, instance = arrays["depth_mm"], arrays["instance"]
     for frame, d, inst in zip(episode.frames, depth_mm, instance):

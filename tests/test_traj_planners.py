@@ -8,7 +8,7 @@ import yaml
 from simgen.geometry import wrap_angle
 from simgen.registry import PLANNERS
 from simgen.seeding import rng
-from simgen.trajectories.common import MIN_PITCH_DEG, Boxes, Room
+from simgen.trajectories.common import MIN_CLOSE_PITCH_DEG, MIN_PITCH_DEG, Boxes, Room
 from simgen.trajectories.occupancy import build_grid
 from simgen.trajectories.raycast import first_hit
 from test_traj_scenes import l_scene, rect_scene, request
@@ -67,7 +67,8 @@ def test_no_floor_staring_no_close_walls_and_bounded_turns(name, room):
     T = plan(name, room, n=60, fps=fps)
     cfg = PLANNERS.config(shipped(name))
     yaw, pitch = yaws_pitches(T)
-    assert np.degrees(pitch).min() >= MIN_PITCH_DEG - 1e-6
+    assert np.degrees(pitch).min() >= cfg.min_pitch_deg - 1e-6  # close looks may tilt to MIN_CLOSE_PITCH_DEG
+    assert cfg.min_pitch_deg >= MIN_CLOSE_PITCH_DEG and (name == "walkthrough" or cfg.min_pitch_deg >= MIN_PITCH_DEG)
     spec = SCENES[room]()
     ahead = first_hit(T[:, :3, 3], T[:, :3, 2], Room.from_spec(spec.room), Boxes.from_request(request(spec)))
     assert ahead.min() >= cfg.min_view_distance_m

@@ -54,3 +54,29 @@ def test_the_walk_never_freezes_and_turns_within_its_limit(default_plugins):
     assert runs.max(initial=0) <= 1.5 * plugins.render.fps
     assert step.max() * plugins.render.fps <= 1.5 * plugins.planner.cfg.max_speed_mps + 1e-6
     assert turn.max() <= plugins.planner.cfg.max_turn_dps / plugins.render.fps + 1e-6
+    # bending down for a close look and standing up again: within the eye heights, eased, never a jump
+    cfg = plugins.planner.cfg
+    z = T[:, 2, 3]
+    assert cfg.close_eye_height_m - 1e-9 <= z.min() and z.max() <= cfg.eye_height_m + 1e-9
+    assert np.abs(np.diff(z)).max() * plugins.render.fps <= 0.6 + 1e-6  # a person bends down in about a second
+    pitch = np.degrees(np.arcsin(T[:, 2, 2]))  # optical axis (camera z) elevation
+    assert pitch.min() >= cfg.min_pitch_deg - 1e-6
+
+
+def test_close_looks_bend_down_to_low_small_things(default_plugins):
+    """A small thing on a low table is looked at from a lowered eye, with the camera tilted down
+    (the optical axis's z-component is negative: a flipped pitch sign would look up)."""
+    from simgen.trajectories.base import PlanRequest
+    from simgen.trajectories.common import Boxes, Room
+    from simgen.trajectories.occupancy import build_grid
+    from simgen.trajectories.viewpoints import candidates
+
+    plugins, cfg = default_plugins, default_plugins.planner.cfg
+    spec = plugins.builder.build(6, 0, 0)
+    request = PlanRequest(spec, (), plugins.intrinsics, plugins.render.n_frames, plugins.render.fps, plugins.visibility)
+    room, boxes = Room.from_spec(spec.room), Boxes.from_request(request)
+    grid = build_grid(room, boxes, cfg.eye_height_m, cfg.clearance_m, cfg.grid_resolution_m)
+    views = candidates(cfg, grid, room, boxes, request, rng(6, 0, 0, "trajectory"))
+    low = views.eyes[:, 2] < cfg.eye_height_m - 0.05
+    assert low.any() and views.eyes[:, 2].min() >= cfg.close_eye_height_m - 1e-9
+    assert (views.pitches[low] < 0).all() and np.degrees(views.pitches).min() >= cfg.min_pitch_deg - 1e-6

@@ -1,6 +1,8 @@
 """Per-frame visibility: pixel counts, 2D boxes, in-frame fraction and occlusion on hand-made cases."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -180,6 +182,24 @@ def test_floor_coverage_matches_the_projected_floor_and_skips_what_a_box_hides()
     assert (expected & ~shown).sum() <= 0.05 * expected.sum()
     assert not shown[under_crate.reshape(shown.shape)].any()
     assert floor.fraction == pytest.approx((floor.shown & floor.inside).sum() / floor.inside.sum())
+
+
+def test_floor_seen_is_measured_over_the_free_floor():
+    """The floor under a piece standing on the floor is no part of what a viewer could see: the
+    runner's tracker leaves the crate's 0.8×0.8 m footprint out of the 6×6 m room's cells (on
+    the floor at z = 0; the same crate on a table would not count), so showing all the free floor
+    is 100%."""
+    from simgen.episodes.runner import floor_coverage
+
+    on_floor = box(7, (0.0, 0.5, 0.3), (0.4, 0.4, 0.3), rgba=RED)
+    floor = floor_coverage(scene([on_floor]))
+    whole = FloorCoverage(scene([on_floor]).room.footprint)
+    assert whole.inside.sum() - floor.inside.sum() == pytest.approx(64, abs=8)  # 0.64 m² of 10 cm cells
+    floor.shown[:] = True
+    floor.shown[~floor.inside] = False
+    assert floor.fraction == 1.0 and whole.fraction == 0.0
+    on_table = dataclasses.replace(on_floor, support=3)
+    assert floor_coverage(scene([on_table])).inside.sum() == whole.inside.sum()
 
 
 def test_visibility_config_errors_name_the_key():

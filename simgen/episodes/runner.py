@@ -23,6 +23,7 @@ from simgen.episodes.dynamics import Dynamics, Playback, finalize
 from simgen.episodes.visibility import FloorCoverage, compute_visibility
 from simgen.episodes.writer import (ARRAYS, EPISODE_JSON, VIDEO, EpisodeFolder, VideoWriter, depth_to_mm, dump_json,
                                     is_done, save_arrays)
+from simgen.geometry import obb_footprint, quat_to_matrix
 from simgen.registry import DYNAMICS, PLANNERS, SCENE_BUILDERS, SIMULATORS, ConfigError, parse_config
 from simgen.seeding import rng
 from simgen.trajectories.base import PlanRequest
@@ -71,11 +72,19 @@ class EpisodePlugins:
     visibility: VisibilityModel
 
 
+def floor_coverage(spec: SceneSpec) -> FloorCoverage:
+    """Floor-coverage tracker over the free floor: the room footprint less the footprints of the
+    objects standing on the floor (``support`` None; no viewer sees the floor under a bed)."""
+    covered = [obb_footprint(o.pose.position, o.half_extents, quat_to_matrix(o.pose.quat_wxyz))
+               for o in spec.objects if o.support is None]
+    return FloorCoverage(spec.room.footprint, covered=covered)
+
+
 def coverage_report(frames: list[Frame], spec: SceneSpec, intrinsics: CameraIntrinsics, model: VisibilityModel,
                     floor_seen: float) -> dict:
     """What the video shows, judged by the visibility model on the rendered masks: per object the
     frames it is seen / seen clearly in, the share of objects seen clearly in ≥ ``clear_frames``
-    frames, frames showing no object, and the share of the floor shown (``FloorCoverage``)."""
+    frames, frames showing no object, and the share of the free floor shown (``floor_coverage``)."""
     w, h = intrinsics.width, intrinsics.height
     ids = [obj.object_id for obj in spec.objects]
     pixels = np.array([[v.visible_pixels for v in frame.visibility] for frame in frames], dtype=float).reshape(len(frames), len(ids))
@@ -112,7 +121,7 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
     else:
         poses, actions = plugins.planner.plan(request, stream("trajectory")), ()
     events = plugins.dynamics.schedule(request, poses, stream("dynamics"))
-    floor = FloorCoverage(spec.room.footprint)
+    floor = floor_coverage(spec)
     playback = Playback(events)
     video = VideoWriter(out_dir / VIDEO, intrinsics.width, intrinsics.height, render.fps, render.video_crf)
     frames, depths, instances = [], [], []

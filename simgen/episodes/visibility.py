@@ -159,16 +159,20 @@ def _mask_stats(instance: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, list
 class FloorCoverage:
     """Which part of the room's floor the frames show: a ``cell_m`` grid over the footprint, a cell
     counting as shown once a rendered pixel of the room (instance 0) back-projects onto it at floor
-    height (|z| ≤ ``tolerance_m``; the floor is z = 0). ``fraction`` is shown cells over the cells
-    whose centre lies inside the footprint, floor under furniture included."""
+    height (|z| ≤ ``tolerance_m``; the floor is z = 0). ``fraction`` is shown cells over the free
+    floor: cells whose centre lies inside the footprint and outside every polygon of ``covered``
+    (the footprints of furniture standing on the floor, which no viewer can see under)."""
 
-    def __init__(self, footprint, cell_m: float = 0.1, tolerance_m: float = 0.02):
+    def __init__(self, footprint, cell_m: float = 0.1, tolerance_m: float = 0.02, covered=()):
         self.footprint = np.asarray(footprint, dtype=float)
         self.cell, self.tolerance = float(cell_m), float(tolerance_m)
         self.origin = self.footprint.min(axis=0)
         nx, ny = np.ceil((self.footprint.max(axis=0) - self.origin) / self.cell).astype(int) + 1
         centres = self.origin + (np.stack(np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij"), -1) + 0.5) * self.cell
-        self.inside = points_in_polygon(centres.reshape(-1, 2), self.footprint).reshape(nx, ny)
+        inside = points_in_polygon(centres.reshape(-1, 2), self.footprint)
+        for poly in covered:
+            inside &= ~points_in_polygon(centres.reshape(-1, 2), np.asarray(poly, dtype=float))
+        self.inside = inside.reshape(nx, ny)
         self.shown = np.zeros_like(self.inside)
 
     def add(self, depth, instance, intrinsics: CameraIntrinsics, T_world_cam) -> None:
@@ -187,6 +191,6 @@ class FloorCoverage:
 
     @property
     def fraction(self) -> float:
-        """Share of the footprint's cells shown so far (1.0 for a degenerate footprint)."""
+        """Share of the free floor's cells shown so far (1.0 when there is none)."""
         total = int(self.inside.sum())
         return float((self.shown & self.inside).sum() / total) if total else 1.0

@@ -13,7 +13,8 @@ from simgen.registry import ConfigError
 from simgen.trajectories.base import PlanRequest
 from simgen.types import ObjectSpec, RoomSpec
 
-MIN_PITCH_DEG = -35.0  # no planner ever looks further down than this (no floor-staring poses)
+MIN_PITCH_DEG = -35.0  # no planner ever looks further down than this (no floor-staring poses)...
+MIN_CLOSE_PITCH_DEG = -45.0  # ...but a close look at a tabletop, as a handheld scan tilts down to it
 MAX_PITCH_DEG = 60.0  # nor steeply up: image "up" must stay world up
 
 

@@ -5,7 +5,10 @@ coverage and walkthrough planners.
 Candidates are free cells of the largest free region, ``min_distance_m``–``max_distance_m`` from an
 object, one per bearing sector around it (the cell nearest the distance at which the object fills
 about ``_FILL`` of the image height, with seeded jitter), looking at it (pitch clamped to
-``min_pitch_deg``) with no wall/box closer than ``min_view_distance_m`` along the view. What each
+``min_pitch_deg``) with no wall/box closer than ``min_view_distance_m`` along the view. Where
+``close_eye_height_m`` allows, each such cell is also a candidate with the eye lowered (down to that
+height) so that the object is seen ``_CLOSE_LOOK_DEG`` below the horizon: a handheld scan bends down
+to a small thing on a low table or the floor instead of viewing it from 1.1 m above. What each
 candidate shows is predicted by ``visibility.estimate`` and judged at the ``clear`` level of the
 request's visibility model; ``sees_well`` asks for ``pixel_margin`` × that (a box overstates the
 pixels of a round or thin shape). ``fit_tour`` orders the chosen stations (nearest neighbour +
@@ -19,6 +22,7 @@ import numpy as np
 from simgen.geometry import wrap_angle
 from simgen.trajectories.base import PlanRequest
 from simgen.trajectories.common import (
+    MIN_CLOSE_PITCH_DEG,
     MIN_PITCH_DEG,
     Boxes,
     GridConfig,
@@ -35,9 +39,12 @@ from simgen.trajectories.tour import allocate_frames, order_tour
 from simgen.trajectories.visibility import estimate, level_pixels
 
 _SECTORS = 16  # bearings around each object from which one candidate viewpoint is drawn
-_CANDIDATE_SPACING_M = 0.25  # candidate eye cells are taken on this lattice
+_CANDIDATE_SPACING_M = 0.1  # candidate eye cells are taken on this lattice (fine: close looks need the nearest free cell)
 _FILL = 0.3  # preferred viewing distance makes the object ~this share of the image height
 _SUBSTITUTES = 6  # nearest alternatives tried for a viewpoint dropped from the tour
+_CLOSE_LOOK_DEG = 30.0  # a lowered eye sees its object this far below the horizon
+_MIN_DIP_M = 0.1  # a lowered eye less than this below eye_height_m is not worth a candidate
+_BEND_MPS = 0.4  # mean vertical speed of the eye bending down or standing up (eased: peaks at 1.5×)
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,7 @@ class ViewpointConfig(GridConfig):
     max_speed_mps: float = 2.0  # peak speed allowed before a viewpoint is dropped for lack of frames
     max_turn_dps: float = 90.0
     path_margin_m: float = 0.15  # extra room kept from obstacles where there is space
+    close_eye_height_m: float = 0.0  # lowest eye for close looks at low things (0: the eye stays at eye_height_m)
 
     def validate(self, where: str) -> None:
         """Check ranges; ConfigError names the key and the allowed interval."""
@@ -59,11 +67,13 @@ class ViewpointConfig(GridConfig):
         check_range(where, "pixel_margin", self.pixel_margin, 1.0, 10.0)
         check_range(where, "min_distance_m", self.min_distance_m, 0.1, 20.0)
         check_range(where, "max_distance_m", self.max_distance_m, self.min_distance_m, 50.0)
-        check_range(where, "min_pitch_deg", self.min_pitch_deg, MIN_PITCH_DEG, 0.0)
+        check_range(where, "min_pitch_deg", self.min_pitch_deg, MIN_CLOSE_PITCH_DEG, 0.0)
         check_range(where, "speed_mps", self.speed_mps, 0.05, 5.0)
         check_range(where, "max_speed_mps", self.max_speed_mps, self.speed_mps, 10.0)
         check_range(where, "max_turn_dps", self.max_turn_dps, 5.0, 720.0)
         check_range(where, "path_margin_m", self.path_margin_m, 0.0, 1.0)
+        if self.close_eye_height_m:
+            check_range(where, "close_eye_height_m", self.close_eye_height_m, 0.2, self.eye_height_m)
 
 
 @dataclass(frozen=True)
@@ -105,8 +115,15 @@ def candidates(cfg: ViewpointConfig, grid: OccupancyGrid, room: Room, boxes: Box
     if not eyes:
         none = np.zeros((0, len(boxes)), dtype=bool)
         return Viewpoints(np.zeros((0, 3)), np.zeros(0), np.zeros(0), none, none)
-    eyes = np.column_stack([np.concatenate(eyes), np.full(sum(map(len, eyes)), cfg.eye_height_m)])
-    yaw, pitch = yaw_pitch_towards(eyes, np.concatenate(targets))
+    eyes, targets = np.concatenate(eyes), np.concatenate(targets)
+    eyes = np.column_stack([eyes, np.full(len(eyes), cfg.eye_height_m)])
+    if cfg.close_eye_height_m:  # the same cells with the eye lowered towards low things
+        reach = np.linalg.norm(eyes[:, :2] - targets[:, :2], axis=1)
+        low = np.clip(targets[:, 2] + reach * np.tan(np.radians(_CLOSE_LOOK_DEG)), cfg.close_eye_height_m, cfg.eye_height_m)
+        dip = low <= cfg.eye_height_m - _MIN_DIP_M
+        eyes = np.concatenate([eyes, np.column_stack([eyes[dip, :2], low[dip]])])
+        targets = np.concatenate([targets, targets[dip]])
+    yaw, pitch = yaw_pitch_towards(eyes, targets)
     pitch = np.maximum(pitch, np.radians(cfg.min_pitch_deg))
     safe = first_hit(eyes, directions(yaw, pitch), room, boxes) >= cfg.min_view_distance_m
     eyes, yaw, pitch = eyes[safe], yaw[safe], pitch[safe]
@@ -149,7 +166,8 @@ def fit_tour(cfg: ViewpointConfig, grid: OccupancyGrid, views: Viewpoints, chose
              dwell: int):
     """Order the chosen viewpoints, route between them and fit them into ``n`` frames.
 
-    Each station gets ``dwell`` frames; a move gets the frames its walking and turning need at
+    Each station gets ``dwell`` frames; a move gets the frames its walking, turning and bending
+    (``_BEND_MPS``) need at
     ``speed_mps`` where they fit, at ``max_speed_mps`` at worst (eased moves peak at 1.5× their mean
     rate). Returns (stations in visiting order, legs, frames per segment [dwell, move, ..., dwell]).
     While the tour does not fit, the station is dropped that loses the fewest objects no other
@@ -170,6 +188,10 @@ def fit_tour(cfg: ViewpointConfig, grid: OccupancyGrid, views: Viewpoints, chose
         turns = [abs(wrap_angle(views.yaws[b] - views.yaws[a])) for a, b in zip(stations, stations[1:])]
         # 1.5× the frames for the eased peak rate, and one of slack for the heading search's bins
         turn = [int(np.ceil(1.5 * t / max_step)) + 1 for t in turns]
+        # bending down to a lowered eye or standing up again takes its time too
+        bend = [int(np.ceil(1.5 * abs(views.eyes[b, 2] - views.eyes[a, 2]) / _BEND_MPS * fps))
+                for a, b in zip(stations, stations[1:])]
+        turn = [max(t, z) for t, z in zip(turn, bend)]
         fastest, preferred = (
             [max(int(np.ceil(1.5 * path_cost(leg) / v * fps)), t, 1) for leg, t in zip(legs, turn)]
             for v in (cfg.max_speed_mps, cfg.speed_mps)

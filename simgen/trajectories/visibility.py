@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simgen.geometry import invert, points_in_polygon
+from simgen.geometry import convex_hull_2d, invert, points_in_polygon
 from simgen.trajectories.base import PlanRequest
 from simgen.trajectories.common import Boxes, Room
 from simgen.trajectories.raycast import segments_clear
@@ -23,6 +23,7 @@ from simgen.types import CameraIntrinsics
 from simgen.visibility_model import VisibilityModel
 
 NEAR_M = 0.05  # points closer than this along the optical axis count as not in frame
+_ON_FLOOR_M = 0.05  # a box whose bottom is this low stands on the floor (hides the floor under it)
 _SAMPLE_SHRINK = 0.9  # samples sit inside the box so a support surface touching it is not a blocker
 # Faces of a box as corner indices in Boxes.corners() order (index = 4·ix + 2·iy + iz).
 _FACES = np.array([[0, 1, 3, 2], [4, 6, 7, 5], [0, 4, 5, 1], [2, 3, 7, 6], [0, 2, 6, 4], [1, 5, 7, 3]])
@@ -142,12 +143,18 @@ def predicted_coverage(request: PlanRequest, poses, level: str = "clear", margin
     return {int(i): int(c) for i, c in zip(boxes.ids, counts)}
 
 
-def floor_cells(room: Room, cell: float) -> np.ndarray:
-    """(C, 3) centres of a ``cell`` grid over the room footprint, at floor height (z = 0)."""
+def floor_cells(room: Room, cell: float, boxes: Boxes | None = None) -> np.ndarray:
+    """(C, 3) centres of a ``cell`` grid over the free floor, at floor height (z = 0): the room
+    footprint less the footprints of ``boxes`` standing on the floor (as ``runner.floor_coverage``)."""
     lo, hi = room.bbox
     axes = [np.arange(lo[i] + cell / 2, hi[i], cell) for i in range(2)]
     xy = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 2)
-    xy = xy[points_in_polygon(xy, room.footprint)]
+    free = points_in_polygon(xy, room.footprint)
+    if boxes is not None and len(boxes):
+        corners = boxes.corners()
+        for m in np.flatnonzero(corners[..., 2].min(axis=1) <= _ON_FLOOR_M):
+            free &= ~points_in_polygon(xy, convex_hull_2d(corners[m, :, :2]))
+    xy = xy[free]
     return np.column_stack([xy, np.zeros(len(xy))])
 
 

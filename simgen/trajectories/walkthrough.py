@@ -115,7 +115,8 @@ class Walkthrough:
 
     def floor_views(self, grid: OccupancyGrid, room: Room, boxes: Boxes, request: PlanRequest, cells: np.ndarray):
         """Stations for looking at the floor: free spots on a lattice × ``_FLOOR_YAWS`` headings at
-        ``pitch_deg``, each safe to look along; returns (eyes, yaws, pitches, floor cells each shows)."""
+        ``pitch_deg``, each safe to look along and showing some object at the ``seen`` level (with the
+        pixel margin); returns (eyes, yaws, pitches, floor cells each shows)."""
         cfg = self.cfg
         step = max(1, int(round(_FLOOR_SPACING_M / grid.resolution)))
         lattice = np.zeros(grid.shape, dtype=bool)
@@ -125,6 +126,10 @@ class Walkthrough:
         eyes = np.column_stack([np.repeat(spots, _FLOOR_YAWS, axis=0), np.full(len(yaws), cfg.eye_height_m)])
         pitches = np.full(len(yaws), np.radians(cfg.pitch_deg))
         safe = first_hit(eyes, directions(yaws, pitches), room, boxes) >= cfg.min_view_distance_m
+        if len(boxes):  # a floor view shows some object too: no frame of bare floor and wall
+            need = level_pixels(request.visibility, "seen", request.intrinsics, cfg.pixel_margin)
+            poses = camera_poses(eyes[safe], yaws[safe], pitches[safe])
+            safe[safe] = estimate(poses, request.intrinsics, room, boxes, need).at_least(need).any(axis=1)
         eyes, yaws, pitches = eyes[safe], yaws[safe], pitches[safe]
         shown = floor_shown(camera_poses(eyes, yaws, pitches), request.intrinsics, room, boxes, cells)
         return eyes, yaws, pitches, shown
@@ -136,7 +141,7 @@ class Walkthrough:
         path = dedupe(np.concatenate([views.eyes[stations[:1], :2]] + [leg[1:] for leg in legs]))
         at = np.concatenate([[0.0], np.cumsum([path_cost(leg) for leg in legs])])  # station arc positions
         lengths = np.diff(at)
-        arcs, yaws, pitches = [], [], []
+        arcs, yaws, pitches, heights = [], [], [], []
         for i, s in enumerate(stations):
             linger = frames[2 * i]
             room_around = min([0.3 * x for x in lengths[max(i - 1, 0): i + 1]], default=0.0)
@@ -145,6 +150,7 @@ class Walkthrough:
             arcs.append(np.linspace(lo, hi, linger))
             yaws.append(np.full(linger, views.yaws[s]))
             pitches.append(np.full(linger, views.pitches[s]))
+            heights.append(np.full(linger, views.eyes[s, 2]))
             if i + 1 < len(stations):
                 t, nxt = frames[2 * i + 1], stations[i + 1]
                 start, end = hi, max(hi, at[i + 1] - min(half, 0.3 * lengths[i]))
@@ -161,9 +167,10 @@ class Walkthrough:
                 # mid-way the walker looks ahead and down at the floor in front (pitch_deg)
                 pitch = weights.T @ [views.pitches[s], views.pitches[nxt], np.radians(cfg.pitch_deg)]
                 pitches.append(pitch / weights.sum(axis=0))
+                heights.append((1.0 - ease) * views.eyes[s, 2] + ease * views.eyes[nxt, 2])  # bending down or up
         arc = np.concatenate(arcs)
         xy = resample(path, arc) if len(path) > 1 else np.repeat(path, len(arc), axis=0)
-        return np.column_stack([xy, np.full(len(arc), cfg.eye_height_m)]), np.concatenate(yaws), np.concatenate(pitches)
+        return np.column_stack([xy, np.concatenate(heights)]), np.concatenate(yaws), np.concatenate(pitches)
 
     def showing(self, eyes, pitches, request: PlanRequest, room: Room, boxes: Boxes, bins) -> np.ndarray:
         """(N, K) True where heading bin k at frame n has an object at the ``seen`` level (with the
@@ -205,7 +212,7 @@ class Walkthrough:
         if rng.random() < 0.5:  # either way round the tour: the seed decides
             stations, legs, frames = stations[::-1], [leg[::-1] for leg in legs[::-1]], frames[::-1]
         eyes, desired, pitches = self.timeline(views, stations, legs, frames, fps)
-        cells = floor_cells(room, _FLOOR_CELL_M)
+        cells = floor_cells(room, _FLOOR_CELL_M, boxes)
         floor = self.floor_views(grid, room, boxes, request, cells) if cfg.floor_target > 0 and len(cells) else None
         for _ in range(_FLOOR_STOPS if floor is not None else 0):
             seen = floor_shown(camera_poses(eyes, desired, pitches), request.intrinsics, room, boxes, cells).any(axis=0)
