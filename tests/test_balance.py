@@ -114,6 +114,13 @@ def test_share_cap_keeps_the_majority_label_near_chance():
     assert share_cap([55, 58], 1 / 3 + 0.03) == 58  # two labels of three occur: not the balance's to fix
 
 
+def test_share_cap_keeps_half_a_family_whose_third_label_almost_never_occurs():
+    """left/right/back answered 81/83/4: the share cap alone would keep 4 of each (12 of 168); the
+    floor keeps half the family instead (the rare label is the family's to fix)."""
+    caps = answer_caps(Counter({"left": 81, "right": 83, "back": 4}), BalanceConfig(max_ratio_second=2.0), labels=3)
+    assert caps == {"left": 40, "right": 40, "back": 4} and sum(caps.values()) >= 168 / 2
+
+
 def test_option_sets_close_only_families_that_offer_the_same_labels():
     sets = LabelSets()
     for n, (fam, choices) in enumerate([("lr", ("left", "right")), ("lr", ("right", "left")),

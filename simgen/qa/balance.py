@@ -39,6 +39,8 @@ from simgen.qa.records import QAItem, read_jsonl
 from simgen.registry import ConfigError
 
 CONDITIONED = ("cat:", "set:", "act:", "turn:")  # named features that get a conditional cell
+SHARE_MIN_KEEP = 0.5  # the share cap keeps at least this fraction of a family: a label that almost
+# never occurs (a family's structural prior) would otherwise empty it for little gain
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,8 @@ def rank(item) -> int:
 
 def answer_caps(counts: Counter, cfg: BalanceConfig, labels: int | None = None) -> dict[str, int]:
     """The largest allowed count of each answer under both CLEVR-style caps and, when every question
-    of the family offers the same ``labels`` options, the share cap (:func:`share_cap`)."""
+    of the family offers the same ``labels`` options, the share cap (:func:`share_cap`), never below
+    the cap that keeps ``SHARE_MIN_KEEP`` of the family."""
     values = sorted(counts.values(), reverse=True)
     second = values[1] if len(values) > 1 else 0
     median = float(np.median(values)) if values else 0.0
@@ -106,7 +109,10 @@ def answer_caps(counts: Counter, cfg: BalanceConfig, labels: int | None = None) 
     cap_median = math.floor(cfg.max_ratio_median * max(median, cfg.median_floor) + 1e-9)
     capped = {a: min(c, cap_second, cap_median) for a, c in counts.items()}
     if labels:
-        cap_share = share_cap(list(capped.values()), 1.0 / labels + cfg.share_margin)
+        values = list(capped.values())
+        floor = next(m for m in range(max(values, default=0) + 1)  # the smallest cap keeping SHARE_MIN_KEEP
+                     if sum(min(c, m) for c in values) >= SHARE_MIN_KEEP * sum(values))
+        cap_share = max(share_cap(values, 1.0 / labels + cfg.share_margin), floor)
         capped = {a: min(c, cap_share) for a, c in capped.items()}
     return capped
 
