@@ -98,10 +98,11 @@ def rank(item) -> int:
     return int(item.id[:12], 16)
 
 
-def answer_caps(counts: Counter, cfg: BalanceConfig, labels: int | None = None) -> dict[str, int]:
+def answer_caps(counts: Counter, cfg: BalanceConfig, labels: int | None = None, keep: float | None = None) -> dict[str, int]:
     """The largest allowed count of each answer under both CLEVR-style caps and, when every question
     of the family offers the same ``labels`` options, the share cap (:func:`share_cap`), never below
-    the cap that keeps ``SHARE_MIN_KEEP`` of the family."""
+    the cap that keeps ``keep`` records (default: ``SHARE_MIN_KEEP`` of these counts; the merge
+    passes that fraction of the family's count before any cap, so re-capping does not compound)."""
     values = sorted(counts.values(), reverse=True)
     second = values[1] if len(values) > 1 else 0
     median = float(np.median(values)) if values else 0.0
@@ -110,8 +111,8 @@ def answer_caps(counts: Counter, cfg: BalanceConfig, labels: int | None = None) 
     capped = {a: min(c, cap_second, cap_median) for a, c in counts.items()}
     if labels:
         values = list(capped.values())
-        floor = next(m for m in range(max(values, default=0) + 1)  # the smallest cap keeping SHARE_MIN_KEEP
-                     if sum(min(c, m) for c in values) >= SHARE_MIN_KEEP * sum(values))
+        keep = min(SHARE_MIN_KEEP * sum(values) if keep is None else keep, sum(values))
+        floor = next(m for m in range(max(values, default=0) + 1) if sum(min(c, m) for c in values) >= keep)
         cap_share = max(share_cap(values, 1.0 / labels + cfg.share_margin), floor)
         capped = {a: min(c, cap_share) for a, c in capped.items()}
     return capped
@@ -199,11 +200,13 @@ def select_balanced(group: np.ndarray, rank_of: np.ndarray, names: list[tuple[st
     and ``table`` holds its cells (record ``i``'s are ``table.start[i]:table.start[i + 1]``);
     ``labels`` (``LabelSets.sizes``) names the families with one fixed option set. The answer caps
     run again after the conditional caps, which thin answers unevenly."""
-    labels = labels or {}
     counts = np.bincount(group, minlength=len(names))
-    capped = _answer_capped(np.ones(len(group), dtype=bool), group, rank_of, names, cfg, labels)
+    labels = labels or {}
+    floors = {family: SHARE_MIN_KEEP * sum(int(counts[i]) for i, (f, _) in enumerate(names) if f == family)
+              for family in labels}
+    capped = _answer_capped(np.ones(len(group), dtype=bool), group, rank_of, names, cfg, labels, floors)
     by_caps = np.bincount(group[capped], minlength=len(names))
-    keep = _answer_capped(_conditional(capped, rank_of, table, cfg), group, rank_of, names, cfg, labels)
+    keep = _answer_capped(_conditional(capped, rank_of, table, cfg), group, rank_of, names, cfg, labels, floors)
     after = np.bincount(group[keep], minlength=len(names))
     report = {}
     for family in sorted({f for f, _ in names}):
@@ -219,13 +222,14 @@ def select_balanced(group: np.ndarray, rank_of: np.ndarray, names: list[tuple[st
 
 
 def _answer_capped(candidates: np.ndarray, group: np.ndarray, rank_of: np.ndarray, names: list[tuple[str, str]],
-                   cfg: BalanceConfig, labels: dict[str, int]) -> np.ndarray:
+                   cfg: BalanceConfig, labels: dict[str, int], floors: dict[str, float]) -> np.ndarray:
     """The candidates that survive each family's answer caps (lowest ranks first, ties: stream order)."""
     counts = np.bincount(group[candidates], minlength=len(names))
     caps = np.zeros(len(names), dtype=np.int64)
     for family in sorted({f for f, _ in names}):
         ids = [i for i, (f, _) in enumerate(names) if f == family]
-        fam_caps = answer_caps(Counter({names[i][1]: int(counts[i]) for i in ids if counts[i]}), cfg, labels.get(family))
+        fam_caps = answer_caps(Counter({names[i][1]: int(counts[i]) for i in ids if counts[i]}), cfg,
+                               labels.get(family), floors.get(family))
         for i in ids:
             caps[i] = fam_caps.get(names[i][1], 0)
     index = np.flatnonzero(candidates)
