@@ -86,7 +86,12 @@ def test_image_side():
     # frame 0 looks along −Y, so image right is world −X: the sofa (x = 1) is right, chair_2 (x = 5.5) left.
     ex = run_program(ROOM, "image_side(the('sofa'), 0)")
     assert ex.value == "right"
-    assert ex.trace[-1].margin == pytest.approx(np.degrees(np.arctan2(2.5, 3.4)))
+    # the margin is the box's nearest edge from the centre line: its corner at x = 2 on the far face
+    # (y = 0.05, 3.85 m deep) is 1.5 m right of the axis; the centre is at atan2(2.5, 3.4)
+    assert ex.trace[-1].margin == pytest.approx(np.degrees(np.arctan2(1.5, 3.85)))
+    assert ex.trace[-1].detail["azimuth_deg"] == pytest.approx(np.degrees(np.arctan2(2.5, 3.4)))
+    # chair_1 (x 3.25..3.75) straddles the centre line x = 3.5: in neither half, margin 0
+    assert run_program(ROOM, "image_side(the('chair', color='red'), 0)").trace[-1].margin == 0.0
     assert run_program(ROOM, "image_side(the('chair', color='blue'), 0)").value == "left"
     # frame 10 looks along +X, so image right is world −Y: the sofa (y = 0.5 < 2) is right.
     assert run_program(ROOM, "image_side(the('sofa'), 10)").value == "right"

@@ -202,3 +202,24 @@ def test_a_move_that_happens_off_screen_is_not_asked_about():
                               room=room.scene.room.footprint, cameras=cams, visibility=hidden, object_poses=poses,
                               events=room.events)
     assert ask(off_screen, "object_motion_distance", {"a": "box"}) == "motion_not_seen"
+
+
+def test_left_of_is_not_asked_about_an_object_and_the_one_it_stands_on():
+    camera = look_at((3.0, 0.2, 1.2), (3.0, 4.0, 0.8))  # looks along +y
+    rows = [("shelf", "brown", (3.3, 3.0, 0.9), (0.8, 0.2, 0.9), 0.0),
+            ("vase", "white", (2.9, 3.0, 1.95), (0.08, 0.08, 0.15), 0.0),  # on the shelf top, left of its centre
+            ("lamp", "white", (1.5, 3.0, 0.8), (0.2, 0.2, 0.8), 0.0)]
+    ep = make_episode(rows, room=ROOM, cameras=[camera] * 4, visibility=steady({1: CLEAR, 2: CLEAR, 3: CLEAR}))
+    assert ask(ep, "left_right", {"a": "vase", "b": "shelf", "frame": 0}, stability=False) == "stacked"
+    assert ask(ep, "left_right", {"a": "lamp", "b": "shelf", "frame": 0}, stability=False).answer == "yes"
+
+
+def test_an_image_question_needs_its_referent_recognisable_in_that_image():
+    camera = look_at((3.0, 0.2, 1.2), (3.0, 4.0, 0.8))
+    rows = [("cabinet", "black", (1.0, 3.0, 0.5), (0.4, 0.3, 0.5), 0.0), ("lamp", "white", (4.0, 3.0, 0.8), (0.2, 0.2, 0.8), 0.0)]
+    sliver = {f: {1: (900, 0.1), 2: CLEAR} for f in range(4)}  # clear in pixels, a sliver at the frame edge
+    whole = {f: {1: (900, 0.9), 2: CLEAR} for f in range(4)}
+    for vis, ok in ((sliver, False), (whole, True)):
+        ep = make_episode(rows, room=ROOM, cameras=[camera] * 4, visibility=vis)
+        out = ask(ep, "camera_object_distance", {"a": "cabinet", "frame": 1}, stability=False)
+        assert (out == "not_visible") if not ok else out.answer > 0

@@ -140,7 +140,8 @@ def check_count(view, fam, bindings: dict) -> str | None:
 def check_visibility(view, referents, frames_shown: list[int] | None, whole_video: bool,
                      checks: dict) -> tuple[str | None, dict]:
     """Every referent seen clearly (``visibility.clear_frac`` of the image) in ≥ ``clear_frames``
-    frames of the video (``whole_video``), and clearly in each frame the question shows."""
+    frames of the video (``whole_video``), and recognisable in each frame the question shows
+    (``SceneView.framed``: seen clearly and not a sliver cut by the frame edge)."""
     k = int(checks.get("clear_frames", view.model.clear_frames)) if whole_video else 0
     evidence, reason = {}, None
     for object_id in referents:
@@ -150,7 +151,7 @@ def check_visibility(view, referents, frames_shown: list[int] | None, whole_vide
         if summary["frames_clear"] < k:
             reason = "not_visible"
         for f in frames_shown or ():
-            if not view.clear[view.frame_row(f), row]:
+            if not view.framed[view.frame_row(f), row]:
                 reason = "not_visible"
     return reason, evidence
 

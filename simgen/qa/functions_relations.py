@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simgen.geometry import wrap_angle
+from simgen.geometry import obb_corners, wrap_angle
 from simgen.qa.boxes import footprint_separation
 from simgen.qa.functions import BOOL, FRAME, LABEL, LABELS, NUMBER, OBJ, OBJS, ExecutionError, Param, Q, dsl_function
 
@@ -104,12 +104,27 @@ def _azimuth(ctx, obj, frame) -> float:
     return float(np.degrees(np.arctan2(x, z)))
 
 
+def _box_azimuths(ctx, obj, frame) -> np.ndarray:
+    """Horizontal angles (deg) of the box's corners in front of the camera at ``frame``."""
+    view, row = ctx.view, ctx.frame_row(frame)
+    corners = obb_corners(view.center_at(row)[obj], view.half[obj], view.rotation_at(row)[obj])
+    T = view.T_cam_world[row]
+    cam = corners @ T[:3, :3].T + T[:3, 3]
+    cam = cam[cam[:, 2] > 1e-9]
+    return np.degrees(np.arctan2(cam[:, 0], cam[:, 2]))
+
+
 @dsl_function("image_side", "relations", (Param("obj", OBJ), Param("frame", FRAME)), LABEL("left", "right"),
-              decision="image_side: horizontal angle from the optical axis (deg)")
+              decision="image_side: horizontal angle of the box's nearest edge from the optical axis (deg; 0 when "
+                       "the box straddles the centre line)")
 def image_side(ctx, obj, frame):
-    """Whether the object's centre is in the left or right half of the view at ``frame``."""
+    """Whether the object's centre is in the left or right half of the view at ``frame``; the margin is
+    how far its whole box keeps from the centre line (an object across the middle is in neither half)."""
     azimuth = _azimuth(ctx, obj, frame)
-    ctx.record("image_side", abs(azimuth), "deg", {"azimuth_deg": round(azimuth, 6)})
+    edges = _box_azimuths(ctx, obj, frame)
+    same_side = len(edges) and ((edges > 0).all() or (edges < 0).all())
+    margin = float(np.abs(edges).min()) if same_side else 0.0
+    ctx.record("image_side", margin, "deg", {"azimuth_deg": round(azimuth, 6)})
     return "right" if azimuth > 0 else "left"
 
 

@@ -8,13 +8,13 @@ seeded generator, in the order the slots are declared:
   different from earlier slots' categories.
 - ``categories``: ``count`` distinct categories, with ``observed`` and ``exclude`` as above.
 - ``frame``: an episode frame index; ``visible: [slot, ...]`` demands that the (unique) object of
-  each category named by those slots is seen clearly in that frame; ``after``
+  each category named by those slots is recognisable in that frame (``SceneView.framed``); ``after``
   makes it later than another frame slot's; ``keyframes`` draws it from action boundaries when
   the camera followed actions; ``start_of`` is the frame where an actions slot's run starts.
 - ``moving`` (category: true / false; categories: false / one) keeps only objects that moved on
   purpose (a motion event and more than ``MOVED_M``) or that never moved; ``one`` draws one moving
   and ``count − 1`` still categories, in random order. ``visible_in`` demands that a frame slot
-  shows the object clearly.
+  shows the object recognisably.
 - ``actions``: ``source: episode`` draws a run of consecutive recorded actions (at most
   ``max_count``; with ``with_move``, one that moves the camera), ``source: options`` one of the
   family's sequences. The value is
@@ -118,7 +118,7 @@ def sample_bindings(fam: Family, view, rng: np.random.Generator, cats: dict[str,
         pool = _category_pool(spec, cats, taken, avoid)
         if spec.visible_in is not None:
             row = view.frame_row(bound[spec.visible_in])
-            pool = [c for c in pool if view.clear[row, cats[c][0]]]
+            pool = [c for c in pool if view.framed[row, cats[c][0]]]
         bound[spec.name] = _pick_categories(spec, pool, cats, view, rng)
     return bound
 
@@ -161,7 +161,7 @@ def _frame(spec: SlotSpec, view, cats, bound: dict, starts: dict, rng, followed:
     mask = np.ones(len(rows), dtype=bool)
     for other in spec.visible:
         for cat in _as_list(bound[other]):
-            mask &= view.clear[rows, cats[cat][0]]
+            mask &= view.framed[rows, cats[cat][0]]
     pool = [f for f, ok in zip(frames, mask) if ok]
     if not pool:
         # the pool depends on earlier random picks: of frames (after/start_of) or of the categories it

@@ -25,6 +25,10 @@ from simgen.types import Episode
 from simgen.visibility_model import VisibilityModel
 
 
+FRAMED_IN_FRAME = 0.5  # share of the box inside the image for an image question's referent...
+FRAMED_FILL = 0.1  # ...unless it fills this share of the image
+
+
 class SceneView(TimeArrays):
     """Arrays of one episode: object boxes, attributes, per-frame cameras, states and visibility."""
 
@@ -79,6 +83,10 @@ class SceneView(TimeArrays):
         self.last_seen_row = np.where(self.last_seen_row >= 0, len(self.frames) - 1 - self.last_seen_row, -1)
         self.first_glimpse_row = _first_row(self.glimpsed)
         self.clear_frame_count = self.clear.sum(axis=0)
+        # recognisable in that one image (an image question shows only it): seen clearly, and either
+        # half its box inside the frame or filling a tenth of the image (a close-up), not an edge sliver
+        self.framed = self.clear & ((self.in_frame_fraction >= FRAMED_IN_FRAME)
+                                    | (self.visible_pixels >= FRAMED_FILL * width * height))
         # what the video shows at all: seen in ≥ 1 frame (candidate sets draw from these)
         self._set_observed(self.visible.any(axis=0) if len(self.frames) else np.zeros(n, dtype=bool))
         self._cache: dict = {}
