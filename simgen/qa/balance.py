@@ -52,7 +52,7 @@ class BalanceConfig:
     median_floor: float = 1.0
     bucket_ratio: float = 1.25  # continuous numbers are grouped in log buckets of this ratio
     cell_ratio: float = 1.1  # in each named cell, an outcome ≤ cell_slack + this × the largest other
-    cell_slack: int = 2
+    cell_slack: int = 1
     share_margin: float = 0.03  # a family whose questions all offer the same k labels: any answer ≤ 1/k + this share
     folds: int = 5  # cross-validation folds (split by episode) of the blind audit
     audit_max_per_family: int = 2000  # the merge audits at most this many records per family (lowest ranks)
