@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
+from simgen.io import write_text
 from simgen.types import Record, _clean
 
 QA_SCHEMA_VERSION = 1
@@ -91,27 +90,13 @@ def write_jsonl(path: Path, items: Iterable[QAItem]) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = sorted(items, key=sort_key)
     text = "".join(dumps(item) + "\n" for item in rows)
-    write_text_atomic(path, text)
+    write_text(path, text)
     return len(rows)
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write ``data`` as indented, key-sorted JSON atomically."""
-    write_text_atomic(Path(path), json.dumps(_clean(data), sort_keys=True, indent=2, ensure_ascii=False) + "\n")
+    write_text(Path(path), json.dumps(_clean(data), sort_keys=True, indent=2, ensure_ascii=False) + "\n")
 
 
 def read_jsonl(path: Path) -> list[QAItem]:
