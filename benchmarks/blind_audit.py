@@ -35,10 +35,17 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNS = (("seed=0",), ("seed=1",), ("seed=2", "dynamics=mixed"), ("seed=3", "trajectory=ego", "qa=dynamic"))
 
 
-def render(out: Path, default_episodes: int, dynamic_episodes: int) -> list[Path]:
-    """Run the four shards (nice -n 10); returns their run dirs."""
+def render(out: Path, default_episodes: int, dynamic_episodes: int, reuse: bool = False) -> list[Path]:
+    """Run the four shards (nice -n 10); returns their run dirs. ``reuse``: take the shards already
+    under ``out`` as they are (e.g. after the code's config changed, which refuses a resume)."""
     dirs = []
     for overrides in RUNS:
+        if reuse:
+            shard = out / "sweep" / ",".join(sorted(overrides))
+            if not (shard / "qa.jsonl").is_file():
+                raise SystemExit(f"blind_audit: --reuse needs a rendered shard at {shard} (no qa.jsonl there)")
+            dirs.append(shard)
+            continue
         episodes = default_episodes if len(overrides) == 1 else dynamic_episodes
         cmd = ["nice", "-n", "10", sys.executable, "-m", "simgen.cli", f"paths.output_root={out}", "run_name=sweep",
                f"episodes={episodes}", *overrides]
@@ -109,9 +116,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--default-episodes", type=int, default=20, help="per default shard (two of them)")
     ap.add_argument("--dynamic-episodes", type=int, default=10, help="per dynamic shard (two of them)")
     ap.add_argument("--min-qa", type=int, default=50, help="families with fewer kept QA are listed, not judged")
+    ap.add_argument("--reuse", action="store_true", help="merge the shards already under --out/sweep, render nothing")
     ap.add_argument("--null-rounds", type=int, default=20, help="permuted-answer audits per family missing the target")
     args = ap.parse_args(argv)
-    shards = render(args.out, args.default_episodes, args.dynamic_episodes)
+    shards = render(args.out, args.default_episodes, args.dynamic_episodes, args.reuse)
     full = merged_stats(shards, args.out / "dataset")
     caps_only = merged_stats(shards, args.out / "answer-caps-only", "--cell-slack", "1000000")
     rows = family_rows(full, args.min_qa)
