@@ -144,7 +144,8 @@ def test_an_echoed_key_is_in_no_file_written_nor_printed(tmp_path, monkeypatch, 
     with ScriptedServer(lambda request, n: {"echo_headers": True} if n % 2 else {"status": 500, "body": f"Bearer {secret}"}) as server:
         code = main(["compile", str(questions), "--llm", "endpoint", "--set", f"base_url={server.base_url}",
                      "--set", "api_key_env=SIMGEN_ADV_KEY", "--set", "structured_output=none", "--set", "max_retries=1",
-                     "--set", "backoff_s=0", "--set", "compile.k=2", "--set", "compile.probe_scenes=1",
+                     "--set", "backoff_s=0", "--set", "compile.k=2", "--set", "compile.min_agreement=1",
+                     "--set", "compile.probe_scenes=1",
                      "--out", str(tmp_path / "out"), "--log", str(tmp_path / "log.jsonl"), "-v"])
     out, err = capsys.readouterr()
     assert server.headers[0]["authorization"] == f"Bearer {secret}"  # it was sent, and echoed back
