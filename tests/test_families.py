@@ -299,3 +299,13 @@ def test_a_pair_never_shown_together_is_redrawn_not_given_up():
         items = a.ask(load_families(["closer_to_camera"])[0], counts)
         assert items and all(sorted(i.bindings["pair"]) == ["lamp", "sofa"] for i in items)
     assert counts["no_binding"] > 0  # some seeds drew a pair never shown together first
+
+
+def test_a_frame_slot_is_asked_by_its_time_in_seconds():
+    """A video viewer cannot index frame 48, but can find 4.8 s: frame slots render as seconds."""
+    import numpy as np
+    from simgen.qa.families import load_families
+    from simgen.qa.sampling import render_question
+    (fam,) = load_families(["object_in_frame"], compiled=False)
+    _, text = render_question(fam, {"a": "bed", "frame": 48}, np.random.default_rng(0), fps=10.0)
+    assert "4.8 s" in text.replace(" seconds", " s") and "48" not in text

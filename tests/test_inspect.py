@@ -124,9 +124,9 @@ def test_video_question_shows_the_strip_best_frames_and_named_frame(run_dir):
     assert [f for f, _ in frames_to_show(image_item, episode, referents(image_item, episode), 6)] == list(image_item.frames)
     named = [it for it in items.values() if it.family == "object_in_frame"]
     assert named
-    for it in named:  # "Does frame N show ...?": frame N (its `frame` slot) is on the sheet
+    for it in named:  # "... at T s?": the frame at T (its `frame` slot) is on the sheet
         episode = json.loads((ep_dir / it.episode_id / "episode.json").read_text())
-        assert f"frame {it.bindings['frame']}" in it.question or "frame number" in it.question
+        assert f"{it.bindings['frame'] / episode['fps']:.1f} s" in it.question.replace(" seconds", " s")
         assert "read" in dict(frames_to_show(it, episode, referents(it, episode), 6))[it.bindings["frame"]]
 
 

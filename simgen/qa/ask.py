@@ -186,7 +186,7 @@ class EpisodeAsker:
             answer = make_answer(fam, execution, self.view, bindings, gen)
         except ChoiceError as e:
             return e.reason
-        template, question = render_question(fam, bindings, gen)
+        template, question = render_question(fam, bindings, gen, self.view.fps)
         shown = {int(bindings[s.name]) for s in fam.slots if s.type == "frame"}
         frames = {int(f) for f in execution.frames_used} | shown
         if fam.modality == "multi_image":  # exactly the images it shows

@@ -157,6 +157,7 @@ def _check_template(text: Any, slots: tuple[SlotSpec, ...], where: str) -> str:
     if not isinstance(text, str) or not text.strip():
         raise _fail(where, f"expected a non-empty string, got {text!r}")
     names = {s.name for s in slots} | {f"{s.name}_{i}" for s in slots if s.type == "categories" for i in range(s.count)}
+    names |= {f"{s.name}_s" for s in slots if s.type == "frame"}  # a frame as seconds into the video
     try:
         parts = list(string.Formatter().parse(text))
     except ValueError as e:
@@ -165,7 +166,7 @@ def _check_template(text: Any, slots: tuple[SlotSpec, ...], where: str) -> str:
         if name is None:
             continue
         if name not in names:  # also rejects {}, {a.b}, {a[0]}: attribute/index access
-            raise _fail(where, f"field {{{name}}} is not a slot (or <categories slot>_<i>); fields: {sorted(names)}")
+            raise _fail(where, f"field {{{name}}} is not a slot (or <categories slot>_<i>, <frame slot>_s); fields: {sorted(names)}")
         if spec or conversion:
             raise _fail(where, f"field {{{name}}} takes no format spec or conversion")
     return text

@@ -216,11 +216,17 @@ def template_fields(bindings: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def render_question(fam: Family, bindings: dict[str, Any], rng: np.random.Generator) -> tuple[int, str]:
-    """Pick a paraphrase with ``rng`` and fill it; returns (template index, question text)."""
+def render_question(fam: Family, bindings: dict[str, Any], rng: np.random.Generator,
+                    fps: float | None = None) -> tuple[int, str]:
+    """Pick a paraphrase with ``rng`` and fill it; returns (template index, question text).
+
+    With the video's ``fps``, a frame slot ``f`` also fills ``{f_s}``: its time in seconds, which a
+    viewer of the video can find (a frame number cannot be pinned to a picture)."""
     index = int(rng.integers(len(fam.templates)))
     text = fam.templates[index]
     fields = template_fields(bindings)
+    if fps:
+        fields.update({f"{s.name}_s": f"{int(bindings[s.name]) / fps:.1f}" for s in fam.slots if s.type == "frame"})
     out = []
     for literal, name, _, _ in string.Formatter().parse(text):
         out.append(literal)
