@@ -131,3 +131,13 @@ def test_a_vase_on_a_table_next_to_a_chair_is_not_above_the_chair():
     # the same vase hovering over the chair's seat is above it
     over = [rows[0], ("vase", "white", (1.85, 1.0, 1.1), (0.08, 0.08, 0.15), 0.0), rows[2]]
     assert run_program(SceneView.from_episode(make_episode(over, visibility="all")), "above(the('vase'), the('chair'))").value
+
+
+def test_three_level_direction_has_no_boundary_straight_behind():
+    """levels=3: left/right ahead, back behind; 180° is the middle of "back", so an object straight
+    behind has the full 45° margin to the 135° boundary (it used to be 0°, leaving "back" only
+    155–160° after the 20° margin)."""
+    from simgen.qa.functions_relations import BOUNDARIES_DEG, _label
+    assert _label(179.0, 1.0, 3) == "back" and _label(179.0, -1.0, 3) == "back"
+    assert min(abs(179.0 - b) for b in BOUNDARIES_DEG[3]) == 44.0
+    assert min(abs(179.0 - b) for b in BOUNDARIES_DEG[2]) == 1.0  # left/right do flip behind

@@ -7,7 +7,7 @@ Allocentric direction ("standing at A facing B, where is C?") uses box centres p
 floor: θ is the angle between the facing vector B−A and the query vector C−A, and C is on the
 LEFT when the 2D cross product facing × query is positive (Z up, right-handed). The levels
 follow VSI-Bench: 2 = left/right (boundaries 0°, 180°); 3 = left/right if θ < 135°, else back
-(boundaries 0°, 135°, 180°); 4 = front-left/front-right if θ < 90°, else back-left/back-right
+(boundaries 0° and 135°: behind, at 180°, is the middle of "back", not a boundary); 4 = front-left/front-right if θ < 90°, else back-left/back-right
 (boundaries 0°, 90°, 180°). The recorded margin is the angle to the nearest boundary.
 
 Egocentric (image) relations use the OpenCV camera frame: x right, z forward; an object's
@@ -26,7 +26,7 @@ DIRECTION_LABELS = {
     3: ("left", "right", "back"),
     4: ("front-left", "front-right", "back-left", "back-right"),
 }
-BOUNDARIES_DEG = {2: (0.0, 180.0), 3: (0.0, 135.0, 180.0), 4: (0.0, 90.0, 180.0)}
+BOUNDARIES_DEG = {2: (0.0, 180.0), 3: (0.0, 135.0), 4: (0.0, 90.0, 180.0)}
 
 
 def _direction_type(levels=2):
