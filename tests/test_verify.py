@@ -278,3 +278,11 @@ def test_count_with_an_instance_never_seen_clearly_is_rejected():
     # 300 px: seen (≥ 153.6) in its one frame, never clearly (< 384): is that blob a chair?
     assert ask(_chairs(300), "object_counting", {"category": "chair"}) == "ambiguous_count"
     assert ask(_chairs(1000), "object_counting", {"category": "chair"}).answer == 3
+
+
+def test_max_value_rejects_a_turn_two_views_cannot_measure():
+    from simgen.qa.verify import check_value
+    checks = {"min_value": 15.0, "max_value": 75.0}
+    assert check_value(159.0, checks) == "too_large"
+    assert check_value(10.0, checks) == "too_small"
+    assert check_value(60.0, checks) is None and check_value(75.0, checks) is None

@@ -18,7 +18,7 @@ A family (YAML, file name = ``family`` id) has:
   ``image`` family has one frame slot, a ``multi_image`` family two;
 - ``program``: one DSL program (``simgen.qa.dsl``), type-checked against the slots on load;
 - ``checks``: verifier thresholds that override conf/qa for this family (``margin_m``,
-  ``margin_deg``, ``margin_frames``, ``margin_m2``, ``margin_m3``, ``margin_frac``, ``min_value``,
+  ``margin_deg``, ``margin_frames``, ``margin_m2``, ``margin_m3``, ``margin_frac``, ``min_value``, ``max_value``,
   ``max_pair_m``, ``min_pair_m``, ``clear_frames``, ``numeric_rel_tol``, ``min_motion_m``,
   ``still_max_m``, ``min_frame_gap``, ``min_structure_frac``, ``min_corners_frac``) and switches
   (``degeneracy``, ``stability``, ``unambiguous_count``, ``in_used_frames``, ``structure``) — see
@@ -51,7 +51,7 @@ CONVERSIONS = {("m", "cm"): 100.0}
 # Keys a family's ``checks`` may set; simgen.qa.verify reads them.
 CHECK_KEYS = (
     "margin_m", "margin_deg", "margin_frames", "margin_m2", "margin_m3", "margin_frac",
-    "min_value", "max_pair_m", "min_pair_m", "clear_frames", "numeric_rel_tol", "degeneracy", "stability",
+    "min_value", "max_value", "max_pair_m", "min_pair_m", "clear_frames", "numeric_rel_tol", "degeneracy", "stability",
     "unambiguous_count", "min_motion_m", "still_max_m", "min_frame_gap", "in_used_frames", "structure",
     "min_structure_frac", "min_corners_frac",
 )

@@ -22,6 +22,7 @@ top-level ``visibility`` config node, thresholds as fractions of the image): *gl
                       changes within half a second of the frame named, or a "first appearance"
                       glimpsed more than ``margin_frames`` before it is seen (frames);
 - ``too_small``       a numeric answer at or below the family's ``min_value`` (distances ≤ 0.15 m);
+- ``too_large``       a numeric answer above the family's ``max_value`` (a turn two views cannot measure);
 - ``too_far`` / ``too_close`` / ``stacked``  two referents' centres (on the floor) further apart
                       than the family's ``max_pair_m``, or (with ``min_pair_m``: told apart by
                       eye) closer than that or one on or over the other (overlapping footprints);
@@ -238,10 +239,15 @@ def check_static_referents(program, view, referents, cfg: VerifyConfig, checks: 
 
 
 def check_value(value, checks: dict) -> str | None:
-    """Reject a numeric answer below the family's ``min_value`` (in the program's unit)."""
-    floor = checks.get("min_value")
-    if floor is not None and isinstance(value, (int, float)) and not isinstance(value, bool) and value <= floor:
+    """Reject a numeric answer at or below the family's ``min_value``, or above its ``max_value``
+    (in the program's unit)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    floor, ceiling = checks.get("min_value"), checks.get("max_value")
+    if floor is not None and value <= floor:
         return "too_small"
+    if ceiling is not None and value > ceiling:
+        return "too_large"
     return None
 
 
