@@ -4,7 +4,7 @@ import pytest
 
 from simgen.registry import PLANNERS, ConfigError
 from simgen.seeding import rng
-from simgen.trajectories.common import Boxes, PlanningError, Room, camera_poses
+from simgen.trajectories.common import Boxes, PlanningError, Room, camera_poses, yaw_pitch_towards
 from simgen.trajectories.tour import allocate_frames, order_tour, two_opt
 from simgen.trajectories.viewpoints import choose
 from simgen.trajectories.visibility import estimate, predicted_coverage
@@ -136,6 +136,27 @@ def test_a_container_does_not_hide_what_it_holds():
     est = estimate(poses, request(spec).intrinsics, room, boxes)
     assert est.occlusion[0, 1] == 0.0 and est.occlusion[1, 3] == 1.0
     assert np.isnan(est.occlusion[0, 3])  # out of frame there: no rays were needed
+
+
+def test_a_shelf_board_hides_what_lies_below_it_from_above():
+    """The shelf's box does not hide the vase it holds, but its board 13 cm above the vase does for a
+    view from above (eye over the shelf's front edge), not for a view from the front at vase level."""
+    from dataclasses import replace
+
+    from simgen.types import Part, Pose
+
+    boards = [Part("box", (0.2, 0.5, 0.01), Pose((0.0, 0.0, z))) for z in (-0.99, 0.45, 0.99)]
+    sides = [Part("box", (0.2, 0.01, 1.0), Pose((0.0, y, 0.0))) for y in (-0.49, 0.49)]
+    shelf = replace(box(1, "shelf", (6.0, 5.0, 1.0), (0.2, 0.5, 1.0)), parts=tuple(boards + sides))
+    vase = box(2, "vase", (6.0, 5.0, 1.2), (0.08, 0.08, 0.12), kind="small")
+    spec = scene(BIG, [shelf, vase])
+    room, boxes = boxes_of(spec)
+    assert len(boxes.parts) == 5 and (boxes.part_owner == 0).all()
+    eyes = np.array([[3.0, 5.0, 1.3], [5.5, 5.0, 2.4]])
+    yaw, pitch = yaw_pitch_towards(eyes, np.array([[6.0, 5.0, 1.2]] * 2))
+    est = estimate(camera_poses(eyes, yaw, pitch), request(spec).intrinsics, room, boxes)
+    assert est.occlusion[0, 1] == 0.0
+    assert est.occlusion[1, 1] > 0.5
 
 
 def test_viewpoints_prefer_the_pixel_margin_but_settle_for_the_threshold():

@@ -95,6 +95,8 @@ class Boxes:
     halves: np.ndarray  # (M, 3) half extents in the box frame
     rotations: np.ndarray  # (M, 3, 3) box frame -> world
     fill: np.ndarray | None = None  # (M,) share of the box's silhouette its parts cover (None: all)
+    parts: "Boxes | None" = None  # box-shaped parts of multi-part objects (a shelf's boards and sides)
+    part_owner: np.ndarray | None = None  # (P,) index of the box each of ``parts`` belongs to
 
     @classmethod
     def from_request(cls, request: PlanRequest) -> "Boxes":
@@ -102,13 +104,25 @@ class Boxes:
         poses = {s.object_id: s.pose for s in request.states}
         objs = request.scene.objects
         pose = [poses.get(o.object_id, o.pose) for o in objs]
+        rotations = np.array([quat_to_matrix(p.quat_wxyz) for p in pose]).reshape(-1, 3, 3)
+        centers = np.array([p.position for p in pose], dtype=float).reshape(-1, 3)
+        owner = [(m, part) for m, o in enumerate(objs) if len(o.parts) > 1 for part in o.parts if part.shape == "box"]
+        parts = cls(
+            ids=np.array([objs[m].object_id for m, _ in owner], dtype=int),
+            names=tuple(objs[m].name for m, _ in owner),
+            centers=np.array([centers[m] + rotations[m] @ part.offset.position for m, part in owner]).reshape(-1, 3),
+            halves=np.array([part.size for _, part in owner], dtype=float).reshape(-1, 3),
+            rotations=np.array([rotations[m] @ quat_to_matrix(part.offset.quat_wxyz) for m, part in owner]).reshape(-1, 3, 3),
+        )
         return cls(
             ids=np.array([o.object_id for o in objs], dtype=int),
             names=tuple(o.name for o in objs),
-            centers=np.array([p.position for p in pose], dtype=float).reshape(-1, 3),
+            centers=centers,
             halves=np.array([o.half_extents for o in objs], dtype=float).reshape(-1, 3),
-            rotations=np.array([quat_to_matrix(p.quat_wxyz) for p in pose]).reshape(-1, 3, 3),
+            rotations=rotations,
             fill=np.array([silhouette_fill(o) for o in objs], dtype=float),
+            parts=parts,
+            part_owner=np.array([m for m, _ in owner], dtype=int),
         )
 
     def __len__(self) -> int:

@@ -3,7 +3,8 @@
 Per (frame, object): the box's silhouette area in pixels (sum of its front faces' projected areas,
 exact for a convex box fully in front of the camera), the fraction of its volume samples that project
 inside the image, and the fraction of those whose line of sight from the eye is blocked by another
-box or a wall (boxes that contain the object's centre, such as a shelf holding it, do not block).
+box or a wall (boxes that contain the object's centre, such as a shelf holding it, do not block
+as boxes; their own box-shaped parts, the shelf's boards and sides, do).
 The estimated visible pixels = silhouette area × the share of it the object's parts fill
 (``common.silhouette_fill``: a lamp is mostly air) × in-frame fraction × (1 − occlusion); they are
 judged by the run's one ``VisibilityModel`` (``level_pixels``), as the rendered masks are. How much
@@ -128,6 +129,13 @@ def estimate(poses, intrinsics: CameraIntrinsics, room: Room, boxes: Boxes, min_
         ends = samples[mi].reshape(-1, 3)
         ignore = np.repeat(see_through(boxes)[mi], s, axis=0)
         clear = segments_clear(starts, ends, room, boxes, ignore=ignore).reshape(-1, s)
+        if boxes.parts is not None and len(boxes.parts):  # a container's own boards and sides do hide
+            holders = see_through(boxes) & ~np.eye(m, dtype=bool)  # [m, j]: box j holds object m
+            held = holders[mi].any(axis=1)
+            if held.any():
+                rows = np.repeat(held, s)
+                other = ~np.repeat(holders[mi[held]][:, boxes.part_owner], s, axis=0)  # parts of other objects
+                clear.reshape(-1)[rows] &= segments_clear(starts[rows], ends[rows], room, boxes.parts, ignore=other)
         seen = inside[fi, mi]
         blocked = (~clear & seen).sum(axis=1) / np.maximum(seen.sum(axis=1), 1)
         occlusion[fi, mi] = blocked

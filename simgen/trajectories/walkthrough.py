@@ -47,6 +47,7 @@ _FLOOR_CELL_M = 0.25  # floor grid of the floor-coverage prediction
 _FLOOR_SPACING_M = 0.5  # lattice of floor-view stations
 _FLOOR_YAWS = 8  # headings tried at each floor-view station
 _FLOOR_STOPS = 3  # at most this many floor-view stations are added
+_FLOOR_NEAR_M = 0.2  # a floor view is at least this far from every other station (the camera walks on)
 _FLOOR_JITTER_M2 = 0.5  # random tie-breaking among floor views (m² of floor)
 _FLOOR_TRIES = 6  # best floor views tried, in order of gain, until one fits the frames left
 
@@ -221,7 +222,7 @@ class Walkthrough:
             gap = np.linalg.norm(floor[0][:, None, :2] - views.eyes[None, stations, :2], axis=-1).min(axis=1)
             gain = (floor[3] & ~seen).sum(axis=1) * _FLOOR_CELL_M**2 - cfg.metre_cost * gap  # m² of new floor
             gain = gain + rng.uniform(0.0, _FLOOR_JITTER_M2, len(gain))  # near-equal views: the seed picks
-            gain[gap < _FLOOR_SPACING_M] = -np.inf  # a step away, not a pan on the spot: the walk goes on
+            gain[gap < _FLOOR_NEAR_M] = -np.inf  # a step away, not a pan on the spot: the walk goes on
             for best in [b for b in np.argsort(-gain, kind="stable")[:_FLOOR_TRIES] if gain[b] > 0]:
                 more = _append(views, floor[0][best : best + 1], floor[1][best : best + 1], floor[2][best : best + 1])
                 trial = fit_tour(cfg, grid, more, stations + [len(more.eyes) - 1], n, fps, linger)
