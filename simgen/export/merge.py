@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
+from tqdm import tqdm
 
 from simgen.export.audit import AuditSample, check_configs
 from simgen.export.options import OptionPriors, redraw_options
@@ -200,7 +201,7 @@ def _scan(shards: list[Shard], cfg: BalanceConfig, audit: AuditSample) -> _Scan:
     """Pass 1: validate every record, drop repeats, note groups, ranks, cells and values, sample the audit."""
     scan = _Scan(array("b"), array("q"), array("Q"), {}, CellTable(), OptionPriors(), LabelSets())
     current_episode, questions = None, set()
-    for shard, item in merged_stream(shards):
+    for shard, item in tqdm(merged_stream(shards), desc="merge: read", unit="qa", disable=None):
         scan.records_in += 1
         shard.records += 1
         if item.episode_id not in shard.episodes:
@@ -229,7 +230,8 @@ def _write_kept(shards: list[Shard], status: array, keep: np.ndarray, path: Path
     sample them for the audit; returns their episode ids."""
     episodes, candidate = set(), 0
     with atomic_open(path) as f:
-        for seq, (_, data) in enumerate(merged_stream(shards, parse=False)):
+        stream = tqdm(merged_stream(shards, parse=False), desc="merge: write", unit="qa", total=len(status), disable=None)
+        for seq, (_, data) in enumerate(stream):
             if not status[seq]:
                 continue
             if keep[candidate]:

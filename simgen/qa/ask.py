@@ -33,9 +33,10 @@ from typing import Any
 
 import yaml
 from omegaconf import DictConfig, OmegaConf
+from tqdm import tqdm
 
 from simgen.qa.balance import BalanceConfig
-from simgen.qa.blind_audit import blind_audit  # H4: the audit moved out of balance.py
+from simgen.qa.blind_audit import blind_audit
 from simgen.qa.choices import ChoiceError, make_answer
 from simgen.qa.executor import ExecutionError, execute
 from simgen.llm.store import llm_calls_per_accepted_qa
@@ -225,7 +226,7 @@ def run_ask(episode_dirs: list[Path], qa_cfg: QAConfig, seed: int, shard: int, o
     items: list[QAItem] = []
     episodes = {"ok": [], "failed": [], "dropped": []}
     start = time.perf_counter()
-    for directory in episode_dirs:
+    for directory in tqdm(episode_dirs, desc="ask", unit="ep", disable=None):  # a bar on terminals only
         try:
             episode = load_episode(directory)
             asker = EpisodeAsker(episode, qa_cfg, seed, shard, digest, visibility)

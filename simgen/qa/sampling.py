@@ -143,7 +143,7 @@ def _pick_categories(spec: SlotSpec, pool: list[str], cats: dict[str, list[int]]
     if len(pool) < need:
         raise SamplingError(spec.name, f"needs {need} observed {spec.observed} categor{'ies' if need > 1 else 'y'}, "
                             f"found {len(pool)}", retry)
-    picks = pick_categories(pool, need, cats, view, rng)  # H4: a pair prefers comparable categories (qa/binding_preference.py)
+    picks = pick_categories(pool, need, cats, view, rng)  # a pair prefers comparable categories (qa/binding_preference.py)
     return picks if spec.type == "categories" else picks[0]
 
 
