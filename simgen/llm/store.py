@@ -12,12 +12,11 @@ number the issue asks ``stats.json`` to report.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import yaml
 
+from simgen.io import write_text
 from simgen.qa.families import load_family, programs_dir
 
 __all__ = ["compiled_dir", "write_family", "read_provenance", "append_log", "llm_calls_per_accepted_qa"]
@@ -26,14 +25,6 @@ __all__ = ["compiled_dir", "write_family", "read_provenance", "append_log", "llm
 def compiled_dir() -> Path:
     """``programs/compiled`` beside the hand-written families."""
     return programs_dir() / "compiled"
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 def _same(text: str) -> str:
@@ -48,8 +39,8 @@ def write_family(data: dict, provenance: dict, directory: Path, redact=_same):
         f"# {key}: {json.dumps(value)}\n" for key, value in provenance.items() if not isinstance(value, (dict, list)))
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=False, width=120)
     path = directory / f"{name}.yaml"
-    _atomic_write(path, redact(header + body))
-    _atomic_write(directory / f"{name}.provenance.json", redact(json.dumps(provenance, indent=1, sort_keys=True)) + "\n")
+    write_text(path, redact(header + body))
+    write_text(directory / f"{name}.provenance.json", redact(json.dumps(provenance, indent=1, sort_keys=True)) + "\n")
     return load_family(path)
 
 
