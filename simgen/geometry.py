@@ -187,20 +187,26 @@ def points_in_polygon(points, poly) -> np.ndarray:
     return np.logical_and(crosses, x < x_at).sum(axis=1) % 2 == 1
 
 
+def polygon_separation(poly_a, poly_b) -> float:
+    """Signed separation of two convex 2D polygons along their edge normals (separating axes): > 0,
+    a gap at least that wide (the exact distance between facing edges, a lower bound otherwise);
+    < 0, they overlap and must move that far apart to separate (the penetration depth)."""
+    a, b = np.asarray(poly_a, float), np.asarray(poly_b, float)
+    best = -np.inf
+    for poly in (a, b):
+        edges = np.roll(poly, -1, axis=0) - poly
+        normals = np.column_stack([-edges[:, 1], edges[:, 0]])
+        lengths = np.linalg.norm(normals, axis=1)
+        normals = normals[lengths > 1e-12] / lengths[lengths > 1e-12, None]
+        pa, pb = a @ normals.T, b @ normals.T
+        gaps = np.maximum(pb.min(axis=0) - pa.max(axis=0), pa.min(axis=0) - pb.max(axis=0))
+        best = max(best, float(gaps.max(initial=-np.inf)))
+    return best
+
+
 def convex_polygons_overlap(a, b, margin: float = 0.0) -> bool:
     """Separating-axis test for two convex 2D polygons; ``margin`` demands that much clearance."""
-    for poly in (np.asarray(a), np.asarray(b)):
-        edges = np.roll(poly, -1, axis=0) - poly
-        for ex, ey in edges:
-            axis = np.array([-ey, ex])
-            norm = np.linalg.norm(axis)
-            if norm < 1e-12:
-                continue
-            axis /= norm
-            pa, pb = np.asarray(a) @ axis, np.asarray(b) @ axis
-            if pa.max() + margin <= pb.min() or pb.max() + margin <= pa.min():
-                return False
-    return True
+    return polygon_separation(a, b) < margin
 
 
 def quats_to_matrices(quats_wxyz) -> np.ndarray:

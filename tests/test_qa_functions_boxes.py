@@ -106,7 +106,8 @@ def test_point_box_distances():
 
 def test_footprints_of_upright_boxes_are_their_rectangles_and_match_the_hull():
     from simgen.geometry import obb_footprint, polygon_area, quat_from_yaw, quat_to_matrix
-    from simgen.qa.boxes import footprint_separation, footprints
+    from simgen.geometry import polygon_separation as footprint_separation
+    from simgen.qa.boxes import footprints
 
     R = np.array([quat_to_matrix(quat_from_yaw(y)) for y in (0.0, 0.7)])
     centres, halves = np.array([[0.0, 0.0, 0.5], [3.0, 1.0, 0.2]]), np.array([[1.0, 0.5, 0.5], [0.3, 0.2, 0.2]])

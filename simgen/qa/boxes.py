@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from simgen.geometry import obb_footprint
+
 UPRIGHT_TOL = 1e-9  # |R[2, k]| within this of 1 makes axis k vertical
 
 
@@ -128,33 +130,8 @@ def _obb_overlap(c1, h1, R1, c2, h2, R2) -> np.ndarray:
     return ~separated.any(axis=1)
 
 
+
 def footprints(center, half, R) -> list[np.ndarray]:
-    """The convex footprint (seen from above, XY) of each oriented box: the rectangle of its two
-    horizontal axes for an upright box, else the hull of its corners' projections."""
-    from simgen.geometry import obb_footprint
-
-    out = []
-    for c, h, r in zip(np.asarray(center, float), np.asarray(half, float), np.asarray(R, float)):
-        if abs(abs(r[2, 2]) - 1.0) <= UPRIGHT_TOL:  # vertical third axis: the first two span the floor
-            a, b = h[0] * r[:2, 0], h[1] * r[:2, 1]
-            out.append(c[:2] + np.array([a + b, -a + b, -a - b, a - b]))
-        else:
-            out.append(obb_footprint(c, h, r))
-    return out
-
-
-def footprint_separation(poly_a, poly_b) -> float:
-    """Signed separation of two convex 2D polygons along their edge normals (separating axes): > 0,
-    a gap at least that wide (the exact distance between facing edges, a lower bound otherwise);
-    < 0, they overlap and must move that far apart to separate (the penetration depth)."""
-    a, b = np.asarray(poly_a, float), np.asarray(poly_b, float)
-    best = -np.inf
-    for poly in (a, b):
-        edges = np.roll(poly, -1, axis=0) - poly
-        normals = np.column_stack([-edges[:, 1], edges[:, 0]])
-        lengths = np.linalg.norm(normals, axis=1)
-        normals = normals[lengths > 1e-12] / lengths[lengths > 1e-12, None]
-        pa, pb = a @ normals.T, b @ normals.T
-        gaps = np.maximum(pb.min(axis=0) - pa.max(axis=0), pa.min(axis=0) - pb.max(axis=0))
-        best = max(best, float(gaps.max(initial=-np.inf)))
-    return best
+    """The convex footprint (seen from above, XY) of each oriented box: the hull of its corners."""
+    return [obb_footprint(c, h, r) for c, h, r in zip(np.asarray(center, float), np.asarray(half, float),
+                                                       np.asarray(R, float))]

@@ -21,8 +21,7 @@ from itertools import combinations
 
 import numpy as np
 
-from simgen.geometry import project
-from simgen.qa.boxes import footprint_separation
+from simgen.geometry import polygon_separation, project
 
 _CORNER_SAMPLES = 7  # points along each vertical corner edge
 _CORNER_INSET_M = 0.05  # sample just inside the wall ends, away from the floor and the ceiling
@@ -176,6 +175,6 @@ def check_pairs(view, referents, checks: dict) -> tuple[str | None, dict | None]
     if min(gaps) < low:
         return "too_close", evidence
     prints = view.footprints()
-    closest = min(footprint_separation(prints[rows[i]], prints[rows[j]]) for i, j in pairs)
+    closest = min(polygon_separation(prints[rows[i]], prints[rows[j]]) for i, j in pairs)
     evidence["closest_footprints_m"] = round(closest, 4)
     return ("stacked" if closest < 0.0 else None), evidence

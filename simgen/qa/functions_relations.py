@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simgen.geometry import obb_corners, wrap_angle
-from simgen.qa.boxes import footprint_separation
+from simgen.geometry import obb_corners, polygon_separation, wrap_angle
 from simgen.qa.functions import BOOL, FRAME, LABEL, LABELS, NUMBER, OBJ, OBJS, ExecutionError, Param, Q, dsl_function
 
 DIRECTION_LABELS = {
@@ -151,7 +150,7 @@ def above(ctx, a, b):
     vhalf = view.vertical_half()
     vertical = float(view.center[a, 2] - vhalf[a] - (view.center[b, 2] + vhalf[b]))  # bottom(a) − top(b)
     prints = view.footprints()
-    separation = footprint_separation(prints[a], prints[b])
+    separation = polygon_separation(prints[a], prints[b])
     higher, over = vertical >= -REST_TOL_M, separation < 0.0
     margins = {"higher": abs(vertical + REST_TOL_M), "over": abs(separation)}
     holds = {"higher": higher, "over": over}
