@@ -87,7 +87,11 @@ def number_distractors(answer: float, n: int, decimals: int, rng: np.random.Gene
     the MRA tolerance)."""
     below = int(rng.integers(n + 1))
     steps = np.cumprod(rng.uniform(*GRID_STEP, size=n))
-    out = [round(answer / f, decimals) for f in steps[:below]] + [round(answer * f, decimals) for f in steps[: n - below]]
+    # rounded away from the answer: plain rounding can pull a small value back inside the tolerance
+    # (0.22 / 2.05 = 0.107 → 0.11, exactly half of 0.22)
+    unit = 10.0 ** decimals
+    out = ([round(float(np.floor(answer / f * unit)) / unit, decimals) for f in steps[:below]]
+           + [round(float(np.ceil(answer * f * unit)) / unit, decimals) for f in steps[: n - below]])
     for d in out:
         if answer <= 0 or abs(d - answer) / answer <= MRA_MAX_REL_ERROR or d <= 0:
             raise ChoiceError("distractors", f"distractor {d} is within MRA tolerance of {answer} (or not positive)")
