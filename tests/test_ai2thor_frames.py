@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from simgen.geometry import quat_to_matrix
-from simgen.simulators import unity_frames as uf
-from simgen.simulators.adapters import (
+from simgen.simulators import ai2thor_frames as uf
+from simgen.simulators.metadata_boxes import (
     canonical_box,
     category_from_type,
     depth_or_inf,

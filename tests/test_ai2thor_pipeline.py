@@ -14,7 +14,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 @pytest.mark.parametrize("builder, recording, category", [("ai2thor", "ai2thor_floorplan_mini.json", "arm chair"),
                                                           ("habitat", "habitat_mini.json", "sofa")])
-def test_cli_renders_and_asks_on_an_adapter_scene(tmp_path, builder, recording, category):
+def test_cli_renders_and_asks_on_an_metadata_scene(tmp_path, builder, recording, category):
     # the coverage planner: an 8-frame orbit may show too few objects clearly, and such an episode is
     # (rightly) not asked about
     args = [f"scene={builder}", f"scene.recordings={FIXTURES / recording}", "debug=smoke", "trajectory=coverage",

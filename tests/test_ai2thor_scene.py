@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simgen.episodes.visibility import compute_visibility
+from simgen.episodes.mask_visibility import compute_visibility
 from simgen.geometry import invert, polygon_area, project, quat_to_matrix, yaw_of
 from simgen.registry import SCENE_BUILDERS, ConfigError
 from simgen.scene.ai2thor import Ai2thorSceneConfig, scene_from_metadata
 from simgen.simulators import ai2thor_meta as meta
-from simgen.simulators import unity_frames as uf
-from simgen.simulators.adapter_scene import box_consistency
+from simgen.simulators import ai2thor_frames as uf
+from simgen.simulators.metadata_scene import box_consistency
 from simgen.simulators.base import Observation
 from simgen.types import ObjectState, SceneSpec
 

@@ -10,7 +10,7 @@ from simgen.registry import SIMULATORS, ConfigError
 from simgen.scene.ai2thor import scene_from_metadata
 from simgen.simulators import ai2thor as thor
 from simgen.simulators import ai2thor_meta as meta
-from simgen.simulators.adapters import MissingSDK
+from simgen.simulators.metadata_boxes import MissingSDK
 
 RECORDING = Path(__file__).parent / "fixtures" / "ai2thor_floorplan_mini.json"
 REC = meta.load_recording(RECORDING)

@@ -8,7 +8,7 @@ import pytest
 
 from simgen.qa import dsl
 from simgen.qa.dsl import CONSTANTS, FUNCTIONS, DSLError, parse_program, parse_type
-from simgen.qa.functions import EXECUTION_REASONS, Q
+from simgen.qa.signatures import EXECUTION_REASONS, Q
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,7 +11,7 @@ from simgen.registry import SIMULATORS, ConfigError
 from simgen.scene.habitat import scene_from_recording
 from simgen.simulators import habitat as hab
 from simgen.simulators import habitat_frames as hf
-from simgen.simulators.adapters import MissingSDK
+from simgen.simulators.metadata_boxes import MissingSDK
 
 REC = hf.load_recording(Path(__file__).parent / "fixtures" / "habitat_mini.json")
 

@@ -6,7 +6,7 @@ from simgen.llm.grammar import dsl_grammar, root_kinds, symbol_of
 from simgen.llm.paraphrase import text_grammar
 from simgen.qa.dsl import FUNCTIONS, parse_program
 from simgen.qa.families import load_families
-from simgen.qa.functions import LABEL, Q, Type
+from simgen.qa.signatures import LABEL, Q, Type
 
 FAMILIES = load_families("all")
 

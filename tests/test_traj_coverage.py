@@ -4,10 +4,10 @@ import pytest
 
 from simgen.registry import PLANNERS, ConfigError
 from simgen.seeding import rng
-from simgen.trajectories.common import Boxes, PlanningError, Room, camera_poses, yaw_pitch_towards
+from simgen.trajectories.planning_geometry import Boxes, PlanningError, Room, camera_poses, yaw_pitch_towards
 from simgen.trajectories.tour import allocate_frames, order_tour, two_opt
 from simgen.trajectories.viewpoints import choose
-from simgen.trajectories.visibility import estimate, predicted_coverage
+from simgen.trajectories.box_visibility import estimate, predicted_coverage
 from simgen.visibility_model import VisibilityModel
 from simgen.types import RoomSpec
 from test_traj_scenes import box, rect_scene, request, scene
@@ -181,7 +181,7 @@ def test_silhouette_fill_of_simple_shapes():
     """A box fills its box; a ball fills π/4 of each face of its cube; a pole-and-shade lamp much less."""
     from dataclasses import replace
 
-    from simgen.trajectories.common import silhouette_fill
+    from simgen.trajectories.planning_geometry import silhouette_fill
     from simgen.types import Part, Pose
 
     crate = box(1, "crate", (0, 0, 0.5), (0.5, 0.5, 0.5))

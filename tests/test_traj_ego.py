@@ -5,7 +5,7 @@ import pytest
 from simgen.geometry import wrap_angle
 from simgen.registry import PLANNERS, ConfigError
 from simgen.seeding import rng
-from simgen.trajectories.common import PlanningError
+from simgen.trajectories.planning_geometry import PlanningError
 from tests.test_traj_scenes import RECT, l_scene, rect_scene, request, scene
 
 FPS = 10.0

@@ -5,7 +5,7 @@ import pytest
 from simgen.geometry import wrap_angle
 from simgen.registry import PLANNERS, ConfigError
 from simgen.seeding import rng
-from simgen.trajectories.common import Boxes, PlanningError, Room
+from simgen.trajectories.planning_geometry import Boxes, PlanningError, Room
 from simgen.trajectories.heading import plan_yaws, safe_yaws, yaw_bins
 from simgen.types import RoomSpec
 from test_traj_scenes import RECT, box, request, scene

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from simgen.trajectories.common import Boxes, PlanningError, Room
+from simgen.trajectories.planning_geometry import Boxes, PlanningError, Room
 from simgen.trajectories.occupancy import build_grid
 from simgen.trajectories.pathing import (
     arc_lengths,

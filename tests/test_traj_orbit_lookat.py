@@ -5,7 +5,7 @@ import pytest
 from simgen.geometry import project
 from simgen.registry import PLANNERS, ConfigError
 from simgen.seeding import rng
-from simgen.trajectories.common import MIN_PITCH_DEG, Boxes, PlanningError, Room
+from simgen.trajectories.planning_geometry import MIN_PITCH_DEG, Boxes, PlanningError, Room
 from simgen.trajectories.lookat import catmull_rom
 from simgen.trajectories.occupancy import build_grid
 from test_traj_scenes import RECT, box, l_scene, rect_scene, request, scene

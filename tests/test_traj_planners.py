@@ -8,7 +8,7 @@ import yaml
 from simgen.geometry import wrap_angle
 from simgen.registry import PLANNERS
 from simgen.seeding import rng
-from simgen.trajectories.common import MIN_CLOSE_PITCH_DEG, MIN_PITCH_DEG, Boxes, Room
+from simgen.trajectories.planning_geometry import MIN_CLOSE_PITCH_DEG, MIN_PITCH_DEG, Boxes, Room
 from simgen.trajectories.occupancy import build_grid
 from simgen.trajectories.raycast import first_hit
 from test_traj_scenes import l_scene, rect_scene, request

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from simgen.geometry import camera_from_yaw_pitch, quat_from_yaw, quat_to_matrix
-from simgen.trajectories.common import Boxes, Room, camera_poses, yaw_pitch_towards
+from simgen.trajectories.planning_geometry import Boxes, Room, camera_poses, yaw_pitch_towards
 from simgen.trajectories.raycast import first_box_hit, first_wall_hit, ray_box_intervals, segments_clear
 from simgen.types import RoomSpec
 from test_traj_scenes import L_SHAPE, RECT

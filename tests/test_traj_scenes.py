@@ -74,7 +74,7 @@ def test_scenes_are_valid():
 
 
 def test_request_states_override_spec_poses():
-    from simgen.trajectories.common import Boxes
+    from simgen.trajectories.planning_geometry import Boxes
 
     moved = ObjectState(2, Pose((3.0, 1.0, 0.05)))
     boxes = Boxes.from_request(request(rect_scene(), states=(moved,)))

@@ -67,7 +67,7 @@ def test_close_looks_bend_down_to_low_small_things(default_plugins):
     """A small thing on a low table is looked at from a lowered eye, with the camera tilted down
     (the optical axis's z-component is negative: a flipped pitch sign would look up)."""
     from simgen.trajectories.base import PlanRequest
-    from simgen.trajectories.common import Boxes, Room
+    from simgen.trajectories.planning_geometry import Boxes, Room
     from simgen.trajectories.occupancy import build_grid
     from simgen.trajectories.viewpoints import candidates
 

@@ -8,7 +8,7 @@ import pytest
 
 from sim_scenes import BLUE, GREEN, RED, box, intrinsics, l_room, scene, table
 from simgen.episodes.runner import coverage_report
-from simgen.episodes.visibility import FloorCoverage, compute_visibility, rotations
+from simgen.episodes.mask_visibility import FloorCoverage, compute_visibility, rotations
 from simgen.geometry import look_at, obb_corners, points_in_polygon, project, quat_to_matrix
 from simgen.simulators.base import Observation
 from simgen.types import Frame, ObjectState, Pose

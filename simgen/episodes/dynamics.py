@@ -20,9 +20,9 @@ import numpy as np
 from simgen.geometry import convex_polygons_overlap, obb_footprint, points_in_polygon, quat_to_matrix
 from simgen.registry import DYNAMICS, ConfigError
 from simgen.trajectories.base import PlanRequest
-from simgen.trajectories.common import Boxes, Room
+from simgen.trajectories.planning_geometry import Boxes, Room
 from simgen.trajectories.raycast import first_hit
-from simgen.trajectories.visibility import estimate, level_pixels
+from simgen.trajectories.box_visibility import estimate, level_pixels
 from simgen.types import Frame, MotionEvent, ObjectSpec, ObjectState, Pose
 
 _DESTINATION_TRIES = 24

@@ -20,7 +20,7 @@ from omegaconf import OmegaConf
 from tqdm import tqdm
 
 from simgen.episodes.dynamics import Dynamics, Playback, finalize
-from simgen.episodes.visibility import FloorCoverage, compute_visibility
+from simgen.episodes.mask_visibility import FloorCoverage, compute_visibility
 from simgen.episodes.writer import (ARRAYS, EPISODE_JSON, VIDEO, EpisodeFolder, VideoWriter, depth_to_mm, dump_json,
                                     is_done, save_arrays)
 from simgen.geometry import obb_footprint, quat_to_matrix

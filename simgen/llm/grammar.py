@@ -2,7 +2,7 @@
 
 llama.cpp (and llama-cpp-python's server) constrain sampling with a GBNF grammar sent as
 ``grammar`` in the request body. ``dsl_grammar(slot_types, answer_type)`` builds one from
-``simgen.qa.functions.FUNCTIONS``/``CONSTANTS``: one nonterminal per DSL type (``obj``, ``objs``,
+``simgen.qa.signatures.FUNCTIONS``/``CONSTANTS``: one nonterminal per DSL type (``obj``, ``objs``,
 ``q-m``, ``key-m``, ``label-leftright``, …) whose alternatives are the calls returning that type,
 so a model constrained by it can only write single-expression programs whose calls are known
 functions with arguments of the right types. Units are kept apart (``q-m`` never stands where
@@ -18,7 +18,7 @@ import re
 
 from simgen.qa.dsl import CONSTANTS, FUNCTIONS, parse_type
 from simgen.qa.families import RESULT_KINDS
-from simgen.qa.functions import REQUIRED, UNITS, Type
+from simgen.qa.signatures import REQUIRED, UNITS, Type
 
 __all__ = ["dsl_grammar", "symbol_of", "root_kinds", "NAMES"]
 

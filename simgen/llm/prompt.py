@@ -2,7 +2,7 @@
 
 ``compile_messages(question, slots, answer_type, examples, mode)`` returns the chat messages:
 a system message with the rules and a compact reference generated from
-``simgen.qa.functions.FUNCTIONS``/``CONSTANTS`` (one line per function: signature, result type,
+``simgen.qa.signatures.FUNCTIONS``/``CONSTANTS`` (one line per function: signature, result type,
 first sentence of its doc — the same table docs/DSL_REFERENCE.md is generated from), then one
 user/assistant turn per few-shot example taken from a hand-written family (its first template,
 its slots, its answer type, its program), then the question. ``closest_examples`` picks the
@@ -21,7 +21,7 @@ import re
 from collections import Counter
 
 from simgen.qa.dsl import CONSTANTS, FUNCTIONS
-from simgen.qa.functions import GROUPS
+from simgen.qa.signatures import GROUPS
 
 __all__ = ["compact_reference", "compile_messages", "repair_messages", "question_message", "prompt_hash", "format_reply",
            "closest_examples"]

@@ -27,7 +27,7 @@ from simgen.llm.client import LLMBudgetExceeded, LLMError, LLMUnavailable
 from simgen.llm.paraphrase import MAX_CHARS, text_grammar
 from simgen.llm.probes import CATALOGUE, COLORS
 from simgen.llm.spec import QuestionSpec, parse_question
-from simgen.qa.functions import GROUPS
+from simgen.qa.signatures import GROUPS
 from simgen.registry import ConfigError
 
 __all__ = ["FIELDS", "propose", "spec_from_template"]

@@ -22,7 +22,7 @@ from simgen.qa import (  # noqa: F401
     functions_metric, functions_motion, functions_pose, functions_relations, functions_select, functions_sets,
     functions_time,
 )
-from simgen.qa.functions import (
+from simgen.qa.signatures import (
     ACTION, ACTIONS, BOOL, CATEGORIES, CATEGORY, COLOR, CONSTANTS, FRAME, FUNCTIONS, NOT_ANSWERS, NUMBER, OBJ, OBJS,
     ORDER, POSE, REQUIRED, STR, UNITS, Signature, Type, Q, arithmetic_type, unit_hint,
 )

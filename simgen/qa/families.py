@@ -242,7 +242,7 @@ def _with_program(fam: Family) -> Family:
     return Family(**{**fam.__dict__, "parsed": program})
 
 
-# The program result kinds (simgen.qa.functions.Type.kind) that fit each answer type.
+# The program result kinds (simgen.qa.signatures.Type.kind) that fit each answer type.
 RESULT_KINDS = {
     "number": ("Quantity", "Number"),
     "label": ("Label", "Labels"),  # one label, or a sequence of labels (route turns)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simgen.qa.functions import FRAME, KEY, NUMBER, OBJ, UNIT_TEXT, Key, Param, Q, dsl_constant, dsl_function
+from simgen.qa.signatures import FRAME, KEY, NUMBER, OBJ, UNIT_TEXT, Key, Param, Q, dsl_constant, dsl_function
 
 
 def _unit_literal(unit: str):

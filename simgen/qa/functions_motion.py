@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from simgen.geometry import wrap_angle
-from simgen.qa.functions import BOOL, FRAME, LABEL, OBJ, OBJS, ExecutionError, Param, Q, dsl_function
+from simgen.qa.signatures import BOOL, FRAME, LABEL, OBJ, OBJS, ExecutionError, Param, Q, dsl_function
 
 MOVED_M = 0.1  # further than this from its first position: the object moved
 SECTOR_BOUNDARIES_DEG = (45.0, 135.0)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simgen.geometry import wrap_angle
-from simgen.qa.functions import (
+from simgen.qa.signatures import (
     ACTION, ACTIONS, BOOL, FRAME, LABEL, NUMBER, OBJ, POSE, ExecutionError, Param, Q, dsl_function,
 )
 from simgen.qa.functions_relations import _angle_side, _direction_type, _label, _record_angle

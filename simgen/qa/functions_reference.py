@@ -9,7 +9,7 @@ from simgen.qa import (  # noqa: F401
     functions_metric, functions_motion, functions_pose, functions_relations, functions_select, functions_sets,
     functions_time,
 )
-from simgen.qa.functions import CONSTANTS, EXECUTION_REASONS, FUNCTIONS, GROUPS, UNIT_TEXT, UNITS
+from simgen.qa.signatures import CONSTANTS, EXECUTION_REASONS, FUNCTIONS, GROUPS, UNIT_TEXT, UNITS
 
 _INTRO = """\
 # DSL reference

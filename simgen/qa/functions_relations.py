@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from simgen.geometry import obb_corners, polygon_separation, wrap_angle
-from simgen.qa.functions import BOOL, FRAME, LABEL, LABELS, NUMBER, OBJ, OBJS, ExecutionError, Param, Q, dsl_function
+from simgen.qa.signatures import BOOL, FRAME, LABEL, LABELS, NUMBER, OBJ, OBJS, ExecutionError, Param, Q, dsl_function
 
 DIRECTION_LABELS = {
     2: ("left", "right"),

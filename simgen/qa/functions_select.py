@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simgen.qa.functions import BOOL, OBJ, OBJS, ORDER, ExecutionError, Param, Type, dsl_function
+from simgen.qa.signatures import BOOL, OBJ, OBJS, ORDER, ExecutionError, Param, Type, dsl_function
 
 KEY_ANY = Type("Key")  # any unit: the recorded margin carries the key's unit
 

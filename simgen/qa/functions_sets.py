@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simgen.qa.functions import (
+from simgen.qa.signatures import (
     BOOL, CATEGORIES, CATEGORY, COLOR, FRAME, LABEL, OBJ, OBJS, SIZE_CLASSES, ExecutionError, Param, Q,
     dsl_function,
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simgen.qa.functions import (
+from simgen.qa.signatures import (
     BOOL, FRAME, KEY, OBJ, OBJS, ORDER, ExecutionError, Key, Param, dsl_constant, dsl_function,
 )
 

@@ -68,7 +68,7 @@ import numpy as np
 from simgen.qa.evidence import (
     check_count, check_pairs, check_structure, check_visibility, glimpsed_counts, slot_categories,
 )
-from simgen.qa.functions import ExecutionError
+from simgen.qa.signatures import ExecutionError
 from simgen.registry import ConfigError
 
 # Decision units with a margin threshold; the threshold is the config field ``margin_<unit>``.

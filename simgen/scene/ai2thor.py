@@ -26,8 +26,8 @@ import numpy as np
 from simgen.registry import SCENE_BUILDERS, ConfigError
 from simgen.scene.from_file import resolve
 from simgen.simulators import ai2thor_meta as meta
-from simgen.simulators.adapter_scene import AdaptedObject, assemble_scene, read_recordings
-from simgen.simulators.adapters import map_category
+from simgen.simulators.metadata_scene import AdaptedObject, assemble_scene, read_recordings
+from simgen.simulators.metadata_boxes import map_category
 from simgen.types import SceneSpec
 
 log = logging.getLogger("simgen.scene.ai2thor")

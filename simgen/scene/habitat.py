@@ -23,8 +23,8 @@ import numpy as np
 
 from simgen.registry import SCENE_BUILDERS, ConfigError
 from simgen.simulators import habitat_frames as hf
-from simgen.simulators.adapter_scene import AdaptedObject, assemble_scene, read_recordings
-from simgen.simulators.adapters import category_from_type, map_category
+from simgen.simulators.metadata_scene import AdaptedObject, assemble_scene, read_recordings
+from simgen.simulators.metadata_boxes import category_from_type, map_category
 from simgen.types import SceneSpec
 
 OBJECT_SOURCES = ("auto", "semantic_scene", "rigid_objects")

@@ -2,7 +2,7 @@
 
 Needs ``pip install -e ".[ai2thor]"`` and AI2-THOR's Unity build (downloaded by the SDK on first
 use, or pre-staged for offline machines: see docs/backends.md). The SDK is imported only when a
-controller starts, so the conversion code (:mod:`ai2thor_meta`, :mod:`unity_frames`) and its
+controller starts, so the conversion code (:mod:`ai2thor_meta`, :mod:`ai2thor_frames`) and its
 tests run anywhere.
 
 Scenes come from the ``ai2thor`` scene builder, which turns AI2-THOR's own metadata into the
@@ -28,9 +28,9 @@ import numpy as np
 from simgen.geometry import matrix_to_quat
 from simgen.registry import SIMULATORS, ConfigError
 from simgen.simulators import ai2thor_meta as meta
-from simgen.simulators import unity_frames as uf
-from simgen.simulators.adapter_scene import rounded
-from simgen.simulators.adapters import MissingSDK
+from simgen.simulators import ai2thor_frames as uf
+from simgen.simulators.metadata_scene import rounded
+from simgen.simulators.metadata_boxes import MissingSDK
 from simgen.simulators.base import PASSES, Observation, Simulator, check_passes
 from simgen.types import CameraIntrinsics, ObjectState, Pose, SceneSpec
 

@@ -11,8 +11,8 @@ Inputs are AI2-THOR's documented ``event.metadata`` fields:
   ``fieldOfView``}, ``sceneBounds`` {``center``, ``size``}, ``colors[]`` {``name``, ``color``}
   (the instance-segmentation colour of each objectId, i.e. ``event.object_id_to_color``).
 
-Frames go through :mod:`simgen.simulators.unity_frames`. An object's box comes from its oriented
-box corners when AI2-THOR gives them (fitted by :func:`adapters.fit_box`, axes ordered after the
+Frames go through :mod:`simgen.simulators.ai2thor_frames`. An object's box comes from its oriented
+box corners when AI2-THOR gives them (fitted by :func:`metadata_boxes.fit_box`, axes ordered after the
 object's own rotation), else from its axis-aligned box — larger than the object when it is rotated,
 so such objects are listed in the scene's ``complexity["box_fallback"]`` for users to filter.
 A *recording* (:func:`record_event`, :func:`load_recording`) is one event's metadata plus,
@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from simgen.simulators import unity_frames as uf
-from simgen.simulators.adapters import (
+from simgen.simulators import ai2thor_frames as uf
+from simgen.simulators.metadata_boxes import (
     AXIS_ALIGNED, ORIENTED, Box, canonical_box, depth_or_inf, fit_box, ids_from_codes, read_recording, rgb_code,
     rgb_codes,
 )

@@ -25,8 +25,8 @@ import numpy as np
 from simgen.geometry import matrix_to_quat
 from simgen.registry import SIMULATORS, ConfigError
 from simgen.simulators import habitat_frames as hf
-from simgen.simulators.adapter_scene import rounded
-from simgen.simulators.adapters import MissingSDK
+from simgen.simulators.metadata_scene import rounded
+from simgen.simulators.metadata_boxes import MissingSDK
 from simgen.simulators.base import PASSES, Observation, Simulator, check_passes
 from simgen.types import CameraIntrinsics, ObjectState, Pose, SceneSpec
 

@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from simgen.geometry import quat_to_matrix
-from simgen.simulators.adapters import (AXIS_ALIGNED, ORIENTED, Box, canonical_box, depth_or_inf, ids_from_codes,
+from simgen.simulators.metadata_boxes import (AXIS_ALIGNED, ORIENTED, Box, canonical_box, depth_or_inf, ids_from_codes,
                                         read_recording)
 from simgen.types import CameraIntrinsics
 

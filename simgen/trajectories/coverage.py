@@ -18,12 +18,12 @@ import numpy as np
 from simgen.geometry import wrap_angle
 from simgen.registry import PLANNERS
 from simgen.trajectories.base import PlanRequest
-from simgen.trajectories.common import Boxes, PlanningError, Room, camera_poses, check_request
+from simgen.trajectories.planning_geometry import Boxes, PlanningError, Room, camera_poses, check_request
 from simgen.trajectories.heading import plan_yaws, safe_yaws
 from simgen.trajectories.occupancy import build_grid
 from simgen.trajectories.pathing import path_cost, resample
 from simgen.trajectories.viewpoints import ViewpointConfig, Viewpoints, candidates, choose, fit_tour
-from simgen.trajectories.visibility import predicted_coverage
+from simgen.trajectories.box_visibility import predicted_coverage
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from simgen.registry import PLANNERS, ConfigError
 from simgen.trajectories.base import PlanRequest
-from simgen.trajectories.common import (MAX_PITCH_DEG, MIN_PITCH_DEG, Boxes, GridConfig, PlanningError, Room,
+from simgen.trajectories.planning_geometry import (MAX_PITCH_DEG, MIN_PITCH_DEG, Boxes, GridConfig, PlanningError, Room,
                                         camera_poses, check_range, check_request, directions)
 from simgen.trajectories.occupancy import OccupancyGrid, build_grid
 from simgen.trajectories.raycast import first_hit

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from simgen.geometry import wrap_angle
-from simgen.trajectories.common import Boxes, Room, directions
+from simgen.trajectories.planning_geometry import Boxes, Room, directions
 from simgen.trajectories.raycast import first_hit
 
 YAW_BINS = 720  # 0.5° resolution of the heading search

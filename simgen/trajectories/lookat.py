@@ -16,7 +16,7 @@ import numpy as np
 
 from simgen.registry import PLANNERS, ConfigError
 from simgen.trajectories.base import PlanRequest
-from simgen.trajectories.common import (
+from simgen.trajectories.planning_geometry import (
     MAX_PITCH_DEG,
     MIN_PITCH_DEG,
     Boxes,

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from simgen.geometry import convex_hull_2d, points_in_polygon
-from simgen.trajectories.common import Boxes, PlanningError, Room
+from simgen.trajectories.planning_geometry import Boxes, PlanningError, Room
 
 FLOOR_TOLERANCE_M = 0.02  # boxes entirely below this (rugs, mats) do not block walking
 DISTANCE_CAP_EXTRA_M = 1.0  # distances are exact up to clearance + this; larger ones are stored capped

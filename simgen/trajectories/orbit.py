@@ -16,7 +16,7 @@ import numpy as np
 from simgen.geometry import points_in_polygon
 from simgen.registry import PLANNERS
 from simgen.trajectories.base import PlanRequest
-from simgen.trajectories.common import (
+from simgen.trajectories.planning_geometry import (
     MIN_PITCH_DEG,
     Boxes,
     GridConfig,

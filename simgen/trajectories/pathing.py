@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from simgen.trajectories.common import PlanningError
+from simgen.trajectories.planning_geometry import PlanningError
 from simgen.trajectories.occupancy import OccupancyGrid
 
 SQRT2 = math.sqrt(2.0)

@@ -2,13 +2,13 @@
 
 Rays are ``origin + t · direction``; with unit directions ``t`` is a distance in metres. Boxes are
 any object with ``centers`` (M, 3), ``halves`` (M, 3) and ``rotations`` (M, 3, 3) (box -> world),
-such as ``common.Boxes``. Work is chunked so N × M temporaries stay small.
+such as ``planning_geometry.Boxes``. Work is chunked so N × M temporaries stay small.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from simgen.trajectories.common import Room
+from simgen.trajectories.planning_geometry import Room
 
 _PAIRS_PER_CHUNK = 200_000  # rays × boxes handled per numpy pass
 

@@ -9,7 +9,7 @@ about ``_FILL`` of the image height, with seeded jitter), looking at it (pitch c
 ``close_eye_height_m`` allows, each such cell is also a candidate with the eye lowered (down to that
 height) so that the object is seen ``_CLOSE_LOOK_DEG`` below the horizon: a handheld scan bends down
 to a small thing on a low table or the floor instead of viewing it from 1.1 m above. What each
-candidate shows is predicted by ``visibility.estimate`` and judged at the ``clear`` level of the
+candidate shows is predicted by ``box_visibility.estimate`` and judged at the ``clear`` level of the
 request's visibility model; ``sees_well`` asks for ``pixel_margin`` × that (a box overstates the
 pixels of a round or thin shape). ``fit_tour`` orders the chosen stations (nearest neighbour +
 2-opt on travel time), routes between them (smoothed A*) and splits the frames between stations and
@@ -21,7 +21,7 @@ import numpy as np
 
 from simgen.geometry import wrap_angle
 from simgen.trajectories.base import PlanRequest
-from simgen.trajectories.common import (
+from simgen.trajectories.planning_geometry import (
     MIN_CLOSE_PITCH_DEG,
     MIN_PITCH_DEG,
     Boxes,
@@ -36,7 +36,7 @@ from simgen.trajectories.occupancy import OccupancyGrid
 from simgen.trajectories.pathing import chaikin, path_cost, smooth_route
 from simgen.trajectories.raycast import first_hit
 from simgen.trajectories.tour import allocate_frames, order_tour
-from simgen.trajectories.visibility import estimate, level_pixels
+from simgen.trajectories.box_visibility import estimate, level_pixels
 
 _SECTORS = 16  # bearings around each object from which one candidate viewpoint is drawn
 _CANDIDATE_SPACING_M = 0.1  # candidate eye cells are taken on this lattice (fine: close looks need the nearest free cell)

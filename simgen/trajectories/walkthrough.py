@@ -11,7 +11,7 @@ travel mid-way (``look_ahead``; the pitch is drawn towards ``pitch_deg`` there: 
 A bounded-turn-rate search then fits the heading: it never points the optical axis at a wall or box
 closer than ``min_view_distance_m`` and, wherever it can, keeps some object at the ``seen`` level
 in frame (no blank-wall frames). While less than ``floor_target`` of the floor is predicted seen
-(``visibility.floor_shown``), up to ``_FLOOR_STOPS`` floor views that add the most unseen floor are
+(``box_visibility.floor_shown``), up to ``_FLOOR_STOPS`` floor views that add the most unseen floor are
 fitted into the tour. A tour of fewer than two viewpoints gets an extra waypoint within reach
 (drawn with the rng) looking at the room's centre: the camera always walks.
 """
@@ -22,7 +22,7 @@ import numpy as np
 from simgen.geometry import wrap_angle
 from simgen.registry import PLANNERS
 from simgen.trajectories.base import PlanRequest
-from simgen.trajectories.common import (
+from simgen.trajectories.planning_geometry import (
     Boxes,
     PlanningError,
     Room,
@@ -37,7 +37,7 @@ from simgen.trajectories.occupancy import OccupancyGrid, build_grid
 from simgen.trajectories.pathing import dedupe, path_cost, resample, tangent_headings
 from simgen.trajectories.viewpoints import ViewpointConfig, Viewpoints, candidates, choose, fit_tour
 from simgen.trajectories.raycast import first_hit
-from simgen.trajectories.visibility import estimate, floor_cells, floor_shown, level_pixels
+from simgen.trajectories.box_visibility import estimate, floor_cells, floor_shown, level_pixels
 
 _CANDIDATES = 32  # random free cells considered for each extra waypoint
 _IN_VIEW = 0.6  # an object counts as in view when its bearing is within this share of the half field of view

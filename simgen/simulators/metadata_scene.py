@@ -3,7 +3,7 @@
 Shared by the ``ai2thor`` and ``habitat`` scene builders and their tests:
 
 * :func:`assemble_scene` turns :class:`AdaptedObject` records (a simulator key, category, kind and
-  :class:`adapters.Box`) into a SceneSpec whose ``complexity["source"]`` lets the simulator find
+  :class:`metadata_boxes.Box`) into a SceneSpec whose ``complexity["source"]`` lets the simulator find
   each object again, and flags the axis-aligned fallbacks.
 * :func:`read_recordings` loads a recording file or folder with the project's path rules.
 * :func:`box_consistency` is the golden check of a backend's conversions.
@@ -17,7 +17,7 @@ import numpy as np
 from simgen.geometry import matrix_to_quat, quat_to_matrix
 from simgen.registry import ConfigError
 from simgen.scene.from_file import resolve  # the project's one rule for relative paths
-from simgen.simulators.adapters import ORIENTED, Box, object_names
+from simgen.simulators.metadata_boxes import ORIENTED, Box, object_names
 from simgen.types import SCHEMA_VERSION, ObjectSpec, Part, Pose, RoomSpec, SceneSpec
 
 BOX_RGBA = (0.7, 0.7, 0.7, 1.0)  # the stand-in part's colour (other simulators render the boxes)

@@ -6,7 +6,7 @@ inside the image, and the fraction of those whose line of sight from the eye is 
 box or a wall (boxes that contain the object's centre, such as a shelf holding it, do not block
 as boxes; their own box-shaped parts, the shelf's boards and sides, do).
 The estimated visible pixels = silhouette area × the share of it the object's parts fill
-(``common.silhouette_fill``: a lamp is mostly air) × in-frame fraction × (1 − occlusion); they are
+(``planning_geometry.silhouette_fill``: a lamp is mostly air) × in-frame fraction × (1 − occlusion); they are
 judged by the run's one ``VisibilityModel`` (``level_pixels``), as the rendered masks are. How much
 of the box is in frame is no gate of its own: a bed filling the frame from close up is seen.
 """
@@ -18,7 +18,7 @@ import numpy as np
 
 from simgen.geometry import convex_hull_2d, invert, points_in_polygon
 from simgen.trajectories.base import PlanRequest
-from simgen.trajectories.common import Boxes, Room
+from simgen.trajectories.planning_geometry import Boxes, Room
 from simgen.trajectories.raycast import segments_clear
 from simgen.types import CameraIntrinsics
 from simgen.visibility_model import VisibilityModel
@@ -168,7 +168,7 @@ def floor_cells(room: Room, cell: float, boxes: Boxes | None = None) -> np.ndarr
 
 def floor_shown(poses, intrinsics: CameraIntrinsics, room: Room, boxes: Boxes, cells: np.ndarray) -> np.ndarray:
     """(F, C) bool: floor point c projects into the image of pose f with nothing (wall or box) between
-    — the box-based counterpart of ``episodes.visibility.FloorCoverage``."""
+    — the box-based counterpart of ``episodes.mask_visibility.FloorCoverage``."""
     poses = np.asarray(poses, dtype=float).reshape(-1, 4, 4)
     cam = _to_camera(poses, cells)
     z = cam[..., 2]
