@@ -11,7 +11,8 @@ runner's coverage record:
   objects standing on the floor, ``runner.floor_coverage``) onto which some frame's room pixels
   (depth + instance in ``arrays.npz``) back-project at floor height;
 * empty frames: share of frames in which no object reaches the ``seen`` level;
-* kept QA per episode (the ask stage's ``qa.jsonl``).
+* kept QA per episode (the ask stage's ``qa.jsonl``);
+* plan time per episode (seconds in the trajectory planner's ``plan``, wall clock).
 
 Usage: nice -n 10 python benchmarks/coverage.py [--seeds 20] [--first-seed 0] [--per-seed]
        [--trajectories walkthrough coverage] [--override key=value ...]
@@ -19,9 +20,11 @@ Usage: nice -n 10 python benchmarks/coverage.py [--seeds 20] [--first-seed 0] [-
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +62,29 @@ def measure(episode, episode_dir: Path, model: VisibilityModel) -> dict:
     }
 
 
+class _Timed:
+    """A planner that adds the wall-clock seconds of each ``plan`` call to ``seconds``."""
+
+    def __init__(self, planner):
+        self.planner, self.seconds = planner, 0.0
+
+    def __getattr__(self, name):  # plan_actions (ego) is timed as plan is; the rest passes through
+        attr = getattr(self.planner, name)
+        return self._timed(attr) if name == "plan_actions" else attr
+
+    def _timed(self, method):
+        def call(*args):
+            start = time.perf_counter()
+            try:
+                return method(*args)
+            finally:
+                self.seconds += time.perf_counter() - start
+        return call
+
+    def plan(self, request, stream):
+        return self._timed(self.planner.plan)(request, stream)
+
+
 def run_trajectory(trajectory: str, seeds: tuple[int, int], extra: list[str], work: Path, per_seed: bool = False) -> dict:
     """Render + ask one episode per seed; summary statistics over the seeds."""
     rows = []
@@ -67,6 +93,8 @@ def run_trajectory(trajectory: str, seeds: tuple[int, int], extra: list[str], wo
         for seed in tqdm(range(*seeds), desc=trajectory, unit="seed", file=sys.stderr):
             cfg = compose_cfg([f"trajectory={trajectory}", f"seed={seed}", "render.save_arrays=true", *extra])
             plugins = build_plugins(cfg)
+            timed = _Timed(plugins.planner)
+            plugins = dataclasses.replace(plugins, planner=timed)
             if sim is None:
                 sim = SIMULATORS.get(plugins.simulator_name)[0](plugins.simulator_cfg)
             out = work / f"{trajectory}-{seed}"
@@ -76,7 +104,7 @@ def run_trajectory(trajectory: str, seeds: tuple[int, int], extra: list[str], wo
             episode = render_one(sim, spec, plugins, f"bench-{trajectory}-{seed}", episode_dir,
                                  lambda stage, s=seed: rng(s, 0, 0, stage))
             (episode_dir / ".done").write_text("ok\n")
-            row = {"seed": seed, **measure(episode, episode_dir, VisibilityModel.from_config(cfg.visibility))}
+            row = {"seed": seed, "plan_s": round(timed.seconds, 2), **measure(episode, episode_dir, VisibilityModel.from_config(cfg.visibility))}
             run_ask([episode_dir], _qa_config(cfg), seed, 0, out)
             row["kept_qa"] = sum(1 for _ in open(out / "qa.jsonl"))
             rows.append(row)
@@ -95,6 +123,8 @@ def run_trajectory(trajectory: str, seeds: tuple[int, int], extra: list[str], wo
                                  "max": round(float(np.max([r["empty_frames"] for r in rows])), 4),
                                  "episodes_with_empty_frames": int(sum(r["empty_frames"] > 0 for r in rows))},
         "kept_qa_per_episode": stats("kept_qa"),
+        "plan_s_per_episode": {"mean": round(float(np.mean([r["plan_s"] for r in rows])), 2),
+                               "max": round(float(np.max([r["plan_s"] for r in rows])), 2)},
         "episodes_meeting_targets": int(sum(r["objects_clear"] >= 0.9 and r["floor_seen"] >= 0.7
                                             and r["empty_frames"] == 0 for r in rows)),
         **({"per_seed": rows} if per_seed else {}),
