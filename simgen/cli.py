@@ -18,6 +18,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from simgen.registry import ConfigError
+from simgen.resources import conf_dir
 
 log = logging.getLogger("simgen")
 STAGES = ("render", "ask")
@@ -31,15 +32,6 @@ def path_safe(text: str) -> str:
 
 
 OmegaConf.register_new_resolver("path_safe", path_safe, replace=True)  # used by conf/hydra/default.yaml
-
-
-def conf_dir() -> str:
-    """The config folder: ``simgen/conf`` in an installed wheel, ``<repo>/conf`` in a checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "conf", here.parent / "conf"):
-        if (candidate / "config.yaml").is_file():
-            return str(candidate)
-    raise FileNotFoundError(f"simgen: no conf/config.yaml beside {here}; is the package installed correctly?")
 
 
 def config_hash(cfg: DictConfig) -> str:

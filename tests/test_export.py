@@ -233,7 +233,7 @@ def test_knobs_drop_provenance_and_bin_many_valued_measurements():
 def test_presets_and_registry_agree():
     import yaml
 
-    from simgen.cli import conf_dir
+    from simgen.resources import conf_dir
     from simgen.export import EXPORTERS
 
     presets = sorted(Path(conf_dir(), "export").glob("*.yaml"))
@@ -245,7 +245,7 @@ def test_presets_and_registry_agree():
 
 
 def test_missing_optional_packages_name_their_extra(dataset, tmp_path, monkeypatch):
-    from simgen.export.base import require
+    from simgen.resources import require
     from simgen.export.card import write_card
 
     with pytest.raises(ConfigError, match=r'pip install -e "\.\[export\]"'):

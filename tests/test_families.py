@@ -16,7 +16,8 @@ from qa_fixtures import (
 from simgen.geometry import look_at
 from simgen.qa.ask import EpisodeAsker, QAConfig
 from simgen.qa.choices import MRA_MAX_REL_ERROR, count_distractors, number_distractors
-from simgen.qa.families import load_families, load_family, parse_family, programs_dir
+from simgen.qa.families import load_families, load_family, parse_family
+from simgen.resources import programs_dir
 from simgen.registry import ConfigError
 from simgen.seeding import rng
 from simgen.visibility_model import VisibilityModel

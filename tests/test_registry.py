@@ -5,7 +5,7 @@ import pytest
 import yaml
 from hydra import compose, initialize_config_dir
 
-from simgen.cli import conf_dir
+from simgen.resources import conf_dir
 from simgen.registry import PLANNERS, SCENE_BUILDERS, SIMULATORS, ConfigError, Registry
 
 CONF = Path(conf_dir())

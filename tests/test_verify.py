@@ -14,7 +14,8 @@ import yaml
 from qa_fixtures import direction_ring, make_episode
 from simgen.geometry import look_at
 from simgen.qa.ask import EpisodeAsker, QAConfig
-from simgen.qa.families import load_families, parse_family, programs_dir
+from simgen.qa.families import load_families, parse_family
+from simgen.resources import programs_dir
 from simgen.qa.verify import VerifyConfig
 from simgen.registry import ConfigError
 from simgen.seeding import rng

@@ -6,7 +6,6 @@ uploaded whole.
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -18,15 +17,7 @@ from simgen.export.prompt import PromptConfig, ground_truth, option_lines, promp
     uses_options
 from simgen.io import atomic_open, json_line  # noqa: F401  (the exporters' writers)
 from simgen.qa.records import QAItem
-from simgen.registry import ConfigError
-
-
-def require(module: str, extra: str = "export"):
-    """Import an optional dependency, or raise ConfigError naming the install extra that brings it."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise ConfigError(f'{module} is not installed; it comes with pip install -e ".[{extra}]"') from None
+from simgen.resources import require
 
 
 def pyplot():

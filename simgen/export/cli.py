@@ -22,7 +22,7 @@ ORDER = ("llava_video", "messages", "parquet", "vsibench", "card")
 
 def preset(name: str) -> dict:
     """The shipped ``conf/export/<name>.yaml`` as a dict; ConfigError listing the formats otherwise."""
-    from simgen.cli import conf_dir
+    from simgen.resources import conf_dir
 
     path = Path(conf_dir()) / "export" / f"{name}.yaml"
     if not path.is_file():

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Iterator
 
 from simgen.export import EXPORTERS
-from simgen.export.base import Exporter, Sample, atomic_open, json_line, require
+from simgen.export.base import Exporter, Sample, atomic_open, json_line
+from simgen.resources import require
 from simgen.export.prompt import PromptConfig
 from simgen.registry import ConfigError
 

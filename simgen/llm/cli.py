@@ -32,7 +32,7 @@ DEFAULT_LOG = "outputs/llm/compile_log.jsonl"  # outputs/ is git-ignored; the lo
 
 def load_llm_config(name: str, overrides: list[str] | None = None):
     """conf/llm/<name>.yaml with ``key=value`` overrides, validated (ConfigError names the file/key)."""
-    from simgen.cli import conf_dir
+    from simgen.resources import conf_dir
 
     path = Path(conf_dir()) / "llm" / f"{name}.yaml"
     if not path.is_file():

@@ -17,7 +17,8 @@ from pathlib import Path
 import yaml
 
 from simgen.io import write_text
-from simgen.qa.families import load_family, programs_dir
+from simgen.qa.families import load_family
+from simgen.resources import programs_dir
 
 __all__ = ["compiled_dir", "write_family", "read_provenance", "append_log", "llm_calls_per_accepted_qa"]
 

@@ -41,6 +41,7 @@ from simgen.qa.choices import ChoiceError, make_answer
 from simgen.qa.executor import ExecutionError, execute
 from simgen.llm.store import llm_calls_per_accepted_qa
 from simgen.qa.families import Family, load_families
+from simgen.qa.options import with_prior_options
 from simgen.qa.records import QAItem, qa_id, stable_hash, write_json_atomic, write_jsonl
 from simgen.qa.sampling import (
     SamplingError, applicable, binding_key, observed_categories, render_question, sample_bindings,
@@ -244,6 +245,9 @@ def run_ask(episode_dirs: list[Path], qa_cfg: QAConfig, seed: int, shard: int, o
         for fam, c in local.items():
             counts[fam].update(c)
         episodes["ok"].append(episode.episode_id)
+    # numeric options are drawn over the shard's answers (qa/options.py): a grid around one answer tells it
+    items = with_prior_options(items, {f.family: f.answer.num_choices for f in families
+                                       if f.answer.type == "number" and f.answer.num_choices})
     stats = _stats(items, counts, episodes, qa_cfg, families, digest, seed, shard)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -318,7 +322,7 @@ def _load_yaml(path: Path, option: str):
 
 
 def _default_config_path() -> Path:
-    from simgen.cli import conf_dir
+    from simgen.resources import conf_dir
 
     return Path(conf_dir()) / "qa" / "default.yaml"
 

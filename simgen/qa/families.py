@@ -43,6 +43,7 @@ import yaml
 from simgen.qa.records import ANSWER_TYPES
 from simgen.qa.slots import SLOT_TYPES, SlotSpec, parse_slot  # noqa: F401  (SLOT_TYPES, SlotSpec: public here too)
 from simgen.registry import ConfigError
+from simgen.resources import programs_dir
 
 MODALITIES = ("image", "multi_image", "video")
 UNITS = ("m", "cm", "m2", "count", "deg")
@@ -57,15 +58,6 @@ CHECK_KEYS = (
 )
 BOOL_CHECKS = ("degeneracy", "stability", "unambiguous_count", "in_used_frames", "structure")
 MIN_TEMPLATES = 3
-
-
-def programs_dir() -> Path:
-    """``programs/`` of a checkout, or ``simgen/programs`` in an installed wheel."""
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (here / "programs", here.parent / "programs"):
-        if candidate.is_dir() and any(candidate.glob("*.yaml")):
-            return candidate
-    raise FileNotFoundError(f"simgen: no programs/*.yaml beside {here}")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,38 @@
+"""What simgen finds beside its own code: the config folder, the family programs, optional dependencies.
+
+``conf/`` and ``programs/`` ship inside the wheel as ``simgen/conf`` and ``simgen/programs``
+(``pyproject.toml`` maps them); a checkout has them at the repository root. Both lookups try the
+installed place first, so a non-editable install never reads a stray checkout.
+"""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from simgen.registry import ConfigError
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def conf_dir() -> str:
+    """The config folder: ``simgen/conf`` in an installed wheel, ``<repo>/conf`` in a checkout."""
+    for candidate in (_PACKAGE / "conf", _PACKAGE.parent / "conf"):
+        if (candidate / "config.yaml").is_file():
+            return str(candidate)
+    raise FileNotFoundError(f"simgen: no conf/config.yaml beside {_PACKAGE}; is the package installed correctly?")
+
+
+def programs_dir() -> Path:
+    """``programs/`` of a checkout, or ``simgen/programs`` in an installed wheel."""
+    for candidate in (_PACKAGE / "programs", _PACKAGE.parent / "programs"):
+        if candidate.is_dir() and any(candidate.glob("*.yaml")):
+            return candidate
+    raise FileNotFoundError(f"simgen: no programs/*.yaml beside {_PACKAGE}")
+
+
+def require(module: str, extra: str = "export"):
+    """Import an optional dependency, or raise ConfigError naming the install extra that brings it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ConfigError(f'{module} is not installed; it comes with pip install -e ".[{extra}]"') from None
