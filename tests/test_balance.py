@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from simgen.eval.scorer import mra
+from simgen.metrics import mra
 from simgen.qa.balance import BalanceConfig, LabelSets, answer_caps, answer_key, balance, cells, share_cap
 from simgen.qa.records import QAItem, qa_id
 from simgen.registry import ConfigError

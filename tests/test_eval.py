@@ -12,8 +12,8 @@ import pytest
 from export_fixtures import merged
 from simgen.eval.breakdown import breakdown, write_breakdown
 from simgen.eval.runner import RunnerConfig, main as runner_main, run_eval, sample_indices
-from simgen.eval.scorer import (MRA_THRESHOLD_PERCENTS, choice_letter, main as scorer_main, mra, parse_number, score,
-                                summarize)
+from simgen.eval.scorer import choice_letter, main as scorer_main, score, summarize
+from simgen.metrics import MRA_THRESHOLD_PERCENTS, mra, parse_number
 from simgen.export.cli import export
 from simgen.registry import ConfigError
 

@@ -1,14 +1,8 @@
 """Scoring model answers: exact match for options and labels, VSI-Bench Mean Relative Accuracy for numbers.
 
-MRA(ŷ, y) = (1/10) · Σ_θ 1[ |ŷ − y| / |y| ≤ 1 − θ ] over θ ∈ {0.50, 0.55, …, 0.95} — exactly ten
-thresholds, built from the integers 50, 55, …, 95, and compared in exact rational arithmetic
-(``fractions.Fraction`` of the decimal texts), so a boundary case such as ŷ = 14.5, y = 10 (relative
-error 0.45 = 1 − 0.55) counts, where float arithmetic (1 − 0.55 = 0.44999…) would drop it.
+Numbers are scored by VSI-Bench Mean Relative Accuracy (``simgen.metrics.mra``: ten thresholds in exact
+rational arithmetic; a prediction's number is its first number-like token).
 
-- The prediction's number is its first number-like token ("about 2.5 m" → 2.5; "1,200" → 1);
-  a prediction with no number scores 0.
-- y = 0 has no relative error: the score is 1 if ŷ = 0 exactly, else 0 (counts of zero are the
-  only case in practice).
 - Options: the prediction's leading capital letter ("B", "B.", "(B)", "B. sofa"), or failing that
   an answer that equals one option's text; lower-case letters are not taken as letters ("a lamp").
 - Other labels (yes/no, objects, orderings asked openly): normalised text equality (case, punctuation
@@ -22,42 +16,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import re
 from collections import defaultdict
-from fractions import Fraction
 from pathlib import Path
 
 from simgen.io import read_jsonl, write_json
+from simgen.metrics import mra
 
-MRA_THRESHOLD_PERCENTS = tuple(range(50, 100, 5))  # 50, 55, ..., 95: ten integers, no float drift
-_NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
 _LETTER = re.compile(r"^\(?([A-Z])(?:$|[\s.:)\]])")
 _PUNCT = re.compile(r"[^\w\s]")
-
-
-def parse_number(value) -> Fraction | None:
-    """The exact value of a number, or of the first number-like token of a text; None if there is none."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
-        return Fraction(repr(value)) if math.isfinite(value) else None  # repr: the decimal a person reads
-    match = _NUMBER.search(str(value))
-    return Fraction(match.group()) if match else None
-
-
-def mra(prediction, truth) -> float:
-    """Mean Relative Accuracy of one prediction (a number or a text) against the true number."""
-    y = parse_number(truth)
-    if y is None:
-        raise ValueError(f"MRA needs a numeric ground truth, got {truth!r}")
-    y_hat = parse_number(prediction)
-    if y_hat is None:
-        return 0.0
-    if y == 0:
-        return float(y_hat == 0)
-    rel = abs(y_hat - y) / abs(y)
-    return sum(rel <= Fraction(100 - p, 100) for p in MRA_THRESHOLD_PERCENTS) / len(MRA_THRESHOLD_PERCENTS)
 
 
 def normalise(text: str) -> str:

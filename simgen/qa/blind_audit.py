@@ -30,7 +30,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from simgen.eval.scorer import mra as exact_mra  # the project's one MRA (exact thresholds)
+from simgen.metrics import mra as exact_mra  # the project's one MRA (exact thresholds)
 
 _WORD = re.compile(r"[a-z]+")
 mra = lru_cache(maxsize=65536)(exact_mra)  # constant predictors meet the same (prediction, truth) pairs often
