@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from simgen.qa.blind_audit import AuditItem, audit_family, blind_audit, named_features
-from simgen.qa.choices import number_distractors, prior_options
+from simgen.qa.choices import prior_options
+from simgen.qa.options import with_prior_options
+from simgen.qa.records import QAItem
 
 CATS = ("chair", "table", "mug", "lamp", "sofa", "book", "vase", "box")
 
@@ -109,15 +111,44 @@ def test_numeric_rules_nearest_median_and_longest():
     assert scores["nearest_median"] > 0.95 and scores["longest_option"] < 0.1
 
 
-def test_grid_options_put_the_answer_at_every_rank_equally_often():
+def qa_item(i, family, answer, text, cat, episodes=40):
+    """A numeric QAItem as the ask stage makes it: the answer, no options yet."""
+    return QAItem(f"{i:016x}", family, 1, f"How big is the {cat} (cm)?", answer, text, None, (), "number",
+                  "cm" if family == "size" else "count", "video", f"ep{i % episodes}", (0,), "p", {"obj": cat},
+                  {}, i, "h")
+
+
+def test_ask_stage_numeric_options_sit_at_every_rank_and_defeat_every_rule():
+    """The ask stage's one mechanism (qa.options.with_prior_options over the shard's answers): the
+    answer lands in each rank about equally often, the nearest-to-median rule (and every other rule
+    on the options) scores at chance, and every option is an answer of the set (nothing far-off)."""
     rng = np.random.default_rng(5)
-    ranks = Counter()
-    for _ in range(4000):
-        answer = round(float(rng.uniform(0.5, 5.0)), 2)
-        values = [answer] + number_distractors(answer, 3, 2, rng)
-        ranks[sorted(values).index(answer)] += 1
-    assert set(ranks) == {0, 1, 2, 3}
-    assert all(abs(c / 4000 - 0.25) < 0.03 for c in ranks.values())
+    items = []
+    for i in range(3000):
+        cat = CATS[i % len(CATS)]  # the category tells the size: the options must be drawn per category
+        size = int(round(float(rng.lognormal(np.log(10.0 * (1 + CATS.index(cat))), 0.4))))
+        items.append(qa_item(i, "size", size, str(size), cat))
+    counts = [int(rng.integers(1, 7)) for _ in range(1500)]
+    items += [qa_item(5000 + i, "count", c, str(c), CATS[i % 3]) for i, c in enumerate(counts)]
+    drawn = with_prior_options(items, {"size": 4, "count": 4})
+    assert [it.id for it in drawn] == [it.id for it in items]
+    sizes = [it for it in drawn if it.family == "size"]
+    assert all(len(it.choices) == 4 and it.choices[ord(it.answer_letter) - 65] == it.answer_text for it in sizes)
+    answers = {it.answer_text for it in items}
+    assert all(set(it.choices) <= answers for it in drawn)  # plausible: values the set itself answers
+    ranks = Counter(sorted(map(float, it.choices)).index(float(it.answer)) for it in sizes)
+    assert set(ranks) == {0, 1, 2, 3} and all(abs(c / len(sizes) - 0.25) < 0.03 for c in ranks.values()), ranks
+    for family in ("size", "count"):
+        report = audit_family([AuditItem.of(it) for it in drawn if it.family == family])
+        for name in ("nearest_median", "middle_low", "middle_high", "longest_option", "majority_per_category", "learned"):
+            assert report["scores"][name] < report["chance"] + 0.05, (family, name, report["scores"])
+    assert with_prior_options(items, {}) == items  # open numbers stay open where no options are wanted
+
+
+def test_a_number_no_prior_can_serve_becomes_an_open_number():
+    items = [qa_item(i, "size", 7, "7", "mug") for i in range(5)]  # one value: no distractor exists
+    drawn = with_prior_options(items, {"size": 4})
+    assert all(it.choices == () and it.answer_letter is None for it in drawn)
 
 
 def test_prior_options_leave_every_numeric_rule_at_chance():

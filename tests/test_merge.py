@@ -174,7 +174,7 @@ def test_refuses_shards_of_different_configs_and_names_the_key(tmp_path):
 
 
 def test_numeric_options_are_redrawn_from_answers_naming_the_same_things():
-    from simgen.export.options import redraw_options
+    from simgen.qa.options import redraw_options
 
     record = {"id": "ab" * 8, "seed": 0, "family": "object_height", "answer_type": "number", "answer": 0.12,
               "answer_text": "0.12", "choices": ["0.12", "0.25", "0.55", "1.20"], "answer_letter": "A",

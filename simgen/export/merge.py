@@ -15,7 +15,7 @@ that canonical order, never all at once:
 2. ``qa.balance.select_balanced`` picks the records to keep (answer caps, then caps conditioned on
    what each question names);
 3. pass 2 writes the kept records, their options over numbers or label sequences re-drawn from the
-   kept answers of the same family (``export.options``), so no magnitude or frequency rule beats
+   kept answers of the same family (``qa.options``), so no magnitude or frequency rule beats
    chance; a bounded sample of the kept records feeds the blind audit (``qa.blind_audit``) that
    ``stats.json`` and the card report.
 
@@ -43,7 +43,7 @@ import numpy as np
 from tqdm import tqdm
 
 from simgen.export.audit import AuditSample, check_configs
-from simgen.export.options import OptionPriors, redraw_options
+from simgen.qa.options import OptionPriors, redraw_options
 from simgen.export.base import atomic_open, json_line
 from simgen.export.dataset import (EPISODES_DIR, EPISODES_INDEX, MERGE_FILE, QA_FILE, STATS_FILE, EpisodeInfo,
                                    iter_lines, parse_record, read_episode_json)

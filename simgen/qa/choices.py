@@ -1,15 +1,14 @@
 """From an executed program's value to a record's answer, answer text and multiple-choice options.
 
 Distractors are valid (never a right answer), distinct from the answer and from each other, and
-plausible: counts are nearby integers other than the answer, objects are other observed
-categories, orderings are other permutations. Numeric options carry no position or magnitude cue:
-the answer sits at a uniformly random rank among them (``number_distractors`` draws the number of
-options below it, then a geometric grid around that randomly offset anchor, every step outside the
-VSI-Bench MRA tolerance), and ``prior_options`` (used by ``simgen-merge``, which knows the dataset's
-answers) replaces the grid by the family's own answers on a circular quantile grid through the
-answer's quantile, so that the option sets are exchangeable and no rule built on that distribution
-(nearest the median, middle, longest) beats chance. The options are
-shuffled with the family's seeded generator; the record keeps the letter and the right answer.
+plausible: objects are other observed categories, orderings are other permutations. Numbers are
+answered here without options: a grid built around one answer tells it (the option nearest the
+family's usual value, the middle one, the far-off ones). Their options are drawn once a set of
+answers exists, by ``qa.options`` (the ask stage over its shard, ``simgen-merge`` over the
+dataset), with ``prior_options``: the family's own answers on a circular quantile grid through the
+answer's quantile, so that the option sets are exchangeable, the answer sits at each rank equally
+often and no rule built on that distribution (nearest the median, middle, longest) beats chance.
+The options are shuffled with a seeded generator; the record keeps the letter and the right answer.
 """
 from __future__ import annotations
 
@@ -24,11 +23,7 @@ from simgen.qa.families import CONVERSIONS, Family
 from simgen.qa.sampling import observed_categories
 
 LETTERS = string.ascii_uppercase
-# Numeric grid steps: every neighbour is outside MRA's widest tolerance (|f − 1| > 0.5 both ways:
-# a step ≥ 2.05 puts the lower neighbour below 0.49 × the answer); the step is drawn per option.
-GRID_STEP = (2.05, 2.6)
 PRIOR_MIN_RATIO = 1.1  # options drawn from the answer prior are at least this factor apart
-MRA_MAX_REL_ERROR = 0.5
 
 
 class ChoiceError(ValueError):
@@ -70,32 +65,6 @@ def _with_options(answer: Any, text: str, options: list[str], rng: np.random.Gen
     order = rng.permutation(len(options))
     shuffled = tuple(options[int(i)] for i in order)
     return Answer(answer, text, shuffled, LETTERS[shuffled.index(text)])
-
-
-def count_distractors(answer: int, n: int, rng: np.random.Generator) -> list[int]:
-    """``n`` distinct positive integers around ``answer``, never equal to it, with the answer at a
-    uniformly random rank where it can be (a counted category is observed, so 0 is never offered)."""
-    below = int(rng.integers(min(n, answer - 1) + 1))  # how many options are smaller than the answer
-    low = [answer - d for d in range(1, below + 1)]
-    high = [answer + d for d in range(1, n - below + 1)]
-    return low + high
-
-
-def number_distractors(answer: float, n: int, decimals: int, rng: np.random.Generator) -> list[float]:
-    """``n`` grid values around ``answer``: a uniformly random number of them below it, every step a
-    random factor in ``GRID_STEP`` (so the answer is not the grid's centre and no step falls inside
-    the MRA tolerance)."""
-    below = int(rng.integers(n + 1))
-    steps = np.cumprod(rng.uniform(*GRID_STEP, size=n))
-    # rounded away from the answer: plain rounding can pull a small value back inside the tolerance
-    # (0.22 / 2.05 = 0.107 → 0.11, exactly half of 0.22)
-    unit = 10.0 ** decimals
-    out = ([round(float(np.floor(answer / f * unit)) / unit, decimals) for f in steps[:below]]
-           + [round(float(np.ceil(answer * f * unit)) / unit, decimals) for f in steps[: n - below]])
-    for d in out:
-        if answer <= 0 or abs(d - answer) / answer <= MRA_MAX_REL_ERROR or d <= 0:
-            raise ChoiceError("distractors", f"distractor {d} is within MRA tolerance of {answer} (or not positive)")
-    return out
 
 
 def prior_options(answer: float, text: str, pool: np.ndarray, n: int, decimals: int,
@@ -150,18 +119,9 @@ def make_answer(fam: Family, execution, view, bindings: dict, rng: np.random.Gen
     if spec.type == "number":
         number = convert(value, unit, spec.unit)
         if spec.unit == "count":
-            count = int(round(number))
-            text = str(count)
-            if not spec.num_choices:
-                return Answer(count, text)
-            options = [text] + [str(d) for d in count_distractors(count, spec.num_choices - 1, rng)]
-            return _with_options(count, text, options, rng)
+            return Answer(int(round(number)), str(int(round(number))))  # options: qa.options, per shard
         rounded = round(number, spec.decimals) if spec.decimals else int(round(number))
-        text = format_number(rounded, spec.decimals)
-        if not spec.num_choices:
-            return Answer(rounded, text)
-        options = [text] + [format_number(d, spec.decimals) for d in number_distractors(rounded, spec.num_choices - 1, spec.decimals, rng)]
-        return _with_options(rounded, text, options, rng)
+        return Answer(rounded, format_number(rounded, spec.decimals))
     if spec.type == "yes_no":
         text = "yes" if bool(value) else "no"
         return Answer(text, text)

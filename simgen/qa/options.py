@@ -1,17 +1,17 @@
-"""Multiple-choice options drawn from the dataset's own answers, in ``simgen-merge``'s second pass.
+"""Multiple-choice options over numbers and label sequences, drawn from a dataset's own answers.
 
 An option list built around the answer tells the answer: the right number is the one nearest the
-family's usual value, the right route the common one. Once the merge knows which records it keeps,
-it re-draws the options of every record over numbers or label sequences from the kept answers of
-the same family, seeded by the record (same inputs, same bytes):
+family's usual value, the right route the common one. So these options are drawn once the answers
+are known, by one mechanism used twice: the ask stage draws them over its shard's answers
+(:func:`with_prior_options`), and ``simgen-merge`` re-draws them over the kept answers of the
+whole dataset (:class:`OptionPriors` in pass 1, :func:`redraw_options` in pass 2). Per record,
+seeded by the record (same inputs, same bytes):
 
 - numbers (``qa.choices.prior_options``) from questions naming the same things (the same category)
   when they are enough, so that knowing a mug's usual size does not pick the mug-sized option; else
-  from the whole family; fewer options rather than none when the prior holds few values;
+  from the whole family; fewer options rather than none when the prior holds few values, and an
+  open number when not even two distinct values can be offered;
 - label sequences such as a route's turns (``qa.choices.prior_labels``) by their frequency.
-
-:class:`OptionPriors` notes, per candidate record in pass 1, the few numbers needed in compact
-arrays; :meth:`OptionPriors.pools` turns them into the pools of the kept records.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ import numpy as np
 
 from simgen.qa.blind_audit import named_features
 from simgen.qa.choices import LETTERS, prior_labels, prior_options
+from simgen.qa.records import QAItem
 from simgen.seeding import rng, stage_key
 
 MIN_POOL = 1  # options are drawn from a pool of at least this many answers per option
@@ -31,9 +32,10 @@ def _get(data, key):
     return data.get(key) if isinstance(data, dict) else getattr(data, key)
 
 
-def is_numeric_choice(data) -> bool:
-    """A multiple-choice record over numbers (a QAItem or a record dict)."""
-    return _get(data, "answer_type") == "number" and bool(_get(data, "choices"))
+def is_numeric_choice(data, wanted: dict[str, int] | None = None) -> bool:
+    """A multiple-choice record over numbers (a QAItem or a record dict): it has options, or its
+    family is in ``wanted`` (family -> number of options, for records asked before their options)."""
+    return _get(data, "answer_type") == "number" and (bool(_get(data, "choices")) or _get(data, "family") in (wanted or {}))
 
 
 def is_sequence_choice(data) -> bool:
@@ -50,16 +52,17 @@ def named_key(bindings: dict) -> str:
 class OptionPriors:
     """Per candidate record: its family, numeric answer and named key, or its label-sequence answer."""
 
-    def __init__(self):
+    def __init__(self, wanted: dict[str, int] | None = None):
         self.family, self.value, self.named, self.label = array("i"), array("d"), array("i"), array("i")
         self.ids: dict[str, int] = {}  # interned families, named keys and label texts
+        self.wanted = wanted
 
     def _id(self, text: str) -> int:
         return self.ids.setdefault(text, len(self.ids))
 
     def add(self, item) -> None:
-        """Note one candidate (a QAItem), in the order of the merge's candidates."""
-        numeric, sequence = is_numeric_choice(item), is_sequence_choice(item)
+        """Note one candidate (a QAItem), in the order of the candidates."""
+        numeric, sequence = is_numeric_choice(item, self.wanted), is_sequence_choice(item)
         self.family.append(self._id(item.family))
         self.value.append(float(item.answer) if numeric else float("nan"))
         self.named.append(self._id(named_key(item.bindings)) if numeric else -1)
@@ -83,13 +86,14 @@ class OptionPriors:
         return out
 
 
-def redraw_options(data: dict, pools: dict[tuple, object]) -> dict:
-    """A record dict with its options drawn from ``pools`` (see the module docstring) and its letter
-    updated; other records, and ones no pool can serve, are returned unchanged."""
-    numeric, sequence = is_numeric_choice(data), is_sequence_choice(data)
+def redraw_options(data: dict, pools: dict[tuple, object], n: int | None = None) -> dict:
+    """A record dict with ``n`` options (default: as many as it has) drawn from ``pools`` (see the
+    module docstring) and its letter updated. A number that no pool can serve becomes an open number
+    (no options: never a grid that would tell the answer); other records are returned unchanged."""
+    numeric, sequence = is_numeric_choice(data, {data["family"]: n} if n else None), is_sequence_choice(data)
     if not (numeric or sequence):
         return data
-    n, text = len(data["choices"]), str(data["answer_text"])
+    n, text = n or len(data["choices"]), str(data["answer_text"])
     gen = rng(int(data.get("seed") or 0), 0, stage_key(data["id"]), "merge/options")
     options = None
     if sequence and (data["family"], "labels") in pools:
@@ -98,6 +102,25 @@ def redraw_options(data: dict, pools: dict[tuple, object]) -> dict:
         if options is None and len(pools.get(key, ())) >= MIN_POOL * n:
             options = prior_options(float(data["answer"]), text, pools[key], n, len(text.partition(".")[2]), gen)
     if options is None:
-        return data
+        return {**data, "choices": [], "answer_letter": None} if numeric else data
     shuffled = [options[int(i)] for i in gen.permutation(len(options))]
     return {**data, "choices": shuffled, "answer_letter": LETTERS[shuffled.index(text)]}
+
+
+def with_prior_options(items: list, wanted: dict[str, int]) -> list:
+    """The ask stage's options: every numeric record of a ``wanted`` family (family -> number of
+    options) and every label-sequence record gets options drawn over the answers of ``items`` (one
+    shard), by the merge's own :func:`redraw_options`. QAItems in, QAItems out, in order."""
+    priors = OptionPriors(wanted)
+    for item in items:
+        priors.add(item)
+    pools = priors.pools(np.ones(len(items), dtype=bool))
+    out = []
+    for item in items:
+        n = wanted.get(item.family) if item.answer_type == "number" else None
+        if not (n or is_sequence_choice(item)):
+            out.append(item)
+            continue
+        data = redraw_options(item.to_dict(), pools, n)
+        out.append(QAItem.from_dict({**data, "choices": tuple(data["choices"])}))
+    return out
