@@ -6,8 +6,8 @@ its file ``-rw-------`` whatever the umask; the file is given the mode a plain `
 given it (``0o666`` less the umask, ``-rw-r--r--`` by default) before it is renamed, so colleagues
 on a shared file system can read datasets and exports.
 
-JSON lines are read line by line with ``json`` (a bad line raises ValueError naming the file and
-line) and written canonically (sorted keys, no spaces, UTF-8 kept): same records, same bytes. The
+JSON lines are read line by line with ``json`` (a line that is not a JSON object, or lacks a key the
+reader needs, raises :class:`InputError` naming the file and line) and written canonically (sorted keys, no spaces, UTF-8 kept): same records, same bytes. The
 ``jsonlines`` package is not used: its reader adds ~8 µs a line to ``json.loads`` (exports read
 every line twice) and offers nothing these files need.
 """
@@ -20,6 +20,12 @@ import shutil
 import tempfile
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
+
+
+class InputError(ValueError):
+    """A file handed in that cannot be used: the message names the file (and line or key) and what was
+    expected. Entry points print it as one line and exit non-zero; it is a ValueError, so callers
+    that already catch those keep working."""
 
 
 def _read_umask() -> int:
@@ -82,23 +88,63 @@ def write_jsonl(path: Path, rows: Iterable[Any]) -> int:
     return count
 
 
-def iter_jsonl(path: Path, skip_invalid: bool = False) -> Iterator[tuple[int, Any]]:
-    """(line number, decoded value) for each non-blank line, streamed. A line that is not JSON raises
-    ValueError naming the file and line, or is skipped with ``skip_invalid`` (a line cut short by a kill)."""
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                yield lineno, json.loads(line)
-            except json.JSONDecodeError as e:
-                if not skip_invalid:
-                    raise ValueError(f"{path}:{lineno}: not JSON: {e}") from None
+def iter_jsonl(path: Path, skip_invalid: bool = False, keys: tuple[str, ...] = ()) -> Iterator[tuple[int, dict]]:
+    """(line number, decoded object) for each non-blank line, streamed. A line that is not a JSON
+    object, or lacks one of ``keys``, raises InputError naming the file and line — or is skipped with
+    ``skip_invalid`` (a line cut short by a kill). A file that is not UTF-8 text raises InputError."""
+    lineno = 0
+    try:
+        with open(path, encoding="utf-8") as f:
+            for lineno, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield lineno, _object_line(line, keys)
+                except ValueError as e:
+                    if not skip_invalid:
+                        raise InputError(f"{path}:{lineno}: {e}") from None
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path}:{lineno + 1}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, expected a JSON-lines file") from None
 
 
-def read_jsonl(path: Path) -> list[Any]:
-    """Every value of a JSON-lines file (see :func:`iter_jsonl`)."""
-    return [value for _, value in iter_jsonl(path)]
+def _object_line(line: str, keys: tuple[str, ...]) -> dict:
+    """One JSONL line as a dict holding ``keys``; ValueError saying what it is instead."""
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"not JSON: {e}") from None
+    except RecursionError:
+        raise ValueError("not JSON: nested too deeply") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a JSON object, got {type(value).__name__} {line.strip()[:40]}")
+    missing = [k for k in keys if k not in value]
+    if missing:
+        raise ValueError(f"record without {missing[0]!r} (has {', '.join(sorted(value)) or 'no keys'})")
+    return value
+
+
+def read_jsonl(path: Path, keys: tuple[str, ...] = ()) -> list[dict]:
+    """Every object of a JSON-lines file (see :func:`iter_jsonl`)."""
+    return [value for _, value in iter_jsonl(path, keys=keys)]
+
+
+def read_json(path: Path) -> Any:
+    """The value of a JSON file; InputError naming the file when it is missing, unreadable or not JSON."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: not found") from None
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    except OSError as e:
+        raise InputError(f"{path}: unreadable ({e.strerror or e})") from None
+    except json.JSONDecodeError as e:
+        raise InputError(f"{path}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
+    except RecursionError:
+        raise InputError(f"{path}: nested too deeply to be read") from None
 
 
 def link_or_copy(src: Path, dst: Path) -> None:

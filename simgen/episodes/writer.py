@@ -1,6 +1,6 @@
 """Atomic episode folders: everything is written into a hidden temp folder that is renamed into
 place only when complete, with a ``.done`` marker last, so a killed run never leaves a half-written
-episode that looks finished.
+episode that looks finished. :func:`read_episode` reads one back, checked.
 """
 from __future__ import annotations
 
@@ -13,6 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
+from simgen.io import InputError, read_json, write_text
+from simgen.types import Episode
+from simgen.validation import episode_from_dict
+
 DONE = ".done"
 EPISODE_JSON = "episode.json"
 VIDEO = "video.mp4"
@@ -20,11 +24,45 @@ ARRAYS = "arrays.npz"
 
 
 def dump_json(data, path: Path) -> None:
-    """Write JSON deterministically (sorted keys, fixed separators) and atomically."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False) + "\n")
-    os.replace(tmp, path)
+    """Write JSON deterministically (sorted keys, fixed separators, no NaN) and atomically."""
+    write_text(Path(path), json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False) + "\n")
+
+
+def read_episode(directory: Path) -> Episode:
+    """``<directory>/episode.json`` as a checked Episode (:mod:`simgen.validation`: schema version,
+    types, finite numbers, consistent frames) whose ``arrays.npz``, when present, holds one entry
+    per frame; an InputError names the file and the key."""
+    directory = Path(directory)
+    path = directory / EPISODE_JSON
+    try:
+        episode = episode_from_dict(read_json(path), str(path))
+        arrays = directory / episode.files.get("arrays", ARRAYS)
+        if "arrays" in episode.files and arrays.is_file():
+            for name, count in stored_frame_counts(arrays).items():
+                if count != len(episode.frames):
+                    raise InputError(f"{arrays}: {name} holds {count} frames, {path} has {len(episode.frames)}")
+    except InputError as e:
+        raise InputError(f"cannot load episode {e}") from None
+    return episode
+
+
+def stored_frame_counts(path: Path) -> dict[str, int]:
+    """Leading dimension of each array in an ``.npz`` (read from the headers, not the data)."""
+    import zipfile
+
+    counts = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for name in zf.namelist():
+                with zf.open(name) as f:
+                    major, _ = np.lib.format.read_magic(f)
+                    read_header = np.lib.format.read_array_header_1_0 if major == 1 else \
+                        np.lib.format.read_array_header_2_0
+                    shape = read_header(f)[0]
+                counts[name.removesuffix(".npy")] = shape[0] if shape else 0
+    except (OSError, ValueError, zipfile.BadZipFile) as e:
+        raise InputError(f"{path}: not a readable .npz of per-frame arrays ({e})") from None
+    return counts
 
 
 def is_done(episode_dir: Path) -> bool:

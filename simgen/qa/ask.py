@@ -25,6 +25,7 @@ import argparse
 import dataclasses
 import json
 import logging
+import math
 import time
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
@@ -39,6 +40,7 @@ from simgen.qa.balance import BalanceConfig
 from simgen.qa.blind_audit import blind_audit
 from simgen.qa.choices import ChoiceError, make_answer
 from simgen.qa.executor import ExecutionError, execute
+from simgen.episodes.writer import read_episode
 from simgen.llm.store import llm_calls_per_accepted_qa
 from simgen.qa.families import Family, load_families
 from simgen.qa.options import with_prior_options
@@ -161,12 +163,22 @@ class EpisodeAsker:
                 if e.retry:  # an unlucky earlier pick (e.g. a frame): another draw may succeed
                     continue
                 break  # the scene lacks what the slots need; more draws cannot help
+            except Exception as e:  # a family whose sampling fails loses its questions, not the episode
+                log.warning("ask: %s on episode %s: sampling failed: %s: %s", fam.family, self.episode.episode_id,
+                            type(e).__name__, e)
+                counts["family_error"] += 1
+                break
             key = binding_key(fam, bindings)
             if key in seen:
                 counts["duplicate"] += 1
                 continue
             seen.add(key)
-            outcome = self.ask_one(fam, bindings, gen)
+            try:
+                outcome = self.ask_one(fam, bindings, gen)
+            except Exception as e:  # a family's failure costs this one question, never the episode
+                log.warning("ask: %s on episode %s failed: %s: %s", fam.family, self.episode.episode_id,
+                            type(e).__name__, e)
+                outcome = "family_error"
             if isinstance(outcome, str):
                 counts[outcome] += 1
                 continue
@@ -180,6 +192,8 @@ class EpisodeAsker:
             execution = execute(fam.parsed, self.view, bindings)
         except ExecutionError as e:
             return e.reason
+        if not _finite(execution.value):
+            return "non_finite_answer"
         verdict = verify(fam, self.view, bindings, execution, self.qa.verify,
                          lambda view, ablate=None: self.run(fam, view, bindings, ablate), self.jittered)
         if not verdict.ok:
@@ -207,13 +221,16 @@ class EpisodeAsker:
         )
 
 
+def _finite(value) -> bool:
+    """False when an answer holds a NaN or infinite number (no question can be asked about it)."""
+    if isinstance(value, (list, tuple)):
+        return all(_finite(v) for v in value)
+    return not isinstance(value, float) or math.isfinite(value)
+
+
 def load_episode(directory: Path) -> Episode:
-    """``<directory>/episode.json`` as an Episode (errors name the file)."""
-    path = Path(directory) / "episode.json"
-    try:
-        return Episode.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError, KeyError) as e:
-        raise ValueError(f"{path}: cannot load episode: {e}") from None
+    """``<directory>/episode.json`` as a checked Episode (see ``simgen.episodes.writer.read_episode``)."""
+    return read_episode(directory)
 
 
 def run_ask(episode_dirs: list[Path], qa_cfg: QAConfig, seed: int, shard: int, out_dir: Path,

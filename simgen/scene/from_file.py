@@ -8,14 +8,14 @@ stops the run before any work, with an error naming the file and the field.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from simgen.io import InputError, read_json, write_text
 from simgen.registry import SCENE_BUILDERS, ConfigError
-from simgen.types import SCHEMA_VERSION, SceneSpec
+from simgen.types import SceneSpec
+from simgen.validation import scene_from_dict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHAPES = ("box", "cylinder", "sphere", "mesh")
@@ -59,81 +59,34 @@ def resolve(path: str) -> Path:
     raise SceneFileError(f"scene file {path}: not found (looked at {', '.join(str(t) for t in tried)})")
 
 
-def _check_record(cls, data, where: str) -> None:
-    """Missing or unknown fields of a record (recursing into nested records), named by their path."""
-    if not isinstance(data, dict):
-        raise ValueError(f"{where or 'top level'}: expected an object, got {type(data).__name__}")
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    required = {n for n, f in fields.items()
-                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
-    prefix = f"{where}." if where else ""
-    missing, unknown = sorted(required - set(data)), sorted(set(data) - set(fields))
-    if missing:
-        raise ValueError(f"{prefix}{missing[0]}: missing field")
-    if unknown:
-        raise ValueError(f"{prefix}{unknown[0]}: unknown field (expected one of {', '.join(sorted(fields))})")
-    for name, sub in cls._nested.items():
-        value = data.get(name)
-        if isinstance(value, list):
-            for i, item in enumerate(value):
-                _check_record(sub, item, f"{prefix}{name}[{i}]")
-        elif value is not None:
-            _check_record(sub, value, f"{prefix}{name}")
-
-
-def _check_scene(spec: SceneSpec) -> None:
-    """Content checks a simulator relies on: ids, supports, part shapes, footprint."""
-    if len(spec.room.footprint) < 3:
-        raise ValueError("room.footprint: needs at least 3 vertices")
-    ids = [o.object_id for o in spec.objects]
-    if len(set(ids)) != len(ids) or min(ids, default=1) < 1:
-        raise ValueError(f"objects: object_id values must be unique and ≥ 1, got {ids}")
-    for i, obj in enumerate(spec.objects):
-        if obj.support is not None and obj.support not in ids:
-            raise ValueError(f"objects[{i}].support: no object with id {obj.support}")
-        for j, part in enumerate(obj.parts):
-            if part.shape not in SHAPES or (part.shape == "mesh") != bool(part.mesh):
-                raise ValueError(f"objects[{i}].parts[{j}]: shape {part.shape!r} with mesh {part.mesh!r}; expected "
-                                 f"one of {SHAPES}, and a mesh path exactly for 'mesh'")
-
-
 def load_scene(path) -> SceneSpec:
-    """Read and check one SceneSpec JSON file; errors name the file and the bad field."""
+    """Read and check one SceneSpec JSON file (:mod:`simgen.validation`: types, finite numbers,
+    positive sizes, ids, supports, part shapes); errors name the file and the bad field."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise SceneFileError(f"scene file {path}: not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise SceneFileError(f"scene file {path}: unreadable ({e})") from None
-    except json.JSONDecodeError as e:
-        raise SceneFileError(f"scene file {path}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") \
-            from None
+        spec = scene_from_dict(read_json(path), str(path))
+    except InputError as e:
+        raise SceneFileError(f"scene file {e}") from None
     try:
-        if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
-            version = data.get("schema_version", "missing") if isinstance(data, dict) else "missing"
-            raise ValueError(f"schema_version: {version}, expected {SCHEMA_VERSION}")
-        _check_record(SceneSpec, data, "")
-        spec = SceneSpec.from_dict(data)
-        _check_scene(spec)
-    except (ValueError, TypeError) as e:
+        _check_parts(spec)
+    except ValueError as e:
         raise SceneFileError(f"scene file {path}: {e}") from None
     return spec
 
 
+def _check_parts(spec: SceneSpec) -> None:
+    """Part shapes a simulator can build: a known shape, and a mesh path exactly for meshes."""
+    for i, obj in enumerate(spec.objects):
+        for j, part in enumerate(obj.parts):
+            if part.shape not in SHAPES or (part.shape == "mesh") != bool(part.mesh):
+                raise ValueError(f"objects[{i}].parts[{j}]: shape {part.shape!r} with mesh {part.mesh!r}; "
+                                 f"expected one of {SHAPES}, and a mesh path exactly for 'mesh'")
+
+
 def save_scene(spec: SceneSpec, path) -> Path:
-    """Write ``spec`` as sorted, indented JSON atomically (temp file in the same folder, then rename)."""
+    """Write ``spec`` as sorted, indented JSON atomically (:func:`simgen.io.write_text`)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # same folder, so os.replace is atomic
-    try:
-        with open(tmp, "w") as f:
-            json.dump(spec.to_dict(), f, sort_keys=True, indent=2)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_text(path, json.dumps(spec.to_dict(), sort_keys=True, indent=2) + "\n")
     return path
 
 
