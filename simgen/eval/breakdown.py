@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from simgen.export.base import pyplot
-from simgen.export.card import save_figure
 from simgen.export.knobs import flat_knobs, group_values
 from simgen.io import write_json
+from simgen.plots import pyplot, save_figure
 
 
 def _mean(scores: list[float]) -> dict:

@@ -17,13 +17,6 @@ from simgen.export.prompt import PromptConfig, ground_truth, option_lines, promp
     uses_options
 from simgen.io import atomic_open, json_line  # noqa: F401  (the exporters' writers)
 from simgen.qa.records import QAItem
-from simgen.resources import require
-
-
-def pyplot():
-    """matplotlib.pyplot on the Agg backend (files only, no display)."""
-    require("matplotlib").use("Agg")
-    return require("matplotlib.pyplot")
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from simgen.export import EXPORTERS
-from simgen.export.base import atomic_open, pyplot
+from simgen.export.base import atomic_open
 from simgen.export.dataset import MERGE_FILE, STATS_FILE, Dataset, relative_to
 from simgen.export.knobs import flat_knobs, group_values
+from simgen.plots import pyplot, save_figure
 from simgen.qa.balance import BalanceConfig, answer_key, is_continuous
 from simgen.registry import ConfigError
 
@@ -236,14 +237,6 @@ def dataset_plots(summary: dict, plots_dir: Path) -> list[Path]:
         ax.set_title(f"questions per {knob}")
         written.append(save_figure(fig, plots_dir / f"complexity_{knob}.png"))
     return written
-
-
-def save_figure(fig, path: Path) -> Path:
-    """Save a matplotlib figure as a PNG without timestamps (same data, same bytes) and close it."""
-    fig.tight_layout()
-    fig.savefig(path, dpi=80, metadata={"Software": None})
-    pyplot().close(fig)
-    return path
 
 
 def write_card(ds: Dataset, out_dir: Path, cfg: CardConfig = CardConfig()) -> Path:
