@@ -6,7 +6,8 @@ import pytest
 from qa_fixtures import living_room
 
 from simgen.qa import executor
-from simgen.qa.dsl import FUNCTIONS, DSLError, parse_program
+from simgen.qa.dsl import FUNCTIONS, parse_program
+from simgen.qa.program import DSLError
 from simgen.qa.scene_view import SceneView
 
 SLOTS = {"a": "object", "b": "object"}

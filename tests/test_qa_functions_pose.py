@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from qa_fixtures import direction_ring, ego_walk, moving_room, run_program
 
-from simgen.qa.dsl import DSLError, parse_program
+from simgen.qa.dsl import parse_program
+from simgen.qa.program import DSLError
 from simgen.qa.executor import ExecutionError
 from simgen.qa.functions_pose import actions_from_binding, describe_actions, display_amount
 from simgen.qa.scene_view import SceneView

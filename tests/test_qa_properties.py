@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from qa_fixtures import make_episode
 
 from simgen.geometry import look_at
-from simgen.qa.dsl import DSLError, parse_program
+from simgen.qa.dsl import parse_program
+from simgen.qa.program import DSLError
 from simgen.qa.executor import ExecutionError, execute
 from simgen.qa.scene_view import SceneView
 

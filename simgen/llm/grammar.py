@@ -16,7 +16,8 @@ from __future__ import annotations
 import itertools
 import re
 
-from simgen.qa.dsl import CONSTANTS, FUNCTIONS, parse_type
+from simgen.qa.dsl import CONSTANTS, FUNCTIONS
+from simgen.qa.program import parse_type
 from simgen.qa.families import RESULT_KINDS
 from simgen.qa.signatures import REQUIRED, UNITS, Type
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from simgen.llm.spec import QuestionSpec
 from simgen.qa.ask import EpisodeAsker, QAConfig
-from simgen.qa.dsl import DSLError, parse_program
+from simgen.qa.dsl import parse_program
+from simgen.qa.program import DSLError
 from simgen.qa.executor import ExecutionError, execute
 from simgen.qa.families import Family, parse_family
 from simgen.qa.sampling import SamplingError, sample_bindings

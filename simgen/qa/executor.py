@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from simgen.qa.dsl import Node, Program
+from simgen.qa.program import Node, Program
 from simgen.qa.signatures import ACTIONS, CATEGORIES, FUNCTIONS, ExecutionError, Type
 from simgen.qa.functions_pose import actions_from_binding
 from simgen.qa.scene_view import SceneView

@@ -214,7 +214,8 @@ def parse_family(data: Any, where: str, source_hash: str = "") -> Family:
 
 def _with_program(fam: Family) -> Family:
     """Parse and type-check the program with the DSL; its result type must fit the answer spec."""
-    from simgen.qa.dsl import DSLError, parse_program
+    from simgen.qa.dsl import parse_program
+    from simgen.qa.program import DSLError
 
     where = f"{fam.path}.program"
     try:

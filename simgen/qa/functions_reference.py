@@ -9,6 +9,7 @@ from simgen.qa import (  # noqa: F401
     functions_metric, functions_motion, functions_pose, functions_relations, functions_select, functions_sets,
     functions_time,
 )
+from simgen.qa.program import SLOT_TYPES, ParseLimits
 from simgen.qa.signatures import CONSTANTS, EXECUTION_REASONS, FUNCTIONS, GROUPS, UNIT_TEXT, UNITS
 
 _INTRO = """\
@@ -88,8 +89,6 @@ verifier's rules for time check those with their own thresholds (`min_motion_m`,
 
 def render_reference() -> str:
     """The whole Markdown reference, generated from FUNCTIONS, CONSTANTS and the parser limits."""
-    from simgen.qa.dsl import SLOT_TYPES, ParseLimits  # late: dsl imports this module
-
     units = ", ".join(f"`{u}` ({UNIT_TEXT[u]})" for u in UNITS)
     out = [_INTRO, _TYPES.replace("{units}", units), _DECISIONS, "## Functions\n"]
     for group in GROUPS:
