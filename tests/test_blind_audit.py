@@ -254,3 +254,26 @@ def test_prior_labels_draw_other_answers_by_frequency():
         firsts[options[1]] += 1
     assert abs(firsts["right, left"] / 3000 - 0.75) < 0.03  # 30 of the 40 other answers
     assert prior_labels("x", {"x": 5}, 4, rng) is None
+
+
+def test_object_options_are_of_the_answers_kind():
+    """A mug's nearest object is the table it stands on: options of mixed kinds would tell the
+    answer by its kind, so every option shares the answer's kind (fewer options when few exist)."""
+    from types import SimpleNamespace
+
+    from simgen.qa.choices import make_answer
+    from simgen.qa.families import load_families
+
+    fam = load_families(["nearest_object"])[0]
+    view = SimpleNamespace(observed=np.arange(7), category=np.array(["mug", "table", "shelf", "sofa", "book", "vase", "ball"]),
+                           kind=np.array(["small", "furniture", "furniture", "furniture", "small", "small", "small"]))
+
+    def options(answer, ref, seed):
+        execution = SimpleNamespace(value=answer, unit=None, type=SimpleNamespace(kind="Category"))
+        a = make_answer(fam, execution, view, {"ref": ref}, np.random.default_rng(seed))
+        assert a.choices[ord(a.letter) - 65] == answer
+        return set(a.choices)
+
+    assert all(options("table", "mug", s) == {"table", "shelf", "sofa"} for s in range(20))
+    small = [options("book", "table", s) for s in range(40)]
+    assert all(len(o) == 4 and o <= {"mug", "book", "vase", "ball"} for o in small)

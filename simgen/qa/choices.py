@@ -1,7 +1,7 @@
 """From an executed program's value to a record's answer, answer text and multiple-choice options.
 
 Distractors are valid (never a right answer), distinct from the answer and from each other, and
-plausible: objects are other observed categories, orderings are other permutations. Numbers are
+plausible: objects are other observed categories of the answer's kind, orderings are other permutations. Numbers are
 answered here without options: a grid built around one answer tells it (the option nearest the
 family's usual value, the middle one, the far-off ones). Their options are drawn once a set of
 answers exists, by ``qa.options`` (the ask stage over its shard, ``simgen-merge`` over the
@@ -144,13 +144,17 @@ def make_answer(fam: Family, execution, view, bindings: dict, rng: np.random.Gen
     if spec.type == "object":
         category = str(value) if category_valued else _category(view, value)
         named = {v for b in bindings.values() for v in (b if isinstance(b, list) else [b]) if isinstance(v, str)}
-        pool = [c for c in observed_categories(view) if c != category and c not in named]
-        need = spec.num_choices - 1
-        if need <= 0:
+        if spec.num_choices <= 1:
             return Answer(category, category)
-        if len(pool) < need:
-            raise ChoiceError("few_distractors", f"{len(pool)} other observed categories, need {need}")
-        picks = [pool[int(i)] for i in rng.choice(len(pool), size=need, replace=False)]
+        cats = observed_categories(view)
+        kind = view.kind[cats[category][0]] if category in cats else None
+        # distractors of the answer's kind (furniture with furniture, small objects with small ones): the
+        # right option's kind would tell it (a mug's nearest object is the table it stands on), so fewer
+        # options rather than an odd one out
+        pool = [c for c, rows in cats.items() if c != category and c not in named and view.kind[rows[0]] == kind]
+        if not pool:
+            raise ChoiceError("few_distractors", f"no other observed category of the answer's kind ({kind})")
+        picks = [pool[int(i)] for i in rng.choice(len(pool), size=min(spec.num_choices - 1, len(pool)), replace=False)]
         return _with_options(category, category, [category] + picks, rng)
     # ordering: a list of objects → their categories, in order
     order = [_category(view, v) for v in value]
