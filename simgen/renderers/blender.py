@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
-import sys
 import tempfile
 import weakref
 from pathlib import Path
@@ -140,9 +139,3 @@ def _stop(proc: subprocess.Popen) -> None:
     except (OSError, ValueError, subprocess.TimeoutExpired):
         proc.kill()
         proc.wait()
-
-
-if __name__ == "__main__":
-    from simgen.renderers.rerender import main
-
-    sys.exit(main())

@@ -34,11 +34,10 @@ def rerender_episode(episode_dir: Path, out_dir: Path, look: Look = Look(preset=
     from PIL import Image
     from tqdm import tqdm
 
-    from simgen.episodes.writer import ARRAYS, VideoWriter
-    from simgen.qa.ask import load_episode
+    from simgen.episodes.writer import ARRAYS, VideoWriter, read_episode
 
     episode_dir, out_dir = Path(episode_dir), Path(out_dir)
-    episode = load_episode(episode_dir)
+    episode = read_episode(episode_dir)
     arrays = np.load(episode_dir / ARRAYS) if (episode_dir / ARRAYS).is_file() else None
     frames = episode.frames[::stride][:max_frames]
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -75,7 +74,7 @@ def rerender_episode(episode_dir: Path, out_dir: Path, look: Look = Look(preset=
 
 def main(argv=None) -> int:
     """``python -m simgen.renderers.blender EPISODE_DIR [--preset P] [--out DIR] ...``; prints the summary JSON."""
-    ap = argparse.ArgumentParser(prog="python -m simgen.renderers.blender", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m simgen.renderers.rerender", description=__doc__.split("\n\n")[0])
     ap.add_argument("episode_dir", type=Path, help="an episode folder (episode.json, arrays.npz)")
     ap.add_argument("--preset", default="preview", choices=sorted(PRESETS))
     ap.add_argument("--out", type=Path, help="output folder (default: <episode_dir>/blender-<preset>)")
@@ -101,3 +100,7 @@ def main(argv=None) -> int:
         return 2
     print(json.dumps({k: v for k, v in report.items() if k != "per_frame"}, indent=1))
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
