@@ -30,6 +30,11 @@ def programs_dir() -> Path:
     raise FileNotFoundError(f"simgen: no programs/*.yaml beside {_PACKAGE}")
 
 
+def compiled_dir() -> Path:
+    """``programs/compiled``: the LLM-compiled families, beside the hand-written ones."""
+    return programs_dir() / "compiled"
+
+
 def require(module: str, extra: str = "export"):
     """Import an optional dependency, or raise ConfigError naming the install extra that brings it."""
     try:

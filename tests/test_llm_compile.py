@@ -16,7 +16,7 @@ from simgen.llm.compile import CompileConfig, Compiler, compile_questions, extra
 from simgen.llm.judge import Probe
 from simgen.llm.probes import probe_episodes
 from simgen.llm.spec import parse_question
-from simgen.llm.store import llm_calls_per_accepted_qa, read_provenance
+from simgen.qa.provenance import llm_calls_per_accepted_qa, read_provenance
 from simgen.qa import executor
 from simgen.qa.ask import EpisodeAsker, QAConfig
 from simgen.qa.families import load_families

@@ -11,7 +11,8 @@ import pytest
 from simgen.llm.judge import Probe
 from simgen.llm.probes import probe_episodes
 from simgen.llm.spec import load_questions
-from simgen.llm.store import compiled_dir, read_provenance
+from simgen.qa.provenance import read_provenance
+from simgen.resources import compiled_dir
 from simgen.qa.families import load_families
 
 CURATED = {s.family_id: s for s in load_questions(Path(__file__).parent / "fixtures" / "llm_curated.yaml")}

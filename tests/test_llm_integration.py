@@ -53,7 +53,7 @@ def test_curated_questions_compile_to_verified_programs_that_match_hand_written_
     from simgen.llm.cli import build_compiler, load_llm_config
     from simgen.llm.compile import compile_questions
     from simgen.llm.spec import load_questions
-    from simgen.llm.store import read_provenance
+    from simgen.qa.provenance import read_provenance
     from simgen.qa.families import load_families
 
     compiler = build_compiler(load_llm_config("local", [f"base_url={local_endpoint}"]))

@@ -25,6 +25,7 @@ from simgen.episodes.writer import (ARRAYS, EPISODE_JSON, VIDEO, EpisodeFolder, 
                                     is_done, save_arrays)
 from simgen.geometry import obb_footprint, quat_to_matrix
 from simgen.registry import DYNAMICS, PLANNERS, SCENE_BUILDERS, SIMULATORS, ConfigError, parse_config
+from simgen.resource_limits import check_episode_size, scene_objects
 from simgen.seeding import rng
 from simgen.trajectories.base import PlanRequest
 from simgen.types import CameraIntrinsics, Episode, Frame, SceneSpec
@@ -221,5 +222,7 @@ def build_plugins(cfg) -> EpisodePlugins:
         intrinsics = CameraIntrinsics.from_vfov(int(cam.width), int(cam.height), float(cam.vfov_deg))
     except ValueError as e:
         raise ConfigError(str(e)) from None
+    check_episode_size(intrinsics.width, intrinsics.height, render.fps, render.duration_s, scene_objects(builder),
+                       render.save_arrays)  # before any file is written
     return EpisodePlugins(builder, sim_cfg, planner, cfg.trajectory.name, cfg.simulator.name, intrinsics, render,
                           DYNAMICS.build(cfg.dynamics), VisibilityModel.from_config(cfg.visibility))

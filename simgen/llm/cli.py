@@ -69,7 +69,7 @@ def _cmd_compile(args, compiler) -> dict:
 
 def _cmd_paraphrase(args, compiler) -> dict:
     from simgen.llm.paraphrase import paraphrase_family
-    from simgen.llm.store import compiled_dir
+    from simgen.resources import compiled_dir
     from simgen.qa.families import load_families
 
     directory = compiled_dir() if args.family.startswith("llm_") else None
@@ -97,7 +97,7 @@ def _cmd_propose(args, compiler) -> dict:
 
 
 def _default_out() -> Path:
-    from simgen.llm.store import compiled_dir
+    from simgen.resources import compiled_dir
 
     return compiled_dir()
 

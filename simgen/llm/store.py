@@ -6,8 +6,7 @@ Its provenance (endpoint and model, prompt hash, temperature, date, agreement sc
 is written twice: as a comment block at the top of the YAML for readers, and as
 ``<family>.provenance.json`` beside it for programs (the family format has no provenance key).
 ``append_log`` adds one JSON line per compiled or rejected question to the compile log.
-``llm_calls_per_accepted_qa`` turns provenance and the ask stage's per-family kept counts into the
-number the issue asks ``stats.json`` to report.
+The ask stage reads provenance back through ``simgen.qa.provenance``.
 """
 from __future__ import annotations
 
@@ -18,14 +17,8 @@ import yaml
 
 from simgen.io import write_text
 from simgen.qa.families import load_family
-from simgen.resources import programs_dir
 
-__all__ = ["compiled_dir", "write_family", "read_provenance", "append_log", "llm_calls_per_accepted_qa"]
-
-
-def compiled_dir() -> Path:
-    """``programs/compiled`` beside the hand-written families."""
-    return programs_dir() / "compiled"
+__all__ = ["write_family", "append_log"]
 
 
 def _same(text: str) -> str:
@@ -45,26 +38,9 @@ def write_family(data: dict, provenance: dict, directory: Path, redact=_same):
     return load_family(path)
 
 
-def read_provenance(family: str, directory: Path | None = None) -> dict | None:
-    """The provenance of a compiled family, or None for a hand-written one."""
-    path = Path(directory or compiled_dir()) / f"{family}.provenance.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-
-
 def append_log(path: Path, record: dict, redact=_same) -> None:
     """Append one JSON line (a compiled or rejected question), passed through ``redact``, to the compile log."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as f:
         f.write(redact(json.dumps(record, sort_keys=True)) + "\n")
-
-
-def llm_calls_per_accepted_qa(kept_per_family: dict[str, int], directory: Path | None = None) -> float | None:
-    """LLM calls spent on the compiled families used, divided by the QA they kept (None if none)."""
-    calls = kept = 0
-    for family, n in kept_per_family.items():
-        prov = read_provenance(family, directory)
-        if prov is not None:
-            calls += int(prov.get("llm_calls", 0))
-            kept += int(n)
-    return round(calls / kept, 6) if kept else None

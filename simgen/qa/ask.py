@@ -41,9 +41,9 @@ from simgen.qa.blind_audit import blind_audit
 from simgen.qa.choices import ChoiceError, make_answer
 from simgen.qa.executor import ExecutionError, execute
 from simgen.episodes.writer import read_episode
-from simgen.llm.store import llm_calls_per_accepted_qa
 from simgen.qa.families import Family, load_families
 from simgen.qa.options import with_prior_options
+from simgen.qa.provenance import llm_calls_per_accepted_qa
 from simgen.qa.records import QAItem, qa_id, stable_hash, write_json_atomic, write_jsonl
 from simgen.qa.sampling import (
     SamplingError, applicable, binding_key, observed_categories, render_question, sample_bindings,

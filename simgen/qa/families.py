@@ -43,7 +43,7 @@ import yaml
 from simgen.qa.records import ANSWER_TYPES
 from simgen.qa.slots import SLOT_TYPES, SlotSpec, parse_slot  # noqa: F401  (SLOT_TYPES, SlotSpec: public here too)
 from simgen.registry import ConfigError
-from simgen.resources import programs_dir
+from simgen.resources import compiled_dir, programs_dir
 
 MODALITIES = ("image", "multi_image", "video")
 UNITS = ("m", "cm", "m2", "count", "deg")
@@ -275,7 +275,7 @@ def load_families(names: list[str] | str = "all", directory: Path | None = None,
         found = _load_dir(str(directory))
     else:
         found = dict(_load_dir(str(programs_dir())))
-        extra = _load_dir(str(programs_dir() / "compiled")) if compiled else {}
+        extra = _load_dir(str(compiled_dir())) if compiled else {}
         clash = sorted(set(found) & set(extra))
         if clash:
             raise ConfigError(f"programs/compiled/: family id(s) {clash} also exist as hand-written families")
