@@ -354,6 +354,15 @@ def ego_walk(episode_id: str = "ego_walk") -> Episode:
     return make_episode(EGO_WALK_OBJECTS, room=room, cameras=cameras, actions=actions, episode_id=episode_id)
 
 
+def turn_in_place(episode_id: str = "turn_in_place") -> Episode:
+    """The ego walk's room filmed by a camera at the origin turning 40° left in place over 20 frames
+    (the sofa in view throughout): a turn two images show as a turn."""
+    cameras, actions = ego_path((0.0, 0.0), 0.0, (("turn_left", np.radians(40.0)),), frames_per_action=20,
+                                pitch=np.radians(-10.0))
+    room = ((-3.0, -3.0), (5.0, -3.0), (5.0, 5.0), (-3.0, 5.0))
+    return make_episode(EGO_WALK_OBJECTS, room=room, cameras=cameras, actions=actions, episode_id=episode_id)
+
+
 def run_program(view, text: str, slots: dict[str, str] | None = None, bindings: dict | None = None, **kwargs):
     """Parse ``text`` with ``slots`` and execute it on ``view`` (a SceneView) with ``bindings``."""
     from simgen.qa.dsl import parse_program

@@ -11,7 +11,9 @@ hide a corner; objects in front of a corner are not considered).
 ``min_clear_objects`` objects seen clearly in ``clear_frames`` frames, or more than
 ``max_empty_frames`` of its frames showing no object. ``check_structure`` is the per-family rule
 (family check ``structure: true``): the frames a question rests on show structure, and two images
-compared share a landmark. The verifier's other rules about what is shown live here too: referents
+compared share a landmark; ``check_turn_cues`` (checks ``max_turn_deg`` / ``max_parallax_frac``)
+asks that a turn between two images shows as a turn: every shared landmark shifts the way the
+camera turned, not against it because the camera also walked. The verifier's other rules about what is shown live here too: referents
 seen clearly (``check_visibility``), counts a viewer can make (``check_count``), referents told
 apart (``check_pairs``), and what the video glimpses (``glimpsed_counts``).
 """
@@ -21,7 +23,7 @@ from itertools import combinations
 
 import numpy as np
 
-from simgen.geometry import polygon_separation, project
+from simgen.geometry import polygon_separation, project, wrap_angle
 
 _CORNER_SAMPLES = 7  # points along each vertical corner edge
 _CORNER_INSET_M = 0.05  # sample just inside the wall ends, away from the floor and the ceiling
@@ -103,6 +105,37 @@ def check_structure(view, frames_used, checks: dict) -> tuple[str | None, dict]:
         if seen.mean() < float(corners_needed):
             reason = reason or "no_structure"
     return reason, evidence
+
+
+def check_turn_cues(view, frames_used, checks: dict) -> tuple[str | None, dict]:
+    """A turn between two images that a viewer reads from how the landmarks shift.
+
+    Turning left by τ moves every landmark's bearing by −τ; walking at the same time adds
+    parallax. A viewer shown two images judges the turn by that shift, so every landmark in both
+    (an object seen clearly in both, a room corner in view in both) must shift by −τ within
+    ``max_parallax_frac`` of |τ| (< 1: at least the right way), and |τ| must be at most
+    ``max_turn_deg`` (near 180° two views cannot tell left from right)."""
+    frames = sorted(int(f) for f in frames_used)
+    if len(frames) < 2:
+        return None, {}
+    r0, r1 = view.frame_row(frames[0]), view.frame_row(frames[-1])
+    yaws = view.camera_yaws()
+    turn = float(np.degrees(wrap_angle(yaws[r1] - yaws[r0])))
+    points = [view.center_at(r)[:, :2] for r in (r0, r1)]
+    shared = [p[view.clear[r0] & view.clear[r1]] for p in points]
+    corners = corners_in_view(view)
+    shared = [np.vstack([s, view.room_polygon[corners[r0] & corners[r1]]]) for s in shared]
+    shifts = []
+    for a, b in zip(*shared):
+        bearings = [np.arctan2(*(pt - view.camera_center(r)[:2])[::-1]) - yaws[r] for pt, r in ((a, r0), (b, r1))]
+        shifts.append(float(np.degrees(wrap_angle(bearings[1] - bearings[0]))))
+    worst = max((abs(s + turn) / max(abs(turn), 1e-9) for s in shifts), default=float("inf"))
+    evidence = {"turn_deg": round(turn, 3), "landmarks": len(shifts), "max_parallax_frac": round(min(worst, 99.0), 4)}
+    if abs(turn) > float(checks.get("max_turn_deg", 180.0)):
+        return "too_large", evidence
+    if "max_parallax_frac" in checks and worst > float(checks["max_parallax_frac"]):
+        return "landmark_parallax", evidence
+    return None, evidence
 
 
 def glimpsed_counts(view) -> dict[str, int]:

@@ -28,6 +28,9 @@ top-level ``visibility`` config node, thresholds as fractions of the image): *gl
                       eye) closer than that or one on or over the other (overlapping footprints);
 - ``no_structure``    (family check ``structure``) the frames the question rests on show no
                       object clearly nor a room corner often enough (``simgen.qa.evidence``);
+- ``landmark_parallax`` (``max_parallax_frac``) a landmark in both images shifts against (or far
+                      from) the camera's turn because the camera also walked: a viewer would
+                      read the turn wrong; ``max_turn_deg``: a turn near 180° is ``too_large``;
 - ``hidden_distractor`` (``hidden_objects``) re-asked with every glimpsed object in the object
                       sets, the answer changes or cannot be given: an object a viewer noticed
                       but the question ignores would change it;
@@ -66,7 +69,7 @@ from typing import Any
 import numpy as np
 
 from simgen.qa.evidence import (
-    check_count, check_pairs, check_structure, check_visibility, glimpsed_counts, slot_categories,
+    check_count, check_pairs, check_structure, check_turn_cues, check_visibility, glimpsed_counts, slot_categories,
 )
 from simgen.qa.signatures import ExecutionError
 from simgen.registry import ConfigError
@@ -336,6 +339,10 @@ def verify(fam, view, bindings: dict, execution, cfg: VerifyConfig, run, jittere
         return Verdict.reject(reason, cert)
     if checks.get("structure"):
         reason, cert["structure"] = check_structure(view, execution.frames_used, checks)
+        if reason:
+            return Verdict.reject(reason, cert)
+    if "max_turn_deg" in checks or "max_parallax_frac" in checks:
+        reason, cert["turn_cues"] = check_turn_cues(view, execution.frames_used, checks)
         if reason:
             return Verdict.reject(reason, cert)
     if cfg.hidden_objects and (reason := check_hidden(lambda v: run(v).value, view, execution.value)):
