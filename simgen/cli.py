@@ -17,11 +17,11 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from simgen.job_config import check_job, check_overrides
 from simgen.registry import ConfigError
 from simgen.resources import conf_dir
 
 log = logging.getLogger("simgen")
-STAGES = ("render", "ask")
 # keys that say where, how many or which stages run, not what each episode is
 _NOT_HASHED = ("stages", "paths", "shard", "episodes", "run_name")
 
@@ -67,12 +67,8 @@ def run(cfg: DictConfig) -> dict:
     from simgen.episodes.runner import build_plugins, render_episodes
     from simgen.episodes.writer import dump_json
 
+    check_job(cfg)  # every group's schema, ranges and cross-field checks, before any work
     stages = list(cfg.stages)
-    bad = [s for s in stages if s not in STAGES]
-    if bad or not stages:
-        raise ConfigError(f"stages={stages}: each stage must be one of {list(STAGES)}")
-    if int(cfg.episodes) < 1 or int(cfg.seed) < 0:
-        raise ConfigError(f"episodes must be ≥ 1 and seed ≥ 0, got episodes={cfg.episodes}, seed={cfg.seed}")
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     seed, shard, digest = int(cfg.seed), shard_index(cfg), config_hash(cfg)
     summary = {"seed": seed, "shard": shard, "config_hash": digest, "stages": stages}
@@ -131,6 +127,10 @@ def main() -> None:
     """Console-script entry point (``simgen``): exit 130 on Ctrl-C, 1 when a sweep's job failed."""
     from simgen.sweep import SweepSummary
 
+    problem = check_overrides(sys.argv[1:])  # each job's config, before Hydra makes a run dir
+    if problem:
+        print(f"configuration error: {problem}", file=sys.stderr)
+        sys.exit(2)
     try:
         _hydra_main()
     except KeyboardInterrupt:

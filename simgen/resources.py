@@ -14,12 +14,22 @@ from simgen.registry import ConfigError
 _PACKAGE = Path(__file__).resolve().parent
 
 
-def conf_dir() -> str:
+def conf_folder() -> Path:
     """The config folder: ``simgen/conf`` in an installed wheel, ``<repo>/conf`` in a checkout."""
     for candidate in (_PACKAGE / "conf", _PACKAGE.parent / "conf"):
         if (candidate / "config.yaml").is_file():
-            return str(candidate)
+            return candidate
     raise FileNotFoundError(f"simgen: no conf/config.yaml beside {_PACKAGE}; is the package installed correctly?")
+
+
+def conf_dir() -> str:
+    """The config folder, ready for Hydra: its YAMLs extend schemas in Hydra's ConfigStore, which the
+    first call fills (``simgen.job_config.load_schemas``: plugin modules imported, no SDK), so that
+    ``initialize_config_dir(conf_dir())`` and ``compose`` work from any caller."""
+    from simgen.job_config import load_schemas
+
+    load_schemas()
+    return str(conf_folder())
 
 
 def programs_dir() -> Path:

@@ -96,7 +96,7 @@ def test_same_seed_identical_different_seed_differs(tmp_path, smoke_run):
     [
         ("simulator.name=unity", "unknown simulator 'unity'; known: "),
         ("trajectory.name=teleport", "known: coverage, ego, lookat, orbit, walkthrough"),
-        ("episodes=0", "episodes must be"),
+        ("episodes=0", "episodes: expected an int ≥ 1, got 0"),
         ("scene.num_furniture=-1", "num_furniture"),
         ("scene.num_furniture=500", "num_furniture"),
         ("camera.vfov_deg=200", "vfov"),

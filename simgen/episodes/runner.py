@@ -24,7 +24,8 @@ from simgen.episodes.mask_visibility import FloorCoverage, compute_visibility
 from simgen.episodes.writer import (ARRAYS, EPISODE_JSON, VIDEO, EpisodeFolder, VideoWriter, depth_to_mm, dump_json,
                                     is_done, save_arrays)
 from simgen.geometry import obb_footprint, quat_to_matrix
-from simgen.registry import DYNAMICS, PLANNERS, SCENE_BUILDERS, SIMULATORS, ConfigError, parse_config
+from simgen.registry import DYNAMICS, PLANNERS, SCENE_BUILDERS, SIMULATORS, ConfigError, parse_config, setting, \
+    store_schema
 from simgen.resource_limits import check_episode_size, scene_objects
 from simgen.seeding import rng
 from simgen.trajectories.base import PlanRequest
@@ -40,22 +41,18 @@ class RenderConfig:
     """How episodes are rendered and stored (``conf/render/``)."""
 
     name: str = "default"
-    fps: float = 10.0
-    duration_s: float = 6.0
-    save_arrays: bool = True
-    video_crf: int = 20
-
-    def validate(self, where: str) -> None:
-        """Reject impossible values before any work starts."""
-        if self.fps <= 0 or self.duration_s <= 0:
-            raise ConfigError(f"{where}: fps and duration_s must be > 0, got fps={self.fps}, duration_s={self.duration_s}")
-        if not 0 <= self.video_crf <= 51:
-            raise ConfigError(f"{where}.video_crf: expected 0..51 (x264), got {self.video_crf}")
+    fps: float = setting(10.0, gt=0.0)
+    duration_s: float = setting(12.0, gt=0.0)  # the walkthrough passes every viewpoint and enough floor views
+    save_arrays: bool = True  # compressed depth (mm) and instance ids per frame in arrays.npz
+    video_crf: int = setting(20, ge=0, le=51)  # x264 quality (0 lossless, 51 worst)
 
     @property
     def n_frames(self) -> int:
         """Frames per episode: fps × duration, at least 1."""
         return max(1, int(round(self.fps * self.duration_s)))
+
+
+store_schema("render", RenderConfig)
 
 
 @dataclass(frozen=True)

@@ -264,6 +264,7 @@ class CardExporter:
     """The card as an exporter, so ``--format card`` (re)writes it after other formats."""
 
     format_name = "card"
+    reads_other_formats = True  # it points at the other formats' files, so it runs after them
 
     def __init__(self, cfg: CardConfig):
         self.cfg = cfg

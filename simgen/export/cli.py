@@ -1,89 +1,86 @@
-"""Command line: ``python -m simgen.export <dataset dir> [--format NAME ...] [--out DIR] [--set KEY=VALUE ...]``.
+"""``simgen-export DATASET [key=value ...] [--format NAME ...] [--out DIR] [--cfg job]``.
 
-Each format's settings come from ``conf/export/<name>.yaml``; ``--set key=value`` changes a key in
-every chosen format that has it, ``--set parquet.key=value`` in one format only. Without
-``--format`` every format is written, the card last (so it can point at the Parquet file).
+Writes a dataset dir (a ``simgen-merge`` output or a shard run dir) in training and evaluation
+formats. Hydra composes ``conf/simgen_export.yaml``: ``dataset``, ``out`` (default: the dataset
+dir; media paths are relative to it), ``formats`` (default: every format) and one node per format
+registered in ``conf/export/``, named after it: ``parquet.compression=snappy``,
+``llava_video.answer_mode=open_ended``. The formats run by name, the card after the others (so it
+can point at the Parquet file). ``DATASET``, ``--out DIR`` and ``--format NAME`` are shorthands
+for ``dataset=``, ``out=`` and ``formats=[...]``. Exit status: 0 done, 2 bad configuration, 1 a
+dataset that cannot be read.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 
-import yaml
+from omegaconf import DictConfig, OmegaConf
 
-from simgen.export import EXPORTERS
+from simgen.export import EXPORTERS, export_order
 from simgen.export.dataset import Dataset
-from simgen.registry import ConfigError
-
-ORDER = ("llava_video", "messages", "parquet", "vsibench", "card")
-
-
-def preset(name: str) -> dict:
-    """The shipped ``conf/export/<name>.yaml`` as a dict; ConfigError listing the formats otherwise."""
-    from simgen.resources import conf_dir
-
-    path = Path(conf_dir()) / "export" / f"{name}.yaml"
-    if not path.is_file():
-        raise ConfigError(f"export format {name!r}: no {path}; formats: {', '.join(EXPORTERS.names())}")
-    return yaml.safe_load(path.read_text()) or {}
+from simgen.registry import ConfigError, parse_config, store_schema
+from simgen.script_config import Script, run_script
 
 
-def apply_overrides(configs: dict[str, dict], overrides: list[str]) -> None:
-    """Apply ``key=value`` / ``format.key=value`` (values parsed as YAML scalars) in place."""
-    for text in overrides:
-        key, sep, raw = text.partition("=")
-        if not sep or not key:
-            raise ConfigError(f"--set {text!r}: expected KEY=VALUE or FORMAT.KEY=VALUE")
-        value = yaml.safe_load(raw)
-        fmt, dot, field = key.partition(".")
-        if dot:
-            if fmt not in configs:
-                raise ConfigError(f"--set {text!r}: format {fmt!r} is not being exported; chosen: {sorted(configs)}")
-            configs[fmt][field] = value
-            continue
-        targets = [name for name, cfg in configs.items() if key in cfg]
-        if not targets:
-            raise ConfigError(f"--set {text!r}: no chosen format has a key {key!r}")
-        for name in targets:
-            configs[name][key] = value
+@dataclass
+class ExportJob:
+    """simgen-export's own keys; each registered format's node sits beside them under its name."""
+
+    dataset: str = "???"  # a merge's output (simgen-merge --out) or a shard run dir
+    out: Optional[str] = None  # export dir (default: the dataset dir); media paths are relative to it
+    formats: list = field(default_factory=list)  # which formats run (empty: all)
+
+
+EXPORTERS.load_all()
+store_schema("export_job", ExportJob, option=False, slots=tuple(EXPORTERS.names()))
+SCRIPT = Script("simgen-export", "simgen_export", __doc__, positional=("dataset",),
+                flags={"--out": "out", "--format": "formats[]"})
+
+
+def format_nodes() -> list[str]:
+    """Overrides adding every registered format's config under its own name (``+export@parquet=parquet``)."""
+    return [f"+export@{name}={name}" for name in EXPORTERS.names()]
+
+
+def run_export(cfg: DictConfig) -> list[dict]:
+    """Validate every chosen format, then run them on the dataset; returns their summaries."""
+    data = OmegaConf.to_container(cfg, resolve=True)
+    job = parse_config(ExportJob, {key: data[key] for key in ("dataset", "out", "formats")}, "")
+    if job.dataset == "???":
+        raise ConfigError("dataset: missing; name the dataset dir (simgen-export DATASET or dataset=DIR)")
+    unknown = sorted(set(job.formats) - set(EXPORTERS.names()))
+    if unknown:
+        raise ConfigError(f"formats: unknown export format(s) {unknown}; formats: {', '.join(EXPORTERS.names())}")
+    exporters = [EXPORTERS.build(cfg[name], where=name) for name in export_order(job.formats or EXPORTERS.names())]
+    ds = Dataset(Path(job.dataset))
+    out = Path(job.out) if job.out is not None else ds.root
+    return [e.export(ds, out) for e in exporters]
 
 
 def export(dataset: Path, formats: list[str], out: Path | None = None, overrides: list[str] = ()) -> list[dict]:
-    """Run the named exporters (in the canonical order) on a dataset; returns their summaries."""
-    unknown = sorted(set(formats) - set(EXPORTERS.names()))
-    if unknown:
-        raise ConfigError(f"unknown export format(s) {unknown}; formats: {', '.join(EXPORTERS.names())}")
-    chosen = [f for f in ORDER if f in formats] + sorted(set(formats) - set(ORDER))
-    configs = {name: preset(name) for name in chosen}
-    apply_overrides(configs, list(overrides))
-    exporters = []
-    for name in chosen:  # validate every format before writing any
-        try:
-            exporters.append(EXPORTERS.build(configs[name]))
-        except ConfigError as e:
-            raise ConfigError(f"format {name} (conf/export/{name}.yaml): {e}") from None
-    ds = Dataset(dataset)
-    out = Path(out) if out is not None else ds.root
-    return [e.export(ds, out) for e in exporters]
+    """Run the named exporters on a dataset with ``key=value`` overrides (``parquet.compression=snappy``)."""
+    keys = [f"dataset='{dataset}'", f"formats=[{','.join(formats)}]"] + ([f"out='{out}'"] if out is not None else [])
+    return run_export(SCRIPT.compose(list(overrides), extra=[*format_nodes(), *keys]))
+
+
+def _print_results(cfg: DictConfig) -> int:
+    try:
+        results = run_export(cfg)
+    except (FileNotFoundError, ValueError) as e:
+        if isinstance(e, ConfigError):
+            raise
+        raise SystemExit(f"export: {e}")
+    except KeyboardInterrupt:  # files are replaced atomically: nothing half-written is left
+        print("interrupted; re-run the same command to finish", file=sys.stderr)
+        return 130
+    for r in results:
+        print(json.dumps(r, sort_keys=True))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> None:
     """Export a dataset dir (a merge's output or a shard run dir) to training and evaluation formats."""
-    ap = argparse.ArgumentParser(prog="simgen-export", description=main.__doc__)
-    ap.add_argument("dataset", type=Path, help="dataset dir (python -m simgen.export.merge output) or shard run dir")
-    ap.add_argument("--format", action="append", dest="formats", metavar="NAME",
-                    help=f"one of {', '.join(ORDER)} (repeatable; default: all)")
-    ap.add_argument("--out", type=Path, help="export dir (default: the dataset dir); media paths are relative to it")
-    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a preset key")
-    args = ap.parse_args(argv)
-    try:
-        results = export(args.dataset, args.formats or list(ORDER), args.out, args.set)
-    except (ConfigError, FileNotFoundError, ValueError) as e:
-        raise SystemExit(f"export: {e}")
-    except KeyboardInterrupt:  # files are replaced atomically: nothing half-written is left
-        print("interrupted; re-run the same command to finish", file=sys.stderr)
-        sys.exit(130)
-    for r in results:
-        print(json.dumps(r, sort_keys=True))
+    sys.exit(run_script(SCRIPT, _print_results, argv, extra=format_nodes()))

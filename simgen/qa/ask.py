@@ -51,7 +51,7 @@ from simgen.qa.sampling import (
 from simgen.qa.evidence import episode_gate
 from simgen.qa.scene_view import SceneView
 from simgen.qa.verify import VerifyConfig, verify
-from simgen.registry import ConfigError, parse_config
+from simgen.registry import ConfigError, parse_config, store_schema
 from simgen.seeding import rng, stage_key
 from simgen.types import Episode
 from simgen.visibility_model import VisibilityModel
@@ -87,6 +87,9 @@ class QAConfig:
     def wanted(self, family: str) -> int:
         """Questions to keep per episode for ``family``."""
         return int(self.per_family.get(family, self.questions_per_episode))
+
+
+store_schema("qa", QAConfig)
 
 
 def parse_qa_config(cfg: DictConfig | dict) -> QAConfig:

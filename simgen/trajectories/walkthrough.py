@@ -56,6 +56,12 @@ _FLOOR_TRIES = 6  # best floor views tried, in order of gain, until one fits the
 class WalkthroughConfig(ViewpointConfig):
     """Knobs of the walkthrough planner (lengths in m, speeds in m/s, angles in degrees, times in s)."""
 
+    min_distance_m: float = 0.5  # viewpoint-to-object distance: close enough for small things
+    min_pitch_deg: float = -45.0  # close looks tilt down at tabletops as a handheld scan does
+    speed_mps: float = 0.6  # walking speed between viewpoints when frames allow
+    max_speed_mps: float = 1.4  # brisk walk before a viewpoint is dropped for lack of frames
+    max_turn_dps: float = 120.0  # a glance round: 12° per frame at 10 fps
+    close_eye_height_m: float = 0.9  # close looks at low small things bend down to this eye height (0: never)
     pitch_deg: float = -25.0  # looking ahead mid-way between viewpoints, and at extra waypoints
     linger_s: float = 0.6  # time spent passing each viewpoint, looking at what it shows
     creep_mps: float = 0.15  # walking speed while passing a viewpoint (the camera never stops)

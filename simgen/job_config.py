@@ -1,0 +1,158 @@
+"""The schema of ``simgen``'s primary config and the check that runs before Hydra starts a job.
+
+``conf/config.yaml`` extends :class:`JobConfig` (stored as ``schema/job``): its own keys (seed,
+shard, episodes, stages, run_name), the one ``visibility`` node every group refers to, and a slot
+per config group. The camera and paths groups have their schemas here too; every other group's
+schema is registered beside its plugin (``simgen.registry``).
+
+:func:`check_overrides` composes the config for each job a command line would run (each job of a
+``-m`` sweep) and validates every group, so a bad value is one line naming the key and what it
+accepts, exit code 2, before any run dir exists.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from simgen.registry import DYNAMICS, PLANNERS, SCENE_BUILDERS, SIMULATORS, ConfigError, parse_config, setting, \
+    store_schema
+from simgen.visibility_model import VisibilityModel
+
+STAGES = ("render", "ask")
+PLUGIN_GROUPS = {"simulator": SIMULATORS, "scene": SCENE_BUILDERS, "trajectory": PLANNERS, "dynamics": DYNAMICS}
+
+
+@dataclass
+class CameraConfig:
+    """The ``camera`` group: image size in px and vertical field of view in degrees (square pixels)."""
+
+    name: str = "default"
+    width: int = setting(320, ge=1)
+    height: int = setting(240, ge=1)
+    vfov_deg: float = setting(60.0, gt=1.0, lt=179.0)
+
+
+@dataclass
+class PathsConfig:
+    """The ``paths`` group: where outputs go."""
+
+    name: str = "default"
+    output_root: str = "outputs"  # relative to the directory simgen is started from
+
+
+@dataclass
+class JobConfig:
+    """``simgen``'s own keys; the group slots are filled by ``conf/config.yaml``'s defaults list."""
+
+    seed: int = setting(0, ge=0)  # every random choice derives from (seed, shard, scene, stage)
+    shard: Optional[int] = setting(None, ge=0)  # null: the Hydra job number in a multirun (-m), 0 in a single run
+    episodes: int = setting(2, ge=1)  # episodes rendered per shard
+    stages: list = setting(list(STAGES), choices=STAGES)  # render, ask, or both
+    run_name: str = "simgen"  # outputs/<run_name>/<overrides>/ (multirun: outputs/<run_name>-multirun/...)
+    # When a viewer sees an object, in fractions of the frame: planners, dynamics, coverage and the verifier read it.
+    visibility: VisibilityModel = VisibilityModel()
+    simulator: Any = None
+    scene: Any = None
+    camera: Any = None
+    trajectory: Any = None
+    render: Any = None
+    dynamics: Any = None
+    qa: Any = None
+    paths: Any = None
+
+
+store_schema("camera", CameraConfig)
+store_schema("paths", PathsConfig)
+store_schema("job", JobConfig, option=False)
+
+
+@functools.cache
+def load_schemas() -> None:
+    """Fill the ConfigStore with every schema ``conf/`` extends (plugin modules are imported, nothing is built)."""
+    import simgen.episodes.runner  # noqa: F401  (render)
+    import simgen.export.cli  # noqa: F401  (simgen-export's primary config and every export format)
+    import simgen.qa.ask  # noqa: F401  (qa)
+
+    for registry in PLUGIN_GROUPS.values():
+        registry.load_all()
+
+
+def check_job(cfg) -> None:
+    """Validate every group of a composed ``simgen`` config; ConfigError names the first bad key."""
+    from omegaconf import OmegaConf
+
+    from simgen.episodes.runner import RenderConfig
+    from simgen.qa.ask import parse_qa_config
+
+    top = {k: OmegaConf.to_container(cfg, resolve=True)[k] for k in ("seed", "shard", "episodes", "stages")}
+    if not parse_config(JobConfig, top, "").stages:
+        raise ConfigError(f"stages: expected a non-empty list of {', '.join(STAGES)}, got []")
+    for group, registry in PLUGIN_GROUPS.items():
+        registry.config(cfg[group])
+    for group, schema in (("camera", CameraConfig), ("render", RenderConfig), ("paths", PathsConfig)):
+        parse_config(schema, OmegaConf.to_container(cfg[group], resolve=True), group)
+    VisibilityModel.from_config(cfg.visibility)
+    if "ask" in cfg.stages:
+        parse_qa_config(cfg.qa)
+
+
+def compose_error(e: Exception) -> str:
+    """One line naming the key and what it accepts, from a Hydra/OmegaConf composition error."""
+    import typing
+
+    cause = e.__cause__ or e
+    key, schema = getattr(cause, "full_key", None), getattr(cause, "object_type", None)
+    if key and dataclasses.is_dataclass(schema):
+        fields = typing.get_type_hints(schema)
+        field_name = key.rsplit(".", 1)[-1]
+        if field_name not in fields:
+            return f"{key}: unknown key; allowed: {sorted(fields)}"
+        kinds = {int: "an int", float: "a number", bool: "true or false", str: "a string"}
+        hint = fields[field_name]
+        hint = next((t for t in typing.get_args(hint) if t in kinds), hint)  # Optional[int] -> int
+        if hint in kinds:
+            return f"{key}: expected {kinds[hint]}{' or null' if typing.get_args(fields[field_name]) else ''}, " \
+                   f"got {getattr(cause, 'value', None)!r}"
+    text = str(getattr(cause, "msg", None) or cause).split("\nConfig search path")[0].replace("\n\nAvailable", "; available")
+    return re.sub(r"\s*\n\s*", " ", text.replace(":\n\t", ": ").replace("\n\t", ", ")).strip()
+
+
+def check_overrides(argv: list[str], config_name: str = "config", check=check_job) -> str | None:
+    """Compose the config of every job ``argv`` would run and ``check`` it; the error line, or None.
+    A sweep's jobs are only composed (types, keys, options): a value out of range fails that job
+    alone, and its siblings run. Help, shell completion and another config folder or name are left to Hydra."""
+    from hydra import compose, initialize_config_dir
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra._internal.utils import get_args_parser
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from simgen.resources import conf_dir
+
+    args, _ = get_args_parser().parse_known_args(argv)
+    if (args.help or args.hydra_help or args.info or args.shell_completion or args.config_path
+            or args.config_name or args.config_dir):
+        return None
+    try:
+        if args.multirun:
+            parsed = OverridesParser.create().parse_overrides(args.overrides)
+            jobs = [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
+        else:
+            jobs = [list(args.overrides)]
+    except Exception as e:  # a malformed override: Hydra's parser says where
+        return compose_error(e)
+    with initialize_config_dir(config_dir=conf_dir(), version_base="1.3"):
+        for overrides in jobs:
+            try:
+                cfg = compose(config_name, overrides=overrides)
+                if not args.multirun:
+                    check(cfg)
+            except ConfigError as e:
+                return str(e)
+            except Exception as e:
+                if type(e).__module__.split(".")[0] not in ("hydra", "omegaconf"):
+                    raise
+                return compose_error(e)
+    return None

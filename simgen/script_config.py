@@ -1,0 +1,118 @@
+"""One way for every console script to read its settings: Hydra composes the script's primary config.
+
+``simgen-export datasets/v1 parquet.compression=snappy`` composes ``conf/simgen_export.yaml`` with
+the same ``key=value`` overrides as ``simgen``; ``--cfg job`` prints the composed config and
+``--help`` lists every key. A script declares which positional arguments and flags it keeps from
+its earlier command line, and each maps onto a config key (``--out DIR`` → ``out=DIR``,
+``--format NAME`` → ``formats=[..., NAME]``, a flag without a value → ``key=true``). The compose API
+(``initialize_config_dir`` + ``compose``) is used rather than ``@hydra.main``: these scripts write
+where they are told, with no run dir, log file or sweep of their own.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+from omegaconf import DictConfig, OmegaConf
+
+from simgen.registry import ConfigError
+
+
+@dataclass(frozen=True)
+class Script:
+    """How a console script's command line maps onto its primary config."""
+
+    prog: str  # e.g. "simgen-export"
+    config_name: str  # conf/<config_name>.yaml
+    description: str
+    positional: tuple[str, ...] = ()  # keys filled by positional arguments, in order ("inputs[]" takes the rest)
+    flags: dict[str, str] = field(default_factory=dict)  # "--out" -> "out"; a key ending in "[]" appends
+    switches: dict[str, str] = field(default_factory=dict)  # "--allow-mixed" -> "allow_mixed" (set to true)
+
+    def overrides(self, argv: list[str]) -> tuple[list[str], str | None]:
+        """Hydra overrides for ``argv`` and the ``--cfg`` / ``--help`` request (None, "job" or "help")."""
+        out, lists, positional, request = [], {}, [], None
+        args = list(argv)
+        while args:
+            arg = args.pop(0)
+            if arg in ("-h", "--help"):
+                request = "help"
+            elif arg in ("--cfg", "-c"):
+                if not args or args.pop(0) != "job":
+                    raise ConfigError(f"{self.prog}: --cfg takes 'job'")
+                request = "job"
+            elif arg.split("=", 1)[0] in self.flags:
+                name, eq, value = arg.partition("=")
+                if not eq:
+                    if not args:
+                        raise ConfigError(f"{name}: expects a value")
+                    value = args.pop(0)
+                key = self.flags[name]
+                if key.endswith("[]"):
+                    lists.setdefault(key[:-2], []).append(value)
+                else:
+                    out.append(f"{key}={_quoted(value)}")
+            elif arg in self.switches:
+                out.append(f"{self.switches[arg]}=true")
+            elif arg.startswith("-") and "=" not in arg:
+                known = sorted([*self.flags, *self.switches, "--cfg job", "--help"])
+                raise ConfigError(f"{arg}: unknown option; options: {', '.join(known)}; settings: key=value")
+            elif "=" in arg.split("/", 1)[0] or arg.startswith(("+", "~")):
+                out.append(arg)
+            else:
+                positional.append(arg)
+        out += [f"{key}=[{','.join(_quoted(v) for v in values)}]" for key, values in lists.items()]
+        for key in self.positional:  # in order; a key ending in "[]" takes every remaining argument
+            if positional and key.endswith("[]"):
+                out.append(f"{key[:-2]}=[{','.join(_quoted(v) for v in positional)}]")
+                positional = []
+            elif positional:
+                out.append(f"{key}={_quoted(positional.pop(0))}")
+        if positional:
+            raise ConfigError(f"{self.prog}: unexpected argument(s) {positional}; settings are key=value")
+        return out, request
+
+    def compose(self, argv: list[str] | None = None, extra: list[str] = ()) -> DictConfig | None:
+        """The composed config (``extra`` overrides first), or None after printing ``--help`` / ``--cfg job``.
+        ConfigError names the key on a bad override."""
+        from hydra import compose, initialize_config_dir
+
+        from simgen.job_config import compose_error
+        from simgen.resources import conf_dir
+
+        overrides, request = self.overrides(list(sys.argv[1:] if argv is None else argv))
+        with initialize_config_dir(config_dir=conf_dir(), version_base="1.3"):
+            try:
+                cfg = compose(self.config_name, overrides=[*extra, *overrides])
+            except Exception as e:
+                if type(e).__module__.split(".")[0] not in ("hydra", "omegaconf"):
+                    raise
+                raise ConfigError(compose_error(e)) from None
+        if request == "help":
+            print(self.help_text(cfg))
+        elif request == "job":
+            print(OmegaConf.to_yaml(cfg), end="")
+        return None if request else cfg
+
+    def help_text(self, cfg: DictConfig) -> str:
+        """The usage line, the description and every key with its value now."""
+        usage = " ".join([self.prog, *(k.replace("[]", " ...").upper() for k in self.positional), "[key=value ...]",
+                          *(f"[{f} {k.rstrip('[]').upper()}]" for f, k in self.flags.items()),
+                          *(f"[{s}]" for s in self.switches), "[--cfg job]"])
+        return (f"usage: {usage}\n\n{self.description.strip()}\n\nSettings (key=value overrides, Hydra syntax; "
+                f"conf/{self.config_name}.yaml):\n\n{OmegaConf.to_yaml(cfg, resolve=False)}")
+
+
+def _quoted(value: str) -> str:
+    """A value as a Hydra override value: paths and words quoted so Hydra's grammar takes them literally."""
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def run_script(script: Script, body, argv: list[str] | None = None, extra: list[str] = ()) -> int:
+    """Compose ``script``'s config and call ``body(cfg)``; a ConfigError prints one line and returns 2."""
+    try:
+        cfg = script.compose(argv, extra)
+        return 0 if cfg is None else int(body(cfg) or 0)
+    except ConfigError as e:
+        print(f"{script.prog}: configuration error: {e}", file=sys.stderr)
+        return 2
