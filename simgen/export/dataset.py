@@ -155,12 +155,10 @@ class Dataset:
         from the dataset's cached frames when there, else cut out of the video once. Returns how many
         were written; nothing is written into the dataset dir when ``dest`` is elsewhere."""
         dest = self.root if dest is None else Path(dest)
-        needed: dict[str, set[int]] = defaultdict(set)
-        for _, data in iter_lines(self.qa_path):  # raw lines: only three fields are needed
-            if data.get("modality") in IMAGE_MODALITIES:
-                episode_id = data["episode_id"]
-                needed[episode_id] |= {int(f) for f in data["frames"]
-                                       if not (dest / self.frame_name(episode_id, f)).is_file()}
+        shown: dict[str, set[int]] = defaultdict(set)
+        for data in self._image_lines():
+            shown[data["episode_id"]].update(data.get("frames") or ())
+        needed = {e: {f for f in frames if not (dest / self.frame_name(e, f)).is_file()} for e, frames in shown.items()}
         written = 0
         for episode_id in sorted(needed):
             cached = {f for f in needed[episode_id] if self.frame_path(episode_id, f).is_file()}
@@ -171,6 +169,22 @@ class Dataset:
                 extract_frames(self.video_path(episode_id), todo, lambda f, e=episode_id: dest / self.frame_name(e, f))
             written += len(needed[episode_id])
         return written
+
+    def _image_lines(self) -> Iterator[dict]:
+        """The decoded ``qa.jsonl`` lines of image records. Only lines holding ``image"`` (the modality
+        value, whatever the spacing) are decoded; a line that is not JSON is left to :meth:`items`,
+        which names it."""
+        with open(self.qa_path, encoding="utf-8") as f:
+            for line in f:
+                if 'image"' in line:
+                    try:
+                        data = json.loads(line)
+                    except json.JSONDecodeError:
+                        continue
+                    if (isinstance(data, dict) and data.get("modality") in IMAGE_MODALITIES
+                            and isinstance(data.get("episode_id"), str)
+                            and all(isinstance(f, int) for f in data.get("frames") or ())):
+                        yield data
 
     def place(self, name: str, dest: Path) -> None:
         """Hard-link (or copy, across file systems) the dataset file ``name`` to ``dest/name`` if missing."""

@@ -41,8 +41,8 @@ def features():
 
 
 @functools.lru_cache(maxsize=256)  # records come grouped by episode and share their frames
-def _image_bytes(path: Path) -> bytes:
-    return path.read_bytes()
+def _image_bytes(root: str, name: str) -> bytes:
+    return Path(root, name).read_bytes()  # keyed by strings: hashing a Path costs more than the lookup saves
 
 
 def parquet_row(s: Sample, data_source: str, root: Path, complexity: str | None = None) -> dict:
@@ -58,7 +58,7 @@ def parquet_row(s: Sample, data_source: str, root: Path, complexity: str | None 
         "answer_number": float(it.answer) if it.answer_type == "number" else None,
         "answer_type": it.answer_type, "unit": it.unit, "modality": it.modality,
         "video": s.media[0] if s.media_kind == "video" else None,
-        "images": [{"bytes": _image_bytes(root / p), "path": p} for p in images],
+        "images": [{"bytes": _image_bytes(str(root), p), "path": p} for p in images],
         "messages": [{"role": "user", "content": user},
                      {"role": "assistant", "content": [{"type": "text", "text": s.target}]}],
         "episode_id": it.episode_id, "frames": list(it.frames), "program": it.program,
