@@ -39,8 +39,11 @@ def mug(ctx: Context):
 
 
 def bottle(ctx: Context):
-    """A bottle: body, shoulder, neck and a dark cap."""
-    r, h = ctx.u(0.03, 0.045), ctx.u(0.16, 0.24)
+    """A slim glass bottle: body at least 2.25 times as tall as wide, shoulder, neck and a dark cap.
+
+    Bottles and vases share no colour and no body proportions (a vase is at most 1.43 times as tall
+    as wide): seen in a video, a white bottle with a cap beside a white jar-like vase was misnamed."""
+    r, h = ctx.u(0.03, 0.04), ctx.u(0.18, 0.26)
     neck_r, neck_h = ctx.u(0.012, 0.016), ctx.u(0.04, 0.06)
     return [
         cylinder((0.0, 0.0), 0.0, h, r, ctx.rgba),
@@ -57,13 +60,14 @@ def book(ctx: Context):
 
 
 def vase(ctx: Context):
-    """A vase: a wide body, a narrower neck and a lip."""
-    r, h = ctx.u(0.05, 0.09), ctx.u(0.14, 0.28)
-    neck_r, neck_h = r * ctx.u(0.45, 0.7), ctx.u(0.04, 0.08)
+    """A squat ceramic vase: a wide body (at most 1.43 times as tall as wide), a short neck and a
+    flared lip of the body's colour (a bottle is slim and capped; see :func:`bottle`)."""
+    r, h = ctx.u(0.07, 0.1), ctx.u(0.12, 0.2)
+    neck_r, neck_h = r * ctx.u(0.5, 0.65), ctx.u(0.03, 0.05)
     return [
         cylinder((0.0, 0.0), 0.0, h, r, ctx.rgba),
         cylinder((0.0, 0.0), h, h + neck_h, neck_r, ctx.rgba),
-        cylinder((0.0, 0.0), h + neck_h, h + neck_h + 0.015, neck_r * 1.25, ctx.shade(0.85)),
+        cylinder((0.0, 0.0), h + neck_h, h + neck_h + 0.02, neck_r * 1.45, ctx.shade(0.85)),
     ], []
 
 
@@ -105,10 +109,10 @@ SMALL = (
     Asset("ball", "small", "support", ("red", "blue", "green", "yellow", "orange", "white"), ball, floor_ok=True,
           density=60.0),
     Asset("mug", "small", "support", ("white", "red", "blue", "yellow", "green", "black"), mug, density=300.0),
-    Asset("bottle", "small", "support", ("green", "brown", "blue", "white"), bottle, density=350.0),
+    Asset("bottle", "small", "support", ("green", "brown", "blue"), bottle, density=350.0),  # glass colours only
     Asset("book", "small", "support", ("red", "blue", "green", "black", "yellow", "white", "purple"), book,
           density=600.0),
-    Asset("vase", "small", "support", ("white", "blue", "red", "green", "yellow", "black", "purple"), vase,
+    Asset("vase", "small", "support", ("white", "red", "yellow", "black", "purple"), vase,  # none a bottle's
           density=300.0),
     Asset("laptop", "small", "support", ("grey", "black", "white"), laptop, density=60.0, weight=0.7),
     Asset("toy duck", "small", "support", ("yellow", "orange", "red"), toy_duck, floor_ok=True, density=150.0,
