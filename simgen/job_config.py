@@ -74,6 +74,7 @@ def load_schemas() -> None:
     """Fill the ConfigStore with every schema ``conf/`` extends (plugin modules are imported, nothing is built)."""
     import simgen.episodes.runner  # noqa: F401  (render)
     import simgen.export.cli  # noqa: F401  (simgen-export's primary config and every export format)
+    import simgen.llm.cli  # noqa: F401  (simgen-compile's primary config and the llm group)
     import simgen.qa.ask  # noqa: F401  (qa)
 
     for registry in PLUGIN_GROUPS.values():
@@ -116,6 +117,10 @@ def compose_error(e: Exception) -> str:
         if hint in kinds:
             return f"{key}: expected {kinds[hint]}{' or null' if typing.get_args(fields[field_name]) else ''}, " \
                    f"got {getattr(cause, 'value', None)!r}"
+    missing, options = getattr(cause, "missing_cfg_file", None), getattr(cause, "options", None)
+    if missing and options:  # an option of a group that has no such YAML
+        group, _, option = missing.rpartition("/")
+        return f"{group}={option}: no conf/{missing}.yaml; choose one of {', '.join(sorted(options))}"
     text = str(getattr(cause, "msg", None) or cause).split("\nConfig search path")[0].replace("\n\nAvailable", "; available")
     return re.sub(r"\s*\n\s*", " ", text.replace(":\n\t", ": ").replace("\n\t", ", ")).strip()
 

@@ -139,14 +139,20 @@ def _node_type(hint):
 
 
 @functools.lru_cache(maxsize=None)  # one node class per schema, so a nested default is an instance of its field's type
-def schema_node(schema: type, name: str | None = None, slots: tuple[str, ...] = ()) -> type:
+def schema_node(schema: type, name: str | None = None, slots: tuple[str, ...] = (),
+                nested: tuple[tuple[str, type], ...] = ()) -> type:
     """A plain dataclass OmegaConf can type-check with ``schema``'s fields and defaults (plus
-    ``name: str = name`` when given, and an untyped ``slot: Any = None`` per slot, where a config
-    group is merged in): the node stored in the ConfigStore."""
+    ``name: str = name`` when given, an untyped ``slot: Any = None`` per slot, where a config group
+    is merged in, and ``(field, schema)`` pairs typing a mapping field by the schema it is parsed
+    with later): the node stored in the ConfigStore."""
     hints = typing.get_type_hints(schema)
     fields = []
     for f in dataclasses.fields(schema):
         if f.name == "name" and name is not None:
+            continue
+        if f.name in dict(nested):
+            node_type = schema_node(dict(nested)[f.name])
+            fields.append((f.name, node_type, dataclasses.field(default_factory=node_type)))
             continue
         if f.default is not dataclasses.MISSING:
             default = f.default
@@ -171,16 +177,17 @@ def _node_factory(instance):
 
 
 def store_schema(group: str, schema: type, name: str | None = None, option: bool = True,
-                 slots: tuple[str, ...] = ()) -> None:
+                 slots: tuple[str, ...] = (), nested: tuple[tuple[str, type], ...] = ()) -> None:
     """Store ``schema`` in Hydra's ConfigStore as ``schema/<group>/<name>`` (a plugin's, with
     ``name`` as its default name) or ``schema/<group>`` (a group's one schema; each of the group's
     options has a ``name``, "default" unless the schema says otherwise; ``option=False`` for a
-    primary config's schema, with ``slots`` for the groups merged into it); YAMLs extend it."""
+    primary config's schema, with ``slots`` for the groups merged into it; ``nested`` as in
+    :func:`schema_node`); YAMLs extend it."""
     from hydra.core.config_store import ConfigStore
 
     if name is None:
         named = not option or any(f.name == "name" for f in dataclasses.fields(schema))
-        node = schema_node(schema, None if named else "default", tuple(slots))
+        node = schema_node(schema, None if named else "default", tuple(slots), tuple(nested))
         ConfigStore.instance().store(group="schema", name=group, node=node)
     else:
         ConfigStore.instance().store(group=f"schema/{group}", name=name, node=schema_node(schema, name))

@@ -25,7 +25,9 @@ class Script:
     prog: str  # e.g. "simgen-export"
     config_name: str  # conf/<config_name>.yaml
     description: str
-    positional: tuple[str, ...] = ()  # keys filled by positional arguments, in order ("inputs[]" takes the rest)
+    # keys filled by positional arguments, in order ("inputs[]" takes the rest; a dict picks the key by
+    # the argument before it: {"compile": "questions"})
+    positional: tuple = ()
     flags: dict[str, str] = field(default_factory=dict)  # "--out" -> "out"; a key ending in "[]" appends
     switches: dict[str, str] = field(default_factory=dict)  # "--allow-mixed" -> "allow_mixed" (set to true)
 
@@ -62,12 +64,18 @@ class Script:
             else:
                 positional.append(arg)
         out += [f"{key}=[{','.join(_quoted(v) for v in values)}]" for key, values in lists.items()]
-        for key in self.positional:  # in order; a key ending in "[]" takes every remaining argument
-            if positional and key.endswith("[]"):
+        previous = None
+        for key in self.positional:  # in order; "inputs[]" takes every remaining argument
+            if isinstance(key, dict):  # the key depends on the argument before it (a subcommand's argument)
+                key = key.get(previous)
+            if not positional or key is None:
+                continue
+            if key.endswith("[]"):
                 out.append(f"{key[:-2]}=[{','.join(_quoted(v) for v in positional)}]")
                 positional = []
-            elif positional:
-                out.append(f"{key}={_quoted(positional.pop(0))}")
+            else:
+                previous = positional.pop(0)
+                out.append(f"{key}={_quoted(previous)}")
         if positional:
             raise ConfigError(f"{self.prog}: unexpected argument(s) {positional}; settings are key=value")
         return out, request
@@ -96,7 +104,8 @@ class Script:
 
     def help_text(self, cfg: DictConfig) -> str:
         """The usage line, the description and every key with its value now."""
-        usage = " ".join([self.prog, *(k.replace("[]", " ...").upper() for k in self.positional), "[key=value ...]",
+        names = [k.replace("[]", " ...").upper() if isinstance(k, str) else "[ARG]" for k in self.positional]
+        usage = " ".join([self.prog, *names, "[key=value ...]",
                           *(f"[{f} {k.rstrip('[]').upper()}]" for f, k in self.flags.items()),
                           *(f"[{s}]" for s in self.switches), "[--cfg job]"])
         return (f"usage: {usage}\n\n{self.description.strip()}\n\nSettings (key=value overrides, Hydra syntax; "

@@ -142,10 +142,10 @@ def test_an_echoed_key_is_in_no_file_written_nor_printed(tmp_path, monkeypatch, 
     questions = tmp_path / "q.yaml"
     questions.write_text(json.dumps([{"id": "adv", "question": SPEC.templates[0], "slots": SPEC.slots}]))
     with ScriptedServer(lambda request, n: {"echo_headers": True} if n % 2 else {"status": 500, "body": f"Bearer {secret}"}) as server:
-        code = main(["compile", str(questions), "--llm", "endpoint", "--set", f"base_url={server.base_url}",
-                     "--set", "api_key_env=SIMGEN_ADV_KEY", "--set", "structured_output=none", "--set", "max_retries=1",
-                     "--set", "backoff_s=0", "--set", "compile.k=2", "--set", "compile.min_agreement=1",
-                     "--set", "compile.probe_scenes=1",
+        code = main(["compile", str(questions), "--llm", "endpoint", f"llm.base_url={server.base_url}",
+                     "llm.api_key_env=SIMGEN_ADV_KEY", "llm.structured_output=none", "llm.max_retries=1",
+                     "llm.backoff_s=0", "llm.compile.k=2", "llm.compile.min_agreement=1",
+                     "llm.compile.probe_scenes=1",
                      "--out", str(tmp_path / "out"), "--log", str(tmp_path / "log.jsonl"), "-v"])
     out, err = capsys.readouterr()
     assert server.headers[0]["authorization"] == f"Bearer {secret}"  # it was sent, and echoed back

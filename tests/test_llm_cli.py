@@ -15,9 +15,9 @@ def _run(tmp_path, capsys, base_url, *extra):
     questions = tmp_path / "q.yaml"
     questions.write_text(yaml.safe_dump(QUESTION))
     # every option after the subcommand, as docs/llm.md writes it
-    code = main(["compile", str(questions), "--llm", "endpoint", "--set", f"base_url={base_url}", "--set", "model=m",
-                 "--set", "structured_output=none", "--set", "max_retries=0", "--set", "timeout_s=2",
-                 "--set", "compile.probe_scenes=1", "--set", "compile.bindings_per_scene=2",
+    code = main(["compile", str(questions), "--llm", "endpoint", f"llm.base_url={base_url}", "llm.model=m",
+                 "llm.structured_output=none", "llm.max_retries=0", "llm.timeout_s=2",
+                 "llm.compile.probe_scenes=1", "llm.compile.bindings_per_scene=2",
                  "--out", str(tmp_path / "out"), "--log", str(tmp_path / "log.jsonl"), *extra])
     out, err = capsys.readouterr()
     return code, json.loads(out), err

@@ -168,8 +168,8 @@ def test_simgen_compile_cli_against_an_endpoint(tmp_path, capsys):
                                           "templates": ["What is the height of the {a} in cm?", "In cm, how high is the {a}?"],
                                           "slots": {"a": {"type": "category", "observed": "unique"}}}]))
     with ScriptedServer(lambda request, n: json.dumps({"program": "to_cm(height(the(a)))"})) as server:  # json_schema mode
-        code = main(["--llm", "endpoint", "--set", f"base_url={server.base_url}", "--set", "model=scripted",
-                     "--set", "compile.probe_scenes=1", "--out", str(tmp_path / "out"), "--log", str(tmp_path / "log.jsonl"),
+        code = main(["--llm", "endpoint", f"llm.base_url={server.base_url}", "llm.model=scripted",
+                     "llm.compile.probe_scenes=1", "--out", str(tmp_path / "out"), "--log", str(tmp_path / "log.jsonl"),
                      "compile", str(questions)])
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
@@ -183,5 +183,5 @@ def test_simgen_compile_cli_reports_config_errors(capsys):
 
     assert main(["--llm", "nosuch", "compile", "q.yaml"]) == 2
     assert "llm=nosuch" in capsys.readouterr().err
-    assert main(["--llm", "endpoint", "--set", "structured_output=xml", "compile", "q.yaml"]) == 2
+    assert main(["--llm", "endpoint", "llm.structured_output=xml", "compile", "q.yaml"]) == 2
     assert "structured_output" in capsys.readouterr().err

@@ -1,17 +1,21 @@
-"""Every config composes, and every plugin's YAML name, `name:` field and registry key agree."""
+"""Every config composes against its script's primary config, and plugins, files and schemas agree."""
 from pathlib import Path
 
 import pytest
 import yaml
 from hydra import compose, initialize_config_dir
+from hydra.core.config_store import ConfigStore
 
+from simgen.export import EXPORTERS, export_order
+from simgen.job_config import PLUGIN_GROUPS
+from simgen.registry import ConfigError, Registry, parse_config, setting
 from simgen.resources import conf_dir
-from simgen.registry import PLANNERS, SCENE_BUILDERS, SIMULATORS, ConfigError, Registry
 
 CONF = Path(conf_dir())
-PLUGIN_GROUPS = {"simulator": SIMULATORS, "scene": SCENE_BUILDERS, "trajectory": PLANNERS}
+REGISTRIES = {**PLUGIN_GROUPS, "export": EXPORTERS}
 GROUPS = sorted(p.name for p in CONF.iterdir() if p.is_dir() and p.name not in ("hydra", "local"))
-DEFAULTS = {next(iter(d)) if isinstance(d, dict) else d for d in yaml.safe_load((CONF / "config.yaml").read_text())["defaults"]}
+# the primary config a group belongs to, and whether its options are added (+) or chosen
+PRIMARY = {"export": ("simgen_export", "+export@{option}={option}"), "llm": ("simgen_compile", "llm={option}")}
 
 
 def group_options(group: str) -> list[str]:
@@ -19,40 +23,71 @@ def group_options(group: str) -> list[str]:
 
 
 @pytest.mark.parametrize("group", GROUPS)
-def test_every_option_composes(group):
+def test_every_option_composes_and_names_itself(group):
+    primary, pattern = PRIMARY.get(group, ("config", "{group}={option}"))
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         for option in group_options(group):
-            prefix = "" if group in DEFAULTS else "+"  # groups outside the defaults list are added
-            cfg = compose("config", overrides=[f"{prefix}{group}={option}"], return_hydra_config=False)
-            assert cfg.seed == 0 or group in ("experiment", "debug")
+            cfg = compose(primary, overrides=[pattern.format(group=group, option=option)])
+            if group in ("experiment", "debug"):
+                continue  # global recipes have no node or name of their own
+            node = cfg[option] if group == "export" else cfg[group]
+            assert node.name == option, f"conf/{group}/{option}.yaml composes with name {node.name!r}"
 
 
-@pytest.mark.parametrize("group", GROUPS)
-def test_name_field_matches_file_name(group):
-    for path in (CONF / group).glob("*.yaml"):
-        data = yaml.safe_load(path.read_text()) or {}
-        if group in ("experiment", "debug"):
-            continue  # global recipes have no name of their own
-        assert data.get("name") == path.stem, f"{path}: name {data.get('name')!r} != file name {path.stem!r}"
-
-
-@pytest.mark.parametrize("group, registry", sorted(PLUGIN_GROUPS.items()))
-def test_plugin_files_and_registry_agree(group, registry):
+@pytest.mark.parametrize("group, registry", sorted(REGISTRIES.items()))
+def test_plugin_files_registry_and_config_store_agree(group, registry):
     assert group_options(group) == registry.names()
+    store = ConfigStore.instance().repo["schema"][group]
     for name in registry.names():
         factory, schema = registry.get(name)
         assert callable(factory) and schema is not None, f"{group} {name} has no config schema"
+        assert f"{name}.yaml" in store, f"{group} {name}: its schema is not in the ConfigStore"
         data = yaml.safe_load((CONF / group / f"{name}.yaml").read_text())
-        registry.config(data)  # the shipped defaults validate against the schema
+        assert f"/schema/{group}/{name}@_here_" in data["defaults"], f"conf/{group}/{name}.yaml does not extend its schema"
 
 
-def test_unknown_plugin_lists_known_ones():
-    reg = Registry("widget", {"a": "simgen.types"})
-    with pytest.raises(ConfigError, match="known: a"):
+def test_plugins_are_found_by_convention_and_checked_against_their_base():
+    reg = Registry("widget", "simulator", "simgen.simulators", "simgen.simulators.base:Simulator")
+    with pytest.raises(ConfigError, match="unknown widget 'b'; known: ai2thor, habitat, mujoco, pybullet"):
         reg.get("b")
+
+    class NotASimulator:
+        pass
+
+    with pytest.raises(TypeError, match="NotASimulator does not provide Simulator"):
+        reg.register("fake")(NotASimulator)
+    planners = PLUGIN_GROUPS["trajectory"]
+    with pytest.raises(TypeError, match="does not provide Planner"):
+        planners.register("fake")(NotASimulator)  # a protocol: it needs plan()
 
 
 def test_unknown_key_is_named():
-    data = yaml.safe_load((CONF / "trajectory" / "orbit.yaml").read_text())
     with pytest.raises(ConfigError, match="radius_typo"):
-        PLANNERS.config({**data, "radius_typo": 1})
+        PLUGIN_GROUPS["trajectory"].config({"name": "orbit", "radius_typo": 1})
+
+
+def test_declared_bounds_name_the_key_and_the_accepted_values():
+    from dataclasses import dataclass
+
+    @dataclass
+    class Knobs:
+        count: int = setting(3, ge=1)
+        ratio: float = setting(0.5, gt=0.0, le=1.0)
+        mode: str = setting("a", choices=("a", "b"))
+        size: int | None = setting(None, ge=16)
+
+    assert parse_config(Knobs, {"ratio": 1, "size": None}, "k") == Knobs(ratio=1.0)
+    for data, message in (({"count": 0}, "k.count: expected an int ≥ 1, got 0"),
+                          ({"ratio": 0.0}, "k.ratio: expected a number in (0.0, 1.0], got 0.0"),
+                          ({"mode": "c"}, "k.mode: expected one of a, b, got 'c'"),
+                          ({"size": 8}, "k.size: expected an int ≥ 16, got 8"),
+                          ({"count": 2.5}, "k.count: expected an int, got 2.5"),
+                          ({"count": True}, "k.count: expected an int, got True")):
+        with pytest.raises(ConfigError) as e:
+            parse_config(Knobs, data, "k")
+        assert str(e.value) == message
+
+
+def test_exporters_run_in_an_order_derived_from_the_registry():
+    assert export_order(EXPORTERS.names()) == ["llava_video", "messages", "parquet", "vsibench", "card"]
+    assert export_order(["card", "parquet"]) == ["parquet", "card"]  # the card reads the others' files

@@ -1,53 +1,76 @@
 """``simgen-compile``: compile questions into verified families, paraphrase families, propose questions.
 
-    simgen-compile compile questions.yaml --llm local            # -> programs/compiled/llm_<id>.yaml
-    simgen-compile paraphrase object_counting --n 2 --llm local  # verified paraphrases (JSON on stdout)
-    simgen-compile propose --n 5 --llm local --write proposed.yaml [--compile]
+    simgen-compile compile questions.yaml llm=local            # -> programs/compiled/llm_<id>.yaml
+    simgen-compile paraphrase object_counting n=2 llm=local    # verified paraphrases (JSON on stdout)
+    simgen-compile propose n=5 llm=local write=proposed.yaml [compile=true]
 
-``--llm NAME`` picks conf/llm/NAME.yaml (none, openai, local, endpoint); ``--set key=value``
-overrides any of its keys (``--set model=gpt-4o-mini``, ``--set compile.k=5``). The compile log
-(one JSON line per question, accepted or rejected with its reason) goes to ``--log``
-(default ``outputs/llm/compile_log.jsonl``); a JSON summary with acceptance rate, LLM calls, seconds
-per question and completion tokens per second is printed at the end. Options may come before or
-after the command. Exit status: 0 done, 2 bad input or configuration, 3 the endpoint failed
-(unreachable, timed out, past its deadline, or no request answered); the summary is printed either way.
+Hydra composes ``conf/simgen_compile.yaml``: the ``llm`` group (conf/llm/NAME.yaml: none, openai,
+local, endpoint; default local) and this script's own keys (``CompileJob``). Any key is set with
+``key=value``: ``llm.model=gpt-4o-mini``, ``llm.compile.k=5``; ``--cfg job`` prints the composed
+config, ``--help`` lists every key. The earlier options map onto keys: ``--llm NAME`` → ``llm=NAME``,
+``--out``, ``--log``, ``--n``, ``--write``, ``--compile``, ``-v``. The compile log (one JSON line per
+question, accepted or rejected with its reason) goes to ``log`` (default
+``outputs/llm/compile_log.jsonl``); a JSON summary with acceptance rate, LLM calls, seconds per
+question and completion tokens per second is printed at the end. Exit status: 0 done, 2 bad input or
+configuration, 3 the endpoint failed (unreachable, timed out, past its deadline, or no request
+answered); the summary is printed either way.
 """
 from __future__ import annotations
 
-import argparse
+import dataclasses
 import json
 import logging
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Optional
 
 import yaml
 from omegaconf import OmegaConf
 
-from simgen.llm.client import LLMClient, LLMError, parse_llm_config
-from simgen.registry import ConfigError, parse_config
+from simgen.llm.client import LLMClient, LLMConfig, LLMError, parse_llm_config
+from simgen.llm.compile import CompileConfig
+from simgen.registry import ConfigError, parse_config, setting, store_schema
+from simgen.script_config import Script, run_script
 
 log = logging.getLogger("simgen.llm")
 DEFAULT_LOG = "outputs/llm/compile_log.jsonl"  # outputs/ is git-ignored; the log is a run artefact
+COMMANDS = ("compile", "paraphrase", "propose")
+
+
+@dataclass
+class CompileJob:
+    """simgen-compile's own keys (the ``llm`` group sits beside them)."""
+
+    command: str = setting("???", choices=COMMANDS)
+    questions: Optional[str] = None  # compile: the questions file
+    family: Optional[str] = None  # paraphrase: the family id
+    n: Optional[int] = setting(None, ge=1)  # paraphrases (default 2) or proposals (default 5)
+    write: Optional[str] = None  # propose: write the proposals as a questions file
+    compile: bool = False  # propose: compile the proposals right away
+    out: Optional[str] = None  # folder for compiled families (default programs/compiled)
+    log: str = DEFAULT_LOG  # compile log, one JSON line per question
+    verbose: bool = False
+
+
+store_schema("llm", LLMConfig, nested=(("compile", CompileConfig),))  # the llm group, read by this script only
+store_schema("compile_job", CompileJob, option=False, slots=("llm",))
+SCRIPT = Script("simgen-compile", "simgen_compile", __doc__,
+                positional=("command", {"compile": "questions", "paraphrase": "family"}),
+                flags={"--llm": "llm", "--out": "out", "--log": "log", "--n": "n", "--write": "write"},
+                switches={"--compile": "compile", "-v": "verbose", "--verbose": "verbose"})
 
 
 def load_llm_config(name: str, overrides: list[str] | None = None):
-    """conf/llm/<name>.yaml with ``key=value`` overrides, validated (ConfigError names the file/key)."""
-    from simgen.resources import conf_dir
-
-    path = Path(conf_dir()) / "llm" / f"{name}.yaml"
-    if not path.is_file():
-        known = sorted(p.stem for p in path.parent.glob("*.yaml"))
-        raise ConfigError(f"llm={name}: no {path}; choose one of {known}")
-    cfg = OmegaConf.merge(OmegaConf.load(path), OmegaConf.from_dotlist(list(overrides or [])))
-    data = OmegaConf.to_container(cfg, resolve=True)
-    if data.get("name") != name:
-        raise ConfigError(f"{path}.name: must equal the file name {name!r}, got {data.get('name')!r}")
-    return parse_llm_config(data, f"llm({path.name})")
+    """conf/llm/<name>.yaml with ``key=value`` overrides of its keys, validated (ConfigError names the key)."""
+    cfg = SCRIPT.compose([], extra=["command=compile", f"llm={name}", *(f"llm.{o}" for o in overrides or [])])
+    return parse_llm_config(OmegaConf.to_container(cfg.llm, resolve=True))
 
 
 def build_compiler(llm_cfg):
     """Client, probe set and compiler from a validated LLMConfig (its ``compile`` mapping included)."""
-    from simgen.llm.compile import CompileConfig, Compiler
+    from simgen.llm.compile import Compiler
     from simgen.llm.judge import Probe
     from simgen.llm.probes import load_probe_episodes, probe_episodes
 
@@ -102,20 +125,6 @@ def _default_out() -> Path:
     return compiled_dir()
 
 
-def _options(parser: argparse.ArgumentParser, defaults: bool) -> None:
-    """The options every command takes, before or after the command name (``--llm`` etc.).
-
-    On the subcommands they default to SUPPRESS, so a value given before the command is kept
-    unless it is given again after it."""
-    def default(value):
-        return value if defaults else argparse.SUPPRESS
-    parser.add_argument("--llm", default=default("local"), help="conf/llm/<name>.yaml: none, openai, local, endpoint (default local)")
-    parser.add_argument("--set", action="append", default=default([]), metavar="KEY=VALUE", help="override a key of the llm config")
-    parser.add_argument("--out", default=default(None), help="folder for compiled families (default programs/compiled)")
-    parser.add_argument("--log", default=default(DEFAULT_LOG), help=f"compile log, one JSON line per question (default {DEFAULT_LOG})")
-    parser.add_argument("-v", "--verbose", action="store_true", default=default(False))
-
-
 def _endpoint_failure(summary: dict, usage: dict) -> str | None:
     """Why the endpoint failed the run (stopped it, or answered no request), else None."""
     runs = [summary, summary.get("compile") or {}]
@@ -127,32 +136,22 @@ def _endpoint_failure(summary: dict, usage: dict) -> str | None:
     return None
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command line entry point of ``simgen-compile``; exit 0 = done, 2 = bad input, 3 = the endpoint failed."""
-    ap = argparse.ArgumentParser(prog="simgen-compile", description=__doc__.split("\n\n")[0])
-    _options(ap, defaults=True)
-    sub = ap.add_subparsers(dest="command", required=True)
-    c = sub.add_parser("compile", help="compile a questions file into verified families")
-    c.add_argument("questions", type=Path)
-    p = sub.add_parser("paraphrase", help="verified paraphrases of a family's first template")
-    p.add_argument("family")
-    p.add_argument("--n", type=int, default=2)
-    q = sub.add_parser("propose", help="propose new question templates from the scene schema")
-    q.add_argument("--n", type=int, default=5)
-    q.add_argument("--write", default=None, help="write the proposals as a questions file")
-    q.add_argument("--compile", action="store_true", help="compile the proposals right away")
-    for parser in (c, p, q):
-        _options(parser, defaults=False)
-    args = ap.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+def _run(cfg) -> int:
+    data = OmegaConf.to_container(cfg, resolve=True)
+    job = parse_config(CompileJob, {k: v for k, v in data.items() if k != "llm"}, "")
+    needs = {"compile": "questions", "paraphrase": "family"}.get(job.command)
+    if needs and getattr(job, needs) is None:
+        raise ConfigError(f"{needs}: `simgen-compile {job.command}` needs one (simgen-compile {job.command} "
+                          f"{needs.upper()} or {needs}=...)")
+    logging.basicConfig(level=logging.INFO if job.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    args = SimpleNamespace(**{**dataclasses.asdict(job), "n": job.n or (2 if job.command == "paraphrase" else 5)})
     try:
-        compiler = build_compiler(load_llm_config(args.llm, args.set))
-        run = {"compile": _cmd_compile, "paraphrase": _cmd_paraphrase, "propose": _cmd_propose}[args.command]
+        compiler = build_compiler(parse_llm_config(data["llm"]))
+        run = {"compile": _cmd_compile, "paraphrase": _cmd_paraphrase, "propose": _cmd_propose}[job.command]
         summary = run(args, compiler)
-    except (ConfigError, LLMError) as e:
-        print(f"simgen-compile: {e}", file=sys.stderr)
-        return 2
+    except LLMError as e:
+        raise ConfigError(str(e)) from None
     summary["usage"] = compiler.client.usage.to_dict()
     failure = _endpoint_failure(summary, summary["usage"])
     print(compiler.client.redact(json.dumps(summary, indent=1, default=str)))
@@ -160,6 +159,11 @@ def main(argv: list[str] | None = None) -> int:
         print(compiler.client.redact(f"simgen-compile: the endpoint failed: {failure}"), file=sys.stderr)
         return 3
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point of ``simgen-compile``; exit 0 = done, 2 = bad input, 3 = the endpoint failed."""
+    return run_script(SCRIPT, _run, argv)
 
 
 if __name__ == "__main__":

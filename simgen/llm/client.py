@@ -36,7 +36,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from simgen.registry import ConfigError
+from simgen.registry import ConfigError, setting
 
 log = logging.getLogger("simgen.llm")
 
@@ -71,44 +71,28 @@ class LLMBudgetExceeded(LLMError):
 class LLMConfig:
     """The ``llm`` config group: which endpoint, which model, and the limits every request obeys."""
 
-    name: str = "none"  # none | openai | local | endpoint
+    name: str = setting("none", choices=BACKENDS)
     base_url: str = ""  # e.g. http://127.0.0.1:8765/v1 (empty: the SDK's default, OpenAI)
     model: str = ""
     api_key_env: str = ""  # the environment variable holding the key ("" = no key needed)
-    structured_output: str = "none"  # gbnf | json_schema | json_object | none
-    temperature: float = 0.7
-    max_tokens: int = 160
-    timeout_s: float = 120.0  # inactivity: the longest silence within a request
-    deadline_s: float = 600.0  # the whole request, however the bytes trickle in
-    max_retries: int = 2  # retries after the first attempt, on transient errors only
-    backoff_s: float = 1.0  # first retry waits this long, then doubles
-    request_budget: int = 500  # attempts per client, retries included
-    max_response_chars: int = 4000
+    structured_output: str = setting("none", choices=STRUCTURED)
+    temperature: float = setting(0.7, ge=0.0, le=2.0)
+    max_tokens: int = setting(160, ge=1)
+    timeout_s: float = setting(120.0, gt=0.0)  # inactivity: the longest silence within a request
+    deadline_s: float = setting(600.0, gt=0.0)  # the whole request, however the bytes trickle in
+    max_retries: int = setting(2, ge=0)  # retries after the first attempt, on transient errors only
+    backoff_s: float = setting(1.0, ge=0.0)  # first retry waits this long, then doubles
+    request_budget: int = setting(500, ge=1)  # attempts per client, retries included
+    max_response_chars: int = setting(4000, ge=1)
     seed: int = 0
     compile: dict = field(default_factory=dict)  # simgen.llm.compile.CompileConfig overrides
 
     def validate(self, where: str) -> None:
-        """Raise ConfigError naming the key and its allowed values."""
-        if self.name not in BACKENDS:
-            raise ConfigError(f"{where}.name: expected one of {list(BACKENDS)}, got {self.name!r}")
-        if self.structured_output not in STRUCTURED:
-            raise ConfigError(f"{where}.structured_output: expected one of {list(STRUCTURED)}, got {self.structured_output!r}")
+        """What types and ranges cannot say: a backend's needs, and a key's variable name."""
         if self.name != "none" and not self.model:
             raise ConfigError(f"{where}.model: the {self.name!r} backend needs a model name")
         if self.name in ("local", "endpoint") and not self.base_url:
             raise ConfigError(f"{where}.base_url: the {self.name!r} backend needs a base_url (e.g. http://127.0.0.1:8765/v1)")
-        if not 0.0 <= self.temperature <= 2.0:
-            raise ConfigError(f"{where}.temperature: expected 0 ≤ value ≤ 2, got {self.temperature}")
-        for key in ("max_tokens", "request_budget", "max_response_chars"):
-            if getattr(self, key) < 1:
-                raise ConfigError(f"{where}.{key}: expected an int ≥ 1, got {getattr(self, key)}")
-        for key in ("timeout_s", "deadline_s"):
-            if not getattr(self, key) > 0:
-                raise ConfigError(f"{where}.{key}: expected a number > 0, got {getattr(self, key)}")
-        if self.backoff_s < 0:
-            raise ConfigError(f"{where}.backoff_s: expected a number ≥ 0, got {self.backoff_s}")
-        if self.max_retries < 0:
-            raise ConfigError(f"{where}.max_retries: expected an int ≥ 0, got {self.max_retries}")
         if self.api_key_env and not self.api_key_env.replace("_", "").isalnum():
             raise ConfigError(f"{where}.api_key_env: expected an environment variable name, got {self.api_key_env!r}")
 

@@ -44,7 +44,7 @@ from simgen.llm.semantics import CHECKS, check_semantics
 from simgen.llm.spec import QuestionSpec
 from simgen.llm.store import append_log, write_family
 from simgen.qa.families import load_families
-from simgen.registry import ConfigError
+from simgen.registry import ConfigError, setting
 
 log = logging.getLogger("simgen.llm")
 REPAIR_DETAIL = 1200  # characters of a rejection (reason, failing probe case) shown to the model and logged
@@ -56,27 +56,21 @@ __all__ = ["CompileConfig", "Compiler", "CompileResult", "compile_questions", "e
 class CompileConfig:
     """How hard the compiler tries and how strict it is (``compile:`` in conf/llm/*.yaml)."""
 
-    k: int = 3  # independent candidates per question
-    max_repairs: int = 2  # error-feedback rounds per candidate
-    min_agreement: float = 1.0  # share of the k candidates that must give identical answers on every probe case (0.5: a majority)
-    probe_scenes: int = 3  # synthetic probe episodes (simgen.llm.probes)
+    k: int = setting(3, ge=1)  # independent candidates per question
+    max_repairs: int = setting(2, ge=0)  # error-feedback rounds per candidate
+    # share of the k candidates that must give identical answers on every probe case (0.5: a majority)
+    min_agreement: float = setting(1.0, gt=0.0, le=1.0)
+    probe_scenes: int = setting(3, ge=1)  # synthetic probe episodes (simgen.llm.probes)
     probe_episodes: str = ""  # or a folder of rendered episodes to probe on
-    bindings_per_scene: int = 4  # probe cases per scene
-    probe_seed: int = 0
-    min_verified: int = 1  # probe questions the verifier must keep
-    min_templates: int = 3  # templates a family needs; paraphrases fill the gap
+    bindings_per_scene: int = setting(4, ge=1)  # probe cases per scene
+    probe_seed: int = setting(0, ge=0)
+    min_verified: int = setting(1, ge=1)  # probe questions the verifier must keep
+    min_templates: int = setting(3, ge=1)  # templates a family needs; paraphrases fill the gap
     examples: tuple = ()  # the pool of few-shot families (ids); empty: every hand-written family
-    n_examples: int = 6  # few-shot examples per question, the closest of the pool
+    n_examples: int = setting(6, ge=0)  # few-shot examples per question, the closest of the pool
 
     def validate(self, where: str) -> None:
-        """Raise ConfigError naming the key and the allowed range."""
-        for key, low in (("k", 1), ("max_repairs", 0), ("probe_scenes", 1), ("bindings_per_scene", 1),
-                         ("probe_seed", 0), ("min_verified", 1), ("min_templates", 1), ("n_examples", 0)):
-            value = getattr(self, key)
-            if not isinstance(value, int) or isinstance(value, bool) or value < low:
-                raise ConfigError(f"{where}.{key}: expected an int ≥ {low}, got {value!r}")
-        if not 0.0 < self.min_agreement <= 1.0:
-            raise ConfigError(f"{where}.min_agreement: expected 0 < value ≤ 1, got {self.min_agreement}")
+        """What ranges cannot say: enough candidates must be required to agree."""
         if self.needed < 2:
             raise ConfigError(f"{where}: k × min_agreement must be > 1 (two independent candidates must agree), "
                               f"got k={self.k}, min_agreement={self.min_agreement}")
