@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from simgen.qa.balance import rank
+from simgen.qa.balance import rank_of_id
 from simgen.qa.blind_audit import AuditItem, blind_audit
 from simgen.registry import ConfigError
 
@@ -30,13 +30,13 @@ class AuditSample:
 
     def add(self, record) -> None:
         """Offer a QAItem or a record dict."""
-        item = AuditItem.of(record)
-        heap = self.heaps.setdefault(item.family, [])
-        entry = (-rank(item), item.id, item)  # a max-heap on rank: the root is the first to give way
+        family, rid = (record["family"], record["id"]) if isinstance(record, dict) else (record.family, record.id)
+        heap = self.heaps.setdefault(family, [])
+        key = (-rank_of_id(rid), rid)  # a max-heap on rank: the root is the first to give way
         if len(heap) < self.limit:
-            heapq.heappush(heap, entry)
-        elif entry[:2] > heap[0][:2]:
-            heapq.heapreplace(heap, entry)
+            heapq.heappush(heap, (*key, AuditItem.of(record)))
+        elif key > heap[0][:2]:  # only records that enter the sample are read (most are not)
+            heapq.heapreplace(heap, (*key, AuditItem.of(record)))
 
     def report(self, cfg) -> dict:
         """The blind audit of the sample, per family (``n`` counts the audited records; ``cfg.folds`` folds)."""

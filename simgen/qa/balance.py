@@ -95,7 +95,12 @@ def answer_key(item, bucket_ratio: float = 1.25) -> str:
 
 def rank(item) -> int:
     """A deterministic pseudo-random rank from the record id (a hex hash)."""
-    return int(item.id[:12], 16)
+    return rank_of_id(item.id)
+
+
+def rank_of_id(record_id: str) -> int:
+    """:func:`rank` of a record id."""
+    return int(record_id[:12], 16)
 
 
 def answer_caps(counts: Counter, cfg: BalanceConfig, labels: int | None = None, keep: float | None = None) -> dict[str, int]:
@@ -131,20 +136,18 @@ def share_cap(counts: list[int], share: float) -> int:
     return 0
 
 
-def cells(item, bucket_ratio: float = 1.25) -> list[tuple[str, str, tuple[str, ...]]]:
-    """The record's conditional cells: (cell, outcome, every outcome the cell could have had); one
-    for its paraphrase (template) and one per thing it names."""
+def cells(item, bucket_ratio: float = 1.25) -> list[tuple[str, str]]:
+    """The record's conditional cells as (cell, outcome): one for its paraphrase (template) and one
+    per thing it names."""
     named = [f for f in named_features(item.bindings) if f.startswith(CONDITIONED)]
     cats = {f[4:] for f in named if f.startswith("cat:")}
     answer = answer_key(item, bucket_ratio)
-    options = tuple(value_key(item, c, bucket_ratio) for c in item.choices) if item.choices else (
-        ("yes", "no") if item.answer_type == "yes_no" else (answer,))
-    out = [(f"{item.family}|tpl:{item.template}", answer, options)]  # the wording: a paraphrase may not tell
+    out = [(f"{item.family}|tpl:{item.template}", answer)]  # the wording: a paraphrase may not tell
     for f in named:
         if f.startswith("cat:") and item.answer_text in cats:  # the answer is one of the named categories
-            out.append((f"{item.family}|{f}", "is" if f[4:] == item.answer_text else "not", ("is", "not")))
+            out.append((f"{item.family}|{f}", "is" if f[4:] == item.answer_text else "not"))
         else:
-            out.append((f"{item.family}|{f}", answer, options))
+            out.append((f"{item.family}|{f}", answer))
     return out
 
 
@@ -177,18 +180,15 @@ class CellTable:
         self.ids: dict[str, int] = {}
         self.start = array("q", [0])  # compact: a million records hold a few million cells
         self.cell, self.outcome = array("i"), array("i")
-        self.support: dict[int, set[int]] = defaultdict(set)
 
     def _id(self, text: str) -> int:
         return self.ids.setdefault(text, len(self.ids))
 
     def add(self, record_cells) -> None:
         """Append one record's cells (from :func:`cells`)."""
-        for cell, outcome, possible in record_cells:
-            c = self._id(cell)
-            self.cell.append(c)
+        for cell, outcome in record_cells:
+            self.cell.append(self._id(cell))
             self.outcome.append(self._id(outcome))
-            self.support[c].update(self._id(p) for p in possible)
         self.start.append(len(self.cell))
 
 
@@ -245,24 +245,43 @@ def _answer_capped(candidates: np.ndarray, group: np.ndarray, rank_of: np.ndarra
 def _conditional(candidates: np.ndarray, rank_of: np.ndarray, table: CellTable, cfg: BalanceConfig) -> np.ndarray:
     """Admit candidates in rank order, in passes, while every cell of theirs stays within its cap."""
     kept_in: dict[tuple[int, int], int] = defaultdict(int)
+    # per cell its two largest outcomes [(count, outcome), (count, outcome)]: the largest *other*
+    # outcome of a cell is one of them
+    top: dict[int, list] = defaultdict(lambda: [(0, -1), (0, -2)])
     keep = np.zeros(len(candidates), dtype=bool)
-    start, cell, outcome, support = table.start, table.cell, table.outcome, table.support
+    start, cell, outcome = table.start, table.cell, table.outcome
     pending = [int(i) for i in np.flatnonzero(candidates)[np.argsort(rank_of[candidates], kind="stable")]]
     while pending:
         left = []
         for i in pending:
             mine = range(start[i], start[i + 1])
-            if all(kept_in[(cell[j], outcome[j])] + 1 <= cfg.cell_slack + cfg.cell_ratio * max(
-                    (kept_in[(cell[j], o)] for o in support[cell[j]] if o != outcome[j]), default=0) for j in mine):
+            if all(kept_in[(cell[j], outcome[j])] + 1 <= cfg.cell_slack + cfg.cell_ratio * _largest_other(top[cell[j]], outcome[j])
+                   for j in mine):
                 keep[i] = True
                 for j in mine:
-                    kept_in[(cell[j], outcome[j])] += 1
+                    key = (cell[j], outcome[j])
+                    kept_in[key] += 1
+                    _raise(top[cell[j]], outcome[j], kept_in[key])
             else:
                 left.append(i)
         if len(left) == len(pending):
             break
         pending = left
     return keep
+
+
+def _largest_other(top2: list, outcome: int) -> int:
+    return top2[1][0] if top2[0][1] == outcome else top2[0][0]
+
+
+def _raise(top2: list, outcome: int, count: int) -> None:
+    """Keep ``top2`` the cell's two largest (count, outcome) after ``outcome`` rose to ``count``."""
+    if top2[0][1] == outcome:
+        top2[0] = (count, outcome)
+    elif top2[1][1] == outcome or count > top2[1][0]:
+        top2[1] = (count, outcome)
+        if top2[1][0] > top2[0][0]:
+            top2[0], top2[1] = top2[1], top2[0]
 
 
 def balance(items: list[QAItem], cfg: BalanceConfig = BalanceConfig()) -> tuple[list[QAItem], dict]:
