@@ -151,7 +151,7 @@ def test_frames_are_cut_from_the_video(exported):
 
 
 def test_open_ended_mode_hides_options(dataset, tmp_path):
-    export(dataset, ["messages"], tmp_path, ["answer_mode=open_ended"])
+    export(dataset, ["messages"], tmp_path, ["messages.answer_mode=open_ended"])
     rows = [json.loads(x) for x in (tmp_path / "messages.jsonl").read_text().splitlines()]
     items = {it.id: it for it in Dataset(dataset).items()}
     for row in rows:
@@ -163,8 +163,8 @@ def test_open_ended_mode_hides_options(dataset, tmp_path):
 
 
 def test_rationale_as_field_and_before_the_answer(dataset, tmp_path):
-    export(dataset, ["llava_video"], tmp_path / "field", ["cot=field"])
-    export(dataset, ["llava_video"], tmp_path / "answer", ["cot=answer"])
+    export(dataset, ["llava_video"], tmp_path / "field", ["llava_video.cot=field"])
+    export(dataset, ["llava_video"], tmp_path / "answer", ["llava_video.cot=answer"])
     field = json.loads((tmp_path / "field" / "llava_video.json").read_text())
     inline = json.loads((tmp_path / "answer" / "llava_video.json").read_text())
     for f, a in zip(field, inline):
@@ -189,21 +189,43 @@ def test_number_text():
         number_text(float("nan"))
 
 
-@pytest.mark.parametrize("override, key", [("answer_mode=maybe", "answer_mode"), ("cot=yes", "cot"),
-                                           ("llava_video.filename=x.txt", "filename")])
-def test_bad_settings_name_the_key(dataset, tmp_path, override, key):
-    with pytest.raises(ConfigError, match=rf"format llava_video \(conf/export/llava_video.yaml\): export\.{key}: "):
+@pytest.mark.parametrize("override, message", [
+    ("llava_video.answer_mode=maybe", "llava_video.answer_mode: expected one of open_ended, multiple_choice, got 'maybe'"),
+    ("llava_video.cot=yes", "llava_video.cot: expected one of none, field, answer, got 'yes'"),
+    ("llava_video.filename=x.txt", "llava_video.filename: expected a plain file name ending in .json"),
+    ("llava_video.instruction=maybe", "llava_video.instruction: expected true or false, got 'maybe'")])
+def test_bad_settings_name_the_key(dataset, tmp_path, override, message):
+    with pytest.raises(ConfigError) as e:
         export(dataset, ["llava_video"], tmp_path, [override])
+    assert str(e.value).startswith(message)
     assert not (tmp_path / "llava_video.json").exists()
 
 
-def test_cli_errors_are_clear(dataset, tmp_path):
-    with pytest.raises(SystemExit, match="unknown export format"):
-        export_main([str(dataset), "--format", "csv"])
-    with pytest.raises(SystemExit, match="no chosen format has a key 'colour'"):
-        export_main([str(dataset), "--format", "messages", "--set", "colour=red"])
+def test_cli_errors_are_clear(dataset, tmp_path, capsys):
+    for argv, message in (([str(dataset), "--format", "csv"], "formats: unknown export format(s) ['csv']"),
+                          ([str(dataset), "--format", "messages", "messages.colour=red"], "messages.colour: unknown key"),
+                          ([str(dataset), "parquet.row_group_size=1.5"], "parquet.row_group_size: expected an int, got 1.5"),
+                          ([], "dataset: missing")):
+        with pytest.raises(SystemExit) as e:
+            export_main(argv)
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and err.startswith(f"simgen-export: configuration error: {message}") and \
+            len(err.strip().splitlines()) == 1
     with pytest.raises(SystemExit, match="no qa.jsonl"):
         export_main([str(tmp_path), "--format", "messages"])
+
+
+def test_cli_composes_with_hydra(dataset, tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        export_main([str(dataset), "--cfg", "job", "parquet.compression=snappy", "--out", str(tmp_path)])
+    cfg = capsys.readouterr().out
+    assert e.value.code == 0 and "compression: snappy" in cfg and f"out: {tmp_path}" in cfg
+    with pytest.raises(SystemExit):
+        export_main(["--help"])
+    assert "llava_video:\n  name: llava_video\n  answer_mode: multiple_choice" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as e:
+        export_main([str(dataset), "--format", "messages", "messages.answer_mode=open_ended", "--out", str(tmp_path)])
+    assert e.value.code == 0 and (tmp_path / "messages.jsonl").is_file()
 
 
 def test_card_points_at_parquet_after_export(dataset, tmp_path):
@@ -231,17 +253,16 @@ def test_knobs_drop_provenance_and_bin_many_valued_measurements():
 
 
 def test_presets_and_registry_agree():
-    import yaml
-
     from simgen.resources import conf_dir
     from simgen.export import EXPORTERS
 
+    from simgen.export.cli import SCRIPT, format_nodes
+
     presets = sorted(Path(conf_dir(), "export").glob("*.yaml"))
     assert [p.stem for p in presets] == EXPORTERS.names()
+    cfg = SCRIPT.compose([], extra=format_nodes())
     for path in presets:
-        data = yaml.safe_load(path.read_text())
-        assert data["name"] == path.stem
-        EXPORTERS.config(data)  # the shipped defaults validate
+        assert EXPORTERS.config(cfg[path.stem]).__class__ is EXPORTERS.get(path.stem)[1]  # the shipped presets validate
 
 
 def test_missing_optional_packages_name_their_extra(dataset, tmp_path, monkeypatch):

@@ -21,7 +21,7 @@ from simgen.export.dataset import MERGE_FILE, STATS_FILE, Dataset, relative_to
 from simgen.export.knobs import flat_knobs, group_values
 from simgen.plots import pyplot, save_figure
 from simgen.qa.balance import BalanceConfig, answer_key, is_continuous
-from simgen.registry import ConfigError
+from simgen.registry import ConfigError, setting
 
 log = logging.getLogger("simgen.export")
 CARD_FILE = "README.md"
@@ -32,15 +32,9 @@ PLOTS_DIR = "plots"
 class CardConfig:
     """Dataset-card settings (``conf/export/card.yaml``)."""
 
-    top_answers: int = 8  # answers listed per family
-    max_shards: int = 50  # shard rows listed (all are in merge.json)
+    top_answers: int = setting(8, ge=1)  # answers listed per family
+    max_shards: int = setting(50, ge=1)  # shard rows listed (all are in merge.json)
     plots: bool = True  # write plots/*.png (needs matplotlib)
-
-    def validate(self, where: str) -> None:
-        """Raise ConfigError naming a non-positive count."""
-        for key in ("top_answers", "max_shards"):
-            if not isinstance(getattr(self, key), int) or getattr(self, key) < 1:
-                raise ConfigError(f"{where}.{key}: expected an integer ≥ 1, got {getattr(self, key)!r}")
 
 
 def _bucket_label(key: str, ratio: float) -> str:

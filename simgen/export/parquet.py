@@ -22,7 +22,7 @@ from simgen.export import EXPORTERS
 from simgen.export.base import Exporter, Sample, atomic_open, json_line
 from simgen.resources import require
 from simgen.export.prompt import PromptConfig
-from simgen.registry import ConfigError
+from simgen.registry import ConfigError, setting
 
 
 def features():
@@ -72,18 +72,14 @@ class ParquetConfig(PromptConfig):
     """Parquet settings (``conf/export/parquet.yaml``)."""
 
     split: str = "train"
-    row_group_size: int = 4096
-    compression: str = "zstd"
+    row_group_size: int = setting(4096, ge=1)
+    compression: str = setting("zstd", choices=("zstd", "snappy", "gzip", "none"))
 
     def validate(self, where: str) -> None:
-        """Check the shared prompt settings, the split name, row-group size and codec."""
+        """Check the shared prompt settings and the split name."""
         super().validate(where)
         if not self.split.isidentifier():
             raise ConfigError(f"{where}.split: expected a name like 'train' or 'test', got {self.split!r}")
-        if not isinstance(self.row_group_size, int) or self.row_group_size < 1:
-            raise ConfigError(f"{where}.row_group_size: expected an integer ≥ 1, got {self.row_group_size!r}")
-        if self.compression not in ("zstd", "snappy", "gzip", "none"):
-            raise ConfigError(f"{where}.compression: expected one of zstd, snappy, gzip, none; got {self.compression!r}")
 
 
 @EXPORTERS.register("parquet", config=ParquetConfig)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from simgen.qa.records import QAItem
-from simgen.registry import ConfigError
+from simgen.registry import ConfigError, setting
 
 ANSWER_MODES = ("open_ended", "multiple_choice")
 COT_MODES = ("none", "field", "answer")  # no rationale | a separate `rationale` field | reasoning before the answer
@@ -28,20 +28,14 @@ _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 class PromptConfig:
     """Settings every exporter shares: answer mode, rationale, instruction line, source tag."""
 
-    answer_mode: str = "multiple_choice"
-    cot: str = "none"
+    answer_mode: str = setting("multiple_choice", choices=ANSWER_MODES)
+    cot: str = setting("none", choices=COT_MODES)
     instruction: bool = True  # append the answer-format instruction to the question
     data_source: str = "simgen"
 
     def validate(self, where: str) -> None:
-        """Raise ConfigError naming the key and its allowed values."""
-        if self.answer_mode not in ANSWER_MODES:
-            raise ConfigError(f"{where}.answer_mode: expected one of {list(ANSWER_MODES)}, got {self.answer_mode!r}")
-        if self.cot not in COT_MODES:
-            raise ConfigError(f"{where}.cot: expected one of {list(COT_MODES)}, got {self.cot!r}")
-        if not isinstance(self.instruction, bool):
-            raise ConfigError(f"{where}.instruction: expected true or false, got {self.instruction!r}")
-        if not isinstance(self.data_source, str) or not self.data_source:
+        """What types cannot say: the source tag is not empty."""
+        if not self.data_source:
             raise ConfigError(f"{where}.data_source: expected a non-empty string, got {self.data_source!r}")
 
 
