@@ -5,7 +5,8 @@
   ``llava`` needs torch 2.0 and transformers 4.36, so the function's own source is compiled from the
   installed file and run with a small word tokenizer;
 - lmms-eval 0.7.3's VSI-Bench task (``lmms_eval/tasks/vsibench/utils.py``) through the exported
-  task YAML, loaded by lmms-eval's own YAML loader;
+  task YAML, loaded by lmms-eval's own YAML loader, and its ``lmms-eval`` command run on the export
+  with lmms-eval's own ``dummy`` model;
 - ``datasets.load_dataset`` on the Parquet export (features decoded, from a moved copy too);
 - ``qwen_vl_utils.process_vision_info`` (qwen-vl-utils 0.0.14) on the ``messages.jsonl`` rows.
 """
@@ -13,7 +14,11 @@ import ast
 import importlib
 import importlib.util
 import json
+import os
 import shutil
+import subprocess
+import sys
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -120,6 +125,58 @@ def test_lmms_eval_rejects_what_the_export_leaves_out(lmms_task):
     doc = {"question_type": "depth_order", "question": "Is the sofa closer?", "options": None}
     with pytest.raises(ValueError, match="Unknown question type"):
         lmms_task["doc_to_text"](doc, {})
+
+
+def vsi_scores(rows: list[dict], answer: str) -> dict[str, float]:
+    """VSI-Bench's scores of a model that always answers ``answer``, recomputed from the rows: a letter
+    matches the multiple-choice rows whose truth it is and gives no number (MRA 0); the three direction
+    levels count as one type; the overall score is the mean over types."""
+    by_type = defaultdict(list)
+    for r in rows:
+        kind = "object_rel_direction" if r["question_type"].startswith("object_rel_direction") else r["question_type"]
+        by_type[kind].append(float(r["ground_truth"] == answer) if r["options"] else 0.0)
+    scores = {t: sum(v) / len(v) for t, v in by_type.items()}
+    directions = [r for r in rows if r["question_type"].startswith("object_rel_direction")]
+    scores["object_rel_direction"] = sum(
+        sum(r["ground_truth"] == answer for r in level) / len(level)
+        for level in ([r for r in directions if r["question_type"].endswith(x)] for x in ("easy", "medium", "hard"))) / 3
+    return {**scores, "overall": sum(scores.values()) / len(scores)}
+
+
+def test_lmms_eval_command_runs_the_shipped_task(out, tmp_path):
+    """``lmms-eval --tasks simgen_vsibench`` on the export, with lmms-eval's own ``dummy`` model (it answers
+    "A" and reads the first bytes of every video it is given, failing on a missing one)."""
+    command = Path(sys.executable).with_name("lmms-eval")
+    if not command.is_file():
+        pytest.skip("lmms-eval is installed by .ci/run (--no-deps)")
+    export = tmp_path / "export"
+    shutil.copytree(out, export)
+    rows = [json.loads(x) for x in (export / "vsibench.jsonl").read_text().splitlines()]
+    easy = [r for r in rows if r["question_type"] == "object_rel_direction_easy"]
+    # lmms-eval's aggregation needs all three direction levels; the fixture only asks the easy one
+    easy[0]["question_type"], easy[1]["question_type"] = "object_rel_direction_medium", "object_rel_direction_hard"
+    (export / "vsibench.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    env = {**os.environ, "HF_HOME": str(export), "HF_DATASETS_CACHE": str(tmp_path / "cache"),
+           "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    run = subprocess.run([str(command), "--model", "dummy", "--model_args", "response=A,read_bytes=64",
+                          "--tasks", "simgen_vsibench", "--include_path", str(export / "lmms_eval"),
+                          "--output_path", str(tmp_path / "results"), "--batch_size", "1"],
+                         env=env, capture_output=True, text=True, timeout=600)
+    results = sorted((tmp_path / "results").rglob("*_results.json"))
+    assert run.returncode == 0 and results, run.stdout[-3000:] + run.stderr[-3000:]  # errors may still exit 0
+    scores = json.loads(results[-1].read_text())["results"]["simgen_vsibench"]
+    expected = vsi_scores(rows, "A")
+    assert 0 < expected["overall"] < 1  # the check can tell a letter from a number
+    assert scores["vsibench_overall,none"] == pytest.approx(expected["overall"], abs=1e-6)
+    assert scores["object_rel_direction_accuracy,none"] == pytest.approx(expected["object_rel_direction"], abs=1e-6)
+    assert scores["object_rel_distance_accuracy,none"] == pytest.approx(expected["object_rel_distance"], abs=1e-6)
+    assert scores["object_counting_mra,none"] == 0.0
+    assert "simgen_vsibench" in run.stdout  # lmms-eval's own results table
+
+
+def test_vsibench_export_warns_without_all_direction_levels(tmp_path):
+    summary = export(merged(tmp_path), ["vsibench"], tmp_path / "export")[0]
+    assert "object_rel_direction_medium" in summary["warnings"][0]
 
 
 def test_datasets_decodes_parquet_features_from_a_moved_copy(out, tmp_path):

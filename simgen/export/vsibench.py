@@ -12,6 +12,10 @@ lmms-eval's task (``lmms_eval/tasks/vsibench/utils.py``) decides what is accepte
 - ``doc_to_visual`` opens ``$HF_HOME/vsibench/<dataset>/<scene_name>.mp4``, so each episode's video
   is linked at ``vsibench/<dataset>/<episode_id>.mp4`` inside the export dir.
 
+lmms-eval's aggregation averages the three ``object_rel_direction`` levels and stops with a KeyError
+(``'object_rel_direction_medium_accuracy'``) when any level has no row, so the export's summary warns
+when a level is missing (sweep all three families for an evaluation set).
+
 ``prompt`` is the text lmms-eval's ``doc_to_text`` builds with the task's default settings (VSI's
 pre- and post-prompts), which ``simgen-eval`` sends. ``lmms_eval/simgen_vsibench.yaml`` points
 lmms-eval at this file and at its own VSI-Bench functions::
@@ -20,6 +24,7 @@ lmms-eval at this file and at its own VSI-Bench functions::
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,8 +34,9 @@ from simgen.export.prompt import PromptConfig, number_text, option_lines
 from simgen.io import link_or_copy, write_text
 from simgen.registry import ConfigError
 
-MC_TYPES = ("object_rel_direction_easy", "object_rel_direction_medium", "object_rel_direction_hard",
-            "object_rel_distance", "route_planning", "obj_appearance_order")
+log = logging.getLogger("simgen.export")
+DIRECTION_LEVELS = ("object_rel_direction_easy", "object_rel_direction_medium", "object_rel_direction_hard")
+MC_TYPES = (*DIRECTION_LEVELS, "object_rel_distance", "route_planning", "obj_appearance_order")
 NUMBER_TYPES = ("object_abs_distance", "object_counting", "object_size_estimation", "room_size_estimation")
 PRE_PROMPT = "These are frames of a video."  # what doc_to_text uses when the task's pre_prompt is empty
 MC_POST_PROMPT = "Answer with the option's letter from the given choices directly."
@@ -142,13 +148,23 @@ class VsiBenchExporter(JsonLinesExporter):
     def export(self, ds, out_dir: Path) -> dict:
         """Write the rows and the lmms-eval task YAML."""
         self.linked: set[str] = set()  # videos already in place (one stat per episode, not per row)
+        self.types: set[str] = set()
         summary = super().export(ds, out_dir)
         write_text(Path(out_dir) / TASK_DIR / f"{TASK_NAME}.yaml", task_yaml(self.cfg.filename))
-        return {**summary, "files": summary["files"] + [f"{TASK_DIR}/{TASK_NAME}.yaml"]}
+        summary = {**summary, "files": summary["files"] + [f"{TASK_DIR}/{TASK_NAME}.yaml"]}
+        missing = [level for level in DIRECTION_LEVELS if level not in self.types]
+        if missing:
+            warning = (f"no {', '.join(missing)} rows: lmms-eval's VSI-Bench aggregation needs all three "
+                       "object_rel_direction levels and stops with a KeyError without them")
+            log.warning("vsibench: %s", warning)
+            summary["warnings"] = [warning]
+        return summary
 
     def record(self, sample: Sample) -> dict | None:
         """The row for one sample (its video linked where lmms-eval looks), or None to leave it out."""
         row = vsi_row(sample, self.cfg.data_source)
+        if row is not None:
+            self.types.add(row["question_type"])
         if row is not None and row["video"] not in self.linked:
             target = self.out_dir / row["video"]
             if not target.exists():
