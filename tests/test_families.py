@@ -48,6 +48,14 @@ def gallery():
     return make_episode(GALLERY_ROWS, room=GALLERY_ROOM, cameras=cams, frame_indices=(0, 10, 20, 30), episode_id="gallery")
 
 
+def room_pan():
+    """The gallery filmed from its corner (−3.5, −4.5), panning from the far end of the near wall across
+    the room to the far end of the other: three of the four corners in view (frames 0, 10, 20, 30)."""
+    cams = [look_at((-3.5, -4.5, 1.6), target) for target in
+            ((4.0, -4.6, 0.5), (4.0, 0.0, 0.5), (4.0, 4.0, 0.5), (-3.8, 4.0, 0.5))]
+    return make_episode(GALLERY_ROWS, room=GALLERY_ROOM, cameras=cams, frame_indices=(0, 10, 20, 30), episode_id="room_pan")
+
+
 def tour():
     """The gallery objects, each first seen in its own frame: sofa 0, table 6, lamp 12, box 18, plant 24."""
     vis = {6 * k: {i: 1000 for i in range(1, k + 2)} for k in range(5)}
@@ -89,7 +97,7 @@ def test_all_family_files_load_and_cover_the_issue():
 def test_every_family_yields_a_verified_question_on_a_fixture(family):
     fam = load_families([family])[0]
     kept = []
-    for episode in (living_room(), gallery(), tour(), moving_room(), ego_walk(), turn_in_place()):
+    for episode in (living_room(), gallery(), tour(), moving_room(), ego_walk(), turn_in_place(), room_pan()):
         kept += asker(episode).ask(fam, Counter())
     assert kept, f"{family}: no verified question on any fixture"
     for item in kept:
@@ -108,7 +116,9 @@ def test_hand_checked_answers_living_room():
     room = living_room()
     assert ask(room, "object_abs_distance", {"a": "sofa", "b": "table"}).answer == 1.0
     assert ask(room, "object_size_estimation", {"a": "box"}).answer == 100  # oriented box, not AABB 141
-    assert ask(room, "room_size_estimation", {}).answer == 24.0
+    assert ask(room, "room_size_estimation", {}) == "no_structure"  # 2 of its 4 corners in view: one side only
+    pan = ask(room_pan(), "room_size_estimation", {})
+    assert pan.answer == 72.0 and pan.certificate["structure"]["corners_seen"] == "3/4"
     assert ask(room, "object_counting", {"category": "chair"}).answer == 2
     assert ask(room, "object_height", {"a": "lamp"}).answer == 160
     assert ask(room, "nearest_object", {"ref": "sofa"}).answer == "table"  # 1.0 m vs box 1.343 m
@@ -136,7 +146,7 @@ def test_hand_checked_answers_gallery_and_tour():
     # standing at the box (−0.6, −1.5) facing the lamp (0.2, 2.8): the sofa is left, the table right
     assert ask(g, "object_rel_direction_easy", {"a": "box", "b": "lamp", "c": "sofa"}).answer == "left"
     assert ask(g, "object_rel_direction_easy", {"a": "box", "b": "lamp", "c": "table"}).answer == "right"
-    assert ask(g, "room_size_estimation", {}).answer == 72.0
+    assert ask(g, "room_size_estimation", {}) == "no_structure"  # the far wall only: 2 of 4 corners (room_pan: 3)
     item = ask(tour(), "obj_appearance_order", {"objs": ["plant", "sofa", "box", "table"]})
     assert item.answer == ["sofa", "table", "box", "plant"]
     assert len(item.choices) == 4 and len(set(item.choices)) == 4
