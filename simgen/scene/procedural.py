@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import yaml
 
 from simgen.geometry import quat_from_yaw, wrap_angle
-from simgen.registry import SCENE_BUILDERS, ConfigError, parse_config
+from simgen.registry import SCENE_BUILDERS, ConfigError, parse_config, setting
 from simgen.scene import composition
 from simgen.scene.assets_furniture import OCCLUDERS
 from simgen.scene.catalogue import CATALOGUE, MAX_SIZE_VARIATION, categories, instantiate
@@ -33,8 +33,6 @@ AREA_PER_PIECE = 1.6  # m² of floor one furniture piece or occluder needs at le
 SPLIT_SHARE = 0.8  # num_objects gives furniture at most this share of that capacity (a crowded room re-draws often)
 SMALL_PER_M2 = 4.0  # at most this many small objects per m² of floor
 SMALL_PER_SUPPORT = 6  # one support-offering furniture category is drawn first per this many small objects
-FRACTIONS = ("size_jitter", "size_variation", "duplicate_fraction", "clutter_density", "color_variation", "lighting_variation",
-             "floor_fraction", "min_free_fraction")
 
 
 class PlacementError(RuntimeError):
@@ -45,56 +43,39 @@ class PlacementError(RuntimeError):
 class ProceduralConfig:
     """Complexity knobs of a procedural room (lengths in metres; fractions in 0..1)."""
 
-    room_width: float = 5.0  # along x, before size_jitter
-    room_depth: float = 4.0  # along y, before size_jitter
-    room_height: float = 2.6
-    room_shape: str = "rect"  # rect | L
-    size_jitter: float = 0.1  # each scene scales width and depth by up to ± this fraction
-    size_variation: float = 0.3  # each furniture piece / small object is scaled by up to ± this fraction (≤ 0.5)
-    num_objects: int | None = None  # furniture + small; when set, overrides the two counts below
-    num_furniture: int = 5
-    num_small_objects: int = 6
-    num_categories: int = 12  # at most this many distinct furniture + small categories
-    duplicates_per_category: int = 2  # instances of a duplicated category
-    duplicate_fraction: float = 0.3  # chance that a category is duplicated
-    clutter_density: float = 0.5  # how tightly small objects crowd onto few support surfaces
-    num_occluders: int = 0  # tall partitions / pillars in the interior
-    color_variation: float = 0.7  # chance of a non-default colour, and colour jitter
-    lighting_variation: float = 0.3  # jitter of light direction, strength and colour
-    floor_fraction: float = 0.2  # share of floor-friendly small objects (balls, boxes, toys) put on the floor
-    walk_clearance: float = 0.7  # free-standing pieces keep this from walls and other pieces (half, if crowded)
-    camera_clearance: float = 0.3  # the camera's free floor is the floor farther than this from anything
-    min_free_fraction: float = 0.2  # the walkable region must cover at least this share of the floor
+    room_width: float = setting(5.0, ge=2.0, le=30.0)  # m along x, before size_jitter
+    room_depth: float = setting(4.0, ge=2.0, le=30.0)  # m along y, before size_jitter
+    room_height: float = setting(2.6, ge=2.4, le=6.0)  # m
+    room_shape: str = setting("rect", choices=("rect", "L"))
+    size_jitter: float = setting(0.1, ge=0.0, le=1.0)  # each scene scales width and depth by up to ± this fraction
+    # each furniture piece / small object is scaled by up to ± this fraction (beyond it a mug is no longer a mug)
+    size_variation: float = setting(0.3, ge=0.0, le=MAX_SIZE_VARIATION)
+    num_objects: int | None = setting(None, ge=0)  # furniture + small; when set, overrides the two counts below
+    num_furniture: int = setting(5, ge=0)
+    num_small_objects: int = setting(6, ge=0)
+    num_categories: int = setting(12, ge=1)  # at most this many distinct furniture + small categories
+    duplicates_per_category: int = setting(2, ge=1)  # instances of a duplicated category
+    duplicate_fraction: float = setting(0.3, ge=0.0, le=1.0)  # chance that a category is duplicated
+    clutter_density: float = setting(0.5, ge=0.0, le=1.0)  # how tightly small objects crowd onto few supports
+    num_occluders: int = setting(0, ge=0)  # tall partitions / pillars in the interior
+    color_variation: float = setting(0.7, ge=0.0, le=1.0)  # chance of a non-default colour, and colour jitter
+    lighting_variation: float = setting(0.3, ge=0.0, le=1.0)  # jitter of light direction, strength and colour
+    # share of floor-friendly small objects (balls, boxes, toys) put on the floor
+    floor_fraction: float = setting(0.2, ge=0.0, le=1.0)
+    # m: free-standing pieces keep this from walls and other pieces (half, if crowded)
+    walk_clearance: float = setting(0.7, ge=0.0, le=1.5)
+    camera_clearance: float = setting(0.3, ge=0.0, le=1.5)  # m: the camera's free floor is farther than this from anything
+    min_free_fraction: float = setting(0.2, ge=0.0, le=1.0)  # the walkable region covers at least this share of the floor
     categories: tuple | None = None  # restrict furniture / small objects to these categories
-    max_attempts: int = 30  # layouts drawn before giving up
+    max_attempts: int = setting(30, ge=1)  # layouts drawn before giving up
 
     def validate(self, where: str = "scene") -> None:
-        """Reject impossible or negative knobs with a ConfigError naming the key and what is allowed."""
+        """What ranges cannot say (an L room's size, the categories, what the room holds): ConfigError names the key."""
         def bad(key, msg):
             raise ConfigError(f"{where}.{key}={getattr(self, key)!r}: {msg}")
 
-        for key, lo, hi in (("room_width", 2.0, 30.0), ("room_depth", 2.0, 30.0), ("room_height", 2.4, 6.0)):
-            if not isinstance(getattr(self, key), (int, float)) or not lo <= getattr(self, key) <= hi:
-                bad(key, f"expected a number of metres in [{lo}, {hi}]")
-        if self.room_shape not in ("rect", "L"):
-            bad("room_shape", "expected 'rect' or 'L'")
         if self.room_shape == "L" and min(self.room_width, self.room_depth) < 3.0:
             bad("room_width" if self.room_width < 3.0 else "room_depth", "an L-shaped room needs at least 3.0 m")
-        for key in ("num_furniture", "num_small_objects", "num_occluders", "num_objects"):
-            value = getattr(self, key)
-            if not (value is None and key == "num_objects") and (not isinstance(value, int) or value < 0):
-                bad(key, "expected an integer ≥ 0" + (" or null" if key == "num_objects" else ""))
-        for key in ("num_categories", "duplicates_per_category", "max_attempts"):
-            if not isinstance(getattr(self, key), int) or getattr(self, key) < 1:
-                bad(key, "expected an integer ≥ 1")
-        for key in FRACTIONS:
-            if not isinstance(getattr(self, key), (int, float)) or not 0.0 <= getattr(self, key) <= 1.0:
-                bad(key, "expected a fraction in [0, 1]")
-        if self.size_variation > MAX_SIZE_VARIATION:
-            bad("size_variation", f"expected a fraction in [0, {MAX_SIZE_VARIATION}] (beyond it a mug is no longer a mug)")
-        for key in ("walk_clearance", "camera_clearance"):
-            if not isinstance(getattr(self, key), (int, float)) or not 0.0 <= getattr(self, key) <= 1.5:
-                bad(key, "expected metres in [0, 1.5]")
         known = categories("furniture") + categories("small")
         if self.categories is not None and not isinstance(self.categories, tuple):
             bad("categories", "expected a list of category names or null")
