@@ -149,6 +149,11 @@ def test_a_number_no_prior_can_serve_becomes_an_open_number():
     items = [qa_item(i, "size", 7, "7", "mug") for i in range(5)]  # one value: no distractor exists
     drawn = with_prior_options(items, {"size": 4})
     assert all(it.choices == () and it.answer_letter is None for it in drawn)
+    served = with_prior_options(items + [qa_item(9 + i, "size", 9 + i, str(9 + i), "mug") for i in range(40)], {"size": 4})
+    mixed = [AuditItem.of(it) for it in served[:-3]] + [AuditItem.of(it.__class__(**{**it.__dict__, "choices": (),
+                                                       "answer_letter": None})) for it in served[-3:]]
+    report = audit_family(mixed)  # the open few leave the audit of the options
+    assert report["metric"] == "accuracy" and report["n"] == len(served) - 3
 
 
 def test_prior_options_leave_every_numeric_rule_at_chance():

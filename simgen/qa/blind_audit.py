@@ -256,9 +256,11 @@ def _audit_open_number(items: list[AuditItem], folds: np.ndarray, k: int) -> tup
 
 def audit_family(items: list[AuditItem], folds: int = 5) -> dict:
     """The blind audit of one family's records (see the module docstring)."""
+    open_number = items[0].answer_type == "number" and not any(it.choices for it in items)
+    if items[0].answer_type == "number" and not open_number:  # multiple choice: the few numbers no
+        items = [it for it in items if it.choices]  # option prior could serve are open (qa.options)
     episodes = sorted({it.episode_id for it in items})
     k = min(folds, len(episodes))
-    open_number = items[0].answer_type == "number" and not items[0].choices
     entry = {"n": len(items), "metric": "mra" if open_number else "accuracy",
              "chance_kind": "MRA of the training median" if open_number else "1/num_options",
              "chance": None, "blind": None, "rule": None, "scores": {}}
