@@ -224,8 +224,9 @@ def test_an_image_question_needs_its_referent_recognisable_in_that_image():
     camera = look_at((3.0, 0.2, 1.2), (3.0, 4.0, 0.8))
     rows = [("cabinet", "black", (1.0, 3.0, 0.5), (0.4, 0.3, 0.5), 0.0), ("lamp", "white", (4.0, 3.0, 0.8), (0.2, 0.2, 0.8), 0.0)]
     sliver = {f: {1: (900, 0.1), 2: CLEAR} for f in range(4)}  # clear in pixels, a sliver at the frame edge
+    half = {f: {1: (900, 0.5), 2: CLEAR} for f in range(4)}  # half its box in frame: a teddy bear's paw, by eye
     whole = {f: {1: (900, 0.9), 2: CLEAR} for f in range(4)}
-    for vis, ok in ((sliver, False), (whole, True)):
+    for vis, ok in ((sliver, False), (half, False), (whole, True)):
         ep = make_episode(rows, room=ROOM, cameras=[camera] * 4, visibility=vis)
         out = ask(ep, "camera_object_distance", {"a": "cabinet", "frame": 1}, stability=False)
         assert (out == "not_visible") if not ok else out.answer > 0
