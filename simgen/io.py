@@ -90,23 +90,30 @@ def write_jsonl(path: Path, rows: Iterable[Any]) -> int:
 
 def iter_jsonl(path: Path, skip_invalid: bool = False, keys: tuple[str, ...] = ()) -> Iterator[tuple[int, dict]]:
     """(line number, decoded object) for each non-blank line, streamed. A line that is not a JSON
-    object, or lacks one of ``keys``, raises InputError naming the file and line — or is skipped with
-    ``skip_invalid`` (a line cut short by a kill). A file that is not UTF-8 text raises InputError."""
-    lineno = 0
+    object (or not UTF-8 text), or lacks one of ``keys`` (each a string or number: ids are looked up),
+    raises InputError naming the file and line — or is skipped with ``skip_invalid`` (a line cut short
+    by a kill)."""
     try:
-        with open(path, encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
+        with open(path, "rb") as f:  # decoded line by line, so a bad byte is named with its own line
+            for lineno, raw in enumerate(f, 1):
                 try:
-                    yield lineno, _object_line(line, keys)
+                    line = raw.decode("utf-8")
+                    if not line.strip():
+                        continue
+                    value = _object_line(line, keys)
                 except ValueError as e:
-                    if not skip_invalid:
-                        raise InputError(f"{path}:{lineno}: {e}") from None
-    except UnicodeDecodeError as e:
-        raise InputError(f"{path}:{lineno + 1}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+                    if skip_invalid:
+                        continue
+                    if isinstance(e, UnicodeDecodeError):
+                        e = f"not UTF-8 text ({e.reason} at byte {e.start} of the line)"
+                    raise InputError(f"{path}:{lineno}: {e}") from None
+                yield lineno, value
     except IsADirectoryError:
         raise InputError(f"{path}: is a folder, expected a JSON-lines file") from None
+
+
+_JSON_KINDS = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean",
+               type(None): "null"}
 
 
 def _object_line(line: str, keys: tuple[str, ...]) -> dict:
@@ -118,10 +125,13 @@ def _object_line(line: str, keys: tuple[str, ...]) -> dict:
     except RecursionError:
         raise ValueError("not JSON: nested too deeply") from None
     if not isinstance(value, dict):
-        raise ValueError(f"expected a JSON object, got {type(value).__name__} {line.strip()[:40]}")
-    missing = [k for k in keys if k not in value]
-    if missing:
-        raise ValueError(f"record without {missing[0]!r} (has {', '.join(sorted(value)) or 'no keys'})")
+        kind = _JSON_KINDS.get(type(value), "a value")
+        raise ValueError(f"expected a JSON object {{...}}, got {kind}" + ("" if value is None else f": {line.strip()[:40]}"))
+    for key in keys:
+        if key not in value:
+            raise ValueError(f"record without {key!r} (has {', '.join(sorted(value)) or 'no keys'})")
+        if isinstance(value[key], (list, dict)) or value[key] is None:
+            raise ValueError(f"{key!r}: expected a string or number, got {json.dumps(value[key])[:40]}")
     return value
 
 

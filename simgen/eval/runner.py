@@ -130,7 +130,7 @@ def _answered(pred_path: Path) -> dict[str, dict]:
     """Rows already answered by an earlier run (a line cut short by a kill is ignored and re-asked)."""
     if not pred_path.is_file():
         return {}
-    return {row["id"]: row for _, row in iter_jsonl(pred_path, skip_invalid=True)}
+    return {row["id"]: row for _, row in iter_jsonl(pred_path, skip_invalid=True, keys=("id",))}
 
 
 def run_eval(eval_file: Path, out_dir: Path, cfg: RunnerConfig, plots: bool = True) -> dict:
@@ -139,7 +139,7 @@ def run_eval(eval_file: Path, out_dir: Path, cfg: RunnerConfig, plots: bool = Tr
 
     cfg.validate()
     eval_file, out_dir = Path(eval_file), Path(out_dir)
-    rows = read_jsonl(eval_file)[: cfg.limit]
+    rows = read_jsonl(eval_file, keys=("id", "prompt", "ground_truth"))[: cfg.limit]
     base = eval_file.parent
     out_dir.mkdir(parents=True, exist_ok=True)
     pred_path = out_dir / PREDICTIONS

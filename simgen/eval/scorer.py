@@ -20,7 +20,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from simgen.io import read_jsonl, write_json
+from simgen.io import InputError, iter_jsonl, write_json
 from simgen.metrics import mra
 
 _LETTER = re.compile(r"^\(?([A-Z])(?:$|[\s.:)\]])")
@@ -73,16 +73,18 @@ def summarize(rows: list[dict]) -> dict:
 
 def score_file(predictions: Path, gt: Path | None = None) -> list[dict]:
     """Prediction rows joined with their ground truth (from the row itself or from ``gt``), scored."""
-    preds = read_jsonl(predictions)
-    truth = {r["id"]: r for r in read_jsonl(gt)} if gt is not None else {}
+    truth = {r["id"]: r for _, r in iter_jsonl(gt, keys=("id",))} if gt is not None else {}
     scored = []
-    for p in preds:
-        if "prediction" not in p or "id" not in p:
-            raise ValueError(f"{predictions}: every row needs 'id' and 'prediction', got keys {sorted(p)}")
+    for lineno, p in iter_jsonl(predictions, keys=("id", "prediction")):
+        where = f"{predictions}:{lineno}"
         row = {**truth[p["id"]], **p} if p["id"] in truth else p
         if "ground_truth" not in row:
-            raise ValueError(f"{predictions}: no ground truth for id {p['id']!r} (pass --gt <evaluation file>)")
-        scored.append({**row, "score": score(row, p["prediction"])})
+            raise InputError(f"{where}: no ground truth for id {p['id']!r} (pass --gt <evaluation file>)")
+        try:
+            scored.append({**row, "score": score(row, p["prediction"])})
+        except (TypeError, ValueError, AttributeError, KeyError) as e:
+            raise InputError(f"{where}: cannot score this row ({type(e).__name__}: {e}); expected an evaluation "
+                             f"row (ground_truth, answer_type, options) and a text prediction") from None
     return scored
 
 

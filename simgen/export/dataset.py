@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from simgen.io import atomic_open, iter_jsonl, link_or_copy
+from simgen.io import InputError, atomic_open, iter_jsonl, link_or_copy, read_json
 from simgen.qa.records import QA_SCHEMA_VERSION, QAItem
+from simgen.validation import check_fields
 
 QA_FILE = "qa.jsonl"
 STATS_FILE = "stats.json"
@@ -77,6 +78,16 @@ class EpisodeInfo:
                    dict(data.get("files", {})), shard)
 
 
+def _episode_index(path: Path) -> Iterator[EpisodeInfo]:
+    """The lines of ``episodes.jsonl`` as EpisodeInfos; InputError naming the file and line otherwise."""
+    for lineno, data in iter_jsonl(path, keys=("episode_id",)):
+        try:
+            check_fields(EpisodeInfo, data)
+        except ValueError as e:
+            raise InputError(f"{path}:{lineno}: {e}") from None
+        yield EpisodeInfo(**data)
+
+
 def read_episode_json(path: Path) -> dict:
     """An episode.json as a dict; ValueError naming the file when it is not an episode."""
     try:
@@ -105,7 +116,7 @@ class Dataset:
     def read_json(self, name: str) -> dict:
         """A JSON file of the dataset (``stats.json``, ``merge.json``), or ``{}`` when absent."""
         path = self.root / name
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        return read_json(path) if path.is_file() else {}
 
     @property
     def episodes(self) -> dict[str, EpisodeInfo]:
@@ -113,7 +124,7 @@ class Dataset:
         if self._episodes is None:
             index = self.root / EPISODES_INDEX
             if index.is_file():
-                self._episodes = {d["episode_id"]: EpisodeInfo(**d) for _, d in iter_lines(index)}
+                self._episodes = {info.episode_id: info for info in _episode_index(index)}
             else:
                 self._episodes = {}
                 for path in sorted((self.root / EPISODES_DIR).glob("*/episode.json")):
@@ -122,11 +133,12 @@ class Dataset:
         return self._episodes
 
     def episode(self, episode_id: str) -> EpisodeInfo:
-        """The summary of one episode; KeyError naming the dataset when it is missing."""
+        """The summary of one episode; InputError naming the dataset when it is missing."""
         try:
             return self.episodes[episode_id]
         except KeyError:
-            raise KeyError(f"{self.root}: no episode {episode_id!r} under {EPISODES_DIR}/") from None
+            raise InputError(f"{self.root}: no episode {episode_id!r} under {EPISODES_DIR}/ (a record of "
+                             f"{QA_FILE} names it)") from None
 
     def video_name(self, episode_id: str) -> str:
         """An episode's video, relative to the dataset dir (POSIX)."""
@@ -174,7 +186,7 @@ class Dataset:
         """The decoded ``qa.jsonl`` lines of image records. Only lines holding ``image"`` (the modality
         value, whatever the spacing) are decoded; a line that is not JSON is left to :meth:`items`,
         which names it."""
-        with open(self.qa_path, encoding="utf-8") as f:
+        with open(self.qa_path, encoding="utf-8", errors="replace") as f:  # a bad byte is left to items() too
             for line in f:
                 if 'image"' in line:
                     try:

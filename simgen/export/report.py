@@ -132,7 +132,7 @@ def write_report(ds: Dataset, out_path: Path, eval_dir: Path | None = None, max_
     ds.ensure_frames()
     predictions = {}
     if eval_dir is not None and (Path(eval_dir) / "predictions.jsonl").is_file():
-        predictions = {r["id"]: r for r in read_jsonl(Path(eval_dir) / "predictions.jsonl")}
+        predictions = {r["id"]: r for r in read_jsonl(Path(eval_dir) / "predictions.jsonl", keys=("id",))}
     answers, kinds, total = defaultdict(list), defaultdict(set), 0
     for item in ds.items():
         total += 1
