@@ -81,6 +81,18 @@ def load_schemas() -> None:
         registry.load_all()
 
 
+def group_config(group: str, option: str):
+    """``conf/<group>/<option>.yaml`` composed over its schema, as plain (untyped) data: the values
+    ``simgen`` sees under ``group``, for code that validates them with the registry itself."""
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    from simgen.resources import conf_dir
+
+    with initialize_config_dir(config_dir=conf_dir(), version_base="1.3"):
+        return OmegaConf.create(OmegaConf.to_container(compose("config", overrides=[f"{group}={option}"])[group]))
+
+
 def check_job(cfg) -> None:
     """Validate every group of a composed ``simgen`` config; ConfigError names the first bad key."""
     from omegaconf import OmegaConf

@@ -7,6 +7,7 @@ installed place first, so a non-editable install never reads a stray checkout.
 from __future__ import annotations
 
 import importlib
+from functools import lru_cache
 from pathlib import Path
 
 from simgen.registry import ConfigError
@@ -43,6 +44,16 @@ def programs_dir() -> Path:
 def compiled_dir() -> Path:
     """``programs/compiled``: the LLM-compiled families, beside the hand-written ones."""
     return programs_dir() / "compiled"
+
+
+@lru_cache(maxsize=1)
+def mesh_data_dir() -> Path:
+    """The mesh assets: the folder of the installed ``pybullet_data`` package (clear error when it is missing)."""
+    try:
+        import pybullet_data
+    except ImportError:  # pragma: no cover - pybullet is a core dependency
+        raise ImportError("mesh assets need the pybullet_data package: pip install pybullet") from None
+    return Path(pybullet_data.getDataPath())
 
 
 def require(module: str, extra: str = "export"):

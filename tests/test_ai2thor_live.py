@@ -17,7 +17,7 @@ if os.environ.get("SIMGEN_AI2THOR_LIVE") != "1":
 
 from simgen.registry import SCENE_BUILDERS, SIMULATORS  # noqa: E402
 from simgen.simulators import ai2thor_meta as meta  # noqa: E402
-from simgen.simulators.metadata_scene import box_consistency  # noqa: E402
+from simgen.scene.metadata_scene import box_consistency  # noqa: E402
 
 SCENE = os.environ.get("SIMGEN_AI2THOR_SCENE", "FloorPlan1")
 

@@ -13,7 +13,7 @@ from simgen.registry import SCENE_BUILDERS, ConfigError
 from simgen.scene.ai2thor import Ai2thorSceneConfig, scene_from_metadata
 from simgen.simulators import ai2thor_meta as meta
 from simgen.simulators import ai2thor_frames as uf
-from simgen.simulators.metadata_scene import box_consistency
+from simgen.scene.metadata_scene import box_consistency
 from simgen.simulators.base import Observation
 from simgen.types import ObjectState, SceneSpec
 

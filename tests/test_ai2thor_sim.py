@@ -152,7 +152,7 @@ def test_missing_sdk_names_the_extra(monkeypatch):
 
 
 @pytest.mark.parametrize("key, value, allowed", [("platform", "Windows", "CloudRendering"), ("camera", "fpv", "agent"),
-                                                 ("physics_step", 0.5, "physics_step")])
+                                                 ("physics_step", 0.5, r"in \(0\.0, 0\.05\]")])
 def test_config_errors_name_key_and_allowed_values(key, value, allowed):
     with pytest.raises(ConfigError, match=f"simulator.{key}.*{allowed}"):
         SIMULATORS.config({"name": "ai2thor", key: value})

@@ -20,7 +20,7 @@ if not SCENE:
 from simgen.geometry import look_at  # noqa: E402
 from simgen.registry import SCENE_BUILDERS, SIMULATORS  # noqa: E402
 from simgen.simulators import habitat_frames as hf  # noqa: E402
-from simgen.simulators.metadata_scene import box_consistency  # noqa: E402
+from simgen.scene.metadata_scene import box_consistency  # noqa: E402
 
 
 def test_golden_check_looking_at_the_largest_object():

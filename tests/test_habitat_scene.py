@@ -12,7 +12,7 @@ from simgen.geometry import invert, project, quat_to_matrix
 from simgen.registry import SCENE_BUILDERS, ConfigError
 from simgen.scene.habitat import HabitatSceneConfig, scene_from_recording
 from simgen.simulators import habitat_frames as hf
-from simgen.simulators.metadata_scene import box_consistency
+from simgen.scene.metadata_scene import box_consistency
 from simgen.types import SceneSpec
 
 FIXTURES = Path(__file__).parent / "fixtures"

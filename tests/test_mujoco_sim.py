@@ -13,6 +13,7 @@ from omegaconf import OmegaConf
 from sim_scenes import BLUE, GREEN, RED, box, cylinder, duck, intrinsics, l_room, scene, sphere, table
 
 from simgen.geometry import look_at, obb_corners, polygon_area, quat_from_yaw, quat_to_matrix, wrap_angle, yaw_of
+from simgen.job_config import group_config
 from simgen.registry import SIMULATORS, ConfigError
 from simgen.scene.assets import assemble, mesh, rot_zx
 from simgen.scene.assets_small import TEDDY, UPRIGHT
@@ -69,7 +70,7 @@ def test_quality_presets_and_explicit_overrides():
 
 
 def test_registry_validates_yaml_and_names_bad_keys():
-    cfg = OmegaConf.load(Path(__file__).parents[1] / "conf" / "simulator" / "mujoco.yaml")
+    cfg = group_config("simulator", "mujoco")  # the YAML composed over its schema
     assert isinstance(SIMULATORS.config(cfg), MujocoConfig)
     for key, value, match in [("gl", "vulkan", r"gl.*auto, egl, osmesa"), ("quality", "ultra", r"quality.*fast"),
                               ("offsamples", 3.5, "offsamples"), ("reflectance", 2.0, "reflectance"),

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +10,7 @@ from omegaconf import OmegaConf
 
 from sim_scenes import BLUE, GREEN, RED, box, cylinder, duck, intrinsics, l_room, scene, sphere, table
 from simgen.geometry import look_at, obb_corners, quat_from_yaw, quat_to_matrix, wrap_angle, yaw_of
+from simgen.job_config import group_config
 from simgen.registry import SIMULATORS, ConfigError
 from simgen.types import Lighting, ObjectSpec, Part, Pose
 
@@ -159,7 +159,7 @@ def test_passes_subset_ceiling_closes_the_room_and_outside_is_infinite():
 
 
 def test_registry_builds_from_yaml_and_rejects_bad_keys():
-    cfg = OmegaConf.load(Path(__file__).parents[1] / "conf" / "simulator" / "pybullet.yaml")
+    cfg = group_config("simulator", "pybullet")  # the YAML composed over its schema
     assert cfg.name == "pybullet"
     with SIMULATORS.build(OmegaConf.merge(cfg, {"renderer": "tiny"})) as sim:
         assert isinstance(sim, PybulletSimulator) and sim.renderer == "tiny"

@@ -13,7 +13,7 @@ import numpy as np
 from simgen.geometry import polygon_area
 from simgen.renderers.appearance import draw_appearance
 from simgen.renderers.look import Look
-from simgen.scene.meshes import data_dir
+from simgen.resources import mesh_data_dir
 from simgen.simulators.room_geometry import triangulate, wall_boxes
 from simgen.types import CameraIntrinsics, ObjectSpec, SceneSpec
 
@@ -77,9 +77,9 @@ def _parts(obj: ObjectSpec, materials: list[dict]) -> list[dict]:
 @lru_cache(maxsize=None)
 def obj_mesh(relative_path: str) -> tuple[np.ndarray, np.ndarray]:
     """(vertices (N, 3), triangles (M, 3)) of every shape in a ``pybullet_data`` OBJ file (polygons fanned)."""
-    path = data_dir() / relative_path
+    path = mesh_data_dir() / relative_path
     if not path.is_file():
-        raise FileNotFoundError(f"mesh {relative_path!r}: no such file under {data_dir()}")
+        raise FileNotFoundError(f"mesh {relative_path!r}: no such file under {mesh_data_dir()}")
     verts, faces = [], []
     with open(path) as f:
         for line in f:

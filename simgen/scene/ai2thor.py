@@ -25,8 +25,8 @@ import numpy as np
 
 from simgen.registry import SCENE_BUILDERS, ConfigError
 from simgen.scene.from_file import resolve
+from simgen.scene.metadata_scene import AdaptedObject, assemble_scene, read_recordings
 from simgen.simulators import ai2thor_meta as meta
-from simgen.simulators.metadata_scene import AdaptedObject, assemble_scene, read_recordings
 from simgen.simulators.metadata_boxes import map_category
 from simgen.types import SceneSpec
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simgen.registry import SCENE_BUILDERS, ConfigError
+from simgen.registry import SCENE_BUILDERS, ConfigError, setting
+from simgen.scene.metadata_scene import AdaptedObject, assemble_scene, read_recordings
 from simgen.simulators import habitat_frames as hf
-from simgen.simulators.metadata_scene import AdaptedObject, assemble_scene, read_recordings
 from simgen.simulators.metadata_boxes import category_from_type, map_category
 from simgen.types import SceneSpec
 
@@ -37,10 +37,10 @@ class HabitatSceneConfig:
     recordings: str | None = None  # recording JSON file or folder (offline); when set, `scenes` is unused
     scenes: tuple = ()  # scene ids of the dataset (e.g. HSSD "102344193", ReplicaCAD "apt_0") or .glb paths
     scene_dataset_config: str | None = None  # the dataset's *.scene_dataset_config.json (live)
-    objects_from: str = "auto"  # auto | semantic_scene | rigid_objects (live)
+    objects_from: str = setting("auto", choices=OBJECT_SOURCES)  # where objects come from (live)
     exclude_categories: tuple = ("wall", "floor", "ceiling", "unknown")  # structure, not objects
     category_map: dict | None = None  # raw (or normalised) category name → category
-    small_max_size: float = 0.5  # m: objects whose longest side is shorter are kind "small"
+    small_max_size: float = setting(0.5, gt=0.0)  # m: objects whose longest side is shorter are kind "small"
     origin_y: float | None = None  # habitat height of the floor; None: lowest navmesh point (live), recorded value
 
     def validate(self, where: str = "scene") -> None:
@@ -50,11 +50,6 @@ class HabitatSceneConfig:
                               f"{where}.scene_dataset_config), or set {where}.recordings")
         if self.recordings is not None and (not isinstance(self.recordings, str) or not self.recordings.strip()):
             raise ConfigError(f"{where}.recordings={self.recordings!r}: expected a recording .json file or folder")
-        if self.objects_from not in OBJECT_SOURCES:
-            raise ConfigError(f"{where}.objects_from: expected one of {', '.join(OBJECT_SOURCES)}, "
-                              f"got {self.objects_from!r}")
-        if not self.small_max_size > 0:
-            raise ConfigError(f"{where}.small_max_size: expected > 0 m, got {self.small_max_size}")
         if self.category_map is not None and not all(
                 isinstance(k, str) and isinstance(v, str) and v for k, v in self.category_map.items()):
             raise ConfigError(f"{where}.category_map: expected category → non-empty category name strings")

@@ -7,29 +7,19 @@ simulator loads); the scene generator needs the vertices only to compute each pa
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
 from simgen.geometry import quat_to_matrix
-
-
-@lru_cache(maxsize=1)
-def data_dir() -> Path:
-    """The folder of the installed ``pybullet_data`` package (clear error when it is missing)."""
-    try:
-        import pybullet_data
-    except ImportError:  # pragma: no cover - pybullet is a core dependency
-        raise ImportError("mesh assets need the pybullet_data package: pip install pybullet") from None
-    return Path(pybullet_data.getDataPath())
+from simgen.resources import mesh_data_dir
 
 
 @lru_cache(maxsize=None)
 def mesh_vertices(relative_path: str) -> np.ndarray:
     """The (N, 3) vertex positions of a Wavefront OBJ file under ``pybullet_data`` (read once, cached)."""
-    path = data_dir() / relative_path
+    path = mesh_data_dir() / relative_path
     if not path.is_file():
-        raise FileNotFoundError(f"mesh {relative_path!r}: no such file under {data_dir()}")
+        raise FileNotFoundError(f"mesh {relative_path!r}: no such file under {mesh_data_dir()}")
     with open(path) as f:
         rows = [line.split()[1:4] for line in f if line.startswith("v ")]
     if not rows:

@@ -26,11 +26,10 @@ from pathlib import Path
 import numpy as np
 
 from simgen.geometry import matrix_to_quat
-from simgen.registry import SIMULATORS, ConfigError
+from simgen.registry import SIMULATORS, setting
 from simgen.simulators import ai2thor_meta as meta
 from simgen.simulators import ai2thor_frames as uf
-from simgen.simulators.metadata_scene import rounded
-from simgen.simulators.metadata_boxes import MissingSDK
+from simgen.simulators.metadata_boxes import MissingSDK, rounded
 from simgen.simulators.base import PASSES, Observation, Simulator, check_passes
 from simgen.types import CameraIntrinsics, ObjectState, Pose, SceneSpec
 
@@ -45,32 +44,19 @@ INSTALL = 'pip install -e ".[ai2thor]" (and AI2-THOR\'s Unity build: see docs/ba
 class Ai2thorConfig:
     """Schema of ``conf/simulator/ai2thor.yaml``."""
 
-    platform: str = "CloudRendering"  # headless Vulkan rendering; Linux64 needs an X display
+    # CloudRendering: headless Vulkan rendering; Linux64 needs an X display
+    platform: str = setting("CloudRendering", choices=PLATFORMS)
     local_executable_path: str | None = None  # a pre-staged Unity executable (skips the download)
     commit_id: str | None = None  # AI2-THOR build commit; None = the one the SDK pins
-    camera: str = "third_party"  # third_party (any pose) | agent (TeleportFull: yaw + horizon, no roll)
-    width: int = 320  # initial screen size; render() switches to the intrinsics' size
-    height: int = 240
+    # third_party (any pose) | agent (TeleportFull: yaw + horizon, no roll)
+    camera: str = setting("third_party", choices=CAMERAS)
+    width: int = setting(320, ge=16)  # initial screen size; render() switches to the intrinsics' size
+    height: int = setting(240, ge=16)
     quality: str = "Ultra"
     gpu_device: int | None = None
-    server_timeout: float = 100.0  # s a single step may take before the SDK gives up
-    physics_step: float = 0.02  # s per AdvancePhysicsStep in step()
-    near: float = 0.1  # m: Unity camera near plane; also the visibility test's near limit
-
-    def validate(self, where: str) -> None:
-        """Raise ConfigError naming the first bad key and what it accepts."""
-        if self.platform not in PLATFORMS:
-            raise ConfigError(f"{where}.platform: expected one of {', '.join(PLATFORMS)}, got {self.platform!r}")
-        if self.camera not in CAMERAS:
-            raise ConfigError(f"{where}.camera: expected one of {', '.join(CAMERAS)}, got {self.camera!r}")
-        if self.width < 16 or self.height < 16:
-            raise ConfigError(f"{where}.width/height: expected ≥ 16 px, got {self.width}×{self.height}")
-        if not 0.0 < self.physics_step <= 0.05:
-            raise ConfigError(f"{where}.physics_step: expected 0 < physics_step ≤ 0.05 s, got {self.physics_step}")
-        if self.near <= 0.0:
-            raise ConfigError(f"{where}.near: expected > 0 m, got {self.near}")
-        if self.server_timeout <= 0.0:
-            raise ConfigError(f"{where}.server_timeout: expected > 0 s, got {self.server_timeout}")
+    server_timeout: float = setting(100.0, gt=0.0)  # s a single step may take before the SDK gives up
+    physics_step: float = setting(0.02, gt=0.0, le=0.05)  # s per AdvancePhysicsStep in step()
+    near: float = setting(0.1, gt=0.0)  # m: Unity camera near plane; also the visibility test's near limit
 
 
 def import_sdk():

@@ -23,10 +23,9 @@ from types import SimpleNamespace
 import numpy as np
 
 from simgen.geometry import matrix_to_quat
-from simgen.registry import SIMULATORS, ConfigError
+from simgen.registry import SIMULATORS, ConfigError, setting
 from simgen.simulators import habitat_frames as hf
-from simgen.simulators.metadata_scene import rounded
-from simgen.simulators.metadata_boxes import MissingSDK
+from simgen.simulators.metadata_boxes import MissingSDK, rounded
 from simgen.simulators.base import PASSES, Observation, Simulator, check_passes
 from simgen.types import CameraIntrinsics, ObjectState, Pose, SceneSpec
 
@@ -41,18 +40,14 @@ PROBE = (64, 64, 90.0)  # sensor (width, height, hfov) while only metadata is re
 class HabitatConfig:
     """Schema of ``conf/simulator/habitat.yaml``."""
 
-    gpu_device_id: int = 0
+    gpu_device_id: int = setting(0, ge=0)
     enable_physics: bool = False  # step() advances Bullet physics only when enabled (needs habitat-sim with Bullet)
-    physics_step: float = 1.0 / 60.0  # s per physics step
+    physics_step: float = setting(1.0 / 60.0, gt=0.0, le=0.1)  # s per physics step
     near: float = 0.01  # m, sensor clipping planes; near is also the visibility test's near limit
     far: float = 1000.0
 
     def validate(self, where: str) -> None:
-        """Raise ConfigError naming the first bad key and what it accepts."""
-        if self.gpu_device_id < 0:
-            raise ConfigError(f"{where}.gpu_device_id: expected ≥ 0, got {self.gpu_device_id}")
-        if not 0.0 < self.physics_step <= 0.1:
-            raise ConfigError(f"{where}.physics_step: expected 0 < physics_step ≤ 0.1 s, got {self.physics_step}")
+        """What ranges cannot say: the clipping planes in order."""
         if not 0.0 < self.near < self.far:
             raise ConfigError(f"{where}.near/far: expected 0 < near < far, got near={self.near}, far={self.far}")
 

@@ -49,6 +49,11 @@ class Box:
     source: str  # ORIENTED (the simulator's oriented box) | AXIS_ALIGNED (a fallback, larger when rotated)
 
 
+def rounded(values) -> tuple:
+    """Floats rounded to the 1e-6 that SceneSpec JSON keeps, so a spec survives save → load unchanged."""
+    return tuple(round(float(v), 6) for v in values)
+
+
 def fit_box(corners, tol: float = 1e-3) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """(centre (3,), half extents (3,), rotation (3, 3) with det +1) of 8 box corners, or None.
 

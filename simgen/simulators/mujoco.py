@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simgen.registry import SIMULATORS, ConfigError
+from simgen.registry import SIMULATORS, ConfigError, setting
 from simgen.simulators import mujoco_gl
 from simgen.simulators.base import PASSES, Observation, Simulator, check_passes
 from simgen.simulators.mujoco_mjcf import CEILING, MjcfOptions, body_name, scene_mjcf
@@ -51,42 +51,26 @@ class MujocoConfig:
     """Schema of ``conf/simulator/mujoco.yaml``; each of ``shadows``, ``shadow_size``, ``offsamples`` and
     ``reflectance`` left at None comes from the ``quality`` preset, a value overrides it."""
 
-    gl: str = "auto"  # auto | egl | osmesa
-    time_step: float = 0.002  # s per physics step
-    max_settle_seconds: float = 2.0  # give up settling after this much simulated time
-    rest_velocity: float = 0.01  # m/s (linear) and rad/s (angular) below which a body is at rest
-    rolling_friction: float = 0.01  # m; rolling and torsional friction of dynamic objects
+    # auto: a MUJOCO_GL you exported, else EGL, else OSMesa, each probed in a child process
+    gl: str = setting("auto", choices=mujoco_gl.BACKENDS)
+    time_step: float = setting(0.002, gt=0.0, le=0.1)  # s per physics step
+    max_settle_seconds: float = setting(2.0, ge=0.0)  # give up settling after this much simulated time
+    rest_velocity: float = setting(0.01, gt=0.0)  # m/s (linear) and rad/s (angular) below which a body is at rest
+    rolling_friction: float = setting(0.01, ge=0.0)  # m; rolling and torsional friction of dynamic objects
     near: float = 0.05  # m, clipping planes of the render
     far: float = 50.0
-    quality: str = "balanced"  # fast | balanced | high
+    # fast (no shadows) | balanced (shadows) | high (2048 px shadow map, 4x anti-aliasing, floor reflections)
+    quality: str = setting("balanced", choices=tuple(QUALITY))
     shadows: bool | None = None  # None: from the quality preset
-    offsamples: int | None = None  # multisample anti-aliasing samples (0 = off); None: from the preset
-    reflectance: float | None = None  # floor reflectance 0..1 (0 = no reflection pass); None: from the preset
+    offsamples: int | None = setting(None, ge=0, le=16)  # multisample anti-aliasing (0 = off); None: from the preset
+    # floor reflectance (0 = no reflection pass; rectangular rooms); None: from the preset
+    reflectance: float | None = setting(None, ge=0.0, le=1.0)
     shadow_size: int | str | None = None  # px, side of the shadow map, or "auto"; None: from the preset
 
     def validate(self, where: str) -> None:
-        """Raise ConfigError naming the first bad key and what it accepts."""
-        if self.gl not in mujoco_gl.BACKENDS:
-            raise ConfigError(f"{where}.gl: expected one of {', '.join(mujoco_gl.BACKENDS)}, got {self.gl!r}")
-        if self.quality not in QUALITY:
-            raise ConfigError(f"{where}.quality: expected one of {', '.join(QUALITY)}, got {self.quality!r}")
-        if not 0.0 < self.time_step <= 0.1:
-            raise ConfigError(f"{where}.time_step: expected 0 < time_step ≤ 0.1 s, got {self.time_step}")
-        for key in ("max_settle_seconds", "rolling_friction"):
-            if getattr(self, key) < 0.0:
-                raise ConfigError(f"{where}.{key}: expected ≥ 0, got {getattr(self, key)}")
-        if self.rest_velocity <= 0.0:
-            raise ConfigError(f"{where}.rest_velocity: expected > 0, got {self.rest_velocity}")
+        """What types and ranges cannot say: clipping planes in order, a shadow map of pixels or "auto"."""
         if not 0.0 < self.near < self.far:
             raise ConfigError(f"{where}.near/far: expected 0 < near < far, got near={self.near}, far={self.far}")
-        if self.shadows is not None and not isinstance(self.shadows, bool):
-            raise ConfigError(f"{where}.shadows: expected true, false or null (from quality), got {self.shadows!r}")
-        if self.offsamples is not None and (isinstance(self.offsamples, bool) or not isinstance(self.offsamples, int)
-                                            or not 0 <= self.offsamples <= 16):
-            raise ConfigError(f"{where}.offsamples: expected an int 0..16 or null (from quality), "
-                              f"got {self.offsamples!r}")
-        if self.reflectance is not None and not 0.0 <= self.reflectance <= 1.0:
-            raise ConfigError(f"{where}.reflectance: expected 0..1 or null (from quality), got {self.reflectance!r}")
         size = self.shadow_size
         wrong_int = isinstance(size, bool) or not isinstance(size, int) or not 64 <= size <= 16384
         if size not in (None, "auto") and wrong_int:

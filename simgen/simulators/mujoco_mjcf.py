@@ -25,7 +25,7 @@ from itertools import pairwise
 import numpy as np
 
 from simgen.geometry import points_in_polygon, polygon_area
-from simgen.scene.meshes import data_dir
+from simgen.resources import mesh_data_dir
 from simgen.simulators.room_geometry import CEILING_RGBA, part_volume, triangulate, wall_boxes
 from simgen.types import ObjectSpec, Part, RoomSpec, SceneSpec
 
@@ -135,7 +135,7 @@ def obj_text_and_texture(path: str) -> tuple[str, str | None]:
 
 def _mesh_asset(asset: ET.Element, files: dict, part: Part, where: str) -> tuple[str, str | None]:
     """(mesh asset name, texture asset name or None) for ``part``, adding them and their file bytes on first use."""
-    path = os.path.join(str(data_dir()), part.mesh or "")
+    path = os.path.join(str(mesh_data_dir()), part.mesh or "")
     if not part.mesh or not os.path.isfile(path):
         raise ValueError(f"{where}: mesh {part.mesh!r} not found under pybullet_data ({path})")
     scale = tuple(float(v) for v in part.size)

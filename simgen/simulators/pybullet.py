@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simgen.geometry import invert
-from simgen.registry import SIMULATORS, ConfigError
+from simgen.registry import SIMULATORS, ConfigError, setting
 from simgen.simulators import pybullet_egl
 from simgen.simulators.base import PASSES, Observation, Simulator, check_passes
 from simgen.simulators.pybullet_build import build_object, build_room, to_wxyz
@@ -44,30 +44,19 @@ _CV_TO_GL = np.diag([1.0, -1.0, -1.0, 1.0])
 class PybulletConfig:
     """Schema of ``conf/simulator/pybullet.yaml``."""
 
-    time_step: float = 1.0 / 240.0  # s per physics step
-    max_settle_seconds: float = 2.0  # give up settling after this much simulated time
-    rest_velocity: float = 0.01  # m/s (linear) and rad/s (angular) below which a body is at rest
-    solver_iterations: int = 50
-    rolling_friction: float = 0.01  # m; rolling and spinning friction of dynamic objects, so balls come to rest
-    renderer: str = "auto"  # auto | egl | tiny
+    time_step: float = setting(1.0 / 240.0, gt=0.0, le=0.1)  # s per physics step
+    max_settle_seconds: float = setting(2.0, ge=0.0)  # give up settling after this much simulated time
+    rest_velocity: float = setting(0.01, gt=0.0)  # m/s (linear) and rad/s (angular) below which a body is at rest
+    solver_iterations: int = setting(50, ge=1)
+    rolling_friction: float = setting(0.01, ge=0.0)  # m; rolling and spinning friction, so balls come to rest
+    # auto: EGL when it runs on hardware, else TinyRenderer
+    renderer: str = setting("auto", choices=RENDERERS)
     near: float = 0.05  # m, clipping planes of the render
     far: float = 50.0
     shadows: bool = False  # TinyRenderer shadows cost ~3× render time
 
     def validate(self, where: str) -> None:
-        """Raise ConfigError naming the first bad key and what it accepts."""
-        if not 0.0 < self.time_step <= 0.1:
-            raise ConfigError(f"{where}.time_step: expected 0 < time_step ≤ 0.1 s, got {self.time_step}")
-        if self.max_settle_seconds < 0.0:
-            raise ConfigError(f"{where}.max_settle_seconds: expected ≥ 0, got {self.max_settle_seconds}")
-        if self.rest_velocity <= 0.0:
-            raise ConfigError(f"{where}.rest_velocity: expected > 0, got {self.rest_velocity}")
-        if self.rolling_friction < 0.0:
-            raise ConfigError(f"{where}.rolling_friction: expected ≥ 0, got {self.rolling_friction}")
-        if self.solver_iterations < 1:
-            raise ConfigError(f"{where}.solver_iterations: expected ≥ 1, got {self.solver_iterations}")
-        if self.renderer not in RENDERERS:
-            raise ConfigError(f"{where}.renderer: expected one of {', '.join(RENDERERS)}, got {self.renderer!r}")
+        """What ranges cannot say: the clipping planes in order."""
         if not 0.0 < self.near < self.far:
             raise ConfigError(f"{where}.near/far: expected 0 < near < far, got near={self.near}, far={self.far}")
 

@@ -17,7 +17,7 @@ import numpy as np
 from simgen.geometry import matrix_to_quat, quat_to_matrix
 from simgen.registry import ConfigError
 from simgen.scene.from_file import resolve  # the project's one rule for relative paths
-from simgen.simulators.metadata_boxes import ORIENTED, Box, object_names
+from simgen.simulators.metadata_boxes import ORIENTED, Box, object_names, rounded
 from simgen.types import SCHEMA_VERSION, ObjectSpec, Part, Pose, RoomSpec, SceneSpec
 
 BOX_RGBA = (0.7, 0.7, 0.7, 1.0)  # the stand-in part's colour (other simulators render the boxes)
@@ -32,11 +32,6 @@ class AdaptedObject:
     kind: str  # furniture | small
     box: Box
     support_key: str | None = None
-
-
-def rounded(values) -> tuple:
-    """Floats rounded to the 1e-6 that SceneSpec JSON keeps, so a spec survives save → load unchanged."""
-    return tuple(round(float(v), 6) for v in values)
 
 
 def assemble_scene(builder: str, scene: str, scene_id: str, seed: int, objects: list[AdaptedObject],
