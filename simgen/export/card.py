@@ -193,6 +193,14 @@ def blind_section(stats: dict) -> list[str]:
         ok = None if a["blind"] is None or a["n"] < 50 else ("yes" if a["blind"] <= a["chance"] + 0.05 else "**no**")
         rows.append([f, a["n"], a["metric"], _pct(a["chance"]), _pct(a["blind"]), a.get("rule"),
                      _pct(audit_before.get(f, {}).get("blind")), ok, _pct(a.get("noise"))])
+    judged = [r for r in rows if r[7] is not None]
+    balance = stats.get("balance", {})
+    spread = [concentration(balance.get(r[0], {}).get("answers_after", {})) for r in judged]
+    out += [f"Targets met: best blind within chance + 5 points in {sum(r[7] == 'yes' for r in judged)} of "
+            f"{len(judged)} families with at least 50 questions; most common answer ≤ 1.5 × the median answer count "
+            f"in {sum(c is not None and c <= 1.5 for c in spread)} of them; {stats.get('records_out', 0)} questions "
+            f"kept from {stats.get('episodes_out', 0)} episodes "
+            f"({stats.get('records_out', 0) / max(stats.get('episodes_out', 0), 1):.1f} per episode).", ""]
     return out + _table(["family", "n", "metric", "chance", "best blind", "rule", "best blind before balancing",
                          "within chance + 5", "1 SE at chance"], rows)
 
