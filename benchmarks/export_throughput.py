@@ -2,6 +2,7 @@
 
     python benchmarks/export_throughput.py [--records 100000] [--shards 4] [--episodes-per-shard 50]
                                            [--formats llava_video,messages,parquet,vsibench,card] [--no-export]
+                                           [--baseline SRC]
 
 Writes ``--shards`` shard dirs of synthetic, canonical ``qa.jsonl`` records (a dozen families with
 VSI-Bench-like answer types, question texts that repeat across episodes as templates do, skewed
@@ -10,6 +11,10 @@ video), then runs ``python -m simgen.export.merge`` and each exporter in a child
 that child's peak resident memory (``wait4``). The target: merge holds a few dozen bytes per record
 (answer groups, ranks, balancing cells, option priors) plus one episode's questions and the blind
 audit's bounded per-family samples, so its peak RSS stays under 1 GB at 1M records.
+
+``--baseline SRC`` also runs each exporter of another source tree (an older commit:
+``git archive 5a1f132 | tar -x -C /tmp/old``) on the same merged dataset, right after this tree's,
+and reports both rates and their ratio: the before/after of one run on one machine.
 """
 from __future__ import annotations
 
@@ -131,11 +136,12 @@ def make_shards(root: Path, records: int, shards: int, episodes_per_shard: int) 
     return dirs
 
 
-def timed_child(args: list[str]) -> tuple[float, float]:
-    """Run ``python args`` as a child; (wall seconds, peak RSS in MiB of that child)."""
+def timed_child(args: list[str], source: Path = ROOT) -> tuple[float, float]:
+    """Run ``python args`` as a child on the simgen of ``source``; (wall seconds, peak RSS in MiB of that
+    child). It runs in ``source`` because ``python -m`` puts the working directory first on the path."""
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+                            cwd=source, env={**os.environ, "PYTHONPATH": str(source)})
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
@@ -151,6 +157,7 @@ def main() -> None:
     ap.add_argument("--episodes-per-shard", type=int, default=50)
     ap.add_argument("--formats", default="llava_video,messages,parquet,vsibench,card")
     ap.add_argument("--no-export", action="store_true", help="time the merge only")
+    ap.add_argument("--baseline", type=Path, help="another simgen source tree whose exporters run too, for a ratio")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="simgen-bench-") as tmp:
         root = Path(tmp)
@@ -173,6 +180,11 @@ def main() -> None:
                 result[f"export_{fmt}"] = {"seconds": round(seconds, 2),
                                            "qa_per_second": round(stats["records_out"] / seconds),
                                            "peak_rss_mib": round(rss, 1)}
+                if args.baseline:
+                    before, _ = timed_child(["-m", "simgen.export", str(root / "ds"), "--format", fmt],
+                                            args.baseline.resolve())
+                    result[f"export_{fmt}"].update(baseline_qa_per_second=round(stats["records_out"] / before),
+                                                   speed_vs_baseline=round(before / seconds, 2))
         print(json.dumps(result, indent=1))
 
 

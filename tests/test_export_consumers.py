@@ -8,7 +8,9 @@
   task YAML, loaded by lmms-eval's own YAML loader, and its ``lmms-eval`` command run on the export
   with lmms-eval's own ``dummy`` model;
 - ``datasets.load_dataset`` on the Parquet export (features decoded, from a moved copy too);
-- ``qwen_vl_utils.process_vision_info`` (qwen-vl-utils 0.0.14) on the ``messages.jsonl`` rows.
+- ``qwen_vl_utils.process_vision_info`` (qwen-vl-utils 0.0.14) and Qwen2-VL's processor with its chat
+  template (transformers) on the ``messages.jsonl`` rows, images and video;
+- LLaVA's processor (transformers) built without downloads, through ``apply_chat_template``.
 """
 import ast
 import importlib
@@ -200,55 +202,43 @@ def test_datasets_decodes_parquet_features_from_a_moved_copy(out, tmp_path):
     assert n_images > 0
 
 
-def _qwen_vision_module():
-    """qwen_vl_utils.vision_process. Where PyPI's torchvision cannot load beside the CPU torch build
-    (``operator torchvision::nms does not exist``), the module's own source is run without its three
-    torchvision import lines, which only its video decoding uses; the video test then stops at the
-    point where the video would be decoded."""
-    try:
-        from qwen_vl_utils import vision_process
-        return vision_process, True
-    except ImportError as e:
-        if "qwen_vl_utils" in str(e) or "torch'" in str(e):
-            pytest.skip(f"qwen-vl-utils is installed by .ci/run: {e}")
-        failure = e
-    except RuntimeError as e:
-        failure = e
-    spec = importlib.util.find_spec("qwen_vl_utils")
-    path = Path(spec.submodule_search_locations[0]) / "vision_process.py"
-    source = "\n".join(line for line in path.read_text().splitlines()
-                       if not line.startswith(("import torchvision", "from torchvision")))
-    module = type(importlib)("qwen_vision_process_no_torchvision")
-    module.__file__ = str(path)
-    exec(compile(source, str(path), "exec"), module.__dict__)
-    print(f"qwen_vl_utils without torchvision ({failure})")
-    return module, False
-
-
-def test_qwen_vl_utils_reads_the_messages_media(out, monkeypatch):
-    vision, can_decode_video = _qwen_vision_module()
-    monkeypatch.chdir(out)  # paths are relative to the dataset root
-    rows = [json.loads(x) for x in (out / "messages.jsonl").read_text().splitlines()]
-    image_rows = [r for r in rows if r["images"]]
-    video_rows = [r for r in rows if r["videos"]]
-    assert image_rows and video_rows
-    for row in image_rows:
-        images, videos = vision.process_vision_info(row["messages"])
-        assert videos is None and len(images) == len(row["images"])
-        assert all(im.mode == "RGB" and im.size[0] % 28 == 0 for im in images)  # opened and resized by qwen
-    for row in video_rows:
-        infos = vision.extract_vision_info(row["messages"])
-        assert [i["video"] for i in infos] == row["videos"] and Path(row["videos"][0]).is_file()
-        if can_decode_video:
-            images, videos = vision.process_vision_info(row["messages"])
-            assert images is None and len(videos) == 1
+def test_qwen_vl_utils_and_qwen2_vl_processor_read_the_messages(out):
+    """qwen-vl-utils' ``process_vision_info`` and Qwen2-VL's processor on ``messages.jsonl``, in a child
+    process with PyPI's torchvision 0.28 and decord on the path (``.ci/run`` puts them in
+    ``.venv-torchvision``; see ``tests/qwen_vl_child.py`` for why they stay out of the venv)."""
+    extra = Path(__file__).resolve().parents[1] / ".venv-torchvision"
+    if importlib.util.find_spec("qwen_vl_utils") is None:  # importing it needs torchvision: the child does
+        pytest.skip("qwen-vl-utils is installed by .ci/run (--no-deps)")
+    if not (extra / "torchvision").is_dir():
+        pytest.skip(".ci/run installs torchvision and decord into .venv-torchvision")
+    child = subprocess.run([sys.executable, str(Path(__file__).with_name("qwen_vl_child.py")), str(out)],
+                           env={**os.environ, "PYTHONPATH": str(extra)}, capture_output=True, text=True, timeout=600)
+    assert child.returncode == 0, child.stderr[-3000:]
+    got = json.loads(child.stdout.splitlines()[-1])
+    assert got["qwen_backend"] == "decord" and not got["torchvision_ops"]
+    # images: opened from the relative paths and resized by qwen to multiples of its 28-px patch pairs
+    assert [len(sizes) for sizes in got["qwen_image_sizes"]] == got["image_counts"]
+    assert all(w % 28 == 0 and h % 28 == 0 for sizes in got["qwen_image_sizes"] for w, h in sizes)
+    # the video: decoded by qwen (frames, channels, height, width) from the path relative to the export root
+    assert (out / got["video"]).is_file() and len(got["qwen_videos"]) == 1
+    frames, channels, height, width = got["qwen_videos"][0]
+    assert channels == 3 and frames % 2 == 0 and height % 28 == 0 and width % 28 == 0
+    # Qwen2-VL's own template places one video slot, then the prompt; the assistant turn is the answer
+    user = "<|vision_start|><|video_pad|><|vision_end|>" + got["prompt"] + "<|im_end|>"
+    assert got["text"].count("<|video_pad|>") == 1 and user in got["text"]
+    assert got["text"].endswith(f"<|im_start|>assistant\n{got['answer']}<|im_end|>\n")
+    # the processor expands that slot to one token per 2×2 merge of 14-px patches over frame pairs
+    assert got["video_grid_thw"] == [[frames // 2, height // 14, width // 14]]
+    assert got["video_pad_tokens"] == frames // 2 * (height // 14) * (width // 14) // got["merge_size"] ** 2
+    t_h_w = got["image_grid_thw"]
+    assert len(t_h_w) == 2 and got["image_pad_tokens"] == sum(t * h * w for t, h, w in t_h_w) // got["merge_size"] ** 2
 
 
 def local_llava_processor():
     """A transformers multimodal processor built without downloads: LLaVA's processor with a PIL CLIP
     image processor (28 px, 14 px patches), a word-level tokenizer holding ``<image>`` and a minimal chat
-    template (a real model's template needs a download). Qwen2-VL's processor cannot be built here: its
-    video processor needs torchvision, which PyPI cannot install beside the CPU torch build."""
+    template (a real model's template needs a download; Qwen2-VL's, with its verbatim template, runs in
+    ``qwen_vl_child.py``)."""
     transformers = pytest.importorskip("transformers", reason="installed by .ci/run (the consumers extra)")
     from tokenizers import Tokenizer, models, pre_tokenizers
 
