@@ -159,12 +159,14 @@ def slot_categories(fam, bindings: dict, observed: str) -> list[str]:
 
 
 def check_count(view, fam, bindings: dict) -> str | None:
-    """For counting: every glimpsed instance of the counted categories is also seen, and seen
-    clearly at least once (else a viewer could not tell what it is, and could count it either way)."""
+    """For counting: every glimpsed instance of the counted categories is also seen, and recognisable
+    at least once (``SceneView.framed``: seen clearly, not cut by the frame edge), else a viewer could
+    not tell what it is and could count it either way (by eye: a teddy bear only ever shown as a paw
+    at the image corner was counted as 1)."""
     glimpsed = glimpsed_counts(view)
     for c in slot_categories(fam, bindings, "any"):
         rows = view.observed_rows(c)
-        if glimpsed.get(c, 0) != len(rows) or not (view.clear_frame_count[rows] > 0).all():
+        if glimpsed.get(c, 0) != len(rows) or not view.framed[:, rows].any(axis=0).all():
             return "ambiguous_count"
     return None
 
@@ -172,15 +174,16 @@ def check_count(view, fam, bindings: dict) -> str | None:
 def check_visibility(view, referents, frames_shown: list[int] | None, whole_video: bool,
                      checks: dict) -> tuple[str | None, dict]:
     """Every referent seen clearly (``visibility.clear_frac`` of the image) in ≥ ``clear_frames``
-    frames of the video (``whole_video``), and recognisable in each frame the question shows
-    (``SceneView.framed``: seen clearly and not a sliver cut by the frame edge)."""
+    frames of the video (``whole_video``) and recognisable (``SceneView.framed``: seen clearly and
+    not a sliver cut by the frame edge) in at least one of them, and recognisable in each frame the
+    question shows."""
     k = int(checks.get("clear_frames", view.model.clear_frames)) if whole_video else 0
     evidence, reason = {}, None
     for object_id in referents:
         row = view.row_of_id(object_id)
         summary = view.visibility_summary(row)
         evidence[view.names[row]] = summary
-        if summary["frames_clear"] < k:
+        if summary["frames_clear"] < k or (whole_video and not view.framed[:, row].any()):
             reason = "not_visible"
         for f in frames_shown or ():
             if not view.framed[view.frame_row(f), row]:
