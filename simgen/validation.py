@@ -22,13 +22,12 @@ from simgen.types import SCHEMA_VERSION, Episode, Record, SceneSpec
 _QUAT_NORM_TOLERANCE = 1e-3  # files hold quaternions rounded to 1e-6; a hand-typed one may be a little off
 
 
-@functools.cache
-def _hints(cls) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+class _Mismatch(Exception):
+    """A value that does not fit its hint; the key path is collected while the checkers unwind."""
 
-
-def _where(prefix: str, key: str) -> str:
-    return f"{prefix}.{key}" if prefix else key
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message, self.path = message, []
 
 
 def _describe(value: Any) -> str:
@@ -36,62 +35,108 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _check_value(hint: Any, value: Any, where: str) -> None:
-    """``value`` (decoded JSON) fits ``hint``: records, tuples of fixed or any length, numbers, unions."""
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        options = typing.get_args(hint)
-        if value is None and type(None) in options:
-            return
-        (inner,) = [o for o in options if o is not type(None)]  # the records only use `X | None`
-        return _check_value(inner, value, where)
-    if isinstance(hint, type) and issubclass(hint, Record):
-        return check_fields(hint, value, where)
-    if origin is tuple:
-        args = typing.get_args(hint)
-        if not isinstance(value, list):
-            raise ValueError(f"{where}: expected a list, got {_describe(value)}")
-        if len(args) == 2 and args[1] is Ellipsis:
-            for i, item in enumerate(value):
-                _check_value(args[0], item, f"{where}[{i}]")
-            return
-        if len(value) != len(args):
-            raise ValueError(f"{where}: expected {len(args)} values, got {len(value)}")
-        for i, (arg, item) in enumerate(zip(args, value)):
-            _check_value(arg, item, f"{where}[{i}]")
-        return
-    if hint is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"{where}: expected a number, got {_describe(value)}")
+def _check_float(value: Any) -> None:
+    if type(value) is float:
         if not math.isfinite(value):
-            raise ValueError(f"{where}: expected a finite number, got {value}")
-        return
+            raise _Mismatch(f"expected a finite number, got {value}")
+    elif type(value) is not int:
+        raise _Mismatch(f"expected a number, got {_describe(value)}")
+
+
+def _of_type(kind: type, name: str):
+    def check(value: Any) -> None:
+        if type(value) is not kind:
+            raise _Mismatch(f"expected {name}, got {_describe(value)}")
+    return check
+
+
+def _anything(value: Any) -> None:
+    return None
+
+
+def _items(inner, fixed: int | None):
+    """A list whose items fit ``inner`` (one checker, any length) or ``inner`` (a tuple, fixed length)."""
+    def check(value: Any) -> None:
+        if type(value) is not list:
+            raise _Mismatch(f"expected a list, got {_describe(value)}")
+        if fixed is not None and len(value) != fixed:
+            raise _Mismatch(f"expected {fixed} values, got {len(value)}")
+        for i, item in enumerate(value):
+            try:
+                (inner[i] if fixed is not None else inner)(item)
+            except _Mismatch as m:
+                m.path.append(f"[{i}]")
+                raise
+    return check
+
+
+@functools.cache
+def _checker(hint: Any):
+    """A function raising _Mismatch when decoded JSON does not fit ``hint`` (built once per hint)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        (inner,) = [_checker(a) for a in args if a is not type(None)]  # the records only use `X | None`
+        return lambda value: None if value is None else inner(value)
+    if isinstance(hint, type) and issubclass(hint, Record) or dataclasses.is_dataclass(hint):
+        return _record_checker(hint)
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return _items(_checker(args[0]), None)
+        return _items(tuple(_checker(a) for a in args), len(args))
+    if hint is float:
+        return _check_float
     if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"{where}: expected an integer, got {_describe(value)}")
-        return
-    if hint is str and not isinstance(value, str):
-        raise ValueError(f"{where}: expected a string, got {_describe(value)}")
-    if hint is dict and not isinstance(value, dict):
-        raise ValueError(f"{where}: expected an object, got {_describe(value)}")
+        return _of_type(int, "an integer")
+    if hint is str:
+        return _of_type(str, "a string")
+    if hint is dict or origin is dict:
+        return _of_type(dict, "an object")
+    return _anything
+
+
+@functools.cache
+def _record_checker(cls):
+    """The checker of a record (or any dataclass): fields present, none unknown, each fitting its hint."""
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    required = frozenset(n for n, f in fields.items()
+                         if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
+    checks = {name: _checker(hint) for name, hint in typing.get_type_hints(cls).items() if name in fields}
+    expected = ", ".join(sorted(fields))
+
+    def check(data: Any) -> None:
+        if type(data) is not dict:
+            raise _Mismatch(f"expected an object, got {_describe(data)}")
+        if not required <= data.keys():
+            missing = _Mismatch("missing field")
+            missing.path.append(f".{sorted(required - data.keys())[0]}")
+            raise missing
+        for name, value in data.items():
+            check_value = checks.get(name)
+            if check_value is None:
+                unknown = _Mismatch(f"unknown field (expected one of {expected})")
+                unknown.path.append(f".{name}")
+                raise unknown
+            try:
+                check_value(value)
+            except _Mismatch as m:
+                m.path.append(f".{name}")
+                raise
+    return check
 
 
 def check_fields(cls, data: Any, where: str = "") -> None:
-    """Raise ValueError naming the key path when ``data`` (decoded JSON) is not a valid ``cls`` record:
-    missing or unknown fields, wrong types, non-finite numbers (recursing into nested records)."""
-    if not isinstance(data, dict):
-        raise ValueError(f"{where or 'top level'}: expected an object, got {_describe(data)}")
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    required = {n for n, f in fields.items()
-                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
-    missing, unknown = sorted(required - set(data)), sorted(set(data) - set(fields))
-    if missing:
-        raise ValueError(f"{_where(where, missing[0])}: missing field")
-    if unknown:
-        raise ValueError(f"{_where(where, unknown[0])}: unknown field (expected one of {', '.join(sorted(fields))})")
-    hints = _hints(cls)
-    for name, value in data.items():
-        _check_value(hints[name], value, _where(where, name))
+    """Raise ValueError naming the key path (``frames[3].objects[0].pose.position[2]``) when ``data``
+    (decoded JSON) is not a valid ``cls`` record (any dataclass): missing or unknown fields, wrong
+    types, non-finite numbers, recursing into nested records."""
+    try:
+        _record_checker(cls)(data)
+    except _Mismatch as m:
+        path = (where + "".join(reversed(m.path))).lstrip(".")
+        raise ValueError(f"{path or 'top level'}: {m.message}") from None
+
+
+def _where(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
 
 
 def _positive(values, where: str) -> None:

@@ -34,6 +34,7 @@ def parse_record(data: dict, where: str) -> QAItem:
         version = data.get("schema_version")
         if version != QA_SCHEMA_VERSION:
             raise ValueError(f"schema_version {version!r}, expected {QA_SCHEMA_VERSION}")
+        check_fields(QAItem, data)  # a wrong type fails here, naming its key, not deep in an exporter
         return QAItem.from_dict(data)
     except (ValueError, TypeError, AttributeError) as e:
         raise ValueError(f"{where}: not a QAItem record: {e}") from None
