@@ -230,3 +230,16 @@ def test_an_image_question_needs_its_referent_recognisable_in_that_image():
         ep = make_episode(rows, room=ROOM, cameras=[camera] * 4, visibility=vis)
         out = ask(ep, "camera_object_distance", {"a": "cabinet", "frame": 1}, stability=False)
         assert (out == "not_visible") if not ok else out.answer > 0
+
+
+def test_an_object_only_ever_cut_by_the_frame_edge_is_not_counted_nor_asked_about():
+    # by eye: a teddy bear shown only as a paw at the image corner (half its box in frame) was counted as 1
+    camera = look_at((3.0, 0.2, 1.2), (3.0, 4.0, 0.8))
+    rows = [("teddy bear", "brown", (1.0, 3.0, 0.15), (0.1, 0.1, 0.15), 0.0), ("lamp", "white", (4.0, 3.0, 0.8), (0.2, 0.2, 0.8), 0.0),
+            ("sofa", "grey", (3.0, 3.5, 0.4), (1.0, 0.4, 0.4), 0.0)]
+    for fraction, ok in ((0.5, False), (0.9, True)):
+        vis = {f: {1: (900, fraction), 2: CLEAR, 3: CLEAR} for f in range(4)}
+        ep = make_episode(rows, room=ROOM, cameras=[camera] * 4, visibility=vis)
+        count = ask(ep, "object_counting", {"category": "teddy bear"}, stability=False)
+        taller = ask(ep, "taller", {"pair": ["teddy bear", "lamp"]}, stability=False)
+        assert (count.answer == 1 and taller.answer == "lamp") if ok else (count, taller) == ("ambiguous_count", "not_visible")
