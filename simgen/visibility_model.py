@@ -19,29 +19,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simgen.registry import ConfigError
+from simgen.registry import ConfigError, setting
 
 
 @dataclass(frozen=True)
 class VisibilityModel:
     """Thresholds on visible pixels as fractions of the image area (see the module docstring)."""
 
-    seen_frac: float = 0.002  # 320×240: 154 px, about 12×12
-    clear_frac: float = 0.005  # 320×240: 384 px, about 20×20
-    clear_frames: int = 3  # a referent is seen clearly in at least this many frames
-    glimpse_frac: float = 0.0002  # 320×240: 15 px
+    seen_frac: float = setting(0.002, ge=0.0, le=1.0)  # 320×240: 154 px, about 12×12
+    clear_frac: float = setting(0.005, ge=0.0, le=1.0)  # 320×240: 384 px, about 20×20
+    clear_frames: int = setting(3, ge=1)  # a referent is seen clearly in at least this many frames
+    glimpse_frac: float = setting(0.0002, ge=0.0, le=1.0)  # 320×240: 15 px
 
     def validate(self, where: str = "visibility") -> None:
-        """Raise ConfigError naming the bad key and what was expected."""
-        for key in ("glimpse_frac", "seen_frac", "clear_frac"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-                raise ConfigError(f"{where}.{key}: expected a fraction of the image area in [0, 1], got {value!r}")
+        """What ranges cannot say: the three levels in order."""
         if not self.glimpse_frac <= self.seen_frac <= self.clear_frac:
             raise ConfigError(f"{where}: expected glimpse_frac ≤ seen_frac ≤ clear_frac, got "
                               f"{self.glimpse_frac} / {self.seen_frac} / {self.clear_frac}")
-        if isinstance(self.clear_frames, bool) or not isinstance(self.clear_frames, int) or self.clear_frames < 1:
-            raise ConfigError(f"{where}.clear_frames: expected an int ≥ 1, got {self.clear_frames!r}")
 
     @classmethod
     def from_config(cls, node) -> "VisibilityModel":

@@ -8,6 +8,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from qa_fixtures import ego_walk, living_room, moving_room, write_episode
+from simgen.job_config import group_config
 from simgen.qa.ask import main, parse_qa_config, run_ask
 from simgen.qa.blind_audit import blind_audit
 from simgen.qa.records import QAItem, dumps, qa_id, read_jsonl, write_jsonl
@@ -32,7 +33,7 @@ def episodes(tmp_path_factory) -> list[Path]:
 
 
 def qa_config(**over):
-    cfg = OmegaConf.load(CONF)
+    cfg = group_config("qa", "default")  # conf/qa/default.yaml composed over its schema
     for key, value in over.items():
         OmegaConf.update(cfg, key, value)
     return parse_qa_config(cfg)

@@ -9,7 +9,7 @@ import pytest
 from simgen.metrics import mra
 from simgen.qa.balance import BalanceConfig, LabelSets, answer_caps, answer_key, balance, cells, share_cap
 from simgen.qa.records import QAItem, qa_id
-from simgen.registry import ConfigError
+from simgen.registry import ConfigError, parse_config
 
 
 def item(family: str, question: str, answer, *, n: int, answer_type="choice", choices=("left", "right"), unit=None,
@@ -183,8 +183,8 @@ def test_numbers_balance_by_log_bucket_and_counts_by_value():
 
 def test_bad_config_names_the_key():
     with pytest.raises(ConfigError, match="max_ratio_second"):
-        BalanceConfig(max_ratio_second=0.5).validate("qa.balance")
+        parse_config(BalanceConfig, {"max_ratio_second": 0.5}, "qa.balance")
     with pytest.raises(ConfigError, match="cell_slack"):
-        BalanceConfig(cell_slack=-1).validate("qa.balance")
+        parse_config(BalanceConfig, {"cell_slack": -1}, "qa.balance")
     with pytest.raises(ConfigError, match="share_margin"):
-        BalanceConfig(share_margin=1.5).validate("qa.balance")
+        parse_config(BalanceConfig, {"share_margin": 1.5}, "qa.balance")

@@ -17,7 +17,7 @@ from simgen.qa.ask import EpisodeAsker, QAConfig
 from simgen.qa.families import load_families, parse_family
 from simgen.resources import programs_dir
 from simgen.qa.verify import VerifyConfig
-from simgen.registry import ConfigError
+from simgen.registry import ConfigError, parse_config
 from simgen.seeding import rng
 from simgen.visibility_model import VisibilityModel
 
@@ -272,7 +272,7 @@ def test_kept_item_carries_its_certificate():
                                         ("margin_m", -0.1), ("min_clear_objects", 0)])
 def test_bad_verify_config_names_the_key(key, value):
     with pytest.raises(ConfigError, match=f"qa.verify.{key}"):
-        VerifyConfig(**{key: value}).validate("qa.verify")
+        parse_config(VerifyConfig, {key: value}, "qa.verify")
 
 
 def test_count_with_an_instance_never_seen_clearly_is_rejected():

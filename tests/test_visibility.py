@@ -206,7 +206,7 @@ def test_visibility_config_errors_name_the_key():
     from simgen.registry import ConfigError
 
     assert VisibilityModel.from_config({"clear_frames": 4}).clear_frames == 4
-    with pytest.raises(ConfigError, match=r"visibility\.seen_frac: expected a fraction"):
+    with pytest.raises(ConfigError, match=r"visibility\.seen_frac: expected a number in \[0\.0, 1\.0\]"):
         VisibilityModel.from_config({"seen_frac": 2.0})
     with pytest.raises(ConfigError, match=r"visibility: unknown key\(s\) \['min_pixels'\]"):
         VisibilityModel.from_config({"min_pixels": 150})

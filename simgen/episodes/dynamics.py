@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from simgen.geometry import convex_polygons_overlap, obb_footprint, points_in_polygon, quat_to_matrix
-from simgen.registry import DYNAMICS, ConfigError
+from simgen.registry import DYNAMICS, ConfigError, setting
 from simgen.trajectories.base import PlanRequest
 from simgen.trajectories.planning_geometry import Boxes, Room
 from simgen.trajectories.raycast import first_hit
@@ -35,25 +35,20 @@ _REST_MM = 1.0  # a pushed object has stopped once it moves less than this betwe
 class DynamicsConfig:
     """Knobs of scene dynamics (lengths in m, times in s, speeds in m/s)."""
 
-    num_moving: int = 1
+    num_moving: int = setting(1, ge=0, le=64)
     move_m: tuple = (0.4, 1.0)  # scripted relocation distance range
-    move_duration_s: float = 1.2
+    move_duration_s: float = setting(1.2, gt=0.0, le=30.0)
     push_speed_mps: tuple = (0.8, 1.6)  # initial horizontal speed of a push
     min_gap_m: float = 0.05  # clearance of a scripted destination from other footprints and walls
-    pixel_margin: float = 1.5  # predicted pixels before / after a motion: this × the clear level (box vs mask)
+    # predicted pixels before / after a motion: this × the clear level (box vs mask)
+    pixel_margin: float = setting(1.5, ge=1.0, le=10.0)
 
     def validate(self, where: str) -> None:
-        """ConfigError naming the key unless every knob is in range."""
-        if not 0 <= self.num_moving <= 64:
-            raise ConfigError(f"{where}.num_moving: expected 0..64, got {self.num_moving}")
+        """What ranges cannot say: each [low, high] pair is ordered and positive."""
         for key in ("move_m", "push_speed_mps"):
             lo_hi = getattr(self, key)
             if len(lo_hi) != 2 or not 0 < lo_hi[0] <= lo_hi[1]:
                 raise ConfigError(f"{where}.{key}: expected [low, high] with 0 < low ≤ high, got {list(lo_hi)}")
-        if not 0 < self.move_duration_s <= 30:
-            raise ConfigError(f"{where}.move_duration_s: expected 0 < s ≤ 30, got {self.move_duration_s}")
-        if not 1.0 <= self.pixel_margin <= 10.0:
-            raise ConfigError(f"{where}.pixel_margin: expected a ratio in [1, 10], got {self.pixel_margin}")
 
 
 class Dynamics:

@@ -51,7 +51,7 @@ from simgen.qa.sampling import (
 from simgen.qa.evidence import episode_gate
 from simgen.qa.scene_view import SceneView
 from simgen.qa.verify import VerifyConfig, verify
-from simgen.registry import ConfigError, parse_config, store_schema
+from simgen.registry import ConfigError, parse_config, setting, store_schema
 from simgen.seeding import rng, stage_key
 from simgen.types import Episode
 from simgen.visibility_model import VisibilityModel
@@ -64,22 +64,18 @@ class QAConfig:
     """The ``qa`` config group: which families, how many questions, verifier and balance settings."""
 
     families: Any = "all"  # "all" or a list of family ids
-    questions_per_episode: int = 3  # kept questions per family and episode (at most)
+    questions_per_episode: int = setting(3, ge=1)  # kept questions per family and episode (at most)
     per_family: dict = field(default_factory=dict)  # family id -> questions per episode, overriding
-    attempts_factor: int = 6  # binding draws per wanted question before giving up
+    attempts_factor: int = setting(6, ge=1)  # binding draws per wanted question before giving up
     compiled: bool = True  # also ask the LLM-compiled families in programs/compiled/
     verify: VerifyConfig = VerifyConfig()
     balance: BalanceConfig = BalanceConfig()
 
     def validate(self, where: str) -> None:
-        """Raise ConfigError naming the key when a value is out of range."""
+        """What types cannot say: the family list and the per-family counts."""
         if self.families != "all" and (not isinstance(self.families, (list, tuple)) or not self.families
                                        or not all(isinstance(f, str) for f in self.families)):
             raise ConfigError(f"{where}.families: expected 'all' or a non-empty list of family ids, got {self.families!r}")
-        for key in ("questions_per_episode", "attempts_factor"):
-            value = getattr(self, key)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigError(f"{where}.{key}: expected an int ≥ 1, got {value!r}")
         for fam, n in self.per_family.items():
             if not isinstance(n, int) or isinstance(n, bool) or n < 0:
                 raise ConfigError(f"{where}.per_family.{fam}: expected an int ≥ 0, got {n!r}")
@@ -219,7 +215,9 @@ class EpisodeAsker:
             answer=answer.value, answer_text=answer.text, answer_letter=answer.letter, choices=answer.choices,
             answer_type=fam.answer.type, unit=fam.answer.unit, modality=fam.modality,
             episode_id=self.episode.episode_id, frames=tuple(sorted(frames)), program=fam.program,
-            bindings=bindings, certificate=verdict.certificate, seed=self.seed, config_hash=self.digest,
+            bindings=bindings, seed=self.seed, config_hash=self.digest,
+            # the valid distractors of an object answer: qa.options re-draws its options by their frequency
+            certificate={**verdict.certificate, "distractors": list(answer.pool)} if answer.pool else verdict.certificate,
             template=template,
         )
 
@@ -311,17 +309,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--shard", type=int, default=0)
     ap.add_argument("--config", type=Path, default=None, help="a conf/qa/*.yaml file (default: conf/qa/default.yaml)")
     ap.add_argument("--visibility", type=Path, default=None,
-                    help="a YAML file whose top-level `visibility` node is the visibility model (default: conf/config.yaml)")
+                    help="a YAML file whose top-level `visibility` node is the visibility model (default: the schema's)")
     ap.add_argument("--families", default="all", help="comma-separated family ids, or 'all'")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    cfg = _load_yaml(args.config or _default_config_path(), "--config")
+    cfg = _qa_node(args.config)
     if args.families != "all":
         cfg.families = args.families.split(",")
     try:
         qa = parse_qa_config(cfg)
-        node = _load_yaml(args.visibility or _default_config_path().parents[1] / "config.yaml", "--visibility")
-        visibility = VisibilityModel.from_config(node.get("visibility"))
+        node = _load_yaml(args.visibility, "--visibility") if args.visibility else {}
+        visibility = VisibilityModel.from_config(node.get("visibility"))  # absent: the schema's default model
     except ConfigError as e:
         raise SystemExit(f"ask: configuration error: {e}") from None
     dirs = sorted(p.parent for p in args.episodes_root.rglob("episode.json"))
@@ -341,10 +339,15 @@ def _load_yaml(path: Path, option: str):
         raise SystemExit(f"ask: {option} {path}: not valid YAML: {e}") from None
 
 
-def _default_config_path() -> Path:
-    from simgen.resources import conf_dir
+def _qa_node(path: Path | None):
+    """The qa config: ``conf/qa/<name>.yaml`` composed over its schema (default: ``default``), or
+    another YAML file as it is (keys it leaves out take the schema's defaults)."""
+    from simgen.job_config import group_config
+    from simgen.resources import conf_folder
 
-    return Path(conf_dir()) / "qa" / "default.yaml"
+    if path is None or path.resolve().parent == (conf_folder() / "qa").resolve():
+        return group_config("qa", path.stem if path else "default")
+    return _load_yaml(path, "--config")
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ import numpy as np
 
 from simgen.qa.blind_audit import named_features
 from simgen.qa.records import QAItem, read_jsonl
-from simgen.registry import ConfigError
+from simgen.registry import ConfigError, setting
 
 CONDITIONED = ("cat:", "set:", "act:", "turn:")  # named features that get a conditional cell
 SHARE_MIN_KEEP = 0.5  # the share cap keeps at least this fraction of a family: a label that almost
@@ -47,30 +47,19 @@ SHARE_MIN_KEEP = 0.5  # the share cap keeps at least this fraction of a family: 
 class BalanceConfig:
     """Caps for answer balancing and settings of the blind audit."""
 
-    max_ratio_second: float = 1.1  # most common answer ≤ this × the second most common
-    max_ratio_median: float = 1.5  # any answer ≤ this × max(median count, median_floor)
-    median_floor: float = 1.0
-    bucket_ratio: float = 1.25  # continuous numbers are grouped in log buckets of this ratio
-    cell_ratio: float = 1.1  # in each named cell, an outcome ≤ cell_slack + this × the largest other
-    cell_slack: int = 1
-    share_margin: float = 0.03  # a family whose questions all offer the same k labels: any answer ≤ 1/k + this share
-    folds: int = 5  # cross-validation folds (split by episode) of the blind audit
-    audit_max_per_family: int = 2000  # the merge audits at most this many records per family (lowest ranks)
+    max_ratio_second: float = setting(1.1, ge=1.0)  # most common answer ≤ this × the second most common
+    max_ratio_median: float = setting(1.5, ge=1.0)  # any answer ≤ this × max(median count, median_floor)
+    median_floor: float = setting(1.0, ge=0.0)
+    bucket_ratio: float = setting(1.25, gt=1.0)  # continuous numbers are grouped in log buckets of this ratio
+    # in each named cell, an outcome ≤ cell_slack + this × the largest other
+    cell_ratio: float = setting(1.1, ge=1.0)
+    cell_slack: int = setting(1, ge=0)
+    # a family whose questions all offer the same k labels: any answer ≤ 1/k + this share
+    share_margin: float = setting(0.03, ge=0.0, lt=1.0)
+    folds: int = setting(5, ge=2)  # cross-validation folds (split by episode) of the blind audit
+    # the merge audits at most this many records per family (lowest ranks)
+    audit_max_per_family: int = setting(2000, ge=10)
 
-    def validate(self, where: str) -> None:
-        """Raise ConfigError naming the key when a value is out of range."""
-        if not 0.0 <= self.share_margin < 1.0:
-            raise ConfigError(f"{where}.share_margin: expected a share in [0, 1), got {self.share_margin}")
-        for key in ("max_ratio_second", "max_ratio_median", "cell_ratio"):
-            if getattr(self, key) < 1.0:
-                raise ConfigError(f"{where}.{key}: expected a ratio ≥ 1, got {getattr(self, key)}")
-        if self.median_floor < 0:
-            raise ConfigError(f"{where}.median_floor: expected ≥ 0, got {self.median_floor}")
-        if self.bucket_ratio <= 1.0:
-            raise ConfigError(f"{where}.bucket_ratio: expected > 1, got {self.bucket_ratio}")
-        for key, low in (("folds", 2), ("cell_slack", 0), ("audit_max_per_family", 10)):
-            if not isinstance(getattr(self, key), int) or getattr(self, key) < low:
-                raise ConfigError(f"{where}.{key}: expected an integer ≥ {low}, got {getattr(self, key)!r}")
 
 
 def is_continuous(item) -> bool:

@@ -72,7 +72,7 @@ from simgen.qa.evidence import (
     check_count, check_pairs, check_structure, check_turn_cues, check_visibility, glimpsed_counts, slot_categories,
 )
 from simgen.qa.signatures import ExecutionError
-from simgen.registry import ConfigError
+from simgen.registry import ConfigError, setting
 
 # Decision units with a margin threshold; the threshold is the config field ``margin_<unit>``.
 MARGIN_UNITS = ("m", "deg", "frames", "m2", "m3", "frac")
@@ -87,42 +87,31 @@ class VerifyConfig:
     uniqueness: bool = True
     visibility: bool = True  # referents seen clearly (``visibility.clear_frac``) in ``clear_frames`` frames
     margins: bool = True
-    margin_m: float = 0.15  # distance / depth / height gaps (SIMS-V's 0.15 m)
-    margin_deg: float = 10.0  # angle to the nearest direction-sector boundary
-    margin_frames: float = 5.0  # first appearance to the next object's first glimpse (episode frames)
-    margin_m2: float = 0.5
-    margin_m3: float = 0.02
-    margin_frac: float = 0.0007  # visible share of the image away from the "seen" threshold (in-frame questions)
+    margin_m: float = setting(0.15, ge=0.0)  # distance / depth / height gaps (SIMS-V's 0.15 m)
+    margin_deg: float = setting(10.0, ge=0.0, lt=90.0)  # angle to the nearest direction-sector boundary
+    margin_frames: float = setting(5.0, ge=0.0)  # first appearance to the next object's first glimpse (episode frames)
+    margin_m2: float = setting(0.5, ge=0.0)
+    margin_m3: float = setting(0.02, ge=0.0)
+    # visible share of the image away from the "seen" threshold (in-frame questions)
+    margin_frac: float = setting(0.0007, ge=0.0)
     degeneracy: bool = True
     stability: bool = True
-    stability_k: int = 8  # K jittered copies
-    position_sigma_m: float = 0.02
-    size_sigma_frac: float = 0.02
-    numeric_rel_tol: float = 0.10  # a numeric answer may move this much (relative) under jitter
+    stability_k: int = setting(8, ge=1)  # K jittered copies
+    position_sigma_m: float = setting(0.02, ge=0.0)
+    size_sigma_frac: float = setting(0.02, ge=0.0)
+    numeric_rel_tol: float = setting(0.10, ge=0.0)  # a numeric answer may move this much (relative) under jitter
     time: bool = True  # the rules for dynamic questions below
-    min_motion_m: float = 0.2  # a move asked about is at least this long (SAT)
-    still_max_m: float = 0.05  # an object called still moves at most this much
-    min_frame_gap: float = 5.0  # episode frames between two moments a question compares
+    min_motion_m: float = setting(0.2, ge=0.0)  # a move asked about is at least this long (SAT)
+    still_max_m: float = setting(0.05, ge=0.0)  # an object called still moves at most this much
+    min_frame_gap: float = setting(5.0, ge=0.0)  # episode frames between two moments a question compares
     event_visibility: bool = True  # a moved object is seen before and after its motion
     static_referents: bool = True  # static questions do not name objects that move
     hidden_objects: bool = True  # an object the video only glimpses must not change the answer
-    min_clear_objects: int = 3  # an episode showing fewer objects clearly is not asked about
-    max_empty_frames: float = 0.5  # nor one whose frames show no object more often than this
+    min_clear_objects: int = setting(3, ge=1)  # an episode showing fewer objects clearly is not asked about
+    max_empty_frames: float = setting(0.5, ge=0.0, le=1.0)  # nor one whose frames show no object more often than this
 
     def validate(self, where: str) -> None:
-        """Raise ConfigError naming the key when a threshold is out of range."""
-        for key in ("stability_k", "min_clear_objects"):
-            if getattr(self, key) < 1:
-                raise ConfigError(f"{where}.{key}: expected an int ≥ 1, got {getattr(self, key)}")
-        if not 0.0 <= self.max_empty_frames <= 1.0:
-            raise ConfigError(f"{where}.max_empty_frames: expected a fraction of the frames in [0, 1], "
-                              f"got {self.max_empty_frames}")
-        for key in ("margin_m", "margin_deg", "margin_frames", "margin_m2", "margin_m3", "margin_frac", "position_sigma_m",
-                    "size_sigma_frac", "numeric_rel_tol", "min_motion_m", "still_max_m", "min_frame_gap"):
-            if getattr(self, key) < 0:
-                raise ConfigError(f"{where}.{key}: expected a number ≥ 0, got {getattr(self, key)}")
-        if self.margin_deg >= 90:
-            raise ConfigError(f"{where}.margin_deg: expected < 90 degrees, got {self.margin_deg}")
+        """What ranges cannot say: a still object moves less than a move asked about."""
         if self.still_max_m >= self.min_motion_m:
             raise ConfigError(f"{where}.still_max_m: expected less than min_motion_m ({self.min_motion_m}), "
                               f"got {self.still_max_m}")
