@@ -215,9 +215,7 @@ class EpisodeAsker:
             answer=answer.value, answer_text=answer.text, answer_letter=answer.letter, choices=answer.choices,
             answer_type=fam.answer.type, unit=fam.answer.unit, modality=fam.modality,
             episode_id=self.episode.episode_id, frames=tuple(sorted(frames)), program=fam.program,
-            bindings=bindings, seed=self.seed, config_hash=self.digest,
-            # the valid distractors of an object answer: qa.options re-draws its options by their frequency
-            certificate={**verdict.certificate, "distractors": list(answer.pool)} if answer.pool else verdict.certificate,
+            bindings=bindings, certificate=verdict.certificate, seed=self.seed, config_hash=self.digest,
             template=template,
         )
 
