@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simgen.resources import require
+from simgen.registry import require
 
 
 def pyplot():

@@ -34,6 +34,14 @@ class ConfigError(ValueError):
     """A bad configuration value; the message names the key and what was expected."""
 
 
+def require(module: str, extra: str = "export"):
+    """Import an optional dependency, or raise ConfigError naming the install extra that brings it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ConfigError(f'{module} is not installed; it comes with pip install -e ".[{extra}]"') from None
+
+
 @dataclasses.dataclass(frozen=True)
 class Bounds:
     """What a field accepts beyond its type: an interval and/or a set of choices."""

@@ -1,4 +1,4 @@
-"""What simgen finds beside its own code: the config folder, the family programs, optional dependencies.
+"""What simgen finds beside its own code: the config folder, the family programs, the mesh assets.
 
 ``conf/`` and ``programs/`` ship inside the wheel as ``simgen/conf`` and ``simgen/programs``
 (``pyproject.toml`` maps them); a checkout has them at the repository root. Both lookups try the
@@ -6,11 +6,8 @@ installed place first, so a non-editable install never reads a stray checkout.
 """
 from __future__ import annotations
 
-import importlib
 from functools import lru_cache
 from pathlib import Path
-
-from simgen.registry import ConfigError
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -54,11 +51,3 @@ def mesh_data_dir() -> Path:
     except ImportError:  # pragma: no cover - pybullet is a core dependency
         raise ImportError("mesh assets need the pybullet_data package: pip install pybullet") from None
     return Path(pybullet_data.getDataPath())
-
-
-def require(module: str, extra: str = "export"):
-    """Import an optional dependency, or raise ConfigError naming the install extra that brings it."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise ConfigError(f'{module} is not installed; it comes with pip install -e ".[{extra}]"') from None

@@ -18,25 +18,25 @@ import numpy as np
 SCHEMA_VERSION = 1
 
 
-def _clean(value: Any) -> Any:
+def json_ready(value: Any) -> Any:
     """Turn tuples/numpy values into JSON-ready lists and Python scalars (floats rounded to 1e-6)."""
     kind = type(value)
     if kind is float:  # the hot path: poses and visibility numbers
         return round(value, 6) if math.isfinite(value) else None
     if kind is tuple or kind is list:
-        return [_clean(v) for v in value]
+        return [json_ready(v) for v in value]
     if kind in (int, str, bool) or value is None:
         return value
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {k: json_ready(v) for k, v in value.items()}
     if isinstance(value, np.ndarray):
-        return _clean(value.tolist())
+        return json_ready(value.tolist())
     if isinstance(value, np.generic):
-        return _clean(value.item())
+        return json_ready(value.item())
     if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
+        return [json_ready(v) for v in value]
     if isinstance(value, float):
-        return _clean(float(value))
+        return json_ready(float(value))
     return value
 
 
@@ -53,7 +53,7 @@ class Record:
                 v = v.to_dict()
             elif isinstance(v, tuple) and v and isinstance(v[0], Record):
                 v = [x.to_dict() for x in v]
-            out[f.name] = _clean(v)
+            out[f.name] = json_ready(v)
         return out
 
     @classmethod

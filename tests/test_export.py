@@ -266,7 +266,7 @@ def test_presets_and_registry_agree():
 
 
 def test_missing_optional_packages_name_their_extra(dataset, tmp_path, monkeypatch):
-    from simgen.resources import require
+    from simgen.registry import require
     from simgen.export.card import write_card
 
     with pytest.raises(ConfigError, match=r'pip install -e "\.\[export\]"'):

@@ -20,7 +20,7 @@ from typing import Iterator
 
 from simgen.export import EXPORTERS
 from simgen.export.base import Exporter, Sample, atomic_open, json_line
-from simgen.resources import require
+from simgen.registry import require
 from simgen.export.prompt import PromptConfig
 from simgen.registry import ConfigError, setting
 

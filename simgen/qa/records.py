@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from simgen.io import write_text
-from simgen.types import Record, _clean
+from simgen.types import Record, json_ready
 
 QA_SCHEMA_VERSION = 1
 ANSWER_TYPES = ("number", "choice", "yes_no", "object", "ordering")
@@ -22,7 +22,7 @@ ANSWER_TYPES = ("number", "choice", "yes_no", "object", "ordering")
 
 def stable_hash(data: Any, length: int = 16) -> str:
     """Hex digest of the canonical JSON of ``data`` (sorted keys; stable across processes)."""
-    text = json.dumps(_clean(data), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    text = json.dumps(json_ready(data), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
@@ -96,7 +96,7 @@ def write_jsonl(path: Path, items: Iterable[QAItem]) -> int:
 
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write ``data`` as indented, key-sorted JSON atomically."""
-    write_text(Path(path), json.dumps(_clean(data), sort_keys=True, indent=2, ensure_ascii=False) + "\n")
+    write_text(Path(path), json.dumps(json_ready(data), sort_keys=True, indent=2, ensure_ascii=False) + "\n")
 
 
 def read_jsonl(path: Path) -> list[QAItem]:
