@@ -140,11 +140,12 @@ def read_jsonl(path: Path, keys: tuple[str, ...] = ()) -> list[dict]:
     return [value for _, value in iter_jsonl(path, keys=keys)]
 
 
-def read_json(path: Path) -> Any:
-    """The value of a JSON file; InputError naming the file when it is missing, unreadable or not JSON."""
+def read_json(path: Path, expect: type | None = None) -> Any:
+    """The value of a JSON file; InputError naming the file when it is missing, unreadable, not JSON,
+    or (with ``expect=dict``) not a JSON object."""
     path = Path(path)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        value = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"{path}: not found") from None
     except UnicodeDecodeError as e:
@@ -155,6 +156,10 @@ def read_json(path: Path) -> Any:
         raise InputError(f"{path}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
     except RecursionError:
         raise InputError(f"{path}: nested too deeply to be read") from None
+    if expect is not None and not isinstance(value, expect):
+        kind = _JSON_KINDS.get(type(value), "a value")
+        raise InputError(f"{path}: expected {'a JSON object {...}' if expect is dict else expect.__name__}, got {kind}")
+    return value
 
 
 def link_or_copy(src: Path, dst: Path) -> None:

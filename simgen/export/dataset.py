@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from tqdm import tqdm
+
 from simgen.io import InputError, atomic_open, iter_jsonl, link_or_copy, read_json
 from simgen.qa.records import QA_SCHEMA_VERSION, QAItem
 from simgen.validation import check_fields
@@ -90,13 +92,23 @@ def _episode_index(path: Path) -> Iterator[EpisodeInfo]:
 
 
 def read_episode_json(path: Path) -> dict:
-    """An episode.json as a dict; ValueError naming the file when it is not an episode."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as e:
-        raise ValueError(f"{path}: cannot read episode.json: {e}") from None
+    """An episode.json as a dict whose summary fields (those of :class:`EpisodeInfo`) are checked;
+    InputError naming the file and the key when it is not an episode."""
+    data = read_json(path)
     if not isinstance(data, dict) or "episode_id" not in data or "fps" not in data:
-        raise ValueError(f"{path}: not an episode.json (needs episode_id and fps)")
+        raise InputError(f"{path}: not an episode.json (needs episode_id and fps)")
+    intr, scene = data.get("intrinsics", {}), data.get("scene", {})
+    try:
+        for key, value in (("intrinsics", intr), ("scene", scene), ("frames", data.get("frames", []))):
+            if not isinstance(value, list if key == "frames" else dict):
+                raise ValueError(f"{key}: expected {'a list' if key == 'frames' else 'an object'}, got {value!r:.40}")
+        check_fields(EpisodeInfo, {"episode_id": data["episode_id"], "complexity": scene.get("complexity", {}),
+                                   "fps": data["fps"], "num_frames": 0, "width": intr.get("width", 0),
+                                   "height": intr.get("height", 0), "files": data.get("files", {})})
+        if not data["fps"] > 0:
+            raise ValueError(f"fps: expected a number > 0, got {data['fps']}")
+    except ValueError as e:
+        raise InputError(f"{path}: not an episode.json: {e}") from None
     return data
 
 
@@ -171,9 +183,11 @@ class Dataset:
         shown: dict[str, set[int]] = defaultdict(set)
         for data in self._image_lines():
             shown[data["episode_id"]].update(data.get("frames") or ())
-        needed = {e: {f for f in frames if not (dest / self.frame_name(e, f)).is_file()} for e, frames in shown.items()}
+        needed = {e: todo for e, frames in shown.items()
+                  if (todo := {f for f in frames if not (dest / self.frame_name(e, f)).is_file()})}
         written = 0
-        for episode_id in sorted(needed):
+        # a bar on a terminal only (disable=None), and only when frames are missing
+        for episode_id in tqdm(sorted(needed), desc="frames", unit="episode", disable=None if needed else True):
             cached = {f for f in needed[episode_id] if self.frame_path(episode_id, f).is_file()}
             for f in sorted(cached):
                 link_or_copy(self.frame_path(episode_id, f), dest / self.frame_name(episode_id, f))

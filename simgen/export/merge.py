@@ -51,6 +51,7 @@ from simgen.qa.balance import (BalanceConfig, CellTable, LabelSets, add_balance_
                                 balance_config_from_args, cells, rank, select_balanced)
 from simgen.qa.records import QA_SCHEMA_VERSION, sort_key, write_json_atomic
 from simgen.registry import ConfigError
+from simgen.io import InputError, read_json
 from simgen.types import SCHEMA_VERSION as EPISODE_SCHEMA_VERSION
 
 DATASET_SCHEMA_VERSION = 1
@@ -99,7 +100,7 @@ def _names(paths: list[Path]) -> list[str]:
 
 def load_shard(path: Path, name: str) -> Shard:
     """Read a shard's run.json, its finished episodes' summaries and schema versions."""
-    run = json.loads((path / "run.json").read_text()) if (path / "run.json").is_file() else {}
+    run = read_json(path / "run.json", expect=dict) if (path / "run.json").is_file() else {}
     episodes, versions = {}, set()
     for done in sorted((path / EPISODES_DIR).glob("*/.done")):
         data = read_episode_json(done.parent / "episode.json")
@@ -160,15 +161,28 @@ def _link(src: Path, dst: Path) -> None:
     os.replace(tmp, dst)
 
 
+def _counts(value) -> dict:
+    """A ``{reason: count}`` object of stats.json (None: none); ValueError for anything else."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(type(n) is int for n in value.values()):
+        raise ValueError(f"got {json.dumps(value)[:40]}")
+    return value
+
+
 def _sum_rejections(shards: list[Shard]) -> dict:
     """Rejected candidates by reason, in total and per family, summed over the shards' ``stats.json``."""
     total: Counter = Counter()
     by_family: dict[str, Counter] = {}
     for s in shards:
-        stats = json.loads((s.path / STATS_FILE).read_text()) if (s.path / STATS_FILE).is_file() else {}
-        total.update(stats.get("rejected") or {})
-        for family, entry in sorted((stats.get("families") or {}).items()):
-            by_family.setdefault(family, Counter()).update(entry.get("rejected") or {})
+        stats = read_json(s.path / STATS_FILE, expect=dict) if (s.path / STATS_FILE).is_file() else {}
+        try:
+            total.update(_counts(stats.get("rejected")))
+            for family, entry in sorted((stats.get("families") or {}).items()):
+                by_family.setdefault(family, Counter()).update(_counts(entry.get("rejected")))
+        except (AttributeError, TypeError, ValueError) as e:
+            raise InputError(f"{s.path / STATS_FILE}: rejected counts: expected {{reason: count}} objects "
+                             f"({type(e).__name__}: {e})") from None
     return {"total": dict(sorted(total.items())),
             "by_family": {f: dict(sorted(c.items())) for f, c in sorted(by_family.items()) if c}}
 
