@@ -118,15 +118,21 @@ def parse_config(schema: type, data: dict, where: str) -> Any:
     if unknown:
         raise ConfigError(f"{where or 'config'}: unknown key(s) {unknown}; allowed: {sorted(fields)}")
     hints = typing.get_type_hints(schema)  # real types, also under `from __future__ import annotations`
-    kwargs = {}
-    for key, value in data.items():
-        full_key = f"{where}.{key}" if where else key
-        value = _check_type(hints.get(key, Any), value, full_key)
-        bounds = fields[key].metadata.get("bounds")
+    kwargs = {key: _check_type(hints.get(key, Any), value, f"{where}.{key}" if where else key)
+              for key, value in data.items()}
+    return check_config(schema(**kwargs), where)
+
+
+def check_config(cfg: Any, where: str) -> Any:
+    """Check a built config dataclass: every declared bound, then its own ``validate(where)`` if it has
+    one (the cross-field checks); ConfigError names ``where.key``. Returns ``cfg``."""
+    hints = typing.get_type_hints(type(cfg))
+    for f in dataclasses.fields(cfg):
+        bounds = f.metadata.get("bounds")
+        value = getattr(cfg, f.name)
         if bounds is not None and not bounds.accepts(value):
-            raise ConfigError(f"{full_key}: expected {bounds.describe(_kind(hints.get(key)))}, got {value!r}")
-        kwargs[key] = value
-    cfg = schema(**kwargs)
+            key = f"{where}.{f.name}" if where else f.name
+            raise ConfigError(f"{key}: expected {bounds.describe(_kind(hints.get(f.name)))}, got {value!r}")
     check = getattr(cfg, "validate", None)
     if check is not None:
         check(where)
@@ -272,7 +278,8 @@ class Registry:
         factory, _ = self.get(cfg["name"])
         plugin = factory(self.config(cfg, where), **kwargs)
         if self.base is not None and not _provides(type(plugin), self.base):
-            raise TypeError(f"{self.kind} {cfg['name']!r}: {type(plugin).__name__} does not provide {self.base.__name__}")
+            raise TypeError(f"{self.kind} {cfg['name']!r}: {type(plugin).__name__} "
+                            f"does not provide {self.base.__name__}")
         return plugin
 
 

@@ -50,8 +50,8 @@ from simgen.export.dataset import (EPISODES_DIR, EPISODES_INDEX, MERGE_FILE, QA_
 from simgen.qa.balance import (BalanceConfig, CellTable, LabelSets, add_balance_arguments, answer_key,
                                 balance_config_from_args, cells, rank, select_balanced)
 from simgen.qa.records import QA_SCHEMA_VERSION, sort_key, write_json_atomic
-from simgen.registry import ConfigError
 from simgen.io import InputError, read_json
+from simgen.registry import ConfigError, check_config
 from simgen.types import SCHEMA_VERSION as EPISODE_SCHEMA_VERSION
 
 DATASET_SCHEMA_VERSION = 1
@@ -260,7 +260,7 @@ def _write_kept(shards: list[Shard], status: array, keep: np.ndarray, path: Path
 def merge(inputs: list[Path], out: Path, cfg: BalanceConfig = BalanceConfig(), with_arrays: bool = False,
           card: bool = True, allow_mixed: bool = False) -> dict:
     """Merge shards into ``out``; returns the stats written to ``out/stats.json``."""
-    cfg.validate("merge")
+    check_config(cfg, "merge")
     out = Path(out)
     paths = find_shards(inputs, out)
     shards = [load_shard(p, n) for p, n in zip(paths, _names(paths))]

@@ -36,7 +36,7 @@ import numpy as np
 
 from simgen.qa.blind_audit import named_features
 from simgen.qa.records import QAItem, read_jsonl
-from simgen.registry import ConfigError, setting
+from simgen.registry import parse_config, setting
 
 CONDITIONED = ("cat:", "set:", "act:", "turn:")  # named features that get a conditional cell
 SHARE_MIN_KEEP = 0.5  # the share cap keeps at least this fraction of a family: a label that almost
@@ -309,6 +309,5 @@ def add_balance_arguments(ap: argparse.ArgumentParser) -> None:
 
 def balance_config_from_args(args: argparse.Namespace) -> BalanceConfig:
     """The validated BalanceConfig of parsed ``add_balance_arguments`` options."""
-    cfg = BalanceConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(BalanceConfig)})
-    cfg.validate("balance")
-    return cfg
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(BalanceConfig)}
+    return parse_config(BalanceConfig, values, "balance")

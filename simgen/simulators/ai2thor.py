@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from simgen.geometry import matrix_to_quat
-from simgen.registry import SIMULATORS, setting
+from simgen.registry import SIMULATORS, check_config, setting
 from simgen.simulators import ai2thor_meta as meta
 from simgen.simulators import ai2thor_frames as uf
 from simgen.simulators.metadata_boxes import MissingSDK, rounded
@@ -139,7 +139,7 @@ class Ai2thorSimulator(Simulator):
 
     def __init__(self, cfg: Ai2thorConfig | None = None):
         self.cfg = cfg or Ai2thorConfig()
-        self.cfg.validate("simulator")
+        check_config(self.cfg, "simulator")
         import_sdk()  # fail now, with the install hint, rather than mid-shard
         SESSION.configure(self.cfg)
         self.spec: SceneSpec | None = None

@@ -23,7 +23,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from simgen.geometry import matrix_to_quat
-from simgen.registry import SIMULATORS, ConfigError, setting
+from simgen.registry import SIMULATORS, ConfigError, check_config, setting
 from simgen.simulators import habitat_frames as hf
 from simgen.simulators.metadata_boxes import MissingSDK, rounded
 from simgen.simulators.base import PASSES, Observation, Simulator, check_passes
@@ -186,7 +186,7 @@ class HabitatSimulator(Simulator):
 
     def __init__(self, cfg: HabitatConfig | None = None):
         self.cfg = cfg or HabitatConfig()
-        self.cfg.validate("simulator")
+        check_config(self.cfg, "simulator")
         self._sdk = import_sdk()  # fail now, with the install hint, rather than mid-shard
         SESSION.configure(self.cfg)
         self.spec: SceneSpec | None = None

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simgen.registry import SIMULATORS, ConfigError, setting
+from simgen.registry import SIMULATORS, ConfigError, check_config, setting
 from simgen.simulators import mujoco_gl
 from simgen.simulators.base import PASSES, Observation, Simulator, check_passes
 from simgen.simulators.mujoco_mjcf import CEILING, MjcfOptions, body_name, scene_mjcf
@@ -128,7 +128,7 @@ class MujocoSimulator(Simulator):
 
     def __init__(self, cfg: MujocoConfig | None = None):
         self.cfg = cfg or MujocoConfig()
-        self.cfg.validate("simulator")
+        check_config(self.cfg, "simulator")
         self.near = self.cfg.near
         self.quality = self.cfg.settings()
         self._mj, self.renderer, why = mujoco_gl.import_mujoco(self.cfg.gl)

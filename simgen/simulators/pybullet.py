@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simgen.geometry import invert
-from simgen.registry import SIMULATORS, ConfigError, setting
+from simgen.registry import SIMULATORS, ConfigError, check_config, setting
 from simgen.simulators import pybullet_egl
 from simgen.simulators.base import PASSES, Observation, Simulator, check_passes
 from simgen.simulators.pybullet_build import build_object, build_room, to_wxyz
@@ -110,7 +110,7 @@ class PybulletSimulator(Simulator):
 
         self._p = pybullet
         self.cfg = cfg or PybulletConfig()
-        self.cfg.validate("simulator")
+        check_config(self.cfg, "simulator")
         self.near = self.cfg.near
         self.client, self.renderer, why = self._connect()
         egl = self.renderer == "egl"
