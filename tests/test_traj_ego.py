@@ -5,6 +5,7 @@ import pytest
 from simgen.geometry import wrap_angle
 from simgen.registry import PLANNERS, ConfigError
 from simgen.seeding import rng
+from simgen.trajectories.base import ActionPlanner, Planner, plan_episode
 from simgen.trajectories.planning_geometry import PlanningError
 from tests.test_traj_scenes import RECT, l_scene, rect_scene, request, scene
 
@@ -66,6 +67,18 @@ def test_plan_is_the_poses_of_plan_actions():
     spec = l_scene()
     planner = ego()
     assert np.array_equal(planner.plan(request(spec, 50, FPS), rng(2)), planner.plan_actions(request(spec, 50, FPS), rng(2))[0])
+
+
+def test_the_runner_dispatches_on_the_planner_protocol():
+    # ego declares itself an ActionPlanner: its actions reach the episode; orbit's poses come alone
+    spec = l_scene()
+    poses, actions = plan_episode(ego(), request(spec, 50, FPS), rng(2))
+    assert isinstance(ego(), ActionPlanner) and len(poses) == 50 and actions
+    assert [a.to_dict() for a in actions] == [a.to_dict() for a in ego().plan_actions(request(spec, 50, FPS), rng(2))[1]]
+    orbit = PLANNERS.build({"name": "orbit"})
+    assert isinstance(orbit, Planner) and not isinstance(orbit, ActionPlanner)
+    poses, actions = plan_episode(orbit, request(spec, 50, FPS), rng(2))
+    assert actions == () and np.array_equal(poses, orbit.plan(request(spec, 50, FPS), rng(2)))
 
 
 @pytest.mark.parametrize("bad, key", [({"script": ["jump 2"]}, "script[0]"), ({"move_m": [1.0, 0.5]}, "move_m"),

@@ -28,7 +28,7 @@ from simgen.registry import DYNAMICS, PLANNERS, SCENE_BUILDERS, SIMULATORS, Conf
     store_schema
 from simgen.resource_limits import check_episode_size, scene_objects
 from simgen.seeding import rng
-from simgen.trajectories.base import PlanRequest
+from simgen.trajectories.base import PlanRequest, plan_episode
 from simgen.types import CameraIntrinsics, Episode, Frame, SceneSpec
 from simgen.visibility_model import VisibilityModel
 
@@ -114,10 +114,7 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
     states = sim.load(spec)
     render, intrinsics = plugins.render, plugins.intrinsics
     request = PlanRequest(spec, states, intrinsics, render.n_frames, render.fps, plugins.visibility)
-    if hasattr(plugins.planner, "plan_actions"):  # action-driven planners also say what the camera did
-        poses, actions = plugins.planner.plan_actions(request, stream("trajectory"))
-    else:
-        poses, actions = plugins.planner.plan(request, stream("trajectory")), ()
+    poses, actions = plan_episode(plugins.planner, request, stream("trajectory"))
     events = plugins.dynamics.schedule(request, poses, stream("dynamics"))
     floor = floor_coverage(spec)
     playback = Playback(events)

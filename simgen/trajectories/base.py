@@ -1,12 +1,17 @@
-"""What a trajectory planner receives and returns."""
+"""What a trajectory planner receives and returns.
+
+Two kinds of planner: a ``Planner`` returns camera poses; an ``ActionPlanner`` (the ``ego`` planner)
+also returns the discrete actions that moved the camera, which the episode records. A planner of
+the second kind says so by subclassing ``ActionPlanner``; :func:`plan_episode` dispatches on it.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from simgen.types import CameraIntrinsics, ObjectState, SceneSpec
+from simgen.types import CameraIntrinsics, EgoAction, ObjectState, SceneSpec
 from simgen.visibility_model import VisibilityModel
 
 
@@ -23,7 +28,25 @@ class PlanRequest:
     visibility: VisibilityModel = VisibilityModel()
 
 
+@runtime_checkable
 class Planner(Protocol):
     """A planner turns a request into ``n_frames`` camera poses ``T_world_cam`` (n, 4, 4)."""
 
     def plan(self, request: PlanRequest, rng: np.random.Generator) -> np.ndarray: ...
+
+
+@runtime_checkable
+class ActionPlanner(Planner, Protocol):
+    """A planner driven by discrete actions: its poses come with the actions that produced them."""
+
+    def plan_actions(self, request: PlanRequest, rng: np.random.Generator) -> tuple[np.ndarray, tuple[EgoAction, ...]]:
+        """Camera poses (n, 4, 4) and the actions they perform (frame spans inclusive)."""
+        ...
+
+
+def plan_episode(planner: Planner, request: PlanRequest,
+                 rng: np.random.Generator) -> tuple[np.ndarray, tuple[EgoAction, ...]]:
+    """The camera poses of an episode and the actions behind them (none for a planner of poses only)."""
+    if isinstance(planner, ActionPlanner):
+        return planner.plan_actions(request, rng)
+    return planner.plan(request, rng), ()

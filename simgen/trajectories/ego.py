@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simgen.registry import PLANNERS, ConfigError
-from simgen.trajectories.base import PlanRequest
+from simgen.trajectories.base import ActionPlanner, PlanRequest
 from simgen.trajectories.planning_geometry import (MAX_PITCH_DEG, MIN_PITCH_DEG, Boxes, GridConfig, PlanningError, Room,
                                         camera_poses, check_range, check_request, directions)
 from simgen.trajectories.occupancy import OccupancyGrid, build_grid
@@ -78,7 +78,7 @@ class _Pose:
 
 
 @PLANNERS.register("ego", config=EgoConfig)
-class Ego:
+class Ego(ActionPlanner):
     """A camera driven by discrete, recorded actions."""
 
     def __init__(self, cfg: EgoConfig):
