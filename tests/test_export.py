@@ -1,6 +1,7 @@
 """Exporters on the merged fixture shards: golden files per format, loaders that users run, options."""
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -148,6 +149,20 @@ def test_frames_are_cut_from_the_video(exported):
     # the fixture video's second frame is 60 units greener and 50 less blue than its first
     assert second[..., 1].mean() - first[..., 1].mean() == pytest.approx(60, abs=6)
     assert first[..., 2].mean() - second[..., 2].mean() == pytest.approx(50, abs=6)
+
+
+def test_frames_are_found_whatever_the_json_spacing(dataset, tmp_path):
+    """The frames pass decodes only lines holding 'image"' (the modality value): records written with
+    spaces after the separators are still found, and a second pass has nothing left to cut."""
+    copy = tmp_path / "dataset"
+    shutil.copytree(dataset, copy, ignore=shutil.ignore_patterns("frames"))
+    lines = (copy / "qa.jsonl").read_text().splitlines()
+    (copy / "qa.jsonl").write_text("".join(json.dumps(json.loads(x), separators=(", ", ": ")) + "\n" for x in lines))
+    ds = Dataset(copy)
+    shown = {(it.episode_id, f) for it in ds.items() if it.modality in ("image", "multi_image") for f in it.frames}
+    assert shown and ds.ensure_frames() == len(shown)
+    assert all(ds.frame_path(e, f).is_file() for e, f in shown)
+    assert ds.ensure_frames() == 0
 
 
 def test_open_ended_mode_hides_options(dataset, tmp_path):

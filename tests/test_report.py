@@ -80,6 +80,12 @@ def test_report_cli(report, capsys):
     assert (report.parent / "again.html").read_text() == report.read_text()
 
 
+def test_report_cli_refuses_a_count_below_one(report, capsys):
+    with pytest.raises(SystemExit) as stop:
+        report_main([str(report.parent), "--max-episodes", "0"])
+    assert stop.value.code == 2 and "--max-episodes: expected an integer ≥ 1, got 0" in capsys.readouterr().err
+
+
 class DevTools:
     """Minimal Chrome DevTools Protocol client over ``--remote-debugging-pipe`` (fds 3 and 4)."""
 

@@ -15,9 +15,12 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import sys
 from collections import Counter, defaultdict
 from itertools import groupby
 from pathlib import Path
+
+from tqdm import tqdm
 
 from simgen.export.base import atomic_open
 from simgen.export.dataset import STATS_FILE, Dataset, relative_to
@@ -162,11 +165,14 @@ def write_report(ds: Dataset, out_path: Path, eval_dir: Path | None = None, max_
             f.write(f'<h2>Evaluation plots</h2><div id="plots">{plots}</div>')
         pred_head = "<th>prediction [score]</th>" if predictions else ""
         shown = 0
+        bar = tqdm(total=min(len(ds.episodes), max_episodes), desc="report", unit="episode", disable=None)
         for episode_id, items in groupby(ds.items(), key=lambda it: it.episode_id):
             if shown == max_episodes:
                 break
             shown += 1
             f.write(_episode(ds, episode_id, items, out_dir, predictions, pred_head))
+            bar.update()
+        bar.close()
         if len(ds.episodes) > shown:
             f.write(f"<p>{len(ds.episodes) - shown} more episodes are not shown (raise --max-episodes).</p>")
         f.write(f"<script>{SCRIPT}</script></body></html>\n")
@@ -181,11 +187,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, help="HTML file (default: <dataset>/report.html)")
     ap.add_argument("--max-episodes", type=int, default=1000)
     args = ap.parse_args(argv)
+    if args.max_episodes < 1:
+        ap.error(f"--max-episodes: expected an integer ≥ 1, got {args.max_episodes}")
     try:
         path = write_report(Dataset(args.dataset), args.out or args.dataset / "report.html", args.eval,
                             args.max_episodes)
     except (FileNotFoundError, ValueError, KeyError) as e:
         raise SystemExit(f"report: {e}")
+    except KeyboardInterrupt:  # the page is replaced atomically: nothing half-written is left
+        print("interrupted; re-run the same command to finish", file=sys.stderr)
+        raise SystemExit(130) from None
     print(path)
 
 
