@@ -74,6 +74,7 @@ def load_schemas() -> None:
     """Fill the ConfigStore with every schema ``conf/`` extends (plugin modules are imported, nothing is built)."""
     import simgen.episodes.runner  # noqa: F401  (render)
     import simgen.export.cli  # noqa: F401  (simgen-export's primary config and every export format)
+    import simgen.export.merge  # noqa: F401  (simgen-merge's primary config)
     import simgen.llm.cli  # noqa: F401  (simgen-compile's primary config and the llm group)
     import simgen.qa.ask  # noqa: F401  (qa)
 

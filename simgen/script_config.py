@@ -4,7 +4,7 @@
 the same ``key=value`` overrides as ``simgen``; ``--cfg job`` prints the composed config and
 ``--help`` lists every key. A script declares which positional arguments and flags it keeps from
 its earlier command line, and each maps onto a config key (``--out DIR`` → ``out=DIR``,
-``--format NAME`` → ``formats=[..., NAME]``, a flag without a value → ``key=true``). The compose API
+``--format NAME`` → ``formats=[..., NAME]``, ``--no-card`` → ``card=false``). The compose API
 (``initialize_config_dir`` + ``compose``) is used rather than ``@hydra.main``: these scripts write
 where they are told, with no run dir, log file or sweep of their own.
 """
@@ -29,7 +29,7 @@ class Script:
     # the argument before it: {"compile": "questions"})
     positional: tuple = ()
     flags: dict[str, str] = field(default_factory=dict)  # "--out" -> "out"; a key ending in "[]" appends
-    switches: dict[str, str] = field(default_factory=dict)  # "--allow-mixed" -> "allow_mixed" (set to true)
+    switches: dict[str, str] = field(default_factory=dict)  # "--no-card" -> "card=false" (an override, no value)
 
     def overrides(self, argv: list[str]) -> tuple[list[str], str | None]:
         """Hydra overrides for ``argv`` and the ``--cfg`` / ``--help`` request (None, "job" or "help")."""
@@ -55,7 +55,7 @@ class Script:
                 else:
                     out.append(f"{key}={_quoted(value)}")
             elif arg in self.switches:
-                out.append(f"{self.switches[arg]}=true")
+                out.append(self.switches[arg])
             elif arg.startswith("-") and "=" not in arg:
                 known = sorted([*self.flags, *self.switches, "--cfg job", "--help"])
                 raise ConfigError(f"{arg}: unknown option; options: {', '.join(known)}; settings: key=value")

@@ -83,4 +83,6 @@ def _print_results(cfg: DictConfig) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     """Export a dataset dir (a merge's output or a shard run dir) to training and evaluation formats."""
-    sys.exit(run_script(SCRIPT, _print_results, argv, extra=format_nodes()))
+    code = run_script(SCRIPT, _print_results, argv, extra=format_nodes())
+    if code:
+        sys.exit(code)

@@ -28,18 +28,19 @@ after a re-merge.
 """
 from __future__ import annotations
 
-import argparse
 import heapq
 import json
 import os
 import shutil
+import sys
 from array import array
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
+from omegaconf import OmegaConf
 from tqdm import tqdm
 
 from simgen.export.audit import AuditSample, check_configs
@@ -47,11 +48,11 @@ from simgen.qa.options import OptionPriors, redraw_options
 from simgen.export.base import atomic_open, json_line
 from simgen.export.dataset import (EPISODES_DIR, EPISODES_INDEX, MERGE_FILE, QA_FILE, STATS_FILE, EpisodeInfo,
                                    iter_lines, parse_record, read_episode_json)
-from simgen.qa.balance import (BalanceConfig, CellTable, LabelSets, add_balance_arguments, answer_key,
-                                balance_config_from_args, cells, rank, select_balanced)
+from simgen.qa.balance import BalanceConfig, CellTable, LabelSets, answer_key, cells, rank, select_balanced
 from simgen.qa.records import QA_SCHEMA_VERSION, sort_key, write_json_atomic
 from simgen.io import InputError, read_json
-from simgen.registry import ConfigError, check_config
+from simgen.registry import ConfigError, check_config, parse_config, store_schema
+from simgen.script_config import Script, run_script
 from simgen.types import SCHEMA_VERSION as EPISODE_SCHEMA_VERSION
 
 DATASET_SCHEMA_VERSION = 1
@@ -193,7 +194,6 @@ def _prepare_out(out: Path, shard_paths: list[Path]) -> None:
         raise ConfigError(f"merge: --out {out} is one of the input shards")
     if out.exists() and any(out.iterdir()) and not (out / MERGE_FILE).is_file():
         raise ConfigError(f"merge: {out} exists and is not a simgen dataset dir (no {MERGE_FILE}); choose an empty folder")
-    out.mkdir(parents=True, exist_ok=True)
 
 
 @dataclass
@@ -351,23 +351,44 @@ def _provenance(shards: list[Shard], out: Path, cfg: BalanceConfig, stats: dict,
             "records": stats["records_out"], "episodes": n_episodes}
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Command line: merge shards (or a multirun root) into one balanced, audited dataset dir."""
-    ap = argparse.ArgumentParser(prog="python -m simgen.export.merge", description=main.__doc__)
-    ap.add_argument("inputs", nargs="+", type=Path, help="shard run dirs, or a multirun root holding them")
-    ap.add_argument("--out", type=Path, required=True, help="the dataset dir to write (empty, or an earlier merge)")
-    add_balance_arguments(ap)
-    ap.add_argument("--with-arrays", action="store_true", help="also link each episode's arrays.npz")
-    ap.add_argument("--no-card", action="store_true", help="do not write README.md (the dataset card)")
-    ap.add_argument("--allow-mixed", action="store_true",
-                    help="merge shards whose configs differ beyond their sweep's overrides (the keys are recorded)")
-    args = ap.parse_args(argv)
+@dataclass
+class MergeJob:
+    """simgen-merge's keys (``conf/simgen_merge.yaml``); ``balance`` is the qa group's BalanceConfig."""
+
+    inputs: list = field(default_factory=list)  # shard run dirs, or a multirun root holding them
+    out: str = "???"  # the dataset dir to write (empty, or an earlier merge)
+    with_arrays: bool = False  # also link each episode's arrays.npz
+    card: bool = True  # write README.md (the dataset card)
+    allow_mixed: bool = False  # merge shards whose configs differ beyond their sweep's overrides (keys recorded)
+    balance: BalanceConfig = BalanceConfig()
+
+
+store_schema("merge_job", MergeJob, option=False)
+_BALANCE_OPTIONS = {f"--{f.name.replace('_', '-')}": f"balance.{f.name}" for f in fields(BalanceConfig)}  # --cell-slack N
+SCRIPT = Script("simgen-merge", "simgen_merge", __doc__, positional=("inputs[]",), flags={"--out": "out", **_BALANCE_OPTIONS},
+                switches={"--with-arrays": "with_arrays=true", "--no-card": "card=false", "--allow-mixed": "allow_mixed=true"})
+
+
+def _run(cfg) -> int:
+    data = OmegaConf.to_container(cfg, resolve=True)
+    balance = parse_config(BalanceConfig, data.pop("balance"), "balance")
+    job = parse_config(MergeJob, data, "")
+    if not job.inputs or job.out == "???":
+        raise ConfigError(f"{'inputs' if not job.inputs else 'out'}: missing; simgen-merge SHARD_DIRS... --out DATASET_DIR")
     try:
-        cfg = balance_config_from_args(args)
-        stats = merge(args.inputs, args.out, cfg, args.with_arrays, card=not args.no_card, allow_mixed=args.allow_mixed)
-    except (ConfigError, FileNotFoundError, ValueError) as e:
+        stats = merge([Path(p) for p in job.inputs], Path(job.out), balance, job.with_arrays, card=job.card,
+                      allow_mixed=job.allow_mixed)
+    except (ConfigError, FileNotFoundError, ValueError) as e:  # what the shards hold, not the command line
         raise SystemExit(f"merge: {e}")
     print(json.dumps({k: stats[k] for k in ("records_in", "duplicates_dropped", "records_out")}))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: merge shards (or a multirun root) into one balanced, audited dataset dir."""
+    code = run_script(SCRIPT, _run, argv)
+    if code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":

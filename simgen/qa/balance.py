@@ -24,8 +24,6 @@ not depend on file order.
 """
 from __future__ import annotations
 
-import argparse
-import dataclasses
 import math
 from array import array
 from collections import Counter, defaultdict
@@ -36,7 +34,7 @@ import numpy as np
 
 from simgen.qa.blind_audit import named_features
 from simgen.qa.records import QAItem, read_jsonl
-from simgen.registry import parse_config, setting
+from simgen.registry import setting
 
 CONDITIONED = ("cat:", "set:", "act:", "turn:")  # named features that get a conditional cell
 SHARE_MIN_KEEP = 0.5  # the share cap keeps at least this fraction of a family: a label that almost
@@ -299,15 +297,3 @@ def load_records(paths: list[Path]) -> list[QAItem]:
         for item in read_jsonl(f):
             seen.setdefault(item.id, item)
     return list(seen.values())
-
-
-def add_balance_arguments(ap: argparse.ArgumentParser) -> None:
-    """One ``--option`` per BalanceConfig field (the same on every command that balances)."""
-    for f in dataclasses.fields(BalanceConfig):
-        ap.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default)
-
-
-def balance_config_from_args(args: argparse.Namespace) -> BalanceConfig:
-    """The validated BalanceConfig of parsed ``add_balance_arguments`` options."""
-    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(BalanceConfig)}
-    return parse_config(BalanceConfig, values, "balance")
