@@ -10,6 +10,7 @@ from simgen.types import CameraIntrinsics, Lighting, ObjectSpec, Part, Pose, Roo
 
 RED, GREEN, BLUE, YELLOW = (0.9, 0.1, 0.1, 1.0), (0.1, 0.8, 0.1, 1.0), (0.1, 0.2, 0.9, 1.0), (0.9, 0.9, 0.1, 1.0)
 DUCK_SCALE = 0.05  # the scale pybullet_data's own duck URDF uses
+TABLE_TOP = 0.7
 
 
 def rect_room(x=6.0, y=6.0, height=2.5) -> RoomSpec:
@@ -71,6 +72,17 @@ def duck(object_id, center, yaw=0.0, mass=0.0, scale=DUCK_SCALE) -> ObjectSpec:
 def scene(objects, room=None, scene_id="test") -> SceneSpec:
     """A SceneSpec with the given objects (default: a 6×6 m room)."""
     return SceneSpec(scene_id, 0, room or rect_room(), tuple(objects), Lighting())
+
+
+def tabletop_scene():
+    """A static table with a dynamic mug-sized box dropped 1 cm above it, a ball and the duck nearby."""
+    return scene([
+        table(3, (0.0, 0.0), height=TABLE_TOP),
+        box(7, (0.1, 0.05, TABLE_TOP + 0.05 + 0.01), (0.04, 0.03, 0.05), yaw=2.5, mass=0.3),
+        sphere(12, (1.0, 0.8, 0.2), 0.2, mass=1.0),
+        duck(4, (-0.8, 0.6, 0.05), yaw=0.4, mass=0.1),
+        cylinder(9, (0.9, -0.9, 0.3), 0.1, 0.3),
+    ])
 
 
 def intrinsics(width=160, height=120, vfov=60.0) -> CameraIntrinsics:
