@@ -189,7 +189,8 @@ def _sum_rejections(shards: list[Shard]) -> dict:
 
 
 def _prepare_out(out: Path, shard_paths: list[Path]) -> None:
-    """Refuse to write over a folder that is not an earlier merge's output (or is one of the shards)."""
+    """Refuse to write over a folder that is not an earlier merge's output (or is one of the shards).
+    The folder itself is made by the first write, after every shard has been read."""
     if any(out.resolve() == p.resolve() for p in shard_paths):
         raise ConfigError(f"merge: --out {out} is one of the input shards")
     if out.exists() and any(out.iterdir()) and not (out / MERGE_FILE).is_file():
@@ -266,6 +267,7 @@ def merge(inputs: list[Path], out: Path, cfg: BalanceConfig = BalanceConfig(), w
     shards = [load_shard(p, n) for p, n in zip(paths, _names(paths))]
     check_schemas(shards)
     mixed = check_configs([s.path for s in shards], [s.name for s in shards], allow_mixed)
+    rejected = _sum_rejections(shards)  # every shard file is read before anything is written
     _prepare_out(out, paths)
     episodes: dict[str, EpisodeInfo] = {}
     for s in shards:
@@ -292,7 +294,7 @@ def merge(inputs: list[Path], out: Path, cfg: BalanceConfig = BalanceConfig(), w
         "audit": after.report(cfg),
         "config": asdict(cfg),
         "mixed_configs": mixed,
-        "rejected": _sum_rejections(shards),
+        "rejected": rejected,
     }
     write_json_atomic(out / STATS_FILE, stats)
     write_json_atomic(out / MERGE_FILE, _provenance(shards, out, cfg, stats, len(kept_episodes)))
