@@ -73,6 +73,7 @@ store_schema("job", JobConfig, option=False)
 def load_schemas() -> None:
     """Fill the ConfigStore with every schema ``conf/`` extends (plugin modules are imported, nothing is built)."""
     import simgen.episodes.runner  # noqa: F401  (render)
+    import simgen.eval.runner  # noqa: F401  (simgen-eval's and simgen-score's primary configs)
     import simgen.export.cli  # noqa: F401  (simgen-export's primary config and every export format)
     import simgen.export.merge  # noqa: F401  (simgen-merge's primary config)
     import simgen.llm.cli  # noqa: F401  (simgen-compile's primary config and the llm group)

@@ -15,7 +15,7 @@ from simgen.eval.runner import RunnerConfig, main as runner_main, run_eval, samp
 from simgen.eval.scorer import choice_letter, main as scorer_main, score, summarize
 from simgen.metrics import MRA_THRESHOLD_PERCENTS, mra, parse_number
 from simgen.export.cli import export
-from simgen.registry import ConfigError
+from simgen.registry import ConfigError, check_config
 
 
 def test_thresholds_are_exactly_ten_integers():
@@ -245,10 +245,16 @@ def test_runner_cli_and_config_errors(eval_file, tmp_path, capsys):
         runner_main([str(eval_file), "--model", "m", "--base-url", server.url, "--out", str(tmp_path), "--limit", "5",
                      "--no-plots"])
     assert json.loads(capsys.readouterr().out)["n"] == 5
-    with pytest.raises(ConfigError, match="eval.media"):
-        RunnerConfig(model="m", media="audio").validate()
-    with pytest.raises(SystemExit, match="num_frames"):
-        runner_main([str(eval_file), "--model", "m", "--num-frames", "0", "--out", str(tmp_path)])
+    with pytest.raises(ConfigError, match="eval.media: expected one of frames, video, got 'audio'"):
+        check_config(RunnerConfig(model="m", media="audio"), "eval")
+    for argv, message in ((["--num-frames", "0"], "num_frames: expected an int ≥ 1, got 0"),
+                          (["num_frames=2.5"], "num_frames: expected an int, got 2.5"), ([], "model: name the model")):
+        with pytest.raises(SystemExit) as e:
+            runner_main([str(eval_file), *argv, "--out", str(tmp_path), *(["--model", "m"] if argv else [])])
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and err.startswith("simgen-eval: configuration error: ") and message in err
+    runner_main([str(eval_file), "--cfg", "job", "--model", "m", "num_frames=16"])
+    assert "num_frames: 16" in capsys.readouterr().out
 
 
 def test_runner_exit_status_says_requests_failed(eval_file, tmp_path):

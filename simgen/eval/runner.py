@@ -1,6 +1,9 @@
 """Evaluate a vision-language model behind any OpenAI-compatible endpoint on a VSI-Bench-style file.
 
-``python -m simgen.eval.runner <dataset>/vsibench.jsonl --model NAME [--base-url URL] --out DIR``
+``simgen-eval <dataset>/vsibench.jsonl --model NAME [--base-url URL] --out DIR [key=value ...]``
+
+Hydra composes ``conf/simgen_eval.yaml`` (``EvalJob``): every option is also a key (``model=NAME``,
+``num_frames=16``, ``plots=false``); ``--cfg job`` prints the composed config, ``--help`` lists the keys.
 
 Each row's ``prompt`` is sent with its media: image rows as their frame images; video rows either
 as ``--num-frames`` frames sampled uniformly from the video (``--media frames``, works with every
@@ -14,7 +17,6 @@ The API key is read from the environment variable named by ``--api-key-env`` (de
 """
 from __future__ import annotations
 
-import argparse
 import base64
 import functools
 import json
@@ -23,15 +25,17 @@ import os
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from omegaconf import OmegaConf
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from simgen.eval.scorer import score, summarize
 from simgen.io import atomic_open, iter_jsonl, json_line, read_jsonl, write_json
-from simgen.registry import ConfigError
+from simgen.registry import ConfigError, check_config, parse_config, setting, store_schema
+from simgen.script_config import Script, run_script
 
 log = logging.getLogger("simgen.eval")
 MEDIA_MODES = ("frames", "video")
@@ -42,29 +46,47 @@ PREDICTIONS = "predictions.jsonl"
 class RunnerConfig:
     """Endpoint, model and how media are sent."""
 
-    model: str
+    model: str = "???"  # the model the endpoint serves
     base_url: str | None = None  # None: the SDK's default (or OPENAI_BASE_URL)
-    api_key_env: str = "OPENAI_API_KEY"
-    media: str = "frames"
-    num_frames: int = 8
-    max_tokens: int = 64
+    api_key_env: str = "OPENAI_API_KEY"  # the environment variable holding the key
+    # frames: sampled frames as images (every vision endpoint); video: the mp4 as a video_url part (vLLM)
+    media: str = setting("frames", choices=MEDIA_MODES)
+    num_frames: int = setting(8, ge=1)
+    max_tokens: int = setting(64, ge=1)
     temperature: float = 0.0
-    workers: int = 4
-    timeout_s: float = 120.0
-    max_retries: int = 2
-    limit: int | None = None  # evaluate only the first N rows
+    workers: int = setting(4, ge=1)
+    timeout_s: float = setting(120.0, gt=0.0)
+    max_retries: int = setting(2, ge=0)
+    limit: int | None = setting(None, ge=1)  # evaluate only the first N rows
 
     def validate(self, where: str = "eval") -> None:
-        """Raise ConfigError naming the bad key and what is allowed."""
-        if not self.model:
-            raise ConfigError(f"{where}.model: name the model the endpoint serves")
-        if self.media not in MEDIA_MODES:
-            raise ConfigError(f"{where}.media: expected one of {list(MEDIA_MODES)}, got {self.media!r}")
-        for key in ("num_frames", "max_tokens", "workers"):
-            if getattr(self, key) < 1:
-                raise ConfigError(f"{where}.{key}: expected ≥ 1, got {getattr(self, key)}")
-        if self.timeout_s <= 0 or self.max_retries < 0 or (self.limit is not None and self.limit < 1):
-            raise ConfigError(f"{where}: timeout_s > 0, max_retries ≥ 0 and limit ≥ 1 (or unset) expected")
+        """What types cannot say: a model is named."""
+        if not self.model or self.model == "???":
+            raise ConfigError(f"{where}.model: name the model the endpoint serves (model=NAME or --model NAME)")
+
+
+@dataclass(frozen=True)
+class EvalJob(RunnerConfig):
+    """simgen-eval's keys (``conf/simgen_eval.yaml``): the runner's, the evaluation file and the output folder."""
+
+    eval_file: str = "???"  # vsibench.jsonl from simgen-export formats=[vsibench]
+    out: str = "???"  # folder for predictions.jsonl, scores.json, plots/
+    plots: bool = True
+
+    def validate(self, where: str = "eval") -> None:
+        """A model, an evaluation file and an output folder are named."""
+        for key in ("eval_file", "out"):
+            if getattr(self, key) == "???":
+                raise ConfigError(f"{key}: missing; simgen-eval EVAL_FILE --model NAME --out DIR")
+        super().validate(where)
+
+
+store_schema("eval_job", EvalJob, option=False)
+SCRIPT = Script("simgen-eval", "simgen_eval", __doc__, positional=("eval_file",),
+                flags={"--model": "model", "--base-url": "base_url", "--api-key-env": "api_key_env", "--media": "media",
+                       "--num-frames": "num_frames", "--max-tokens": "max_tokens", "--workers": "workers",
+                       "--limit": "limit", "--out": "out"},
+                switches={"--no-plots": "plots=false"})
 
 
 def sample_indices(total: int, k: int) -> list[int]:
@@ -137,7 +159,7 @@ def run_eval(eval_file: Path, out_dir: Path, cfg: RunnerConfig, plots: bool = Tr
     """Ask, score and write predictions, scores and the breakdown; returns the summary."""
     from simgen.eval.breakdown import write_breakdown
 
-    cfg.validate()
+    check_config(cfg, "eval")
     eval_file, out_dir = Path(eval_file), Path(out_dir)
     rows = read_jsonl(eval_file, keys=("id", "prompt", "ground_truth"))[: cfg.limit]
     base = eval_file.parent
@@ -171,37 +193,31 @@ def run_eval(eval_file: Path, out_dir: Path, cfg: RunnerConfig, plots: bool = Tr
     return summary
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Command line: evaluate an OpenAI-compatible vision model on an evaluation file."""
-    ap = argparse.ArgumentParser(prog="simgen-eval", description=main.__doc__)
-    ap.add_argument("eval_file", type=Path, help="vsibench.jsonl from python -m simgen.export --format vsibench")
-    ap.add_argument("--model", required=True)
-    ap.add_argument("--base-url", help="e.g. http://localhost:8000/v1 (default: the SDK's, or OPENAI_BASE_URL)")
-    ap.add_argument("--api-key-env", default=RunnerConfig.api_key_env, help="environment variable holding the key")
-    ap.add_argument("--media", choices=MEDIA_MODES, default=RunnerConfig.media)
-    ap.add_argument("--num-frames", type=int, default=RunnerConfig.num_frames)
-    ap.add_argument("--max-tokens", type=int, default=RunnerConfig.max_tokens)
-    ap.add_argument("--workers", type=int, default=RunnerConfig.workers)
-    ap.add_argument("--limit", type=int)
-    ap.add_argument("--out", type=Path, required=True, help="folder for predictions.jsonl, scores.json, plots/")
-    ap.add_argument("--no-plots", action="store_true")
-    args = ap.parse_args(argv)
+def _run(cfg) -> int:
+    job = parse_config(EvalJob, OmegaConf.to_container(cfg, resolve=True), "")
+    runner = RunnerConfig(**{f.name: getattr(job, f.name) for f in fields(RunnerConfig)})
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    cfg = RunnerConfig(model=args.model, base_url=args.base_url, api_key_env=args.api_key_env, media=args.media,
-                       num_frames=args.num_frames, max_tokens=args.max_tokens, workers=args.workers, limit=args.limit)
     try:
         with logging_redirect_tqdm():  # errors are logged above the progress bar, not into it
-            summary = run_eval(args.eval_file, args.out, cfg, plots=not args.no_plots)
+            summary = run_eval(Path(job.eval_file), Path(job.out), runner, plots=job.plots)
     except (ConfigError, FileNotFoundError, ValueError) as e:
         raise SystemExit(f"eval: {e}")
     except KeyboardInterrupt:  # answers so far are in predictions.jsonl
         print("interrupted; re-run the same command to resume", file=sys.stderr)
-        sys.exit(130)
+        return 130
     print(json.dumps({k: summary[k] for k in ("n", "overall", "micro")} | {"failed": len(summary["failed"])}))
     if summary["failed"] and not summary["n"]:
         raise SystemExit(f"eval: every request failed ({len(summary['failed'])}); see the errors above")
     if summary["failed"]:
         raise SystemExit(f"eval: {len(summary['failed'])} request(s) failed; re-run the same command to retry them")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: evaluate an OpenAI-compatible vision model on an evaluation file."""
+    code = run_script(SCRIPT, _run, argv)
+    if code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -14,14 +14,20 @@ of predictions (rows of the evaluation file plus ``prediction``, or ``{id, predi
 """
 from __future__ import annotations
 
-import argparse
 import json
 import re
+import sys
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
+
+from omegaconf import OmegaConf
 
 from simgen.io import InputError, iter_jsonl, write_json
 from simgen.metrics import mra
+from simgen.registry import ConfigError, parse_config, store_schema
+from simgen.script_config import Script, run_script
 
 _LETTER = re.compile(r"^\(?([A-Z])(?:$|[\s.:)\]])")
 _PUNCT = re.compile(r"[^\w\s]")
@@ -88,26 +94,47 @@ def score_file(predictions: Path, gt: Path | None = None) -> list[dict]:
     return scored
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Score a predictions file; write scores.json and the breakdown by family and complexity knob."""
+@dataclass(frozen=True)
+class ScoreJob:
+    """simgen-score's keys (``conf/simgen_score.yaml``)."""
+
+    predictions: str = "???"  # JSONL: evaluation rows with 'prediction', or {id, prediction}
+    gt: Optional[str] = None  # the evaluation file (vsibench.jsonl) when predictions carry only ids
+    out: Optional[str] = None  # output folder (default: beside the predictions)
+    plots: bool = True  # false: breakdown.json without plots
+
+
+store_schema("score_job", ScoreJob, option=False)
+SCRIPT = Script("simgen-score", "simgen_score", "Score a predictions file; write scores.json and the breakdown by "
+                "family and complexity knob.", positional=("predictions",), flags={"--gt": "gt", "--out": "out"},
+                switches={"--no-plots": "plots=false"})
+
+
+def _run(cfg) -> int:
     from simgen.eval.breakdown import write_breakdown
 
-    ap = argparse.ArgumentParser(prog="simgen-score", description=main.__doc__)
-    ap.add_argument("predictions", type=Path, help="JSONL: evaluation rows with 'prediction', or {id, prediction}")
-    ap.add_argument("--gt", type=Path, help="the evaluation file (vsibench.jsonl) when predictions carry only ids")
-    ap.add_argument("--out", type=Path, help="output folder (default: beside the predictions)")
-    ap.add_argument("--no-plots", action="store_true", help="write breakdown.json without plots")
-    args = ap.parse_args(argv)
-    out = args.out or args.predictions.parent
+    job = parse_config(ScoreJob, OmegaConf.to_container(cfg, resolve=True), "")
+    if job.predictions == "???":
+        raise ConfigError("predictions: missing; simgen-score PREDICTIONS [--gt EVAL_FILE] [--out DIR]")
+    predictions = Path(job.predictions)
+    out = Path(job.out) if job.out else predictions.parent
     try:
-        rows = score_file(args.predictions, args.gt)
+        rows = score_file(predictions, Path(job.gt) if job.gt else None)
     except (ValueError, KeyError, FileNotFoundError) as e:
         raise SystemExit(f"scorer: {e}")
     summary = summarize(rows)
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "scores.json", summary)
-    write_breakdown(rows, out, plots=not args.no_plots)
+    write_breakdown(rows, out, plots=job.plots)
     print(json.dumps({k: summary[k] for k in ("n", "overall", "micro")}))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Score a predictions file; write scores.json and the breakdown by family and complexity knob."""
+    code = run_script(SCRIPT, _run, argv)
+    if code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":
