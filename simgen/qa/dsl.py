@@ -14,6 +14,7 @@ import re
 import warnings
 
 # The function modules register themselves into FUNCTIONS / CONSTANTS when imported.
+from simgen.io import write_text
 from simgen.qa import (  # noqa: F401
     functions_metric, functions_motion, functions_pose, functions_relations, functions_select, functions_sets,
     functions_time,
@@ -105,7 +106,7 @@ def _main(argv: list[str] | None = None) -> int:
         return 0 if current else 1
     if args.write_docs:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        write_text(path, text)
         print(f"wrote {path}")
         return 0
     print(text)

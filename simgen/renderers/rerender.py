@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from simgen.io import write_json
 from simgen.renderers.blender import BlenderRenderer, BlenderUnavailable
 from simgen.renderers.look import PRESETS, TIMES_OF_DAY, Look
 
@@ -68,7 +69,7 @@ def rerender_episode(episode_dir: Path, out_dir: Path, look: Look = Look(preset=
         report["instance_agreement"] = float(np.mean([r["instance_agreement"] for r in rows]))
         depths = [r["median_depth_diff_mm"] for r in rows if r["median_depth_diff_mm"] is not None]
         report["median_depth_diff_mm"] = float(np.median(depths)) if depths else None
-    (out_dir / "report.json").write_text(json.dumps(report, indent=1) + "\n")
+    write_json(out_dir / "report.json", report, indent=1)
     return report
 
 

@@ -21,11 +21,11 @@ builder and of the tests.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
+from simgen.io import write_json
 from simgen.simulators import ai2thor_frames as uf
 from simgen.simulators.metadata_boxes import (
     AXIS_ALIGNED, ORIENTED, Box, canonical_box, depth_or_inf, fit_box, ids_from_codes, read_recording, rgb_code,
@@ -133,7 +133,7 @@ def record_event(event, path, scene, cameras: tuple[str, ...] = ("agent",), fram
         data["frames"][cam] = {"instance_segmentation_frame": np.asarray(seg).tolist(),
                                "depth_frame": np.round(np.asarray(depth, dtype=float), 4).tolist()}
     path = Path(path)
-    path.write_text(json.dumps(data))
+    write_json(path, data, indent=None)
     return path
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+from pathlib import Path
 
 import numpy as np
 
 from simgen.geometry import polygon_area
+from simgen.io import write_text
 from simgen.simulators.room_geometry import CEILING_RGBA, part_volume, triangulate, wall_boxes
 from simgen.types import ObjectSpec, Part, RoomSpec
 
@@ -72,9 +74,8 @@ def floor_obj(poly, tris, mesh_dir: str, z: float = 0.0) -> str:
     text = "\n".join(lines) + "\n"
     # Same name <=> same content, so a renderer that caches meshes by file name stays correct.
     path = os.path.join(mesh_dir, f"floor_{hashlib.sha1(text.encode()).hexdigest()[:16]}.obj")
-    if not os.path.exists(path):
-        with open(path, "w") as f:
-            f.write(text)
+    if not os.path.exists(path):  # atomic: an interrupted write never leaves a half mesh under the cached name
+        write_text(Path(path), text)
     return path
 
 
