@@ -1,11 +1,13 @@
 """Properties every planner's poses must have, on rect and L rooms, built from the shipped YAML."""
+import functools
 from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
+from omegaconf import OmegaConf
 
 from simgen.geometry import wrap_angle
+from simgen.job_config import group_config
 from simgen.registry import PLANNERS
 from simgen.seeding import rng
 from simgen.trajectories.planning_geometry import MIN_CLOSE_PITCH_DEG, MIN_PITCH_DEG, Boxes, Room
@@ -18,9 +20,10 @@ NAMES = ("orbit", "walkthrough", "lookat", "coverage", "ego")
 SCENES = {"rect": rect_scene, "L": l_scene}
 
 
+@functools.cache
 def shipped(name: str) -> dict:
-    """The planner's config as shipped in conf/trajectory/<name>.yaml."""
-    return yaml.safe_load((CONF / f"{name}.yaml").read_text())
+    """The planner's config as shipped: conf/trajectory/<name>.yaml composed over its schema."""
+    return OmegaConf.to_container(group_config("trajectory", name))
 
 
 def plan(name: str, room: str, n: int = 40, fps: float = 10.0, seed: int = 0, **overrides) -> np.ndarray:

@@ -72,6 +72,19 @@ def see_through(boxes: Boxes) -> np.ndarray:
     return (np.abs(local) <= boxes.halves[None, :, :]).all(axis=-1) | np.eye(len(boxes), dtype=bool)
 
 
+def solid(boxes: Boxes) -> Boxes:
+    """The surfaces a camera can meet: each box holding another object's centre (a sofa with a
+    cushion on its seat, a shelf) replaced by its own box-shaped parts where it has any."""
+    holds = (see_through(boxes) & ~np.eye(len(boxes), dtype=bool)).any(axis=0)  # [j]: box j holds some object
+    if boxes.parts is None or not len(boxes.parts) or not holds.any():
+        return boxes
+    split = holds & np.isin(np.arange(len(boxes)), boxes.part_owner)
+    keep, parts = ~split, boxes.parts.subset(np.isin(boxes.part_owner, np.flatnonzero(split)))
+    kept = boxes.subset(keep)
+    return Boxes(np.concatenate([kept.ids, parts.ids]), kept.names + parts.names,
+                 *(np.concatenate([getattr(kept, k), getattr(parts, k)]) for k in ("centers", "halves", "rotations")))
+
+
 def _to_camera(poses: np.ndarray, points: np.ndarray) -> np.ndarray:
     """World points (P, 3) in each camera frame: (F, P, 3)."""
     inv = np.stack([invert(T) for T in poses])

@@ -101,7 +101,8 @@ class Coverage:
                 t, nxt, leg = frames[2 * i + 1], stations[i + 1], legs[i]
                 u = np.arange(1, t + 1) / (t + 1)
                 ease = u * u * (3.0 - 2.0 * u)  # smoothstep: start and stop gently
-                eyes.append(np.column_stack([resample(leg, ease * path_cost(leg)), np.full(t, views.eyes[s, 2])]))
+                reach = np.outer(1.0 - ease, views.reaches[s]) + np.outer(ease, views.reaches[nxt])
+                eyes.append(np.column_stack([resample(leg, ease * path_cost(leg)) + reach, np.full(t, views.eyes[s, 2])]))
                 yaws.append(views.yaws[s] + ease * wrap_angle(views.yaws[nxt] - views.yaws[s]))
                 pitches.append(views.pitches[s] + ease * (views.pitches[nxt] - views.pitches[s]))
                 fixed.append(np.zeros(t, dtype=bool))

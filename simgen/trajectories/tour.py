@@ -33,9 +33,12 @@ def two_opt(order: list[int], cost: np.ndarray) -> list[int]:
     return order
 
 
-def order_tour(eyes, yaws, speed: float, turn_rate: float) -> list[int]:
-    """Open visiting order of stations: best nearest-neighbour tour over all starts, then 2-opt."""
+def order_tour(eyes, yaws, speed: float, turn_rate: float, extra=None) -> list[int]:
+    """Open visiting order of stations: best nearest-neighbour tour over all starts, then 2-opt, on
+    travel time plus ``extra`` (D, D) symmetric seconds per move, if given."""
     cost = travel_times(eyes, yaws, speed, turn_rate)
+    if extra is not None:
+        cost = cost + np.asarray(extra, dtype=float)
     d = len(cost)
     best = None
     for start in range(d):

@@ -8,7 +8,11 @@ about ``_FILL`` of the image height, with seeded jitter), looking at it (pitch c
 ``min_pitch_deg``) with no wall/box closer than ``min_view_distance_m`` along the view. Where
 ``close_eye_height_m`` allows, each such cell is also a candidate with the eye lowered (down to that
 height) so that the object is seen ``_CLOSE_LOOK_DEG`` below the horizon: a handheld scan bends down
-to a small thing on a low table or the floor instead of viewing it from 1.1 m above. What each
+to a small thing on a low table or the floor instead of viewing it from 1.1 m above. Where
+``reach_m`` allows, objects that no such view shows well also get *reaching* candidates: the walker
+stands at the candidate's cell (``stands``) while the handheld camera reaches out up to ``reach_m``
+towards the object, over the furniture it lies on, at the close-look height (raised above any box
+below it), keeping ``_REACH_CLEAR_M`` from every box and wall. What each
 candidate shows is predicted by ``box_visibility.estimate`` and judged at the ``clear`` level of the
 request's visibility model; ``sees_well`` asks for ``pixel_margin`` × that (a box overstates the
 pixels of a round or thin shape). ``fit_tour`` orders the chosen stations (nearest neighbour +
@@ -34,9 +38,9 @@ from simgen.trajectories.planning_geometry import (
 )
 from simgen.trajectories.occupancy import OccupancyGrid
 from simgen.trajectories.pathing import chaikin, path_cost, smooth_route
-from simgen.trajectories.raycast import first_hit
+from simgen.trajectories.raycast import first_hit, segments_clear
 from simgen.trajectories.tour import allocate_frames, order_tour
-from simgen.trajectories.box_visibility import estimate, level_pixels
+from simgen.trajectories.box_visibility import estimate, level_pixels, solid
 
 _SECTORS = 16  # bearings around each object from which one candidate viewpoint is drawn
 _CANDIDATE_SPACING_M = 0.1  # candidate eye cells are taken on this lattice (fine: close looks need the nearest free cell)
@@ -44,7 +48,9 @@ _FILL = 0.3  # preferred viewing distance makes the object ~this share of the im
 _SUBSTITUTES = 6  # nearest alternatives tried for a viewpoint dropped from the tour
 _CLOSE_LOOK_DEG = 30.0  # a lowered eye sees its object this far below the horizon
 _MIN_DIP_M = 0.1  # a lowered eye less than this below eye_height_m is not worth a candidate
-_BEND_MPS = 0.4  # mean vertical speed of the eye bending down or standing up (eased: peaks at 1.5×)
+_BEND_MPS = 0.4  # mean speed of the eye bending down, reaching out or back (eased: peaks at 1.5×)
+_REACH_STEPS = (0.25, 0.5, 0.75, 1.0)  # shares of reach_m tried for a reaching close look
+_REACH_CLEAR_M = 0.1  # a reaching camera keeps this far from every box and wall
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ class ViewpointConfig(GridConfig):
     max_turn_dps: float = 90.0
     path_margin_m: float = 0.15  # extra room kept from obstacles where there is space
     close_eye_height_m: float = 0.0  # lowest eye for close looks at low things (0: the eye stays at eye_height_m)
+    reach_m: float = 0.0  # how far the handheld camera reaches out from the walker for a close look (0: never)
 
     def validate(self, where: str) -> None:
         """Check ranges; ConfigError names the key and the allowed interval."""
@@ -74,17 +81,31 @@ class ViewpointConfig(GridConfig):
         check_range(where, "path_margin_m", self.path_margin_m, 0.0, 1.0)
         if self.close_eye_height_m:
             check_range(where, "close_eye_height_m", self.close_eye_height_m, 0.2, self.eye_height_m)
+        check_range(where, "reach_m", self.reach_m, 0.0, 1.0)
 
 
 @dataclass(frozen=True)
 class Viewpoints:
-    """Candidate camera stations: eye (V, 3), yaw and pitch (V,), and which objects each one sees."""
+    """Candidate camera stations: eye (V, 3), yaw and pitch (V,), which objects each one sees, and
+    where the walker stands (V, 2) — under the eye, or up to ``reach_m`` back for a reaching look."""
 
     eyes: np.ndarray
     yaws: np.ndarray
     pitches: np.ndarray
     sees: np.ndarray  # (V, M) bool: at the clear level
     sees_well: np.ndarray  # (V, M) bool: at pixel_margin × the clear level
+    stands: np.ndarray  # (V, 2): the free cell the walk goes to; the camera is at eyes
+
+    @property
+    def reaches(self) -> np.ndarray:
+        """(V, 2) horizontal offset of the camera from where the walker stands."""
+        return self.eyes[:, :2] - self.stands
+
+    def concat(self, other: "Viewpoints") -> "Viewpoints":
+        """These stations followed by ``other``'s."""
+        return Viewpoints(*(np.concatenate([a, b]) for a, b in zip(
+            (self.eyes, self.yaws, self.pitches, self.sees, self.sees_well, self.stands),
+            (other.eyes, other.yaws, other.pitches, other.sees, other.sees_well, other.stands))))
 
 
 def candidates(cfg: ViewpointConfig, grid: OccupancyGrid, room: Room, boxes: Boxes, request: PlanRequest,
@@ -96,7 +117,7 @@ def candidates(cfg: ViewpointConfig, grid: OccupancyGrid, room: Room, boxes: Box
     lattice[::step, ::step] = True
     spots = grid.centers(np.argwhere(region & lattice))
     tan_half = 0.5 * request.intrinsics.height / request.intrinsics.fy
-    eyes, targets = [], []
+    eyes, targets, aims = [], [], []
     for m in range(len(boxes)):
         offset = spots - boxes.centers[m, :2]
         dist = np.linalg.norm(offset, axis=1)
@@ -112,24 +133,88 @@ def candidates(cfg: ViewpointConfig, grid: OccupancyGrid, room: Room, boxes: Box
         first = order[np.concatenate([[True], np.diff(sector[order]) != 0])]
         eyes.append(spots[first])
         targets.append(np.repeat(boxes.centers[m : m + 1], len(first), axis=0))
+        aims.append(np.full(len(first), m))
     if not eyes:
         none = np.zeros((0, len(boxes)), dtype=bool)
-        return Viewpoints(np.zeros((0, 3)), np.zeros(0), np.zeros(0), none, none)
-    eyes, targets = np.concatenate(eyes), np.concatenate(targets)
+        return Viewpoints(np.zeros((0, 3)), np.zeros(0), np.zeros(0), none, none, np.zeros((0, 2)))
+    eyes, targets, aims = np.concatenate(eyes), np.concatenate(targets), np.concatenate(aims)
     eyes = np.column_stack([eyes, np.full(len(eyes), cfg.eye_height_m)])
     if cfg.close_eye_height_m:  # the same cells with the eye lowered towards low things
-        reach = np.linalg.norm(eyes[:, :2] - targets[:, :2], axis=1)
-        low = np.clip(targets[:, 2] + reach * np.tan(np.radians(_CLOSE_LOOK_DEG)), cfg.close_eye_height_m, cfg.eye_height_m)
+        low = _close_look_height(cfg, eyes[:, :2], targets)
         dip = low <= cfg.eye_height_m - _MIN_DIP_M
         eyes = np.concatenate([eyes, np.column_stack([eyes[dip, :2], low[dip]])])
-        targets = np.concatenate([targets, targets[dip]])
+        targets, aims = np.concatenate([targets, targets[dip]]), np.concatenate([aims, aims[dip]])
+    views = _judge(cfg, request, room, boxes, eyes, targets, eyes[:, :2])
+    if cfg.reach_m:  # objects no view from a free cell shows well: reach out towards them
+        poor = ~views.sees_well.any(axis=0)[aims]
+        cells, reached, aimed = _reaching(cfg, room, boxes, eyes[poor, :2], targets[poor])
+        if len(reached):
+            views = views.concat(_judge(cfg, request, room, boxes, reached, aimed, cells))
+    return views
+
+
+def _close_look_height(cfg: ViewpointConfig, eyes_xy, targets) -> np.ndarray:
+    """Eye heights that see each target ``_CLOSE_LOOK_DEG`` below the horizon, within the eye's range."""
+    reach = np.linalg.norm(eyes_xy - targets[:, :2], axis=1)
+    low = targets[:, 2] + reach * np.tan(np.radians(_CLOSE_LOOK_DEG))
+    return np.clip(low, cfg.close_eye_height_m or cfg.eye_height_m, cfg.eye_height_m)
+
+
+def _reaching(cfg: ViewpointConfig, room: Room, boxes: Boxes, cells, targets):
+    """Reaching close looks from free ``cells`` (K, 2) towards ``targets`` (K, 3): the camera moved
+    ``_REACH_STEPS`` × ``reach_m`` towards the target (never past ``min_distance_m`` / 2 from it
+    horizontally), at the close-look height raised over any box beneath it; kept where the camera
+    and its way out from the cell (at standing and at reaching height) stay ``_REACH_CLEAR_M`` clear
+    of every box and wall. Returns (cells, eyes, targets) of those kept."""
+    offset = targets[:, :2] - cells
+    horizontal = np.linalg.norm(offset, axis=1)
+    towards = offset / np.maximum(horizontal, 1e-9)[:, None]
+    boxes = solid(boxes)  # over a sofa's seat, not its bounding box
+    padded = Boxes(boxes.ids, boxes.names, boxes.centers, boxes.halves + _REACH_CLEAR_M, boxes.rotations)
+    tops = boxes.z_range()[:, 1] + _REACH_CLEAR_M
+    out = []
+    for share in _REACH_STEPS:
+        step = np.minimum(share * cfg.reach_m, horizontal - 0.5 * cfg.min_distance_m)
+        ok = step > 0.0
+        xy = cells[ok] + towards[ok] * step[ok, None]
+        z = _close_look_height(cfg, xy, targets[ok])
+        for _ in range(2):  # over a box rather than into it (twice: a box on a box)
+            inside = _inside(np.column_stack([xy, z]), padded)
+            z = np.maximum(z, np.where(inside, tops[None], -np.inf).max(axis=1))
+        eye = np.column_stack([xy, z])
+        high = np.column_stack([cells[ok], np.full(len(xy), cfg.eye_height_m)])
+        level = np.column_stack([cells[ok], z])
+        ok_eye = (z <= cfg.eye_height_m) & (_wall_gap(xy, room) >= _REACH_CLEAR_M)
+        ok_eye &= segments_clear(high, eye, room, padded) & segments_clear(level, eye, room, padded)
+        out.append((cells[ok][ok_eye], eye[ok_eye], targets[ok][ok_eye]))
+    return tuple(np.concatenate(parts) for parts in zip(*out))
+
+
+def _inside(points, boxes: Boxes) -> np.ndarray:
+    """(P, M) bool: point p lies inside box m."""
+    local = np.einsum("pmk,mkl->pml", points[:, None, :] - boxes.centers[None], boxes.rotations)
+    return (np.abs(local) <= boxes.halves[None]).all(axis=-1)
+
+
+def _wall_gap(xy, room: Room) -> np.ndarray:
+    """(P,) horizontal distance from each point to the nearest wall segment."""
+    a, b = room.walls
+    ab = b - a
+    t = np.clip(np.einsum("pwk,wk->pw", xy[:, None] - a[None], ab) / (ab * ab).sum(axis=1), 0.0, 1.0)
+    return np.linalg.norm(xy[:, None] - (a[None] + t[..., None] * ab[None]), axis=-1).min(axis=1)
+
+
+def _judge(cfg: ViewpointConfig, request: PlanRequest, room: Room, boxes: Boxes, eyes, targets, stands) -> Viewpoints:
+    """Viewpoints at ``eyes`` looking at ``targets`` (pitch clamped to ``min_pitch_deg``), those whose
+    view meets no wall/box (``solid``) closer than ``min_view_distance_m``, with what each shows."""
     yaw, pitch = yaw_pitch_towards(eyes, targets)
     pitch = np.maximum(pitch, np.radians(cfg.min_pitch_deg))
-    safe = first_hit(eyes, directions(yaw, pitch), room, boxes) >= cfg.min_view_distance_m
+    safe = first_hit(eyes, directions(yaw, pitch), room, solid(boxes)) >= cfg.min_view_distance_m
     eyes, yaw, pitch = eyes[safe], yaw[safe], pitch[safe]
     clear = level_pixels(request.visibility, "clear", request.intrinsics)
     est = estimate(camera_poses(eyes, yaw, pitch), request.intrinsics, room, boxes, clear)
-    return Viewpoints(eyes, yaw, pitch, est.at_least(clear), est.at_least(clear * cfg.pixel_margin))
+    return Viewpoints(eyes, yaw, pitch, est.at_least(clear), est.at_least(clear * cfg.pixel_margin),
+                      np.asarray(stands, dtype=float)[safe])
 
 
 def set_cover(sees: np.ndarray, todo: np.ndarray | None = None, eyes=None, metre_cost: float = 0.0,
@@ -163,7 +248,7 @@ def choose(views: Viewpoints, metre_cost: float = 0.0) -> list[int]:
 
 
 def fit_tour(cfg: ViewpointConfig, grid: OccupancyGrid, views: Viewpoints, chosen: list[int], n: int, fps: float,
-             dwell: int):
+             dwell: int, move_cost=None):
     """Order the chosen viewpoints, route between them and fit them into ``n`` frames.
 
     Each station gets ``dwell`` frames; a move gets the frames its walking, turning and bending
@@ -173,23 +258,27 @@ def fit_tour(cfg: ViewpointConfig, grid: OccupancyGrid, views: Viewpoints, chose
     While the tour does not fit, the station is dropped that loses the fewest objects no other
     station shows clearly, of those the one whose absence saves the most frames; then the
     viewpoints nearest the tour that show some of what it lost are tried in its place.
+    ``move_cost(a, b)``, if given, adds symmetric seconds to the move between viewpoints a and b
+    when ordering the tour (the walkthrough's turns across blank walls).
     """
     routes: dict = {}
 
     def route(a: int, b: int) -> np.ndarray:
         if (a, b) not in routes:
-            routes[a, b] = chaikin(grid, smooth_route(grid, views.eyes[a], views.eyes[b], cfg.path_margin_m))
+            routes[a, b] = chaikin(grid, smooth_route(grid, views.stands[a], views.stands[b], cfg.path_margin_m))
         return routes[a, b]
 
     def tour(subset: list[int]):
-        order = order_tour(views.eyes[subset], views.yaws[subset], cfg.speed_mps, np.radians(cfg.max_turn_dps))
+        extra = None if move_cost is None else [[move_cost(a, b) if a != b else 0.0 for b in subset] for a in subset]
+        order = order_tour(views.eyes[subset], views.yaws[subset], cfg.speed_mps, np.radians(cfg.max_turn_dps), extra)
         stations = [subset[i] for i in order]
         legs = [route(a, b) for a, b in zip(stations, stations[1:])]
         turns = [abs(wrap_angle(views.yaws[b] - views.yaws[a])) for a, b in zip(stations, stations[1:])]
         # 1.5× the frames for the eased peak rate, and one of slack for the heading search's bins
         turn = [int(np.ceil(1.5 * t / max_step)) + 1 for t in turns]
-        # bending down to a lowered eye or standing up again takes its time too
-        bend = [int(np.ceil(1.5 * abs(views.eyes[b, 2] - views.eyes[a, 2]) / _BEND_MPS * fps))
+        # bending down to a lowered eye, reaching out, standing up again take their time too
+        shift = np.column_stack([views.reaches, views.eyes[:, 2]])
+        bend = [int(np.ceil(1.5 * np.linalg.norm(shift[b] - shift[a]) / _BEND_MPS * fps))
                 for a, b in zip(stations, stations[1:])]
         turn = [max(t, z) for t, z in zip(turn, bend)]
         fastest, preferred = (

@@ -37,19 +37,21 @@ from simgen.trajectories.occupancy import OccupancyGrid, build_grid
 from simgen.trajectories.pathing import dedupe, path_cost, resample, tangent_headings
 from simgen.trajectories.viewpoints import ViewpointConfig, Viewpoints, candidates, choose, fit_tour
 from simgen.trajectories.raycast import first_hit
-from simgen.trajectories.box_visibility import estimate, floor_cells, floor_shown, level_pixels
+from simgen.trajectories.box_visibility import estimate, floor_cells, floor_shown, level_pixels, solid
 
 _CANDIDATES = 32  # random free cells considered for each extra waypoint
-_IN_VIEW = 0.6  # an object counts as in view when its bearing is within this share of the half field of view
+_IN_VIEW = 0.8  # an object counts as in view when its bearing is within this share of the half field of view
 _SHOW_STEP = 3  # frames between checks of which objects could be kept in view
-_BLANK_COST = 2.0  # heading cost of a frame that shows no object, as a squared deviation (rad²)
+_BLANK_COST = 20.0  # heading cost of a frame that shows no object, as a squared deviation (rad²): more than any turn-away costs
 _FLOOR_CELL_M = 0.25  # floor grid of the floor-coverage prediction
 _FLOOR_SPACING_M = 0.5  # lattice of floor-view stations
 _FLOOR_YAWS = 8  # headings tried at each floor-view station
 _FLOOR_STOPS = 3  # at most this many floor-view stations are added
 _FLOOR_NEAR_M = 0.2  # a floor view is at least this far from every other station (the camera walks on)
 _FLOOR_JITTER_M2 = 0.5  # random tie-breaking among floor views (m² of floor)
-_FLOOR_TRIES = 6  # best floor views tried, in order of gain, until one fits the frames left
+_FLOOR_TRIES = 12  # best floor views tried, in order of gain, until one fits the frames left
+_SWEEP_STEP_DEG = 6.0  # headings sampled along a turn between stations to find blank stretches
+_SWEEP_COST_S = 2.0  # tour order: seconds added per turn step that would show no object
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class WalkthroughConfig(ViewpointConfig):
     max_speed_mps: float = 1.4  # brisk walk before a viewpoint is dropped for lack of frames
     max_turn_dps: float = 120.0  # a glance round: 12° per frame at 10 fps
     close_eye_height_m: float = 0.9  # close looks at low small things bend down to this eye height (0: never)
+    reach_m: float = 0.4  # close looks at small things no free spot shows well reach the camera out this far (0: never)
     pitch_deg: float = -25.0  # looking ahead mid-way between viewpoints, and at extra waypoints
     linger_s: float = 0.6  # time spent passing each viewpoint, looking at what it shows
     creep_mps: float = 0.15  # walking speed while passing a viewpoint (the camera never stops)
@@ -83,9 +86,7 @@ class WalkthroughConfig(ViewpointConfig):
 def _append(views: Viewpoints, eyes, yaws, pitches) -> Viewpoints:
     """``views`` with stations appended that show no object clearly (waypoints, floor views)."""
     none = np.zeros((len(eyes), views.sees.shape[1]), dtype=bool)
-    return Viewpoints(np.concatenate([views.eyes, eyes]), np.concatenate([views.yaws, yaws]),
-                      np.concatenate([views.pitches, pitches]), np.concatenate([views.sees, none]),
-                      np.concatenate([views.sees_well, none]))
+    return views.concat(Viewpoints(eyes, yaws, pitches, none, none, eyes[:, :2]))
 
 
 def _blend(weights, yaws) -> np.ndarray:
@@ -107,7 +108,7 @@ class Walkthrough:
         the stations so far, within ``reach`` m of them) until there are two stations, looking at the
         room's centre."""
         cells = grid.centers(np.argwhere(grid.largest_component()))
-        eyes = [views.eyes[v, :2] for v in chosen]
+        eyes = [views.stands[v] for v in chosen]
         extra = []
         while len(eyes) + len(extra) < 2:
             pick = rng.choice(len(cells), size=min(_CANDIDATES, len(cells)), replace=False)
@@ -142,13 +143,13 @@ class Walkthrough:
         return eyes, yaws, pitches, shown
 
     def timeline(self, views: Viewpoints, stations: list[int], legs: list, frames: list[int], fps: float):
-        """Per-frame eye (N, 3), desired yaw and pitch (N,) for the tour: a slow pass at each station,
-        eased walking in between."""
+        """Per-frame eye (N, 3), desired yaw and pitch (N,) for the tour, and which frames pass a
+        station (N,) bool: a slow pass at each station, eased walking in between."""
         cfg = self.cfg
-        path = dedupe(np.concatenate([views.eyes[stations[:1], :2]] + [leg[1:] for leg in legs]))
+        path = dedupe(np.concatenate([views.stands[stations[:1]]] + [leg[1:] for leg in legs]))
         at = np.concatenate([[0.0], np.cumsum([path_cost(leg) for leg in legs])])  # station arc positions
         lengths = np.diff(at)
-        arcs, yaws, pitches, heights = [], [], [], []
+        arcs, yaws, pitches, heights, reaches, passing = [], [], [], [], [], []
         for i, s in enumerate(stations):
             linger = frames[2 * i]
             room_around = min([0.3 * x for x in lengths[max(i - 1, 0): i + 1]], default=0.0)
@@ -158,6 +159,8 @@ class Walkthrough:
             yaws.append(np.full(linger, views.yaws[s]))
             pitches.append(np.full(linger, views.pitches[s]))
             heights.append(np.full(linger, views.eyes[s, 2]))
+            reaches.append(np.repeat(views.reaches[s : s + 1], linger, axis=0))
+            passing.append(np.ones(linger, dtype=bool))
             if i + 1 < len(stations):
                 t, nxt = frames[2 * i + 1], stations[i + 1]
                 start, end = hi, max(hi, at[i + 1] - min(half, 0.3 * lengths[i]))
@@ -175,9 +178,13 @@ class Walkthrough:
                 pitch = weights.T @ [views.pitches[s], views.pitches[nxt], np.radians(cfg.pitch_deg)]
                 pitches.append(pitch / weights.sum(axis=0))
                 heights.append((1.0 - ease) * views.eyes[s, 2] + ease * views.eyes[nxt, 2])  # bending down or up
+                reaches.append(np.outer(1.0 - ease, views.reaches[s]) + np.outer(ease, views.reaches[nxt]))
+                passing.append(np.zeros(t, dtype=bool))
         arc = np.concatenate(arcs)
         xy = resample(path, arc) if len(path) > 1 else np.repeat(path, len(arc), axis=0)
-        return np.column_stack([xy, np.concatenate(heights)]), np.concatenate(yaws), np.concatenate(pitches)
+        xy = xy + np.concatenate(reaches)  # the handheld camera reaches out for close looks
+        eyes = np.column_stack([xy, np.concatenate(heights)])
+        return eyes, np.concatenate(yaws), np.concatenate(pitches), np.concatenate(passing)
 
     def showing(self, eyes, pitches, request: PlanRequest, room: Room, boxes: Boxes, bins) -> np.ndarray:
         """(N, K) True where heading bin k at frame n has an object at the ``seen`` level (with the
@@ -199,6 +206,29 @@ class Walkthrough:
         near = np.abs(wrap_angle(bins[None, None, :] - bearing[..., None])) <= _IN_VIEW * half_fov  # (N, M, K)
         return (near & shown[..., None]).any(axis=1)
 
+    def sweep_cost(self, views: Viewpoints, request: PlanRequest, room: Room, boxes: Boxes, cache: dict):
+        """``cost(a, b)``: seconds for the tour order per blank step of the turn from station a's heading
+        to b's (the shorter way, eye and pitch moving along): a walk whose turns sweep bare walls
+        shows frames without any object, so the tour prefers an order that turns across things.
+        ``cache`` holds the costs by station pair (valid while stations are only appended)."""
+        need = level_pixels(request.visibility, "seen", request.intrinsics, self.cfg.pixel_margin)
+
+        def cost(a: int, b: int) -> float:
+            key = (min(a, b), max(a, b))
+            if key not in cache:
+                turn = wrap_angle(views.yaws[b] - views.yaws[a])
+                u = np.linspace(0.0, 1.0, int(np.ceil(abs(np.degrees(turn)) / _SWEEP_STEP_DEG)) + 1)[1:-1]
+                if not len(u) or not len(boxes):
+                    cache[key] = 0.0
+                else:
+                    eyes = (1.0 - u)[:, None] * views.eyes[a] + u[:, None] * views.eyes[b]
+                    poses = camera_poses(eyes, views.yaws[a] + u * turn, (1.0 - u) * views.pitches[a] + u * views.pitches[b])
+                    shown = estimate(poses, request.intrinsics, room, boxes, need).at_least(need).any(axis=1)
+                    cache[key] = _SWEEP_COST_S * float((~shown).sum())
+            return cache[key]
+
+        return cost
+
     def plan(self, request: PlanRequest, rng: np.random.Generator) -> np.ndarray:
         """``request.n_frames`` camera poses (n, 4, 4) along the walk."""
         check_request(request)
@@ -209,44 +239,55 @@ class Walkthrough:
         views = candidates(cfg, grid, room, boxes, request, rng)
         chosen = choose(views, cfg.metre_cost)
         linger = max(request.visibility.clear_frames, int(round(cfg.linger_s * fps)))
-        stations, legs, frames = fit_tour(cfg, grid, views, chosen, n, fps, linger) if chosen else ([], [], [])
+        sweeps: dict = {}  # blank turn steps by station pair
+        moves = self.sweep_cost(views, request, room, boxes, sweeps)
+        stations, legs, frames = fit_tour(cfg, grid, views, chosen, n, fps, linger, moves) if chosen else ([], [], [])
         if len(stations) < 2:  # one view shows all there is (or nothing does): still take a walk
             reach = 0.3 * cfg.max_speed_mps * n / fps  # leaves frames for easing, lingering and detours
             known = len(views.eyes)
             views = self.extra_waypoints(grid, room, views, stations, reach, rng)
             stations, legs, frames = fit_tour(cfg, grid, views, stations + list(range(known, len(views.eyes))), n, fps,
-                                              linger)
+                                              linger, self.sweep_cost(views, request, room, boxes, sweeps))
         if rng.random() < 0.5:  # either way round the tour: the seed decides
             stations, legs, frames = stations[::-1], [leg[::-1] for leg in legs[::-1]], frames[::-1]
-        eyes, desired, pitches = self.timeline(views, stations, legs, frames, fps)
+        eyes, desired, pitches, passing = self.timeline(views, stations, legs, frames, fps)
+        yaws = self.headings(eyes, desired, pitches, passing, request, room, boxes)
         cells = floor_cells(room, _FLOOR_CELL_M, boxes)
         floor = self.floor_views(grid, room, boxes, request, cells) if cfg.floor_target > 0 and len(cells) else None
         for _ in range(_FLOOR_STOPS if floor is not None else 0):
-            seen = floor_shown(camera_poses(eyes, desired, pitches), request.intrinsics, room, boxes, cells).any(axis=0)
+            seen = floor_shown(camera_poses(eyes, yaws, pitches), request.intrinsics, room, boxes, cells).any(axis=0)
             if seen.mean() >= cfg.floor_target:
                 break
-            gap = np.linalg.norm(floor[0][:, None, :2] - views.eyes[None, stations, :2], axis=-1).min(axis=1)
+            gap = np.linalg.norm(floor[0][:, None, :2] - views.stands[None, stations], axis=-1).min(axis=1)
             gain = (floor[3] & ~seen).sum(axis=1) * _FLOOR_CELL_M**2 - cfg.metre_cost * gap  # m² of new floor
             gain = gain + rng.uniform(0.0, _FLOOR_JITTER_M2, len(gain))  # near-equal views: the seed picks
             gain[gap < _FLOOR_NEAR_M] = -np.inf  # a step away, not a pan on the spot: the walk goes on
             for best in [b for b in np.argsort(-gain, kind="stable")[:_FLOOR_TRIES] if gain[b] > 0]:
                 more = _append(views, floor[0][best : best + 1], floor[1][best : best + 1], floor[2][best : best + 1])
-                trial = fit_tour(cfg, grid, more, stations + [len(more.eyes) - 1], n, fps, linger)
+                trial = fit_tour(cfg, grid, more, stations + [len(more.eyes) - 1], n, fps, linger,
+                                 self.sweep_cost(more, request, room, boxes, sweeps))
                 if len(more.eyes) - 1 in trial[0]:  # it fits in the frames left
                     views, (stations, legs, frames) = more, trial
-                    eyes, desired, pitches = self.timeline(views, stations, legs, frames, fps)
+                    eyes, desired, pitches, passing = self.timeline(views, stations, legs, frames, fps)
+                    yaws = self.headings(eyes, desired, pitches, passing, request, room, boxes)
                     break
             else:
                 break
-        bins = yaw_bins()
-        safe = safe_yaws(eyes, pitches, room, boxes, cfg.min_view_distance_m, bins)
+        return camera_poses(eyes, yaws, pitches)
+
+    def headings(self, eyes, desired, pitches, passing, request: PlanRequest, room: Room, boxes: Boxes) -> np.ndarray:
+        """Yaws (N,) near ``desired`` at a bounded turn rate that never look at a wall/box closer than
+        ``min_view_distance_m`` and, wherever they can, keep some object in frame; frames ``passing`` a
+        station look where the station looks (it shows what it was chosen for)."""
+        cfg, bins = self.cfg, yaw_bins()
+        safe = safe_yaws(eyes, pitches, room, solid(boxes), cfg.min_view_distance_m, bins)
         # a soft cost: turning across a blank stretch between objects must stay possible
         blank = _BLANK_COST * ~self.showing(eyes, pitches, request, room, boxes, bins)
-        yaws, ok = plan_yaws(desired, safe, np.radians(cfg.max_turn_dps) / fps, penalty=blank)
+        yaws, ok = plan_yaws(desired, safe, np.radians(cfg.max_turn_dps) / request.fps, fixed=passing, penalty=blank)
         if not ok.all():
             bad = np.flatnonzero(~ok)
             raise PlanningError(
                 f"walkthrough: no heading keeps {cfg.min_view_distance_m} m of view at frames {bad[:5].tolist()}"
                 f" (e.g. eye {np.round(eyes[bad[0], :2], 2).tolist()}); raise clearance_m or max_turn_dps"
             )
-        return camera_poses(eyes, yaws, pitches)
+        return yaws
