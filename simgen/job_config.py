@@ -75,7 +75,9 @@ def load_schemas() -> None:
     import simgen.episodes.runner  # noqa: F401  (render)
     import simgen.eval.runner  # noqa: F401  (simgen-eval's and simgen-score's primary configs)
     import simgen.export.cli  # noqa: F401  (simgen-export's primary config and every export format)
+    import simgen.export.inspect  # noqa: F401  (simgen-inspect's primary config)
     import simgen.export.merge  # noqa: F401  (simgen-merge's primary config)
+    import simgen.export.report  # noqa: F401  (simgen-report's primary config)
     import simgen.llm.cli  # noqa: F401  (simgen-compile's primary config and the llm group)
     import simgen.qa.ask  # noqa: F401  (qa)
 

@@ -10,12 +10,15 @@ where they are told, with no run dir, log file or sweep of their own.
 """
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 
 from omegaconf import DictConfig, OmegaConf
 
 from simgen.registry import ConfigError
+
+_KEYWORDS = ("null", "true", "false", "nan", "inf", "-inf", "+inf")  # Hydra reads these as values, not text
 
 
 @dataclass(frozen=True)
@@ -113,8 +116,13 @@ class Script:
 
 
 def _quoted(value: str) -> str:
-    """A value as a Hydra override value: paths and words quoted so Hydra's grammar takes them literally."""
-    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+    """A command-line value as a Hydra override value: plain words, numbers and paths as they are (so
+    ``--seed 7`` is the int 7), anything Hydra's grammar would read otherwise (``=``, ``,``, spaces,
+    brackets, ``null``/``true``) quoted so it stays the literal text."""
+    text = str(value)
+    if re.fullmatch(r"[A-Za-z0-9_./:+~-]+", text) and text.lower() not in _KEYWORDS:
+        return text
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def run_script(script: Script, body, argv: list[str] | None = None, extra: list[str] = ()) -> int:

@@ -83,7 +83,7 @@ def test_report_cli(report, capsys):
 def test_report_cli_refuses_a_count_below_one(report, capsys):
     with pytest.raises(SystemExit) as stop:
         report_main([str(report.parent), "--max-episodes", "0"])
-    assert stop.value.code == 2 and "--max-episodes: expected an integer ≥ 1, got 0" in capsys.readouterr().err
+    assert stop.value.code == 2 and "max_episodes: expected an int ≥ 1, got 0" in capsys.readouterr().err
 
 
 class DevTools:

@@ -13,13 +13,14 @@ file order, so the same arguments pick the same questions.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
+from omegaconf import OmegaConf
 
 from simgen.export import contact_sheet as cs
 from simgen.export.base import atomic_open
@@ -28,6 +29,8 @@ from simgen.export.inspect_frames import frames_to_show, referents
 from simgen.export.inspect_page import write_index
 from simgen.export.prompt import option_lines
 from simgen.qa.records import QAItem
+from simgen.registry import ConfigError, parse_config, setting, store_schema
+from simgen.script_config import Script, run_script
 
 PROG = "simgen-inspect"
 OUT_DIR = "inspect"
@@ -208,35 +211,54 @@ def _remove_old_sheets(out: Path) -> None:
             (out / Path(entry["file"]).name).unlink(missing_ok=True)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Contact sheets (PNG) and an index.html for judging sampled questions by eye."""
-    ap = argparse.ArgumentParser(prog=PROG, description=main.__doc__)
-    ap.add_argument("dir", type=Path, help="a run dir, a dataset dir (simgen-merge output) or a multirun root")
-    ap.add_argument("--out", type=Path, help=f"output folder (default: <dir>/{OUT_DIR})")
-    ap.add_argument("--family", action="append", default=[], help="only this family (repeatable)")
-    ap.add_argument("--seed", action="append", type=int, default=[], help="only this config seed (repeatable)")
-    ap.add_argument("--episode", action="append", default=[], help="only this episode id or id prefix (repeatable)")
-    ap.add_argument("--id", action="append", default=[], help="only this QA id or id prefix (repeatable)")
-    ap.add_argument("--sample", type=int, default=40, help="seeded random sample of N questions; 0: all (default 40)")
-    ap.add_argument("--random-seed", type=int, default=0, help="seed of the sample (default 0)")
-    ap.add_argument("--strip", type=int, default=6, help="evenly spaced frames shown for a video question (default 6)")
-    ap.add_argument("--tile-width", type=int, default=400, help="width of each frame on a sheet, pixels (default 400)")
-    ap.add_argument("--columns", type=int, default=3, help="frames per row (default 3)")
-    ap.add_argument("--no-progress", action="store_true", help="no progress bar")
-    args = ap.parse_args(argv)
-    for flag in ("sample", "strip"):
-        if getattr(args, flag) < 0:
-            ap.error(f"--{flag}: expected a count >= 0, got {getattr(args, flag)}")
-    if args.tile_width < 64 or args.columns < 1:
-        ap.error("--tile-width: expected >= 64 pixels; --columns: expected >= 1")
-    filters = Filters(tuple(args.family), tuple(args.seed), tuple(args.episode), tuple(args.id))
+@dataclass(frozen=True)
+class InspectJob:
+    """simgen-inspect's keys (``conf/simgen_inspect.yaml``)."""
+
+    dir: str = "???"  # a run dir, a dataset dir (simgen-merge output) or a multirun root
+    out: Optional[str] = None  # output folder (default: <dir>/inspect)
+    families: list = field(default_factory=list)  # only these families
+    seeds: list = field(default_factory=list)  # only these config seeds
+    episodes: list = field(default_factory=list)  # only these episode ids or id prefixes
+    ids: list = field(default_factory=list)  # only these QA ids or id prefixes
+    sample: int = setting(40, ge=0)  # seeded random sample of N questions; 0: all
+    random_seed: int = 0  # seed of the sample
+    strip: int = setting(6, ge=0)  # evenly spaced frames shown for a video question
+    tile_width: int = setting(400, ge=64)  # width of each frame on a sheet, pixels
+    columns: int = setting(3, ge=1)  # frames per row
+    progress: bool = True  # a progress bar
+
+
+store_schema("inspect_job", InspectJob, option=False)
+SCRIPT = Script(PROG, "simgen_inspect", "Contact sheets (PNG) and an index.html for judging sampled questions by eye.",
+                positional=("dir",),
+                flags={"--out": "out", "--family": "families[]", "--seed": "seeds[]", "--episode": "episodes[]",
+                       "--id": "ids[]", "--sample": "sample", "--random-seed": "random_seed", "--strip": "strip",
+                       "--tile-width": "tile_width", "--columns": "columns"},
+                switches={"--no-progress": "progress=false"})
+
+
+def _run(cfg) -> int:
+    job = parse_config(InspectJob, OmegaConf.to_container(cfg, resolve=True), "")
+    if job.dir == "???":
+        raise ConfigError(f"dir: missing; {PROG} DIR [--sample N] [--family F]")
+    filters = Filters(tuple(job.families), tuple(int(s) for s in job.seeds), tuple(map(str, job.episodes)),
+                      tuple(map(str, job.ids)))
     try:
-        summary = inspect_dir(args.dir, args.out, filters, args.sample, args.random_seed, args.strip,
-                              args.tile_width, args.columns, progress=not args.no_progress)
+        summary = inspect_dir(Path(job.dir), Path(job.out) if job.out else None, filters, job.sample, job.random_seed,
+                              job.strip, job.tile_width, job.columns, progress=job.progress)
     except (FileNotFoundError, ValueError, KeyError, LookupError) as e:
         print(f"{PROG}: {e}", file=sys.stderr)
-        raise SystemExit(2)
+        return 2
     print(json.dumps(summary, sort_keys=True))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Contact sheets (PNG) and an index.html for judging sampled questions by eye."""
+    code = run_script(SCRIPT, _run, argv)
+    if code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -12,14 +12,16 @@ If ``simgen-inspect`` has written ``<dataset>/inspect/index.html``, the page lin
 """
 from __future__ import annotations
 
-import argparse
 import html
 import json
 import sys
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
+from typing import Optional
 
+from omegaconf import OmegaConf
 from tqdm import tqdm
 
 from simgen.export.base import atomic_open
@@ -28,6 +30,8 @@ from simgen.export.knobs import flat_knobs, group_values
 from simgen.export.prompt import number_text, option_lines
 from simgen.export.report_page import SCRIPT, STYLE
 from simgen.qa.records import QAItem
+from simgen.registry import ConfigError, parse_config, setting, store_schema
+from simgen.script_config import Script, run_script
 
 TOP_ANSWERS = 8
 
@@ -179,25 +183,43 @@ def write_report(ds: Dataset, out_path: Path, eval_dir: Path | None = None, max_
     return out_path
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Command line: write a dataset's static HTML report."""
-    ap = argparse.ArgumentParser(prog="simgen-report", description=main.__doc__)
-    ap.add_argument("dataset", type=Path, help="dataset dir (merge output) or shard run dir")
-    ap.add_argument("--eval", type=Path, help="an eval runner's output dir (predictions.jsonl, plots/)")
-    ap.add_argument("--out", type=Path, help="HTML file (default: <dataset>/report.html)")
-    ap.add_argument("--max-episodes", type=int, default=1000)
-    args = ap.parse_args(argv)
-    if args.max_episodes < 1:
-        ap.error(f"--max-episodes: expected an integer ≥ 1, got {args.max_episodes}")
+@dataclass(frozen=True)
+class ReportJob:
+    """simgen-report's keys (``conf/simgen_report.yaml``)."""
+
+    dataset: str = "???"  # dataset dir (merge output) or shard run dir
+    eval: Optional[str] = None  # an eval runner's output dir (predictions.jsonl, plots/)
+    out: Optional[str] = None  # HTML file (default: <dataset>/report.html)
+    max_episodes: int = setting(1000, ge=1)
+
+
+store_schema("report_job", ReportJob, option=False)
+CLI = Script("simgen-report", "simgen_report", "Write a dataset's static HTML report.", positional=("dataset",),
+             flags={"--eval": "eval", "--out": "out", "--max-episodes": "max_episodes"})
+
+
+def _run(cfg) -> int:
+    job = parse_config(ReportJob, OmegaConf.to_container(cfg, resolve=True), "")
+    if job.dataset == "???":
+        raise ConfigError("dataset: missing; simgen-report DATASET [--eval DIR] [--out FILE]")
+    dataset = Path(job.dataset)
     try:
-        path = write_report(Dataset(args.dataset), args.out or args.dataset / "report.html", args.eval,
-                            args.max_episodes)
+        path = write_report(Dataset(dataset), Path(job.out) if job.out else dataset / "report.html",
+                            Path(job.eval) if job.eval else None, job.max_episodes)
     except (FileNotFoundError, ValueError, KeyError) as e:
         raise SystemExit(f"report: {e}")
     except KeyboardInterrupt:  # the page is replaced atomically: nothing half-written is left
         print("interrupted; re-run the same command to finish", file=sys.stderr)
-        raise SystemExit(130) from None
+        return 130
     print(path)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: write a dataset's static HTML report."""
+    code = run_script(CLI, _run, argv)
+    if code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":
