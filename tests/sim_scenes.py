@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-from simgen.geometry import matrix_to_quat, quat_from_yaw
+from simgen.geometry import look_at, matrix_to_quat, quat_from_yaw
 from simgen.types import CameraIntrinsics, Lighting, ObjectSpec, Part, Pose, RoomSpec, SceneSpec
 
 RED, GREEN, BLUE, YELLOW = (0.9, 0.1, 0.1, 1.0), (0.1, 0.8, 0.1, 1.0), (0.1, 0.2, 0.9, 1.0), (0.9, 0.9, 0.1, 1.0)
@@ -88,3 +88,43 @@ def tabletop_scene():
 def intrinsics(width=160, height=120, vfov=60.0) -> CameraIntrinsics:
     """Test camera: square pixels, centred principal point."""
     return CameraIntrinsics.from_vfov(width, height, vfov)
+
+
+# The golden camera scene: what every simulator's pixels and depth are checked against.
+EYE_HEIGHT = 1.0
+FRONTAL = look_at([0.0, -3.0, EYE_HEIGHT], [0.0, 0.0, EYE_HEIGHT])  # optical axis along world +y
+OBLIQUE = look_at([2.0, -2.4, 2.0], [0.2, 0.3, 0.7])
+THIN = 0.02  # half depth of the camera-facing boxes: their side faces stay (nearly) invisible
+
+
+def golden_scene():
+    """Camera-facing thin boxes at known depth, a cylinder, a ball and the duck, all clear of each other."""
+    return scene([
+        box(1, (-0.8, 0.0, 1.3), (0.15, THIN, 0.1), rgba=RED),
+        box(2, (0.0, 0.0, 1.0), (0.2, THIN, 0.15), rgba=GREEN),
+        box(3, (0.8, 0.0, 0.7), (0.1, THIN, 0.2), rgba=BLUE),
+        cylinder(4, (-0.7, 0.5, 0.5), 0.1, 0.15),
+        sphere(5, (0.6, 0.6, 1.4), 0.15),
+        duck(6, (0.0, -0.5, 0.6), scale=0.15),
+    ])
+
+
+def centroid(mask):
+    """Mask centroid in continuous pixel coordinates (pixel centres at +0.5)."""
+    rows, cols = np.nonzero(mask)
+    return np.array([cols.mean() + 0.5, rows.mean() + 0.5])
+
+
+def room_ray_depth(T, K, half=3.0, height=2.5):
+    """Camera z where each pixel-centre ray first meets the 6×6 m room's floor, ceiling or walls (inf: none)."""
+    jj, ii = np.mgrid[0:K.height, 0:K.width]
+    rays = np.stack([(ii + 0.5 - K.cx) / K.fx, (jj + 0.5 - K.cy) / K.fy, np.ones(ii.shape)], -1)
+    d, eye = rays @ T[:3, :3].T, T[:3, 3]  # world directions whose camera z is 1, so s is the depth
+    best = np.full(ii.shape, np.inf)
+    for axis, value in ((2, 0.0), (2, height), (0, half), (0, -half), (1, half), (1, -half)):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s = (value - eye[axis]) / d[..., axis]
+        p = eye + s[..., None] * d
+        ok = (s > 0) & (np.abs(p[..., :2]) <= half + 1e-6).all(-1) & (p[..., 2] >= -1e-6) & (p[..., 2] <= height)
+        best = np.where(ok, np.minimum(best, s), best)
+    return best

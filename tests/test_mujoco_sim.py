@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from omegaconf import OmegaConf
-from sim_scenes import BLUE, RED, box, intrinsics, l_room, scene, sphere, tabletop_scene
+from sim_scenes import BLUE, FRONTAL, RED, box, golden_scene, intrinsics, l_room, scene, sphere, tabletop_scene
 
 from simgen.geometry import look_at, polygon_area, quat_from_yaw, quat_to_matrix, yaw_of
 from simgen.job_config import group_config
@@ -141,8 +141,7 @@ def test_each_installed_gl_backend_renders_and_gives_the_same_masks(backend, tmp
         pytest.skip(f"lib{mujoco_gl.LIBRARY[backend]} is not installed")
     assert mujoco_gl.probe(backend).ok, mujoco_gl.probe(backend).reason
     script = (f"import numpy as np, sys; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
-              "from test_pybullet_camera import FRONTAL, golden_scene\n"
-              "from sim_scenes import intrinsics\n"
+              "from sim_scenes import FRONTAL, golden_scene, intrinsics\n"
               "from simgen.simulators.mujoco import MujocoConfig, MujocoSimulator\n"
               f"with MujocoSimulator(MujocoConfig(gl={backend!r}, quality='fast')) as sim:\n"
               "    sim.load(golden_scene())\n"
@@ -154,8 +153,6 @@ def test_each_installed_gl_backend_renders_and_gives_the_same_masks(backend, tmp
                           check=False)
     assert done.returncode == 0 and done.stdout.split()[-1] == backend, done.stderr[-2000:]
     with make() as sim:
-        from test_pybullet_camera import FRONTAL, golden_scene
-
         sim.load(golden_scene())
         here = sim.render(FRONTAL, intrinsics()).instance
     assert np.array_equal(np.load(tmp_path / "mask.npy"), here)

@@ -47,12 +47,13 @@ class Backend:
     name: str
     make: Callable
     unavailable: Callable[[], str | None]
+    depth_tolerance: float  # m, p99 of |rendered − true depth| on the golden scene (test_sim_camera_contract)
     rich: dict = field(default_factory=dict)  # settings with every image feature on (determinism check)
 
 
 BACKENDS = [
-    Backend("pybullet", _pybullet, _pybullet_missing),
-    Backend("mujoco", _mujoco, mujoco_gl.unavailable_reason, {"quality": "balanced"}),
+    Backend("pybullet", _pybullet, _pybullet_missing, 0.001),
+    Backend("mujoco", _mujoco, mujoco_gl.unavailable_reason, 1e-4, {"quality": "balanced"}),  # reversed-z float depth
 ]
 CAMERA = look_at([2.0, -2.0, 1.6], [0.0, 0.0, 0.6])
 HEXAGON = RoomSpec(tuple((2.5 * np.cos(a), 2.5 * np.sin(a)) for a in np.arange(6) * np.pi / 3), 2.5, shape="hex")
