@@ -79,6 +79,7 @@ def load_schemas() -> None:
     import simgen.export.merge  # noqa: F401  (simgen-merge's primary config)
     import simgen.export.report  # noqa: F401  (simgen-report's primary config)
     import simgen.llm.cli  # noqa: F401  (simgen-compile's primary config and the llm group)
+    import simgen.llm.serve  # noqa: F401  (simgen-llm-serve's primary config)
     import simgen.qa.ask  # noqa: F401  (qa)
 
     for registry in PLUGIN_GROUPS.values():

