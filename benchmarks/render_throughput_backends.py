@@ -97,7 +97,7 @@ def main() -> None:
         except ValueError:
             ap.error(f"--sizes: expected WIDTHxHEIGHT such as 320x240, got {size!r}")
         sizes.append((width, height))
-    from simgen.simulators.mujoco import QUALITY  # plain data: importing it needs no mujoco
+    from simgen.simulators.mujoco_render import QUALITY  # plain data: importing it needs no mujoco
 
     print(json.dumps({"mujoco_presets": QUALITY,
                       "results": [measure(w, h, args.seconds, args.repeats) for w, h in sizes]}, indent=1))

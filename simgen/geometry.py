@@ -45,10 +45,14 @@ def matrix_to_quat(R) -> tuple[float, float, float, float]:
         q[1 + i] = 0.25 * s
         q[1 + j] = (R[j, i] + R[i, j]) / s
         q[1 + k] = (R[k, i] + R[i, k]) / s
-    q = np.array(q) / np.linalg.norm(q)
-    if q[0] < 0:
-        q = -q
-    return tuple(float(v) for v in q)
+    return canonical_quat(q)
+
+
+def canonical_quat(q_wxyz) -> tuple[float, float, float, float]:
+    """Normalised (w, x, y, z) with w ≥ 0: q and −q are one rotation, one spelling keeps states comparable."""
+    q = np.asarray(q_wxyz, dtype=float)
+    q = q / np.linalg.norm(q)
+    return tuple(float(v) for v in (-q if q[0] < 0 else q))
 
 
 def quat_from_yaw(yaw: float) -> tuple[float, float, float, float]:

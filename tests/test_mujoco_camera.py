@@ -11,7 +11,8 @@ from sim_scenes import FRONTAL, centroid, golden_scene, intrinsics
 
 from simgen.geometry import look_at, project
 from simgen.simulators import mujoco_gl
-from simgen.simulators.mujoco import MujocoConfig, gl_camera, linear_depth
+from simgen.simulators.mujoco import MujocoConfig
+from simgen.simulators.mujoco_render import gl_camera, linear_depth
 from simgen.types import CameraIntrinsics
 
 SKIP = mujoco_gl.unavailable_reason()

@@ -20,7 +20,8 @@ from simgen.registry import SIMULATORS, ConfigError
 from simgen.scene.assets import assemble, mesh, rot_zx
 from simgen.scene.assets_small import TEDDY, UPRIGHT
 from simgen.simulators import mujoco_gl
-from simgen.simulators.mujoco import MujocoConfig, shadow_map_size
+from simgen.simulators.mujoco import MujocoConfig
+from simgen.simulators.mujoco_render import shadow_map_size
 from simgen.simulators.mujoco_mjcf import footprint_tiles
 from simgen.types import Lighting, ObjectSpec, Pose, RoomSpec
 

@@ -1,22 +1,16 @@
 """The MuJoCo simulator: the same SceneSpec compiled to MJCF, rendered headless with EGL or OSMesa.
 
-Conventions converted here and nowhere else (golden tests in ``tests/test_mujoco_camera.py``):
+Conventions converted here and nowhere else (the camera and depth conversions, and the quality
+presets, are in ``mujoco_render``):
 
-* Camera: after ``mjv_updateScene`` the scene's OpenGL camera is overwritten from ``T_world_cam``:
-  position = eye, forward = OpenCV +z, up = OpenCV −y. The frustum at the near plane ``n`` is
-  ``top = n·cy/fy``, ``bottom = −n·(H − cy)/fy``, horizontal centre ``n·(W/2 − cx)/fx`` and half
-  width ``n·W/(2·fx)`` (MuJoCo's ``frustum_width``; left at 0 it would follow from the aspect ratio),
-  so off-centre principal points and non-square pixels are rendered exactly.
 * Pixels: OpenGL samples pixel centres, so pixel (i, j) shows the ray through (i + ½, j + ½) and
-  ``cx = W/2`` is a centred principal point; MuJoCo reads rows bottom-up, flipped here.
-* Depth: MuJoCo renders reversed-z into a float buffer and, with ``readDepthMap = ZEROFAR``, reads
-  ``d`` = 1 at the near plane and 0 at the far plane; metres along the camera z axis are
-  ``n·f / (n + (f − n)·d)``. Pixels where nothing was hit become ``inf``.
+  ``cx = W/2`` is a centred principal point; MuJoCo reads rows bottom-up, flipped here. Pixels
+  where nothing was hit have depth ``inf``.
 * Instance ids: a segmentation pass paints each drawn geom with colour ``segid + 1`` (0 = nothing);
   segid → geom → body → object id, room geoms → 0. The same pass gives the depth, with no
   lighting, shadows or reflections to disturb either.
 * Poses: MuJoCo quaternions are already ``wxyz``; body poses are the object frames (see
-  ``mujoco_mjcf``), normalised with w ≥ 0 like the pybullet backend's.
+  ``mujoco_mjcf``), normalised with w ≥ 0 (``geometry.canonical_quat``) like every backend's.
 """
 from __future__ import annotations
 
@@ -25,25 +19,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simgen.geometry import canonical_quat
 from simgen.registry import SIMULATORS, ConfigError, check_config, setting
 from simgen.simulators import mujoco_gl
 from simgen.simulators.base import PASSES, Observation, Simulator, check_passes
 from simgen.simulators.mujoco_mjcf import CEILING, MjcfOptions, body_name, scene_mjcf
+from simgen.simulators.mujoco_render import QUALITY, gl_camera, linear_depth, shadow_map_size
 from simgen.types import CameraIntrinsics, ObjectState, Pose, SceneSpec
 
 log = logging.getLogger("simgen.simulators.mujoco")
 
 REST_CHECK_STEPS = 8  # physics steps between two at-rest checks while settling
-# Render quality presets: what each trades (measured costs in benchmarks/render_throughput_backends.py).
-QUALITY = {
-    "fast": {"shadows": False, "shadow_size": "auto", "offsamples": 0, "reflectance": 0.0},
-    "balanced": {"shadows": True, "shadow_size": "auto", "offsamples": 0, "reflectance": 0.0},
-    "high": {"shadows": True, "shadow_size": 2048, "offsamples": 4, "reflectance": 0.15},
-}
-# "auto" shadow map: about 1.5 texels per pixel of the image's longer side, a power of two in this
-# range. The shadow pass costs the same at any image size and dominates on a CPU rasteriser: at
-# 320×240 a 1024² map halved the frame rate of a 512² one (measured), for texels no finer than pixels.
-AUTO_SHADOW = (1.5, 512, 4096)
 
 
 @dataclass
@@ -82,42 +68,6 @@ class MujocoConfig:
         out = dict(QUALITY[self.quality])
         out.update({k: getattr(self, k) for k in out if getattr(self, k) is not None})
         return out
-
-
-def shadow_map_size(setting: int | str, width: int, height: int) -> int:
-    """Side of the shadow map in px: ``setting`` itself, or for "auto" the power of two nearest to
-    1.5 × the image's longer side, clipped to 512..4096."""
-    if setting != "auto":
-        return int(setting)
-    per_pixel, low, high = AUTO_SHADOW
-    return int(np.clip(2 ** round(np.log2(per_pixel * max(width, height))), low, high))
-
-
-def gl_camera(T_world_cam, intrinsics: CameraIntrinsics, near: float, far: float) -> dict:
-    """MuJoCo ``mjvGLCamera`` fields (pos, forward, up, frustum from ``near`` to ``far``) of an OpenCV camera."""
-    K = intrinsics
-    T = np.asarray(T_world_cam, dtype=float)
-    return {
-        "pos": T[:3, 3], "forward": T[:3, 2], "up": -T[:3, 1],
-        "frustum_center": near * (K.width / 2.0 - K.cx) / K.fx,
-        "frustum_width": near * K.width / (2.0 * K.fx),  # half width; MuJoCo uses it when it is not 0
-        "frustum_top": near * K.cy / K.fy,
-        "frustum_bottom": -near * (K.height - K.cy) / K.fy,
-        "frustum_near": near, "frustum_far": far,
-    }
-
-
-def linear_depth(buffer: np.ndarray, near: float, far: float) -> np.ndarray:
-    """Metres along the camera z axis (float32) from MuJoCo's reversed-z buffer (1 = near, 0 = far)."""
-    d = np.asarray(buffer, dtype=np.float64)
-    return (near * far / (near + (far - near) * d)).astype(np.float32)
-
-
-def canonical_quat(q) -> tuple[float, float, float, float]:
-    """Normalised wxyz with w ≥ 0 (q and −q are one rotation: one spelling keeps states comparable)."""
-    q = np.asarray(q, dtype=float)
-    q = q / np.linalg.norm(q)
-    return tuple(float(v) for v in (-q if q[0] < 0 else q))
 
 
 @SIMULATORS.register("mujoco", config=MujocoConfig)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from simgen.geometry import polygon_area
+from simgen.geometry import canonical_quat, polygon_area
 from simgen.io import write_text
 from simgen.simulators.room_geometry import CEILING_RGBA, part_volume, triangulate, wall_boxes
 from simgen.types import ObjectSpec, Part, RoomSpec
@@ -28,11 +28,7 @@ def to_xyzw(quat_wxyz) -> list[float]:
 
 def to_wxyz(quat_xyzw) -> tuple[float, float, float, float]:
     """The project's normalised (w, x, y, z) with w ≥ 0 from pybullet's (x, y, z, w)."""
-    q = np.array([quat_xyzw[3], quat_xyzw[0], quat_xyzw[1], quat_xyzw[2]], dtype=float)
-    q /= np.linalg.norm(q)
-    if q[0] < 0:  # q and -q are one rotation; keep one spelling so states compare exactly
-        q = -q
-    return tuple(float(v) for v in q)
+    return canonical_quat((quat_xyzw[3], quat_xyzw[0], quat_xyzw[1], quat_xyzw[2]))
 
 
 def build_room(p, client: int, room: RoomSpec, mesh_dir: str) -> list[int]:
