@@ -238,12 +238,19 @@ def test_pairs_prefer_comparable_categories_but_keep_every_pair_possible():
     assert all(a != b for a, b in pairs)
 
 
-def test_prior_options_give_fewer_options_rather_than_implausible_ones():
+def test_prior_options_take_as_many_options_as_the_pool_allows_for_every_answer():
+    """A lumpy prior (counts): no value may hold more than 1/k of the pool, or the common value would
+    be right more often than 1 in k; k is the pool's, the same for every answer (fewer options for
+    some answers would tell them)."""
     rng = np.random.default_rng(10)
-    pool = np.array([1.0, 1.0, 2.0, 2.0, 2.0])  # counts of 1 or 2 only: two options are all the prior allows
-    for _ in range(50):
-        texts = prior_options(1, "1", pool, 4, 0, rng)
-        assert sorted(texts) == ["1", "2"]
+    pool = np.array([1.0, 1.0, 2.0, 2.0, 3.0, 4.0])  # 1 and 2 each hold a third: three options
+    sets = [prior_options(a, str(int(a)), pool, 4, 0, rng) for a in pool for _ in range(400)]
+    assert {len(t) for t in sets} == {3}
+    truth = [str(int(a)) for a in pool for _ in range(400)]
+    for value in ("1", "2", "3", "4"):  # offered ↔ right 1 time in 3, whatever the value
+        offered = [t == value for t, options in zip(truth, sets) if value in options]
+        assert abs(np.mean(offered) - 1 / 3) < 0.05, (value, np.mean(offered))
+    assert prior_options(1, "1", np.array([1.0, 1.0, 1.0, 2.0]), 4, 0, rng) is None  # 1 holds ¾: no fair pair
     assert prior_options(1, "1", np.array([1.0, 1.0]), 4, 0, rng) is None
 
 

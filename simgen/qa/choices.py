@@ -23,7 +23,6 @@ from simgen.qa.families import CONVERSIONS, Family
 from simgen.qa.sampling import observed_categories
 
 LETTERS = string.ascii_uppercase
-PRIOR_MIN_RATIO = 1.1  # options drawn from the answer prior are at least this factor apart
 
 
 class ChoiceError(ValueError):
@@ -77,8 +76,10 @@ def prior_options(answer: float, text: str, pool: np.ndarray, n: int, decimals: 
     the other points. Over a pool's own answers ``u`` is uniform, so the grid's offset is uniform
     and independent of which of its points is the answer: the option sets are exchangeable, the
     answer sits at each rank equally often and no rule on the options (nearest the median, middle,
-    magnitude, longest) beats chance. Fewer options (at least 2) when ``k`` points would repeat a
-    value or fall closer than ``PRIOR_MIN_RATIO``; None when not even 2 can be had."""
+    magnitude, longest) beats chance. ``k`` is the pool's, never the answer's: at most ``n``, and
+    at most 1 / (the largest share one value holds), so that no two points fall on one value (a
+    count of 1 that holds half the answers allows two options; fewer options chosen per answer
+    would tell it). None when not even 2 can be had."""
     pool = np.sort(np.asarray(pool, dtype=float))
     pool = pool[pool > 0]
     if answer <= 0 or len(pool) < 1:
@@ -86,15 +87,14 @@ def prior_options(answer: float, text: str, pool: np.ndarray, n: int, decimals: 
     lo, hi = int(np.searchsorted(pool, answer, "left")), int(np.searchsorted(pool, answer, "right"))
     if hi == lo:  # an answer the pool lacks (a caller's pool of other records): one more value
         pool, hi = np.insert(pool, lo, answer), lo + 1
+    k = min(n, len(pool) // int(np.unique(pool, return_counts=True)[1].max()))
+    if k < 2:
+        return None
     u = (lo + rng.uniform(0.0, hi - lo)) / len(pool)
-    for k in range(n, 1, -1):
-        points = (u + np.arange(1, k) / k) % 1.0
-        values = [float(answer)] + [float(pool[min(int(q * len(pool)), len(pool) - 1)]) for q in points]
-        texts = [text] + [format_number(round(v, decimals), decimals) for v in values[1:]]
-        ordered = sorted(values)
-        if len(set(texts)) == k and all(b / a >= PRIOR_MIN_RATIO for a, b in zip(ordered, ordered[1:])):
-            return texts
-    return None
+    points = (u + np.arange(1, k) / k) % 1.0
+    values = [float(pool[min(int(q * len(pool)), len(pool) - 1)]) for q in points]
+    texts = [text] + [format_number(round(v, decimals), decimals) for v in values]
+    return texts if len(set(texts)) == k else None  # a point on a block's edge by rounding: rare
 
 
 def prior_labels(text: str, counts: dict[str, int], n: int, rng: np.random.Generator) -> list[str] | None:
