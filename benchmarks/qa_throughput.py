@@ -35,7 +35,6 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-from omegaconf import OmegaConf  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -43,6 +42,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from qa_fixtures import ego_path, linear_move, make_episode, write_episode  # noqa: E402
 
 from simgen.geometry import look_at  # noqa: E402
+from simgen.job_config import group_config  # noqa: E402
 from simgen.qa.ask import load_episode, parse_qa_config, run_ask  # noqa: E402
 from simgen.qa.blind_audit import blind_audit  # noqa: E402
 from simgen.qa.records import read_jsonl  # noqa: E402
@@ -138,7 +138,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--moving", type=int, default=3, help="moving objects per dynamic episode")
     args = ap.parse_args()
-    qa = parse_qa_config(OmegaConf.load(ROOT / "conf" / "qa" / "default.yaml"))
+    qa = parse_qa_config(group_config("qa", "default"))  # composed as `simgen` composes it
     assert qa.verify.stability and qa.verify.stability_k == 8 and qa.verify.degeneracy
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

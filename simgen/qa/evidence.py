@@ -210,7 +210,6 @@ def check_pairs(view, referents, checks: dict) -> tuple[str | None, dict | None]
         return None, evidence
     if min(gaps) < low:
         return "too_close", evidence
-    prints = view.footprints()
-    closest = min(polygon_separation(prints[rows[i]], prints[rows[j]]) for i, j in pairs)
+    closest = min(polygon_separation(view.footprint(rows[i]), view.footprint(rows[j])) for i, j in pairs)
     evidence["closest_footprints_m"] = round(closest, 4)
     return ("stacked" if closest < 0.0 else None), evidence

@@ -149,8 +149,7 @@ def above(ctx, a, b):
     view = ctx.view
     vhalf = view.vertical_half()
     vertical = float(view.center[a, 2] - vhalf[a] - (view.center[b, 2] + vhalf[b]))  # bottom(a) − top(b)
-    prints = view.footprints()
-    separation = polygon_separation(prints[a], prints[b])
+    separation = polygon_separation(view.footprint(a), view.footprint(b))
     higher, over = vertical >= -REST_TOL_M, separation < 0.0
     margins = {"higher": abs(vertical + REST_TOL_M), "over": abs(separation)}
     holds = {"higher": higher, "over": over}

@@ -196,9 +196,11 @@ class SceneView(TimeArrays):
         return self._cached(("distance", frame_row), lambda: boxes.pairwise_distances(
             self.center_at(frame_row), self.half, self.rotation_at(frame_row)))
 
-    def footprints(self) -> list[np.ndarray]:
-        """Each box's convex footprint seen from above (XY polygon), static state."""
-        return self._cached("footprints", lambda: boxes.footprints(self.center, self.half, self.rotation))
+    def footprint(self, row: int) -> np.ndarray:
+        """One box's convex footprint seen from above (XY polygon), static state; computed when first
+        asked for (a question names two or three objects of dozens, on each jittered copy)."""
+        return self._cached(("footprint", row), lambda: boxes.footprints(
+            self.center[row:row + 1], self.half[row:row + 1], self.rotation[row:row + 1])[0])
 
     def centre_distance_matrix(self) -> np.ndarray:
         """(N, N) distances between box centres."""
