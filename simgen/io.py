@@ -7,8 +7,8 @@ given it (``0o666`` less the umask, ``-rw-r--r--`` by default) before it is rena
 on a shared file system can read datasets and exports.
 
 JSON lines are read line by line with ``json`` (a line that is not a JSON object, or lacks a key the
-reader needs, raises :class:`InputError` naming the file and line) and written canonically (sorted keys, no spaces, UTF-8 kept): same records, same bytes. The
-``jsonlines`` package is not used: its reader adds ~8 µs a line to ``json.loads`` (exports read
+reader needs, raises :class:`InputError` naming the file and line) and written canonically (sorted
+keys, no spaces, UTF-8 kept): same records, same bytes. The ``jsonlines`` package is not used: its reader adds ~8 µs a line to ``json.loads`` (exports read
 every line twice) and offers nothing these files need.
 """
 from __future__ import annotations
@@ -126,7 +126,8 @@ def _object_line(line: str, keys: tuple[str, ...]) -> dict:
         raise ValueError("not JSON: nested too deeply") from None
     if not isinstance(value, dict):
         kind = _JSON_KINDS.get(type(value), "a value")
-        raise ValueError(f"expected a JSON object {{...}}, got {kind}" + ("" if value is None else f": {line.strip()[:40]}"))
+        shown = "" if value is None else f": {line.strip()[:40]}"
+        raise ValueError(f"expected a JSON object {{...}}, got {kind}{shown}")
     for key in keys:
         if key not in value:
             raise ValueError(f"record without {key!r} (has {', '.join(sorted(value)) or 'no keys'})")

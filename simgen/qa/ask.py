@@ -8,10 +8,12 @@ degeneracy, stability on K jittered copies of the scene shared by the episode's 
 build the answer and options, fill a template, and keep the item with its certificate. The same
 generator drives sampling, option shuffling and template choice, so the same config and seed
 give a byte-identical ``qa.jsonl``. What the video shows is decided by the run's one visibility
-model (``simgen.visibility_model``, the top-level ``visibility`` config node). A failing episode is
-logged, listed in ``stats.json`` and skipped; an episode that shows too little (too few objects
-seen clearly, mostly empty frames: ``simgen.qa.evidence.episode_gate``) is not asked about and is
-listed under ``episodes.dropped`` with its numbers. ``stats.json`` holds per-family attempts, kept
+model (``simgen.visibility_model``, the top-level ``visibility`` config node). A failing episode (one
+whose ``episode.json`` fails ``simgen.validation``'s checks, too) is logged, listed in ``stats.json``
+and skipped; a family that fails or answers with a NaN loses that one question, counted under
+``family_error`` or ``non_finite_answer``, never the episode; an episode that shows too little (too
+few objects seen clearly, mostly empty frames: ``simgen.qa.evidence.episode_gate``) is not asked
+about and is listed under ``episodes.dropped`` with its numbers. ``stats.json`` holds per-family attempts, kept
 and rejected counts by reason, and the blind audit of the kept items.
 
 ``run_ask(episode_dirs, qa_cfg, seed, shard, out_dir, visibility)`` is what the Hydra CLI calls
