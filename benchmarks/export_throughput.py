@@ -14,7 +14,7 @@ audit's bounded per-family samples, so its peak RSS stays under 1 GB at 1M recor
 
 ``--baseline SRC`` also runs each exporter of another source tree (an older commit:
 ``git archive 5a1f132 | tar -x -C /tmp/old``) on the same merged dataset, right after this tree's,
-and reports both rates and their ratio: the before/after of one run on one machine.
+and reports both rates per CPU second and their ratio: the before/after of one run on one machine.
 """
 from __future__ import annotations
 
@@ -136,9 +136,10 @@ def make_shards(root: Path, records: int, shards: int, episodes_per_shard: int) 
     return dirs
 
 
-def timed_child(args: list[str], source: Path = ROOT) -> tuple[float, float]:
-    """Run ``python args`` as a child on the simgen of ``source``; (wall seconds, peak RSS in MiB of that
-    child). It runs in ``source`` because ``python -m`` puts the working directory first on the path."""
+def timed_child(args: list[str], source: Path = ROOT) -> tuple[float, float, float]:
+    """Run ``python args`` as a child on the simgen of ``source``; (wall seconds, CPU seconds, peak RSS in MiB
+    of that child). It runs in ``source`` because ``python -m`` puts the working directory first on the path.
+    CPU seconds (user + system) hardly change when other work shares the machine; wall seconds do."""
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             cwd=source, env={**os.environ, "PYTHONPATH": str(source)})
@@ -146,7 +147,7 @@ def timed_child(args: list[str], source: Path = ROOT) -> tuple[float, float]:
     seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{' '.join(args)} failed: {proc.stderr.read().decode()[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024.0  # Linux reports KiB
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0  # Linux reports KiB
 
 
 def main() -> None:
@@ -164,27 +165,27 @@ def main() -> None:
         start = time.perf_counter()
         make_shards(root / "shards", args.records, args.shards, args.episodes_per_shard)
         result = {"records_in": args.records, "shards": args.shards, "generate_s": round(time.perf_counter() - start, 1)}
-        seconds, rss = timed_child(["-m", "simgen.export.merge", str(root / "shards"), "--out", str(root / "ds"),
-                                    "--no-card"])
+        seconds, cpu, rss = timed_child(["-m", "simgen.export.merge", str(root / "shards"), "--out", str(root / "ds"),
+                                         "--no-card"])
         stats = json.loads((root / "ds" / "stats.json").read_text())
         result["records_out"] = stats["records_out"]
         result["merge"] = {"seconds": round(seconds, 2), "qa_per_second": round(args.records / seconds),
-                           "peak_rss_mib": round(rss, 1)}
+                           "qa_per_cpu_second": round(args.records / cpu), "peak_rss_mib": round(rss, 1)}
         if not args.no_export:
             # cutting image frames out of the videos happens once, in the first export: time it apart
-            seconds, rss = timed_child(["-c", "import sys; from simgen.export.dataset import Dataset; "
-                                              "Dataset(sys.argv[1]).ensure_frames()", str(root / "ds")])
+            seconds, _, rss = timed_child(["-c", "import sys; from simgen.export.dataset import Dataset; "
+                                                 "Dataset(sys.argv[1]).ensure_frames()", str(root / "ds")])
             result["extract_frames"] = {"seconds": round(seconds, 2), "peak_rss_mib": round(rss, 1)}
+            n = stats["records_out"]
             for fmt in args.formats.split(","):
-                seconds, rss = timed_child(["-m", "simgen.export", str(root / "ds"), "--format", fmt])
-                result[f"export_{fmt}"] = {"seconds": round(seconds, 2),
-                                           "qa_per_second": round(stats["records_out"] / seconds),
-                                           "peak_rss_mib": round(rss, 1)}
+                seconds, cpu, rss = timed_child(["-m", "simgen.export", str(root / "ds"), "--format", fmt])
+                result[f"export_{fmt}"] = {"seconds": round(seconds, 2), "qa_per_second": round(n / seconds),
+                                           "qa_per_cpu_second": round(n / cpu), "peak_rss_mib": round(rss, 1)}
                 if args.baseline:
-                    before, _ = timed_child(["-m", "simgen.export", str(root / "ds"), "--format", fmt],
-                                            args.baseline.resolve())
-                    result[f"export_{fmt}"].update(baseline_qa_per_second=round(stats["records_out"] / before),
-                                                   speed_vs_baseline=round(before / seconds, 2))
+                    _, before, _ = timed_child(["-m", "simgen.export", str(root / "ds"), "--format", fmt],
+                                               args.baseline.resolve())
+                    result[f"export_{fmt}"].update(baseline_qa_per_cpu_second=round(n / before),
+                                                   cpu_speed_vs_baseline=round(before / cpu, 2))
         print(json.dumps(result, indent=1))
 
 

@@ -15,6 +15,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from tqdm import tqdm
+
 from simgen.export import EXPORTERS
 from simgen.export.base import atomic_open
 from simgen.export.dataset import MERGE_FILE, STATS_FILE, Dataset, relative_to
@@ -50,7 +52,7 @@ def summarize(ds: Dataset, bucket_ratio: float = BalanceConfig.bucket_ratio) -> 
     families: dict[str, dict] = {}
     knob_qa: dict[str, Counter] = defaultdict(Counter)
     qa_per_episode: Counter = Counter()
-    for item in ds.items():
+    for item in tqdm(ds.items(), desc="card", unit="qa", disable=None):  # a bar on a terminal only
         fam = families.setdefault(item.family, {"n": 0, "answer_types": Counter(), "modalities": Counter(),
                                                 "answers": Counter(), "unit": item.unit})
         fam["n"] += 1

@@ -14,6 +14,8 @@ does not grow with the dataset.
 from __future__ import annotations
 
 import functools
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -38,6 +40,18 @@ def features():
         "episode_id": text, "frames": [ds.Value("int32")], "program": text, "bindings": text, "certificate": text,
         "complexity": text, "rationale": text, "seed": ds.Value("int64"), "config_hash": text,
     })
+
+
+@contextmanager
+def heap_frozen():
+    """Let the garbage collector skip every object alive now — the imported libraries, ``datasets`` with
+    pandas above all — which its full collections would otherwise rescan every few thousand rows (an
+    eighth of the export's time); objects made later are still collected as usual."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @functools.lru_cache(maxsize=256)  # records come grouped by episode and share their frames
@@ -94,7 +108,7 @@ class ParquetExporter(Exporter):
         schema = features().arrow_schema  # carries the features as metadata for load_dataset
         path = out_dir / "data" / f"{self.cfg.split}.parquet"
         count, buffer = 0, []
-        with atomic_open(path, "wb") as f:
+        with heap_frozen(), atomic_open(path, "wb") as f:
             codec = None if self.cfg.compression == "none" else self.cfg.compression
             with pq.ParquetWriter(f, schema, compression=codec) as writer:
                 episode, knobs = None, None
