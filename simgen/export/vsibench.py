@@ -20,7 +20,7 @@ when a level is missing (sweep all three families for an evaluation set).
 pre- and post-prompts), which ``simgen-eval`` sends. ``lmms_eval/simgen_vsibench.yaml`` points
 lmms-eval at this file and at its own VSI-Bench functions::
 
-    HF_HOME=<export dir> lmms_eval --model ... --tasks simgen_vsibench --include_path <export dir>/lmms_eval
+    HF_HOME=<export dir> lmms-eval --model ... --tasks simgen_vsibench --include_path <export dir>/lmms_eval
 """
 from __future__ import annotations
 
@@ -108,7 +108,7 @@ def task_yaml(filename: str) -> str:
         f"  - metric: {m}\n    aggregation: {_UTILS}vsibench_aggregate_{m.removeprefix('vsibench_')}\n"
         f"    higher_is_better: true\n" for m in metrics)
     return f"""# lmms-eval task for simgen's VSI-Bench export (written by simgen-export --format vsibench).
-# Run from anywhere:  HF_HOME=<export dir> lmms_eval --model ... --tasks {TASK_NAME} --include_path <export dir>/{TASK_DIR}
+# Run from anywhere:  HF_HOME=<export dir> lmms-eval --model ... --tasks {TASK_NAME} --include_path <export dir>/{TASK_DIR}
 # (doc_to_visual reads $HF_HOME/{VIDEO_CACHE}/<dataset>/<scene_name>.mp4, which the export holds)
 task: {TASK_NAME}
 dataset_path: json
