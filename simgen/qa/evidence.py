@@ -125,11 +125,10 @@ def check_turn_cues(view, frames_used, checks: dict) -> tuple[str | None, dict]:
     shared = [p[view.clear[r0] & view.clear[r1]] for p in points]
     corners = corners_in_view(view)
     shared = [np.vstack([s, view.room_polygon[corners[r0] & corners[r1]]]) for s in shared]
-    shifts = []
-    for a, b in zip(*shared):
-        bearings = [np.arctan2(*(pt - view.camera_center(r)[:2])[::-1]) - yaws[r] for pt, r in ((a, r0), (b, r1))]
-        shifts.append(float(np.degrees(wrap_angle(bearings[1] - bearings[0]))))
-    worst = max((abs(s + turn) / max(abs(turn), 1e-9) for s in shifts), default=float("inf"))
+    d0, d1 = shared[0] - view.camera_center(r0)[:2], shared[1] - view.camera_center(r1)[:2]
+    bearings = [np.arctan2(d[:, 1], d[:, 0]) - yaws[r] for d, r in ((d0, r0), (d1, r1))]
+    shifts = np.degrees(np.asarray(wrap_angle(bearings[1] - bearings[0]), dtype=float))  # each landmark's shift
+    worst = float(np.abs(shifts + turn).max()) / max(abs(turn), 1e-9) if len(shifts) else float("inf")
     evidence = {"turn_deg": round(turn, 3), "landmarks": len(shifts), "max_parallax_frac": round(min(worst, 99.0), 4)}
     if abs(turn) > float(checks.get("max_turn_deg", 180.0)):
         return "too_large", evidence
