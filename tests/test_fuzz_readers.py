@@ -377,6 +377,19 @@ def test_a_writer_that_fails_leaves_the_old_file_and_no_temp_file(tmp_path, rows
     assert no_temp_files(tmp_path)
 
 
+def test_a_video_the_encoder_refuses_is_an_error_not_an_empty_file(tmp_path):
+    from simgen.episodes.writer import VideoWriter
+
+    ok = VideoWriter(tmp_path / "ok.mp4", MAX_SIDE, 16, fps=4.0)
+    ok.write(np.zeros((16, MAX_SIDE, 3), np.uint8))
+    ok.close()
+    assert (tmp_path / "ok.mp4").stat().st_size > 0
+    refused = VideoWriter(tmp_path / "wide.mp4", MAX_SIDE + 2, 16, fps=4.0)  # libx264 takes ≤ 16384 a side
+    refused.write(np.zeros((16, MAX_SIDE + 2, 3), np.uint8))
+    with pytest.raises(RuntimeError, match="video encoder wrote nothing"):
+        refused.close()
+
+
 # -- resource limits ----------------------------------------------------------------------------------
 
 def test_resource_limits_name_the_keys_before_any_work():

@@ -84,6 +84,7 @@ class VideoWriter:
 
         if width % 2 or height % 2:
             raise ValueError(f"H.264 yuv420p needs even image sizes, got {width}×{height}")
+        self._path = Path(path)
         self._gen = imageio_ffmpeg.write_frames(
             str(path),
             (width, height),
@@ -118,12 +119,14 @@ class VideoWriter:
         self._queue.put(np.ascontiguousarray(rgb, dtype=np.uint8))  # callers hand over a fresh frame each time
 
     def close(self) -> None:
-        """Finish the file (flushes the queue and the encoder)."""
+        """Finish the file (flushes the queue and the encoder); RuntimeError when nothing was written."""
         self._queue.put(None)
         self._thread.join()
         self._gen.close()
         if self._error is not None:
             raise RuntimeError(f"video encoder failed: {self._error}") from self._error
+        if not self._path.is_file() or self._path.stat().st_size == 0:  # ffmpeg refused the stream, silently
+            raise RuntimeError(f"video encoder wrote nothing to {self._path} (see ffmpeg's message above)")
 
 
 class EpisodeFolder:
