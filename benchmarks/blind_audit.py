@@ -16,7 +16,7 @@ when the permuted one is not offered): ``null_mean`` / ``null_p95`` are the best
 that tells nothing beyond the answer marginal, at this size (the best of eight rules sits above
 chance even then). ``within_noise``: best blind ≤ null_p95 and null_mean ≤ chance + 2 standard
 errors, so a family whose marginal itself leaks (a label that is never the answer, which the
-permutation keeps) is not excused.
+permutation keeps) is not excused; ``null_p``: the share of permuted audits scoring at least as well.
 """
 from __future__ import annotations
 
@@ -90,7 +90,8 @@ def permutation_null(items: list[AuditItem], rounds: int, seed: int = 0) -> dict
                 answer = text = it.choices[int(rng.integers(len(it.choices)))]
             shuffled.append(dataclasses.replace(it, answer=answer, answer_text=text))
         best.append(audit_family(shuffled)["blind"])
-    return {"null_mean": round(float(np.mean(best)), 4), "null_p95": round(float(np.quantile(best, 0.95)), 4)}
+    return {"null_mean": round(float(np.mean(best)), 4), "null_p95": round(float(np.quantile(best, 0.95)), 4),
+            "null_best": best}
 
 
 def add_noise_check(rows: dict, qa_file: Path, rounds: int) -> None:
@@ -107,6 +108,9 @@ def add_noise_check(rows: dict, qa_file: Path, rounds: int) -> None:
     for family in sorted(failing):
         null = permutation_null(sorted(items[family], key=lambda it: it.id), rounds)
         row = rows[family]
+        # p: the share of permuted-answer audits that score at least as well (a family among ~20 judged
+        # misses by chance alone about once at p < 0.05)
+        row["null_p"] = round(float(np.mean(np.array(null.pop("null_best")) >= row["best_blind"])), 3)
         se = float(np.sqrt(row["chance"] * (1 - row["chance"]) / max(row["kept"], 1)))
         row.update(null, within_noise=row["best_blind"] <= null["null_p95"] and null["null_mean"] <= row["chance"] + 2 * se)
 
@@ -118,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--dynamic-episodes", type=int, default=10, help="per dynamic shard (two of them)")
     ap.add_argument("--min-qa", type=int, default=50, help="families with fewer kept QA are listed, not judged")
     ap.add_argument("--reuse", action="store_true", help="merge the shards already under --out/sweep, render nothing")
-    ap.add_argument("--null-rounds", type=int, default=20, help="permuted-answer audits per family missing the target")
+    ap.add_argument("--null-rounds", type=int, default=200, help="permuted-answer audits per family missing the target")
     args = ap.parse_args(argv)
     shards = render(args.out, args.default_episodes, args.dynamic_episodes, args.reuse)
     full = merged_stats(shards, args.out / "dataset")
