@@ -80,3 +80,102 @@ def test_close_looks_bend_down_to_low_small_things(default_plugins):
     low = views.eyes[:, 2] < cfg.eye_height_m - 0.05
     assert low.any() and views.eyes[:, 2].min() >= cfg.close_eye_height_m - 1e-9
     assert (views.pitches[low] < 0).all() and np.degrees(views.pitches).min() >= cfg.min_pitch_deg - 1e-6
+
+
+# ---- fixed cases, on tiny scenes rendered for real (pybullet, 160×120: the thresholds are image fractions)
+
+def _walk_and_render(spec, n=60, seed=0, **overrides):
+    """Walkthrough poses (shipped config + overrides) for ``spec`` and the rendered visible pixels (F, M)."""
+    from omegaconf import OmegaConf
+
+    from simgen.episodes.mask_visibility import compute_visibility
+    from simgen.job_config import group_config
+    from simgen.registry import PLANNERS
+    from simgen.simulators.pybullet import PybulletConfig, PybulletSimulator
+    from simgen.trajectories.base import PlanRequest
+    from simgen.visibility_model import VisibilityModel
+    from sim_scenes import intrinsics
+
+    planner = PLANNERS.build({**OmegaConf.to_container(group_config("trajectory", "walkthrough")), **overrides})
+    K = intrinsics()
+    with PybulletSimulator(PybulletConfig(renderer="tiny")) as sim:
+        states = sim.load(spec)
+        request = PlanRequest(spec, states, K, n, 10.0, VisibilityModel())
+        poses = planner.plan(request, rng(seed, 0, 0, "trajectory"))
+        pixels = [[v.visible_pixels for v in compute_visibility(sim.render(T, K), spec, states, K, T, near=sim.near)]
+                  for T in poses]
+    return poses, np.array(pixels, dtype=float), VisibilityModel(), K
+
+
+def _sofa_with_a_toy():
+    """4×4 m room: a deep, wide low table against the north wall (y 0.8–2.0) with a 10 cm box at its
+    back, where no free spot (0.3 m clearance) comes within 1.2 m of it, and a cabinet."""
+    from sim_scenes import box, rect_room, scene, table
+
+    return scene([table(1, (0.0, 1.4), height=0.45, half_xy=(1.2, 0.6)),
+                  box(2, (0.0, 1.75, 0.5), (0.05, 0.05, 0.05), category="toy", support=1),
+                  box(3, (-1.5, -1.5, 0.5), (0.3, 0.3, 0.5), category="cabinet")], room=rect_room(4.0, 4.0))
+
+
+def test_a_small_thing_only_a_close_look_reaches_is_seen_clearly():
+    """Without reaching out the toy is never seen clearly (the walker cannot step near it); with the
+    shipped reach the rendered masks show it clearly in clear_frames frames, and the camera stays
+    out of the table (above its top where it is over it) and in the room."""
+    spec = _sofa_with_a_toy()
+    _, standing, model, K = _walk_and_render(spec, reach_m=0.0)
+    assert model.clear(standing[:, 1], K.width, K.height).sum() < model.clear_frames
+    poses, reaching, model, K = _walk_and_render(spec)
+    assert model.clear(reaching[:, 1], K.width, K.height).sum() >= model.clear_frames
+    eye = poses[:, :3, 3]
+    # it reached out: the walker keeps 0.3 m from the table (y 0.8–2.0, |x| ≤ 1.2), the camera came nearer
+    assert ((np.abs(eye[:, 0]) < 1.2) & (eye[:, 1] > 0.6)).any()
+    over_table = (np.abs(eye[:, 0]) <= 1.2) & (eye[:, 1] >= 0.8)
+    assert (eye[over_table, 2] > 0.45 + 0.05).all() and (np.abs(eye[:, :2]) < 2.0 - 0.05).all()
+    again, _, _, _ = _walk_and_render(spec)
+    assert np.array_equal(poses, again)  # same seed, same poses
+
+
+def _narrow_room():
+    """4×3 m room: a cabinet at the west wall, a crate at the east wall, a chest at the north wall,
+    the south wall bare."""
+    from sim_scenes import box, rect_room, scene
+
+    return scene([box(1, (-1.75, 0.0, 0.5), (0.2, 0.5, 0.5), category="cabinet"),
+                  box(2, (1.75, 0.0, 0.4), (0.2, 0.4, 0.4), category="crate"),
+                  box(3, (0.0, 1.25, 0.3), (0.4, 0.2, 0.3), category="chest")], room=rect_room(4.0, 3.0))
+
+
+def test_turns_across_a_bare_wall_cost_the_tour_and_turns_across_things_do_not():
+    """The tour order's sweep cost: from the middle of the narrow room, turning from the cabinet
+    (west) to the crate (east) by the south sweeps the bare wall (blank steps cost seconds); by the
+    north it passes the chest (free). A flipped yaw sign would swap the two."""
+    from omegaconf import OmegaConf
+
+    from simgen.job_config import group_config
+    from simgen.registry import PLANNERS
+    from simgen.trajectories.base import PlanRequest
+    from simgen.trajectories.planning_geometry import Boxes, Room
+    from simgen.trajectories.viewpoints import Viewpoints
+    from simgen.visibility_model import VisibilityModel
+    from sim_scenes import intrinsics
+
+    spec = _narrow_room()
+    planner = PLANNERS.build(OmegaConf.to_container(group_config("trajectory", "walkthrough")))
+    request = PlanRequest(spec, (), intrinsics(), 60, 10.0, VisibilityModel())
+    yaws = np.radians([-160.0, -20.0, 160.0, 20.0])  # south-west, south-east, north-west, north-east
+    eyes = np.array([[0.0, 0.0, 1.5]] * 4)
+    none = np.zeros((4, 3), dtype=bool)
+    views = Viewpoints(eyes, yaws, np.full(4, np.radians(-15.0)), none, none, eyes[:, :2])
+    cost = planner.sweep_cost(views, request, Room.from_spec(spec.room), Boxes.from_request(request), {})
+    assert cost(0, 1) > 0.0 and cost(0, 1) == cost(1, 0)  # by the south: bare wall
+    assert cost(2, 3) == 0.0  # by the north: the chest
+
+
+def test_a_large_turn_shows_some_object_in_every_frame():
+    """In the narrow room (bare south wall) the walk turns by more than 120° within three seconds,
+    never looks within 30° of due south, and no rendered frame is without an object at the seen level."""
+    poses, pixels, model, K = _walk_and_render(_narrow_room(), n=60, seed=1)
+    yaw = np.unwrap(np.arctan2(poses[:, 1, 2], poses[:, 0, 2]))
+    assert np.degrees(np.abs(yaw[30:] - yaw[:-30])).max() > 120.0
+    assert (np.cos(yaw + np.pi / 2) < np.cos(np.radians(30.0))).all()
+    assert model.seen(pixels, K.width, K.height).any(axis=1).all()

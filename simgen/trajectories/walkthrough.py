@@ -266,11 +266,16 @@ class Walkthrough:
                 more = _append(views, floor[0][best : best + 1], floor[1][best : best + 1], floor[2][best : best + 1])
                 trial = fit_tour(cfg, grid, more, stations + [len(more.eyes) - 1], n, fps, linger,
                                  self.sweep_cost(more, request, room, boxes, sweeps))
-                if len(more.eyes) - 1 in trial[0]:  # it fits in the frames left
-                    views, (stations, legs, frames) = more, trial
-                    eyes, desired, pitches, passing = self.timeline(views, stations, legs, frames, fps)
-                    yaws = self.headings(eyes, desired, pitches, passing, request, room, boxes)
-                    break
+                if len(more.eyes) - 1 not in trial[0]:  # it does not fit in the frames left
+                    continue
+                timeline = self.timeline(more, *trial, fps)
+                try:
+                    trial_yaws = self.headings(*timeline, request, room, boxes)
+                except PlanningError:  # no safe headings along the new tour: keep the old one
+                    continue
+                views, (stations, legs, frames) = more, trial
+                (eyes, desired, pitches, passing), yaws = timeline, trial_yaws
+                break
             else:
                 break
         return camera_poses(eyes, yaws, pitches)
@@ -283,7 +288,10 @@ class Walkthrough:
         safe = safe_yaws(eyes, pitches, room, solid(boxes), cfg.min_view_distance_m, bins)
         # a soft cost: turning across a blank stretch between objects must stay possible
         blank = _BLANK_COST * ~self.showing(eyes, pitches, request, room, boxes, bins)
-        yaws, ok = plan_yaws(desired, safe, np.radians(cfg.max_turn_dps) / request.fps, fixed=passing, penalty=blank)
+        step = np.radians(cfg.max_turn_dps) / request.fps
+        yaws, ok = plan_yaws(desired, safe, step, fixed=passing, penalty=blank)
+        if not ok.all():  # pinned station headings leave no safe way between: let them follow too
+            yaws, ok = plan_yaws(desired, safe, step, penalty=blank)
         if not ok.all():
             bad = np.flatnonzero(~ok)
             raise PlanningError(
