@@ -11,14 +11,13 @@ accepts, exit code 2, before any run dir exists.
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Optional
 
 from simgen.registry import DYNAMICS, PLANNERS, SCENE_BUILDERS, SIMULATORS, ConfigError, parse_config, setting, \
     store_schema
+from simgen.script_config import compose_error
 from simgen.visibility_model import VisibilityModel
 
 STAGES = ("render", "ask")
@@ -117,31 +116,6 @@ def check_job(cfg) -> None:
         parse_qa_config(cfg.qa)
 
 
-def compose_error(e: Exception) -> str:
-    """One line naming the key and what it accepts, from a Hydra/OmegaConf composition error."""
-    import typing
-
-    cause = e.__cause__ or e
-    key, schema = getattr(cause, "full_key", None), getattr(cause, "object_type", None)
-    if key and dataclasses.is_dataclass(schema):
-        fields = typing.get_type_hints(schema)
-        field_name = key.rsplit(".", 1)[-1]
-        if field_name not in fields:
-            return f"{key}: unknown key; allowed: {sorted(fields)}"
-        kinds = {int: "an int", float: "a number", bool: "true or false", str: "a string"}
-        hint = fields[field_name]
-        hint = next((t for t in typing.get_args(hint) if t in kinds), hint)  # Optional[int] -> int
-        if hint in kinds:
-            return f"{key}: expected {kinds[hint]}{' or null' if typing.get_args(fields[field_name]) else ''}, " \
-                   f"got {getattr(cause, 'value', None)!r}"
-    missing, options = getattr(cause, "missing_cfg_file", None), getattr(cause, "options", None)
-    if missing and options:  # an option of a group that has no such YAML
-        group, _, option = missing.rpartition("/")
-        return f"{group}={option}: no conf/{missing}.yaml; choose one of {', '.join(sorted(options))}"
-    text = str(getattr(cause, "msg", None) or cause).split("\nConfig search path")[0].replace("\n\nAvailable", "; available")
-    return re.sub(r"\s*\n\s*", " ", text.replace(":\n\t", ": ").replace("\n\t", ", ")).strip()
-
-
 def check_overrides(argv: list[str], config_name: str = "config", check=check_job) -> str | None:
     """Compose the config of every job ``argv`` would run and ``check`` it; the error line, or None.
     A sweep's jobs are only composed (types, keys, options): a value out of range fails that job
@@ -154,6 +128,8 @@ def check_overrides(argv: list[str], config_name: str = "config", check=check_jo
     from simgen.resources import conf_dir
 
     args, _ = get_args_parser().parse_known_args(argv)
+    if sum(map(bool, (args.run, args.multirun, args.cfg, args.info, args.shell_completion))) > 1:
+        return "only one of --run, -m/--multirun, --cfg, --info and --shell-completion at a time"
     if (args.help or args.hydra_help or args.info or args.shell_completion or args.config_path
             or args.config_name or args.config_dir):
         return None

@@ -10,8 +10,10 @@ where they are told, with no run dir, log file or sweep of their own.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
+import typing
 from dataclasses import dataclass, field
 
 from omegaconf import DictConfig, OmegaConf
@@ -88,7 +90,6 @@ class Script:
         ConfigError names the key on a bad override."""
         from hydra import compose, initialize_config_dir
 
-        from simgen.job_config import compose_error
         from simgen.resources import conf_dir
 
         overrides, request = self.overrides(list(sys.argv[1:] if argv is None else argv))
@@ -113,6 +114,30 @@ class Script:
                           *(f"[{s}]" for s in self.switches), "[--cfg job]"])
         return (f"usage: {usage}\n\n{self.description.strip()}\n\nSettings (key=value overrides, Hydra syntax; "
                 f"conf/{self.config_name}.yaml):\n\n{OmegaConf.to_yaml(cfg, resolve=False)}")
+
+
+def compose_error(e: Exception) -> str:
+    """One line naming the key and what it accepts, from a Hydra/OmegaConf composition error."""
+    cause = e.__cause__ or e
+    key, schema = getattr(cause, "full_key", None), getattr(cause, "object_type", None)
+    if key and dataclasses.is_dataclass(schema):
+        fields = typing.get_type_hints(schema)
+        field_name = key.rsplit(".", 1)[-1]
+        if field_name not in fields:
+            return f"{key}: unknown key; allowed: {sorted(fields)}"
+        kinds = {int: "an int", float: "a number", bool: "true or false", str: "a string"}
+        hint = fields[field_name]
+        hint = next((t for t in typing.get_args(hint) if t in kinds), hint)  # Optional[int] -> int
+        if hint in kinds:
+            return f"{key}: expected {kinds[hint]}{' or null' if typing.get_args(fields[field_name]) else ''}, " \
+                   f"got {getattr(cause, 'value', None)!r}"
+    missing, options = getattr(cause, "missing_cfg_file", None), getattr(cause, "options", None)
+    if missing and options:  # an option of a group that has no such YAML
+        group, _, option = missing.rpartition("/")
+        return f"{group}={option}: no conf/{missing}.yaml; choose one of {', '.join(sorted(options))}"
+    text = str(getattr(cause, "msg", None) or cause).split("\nConfig search path")[0]
+    text = text.replace("\n\nAvailable", "; available")
+    return re.sub(r"\s*\n\s*", " ", text.replace(":\n\t", ": ").replace("\n\t", ", ")).strip()
 
 
 def _quoted(value: str) -> str:

@@ -35,7 +35,6 @@ LAYERS = (
 KNOWN = {
     ("simgen.resources", "simgen.job_config"): "conf_dir() fills Hydra's ConfigStore (H-config, issue 16.1)",
     ("simgen.qa.ask", "simgen.job_config"): "the qa group composed over its schema (H-config, issue 16.1)",
-    ("simgen.script_config", "simgen.job_config"): "compose_error shared with the simgen command (H-config, 16.1)",
 }
 LAYER = {unit: i for i, units in enumerate(LAYERS) for unit in units}
 

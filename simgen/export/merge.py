@@ -366,9 +366,11 @@ class MergeJob:
 
 
 store_schema("merge_job", MergeJob, option=False)
-_BALANCE_OPTIONS = {f"--{f.name.replace('_', '-')}": f"balance.{f.name}" for f in fields(BalanceConfig)}  # --cell-slack N
-SCRIPT = Script("simgen-merge", "simgen_merge", __doc__, positional=("inputs[]",), flags={"--out": "out", **_BALANCE_OPTIONS},
-                switches={"--with-arrays": "with_arrays=true", "--no-card": "card=false", "--allow-mixed": "allow_mixed=true"})
+_BALANCE_OPTIONS = {f"--{f.name.replace('_', '-')}": f"balance.{f.name}" for f in fields(BalanceConfig)}  # --folds N
+SCRIPT = Script("simgen-merge", "simgen_merge", __doc__, positional=("inputs[]",),
+                flags={"--out": "out", **_BALANCE_OPTIONS},
+                switches={"--with-arrays": "with_arrays=true", "--no-card": "card=false",
+                          "--allow-mixed": "allow_mixed=true"})
 
 
 def _run(cfg) -> int:
@@ -376,7 +378,8 @@ def _run(cfg) -> int:
     balance = parse_config(BalanceConfig, data.pop("balance"), "balance")
     job = parse_config(MergeJob, data, "")
     if not job.inputs or job.out == "???":
-        raise ConfigError(f"{'inputs' if not job.inputs else 'out'}: missing; simgen-merge SHARD_DIRS... --out DATASET_DIR")
+        missing = "inputs" if not job.inputs else "out"
+        raise ConfigError(f"{missing}: missing; simgen-merge SHARD_DIRS... --out DATASET_DIR")
     try:
         stats = merge([Path(p) for p in job.inputs], Path(job.out), balance, job.with_arrays, card=job.card,
                       allow_mixed=job.allow_mixed)
