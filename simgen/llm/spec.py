@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from simgen.qa.families import SLOT_TYPES
+from simgen.qa.slots import SLOT_TYPES
 from simgen.registry import ConfigError
 
 __all__ = ["QuestionSpec", "load_questions", "parse_question"]

@@ -42,7 +42,7 @@ from typing import Any
 import yaml
 
 from simgen.qa.records import ANSWER_TYPES
-from simgen.qa.slots import SLOT_TYPES, SlotSpec, parse_slot  # noqa: F401  (SLOT_TYPES, SlotSpec: public here too)
+from simgen.qa.slots import SlotSpec, parse_slot
 from simgen.registry import ConfigError
 from simgen.resources import compiled_dir, programs_dir
 

@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 
 from simgen.qa.binding_preference import pick_categories
-from simgen.qa.families import Family, SlotSpec
+from simgen.qa.families import Family
+from simgen.qa.slots import SlotSpec
 from simgen.qa.functions_motion import CAMERA_MOTION, MOVED_M
 from simgen.qa.functions_pose import describe_actions, display_amount
 
