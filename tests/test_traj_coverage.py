@@ -110,7 +110,7 @@ def test_a_scene_without_objects_is_a_clear_error():
 
 
 def test_coverage_config_errors_name_the_key():
-    with pytest.raises(ConfigError, match=r"trajectory\.max_distance_m: expected a value in \[2\.0, 50\.0\]"):
+    with pytest.raises(ConfigError, match=r"trajectory\.max_distance_m: expected a number in \[2\.0, 50\.0\]"):
         PLANNERS.config({"name": "coverage", "min_distance_m": 2.0, "max_distance_m": 1.5})
     with pytest.raises(ConfigError, match=r"trajectory\.min_pitch_deg"):
         PLANNERS.config({"name": "coverage", "min_pitch_deg": -50.0})

@@ -76,5 +76,5 @@ def test_walk_in_a_room_with_no_free_space_is_a_clear_error():
     [("pitch_deg", -50.0), ("min_view_distance_m", 0.05), ("speed_mps", 0.0), ("creep_mps", 2.0), ("look_ahead", -1.0), ("eye_height_m", 5.0)],
 )
 def test_walkthrough_config_errors_name_the_key(key, value):
-    with pytest.raises(ConfigError, match=rf"trajectory\.{key}: expected a value in"):
+    with pytest.raises(ConfigError, match=rf"trajectory\.{key}: expected a number in"):
         PLANNERS.config({"name": "walkthrough", key: value})

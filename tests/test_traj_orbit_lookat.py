@@ -112,7 +112,7 @@ def test_lookat_validation_names_the_bad_keyframe(keyframes, message):
 
 
 def test_lookat_coordinates_must_be_known():
-    with pytest.raises(ConfigError, match=r"coordinates: expected one of \('room', 'world'\)"):
+    with pytest.raises(ConfigError, match=r"trajectory\.coordinates: expected one of room, world, got 'pixels'"):
         PLANNERS.config({"name": "lookat", "keyframes": [{"eye": [0.2, 0.2], "target": "a"}], "coordinates": "pixels"})
 
 

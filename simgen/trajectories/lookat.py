@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simgen.registry import PLANNERS, ConfigError
+from simgen.registry import PLANNERS, ConfigError, setting
 from simgen.trajectories.base import PlanRequest
 from simgen.trajectories.planning_geometry import (
     MAX_PITCH_DEG,
@@ -43,13 +43,12 @@ class LookatConfig(GridConfig):
     """Keyframes and how to read their coordinates."""
 
     keyframes: tuple = ()
-    coordinates: str = "room"
+    # room: eye/target x, y are fractions of the room footprint's bounding box; world: metres
+    coordinates: str = setting("room", choices=COORDINATES)
 
     def validate(self, where: str) -> None:
         """Check every keyframe; ConfigError names the bad keyframe and field."""
         super().validate(where)
-        if self.coordinates not in COORDINATES:
-            raise ConfigError(f"{where}.coordinates: expected one of {COORDINATES}, got {self.coordinates!r}")
         if not self.keyframes:
             raise ConfigError(f"{where}.keyframes: expected a non-empty list of {{eye, target[, at]}} keyframes")
         timed = []

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simgen.geometry import points_in_polygon
-from simgen.registry import PLANNERS
+from simgen.registry import PLANNERS, setting
 from simgen.trajectories.base import PlanRequest
 from simgen.trajectories.planning_geometry import (
     MIN_PITCH_DEG,
@@ -23,7 +23,6 @@ from simgen.trajectories.planning_geometry import (
     PlanningError,
     Room,
     camera_poses,
-    check_range,
     check_request,
     directions,
     yaw_pitch_towards,
@@ -42,16 +41,10 @@ _LATTICE_M = 0.5  # spacing of the fallback centres in open space
 class OrbitConfig(GridConfig):
     """Knobs of the orbit planner (lengths in m, angles in degrees)."""
 
-    pitch_deg: float = -15.0  # view elevation at the mean radius
-    revolutions: float = 1.0  # turns around the centre over the episode (sign = direction)
-    min_radius_m: float = 0.5  # smallest semi-axis accepted before giving up
-
-    def validate(self, where: str) -> None:
-        """Check ranges; ConfigError names the key and the allowed interval."""
-        super().validate(where)
-        check_range(where, "pitch_deg", self.pitch_deg, MIN_PITCH_DEG, 0.0)
-        check_range(where, "revolutions", self.revolutions, -10.0, 10.0)
-        check_range(where, "min_radius_m", self.min_radius_m, 0.1, 20.0)
+    pitch_deg: float = setting(-15.0, ge=MIN_PITCH_DEG, le=0.0)  # view elevation at the mean radius
+    # turns around the centre over the episode (sign = direction)
+    revolutions: float = setting(1.0, ge=-10.0, le=10.0)
+    min_radius_m: float = setting(0.5, ge=0.1, le=20.0)  # smallest semi-axis accepted before giving up
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simgen.geometry import polygon_area, quat_to_matrix
-from simgen.registry import ConfigError
+from simgen.registry import ConfigError, setting
 from simgen.trajectories.base import PlanRequest
 from simgen.types import ObjectSpec, RoomSpec
 
@@ -31,24 +31,22 @@ def check_request(request: PlanRequest) -> None:
 def check_range(where: str, key: str, value: float, lo: float, hi: float) -> None:
     """Raise ConfigError naming ``where.key`` unless ``lo <= value <= hi``."""
     if not lo <= value <= hi:
-        raise ConfigError(f"{where}.{key}: expected a value in [{lo}, {hi}], got {value!r}")
+        raise ConfigError(f"{where}.{key}: expected a number in [{lo}, {hi}], got {value!r}")  # as registry.Bounds
 
 
 @dataclass(frozen=True)
 class GridConfig:
     """Config fields shared by every planner that moves the camera through the room's free space."""
 
-    eye_height_m: float = 1.5
-    clearance_m: float = 0.3  # free cells keep this far from walls and object footprints
-    grid_resolution_m: float = 0.05
-    min_view_distance_m: float = 0.5  # never look at a wall/box closer than this along the optical axis
+    eye_height_m: float = setting(1.5, ge=0.2, le=3.0)
+    clearance_m: float = setting(0.3, ge=0.0, le=2.0)  # free cells keep this far from walls and object footprints
+    grid_resolution_m: float = setting(0.05, ge=0.01, le=0.5)
+    # never look at a wall/box closer than this along the optical axis
+    min_view_distance_m: float = setting(0.5, ge=0.1, le=5.0)
 
     def validate(self, where: str) -> None:
-        """Check ranges; ConfigError names the key and the allowed interval."""
-        check_range(where, "eye_height_m", self.eye_height_m, 0.2, 3.0)
-        check_range(where, "clearance_m", self.clearance_m, 0.0, 2.0)
-        check_range(where, "grid_resolution_m", self.grid_resolution_m, 0.01, 0.5)
-        check_range(where, "min_view_distance_m", self.min_view_distance_m, 0.1, 5.0)
+        """Where planners' cross-field checks chain (``super().validate``); the grid's own ranges are
+        declared on its fields and checked by ``registry.check_config``."""
 
 
 @dataclass(frozen=True)
