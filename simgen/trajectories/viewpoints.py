@@ -7,12 +7,12 @@ object, one per bearing sector around it (the cell nearest the distance at which
 about ``_FILL`` of the image height, with seeded jitter), looking at it (pitch clamped to
 ``min_pitch_deg``) with no wall/box closer than ``min_view_distance_m`` along the view. Where
 ``close_eye_height_m`` allows, each such cell is also a candidate with the eye lowered (down to that
-height) so that the object is seen ``_CLOSE_LOOK_DEG`` below the horizon: a handheld scan bends down
+height) so that the object is seen ``close_looks.CLOSE_LOOK_DEG`` below the horizon: a handheld scan bends down
 to a small thing on a low table or the floor instead of viewing it from 1.1 m above. Where
 ``reach_m`` allows, objects that no such view shows well also get *reaching* candidates: the walker
 stands at the candidate's cell (``stands``) while the handheld camera reaches out up to ``reach_m``
 towards the object, over the furniture it lies on, at the close-look height (raised above any box
-below it), keeping ``_REACH_CLEAR_M`` from every box and wall. What each
+below it), keeping clear of every box and wall (``close_looks``). What each
 candidate shows is predicted by ``box_visibility.estimate`` and judged at the ``clear`` level of the
 request's visibility model; ``sees_well`` asks for ``pixel_margin`` × that (a box overstates the
 pixels of a round or thin shape). ``fit_tour`` orders the chosen stations (nearest neighbour +
@@ -38,19 +38,17 @@ from simgen.trajectories.planning_geometry import (
 )
 from simgen.trajectories.occupancy import OccupancyGrid
 from simgen.trajectories.pathing import chaikin, path_cost, smooth_route
-from simgen.trajectories.raycast import first_hit, segments_clear
+from simgen.trajectories.raycast import first_hit
 from simgen.trajectories.tour import allocate_frames, order_tour
 from simgen.trajectories.box_visibility import estimate, level_pixels, solid
+from simgen.trajectories.close_looks import close_look_height, reaching
 
 _SECTORS = 16  # bearings around each object from which one candidate viewpoint is drawn
 _CANDIDATE_SPACING_M = 0.1  # candidate eye cells are taken on this lattice (fine: close looks need the nearest free cell)
 _FILL = 0.3  # preferred viewing distance makes the object ~this share of the image height
 _SUBSTITUTES = 6  # nearest alternatives tried for a viewpoint dropped from the tour
-_CLOSE_LOOK_DEG = 30.0  # a lowered eye sees its object this far below the horizon
 _MIN_DIP_M = 0.1  # a lowered eye less than this below eye_height_m is not worth a candidate
 _BEND_MPS = 0.4  # mean speed of the eye bending down, reaching out or back (eased: peaks at 1.5×)
-_REACH_STEPS = (0.25, 0.5, 0.75, 1.0)  # shares of reach_m tried for a reaching close look
-_REACH_CLEAR_M = 0.1  # a reaching camera keeps this far from every box and wall
 
 
 @dataclass(frozen=True)
@@ -140,68 +138,17 @@ def candidates(cfg: ViewpointConfig, grid: OccupancyGrid, room: Room, boxes: Box
     eyes, targets, aims = np.concatenate(eyes), np.concatenate(targets), np.concatenate(aims)
     eyes = np.column_stack([eyes, np.full(len(eyes), cfg.eye_height_m)])
     if cfg.close_eye_height_m:  # the same cells with the eye lowered towards low things
-        low = _close_look_height(cfg, eyes[:, :2], targets)
+        low = close_look_height(cfg, eyes[:, :2], targets)
         dip = low <= cfg.eye_height_m - _MIN_DIP_M
         eyes = np.concatenate([eyes, np.column_stack([eyes[dip, :2], low[dip]])])
         targets, aims = np.concatenate([targets, targets[dip]]), np.concatenate([aims, aims[dip]])
     views = _judge(cfg, request, room, boxes, eyes, targets, eyes[:, :2])
     if cfg.reach_m:  # objects no view from a free cell shows well: reach out towards them
         poor = ~views.sees_well.any(axis=0)[aims]
-        cells, reached, aimed = _reaching(cfg, room, boxes, eyes[poor, :2], targets[poor])
+        cells, reached, aimed = reaching(cfg, room, boxes, eyes[poor, :2], targets[poor])
         if len(reached):
             views = views.concat(_judge(cfg, request, room, boxes, reached, aimed, cells))
     return views
-
-
-def _close_look_height(cfg: ViewpointConfig, eyes_xy, targets) -> np.ndarray:
-    """Eye heights that see each target ``_CLOSE_LOOK_DEG`` below the horizon, within the eye's range."""
-    reach = np.linalg.norm(eyes_xy - targets[:, :2], axis=1)
-    low = targets[:, 2] + reach * np.tan(np.radians(_CLOSE_LOOK_DEG))
-    return np.clip(low, cfg.close_eye_height_m or cfg.eye_height_m, cfg.eye_height_m)
-
-
-def _reaching(cfg: ViewpointConfig, room: Room, boxes: Boxes, cells, targets):
-    """Reaching close looks from free ``cells`` (K, 2) towards ``targets`` (K, 3): the camera moved
-    ``_REACH_STEPS`` × ``reach_m`` towards the target (never past ``min_distance_m`` / 2 from it
-    horizontally), at the close-look height raised over any box beneath it; kept where the camera
-    and its way out from the cell (at standing and at reaching height) stay ``_REACH_CLEAR_M`` clear
-    of every box and wall. Returns (cells, eyes, targets) of those kept."""
-    offset = targets[:, :2] - cells
-    horizontal = np.linalg.norm(offset, axis=1)
-    towards = offset / np.maximum(horizontal, 1e-9)[:, None]
-    boxes = solid(boxes)  # over a sofa's seat, not its bounding box
-    padded = Boxes(boxes.ids, boxes.names, boxes.centers, boxes.halves + _REACH_CLEAR_M, boxes.rotations)
-    tops = boxes.z_range()[:, 1] + _REACH_CLEAR_M
-    out = []
-    for share in _REACH_STEPS:
-        step = np.minimum(share * cfg.reach_m, horizontal - 0.5 * cfg.min_distance_m)
-        ok = step > 0.0
-        xy = cells[ok] + towards[ok] * step[ok, None]
-        z = _close_look_height(cfg, xy, targets[ok])
-        for _ in range(2):  # over a box rather than into it (twice: a box on a box)
-            inside = _inside(np.column_stack([xy, z]), padded)
-            z = np.maximum(z, np.where(inside, tops[None], -np.inf).max(axis=1))
-        eye = np.column_stack([xy, z])
-        high = np.column_stack([cells[ok], np.full(len(xy), cfg.eye_height_m)])
-        level = np.column_stack([cells[ok], z])
-        ok_eye = (z <= cfg.eye_height_m) & (_wall_gap(xy, room) >= _REACH_CLEAR_M)
-        ok_eye &= segments_clear(high, eye, room, padded) & segments_clear(level, eye, room, padded)
-        out.append((cells[ok][ok_eye], eye[ok_eye], targets[ok][ok_eye]))
-    return tuple(np.concatenate(parts) for parts in zip(*out))
-
-
-def _inside(points, boxes: Boxes) -> np.ndarray:
-    """(P, M) bool: point p lies inside box m."""
-    local = np.einsum("pmk,mkl->pml", points[:, None, :] - boxes.centers[None], boxes.rotations)
-    return (np.abs(local) <= boxes.halves[None]).all(axis=-1)
-
-
-def _wall_gap(xy, room: Room) -> np.ndarray:
-    """(P,) horizontal distance from each point to the nearest wall segment."""
-    a, b = room.walls
-    ab = b - a
-    t = np.clip(np.einsum("pwk,wk->pw", xy[:, None] - a[None], ab) / (ab * ab).sum(axis=1), 0.0, 1.0)
-    return np.linalg.norm(xy[:, None] - (a[None] + t[..., None] * ab[None]), axis=-1).min(axis=1)
 
 
 def _judge(cfg: ViewpointConfig, request: PlanRequest, room: Room, boxes: Boxes, eyes, targets, stands) -> Viewpoints:

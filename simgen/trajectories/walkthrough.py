@@ -8,9 +8,14 @@ for ``linger_s``, at least the model's ``clear_frames`` frames) looking at what 
 on between them with eased speed (``speed_mps`` where the frames allow, up to ``max_speed_mps``).
 Between viewpoints the heading turns from one view to the next, drawn towards the direction of
 travel mid-way (``look_ahead``; the pitch is drawn towards ``pitch_deg`` there: the floor ahead).
-A bounded-turn-rate search then fits the heading: it never points the optical axis at a wall or box
-closer than ``min_view_distance_m`` and, wherever it can, keeps some object at the ``seen`` level
-in frame (no blank-wall frames). While less than ``floor_target`` of the floor is predicted seen
+Small things no free spot shows well get close looks: the camera bends down (``close_eye_height_m``)
+and reaches out up to ``reach_m`` from where the walker stands, over the furniture they lie on
+(``close_looks``); reaching out and back is eased and paced like bending. The tour order avoids
+turns that sweep bare walls (``sweep_cost``). A bounded-turn-rate search then fits the heading:
+passing a station it looks where the station looks; it never points the optical axis at a wall or
+box (a container's own parts: ``box_visibility.solid``) closer than ``min_view_distance_m`` and,
+wherever it can, keeps some object at the ``seen`` level in frame (no blank-wall frames). While
+less than ``floor_target`` of the floor is predicted seen from the planned headings
 (``box_visibility.floor_shown``), up to ``_FLOOR_STOPS`` floor views that add the most unseen floor are
 fitted into the tour. A tour of fewer than two viewpoints gets an extra waypoint within reach
 (drawn with the rng) looking at the room's centre: the camera always walks.
