@@ -151,6 +151,14 @@ def test_frames_are_cut_from_the_video(exported):
     assert first[..., 2].mean() - second[..., 2].mean() == pytest.approx(50, abs=6)
 
 
+def test_parquet_export_leaves_the_garbage_collector_as_it_was(dataset, tmp_path):
+    import gc
+
+    before = gc.get_freeze_count()
+    export(dataset, ["parquet"], tmp_path)
+    assert gc.get_freeze_count() == before and gc.isenabled()
+
+
 def test_frames_are_found_whatever_the_json_spacing(dataset, tmp_path):
     """The frames pass decodes only lines holding 'image"' (the modality value): records written with
     spaces after the separators are still found, and a second pass has nothing left to cut."""
