@@ -3,12 +3,10 @@ time, quiet skipping of episodes without what a family needs, validation, and th
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
-from omegaconf import OmegaConf
 
 from qa_fixtures import direction_ring, ego_path, ego_walk, living_room, make_episode, moving_room, write_episode
 from simgen.geometry import camera_from_yaw_pitch
@@ -23,7 +21,6 @@ from simgen.seeding import rng
 from test_families import DYNAMIC, ask, asker, tour
 
 WALKED = [["move_ahead", 1.0], ["turn_left", 90.0], ["move_ahead", 1.0]]
-CONF = Path(__file__).resolve().parents[1] / "conf" / "qa"
 
 
 # ---- answers by hand (numbers from tests/qa_fixtures.py) -------------------------------------
@@ -229,8 +226,7 @@ def test_run_ask_yields_verified_dynamic_qa(tmp_path):
 
 
 def _dynamic_config():
-    """conf/qa/dynamic.yaml over conf/qa/default.yaml, as Hydra composes them."""
-    base = OmegaConf.load(CONF / "default.yaml")
-    over = OmegaConf.load(CONF / "dynamic.yaml")
-    over.pop("defaults")
-    return OmegaConf.merge(base, over)
+    """conf/qa/dynamic.yaml as Hydra composes it (over its schema and conf/qa/default.yaml)."""
+    from simgen.job_config import group_config
+
+    return group_config("qa", "dynamic")

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from qa_fixtures import MOVING_ROOM_OBJECTS, ego_walk, linear_move, make_episode, moving_room
+from qa_fixtures import MOVING_ROOM_CAMERAS, MOVING_ROOM_OBJECTS, ego_walk, linear_move, make_episode, moving_room
 from test_families import tour
 from test_verify import FLAT, ask, kept
 
-from simgen.geometry import camera_from_yaw_pitch
+from simgen.geometry import camera_from_yaw_pitch, look_at
 from simgen.qa.verify import VerifyConfig
 from simgen.registry import ConfigError, parse_config
 
@@ -122,3 +122,17 @@ def test_time_rules_can_be_switched_off_and_validate():
         VerifyConfig(still_max_m=0.3).validate("qa.verify")
     with pytest.raises(ConfigError, match="qa.verify.min_frame_gap"):
         parse_config(VerifyConfig, {"min_frame_gap": -1}, "qa.verify")
+
+
+@pytest.mark.parametrize("seen_after", [True, False])
+def test_a_moved_object_is_asked_about_at_the_end_only_if_the_video_shows_where_it_ended(seen_after):
+    # by eye: "at the end of the video, how far should I turn to face the bottle?" was asked about a
+    # bottle pushed over off screen: the video last showed it 10° from where the answer put it
+    frames = range(30)
+    poses, box = linear_move(5, MOVING_ROOM_OBJECTS[4][2], (2.0, 0.5, 0.25), 10, 20, frames)  # ends 27° right
+    vis = {f: {i: 1000 for i in range(1, 7) if i != 5 or f < 10 or seen_after} for f in frames}
+    camera = look_at(MOVING_ROOM_CAMERAS[-1], (0.0, 0.5, 0.3))
+    ep = make_episode(MOVING_ROOM_OBJECTS, room=((-4.0, -4.0), (4.0, -4.0), (4.0, 4.0), (-4.0, 4.0)),
+                      cameras=[camera] * 30, visibility=vis, object_poses=poses, events=[box])
+    out = ask(ep, "goal_aiming_angle", {"a": "box"})
+    assert (not isinstance(out, str) and out.answer == 27) if seen_after else out == "motion_not_seen"

@@ -50,7 +50,9 @@ Rules for time (``time``), from the ``motion`` and ``interval`` decisions of the
                        motion starts and after it ends, or not seen in half the frames while it
                        moves (a still one: clearly before and after the episode's motions);
 - ``moving_referent``  (``static_referents``) a program that reads no frame and no motion names an
-                       object that moves during the video: its static answer would be ambiguous.
+                       object that moves during the video: its static answer would be ambiguous;
+                       one that reads time names an object that moved without an event, or
+                       (``motion_not_seen``) one the video does not show before and after its moves.
 
 Turn angles keep away from "straight" and from ±180° through the ``direction`` margins of
 ``turn_side`` (``margin_deg``); ``in_used_frames`` (a family check) demands that every referent is
@@ -220,13 +222,27 @@ def check_time(trace, view, cfg: VerifyConfig, checks: dict) -> str | None:
 
 
 def check_static_referents(program, view, referents, cfg: VerifyConfig, checks: dict) -> str | None:
-    """A static program (no frame, no motion) must not name an object that moves during the video."""
-    if not view.dynamic or program.reads_time:
+    """A static program (no frame, no motion) must not name an object that moves during the video.
+
+    A program that reads time may, when the video shows the object clearly before its first motion
+    event starts and after its last one ends: a viewer must know where it was and where it ended up
+    (by eye: "at the end of the video, how far should I turn to face the bottle?" was asked about a
+    bottle pushed over off screen, 10° from where the video last showed it). An object that moved
+    without an event of its own (knocked by another) cannot be placed in time at all."""
+    if not view.dynamic:
         return None
     still_max = float(cfg.threshold("still_max_m", checks))
     furthest = view.max_displacement()
-    if any(furthest[view.row_of_id(r)] > still_max for r in referents):
+    moving = [row for row in (view.row_of_id(r) for r in referents) if furthest[row] > still_max]
+    if moving and not program.reads_time:
         return "moving_referent"
+    for row in moving:
+        events = view.events_of(row)
+        if not events:
+            return "moving_referent"
+        clear = view.clear[:, row]
+        if not ((clear & (view.frames <= events[0].start_frame)).any() and (clear & (view.frames >= events[-1].end_frame)).any()):
+            return "motion_not_seen"
     return None
 
 
