@@ -145,6 +145,7 @@ def vsi_scores(rows: list[dict], answer: str) -> dict[str, float]:
     return {**scores, "overall": sum(scores.values()) / len(scores)}
 
 
+@pytest.mark.slow
 def test_lmms_eval_command_runs_the_shipped_task(out, tmp_path):
     """``lmms-eval --tasks simgen_vsibench`` on the export, with lmms-eval's own ``dummy`` model (it answers
     "A" and reads the first bytes of every video it is given, failing on a missing one)."""
