@@ -17,6 +17,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from simgen.io import write_text
 from simgen.job_config import check_job, check_overrides
 from simgen.registry import ConfigError
 from simgen.resources import conf_dir
@@ -59,7 +60,7 @@ def check_run_dir(run_dir: Path, digest: str) -> None:
             f"now {digest[:12]}); choose another run dir with hydra.run.dir=... or delete it"
         )
     run_dir.mkdir(parents=True, exist_ok=True)
-    marker.write_text(digest + "\n")
+    write_text(marker, digest + "\n")
 
 
 def run(cfg: DictConfig) -> dict:

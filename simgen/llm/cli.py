@@ -29,6 +29,7 @@ from typing import Optional
 import yaml
 from omegaconf import OmegaConf
 
+from simgen.io import write_text
 from simgen.llm.client import LLMClient, LLMConfig, LLMError, parse_llm_config
 from simgen.llm.compile import CompileConfig
 from simgen.registry import ConfigError, parse_config, setting, store_schema
@@ -111,7 +112,7 @@ def _cmd_propose(args, compiler) -> dict:
     specs, attempts = propose(compiler.client, args.n, existing)
     entries = [{"id": s.id, "question": s.templates[0], "slots": s.slots} for s in specs]
     if args.write:
-        Path(args.write).write_text(yaml.safe_dump(entries, sort_keys=False, width=120), encoding="utf-8")
+        write_text(Path(args.write), yaml.safe_dump(entries, sort_keys=False, width=120))
     summary = {"proposed": entries, "attempts": attempts}
     if args.compile and specs:
         out = Path(args.out) if args.out else _default_out()
