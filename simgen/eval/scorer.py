@@ -79,13 +79,15 @@ def summarize(rows: list[dict]) -> dict:
 
 def score_file(predictions: Path, gt: Path | None = None) -> list[dict]:
     """Prediction rows joined with their ground truth (from the row itself or from ``gt``), scored."""
-    truth = {r["id"]: r for _, r in iter_jsonl(gt, keys=("id",))} if gt is not None else {}
+    truth = {r["id"]: r for _, r in iter_jsonl(gt, keys=("id", "question_type", "ground_truth"))} if gt else {}
     scored = []
     for lineno, p in iter_jsonl(predictions, keys=("id", "prediction")):
         where = f"{predictions}:{lineno}"
         row = {**truth[p["id"]], **p} if p["id"] in truth else p
         if "ground_truth" not in row:
             raise InputError(f"{where}: no ground truth for id {p['id']!r} (pass --gt <evaluation file>)")
+        if not isinstance(row.get("question_type"), str):  # the family: scores are grouped by it
+            raise InputError(f"{where}: question_type: expected the family's name, got {row.get('question_type')!r:.40}")
         try:
             scored.append({**row, "score": score(row, p["prediction"])})
         except (TypeError, ValueError, AttributeError, KeyError) as e:

@@ -132,14 +132,17 @@ def _episode(ds: Dataset, episode_id: str, items, out_dir: Path, predictions: di
 
 def write_report(ds: Dataset, out_path: Path, eval_dir: Path | None = None, max_episodes: int = 1000) -> Path:
     """Write the static HTML report for ``ds`` at ``out_path``; returns the path."""
-    from simgen.io import read_jsonl
+    from simgen.io import InputError, iter_jsonl
 
     out_path = Path(out_path)
     out_dir = out_path.parent
     ds.ensure_frames()
     predictions = {}
-    if eval_dir is not None and (Path(eval_dir) / "predictions.jsonl").is_file():
-        predictions = {r["id"]: r for r in read_jsonl(Path(eval_dir) / "predictions.jsonl", keys=("id",))}
+    path = Path(eval_dir or ".") / "predictions.jsonl"
+    for lineno, row in iter_jsonl(path, keys=("id", "score")) if eval_dir is not None and path.is_file() else ():
+        if type(row["score"]) not in (int, float):
+            raise InputError(f"{path}:{lineno}: score: expected a number, got {row['score']!r:.40}")
+        predictions[row["id"]] = row
     answers, kinds, total = defaultdict(list), defaultdict(set), 0
     for item in ds.items():
         total += 1
