@@ -28,7 +28,8 @@ from export_fixtures import SHARDS, copy_shards
 from qa_fixtures import living_room, write_episode
 from simgen.episodes.writer import ARRAYS, read_episode
 from simgen.eval.scorer import score_file
-from simgen.export.dataset import Dataset, iter_records, read_episode_json
+from simgen.export.dataset import Dataset, read_episode_json
+from simgen.qa.records import iter_records
 from simgen.io import InputError, iter_jsonl, read_json, write_jsonl
 from simgen.qa.ask import QAConfig, run_ask
 from simgen.resource_limits import MAX_SIDE, ResourceError, check_episode_size, episode_bytes

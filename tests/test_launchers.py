@@ -13,7 +13,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from simgen.resources import conf_dir
-from simgen.export.dataset import iter_records
+from simgen.qa.records import iter_records
 from simgen.export.merge import find_shards, merge
 from simgen.qa.balance import balance, load_records
 

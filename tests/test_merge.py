@@ -10,7 +10,8 @@ import pytest
 
 from export_fixtures import copy_shards, merged
 from simgen.export.audit import AuditSample
-from simgen.export.dataset import Dataset, iter_records
+from simgen.export.dataset import Dataset
+from simgen.qa.records import iter_records
 from simgen.export.merge import find_shards, main as merge_main, merge
 from simgen.qa.balance import answer_key, balance, load_records
 from simgen.qa.blind_audit import blind_audit

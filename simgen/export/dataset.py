@@ -18,7 +18,7 @@ from typing import Any, Iterator
 from tqdm import tqdm
 
 from simgen.io import InputError, atomic_open, iter_jsonl, link_or_copy, read_json
-from simgen.qa.records import QA_SCHEMA_VERSION, QAItem
+from simgen.qa.records import QAItem, iter_records
 from simgen.validation import check_fields
 
 QA_FILE = "qa.jsonl"
@@ -28,29 +28,6 @@ EPISODES_INDEX = "episodes.jsonl"
 EPISODES_DIR = "episodes"
 FRAMES_DIR = "frames"
 IMAGE_MODALITIES = ("image", "multi_image")
-
-
-def parse_record(data: dict, where: str) -> QAItem:
-    """A QAItem from one decoded ``qa.jsonl`` line; ValueError naming ``where`` otherwise."""
-    try:
-        version = data.get("schema_version")
-        if version != QA_SCHEMA_VERSION:
-            raise ValueError(f"schema_version {version!r}, expected {QA_SCHEMA_VERSION}")
-        check_fields(QAItem, data)  # a wrong type fails here, naming its key, not deep in an exporter
-        return QAItem.from_dict(data)
-    except (ValueError, TypeError, AttributeError) as e:
-        raise ValueError(f"{where}: not a QAItem record: {e}") from None
-
-
-def iter_lines(path: Path) -> Iterator[tuple[int, dict]]:
-    """(line number, decoded JSON) for each non-blank line of a JSONL file, streamed."""
-    return iter_jsonl(path)
-
-
-def iter_records(path: Path) -> Iterator[QAItem]:
-    """Stream the QAItems of a ``qa.jsonl`` (the streaming twin of ``qa.records.read_jsonl``)."""
-    for lineno, data in iter_lines(path):
-        yield parse_record(data, f"{path}:{lineno}")
 
 
 @dataclass(frozen=True)

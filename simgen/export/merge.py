@@ -47,10 +47,10 @@ from simgen.export.audit import AuditSample, check_configs
 from simgen.qa.options import OptionPriors, redraw_options
 from simgen.export.base import atomic_open, json_line
 from simgen.export.dataset import (EPISODES_DIR, EPISODES_INDEX, MERGE_FILE, QA_FILE, STATS_FILE, EpisodeInfo,
-                                   iter_lines, parse_record, read_episode_json)
+                                   read_episode_json)
 from simgen.qa.balance import BalanceConfig, CellTable, LabelSets, answer_key, cells, rank, select_balanced
-from simgen.qa.records import QA_SCHEMA_VERSION, sort_key, write_json_atomic
-from simgen.io import InputError, read_json
+from simgen.qa.records import QA_SCHEMA_VERSION, parse_record, sort_key, write_json_atomic
+from simgen.io import InputError, iter_jsonl, read_json
 from simgen.registry import ConfigError, check_config, parse_config, store_schema
 from simgen.script_config import Script, run_script
 from simgen.types import SCHEMA_VERSION as EPISODE_SCHEMA_VERSION
@@ -108,7 +108,7 @@ def load_shard(path: Path, name: str) -> Shard:
         versions.add(data.get("schema_version"))
         episodes[data["episode_id"]] = EpisodeInfo.from_episode_json(data, name)
     qa_schema = None
-    for _, data in iter_lines(path / QA_FILE):
+    for _, data in iter_jsonl(path / QA_FILE):
         qa_schema = data.get("schema_version")
         break
     return Shard(path, name, run, episodes, versions, qa_schema)
@@ -131,7 +131,7 @@ def _sorted_stream(shard: Shard, parse: bool) -> Iterator:
     """A shard's records (QAItems, or raw dicts when ``parse`` is False), checking canonical order."""
     last = None
     path = shard.path / QA_FILE
-    for lineno, data in iter_lines(path):
+    for lineno, data in iter_jsonl(path):
         item = parse_record(data, f"{path}:{lineno}") if parse else data
         key = sort_key(item) if parse else (data["episode_id"], data["family"], data["id"])
         if last is not None and key < last:

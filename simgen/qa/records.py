@@ -11,10 +11,11 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
-from simgen.io import write_text
+from simgen.io import iter_jsonl, write_text
 from simgen.types import Record, json_ready
+from simgen.validation import check_fields
 
 QA_SCHEMA_VERSION = 1
 ANSWER_TYPES = ("number", "choice", "yes_no", "object", "ordering")
@@ -99,19 +100,24 @@ def write_json_atomic(path: Path, data: Any) -> None:
     write_text(Path(path), json.dumps(json_ready(data), sort_keys=True, indent=2, ensure_ascii=False) + "\n")
 
 
+def parse_record(data: dict, where: str) -> QAItem:
+    """A QAItem from one decoded ``qa.jsonl`` line; ValueError naming ``where`` otherwise."""
+    try:
+        version = data.get("schema_version")
+        if version != QA_SCHEMA_VERSION:
+            raise ValueError(f"schema_version {version!r}, expected {QA_SCHEMA_VERSION}")
+        check_fields(QAItem, data)  # a wrong type fails here, naming its key, not deep in an exporter
+        return QAItem.from_dict(data)
+    except (ValueError, TypeError, AttributeError) as e:
+        raise ValueError(f"{where}: not a QAItem record: {e}") from None
+
+
+def iter_records(path: Path) -> Iterator[QAItem]:
+    """Stream the QAItems of a ``qa.jsonl``; a bad line raises ValueError naming the file and line number."""
+    for lineno, data in iter_jsonl(path):
+        yield parse_record(data, f"{path}:{lineno}")
+
+
 def read_jsonl(path: Path) -> list[QAItem]:
-    """Read a ``qa.jsonl``; a bad line raises ValueError naming the file and line number."""
-    items = []
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-                version = data.get("schema_version")
-                if version != QA_SCHEMA_VERSION:
-                    raise ValueError(f"schema_version {version!r}, expected {QA_SCHEMA_VERSION}")
-                items.append(QAItem.from_dict(data))
-            except (ValueError, TypeError, AttributeError) as e:
-                raise ValueError(f"{path}:{lineno}: not a QAItem record: {e}") from None
-    return items
+    """Every QAItem of a ``qa.jsonl`` (see :func:`iter_records`)."""
+    return list(iter_records(path))
