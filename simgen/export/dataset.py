@@ -183,7 +183,7 @@ class Dataset:
                 if 'image"' in line:
                     try:
                         data = json.loads(line)
-                    except json.JSONDecodeError:
+                    except (json.JSONDecodeError, RecursionError):
                         continue
                     if (isinstance(data, dict) and data.get("modality") in IMAGE_MODALITIES
                             and isinstance(data.get("episode_id"), str)
