@@ -110,6 +110,20 @@ def test_bad_config_fails_fast_with_a_clear_message(tmp_path, override, message)
     assert not list(tmp_path.glob("outputs/*/*"))  # no run dir is left behind, not even an empty one
 
 
+@pytest.mark.parametrize("override, line", [
+    ("seed=abc", "seed: expected an int, got 'abc'"),
+    ("camera.width=12.5", "camera.width: expected an int, got 12.5"),
+    ("camera.width=-3", "camera.width: expected an int ≥ 1, got -3"),
+    ("scene.num_objecs=3", "scene.num_objecs: unknown key; allowed: ["),
+    ("simulator=unity", "simulator=unity: no conf/simulator/unity.yaml; choose one of ai2thor, habitat, mujoco, pybullet"),
+])
+def test_a_bad_value_is_one_line_with_exit_2_and_no_run_dir(tmp_path, override, line):
+    proc = simgen(tmp_path, "debug=smoke", override, check=False)
+    assert proc.returncode == 2 and proc.stderr.startswith(f"configuration error: {line}"), proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr + proc.stdout
+    assert not (tmp_path / "outputs").exists()  # composed and checked before Hydra makes a run dir
+
+
 def test_unreadable_scene_file_names_the_file(tmp_path):
     bad = tmp_path / "broken.json"
     bad.write_text('{"scene_id": "x"')
