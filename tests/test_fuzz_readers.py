@@ -29,9 +29,9 @@ from qa_fixtures import living_room, write_episode
 from simgen.episodes.writer import ARRAYS, read_episode
 from simgen.eval.scorer import score_file
 from simgen.export.dataset import Dataset, read_episode_json
-from simgen.qa.records import iter_records
 from simgen.io import InputError, iter_jsonl, read_json, write_jsonl
 from simgen.qa.ask import QAConfig, run_ask
+from simgen.qa.records import iter_records
 from simgen.resource_limits import MAX_SIDE, ResourceError, check_episode_size, episode_bytes
 from simgen.scene.from_file import SceneFileError, load_scene, save_scene
 from simgen.types import SceneSpec
