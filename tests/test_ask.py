@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from qa_fixtures import ego_walk, living_room, moving_room, write_episode
+from qa_fixtures import ego_walk, living_room, moving_room, turn_in_place, write_episode
 from simgen.job_config import group_config
 from simgen.qa.ask import main, parse_qa_config, run_ask
 from simgen.qa.blind_audit import blind_audit
 from simgen.qa.records import QAItem, dumps, qa_id, read_jsonl, write_jsonl
 from simgen.registry import ConfigError
 from simgen.visibility_model import VisibilityModel
-from test_families import gallery, tour
+from test_families import gallery, room_pan, tour
 
 CONF = Path(__file__).resolve().parents[1] / "conf" / "qa" / "default.yaml"
 # The fixtures have 3–31 frames: one clear view of a referent is enough here (the default model
@@ -26,7 +26,8 @@ MODEL = VisibilityModel(clear_frames=1)
 def episodes(tmp_path_factory) -> list[Path]:
     root = tmp_path_factory.mktemp("episodes")
     dirs = []
-    for ep in (living_room(), gallery(), tour(), moving_room(), moving_room(1, episode_id="moving_room_behind"), ego_walk()):
+    for ep in (living_room(), gallery(), tour(), moving_room(), moving_room(1, episode_id="moving_room_behind"), ego_walk(),
+               turn_in_place(), room_pan()):  # a turn that shows as one; three corners of a room
         write_episode(ep, root / ep.episode_id)
         dirs.append(root / ep.episode_id)
     return dirs
@@ -44,8 +45,8 @@ def test_run_ask_writes_verified_records_and_stats(episodes, tmp_path):
     items = read_jsonl(tmp_path / "qa.jsonl")
     assert len(items) == stats["kept"] > 50
     assert stats == json.loads((tmp_path / "stats.json").read_text())
-    assert stats["episodes"] == {"ok": ["living_room", "gallery", "tour", "moving_room", "moving_room_behind", "ego_walk"],
-                                 "failed": [], "dropped": []}
+    assert stats["episodes"] == {"ok": ["living_room", "gallery", "tour", "moving_room", "moving_room_behind", "ego_walk",
+                                        "turn_in_place", "room_pan"], "failed": [], "dropped": []}
     assert {i.family for i in items} == set(stats["families"])  # every family, static and dynamic, kept something
     for fam, s in stats["families"].items():
         assert s["attempts"] == s["kept"] + sum(s["rejected"].values())
@@ -79,7 +80,7 @@ def test_a_failing_episode_is_logged_and_skipped(episodes, tmp_path):
 def test_family_selection_and_per_family_counts(episodes, tmp_path):
     qa = qa_config(families=["object_counting", "room_size_estimation"], questions_per_episode=1,
                    per_family={"object_counting": 2})
-    stats = run_ask(episodes[:1], qa, 0, 0, tmp_path, visibility=MODEL)
+    stats = run_ask(episodes[-1:], qa, 0, 0, tmp_path, visibility=MODEL)  # room_pan: three corners in view
     assert set(stats["families"]) == {"object_counting", "room_size_estimation"}
     assert stats["families"]["object_counting"]["kept"] == 2
     assert stats["families"]["room_size_estimation"]["kept"] == 1
