@@ -9,7 +9,7 @@ from simgen.qa import (  # noqa: F401
     functions_metric, functions_motion, functions_pose, functions_relations, functions_select, functions_sets,
     functions_time,
 )
-from simgen.qa.program import SLOT_TYPES, ParseLimits
+from simgen.qa.program import SLOT_DSL_TYPES, ParseLimits
 from simgen.qa.signatures import CONSTANTS, EXECUTION_REASONS, FUNCTIONS, GROUPS, UNIT_TEXT, UNITS
 
 _INTRO = """\
@@ -100,7 +100,7 @@ def render_reference() -> str:
         out.append("")
     out.append("## Slots\n")
     out.append("A family declares each slot's type by one of these names: "
-               + ", ".join(f"`{k}` (`{v}`)" for k, v in SLOT_TYPES.items())
+               + ", ".join(f"`{k}` (`{v}`)" for k, v in SLOT_DSL_TYPES.items())
                + "; `Quantity[<unit>]` is accepted too. Bound values are plain: names, strings, ints.\n")
     limits = ParseLimits()
     out.append("## Limits\n")

@@ -1,7 +1,8 @@
 """What a parsed question program is: typed ``Node`` trees in a ``Program``, the parser's limits and errors.
 
 ``simgen.qa.dsl.parse_program`` builds these (after ``simgen.qa.typecheck`` has checked every call),
-``simgen.qa.executor.execute`` interprets them. ``SLOT_TYPES`` names the types a family's slots may declare.
+``simgen.qa.executor.execute`` interprets them. ``SLOT_DSL_TYPES`` maps the type names a family's
+slots may declare to DSL types (``qa.slots.SLOT_TYPES`` lists the kinds of slot the sampler fills).
 """
 from __future__ import annotations
 
@@ -83,7 +84,7 @@ class Program:
 
 
 # Slot type names a family may declare (lower-case aliases of the DSL types).
-SLOT_TYPES = {"category": CATEGORY, "color": COLOR, "object": OBJ, "objects": OBJS, "frame": FRAME,
+SLOT_DSL_TYPES = {"category": CATEGORY, "color": COLOR, "object": OBJ, "objects": OBJS, "frame": FRAME,
               "categories": CATEGORIES, "number": NUMBER, "bool": BOOL, "actions": ACTIONS}
 _CANONICAL = {str(t): t for t in (CATEGORY, COLOR, OBJ, OBJS, ORDER, FRAME, CATEGORIES, NUMBER, BOOL, POSE, ACTION,
                                   ACTIONS)}
@@ -91,11 +92,11 @@ _CANONICAL = {str(t): t for t in (CATEGORY, COLOR, OBJ, OBJS, ORDER, FRAME, CATE
 
 def parse_type(text: str) -> Type:
     """A type from its name: a slot alias (``category``) or a DSL type (``Obj``, ``Quantity[m]``)."""
-    if text in SLOT_TYPES:
-        return SLOT_TYPES[text]
+    if text in SLOT_DSL_TYPES:
+        return SLOT_DSL_TYPES[text]
     if text in _CANONICAL:
         return _CANONICAL[text]
     m = re.fullmatch(r"Quantity\[(\w+)\]", text)
     if m and m.group(1) in UNITS:
         return Q(m.group(1))
-    raise DSLError("bad_slot", f"unknown slot type {text!r}; use one of {sorted(SLOT_TYPES)} or Quantity[<unit>]")
+    raise DSLError("bad_slot", f"unknown slot type {text!r}; use one of {sorted(SLOT_DSL_TYPES)} or Quantity[<unit>]")
