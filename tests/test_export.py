@@ -294,3 +294,17 @@ def test_missing_optional_packages_name_their_extra(dataset, tmp_path, monkeypat
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
     card = write_card(Dataset(dataset), tmp_path).read_text()
     assert "## Blind baseline" in card and "## Plots" not in card  # the card is still written
+
+
+def test_export_config_composes_from_its_own_schemas():
+    """simgen-export composes its config from the schemas its own modules store: the simulators, the LLM
+    tools and the other scripts are not imported (half a second of start-up on every export)."""
+    import subprocess
+
+    code = ("import sys; from simgen.export.cli import SCRIPT, format_nodes; "
+            "cfg = SCRIPT.compose(['parquet.compression=snappy'], extra=format_nodes()); "
+            "print(cfg.parquet.compression, *sorted(m for m in sys.modules if m.startswith('simgen.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == "snappy" and "simgen.export.parquet" in out
+    others = ("simgen.llm", "simgen.episodes", "simgen.simulators", "simgen.scene", "simgen.eval", "simgen.export.merge")
+    assert [m for m in out[1:] if m.startswith(others)] == []
