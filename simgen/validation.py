@@ -1,10 +1,11 @@
 """Checks on records read from files (scene files, ``episode.json``): every field of the right type,
 every number finite, sizes positive, frame counts consistent; errors name the file and the key path.
 
-:func:`check_fields` walks the decoded JSON against the record's type hints before the record is
-built (so ``from_dict`` never sees a string where a float belongs, and a NaN or ``1e999`` is caught
-where it stands: ``frames[3].objects[0].pose.position[2]``); :func:`check_scene` and
-:func:`check_episode` then check what types cannot say. :func:`scene_from_dict` and
+:func:`build_checked` walks the decoded JSON against the record's type hints and builds the record
+in the same walk (what ``Record.from_dict`` builds: nested records, lists as tuples), so a string
+where a float belongs, or a NaN or ``1e999``, is caught where it stands:
+``frames[3].objects[0].pose.position[2]``; :func:`check_fields` only checks. :func:`check_scene`
+and :func:`check_episode` then check what types cannot say. :func:`scene_from_dict` and
 :func:`episode_from_dict` do all of it; their ``InputError`` (a ``ValueError``) names the file.
 """
 from __future__ import annotations
@@ -35,54 +36,74 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _check_float(value: Any) -> None:
+def _check_float(value: Any) -> Any:
     if type(value) is float:
         if not math.isfinite(value):
             raise _Mismatch(f"expected a finite number, got {value}")
     elif type(value) is not int:
         raise _Mismatch(f"expected a number, got {_describe(value)}")
+    return value
 
 
 def _of_type(kind: type, name: str):
-    def check(value: Any) -> None:
+    def check(value: Any) -> Any:
         if type(value) is not kind:
             raise _Mismatch(f"expected {name}, got {_describe(value)}")
+        return value
     return check
 
 
-def _anything(value: Any) -> None:
-    return None
+def _anything(value: Any) -> Any:
+    return _tupleize(value) if type(value) is list else value  # as Record.from_dict keeps it
 
 
-def _items(inner, fixed: int | None):
-    """A list whose items fit ``inner`` (one checker, any length) or ``inner`` (a tuple, fixed length)."""
-    def check(value: Any) -> None:
+def _tupleize(value: list) -> tuple:
+    return tuple([_tupleize(v) if type(v) is list else v for v in value])
+
+
+_NUMBER_TYPES = frozenset((float, int))
+
+
+def _items(inner, fixed: int | None, numbers: bool = False):
+    """A list whose items fit ``inner`` (one checker, any length) or ``inner`` (a tuple, fixed length),
+    as a tuple. ``numbers``: every item is a float; a list of plain finite numbers (poses, matrices:
+    most of an episode) is accepted in a few C-level calls, anything else item by item."""
+    def check(value: Any) -> tuple:
         if type(value) is not list:
             raise _Mismatch(f"expected a list, got {_describe(value)}")
         if fixed is not None and len(value) != fixed:
             raise _Mismatch(f"expected {fixed} values, got {len(value)}")
+        if numbers and _NUMBER_TYPES.issuperset(map(type, value)):
+            try:  # NaN and ±inf make the sum non-finite; so may huge finite values: checked one by one below
+                if math.isfinite(sum(value)):
+                    return tuple(value)
+            except OverflowError:  # an integer too large for a float
+                pass
+        out = []
         for i, item in enumerate(value):
             try:
-                (inner[i] if fixed is not None else inner)(item)
+                out.append((inner[i] if fixed is not None else inner)(item))
             except _Mismatch as m:
                 m.path.append(f"[{i}]")
                 raise
+        return tuple(out)
     return check
 
 
 @functools.cache
-def _checker(hint: Any):
-    """A function raising _Mismatch when decoded JSON does not fit ``hint`` (built once per hint)."""
+def _checker(hint: Any, build: bool = True):
+    """A function returning decoded JSON as the record's field holds it (``build``: records built;
+    else left as dicts), raising _Mismatch when it does not fit ``hint`` (built once per hint)."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
-        (inner,) = [_checker(a) for a in args if a is not type(None)]  # the records only use `X | None`
+        (inner,) = [_checker(a, build) for a in args if a is not type(None)]  # the records only use `X | None`
         return lambda value: None if value is None else inner(value)
     if isinstance(hint, type) and issubclass(hint, Record) or dataclasses.is_dataclass(hint):
-        return _record_checker(hint)
+        return _record_checker(hint, build)
     if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
-            return _items(_checker(args[0]), None)
-        return _items(tuple(_checker(a) for a in args), len(args))
+            return _items(_checker(args[0], build), None, args[0] is float)
+        return _items(tuple(_checker(a, build) for a in args), len(args), all(a is float for a in args))
     if hint is float:
         return _check_float
     if hint is int:
@@ -95,21 +116,23 @@ def _checker(hint: Any):
 
 
 @functools.cache
-def _record_checker(cls):
-    """The checker of a record (or any dataclass): fields present, none unknown, each fitting its hint."""
+def _record_checker(cls, build: bool = True):
+    """The checker of a record (or any dataclass): fields present, none unknown, each fitting its hint;
+    returns the record built from its checked fields (``build``), else the dict as it is."""
     fields = {f.name: f for f in dataclasses.fields(cls)}
     required = frozenset(n for n, f in fields.items()
                          if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
-    checks = {name: _checker(hint) for name, hint in typing.get_type_hints(cls).items() if name in fields}
+    checks = {name: _checker(hint, build) for name, hint in typing.get_type_hints(cls).items() if name in fields}
     expected = ", ".join(sorted(fields))
 
-    def check(data: Any) -> None:
+    def check(data: Any) -> Any:
         if type(data) is not dict:
             raise _Mismatch(f"expected an object, got {_describe(data)}")
         if not required <= data.keys():
             missing = _Mismatch("missing field")
             missing.path.append(f".{sorted(required - data.keys())[0]}")
             raise missing
+        kwargs = {}
         for name, value in data.items():
             check_value = checks.get(name)
             if check_value is None:
@@ -117,19 +140,36 @@ def _record_checker(cls):
                 unknown.path.append(f".{name}")
                 raise unknown
             try:
-                check_value(value)
+                kwargs[name] = check_value(value)
             except _Mismatch as m:
                 m.path.append(f".{name}")
                 raise
+        if not build:
+            return data
+        try:
+            return cls(**kwargs)
+        except TypeError as e:  # as Record.from_dict says it
+            raise ValueError(f"{cls.__name__}: {e}") from None
     return check
 
 
-def check_fields(cls, data: Any, where: str = "") -> None:
-    """Raise ValueError naming the key path (``frames[3].objects[0].pose.position[2]``) when ``data``
-    (decoded JSON) is not a valid ``cls`` record (any dataclass): missing or unknown fields, wrong
+def build_checked(cls, data: Any, where: str = ""):
+    """The ``cls`` record (any dataclass) built from ``data`` (decoded JSON) as ``Record.from_dict``
+    builds it, checked in the same walk; ValueError naming the key path
+    (``frames[3].objects[0].pose.position[2]``) when it is not valid: missing or unknown fields, wrong
     types, non-finite numbers, recursing into nested records."""
     try:
-        _record_checker(cls)(data)
+        return _record_checker(cls)(data)
+    except _Mismatch as m:
+        path = (where + "".join(reversed(m.path))).lstrip(".")
+        raise ValueError(f"{path or 'top level'}: {m.message}") from None
+
+
+def check_fields(cls, data: Any, where: str = "") -> None:
+    """Raise ValueError naming the key path when ``data`` (decoded JSON) is not a valid ``cls`` record
+    (see :func:`build_checked`; nothing is built)."""
+    try:
+        _record_checker(cls, False)(data)
     except _Mismatch as m:
         path = (where + "".join(reversed(m.path))).lstrip(".")
         raise ValueError(f"{path or 'top level'}: {m.message}") from None
@@ -226,8 +266,7 @@ def scene_from_dict(data: Any, source: str) -> SceneSpec:
     """A checked SceneSpec from decoded JSON; InputError naming ``source`` and the key otherwise."""
     try:
         _version(data)
-        check_fields(SceneSpec, data)
-        spec = SceneSpec.from_dict(data)
+        spec = build_checked(SceneSpec, data)
         check_scene(spec)
     except (ValueError, TypeError) as e:
         raise InputError(f"{source}: {e}") from None
@@ -238,8 +277,7 @@ def episode_from_dict(data: Any, source: str) -> Episode:
     """A checked Episode from decoded JSON; InputError naming ``source`` and the key otherwise."""
     try:
         _version(data)
-        check_fields(Episode, data)
-        episode = Episode.from_dict(data)
+        episode = build_checked(Episode, data)
         check_episode(episode)
     except (ValueError, TypeError) as e:
         raise InputError(f"{source}: {e}") from None
