@@ -12,7 +12,7 @@ runner's coverage record:
   (depth + instance in ``arrays.npz``) back-project at floor height;
 * empty frames: share of frames in which no object reaches the ``seen`` level;
 * kept QA per episode (the ask stage's ``qa.jsonl``);
-* plan time per episode (seconds in the trajectory planner's ``plan``, wall clock).
+* plan time per episode (seconds in the trajectory planner's ``plan``, wall clock; not for ego's actions).
 
 Usage: nice -n 10 python benchmarks/coverage.py [--seeds 20] [--first-seed 0] [--per-seed]
        [--trajectories walkthrough coverage] [--override key=value ...]
@@ -36,6 +36,7 @@ from simgen.episodes.runner import build_plugins, floor_coverage, render_one
 from simgen.qa.ask import run_ask
 from simgen.registry import SIMULATORS
 from simgen.seeding import rng
+from simgen.trajectories.base import ActionPlanner
 from simgen.visibility_model import VisibilityModel
 
 
@@ -63,26 +64,20 @@ def measure(episode, episode_dir: Path, model: VisibilityModel) -> dict:
 
 
 class _Timed:
-    """A planner that adds the wall-clock seconds of each ``plan`` call to ``seconds``."""
+    """A planner of poses that adds the wall-clock seconds of each ``plan`` call to ``seconds``."""
 
     def __init__(self, planner):
         self.planner, self.seconds = planner, 0.0
 
-    def __getattr__(self, name):  # plan_actions (ego) is timed as plan is; the rest passes through
-        attr = getattr(self.planner, name)
-        return self._timed(attr) if name == "plan_actions" else attr
-
-    def _timed(self, method):
-        def call(*args):
-            start = time.perf_counter()
-            try:
-                return method(*args)
-            finally:
-                self.seconds += time.perf_counter() - start
-        return call
+    def __getattr__(self, name):
+        return getattr(self.planner, name)
 
     def plan(self, request, stream):
-        return self._timed(self.planner.plan)(request, stream)
+        start = time.perf_counter()
+        try:
+            return self.planner.plan(request, stream)
+        finally:
+            self.seconds += time.perf_counter() - start
 
 
 def run_trajectory(trajectory: str, seeds: tuple[int, int], extra: list[str], work: Path, per_seed: bool = False) -> dict:
@@ -93,8 +88,10 @@ def run_trajectory(trajectory: str, seeds: tuple[int, int], extra: list[str], wo
         for seed in tqdm(range(*seeds), desc=trajectory, unit="seed", file=sys.stderr):
             cfg = compose_cfg([f"trajectory={trajectory}", f"seed={seed}", "render.save_arrays=true", *extra])
             plugins = build_plugins(cfg)
-            timed = _Timed(plugins.planner)
-            plugins = dataclasses.replace(plugins, planner=timed)
+            timed = None
+            if not isinstance(plugins.planner, ActionPlanner):  # an action planner (ego) keeps its actions, untimed
+                timed = _Timed(plugins.planner)
+                plugins = dataclasses.replace(plugins, planner=timed)
             if sim is None:
                 sim = SIMULATORS.get(plugins.simulator_name)[0](plugins.simulator_cfg)
             out = work / f"{trajectory}-{seed}"
@@ -104,7 +101,7 @@ def run_trajectory(trajectory: str, seeds: tuple[int, int], extra: list[str], wo
             episode = render_one(sim, spec, plugins, f"bench-{trajectory}-{seed}", episode_dir,
                                  lambda stage, s=seed: rng(s, 0, 0, stage))
             (episode_dir / ".done").write_text("ok\n")
-            row = {"seed": seed, "plan_s": round(timed.seconds, 2), **measure(episode, episode_dir, VisibilityModel.from_config(cfg.visibility))}
+            row = {"seed": seed, "plan_s": round(timed.seconds, 2) if timed else None, **measure(episode, episode_dir, VisibilityModel.from_config(cfg.visibility))}
             run_ask([episode_dir], _qa_config(cfg), seed, 0, out)
             row["kept_qa"] = sum(1 for _ in open(out / "qa.jsonl"))
             rows.append(row)
@@ -123,8 +120,8 @@ def run_trajectory(trajectory: str, seeds: tuple[int, int], extra: list[str], wo
                                  "max": round(float(np.max([r["empty_frames"] for r in rows])), 4),
                                  "episodes_with_empty_frames": int(sum(r["empty_frames"] > 0 for r in rows))},
         "kept_qa_per_episode": stats("kept_qa"),
-        "plan_s_per_episode": {"mean": round(float(np.mean([r["plan_s"] for r in rows])), 2),
-                               "max": round(float(np.max([r["plan_s"] for r in rows])), 2)},
+        "plan_s_per_episode": {"mean": round(float(np.mean(plan_s)), 2), "max": round(float(np.max(plan_s)), 2)}
+        if (plan_s := [r["plan_s"] for r in rows if r["plan_s"] is not None]) else None,
         "episodes_meeting_targets": int(sum(r["objects_clear"] >= 0.9 and r["floor_seen"] >= 0.7
                                             and r["empty_frames"] == 0 for r in rows)),
         **({"per_seed": rows} if per_seed else {}),
