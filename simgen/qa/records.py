@@ -15,7 +15,7 @@ from typing import Any, Iterable, Iterator
 
 from simgen.io import iter_jsonl, write_text
 from simgen.types import Record, json_ready
-from simgen.validation import check_fields
+from simgen.validation import build_checked
 
 QA_SCHEMA_VERSION = 1
 ANSWER_TYPES = ("number", "choice", "yes_no", "object", "ordering")
@@ -106,8 +106,7 @@ def parse_record(data: dict, where: str) -> QAItem:
         version = data.get("schema_version")
         if version != QA_SCHEMA_VERSION:
             raise ValueError(f"schema_version {version!r}, expected {QA_SCHEMA_VERSION}")
-        check_fields(QAItem, data)  # a wrong type fails here, naming its key, not deep in an exporter
-        return QAItem.from_dict(data)
+        return build_checked(QAItem, data)  # a wrong type fails here, naming its key, not deep in an exporter
     except (ValueError, TypeError, AttributeError) as e:
         raise ValueError(f"{where}: not a QAItem record: {e}") from None
 
