@@ -128,7 +128,7 @@ def check_config(cfg: Any, where: str) -> Any:
     one (the cross-field checks); ConfigError names ``where.key``. Returns ``cfg``."""
     hints = typing.get_type_hints(type(cfg))
     for f in dataclasses.fields(cfg):
-        bounds = f.metadata.get("bounds")
+        bounds = _bounds(type(cfg), f.name)
         value = getattr(cfg, f.name)
         if bounds is not None and not bounds.accepts(value):
             key = f"{where}.{f.name}" if where else f.name
@@ -137,6 +137,16 @@ def check_config(cfg: Any, where: str) -> Any:
     if check is not None:
         check(where)
     return cfg
+
+
+def _bounds(schema: type, name: str) -> Bounds | None:
+    """The bounds declared for field ``name``: on ``schema``, or on the nearest base class that declares
+    them (a subclass that only changes a default keeps its base's range)."""
+    for klass in schema.__mro__:
+        f = vars(klass).get("__dataclass_fields__", {}).get(name)
+        if f is not None and "bounds" in f.metadata:
+            return f.metadata["bounds"]
+    return None
 
 
 def _node_type(hint):

@@ -87,6 +87,13 @@ def test_declared_bounds_name_the_key_and_the_accepted_values():
             parse_config(Knobs, data, "k")
         assert str(e.value) == message
 
+    @dataclass
+    class Tuned(Knobs):
+        count: int = 5  # a subclass that only changes the default keeps the base's range
+
+    with pytest.raises(ConfigError, match=r"^k\.count: expected an int ≥ 1, got 0$"):
+        parse_config(Tuned, {"count": 0}, "k")
+
 
 def test_exporters_run_in_an_order_derived_from_the_registry():
     assert export_order(EXPORTERS.names()) == ["llava_video", "messages", "parquet", "vsibench", "card"]

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simgen.registry import PLANNERS, ConfigError
+from simgen.registry import PLANNERS, ConfigError, setting
 from simgen.trajectories.base import ActionPlanner, PlanRequest
 from simgen.trajectories.planning_geometry import (MAX_PITCH_DEG, MIN_PITCH_DEG, Boxes, GridConfig, PlanningError, Room,
-                                        camera_poses, check_range, check_request, directions)
+                                        camera_poses, check_request, directions)
 from simgen.trajectories.occupancy import OccupancyGrid, build_grid
 from simgen.trajectories.raycast import first_hit
 from simgen.types import EGO_ACTIONS, EgoAction
@@ -27,25 +27,20 @@ _START_TRIES = 64  # start poses tried for a script
 class EgoConfig(GridConfig):
     """Knobs of the ego planner (lengths in m, angles in degrees, times in s)."""
 
-    pitch_deg: float = -10.0
-    num_actions: int = 4
+    pitch_deg: float = setting(-10.0, ge=MIN_PITCH_DEG, le=MAX_PITCH_DEG)
+    num_actions: int = setting(4, ge=1, le=100)
     script: tuple = ()  # e.g. ("turn_left 90", "move_ahead 1.0"); empty = random actions
     weights: tuple = (0.4, 0.05, 0.25, 0.25, 0.025, 0.025)  # per action in types.EGO_ACTIONS order
     move_m: tuple = (0.5, 1.0)  # SAT: 0.7–1.0 m
     turn_deg: tuple = (30.0, 120.0)  # SAT: 65–80° then back 100–115°
     look_deg: tuple = (10.0, 20.0)
-    move_speed_mps: float = 0.6
-    turn_speed_dps: float = 60.0
-    pause_s: float = 0.4  # still frames before, between and after actions
+    move_speed_mps: float = setting(0.6, ge=0.05, le=5.0)
+    turn_speed_dps: float = setting(60.0, ge=5.0, le=720.0)
+    pause_s: float = setting(0.4, ge=0.0, le=10.0)  # still frames before, between and after actions
 
     def validate(self, where: str) -> None:
-        """Check ranges and the script; ConfigError names the key."""
+        """What ranges cannot say: the weights, the [low, high] pairs and the script; ConfigError names the key."""
         super().validate(where)
-        check_range(where, "pitch_deg", self.pitch_deg, MIN_PITCH_DEG, MAX_PITCH_DEG)
-        check_range(where, "num_actions", self.num_actions, 1, 100)
-        check_range(where, "move_speed_mps", self.move_speed_mps, 0.05, 5.0)
-        check_range(where, "turn_speed_dps", self.turn_speed_dps, 5.0, 720.0)
-        check_range(where, "pause_s", self.pause_s, 0.0, 10.0)
         if len(self.weights) != len(EGO_ACTIONS) or min(self.weights) < 0 or sum(self.weights) <= 0:
             raise ConfigError(f"{where}.weights: expected {len(EGO_ACTIONS)} non-negative weights for {EGO_ACTIONS}")
         for key in ("move_m", "turn_deg", "look_deg"):

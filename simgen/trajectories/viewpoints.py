@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simgen.geometry import wrap_angle
+from simgen.registry import setting
 from simgen.trajectories.base import PlanRequest
 from simgen.trajectories.planning_geometry import (
     MIN_CLOSE_PITCH_DEG,
@@ -55,31 +56,26 @@ _BEND_MPS = 0.4  # mean speed of the eye bending down, reaching out or back (eas
 class ViewpointConfig(GridConfig):
     """Config fields of planners that visit viewpoints (lengths in m, speeds in m/s, angles in degrees)."""
 
-    pixel_margin: float = 2.0  # viewpoints aim for this × the clear level (boxes overstate thin/round shapes)
-    min_distance_m: float = 1.0  # viewpoint to target, horizontal
+    # viewpoints aim for this × the clear level (boxes overstate thin/round shapes)
+    pixel_margin: float = setting(2.0, ge=1.0, le=10.0)
+    min_distance_m: float = setting(1.0, ge=0.1, le=20.0)  # viewpoint to target, horizontal
     max_distance_m: float = 3.5
-    min_pitch_deg: float = MIN_PITCH_DEG
-    speed_mps: float = 0.75  # peak speed between viewpoints when the frame budget allows
+    min_pitch_deg: float = setting(MIN_PITCH_DEG, ge=MIN_CLOSE_PITCH_DEG, le=0.0)
+    speed_mps: float = setting(0.75, ge=0.05, le=5.0)  # peak speed between viewpoints when the frame budget allows
     max_speed_mps: float = 2.0  # peak speed allowed before a viewpoint is dropped for lack of frames
-    max_turn_dps: float = 90.0
-    path_margin_m: float = 0.15  # extra room kept from obstacles where there is space
+    max_turn_dps: float = setting(90.0, ge=5.0, le=720.0)
+    path_margin_m: float = setting(0.15, ge=0.0, le=1.0)  # extra room kept from obstacles where there is space
     close_eye_height_m: float = 0.0  # lowest eye for close looks at low things (0: the eye stays at eye_height_m)
-    reach_m: float = 0.0  # how far the handheld camera reaches out from the walker for a close look (0: never)
+    # how far the handheld camera reaches out from the walker for a close look (0: never)
+    reach_m: float = setting(0.0, ge=0.0, le=1.0)
 
     def validate(self, where: str) -> None:
-        """Check ranges; ConfigError names the key and the allowed interval."""
+        """Ranges that depend on another key; ConfigError names the key and the allowed interval."""
         super().validate(where)
-        check_range(where, "pixel_margin", self.pixel_margin, 1.0, 10.0)
-        check_range(where, "min_distance_m", self.min_distance_m, 0.1, 20.0)
         check_range(where, "max_distance_m", self.max_distance_m, self.min_distance_m, 50.0)
-        check_range(where, "min_pitch_deg", self.min_pitch_deg, MIN_CLOSE_PITCH_DEG, 0.0)
-        check_range(where, "speed_mps", self.speed_mps, 0.05, 5.0)
         check_range(where, "max_speed_mps", self.max_speed_mps, self.speed_mps, 10.0)
-        check_range(where, "max_turn_dps", self.max_turn_dps, 5.0, 720.0)
-        check_range(where, "path_margin_m", self.path_margin_m, 0.0, 1.0)
         if self.close_eye_height_m:
             check_range(where, "close_eye_height_m", self.close_eye_height_m, 0.2, self.eye_height_m)
-        check_range(where, "reach_m", self.reach_m, 0.0, 1.0)
 
 
 @dataclass(frozen=True)

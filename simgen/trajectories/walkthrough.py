@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simgen.geometry import wrap_angle
-from simgen.registry import PLANNERS
+from simgen.registry import PLANNERS, setting
 from simgen.trajectories.base import PlanRequest
 from simgen.trajectories.planning_geometry import (
     Boxes,
@@ -71,21 +71,20 @@ class WalkthroughConfig(ViewpointConfig):
     close_eye_height_m: float = 0.9  # close looks at low small things bend down to this eye height (0: never)
     reach_m: float = 0.4  # close looks at small things no free spot shows well reach the camera out this far (0: never)
     pitch_deg: float = -25.0  # looking ahead mid-way between viewpoints, and at extra waypoints
-    linger_s: float = 0.6  # time spent passing each viewpoint, looking at what it shows
+    linger_s: float = setting(0.6, ge=0.0, le=10.0)  # time spent passing each viewpoint, looking at what it shows
     creep_mps: float = 0.15  # walking speed while passing a viewpoint (the camera never stops)
-    look_ahead: float = 0.5  # 0: turn straight from view to view; 1: look along the path mid-way
-    metre_cost: float = 0.3  # viewpoint choice: objects (or m² of floor) a viewpoint must add per metre of detour
-    floor_target: float = 0.8  # floor views are added while less of the floor is predicted seen (0: never)
+    # 0: turn straight from view to view; 1: look along the path mid-way
+    look_ahead: float = setting(0.5, ge=0.0, le=2.0)
+    # viewpoint choice: objects (or m² of floor) a viewpoint must add per metre of detour
+    metre_cost: float = setting(0.3, ge=0.0, le=10.0)
+    # floor views are added while less of the floor is predicted seen (0: never)
+    floor_target: float = setting(0.8, ge=0.0, le=1.0)
 
     def validate(self, where: str) -> None:
-        """Check ranges; ConfigError names the key and the allowed interval."""
+        """Ranges that depend on another key; ConfigError names the key and the allowed interval."""
         super().validate(where)
         check_range(where, "pitch_deg", self.pitch_deg, self.min_pitch_deg, 30.0)
-        check_range(where, "linger_s", self.linger_s, 0.0, 10.0)
         check_range(where, "creep_mps", self.creep_mps, 0.0, self.speed_mps)
-        check_range(where, "look_ahead", self.look_ahead, 0.0, 2.0)
-        check_range(where, "metre_cost", self.metre_cost, 0.0, 10.0)
-        check_range(where, "floor_target", self.floor_target, 0.0, 1.0)
 
 
 def _append(views: Viewpoints, eyes, yaws, pitches) -> Viewpoints:
