@@ -8,6 +8,7 @@ depth limit, and a step budget bounds the work on large scenes.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +43,7 @@ class Decision:
 
     def to_dict(self) -> dict:
         """JSON-ready form (infinite margins become None)."""
-        margin = self.margin if np.isfinite(self.margin) else None
+        margin = self.margin if math.isfinite(self.margin) else None
         return {"kind": self.kind, "margin": margin, "unit": self.unit, "node_id": self.node_id, "detail": self.detail}
 
 
@@ -100,10 +101,12 @@ def _answer(view: SceneView, type_: Type, raw: Any) -> tuple[Any, str | None]:
 class _Run:
     """State of one execution: the context DSL functions see (``view``, ``record``, ``frame_row``, …)."""
 
-    __slots__ = ("view", "limits", "ablate", "steps", "trace", "frames", "referents", "node_id", "slots", "cache")
+    __slots__ = ("view", "limits", "max_steps", "ablate", "steps", "trace", "frames", "referents", "node_id", "slots",
+                 "cache")
 
     def __init__(self, view: SceneView, limits: Limits, ablate: int | None):
         self.view, self.limits, self.ablate = view, limits, ablate
+        self.max_steps = limits.max_steps
         self.steps, self.trace, self.frames, self.referents = 0, [], set(), set()
         self.node_id, self.slots, self.cache = -1, {}, {}
 
@@ -128,14 +131,14 @@ class _Run:
     def step(self, n: int = 1) -> None:
         """Spend ``n`` steps of the budget."""
         self.steps += n
-        if self.steps > self.limits.max_steps:
-            raise ExecutionError("step_limit", f"more than {self.limits.max_steps} steps")
+        if self.steps > self.max_steps:
+            raise ExecutionError("step_limit", f"more than {self.max_steps} steps")
 
     # -- interpretation ----------------------------------------------------------------------------
     def bind(self, program: Program, bindings: dict[str, Any]) -> None:
         """Convert plain slot values (names, strings, ints) to runtime values, checking each."""
-        missing = sorted(set(program.slot_types) - set(bindings))
-        if missing:
+        if not program.slot_types.keys() <= bindings.keys():
+            missing = sorted(set(program.slot_types) - set(bindings))
             raise ExecutionError("bad_binding", f"no value for slot(s) {missing}")
         for name, type_ in program.slot_types.items():
             self.slots[name] = self._bind_one(name, type_, bindings[name])
@@ -173,7 +176,9 @@ class _Run:
 
     def eval(self, node: Node) -> Any:
         """Value of one node (recursion depth is bounded by the parser's depth limit)."""
-        self.step()
+        self.steps += 1  # self.step(), inlined: every node passes here
+        if self.steps > self.max_steps:
+            raise ExecutionError("step_limit", f"more than {self.max_steps} steps")
         op = node.op
         if op == "call":
             return self._call(node)

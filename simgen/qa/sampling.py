@@ -158,7 +158,7 @@ def _frame(spec: SlotSpec, view, cats, bound: dict, starts: dict, rng, followed:
         frames = frames[:-1] if followed else frames
     if spec.after is not None:
         frames = [f for f in frames if f > bound[spec.after]]
-    rows = np.array([view.frame_row(f) for f in frames], dtype=np.int64)
+    rows = np.searchsorted(view.frames, frames)  # every candidate is one of the view's (increasing) frames
     mask = np.ones(len(rows), dtype=bool)
     for other in spec.visible:
         for cat in _as_list(bound[other]):

@@ -165,17 +165,19 @@ class SceneView(TimeArrays):
 
     def visibility_summary(self, row: int) -> dict:
         """Visibility evidence for a certificate: frames seen and seen clearly, the best pixel count and
-        its share of the image."""
-        best = int(self.visible_pixels[:, row].max(initial=0))
-        area = float(self.intrinsics.width * self.intrinsics.height)
-        return {
-            "object_id": int(self.ids[row]),
-            "frames_seen": int(self.visible[:, row].sum()),
-            "frames_clear": int(self.clear_frame_count[row]),
-            "max_visible_pixels": best,
-            "max_image_fraction": round(best / area, 6),
-            "max_in_frame_fraction": float(self.in_frame_fraction[:, row].max(initial=0.0)),
-        }
+        its share of the image (worked out once per object: every question naming it cites it)."""
+        def summary() -> dict:
+            best = int(self.visible_pixels[:, row].max(initial=0))
+            area = float(self.intrinsics.width * self.intrinsics.height)
+            return {
+                "object_id": int(self.ids[row]),
+                "frames_seen": int(self.visible[:, row].sum()),
+                "frames_clear": int(self.clear_frame_count[row]),
+                "max_visible_pixels": best,
+                "max_image_fraction": round(best / area, 6),
+                "max_in_frame_fraction": float(self.in_frame_fraction[:, row].max(initial=0.0)),
+            }
+        return dict(self._cached(("visibility", row), summary))  # a copy: certificates own theirs
 
     def camera_center(self, frame_row: int) -> np.ndarray:
         """Camera position (world) at a frame row."""
