@@ -289,3 +289,15 @@ def test_object_options_are_of_the_answers_kind():
     assert all(options("table", "mug", s) == {"table", "shelf", "sofa"} for s in range(20))
     small = [options("book", "table", s) for s in range(40)]
     assert all(len(o) == 4 and o <= {"mug", "book", "vase", "ball"} for o in small)
+
+
+def test_ties_score_their_expected_accuracy():
+    """Options of equal length tie: a rule that cannot tell its options apart scores 1 / k on every
+    question, not the luck of picking the first (which put longest_option 5 points over chance)."""
+    rng = np.random.default_rng(8)
+
+    def equal_length(answer, rng):
+        return [f"{answer:.2f}"] + [f"{v:.2f}" for v in rng.uniform(1.0, 9.0, 3)]
+
+    report = audit_family(numeric_items(97, rng, equal_length, sigma=0.1))
+    assert report["scores"]["longest_option"] == 0.25

@@ -188,3 +188,26 @@ def test_numeric_options_are_redrawn_from_answers_naming_the_same_things():
     assert all(float(c) in set(mugs) or c == "0.12" for c in out["choices"])  # mug-sized, every one
     assert redraw_options(record, pools) == out  # seeded by the record: same input, same options
     assert redraw_options({**record, "choices": []}, pools)["choices"] == []  # open numbers are left alone
+
+
+def test_answers_sit_at_every_option_position_equally_often(dataset):
+    """Per family and number of options, the right letter cycles: A, B, C ... equally often (± 1),
+    with the same options as before and the letter pointing at the answer."""
+    from simgen.qa.options import AnswerPositions
+
+    items = read_jsonl(dataset / "qa.jsonl")
+    letters: dict = {}
+    for it in items:
+        if len(it.choices) >= 2:
+            assert it.choices[ord(it.answer_letter) - ord("A")] == it.answer_text
+            letters.setdefault((it.family, len(it.choices)), Counter())[it.answer_letter] += 1
+    assert letters
+    for (family, k), counts in letters.items():
+        full = [counts.get(chr(ord("A") + j), 0) for j in range(k)]
+        assert max(full) - min(full) <= 1, (family, counts)
+    positions = AnswerPositions()
+    records = [{"family": "f", "answer_text": "b", "choices": ["c", "b", "a"], "answer_letter": "B"} for _ in range(6)]
+    placed = [positions.place(r) for r in records]
+    assert [p["answer_letter"] for p in placed] == list("ABCABC")
+    assert all(sorted(p["choices"]) == ["a", "b", "c"] and p["choices"][ord(p["answer_letter"]) - 65] == "b" for p in placed)
+    assert positions.place({"family": "f", "answer_text": "7", "choices": []})["choices"] == []

@@ -16,8 +16,9 @@ that canonical order, never all at once:
    what each question names);
 3. pass 2 writes the kept records, their options over numbers or label sequences re-drawn from the
    kept answers of the same family (``qa.options``), so no magnitude or frequency rule beats
-   chance; a bounded sample of the kept records feeds the blind audit (``qa.blind_audit``) that
-   ``stats.json`` and the card report.
+   chance, and every answer put at its family's next option position (``AnswerPositions``), so
+   the letter tells nothing either; a bounded sample of the kept records feeds the blind audit
+   (``qa.blind_audit``) that ``stats.json`` and the card report.
 
 Memory grows by a few dozen bytes per record (compact arrays) plus one episode's questions and
 the audit samples; ``benchmarks/export_throughput.py`` measures the peak at 1M records (target
@@ -44,7 +45,7 @@ from omegaconf import OmegaConf
 from tqdm import tqdm
 
 from simgen.export.audit import AuditSample, check_configs
-from simgen.qa.options import OptionPriors, redraw_options
+from simgen.qa.options import AnswerPositions, OptionPriors, redraw_options
 from simgen.export.base import atomic_open, json_line
 from simgen.export.dataset import (EPISODES_DIR, EPISODES_INDEX, MERGE_FILE, QA_FILE, STATS_FILE, EpisodeInfo,
                                    read_episode_json)
@@ -241,16 +242,16 @@ def _scan(shards: list[Shard], cfg: BalanceConfig, audit: AuditSample) -> _Scan:
 
 def _write_kept(shards: list[Shard], status: array, keep: np.ndarray, path: Path, pools: dict,
                 audit: AuditSample) -> set[str]:
-    """Pass 2: write the kept records (raw lines as canonical JSON, numeric options re-drawn) and
-    sample them for the audit; returns their episode ids."""
-    episodes, candidate = set(), 0
+    """Pass 2: write the kept records (raw lines as canonical JSON, numeric options re-drawn, every
+    answer at its family's next option position) and sample them for the audit; returns their episode ids."""
+    episodes, candidate, positions = set(), 0, AnswerPositions()
     with atomic_open(path) as f:
         stream = tqdm(merged_stream(shards, parse=False), desc="merge: write", unit="qa", total=len(status), disable=None)
         for seq, (_, data) in enumerate(stream):
             if not status[seq]:
                 continue
             if keep[candidate]:
-                data = redraw_options(data, pools)
+                data = positions.place(redraw_options(data, pools))
                 f.write(json_line(data) + "\n")
                 audit.add(data)
                 episodes.add(data["episode_id"])

@@ -107,6 +107,29 @@ def redraw_options(data: dict, pools: dict[tuple, object], n: int | None = None)
     return {**data, "choices": shuffled, "answer_letter": LETTERS[shuffled.index(text)]}
 
 
+class AnswerPositions:
+    """Puts each multiple-choice answer at the next position of its family's cycle (per number of
+    options): over a family the right letter is then as often A as B, C or D, exactly. An
+    independent shuffle per record leaves chance imbalances (22 of 63 at B) that a text model
+    learns from the letter alone and that a held-out fold shares. The other options keep their
+    (shuffled) order. Deterministic: positions follow the order records are given in."""
+
+    def __init__(self):
+        self.next: Counter = Counter()
+
+    def place(self, data: dict) -> dict:
+        """A record dict with its answer moved to its family's next position (no options: unchanged)."""
+        choices, text = list(data.get("choices") or ()), str(data["answer_text"])
+        if len(choices) < 2 or text not in choices:
+            return data
+        key = (data["family"], len(choices))
+        position = self.next[key] % len(choices)
+        self.next[key] += 1
+        others = [c for c in choices if c != text]
+        placed = others[:position] + [text] + others[position:]
+        return {**data, "choices": placed, "answer_letter": LETTERS[position]}
+
+
 def with_prior_options(items: list, wanted: dict[str, int]) -> list:
     """The ask stage's options: every numeric record of a ``wanted`` family (family -> number of
     options) and every label-sequence record gets options drawn over the answers of ``items`` (one
