@@ -10,8 +10,10 @@ and :func:`check_episode` then check what types cannot say. :func:`scene_from_di
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
+import gc
 import math
 import types
 import typing
@@ -173,6 +175,20 @@ def check_fields(cls, data: Any, where: str = "") -> None:
     except _Mismatch as m:
         path = (where + "".join(reversed(m.path))).lstrip(".")
         raise ValueError(f"{path or 'top level'}: {m.message}") from None
+
+
+@contextlib.contextmanager
+def without_cyclic_gc():
+    """Pause Python's cyclic garbage collector while a file is decoded into records: decoding and
+    building make tens of thousands of objects and no reference cycles, and the collector would scan
+    the growing record graph dozens of times for nothing (7% of the ask stage's CPU time)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _where(prefix: str, key: str) -> str:

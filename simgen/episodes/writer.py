@@ -15,7 +15,7 @@ import numpy as np
 
 from simgen.io import InputError, read_json, write_text
 from simgen.types import Episode
-from simgen.validation import episode_from_dict
+from simgen.validation import episode_from_dict, without_cyclic_gc
 
 DONE = ".done"
 EPISODE_JSON = "episode.json"
@@ -35,7 +35,8 @@ def read_episode(directory: Path) -> Episode:
     directory = Path(directory)
     path = directory / EPISODE_JSON
     try:
-        episode = episode_from_dict(read_json(path), str(path))
+        with without_cyclic_gc():
+            episode = episode_from_dict(read_json(path), str(path))
         arrays = directory / episode.files.get("arrays", ARRAYS)
         if "arrays" in episode.files and arrays.is_file():
             for name, count in stored_frame_counts(arrays).items():
