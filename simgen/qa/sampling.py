@@ -154,7 +154,7 @@ def _frame(spec: SlotSpec, view, cats, bound: dict, starts: dict, rng, followed:
     if spec.start_of is not None:
         frames = [starts[spec.start_of]]
     else:
-        frames = view.keyframes() if spec.keyframes else [int(f) for f in view.frames]
+        frames = view.keyframes() if spec.keyframes else view.frames.tolist()
         frames = frames[:-1] if followed else frames
     if spec.after is not None:
         frames = [f for f in frames if f > bound[spec.after]]
@@ -187,7 +187,7 @@ def _actions(spec: SlotSpec, view, rng) -> tuple[list[list], int | None]:
 def _runs(spec: SlotSpec, view) -> list[tuple]:
     """Runs of 1..``max_count`` consecutive recorded actions that start at a frame the episode has
     (and include a move, with ``with_move``)."""
-    actions, frames = view.actions, set(int(f) for f in view.frames)
+    actions, frames = view.actions, set(view.frames.tolist())
     runs = [actions[i:i + n] for i in range(len(actions)) for n in range(1, min(spec.max_count, len(actions) - i) + 1)]
     return [r for r in runs if int(r[0].start_frame) in frames
             and (not spec.with_move or any(a.action in ("move_ahead", "move_back") for a in r))]

@@ -131,7 +131,7 @@ class TimeArrays:
         """Frames where something starts or ends: action boundaries when the camera followed actions,
         else every frame."""
         if not self.actions:
-            return [int(f) for f in self.frames]
+            return self.frames.tolist()  # Python ints
         marks = {a.start_frame for a in self.actions} | {a.end_frame for a in self.actions}
         return sorted(int(f) for f in marks if int(f) in self._row_of_frame)
 
