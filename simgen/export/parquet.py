@@ -17,6 +17,7 @@ import functools
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Iterator
 
@@ -59,12 +60,10 @@ def _image_bytes(root: str, name: str) -> bytes:
     return Path(root, name).read_bytes()  # keyed by strings: hashing a Path costs more than the lookup saves
 
 
-def parquet_row(s: Sample, data_source: str, root: Path, complexity: str | None = None) -> dict:
-    """One Parquet row for a sample (image bytes read from ``root``, the export dir; ``complexity``: the
-    episode's knobs as JSON when the caller has them already)."""
+def parquet_row(s: Sample, data_source: str, complexity: str | None = None) -> dict:
+    """The flat columns of a sample's Parquet row (``complexity``: the episode's knobs as JSON when the
+    caller has them already); ``images`` and ``messages`` are added per row group by :func:`row_group`."""
     it = s.item
-    images = s.media if s.media_kind == "image" else []
-    user = [{"type": s.media_kind, "text": None} for _ in s.media] + [{"type": "text", "text": s.prompt}]
     return {
         "id": it.id, "data_source": data_source, "question_type": it.family, "family_version": it.family_version,
         "question": it.question, "prompt": s.prompt, "answer": s.target, "ground_truth": s.ground_truth,
@@ -72,13 +71,58 @@ def parquet_row(s: Sample, data_source: str, root: Path, complexity: str | None 
         "answer_number": float(it.answer) if it.answer_type == "number" else None,
         "answer_type": it.answer_type, "unit": it.unit, "modality": it.modality,
         "video": s.media[0] if s.media_kind == "video" else None,
-        "images": [{"bytes": _image_bytes(str(root), p), "path": p} for p in images],
-        "messages": [{"role": "user", "content": user},
-                     {"role": "assistant", "content": [{"type": "text", "text": s.target}]}],
         "episode_id": it.episode_id, "frames": list(it.frames), "program": it.program,
         "bindings": json_line(it.bindings), "certificate": json_line(it.certificate), "complexity": complexity or json_line(s.complexity),
         "rationale": s.rationale, "seed": it.seed, "config_hash": it.config_hash,
     }
+
+
+def row_group(samples: list[Sample], rows: list[dict], root: Path, schema):
+    """The samples and their :func:`parquet_row` dicts as one Arrow table of ``schema``, its columns
+    in the schema's order. ``images`` (JPEG bytes read from ``root``, the export dir) and ``messages``
+    are built as Arrow arrays from flat lists: as a list of dicts per row they cost pyarrow as much
+    again to convert as the rest of the row."""
+    pa = require("pyarrow")
+    nested = {"images": _images(samples, str(root), schema.field("images").type),
+              "messages": _messages(samples, schema.field("messages").type)}
+    flat = [name for name in schema.names if name not in nested]
+    columns = dict(zip(flat, zip(*map(itemgetter(*flat), rows)) if rows else [[] for _ in flat]))
+    return pa.Table.from_arrays([nested.get(name, columns.get(name)) for name in schema.names], schema=schema)
+
+
+def _images(samples: list[Sample], root: str, kind):
+    """``images``: a list of ``{bytes, path}`` per row, the frames of image samples (empty for videos)."""
+    pa = require("pyarrow")
+    offsets, data, paths = [0], [], []
+    for s in samples:
+        if s.media_kind == "image":
+            paths += s.media
+            data += [_image_bytes(root, p) for p in s.media]
+        offsets.append(len(paths))
+    image = kind.value_type  # Image(): struct<bytes, path>
+    items = pa.StructArray.from_arrays([pa.array(data, image.field("bytes").type), pa.array(paths, pa.string())],
+                                       fields=list(image))
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), items, type=kind)
+
+
+def _messages(samples: list[Sample], kind):
+    """``messages``: per row the user turn — a ``{type, text: null}`` part per media item, then the
+    prompt — and the assistant turn, the target."""
+    pa = require("pyarrow")
+    part_offsets, types, texts = [0], [], []
+    for s in samples:
+        n = len(s.media)
+        types += [s.media_kind] * n + ["text", "text"]
+        texts += [None] * n + [s.prompt, s.target]
+        part_offsets += (len(types) - 1, len(types))
+    message = kind.value_type  # struct<role, content: list<struct<type, text>>>
+    content = message.field("content").type
+    parts = pa.StructArray.from_arrays([pa.array(types, pa.string()), pa.array(texts, pa.string())],
+                                       fields=list(content.value_type))
+    turns = pa.StructArray.from_arrays(
+        [pa.array(["user", "assistant"] * len(samples), pa.string()),
+         pa.ListArray.from_arrays(pa.array(part_offsets, pa.int32()), parts, type=content)], fields=list(message))
+    return pa.ListArray.from_arrays(pa.array(range(0, 2 * len(samples) + 1, 2), pa.int32()), turns, type=kind)
 
 
 @dataclass(frozen=True)
@@ -104,10 +148,10 @@ class ParquetExporter(Exporter):
 
     def write(self, rows: Iterator[Sample], out_dir: Path) -> tuple[list[Path], int]:
         """Buffer ``row_group_size`` rows, write them as one row group, repeat."""
-        pa, pq = require("pyarrow"), require("pyarrow.parquet")
+        pq = require("pyarrow.parquet")
         schema = features().arrow_schema  # carries the features as metadata for load_dataset
         path = out_dir / "data" / f"{self.cfg.split}.parquet"
-        count, buffer = 0, []
+        count, buffer, flat = 0, [], []
         with heap_frozen(), atomic_open(path, "wb") as f:
             codec = None if self.cfg.compression == "none" else self.cfg.compression
             with pq.ParquetWriter(f, schema, compression=codec) as writer:
@@ -115,11 +159,12 @@ class ParquetExporter(Exporter):
                 for s in rows:
                     if s.item.episode_id != episode:  # records come grouped by episode: its knobs once
                         episode, knobs = s.item.episode_id, json_line(s.complexity)
-                    buffer.append(parquet_row(s, self.cfg.data_source, out_dir, knobs))
+                    buffer.append(s)
+                    flat.append(parquet_row(s, self.cfg.data_source, knobs))
                     count += 1
                     if len(buffer) == self.cfg.row_group_size:
-                        writer.write_table(pa.Table.from_pylist(buffer, schema=schema))
-                        buffer = []
+                        writer.write_table(row_group(buffer, flat, out_dir, schema))
+                        buffer, flat = [], []
                 if buffer or count == 0:
-                    writer.write_table(pa.Table.from_pylist(buffer, schema=schema))
+                    writer.write_table(row_group(buffer, flat, out_dir, schema))
         return [path], count
