@@ -126,7 +126,7 @@ def test_ask_stage_numeric_options_sit_at_every_rank_and_defeat_every_rule():
     items = []
     for i in range(3000):
         cat = CATS[i % len(CATS)]  # the category tells the size: the options must be drawn per category
-        size = int(round(float(rng.lognormal(np.log(10.0 * (1 + CATS.index(cat))), 0.4))))
+        size = int(round(float(rng.lognormal(np.log(10.0 * (1 + CATS.index(cat))), 0.6))))
         items.append(qa_item(i, "size", size, str(size), cat))
     counts = [int(rng.integers(1, 7)) for _ in range(1500)]
     items += [qa_item(5000 + i, "count", c, str(c), CATS[i % 3]) for i, c in enumerate(counts)]
@@ -134,6 +134,9 @@ def test_ask_stage_numeric_options_sit_at_every_rank_and_defeat_every_rule():
     assert [it.id for it in drawn] == [it.id for it in items]
     sizes = [it for it in drawn if it.family == "size"]
     assert all(len(it.choices) == 4 and it.choices[ord(it.answer_letter) - 65] == it.answer_text for it in sizes)
+    for it in sizes:  # told apart by eye: neighbours 25 % apart or more (counts merely differ)
+        values = sorted(map(float, it.choices))
+        assert all(b >= 1.25 * a for a, b in zip(values, values[1:])), it.choices
     answers = {it.answer_text for it in items}
     assert all(set(it.choices) <= answers for it in drawn)  # plausible: values the set itself answers
     ranks = Counter(sorted(map(float, it.choices)).index(float(it.answer)) for it in sizes)
@@ -301,3 +304,25 @@ def test_ties_score_their_expected_accuracy():
 
     report = audit_family(numeric_items(97, rng, equal_length, sigma=0.1))
     assert report["scores"]["longest_option"] == 0.25
+
+
+def test_measurement_options_are_told_apart_and_stay_exchangeable():
+    """Options 25 % apart or more (a viewer could not tell 0.44 m from 0.39 m), still with the answer
+    at each rank equally often; a prior too narrow for two such options offers none (open number)."""
+    from simgen.qa.choices import grid_size
+
+    rng = np.random.default_rng(9)
+    pool = np.round(rng.lognormal(np.log(2.0), 0.8, size=4000), 2)
+    ranks = Counter()
+    for answer in pool[:2000]:
+        texts = prior_options(float(answer), f"{answer:.2f}", pool, 4, 2, rng, min_ratio=1.25)
+        values = sorted(map(float, texts))
+        assert len(texts) == 4 and all(b >= 1.25 * a for a, b in zip(values, values[1:])), texts
+        ranks[values.index(float(answer))] += 1
+    assert all(abs(c / 2000 - 0.25) < 0.03 for c in ranks.values()), ranks
+    narrow = np.round(rng.lognormal(np.log(0.1), 0.05, size=400), 3)  # every mug 9-11 cm tall
+    assert prior_options(0.1, "0.100", narrow, 4, 3, rng, min_ratio=1.25) is None
+    assert prior_options(0.1, "0.100", narrow, 4, 3, rng) is not None  # merely distinct: possible
+    assert grid_size(np.array([1.0, 1.1, 2.0, 2.2]), 4, 1.25) == 2  # 2.0 ≥ 1.25 × 1.0, 2.2 ≥ 1.25 × 1.1
+    assert grid_size(np.array([1.0, 1.1, 1.2, 1.3]), 4, 1.25) == 1  # 1.2 < 1.25 × 1.0: no two always apart
+    assert grid_size(np.array([1, 1, 1, 2]), 4) == 1 and grid_size(np.array([1, 1, 2, 3]), 4) == 2  # counts: distinct

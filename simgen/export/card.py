@@ -172,9 +172,11 @@ def balancing_section(stats: dict, episodes: int) -> list[str]:
            f"question) pairs dropped. {stats.get('records_out', 0)} of {stats.get('records_in', 0)} questions kept: "
            f"{stats.get('records_out', 0) / max(episodes, 1):.1f} per episode. "
            "*Top / median*: the most common answer's count over the median answer count (target ≤ 1.5).", ""]
-    out += _table(["family", "before", "after", "dropped by answer caps", "dropped by named cells", "top / median"],
+    out += _table(["family", "before", "after", "dropped by answer caps", "dropped by named cells",
+                   "dropped: no options told apart", "top / median"],
                   [[f, b["before"], b["after"], b.get("dropped_answer_caps"),
-                    b["dropped"] - b.get("dropped_answer_caps", 0), concentration(b.get("answers_after", {}))]
+                    b["dropped"] - b.get("dropped_answer_caps", 0) - b.get("dropped_no_options", 0),
+                    b.get("dropped_no_options", 0), concentration(b.get("answers_after", {}))]
                    for f, b in sorted(balance.items())])
     if stats.get("mixed_configs"):
         out += ["", "Shards with different configs were merged on purpose (`--allow-mixed`); they differ in: "

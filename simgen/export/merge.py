@@ -13,7 +13,8 @@ that canonical order, never all at once:
    and notes each record's answer group, rank, conditional cells and numeric answer in compact
    arrays; a bounded per-family sample (lowest ranks) feeds the blind audit of the union;
 2. ``qa.balance.select_balanced`` picks the records to keep (answer caps, then caps conditioned on
-   what each question names);
+   what each question names), never a measurement whose prior cannot offer options told apart
+   (``qa.options.OptionPriors.servable``);
 3. pass 2 writes the kept records, their options over numbers or label sequences re-drawn from the
    kept answers of the same family (``qa.options``), so no magnitude or frequency rule beats
    chance, and every answer put at its family's next option position (``AnswerPositions``), so
@@ -240,18 +241,20 @@ def _scan(shards: list[Shard], cfg: BalanceConfig, audit: AuditSample) -> _Scan:
     return scan
 
 
-def _write_kept(shards: list[Shard], status: array, keep: np.ndarray, path: Path, pools: dict,
+def _write_kept(shards: list[Shard], status: array, keep: np.ndarray, path: Path, priors: OptionPriors,
                 audit: AuditSample) -> set[str]:
     """Pass 2: write the kept records (raw lines as canonical JSON, numeric options re-drawn, every
     answer at its family's next option position) and sample them for the audit; returns their episode ids."""
     episodes, candidate, positions = set(), 0, AnswerPositions()
+    pools = priors.pools(keep)
     with atomic_open(path) as f:
         stream = tqdm(merged_stream(shards, parse=False), desc="merge: write", unit="qa", total=len(status), disable=None)
         for seq, (_, data) in enumerate(stream):
             if not status[seq]:
                 continue
             if keep[candidate]:
-                data = positions.place(redraw_options(data, pools))
+                n = priors.wanted.get(data["family"]) if data["answer_type"] == "number" else None
+                data = positions.place(redraw_options(data, pools, n))
                 f.write(json_line(data) + "\n")
                 audit.add(data)
                 episodes.add(data["episode_id"])
@@ -281,9 +284,10 @@ def merge(inputs: list[Path], out: Path, cfg: BalanceConfig = BalanceConfig(), w
     scan = _scan(shards, cfg, before)
     names = sorted(scan.groups, key=scan.groups.get)
     keep, report = select_balanced(np.frombuffer(scan.group, dtype=np.int64), np.frombuffer(scan.rank, dtype=np.uint64),
-                                   names, scan.cells, cfg, scan.labels.sizes())
+                                   names, scan.cells, cfg, scan.labels.sizes(),
+                                   scan.options.servable(np.ones(len(scan.group), dtype=bool)))
     after = AuditSample(cfg.audit_max_per_family)
-    kept_episodes = _write_kept(shards, scan.status, keep, out / QA_FILE, scan.options.pools(keep), after)
+    kept_episodes = _write_kept(shards, scan.status, keep, out / QA_FILE, scan.options, after)
     _write_episodes(out, shards, {e: episodes[e] for e in sorted(kept_episodes)}, with_arrays)
     stats = {
         "records_in": scan.records_in,

@@ -22,8 +22,9 @@ on a list of records in memory. Two stages, per family:
    chance — 7 left to 3 right for one category, which no held-out episode shares — and which slack
    alone emptied (left_right, llm_left_or_right lost half their questions).
 
-Which records survive is decided by their ids (hashes), so the choice is deterministic and does
-not depend on file order.
+Before either stage, a measurement asked as multiple choice whose prior cannot offer two options
+told apart (``qa.options.OptionPriors.servable``) leaves the candidates. Which records survive is
+decided by their ids (hashes), so the choice is deterministic and does not depend on file order.
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from simgen.qa.blind_audit import named_features
+from simgen.qa.options import OptionPriors
 from simgen.qa.records import QAItem, read_jsonl
 from simgen.registry import setting
 
@@ -185,27 +187,32 @@ class CellTable:
 
 
 def select_balanced(group: np.ndarray, rank_of: np.ndarray, names: list[tuple[str, str]], table: CellTable,
-                    cfg: BalanceConfig, labels: dict[str, int] | None = None) -> tuple[np.ndarray, dict]:
+                    cfg: BalanceConfig, labels: dict[str, int] | None = None,
+                    servable: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
     """Which records to keep, and the per-family report.
 
     ``group[i]`` indexes ``names`` ((family, answer key) pairs), ``rank_of[i]`` is the record's rank
     and ``table`` holds its cells (record ``i``'s are ``table.start[i]:table.start[i + 1]``);
-    ``labels`` (``LabelSets.sizes``) names the families with one fixed option set. The answer caps
-    run again after the conditional caps, which thin answers unevenly."""
+    ``labels`` (``LabelSets.sizes``) names the families with one fixed option set; records not
+    ``servable`` (``qa.options.OptionPriors.servable``: numbers whose options cannot be told apart)
+    are never kept. The answer caps run again after the conditional caps, which thin answers unevenly."""
     counts = np.bincount(group, minlength=len(names))
     labels = labels or {}
     floors = {family: SHARE_MIN_KEEP * sum(int(counts[i]) for i, (f, _) in enumerate(names) if f == family)
               for family in labels}
-    capped = _answer_capped(np.ones(len(group), dtype=bool), group, rank_of, names, cfg, labels, floors)
+    servable = np.ones(len(group), dtype=bool) if servable is None else servable
+    capped = _answer_capped(servable, group, rank_of, names, cfg, labels, floors)
     by_caps = np.bincount(group[capped], minlength=len(names))
     keep = _answer_capped(_conditional(capped, rank_of, table, cfg), group, rank_of, names, cfg, labels, floors)
     after = np.bincount(group[keep], minlength=len(names))
+    unservable = np.bincount(group[~servable], minlength=len(names))
     report = {}
     for family in sorted({f for f, _ in names}):
         ids = sorted((i for i, (f, _) in enumerate(names) if f == family), key=lambda i: names[i][1])
         report[family] = {
             "before": int(counts[ids].sum()), "after": int(after[ids].sum()),
-            "dropped_answer_caps": int(counts[ids].sum() - by_caps[ids].sum()),
+            "dropped_answer_caps": int(counts[ids].sum() - by_caps[ids].sum() - unservable[ids].sum()),
+            "dropped_no_options": int(unservable[ids].sum()),
             "answers_before": {names[i][1]: int(counts[i]) for i in ids},
             "answers_after": {names[i][1]: int(after[i]) for i in ids},
         }
@@ -283,15 +290,16 @@ def _raise(top2: list, outcome: int, count: int) -> None:
 def balance(items: list[QAItem], cfg: BalanceConfig = BalanceConfig()) -> tuple[list[QAItem], dict]:
     """:func:`select_balanced` over records in memory; returns the kept records (input order) and the report."""
     groups: dict[tuple[str, str], int] = {}
-    table, label_sets = CellTable(), LabelSets()
+    table, label_sets, priors = CellTable(), LabelSets(), OptionPriors()
     group = []
     for item in items:
         group.append(groups.setdefault((item.family, answer_key(item, cfg.bucket_ratio)), len(groups)))
         table.add(cells(item, cfg.bucket_ratio))
         label_sets.add(item)
+        priors.add(item)
     names = sorted(groups, key=groups.get)
     keep, report = select_balanced(np.array(group, dtype=np.int64), np.array([rank(it) for it in items], dtype=np.uint64),
-                                   names, table, cfg, label_sets.sizes())
+                                   names, table, cfg, label_sets.sizes(), priors.servable(np.ones(len(items), dtype=bool)))
     return [it for it, k in zip(items, keep) if k], report
 
 

@@ -66,8 +66,11 @@ def _with_options(answer: Any, text: str, options: list[str], rng: np.random.Gen
     return Answer(answer, text, shuffled, LETTERS[shuffled.index(text)])
 
 
+MIN_OPTION_RATIO = 1.25  # measurements offered as options differ by at least this factor
+
+
 def prior_options(answer: float, text: str, pool: np.ndarray, n: int, decimals: int,
-                  rng: np.random.Generator) -> list[str] | None:
+                  rng: np.random.Generator, min_ratio: float = 1.0) -> list[str] | None:
     """Up to ``n`` option texts: ``text`` plus answers of the same family taken from ``pool`` (as they
     are: a jittered value would betray itself beside a round answer) on a circular quantile grid.
 
@@ -76,10 +79,11 @@ def prior_options(answer: float, text: str, pool: np.ndarray, n: int, decimals: 
     the other points. Over a pool's own answers ``u`` is uniform, so the grid's offset is uniform
     and independent of which of its points is the answer: the option sets are exchangeable, the
     answer sits at each rank equally often and no rule on the options (nearest the median, middle,
-    magnitude, longest) beats chance. ``k`` is the pool's, never the answer's: at most ``n``, and
-    at most 1 / (the largest share one value holds), so that no two points fall on one value (a
-    count of 1 that holds half the answers allows two options; fewer options chosen per answer
-    would tell it). None when not even 2 can be had."""
+    magnitude, longest) beats chance. ``k`` is the pool's, never the answer's (:func:`grid_size`):
+    the most options, at most ``n``, whose neighbours on the grid differ by at least ``min_ratio``
+    wherever the grid falls (1.0: merely differ; a count of 1 that holds half the answers allows
+    two options). None when not even 2 can be had: a pool too narrow to offer two values a viewer
+    can tell apart asks an open number."""
     pool = np.sort(np.asarray(pool, dtype=float))
     pool = pool[pool > 0]
     if answer <= 0 or len(pool) < 1:
@@ -87,7 +91,7 @@ def prior_options(answer: float, text: str, pool: np.ndarray, n: int, decimals: 
     lo, hi = int(np.searchsorted(pool, answer, "left")), int(np.searchsorted(pool, answer, "right"))
     if hi == lo:  # an answer the pool lacks (a caller's pool of other records): one more value
         pool, hi = np.insert(pool, lo, answer), lo + 1
-    k = min(n, len(pool) // int(np.unique(pool, return_counts=True)[1].max()))
+    k = grid_size(pool, n, min_ratio)
     if k < 2:
         return None
     u = (lo + rng.uniform(0.0, hi - lo)) / len(pool)
@@ -95,6 +99,18 @@ def prior_options(answer: float, text: str, pool: np.ndarray, n: int, decimals: 
     values = [float(pool[min(int(q * len(pool)), len(pool) - 1)]) for q in points]
     texts = [text] + [format_number(round(v, decimals), decimals) for v in values]
     return texts if len(set(texts)) == k else None  # a point on a block's edge by rounding: rare
+
+
+def grid_size(pool: np.ndarray, n: int, min_ratio: float = 1.0) -> int:
+    """The most grid points (≤ ``n``) of a sorted positive ``pool`` whose neighbours always differ by
+    ``min_ratio`` or more (strictly more at 1.0). Points 1/k apart in quantile sit at least
+    ⌊len/k⌋ places apart in the pool, so every value and the one that many places above it must."""
+    for k in range(min(n, len(pool)), 1, -1):
+        step = len(pool) // k
+        upper, lower = pool[step:], pool[:-step]
+        if min_ratio > 1.0 and np.all(upper >= lower * min_ratio * (1 - 1e-9)) or min_ratio <= 1.0 and np.all(upper > lower):
+            return k
+    return 1
 
 
 def prior_labels(text: str, counts: dict[str, int], n: int, rng: np.random.Generator) -> list[str] | None:

@@ -10,7 +10,9 @@ seeded by the record (same inputs, same bytes):
 - numbers (``qa.choices.prior_options``) from questions naming the same things (the same category)
   when they are enough, so that knowing a mug's usual size does not pick the mug-sized option; else
   from the whole family; fewer options rather than none when the prior holds few values, and an
-  open number when not even two distinct values can be offered;
+  open number when not even two can be offered. Measurements' options differ by at least
+  ``MIN_OPTION_RATIO`` (25 %: VSI-Bench's middle MRA threshold, and the balance's answer bucket):
+  "0.44 m or 0.39 m" (12 % apart) was judged unanswerable by eye; counts merely differ;
 - label sequences such as a route's turns (``qa.choices.prior_labels``) by their frequency.
 """
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collections import Counter, defaultdict
 import numpy as np
 
 from simgen.qa.blind_audit import named_features
-from simgen.qa.choices import LETTERS, prior_labels, prior_options
+from simgen.qa.choices import LETTERS, MIN_OPTION_RATIO, grid_size, prior_labels, prior_options
 from simgen.qa.records import QAItem
 from simgen.seeding import rng, stage_key
 
@@ -50,27 +52,35 @@ def named_key(bindings: dict) -> str:
 
 
 class OptionPriors:
-    """Per candidate record: its family, numeric answer and named key, or its label-sequence answer."""
+    """Per candidate record: its family, numeric answer and named key, or its label-sequence answer;
+    per family the number of options its numeric questions want (``wanted``, grown by the most any
+    record of the family has: a number the ask stage left open for want of a shard-wide prior gets
+    its options from the dataset's)."""
 
     def __init__(self, wanted: dict[str, int] | None = None):
         self.family, self.value, self.named, self.label = array("i"), array("d"), array("i"), array("i")
         self.ids: dict[str, int] = {}  # interned families, named keys and label texts
-        self.wanted = wanted
+        self.wanted = dict(wanted or {})
+        self.ratio: dict[str, float] = {}  # family -> the least ratio between its options
 
     def _id(self, text: str) -> int:
         return self.ids.setdefault(text, len(self.ids))
 
     def add(self, item) -> None:
         """Note one candidate (a QAItem), in the order of the candidates."""
-        numeric, sequence = is_numeric_choice(item, self.wanted), is_sequence_choice(item)
+        number, sequence = item.answer_type == "number", is_sequence_choice(item)
+        if number and item.choices:
+            self.wanted[item.family] = max(self.wanted.get(item.family, 0), len(item.choices))
+        if number:
+            self.ratio[item.family] = option_ratio(item.unit)
         self.family.append(self._id(item.family))
-        self.value.append(float(item.answer) if numeric else float("nan"))
-        self.named.append(self._id(named_key(item.bindings)) if numeric else -1)
+        self.value.append(float(item.answer) if number else float("nan"))
+        self.named.append(self._id(named_key(item.bindings)) if number else -1)
         self.label.append(self._id(item.answer_text) if sequence else -1)
 
     def pools(self, keep: np.ndarray) -> dict[tuple, object]:
-        """The kept answers: numbers per (family, named key) and per (family, None); label counts per
-        (family, "labels")."""
+        """The kept answers: numbers per (family, named key) and per (family, None) of the families
+        that want options; label counts per (family, "labels")."""
         text_of = {i: t for t, i in self.ids.items()}
         family = np.frombuffer(self.family, dtype=np.int32)
         value = np.frombuffer(self.value, dtype=np.float64)
@@ -78,12 +88,47 @@ class OptionPriors:
         label = np.frombuffer(self.label, dtype=np.int32)
         numbers: dict[tuple, list] = defaultdict(list)
         for i in np.flatnonzero(keep & np.isfinite(value)):
-            numbers[(text_of[family[i]], None)].append(value[i])
-            numbers[(text_of[family[i]], text_of[named[i]])].append(value[i])
+            if text_of[family[i]] in self.wanted:
+                numbers[(text_of[family[i]], None)].append(value[i])
+                numbers[(text_of[family[i]], text_of[named[i]])].append(value[i])
         out: dict[tuple, object] = {k: np.array(sorted(v)) for k, v in numbers.items()}
         for i in np.flatnonzero(keep & (label >= 0)):
             out.setdefault((text_of[family[i]], "labels"), Counter())[text_of[label[i]]] += 1
         return out
+
+    def servable(self, candidates: np.ndarray) -> np.ndarray:
+        """Per record: False for a measurement of a family that wants options whose prior (the pool
+        :func:`redraw_options` would draw from, over the ``candidates``' answers) cannot offer two
+        options told apart — e.g. every mug 9–12 cm tall: no exchangeable option set separates two
+        values there, and asked open the mug's usual size answers it (MRA 0.75 blind)."""
+        pools, text_of = self.pools(candidates), {i: t for t, i in self.ids.items()}
+        family, named = np.frombuffer(self.family, dtype=np.int32), np.frombuffer(self.named, dtype=np.int32)
+        value = np.frombuffer(self.value, dtype=np.float64)
+        out, sizes = np.ones(len(family), dtype=bool), {}
+        for i in np.flatnonzero(candidates & np.isfinite(value)):
+            fam = text_of[family[i]]
+            if fam not in self.wanted or self.ratio[fam] <= 1.0:  # a count's options merely differ: a
+                continue  # lumpy prior (half the answers 1) asks it open, balanced like any number
+            key = pool_key(fam, text_of[named[i]], pools, self.wanted[fam])
+            if key is not None:
+                if key not in sizes:
+                    sizes[key] = grid_size(pools[key][pools[key] > 0], self.wanted[fam], self.ratio[fam])
+                out[i] = sizes[key] >= 2
+        return out
+
+
+def option_ratio(unit: str | None) -> float:
+    """The least ratio between two options: ``MIN_OPTION_RATIO`` for measurements; counts merely differ."""
+    return MIN_OPTION_RATIO if unit != "count" else 1.0
+
+
+def pool_key(family: str, named: str, pools: dict, n: int) -> tuple | None:
+    """Which pool a number's options come from: the answers naming the same things when at least
+    ``MIN_POOL`` × ``n``, else the family's, else none."""
+    for key in ((family, named), (family, None)):
+        if len(pools.get(key, ())) >= MIN_POOL * n:
+            return key
+    return None
 
 
 def redraw_options(data: dict, pools: dict[tuple, object], n: int | None = None) -> dict:
@@ -98,9 +143,10 @@ def redraw_options(data: dict, pools: dict[tuple, object], n: int | None = None)
     options = None
     if sequence and (data["family"], "labels") in pools:
         options = prior_labels(text, pools[(data["family"], "labels")], n, gen)
-    for key in ((data["family"], named_key(data.get("bindings") or {})), (data["family"], None)) if numeric else ():
-        if options is None and len(pools.get(key, ())) >= MIN_POOL * n:
-            options = prior_options(float(data["answer"]), text, pools[key], n, len(text.partition(".")[2]), gen)
+    key = pool_key(data["family"], named_key(data.get("bindings") or {}), pools, n) if numeric else None
+    if key is not None:  # a mug's heights too close to tell apart never fall back to every object's
+        options = prior_options(float(data["answer"]), text, pools[key], n, len(text.partition(".")[2]), gen,
+                                option_ratio(data.get("unit")))
     if options is None:
         return {**data, "choices": [], "answer_letter": None} if numeric else data
     shuffled = [options[int(i)] for i in gen.permutation(len(options))]
