@@ -191,7 +191,7 @@ def choose(views: Viewpoints, metre_cost: float = 0.0) -> list[int]:
 
 
 def fit_tour(cfg: ViewpointConfig, grid: OccupancyGrid, views: Viewpoints, chosen: list[int], n: int, fps: float,
-             dwell: int, move_cost=None):
+             dwell: int, move_cost=None, keep=()):
     """Order the chosen viewpoints, route between them and fit them into ``n`` frames.
 
     Each station gets ``dwell`` frames; a move gets the frames its walking, turning and bending
@@ -202,7 +202,8 @@ def fit_tour(cfg: ViewpointConfig, grid: OccupancyGrid, views: Viewpoints, chose
     station shows clearly, of those the one whose absence saves the most frames; then the
     viewpoints nearest the tour that show some of what it lost are tried in its place.
     ``move_cost(a, b)``, if given, adds symmetric seconds to the move between viewpoints a and b
-    when ordering the tour (the walkthrough's turns across blank walls).
+    when ordering the tour (the walkthrough's turns across blank walls). Viewpoints in ``keep`` are
+    dropped only when nothing else is left to drop (the walkthrough's floor views).
     """
     routes: dict = {}
 
@@ -235,7 +236,7 @@ def fit_tour(cfg: ViewpointConfig, grid: OccupancyGrid, views: Viewpoints, chose
     stations, legs, fastest, frames = tour(chosen)
     while frames is None:  # never for a single viewpoint
         options = []
-        for drop in chosen:
+        for drop in [v for v in chosen if v not in keep] or chosen:
             rest = [v for v in chosen if v != drop]
             lost = int((views.sees[drop] & ~views.sees[rest].any(axis=0)).sum())
             options.append((lost, sum(fastest) - sum(tour(rest)[2]), drop))

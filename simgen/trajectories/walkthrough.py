@@ -93,6 +93,18 @@ def _append(views: Viewpoints, eyes, yaws, pitches) -> Viewpoints:
     return views.concat(Viewpoints(eyes, yaws, pitches, none, none, eyes[:, :2]))
 
 
+def _shows_as_much(views: Viewpoints, stations: list[int], before: list[int]) -> bool:
+    """Whether ``stations`` show every object clearly (and well) that ``before`` did."""
+    return all((table[stations].any(axis=0) >= table[before].any(axis=0)).all() for table in (views.sees, views.sees_well))
+
+
+def _central(yaws, bearing, request: PlanRequest) -> np.ndarray:
+    """True where a bearing lies within the central ``_IN_VIEW`` share of the horizontal field of
+    view of a camera looking along the yaw (arrays broadcast)."""
+    half_fov = np.arctan2(0.5 * request.intrinsics.width, request.intrinsics.fx)
+    return np.abs(wrap_angle(yaws - bearing)) <= _IN_VIEW * half_fov
+
+
 def _blend(weights, yaws) -> np.ndarray:
     """Heading of the weighted sum of unit vectors at ``yaws`` (weights and yaws: (K, N))."""
     weights, yaws = np.asarray(weights), np.asarray(yaws)
@@ -138,10 +150,12 @@ class Walkthrough:
         eyes = np.column_stack([np.repeat(spots, _FLOOR_YAWS, axis=0), np.full(len(yaws), cfg.eye_height_m)])
         pitches = np.full(len(yaws), np.radians(cfg.pitch_deg))
         safe = first_hit(eyes, directions(yaws, pitches), room, boxes) >= cfg.min_view_distance_m
-        if len(boxes):  # a floor view shows some object too: no frame of bare floor and wall
+        if len(boxes):  # a floor view shows some object too, as ``showing`` judges it: no frame of bare floor and wall
             need = level_pixels(request.visibility, "seen", request.intrinsics, cfg.pixel_margin)
             poses = camera_poses(eyes[safe], yaws[safe], pitches[safe])
-            safe[safe] = estimate(poses, request.intrinsics, room, boxes, need).at_least(need).any(axis=1)
+            shown = estimate(poses, request.intrinsics, room, boxes, need).at_least(need)
+            bearing, _ = yaw_pitch_towards(eyes[safe][:, None, :], boxes.centers[None])
+            safe[safe] = (shown & _central(yaws[safe][:, None], bearing, request)).any(axis=1)
         eyes, yaws, pitches = eyes[safe], yaws[safe], pitches[safe]
         shown = floor_shown(camera_poses(eyes, yaws, pitches), request.intrinsics, room, boxes, cells)
         return eyes, yaws, pitches, shown
@@ -206,8 +220,7 @@ class Walkthrough:
         pixels = estimate(poses, request.intrinsics, room, boxes, need).pixels.reshape(k, m, m)
         nearest = np.minimum(np.round(np.arange(n) / _SHOW_STEP).astype(int), k - 1)
         shown = (pixels[:, np.arange(m), np.arange(m)] >= need)[nearest]  # (N, M): m looked at from frame n
-        half_fov = np.arctan2(0.5 * request.intrinsics.width, request.intrinsics.fx)
-        near = np.abs(wrap_angle(bins[None, None, :] - bearing[..., None])) <= _IN_VIEW * half_fov  # (N, M, K)
+        near = _central(bins[None, None, :], bearing[..., None], request)  # (N, M, K)
         return (near & shown[..., None]).any(axis=1)
 
     def sweep_cost(self, views: Viewpoints, request: PlanRequest, room: Room, boxes: Boxes, cache: dict):
@@ -258,6 +271,7 @@ class Walkthrough:
         yaws = self.headings(eyes, desired, pitches, passing, request, room, boxes)
         cells = floor_cells(room, _FLOOR_CELL_M, boxes)
         floor = self.floor_views(grid, room, boxes, request, cells) if cfg.floor_target > 0 and len(cells) else None
+        added = []  # floor views in the tour
         for _ in range(_FLOOR_STOPS if floor is not None else 0):
             seen = floor_shown(camera_poses(eyes, yaws, pitches), request.intrinsics, room, boxes, cells).any(axis=0)
             if seen.mean() >= cfg.floor_target:
@@ -268,9 +282,10 @@ class Walkthrough:
             gain[gap < _FLOOR_NEAR_M] = -np.inf  # a step away, not a pan on the spot: the walk goes on
             for best in [b for b in np.argsort(-gain, kind="stable")[:_FLOOR_TRIES] if gain[b] > 0]:
                 more = _append(views, floor[0][best : best + 1], floor[1][best : best + 1], floor[2][best : best + 1])
-                trial = fit_tour(cfg, grid, more, stations + [len(more.eyes) - 1], n, fps, linger,
-                                 self.sweep_cost(more, request, room, boxes, sweeps))
-                if len(more.eyes) - 1 not in trial[0]:  # it does not fit in the frames left
+                new, cost = len(more.eyes) - 1, self.sweep_cost(more, request, room, boxes, sweeps)
+                # short of frames, a station whose objects others show gives way to the floor views
+                trial = fit_tour(cfg, grid, more, stations + [new], n, fps, linger, cost, keep=set(added) | {new})
+                if new not in trial[0] or not _shows_as_much(more, trial[0], stations):
                     continue
                 timeline = self.timeline(more, *trial, fps)
                 try:
@@ -278,6 +293,7 @@ class Walkthrough:
                 except PlanningError:  # no safe headings along the new tour: keep the old one
                     continue
                 views, (stations, legs, frames) = more, trial
+                added.append(new)
                 (eyes, desired, pitches, passing), yaws = timeline, trial_yaws
                 break
             else:
