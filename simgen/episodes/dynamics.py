@@ -1,34 +1,43 @@
 """Scene dynamics: objects relocated by script or pushed by physics while the camera films.
 
 Motions are chosen after the camera path is planned, so that each one is filmed: ``schedule``
-picks up to ``num_moving`` objects (a complexity knob) predicted seen clearly before their motion
-starts and, for a scripted relocation, a free floor destination (inside the room, clear of every
-other footprint and of the camera's path) predicted seen clearly after it ends: the ``clear`` level
-of the run's visibility model, the one QA asks about motions at, times ``pixel_margin`` because the
-prediction uses boxes and a box overstates a round or thin shape. Predictions come from geometry;
-the QA verifier then checks the rendered masks.
+picks up to ``num_moving`` objects (a complexity knob; those whose category is unique in the scene
+first, as a question can name only them) and times each motion where the camera path
+shows the object clearly in place right before it moves, shows it while it moves and shows it
+clearly where it ends right after it stops (``motion_filming.Filming``: predicted from boxes with
+the run's visibility model, times ``pixel_margin``; the QA verifier checks the rendered masks).
+A scripted relocation goes to a free floor spot (inside the room, clear of every other footprint
+and of the camera's path). A push is tried in the simulator first (``motion_filming.push_track``)
+so that where it comes to rest is known: a push that travels less than ``_MIN_PUSH_M``, knocks
+another object or never comes to rest is not scheduled. Among the start frames that film a motion,
+one is drawn at which the most other objects are seen clearly both before and after it.
 
 While rendering, ``Playback`` teleports scripted objects along an eased straight line (kinematic)
 and gives pushed objects their velocity at the start frame; the simulator's physics does the rest
 (sliding, rolling, falling off a table) and is stepped only while something moves. ``finalize``
 fills in what physics decided (end frame, travelled distance).
 """
+from collections import Counter
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from simgen.episodes.motion_filming import REST_MM, Filming, eased_position, positions, push_track, scripted_track
 from simgen.geometry import convex_polygons_overlap, obb_footprint, points_in_polygon, quat_to_matrix
 from simgen.registry import DYNAMICS, ConfigError, setting
 from simgen.trajectories.base import PlanRequest
 from simgen.trajectories.planning_geometry import Boxes, Room
 from simgen.trajectories.raycast import first_hit
-from simgen.trajectories.box_visibility import estimate, level_pixels
 from simgen.types import Frame, MotionEvent, ObjectSpec, ObjectState, Pose
 
 _DESTINATION_TRIES = 24
+_DESTINATIONS_FILMED = 4  # destinations per object whose whole motion is checked (the most costly step)
+_PUSH_TRIES = 4  # pushes tried in the simulator per object
 _CAMERA_CLEARANCE_M = 0.4  # a destination keeps this far from every camera position
 _PUSH_ROOM_M = 0.6  # a push points where the object has this much room to travel
-_REST_MM = 1.0  # a pushed object has stopped once it moves less than this between frames
+_KNOCK_M = 0.02  # a push may move another object at most this much (else it moves without an event)
+_MIN_PUSH_M = 0.25  # a push travels at least this far (QA asks about moves of ≥ 0.2 m, min_motion_m)
+_PUSH_MAX_S = 3.0  # a push that has not come to rest after this long is not scheduled
 
 
 @dataclass(frozen=True)
@@ -40,7 +49,7 @@ class DynamicsConfig:
     move_duration_s: float = setting(1.2, gt=0.0, le=30.0)
     push_speed_mps: tuple = (0.8, 1.6)  # initial horizontal speed of a push
     min_gap_m: float = 0.05  # clearance of a scripted destination from other footprints and walls
-    # predicted pixels before / after a motion: this × the clear level (box vs mask)
+    # predicted pixels before / during / after a motion: this × the model's level (box vs mask)
     pixel_margin: float = setting(1.5, ge=1.0, le=10.0)
 
     def validate(self, where: str) -> None:
@@ -57,20 +66,21 @@ class Dynamics:
     def __init__(self, cfg: DynamicsConfig, kinds: tuple[str, ...]):
         self.cfg, self.kinds = cfg, kinds
 
-    def schedule(self, request: PlanRequest, poses: np.ndarray, rng: np.random.Generator) -> list[MotionEvent]:
-        """Up to ``num_moving`` timed motions of distinct objects that the camera planned for
-        ``request`` (scene, settled states, camera, fps, visibility model) films.
+    def schedule(self, request: PlanRequest, poses: np.ndarray, rng: np.random.Generator, sim=None) -> list[MotionEvent]:
+        """Up to ``num_moving`` timed motions of distinct objects, each filmed by the camera path
+        ``poses`` planned for ``request`` (scene, settled states, camera, fps, visibility model)
+        before, while and after it happens (see the module docstring).
 
-        An object qualifies if it is predicted seen clearly before its motion starts (and, for a
-        push, when it starts); a scripted destination qualifies if it is inside the room, clear of
-        other footprints and of the camera's path, and predicted seen clearly after the motion ends.
+        ``sim`` (the episode's simulator, ``request.scene`` loaded) tries pushes; it is reloaded
+        to the settled scene afterwards. Needed only when pushes are among the kinds.
         """
         if not self.kinds or self.cfg.num_moving == 0:
             return []
+        if "push" in self.kinds and sim is None:
+            raise ValueError("Dynamics.schedule: pushes are tried in the simulator; pass the episode's sim")
         spec, states = request.scene, request.states
-        n, span = len(poses), max(1, int(np.ceil(self.cfg.move_duration_s * request.fps)))
-        seen = self._seen(request, poses, Boxes.from_request(request))
-        seen_before = np.cumsum(seen, axis=0) > 0  # (F, M): seen at or before frame f
+        span = max(1, int(np.ceil(self.cfg.move_duration_s * request.fps)))
+        filming = Filming(request, poses, self.cfg.pixel_margin)
         pose = {s.object_id: s.pose for s in states}
         supports = {o.support for o in spec.objects}
         movable = {
@@ -78,31 +88,39 @@ class Dynamics:
                          if o.support is None and o.kind != "occluder" and o.object_id not in supports],
             "push": [k for k, o in enumerate(spec.objects) if o.mass > 0],
         }
-        events, taken = [], []
-        for kind, k in self._draw_objects(movable, rng):
+        events, taken, busy, pushed = [], [], [], False
+        for kind, k in self._draw_objects(movable, spec, rng):
             if len(events) == self.cfg.num_moving:
                 break
             obj = spec.objects[k]
-            if kind == "push":
-                starts = [f for f in range(1, n - int(request.fps)) if seen_before[f - 1, k] and seen[f, k]]
-                angles = self._open_directions(request, k)
-                if starts and len(angles):
-                    angle, speed = angles[rng.integers(len(angles))], rng.uniform(*self.cfg.push_speed_mps)
-                    velocity = [speed * np.cos(angle), speed * np.sin(angle), 0.0]
-                    events.append(MotionEvent(obj.object_id, "push", int(starts[rng.integers(len(starts))]), n - 1,
-                                              {"velocity": velocity}))
+            if not filming.shown_at_rest(k):
                 continue
-            event = self._scripted(spec, request, poses, pose, obj, seen_before[:, k], taken, span, rng)
-            if event is not None:
-                events.append(event)
-                taken.append(_footprint(obj, Pose(tuple(event.params["to"]), pose[obj.object_id].quat_wxyz)))
+            if kind == "push":
+                pushed = True
+                found = self._push(request, filming, k, sim, busy, rng)
+            else:
+                found = self._scripted(request, filming, poses, pose, obj, taken, busy, span, rng)
+            if found is None:
+                continue
+            track, start, params = found
+            events.append(MotionEvent(obj.object_id, kind, start, start + len(track.moving) - 1, params))
+            busy.append((start, start + len(track.moving) - 1))
+            if kind == "scripted":
+                taken.append(_footprint(obj, track.moving[-1]))
+        if pushed and sim.load(spec) != tuple(states):
+            raise RuntimeError(f"scene {spec.scene_id}: reloading the simulator did not give the same settled "
+                               "states; pushes tried in it would not play back as tried")
         return sorted(events, key=lambda e: (e.start_frame, e.object_id))
 
-    def _draw_objects(self, movable: dict, rng):
-        """Candidate (kind, object index) pairs in a seeded random order, each object once."""
+    def _draw_objects(self, movable: dict, spec, rng):
+        """Candidate (kind, object index) pairs in a seeded random order, each object once; objects
+        whose category is unique in the scene first (a question can name only those: "the chair"
+        with two chairs in the room names neither)."""
         pairs = [(kind, k) for kind in self.kinds for k in movable[kind]]
+        categories = Counter(o.category for o in spec.objects)
+        order = sorted(rng.permutation(len(pairs)), key=lambda i: categories[spec.objects[pairs[i][1]].category] > 1)
         seen = set()
-        for i in rng.permutation(len(pairs)):
+        for i in order:
             kind, k = pairs[i]
             if k not in seen:
                 seen.add(k)
@@ -117,13 +135,25 @@ class Dynamics:
         reach = first_hit(origins, dirs, Room.from_spec(request.scene.room), boxes.subset(np.arange(len(boxes)) != k))
         return angles[reach >= _PUSH_ROOM_M]
 
-    def _seen(self, request: PlanRequest, poses: np.ndarray, boxes: Boxes) -> np.ndarray:
-        """(F, M) ``boxes`` predicted seen clearly (with the pixel margin) from ``poses``."""
-        need = level_pixels(request.visibility, "clear", request.intrinsics, self.cfg.pixel_margin)
-        return estimate(poses, request.intrinsics, Room.from_spec(request.scene.room), boxes, need).at_least(need)
+    def _push(self, request: PlanRequest, filming: Filming, k: int, sim, busy, rng):
+        """(track, start frame, params) of a filmed push of object ``k`` tried in ``sim``, or None."""
+        angles = self._open_directions(request, k)
+        obj_id = request.scene.objects[k].object_id
+        max_frames = int(np.ceil(_PUSH_MAX_S * request.fps))
+        for _ in range(_PUSH_TRIES if len(angles) else 0):
+            angle, speed = angles[rng.integers(len(angles))], rng.uniform(*self.cfg.push_speed_mps)
+            velocity = [float(speed * np.cos(angle)), float(speed * np.sin(angle)), 0.0]
+            track, knocked = push_track(sim, request.scene, obj_id, velocity, 1.0 / request.fps, max_frames)
+            if track is None or track.distance_m < _MIN_PUSH_M or knocked > _KNOCK_M:
+                continue
+            starts = filming.starts(k, track, busy)
+            if len(starts):
+                return track, filming.best(k, starts, len(track.moving), rng), {"velocity": velocity}
+        return None
 
-    def _scripted(self, spec, request, poses, pose, obj: ObjectSpec, seen_before, taken, span, rng):
-        """A timed relocation of ``obj`` to a free, filmed floor spot, or None if there is none."""
+    def _scripted(self, request, filming: Filming, poses, pose, obj: ObjectSpec, taken, busy, span, rng):
+        """(track, start frame, params) of a filmed relocation of ``obj`` to a free floor spot, or None."""
+        spec = request.scene
         start = pose[obj.object_id]
         others = [_footprint(o, pose[o.object_id]) for o in spec.objects
                   if o.support is None and o.object_id != obj.object_id]
@@ -143,21 +173,18 @@ class Dynamics:
             ends.append(end)
         if not ends:
             return None
-        # the other objects stay (they can hide a destination); the moved one is only at its candidates
-        rest = tuple(o for o in spec.objects if o.object_id != obj.object_id)
-        ghosts = tuple(replace(obj, object_id=-1 - i, pose=end) for i, end in enumerate(ends))
-        boxes = Boxes.from_request(replace(request, scene=replace(spec, objects=rest + ghosts),
-                                           states=tuple(s for s in request.states if s.object_id != obj.object_id)))
-        seen = self._seen(request, poses, boxes)[:, len(rest):]
-        seen_after = np.cumsum(seen[::-1], axis=0)[::-1] > 0  # (F, candidates): seen at or after frame f
-        n = len(poses)
-        for i, end in enumerate(ends):
-            starts = [f for f in range(1, n - span) if seen_before[f - 1] and seen_after[f + span, i]]
-            if starts:
-                s = int(starts[rng.integers(len(starts))])
+        k = spec.objects.index(obj)
+        # screen all destinations at once (in frame large enough, occlusion aside), then film the first few
+        at_end = filming.ghost_pixels(k, ends, occluded=False) >= filming.need_clear
+        filmed = [end for end, shown in zip(ends, at_end.sum(axis=0)) if shown >= filming.in_window]
+        for end in filmed[:_DESTINATIONS_FILMED]:
+            track = scripted_track(obj.object_id, start, end.position, span)
+            starts = filming.starts(k, track, busy)
+            if len(starts):
                 params = {"from": list(start.position), "to": list(end.position), "quat_wxyz": list(start.quat_wxyz)}
-                return MotionEvent(obj.object_id, "scripted", s, s + span - 1, params)
+                return track, filming.best(k, starts, span, rng), params
         return None
+
 
 class Playback:
     """Plays one episode's scheduled motions into the simulator, frame by frame."""
@@ -168,23 +195,22 @@ class Playback:
 
     def advance(self, sim, frame: int, dt: float) -> tuple[ObjectState, ...]:
         """The states shown at ``frame``: scripted objects placed along their eased paths, pushes
-        started, and physics stepped while anything moved more than ``_REST_MM`` since the last
+        started, and physics stepped while anything moved more than ``REST_MM`` since the last
         frame (a scene at rest stays at rest, so a dynamic episode costs about a static one).
         """
         for ev in self.events:
             if ev.kind == "scripted" and ev.start_frame <= frame <= ev.end_frame:
-                t = (frame - ev.start_frame + 1) / (ev.end_frame - ev.start_frame + 1)
-                t = t * t * (3.0 - 2.0 * t)
-                p = np.asarray(ev.params["from"]) + t * (np.asarray(ev.params["to"]) - np.asarray(ev.params["from"]))
-                sim.set_pose(ev.object_id, Pose(tuple(float(v) for v in p), tuple(ev.params["quat_wxyz"])))
+                p = eased_position(ev.params["from"], ev.params["to"], frame - ev.start_frame,
+                                   ev.end_frame - ev.start_frame + 1)
+                sim.set_pose(ev.object_id, Pose(p, tuple(ev.params["quat_wxyz"])))
             elif ev.kind == "push" and frame == ev.start_frame:
                 sim.set_velocity(ev.object_id, ev.params["velocity"])
                 self.in_motion = True
         if not self.in_motion:
             return sim.states()
-        before = _positions(sim.states())
+        before = positions(sim.states())
         after = sim.step(dt)
-        self.in_motion = bool(np.abs(_positions(after) - before).max(initial=0.0) * 1000.0 >= _REST_MM)
+        self.in_motion = bool(np.abs(positions(after) - before).max(initial=0.0) * 1000.0 >= REST_MM)
         return after
 
 
@@ -196,16 +222,12 @@ def finalize(events: list[MotionEvent], frames: list[Frame]) -> tuple[MotionEven
         end = ev.end_frame
         if ev.kind == "push":
             steps = np.linalg.norm(np.diff(track[ev.start_frame - 1:], axis=0), axis=1) * 1000.0
-            moving = np.flatnonzero(steps >= _REST_MM)
+            moving = np.flatnonzero(steps >= REST_MM)
             end = ev.start_frame + int(moving[-1]) if len(moving) else ev.start_frame
         params = {**ev.params, "from": track[ev.start_frame - 1].tolist(), "to": track[end].tolist(),
                   "distance_m": float(np.linalg.norm(track[end] - track[ev.start_frame - 1]))}
         out.append(replace(ev, end_frame=int(end), params=params))
     return tuple(out)
-
-
-def _positions(states: tuple[ObjectState, ...]) -> np.ndarray:
-    return np.array([s.pose.position for s in states], dtype=float).reshape(-1, 3)
 
 
 def _footprint(obj: ObjectSpec, pose: Pose) -> np.ndarray:

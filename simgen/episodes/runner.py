@@ -115,7 +115,7 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
     render, intrinsics = plugins.render, plugins.intrinsics
     request = PlanRequest(spec, states, intrinsics, render.n_frames, render.fps, plugins.visibility)
     poses, actions = plan_episode(plugins.planner, request, stream("trajectory"))
-    events = plugins.dynamics.schedule(request, poses, stream("dynamics"))
+    events = plugins.dynamics.schedule(request, poses, stream("dynamics"), sim)  # pushes are tried in sim
     floor = floor_coverage(spec)
     playback = Playback(events)
     video = VideoWriter(out_dir / VIDEO, intrinsics.width, intrinsics.height, render.fps, render.video_crf)
