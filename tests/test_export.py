@@ -296,15 +296,33 @@ def test_missing_optional_packages_name_their_extra(dataset, tmp_path, monkeypat
     assert "## Blind baseline" in card and "## Plots" not in card  # the card is still written
 
 
-def test_export_config_composes_from_its_own_schemas():
-    """simgen-export composes its config from the schemas its own modules store: the simulators, the LLM
-    tools and the other scripts are not imported (half a second of start-up on every export)."""
+def test_export_imports_only_what_it_uses(dataset, tmp_path):
+    """simgen-export composes its config from the schemas its own modules store, and the Parquet writer
+    needs pyarrow alone: the simulators, the LLM tools, the other scripts and datasets are not imported
+    (half a second of start-up each on every export; pandas is, by pyarrow's conversions)."""
     import subprocess
 
-    code = ("import sys; from simgen.export.cli import SCRIPT, format_nodes; "
-            "cfg = SCRIPT.compose(['parquet.compression=snappy'], extra=format_nodes()); "
-            "print(cfg.parquet.compression, *sorted(m for m in sys.modules if m.startswith('simgen.')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    assert out[0] == "snappy" and "simgen.export.parquet" in out
-    others = ("simgen.llm", "simgen.episodes", "simgen.simulators", "simgen.scene", "simgen.eval", "simgen.export.merge")
+    code = ("import sys; from simgen.export.cli import SCRIPT, format_nodes, run_export; "
+            "cfg = SCRIPT.compose([sys.argv[1], '--out', sys.argv[2], 'formats=[parquet]', "
+            "'parquet.compression=snappy'], extra=format_nodes()); run_export(cfg); "
+            "print(cfg.parquet.compression, *sorted(m for m in sys.modules if m.startswith(('simgen.', 'datasets'))))")
+    out = subprocess.run([sys.executable, "-c", code, str(dataset), str(tmp_path)], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out[0] == "snappy" and "simgen.export.parquet" in out and (tmp_path / "data" / "train.parquet").is_file()
+    others = ("simgen.llm", "simgen.episodes", "simgen.simulators", "simgen.scene", "simgen.eval", "simgen.export.merge",
+              "datasets")
     assert [m for m in out[1:] if m.startswith(others)] == []
+
+
+def test_parquet_schema_is_the_one_datasets_builds(exported):
+    """The writer's schema (pyarrow alone) is the Arrow schema datasets builds from the same features,
+    metadata included, and the file's features read back as the export's."""
+    datasets = pytest.importorskip("datasets")
+    import pyarrow.parquet as pq
+
+    from simgen.export.parquet import FEATURES, arrow_schema, features
+
+    assert arrow_schema().equals(datasets.Features.from_dict(FEATURES).arrow_schema, check_metadata=True)
+    stored = pq.read_schema(exported / "data" / "train.parquet")
+    assert datasets.Features.from_arrow_schema(stored) == features()
+    assert isinstance(features()["images"].feature, datasets.Image)
