@@ -21,7 +21,8 @@ def random_value(g: np.random.Generator, depth: int = 0):
     if kind == 2:
         return float(g.choice([0.0, -0.0, 1e-7, 1e300, 0.1, 2.5, math.inf, -math.inf, math.nan, g.normal() * 1e3]))
     if kind in (3, 4, 5):
-        alphabet = ["a", "Z", " ", '"', "\\", "/", "\n", "\t", "\x00", "\x1f", "é", "→", "中", "😀", "\ud800", "\u2028"]
+        alphabet = ["a", "Z", " ", '"', "\\", "/", "\n", "\t", "\x00", "\x1f",
+                    "é", "→", "中", "😀", "\ud800", "\u2028"]
         return "".join(g.choice(alphabet, int(g.integers(0, 8))))
     if kind == 6:
         return [random_value(g, depth + 1) for _ in range(int(g.integers(0, 4)))]

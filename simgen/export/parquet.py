@@ -2,14 +2,15 @@
 
 One row per record at ``<export dir>/data/<split>.parquet`` (the layout the Hub's loader
 recognises). The schema is ``datasets.Features`` (:data:`FEATURES`, stored in the file, so
-``load_dataset`` decodes it; written with pyarrow alone): ``images`` is a list of ``datasets.Image`` with the JPEG bytes embedded (TRL's VLM collators
-take decoded images from this column); ``video`` is the mp4's path relative to the export dir
-(the dataset root); ``messages`` is the chat in TRL's form — the user turn's media placeholders
-``{"type": "image"}`` / ``{"type": "video"}`` in the order of ``images`` / ``video``, then the text —
-whose parts carry only ``type`` and ``text``, so chat templates that test ``'image' in part`` read
-them right. Nested values (bindings, certificate, complexity knobs) are JSON strings so the
-schema is the same for every dataset. Rows are buffered ``row_group_size`` at a time, so memory
-does not grow with the dataset.
+``load_dataset`` decodes it; written with pyarrow alone): ``images`` is a list of
+``datasets.Image`` with the JPEG bytes embedded (TRL's VLM collators take decoded images from this
+column); ``video`` is the mp4's path relative to the export dir (the dataset root); ``messages`` is
+the chat in TRL's form — the user turn's media placeholders ``{"type": "image"}`` /
+``{"type": "video"}`` in the order of ``images`` / ``video``, then the text — whose parts carry
+only ``type`` and ``text``, so chat templates that test ``'image' in part`` read them right. Nested
+values (bindings, certificate, complexity knobs) are JSON strings so the schema is the same for
+every dataset. Rows are buffered ``row_group_size`` at a time, so memory does not grow with the
+dataset.
 """
 from __future__ import annotations
 
@@ -24,9 +25,8 @@ from typing import Iterator
 
 from simgen.export import EXPORTERS
 from simgen.export.base import Exporter, Sample, atomic_open, json_line
-from simgen.registry import require
 from simgen.export.prompt import PromptConfig
-from simgen.registry import ConfigError, setting
+from simgen.registry import ConfigError, require, setting
 
 
 def _value(dtype: str) -> dict:
@@ -107,7 +107,8 @@ def parquet_row(s: Sample, data_source: str, complexity: str | None = None) -> d
         "answer_type": it.answer_type, "unit": it.unit, "modality": it.modality,
         "video": s.media[0] if s.media_kind == "video" else None,
         "episode_id": it.episode_id, "frames": list(it.frames), "program": it.program,
-        "bindings": json_line(it.bindings), "certificate": json_line(it.certificate), "complexity": complexity or json_line(s.complexity),
+        "bindings": json_line(it.bindings), "certificate": json_line(it.certificate),
+        "complexity": complexity or json_line(s.complexity),
         "rationale": s.rationale, "seed": it.seed, "config_hash": it.config_hash,
     }
 
