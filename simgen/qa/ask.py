@@ -139,9 +139,9 @@ class EpisodeAsker:
         k = v.stability_k if v.stability else 0
         self.jittered = [self.view.jittered(jitter_rng, v.position_sigma_m, v.size_sigma_frac) for _ in range(k)]
 
-    def run(self, fam: Family, view, bindings: dict, ablate=None):
+    def run(self, fam: Family, view, bindings: dict, ablate=None, shared=None):
         """Execute ``fam``'s program with ``bindings`` on ``view`` (the Execution)."""
-        return execute(fam.parsed, view, bindings, ablate=ablate)
+        return execute(fam.parsed, view, bindings, ablate=ablate, shared=shared)
 
     def ask(self, fam: Family, counts: Counter) -> list[QAItem]:
         """Up to ``qa.wanted(family)`` verified items; every attempt's outcome counted in ``counts``.
@@ -196,7 +196,8 @@ class EpisodeAsker:
         if not _finite(execution.value):
             return "non_finite_answer"
         verdict = verify(fam, self.view, bindings, execution, self.qa.verify,
-                         lambda view, ablate=None: self.run(fam, view, bindings, ablate), self.jittered)
+                         lambda view, ablate=None, shared=None: self.run(fam, view, bindings, ablate, shared),
+                         self.jittered)
         if not verdict.ok:
             return verdict.reason
         try:

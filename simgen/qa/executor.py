@@ -8,6 +8,7 @@ depth limit, and a step budget bounds the work on large scenes.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,12 +61,43 @@ class Execution:
     steps: int
 
 
+# Functions whose value depends only on their arguments and the view's object sets and attributes
+# (observed rows, categories, colours), never on geometry: the same on every jittered copy of a view.
+SET_FUNCTIONS = frozenset({"objects", "the", "the_each", "unique", "filter_category", "filter_color", "exclude"})
+
+
+@functools.lru_cache(maxsize=None)
+def set_nodes(program: Program) -> frozenset[int]:
+    """Ids of the call nodes made only of SET_FUNCTIONS over slots and literals (``the(a)``,
+    ``exclude(objects(), the(ref))``): their values do not change under jitter."""
+    out: set[int] = set()
+
+    def fixed(node: Node | None) -> bool:
+        if node is None or node.op in ("const", "slot", "constant"):
+            return True
+        parts = [fixed(c) for c in node.children]  # every child visited: inner set nodes count too
+        if node.op == "call" and node.fn.name in SET_FUNCTIONS and all(parts):
+            out.add(node.id)
+            return True
+        return False
+
+    fixed(program.root)
+    return frozenset(out)
+
+
 def execute(program: Program, view: SceneView, bindings: dict[str, Any] | None = None, limits: Limits = Limits(),
-            ablate: int | None = None) -> Execution:
-    """Run ``program`` on ``view`` with slot ``bindings``; ``ablate`` replaces that node by its trivial version."""
+            ablate: int | None = None, shared: dict | None = None) -> Execution:
+    """Run ``program`` on ``view`` with slot ``bindings``; ``ablate`` replaces that node by its trivial version.
+
+    ``shared`` (a dict kept across runs of one program with the same bindings on views with the same
+    object sets, such as the verifier's jittered copies) holds the values of its ``set_nodes``: each is
+    evaluated on the first run only, and later runs neither record its decisions nor its referents
+    again (only their answers are compared)."""
     if ablate is not None and ablate not in program.ablatable_nodes():
         raise ValueError(f"node {ablate} is not ablatable; ablatable nodes: {program.ablatable_nodes()}")
     run = _Run(view, limits, ablate)
+    if shared is not None and ablate is None:
+        run.shared, run.set_nodes = shared, set_nodes(program)
     run.bind(program, bindings or {})
     raw = run.eval(program.root)
     value, unit = _answer(view, program.result_type, raw)
@@ -102,13 +134,14 @@ class _Run:
     """State of one execution: the context DSL functions see (``view``, ``record``, ``frame_row``, …)."""
 
     __slots__ = ("view", "limits", "max_steps", "ablate", "steps", "trace", "frames", "referents", "node_id", "slots",
-                 "cache")
+                 "cache", "shared", "set_nodes")
 
     def __init__(self, view: SceneView, limits: Limits, ablate: int | None):
         self.view, self.limits, self.ablate = view, limits, ablate
         self.max_steps = limits.max_steps
         self.steps, self.trace, self.frames, self.referents = 0, [], set(), set()
         self.node_id, self.slots, self.cache = -1, {}, {}
+        self.shared, self.set_nodes = None, frozenset()
 
     # -- the context API used by functions_*.py ----------------------------------------------------
     def record(self, kind: str, margin: float, unit: str, detail: dict | None = None) -> None:
@@ -211,6 +244,13 @@ class _Run:
         raise AssertionError(f"unknown node op {op!r}")  # the parser only builds the ops above
 
     def _call(self, node: Node) -> Any:
+        if node.id in self.set_nodes:  # only with ``shared``: see execute
+            if node.id not in self.shared:
+                self.shared[node.id] = self._call_fn(node)
+            return self.shared[node.id]
+        return self._call_fn(node)
+
+    def _call_fn(self, node: Node) -> Any:
         fn = node.fn
         if node.id == self.ablate:
             if fn.ablate == "input":

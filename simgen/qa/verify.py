@@ -314,7 +314,8 @@ def check_stability(run_on, views, original, numeric: bool, rel_tol: float) -> t
 def verify(fam, view, bindings: dict, execution, cfg: VerifyConfig, run, jittered: list) -> Verdict:
     """Apply every enabled rule to one executed question; returns the verdict with its certificate.
 
-    ``run(view, ablate=None)`` re-executes the program with the same bindings (an Execution); ``jittered`` is the
+    ``run(view, ablate=None, shared=None)`` re-executes the program with the same bindings (an Execution; ``shared``:
+    see ``executor.execute``); ``jittered`` is the
     list of perturbed views for the stability check (shared by all questions of an episode).
     """
     checks = fam.checks
@@ -359,7 +360,9 @@ def verify(fam, view, bindings: dict, execution, cfg: VerifyConfig, run, jittere
     if cfg.stability and checks.get("stability", True) and jittered:
         numeric = fam.answer.type == "number"
         rel_tol = float(cfg.threshold("numeric_rel_tol", checks))
-        reason, cert["stability"] = check_stability(lambda v: run(v).value, jittered, execution.value, numeric, rel_tol)
+        shared: dict = {}  # set-only nodes (``the(a)``) are evaluated once for all the copies (executor.set_nodes)
+        reason, cert["stability"] = check_stability(lambda v: run(v, shared=shared).value, jittered, execution.value,
+                                                    numeric, rel_tol)
         if reason:
             return Verdict.reject(reason, cert)
     if cert.get("pairs") is None:
