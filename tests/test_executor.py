@@ -5,7 +5,7 @@ import pytest
 from qa_fixtures import living_room, run_program
 
 from simgen.qa.dsl import parse_program
-from simgen.qa.executor import Decision, ExecutionError, Limits, execute
+from simgen.qa.executor import Decision, ExecutionError, Limits, execute, set_nodes
 from simgen.qa.scene_view import SceneView
 from simgen.seeding import rng
 
@@ -98,3 +98,18 @@ def test_decision_to_dict_is_json_ready():
     d = Decision("gap", float("inf"), "m", 3, {"key": "size_of"})
     assert json.loads(json.dumps(d.to_dict())) == {"kind": "gap", "margin": None, "unit": "m", "node_id": 3,
                                                    "detail": {"key": "size_of"}}
+
+
+def test_set_nodes_are_evaluated_once_across_jittered_copies():
+    p = parse_program(REL, REL_SLOTS)
+    # the_each(cands) and the(ref) read only the object sets; argmin/distance_to/category_of read geometry
+    assert sorted(p.node(i).text for i in set_nodes(p)) == ["the(ref)", "the_each(cands)"]
+    bindings = {"ref": "table", "cands": ["sofa", "lamp", "mug"]}
+    copies = [VIEW.jittered(rng(0, stage=f"perturb{i}"), 0.3, 0.2) for i in range(4)]
+    shared: dict = {}
+    first = execute(p, copies[0], bindings, shared=shared)
+    assert sorted(shared) == sorted(set_nodes(p)) and len(first.trace) == 5  # filled by the first run
+    for view in copies:  # the same answers as runs of their own; the set nodes' decisions are not recorded again
+        alone, reused = execute(p, view, bindings), execute(p, view, bindings, shared=shared)
+        assert reused.value == alone.value and [d.kind for d in reused.trace] == ["gap"]
+        assert reused.trace[0].margin == alone.trace[-1].margin
