@@ -195,3 +195,25 @@ def test_silhouette_fill_of_simple_shapes():
     # side views: pole 0.04 × 1.2 plus shade 0.4 × 0.4 of a 0.4 × 1.6 face; top view: the shade's disc
     side = (0.04 * 1.2 + 0.4 * 0.4) / (0.4 * 1.6)
     assert silhouette_fill(lamp) == pytest.approx((2 * side + np.pi / 4) / 3, abs=0.03)
+
+
+def test_a_kept_station_stays_and_one_whose_objects_others_show_gives_way():
+    """Three stations in a bare 10 m room, frames for two: ``a`` shows objects 0 and 1, ``b`` (near
+    it) object 1 again, ``c`` (far off) none: a floor view. Unkept, the far floor view is dropped (it
+    loses no object and saves the most frames); kept, ``b`` gives way and what ``a`` shows stays."""
+    from simgen.trajectories.occupancy import build_grid
+    from simgen.trajectories.viewpoints import ViewpointConfig, Viewpoints, fit_tour
+
+    cfg = ViewpointConfig()
+    spec = scene(BIG, [])
+    room, boxes = boxes_of(spec)
+    grid = build_grid(room, boxes, cfg.eye_height_m, cfg.clearance_m, cfg.grid_resolution_m)
+    eyes = np.array([[2.0, 5.0, 1.5], [3.0, 5.0, 1.5], [8.0, 5.0, 1.5]])
+    sees = np.array([[True, True], [False, True], [False, False]])
+    views = Viewpoints(eyes, np.zeros(3), np.zeros(3), sees, sees, eyes[:, :2])
+    # frames at max_speed_mps (2 m/s, eased: 1.5×) plus 5 per station: a-b-c 15 + 8 + 38 = 61,
+    # a-b 18, a-c 55: with 56 frames one station must go
+    stations, _, frames = fit_tour(cfg, grid, views, [0, 1, 2], 56, 10.0, 5)
+    assert sorted(stations) == [0, 1] and sum(frames) == 56
+    stations, _, frames = fit_tour(cfg, grid, views, [0, 1, 2], 56, 10.0, 5, keep={2})
+    assert sorted(stations) == [0, 2] and sum(frames) == 56

@@ -179,3 +179,37 @@ def test_a_large_turn_shows_some_object_in_every_frame():
     assert np.degrees(np.abs(yaw[30:] - yaw[:-30])).max() > 120.0
     assert (np.cos(yaw + np.pi / 2) < np.cos(np.radians(30.0))).all()
     assert model.seen(pixels, K.width, K.height).any(axis=1).all()
+
+
+def test_every_floor_view_shows_an_object_near_the_middle_of_the_frame():
+    """A floor view is a pinned heading: the walk turning off it keeps frames with some object only if
+    the view has one well inside the frame. Rendered: each floor view candidate of the narrow room
+    shows some object at the seen level within the middle 80 % of the half field of view (columns)."""
+    from omegaconf import OmegaConf
+
+    from simgen.job_config import group_config
+    from simgen.registry import PLANNERS
+    from simgen.simulators.pybullet import PybulletConfig, PybulletSimulator
+    from simgen.trajectories.base import PlanRequest
+    from simgen.trajectories.box_visibility import floor_cells
+    from simgen.trajectories.occupancy import build_grid
+    from simgen.trajectories.planning_geometry import Boxes, Room, camera_poses
+    from simgen.visibility_model import VisibilityModel
+    from sim_scenes import intrinsics
+
+    spec, K, model = _narrow_room(), intrinsics(), VisibilityModel()
+    planner = PLANNERS.build(OmegaConf.to_container(group_config("trajectory", "walkthrough")))
+    cfg = planner.cfg
+    half = K.fx * np.tan(0.8 * np.arctan2(0.5 * K.width, K.fx))  # columns of the middle 80 % of the half fov
+    middle = np.abs(np.arange(K.width) + 0.5 - K.cx) <= half
+    with PybulletSimulator(PybulletConfig(renderer="tiny")) as sim:
+        states = sim.load(spec)
+        request = PlanRequest(spec, states, K, 60, 10.0, model)
+        room, boxes = Room.from_spec(spec.room), Boxes.from_request(request)
+        grid = build_grid(room, boxes, cfg.eye_height_m, cfg.clearance_m, cfg.grid_resolution_m)
+        eyes, yaws, pitches, _ = planner.floor_views(grid, room, boxes, request, floor_cells(room, 0.25, boxes))
+        assert len(eyes) >= 8
+        for T in camera_poses(eyes, yaws, pitches):
+            instance = np.asarray(sim.render(T, K, passes=("instance",)).instance)[:, middle]
+            counts = np.bincount(instance.ravel(), minlength=4)[1:4]
+            assert counts.max() >= model.pixels("seen", K.width, K.height), T[:3, 3]
