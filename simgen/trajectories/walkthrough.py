@@ -17,7 +17,10 @@ box (a container's own parts: ``box_visibility.solid``) closer than ``min_view_d
 wherever it can, keeps some object at the ``seen`` level in frame (no blank-wall frames). While
 less than ``floor_target`` of the floor is predicted seen from the planned headings
 (``box_visibility.floor_shown``), up to ``_FLOOR_STOPS`` floor views that add the most unseen floor are
-fitted into the tour. A tour of fewer than two viewpoints gets an extra waypoint within reach
+fitted into the tour; short of frames, a station whose objects the other stations show (clearly and
+well) gives way to a floor view (``fit_tour``'s ``keep``). A floor view looks along a pinned heading,
+so it has some object near the middle of its view (as ``showing`` judges it): the walk turning off
+it keeps that object in frame. A tour of fewer than two viewpoints gets an extra waypoint within reach
 (drawn with the rng) looking at the room's centre: the camera always walks.
 """
 from dataclasses import dataclass
