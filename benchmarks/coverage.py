@@ -35,7 +35,7 @@ from simgen.cli import _qa_config
 from simgen.episodes.runner import build_plugins, floor_coverage, render_one
 from simgen.qa.ask import run_ask
 from simgen.registry import SIMULATORS
-from simgen.resources import conf_dir
+from simgen.job_config import conf_dir
 from simgen.seeding import rng
 from simgen.trajectories.base import ActionPlanner
 from simgen.visibility_model import VisibilityModel

@@ -18,7 +18,7 @@ import time
 
 from hydra import compose, initialize_config_dir
 
-from simgen.resources import conf_dir
+from simgen.job_config import conf_dir
 from simgen.episodes.runner import build_plugins
 from simgen.registry import SIMULATORS
 from simgen.seeding import rng

@@ -20,7 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 from simgen.io import write_text
 from simgen.job_config import check_job, check_overrides
 from simgen.registry import ConfigError
-from simgen.resources import conf_dir
+from simgen.job_config import conf_dir
 
 log = logging.getLogger("simgen")
 # keys that say where, how many or which stages run, not what each episode is

@@ -17,6 +17,7 @@ from typing import Any, Optional
 
 from simgen.registry import DYNAMICS, PLANNERS, SCENE_BUILDERS, SIMULATORS, ConfigError, parse_config, setting, \
     store_schema
+from simgen.resources import conf_folder
 from simgen.script_config import compose_error
 from simgen.visibility_model import VisibilityModel
 
@@ -85,13 +86,20 @@ def load_schemas() -> None:
         registry.load_all()
 
 
+def conf_dir() -> str:
+    """The config folder, ready for composing ``simgen``'s primary config: its YAMLs extend schemas in
+    Hydra's ConfigStore, which the first call fills (:func:`load_schemas`), so that
+    ``initialize_config_dir(conf_dir())`` and ``compose("config")`` work from any caller. (A console
+    script's own primary config needs only the schemas its module stores: ``resources.conf_folder``.)"""
+    load_schemas()
+    return str(conf_folder())
+
+
 def group_config(group: str, option: str):
     """``conf/<group>/<option>.yaml`` composed over its schema, as plain (untyped) data: the values
     ``simgen`` sees under ``group``, for code that validates them with the registry itself."""
     from hydra import compose, initialize_config_dir
     from omegaconf import OmegaConf
-
-    from simgen.resources import conf_dir
 
     with initialize_config_dir(config_dir=conf_dir(), version_base="1.3"):
         return OmegaConf.create(OmegaConf.to_container(compose("config", overrides=[f"{group}={option}"])[group]))
@@ -124,8 +132,6 @@ def check_overrides(argv: list[str], config_name: str = "config", check=check_jo
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
     from hydra._internal.utils import get_args_parser
     from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    from simgen.resources import conf_dir
 
     args, _ = get_args_parser().parse_known_args(argv)
     if sum(map(bool, (args.run, args.multirun, args.cfg, args.info, args.shell_completion))) > 1:

@@ -20,16 +20,6 @@ def conf_folder() -> Path:
     raise FileNotFoundError(f"simgen: no conf/config.yaml beside {_PACKAGE}; is the package installed correctly?")
 
 
-def conf_dir() -> str:
-    """The config folder, ready for Hydra: its YAMLs extend schemas in Hydra's ConfigStore, which the
-    first call fills (``simgen.job_config.load_schemas``: plugin modules imported, no SDK), so that
-    ``initialize_config_dir(conf_dir())`` and ``compose`` work from any caller."""
-    from simgen.job_config import load_schemas
-
-    load_schemas()
-    return str(conf_folder())
-
-
 def programs_dir() -> Path:
     """``programs/`` of a checkout, or ``simgen/programs`` in an installed wheel."""
     for candidate in (_PACKAGE / "programs", _PACKAGE.parent / "programs"):

@@ -35,9 +35,6 @@ class Script:
     positional: tuple = ()
     flags: dict[str, str] = field(default_factory=dict)  # "--out" -> "out"; a key ending in "[]" appends
     switches: dict[str, str] = field(default_factory=dict)  # "--no-card" -> "card=false" (an override, no value)
-    # True when importing the script's own module stores every schema its config extends: composing then
-    # skips importing every other plugin and script (job_config.load_schemas, half a second of start-up)
-    own_schemas: bool = False
 
     def overrides(self, argv: list[str]) -> tuple[list[str], str | None]:
         """Hydra overrides for ``argv`` and the ``--cfg`` / ``--help`` request (None, "job" or "help")."""
@@ -93,11 +90,11 @@ class Script:
         ConfigError names the key on a bad override."""
         from hydra import compose, initialize_config_dir
 
-        from simgen.resources import conf_dir, conf_folder
+        from simgen.resources import conf_folder
 
         overrides, request = self.overrides(list(sys.argv[1:] if argv is None else argv))
-        folder = str(conf_folder()) if self.own_schemas else conf_dir()
-        with initialize_config_dir(config_dir=folder, version_base="1.3"):
+        # the script's module stored every schema its primary config extends when it was imported
+        with initialize_config_dir(config_dir=str(conf_folder()), version_base="1.3"):
             try:
                 cfg = compose(self.config_name, overrides=[*extra, *overrides])
             except Exception as e:

@@ -193,7 +193,7 @@ def test_non_editable_install_finds_its_configs(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "simulator:" in proc.stdout
-    probe = subprocess.run([sys.executable, "-c", "import simgen.resources as r; print(r.conf_dir())"], cwd=tmp_path,
+    probe = subprocess.run([sys.executable, "-c", "import simgen.resources as r; print(r.conf_folder())"], cwd=tmp_path,
                            env=env, capture_output=True, text=True, timeout=60)
     assert str(tmp_path / "site") in probe.stdout
     source = {p.parent.relative_to(REPO) for p in (REPO / "simgen").rglob("__init__.py")}

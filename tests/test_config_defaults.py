@@ -15,7 +15,7 @@ import yaml
 from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf
 
-from simgen.resources import conf_dir
+from simgen.job_config import conf_dir
 
 CONF = Path(conf_dir())
 RECIPES = ("hydra", "experiment", "debug", "local")  # overrides of other groups' keys, not options of a schema

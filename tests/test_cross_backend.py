@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from hydra import compose, initialize_config_dir
 
-from simgen.resources import conf_dir
+from simgen.job_config import conf_dir
 from simgen.episodes.runner import build_plugins, render_one
 from simgen.episodes.writer import EPISODE_JSON
 from simgen.qa.ask import parse_qa_config, run_ask

@@ -273,7 +273,7 @@ def test_knobs_drop_provenance_and_bin_many_valued_measurements():
 
 
 def test_presets_and_registry_agree():
-    from simgen.resources import conf_dir
+    from simgen.job_config import conf_dir
     from simgen.export import EXPORTERS
 
     from simgen.export.cli import SCRIPT, format_nodes

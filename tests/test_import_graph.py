@@ -32,10 +32,7 @@ LAYERS = (
 )
 # Imports that break the rules today, each with its reason; the test fails on any other, and on an
 # entry here that no longer occurs (the list only shrinks).
-KNOWN = {
-    ("simgen.resources", "simgen.job_config"): "conf_dir() fills Hydra's ConfigStore (H-config, issue 16.1)",
-    ("simgen.qa.ask", "simgen.job_config"): "the qa group composed over its schema (H-config, issue 16.1)",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 LAYER = {unit: i for i, units in enumerate(LAYERS) for unit in units}
 
 

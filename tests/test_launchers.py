@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 
-from simgen.resources import conf_dir
+from simgen.job_config import conf_dir
 from simgen.qa.records import iter_records
 from simgen.export.merge import find_shards, merge
 from simgen.qa.balance import balance, load_records

@@ -10,7 +10,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from qa_fixtures import run_program
 
-from simgen.resources import conf_dir
+from simgen.job_config import conf_dir
 from simgen.episodes.runner import build_plugins, render_one
 from simgen.qa.scene_view import SceneView
 from simgen.registry import SIMULATORS

@@ -9,7 +9,7 @@ from hydra.core.config_store import ConfigStore
 from simgen.export import EXPORTERS, export_order
 from simgen.job_config import PLUGIN_GROUPS
 from simgen.registry import ConfigError, Registry, parse_config, setting
-from simgen.resources import conf_dir
+from simgen.job_config import conf_dir
 
 CONF = Path(conf_dir())
 REGISTRIES = {**PLUGIN_GROUPS, "export": EXPORTERS}

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from hydra import compose, initialize_config_dir
 
-from simgen.resources import conf_dir
+from simgen.job_config import conf_dir
 from simgen.episodes.runner import build_plugins, render_one
 from simgen.registry import SIMULATORS
 from simgen.seeding import rng

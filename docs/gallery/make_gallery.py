@@ -15,7 +15,7 @@ import numpy as np
 from hydra import compose, initialize_config_dir
 from PIL import Image, ImageDraw
 
-from simgen.cli import conf_dir
+from simgen.job_config import conf_dir
 from simgen.episodes.runner import build_plugins
 from simgen.renderers.blender import BlenderRenderer
 from simgen.renderers.look import Look

@@ -86,7 +86,7 @@ SCRIPT = Script("simgen-eval", "simgen_eval", __doc__, positional=("eval_file",)
                 flags={"--model": "model", "--base-url": "base_url", "--api-key-env": "api_key_env", "--media": "media",
                        "--num-frames": "num_frames", "--max-tokens": "max_tokens", "--workers": "workers",
                        "--limit": "limit", "--out": "out"},
-                switches={"--no-plots": "plots=false"}, own_schemas=True)
+                switches={"--no-plots": "plots=false"})
 
 
 def sample_indices(total: int, k: int) -> list[int]:

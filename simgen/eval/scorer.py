@@ -109,7 +109,7 @@ class ScoreJob:
 store_schema("score_job", ScoreJob, option=False)
 SCRIPT = Script("simgen-score", "simgen_score", "Score a predictions file; write scores.json and the breakdown by "
                 "family and complexity knob.", positional=("predictions",), flags={"--gt": "gt", "--out": "out"},
-                switches={"--no-plots": "plots=false"}, own_schemas=True)
+                switches={"--no-plots": "plots=false"})
 
 
 def _run(cfg) -> int:

@@ -37,7 +37,7 @@ class ExportJob:
 EXPORTERS.load_all()
 store_schema("export_job", ExportJob, option=False, slots=tuple(EXPORTERS.names()))
 SCRIPT = Script("simgen-export", "simgen_export", __doc__, positional=("dataset",),
-                flags={"--out": "out", "--format": "formats[]"}, own_schemas=True)  # stored just above
+                flags={"--out": "out", "--format": "formats[]"})  # stored just above
 
 
 def format_nodes() -> list[str]:

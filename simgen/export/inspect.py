@@ -235,7 +235,7 @@ SCRIPT = Script(PROG, "simgen_inspect", "Contact sheets (PNG) and an index.html 
                 flags={"--out": "out", "--family": "families[]", "--seed": "seeds[]", "--episode": "episodes[]",
                        "--id": "ids[]", "--sample": "sample", "--random-seed": "random_seed", "--strip": "strip",
                        "--tile-width": "tile_width", "--columns": "columns"},
-                switches={"--no-progress": "progress=false"}, own_schemas=True)
+                switches={"--no-progress": "progress=false"})
 
 
 def _run(cfg) -> int:

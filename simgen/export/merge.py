@@ -375,7 +375,7 @@ _BALANCE_OPTIONS = {f"--{f.name.replace('_', '-')}": f"balance.{f.name}" for f i
 SCRIPT = Script("simgen-merge", "simgen_merge", __doc__, positional=("inputs[]",),
                 flags={"--out": "out", **_BALANCE_OPTIONS},
                 switches={"--with-arrays": "with_arrays=true", "--no-card": "card=false",
-                          "--allow-mixed": "allow_mixed=true"}, own_schemas=True)
+                          "--allow-mixed": "allow_mixed=true"})
 
 
 def _run(cfg) -> int:

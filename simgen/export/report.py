@@ -198,7 +198,7 @@ class ReportJob:
 
 store_schema("report_job", ReportJob, option=False)
 CLI = Script("simgen-report", "simgen_report", "Write a dataset's static HTML report.", positional=("dataset",),
-             flags={"--eval": "eval", "--out": "out", "--max-episodes": "max_episodes"}, own_schemas=True)
+             flags={"--eval": "eval", "--out": "out", "--max-episodes": "max_episodes"})
 
 
 def _run(cfg) -> int:

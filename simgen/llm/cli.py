@@ -60,8 +60,7 @@ store_schema("compile_job", CompileJob, option=False, slots=("llm",))
 SCRIPT = Script("simgen-compile", "simgen_compile", __doc__,
                 positional=("command", {"compile": "questions", "paraphrase": "family"}),
                 flags={"--llm": "llm", "--out": "out", "--log": "log", "--n": "n", "--write": "write"},
-                switches={"--compile": "compile=true", "-v": "verbose=true", "--verbose": "verbose=true"},
-                own_schemas=True)
+                switches={"--compile": "compile=true", "-v": "verbose=true", "--verbose": "verbose=true"})
 
 
 def load_llm_config(name: str, overrides: list[str] | None = None):

@@ -227,7 +227,7 @@ class ServeJob:
 store_schema("llm_serve_job", ServeJob, option=False)
 SCRIPT = Script("simgen-llm-serve", "simgen_llm_serve", __doc__.split("\n\n")[0],
                 flags={"--host": "host", "--port": "port", "--threads": "threads", "--ctx": "ctx"},
-                switches={"--install": "install=true", "--check": "check=true"}, own_schemas=True)
+                switches={"--install": "install=true", "--check": "check=true"})
 
 
 def _run(cfg) -> int:

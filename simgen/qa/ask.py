@@ -343,11 +343,15 @@ def _load_yaml(path: Path, option: str):
 def _qa_node(path: Path | None):
     """The qa config: ``conf/qa/<name>.yaml`` composed over its schema (default: ``default``), or
     another YAML file as it is (keys it leaves out take the schema's defaults)."""
-    from simgen.job_config import group_config
+    from hydra import compose, initialize_config_dir
+
     from simgen.resources import conf_folder
 
     if path is None or path.resolve().parent == (conf_folder() / "qa").resolve():
-        return group_config("qa", path.stem if path else "default")
+        # the option alone as primary config (Hydra places it under its folder's package, ``qa``): it
+        # extends schema/qa, stored above, and needs no other group
+        with initialize_config_dir(config_dir=str(conf_folder()), version_base="1.3"):
+            return OmegaConf.create(OmegaConf.to_container(compose(f"qa/{path.stem if path else 'default'}").qa))
     return _load_yaml(path, "--config")
 
 
