@@ -153,17 +153,20 @@ def _frame(spec: SlotSpec, view, cats, bound: dict, starts: dict, rng, followed:
     start; a frame that another must follow is never the last one."""
     if spec.start_of is not None:
         frames = [starts[spec.start_of]]
+        view.frame_row(frames[0])  # a frame of the episode (KeyError/TypeError otherwise: the family's fault)
     else:
         frames = view.keyframes() if spec.keyframes else view.frames.tolist()
         frames = frames[:-1] if followed else frames
     if spec.after is not None:
         frames = [f for f in frames if f > bound[spec.after]]
-    rows = np.searchsorted(view.frames, frames)  # every candidate is one of the view's (increasing) frames
-    mask = np.ones(len(rows), dtype=bool)
-    for other in spec.visible:
-        for cat in _as_list(bound[other]):
-            mask &= view.framed[rows, cats[cat][0]]
-    pool = [f for f, ok in zip(frames, mask) if ok]
+    pool = frames
+    if spec.visible:
+        rows = np.searchsorted(view.frames, frames)  # every candidate is one of the view's (increasing) frames
+        mask = np.ones(len(rows), dtype=bool)
+        for other in spec.visible:
+            for cat in _as_list(bound[other]):
+                mask &= view.framed[rows, cats[cat][0]]
+        pool = np.asarray(frames, dtype=np.int64)[mask].tolist()
     if not pool:
         # the pool depends on earlier random picks: of frames (after/start_of) or of the categories it
         # must show (another draw of them may be seen clearly together)
