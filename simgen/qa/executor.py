@@ -48,7 +48,7 @@ class Decision:
         return {"kind": self.kind, "margin": margin, "unit": self.unit, "node_id": self.node_id, "detail": self.detail}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen, as Decision: built for every run (the verifier re-runs each question ~10 times)
 class Execution:
     """The result of running a program on one view."""
 
@@ -214,7 +214,7 @@ class _Run:
             raise ExecutionError("step_limit", f"more than {self.max_steps} steps")
         op = node.op
         if op == "call":
-            return self._call(node)
+            return self._shared_call(node) if node.id in self.set_nodes else self._call(node)
         if op == "const":
             return node.value
         if op == "slot":
@@ -243,14 +243,13 @@ class _Run:
             return tuple(values) if node.type in (CATEGORIES, ACTIONS) else np.array(values, dtype=np.int64)
         raise AssertionError(f"unknown node op {op!r}")  # the parser only builds the ops above
 
-    def _call(self, node: Node) -> Any:
-        if node.id in self.set_nodes:  # only with ``shared``: see execute
-            if node.id not in self.shared:
-                self.shared[node.id] = self._call_fn(node)
-            return self.shared[node.id]
-        return self._call_fn(node)
+    def _shared_call(self, node: Node) -> Any:
+        """A set node's value, evaluated by the first run that shares it (see execute)."""
+        if node.id not in self.shared:
+            self.shared[node.id] = self._call(node)
+        return self.shared[node.id]
 
-    def _call_fn(self, node: Node) -> Any:
+    def _call(self, node: Node) -> Any:
         fn = node.fn
         if node.id == self.ablate:
             if fn.ablate == "input":
