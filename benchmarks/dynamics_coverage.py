@@ -6,11 +6,13 @@ Everything about a motion is recomputed here from the rendered instance masks (`
 judged by the run's visibility levels (``clear_px`` / ``seen_px`` of each episode's coverage record):
 
 * before: the object is seen clearly in some frame before its motion starts (``start_frame``, the
-  first frame where it has moved), and ``before_1s`` in one of the last ``fps`` frames before it;
+  first frame where it has moved); ``right_before``: in each of the ``clear_frames`` frames before it;
 * during: share of the frames from ``start_frame`` to ``end_frame`` in which it is seen;
-* after: seen clearly in some frame from ``end_frame`` on, and ``after_1s`` within ``fps`` frames;
+* after: seen clearly in some frame from ``end_frame`` on; ``right_after``: in each of the
+  ``clear_frames`` frames from ``end_frame`` on;
 * filmed: before, after and during ≥ 0.5 (what the QA verifier's ``motion_not_seen`` rule asks);
-  ``filmed_1s``: the same with before_1s and after_1s (the motion seen as one continuous shot);
+  ``filmed_right``: right before, right after, during ≥ 0.5 and seen at ``start_frame`` (the motion
+  seen as one continuous shot, what the scheduler aims at);
 * long enough: ``distance_m`` ≥ 0.2 m (the verifier's ``min_motion_m``).
 
 From each run's ``stats.json``: kept QA per dynamic family and the rejection reasons of the object
@@ -35,18 +37,20 @@ MOTION_FAMILIES = ("object_moved", "object_motion_direction", "object_motion_dis
 MIN_MOTION_M = 0.2
 
 
-def measure_event(event: dict, instance: np.ndarray, clear_px: float, seen_px: float, fps: float) -> dict:
+def measure_event(event: dict, instance: np.ndarray, clear_px: float, seen_px: float, held: int) -> dict:
     """How the rendered masks show one motion event (see the module docstring)."""
     pixels = (instance == event["object_id"]).reshape(len(instance), -1).sum(axis=1)
-    start, end, window = event["start_frame"], event["end_frame"], max(1, int(round(fps)))
+    start, end = event["start_frame"], event["end_frame"]
     clear, seen = pixels >= clear_px, pixels >= seen_px
     before, after = bool(clear[:start].any()), bool(clear[end:].any())
-    before_1s, after_1s = bool(clear[max(0, start - window):start].any()), bool(clear[end:end + window].any())
+    right_before = start >= held and bool(clear[start - held:start].all())
+    right_after = end + held <= len(clear) and bool(clear[end:end + held].all())
     during = float(seen[start:end + 1].mean())
     return {"object_id": event["object_id"], "kind": event["kind"], "start_frame": start, "end_frame": end,
-            "distance_m": round(float(event["params"]["distance_m"]), 3), "before": before, "before_1s": before_1s,
-            "during_seen": round(during, 3), "after": after, "after_1s": after_1s,
-            "filmed": before and after and during >= 0.5, "filmed_1s": before_1s and after_1s and during >= 0.5,
+            "distance_m": round(float(event["params"]["distance_m"]), 3), "before": before,
+            "right_before": right_before, "during_seen": round(during, 3), "after": after, "right_after": right_after,
+            "filmed": before and after and during >= 0.5,
+            "filmed_right": right_before and right_after and during >= 0.5 and bool(seen[start]),
             "long_enough": float(event["params"]["distance_m"]) >= MIN_MOTION_M}
 
 
@@ -58,7 +62,7 @@ def measure_run(run_dir: Path) -> dict:
         with np.load(ep_dir / "arrays.npz") as arrays:
             instance = arrays["instance"]
         cov = episode["coverage"]
-        events = [measure_event(ev, instance, cov["clear_px"], cov["seen_px"], episode["fps"])
+        events = [measure_event(ev, instance, cov["clear_px"], cov["seen_px"], cov["clear_frames"])
                   for ev in episode["events"]]
         episodes.append({"episode_id": episode["episode_id"], "motions": events})
     stats = json.loads((run_dir / "stats.json").read_text())
@@ -86,12 +90,15 @@ def summarise(runs: list[dict]) -> dict:
         "episodes": n_episodes,
         "motions_scheduled": len(motions),
         "motions_filmed": count("filmed"),
-        "motions_filmed_1s": count("filmed_1s"),
+        "motions_filmed_right": count("filmed_right"),
         "motions_seen_before": count("before"),
         "motions_seen_after": count("after"),
+        "motions_seen_right_before": count("right_before"),
+        "motions_seen_right_after": count("right_after"),
         "motions_seen_half_during": sum(m["during_seen"] >= 0.5 for m in motions),
         "motions_long_enough": count("long_enough"),
         "motions_filmed_and_long_enough": sum(m["filmed"] and m["long_enough"] for m in motions),
+        "motions_filmed_right_and_long_enough": sum(m["filmed_right"] and m["long_enough"] for m in motions),
         "kept_motion_qa_per_episode": round(sum(kept[f] for f in MOTION_FAMILIES) / max(n_episodes, 1), 3),
         "kept_per_family": dict(sorted(kept.items())),
         "motion_family_rejections": dict(rejected.most_common()),

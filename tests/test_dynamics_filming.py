@@ -26,16 +26,16 @@ def mask_pixels(ep, out_dir, object_id) -> np.ndarray:
 
 
 def assert_filmed(ep, out_dir):
-    """Every motion of ``ep``: seen clearly in ``clear_frames`` frames of the second before it starts
-    and of the second from its end on, and seen in at least half of its own frames (masks)."""
-    w, h, window = ep.intrinsics.width, ep.intrinsics.height, int(round(ep.fps))
+    """Every motion of ``ep``: seen clearly in each of the ``clear_frames`` frames right before it
+    starts and right from its end on, seen as it sets off and in at least half of its frames (masks)."""
+    w, h, held = ep.intrinsics.width, ep.intrinsics.height, MODEL.clear_frames
     for ev in ep.events:
         pixels = mask_pixels(ep, out_dir, ev.object_id)
         clear, seen = MODEL.clear(pixels, w, h), MODEL.seen(pixels, w, h)
-        before = clear[max(0, ev.start_frame - window):ev.start_frame]
-        after = clear[ev.end_frame:ev.end_frame + window + 1]
-        assert before.sum() >= MODEL.clear_frames, f"{ev.kind} of {ev.object_id}: not clear just before {before}"
-        assert after.sum() >= MODEL.clear_frames, f"{ev.kind} of {ev.object_id}: not clear just after {after}"
+        before, after = clear[ev.start_frame - held:ev.start_frame], clear[ev.end_frame:ev.end_frame + held]
+        assert len(before) == held and before.all(), f"{ev.kind} of {ev.object_id}: not clear right before"
+        assert len(after) == held and after.all(), f"{ev.kind} of {ev.object_id}: not clear right after"
+        assert seen[ev.start_frame], f"{ev.kind} of {ev.object_id}: sets off unseen"
         assert seen[ev.start_frame:ev.end_frame + 1].mean() >= 0.5, f"{ev.kind} of {ev.object_id}: moved off screen"
 
 

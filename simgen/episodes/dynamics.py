@@ -66,7 +66,8 @@ class Dynamics:
     def __init__(self, cfg: DynamicsConfig, kinds: tuple[str, ...]):
         self.cfg, self.kinds = cfg, kinds
 
-    def schedule(self, request: PlanRequest, poses: np.ndarray, rng: np.random.Generator, sim=None) -> list[MotionEvent]:
+    def schedule(self, request: PlanRequest, poses: np.ndarray, rng: np.random.Generator,
+                 sim=None) -> list[MotionEvent]:
         """Up to ``num_moving`` timed motions of distinct objects, each filmed by the camera path
         ``poses`` planned for ``request`` (scene, settled states, camera, fps, visibility model)
         before, while and after it happens (see the module docstring).
@@ -176,7 +177,7 @@ class Dynamics:
         k = spec.objects.index(obj)
         # screen all destinations at once (in frame large enough, occlusion aside), then film the first few
         at_end = filming.ghost_pixels(k, ends, occluded=False) >= filming.need_clear
-        filmed = [end for end, shown in zip(ends, at_end.sum(axis=0)) if shown >= filming.in_window]
+        filmed = [end for end, shown in zip(ends, at_end.sum(axis=0)) if shown >= filming.held]
         for end in filmed[:_DESTINATIONS_FILMED]:
             track = scripted_track(obj.object_id, start, end.position, span)
             starts = filming.starts(k, track, busy)

@@ -24,8 +24,8 @@ from simgen.trajectories.box_visibility import estimate, level_pixels
 from simgen.trajectories.planning_geometry import Boxes, Room
 from simgen.types import Pose
 
-WINDOW_S = 1.0  # "right before" / "right after" a motion: within this many seconds of it
-PATH_SAMPLES = 4  # in-motion poses checked (evenly spaced over the motion's frames)
+WINDOW_S = 1.0  # motions keep this many seconds apart (a viewer sees one at a time)
+PATH_SAMPLES = 6  # in-motion poses checked (evenly spaced over the motion's frames)
 DURING_SHARE = 0.75  # share of them predicted seen (the verifier asks half of the frames, from masks)
 REST_MM = 1.0  # a pushed object has stopped once it moves less than this between frames
 
@@ -92,8 +92,8 @@ class Filming:
         self.room = Room.from_spec(request.scene.room)
         self.need_seen = level_pixels(request.visibility, "seen", request.intrinsics, margin)
         self.need_clear = level_pixels(request.visibility, "clear", request.intrinsics, margin)
-        self.window = max(1, int(round(WINDOW_S * request.fps)))
-        self.in_window = min(request.visibility.clear_frames, self.window)  # clear frames needed in a window
+        self.window = max(1, int(round(WINDOW_S * request.fps)))  # other motions keep this many frames away
+        self.held = request.visibility.clear_frames  # clear frames in a row right before and right after
         est = estimate(self.poses, request.intrinsics, self.room, Boxes.from_request(request), self.need_seen)
         self.clear = est.at_least(self.need_clear)  # (F, M): objects where they rest, seen clearly
 
@@ -107,7 +107,8 @@ class Filming:
         states = tuple(s for s in self.request.states if s.object_id != obj.object_id)
 
         def boxes(ghosts: list[Pose]) -> Boxes:
-            scene = replace(spec, objects=rest + tuple(replace(obj, object_id=-1 - i, pose=p) for i, p in enumerate(ghosts)))
+            placed = tuple(replace(obj, object_id=-1 - i, pose=p) for i, p in enumerate(ghosts))
+            scene = replace(spec, objects=rest + placed)
             return Boxes.from_request(replace(self.request, scene=scene, states=states))
 
         pixels = estimate(self.poses, self.request.intrinsics, self.room, boxes(poses), np.inf).pixels[:, len(rest):]
@@ -119,33 +120,33 @@ class Filming:
         return pixels
 
     def shown_at_rest(self, k: int) -> bool:
-        """Whether object ``k`` where it rests is seen clearly in ``in_window`` frames of some window
+        """Whether object ``k`` where it rests is seen clearly in ``held`` frames in a row somewhere
         (no motion of it can be filmed otherwise; a cheap test before any physics or ghost)."""
-        counts = _window_counts(self.clear[:, k], np.arange(len(self.poses)) - self.window, np.arange(len(self.poses)))
-        return bool((counts >= self.in_window).any())
+        frames = np.arange(len(self.poses))
+        return bool((_window_counts(self.clear[:, k], frames - self.held, frames) == self.held).any())
 
     def starts(self, k: int, track: Track, busy: list[tuple[int, int]]) -> np.ndarray:
         """Start frames at which object ``k`` moving along ``track`` is filmed: seen clearly at rest
-        in ``in_window`` of the ``window`` frames before, seen at ≥ ``DURING_SHARE`` of the sampled
-        in-motion poses, seen clearly where it stays in ``in_window`` of the ``window`` frames from
+        in each of the ``held`` frames right before the start, seen at ≥ ``DURING_SHARE`` of the
+        sampled in-motion poses, seen clearly where it stays in each of the ``held`` frames from
         the motion's last frame on. Motions do not overlap: each ``busy`` (start, end) interval
         keeps ``window`` frames clear of this one's."""
-        n, span, w = len(self.poses), len(track.moving), self.window
-        starts = np.arange(1, n - span - w + 1)  # the after-window ends inside the video
+        n, span, w, held = len(self.poses), len(track.moving), self.window, self.held
+        starts = np.arange(held, n - span - held + 2)  # the after-frames end inside the video
         for lo, hi in busy:
             starts = starts[(starts + span - 1 + w < lo) | (starts - w > hi)]
-        starts = starts[_window_counts(self.clear[:, k], starts - w, starts) >= self.in_window]  # before
+        starts = starts[_window_counts(self.clear[:, k], starts - held, starts) == held]  # right before
         if not len(starts):
             return starts  # (checked first: the ghosts below cost an estimate each)
         end_clear = self.ghost_pixels(k, [track.moving[-1]])[:, 0] >= self.need_clear
         ends = starts + span - 1
-        starts = starts[_window_counts(end_clear, ends, ends + w + 1) >= self.in_window]  # after
+        starts = starts[_window_counts(end_clear, ends, ends + held) == held]  # right after
         if not len(starts):
             return starts
         offsets = np.unique(np.linspace(0, span - 1, PATH_SAMPLES, endpoint=False).round().astype(int))
         seen = self.ghost_pixels(k, [track.moving[o] for o in offsets]) >= self.need_seen
-        during = seen[starts[:, None] + offsets[None], np.arange(len(offsets))[None]].mean(axis=1)
-        return starts[during >= DURING_SHARE]
+        during = seen[starts[:, None] + offsets[None], np.arange(len(offsets))[None]]
+        return starts[(during.mean(axis=1) >= DURING_SHARE) & during[:, 0]]  # and seen as it sets off
 
     def best(self, k: int, starts: np.ndarray, span: int, rng: np.random.Generator) -> int:
         """One of ``starts``, drawn among those at which the most other objects are seen clearly
