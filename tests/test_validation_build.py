@@ -1,0 +1,63 @@
+"""validation.build_checked: the record Record.from_dict builds, checked in the same walk; the fast
+path for lists of plain numbers accepts exactly what the item-by-item check accepts."""
+import gc
+import json
+
+import pytest
+from qa_fixtures import living_room
+
+from simgen.types import Episode, SceneSpec
+from simgen.validation import build_checked, without_cyclic_gc
+
+DATA = json.loads(json.dumps(living_room().to_dict()))
+
+
+def test_builds_what_from_dict_builds():
+    built, reference = build_checked(Episode, DATA), Episode.from_dict(DATA)
+    assert built == reference
+    frame, ref = built.frames[2], reference.frames[2]
+    assert type(frame.T_world_cam) is tuple and type(frame.T_world_cam[0]) is tuple
+    assert frame.objects[0].pose == ref.objects[0].pose and type(frame.objects[0].pose.position) is tuple
+    assert build_checked(SceneSpec, DATA["scene"]) == SceneSpec.from_dict(DATA["scene"])
+
+
+@pytest.mark.parametrize("value, message", [
+    (float("nan"), "expected a finite number, got nan"),
+    (float("inf"), "expected a finite number, got inf"),
+    (True, "expected a number, got True"),
+    ("1.0", "expected a number, got '1.0'"),
+    (None, "expected a number, got None"),
+    ([1.0], "expected a number, got [1.0]"),
+])
+def test_a_bad_number_in_a_pose_is_named_by_its_key_path(value, message):
+    data = json.loads(json.dumps(DATA))
+    data["frames"][2]["objects"][1]["pose"]["position"][2] = value
+    with pytest.raises(ValueError) as e:
+        build_checked(Episode, data)
+    assert str(e.value) == f"frames[2].objects[1].pose.position[2]: {message}"
+
+
+def test_numbers_the_fast_path_cannot_sum_are_checked_one_by_one():
+    data = json.loads(json.dumps(DATA))
+    pose = data["frames"][0]["objects"][0]["pose"]
+    pose["position"] = [1e308, 1e308, 0]  # finite, but their sum is not
+    assert build_checked(Episode, data).frames[0].objects[0].pose.position == (1e308, 1e308, 0)
+    pose["position"] = [10 ** 400, 0.0, 0.0]  # an integer no float holds: as the item-by-item check says
+    assert build_checked(Episode, data).frames[0].objects[0].pose.position[0] == 10 ** 400
+    pose["position"] = [0.0, 0.0]
+    with pytest.raises(ValueError, match=r"frames\[0\].objects\[0\].pose.position: expected 3 values, got 2"):
+        build_checked(Episode, data)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_without_cyclic_gc_restores_the_collector(enabled):
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with without_cyclic_gc():
+            assert not gc.isenabled()
+        assert gc.isenabled() is enabled
+        with pytest.raises(KeyError), without_cyclic_gc():
+            raise KeyError("x")
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
