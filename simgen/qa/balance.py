@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from simgen.qa.binding_preference import twin_category
 from simgen.qa.blind_audit import named_features
 from simgen.qa.options import OptionPriors
 from simgen.qa.records import QAItem, read_jsonl
@@ -83,8 +84,11 @@ def value_key(item, value, bucket_ratio: float = 1.25) -> str:
 
 
 def answer_key(item, bucket_ratio: float = 1.25) -> str:
-    """The value balancing groups by: label/category/ordering text, count, or log bucket."""
-    return value_key(item, item.answer if is_continuous(item) else item.answer_text, bucket_ratio)
+    """The value balancing groups by: label/category/ordering text (an instance named by colour, its
+    category: "red chair" is a chair winning), count, or log bucket."""
+    if is_continuous(item):
+        return value_key(item, item.answer, bucket_ratio)
+    return twin_category(item.answer_text, item.bindings) or value_key(item, item.answer_text, bucket_ratio)
 
 
 def rank(item) -> int:

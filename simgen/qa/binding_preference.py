@@ -7,13 +7,19 @@ objects with small objects — which also breaks "furniture appears first" in ap
 boxes whose height and longest side are within ``SIMILAR`` of the first's, i.e. categories whose
 size ranges overlap in this very scene. When none is comparable, or otherwise, the second is drawn
 uniformly, so every pair stays possible. ``simgen.qa.sampling`` calls :func:`pick_categories`.
+
+Best of all, a pair slot with ``by_color`` may name two instances of *one* category by their
+colours, "the red chair or the blue chair" (:func:`color_twins`): no category prior tells them apart.
 """
 from __future__ import annotations
+
+from collections import Counter
 
 import numpy as np
 
 PREFER = 0.8  # chance of drawing a pair's second category among the comparable ones
 SIMILAR = 1.8  # comparable: height and longest side within this factor of each other
+TWINS = 0.8  # chance of naming a by_color pair by colour when the episode has two instances of one category
 
 
 def comparable(first: str, other: str, cats: dict[str, list[int]], view) -> bool:
@@ -38,3 +44,30 @@ def pick_categories(pool: list[str], need: int, cats: dict[str, list[int]], view
     if close and rng.random() < PREFER:
         rest = close
     return [first, rest[int(rng.integers(len(rest)))]]
+
+
+def color_twins(cats: dict[str, list[int]], view, skip: set[str], rng: np.random.Generator) -> list[str] | None:
+    """With chance ``TWINS``, two observed instances of one category (not in ``skip``) whose colours
+    no other observed instance of it shares, as ``["<colour> <category>", ...]`` in random order
+    (``SceneView.observed_rows`` resolves such a name); None otherwise or when the episode has none."""
+    twins = []
+    for cat, rows in cats.items():
+        counts = Counter(str(view.color[r]) for r in rows)
+        own = sorted(c for c, n in counts.items() if n == 1)
+        if cat not in skip and len(own) >= 2:
+            twins.append((cat, own))
+    if not twins or rng.random() >= TWINS:
+        return None
+    cat, own = twins[int(rng.integers(len(twins)))]
+    return [f"{own[int(i)]} {cat}" for i in rng.choice(len(own), size=2, replace=False)]
+
+
+def twin_category(answer: str, bindings: dict) -> str | None:
+    """The category of an answer that names one of a colour-named pair ("red chair" of "red chair"
+    and "blue chair" → "chair"), else None."""
+    for value in bindings.values():
+        if isinstance(value, (list, tuple)) and len(value) == 2 and answer in value and all(isinstance(v, str) for v in value):
+            (c1, _, rest1), (c2, _, rest2) = (str(v).partition(" ") for v in value)
+            if rest1 and rest1 == rest2 and c1 != c2:
+                return rest1
+    return None

@@ -154,6 +154,8 @@ def make_answer(fam: Family, execution, view, bindings: dict, rng: np.random.Gen
         for slot in spec.choice_slots:
             v = bindings[slot]
             options.extend(v if isinstance(v, list) else [v])
+        if category not in options and not category_valued:  # named by colour (binding_preference.color_twins)
+            category = f"{view.color[view.row_of_name(str(value))]} {category}"
         if category not in options:
             raise ChoiceError("answer_not_in_choices", f"{category!r} is not one of {options}")
         return _with_options(category, category, options, rng)

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from simgen.qa.binding_preference import pick_categories
+from simgen.qa.binding_preference import color_twins, pick_categories
 from simgen.qa.families import Family
 from simgen.qa.slots import SlotSpec
 from simgen.qa.functions_motion import CAMERA_MOTION, MOVED_M
@@ -117,6 +117,10 @@ def sample_bindings(fam: Family, view, rng: np.random.Generator, cats: dict[str,
         for other in spec.exclude:
             taken.update(_as_list(bound[other]))
         pool = _category_pool(spec, cats, taken, avoid)
+        twins = color_twins(cats, view, taken | {c for c in cats if avoid & set(cats[c])}, rng) if spec.by_color else None
+        if twins:  # two instances of one category, by colour: no category prior can tell them apart
+            bound[spec.name] = twins
+            continue
         if spec.visible_in is not None:
             row = view.frame_row(bound[spec.visible_in])
             pool = [c for c in pool if view.framed[row, cats[c][0]]]

@@ -155,7 +155,12 @@ class SceneView(TimeArrays):
         if category is None and color is None:
             return self.observed
         if color is None:
-            return self._observed_by["category"].get(category, empty)
+            rows = self._observed_by["category"].get(category)
+            if rows is None and category:  # "red chair": one of a category's instances named by its colour
+                first, _, rest = category.partition(" ")  # (qa.binding_preference.color_twins)
+                if first in self._observed_by["color"] and rest in self._observed_by["category"]:
+                    return self.observed_rows(rest, first)
+            return empty if rows is None else rows
         by_color = self._observed_by["color"].get(color, empty)
         return by_color if category is None else by_color[self.category[by_color] == category]
 

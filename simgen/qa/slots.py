@@ -6,7 +6,9 @@ Slot types and their keys (``simgen.qa.sampling`` draws the values):
   ``exclude`` (earlier category slots), ``moving`` (true: its object has a motion event and moved;
   false: it never moved), ``visible_in`` (an earlier frame slot that must show it);
 - ``categories``: as ``category`` plus ``count`` (≥ 2) and ``ordered``; ``moving`` is ``false``
-  (none moved) or ``one`` (exactly one of them moved, the others did not);
+  (none moved) or ``one`` (exactly one of them moved, the others did not); ``by_color: true``
+  (count 2) lets a pair be two instances of one category named by their colours, "the red chair"
+  and "the blue chair", where the episode has them (``qa.binding_preference.color_twins``);
 - ``frame``: ``visible`` (earlier unique category slots it must show), ``after`` (an earlier frame
   slot it must follow), ``keyframes`` (drawn from action boundaries when the camera followed
   actions), ``start_of`` (an earlier actions slot: the frame where those actions start);
@@ -26,7 +28,8 @@ from simgen.types import EGO_ACTIONS
 SLOT_TYPES = ("category", "categories", "frame", "actions")
 _KEYS = {
     "category": {"type", "observed", "min_count", "max_count", "exclude", "distinct", "moving", "visible_in"},
-    "categories": {"type", "observed", "count", "min_count", "max_count", "exclude", "distinct", "ordered", "moving"},
+    "categories": {"type", "observed", "count", "min_count", "max_count", "exclude", "distinct", "ordered", "moving",
+                   "by_color"},
     "frame": {"type", "visible", "after", "keyframes", "start_of"},
     "actions": {"type", "source", "options", "max_count", "with_move"},
 }
@@ -54,6 +57,7 @@ class SlotSpec:
     source: str = "episode"  # actions: episode | options
     options: tuple = ()  # actions: ((name, amount), ...) sequences to choose from
     with_move: bool = False  # actions from the episode: the run includes a move (not only turns and looks)
+    by_color: bool = False  # categories (a pair): may be two instances of one category named by colour
 
 
 def _fail(where: str, message: str) -> ConfigError:
@@ -114,8 +118,10 @@ def parse_slot(name: str, data: Any, earlier: list[SlotSpec], where: str) -> Slo
     elif kind == "frame":
         spec["visible"] = _earlier(data, "visible", earlier, ("category", "categories"), w, many=True)
         for v in spec["visible"]:
-            if next(s for s in earlier if s.name == v).observed != "unique":
-                raise _fail(f"{w}.visible", f"slot {v!r} must be a category/categories slot with observed: unique")
+            named = next(s for s in earlier if s.name == v)
+            if named.observed != "unique" or named.by_color:
+                raise _fail(f"{w}.visible", f"slot {v!r} must be a category/categories slot with observed: unique "
+                                            "and without by_color")
         spec["after"] = _earlier(data, "after", earlier, ("frame",), w, many=False)
         spec["start_of"] = _earlier(data, "start_of", earlier, ("actions",), w, many=False)
         keyframes = data.get("keyframes", False)
@@ -143,12 +149,16 @@ def _parse_category(data: dict, kind: str, ints: dict, earlier: list[SlotSpec], 
         raise _fail(f"{w}.moving", f"expected one of {list(_MOVING[kind])} for a {kind} slot, got {moving!r}")
     if moving is not None and observed != "unique":
         raise _fail(f"{w}.moving", "needs observed: unique (motion is asked of one object per category)")
+    by_color = data.get("by_color", False)
+    if not isinstance(by_color, bool) or by_color and (ints["count"] != 2 or moving is not None):
+        raise _fail(f"{w}.by_color", f"expected true/false, and true only on a pair (count: 2) without moving, "
+                                     f"got {by_color!r}")
     visible_in = _earlier(data, "visible_in", earlier, ("frame",), w, many=False)
     if visible_in is not None and observed != "unique":
         raise _fail(f"{w}.visible_in", "needs observed: unique")
     return {"observed": observed, "count": ints["count"], "min_count": ints["min_count"], "ordered": ordered,
             "exclude": _earlier(data, "exclude", earlier, ("category", "categories"), w, many=True),
-            "moving": moving, "visible_in": visible_in}
+            "moving": moving, "visible_in": visible_in, "by_color": by_color}
 
 
 def _parse_actions(data: dict, w: str) -> dict:
