@@ -7,6 +7,8 @@ Renders (niced) two default shards (seeds 0 and 1), one ``dynamics=mixed`` shard
 ``simgen-merge --allow-mixed`` twice in the same run: with the full balancing, and with the
 conditional caps switched off (answer caps only, as before issue 14), so the ratio of kept QA per
 episode compares like with like. Re-running reuses finished episodes (simgen resumes) and re-asks.
+``--reuse`` merges the shards under ``--out`` as they are; ``--reask`` first re-asks them with the
+code as it is (``stages=[ask]``: after a family or the sampling changed), rendering nothing.
 
 Targets (issue 14), checked per family with at least ``--min-qa`` kept QA: best blind score ≤ chance
 + 0.05, most common answer ≤ 1.5 × the median answer count; and kept QA per episode within 25 % of
@@ -35,22 +37,28 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNS = (("seed=0",), ("seed=1",), ("seed=2", "dynamics=mixed"), ("seed=3", "trajectory=ego", "qa=dynamic"))
 
 
-def render(out: Path, default_episodes: int, dynamic_episodes: int, reuse: bool = False) -> list[Path]:
+def render(out: Path, default_episodes: int, dynamic_episodes: int, reuse: bool = False,
+           reask: bool = False) -> list[Path]:
     """Run the four shards (nice -n 10); returns their run dirs. ``reuse``: take the shards already
-    under ``out`` as they are (e.g. after the code's config changed, which refuses a resume)."""
+    under ``out`` as they are (e.g. after the code's config changed, which refuses a resume);
+    ``reask``: re-ask them first (their episodes as rendered, the questions of the code as it is)."""
     dirs = []
     for overrides in RUNS:
-        if reuse:
+        episodes = default_episodes if len(overrides) == 1 else dynamic_episodes
+        if reuse or reask:
             shard = out / "sweep" / ",".join(sorted(overrides))
             if not (shard / "qa.jsonl").is_file():
-                raise SystemExit(f"blind_audit: --reuse needs a rendered shard at {shard} (no qa.jsonl there)")
+                raise SystemExit(f"blind_audit: --reuse/--reask need a rendered shard at {shard} (no qa.jsonl there)")
             dirs.append(shard)
-            continue
-        episodes = default_episodes if len(overrides) == 1 else dynamic_episodes
+            if reuse:
+                continue
+            episodes = len([e for e in (shard / "episodes").iterdir() if e.is_dir()])
+            overrides = (*overrides, "stages=[ask]")
         cmd = ["nice", "-n", "10", sys.executable, "-m", "simgen.cli", f"paths.output_root={out}", "run_name=sweep",
                f"episodes={episodes}", *overrides]
         subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        dirs.append(out / "sweep" / ",".join(sorted(overrides)))
+        if not reask:
+            dirs.append(out / "sweep" / ",".join(sorted(overrides)))
     return dirs
 
 
@@ -122,9 +130,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--dynamic-episodes", type=int, default=10, help="per dynamic shard (two of them)")
     ap.add_argument("--min-qa", type=int, default=50, help="families with fewer kept QA are listed, not judged")
     ap.add_argument("--reuse", action="store_true", help="merge the shards already under --out/sweep, render nothing")
+    ap.add_argument("--reask", action="store_true", help="re-ask the shards under --out/sweep first, render nothing")
     ap.add_argument("--null-rounds", type=int, default=200, help="permuted-answer audits per family missing the target")
     args = ap.parse_args(argv)
-    shards = render(args.out, args.default_episodes, args.dynamic_episodes, args.reuse)
+    shards = render(args.out, args.default_episodes, args.dynamic_episodes, args.reuse, args.reask)
     full = merged_stats(shards, args.out / "dataset")
     caps_only = merged_stats(shards, args.out / "answer-caps-only", "--cell-slack", "1000000")
     rows = family_rows(full, args.min_qa)

@@ -19,7 +19,7 @@ import numpy as np
 
 PREFER = 0.8  # chance of drawing a pair's second category among the comparable ones
 SIMILAR = 1.8  # comparable: height and longest side within this factor of each other
-TWINS = 0.8  # chance of naming a by_color pair by colour when the episode has two instances of one category
+TWINS = 0.5  # chance of naming a by_color pair by colour when the episode has two instances of one category
 
 
 def comparable(first: str, other: str, cats: dict[str, list[int]], view) -> bool:
