@@ -157,6 +157,12 @@ def test_parquet_export_leaves_the_garbage_collector_as_it_was(dataset, tmp_path
     before = gc.get_freeze_count()
     export(dataset, ["parquet"], tmp_path)
     assert gc.get_freeze_count() == before and gc.isenabled()
+    gc.disable()  # a caller that paused it keeps it paused
+    try:
+        export(dataset, ["parquet"], tmp_path / "again")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_frames_are_found_whatever_the_json_spacing(dataset, tmp_path):
