@@ -213,3 +213,27 @@ def test_answers_sit_at_every_option_position_equally_often(dataset):
     assert [p["answer_letter"] for p in placed] == list("ABCABC")
     assert all(sorted(p["choices"]) == ["a", "b", "c"] and p["choices"][ord(p["answer_letter"]) - 65] == "b" for p in placed)
     assert positions.place({"family": "f", "answer_text": "7", "choices": []})["choices"] == []
+
+
+def test_numbers_the_ask_stage_left_open_get_options_the_shard_asked_for(tmp_path):
+    """A shard's run.json says which numeric families want options (ask stats "options"); the merge
+    offers them over the dataset's answers even where every record of the shard is open (its own
+    answers too few), as options told apart: 1.75 / 1.85 / 2.75 / 2.85 m allow two, 25 % apart."""
+    from export_fixtures import copy_shards
+
+    root = tmp_path / "multirun"
+    copy_shards(root)
+    plain = merge([root], tmp_path / "plain", card=False)
+    for run in root.glob("*/run.json"):
+        data = json.loads(run.read_text())
+        data.setdefault("ask", {}).setdefault("families", {}).setdefault("object_abs_distance", {})["options"] = 4
+        run.write_text(json.dumps(data))
+    merge([root], tmp_path / "wanted", card=False)
+    opened = [it for it in read_jsonl(tmp_path / "plain" / "qa.jsonl") if it.family == "object_abs_distance"]
+    offered = [it for it in read_jsonl(tmp_path / "wanted" / "qa.jsonl") if it.family == "object_abs_distance"]
+    assert opened and all(not it.choices for it in opened)
+    assert offered and all(len(it.choices) == 2 and it.answer_text in it.choices for it in offered)
+    for it in offered:
+        low, high = sorted(map(float, it.choices))
+        assert high >= 1.25 * low
+    assert plain["balance"]["object_abs_distance"]["dropped_no_options"] == 0

@@ -216,7 +216,9 @@ class _Scan:
 
 def _scan(shards: list[Shard], cfg: BalanceConfig, audit: AuditSample) -> _Scan:
     """Pass 1: validate every record, drop repeats, note groups, ranks, cells and values, sample the audit."""
-    scan = _Scan(array("b"), array("q"), array("Q"), {}, CellTable(), OptionPriors(), LabelSets())
+    wanted = {fam: entry["options"] for s in shards for fam, entry in _ask_families(s.run).items()
+              if isinstance(entry, dict) and isinstance(entry.get("options"), int)}  # numbers asked with options
+    scan = _Scan(array("b"), array("q"), array("Q"), {}, CellTable(), OptionPriors(wanted), LabelSets())
     current_episode, questions = None, set()
     for shard, item in tqdm(merged_stream(shards), desc="merge: read", unit="qa", disable=None):
         scan.records_in += 1
@@ -239,6 +241,13 @@ def _scan(shards: list[Shard], cfg: BalanceConfig, audit: AuditSample) -> _Scan:
         scan.labels.add(item)
         audit.add(item)
     return scan
+
+
+def _ask_families(run: dict) -> dict:
+    """The per-family entries of a shard's ask stats (empty when absent or not a mapping)."""
+    ask = run.get("ask")
+    families = ask.get("families") if isinstance(ask, dict) else None
+    return families if isinstance(families, dict) else {}
 
 
 def _write_kept(shards: list[Shard], status: array, keep: np.ndarray, path: Path, priors: OptionPriors,

@@ -285,6 +285,8 @@ def _stats(items, counts, episodes, qa_cfg, families, digest, seed, shard) -> di
         c = counts.get(fam.family, Counter())
         rejected = {k: v for k, v in sorted(c.items()) if k not in not_rejections}
         per_family[fam.family] = {"version": fam.version, "attempts": c["attempts"], "kept": c["kept"], "rejected": rejected}
+        if fam.answer.type == "number" and fam.answer.num_choices:  # the merge offers them over the dataset's answers
+            per_family[fam.family]["options"] = fam.answer.num_choices
         totals.update(c)
     return {
         "schema_version": 1,

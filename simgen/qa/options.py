@@ -53,9 +53,10 @@ def named_key(bindings: dict) -> str:
 
 class OptionPriors:
     """Per candidate record: its family, numeric answer and named key, or its label-sequence answer;
-    per family the number of options its numeric questions want (``wanted``, grown by the most any
-    record of the family has: a number the ask stage left open for want of a shard-wide prior gets
-    its options from the dataset's)."""
+    per family the number of options its numeric questions want (``wanted``: the merge passes what
+    the shards' ask stats say, ``families.<f>.options``; grown by the most any record of the family
+    has), so a number the ask stage left open for want of a shard-wide prior gets its options from
+    the dataset's."""
 
     def __init__(self, wanted: dict[str, int] | None = None):
         self.family, self.value, self.named, self.label = array("i"), array("d"), array("i"), array("i")
