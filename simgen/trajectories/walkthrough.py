@@ -288,8 +288,8 @@ class Walkthrough:
                 new, cost = len(more.eyes) - 1, self.sweep_cost(more, request, room, boxes, sweeps)
                 # short of frames, a station whose objects others show gives way to the floor views
                 trial = fit_tour(cfg, grid, more, stations + [new], n, fps, linger, cost, keep=set(added) | {new})
-                if new not in trial[0] or not _shows_as_much(more, trial[0], stations):
-                    continue
+                if new not in trial[0] or len(trial[0]) < 2 or not _shows_as_much(more, trial[0], stations):
+                    continue  # no room for it, or only by losing an object or the walk itself
                 timeline = self.timeline(more, *trial, fps)
                 try:
                     trial_yaws = self.headings(*timeline, request, room, boxes)
