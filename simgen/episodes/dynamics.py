@@ -106,8 +106,7 @@ class Dynamics:
             track, start, params = found
             events.append(MotionEvent(obj.object_id, kind, start, start + len(track.moving) - 1, params))
             busy.append((start, start + len(track.moving) - 1))
-            if kind == "scripted":
-                taken.append(_footprint(obj, track.moving[-1]))
+            taken.append(_footprint(obj, track.moving[-1]))  # later destinations keep clear of where it stays
         if pushed and sim.load(spec) != tuple(states):
             raise RuntimeError(f"scene {spec.scene_id}: reloading the simulator did not give the same settled "
                                "states; pushes tried in it would not play back as tried")
