@@ -437,16 +437,18 @@ def test_cli_score_names_file_and_line_of_a_bad_prediction(tmp_path, line, expec
     assert not (tmp_path / "scores").exists()
 
 
-@pytest.mark.parametrize("line, expected", [("[1, 2]", "expected a JSON object {...}, got an array"),
-                                            ('{"schema_version": 1, "id": "x"}', "not a QAItem record")])
-def test_cli_export_and_merge_name_file_and_line_of_a_bad_record(tmp_path, line, expected):
+@pytest.mark.parametrize("line, expected, position", [("[1, 2]", "expected a JSON object {...}, got an array", 1),
+                                                      ('{"schema_version": 1, "id": "x"}', "not a QAItem record", 1),
+                                                      ("[1, 2]", "expected a JSON object {...}, got an array", 10**6)])
+def test_cli_export_and_merge_name_file_and_line_of_a_bad_record(tmp_path, line, expected, position):
+    # position 10**6: the bad line comes last, after export has linked media into its new --out
     shards = copy_shards(tmp_path / "multirun")
     qa = shards[0] / "qa.jsonl"
-    with_line(qa, line, 1)
+    number = with_line(qa, line, position)
     for argv in (("simgen-merge", str(tmp_path / "multirun"), "--out", str(tmp_path / "merged")),
                  ("simgen-export", str(shards[0]), "--format", "vsibench", "--out", str(tmp_path / "export"))):
         done = run_cli(*argv)
         output = done.stdout + done.stderr
         assert done.returncode != 0 and "Traceback" not in output, output
-        assert f"{qa}:2: " in done.stderr and expected in done.stderr
-    assert not (tmp_path / "merged").exists() and no_temp_files(tmp_path)
+        assert f"{qa}:{number}: " in done.stderr and expected in done.stderr
+    assert not (tmp_path / "merged").exists() and not (tmp_path / "export").exists() and no_temp_files(tmp_path)

@@ -12,6 +12,7 @@ dataset that cannot be read.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +58,15 @@ def run_export(cfg: DictConfig) -> list[dict]:
     exporters = [EXPORTERS.build(cfg[name], where=name) for name in export_order(job.formats or EXPORTERS.names())]
     ds = Dataset(Path(job.dataset))
     out = Path(job.out) if job.out is not None else ds.root
-    return [e.export(ds, out) for e in exporters]
+    fresh = not out.exists()
+    try:
+        return [e.export(ds, out) for e in exporters]
+    except BaseException:
+        # a bad record can surface after media were linked into a new --out: a failed export leaves
+        # no folder behind (an existing one keeps its files, each written whole)
+        if fresh:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
 
 
 def export(dataset: Path, formats: list[str], out: Path | None = None, overrides: list[str] = ()) -> list[dict]:
