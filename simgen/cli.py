@@ -122,10 +122,18 @@ def _hydra_main(cfg: DictConfig) -> None:
     log.info("done: %d rendered, %d already done, %d failed; outputs in %s", len(rendered.get("rendered", [])),
              len(rendered.get("skipped_done", [])), len(rendered.get("failed", [])),
              HydraConfig.get().runtime.output_dir)
+    failed = len(rendered.get("failed", [])) + len(summary.get("ask", {}).get("episodes", {}).get("failed", []))
+    if failed:  # the outputs stand, but the exit status says not every episode made it
+        problem = RuntimeError(f"{failed} episode(s) failed to render or to be read back; see {run_dir / 'run.json'}")
+        log.error("%s", problem)
+        if HydraConfig.get().mode == RunMode.MULTIRUN:
+            record_failure(run_dir, problem)
+        else:
+            sys.exit(1)
 
 
 def main() -> None:
-    """Console-script entry point (``simgen``): exit 130 on Ctrl-C, 1 when a sweep's job failed."""
+    """Console-script entry point (``simgen``): exit 130 on Ctrl-C, 1 when an episode or a sweep's job failed."""
     from simgen.sweep import SweepSummary
 
     problem = check_overrides(sys.argv[1:])  # each job's config, before Hydra makes a run dir

@@ -1,6 +1,7 @@
 """The Hydra app end to end, from a temp dir outside the checkout, on the tiny `debug=smoke` config."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -219,3 +220,19 @@ def test_ask_stage_reuses_episodes_without_a_simulator(smoke_run, tmp_path):
     stats = json.loads((smoke_run / "stats.json").read_text())
     assert stats["kept"] == outputs[0].count(b"\n") and "rejected" in stats and "audit" in stats
     assert "llm_calls_per_accepted_qa" in stats  # compiled families are asked like hand-written ones
+
+
+def test_an_episode_that_cannot_be_read_back_makes_the_exit_status_1(smoke_run, tmp_path):
+    """The ask stage skips an unreadable episode and keeps the rest, and the command says so: exit 1."""
+    cwd = tmp_path / "copy"
+    shutil.copytree(smoke_run.parents[2], cwd)
+    copied = run_dir(cwd, "smoke")
+    bad = episodes(copied)[0] / "episode.json"
+    record = json.loads(bad.read_text())
+    bad.write_text(json.dumps({**record, "schema_version": 99}))
+    proc = simgen(cwd, "debug=smoke", "stages=[ask]", "run_name=smoke", check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert "1 episode(s) failed" in proc.stdout + proc.stderr and "Traceback" not in proc.stdout + proc.stderr
+    failed = json.loads((copied / "run.json").read_text())["ask"]["episodes"]["failed"]
+    assert [f["episode"] for f in failed] == [bad.parent.name]
+    assert (copied / "qa.jsonl").is_file()  # the other episode's questions are written all the same
