@@ -21,6 +21,7 @@ import numpy as np
 from simgen.geometry import invert, polygon_area, quat_to_matrix
 from simgen.qa import boxes
 from simgen.qa.scene_time import TimeArrays, frame_states
+from simgen.registry import check_config
 from simgen.types import Episode
 from simgen.visibility_model import VisibilityModel
 
@@ -35,7 +36,7 @@ class SceneView(TimeArrays):
 
     def __init__(self, episode: Episode, model: VisibilityModel = VisibilityModel()):
         """Build from an Episode (use ``SceneView.from_episode``)."""
-        model.validate()
+        check_config(model, "visibility")  # declared ranges, then the levels' order
         self.model = model
         self.episode_id = episode.episode_id
         specs = sorted(episode.scene.objects, key=lambda o: o.object_id)
