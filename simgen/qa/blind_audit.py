@@ -147,22 +147,30 @@ class _Design:
     def scores(self, w: np.ndarray) -> np.ndarray:
         return np.bincount(self.rows, weights=w[self.cols], minlength=self.n_rows)
 
-    def softmax(self, s: np.ndarray) -> np.ndarray:
-        s = s - np.maximum.reduceat(s, self.starts)[self.item_of_row]
-        e = np.exp(s)
-        return e / np.add.reduceat(e, self.starts)[self.item_of_row]
-
-    def fit(self, train_items: np.ndarray) -> np.ndarray:
-        """Weights minimising the mean log-loss of the training items (Adam, L2)."""
-        mask = train_items[self.item_of_row].astype(float) / max(int(train_items.sum()), 1)
-        w, m, v = np.zeros(self.dim), np.zeros(self.dim), np.zeros(self.dim)
+    def fit(self, train: np.ndarray) -> np.ndarray:
+        """Per training mask (rows of ``train``: folds × items), the weights minimising the mean log-loss
+        of its training items (Adam, L2), as rows of a (folds, dim) array. The folds are laid end to end
+        in flat arrays and fit together, so a step is the same few numpy calls for any number of folds;
+        each sum runs over the same terms in the same order as a fit of one fold alone (same bits)."""
+        k = len(train)
+        mask = np.concatenate([t[self.item_of_row].astype(float) / max(int(t.sum()), 1) for t in train])
+        offsets = np.arange(k)[:, None]
+        w_at = (offsets * self.dim + self.cols).ravel()  # feature entry of fold f -> its weight
+        row_at = (offsets * self.n_rows + self.rows).ravel()  # ... -> its (item, option) row
+        starts = (offsets * self.n_rows + self.starts).ravel()
+        item_of_row = (offsets * len(self.starts) + self.item_of_row).ravel()
+        truth = np.tile(self.truth, k)
+        w, m, v = np.zeros(k * self.dim), np.zeros(k * self.dim), np.zeros(k * self.dim)
         for t in range(1, _ITERATIONS + 1):
-            g_rows = (self.softmax(self.scores(w)) - self.truth) * mask
-            g = np.bincount(self.cols, weights=g_rows[self.rows], minlength=self.dim) + _L2 * w
+            s = np.bincount(row_at, weights=w[w_at], minlength=k * self.n_rows)
+            s = s - np.maximum.reduceat(s, starts)[item_of_row]  # the softmax over each item's options
+            e = np.exp(s)
+            g_rows = (e / np.add.reduceat(e, starts)[item_of_row] - truth) * mask
+            g = np.bincount(w_at, weights=g_rows[row_at], minlength=k * self.dim) + _L2 * w
             m = 0.9 * m + 0.1 * g
             v = 0.999 * v + 0.001 * g * g
             w -= _LR * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
-        return w
+        return w.reshape(k, self.dim)
 
     def accuracy(self, w: np.ndarray) -> np.ndarray:
         """Per item, the expected accuracy of picking its highest-scoring option (ties: uniformly)."""
@@ -216,13 +224,12 @@ def _audit_closed(items: list[AuditItem], folds: np.ndarray, k: int) -> tuple[di
     labels = tuple(sorted({it.answer_text for it in items}))
     design = _Design(items, labels)
     scores: dict[str, list[float]] = defaultdict(list)
-    for fold in range(k):
-        test = folds == fold
-        if not test.any() or test.all():
-            continue
+    tests = [t for t in (folds == fold for fold in range(k)) if t.any() and not t.all()]
+    weights = design.fit(~np.array(tests)) if tests else []
+    for test, w in zip(tests, weights):
         train = [it for it, t in zip(items, test) if not t]
         rules = _closed_rules(train, labels)
-        learned = design.accuracy(design.fit(~test))
+        learned = design.accuracy(w)
         for i in np.flatnonzero(test):
             it = items[i]
             scores["learned"].append(float(learned[i]))
