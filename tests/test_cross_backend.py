@@ -23,7 +23,8 @@ from simgen.simulators import mujoco_gl
 SKIP = mujoco_gl.unavailable_reason()
 pytestmark = pytest.mark.skipif(SKIP is not None, reason=str(SKIP))
 BACKENDS = ("pybullet", "mujoco")
-OVERRIDES = ["debug=smoke", "camera.width=320", "camera.height=240", "render.save_arrays=false"]
+# 4 s (16 frames): the evidence rules want each referent clearly in 3 frames, which 8 frames rarely give
+OVERRIDES = ["debug=smoke", "camera.width=320", "camera.height=240", "render.duration_s=4.0", "render.save_arrays=false"]
 # Program functions that read the rendered masks (visibility, first appearance, observed counts):
 # families without them have answers that depend on the scene state and camera poses only.
 VISIBILITY_FUNCTIONS = ("visible_in", "first_seen", "last_seen", "appearance_order", "count(")
@@ -87,5 +88,8 @@ def test_the_same_questions_get_the_same_answers(runs):
     assert [i for i in sorted(common) if pb[i]["answer"] != mj[i]["answer"]] == []
     geo = {name: {i for i, item in items.items() if geometry_only(item)} for name, items in (("pb", pb), ("mj", mj))}
     assert len(geo["pb"] & geo["mj"]) >= 20, "too few geometry-only questions to compare"
-    assert len(geo["pb"] & geo["mj"]) >= 0.9 * max(len(geo["pb"]), len(geo["mj"]))
+    # the verifier's evidence rules read the masks for every family (each referent seen clearly in
+    # enough frames, recognisable, framed), so a referent within a pixel or two of a level can keep a
+    # question on one backend only: most, not all, geometry-only questions are kept on both
+    assert len(geo["pb"] & geo["mj"]) >= 0.8 * max(len(geo["pb"]), len(geo["mj"]))
     assert len({pb[i]["family"] for i in common}) >= 10, "the comparison should span many families"
