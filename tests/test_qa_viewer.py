@@ -243,3 +243,20 @@ def test_an_object_only_ever_cut_by_the_frame_edge_is_not_counted_nor_asked_abou
         count = ask(ep, "object_counting", {"category": "teddy bear"}, stability=False)
         taller = ask(ep, "taller", {"pair": ["teddy bear", "lamp"]}, stability=False)
         assert (count.answer == 1 and taller.answer == "lamp") if ok else (count, taller) == ("ambiguous_count", "not_visible")
+
+
+def test_a_size_question_needs_each_referent_shown_whole_in_some_frame():
+    # by eye: "which is bigger, the table or the shelf?" about a shelf whose top every frame cut off
+    # (three quarters of its box in frame at most): its height could not be judged
+    camera = look_at((3.0, 0.2, 1.2), (3.0, 4.0, 0.8))
+    rows = [("shelf", "white", (1.0, 3.5, 0.9), (0.4, 0.2, 0.9), 0.0), ("table", "brown", (4.0, 2.5, 0.4), (0.7, 0.45, 0.4), 0.0),
+            ("lamp", "white", (5.0, 3.5, 0.8), (0.2, 0.2, 0.8), 0.0)]
+    for fraction, ok in ((0.75, False), (0.95, True)):
+        vis = {f: {1: (3000, fraction), 2: CLEAR, 3: CLEAR} for f in range(4)}
+        ep = make_episode(rows, room=ROOM, cameras=[camera] * 4, visibility=vis)
+        bigger = ask(ep, "size_comparison", {"pair": ["shelf", "table"]}, stability=False)
+        tall = ask(ep, "object_height", {"a": "shelf"}, stability=False)
+        assert (bigger.answer, tall.answer > 150) == ("shelf", True) if ok else (bigger, tall) == ("not_shown_whole",) * 2
+        # where the shelf is, not how big: a partly framed shelf still serves
+        near = ask(ep, "nearest_object", {"ref": "shelf"}, stability=False)
+        assert not isinstance(near, str), near

@@ -171,11 +171,13 @@ def check_count(view, fam, bindings: dict) -> str | None:
 
 
 def check_visibility(view, referents, frames_shown: list[int] | None, whole_video: bool,
-                     checks: dict) -> tuple[str | None, dict]:
+                     checks: dict, extent: bool = False) -> tuple[str | None, dict]:
     """Every referent seen clearly (``visibility.clear_frac`` of the image) in ≥ ``clear_frames``
     frames of the video (``whole_video``) and recognisable (``SceneView.framed``: seen clearly and
     not a sliver cut by the frame edge) in at least one of them, and recognisable in each frame the
-    question shows."""
+    question shows. When the answer reads an object's ``extent`` (size, height, volume, top), each
+    referent is also shown whole (``SceneView.whole``) in a frame the question may use: by eye, a
+    shelf whose top the frame always cut off was compared by its height."""
     k = int(checks.get("clear_frames", view.model.clear_frames)) if whole_video else 0
     evidence, reason = {}, None
     for object_id in referents:
@@ -187,6 +189,10 @@ def check_visibility(view, referents, frames_shown: list[int] | None, whole_vide
         for f in frames_shown or ():
             if not view.framed[view.frame_row(f), row]:
                 reason = "not_visible"
+        if extent and reason is None:
+            shown = [view.frame_row(f) for f in frames_shown] if frames_shown else slice(None)
+            if not view.whole[shown, row].any():
+                reason = "not_shown_whole"
     return reason, evidence
 
 

@@ -82,6 +82,16 @@ class Program:
             for n in self.nodes
         )
 
+    @cached_property
+    def reads_extent(self) -> bool:
+        """Whether the answer depends on how big an object is (its size, height, volume or top):
+        a viewer can judge that only from a frame that shows the object whole."""
+        return any((n.op == "call" and n.fn.name in EXTENT_FUNCTIONS)
+                   or (n.op == "constant" and getattr(n.value, "name", None) in EXTENT_FUNCTIONS) for n in self.nodes)
+
+
+# DSL functions and keys whose value is an object's extent (``Program.reads_extent``)
+EXTENT_FUNCTIONS = frozenset({"size", "height", "volume", "top", "size_of", "height_of", "volume_of", "top_of"})
 
 # Slot type names a family may declare (lower-case aliases of the DSL types).
 SLOT_DSL_TYPES = {"category": CATEGORY, "color": COLOR, "object": OBJ, "objects": OBJS, "frame": FRAME,

@@ -29,6 +29,7 @@ from simgen.visibility_model import VisibilityModel
 FRAMED_IN_FRAME = 0.75  # share of the box inside the image for an image question's referent (by eye: half
 # a teddy bear's box in frame showed a brown paw at the image corner)...
 FRAMED_FILL = 0.1  # ...unless it fills this share of the image
+WHOLE_IN_FRAME = 0.9  # share of the box inside the image for a frame to show the object whole (its size)
 
 
 class SceneView(TimeArrays):
@@ -89,6 +90,8 @@ class SceneView(TimeArrays):
         # half its box inside the frame or filling a tenth of the image (a close-up), not an edge sliver
         self.framed = self.clear & ((self.in_frame_fraction >= FRAMED_IN_FRAME)
                                     | (self.visible_pixels >= FRAMED_FILL * width * height))
+        # shown whole (how big it is can be judged): seen clearly with nearly all its box inside the frame
+        self.whole = self.clear & (self.in_frame_fraction >= WHOLE_IN_FRAME)
         # what the video shows at all: seen in ≥ 1 frame (candidate sets draw from these)
         self._set_observed(self.visible.any(axis=0) if len(self.frames) else np.zeros(n, dtype=bool))
         self._cache: dict = {}

@@ -14,6 +14,8 @@ top-level ``visibility`` config node, thresholds as fractions of the image): *gl
                       it either way;
 - ``not_visible``     a referent is seen clearly in fewer than ``clear_frames`` frames (video), or
                       (image families, ``in_used_frames``) not clearly in a frame the item shows;
+- ``not_shown_whole`` the answer reads a referent's extent (size, height, volume, top) but no frame
+                      it may use shows that referent whole (``SceneView.whole``);
 - ``margin_<unit>``   a decision in the execution trace was closer to flipping than the threshold
                       of its unit: distance / depth / height gaps (m), angle to a direction-sector
                       boundary (deg), gap between appearances (frames), area (m2), volume (m3),
@@ -328,7 +330,8 @@ def verify(fam, view, bindings: dict, execution, cfg: VerifyConfig, run, jittere
     if cfg.visibility:
         in_frames = fam.modality == "image" or checks.get("in_used_frames", False)
         shown = list(execution.frames_used) if in_frames else None
-        reason, cert["visibility"] = check_visibility(view, execution.referents, shown, fam.modality == "video", checks)
+        reason, cert["visibility"] = check_visibility(view, execution.referents, shown, fam.modality == "video", checks,
+                                                      fam.parsed.reads_extent)
         if reason:
             return Verdict.reject(reason, cert)
     if cfg.margins and (reason := check_margins(trace, cfg, checks)):
