@@ -221,6 +221,14 @@ class CameraIntrinsics(Record):
         """The 3×3 calibration matrix."""
         return np.array([[self.fx, 0.0, self.cx], [0.0, self.fy, self.cy], [0.0, 0.0, 1.0]])
 
+    def require_plain(self, camera: str) -> None:
+        """ValueError unless pixels are square (fx = fy) and the principal point is the image centre:
+        what ``camera`` (a simulator's own camera model, which takes one field of view) can express."""
+        w, h = self.width, self.height
+        if abs(self.fx - self.fy) > 1e-6 * self.fy or abs(self.cx - w / 2.0) > 1e-6 * w or abs(self.cy - h / 2.0) > 1e-6 * h:
+            raise ValueError(f"camera: {camera} need fx = fy and a centred principal point, got fx={self.fx}, "
+                             f"fy={self.fy}, cx={self.cx}, cy={self.cy} for {w}×{h}")
+
 
 @dataclass(frozen=True)
 class Visibility(Record):

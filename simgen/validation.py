@@ -10,10 +10,8 @@ and :func:`check_episode` then check what types cannot say. :func:`scene_from_di
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
-import gc
 import math
 import types
 import typing
@@ -177,20 +175,6 @@ def check_fields(cls, data: Any, where: str = "") -> None:
         raise ValueError(f"{path or 'top level'}: {m.message}") from None
 
 
-@contextlib.contextmanager
-def without_cyclic_gc():
-    """Pause Python's cyclic garbage collector while a file is decoded into records: decoding and
-    building make tens of thousands of objects and no reference cycles, and the collector would scan
-    the growing record graph dozens of times for nothing (7% of the ask stage's CPU time)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _where(prefix: str, key: str) -> str:
     return f"{prefix}.{key}" if prefix else key
 
@@ -278,23 +262,22 @@ def _version(data: Any) -> None:
                          f"simgen version?)")
 
 
-def scene_from_dict(data: Any, source: str) -> SceneSpec:
-    """A checked SceneSpec from decoded JSON; InputError naming ``source`` and the key otherwise."""
+def _from_dict(cls, check, data: Any, source: str):
+    """A ``cls`` record built from decoded JSON and passed through ``check``; InputError naming ``source``."""
     try:
         _version(data)
-        spec = build_checked(SceneSpec, data)
-        check_scene(spec)
+        record = build_checked(cls, data)
+        check(record)
     except (ValueError, TypeError) as e:
         raise InputError(f"{source}: {e}") from None
-    return spec
+    return record
+
+
+def scene_from_dict(data: Any, source: str) -> SceneSpec:
+    """A checked SceneSpec from decoded JSON; InputError naming ``source`` and the key otherwise."""
+    return _from_dict(SceneSpec, check_scene, data, source)
 
 
 def episode_from_dict(data: Any, source: str) -> Episode:
     """A checked Episode from decoded JSON; InputError naming ``source`` and the key otherwise."""
-    try:
-        _version(data)
-        episode = build_checked(Episode, data)
-        check_episode(episode)
-    except (ValueError, TypeError) as e:
-        raise InputError(f"{source}: {e}") from None
-    return episode
+    return _from_dict(Episode, check_episode, data, source)

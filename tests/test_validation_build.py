@@ -7,7 +7,8 @@ import pytest
 from qa_fixtures import living_room
 
 from simgen.types import Episode, SceneSpec
-from simgen.validation import build_checked, without_cyclic_gc
+from simgen.io import cyclic_gc_paused
+from simgen.validation import build_checked
 
 DATA = json.loads(json.dumps(living_room().to_dict()))
 
@@ -53,10 +54,10 @@ def test_numbers_the_fast_path_cannot_sum_are_checked_one_by_one():
 def test_without_cyclic_gc_restores_the_collector(enabled):
     (gc.enable if enabled else gc.disable)()
     try:
-        with without_cyclic_gc():
+        with cyclic_gc_paused():
             assert not gc.isenabled()
         assert gc.isenabled() is enabled
-        with pytest.raises(KeyError), without_cyclic_gc():
+        with pytest.raises(KeyError), cyclic_gc_paused():
             raise KeyError("x")
         assert gc.isenabled() is enabled
     finally:

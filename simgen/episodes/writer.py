@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from simgen.io import InputError, read_json, write_text
+from simgen.io import InputError, cyclic_gc_paused, read_json, write_text
 from simgen.types import Episode
-from simgen.validation import episode_from_dict, without_cyclic_gc
+from simgen.validation import episode_from_dict
 
 DONE = ".done"
 EPISODE_JSON = "episode.json"
@@ -35,7 +35,7 @@ def read_episode(directory: Path) -> Episode:
     directory = Path(directory)
     path = directory / EPISODE_JSON
     try:
-        with without_cyclic_gc():
+        with cyclic_gc_paused():
             episode = episode_from_dict(read_json(path), str(path))
         arrays = directory / episode.files.get("arrays", ARRAYS)
         if "arrays" in episode.files and arrays.is_file():

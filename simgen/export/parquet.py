@@ -15,9 +15,7 @@ dataset.
 from __future__ import annotations
 
 import functools
-import gc
 import json
-from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -26,6 +24,7 @@ from typing import Iterator
 from simgen.export import EXPORTERS
 from simgen.export.base import Exporter, Sample, atomic_open, json_line
 from simgen.export.prompt import PromptConfig
+from simgen.io import cyclic_gc_paused
 from simgen.registry import ConfigError, require, setting
 
 
@@ -76,21 +75,6 @@ def arrow_schema():
     pa = require("pyarrow")
     metadata = {"huggingface": json.dumps({"info": {"features": FEATURES}})}
     return pa.schema({name: _arrow_type(feature) for name, feature in FEATURES.items()}).with_metadata(metadata)
-
-
-@contextmanager
-def collector_paused():
-    """Pause the garbage collector while the rows stream, then restore it as it was. The rows hold no
-    reference cycles: reference counting frees each row group once written. The collector's passes
-    over the buffered rows and the imported libraries (pyarrow's pandas above all) cost a sixth of the
-    export even with those libraries frozen (``gc.freeze``)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @functools.lru_cache(maxsize=256)  # records come grouped by episode and share their frames
@@ -191,7 +175,7 @@ class ParquetExporter(Exporter):
         schema = arrow_schema()  # carries the features as metadata for load_dataset
         path = out_dir / "data" / f"{self.cfg.split}.parquet"
         count, buffer, flat = 0, [], []
-        with collector_paused(), atomic_open(path, "wb") as f:
+        with cyclic_gc_paused(), atomic_open(path, "wb") as f:
             codec = None if self.cfg.compression == "none" else self.cfg.compression
             with pq.ParquetWriter(f, schema, compression=codec) as writer:
                 episode, knobs = None, None

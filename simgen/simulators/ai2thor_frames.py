@@ -133,9 +133,5 @@ def vertical_fov_deg(intrinsics) -> float:
 
     Raises ValueError unless pixels are square (fx = fy) and the principal point is the image centre.
     """
-    w, h = intrinsics.width, intrinsics.height
-    if abs(intrinsics.fx - intrinsics.fy) > 1e-6 * intrinsics.fy or \
-            abs(intrinsics.cx - w / 2.0) > 1e-6 * w or abs(intrinsics.cy - h / 2.0) > 1e-6 * h:
-        raise ValueError(f"camera: Unity cameras need fx = fy and a centred principal point, got fx={intrinsics.fx}, "
-                         f"fy={intrinsics.fy}, cx={intrinsics.cx}, cy={intrinsics.cy} for {w}×{h}")
-    return math.degrees(2.0 * math.atan(0.5 * h / intrinsics.fy))
+    intrinsics.require_plain("Unity cameras")
+    return math.degrees(2.0 * math.atan(0.5 * intrinsics.height / intrinsics.fy))

@@ -62,12 +62,8 @@ def sensor_pose(T_world_cam, origin_y: float = 0.0) -> tuple[np.ndarray, np.ndar
 
 def hfov_deg(intrinsics: CameraIntrinsics) -> float:
     """habitat's ``hfov`` (horizontal, degrees) for ``intrinsics``; square pixels and a centred principal point only."""
-    w, h = intrinsics.width, intrinsics.height
-    if abs(intrinsics.fx - intrinsics.fy) > 1e-6 * intrinsics.fy or \
-            abs(intrinsics.cx - w / 2.0) > 1e-6 * w or abs(intrinsics.cy - h / 2.0) > 1e-6 * h:
-        raise ValueError(f"camera: habitat pinhole sensors need fx = fy and a centred principal point, got "
-                         f"fx={intrinsics.fx}, fy={intrinsics.fy}, cx={intrinsics.cx}, cy={intrinsics.cy} for {w}×{h}")
-    return math.degrees(2.0 * math.atan(0.5 * w / intrinsics.fx))
+    intrinsics.require_plain("habitat pinhole sensors")
+    return math.degrees(2.0 * math.atan(0.5 * intrinsics.width / intrinsics.fx))
 
 
 def intrinsics_from_hfov(width: int, height: int, hfov: float) -> CameraIntrinsics:
