@@ -17,6 +17,7 @@ import types
 import typing
 from typing import Any
 
+from simgen.geometry import polygon_area
 from simgen.io import InputError
 from simgen.types import SCHEMA_VERSION, Episode, Record, SceneSpec
 
@@ -158,18 +159,18 @@ def build_checked(cls, data: Any, where: str = ""):
     builds it, checked in the same walk; ValueError naming the key path
     (``frames[3].objects[0].pose.position[2]``) when it is not valid: missing or unknown fields, wrong
     types, non-finite numbers, recursing into nested records."""
-    try:
-        return _record_checker(cls)(data)
-    except _Mismatch as m:
-        path = (where + "".join(reversed(m.path))).lstrip(".")
-        raise ValueError(f"{path or 'top level'}: {m.message}") from None
+    return _walk(cls, data, where, build=True)
 
 
 def check_fields(cls, data: Any, where: str = "") -> None:
     """Raise ValueError naming the key path when ``data`` (decoded JSON) is not a valid ``cls`` record
     (see :func:`build_checked`; nothing is built)."""
+    _walk(cls, data, where, build=False)
+
+
+def _walk(cls, data: Any, where: str, build: bool):
     try:
-        _record_checker(cls, False)(data)
+        return _record_checker(cls, build)(data)
     except _Mismatch as m:
         path = (where + "".join(reversed(m.path))).lstrip(".")
         raise ValueError(f"{path or 'top level'}: {m.message}") from None
@@ -189,15 +190,11 @@ def _unit_quaternion(quat, where: str) -> None:
         raise ValueError(f"{where}: expected a unit quaternion (w, x, y, z), got {list(quat)}")
 
 
-def _polygon_area(points) -> float:
-    return 0.5 * sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(points, points[1:] + points[:1]))
-
-
 def check_scene(spec: SceneSpec, where: str = "") -> None:
     """What types cannot say about a scene: a real floor polygon, positive sizes, unit quaternions,
     unique object ids ≥ 1, supports that exist."""
     room = _where(where, "room")
-    if len(spec.room.footprint) < 3 or abs(_polygon_area(list(spec.room.footprint))) < 1e-6:
+    if len(spec.room.footprint) < 3 or abs(polygon_area(spec.room.footprint)) < 1e-6:
         raise ValueError(f"{room}.footprint: expected a polygon of ≥ 3 vertices enclosing an area, "
                          f"got {list(spec.room.footprint)}")
     _positive([spec.room.height], f"{room}.height")

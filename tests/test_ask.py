@@ -11,7 +11,8 @@ from qa_fixtures import ego_walk, living_room, moving_room, turn_in_place, write
 from simgen.job_config import group_config
 from simgen.qa.ask import main, parse_qa_config, run_ask
 from simgen.qa.blind_audit import blind_audit
-from simgen.qa.records import QAItem, dumps, qa_id, read_jsonl, write_jsonl
+from simgen.io import json_line
+from simgen.qa.records import QAItem, qa_id, read_jsonl, write_jsonl
 from simgen.registry import ConfigError
 from simgen.visibility_model import VisibilityModel
 from test_families import gallery, room_pan, tour
@@ -149,7 +150,7 @@ def test_records_round_trip_and_bad_lines_name_file_and_line(episodes, tmp_path)
     write_jsonl(again, reversed(items))
     assert again.read_bytes() == path.read_bytes()  # sorted, canonical, whatever the input order
     for item in items:
-        assert QAItem.from_dict(json.loads(dumps(item))) == item
+        assert QAItem.from_dict(json.loads(json_line(item.to_dict()))) == item
     path.write_text(path.read_text() + '{"id": "x"}\n')
     with pytest.raises(ValueError, match=rf"qa.jsonl:{len(items) + 1}: not a QAItem record"):
         read_jsonl(path)

@@ -15,7 +15,7 @@ from tqdm import tqdm
 from simgen.export.dataset import Dataset, relative_to
 from simgen.export.prompt import PromptConfig, ground_truth, option_lines, prompt_text, rationale, target_text, \
     uses_options
-from simgen.io import atomic_open, json_line  # noqa: F401  (the exporters' writers)
+from simgen.io import atomic_open, json_line
 from simgen.qa.records import QAItem
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from simgen.export import EXPORTERS
-from simgen.export.base import atomic_open
+from simgen.io import atomic_open
 from simgen.export.dataset import MERGE_FILE, STATS_FILE, Dataset, relative_to
 from simgen.export.knobs import flat_knobs, group_values
 from simgen.plots import pyplot, save_figure

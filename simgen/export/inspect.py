@@ -23,7 +23,7 @@ import numpy as np
 from omegaconf import OmegaConf
 
 from simgen.export import contact_sheet as cs
-from simgen.export.base import atomic_open
+from simgen.io import atomic_open
 from simgen.export.dataset import EPISODES_DIR, QA_FILE, Dataset, decode_frames, read_episode_json
 from simgen.export.inspect_frames import frames_to_show, referents
 from simgen.export.inspect_page import write_index

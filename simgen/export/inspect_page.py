@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from simgen.export.base import atomic_open
+from simgen.io import atomic_open
 
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
 <title>simgen inspect</title><style>

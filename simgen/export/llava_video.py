@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Iterator
 
 from simgen.export import EXPORTERS
-from simgen.export.base import Exporter, Sample, atomic_open, json_line
+from simgen.export.base import Exporter, Sample
 from simgen.export.prompt import PromptConfig
+from simgen.io import atomic_open, json_line
 from simgen.registry import ConfigError
 
 IMAGE_TOKEN = "<image>"  # LLaVA's only media placeholder, for a video as for an image

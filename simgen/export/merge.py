@@ -47,12 +47,11 @@ from tqdm import tqdm
 
 from simgen.export.audit import AuditSample, check_configs
 from simgen.qa.options import AnswerPositions, OptionPriors, redraw_options
-from simgen.export.base import atomic_open, json_line
 from simgen.export.dataset import (EPISODES_DIR, EPISODES_INDEX, MERGE_FILE, QA_FILE, STATS_FILE, EpisodeInfo,
                                    read_episode_json)
 from simgen.qa.balance import BalanceConfig, CellTable, LabelSets, answer_key, cells, rank, select_balanced
 from simgen.qa.records import QA_SCHEMA_VERSION, parse_record, sort_key, write_json_atomic
-from simgen.io import InputError, iter_jsonl, read_json
+from simgen.io import InputError, atomic_open, iter_jsonl, json_line, read_json
 from simgen.registry import ConfigError, check_config, parse_config, store_schema
 from simgen.script_config import Script, run_script
 from simgen.types import SCHEMA_VERSION as EPISODE_SCHEMA_VERSION

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Iterator
 
 from simgen.export import EXPORTERS
-from simgen.export.base import Exporter, Sample, atomic_open, json_line
+from simgen.export.base import Exporter, Sample
 from simgen.export.prompt import PromptConfig
-from simgen.io import cyclic_gc_paused
+from simgen.io import atomic_open, cyclic_gc_paused, json_line
 from simgen.registry import ConfigError, require, setting
 
 

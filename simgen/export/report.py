@@ -24,7 +24,7 @@ from typing import Optional
 from omegaconf import OmegaConf
 from tqdm import tqdm
 
-from simgen.export.base import atomic_open
+from simgen.io import atomic_open
 from simgen.export.dataset import STATS_FILE, Dataset, relative_to
 from simgen.export.knobs import flat_knobs, group_values
 from simgen.export.prompt import number_text, option_lines

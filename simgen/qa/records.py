@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from simgen.io import iter_jsonl, write_text
+from simgen.io import iter_jsonl, json_line, write_json, write_text
 from simgen.types import Record, json_ready
 from simgen.validation import build_checked
 
@@ -75,11 +75,6 @@ class QAItem(Record):
         return hash(self.id)
 
 
-def dumps(item: QAItem) -> str:
-    """One canonical JSON line for a record (sorted keys, no spaces after separators)."""
-    return json.dumps(item.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def sort_key(item: QAItem) -> tuple:
     """Deterministic file order: episode, family, then id."""
     return (item.episode_id, item.family, item.id)
@@ -90,14 +85,14 @@ def write_jsonl(path: Path, items: Iterable[QAItem]) -> int:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = sorted(items, key=sort_key)
-    text = "".join(dumps(item) + "\n" for item in rows)
+    text = "".join(json_line(item.to_dict()) + "\n" for item in rows)  # io's canonical line
     write_text(path, text)
     return len(rows)
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    """Write ``data`` as indented, key-sorted JSON atomically."""
-    write_text(Path(path), json.dumps(json_ready(data), sort_keys=True, indent=2, ensure_ascii=False) + "\n")
+    """Write ``data`` (records and numpy values made plain) as indented, key-sorted JSON atomically."""
+    write_json(Path(path), json_ready(data))
 
 
 def parse_record(data: dict, where: str) -> QAItem:
