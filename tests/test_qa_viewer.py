@@ -260,3 +260,37 @@ def test_a_size_question_needs_each_referent_shown_whole_in_some_frame():
         # where the shelf is, not how big: a partly framed shelf still serves
         near = ask(ep, "nearest_object", {"ref": "shelf"}, stability=False)
         assert not isinstance(near, str), near
+
+
+def _moving_room_seen(before: dict[int, dict[int, tuple[int, float]]]):
+    """The moving room (the box slides from beside the lamp to beside the plant in frames 10–20) with
+    visibility by hand: ``before`` sets frames 0–9, every object is seen clearly and framed after."""
+    from qa_fixtures import moving_room
+
+    room = moving_room()
+    ids = [o.object_id for o in room.scene.objects]
+    vis = {f.index: dict(before.get(f.index, {})) if f.index < 10 else {i: (CLEAR, 1.0) for i in ids} for f in room.frames}
+    poses = {f.index: {s.object_id: (s.pose.position, 0.0) for s in f.objects} for f in room.frames}
+    return make_episode([(o.category, o.color, o.pose.position, o.half_extents, 0.0) for o in room.scene.objects],
+                        room=room.scene.room.footprint, cameras=[f.T_world_cam for f in room.frames], visibility=vis,
+                        object_poses=poses, events=room.events)
+
+
+def test_where_a_moved_object_was_needs_its_start_shown_with_each_reference():
+    # by eye: "before the chair was moved, was it closer to the bed or the tv?" where the chair's start
+    # showed only at the image edge, in frames with neither reference (box 5, lamp 3, plant 4)
+    framed, edge = (CLEAR, 1.0), (CLEAR, 0.3)
+    others = {1: framed, 2: framed, 6: framed}
+    at_edge_alone = {f: {**others, 5: edge} if f < 5 else {**others, 3: framed, 4: framed} for f in range(10)}
+    with_lamp_only = {f: {**others, 5: framed, 3: framed} if f < 5 else {**others, 4: framed} for f in range(10)}
+    with_each = {f: {**others, 5: framed, 3 if f < 5 else 4: framed} for f in range(10)}  # never all three at once
+    bindings = {"a": "box", "refs": ["lamp", "plant"]}
+    assert ask(_moving_room_seen(at_edge_alone), "object_state_before", bindings) == "start_not_shown"
+    assert ask(_moving_room_seen(with_lamp_only), "object_state_before", bindings) == "start_not_shown"
+    item = ask(_moving_room_seen(with_each), "object_state_before", bindings)
+    assert item.answer == "lamp"
+    assert item.certificate["before_move"]["box_1"] == {"start_frame": 9, "frames_framed_before": 10,
+                                                        "with": {"lamp_1": 5, "plant_1": 5}}
+    # the references shown with the box only after it moved do not count
+    late = {f: {**others, 5: framed} for f in range(10)}
+    assert ask(_moving_room_seen(late), "object_state_before", bindings) == "start_not_shown"

@@ -15,7 +15,8 @@ compared share a landmark; ``check_turn_cues`` (checks ``max_turn_deg`` / ``max_
 asks that a turn between two images shows as a turn: every shared landmark shifts the way the
 camera turned, not against it because the camera also walked. The verifier's other rules about what is shown live here too: referents
 seen clearly (``check_visibility``), counts a viewer can make (``check_count``), referents told
-apart (``check_pairs``), and what the video glimpses (``glimpsed_counts``).
+apart (``check_pairs``), a moved object's start shown with what it is compared to
+(``check_shown_before_move``), and what the video glimpses (``glimpsed_counts``).
 """
 from __future__ import annotations
 
@@ -218,3 +219,35 @@ def check_pairs(view, referents, checks: dict) -> tuple[str | None, dict | None]
     closest = min(polygon_separation(view.footprint(rows[i]), view.footprint(rows[j])) for i, j in pairs)
     evidence["closest_footprints_m"] = round(closest, 4)
     return ("stacked" if closest < 0.0 else None), evidence
+
+
+def check_shown_before_move(view, trace, referents, checks: dict) -> tuple[str | None, dict]:
+    """A question about where a moved object was before its move (family check ``shown_before_move``):
+    its start pose is recognisable (``SceneView.framed``: seen clearly, not a sliver at the image
+    edge) in a frame before the move *together with* each other referent, recognisable too, in at
+    least ``clear_frames`` such frames per referent. By eye: "before the chair was moved, was it
+    closer to the bed or the tv?" was asked where the chair's start showed only at the image edge,
+    in frames with neither reference: its distance to either could not be judged.
+
+    Each reference is needed with the mover in some frame, not all of them in one: a distance is
+    read off an image showing both its ends, and two distances read off two images of one walk are
+    compared as a viewer compares them (one shot of all three would reject the rooms where the
+    references lie on either side of the mover, where the answer is plainest). The move's last
+    still frame is the ``start_frame`` of the program's ``motion`` decisions."""
+    k = int(checks.get("clear_frames", view.model.clear_frames))
+    starts = {int(d.detail["object_id"]): int(d.detail["start_frame"]) for d in trace
+              if d.kind == "motion" and d.detail.get("moved", True) and "object_id" in d.detail and "start_frame" in d.detail}
+    evidence, reason = {}, None
+    for mover, start in sorted(starts.items()):
+        row = view.row_of_id(mover)
+        before = view.framed[:, row] & (view.frames <= start)
+        together = {}
+        for other in referents:
+            if int(other) in starts:
+                continue
+            other_row = view.row_of_id(other)
+            together[view.names[other_row]] = int((before & view.framed[:, other_row]).sum())
+        evidence[view.names[row]] = {"start_frame": start, "frames_framed_before": int(before.sum()), "with": together}
+        if before.sum() < k or any(n < k for n in together.values()):
+            reason = reason or "start_not_shown"
+    return reason, evidence

@@ -54,7 +54,11 @@ Rules for time (``time``), from the ``motion`` and ``interval`` decisions of the
 - ``moving_referent``  (``static_referents``) a program that reads no frame and no motion names an
                        object that moves during the video: its static answer would be ambiguous;
                        one that reads time names an object that moved without an event, or
-                       (``motion_not_seen``) one the video does not show before and after its moves.
+                       (``motion_not_seen``) one the video does not show before and after its moves;
+- ``start_not_shown``  (family check ``shown_before_move``) a question about where a moved object was
+                       before its move, whose start pose the video does not show recognisably
+                       (framed, not at the image edge) together with each object it is compared to
+                       in ``clear_frames`` frames before the move (``evidence.check_shown_before_move``).
 
 Turn angles keep away from "straight" and from ±180° through the ``direction`` margins of
 ``turn_side`` (``margin_deg``); ``in_used_frames`` (a family check) demands that every referent is
@@ -73,7 +77,8 @@ from typing import Any
 import numpy as np
 
 from simgen.qa.evidence import (
-    check_count, check_pairs, check_structure, check_turn_cues, check_visibility, glimpsed_counts, slot_categories,
+    check_count, check_pairs, check_shown_before_move, check_structure, check_turn_cues, check_visibility,
+    glimpsed_counts, slot_categories,
 )
 from simgen.qa.signatures import ExecutionError
 from simgen.registry import ConfigError, setting
@@ -341,6 +346,10 @@ def verify(fam, view, bindings: dict, execution, cfg: VerifyConfig, run, jittere
     if cfg.time and cfg.static_referents and (
             reason := check_static_referents(fam.parsed, view, execution.referents, cfg, checks)):
         return Verdict.reject(reason, cert)
+    if cfg.time and checks.get("shown_before_move"):
+        reason, cert["before_move"] = check_shown_before_move(view, trace, execution.referents, checks)
+        if reason:
+            return Verdict.reject(reason, cert)
     if reason := check_value(execution.value, checks):
         return Verdict.reject(reason, cert)
     reason, cert["pairs"] = check_pairs(view, execution.referents, checks)
