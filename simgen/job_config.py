@@ -15,14 +15,15 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from simgen.registry import DYNAMICS, PLANNERS, SCENE_BUILDERS, SIMULATORS, ConfigError, parse_config, setting, \
-    store_schema
+from simgen.registry import DYNAMICS, PLANNERS, RENDERERS, SCENE_BUILDERS, SIMULATORS, ConfigError, parse_config, \
+    setting, store_schema
 from simgen.resources import conf_folder
 from simgen.script_config import compose_error
 from simgen.visibility_model import VisibilityModel
 
 STAGES = ("render", "ask")
-PLUGIN_GROUPS = {"simulator": SIMULATORS, "scene": SCENE_BUILDERS, "trajectory": PLANNERS, "dynamics": DYNAMICS}
+PLUGIN_GROUPS = {"simulator": SIMULATORS, "renderer": RENDERERS, "scene": SCENE_BUILDERS, "trajectory": PLANNERS,
+                 "dynamics": DYNAMICS}
 
 
 @dataclass
@@ -55,6 +56,7 @@ class JobConfig:
     # When a viewer sees an object, in fractions of the frame: planners, dynamics, coverage and the verifier read it.
     visibility: VisibilityModel = VisibilityModel()
     simulator: Any = None
+    renderer: Any = None
     scene: Any = None
     camera: Any = None
     trajectory: Any = None

@@ -304,3 +304,4 @@ SIMULATORS = Registry("simulator", "simulator", "simgen.simulators", "simgen.sim
 SCENE_BUILDERS = Registry("scene builder", "scene", "simgen.scene")
 PLANNERS = Registry("trajectory planner", "trajectory", "simgen.trajectories", "simgen.trajectories.base:Planner")
 DYNAMICS = Registry("dynamics", "dynamics", "simgen.episodes.dynamics", "simgen.episodes.dynamics:Dynamics")
+RENDERERS = Registry("renderer", "renderer", "simgen.renderers", "simgen.renderers.base:Renderer")

@@ -1,5 +1,10 @@
 """Run episodes: build → settle → plan → render → visibility → write (video, episode.json, arrays).
 
+The runner speaks to two interfaces: the physics backend (:class:`~simgen.simulators.base.Simulator`:
+load, step, states, poses and pushes) and the renderer (:class:`~simgen.renderers.base.Renderer`:
+states and a camera pose in, RGB, depth and ids out), chosen by the ``simulator`` and ``renderer``
+config groups. By default the simulator draws itself (``renderer: ${simulator}``).
+
 One call of :func:`render_episodes` renders one shard's episodes into ``<run_dir>/episodes/``,
 skipping finished ones (done-marker) and redoing unfinished ones; a failing episode is logged,
 recorded in ``failures.jsonl`` and skipped, never taking the shard down.
@@ -24,8 +29,9 @@ from simgen.episodes.mask_visibility import FloorCoverage, compute_visibility
 from simgen.episodes.writer import (ARRAYS, EPISODE_JSON, VIDEO, EpisodeFolder, VideoWriter, depth_to_mm, dump_json,
                                     is_done, save_arrays)
 from simgen.geometry import obb_footprint, quat_to_matrix
-from simgen.registry import DYNAMICS, PLANNERS, SCENE_BUILDERS, SIMULATORS, ConfigError, parse_config, setting, \
-    store_schema
+from simgen.registry import DYNAMICS, PLANNERS, RENDERERS, SCENE_BUILDERS, SIMULATORS, ConfigError, parse_config, \
+    setting, store_schema
+from simgen.renderers.base import Renderer, SimulatorRenderer, check_renderer, open_renderer
 from simgen.resource_limits import check_episode_size, scene_objects
 from simgen.seeding import rng
 from simgen.trajectories.base import PlanRequest, plan_episode
@@ -68,6 +74,8 @@ class EpisodePlugins:
     render: RenderConfig
     dynamics: Dynamics
     visibility: VisibilityModel
+    renderer_cfg: object = None
+    renderer_name: str | None = None  # None: the simulator draws itself
 
 
 def floor_coverage(spec: SceneSpec) -> FloorCoverage:
@@ -106,16 +114,19 @@ def coverage_report(frames: list[Frame], spec: SceneSpec, intrinsics: CameraIntr
 
 
 def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, out_dir: Path,
-               stream: Callable[[str], np.random.Generator], frame_bar=None) -> Episode:
+               stream: Callable[[str], np.random.Generator], frame_bar=None, renderer: Renderer | None = None) -> Episode:
     """Render one episode of ``spec`` into ``out_dir`` (a temp folder): video, arrays, episode.json.
 
+    ``sim`` is the physics, ``renderer`` draws its states (None: the simulator draws itself);
     ``stream(stage)`` gives the seeded generator of a stage ("trajectory", "dynamics").
     """
+    renderer = renderer or SimulatorRenderer(simulator=sim)
     states = sim.load(spec)
     render, intrinsics = plugins.render, plugins.intrinsics
     request = PlanRequest(spec, states, intrinsics, render.n_frames, render.fps, plugins.visibility)
     poses, actions = plan_episode(plugins.planner, request, stream("trajectory"))
     events = plugins.dynamics.schedule(request, poses, stream("dynamics"), sim)  # pushes are tried in sim
+    renderer.load(spec, plugins.intrinsics)  # after the pushes were tried: the scene as it will be filmed
     floor = floor_coverage(spec)
     playback = Playback(events)
     video = VideoWriter(out_dir / VIDEO, intrinsics.width, intrinsics.height, render.fps, render.video_crf)
@@ -124,9 +135,9 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
         for index, T_world_cam in enumerate(poses):
             if events:  # dynamic episode: motions happen between frames
                 states = playback.advance(sim, index, 1.0 / render.fps)
-            obs = sim.render(T_world_cam, intrinsics)
+            obs = renderer.render(states, T_world_cam)
             video.write(obs.rgb)
-            vis = compute_visibility(obs, spec, states, intrinsics, T_world_cam, near=sim.near)
+            vis = compute_visibility(obs, spec, states, intrinsics, T_world_cam, near=renderer.near)
             floor.add(obs.depth, obs.instance, intrinsics, T_world_cam)
             frames.append(Frame(index, index / render.fps, tuple(map(tuple, T_world_cam)), states, vis))
             if render.save_arrays:
@@ -141,7 +152,7 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
         saver = pool.submit(save_arrays, out_dir / ARRAYS, {"depth_mm": depths, "instance": instances}) \
             if render.save_arrays else None
         episode = Episode(episode_id, spec, intrinsics, render.fps, tuple(frames), plugins.simulator_name,
-                          plugins.planner_name, sim.renderer,
+                          plugins.planner_name, renderer.name,
                           coverage_report(frames, spec, intrinsics, plugins.visibility, floor.fraction), files,
                           finalize(events, frames), tuple(actions))
         dump_json(episode.to_dict(), out_dir / EPISODE_JSON)
@@ -162,17 +173,20 @@ def render_episodes(plugins: EpisodePlugins, run_dir: Path, n_episodes: int, see
     if not pending:
         return summary
     sim = SIMULATORS.get(plugins.simulator_name)[0](plugins.simulator_cfg)
-    summary["renderer"] = sim.renderer
-    log.info("simulator %s renders with %s", plugins.simulator_name, sim.renderer)
+    renderer = open_renderer(plugins.renderer_name or plugins.simulator_name, plugins.renderer_cfg, sim)
+    summary["renderer"] = renderer.name
+    log.info("simulator %s, renderer %s", plugins.simulator_name, renderer.name)
     try:
         with tqdm(total=len(pending), desc="episodes", unit="ep") as ep_bar, \
                 tqdm(total=len(pending) * plugins.render.n_frames, desc="frames", unit="fr", leave=False) as fr_bar:
             for index, episode_id in pending:
                 start = time.perf_counter()
-                _render_or_record_failure(sim, plugins, root / episode_id, seed, shard, index, summary, fr_bar)
+                _render_or_record_failure(sim, renderer, plugins, root / episode_id, seed, shard, index, summary,
+                                          fr_bar)
                 summary["seconds"][episode_id] = round(time.perf_counter() - start, 3)
                 ep_bar.update(1)
     finally:
+        renderer.close()
         sim.close()
     if summary["failed"]:
         with open(Path(run_dir) / "failures.jsonl", "a") as f:
@@ -181,15 +195,15 @@ def render_episodes(plugins: EpisodePlugins, run_dir: Path, n_episodes: int, see
     return summary
 
 
-def _render_or_record_failure(sim, plugins: EpisodePlugins, final: Path, seed: int, shard: int, index: int,
-                              summary: dict, frame_bar) -> None:
+def _render_or_record_failure(sim, renderer: Renderer, plugins: EpisodePlugins, final: Path, seed: int, shard: int,
+                              index: int, summary: dict, frame_bar) -> None:
     """Render one episode atomically into ``final``; a failure is logged and recorded, never raised."""
     episode_id = final.name
     try:
         spec = plugins.builder.build(seed, shard, index)
         with EpisodeFolder(final) as tmp:
             episode = render_one(sim, spec, plugins, episode_id, tmp, lambda stage: rng(seed, shard, index, stage),
-                                 frame_bar)
+                                 frame_bar, renderer)
     except ConfigError:
         raise
     except Exception as exc:  # one bad scene never takes the shard down
@@ -209,6 +223,8 @@ def build_plugins(cfg) -> EpisodePlugins:
     """Validate every plugin config and build what can be built without a simulator (fails fast)."""
     builder = SCENE_BUILDERS.build(cfg.scene)
     sim_cfg = SIMULATORS.config(cfg.simulator)
+    renderer_cfg = RENDERERS.config(cfg.renderer)
+    check_renderer(cfg.renderer.name, cfg.simulator.name)  # pairs with the physics, installed here
     planner = PLANNERS.build(cfg.trajectory)
     render = parse_config(RenderConfig, OmegaConf.to_container(cfg.render, resolve=True), "render")
     cam = cfg.camera
@@ -219,4 +235,5 @@ def build_plugins(cfg) -> EpisodePlugins:
     check_episode_size(intrinsics.width, intrinsics.height, render.fps, render.duration_s, scene_objects(builder),
                        render.save_arrays)  # before any file is written
     return EpisodePlugins(builder, sim_cfg, planner, cfg.trajectory.name, cfg.simulator.name, intrinsics, render,
-                          DYNAMICS.build(cfg.dynamics), VisibilityModel.from_config(cfg.visibility))
+                          DYNAMICS.build(cfg.dynamics), VisibilityModel.from_config(cfg.visibility), renderer_cfg,
+                          cfg.renderer.name)

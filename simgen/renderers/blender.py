@@ -7,8 +7,10 @@ camera. Cycles renders on a GPU (OptiX, then CUDA) when the worker finds one, el
 choice is logged. Depth comes from Cycles' Depth pass (planar camera z, metres) and instance ids
 from the object-index pass (each object's ``pass_index`` is its simgen id, the room's 0).
 
-``python -m simgen.renderers.blender EPISODE_DIR --preset preview --out DIR`` re-renders a recorded
-episode (see :mod:`simgen.renderers.rerender`).
+In episodes it is ``renderer=blender`` (``conf/renderer/blender.yaml``; its keys are
+:class:`~simgen.renderers.look.Look`'s): the runner keeps one worker per shard and sends each frame
+the object states its physics backend computed. ``python -m simgen.renderers.rerender EPISODE_DIR
+--preset preview --out DIR`` re-renders a recorded episode.
 """
 from __future__ import annotations
 
@@ -17,10 +19,12 @@ import os
 import subprocess
 import tempfile
 import weakref
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from simgen.registry import RENDERERS, ConfigError
 from simgen.renderers.blender_worker import recv, send
 from simgen.renderers.look import Look
 from simgen.renderers.payload import scene_message
@@ -36,8 +40,8 @@ INSTALL = (f"python3.11 -m venv .venv-blender && .venv-blender/bin/pip install '
 WORKER = Path(__file__).with_name("blender_worker.py")
 
 
-class BlenderUnavailable(RuntimeError):
-    """No Python interpreter with Blender's ``bpy`` module was found."""
+class BlenderUnavailable(ConfigError):
+    """No Python interpreter with Blender's ``bpy`` module was found (a configuration error: exit code 2)."""
 
 
 def blender_python() -> str:
@@ -50,12 +54,44 @@ def blender_python() -> str:
     return str(path)
 
 
+def check_bpy(python: str | None = None) -> None:
+    """BlenderUnavailable naming the install unless ``python`` (default :func:`blender_python`) finds bpy
+    (a module lookup, not an import: milliseconds, so the CLI checks it before any work)."""
+    python = python or blender_python()
+    probe = subprocess.run([python, "-c", "import importlib.util, sys; sys.exit(importlib.util.find_spec('bpy') is None)"],
+                           capture_output=True)
+    if probe.returncode != 0:
+        raise BlenderUnavailable(f"renderer=blender: cannot import bpy in {python}. Install it: {INSTALL}")
+
+
+@dataclass(frozen=True)
+class BlenderConfig(Look):
+    """Schema of ``conf/renderer/blender.yaml``: the look's knobs, with errors as ConfigError."""
+
+    def validate(self, where: str = "renderer") -> None:
+        """Look's checks; the message names ``renderer.<knob>``."""
+        try:
+            super().validate(where)
+        except ConfigError:
+            raise
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
+
+
+@RENDERERS.register("blender", config=BlenderConfig)
 class BlenderRenderer:
-    """:class:`~simgen.renderers.base.Renderer` on Blender Cycles; use as a context manager or call ``close``."""
+    """:class:`~simgen.renderers.base.Renderer` on Blender Cycles; use as a context manager or call ``close``.
+
+    ``simulator`` is unused: Blender builds the SceneSpec itself and poses objects from the states it
+    is given, whichever physics backend computed them (``standalone``).
+    """
 
     name = "blender"
+    standalone = True
+    near = 0.05  # m, the camera's clip start (the visibility test's near limit)
+    check_installed = staticmethod(check_bpy)
 
-    def __init__(self, look: Look = Look(), python: str | None = None):
+    def __init__(self, look: Look = Look(), simulator=None, python: str | None = None):
         look.validate()
         self.look = look
         self.python = python
@@ -97,7 +133,7 @@ class BlenderRenderer:
         """Build ``spec`` in the worker (started on first use) for images of ``intrinsics``."""
         if self._proc is None:
             self._start()
-        send(self._proc.stdin, scene_message(spec, intrinsics, self.look))
+        send(self._proc.stdin, scene_message(spec, intrinsics, self.look, near=self.near))
         reply = self._reply()
         if reply["device"] != self.device:
             log.info("Blender %s renders with Cycles on %s (preset %s)", reply["version"], reply["device"],

@@ -136,6 +136,7 @@ class Ai2thorSimulator(Simulator):
 
     name = "ai2thor"
     renderer = "unity"
+    combined = True  # its scene exists only inside its own renderer (renderer=ai2thor)
 
     def __init__(self, cfg: Ai2thorConfig | None = None):
         self.cfg = cfg or Ai2thorConfig()

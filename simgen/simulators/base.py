@@ -34,6 +34,7 @@ class Simulator(ABC):
 
     name: str = "base"
     renderer: str = "unknown"  # which rendering path is in use, reported in the log
+    combined: bool = False  # True: the scene exists only in its own renderer (AI2-THOR, habitat), no other renderer draws it
     near: float = 0.05  # m: nothing nearer than this is rendered (visibility treats it as out of frame)
 
     @abstractmethod

@@ -183,6 +183,7 @@ class HabitatSimulator(Simulator):
 
     name = "habitat"
     renderer = "habitat-sim"
+    combined = True  # its scene exists only inside its own renderer (renderer=habitat)
 
     def __init__(self, cfg: HabitatConfig | None = None):
         self.cfg = cfg or HabitatConfig()
