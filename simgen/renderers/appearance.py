@@ -9,10 +9,12 @@ them; Blender's shaders take linear values, so they are converted here (else red
 from __future__ import annotations
 
 import colorsys
+import dataclasses
 import math
 
 import numpy as np
 
+from simgen.renderers.camera_effects import kelvin_rgb, srgb_to_linear
 from simgen.renderers.look import HDRI_NIGHT, HDRIS_DAY, Look
 from simgen.scene.assets import TRIM
 from simgen.seeding import rng
@@ -34,11 +36,29 @@ ROUGHNESS: dict[str, tuple[float, float]] = {
     "plaster": (0.8, 1.0), "wallpaper": (0.6, 0.9), "tiles": (0.08, 0.35), "carpet": (0.9, 1.0),
     "metal": (0.2, 0.45), "ceramic": (0.05, 0.2), "glass": (0.0, 0.05), "plastic": (0.25, 0.55),
 }
-SECOND_SHADE = {"wood": 0.6, "paint": 0.93, "plaster": 0.9}  # the pattern's darker colour, relative
+SECOND_SHADE = {"paint": 0.93, "plaster": 0.9}  # the pattern's darker colour, relative
 UNWOODLIKE = ("white", "black", "grey")
 SCALE: dict[str, tuple[float, float]] = {  # texture cycles per metre
     "wood": (1.0, 2.0), "tiles": (1.7, 3.3), "wallpaper": (1.0, 2.5),
 }
+# A species is a grain (the part's colour stays: "brown table" must hold): stretch across the grain,
+# noise scale, ring wobble, and the late-wood shade relative to the colour.
+WOOD_SPECIES: dict[str, dict[str, float]] = {
+    "oak": {"stretch": 14.0, "grain_scale": 2.0, "distortion": 1.5, "shade": 0.55},
+    "walnut": {"stretch": 10.0, "grain_scale": 1.5, "distortion": 2.5, "shade": 0.5},
+    "pine": {"stretch": 6.0, "grain_scale": 1.2, "distortion": 3.0, "shade": 0.5},
+    "maple": {"stretch": 20.0, "grain_scale": 3.0, "distortion": 0.8, "shade": 0.8},
+    "ash": {"stretch": 16.0, "grain_scale": 2.5, "distortion": 1.2, "shade": 0.6},
+    "cherry": {"stretch": 18.0, "grain_scale": 2.2, "distortion": 1.0, "shade": 0.7},
+}
+# finish → (roughness range, clear-coat weight)
+WOOD_FINISHES: dict[str, tuple[tuple[float, float], float]] = {
+    "oiled": ((0.55, 0.75), 0.0), "satin": ((0.35, 0.5), 0.15), "lacquered": ((0.12, 0.3), 0.5),
+}
+WEAVES: dict[str, tuple[float, float]] = {"linen": (60.0, 0.3), "wool": (25.0, 0.5), "velvet": (90.0, 0.9)}  # scale, sheen
+RUG_COLOURS = ((0.45, 0.08, 0.07), (0.1, 0.14, 0.32), (0.72, 0.62, 0.48), (0.35, 0.35, 0.35), (0.15, 0.3, 0.2),
+               (0.55, 0.3, 0.12))  # display values: deep red, navy, beige, grey, green, rust
+GROUT = ((0.55, 0.55, 0.52), (0.85, 0.84, 0.8), (0.2, 0.2, 0.2))
 
 
 def draw_appearance(spec: SceneSpec, look: Look, walls: list[dict]) -> dict:
@@ -56,53 +76,116 @@ def draw_appearance(spec: SceneSpec, look: Look, walls: list[dict]) -> dict:
     ceiling = _material(g, "paint", CEILING_RGBA[:3], look)
     hdri = HDRI_NIGHT if night else (look.hdri if look.hdri != "random" else str(g.choice(HDRIS_DAY)))
     strength = look.hdri_strength_night if night else look.hdri_strength_day
+    spot = _ceiling_spot(room)
+    light_rgb = kelvin_rgb(float(g.uniform(*look.ceiling_kelvin)) * (0.85 if night else 1.0))
+    # the ceiling light's fixture: a panel in the ceiling's material that glows to the camera only (the
+    # area light under it does the lighting), so the room's geometry and ground truth stay the same
+    ceiling["fixture"] = {"rect": (spot[0] - 0.3, spot[0] + 0.3, spot[1] - 0.3, spot[1] + 0.3), "rgb": light_rgb,
+                          "strength": 6.0}
     out = {
-        "seed": int(g.integers(0, 2**31 - 1)), "night": bool(night), "exposure": look.exposure,
+        "seed": int(g.integers(0, 2**31 - 1)), "night": bool(night),
         "view_transform": look.view_transform, "window_glow": look.window_glow * (0.3 if night else 1.0),
         "hdri": {"name": hdri, "strength": float(g.uniform(*strength)), "rotation": float(g.uniform(0, 2 * math.pi))},
         "floor": floor, "ceiling_material": ceiling,
-        "ceiling": {"position": _ceiling_spot(room), "size": (0.6, 0.6),
+        "ceiling": {"position": spot, "size": (0.6, 0.6),
                     "power": float(g.uniform(*(look.ceiling_power_night if night else look.ceiling_power_day))),
-                    "rgb": kelvin_rgb(float(g.uniform(*look.ceiling_kelvin)) * (0.85 if night else 1.0))},
+                    "rgb": light_rgb},
     }
-    for w in walls:
+    lamps_on = night or g.random() < look.lamp_on_probability_day
+    if g.random() < look.rug_probability:
+        floor["rug"] = _rug(g, spot, look)
+    for w in walls:  # last: the window's draws depend on the walls (``with_look`` passes none)
         w["material"] = dict(wall)
     if look.window and walls:
         _window(g, out, walls, room.height, night, look)
-    out["objects"] = {o.object_id: _object_materials(spec, o, look, night) for o in spec.objects}
+    out["objects"] = {o.object_id: _object_materials(spec, o, look, lamps_on) for o in spec.objects}
+    out["drawn"] = {"night": bool(night), "hdri": hdri, "walls": wall_family,
+                    "floor": floor.get("variant", floor["family"]), "rug": "rug" in floor, "lamps_on": bool(lamps_on)}
     return out
 
 
-def _object_materials(spec: SceneSpec, obj: ObjectSpec, look: Look, night: bool) -> list[dict]:
+def with_look(spec: SceneSpec, look: Look | None = None, camera: dict | None = None) -> SceneSpec:
+    """``spec`` with its look recorded in ``complexity``: ``look`` holds the knobs (ranges as drawn
+    from) and ``look.drawn`` what they drew for this scene (day or night, environment map, wall and
+    floor finish, rug, lamps); ``camera_effects`` the values a :class:`~simgen.renderers.camera_effects.
+    CameraPipeline` drew for the episode. Sweeps and the dataset card group episodes by these."""
+    complexity = dict(spec.complexity)
+    if look is not None:
+        knobs = {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(look).items()
+                 if k != "threads"}  # threads change the speed, never the picture
+        complexity["look"] = {**knobs, "drawn": draw_appearance(spec, look, [])["drawn"]}
+    if camera is not None:
+        complexity["camera_effects"] = dict(camera)
+    return dataclasses.replace(spec, complexity=complexity)
+
+
+def _object_materials(spec: SceneSpec, obj: ObjectSpec, look: Look, lamps_on: bool) -> list[dict]:
     g = rng(spec.seed, stage=f"look/{spec.scene_id}/{look.seed}/{obj.object_id}")
     family = str(g.choice(FAMILIES.get(obj.category, ("plastic",))))
     if family == "wood" and obj.color in UNWOODLIKE:
         family = "paint"  # white, black and grey furniture is painted or lacquered, not bare wood
     shared = {}  # parts of one colour share one drawn material (a chair's legs match its seat)
     mats = []
+    bulb = kelvin_rgb(float(g.uniform(*look.lamp_kelvin)))
     for k, part in enumerate(obj.parts):
         fam = "metal" if tuple(part.rgba) == TRIM else family
         key = (fam, tuple(part.rgba))
         if key not in shared:
             shared[key] = _material(g, fam, part.rgba[:3], look)
         mat = dict(shared[key])
-        if night and obj.category == "lamp" and k == _largest_part(obj):
-            mat["emission"] = look.lamp_emission_night
+        if lamps_on and obj.category == "lamp" and k == _largest_part(obj):
+            # a lit shade: the bulb's colour through the shade's (a red shade glows warm red, not white)
+            mat["emission"] = look.lamp_emission
+            mat["emission_rgb"] = tuple(float(b * (0.35 + 0.65 * c)) for b, c in zip(bulb, mat["color"]))
         mats.append(mat)
     return mats
 
 
 def _material(g: np.random.Generator, family: str, rgb, look: Look) -> dict:
+    """One material of ``family`` near display colour ``rgb``: its variant (wood species and finish,
+    weave, grout...), roughness and colour jittered by the look's amounts, texture offset and scale."""
     lo, hi = ROUGHNESS[family]
+    out: dict = {"family": family}
+    shade = SECOND_SHADE.get(family, 0.8)
+    if family == "wood":
+        species, finish = str(g.choice(list(WOOD_SPECIES))), str(g.choice(list(WOOD_FINISHES)))
+        (lo, hi), out["coat"] = WOOD_FINISHES[finish]
+        out["variant"], out["grain"] = f"{species}/{finish}", dict(WOOD_SPECIES[species])
+        shade = WOOD_SPECIES[species]["shade"]
+    elif family == "fabric":
+        weave = str(g.choice(list(WEAVES)))
+        out["variant"], (out["pattern_scale"], out["sheen"]) = weave, WEAVES[weave]
+    elif family == "carpet":
+        out["pattern_scale"], out["sheen"] = float(g.uniform(60.0, 120.0)), 0.4
+    elif family == "leather":
+        out["pattern_scale"] = float(g.uniform(40.0, 90.0))
+    elif family == "metal":
+        out["variant"] = str(g.choice(["polished", "brushed"]))
+    elif family == "tiles":
+        out["mortar"] = tuple(srgb_to_linear(c).item() for c in GROUT[int(g.integers(len(GROUT)))])
     rough = float(np.clip(g.uniform(lo, hi) + g.uniform(-1, 1) * look.roughness_jitter * (hi - lo), 0.0, 1.0))
     h, s, v = colorsys.rgb_to_hsv(*(float(c) for c in rgb))
     s = float(np.clip(s * (1 + g.uniform(-1, 1) * look.color_jitter), 0, 1))
     v = float(np.clip(v * (1 + g.uniform(-1, 1) * look.color_jitter), 0, 1))
-    color = tuple(srgb_to_linear(c) for c in colorsys.hsv_to_rgb(h, s, v))
-    out = {"family": family, "color": color, "color2": _shift(color, SECOND_SHADE.get(family, 0.8)),
-           "roughness": rough, "offset": tuple(float(x) for x in g.uniform(-50, 50, 3)),
-           "scale": float(g.uniform(*SCALE.get(family, (1.0, 1.0))))}
+    color = tuple(srgb_to_linear(c).item() for c in colorsys.hsv_to_rgb(h, s, v))
+    out.update({"color": color, "color2": _shift(color, shade), "roughness": rough,
+                "offset": tuple(float(x) for x in g.uniform(-50, 50, 3)),
+                "scale": float(g.uniform(*SCALE.get(family, (1.0, 1.0))))})
     return out
+
+
+def _rug(g: np.random.Generator, centre, look: Look) -> dict:
+    """A rug under the middle of the room: a rectangle of the floor's material (flat, so depth and ids
+    stay exact) with a border, in a colour of its own."""
+    half = (float(g.uniform(0.6, 1.3)), float(g.uniform(0.45, 0.9)))
+    if g.random() < 0.5:
+        half = half[::-1]
+    cx, cy = centre[0] + g.uniform(-0.3, 0.3), centre[1] + g.uniform(-0.3, 0.3)
+    base = RUG_COLOURS[int(g.integers(len(RUG_COLOURS)))]
+    rug = _material(g, "carpet", base, look)
+    return {"rect": (cx - half[0], cx + half[0], cy - half[1], cy + half[1]), "color": rug["color"],
+            "color2": _shift(rug["color"], 0.6), "border": _shift(rug["color"], 1.6),
+            "pattern_scale": rug["pattern_scale"], "roughness": rug["roughness"]}
 
 
 def _shift(rgb, factor: float) -> tuple[float, float, float]:
@@ -148,18 +231,3 @@ def _window(g, out: dict, walls: list[dict], height: float, night: bool, look: L
     out["sun"] = {"direction": (float(math.cos(e) * horiz[0]), float(math.cos(e) * horiz[1]), float(-math.sin(e))),
                   "strength": float(g.uniform(*look.sun_strength)), "angle": math.radians(1.0),
                   "rgb": kelvin_rgb(5800.0)}
-
-
-def srgb_to_linear(c: float) -> float:
-    """One sRGB-encoded channel value (0..1) as linear light."""
-    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-
-def kelvin_rgb(kelvin: float) -> tuple[float, float, float]:
-    """Approximate RGB (max 1) of a black body at ``kelvin`` (Tanner Helland's fit, 1000–40000 K)."""
-    t = min(max(kelvin, 1000.0), 40000.0) / 100.0
-    r = 255.0 if t <= 66 else 329.698727446 * (t - 60) ** -0.1332047592
-    gr = 99.4708025861 * math.log(t) - 161.1195681661 if t <= 66 else 288.1221695283 * (t - 60) ** -0.0755148492
-    b = 255.0 if t >= 66 else (0.0 if t <= 19 else 138.5177312231 * math.log(t - 10) - 305.0447927307)
-    rgb = np.clip([r, gr, b], 0.0, 255.0) / 255.0
-    return tuple(float(c) for c in rgb / rgb.max())

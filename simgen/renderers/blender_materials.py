@@ -65,17 +65,17 @@ def make_material(bpy, name: str, p: dict, look: dict):
     color, color2, family = tuple(p["color"]), tuple(p.get("color2", p["color"])), p["family"]
     pattern, bump = None, 0.0
     if family == "wood":
-        pattern, bump = _wood(n, vec, color, color2, bsdf, p.get("planks", False)), 0.02
+        pattern, bump = _wood(n, vec, color, color2, bsdf, p.get("planks", False), p["grain"]), 0.02
     elif family in ("fabric", "carpet", "plaster", "paint", "leather"):
         # low octave counts and few bumps: procedural shading is most of a frame's cost at 1-2 samples
-        scale, bump = {"fabric": 40.0, "carpet": 80.0, "plaster": 8.0, "paint": 3.0, "leather": 60.0}[family], 0.0
+        scale = p.get("pattern_scale", {"plaster": 8.0, "paint": 3.0}.get(family, 40.0))
         if family == "leather":
             pattern = n.add("ShaderNodeTexVoronoi", Vector=vec, Scale=scale).outputs["Distance"]
         else:
             pattern = n.add("ShaderNodeTexNoise", Vector=vec, Scale=scale, Detail=1.0).outputs["Fac"]
-        bump = 0.05 if family == "plaster" else 0.0
-        if family in ("fabric", "carpet"):
-            bsdf.inputs["Sheen Weight"].default_value = 0.4
+        bump = {"plaster": 0.05, "leather": 0.05}.get(family, 0.0)
+        if p.get("sheen"):
+            bsdf.inputs["Sheen Weight"].default_value = float(p["sheen"])
     elif family == "wallpaper":
         wave = n.add("ShaderNodeTexWave", Vector=vec, Scale=2.0, Distortion=0.0)  # 10–25 cm stripes: finer ones alias
         wave.wave_type, wave.bands_direction, wave.wave_profile = "BANDS", "X", "SAW"
@@ -88,15 +88,23 @@ def make_material(bpy, name: str, p: dict, look: dict):
         tint = n.add("ShaderNodeTexNoise", Vector=vec, Scale=3.0, Detail=0.0).outputs["Fac"]
         n.link(n.mix_color(tint, color, color2), brick.inputs["Color1"])
         brick.inputs["Color2"].default_value = (*color2, 1.0)
-        brick.inputs["Mortar"].default_value = (0.55, 0.55, 0.52, 1.0)
+        brick.inputs["Mortar"].default_value = (*p.get("mortar", (0.55, 0.55, 0.52)), 1.0)
         n.link(brick.outputs["Color"], bsdf.inputs["Base Color"])
     elif family == "metal":
         bsdf.inputs["Metallic"].default_value = 1.0
+        if p.get("variant") == "brushed":  # fine streaks along local x vary the roughness
+            streaks = n.add("ShaderNodeMapping", Vector=vec, Scale=(2.0, 300.0, 300.0))
+            noise = n.add("ShaderNodeTexNoise", Vector=streaks.outputs["Vector"], Scale=4.0, Detail=0.0)
+            rough = n.add("ShaderNodeMapRange", Value=noise.outputs["Fac"],
+                          **{"To Min": max(0.0, p["roughness"] - 0.15), "To Max": min(1.0, p["roughness"] + 0.15)})
+            n.link(rough.outputs["Result"], bsdf.inputs["Roughness"])
     elif family == "ceramic":
         bsdf.inputs["Coat Weight"].default_value = 0.6
     elif family == "glass":
         bsdf.inputs["Transmission Weight"].default_value = 1.0
         bsdf.inputs["IOR"].default_value = 1.45
+    if p.get("coat"):
+        bsdf.inputs["Coat Weight"].default_value = float(p["coat"])
     if family not in ("tiles", "wood"):
         bsdf.inputs["Base Color"].default_value = (*color, 1.0)
         if pattern is not None:
@@ -105,19 +113,26 @@ def make_material(bpy, name: str, p: dict, look: dict):
         b = n.add("ShaderNodeBump", Strength=bump, Height=pattern)
         n.link(b.outputs["Normal"], bsdf.inputs["Normal"])
     if p.get("emission", 0.0) > 0.0:
-        bsdf.inputs["Emission Color"].default_value = (*color, 1.0)
+        bsdf.inputs["Emission Color"].default_value = (*p.get("emission_rgb", color), 1.0)
         bsdf.inputs["Emission Strength"].default_value = float(p["emission"])
     shader = bsdf.outputs["BSDF"]
+    if p.get("rug"):
+        shader = _rug(n, shader, p["rug"])
+    if p.get("fixture"):
+        shader = _fixture(n, shader, p["fixture"])
     if p.get("window"):
         shader = _window(n, shader, p["window"], look)
     n.link(shader, n.add("ShaderNodeOutputMaterial").inputs["Surface"])
     return n.mat
 
 
-def _wood(n: _Nodes, vec, color, color2, bsdf, planks: bool):
-    """Grain along local x (noise stretched across it); as a floor, planks with seams and per-plank tint."""
-    stretched = n.add("ShaderNodeMapping", Vector=vec, Scale=(0.6, 14.0, 14.0))
-    noise = n.add("ShaderNodeTexNoise", Vector=stretched.outputs["Vector"], Scale=2.0, Detail=2.0, Distortion=1.5)
+def _wood(n: _Nodes, vec, color, color2, bsdf, planks: bool, grain: dict):
+    """Grain along local x (noise stretched across it, as the species says); as a floor, planks with
+    seams and per-plank tint."""
+    across = float(grain["stretch"])
+    stretched = n.add("ShaderNodeMapping", Vector=vec, Scale=(0.6, across, across))
+    noise = n.add("ShaderNodeTexNoise", Vector=stretched.outputs["Vector"], Scale=float(grain["grain_scale"]),
+                  Detail=2.0, Distortion=float(grain["distortion"]))
     grain = n.add("ShaderNodeMapRange", Value=noise.outputs["Fac"], **{"From Min": 0.3, "From Max": 0.7})
     wood = n.mix_color(grain.outputs["Result"], color2, color)
     if planks:
@@ -138,17 +153,52 @@ def _wood(n: _Nodes, vec, color, color2, bsdf, planks: bool):
     return None if planks else grain.outputs["Result"]
 
 
+def _inside(n: _Nodes, xyz, a: str, b: str, rect, margin: float = 0.0):
+    """1 inside the rectangle ``rect`` = (a0, a1, b0, b1) of object coordinates ``a``, ``b`` (less ``margin``), else 0."""
+    a0, a1, b0, b1 = rect
+    u = n.math("MULTIPLY", n.math("GREATER_THAN", xyz.outputs[a], a0 + margin),
+               n.math("LESS_THAN", xyz.outputs[a], a1 - margin))
+    v = n.math("MULTIPLY", n.math("GREATER_THAN", xyz.outputs[b], b0 + margin),
+               n.math("LESS_THAN", xyz.outputs[b], b1 - margin))
+    return n.math("MULTIPLY", u, v)
+
+
+def _rug(n: _Nodes, floor, rug: dict):
+    """A rug on the floor (object coordinates are the world's): a woven field inside a lighter border."""
+    xyz = n.add("ShaderNodeSeparateXYZ", Vector=n.add("ShaderNodeTexCoord").outputs["Object"])
+    field = n.add("ShaderNodeTexNoise", Vector=n.add("ShaderNodeTexCoord").outputs["Object"],
+                  Scale=float(rug["pattern_scale"]), Detail=1.0).outputs["Fac"]
+    woven = n.mix_color(field, tuple(rug["color2"]), tuple(rug["color"]))
+    colour = n.tree.nodes.new("ShaderNodeMix")
+    colour.data_type = "RGBA"
+    n.link(n.math("SUBTRACT", 1.0, _inside(n, xyz, "X", "Y", rug["rect"], 0.08)), colour.inputs["Factor"])
+    n.link(woven, colour.inputs["A"])
+    colour.inputs["B"].default_value = (*rug["border"], 1.0)
+    cloth = n.add("ShaderNodeBsdfPrincipled", Roughness=float(rug["roughness"]), **{"Sheen Weight": 0.4})
+    n.link(colour.outputs["Result"], cloth.inputs["Base Color"])
+    mix = n.add("ShaderNodeMixShader", Fac=_inside(n, xyz, "X", "Y", rug["rect"]))
+    n.link(floor, mix.inputs[1])
+    n.link(cloth.outputs["BSDF"], mix.inputs[2])
+    return mix.outputs[0]
+
+
+def _fixture(n: _Nodes, ceiling, fixture: dict):
+    """The ceiling light's panel: glows to camera rays only (the area light under it lights the room)."""
+    xyz = n.add("ShaderNodeSeparateXYZ", Vector=n.add("ShaderNodeTexCoord").outputs["Object"])
+    glow = n.add("ShaderNodeEmission", Color=(*fixture["rgb"], 1.0), Strength=float(fixture["strength"]))
+    camera = n.add("ShaderNodeLightPath").outputs["Is Camera Ray"]
+    mix = n.add("ShaderNodeMixShader", Fac=n.math("MULTIPLY", _inside(n, xyz, "X", "Y", fixture["rect"]), camera))
+    n.link(ceiling, mix.inputs[1])
+    n.link(glow.outputs[0], mix.inputs[2])
+    return mix.outputs[0]
+
+
 def _window(n: _Nodes, wall, rect, look: dict):
     """Mix a window into a wall shader: frame, then a pane that shows the sky to the camera only."""
-    x0, x1, z0, z1 = rect
     xyz = n.add("ShaderNodeSeparateXYZ", Vector=n.add("ShaderNodeTexCoord").outputs["Object"])
 
     def inside(margin):
-        a = n.math("MULTIPLY", n.math("GREATER_THAN", xyz.outputs["X"], x0 + margin),
-                   n.math("LESS_THAN", xyz.outputs["X"], x1 - margin))
-        b = n.math("MULTIPLY", n.math("GREATER_THAN", xyz.outputs["Z"], z0 + margin),
-                   n.math("LESS_THAN", xyz.outputs["Z"], z1 - margin))
-        return n.math("MULTIPLY", a, b)
+        return _inside(n, xyz, "X", "Z", rect, margin)
 
     frame = n.add("ShaderNodeBsdfPrincipled", Roughness=0.4, **{"Base Color": (0.9, 0.9, 0.88, 1.0)})
     with_frame = n.add("ShaderNodeMixShader", Fac=inside(0.0))

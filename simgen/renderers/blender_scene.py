@@ -216,7 +216,6 @@ def _settings(scene, q: dict, look: dict) -> None:
     if q.get("threads"):
         scene.render.threads_mode, scene.render.threads = "FIXED", int(q["threads"])
     scene.view_settings.view_transform = look["view_transform"]
-    scene.view_settings.exposure = float(look["exposure"])
     scene.render.image_settings.file_format, scene.render.image_settings.color_mode = "PNG", "RGB"
     scene.render.image_settings.color_depth = "8"
     scene.render.use_persistent_data = True  # keep the synced scene between frames: only poses change

@@ -2,7 +2,8 @@
 
 ``Quality`` is how hard Cycles works (samples, bounces, denoising); ``Look`` is what the room looks
 like: which ranges colours, roughness, lights and environment maps are drawn from, and whether it is
-day or night. The draws themselves happen in :mod:`simgen.renderers.appearance` from the scene's
+day or night. Exposure, white balance, noise and blur are the camera's, shared by every renderer
+(:mod:`simgen.renderers.camera_effects`). The draws themselves happen in :mod:`simgen.renderers.appearance` from the scene's
 seeded generator, so a (SceneSpec, Look) pair always renders the same picture.
 """
 from __future__ import annotations
@@ -53,13 +54,15 @@ class Look:
     ceiling_power_day: tuple[float, float] = (150.0, 300.0)  # W, the area light under the ceiling
     ceiling_power_night: tuple[float, float] = (120.0, 250.0)
     ceiling_kelvin: tuple[float, float] = (2700.0, 5000.0)
-    lamp_emission_night: float = 4.0  # lamp shades glow at night
+    lamp_emission: float = 4.0  # strength of a lit lamp shade's glow
+    lamp_kelvin: tuple[float, float] = (2400.0, 3200.0)  # incandescent and warm-white bulbs
+    lamp_on_probability_day: float = 0.3  # lamps are always on at night
+    rug_probability: float = 0.5  # a rug in the middle of the floor
     window: bool = True  # one window on the longest wall (a material region: the geometry stays closed)
     window_glow: float = 1.0  # how bright the sky seen through the window is
     color_jitter: float = 0.06  # relative brightness/saturation change per object (colour names stay true)
     roughness_jitter: float = 0.12
     bevel: float = 0.008  # m, rounded edges of box and cylinder parts (clamped for thin parts)
-    exposure: float = 0.0  # stops
     view_transform: str = "Standard"  # AgX and Filmic shift saturated hues (red towards orange): colour names must hold
     threads: int = 0  # Cycles CPU threads; 0 = all cores
 
@@ -84,11 +87,13 @@ class Look:
         if self.view_transform not in VIEW_TRANSFORMS:
             raise ValueError(f"{where}.view_transform: expected one of {', '.join(VIEW_TRANSFORMS)}, "
                              f"got {self.view_transform!r}")
-        if not 0.0 <= self.night_probability <= 1.0:
-            raise ValueError(f"{where}.night_probability: expected 0..1, got {self.night_probability}")
+        for name in ("night_probability", "lamp_on_probability_day", "rug_probability"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{where}.{name}: expected 0..1, got {getattr(self, name)}")
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if isinstance(value, tuple) and not (len(value) == 2 and 0.0 <= value[0] <= value[1]):
                 raise ValueError(f"{where}.{f.name}: expected a (low, high) range with 0 ≤ low ≤ high, got {value}")
-        if self.threads < 0 or self.bevel < 0.0 or self.color_jitter < 0.0 or self.roughness_jitter < 0.0:
-            raise ValueError(f"{where}: threads, bevel, color_jitter and roughness_jitter must be ≥ 0")
+        for name in ("threads", "bevel", "color_jitter", "roughness_jitter", "lamp_emission", "window_glow"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{where}.{name}: expected ≥ 0, got {getattr(self, name)}")

@@ -1,0 +1,153 @@
+"""Camera effects: each does what its knob says (measured on synthetic frames, against formulas
+recomputed here), draws from the episode's seed, and touches RGB only."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simgen.geometry import look_at
+from simgen.renderers.camera_effects import CameraEffects, CameraPipeline, kelvin_rgb
+from simgen.seeding import rng
+from simgen.types import CameraIntrinsics
+
+K = CameraIntrinsics(64, 48, 50.0, 50.0, 32.0, 24.0)
+T = look_at([0.0, 0.0, 1.0], [2.0, 0.0, 1.0])
+
+
+def grey(value: int = 128) -> np.ndarray:
+    return np.full((K.height, K.width, 3), value, np.uint8)
+
+
+def flat_depth(z: float = 2.0) -> np.ndarray:
+    return np.full((K.height, K.width), z, np.float32)
+
+
+def run(effects: CameraEffects, rgb, depth=None, poses=(T,), seed=0):
+    pipe = CameraPipeline(effects, K, rng(seed, stage="camera"))
+    depth = flat_depth() if depth is None else depth
+    return [pipe(rgb, depth, P) for P in poses][-1]
+
+
+def srgb_to_linear_ref(v):
+    """The sRGB transfer curve, written out independently of the module."""
+    v = np.asarray(v, float) / 255.0
+    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+
+
+def test_defaults_leave_the_frame_untouched():
+    rgb = np.random.default_rng(0).integers(0, 256, (K.height, K.width, 3), dtype=np.uint8)
+    assert CameraEffects().off()
+    assert run(CameraEffects(), rgb) is rgb
+
+
+def test_plus_one_stop_doubles_linear_light():
+    out = run(CameraEffects(exposure_ev=(1.0, 1.0)), grey(100))
+    assert out.mean() > 100
+    assert np.allclose(srgb_to_linear_ref(out), 2.0 * srgb_to_linear_ref(100), rtol=0.02)
+    darker = run(CameraEffects(exposure_ev=(-1.0, -1.0)), grey(100))
+    assert np.allclose(srgb_to_linear_ref(darker), 0.5 * srgb_to_linear_ref(100), rtol=0.03)
+
+
+def test_white_balance_for_warm_light_turns_a_grey_frame_blue_and_keeps_neutral():
+    warm = run(CameraEffects(white_balance_k=(3000.0, 3000.0)), grey()).reshape(-1, 3).mean(0)
+    cool = run(CameraEffects(white_balance_k=(10000.0, 10000.0)), grey()).reshape(-1, 3).mean(0)
+    assert warm[2] > warm[1] > warm[0]  # balanced for tungsten: daylight-grey looks blue
+    assert cool[0] > cool[1] > cool[2]
+    assert np.array_equal(run(CameraEffects(white_balance_k=(6500.0, 6500.0)), grey()), grey())
+    # the gains undo a black body's colour: a 3000 K white, balanced for 3000 K, comes out grey
+    lit = np.asarray(kelvin_rgb(3000.0)) / np.asarray(kelvin_rgb(6500.0)) * srgb_to_linear_ref(128)
+    frame = grey()
+    frame[:] = np.round(255 * np.where(lit <= 0.0031308, 12.92 * lit, 1.055 * lit ** (1 / 2.4) - 0.055))
+    balanced = run(CameraEffects(white_balance_k=(3000.0, 3000.0)), frame).reshape(-1, 3).mean(0)
+    assert np.ptp(balanced) <= 3
+
+
+@pytest.mark.parametrize("std", [0.01, 0.04])
+def test_noise_std_matches_the_setting_and_is_seeded(std):
+    effects = CameraEffects(noise_std=(std, std))
+    frame = np.full((240, 320, 3), 128, np.uint8)
+    pipe = CameraPipeline(effects, CameraIntrinsics(320, 240, 200.0, 200.0, 160.0, 120.0), rng(3, stage="camera"))
+    out = pipe(frame, np.full((240, 320), 2.0, np.float32), T)
+    measured = (out.astype(float) - 128).std()
+    assert abs(measured - std * 255) < 0.03 * std * 255 + 0.3  # + rounding to integers
+    again = CameraPipeline(effects, CameraIntrinsics(320, 240, 200.0, 200.0, 160.0, 120.0), rng(3, stage="camera"))
+    assert np.array_equal(again(frame, np.full((240, 320), 2.0, np.float32), T), out)
+    other = CameraPipeline(effects, CameraIntrinsics(320, 240, 200.0, 200.0, 160.0, 120.0), rng(4, stage="camera"))
+    assert not np.array_equal(other(frame, np.full((240, 320), 2.0, np.float32), T), out)
+
+
+def test_ranges_are_drawn_per_episode_from_the_seed():
+    effects = CameraEffects(exposure_ev=(-1.0, 1.0), white_balance_k=(3000.0, 8000.0), jpeg_quality=(30, 90))
+    a = CameraPipeline(effects, K, rng(1, stage="camera")).values
+    assert a == CameraPipeline(effects, K, rng(1, stage="camera")).values
+    assert a != CameraPipeline(effects, K, rng(2, stage="camera")).values
+    assert -1.0 <= a["exposure_ev"] <= 1.0 and 30 <= a["jpeg_quality"] <= 90 and isinstance(a["jpeg_quality"], int)
+
+
+def test_jpeg_quality_trades_bytes_for_error():
+    smooth = np.random.default_rng(0).integers(0, 256, (K.height, K.width, 3)).astype(np.uint8)
+    errors = [np.abs(run(CameraEffects(jpeg_quality=(q, q)), smooth).astype(int) - smooth).mean() for q in (10, 50, 95)]
+    assert errors[0] > errors[1] > errors[2] > 0
+
+
+def test_depth_of_field_blurs_off_focus_depths_only():
+    """An edge at the focus distance stays sharp; the same edge far behind it is blurred as wide as the
+    thin-lens circle of confusion says (A · fx · |1/z − 1/z_f|)."""
+    rgb = grey(40)
+    rgb[:, K.width // 2:] = 220
+    depth = flat_depth(2.0)
+    depth[:, :8] = depth[:, -8:] = 2.0
+    aperture_mm = 120.0
+    near = run(CameraEffects(dof_aperture_mm=(aperture_mm, aperture_mm)), rgb, depth)
+    assert np.array_equal(near, rgb)  # everything at the autofocus distance
+    far = depth.copy()
+    far[:, 8:-8] = 20.0
+    far[K.height // 2 - 3:K.height // 2 + 3, K.width // 2 - 3:K.width // 2 + 3] = 1.0  # autofocus patch at 1 m
+    out = run(CameraEffects(dof_aperture_mm=(aperture_mm, aperture_mm)), rgb, far)
+    row = out[4, :, 0].astype(float)  # a row away from the focus patch
+    coc = aperture_mm / 1000 * K.fx * abs(1 / 20.0 - 1 / 1.0)  # 5.7 px
+    ramp = np.sum((row > 45) & (row < 215))  # the edge's width, 3%–97% of the step
+    assert coc <= ramp <= 2 * coc
+    smaller = run(CameraEffects(dof_aperture_mm=(aperture_mm / 3, aperture_mm / 3)), rgb, far)[4, :, 0]
+    assert 0 < np.sum((smaller > 45) & (smaller < 215)) < ramp / 2
+    assert np.array_equal(out[:, :8], rgb[:, :8]) and np.array_equal(out[:, -8:], rgb[:, -8:])
+
+
+def test_motion_blur_smears_along_the_cameras_motion_only():
+    """Camera panning sideways: vertical edges smear over the pixels they moved (fx · shift / z · shutter),
+    horizontal edges stay sharp; the first frame (no previous pose) is untouched."""
+    rgb = grey(40)
+    rgb[:, K.width // 2:] = 220
+    effects = CameraEffects(motion_blur_shutter=(0.5, 0.5))
+    assert np.array_equal(run(effects, rgb), rgb)
+    shift = 0.4  # m along the camera's x between frames, scene 2 m away: 10 px of motion, 5 px open shutter
+    T_prev = T.copy()
+    T_prev[:3, 3] -= T[:3, 0] * shift
+    out = run(effects, rgb, poses=(T_prev, T))
+    smear = np.sum((out[10, :, 0] > 45) & (out[10, :, 0] < 215))
+    assert abs(smear - K.fx * shift / 2.0 * 0.5) <= 1.5
+    stripes = grey(40)
+    stripes[K.height // 2:] = 220
+    assert np.array_equal(run(effects, stripes, poses=(T_prev, T)), stripes)
+
+
+def test_effects_take_rgb_only():
+    """The pipeline returns a new RGB frame and leaves the depth it reads (and every input) as they were."""
+    rgb = grey()
+    depth = flat_depth()
+    depth[:5] = np.inf
+    kept_rgb, kept_depth = rgb.copy(), depth.copy()
+    effects = CameraEffects(exposure_ev=(0.5, 0.5), noise_std=(0.02, 0.02), jpeg_quality=(50, 50),
+                            dof_aperture_mm=(20.0, 20.0), motion_blur_shutter=(0.5, 0.5))
+    pipe = CameraPipeline(effects, K, rng(0, stage="camera"))
+    for P in (T, T):
+        out = pipe(rgb, depth, P)
+        assert out.shape == rgb.shape and out.dtype == np.uint8
+    assert np.array_equal(rgb, kept_rgb) and np.array_equal(depth, kept_depth)
+
+
+def test_bad_knob_is_named():
+    with pytest.raises(ValueError, match=r"camera\.effects\.noise_std"):
+        CameraEffects(noise_std=(0.2, 0.1)).validate()
+    with pytest.raises(ValueError, match=r"camera\.effects\.jpeg_quality"):
+        CameraEffects(jpeg_quality=(0, 50)).validate()
