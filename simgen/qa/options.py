@@ -12,22 +12,34 @@ seeded by the record (same inputs, same bytes):
   from the whole family; fewer options rather than none when the prior holds few values, and an
   open number when not even two can be offered. Measurements' options differ by at least
   ``MIN_OPTION_RATIO`` (25 %: VSI-Bench's middle MRA threshold, and the balance's answer bucket):
-  "0.44 m or 0.39 m" (12 % apart) was judged unanswerable by eye; counts merely differ;
+  "0.44 m or 0.39 m" (12 % apart) was judged unanswerable by eye; counts merely differ. A question
+  about one object's height or longest side (program ``[to_cm(]height|size(the(x))[)]``) of a
+  catalogue category draws only among values an instance of that category could have
+  (:func:`plausible_range`): the category's range over the asset catalogue at the largest size
+  variation, whatever the pool. By eye, a plant's height was offered as "2 cm" beside its 113 cm
+  (a book's height from the family's pool): right, but a distractor no one would consider teaches
+  the text. The range is the category's, never the answer's, so the grid stays exchangeable;
 - label sequences such as a route's turns (``qa.choices.prior_labels``) by their frequency.
 """
 from __future__ import annotations
 
+import re
 from array import array
 from collections import Counter, defaultdict
+from functools import lru_cache
 
 import numpy as np
 
 from simgen.qa.blind_audit import named_features
 from simgen.qa.choices import LETTERS, MIN_OPTION_RATIO, grid_size, prior_labels, prior_options
+from simgen.qa.families import CONVERSIONS
 from simgen.qa.records import QAItem
 from simgen.seeding import rng, stage_key
 
 MIN_POOL = 1  # options are drawn from a pool of at least this many answers per option
+# a program that measures one object's extent: its quantity and the slot that names the object
+EXTENT_PROGRAM = re.compile(r"^(?:to_cm\()?(height|size)\(the\((\w+)\)\)\)?$")
+CATALOGUE_DRAWS = 32  # instances built per category to find its range (before the size variation)
 
 
 def _get(data, key):
@@ -51,6 +63,45 @@ def named_key(bindings: dict) -> str:
     return "&".join(sorted(named_features(bindings)))
 
 
+@lru_cache(maxsize=None)
+def catalogue_extent(category: str, quantity: str) -> tuple[float, float] | None:
+    """(least, greatest) ``quantity`` ('height': vertical extent, 'size': longest side, in metres) an
+    instance of a catalogue ``category`` can have: over ``CATALOGUE_DRAWS`` built instances (fixed
+    seed), scaled by the largest size variation either way; None for a category the catalogue lacks
+    (scenes from AI2-THOR or Habitat: their options stay as the pool gives them)."""
+    from simgen.scene.assets import COLORS  # only here: the merge's start-up never builds assets
+    from simgen.scene.catalogue import CATALOGUE, MAX_SIZE_VARIATION, instantiate
+
+    colour, _, rest = category.partition(" ")
+    item = CATALOGUE.get(category) or (CATALOGUE.get(rest) if colour in COLORS else None)  # "red chair"
+    if item is None:
+        return None
+    gen = rng(0, 0, 0, f"options/extent/{item.category}")
+    half = np.array([instantiate(item, gen).half_extents for _ in range(CATALOGUE_DRAWS)], dtype=float)
+    values = 2.0 * (half[:, 2] if quantity == "height" else half.max(axis=1))
+    return float(values.min() * (1.0 - MAX_SIZE_VARIATION)), float(values.max() * (1.0 + MAX_SIZE_VARIATION))
+
+
+def plausible_range(data) -> tuple[float, float] | None:
+    """The values, in the record's unit, that the object a question measures could plausibly have
+    (:func:`catalogue_extent` of the category its program measures); None for any other number."""
+    match = EXTENT_PROGRAM.match(str(_get(data, "program") or ""))
+    category = (_get(data, "bindings") or {}).get(match.group(2)) if match else None
+    span = catalogue_extent(category, match.group(1)) if isinstance(category, str) else None
+    unit = _get(data, "unit")
+    if span is None or (unit not in (None, "m") and ("m", unit) not in CONVERSIONS):
+        return None
+    factor = 1.0 if unit in (None, "m") else CONVERSIONS[("m", unit)]
+    return span[0] * factor, span[1] * factor
+
+
+def plausible_pool(pool: np.ndarray, span: tuple[float, float] | None, answer: float) -> np.ndarray:
+    """The values of ``pool`` inside ``span`` (all of it without a span, or for an answer outside it)."""
+    if span is None or not span[0] <= answer <= span[1]:
+        return pool
+    return pool[(pool >= span[0]) & (pool <= span[1])]
+
+
 class OptionPriors:
     """Per candidate record: its family, numeric answer and named key, or its label-sequence answer;
     per family the number of options its numeric questions want (``wanted``: the merge passes what
@@ -60,6 +111,8 @@ class OptionPriors:
 
     def __init__(self, wanted: dict[str, int] | None = None):
         self.family, self.value, self.named, self.label = array("i"), array("d"), array("i"), array("i")
+        self.span = array("i")  # per record: its plausible range's index in ``spans`` (−1: none)
+        self.spans: dict[tuple | None, int] = {}
         self.ids: dict[str, int] = {}  # interned families, named keys and label texts
         self.wanted = dict(wanted or {})
         self.ratio: dict[str, float] = {}  # family -> the least ratio between its options
@@ -78,6 +131,8 @@ class OptionPriors:
         self.value.append(float(item.answer) if number else float("nan"))
         self.named.append(self._id(named_key(item.bindings)) if number else -1)
         self.label.append(self._id(item.answer_text) if sequence else -1)
+        span = plausible_range(item) if number and item.family in self.wanted else None
+        self.span.append(self.spans.setdefault(span, len(self.spans)) if span else -1)
 
     def pools(self, keep: np.ndarray) -> dict[tuple, object]:
         """The kept answers: numbers per (family, named key) and per (family, None) of the families
@@ -104,7 +159,8 @@ class OptionPriors:
         values there, and asked open the mug's usual size answers it (MRA 0.75 blind)."""
         pools, text_of = self.pools(candidates), {i: t for t, i in self.ids.items()}
         family, named = np.frombuffer(self.family, dtype=np.int32), np.frombuffer(self.named, dtype=np.int32)
-        value = np.frombuffer(self.value, dtype=np.float64)
+        value, span_id = np.frombuffer(self.value, dtype=np.float64), np.frombuffer(self.span, dtype=np.int32)
+        span_of = {i: s for s, i in self.spans.items()}
         out, sizes = np.ones(len(family), dtype=bool), {}
         for i in np.flatnonzero(candidates & np.isfinite(value)):
             fam = text_of[family[i]]
@@ -112,9 +168,12 @@ class OptionPriors:
                 continue  # lumpy prior (half the answers 1) asks it open, balanced like any number
             key = pool_key(fam, text_of[named[i]], pools, self.wanted[fam])
             if key is not None:
-                if key not in sizes:
-                    sizes[key] = grid_size(pools[key][pools[key] > 0], self.wanted[fam], self.ratio[fam])
-                out[i] = sizes[key] >= 2
+                span = span_of.get(int(span_id[i]))
+                span = span if span is not None and span[0] <= value[i] <= span[1] else None
+                if (key, span) not in sizes:
+                    pool = plausible_pool(pools[key], span, value[i])
+                    sizes[(key, span)] = grid_size(pool[pool > 0], self.wanted[fam], self.ratio[fam])
+                out[i] = sizes[(key, span)] >= 2
         return out
 
 
@@ -146,8 +205,9 @@ def redraw_options(data: dict, pools: dict[tuple, object], n: int | None = None)
         options = prior_labels(text, pools[(data["family"], "labels")], n, gen)
     key = pool_key(data["family"], named_key(data.get("bindings") or {}), pools, n) if numeric else None
     if key is not None:  # a mug's heights too close to tell apart never fall back to every object's
-        options = prior_options(float(data["answer"]), text, pools[key], n, len(text.partition(".")[2]), gen,
-                                option_ratio(data.get("unit")))
+        answer = float(data["answer"])
+        options = prior_options(answer, text, plausible_pool(pools[key], plausible_range(data), answer), n,
+                                len(text.partition(".")[2]), gen, option_ratio(data.get("unit")))
     if options is None:
         return {**data, "choices": [], "answer_letter": None} if numeric else data
     shuffled = [options[int(i)] for i in gen.permutation(len(options))]

@@ -1,0 +1,73 @@
+"""Numeric options a viewer would consider (issue 13): a question about one object's height or
+longest side offers only values an instance of its category could have, whatever else the pool
+holds. By eye: "How tall is the plant?" offered "2 cm" (a book's height) beside the plant's 113 cm."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simgen.qa.options import OptionPriors, catalogue_extent, plausible_range, redraw_options, with_prior_options
+from simgen.qa.records import QAItem
+from simgen.scene.catalogue import CATALOGUE, instantiate
+
+HEIGHT = "to_cm(height(the(a)))"
+
+
+def height_item(i: int, category: str, cm: int, program: str = HEIGHT) -> QAItem:
+    """An object_height record as the ask stage makes it (no options yet)."""
+    return QAItem(f"{i:016x}", "object_height", 1, f"How tall is the {category}, in centimetres?", cm, str(cm), None,
+                  (), "number", "cm", "video", f"ep{i}", (0,), program, {"a": category}, {}, i, "h")
+
+
+@pytest.mark.parametrize("category", ["plant", "mug", "shelf", "book", "chair", "teddy bear"])
+def test_a_categorys_range_holds_every_instance_the_default_generator_builds(category):
+    gen = np.random.default_rng(11)
+    half = np.array([instantiate(CATALOGUE[category], gen, size_variation=0.3).half_extents for _ in range(200)])
+    for quantity, values in (("height", 2 * half[:, 2]), ("size", 2 * half.max(axis=1))):
+        lo, hi = catalogue_extent(category, quantity)
+        assert lo <= values.min() and values.max() <= hi, (quantity, lo, hi, values.min(), values.max())
+
+
+def test_ranges_read_plainly_and_only_for_extent_questions():
+    plant, mug = plausible_range(height_item(0, "plant", 113)), plausible_range(height_item(1, "mug", 11))
+    assert 2 < plant[0] < 60 and 120 < plant[1] < 200  # in centimetres, the record's unit
+    assert mug[1] < 30
+    assert plausible_range(height_item(2, "red chair", 90)) == plausible_range(height_item(3, "chair", 90))
+    assert plausible_range(height_item(4, "plant", 113, program="distance(the(a), the(b))")) is None
+    assert plausible_range(height_item(5, "armchair", 90)) is None  # a category the catalogue lacks
+
+
+def shard(program: str = HEIGHT) -> list[QAItem]:
+    """One shard: a plant asked about once, among books, mugs, tables and shelves."""
+    rows = [("book", 2), ("book", 3), ("book", 4), ("mug", 9), ("mug", 12), ("mug", 10), ("table", 45), ("table", 75),
+            ("table", 74), ("shelf", 150), ("shelf", 190), ("shelf", 120), ("lamp", 160), ("lamp", 175), ("lamp", 150)]
+    items = [height_item(100 + i, c, cm, program) for i, (c, cm) in enumerate(rows)]
+    return items + [height_item(i, "plant", cm, program) for i, cm in enumerate((113, 80, 97, 130, 60))]
+
+
+def test_a_plants_height_is_never_offered_as_a_books():
+    span = plausible_range(height_item(0, "plant", 113))
+    drawn = [it for it in with_prior_options(shard(), {"object_height": 4}) if it.bindings["a"] == "plant"]
+    for it in drawn:  # the plants' own five answers are enough for a pool of their own...
+        assert it.answer_text in it.choices and len(it.choices) >= 2
+        assert all(span[0] <= float(c) <= span[1] for c in it.choices), it.choices
+    alone = shard()[:-4]  # ...and one plant alone draws from the family's answers, inside the plant's range
+    plant = [it for it in with_prior_options(alone, {"object_height": 4}) if it.bindings["a"] == "plant"][0]
+    assert len(plant.choices) >= 2 and all(span[0] <= float(c) <= span[1] for c in plant.choices), plant.choices
+    unbounded = [with_prior_options(shard("p")[:-5] + [height_item(k, "plant", 113, "p")], {"object_height": 4})[-1]
+                 for k in range(8)]  # without the range (any other program), one plant in eight draws
+    assert any(float(c) < span[0] for it in unbounded for c in it.choices)  # what it was: books' heights
+
+
+def test_a_number_whose_range_leaves_no_second_option_is_not_servable():
+    items = [height_item(i, c, cm) for i, (c, cm) in enumerate([("mug", 12), ("book", 2), ("book", 3), ("shelf", 150),
+                                                                  ("shelf", 180), ("lamp", 160)])]
+    priors = OptionPriors({"object_height": 4})
+    for it in items:
+        priors.add(it)
+    servable = priors.servable(np.ones(len(items), dtype=bool))
+    pools = priors.pools(np.ones(len(items), dtype=bool))
+    assert not servable[0]  # the only value in a mug's range is its own
+    assert redraw_options(items[0].to_dict(), pools, 4)["choices"] == []
+    for i in range(1, len(items)):  # the others draw within their own ranges, as servable says
+        assert bool(servable[i]) == bool(redraw_options(items[i].to_dict(), pools, 4)["choices"])
