@@ -70,12 +70,17 @@ def test_a_move_across_a_turn_wider_than_the_field_of_view_is_not_asked():
     cams = path((1.0, 2.0), (4.5, 1.2), 0.0, 139.0, frames=31)  # round the stool: 3.6 m across a 139° turn
     assert ask(cams, "ego_movement_direction") == "too_large"
     assert ask(cams, "ego_movement_distance") == "too_large"
-    # 1.04 m forward-left with a 50° turn: too wide to read a move's direction (≤ 30°) or length (≤ 45°)
+    # 1.04 m forward-left (17° off ahead) with a 50° turn: too wide to read a move's direction (≤ 30°)
+    # or length (≤ 45°); straight ahead, the direction is rejected for the turn, not the margin
     wide = path((1.0, 2.0), (2.0, 2.3), 0.0, 50.0)
-    assert ask(wide, "ego_movement_direction") == "too_large" and ask(wide, "ego_movement_distance") == "too_large"
+    assert ask(wide, "ego_movement_distance") == "too_large"
+    assert ask(path((1.0, 2.0), (2.0, 2.0), 0.0, 50.0), "ego_movement_direction") == "too_large"
     forty = path((1.0, 2.0), (2.0, 2.3), 0.0, 40.0)  # a 40° turn: the length is still asked, the direction not
-    assert ask(forty, "ego_movement_direction") == "too_large"
+    assert ask(path((1.0, 2.0), (2.0, 2.0), 0.0, 40.0), "ego_movement_direction") == "too_large"
     assert ask(forty, "ego_movement_distance").answer == 1.04
+    # judged by eye: a move 21° off "left" with a 23° turn read as backward; 17° off ahead is too close
+    # to the forward/left boundary (margin_deg 30°)
+    assert ask(path((1.0, 2.0), (2.0, 2.3), 0.0, 20.0), "ego_movement_direction") == "margin_deg"
     straight = ask(path((0.5, 1.9), (2.0, 1.9), 0.0, 0.0), "ego_movement_distance")  # 1.5 m ahead, no turn
     assert not isinstance(straight, str), straight
     assert abs(straight.answer - 1.5) < 0.01

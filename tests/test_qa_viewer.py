@@ -168,6 +168,21 @@ def test_camera_motion_needs_frames_that_show_structure():
     assert ask(ep, "ego_movement_distance", {"f0": 10, "f1": 19}) == "no_structure"
 
 
+def test_a_landmark_at_the_image_edge_gives_no_measure_of_camera_motion():
+    # judged by eye: the only object in both images was a sofa's dark edge at the border of the
+    # first; a viewer could not measure the 1.2 m move by it. Half its box must be in both images.
+    rows = [(f"cat{i}", "grey", (0.8 + 0.45 * i, 0.5, 0.2), (0.15, 0.15, 0.2), 0.0) for i in range(11)]
+    cams = [camera_from_yaw_pitch((1.0 + 0.2 * f, 3.0, 1.2), -np.pi / 2, 0.0) for f in range(10)]
+
+    def episode(in_frame_at_end: float):
+        vis = {f: {i: CLEAR for i in range(1, 12)} for f in range(9)}
+        vis[9] = {i: (CLEAR, in_frame_at_end) for i in range(1, 12)}
+        return make_episode(rows, room=ROOM, cameras=cams, visibility=vis)
+
+    assert ask(episode(1.0), "ego_movement_distance", {"f0": 0, "f1": 9}).certificate["structure"]["shared_landmark"]
+    assert ask(episode(0.3), "ego_movement_distance", {"f0": 0, "f1": 9}) == "no_structure"
+
+
 def test_room_size_needs_frames_that_show_structure_and_the_corners():
     assert ask(_wall_staring_episode(), "room_size_estimation", {}) == "no_structure"
     # a camera in a corner looking across the room sees the far corner and one beside it: that is one

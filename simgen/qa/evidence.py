@@ -29,6 +29,7 @@ from simgen.geometry import polygon_separation, project, wrap_angle
 _CORNER_SAMPLES = 7  # points along each vertical corner edge
 _CORNER_INSET_M = 0.05  # sample just inside the wall ends, away from the floor and the ceiling
 _MIN_DEPTH_M = 0.1
+_LANDMARK_IN_FRAME = 0.5  # share of an object's box in both images for it to be a landmark
 
 
 def corners_in_view(view) -> np.ndarray:
@@ -82,7 +83,9 @@ def check_structure(view, frames_used, checks: dict) -> tuple[str | None, dict]:
     The span is the frames the program read (first to last; the whole video when it read none):
     its first and last frames must show structure, and at least ``min_structure_frac`` of its frames;
     where the program compares two frames (the camera's motion between two images), an object seen
-    clearly in both, or a room corner in view in both, gives the viewer a landmark to measure by.
+    clearly with at least half its box inside both images (judged by eye, a sofa's side filling
+    the image border, 12% of its box in frame, gave a viewer nothing to measure a 1.2 m move by), or
+    a room corner in view in both, gives the viewer a landmark to measure by.
     With ``min_corners_frac`` (room size), that share of the room's corners must be in view in
     some frame of the span."""
     frames = sorted(int(f) for f in frames_used)
@@ -96,7 +99,8 @@ def check_structure(view, frames_used, checks: dict) -> tuple[str | None, dict]:
         reason = "no_structure"
     if len(frames) >= 2:  # two images compared: something must be in both to measure the change by
         corners = corners_in_view(view)
-        evidence["shared_landmark"] = bool((view.clear[lo] & view.clear[hi]).any() or (corners[lo] & corners[hi]).any())
+        landmark = view.clear[[lo, hi]] & (view.in_frame_fraction[[lo, hi]] >= _LANDMARK_IN_FRAME)
+        evidence["shared_landmark"] = bool((landmark[0] & landmark[1]).any() or (corners[lo] & corners[hi]).any())
         if not evidence["shared_landmark"]:
             reason = reason or "no_structure"
     corners_needed = checks.get("min_corners_frac")
