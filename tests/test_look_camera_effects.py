@@ -113,6 +113,13 @@ def test_depth_of_field_blurs_off_focus_depths_only():
     assert np.array_equal(out[:, :8], rgb[:, :8]) and np.array_equal(out[:, -8:], rgb[:, -8:])
 
 
+def camera_moved_right(shift: float) -> np.ndarray:
+    """The previous pose: ``shift`` m to the camera's left of ``T`` (so it has moved right since)."""
+    T_prev = T.copy()
+    T_prev[:3, 3] -= T[:3, 0] * shift
+    return T_prev
+
+
 def test_motion_blur_smears_along_the_cameras_motion_only():
     """Camera panning sideways: vertical edges smear over the pixels they moved (fx · shift / z · shutter),
     horizontal edges stay sharp; the first frame (no previous pose) is untouched."""
@@ -121,14 +128,30 @@ def test_motion_blur_smears_along_the_cameras_motion_only():
     effects = CameraEffects(motion_blur_shutter=(0.5, 0.5))
     assert np.array_equal(run(effects, rgb), rgb)
     shift = 0.4  # m along the camera's x between frames, scene 2 m away: 10 px of motion, 5 px open shutter
-    T_prev = T.copy()
-    T_prev[:3, 3] -= T[:3, 0] * shift
-    out = run(effects, rgb, poses=(T_prev, T))
+    out = run(effects, rgb, poses=(camera_moved_right(shift), T))
     smear = np.sum((out[10, :, 0] > 45) & (out[10, :, 0] < 215))
     assert abs(smear - K.fx * shift / 2.0 * 0.5) <= 1.5
     stripes = grey(40)
     stripes[K.height // 2:] = 220
-    assert np.array_equal(run(effects, stripes, poses=(T_prev, T)), stripes)
+    assert np.array_equal(run(effects, stripes, poses=(camera_moved_right(shift), T)), stripes)
+
+
+def test_motion_blur_streak_points_to_where_the_point_was():
+    """The camera moved right, so a fixed bright post was further right in the previous frame (at
+    u + fx·shift/z, checked with the projection): its streak runs from its place now to the right."""
+    from simgen.geometry import project
+
+    shift, column = 0.2, 20
+    rgb = grey(0)
+    rgb[:, column] = 255
+    T_prev = camera_moved_right(shift)
+    X = T[:3, :3] @ np.array([(column + 0.5 - K.cx) / K.fx * 2.0, 0.0, 2.0]) + T[:3, 3]  # the post, 2 m away
+    was = project(K.K(), T_prev, [X])[0][0, 0] - 0.5
+    assert was > column + 4  # 5 px further right then
+    out = run(CameraEffects(motion_blur_shutter=(1.0, 1.0)), rgb, poses=(T_prev, T))[24, :, 0].astype(int)
+    lit = np.nonzero(out > 10)[0]
+    assert lit.min() >= column - 1 and abs(lit.max() - was) <= 1.5
+    assert out[column + 1:int(was)].min() > 10 and out[:column - 1].max() == 0
 
 
 def test_effects_take_rgb_only():

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simgen.registry import ConfigError
 from simgen.types import CameraIntrinsics
 
 NEUTRAL_K = 6500.0  # white balance that leaves colours unchanged (the renderers' lights are drawn around it)
@@ -49,16 +50,16 @@ class CameraEffects:
     motion_blur_shutter: tuple[float, float] = (0.0, 0.0)  # fraction of the frame interval, 0..1
 
     def validate(self, where: str = "camera.effects") -> None:
-        """ValueError naming the first bad knob and what it accepts."""
+        """ConfigError (a ValueError) naming the first bad knob and what it accepts."""
         limits = {"exposure_ev": (-10.0, 10.0), "white_balance_k": (1000.0, 40000.0), "noise_std": (0.0, 1.0),
                   "jpeg_quality": (0, 100), "dof_aperture_mm": (0.0, 200.0), "motion_blur_shutter": (0.0, 1.0)}
         for name, (lo, hi) in limits.items():
             value = getattr(self, name)
             if not (len(value) == 2 and lo <= value[0] <= value[1] <= hi):
-                raise ValueError(f"{where}.{name}: expected a (low, high) range with {lo} ≤ low ≤ high ≤ {hi}, "
+                raise ConfigError(f"{where}.{name}: expected a (low, high) range with {lo} ≤ low ≤ high ≤ {hi}, "
                                  f"got {tuple(value)}")
         if self.jpeg_quality[0] == 0 < self.jpeg_quality[1]:
-            raise ValueError(f"{where}.jpeg_quality: 0 (off) or a range within 1..100, got {self.jpeg_quality}")
+            raise ConfigError(f"{where}.jpeg_quality: 0 (off) or a range within 1..100, got {self.jpeg_quality}")
 
     def draw(self, g: np.random.Generator) -> dict:
         """One episode's values: a uniform draw per knob (a fixed knob draws nothing, so turning one on
@@ -146,8 +147,9 @@ def focus_distance(depth: np.ndarray) -> float:
 
 def motion_blur(light: np.ndarray, depth: np.ndarray, K: CameraIntrinsics, T_prev: np.ndarray, T: np.ndarray,
                 shutter: float, max_taps: int = 16) -> np.ndarray:
-    """Average each pixel along its image path while the camera moves from ``T_prev`` towards ``T``
-    (the shutter is open for the last ``shutter`` of the interval); a pixel's path comes from its depth."""
+    """Average what each pixel saw while the camera moved from ``T_prev`` towards ``T`` (the shutter open
+    for the last ``shutter`` of the interval), from the current frame reprojected through its depth: a
+    point now at pixel p was at p + d in the previous frame, so its streak runs from p towards p + s·d."""
     import cv2
 
     h, w = depth.shape
@@ -162,8 +164,8 @@ def motion_blur(light: np.ndarray, depth: np.ndarray, K: CameraIntrinsics, T_pre
     dv = np.where(ahead, K.fy * p[..., 1] / zp + K.cy - 0.5 - rows, 0.0) * shutter
     taps = int(min(max_taps, max(2, math.ceil(float(np.max(np.hypot(du, dv)))) + 1)))
     out = np.zeros_like(light)
-    for t in np.linspace(0.0, 1.0, taps):
-        out += cv2.remap(light, (cols + t * du).astype(np.float32), (rows + t * dv).astype(np.float32),
+    for t in np.linspace(0.0, 1.0, taps):  # a point now at p was at p + d: pixel p then saw what is now at p − d
+        out += cv2.remap(light, (cols - t * du).astype(np.float32), (rows - t * dv).astype(np.float32),
                          cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return out / np.float32(taps)
 

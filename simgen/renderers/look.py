@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from simgen.registry import ConfigError
+
 HDRIS_DAY = ("interior.exr", "courtyard.exr", "forest.exr", "city.exr", "sunrise.exr", "sunset.exr", "studio.exr")
 HDRI_NIGHT = "night.exr"
 TIMES_OF_DAY = ("day", "night", "random")
@@ -75,25 +77,25 @@ class Look:
         return dataclasses.replace(self, **changes)
 
     def validate(self, where: str = "look") -> None:
-        """ValueError naming the first bad knob and what it accepts."""
+        """ConfigError (a ValueError) naming the first bad knob and what it accepts."""
         if self.preset not in PRESETS:
-            raise ValueError(f"{where}.preset: expected one of {', '.join(PRESETS)}, got {self.preset!r}")
+            raise ConfigError(f"{where}.preset: expected one of {', '.join(PRESETS)}, got {self.preset!r}")
         if self.time_of_day not in TIMES_OF_DAY:
-            raise ValueError(f"{where}.time_of_day: expected one of {', '.join(TIMES_OF_DAY)}, "
+            raise ConfigError(f"{where}.time_of_day: expected one of {', '.join(TIMES_OF_DAY)}, "
                              f"got {self.time_of_day!r}")
         if self.hdri != "random" and self.hdri not in (*HDRIS_DAY, HDRI_NIGHT):
-            raise ValueError(f"{where}.hdri: expected random or one of {', '.join((*HDRIS_DAY, HDRI_NIGHT))}, "
+            raise ConfigError(f"{where}.hdri: expected random or one of {', '.join((*HDRIS_DAY, HDRI_NIGHT))}, "
                              f"got {self.hdri!r}")
         if self.view_transform not in VIEW_TRANSFORMS:
-            raise ValueError(f"{where}.view_transform: expected one of {', '.join(VIEW_TRANSFORMS)}, "
+            raise ConfigError(f"{where}.view_transform: expected one of {', '.join(VIEW_TRANSFORMS)}, "
                              f"got {self.view_transform!r}")
         for name in ("night_probability", "lamp_on_probability_day", "rug_probability"):
             if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"{where}.{name}: expected 0..1, got {getattr(self, name)}")
+                raise ConfigError(f"{where}.{name}: expected 0..1, got {getattr(self, name)}")
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if isinstance(value, tuple) and not (len(value) == 2 and 0.0 <= value[0] <= value[1]):
-                raise ValueError(f"{where}.{f.name}: expected a (low, high) range with 0 ≤ low ≤ high, got {value}")
+                raise ConfigError(f"{where}.{f.name}: expected a (low, high) range with 0 ≤ low ≤ high, got {value}")
         for name in ("threads", "bevel", "color_jitter", "roughness_jitter", "lamp_emission", "window_glow"):
             if getattr(self, name) < 0:
-                raise ValueError(f"{where}.{name}: expected ≥ 0, got {getattr(self, name)}")
+                raise ConfigError(f"{where}.{name}: expected ≥ 0, got {getattr(self, name)}")
