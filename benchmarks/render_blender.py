@@ -5,7 +5,9 @@ For each resolution (default 320×240 and 640×480) and Blender preset (default 
 process over all its threads, first frame of each load excluded as warm-up) and wall seconds per
 frame, with TinyRenderer's core-seconds per frame (all three passes, in process) measured on the
 same poses as the reference ratio. The issue's target: ``default`` ≤ 1 core-second per 320×240 frame
-on the CPU. Run it niced on a shared machine: ``nice -n 10 python benchmarks/render_blender.py``.
+on the CPU. Also the camera effects' cost per frame (all of them on: motion blur, depth of field,
+exposure, white balance, noise, JPEG), which every renderer pays when they are switched on.
+Run it niced on a shared machine: ``nice -n 10 python benchmarks/render_blender.py``.
 
 Usage: python benchmarks/render_blender.py [--sizes 320x240 640x480] [--presets preview default] [--frames 6]
        [--threads 1]
@@ -21,6 +23,7 @@ from hydra import compose, initialize_config_dir
 from simgen.job_config import conf_dir
 from simgen.episodes.runner import build_plugins
 from simgen.renderers.blender import BlenderRenderer
+from simgen.renderers.camera_effects import CameraEffects, CameraPipeline
 from simgen.renderers.look import PRESETS, Look
 from simgen.seeding import rng
 from simgen.simulators.pybullet import PybulletConfig, PybulletSimulator
@@ -41,13 +44,25 @@ def scene_and_poses(width: int, height: int, frames: int):
     return sim, spec, states, plugins.intrinsics, list(poses[::step][:frames])
 
 
-def tiny_core_s(sim, poses, intrinsics) -> float:
-    """TinyRenderer's CPU seconds per frame (RGB + depth + instance), after one warm-up render."""
+ALL_EFFECTS = CameraEffects(exposure_ev=(0.5, 0.5), white_balance_k=(4000.0, 4000.0), noise_std=(0.02, 0.02),
+                            jpeg_quality=(70, 70), dof_aperture_mm=(20.0, 20.0), motion_blur_shutter=(0.5, 0.5))
+
+
+def tiny_core_s(sim, poses, intrinsics) -> tuple[float, list]:
+    """TinyRenderer's CPU seconds per frame (RGB + depth + instance), after one warm-up render; its frames."""
     sim.render(poses[0], intrinsics)
     start = time.process_time()
-    for T in poses:
-        sim.render(T, intrinsics)
-    return (time.process_time() - start) / len(poses)
+    frames = [sim.render(T, intrinsics) for T in poses]
+    return (time.process_time() - start) / len(poses), frames
+
+
+def effects_core_s(frames, poses, intrinsics) -> float:
+    """CPU seconds per frame of the camera effects, all on, over the given frames in order."""
+    pipe = CameraPipeline(ALL_EFFECTS, intrinsics, rng(0, 0, 0, "camera"))
+    start = time.process_time()
+    for obs, T in zip(frames, poses):
+        pipe(obs.rgb, obs.depth, T)
+    return (time.process_time() - start) / len(frames)
 
 
 def blender_costs(preset: str, threads: int, spec, states, intrinsics, poses) -> dict:
@@ -78,9 +93,12 @@ def main() -> None:
         width, height = (int(v) for v in size.split("x"))
         sim, spec, states, intrinsics, poses = scene_and_poses(width, height, args.frames)
         with sim:
-            tiny = tiny_core_s(sim, poses, intrinsics)
+            tiny, frames = tiny_core_s(sim, poses, intrinsics)
+        effects = effects_core_s(frames, poses, intrinsics)
         row = {"resolution": size, "frames": len(poses), "objects": len(spec.objects),
-               "pybullet_tiny": {"core_s_per_frame": round(tiny, 4)}, "blender": {}}
+               "pybullet_tiny": {"core_s_per_frame": round(tiny, 4)},
+               "camera_effects_all_on": {"core_s_per_frame": round(effects, 4), "over_tiny": round(effects / tiny, 2)},
+               "blender": {}}
         for preset in args.presets:
             costs = blender_costs(preset, args.threads, spec, states, intrinsics, poses)
             costs["over_tiny"] = round(costs["core_s_per_frame"] / tiny, 1)

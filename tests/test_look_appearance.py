@@ -49,7 +49,7 @@ def test_colour_and_roughness_vary_per_object_by_the_jitter_knobs():
     """Without jitter a part's colour is its display colour in linear light; with jitter two looks of the
     same part differ, within the knob's relative range of brightness."""
     spec = spec_with()
-    still = draw_appearance(spec, Look(color_jitter=0.0), [])["objects"][4][0]
+    still = draw_appearance(spec, Look(color_jitter=0.0, saturation=1.0), [])["objects"][4][0]
     assert np.allclose(still["color"], srgb_to_linear(spec.objects[3].parts[0].rgba[:3]), atol=1e-6)
     colours, roughs = [], []
     for seed in range(12):
@@ -138,7 +138,21 @@ def test_window_draws_come_last_so_the_record_matches_the_render():
 
 @pytest.mark.parametrize("bad, key", [({"rug_probability": 1.5}, "rug_probability"),
                                       ({"lamp_kelvin": (3000.0, 2000.0)}, "lamp_kelvin"),
-                                      ({"lamp_emission": -1.0}, "lamp_emission")])
+                                      ({"lamp_emission": -1.0}, "lamp_emission"),
+                                      ({"saturation": 0.2}, "saturation")])
 def test_bad_look_knobs_are_named(bad, key):
     with pytest.raises(ValueError, match=rf"look\.{key}"):
         Look(**bad).validate()
+
+
+def test_saturation_mutes_a_colour_but_keeps_its_hue():
+    import colorsys
+
+    from simgen.renderers.camera_effects import linear_to_srgb
+
+    spec = spec_with()
+    red = spec.objects[3].parts[0].rgba[:3]
+    muted = draw_appearance(spec, Look(color_jitter=0.0, saturation=0.8), [])["objects"][4][0]["color"]
+    h, s, v = colorsys.rgb_to_hsv(*(float(c) for c in linear_to_srgb(np.asarray(muted))))
+    h0, s0, v0 = colorsys.rgb_to_hsv(*red)
+    assert abs(h - h0) < 1e-3 and abs(s - 0.8 * s0) < 1e-3 and abs(v - v0) < 1e-3

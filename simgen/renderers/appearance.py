@@ -2,8 +2,8 @@
 
 Each object draws from its own stream (``seeding.rng(spec.seed, stage="look/<scene>/<look seed>/<id>")``)
 so adding an object never changes another's look; the room and lights draw from the scene's stream.
-Colours stay close to the part's colour (its name is what questions use): only brightness and
-saturation move by ``Look.color_jitter``. Part colours are display (sRGB) values, as pybullet shows
+Colours stay close to the part's colour (its name is what questions use): saturation is scaled by
+``Look.saturation``, then brightness and saturation move by ``Look.color_jitter``. Part colours are display (sRGB) values, as pybullet shows
 them; Blender's shaders take linear values, so they are converted here (else red renders pink).
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
 }
 ROUGHNESS: dict[str, tuple[float, float]] = {
     "wood": (0.35, 0.7), "fabric": (0.8, 1.0), "leather": (0.35, 0.6), "paint": (0.5, 0.85),
-    "plaster": (0.8, 1.0), "wallpaper": (0.6, 0.9), "tiles": (0.08, 0.35), "carpet": (0.9, 1.0),
+    "plaster": (0.8, 1.0), "wallpaper": (0.6, 0.9), "tiles": (0.2, 0.45), "carpet": (0.9, 1.0),
     "metal": (0.2, 0.45), "ceramic": (0.05, 0.2), "glass": (0.0, 0.05), "plastic": (0.25, 0.55),
 }
 SECOND_SHADE = {"paint": 0.93, "plaster": 0.9}  # the pattern's darker colour, relative
@@ -55,7 +55,8 @@ WOOD_SPECIES: dict[str, dict[str, float]] = {
 WOOD_FINISHES: dict[str, tuple[tuple[float, float], float]] = {
     "oiled": ((0.55, 0.75), 0.0), "satin": ((0.35, 0.5), 0.15), "lacquered": ((0.12, 0.3), 0.5),
 }
-WEAVES: dict[str, tuple[float, float]] = {"linen": (60.0, 0.3), "wool": (25.0, 0.5), "velvet": (90.0, 0.9)}  # scale, sheen
+# weave → (pattern scale, sheen)
+WEAVES: dict[str, tuple[float, float]] = {"linen": (60.0, 0.3), "wool": (25.0, 0.5), "velvet": (90.0, 0.9)}
 RUG_COLOURS = ((0.45, 0.08, 0.07), (0.1, 0.14, 0.32), (0.72, 0.62, 0.48), (0.35, 0.35, 0.35), (0.15, 0.3, 0.2),
                (0.55, 0.3, 0.12))  # display values: deep red, navy, beige, grey, green, rust
 GROUT = ((0.55, 0.55, 0.52), (0.85, 0.84, 0.8), (0.2, 0.2, 0.2))
@@ -91,6 +92,9 @@ def draw_appearance(spec: SceneSpec, look: Look, walls: list[dict]) -> dict:
                     "power": float(g.uniform(*(look.ceiling_power_night if night else look.ceiling_power_day))),
                     "rgb": light_rgb},
     }
+    # a skirting board along the walls' foot: a painted band of the walls' material (no geometry)
+    wall["skirting"] = {"top": -room.height / 2 + float(g.uniform(0.06, 0.12)),
+                        "color": tuple(srgb_to_linear(float(g.uniform(0.8, 0.92))).item() for _ in range(3))}
     lamps_on = night or g.random() < look.lamp_on_probability_day
     if g.random() < look.rug_probability:
         floor["rug"] = _rug(g, spot, look)
@@ -165,7 +169,7 @@ def _material(g: np.random.Generator, family: str, rgb, look: Look) -> dict:
         out["mortar"] = tuple(srgb_to_linear(c).item() for c in GROUT[int(g.integers(len(GROUT)))])
     rough = float(np.clip(g.uniform(lo, hi) + g.uniform(-1, 1) * look.roughness_jitter * (hi - lo), 0.0, 1.0))
     h, s, v = colorsys.rgb_to_hsv(*(float(c) for c in rgb))
-    s = float(np.clip(s * (1 + g.uniform(-1, 1) * look.color_jitter), 0, 1))
+    s = float(np.clip(s * look.saturation * (1 + g.uniform(-1, 1) * look.color_jitter), 0, 1))
     v = float(np.clip(v * (1 + g.uniform(-1, 1) * look.color_jitter), 0, 1))
     color = tuple(srgb_to_linear(c).item() for c in colorsys.hsv_to_rgb(h, s, v))
     out.update({"color": color, "color2": _shift(color, shade), "roughness": rough,

@@ -116,6 +116,8 @@ def make_material(bpy, name: str, p: dict, look: dict):
         bsdf.inputs["Emission Color"].default_value = (*p.get("emission_rgb", color), 1.0)
         bsdf.inputs["Emission Strength"].default_value = float(p["emission"])
     shader = bsdf.outputs["BSDF"]
+    if p.get("skirting"):
+        shader = _skirting(n, shader, p["skirting"])
     if p.get("rug"):
         shader = _rug(n, shader, p["rug"])
     if p.get("fixture"):
@@ -154,7 +156,7 @@ def _wood(n: _Nodes, vec, color, color2, bsdf, planks: bool, grain: dict):
 
 
 def _inside(n: _Nodes, xyz, a: str, b: str, rect, margin: float = 0.0):
-    """1 inside the rectangle ``rect`` = (a0, a1, b0, b1) of object coordinates ``a``, ``b`` (less ``margin``), else 0."""
+    """1 inside ``rect`` = (a0, a1, b0, b1) of object coordinates ``a``, ``b`` (shrunk by ``margin``), else 0."""
     a0, a1, b0, b1 = rect
     u = n.math("MULTIPLY", n.math("GREATER_THAN", xyz.outputs[a], a0 + margin),
                n.math("LESS_THAN", xyz.outputs[a], a1 - margin))
@@ -179,6 +181,20 @@ def _rug(n: _Nodes, floor, rug: dict):
     mix = n.add("ShaderNodeMixShader", Fac=_inside(n, xyz, "X", "Y", rug["rect"]))
     n.link(floor, mix.inputs[1])
     n.link(cloth.outputs["BSDF"], mix.inputs[2])
+    return mix.outputs[0]
+
+
+def _skirting(n: _Nodes, wall, skirting: dict):
+    """A painted skirting board at the wall's foot (local z below ``top``), with a groove along its top."""
+    z = n.add("ShaderNodeSeparateXYZ", Vector=n.add("ShaderNodeTexCoord").outputs["Object"]).outputs["Z"]
+    board = n.add("ShaderNodeBsdfPrincipled", Roughness=0.35, **{"Base Color": (*skirting["color"], 1.0)})
+    top = float(skirting["top"])
+    groove = n.math("MULTIPLY", n.math("GREATER_THAN", z, top - 0.012), n.math("LESS_THAN", z, top - 0.006))
+    bump = n.add("ShaderNodeBump", Strength=0.6, Height=groove)
+    n.link(bump.outputs["Normal"], board.inputs["Normal"])
+    mix = n.add("ShaderNodeMixShader", Fac=n.math("LESS_THAN", z, skirting["top"]))
+    n.link(wall, mix.inputs[1])
+    n.link(board.outputs["BSDF"], mix.inputs[2])
     return mix.outputs[0]
 
 

@@ -21,6 +21,8 @@ from blender_worker import CV_TO_BLENDER_CAM, NOTHING_HIT
 SENSOR_WIDTH = 36.0  # mm; arbitrary: only lens / sensor matters
 CYLINDER_SEGMENTS = 48
 SPHERE_SEGMENTS = (32, 16)
+SOFT = ("fabric", "leather", "carpet")  # upholstery: its edges are rounded more
+SOFT_BEVEL = 4.0
 
 
 def build_scene(bpy, msg: dict, workdir: str) -> dict:
@@ -103,24 +105,27 @@ def _box(M, half) -> tuple[np.ndarray, list]:
 
 
 def _build_object(bpy, spec: dict, material):
-    """One Blender object per simgen object (all parts in one mesh, pass_index = object id), bevelled."""
+    """One Blender object per simgen object (all parts in one mesh, pass_index = object id), its box and
+    cylinder parts bevelled: ``bevel`` m (upholstered parts ``SOFT_BEVEL`` times that), at most 0.3 of a
+    part's thinnest half size. A bevel only rounds a part off, so the object stays inside its box."""
     import bmesh
     from mathutils import Matrix
 
     bm = bmesh.new()
-    weight = bm.edges.layers.float.new("bevel_weight_edge")
-    mats, thin = [], []
+    weight = bm.edges.layers.float.new("bevel_weight_edge")  # the bevel modifier scales its width by it
+    mats, widths = [], []
     for part in spec["parts"]:
         M = _matrix(part["offset"])
         sx, sy, sz = (float(v) for v in part["size"])
         before = set(bm.faces)
+        soft = SOFT_BEVEL if part["material"]["family"] in SOFT else 1.0
         if part["shape"] == "box":
             bmesh.ops.create_cube(bm, size=2.0, matrix=M @ Matrix.Diagonal((sx, sy, sz, 1.0)))
-            thin.append(min(sx, sy, sz))
+            widths.append(min(float(spec.get("bevel", 0.0)) * soft, 0.3 * min(sx, sy, sz)))
         elif part["shape"] == "cylinder":
             bmesh.ops.create_cone(bm, cap_ends=True, cap_tris=False, segments=CYLINDER_SEGMENTS, radius1=sx,
                                   radius2=sx, depth=2.0 * sz, matrix=M)
-            thin.append(min(sx, sz))
+            widths.append(min(float(spec.get("bevel", 0.0)) * soft, 0.3 * min(sx, sz)))
         elif part["shape"] == "sphere":
             bmesh.ops.create_uvsphere(bm, u_segments=SPHERE_SEGMENTS[0], v_segments=SPHERE_SEGMENTS[1], radius=sx,
                                       matrix=M)
@@ -142,15 +147,18 @@ def _build_object(bpy, spec: dict, material):
             for f in new:
                 for e in f.edges:
                     if part["shape"] == "box" or len({g.smooth for g in e.link_faces}) == 2:
-                        e[weight] = 1.0
+                        e[weight] = widths[-1]  # this part's width for now; relative to the widest below
+    width = max(widths, default=0.0)
+    if width > 1e-4:
+        for e in bm.edges:
+            e[weight] = e[weight] / width
     me = bpy.data.meshes.new(f"object_{spec['id']}")
     bm.to_mesh(me)
     bm.free()
     ob = _link(bpy, me, f"object_{spec['id']}", mats, int(spec["id"]))
-    width = min(float(spec.get("bevel", 0.0)), 0.3 * min(thin)) if thin else 0.0
     if width > 1e-4:
         mod = ob.modifiers.new("bevel", "BEVEL")
-        mod.limit_method, mod.width, mod.segments, mod.use_clamp_overlap = "WEIGHT", width, 2, True
+        mod.limit_method, mod.width, mod.segments, mod.use_clamp_overlap = "WEIGHT", width, 3, True
     return ob
 
 

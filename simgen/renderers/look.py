@@ -1,10 +1,10 @@
-"""The knobs of a rendered look: quality presets and appearance ranges (a future ``renderer`` config group).
+"""The knobs of a rendered look: quality presets and appearance ranges (the ``renderer=blender`` config).
 
 ``Quality`` is how hard Cycles works (samples, bounces, denoising); ``Look`` is what the room looks
 like: which ranges colours, roughness, lights and environment maps are drawn from, and whether it is
-day or night. Exposure, white balance, noise and blur are the camera's, shared by every renderer
-(:mod:`simgen.renderers.camera_effects`). The draws themselves happen in :mod:`simgen.renderers.appearance` from the scene's
-seeded generator, so a (SceneSpec, Look) pair always renders the same picture.
+day or night. The draws themselves happen in :mod:`simgen.renderers.appearance` from the scene's
+seeded generator, so a (SceneSpec, Look) pair always renders the same picture. Exposure, white
+balance, noise and blur belong to the camera and every renderer (:mod:`simgen.renderers.camera_effects`).
 """
 from __future__ import annotations
 
@@ -63,6 +63,7 @@ class Look:
     window: bool = True  # one window on the longest wall (a material region: the geometry stays closed)
     window_glow: float = 1.0  # how bright the sky seen through the window is
     color_jitter: float = 0.06  # relative brightness/saturation change per object (colour names stay true)
+    saturation: float = 0.85  # scales every part's saturation: dyed and painted surfaces are rarely primary colours
     roughness_jitter: float = 0.12
     bevel: float = 0.008  # m, rounded edges of box and cylinder parts (clamped for thin parts)
     view_transform: str = "Standard"  # AgX and Filmic shift saturated hues (red towards orange): colour names must hold
@@ -95,7 +96,11 @@ class Look:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if isinstance(value, tuple) and not (len(value) == 2 and 0.0 <= value[0] <= value[1]):
-                raise ConfigError(f"{where}.{f.name}: expected a (low, high) range with 0 ≤ low ≤ high, got {value}")
+                raise ConfigError(f"{where}.{f.name}: expected a (low, high) range with 0 ≤ low ≤ high, "
+                                  f"got {value}")
+        if not 0.5 <= self.saturation <= 1.0:
+            raise ConfigError(f"{where}.saturation: expected 0.5..1 (lower turns colour names grey), "
+                              f"got {self.saturation}")
         for name in ("threads", "bevel", "color_jitter", "roughness_jitter", "lamp_emission", "window_glow"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{where}.{name}: expected ≥ 0, got {getattr(self, name)}")
