@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -172,3 +173,41 @@ def test_every_qa_option_composes_and_validates(option):
     assert cfg.qa.name == option
     qa = parse_qa_config(cfg.qa)
     assert qa.verify.stability_k == 8 and (qa.families == "all" or len(qa.families) >= 5)
+
+
+def test_a_label_family_looks_for_its_rare_label_before_repeating_a_common_one():
+    """A family answered by fixed labels takes each at most its share of the wanted questions while
+    its attempts last (the rare "back" of object_rel_direction_medium was crowded out by the first
+    lefts and rights): what it keeps is, in order, the first verified item of each label, then the
+    items it set aside. The verified items are replayed here by the ask loop's own steps."""
+    from dataclasses import replace
+
+    from qa_fixtures import direction_ring
+    from simgen.qa.ask import EpisodeAsker, QAConfig
+    from simgen.qa.families import load_families
+    from simgen.qa.sampling import SamplingError, binding_key, sample_bindings
+    from simgen.seeding import rng
+
+    fam = load_families(["object_rel_direction_easy"])[0]
+    qa = QAConfig(questions_per_episode=2)
+    qa = replace(qa, verify=replace(qa.verify, stability=False))
+    asker = EpisodeAsker(direction_ring([60, 100, 150, -100]), qa, 0, 0, "t", MODEL)
+    gen, seen, verified = rng(0, 0, asker.scene_key, f"qa/{fam.family}"), set(), []
+    for _ in range(2 * qa.attempts_factor):
+        try:
+            bindings = sample_bindings(fam, asker.view, gen, asker.categories)
+        except SamplingError:
+            continue
+        if binding_key(fam, bindings) not in seen:
+            seen.add(binding_key(fam, bindings))
+            outcome = asker.ask_one(fam, bindings, gen)
+            verified += [] if isinstance(outcome, str) else [outcome]
+    labels = [v.answer_text for v in verified]
+    assert labels[0] == labels[1] and set(labels) == {"left", "right"}  # the first two alone: one label twice
+    other = next(v for v in verified if v.answer_text != labels[0])
+    counts = Counter()
+    kept = asker.ask(fam, counts)
+    assert [k.id for k in kept] == [verified[0].id, other.id]
+    assert counts["kept"] == 2 and counts["attempts"] == counts["kept"] + sum(
+        n for reason, n in counts.items() if reason not in ("attempts", "kept"))
+    assert counts["label_share"] == verified.index(other) - 1  # the repeats it set aside and did not need
