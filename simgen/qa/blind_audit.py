@@ -147,36 +147,50 @@ class _Design:
     def scores(self, w: np.ndarray) -> np.ndarray:
         return np.bincount(self.rows, weights=w[self.cols], minlength=self.n_rows)
 
-    def fit(self, train: np.ndarray) -> np.ndarray:
-        """Per training mask (rows of ``train``: folds × items), the weights minimising the mean log-loss
-        of its training items (Adam, L2), as rows of a (folds, dim) array. The folds are laid end to end
-        in flat arrays and fit together, so a step is the same few numpy calls for any number of folds;
-        each sum runs over the same terms in the same order as a fit of one fold alone (same bits)."""
-        k = len(train)
-        mask = np.concatenate([t[self.item_of_row].astype(float) / max(int(t.sum()), 1) for t in train])
-        offsets = np.arange(k)[:, None]
-        w_at = (offsets * self.dim + self.cols).ravel()  # feature entry of fold f -> its weight
-        row_at = (offsets * self.n_rows + self.rows).ravel()  # ... -> its (item, option) row
-        starts = (offsets * self.n_rows + self.starts).ravel()
-        item_of_row = (offsets * len(self.starts) + self.item_of_row).ravel()
-        truth = np.tile(self.truth, k)
-        w, m, v = np.zeros(k * self.dim), np.zeros(k * self.dim), np.zeros(k * self.dim)
-        for t in range(1, _ITERATIONS + 1):
-            s = np.bincount(row_at, weights=w[w_at], minlength=k * self.n_rows)
-            s = s - np.maximum.reduceat(s, starts)[item_of_row]  # the softmax over each item's options
-            e = np.exp(s)
-            g_rows = (e / np.add.reduceat(e, starts)[item_of_row] - truth) * mask
-            g = np.bincount(w_at, weights=g_rows[row_at], minlength=k * self.dim) + _L2 * w
-            m = 0.9 * m + 0.1 * g
-            v = 0.999 * v + 0.001 * g * g
-            w -= _LR * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
-        return w.reshape(k, self.dim)
-
     def accuracy(self, w: np.ndarray) -> np.ndarray:
         """Per item, the expected accuracy of picking its highest-scoring option (ties: uniformly)."""
         s = self.scores(w)
         top = (s >= np.maximum.reduceat(s, self.starts)[self.item_of_row] - 1e-12).astype(float)
         return np.add.reduceat(top * self.truth, self.starts) / np.add.reduceat(top, self.starts)
+
+
+def _fit(jobs: list[tuple[_Design, np.ndarray]]) -> list[np.ndarray]:
+    """For each (design, training masks: folds × items) job, per mask the weights minimising the mean
+    log-loss of its training items (Adam, L2), as rows of a (folds, dim) array.
+
+    Every fold of every job is laid end to end in flat arrays and fit together, so an Adam step is the
+    same few numpy calls for any number of folds and families; each sum runs over the same terms in
+    the same order as a fit of one fold alone, and every other operation is elementwise (same bits)."""
+    blocks = [(d, t) for d, train in jobs for t in train]
+    w_at, row_at, starts, item_of_row, mask, truth = [], [], [], [], [], []
+    n_w = n_rows = n_items = 0
+    for d, t in blocks:
+        w_at.append(n_w + d.cols)  # feature entry of this fold -> its weight
+        row_at.append(n_rows + d.rows)  # ... -> its (item, option) row
+        starts.append(n_rows + d.starts)
+        item_of_row.append(n_items + d.item_of_row)
+        mask.append(t[d.item_of_row].astype(float) / max(int(t.sum()), 1))
+        truth.append(d.truth)
+        n_w, n_rows, n_items = n_w + d.dim, n_rows + d.n_rows, n_items + len(d.starts)
+    if blocks:
+        w_at, row_at, starts, item_of_row, mask, truth = (
+            np.concatenate(a) for a in (w_at, row_at, starts, item_of_row, mask, truth))
+    w, m, v = np.zeros(n_w), np.zeros(n_w), np.zeros(n_w)
+    for t in range(1, _ITERATIONS + 1) if blocks else ():
+        s = np.bincount(row_at, weights=w[w_at], minlength=n_rows)
+        s = s - np.maximum.reduceat(s, starts)[item_of_row]  # the softmax over each item's options
+        e = np.exp(s)
+        g_rows = (e / np.add.reduceat(e, starts)[item_of_row] - truth) * mask
+        g = np.bincount(w_at, weights=g_rows[row_at], minlength=n_w) + _L2 * w
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        w -= _LR * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
+    out, at = [], 0
+    for d, train in jobs:
+        size = len(train) * d.dim
+        out.append(w[at:at + size].reshape(len(train), d.dim))
+        at += size
+    return out
 
 
 def _argmax(options, score) -> list[str]:
@@ -220,12 +234,16 @@ def _closed_rules(train: list[AuditItem], labels) -> dict:
     return rules
 
 
-def _audit_closed(items: list[AuditItem], folds: np.ndarray, k: int) -> tuple[dict, float]:
+def _closed_design(items: list[AuditItem], folds: np.ndarray, k: int) -> tuple[tuple, _Design, list[np.ndarray]]:
+    """A closed-set family's labels, design and held-out folds (test masks over ``items``)."""
     labels = tuple(sorted({it.answer_text for it in items}))
-    design = _Design(items, labels)
-    scores: dict[str, list[float]] = defaultdict(list)
     tests = [t for t in (folds == fold for fold in range(k)) if t.any() and not t.all()]
-    weights = design.fit(~np.array(tests)) if tests else []
+    return labels, _Design(items, labels), tests
+
+
+def _audit_closed(items: list[AuditItem], labels: tuple, design: _Design, tests: list, weights) -> tuple[dict, float]:
+    """Every predictor's held-out accuracy, given the logit's weights per test fold (``_fit``)."""
+    scores: dict[str, list[float]] = defaultdict(list)
     for test, w in zip(tests, weights):
         train = [it for it, t in zip(items, test) if not t]
         rules = _closed_rules(train, labels)
@@ -270,28 +288,60 @@ def _audit_open_number(items: list[AuditItem], folds: np.ndarray, k: int) -> tup
     return result, result.get("family_median", float("nan"))
 
 
+class _FamilyAudit:
+    """One family's audit in two steps, so that :func:`blind_audit` fits every family's logit at once:
+    the held-out folds and, for a closed set, its design (``job``: what ``_fit`` fits, or None),
+    then :meth:`report` with the fitted weights."""
+
+    def __init__(self, items: list[AuditItem], folds: int = 5):
+        self.open_number = items[0].answer_type == "number" and not any(it.choices for it in items)
+        if items[0].answer_type == "number" and not self.open_number:  # multiple choice: the few numbers no
+            items = [it for it in items if it.choices]  # option prior could serve are open (qa.options)
+        self.items = items
+        episodes = sorted({it.episode_id for it in items})
+        self.k = min(folds, len(episodes))
+        self.entry = {"n": len(items), "metric": "mra" if self.open_number else "accuracy",
+                      "chance_kind": "MRA of the training median" if self.open_number else "1/num_options",
+                      "chance": None, "blind": None, "rule": None, "scores": {}}
+        self.job, self.closed = None, None
+        if self.k < MIN_AUDIT_EPISODES:
+            return  # one episode: nothing to hold out
+        self.fold_of = np.array([episode_fold(it.episode_id, self.k) for it in items])
+        if not self.open_number:
+            self.closed = _closed_design(items, self.fold_of, self.k)
+            labels, design, tests = self.closed
+            if tests:
+                self.job = (design, ~np.array(tests))
+
+    def report(self, weights=()) -> dict:
+        """The family's entry (see the module docstring); ``weights``: ``_fit``'s answer to ``job``."""
+        entry = self.entry
+        if self.k < MIN_AUDIT_EPISODES:
+            return entry
+        if self.open_number:
+            scores, chance = _audit_open_number(self.items, self.fold_of, self.k)
+        else:
+            scores, chance = _audit_closed(self.items, *self.closed, weights)
+        if not scores:
+            return entry
+        best = max(sorted(scores), key=lambda n: scores[n])
+        entry.update(chance=round(chance, 4), blind=round(scores[best], 4), rule=best,
+                     scores={n: round(s, 4) for n, s in sorted(scores.items())})
+        if not self.open_number:  # one standard error of an accuracy at chance: the best of several rules
+            entry["noise"] = round(math.sqrt(chance * (1 - chance) / len(self.items)), 4)  # exceeds chance by ~1-2 of these
+        return entry
+
+
+def _reports(audits: list[_FamilyAudit]) -> list[dict]:
+    """Each audit's report, every closed-set logit fit in one ``_fit``."""
+    jobs = [a.job for a in audits if a.job is not None]
+    weights = iter(_fit(jobs))
+    return [a.report(next(weights) if a.job is not None else ()) for a in audits]
+
+
 def audit_family(items: list[AuditItem], folds: int = 5) -> dict:
     """The blind audit of one family's records (see the module docstring)."""
-    open_number = items[0].answer_type == "number" and not any(it.choices for it in items)
-    if items[0].answer_type == "number" and not open_number:  # multiple choice: the few numbers no
-        items = [it for it in items if it.choices]  # option prior could serve are open (qa.options)
-    episodes = sorted({it.episode_id for it in items})
-    k = min(folds, len(episodes))
-    entry = {"n": len(items), "metric": "mra" if open_number else "accuracy",
-             "chance_kind": "MRA of the training median" if open_number else "1/num_options",
-             "chance": None, "blind": None, "rule": None, "scores": {}}
-    if k < MIN_AUDIT_EPISODES:
-        return entry  # one episode: nothing to hold out
-    fold_of = np.array([episode_fold(it.episode_id, k) for it in items])
-    scores, chance = (_audit_open_number if open_number else _audit_closed)(items, fold_of, k)
-    if not scores:
-        return entry
-    best = max(sorted(scores), key=lambda n: scores[n])
-    entry.update(chance=round(chance, 4), blind=round(scores[best], 4), rule=best,
-                 scores={n: round(s, 4) for n, s in sorted(scores.items())})
-    if not open_number:  # one standard error of an accuracy at chance: the best of several rules exceeds
-        entry["noise"] = round(math.sqrt(chance * (1 - chance) / len(items)), 4)  # chance by ~1-2 of these
-    return entry
+    return _reports([_FamilyAudit(items, folds)])[0]
 
 
 def blind_audit(records, cfg=None) -> dict:
@@ -301,4 +351,6 @@ def blind_audit(records, cfg=None) -> dict:
         item = rec if isinstance(rec, AuditItem) else AuditItem.of(rec)
         by_family[item.family].append(item)
     folds = getattr(cfg, "folds", 5)
-    return {family: audit_family(sorted(by_family[family], key=lambda it: it.id), folds) for family in sorted(by_family)}
+    families = sorted(by_family)
+    audits = [_FamilyAudit(sorted(by_family[family], key=lambda it: it.id), folds) for family in families]
+    return dict(zip(families, _reports(audits)))
