@@ -24,14 +24,20 @@ TWINS = 0.5  # chance of naming a by_color pair by colour when the episode has t
 
 def comparable(first: str, other: str, cats: dict[str, list[int]], view) -> bool:
     """Same kind, and the (first observed) instances' heights and longest sides within ``SIMILAR``."""
-    a, b = cats[first][0], cats[other][0]
-    if view.kind[a] != view.kind[b]:
-        return False
-    for extent in (view.half[[a, b], 2], view.half[[a, b]].max(axis=1)):
-        low, high = float(extent.min()), float(extent.max())
-        if low <= 0 or high / low > SIMILAR:
-            return False
-    return True
+    return bool(comparable_to(first, [other], cats, view)[0])
+
+
+def comparable_to(first: str, others: list[str], cats: dict[str, list[int]], view) -> np.ndarray:
+    """Per category of ``others``, whether it is :func:`comparable` with ``first`` (one set of array
+    operations for all of them: a pair slot asks it of the whole pool at every draw)."""
+    a = cats[first][0]
+    rows = np.array([cats[c][0] for c in others], dtype=np.int64)
+    ok = view.kind[rows] == view.kind[a]
+    for extent in (view.half[:, 2], view.half.max(axis=1)):
+        low, high = np.minimum(extent[rows], extent[a]), np.maximum(extent[rows], extent[a])
+        ratio = np.divide(high, low, out=np.full(len(rows), np.inf), where=low > 0)
+        ok &= (low > 0) & (ratio <= SIMILAR)
+    return ok
 
 
 def pick_categories(pool: list[str], need: int, cats: dict[str, list[int]], view, rng: np.random.Generator) -> list[str]:
@@ -40,7 +46,7 @@ def pick_categories(pool: list[str], need: int, cats: dict[str, list[int]], view
         return [pool[int(i)] for i in rng.choice(len(pool), size=need, replace=False)]
     first = pool[int(rng.integers(len(pool)))]
     rest = [c for c in pool if c != first]
-    close = [c for c in rest if comparable(first, c, cats, view)]
+    close = [c for c, ok in zip(rest, comparable_to(first, rest, cats, view)) if ok] if rest else []
     if close and rng.random() < PREFER:
         rest = close
     return [first, rest[int(rng.integers(len(rest)))]]
@@ -52,9 +58,11 @@ def color_twins(cats: dict[str, list[int]], view, skip: set[str], rng: np.random
     (``SceneView.observed_rows`` resolves such a name); None otherwise or when the episode has none."""
     twins = []
     for cat, rows in cats.items():
-        counts = Counter(str(view.color[r]) for r in rows)
+        if len(rows) < 2 or cat in skip:  # two colours of its own need two instances
+            continue
+        counts = Counter(view.color[rows].tolist())
         own = sorted(c for c, n in counts.items() if n == 1)
-        if cat not in skip and len(own) >= 2:
+        if len(own) >= 2:
             twins.append((cat, own))
     if not twins or rng.random() >= TWINS:
         return None
