@@ -59,6 +59,30 @@ def test_half_extents_are_exactly_the_union_of_the_parts(category):
         assert min(inst.half_extents) > 0.004
 
 
+def surface_corners(surf) -> np.ndarray:
+    (x, y, _), (hx, hy) = surf.center, surf.half_size
+    return np.array([[x + sx * hx, y + sy * hy] for sx in (-1, 1) for sy in (-1, 1)])
+
+
+def on_top_face(surf, part) -> bool:
+    """The surface rectangle lies within the top face of an unrotated box or an upright cylinder."""
+    (px, py, pz), size = part.offset.position, part.size
+    if part.offset.quat_wxyz != (1.0, 0.0, 0.0, 0.0) or abs(pz + size[2] - surf.center[2]) > 1e-9:
+        return False
+    corners = surface_corners(surf)
+    if part.shape == "box":
+        return bool(np.all(np.abs(corners - [px, py]) <= np.array(size[:2]) + 1e-9))
+    return part.shape == "cylinder" and bool(np.all(np.hypot(*(corners - [px, py]).T) <= size[0] + 1e-9))
+
+
+def blocks(surf, part) -> bool:
+    """A part whose box rises above the surface's height over the surface rectangle (more than 1 mm in)."""
+    lo, hi = part_points(part).min(0), part_points(part).max(0)
+    corners = surface_corners(surf)
+    inside = (lo[:2] < corners.max(0) - 1e-3).all() and (hi[:2] > corners.min(0) + 1e-3).all()
+    return bool(inside and hi[2] > surf.center[2] + 1e-6 and lo[2] < surf.center[2] + surf.clearance - 1e-6)
+
+
 @pytest.mark.parametrize("category", list(CATALOGUE))
 def test_mass_colour_and_surfaces(category):
     item = asset(category)
@@ -66,12 +90,10 @@ def test_mass_colour_and_surfaces(category):
         assert inst.color in item.colors and inst.color in COLORS
         assert (inst.mass > 0) == (item.kind == "small"), "small objects are dynamic, the rest static"
         assert bool(inst.surfaces) == item.supports
-        for surf in inst.surfaces:  # each surface is the top face of a box part, inside its rectangle
-            tops = [p for p in inst.parts if p.shape == "box"
-                    and abs(p.offset.position[2] + p.size[2] - surf.center[2]) < 1e-9
-                    and abs(surf.center[0] - p.offset.position[0]) + surf.half_size[0] <= p.size[0] + 1e-9
-                    and abs(surf.center[1] - p.offset.position[1]) + surf.half_size[1] <= p.size[1] + 1e-9]
+        for surf in inst.surfaces:  # each surface lies on the top face of a box or upright cylinder part
+            tops = [p for p in inst.parts if on_top_face(surf, p)]
             assert tops, f"{category}: surface at z={surf.center[2]:.3f} is not on a part's top face"
+            assert not [p for p in inst.parts if blocks(surf, p)], f"{category}: a part pokes up through a surface"
             assert surf.center[2] <= inst.half_extents[2] + 1e-9
             if np.isfinite(surf.clearance):  # a shelf board: the free height ends under the next board
                 assert surf.center[2] + surf.clearance < inst.half_extents[2]

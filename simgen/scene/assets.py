@@ -36,6 +36,7 @@ COLORS: dict[str, tuple[float, float, float]] = {
 TRIM = (0.2, 0.2, 0.2, 1.0)  # dark trim for thin minor parts (lamp poles, bottle caps)
 KINDS = ("furniture", "small", "occluder")
 PLACEMENTS = ("wall", "free", "table", "support")  # table: beside a table facing it; support: on a surface
+MOUNTS = ("floor", "wall", "ceiling")  # where a furniture piece's box rests: on the floor, hung on a wall, from the ceiling
 IDENTITY = (1.0, 0.0, 0.0, 0.0)
 
 
@@ -88,19 +89,41 @@ class Asset:
     beds); ``tints`` overrides :data:`COLORS` for this asset (a textured mesh whose
     texture the renderer multiplies by the part colour needs a tint that is the named colour both
     alone and multiplied by the texture).
+
+    ``variants`` are named shape variants ``(name, maker)``; ``make`` is the maker used when no variant
+    is asked for (the original category's maker, so scenes built before variants existed stay as they
+    were) or None, which draws a variant. ``dims`` states the real-world range of the box's full
+    extents (depth x, width y, height z, in metres, before size variation) every variant stays within;
+    ``mount`` says where the box rests (:data:`MOUNTS`); ``gathers`` lets ``table``-placed pieces
+    (chairs) be drawn up around it.
     """
 
     category: str
     kind: str
     placement: str
     colors: tuple[str, ...]
-    make: Maker
+    make: Maker | None
     supports: bool = False
     floor_ok: bool = False
     density: float = 0.0
     weight: float = 1.0
     max_count: int = 99
     tints: dict = field(default_factory=dict, compare=False)
+    variants: tuple[tuple[str, Maker], ...] = ()
+    dims: tuple[tuple[float, float], ...] | None = None
+    mount: str = "floor"
+    gathers: bool = False
+
+    def variant_names(self) -> list[str]:
+        """The names of the shape variants (empty for a category with one shape)."""
+        return [name for name, _ in self.variants]
+
+    def maker(self, variant: str) -> Maker:
+        """The maker of the shape variant ``variant`` (KeyError naming the known ones otherwise)."""
+        for name, make in self.variants:
+            if name == variant:
+                return make
+        raise KeyError(f"{self.category}: unknown variant {variant!r}; known: {', '.join(self.variant_names())}")
 
 
 @dataclass(frozen=True)
@@ -113,6 +136,7 @@ class Instance:
     half_extents: tuple[float, float, float]
     surfaces: tuple[Surface, ...]
     mass: float
+    variant: str = ""
 
 
 def floats(values) -> tuple[float, ...]:
@@ -131,6 +155,29 @@ def cylinder(center_xy, z0, z1, radius, rgba) -> Part:
     hh = (z1 - z0) / 2
     return Part("cylinder", floats((radius, radius, hh)), Pose(floats((center_xy[0], center_xy[1], z0 + hh))),
                 floats(rgba))
+
+
+def turned(axis: str, angle: float) -> tuple[float, float, float, float]:
+    """The quaternion (w, x, y, z) of a turn by ``angle`` radians about the object frame's ``axis`` ("x", "y" or "z")."""
+    v = [0.0, 0.0, 0.0]
+    v["xyz".index(axis)] = float(np.sin(angle / 2))
+    return (float(np.cos(angle / 2)), *v)
+
+
+def rod(a, b, radius: float, rgba) -> Part:
+    """A cylinder part from point ``a`` to point ``b`` (any direction: a lamp arm, a chair spoke, a handle)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    d = b - a
+    length = float(np.linalg.norm(d))
+    z = d / length
+    axis = np.cross([0.0, 0.0, 1.0], z)
+    s, c = float(np.linalg.norm(axis)), float(z[2])
+    if s < 1e-9:
+        quat = IDENTITY if c > 0 else (0.0, 1.0, 0.0, 0.0)
+    else:
+        half = np.arctan2(s, c) / 2
+        quat = (float(np.cos(half)), *floats(axis / s * np.sin(half)))
+    return Part("cylinder", floats((radius, radius, length / 2)), Pose(floats((a + b) / 2), quat), floats(rgba))
 
 
 def sphere(center, radius, rgba) -> Part:
@@ -178,10 +225,13 @@ def part_bounds(part: Part) -> tuple[np.ndarray, np.ndarray]:
 
 
 def top_surface(part: Part, inset: float = 0.02, clearance: float = float("inf")) -> Surface:
-    """The top face of an unrotated box part as a support surface, inset from its edges."""
-    if part.shape != "box" or part.offset.quat_wxyz != IDENTITY:
-        raise ValueError("top_surface: only an unrotated box part has a flat rectangular top")
+    """The top face of an unrotated box part as a support surface, inset from its edges (of an upright
+    cylinder: the square inscribed in its top disc, inset)."""
+    if part.shape not in ("box", "cylinder") or part.offset.quat_wxyz != IDENTITY:
+        raise ValueError("top_surface: only an unrotated box or upright cylinder part has a flat top")
     (x, y, z), (hx, hy, hz) = part.offset.position, part.size
+    if part.shape == "cylinder":
+        hx = hy = hx / np.sqrt(2.0)
     return Surface((x, y, z + hz), (max(hx - inset, 0.0), max(hy - inset, 0.0)), clearance)
 
 

@@ -9,18 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from simgen.scene.assets import TRIM, Asset, Context, Surface, block, cylinder, sphere, top_surface
+from simgen.scene.assets_parts import legs
 
 SCREEN = (0.03, 0.03, 0.05, 1.0)  # a switched-off display
-
-
-def _legs(hx: float, hy: float, z1: float, side: float, rgba, inset: float = 0.0) -> list:
-    """Four square legs under a rectangle of half size (hx, hy), from the floor to height ``z1``."""
-    out = []
-    for sx in (-1, 1):
-        for sy in (-1, 1):
-            cx, cy = sx * (hx - inset - side / 2), sy * (hy - inset - side / 2)
-            out.append(block((cx - side / 2, cy - side / 2, 0.0), (cx + side / 2, cy + side / 2, z1), rgba))
-    return out
 
 
 def table(ctx: Context):
@@ -30,8 +21,8 @@ def table(ctx: Context):
     hx = min(ctx.u(0.3, 0.5), hy)
     t = ctx.u(0.03, 0.05)
     top = block((-hx, -hy, height - t), (hx, hy, height), ctx.rgba)
-    legs = _legs(hx, hy, height - t, ctx.u(0.04, 0.06), ctx.shade(0.85), inset=ctx.u(0.02, 0.06))
-    return [top, *legs], [top_surface(top)]
+    feet = legs(hx, hy, height - t, ctx.u(0.04, 0.06), ctx.shade(0.85), inset=ctx.u(0.02, 0.06))
+    return [top, *feet], [top_surface(top)]
 
 
 def chair(ctx: Context):
@@ -40,7 +31,7 @@ def chair(ctx: Context):
     seat_h, t, back_t = ctx.u(0.42, 0.48), 0.04, 0.04
     seat = block((-hx, -hy, seat_h - t), (hx, hy, seat_h), ctx.rgba)
     back = block((-hx, -hy, seat_h), (-hx + back_t, hy, ctx.u(0.8, 0.98)), ctx.rgba)
-    return [seat, back, *_legs(hx, hy, seat_h - t, 0.035, ctx.shade(0.8))], []
+    return [seat, back, *legs(hx, hy, seat_h - t, 0.035, ctx.shade(0.8))], []
 
 
 def sofa(ctx: Context):
@@ -164,7 +155,7 @@ def pillar(ctx: Context):
 
 WOOD = ("brown", "beige", "white", "black", "grey")
 FURNITURE = (
-    Asset("table", "furniture", "free", WOOD, table, supports=True, weight=1.5),
+    Asset("table", "furniture", "free", WOOD, table, supports=True, weight=1.5, gathers=True),
     Asset("chair", "furniture", "table", ("brown", "black", "white", "red", "blue", "grey"), chair, weight=2.0),
     Asset("sofa", "furniture", "wall", ("grey", "blue", "green", "red", "beige", "brown", "black"), sofa, supports=True,
           max_count=2),

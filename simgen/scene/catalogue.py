@@ -1,7 +1,11 @@
 """The asset catalogue: every category a question may name, and how to build one instance of it.
 
-Furniture (static) and occluders come from :mod:`simgen.scene.assets_furniture`, small dynamic
-objects from :mod:`simgen.scene.assets_small`. An instance's colour name is one of the asset's
+The original categories (``ORIGINAL``, the ``classic`` room type's mix) come from
+:mod:`simgen.scene.assets_furniture` (furniture, occluders) and :mod:`simgen.scene.assets_small`;
+the room-type modules (``assets_living``, ``_bedroom``, ``_kitchen``, ``_kitchenware``, ``_bath``,
+``_office``, ``_dining``, ``_decor``) add categories with named shape variants and give some original
+categories more variants (the original maker stays their first variant and their default, so scenes
+built before stay byte-identical). An instance's colour name is one of the asset's
 plausible colours; ``color_variation`` (0..1) is the chance of leaving the default (first) colour
 and scales a small RGB jitter that keeps the colour recognisably its name. ``size_variation``
 (0..``MAX_SIZE_VARIATION``) scales a furniture piece or small object uniformly by a factor drawn in
@@ -10,22 +14,55 @@ and naming it no longer tells its size (occluders keep theirs: they are sized to
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from simgen.scene.assets import COLORS, Asset, Context, Instance, Surface, assemble
+from simgen.scene.assets_bath import BATH
+from simgen.scene.assets_bedroom import BED_VARIANTS, BEDROOM
+from simgen.scene.assets_decor import BOOK_VARIANTS, BOTTLE_VARIANTS, BOX_VARIANTS, DECOR, VASE_VARIANTS
+from simgen.scene.assets_dining import DINING
 from simgen.scene.assets_furniture import FURNITURE, OCCLUDERS
+from simgen.scene.assets_kitchen import KITCHEN
+from simgen.scene.assets_kitchenware import KITCHENWARE
+from simgen.scene.assets_living import LIVING, PLANT_VARIANTS, SOFA_VARIANTS
+from simgen.scene.assets_office import OFFICE
 from simgen.scene.assets_small import SMALL
 from simgen.types import Part, Pose
 
-CATALOGUE: dict[str, Asset] = {a.category: a for a in FURNITURE + OCCLUDERS + SMALL}
+ORIGINAL = FURNITURE + OCCLUDERS + SMALL
+# original categories given more shapes: (name of the original shape, the new variants, dims over all of them)
+MORE_VARIANTS = {
+    "sofa": ("box", SOFA_VARIANTS, ((0.8, 1.8), (1.3, 2.8), (0.75, 0.95))),  # 2-seat 130 cm to L 280 cm
+    "bed": ("headboard", BED_VARIANTS, ((1.95, 2.15), (0.94, 2.0), (0.4, 2.1))),  # single to king; four-poster
+    "plant": ("bush", PLANT_VARIANTS, ((0.2, 0.9), (0.2, 0.9), (0.4, 1.7))),
+    "vase": ("jar", VASE_VARIANTS, ((0.12, 0.27), (0.12, 0.27), (0.12, 0.3))),
+    "book": ("plain", BOOK_VARIANTS, ((0.11, 0.21), (0.17, 0.3), (0.01, 0.05))),  # pocket paperback to A4
+    "bottle": ("wine", BOTTLE_VARIANTS, ((0.06, 0.08), (0.06, 0.08), (0.22, 0.34))),
+    "box": ("plain", BOX_VARIANTS, ((0.1, 0.41), (0.1, 0.41), (0.08, 0.3))),
+}
+
+
+def _with_variants(item: Asset) -> Asset:
+    """An original asset with its extra shape variants (its own maker first, still the default)."""
+    if item.category not in MORE_VARIANTS:
+        return item
+    name, more, dims = MORE_VARIANTS[item.category]
+    return dataclasses.replace(item, variants=((name, item.make),) + more, dims=dims)
+
+
+CATALOGUE: dict[str, Asset] = {a.category: a for a in (*map(_with_variants, ORIGINAL), *LIVING, *BEDROOM, *KITCHEN,
+                                                        *KITCHENWARE, *BATH, *OFFICE, *DINING, *DECOR)}
+CLASSIC = tuple(a.category for a in ORIGINAL)  # the categories scenes drew from before room types existed
 RGB_JITTER = 0.05  # largest per-channel colour jitter (at color_variation = 1)
 MAX_SIZE_VARIATION = 0.5  # scale factors stay in [0.5, 1.5]: still recognisably the category
 HEADROOM = 0.2  # m kept between a scaled object's top and the ceiling
 
 
-def categories(kind: str | None = None) -> list[str]:
-    """Category names in catalogue order, optionally only those of one kind."""
-    return [c for c, a in CATALOGUE.items() if kind is None or a.kind == kind]
+def categories(kind: str | None = None, among=None) -> list[str]:
+    """Category names in catalogue order, optionally only those of one kind and only those ``among`` a collection."""
+    return [c for c, a in CATALOGUE.items() if (kind is None or a.kind == kind) and (among is None or c in among)]
 
 
 def asset(category: str) -> Asset:
@@ -45,16 +82,27 @@ def scaled(parts, surfaces, factor: float):
     return parts, surfaces
 
 
+def draw_variant(item: Asset, rng: np.random.Generator) -> str | None:
+    """A shape variant of ``item`` drawn uniformly (None for a category with one shape)."""
+    return item.variants[int(rng.integers(len(item.variants)))][0] if item.variants else None
+
+
 def instantiate(item: Asset, rng: np.random.Generator, color_variation: float = 0.0,
-                room_height: float = 2.6, size_variation: float = 0.0) -> Instance:
-    """Build one instance of ``item``: colour, parts (centred), true half extents, surfaces and mass."""
+                room_height: float = 2.6, size_variation: float = 0.0, variant: str | None = None) -> Instance:
+    """Build one instance of ``item``: colour, parts (centred), true half extents, surfaces and mass.
+
+    ``variant`` names a shape variant; None uses the asset's own maker (an original category's one
+    shape) or, for a category that has none, draws a variant from ``rng`` first."""
+    if variant is None and item.make is None:
+        variant = draw_variant(item, rng)
+    make = item.make if variant is None else item.maker(variant)
     color = item.colors[0]
     if len(item.colors) > 1 and rng.random() < color_variation:
         color = item.colors[int(rng.integers(len(item.colors)))]
     jitter = rng.uniform(-1.0, 1.0, 3) * RGB_JITTER * color_variation
     rgb = np.clip(np.asarray(item.tints.get(color, COLORS[color])) + jitter, 0.0, 1.0)
     ctx = Context(rng, color, tuple(float(v) for v in rgb) + (1.0,), room_height)
-    parts, surfaces = item.make(ctx)
+    parts, surfaces = make(ctx)
     parts, half, surfaces = assemble(parts, surfaces)
     if size_variation > 0 and item.kind in ("furniture", "small"):  # no draw at 0: scenes stay as they were
         factor = float(rng.uniform(1.0 - size_variation, 1.0 + size_variation))
@@ -63,4 +111,4 @@ def instantiate(item: Asset, rng: np.random.Generator, color_variation: float = 
     mass = 0.0  # furniture and occluders are static
     if item.kind == "small":  # the box's volume at the asset's density, never so light that physics jitters it
         mass = max(0.02, round(item.density * 8.0 * half[0] * half[1] * half[2], 4))
-    return Instance(item, color, parts, half, surfaces, mass)
+    return Instance(item, color, parts, half, surfaces, mass, variant or "")

@@ -22,7 +22,8 @@ from simgen.geometry import quat_from_yaw, wrap_angle
 from simgen.registry import SCENE_BUILDERS, ConfigError, parse_config, setting
 from simgen.scene import composition
 from simgen.scene.assets_furniture import OCCLUDERS
-from simgen.scene.catalogue import CATALOGUE, MAX_SIZE_VARIATION, categories, instantiate
+from simgen.scene.assets_rooms import ROOM_TYPE_NAMES, ROOM_TYPES, choose_room
+from simgen.scene.catalogue import CATALOGUE, CLASSIC, MAX_SIZE_VARIATION, categories, draw_variant, instantiate
 from simgen.scene.layout import Placed, check_free_space, place_furniture, place_on_floor, place_small
 from simgen.scene.placement import Floor, NoRoom
 from simgen.scene.room import L_NOTCH, sample_lighting, sample_room
@@ -33,6 +34,8 @@ AREA_PER_PIECE = 1.6  # m² of floor one furniture piece or occluder needs at le
 SPLIT_SHARE = 0.8  # num_objects gives furniture at most this share of that capacity (a crowded room re-draws often)
 SMALL_PER_M2 = 4.0  # at most this many small objects per m² of floor
 SMALL_PER_SUPPORT = 6  # one support-offering furniture category is drawn first per this many small objects
+WALL_MOUNT_CENTRE = (1.35, 1.6)  # m: a picture, mirror or clock hangs with its centre at eye level
+CEILING_GAP = 0.1  # m kept between a wall-hung piece's top and the ceiling
 
 
 class PlacementError(RuntimeError):
@@ -67,6 +70,8 @@ class ProceduralConfig:
     camera_clearance: float = setting(0.3, ge=0.0, le=1.5)  # m: the camera's free floor is farther than this from anything
     min_free_fraction: float = setting(0.2, ge=0.0, le=1.0)  # the walkable region covers at least this share of the floor
     categories: tuple | None = None  # restrict furniture / small objects to these categories
+    # which categories and how many: classic (the original mix), or a room type's core furniture and pools
+    room_type: str = setting("classic", choices=ROOM_TYPE_NAMES)
     max_attempts: int = setting(30, ge=1)  # layouts drawn before giving up
 
     def validate(self, where: str = "scene") -> None:
@@ -77,6 +82,8 @@ class ProceduralConfig:
         if self.room_shape == "L" and min(self.room_width, self.room_depth) < 3.0:
             bad("room_width" if self.room_width < 3.0 else "room_depth", "an L-shaped room needs at least 3.0 m")
         known = categories("furniture") + categories("small")
+        if self.categories is not None and self.room_type != "classic":
+            bad("categories", f"a category list applies to room_type=classic only (room_type={self.room_type})")
         if self.categories is not None and not isinstance(self.categories, tuple):
             bad("categories", "expected a list of category names or null")
         for name in self.categories or ():
@@ -117,8 +124,9 @@ class ProceduralConfig:
         return composition.split_objects(self.num_objects, max(room, 0))
 
     def pools(self):
-        """Furniture and small-object assets allowed by ``categories``."""
-        allowed = set(self.categories or categories())
+        """Furniture and small-object assets allowed by ``categories`` (by default the classic mix; a room
+        type's own pools are in :data:`~simgen.scene.assets_rooms.ROOM_TYPES`)."""
+        allowed = set(self.categories or (CLASSIC if self.room_type == "classic" else ROOM_TYPES[self.room_type].categories()))
         return tuple([CATALOGUE[c] for c in categories(kind) if c in allowed] for kind in ("furniture", "small"))
 
 
@@ -154,6 +162,8 @@ class ProceduralBuilder:
         complexity = {**dataclasses.asdict(cfg), "num_objects": n_f + n_s, "num_furniture": n_f,
                       "num_small_objects": n_s, **stats,
                       "source": {"builder": "procedural", "seed": seed, "shard": shard, "scene_index": scene_index}}
+        if cfg.room_type == "classic":  # recorded as before room types existed: classic scenes stay byte-identical
+            del complexity["room_type"]
         return SceneSpec(f"procedural-s{seed}-sh{shard}-{scene_index:04d}", seed, room, objects, lighting, complexity)
 
     def _attempt(self, gen, footprint):
@@ -164,14 +174,19 @@ class ProceduralBuilder:
         k_f, k_s = composition.split_budget(cfg.num_categories, min(n_f, len(pool_f)), min(n_s, len(pool_s)))
         dup = (cfg.duplicates_per_category, cfg.duplicate_fraction)
         supports = min(math.ceil(n_s / SMALL_PER_SUPPORT), math.ceil(n_f / 2))  # surfaces, yet room to walk
-        big = composition.choose(gen, pool_f, n_f, k_f, *dup, supports=supports)
+        if cfg.room_type == "classic":
+            big = composition.choose(gen, pool_f, n_f, k_f, *dup, supports=supports)
+        else:
+            big, small = choose_room(gen, ROOM_TYPES[cfg.room_type], n_f, n_s, cfg.num_categories, *dup, supports)
         big += [OCCLUDERS[int(gen.integers(len(OCCLUDERS)))] for _ in range(cfg.num_occluders)]
-        small = composition.choose(gen, pool_s, n_s, k_s, *dup)
-        items = [instantiate(a, gen, cfg.color_variation, cfg.room_height, cfg.size_variation) for a in big]
+        if cfg.room_type == "classic":
+            small = composition.choose(gen, pool_s, n_s, k_s, *dup)
+        items = [self._instance(gen, a) for a in big]
         floor = Floor(footprint)
         placed = place_furniture(gen, floor, items, cfg.walk_clearance)
+        _hang(gen, items, placed, cfg.room_height)
         stats = check_free_space(floor, cfg.camera_clearance, cfg.min_free_fraction)  # before any small object
-        items += [instantiate(a, gen, cfg.color_variation, cfg.room_height, cfg.size_variation) for a in small]
+        items += [self._instance(gen, a) for a in small]
         on_surfaces, to_floor = place_small(gen, items, list(range(len(big), len(items))), placed,
                                             cfg.clutter_density, cfg.floor_fraction)
         placed.update(on_surfaces)
@@ -179,6 +194,25 @@ class ProceduralBuilder:
             on_floor, stats = place_on_floor(gen, floor, items, to_floor, cfg.camera_clearance, cfg.min_free_fraction)
             placed.update(on_floor)
         return items, placed, stats
+
+    def _instance(self, gen, item):
+        """One instance; outside the classic mix its shape variant is drawn too (classic draws keep their order)."""
+        cfg = self.config
+        variant = None if cfg.room_type == "classic" else draw_variant(item, gen)
+        return instantiate(item, gen, cfg.color_variation, cfg.room_height, cfg.size_variation, variant)
+
+
+def _hang(gen, items, placed: dict[int, Placed], room_height: float) -> None:
+    """Lift wall-mounted pieces to eye level and ceiling-mounted ones up to the ceiling (floor ones stay)."""
+    for i, p in placed.items():
+        mount, hz = items[i].asset.mount, items[i].half_extents[2]
+        if mount == "wall":
+            z = min(float(gen.uniform(*WALL_MOUNT_CENTRE)), room_height - CEILING_GAP - hz)
+        elif mount == "ceiling":
+            z = room_height - hz
+        else:
+            continue
+        placed[i] = Placed((p.position[0], p.position[1], max(z, hz)), p.yaw, p.support)
 
 
 def _object_spec(i: int, items, placed: dict[int, Placed]) -> ObjectSpec:

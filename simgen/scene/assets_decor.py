@@ -1,0 +1,364 @@
+"""Decor with shape variants: wall art, mirror, wall clock (hung on a wall), curtain, ceiling lamp
+(hung from the ceiling), picture frame, tissue box, basket, speaker (small), plus extra variants of
+the original vase, book, bottle and box.
+
+Wall-hung pieces face +x from a wall behind them at −x; ``Asset.mount`` tells the scene builder to
+lift their box off the floor. Size ranges are typical retail dimensions (cited per maker); every
+variant stays within its asset's ``dims`` (depth x, width y, height z of the full box, metres).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from simgen.scene.assets import TRIM, Asset, Context, block, cylinder, rod, sphere, turned
+from simgen.scene.assets_parts import GLASS, METAL, PAPER, SCREEN, arch, variants
+from simgen.types import Part, Pose
+
+FRAME = ("black", "white", "brown", "grey", "yellow")
+FACE_X = turned("y", np.pi / 2)  # a cylinder's disc turned to face +x
+
+
+def _canvas(ctx: Context, hy: float, hz: float, y0: float = 0.0) -> list:
+    """A framed picture centred at (y0, hz): a dark frame, a pale mat and an abstract picture in the asset's colour."""
+    w = ctx.u(0.03, 0.05)
+    return [block((0.0, y0 - hy, 0.0), (0.03, y0 + hy, 2 * hz), TRIM),
+            block((0.03, y0 - hy + w, w), (0.035, y0 + hy - w, 2 * hz - w), PAPER),
+            block((0.035, y0 - hy + 2 * w, 2 * w), (0.04, y0 + hy - 2 * w, 2 * hz - 2 * w), ctx.rgba),
+            block((0.04, y0 - hy * 0.3, 2 * w), (0.043, y0 + hy * 0.2, hz), ctx.shade(0.6))]
+
+
+def landscape_art(ctx: Context):
+    """Landscape-format framed picture (W 60–100, H 40–70 cm)."""
+    return _canvas(ctx, ctx.u(0.3, 0.5), ctx.u(0.2, 0.35)), []
+
+
+def portrait_art(ctx: Context):
+    """Portrait-format framed picture (W 40–60, H 60–90 cm)."""
+    return _canvas(ctx, ctx.u(0.2, 0.3), ctx.u(0.3, 0.45)), []
+
+
+def triptych(ctx: Context):
+    """Three equal framed panels side by side (each W 30–40, H 40–60 cm; 5–8 cm apart)."""
+    hy, hz, gap = ctx.u(0.15, 0.2), ctx.u(0.2, 0.3), ctx.u(0.05, 0.08)
+    return [p for k in (-1, 0, 1) for p in _canvas(ctx, hy, hz, k * (2 * hy + gap))], []
+
+
+def rect_mirror(ctx: Context):
+    """Rectangular framed wall mirror (W 50–80, H 70–100 cm)."""
+    hy, hz = ctx.u(0.25, 0.4), ctx.u(0.35, 0.5)
+    return [block((0.0, -hy, 0.0), (0.03, hy, 2 * hz), ctx.rgba),
+            block((0.03, -hy + 0.04, 0.04), (0.033, hy - 0.04, 2 * hz - 0.04), GLASS)], []
+
+
+def round_mirror(ctx: Context):
+    """Round wall mirror with a rim (diameter 50–80 cm)."""
+    r = ctx.u(0.25, 0.4)
+    return [Part("cylinder", (r, r, 0.015), Pose((0.015, 0.0, r), FACE_X), ctx.rgba),
+            Part("cylinder", (r - 0.03, r - 0.03, 0.0165), Pose((0.017, 0.0, r), FACE_X), GLASS)], []
+
+
+def arched_mirror(ctx: Context):
+    """Arched wall mirror: a rectangle topped by a half disc (W 50–70, H 90–120 cm)."""
+    hy, hz = ctx.u(0.25, 0.35), ctx.u(0.3, 0.45)
+    return [block((0.0, -hy, 0.0), (0.03, hy, 2 * hz), ctx.rgba),
+            Part("cylinder", (hy, hy, 0.015), Pose((0.015, 0.0, 2 * hz), FACE_X), ctx.rgba),
+            block((0.03, -hy + 0.03, 0.03), (0.033, hy - 0.03, 2 * hz), GLASS),
+            Part("cylinder", (hy - 0.03, hy - 0.03, 0.0165), Pose((0.017, 0.0, 2 * hz), FACE_X), GLASS)], []
+
+
+def _hands(x: float, zc: float, r: float) -> list:
+    return [block((x, -0.004, zc), (x + 0.003, 0.004, zc + r * 0.7), TRIM),
+            block((x, 0.0, zc - 0.004), (x + 0.003, r * 0.5, zc + 0.004), TRIM)]
+
+
+def round_clock(ctx: Context):
+    """Round wall clock: a coloured rim, a pale face and two hands (diameter 25–40 cm)."""
+    r = ctx.u(0.125, 0.2)
+    parts = [Part("cylinder", (r, r, 0.02), Pose((0.02, 0.0, r), FACE_X), ctx.rgba),
+             Part("cylinder", (r * 0.88, r * 0.88, 0.021), Pose((0.021, 0.0, r), FACE_X), PAPER), *_hands(0.042, r, r)]
+    parts += [block((0.042, r * 0.75 * np.cos(a) - 0.005, r + r * 0.75 * np.sin(a) - 0.005),
+                    (0.044, r * 0.75 * np.cos(a) + 0.005, r + r * 0.75 * np.sin(a) + 0.005), TRIM)
+              for a in np.arange(4) * np.pi / 2]
+    return parts, []
+
+
+def square_clock(ctx: Context):
+    """Square wall clock (25–35 cm) with a round dial."""
+    h = ctx.u(0.125, 0.175)
+    return [block((0.0, -h, 0.0), (0.03, h, 2 * h), ctx.rgba),
+            Part("cylinder", (h * 0.8, h * 0.8, 0.002), Pose((0.032, 0.0, h), FACE_X), PAPER), *_hands(0.034, h, h)], []
+
+
+def pendulum_clock(ctx: Context):
+    """Wall clock with a pendulum case below its dial (W 25–30, H 55–70 cm)."""
+    hy, h = ctx.u(0.125, 0.15), ctx.u(0.55, 0.7)
+    r = hy * 0.8
+    return [block((0.0, -hy, 0.0), (0.06, hy, h), ctx.rgba),
+            Part("cylinder", (r, r, 0.002), Pose((0.062, 0.0, h - hy), FACE_X), PAPER), *_hands(0.064, h - hy, r),
+            block((0.06, -hy * 0.6, 0.04), (0.062, hy * 0.6, h - 2 * hy), GLASS),
+            rod((0.064, 0.0, h - 2 * hy - 0.01), (0.064, 0.0, 0.12), 0.004, METAL),
+            Part("cylinder", (0.04, 0.04, 0.004), Pose((0.066, 0.0, 0.1), FACE_X), (0.8, 0.65, 0.3, 1.0))], []
+
+
+def _pleats(ctx: Context, y0: float, y1: float, top: float, bottom: float = 0.0) -> list:
+    """A curtain panel as alternating deep and shallow pleats (10–14 cm each) from ``top`` down to ``bottom``."""
+    n = max(3, int((y1 - y0) / 0.12))
+    ys = np.linspace(y0, y1, n + 1)
+    return [block((0.02 + (k % 2) * 0.03, a, bottom), (0.07 + (k % 2) * 0.03, b, top),
+                  ctx.rgba if k % 2 else ctx.shade(0.82)) for k, (a, b) in enumerate(zip(ys[:-1], ys[1:]))]
+
+
+def _rod_height(ctx: Context) -> float:
+    """Curtain rod 10–30 cm under the ceiling, at most 2.4 m (a 2.6 m room gives 2.3–2.4 m curtains)."""
+    return min(ctx.room_height - ctx.u(0.1, 0.3), 2.4)
+
+
+def curtain_pair(ctx: Context):
+    """A pair of curtain panels drawn to either side of a rod (rod W 140–220 cm)."""
+    hy, top = ctx.u(0.7, 1.1), _rod_height(ctx)
+    panel = ctx.u(0.3, 0.45)
+    parts = [rod((0.05, -hy, top), (0.05, hy, top), 0.015, METAL)]
+    parts += _pleats(ctx, -hy + 0.02, -hy + panel, top - 0.03) + _pleats(ctx, hy - panel, hy - 0.02, top - 0.03)
+    return parts, []
+
+
+def curtain_single(ctx: Context):
+    """A single drawn curtain across its rod (rod W 100–160 cm)."""
+    hy, top = ctx.u(0.5, 0.8), _rod_height(ctx)
+    return [rod((0.05, -hy, top), (0.05, hy, top), 0.015, METAL), *_pleats(ctx, -hy + 0.02, hy - 0.02, top - 0.03)], []
+
+
+def curtain_valance(ctx: Context):
+    """Curtain pair under a box valance at the top (W 140–200 cm)."""
+    hy, top = ctx.u(0.7, 1.0), _rod_height(ctx)
+    panel = ctx.u(0.3, 0.4)
+    parts = [block((0.0, -hy, top - 0.25), (0.12, hy, top), ctx.shade(0.9))]
+    parts += _pleats(ctx, -hy + 0.02, -hy + panel, top - 0.25) + _pleats(ctx, hy - panel, hy - 0.02, top - 0.25)
+    return parts, []
+
+
+def _hanging(ctx: Context, shade_parts: list, shade_top: float) -> list:
+    """A ceiling canopy and cord above a shade whose top is at ``shade_top``; the canopy touches the ceiling.
+
+    The cord is drawn so the lamp's bottom hangs 2.0–2.2 m above the floor (built with the floor at z = 0;
+    the builder lifts the whole box to the ceiling)."""
+    cord = ctx.u(0.3, 0.6)
+    return shade_parts + [cylinder((0.0, 0.0), shade_top, shade_top + cord, 0.005, TRIM),
+                          cylinder((0.0, 0.0), shade_top + cord, shade_top + cord + 0.03, 0.06, PAPER)]
+
+
+def drum_pendant(ctx: Context):
+    """Drum pendant: a fabric drum shade (diameter 35–55, H 20–30 cm) on a cord."""
+    r, h = ctx.u(0.175, 0.275), ctx.u(0.2, 0.3)
+    return _hanging(ctx, [cylinder((0.0, 0.0), 0.0, h, r, ctx.rgba)], h), []
+
+
+def dome_pendant(ctx: Context):
+    """Dome pendant: a stepped metal dome (diameter 30–45 cm) on a cord."""
+    r = ctx.u(0.15, 0.225)
+    bands = [cylinder((0.0, 0.0), 0.04 * k, 0.04 * (k + 1), r * f, ctx.rgba) for k, f in enumerate((1.0, 0.8, 0.55, 0.3))]
+    return _hanging(ctx, bands + [sphere((0.0, 0.0, 0.0), 0.04, PAPER)], 0.16), []
+
+
+def chandelier(ctx: Context):
+    """Chandelier: a central column with five curved arms ending in candle bulbs (diameter 50–70 cm)."""
+    r = ctx.u(0.25, 0.35)
+    parts = [cylinder((0.0, 0.0), 0.0, 0.3, 0.03, ctx.rgba), sphere((0.0, 0.0, 0.02), 0.05, ctx.rgba)]
+    for k in range(5):
+        a = 2 * np.pi * k / 5
+        tip = (r * np.cos(a), r * np.sin(a), 0.12)
+        parts += [rod((0.0, 0.0, 0.08), tip, 0.01, ctx.rgba), cylinder(tip[:2], 0.12, 0.2, 0.015, PAPER),
+                  sphere((tip[0], tip[1], 0.22), 0.02, (1.0, 0.95, 0.7, 1.0))]
+    return _hanging(ctx, parts, 0.3), []
+
+
+def _photo_stand(ctx: Context, hy: float, hz: float):
+    """A photo frame leaning back 15° on a rear strut; the photo faces +x."""
+    tilt = np.radians(15.0)
+    q = turned("y", -tilt)  # the top leans towards −x
+    c, s = np.cos(tilt), np.sin(tilt)
+    t = 0.015
+    cx, cz = -hz * s, hz * c + t / 2 * s
+    w = 0.02
+    return [Part("box", (t / 2, hy, hz), Pose((cx, 0.0, cz), q), ctx.rgba),
+            Part("box", (0.001, hy - w, hz - w), Pose((cx + (t / 2 + 0.001) * c, 0.0, cz + (t / 2 + 0.001) * s), q),
+                 PAPER),
+            Part("box", (0.001, hy - 2 * w, hz - 2 * w), Pose((cx + (t / 2 + 0.002) * c, 0.0, cz + (t / 2 + 0.002) * s),
+                                                              q), (0.35, 0.55, 0.75, 1.0)),
+            rod((-hz * s - 0.01, 0.0, hz), (-hz * s - 0.09, 0.0, 0.004), 0.004, ctx.shade(0.7))]
+
+
+def landscape_photo(ctx: Context):
+    """Landscape photo frame (15×10 to 20×15 cm photo)."""
+    return _photo_stand(ctx, ctx.u(0.09, 0.12), ctx.u(0.065, 0.09)), []
+
+
+def portrait_photo(ctx: Context):
+    """Portrait photo frame (10×15 to 15×20 cm photo)."""
+    return _photo_stand(ctx, ctx.u(0.065, 0.09), ctx.u(0.09, 0.12)), []
+
+
+def square_photo(ctx: Context):
+    """Square photo frame (13×13 to 20×20 cm)."""
+    h = ctx.u(0.075, 0.1)
+    return _photo_stand(ctx, h, h), []
+
+
+def _tissues(ctx: Context, hx, hy, h) -> list:
+    return [block((-hx, -hy, 0.0), (hx, hy, h), ctx.rgba), block((-hx * 0.5, -hy * 0.6, h), (hx * 0.5, hy * 0.6, h + 0.002),
+                                                                  ctx.shade(0.6)),
+            block((-0.02, -0.03, h), (0.02, 0.03, h + 0.04), PAPER)]
+
+
+def flat_tissues(ctx: Context):
+    """Flat tissue box (24×12×9 cm) with a tissue out of its slot."""
+    return _tissues(ctx, ctx.u(0.055, 0.065), ctx.u(0.11, 0.125), ctx.u(0.08, 0.095)), []
+
+
+def cube_tissues(ctx: Context):
+    """Cube tissue box (11–12 cm) with a tissue out of its opening."""
+    h = ctx.u(0.055, 0.06)
+    return _tissues(ctx, h, h, 2 * h), []
+
+
+def pocket_tissues(ctx: Context):
+    """Slim tissue box (20×10×5 cm)."""
+    return _tissues(ctx, ctx.u(0.045, 0.055), ctx.u(0.095, 0.105), ctx.u(0.05, 0.06)), []
+
+
+def round_basket(ctx: Context):
+    """Round woven basket with a dark opening and a rim band (diameter 25–40, H 20–35 cm)."""
+    r, h = ctx.u(0.125, 0.2), ctx.u(0.2, 0.35)
+    return [cylinder((0.0, 0.0), 0.0, h - 0.03, r, ctx.rgba), cylinder((0.0, 0.0), h - 0.03, h, r + 0.008, ctx.shade(0.7)),
+            cylinder((0.0, 0.0), h, h + 0.002, r - 0.015, ctx.shade(0.35))], []
+
+
+def box_basket(ctx: Context):
+    """Rectangular storage basket with two hand holes (30×25 to 40×30 cm, H 18–25 cm)."""
+    hx, hy, h = ctx.u(0.125, 0.15), ctx.u(0.15, 0.2), ctx.u(0.18, 0.25)
+    parts = [block((-hx, -hy, 0.0), (hx, hy, h), ctx.rgba),
+             block((-hx + 0.015, -hy + 0.015, h), (hx - 0.015, hy - 0.015, h + 0.002), ctx.shade(0.35))]
+    parts += [block((-0.04, s * hy - (s > 0) * 0.001, h - 0.06), (0.04, s * hy + (s < 0) * 0.001 + (s > 0) * 0.001,
+                                                                   h - 0.035), ctx.shade(0.3)) for s in (-1, 1)]
+    return parts, []
+
+
+def handle_basket(ctx: Context):
+    """Round basket with a carrying handle arched over it (diameter 25–35, H 30–45 cm with the handle)."""
+    r, h = ctx.u(0.125, 0.175), ctx.u(0.12, 0.2)
+    return [cylinder((0.0, 0.0), 0.0, h, r, ctx.rgba), cylinder((0.0, 0.0), h, h + 0.002, r - 0.015, ctx.shade(0.35)),
+            *arch(0.0, -r + 0.01, r - 0.01, h, h + ctx.u(0.15, 0.22), 0.008, ctx.shade(0.7))], []
+
+
+def bookshelf_speaker(ctx: Context):
+    """Bookshelf speaker: a box with a woofer and a tweeter on its front (W 15–20, H 25–32 cm)."""
+    hy, hx, h = ctx.u(0.075, 0.1), ctx.u(0.1, 0.13), ctx.u(0.25, 0.32)
+    return [block((-hx, -hy, 0.0), (hx, hy, h), ctx.rgba),
+            Part("cylinder", (hy * 0.75, hy * 0.75, 0.005), Pose((hx + 0.005, 0.0, h * 0.35), FACE_X), SCREEN),
+            Part("cylinder", (0.015, 0.015, 0.005), Pose((hx + 0.005, 0.0, h * 0.78), FACE_X), METAL)], []
+
+
+def smart_speaker(ctx: Context):
+    """Cylindrical smart speaker with a fabric body and a light ring on top (diameter 9–12, H 15–20 cm)."""
+    r, h = ctx.u(0.045, 0.06), ctx.u(0.15, 0.2)
+    return [cylinder((0.0, 0.0), 0.0, h, r, ctx.rgba), cylinder((0.0, 0.0), h, h + 0.004, r * 0.9, TRIM),
+            cylinder((0.0, 0.0), h + 0.004, h + 0.006, r * 0.6, (0.3, 0.6, 0.95, 1.0))], []
+
+
+def soundbar(ctx: Context):
+    """Soundbar: a long low bar with a grille on its front (W 60–90, H 6–8 cm)."""
+    hy, hx, h = ctx.u(0.3, 0.45), ctx.u(0.045, 0.06), ctx.u(0.06, 0.08)
+    return [block((-hx, -hy, 0.0), (hx, hy, h), ctx.rgba),
+            block((hx, -hy + 0.02, 0.01), (hx + 0.003, hy - 0.02, h - 0.01), ctx.shade(0.5))], []
+
+
+def round_vase(ctx: Context):
+    """Round vase: a ball body with a short neck and lip (diameter 12–20 cm)."""
+    r = ctx.u(0.06, 0.1)
+    neck_r = r * ctx.u(0.35, 0.5)
+    return [sphere((0.0, 0.0, r), r, ctx.rgba), cylinder((0.0, 0.0), 2 * r - 0.01, 2 * r + 0.04, neck_r, ctx.rgba),
+            cylinder((0.0, 0.0), 2 * r + 0.04, 2 * r + 0.055, neck_r * 1.4, ctx.shade(0.85))], []
+
+
+def bowl_vase(ctx: Context):
+    """Wide, low vase: a squat cylinder body with a flared rim (diameter 16–24, H 10–14 cm)."""
+    r, h = ctx.u(0.08, 0.12), ctx.u(0.08, 0.11)
+    return [cylinder((0.0, 0.0), 0.0, h, r, ctx.rgba), cylinder((0.0, 0.0), h, h + 0.03, r * 1.1, ctx.shade(0.85))], []
+
+
+def hardcover(ctx: Context):
+    """Hardcover book lying flat: covers in the book's colour around a pale page block (A5 to A4)."""
+    hx, hy, hz = ctx.u(0.07, 0.105), ctx.u(0.1, 0.15), ctx.u(0.012, 0.025)
+    return [block((-hx, -hy, 0.0), (hx, hy, 0.004), ctx.rgba), block((-hx, -hy, 2 * hz - 0.004), (hx, hy, 2 * hz), ctx.rgba),
+            block((-hx, -hy, 0.004), (-hx + 0.005, hy, 2 * hz - 0.004), ctx.rgba),
+            block((-hx + 0.005, -hy + 0.004, 0.004), (hx - 0.004, hy - 0.004, 2 * hz - 0.004), PAPER)], []
+
+
+def paperback(ctx: Context):
+    """Thin paperback lying flat, a title band across its cover (11×18 cm, 1–2 cm thick)."""
+    hx, hy, hz = ctx.u(0.055, 0.06), ctx.u(0.085, 0.095), ctx.u(0.005, 0.01)
+    return [block((-hx, -hy, 0.0), (hx, hy, 2 * hz), ctx.rgba),
+            block((-hx, -hy * 0.3, 2 * hz), (hx, hy * 0.1, 2 * hz + 0.001), PAPER)], []
+
+
+def square_bottle(ctx: Context):
+    """Square-shouldered spirits bottle: a box body (at least 2.25 times as tall as wide), a neck and a cap."""
+    s, h = ctx.u(0.03, 0.04), ctx.u(0.18, 0.24)
+    neck = ctx.u(0.012, 0.016)
+    return [block((-s, -s, 0.0), (s, s, h), ctx.rgba), cylinder((0.0, 0.0), h, h + 0.05, neck, ctx.rgba),
+            cylinder((0.0, 0.0), h + 0.05, h + 0.065, neck * 1.2, TRIM)], []
+
+
+def water_bottle(ctx: Context):
+    """Water bottle: a slim body, a short taper and a wide screw cap (body 2.5–3.5 times as tall as wide)."""
+    r, h = ctx.u(0.032, 0.038), ctx.u(0.18, 0.24)
+    return [cylinder((0.0, 0.0), 0.0, h, r, ctx.rgba), cylinder((0.0, 0.0), h, h + 0.025, r * 0.7, ctx.rgba),
+            cylinder((0.0, 0.0), h + 0.025, h + 0.045, r * 0.6, TRIM)], []
+
+
+def lidded_box(ctx: Context):
+    """Storage box with a slightly larger lid on it."""
+    hx, hy, hz = ctx.u(0.08, 0.2), ctx.u(0.08, 0.2), ctx.u(0.05, 0.12)
+    return [block((-hx, -hy, 0.0), (hx, hy, 2 * hz - 0.02), ctx.rgba),
+            block((-hx - 0.005, -hy - 0.005, 2 * hz - 0.03), (hx + 0.005, hy + 0.005, 2 * hz), ctx.shade(0.8))], []
+
+
+def shoebox(ctx: Context):
+    """Shoebox: a long flat box (33×20×12 cm) whose lid reads as a band round its top."""
+    hx, hy, hz = ctx.u(0.09, 0.11), ctx.u(0.15, 0.18), ctx.u(0.05, 0.065)
+    return [block((-hx, -hy, 0.0), (hx, hy, 2 * hz - 0.035), ctx.rgba),
+            block((-hx - 0.003, -hy - 0.003, 2 * hz - 0.04), (hx + 0.003, hy + 0.003, 2 * hz), ctx.shade(0.7))], []
+
+
+VASE_VARIANTS = variants(round=round_vase, bowl=bowl_vase)
+BOOK_VARIANTS = variants(hardcover=hardcover, paperback=paperback)
+BOTTLE_VARIANTS = variants(square=square_bottle, water=water_bottle)
+BOX_VARIANTS = variants(with_lid=lidded_box, shoebox=shoebox)
+DECOR = (
+    Asset("wall art", "furniture", "wall", ("blue", "red", "yellow", "green", "orange", "purple"), None, mount="wall",
+          variants=variants(landscape=landscape_art, portrait=portrait_art, triptych=triptych),
+          dims=((0.04, 0.05), (0.4, 1.36), (0.4, 0.9))),
+    Asset("mirror", "furniture", "wall", FRAME, None, mount="wall", max_count=1, variants=variants(
+        rectangular=rect_mirror, round=round_mirror, arched=arched_mirror), dims=((0.03, 0.04), (0.5, 0.8), (0.5, 1.25))),
+    Asset("wall clock", "furniture", "wall", ("white", "black", "brown", "red", "grey"), None, mount="wall",
+          max_count=1, variants=variants(round=round_clock, square=square_clock, pendulum=pendulum_clock),
+          dims=((0.03, 0.07), (0.25, 0.4), (0.25, 0.7))),
+    Asset("curtain", "furniture", "wall", ("beige", "white", "grey", "blue", "red", "green"), None, max_count=2,
+          variants=variants(pair=curtain_pair, single=curtain_single, with_valance=curtain_valance),
+          dims=((0.06, 0.12), (1.0, 2.2), (2.0, 2.42))),
+    Asset("ceiling lamp", "furniture", "free", ("white", "black", "grey", "yellow", "beige"), None, mount="ceiling",
+          max_count=1, variants=variants(drum=drum_pendant, dome=dome_pendant, chandelier=chandelier),
+          dims=((0.3, 0.72), (0.3, 0.72), (0.5, 1.0))),
+    Asset("picture frame", "small", "support", FRAME, None, density=300.0, variants=variants(
+        landscape=landscape_photo, portrait=portrait_photo, square=square_photo),
+          dims=((0.08, 0.14), (0.13, 0.24), (0.12, 0.24))),
+    Asset("tissue box", "small", "support", ("white", "blue", "pink", "beige", "green", "grey"), None, density=60.0,
+          variants=variants(flat=flat_tissues, cube=cube_tissues, slim=pocket_tissues),
+          dims=((0.09, 0.13), (0.11, 0.25), (0.09, 0.165))),
+    Asset("basket", "small", "support", ("brown", "beige", "white", "grey"), None, floor_ok=True, density=60.0,
+          variants=variants(round=round_basket, rectangular=box_basket, with_handle=handle_basket),
+          dims=((0.25, 0.42), (0.25, 0.42), (0.12, 0.45))),
+    Asset("speaker", "small", "support", ("black", "white", "grey", "brown"), None, density=250.0, max_count=2,
+          variants=variants(bookshelf=bookshelf_speaker, smart=smart_speaker, soundbar=soundbar),
+          dims=((0.09, 0.27), (0.09, 0.9), (0.06, 0.33))),
+)

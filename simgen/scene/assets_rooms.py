@@ -1,0 +1,116 @@
+"""Room types: which catalogue categories a single procedural room of each type holds, and how many.
+
+A room type names its **core** furniture (what makes a kitchen a kitchen: a refrigerator, a counter
+and a stove), each with an instance count range, drawn first; the rest of the room's furniture and
+all its small objects come from weighted pools with :func:`simgen.scene.composition.choose`, so the
+scene's ``num_*`` and duplicate knobs keep their meaning. ``classic`` is not listed here: it is the
+original mix (every category of :data:`~simgen.scene.catalogue.CLASSIC`, the original weights).
+
+No room type holds two categories of a :data:`LOOKALIKES` group: categories a viewer could not tell
+apart at a glance (a desk and a dining table, a folded towel and a pillow) never meet in one room.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from simgen.scene import composition
+from simgen.scene.catalogue import CATALOGUE
+
+ROOM_TYPE_NAMES = ("classic", "living", "kitchen", "bedroom", "office", "bathroom", "dining")
+LOOKALIKES = (
+    {"table", "dining table", "desk"},
+    {"chair", "dining chair"},
+    {"shelf", "bookshelf"},
+    {"lamp", "floor lamp"},
+    {"cabinet", "sideboard", "dresser", "tv stand", "kitchen counter", "filing cabinet"},
+    {"side table", "nightstand"},
+    {"stool", "bar stool", "ottoman"},
+    {"ottoman", "bench"},
+    {"pillow", "towel"},
+    {"box", "tissue box"},
+    {"kettle", "teapot"},
+    {"tv", "monitor"},
+    {"table lamp", "desk lamp"},
+    {"vase", "soap dispenser", "candle"},
+    {"bottle", "soap dispenser"},
+)
+
+
+@dataclass(frozen=True)
+class RoomType:
+    """A room's mix: core furniture ``(category, min, max)`` drawn first, then weighted pools."""
+
+    core: tuple[tuple[str, int, int], ...]
+    furniture: dict[str, float]
+    small: dict[str, float]
+
+    def categories(self) -> set[str]:
+        """Every category this room type may hold."""
+        return {c for c, _, _ in self.core} | set(self.furniture) | set(self.small)
+
+
+ROOM_TYPES: dict[str, RoomType] = {
+    "living": RoomType(
+        core=(("sofa", 1, 1), ("coffee table", 1, 1), ("tv stand", 1, 1)),
+        furniture={"armchair": 1.5, "side table": 1.0, "floor lamp": 1.0, "bookshelf": 1.0, "plant": 1.0, "tv": 0.8,
+                   "wall art": 1.0, "rug": 0.6, "ottoman": 0.6, "curtain": 0.6, "ceiling lamp": 0.5, "wall clock": 0.4},
+        small={"pillow": 1.5, "book": 1.2, "vase": 1.0, "candle": 0.8, "picture frame": 1.0, "speaker": 0.6,
+               "table lamp": 0.8, "bowl": 0.6, "mug": 0.8, "basket": 0.5, "teddy bear": 0.3, "box": 0.4}),
+    "kitchen": RoomType(
+        core=(("refrigerator", 1, 1), ("kitchen counter", 1, 2), ("stove", 1, 1)),
+        furniture={"dining table": 0.8, "dining chair": 1.0, "bar stool": 0.8, "trash can": 1.0, "wall clock": 0.6,
+                   "plant": 0.4, "ceiling lamp": 0.5, "washing machine": 0.3},
+        small={"bowl": 1.2, "plate": 1.2, "cutting board": 1.0, "kettle": 1.0, "toaster": 0.8, "microwave": 0.8,
+               "coffee maker": 0.8, "cooking pot": 1.0, "frying pan": 0.8, "mug": 1.0, "bottle": 0.8}),
+    "bedroom": RoomType(
+        core=(("bed", 1, 1), ("nightstand", 1, 2)),
+        furniture={"wardrobe": 1.2, "dresser": 1.0, "armchair": 0.4, "floor lamp": 0.6, "rug": 0.6, "wall art": 1.0,
+                   "mirror": 0.6, "curtain": 0.8, "plant": 0.5, "ceiling lamp": 0.5, "bookshelf": 0.4},
+        small={"pillow": 1.5, "alarm clock": 1.0, "table lamp": 1.0, "book": 1.0, "picture frame": 0.8,
+               "teddy bear": 0.5, "candle": 0.5, "tissue box": 0.6, "laptop": 0.4, "vase": 0.4, "mug": 0.4}),
+    "office": RoomType(
+        core=(("desk", 1, 1), ("office chair", 1, 1)),
+        furniture={"filing cabinet": 1.0, "bookshelf": 1.2, "plant": 0.8, "floor lamp": 0.6, "wall clock": 0.6,
+                   "wall art": 0.8, "armchair": 0.4, "rug": 0.3, "ceiling lamp": 0.5, "trash can": 0.6},
+        small={"monitor": 1.2, "keyboard": 1.0, "laptop": 1.0, "printer": 0.6, "desk lamp": 1.0, "globe": 0.5,
+               "book": 1.2, "mug": 0.8, "picture frame": 0.5, "speaker": 0.4, "box": 0.6}),
+    "bathroom": RoomType(
+        core=(("toilet", 1, 1), ("sink cabinet", 1, 1), ("bathtub", 1, 1)),
+        furniture={"washing machine": 0.6, "mirror": 1.2, "trash can": 0.8, "plant": 0.5, "wall art": 0.4,
+                   "ceiling lamp": 0.4},
+        small={"towel": 1.5, "toothbrush cup": 1.0, "soap dispenser": 1.0, "tissue box": 0.6, "basket": 0.6,
+               "candle": 0.4, "toy duck": 0.4}),
+    "dining": RoomType(
+        core=(("dining table", 1, 1), ("dining chair", 2, 4)),
+        furniture={"sideboard": 1.0, "bench": 0.5, "wall art": 1.0, "plant": 0.8, "ceiling lamp": 1.2,
+                   "curtain": 0.6, "rug": 0.4, "wall clock": 0.5, "mirror": 0.4},
+        small={"plate": 1.5, "bowl": 1.2, "candle": 1.0, "vase": 0.8, "teapot": 0.8, "mug": 0.8, "bottle": 0.8}),
+}
+
+
+def _pool(weights: dict[str, float], kind: str) -> list:
+    """The catalogue assets of ``kind`` in ``weights`` (catalogue order), each with the room's weight."""
+    return [dataclasses.replace(a, weight=weights[c]) for c, a in CATALOGUE.items() if c in weights and a.kind == kind]
+
+
+def choose_room(rng: np.random.Generator, room: RoomType, n_furniture: int, n_small: int, num_categories: int,
+                duplicates: int, duplicate_fraction: float, supports: int) -> tuple[list, list]:
+    """The room's furniture and small assets: its core first (within ``n_furniture``), then the pools.
+
+    Distinct categories stay within ``num_categories`` (the core counting towards the furniture share)."""
+    core = []
+    for category, low, high in room.core:
+        count = int(rng.integers(low, high + 1))
+        core += [CATALOGUE[category]] * min(count, n_furniture - len(core))
+    n_core = len({a.category for a in core})
+    pool_f = [a for a in _pool(room.furniture, "furniture") if a.category not in {c for c, _, _ in room.core}]
+    pool_s = _pool(room.small, "small")
+    rest = n_furniture - len(core)
+    k_f, k_s = composition.split_budget(max(num_categories - n_core, 2), min(rest, len(pool_f)), min(n_small, len(pool_s)))
+    offers = sum(a.supports for a in core)
+    big = core + composition.choose(rng, pool_f, rest, k_f, duplicates, duplicate_fraction,
+                                    supports=max(supports - offers, 0))
+    return big, composition.choose(rng, pool_s, n_small, k_s, duplicates, duplicate_fraction)
