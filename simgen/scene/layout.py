@@ -66,7 +66,7 @@ def place_furniture(rng: np.random.Generator, floor: Floor, items: list[Instance
         else:  # free-standing, or against a wall (a desk, a console table) when the middle is taken
             tries = [free, wall, tight]
         rect = _first_fit(floor, tries, what)
-        if inst.asset.category == "table":
+        if inst.asset.gathers:  # chairs are drawn up to it
             tables.append(len(floor.rects) - 1)
         out[i] = Placed((float(rect[0]), float(rect[1]), hz), float(rect[4]))
     return out
