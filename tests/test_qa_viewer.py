@@ -183,6 +183,28 @@ def test_a_landmark_at_the_image_edge_gives_no_measure_of_camera_motion():
     assert ask(episode(0.3), "ego_movement_distance", {"f0": 0, "f1": 9}) == "no_structure"
 
 
+def test_a_wall_corner_alone_shows_the_turn_but_not_how_far_the_camera_went():
+    # judged by eye: a 1.31 m move between a view of two chairs and one of a shelf, the two images
+    # sharing only a wall corner, could as well have been 0.89 m
+    from simgen.qa.evidence import corners_in_view
+    from simgen.qa.scene_view import SceneView
+
+    rows = [(f"cat{i}", "grey", xy + (0.2,), (0.15, 0.15, 0.2), 0.0) for i, xy in enumerate([(3.5, 2.5), (4.5, 2.0), (4.0, 3.0)])]
+    yaw = np.arctan2(3.0, 3.5)  # every view looks at the room's corner (6, 4)
+    cams = [camera_from_yaw_pitch((2.0 + 0.1 * f, 1.0, 1.2), yaw, 0.0) for f in range(10)]
+
+    def episode(first_shown_to: int):  # cat0 in frames 0…first_shown_to, cat1 from frame 5, cat2 in frames 2–7
+        vis = {f: {i + 1: CLEAR for i, shown in enumerate((f <= first_shown_to, f >= 5, 2 <= f <= 7)) if shown}
+               for f in range(10)}
+        return make_episode(rows, room=ROOM, cameras=cams, visibility=vis)
+
+    corner_only, with_object = episode(4), episode(9)
+    assert corners_in_view(SceneView.from_episode(corner_only))[[0, 9]].all(axis=0).any()  # the corner is in both
+    assert ask(corner_only, "ego_movement_distance", {"f0": 0, "f1": 9}, stability=False) == "no_structure"
+    item = ask(with_object, "ego_movement_distance", {"f0": 0, "f1": 9}, stability=False)
+    assert item.answer == 0.9 and item.certificate["structure"]["shared_landmark"]
+
+
 def test_room_size_needs_frames_that_show_structure_and_the_corners():
     assert ask(_wall_staring_episode(), "room_size_estimation", {}) == "no_structure"
     # a camera in a corner looking across the room sees the far corner and one beside it: that is one

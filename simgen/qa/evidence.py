@@ -85,7 +85,10 @@ def check_structure(view, frames_used, checks: dict) -> tuple[str | None, dict]:
     where the program compares two frames (the camera's motion between two images), an object seen
     clearly with at least half its box inside both images (judged by eye, a sofa's side filling
     the image border, 12% of its box in frame, gave a viewer nothing to measure a 1.2 m move by), or
-    a room corner in view in both, gives the viewer a landmark to measure by.
+    a room corner in view in both, gives the viewer a landmark to measure by; with
+    ``object_landmark`` (how far the camera moved) only such an object will do: a wall corner shows
+    which way the view turned but not how far the camera went (judged by eye: a 1.31 m move between
+    a view of two chairs and one of a shelf, sharing only a corner, could as well have been 0.89 m).
     With ``min_corners_frac`` (room size), that share of the room's corners must be in view in
     some frame of the span."""
     frames = sorted(int(f) for f in frames_used)
@@ -100,7 +103,9 @@ def check_structure(view, frames_used, checks: dict) -> tuple[str | None, dict]:
     if len(frames) >= 2:  # two images compared: something must be in both to measure the change by
         corners = corners_in_view(view)
         landmark = view.clear[[lo, hi]] & (view.in_frame_fraction[[lo, hi]] >= _LANDMARK_IN_FRAME)
-        evidence["shared_landmark"] = bool((landmark[0] & landmark[1]).any() or (corners[lo] & corners[hi]).any())
+        shared_object = bool((landmark[0] & landmark[1]).any())
+        shared_corner = bool((corners[lo] & corners[hi]).any()) and not checks.get("object_landmark")
+        evidence["shared_landmark"] = shared_object or shared_corner
         if not evidence["shared_landmark"]:
             reason = reason or "no_structure"
     corners_needed = checks.get("min_corners_frac")

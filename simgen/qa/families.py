@@ -23,7 +23,7 @@ A family (YAML, file name = ``family`` id) has:
   ``still_max_m``, ``min_frame_gap``, ``min_structure_frac``, ``min_corners_frac``, ``max_turn_deg``,
   ``max_parallax_frac``) and switches
   (``degeneracy``, ``stability``, ``unambiguous_count``, ``in_used_frames``, ``structure``,
-  ``shown_before_move``) — see
+  ``object_landmark``, ``shown_before_move``) — see
   ``simgen.qa.verify`` and ``simgen.qa.evidence``;
 - ``templates``: ≥ 3 distinct paraphrases with ``{slot}`` fields (``{x_0}``, ``{x_1}`` … for the
   elements of a categories slot ``x``; an actions slot reads "turn left 90°, then move forward
@@ -56,9 +56,10 @@ CHECK_KEYS = (
     "margin_m", "margin_deg", "margin_frames", "margin_m2", "margin_m3", "margin_frac",
     "min_value", "max_value", "max_pair_m", "min_pair_m", "clear_frames", "numeric_rel_tol", "degeneracy", "stability",
     "unambiguous_count", "min_motion_m", "still_max_m", "min_frame_gap", "in_used_frames", "structure",
-    "min_structure_frac", "min_corners_frac", "max_turn_deg", "max_parallax_frac", "shown_before_move",
+    "min_structure_frac", "min_corners_frac", "max_turn_deg", "max_parallax_frac", "shown_before_move", "object_landmark",
 )
-BOOL_CHECKS = ("degeneracy", "stability", "unambiguous_count", "in_used_frames", "structure", "shown_before_move")
+BOOL_CHECKS = ("degeneracy", "stability", "unambiguous_count", "in_used_frames", "structure", "shown_before_move",
+               "object_landmark")
 MIN_TEMPLATES = 3
 
 

@@ -29,7 +29,8 @@ top-level ``visibility`` config node, thresholds as fractions of the image): *gl
                       than the family's ``max_pair_m``, or (with ``min_pair_m``: told apart by
                       eye) closer than that or one on or over the other (overlapping footprints);
 - ``no_structure``    (family check ``structure``) the frames the question rests on show no
-                      object clearly nor a room corner often enough (``simgen.qa.evidence``);
+                      object clearly nor a room corner often enough, or two images share no
+                      landmark (with ``object_landmark``: no object) (``simgen.qa.evidence``);
 - ``landmark_parallax`` (``max_parallax_frac``) a landmark in both images shifts against (or far
                       from) the camera's turn because the camera also walked: a viewer would
                       read the turn wrong; ``max_turn_deg``: a turn near 180° is ``too_large``;
