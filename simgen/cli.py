@@ -42,6 +42,8 @@ def config_hash(cfg: DictConfig) -> str:
         data.pop(key, None)
     if data.get("renderer") == {"name": data.get("simulator", {}).get("name")}:
         data.pop("renderer")  # the simulator drawing itself is what configs meant before renderers split off: same ids
+    if isinstance(data.get("scene"), dict) and data["scene"].get("room_type") == "classic":
+        data["scene"].pop("room_type")  # the original mix is what configs meant before room types: same ids
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
