@@ -14,13 +14,13 @@ import pytest
 from sim_scenes import BLUE, GREEN, RED, box, cylinder, duck, rect_room, scene, sphere, table
 from simgen.geometry import look_at, project
 from simgen.renderers import Renderer
-from simgen.renderers.blender import BlenderRenderer, BlenderUnavailable, blender_python
+from simgen.renderers.blender import BlenderRenderer, BlenderUnavailable, check_bpy
 from simgen.renderers.look import Look
 from simgen.renderers.payload import MAX_ID
 from simgen.types import CameraIntrinsics, ObjectState
 
 try:
-    blender_python()
+    check_bpy()  # a Blender Python that finds bpy (a module lookup, no import)
     NO_BLENDER = None
 except BlenderUnavailable as exc:
     NO_BLENDER = str(exc)

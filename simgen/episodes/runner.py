@@ -114,12 +114,17 @@ def coverage_report(frames: list[Frame], spec: SceneSpec, intrinsics: CameraIntr
 
 
 def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, out_dir: Path,
-               stream: Callable[[str], np.random.Generator], frame_bar=None, renderer: Renderer | None = None) -> Episode:
+               stream: Callable[[str], np.random.Generator], frame_bar=None, renderer: Renderer | None = None,
+               timings: dict | None = None) -> Episode:
     """Render one episode of ``spec`` into ``out_dir`` (a temp folder): video, arrays, episode.json.
 
     ``sim`` is the physics, ``renderer`` draws its states (None: the simulator draws itself);
-    ``stream(stage)`` gives the seeded generator of a stage ("trajectory", "dynamics").
+    ``stream(stage)`` gives the seeded generator of a stage ("trajectory", "dynamics"); ``timings``,
+    when given, receives the wall seconds of ``setup`` (load, settle, plan, renderer load),
+    ``frames`` (render, visibility, encode) and ``write`` (video close, arrays, episode.json), and
+    this process's CPU seconds of each as ``<phase>_cpu`` (a measure a busy machine disturbs less).
     """
+    clock = [(time.perf_counter(), time.process_time())]
     renderer = renderer or SimulatorRenderer(simulator=sim)
     states = sim.load(spec)
     render, intrinsics = plugins.render, plugins.intrinsics
@@ -131,6 +136,7 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
     playback = Playback(events)
     video = VideoWriter(out_dir / VIDEO, intrinsics.width, intrinsics.height, render.fps, render.video_crf)
     frames, depths, instances = [], [], []
+    clock.append((time.perf_counter(), time.process_time()))
     try:
         for index, T_world_cam in enumerate(poses):
             if events:  # dynamic episode: motions happen between frames
@@ -145,6 +151,7 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
                 instances.append(obs.instance)
             if frame_bar is not None:
                 frame_bar.update(1)
+        clock.append((time.perf_counter(), time.process_time()))
     finally:
         video.close()
     files = {"video": VIDEO, **({"arrays": ARRAYS} if render.save_arrays else {})}
@@ -158,6 +165,10 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
         dump_json(episode.to_dict(), out_dir / EPISODE_JSON)
         if saver is not None:
             saver.result()  # re-raises a failed write
+    if timings is not None:
+        clock.append((time.perf_counter(), time.process_time()))
+        for phase, (wall, cpu) in zip(("setup", "frames", "write"), np.diff(clock, axis=0).tolist()):
+            timings.update({phase: wall, f"{phase}_cpu": cpu})
     return episode
 
 
@@ -185,6 +196,8 @@ def render_episodes(plugins: EpisodePlugins, run_dir: Path, n_episodes: int, see
                                           fr_bar)
                 summary["seconds"][episode_id] = round(time.perf_counter() - start, 3)
                 ep_bar.update(1)
+        if getattr(renderer, "device", None):  # where a standalone renderer ran (Blender: CPU or which GPU)
+            summary["render_device"] = renderer.device
     finally:
         renderer.close()
         sim.close()
