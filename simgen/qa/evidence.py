@@ -24,7 +24,7 @@ from itertools import combinations
 
 import numpy as np
 
-from simgen.geometry import polygon_separation, project, wrap_angle
+from simgen.geometry import project, wrap_angle
 
 _CORNER_SAMPLES = 7  # points along each vertical corner edge
 _CORNER_INSET_M = 0.05  # sample just inside the wall ends, away from the floor and the ceiling
@@ -225,7 +225,7 @@ def check_pairs(view, referents, checks: dict) -> tuple[str | None, dict | None]
         return None, evidence
     if min(gaps) < low:
         return "too_close", evidence
-    closest = min(polygon_separation(view.footprint(rows[i]), view.footprint(rows[j])) for i, j in pairs)
+    closest = min(view.footprint_separation(rows[i], rows[j]) for i, j in pairs)
     evidence["closest_footprints_m"] = round(closest, 4)
     return ("stacked" if closest < 0.0 else None), evidence
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simgen.geometry import obb_corners, polygon_separation, wrap_angle
+from simgen.geometry import obb_corners, wrap_angle
 from simgen.qa.signatures import BOOL, FRAME, LABEL, LABELS, NUMBER, OBJ, OBJS, ExecutionError, Param, Q, dsl_function
 
 DIRECTION_LABELS = {
@@ -149,7 +149,7 @@ def above(ctx, a, b):
     view = ctx.view
     vhalf = view.vertical_half()
     vertical = float(view.center[a, 2] - vhalf[a] - (view.center[b, 2] + vhalf[b]))  # bottom(a) − top(b)
-    separation = polygon_separation(view.footprint(a), view.footprint(b))
+    separation = view.footprint_separation(a, b)
     higher, over = vertical >= -REST_TOL_M, separation < 0.0
     margins = {"higher": abs(vertical + REST_TOL_M), "over": abs(separation)}
     holds = {"higher": higher, "over": over}

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simgen.geometry import invert, polygon_area, quat_to_matrix
+from simgen.geometry import invert, polygon_area, polygon_separation, quat_to_matrix
 from simgen.qa import boxes
 from simgen.qa.scene_time import TimeArrays, frame_states
 from simgen.registry import check_config
@@ -212,6 +212,13 @@ class SceneView(TimeArrays):
         asked for (a question names two or three objects of dozens, on each jittered copy)."""
         return self._cached(("footprint", row), lambda: boxes.footprints(
             self.center[row:row + 1], self.half[row:row + 1], self.rotation[row:row + 1])[0])
+
+    def footprint_separation(self, a: int, b: int) -> float:
+        """Signed separation of two boxes' footprints seen from above, static state
+        (``geometry.polygon_separation``: > 0 a gap that wide, < 0 overlapping); worked out once per
+        ordered pair (a relation and the verifier's pair check ask it of the same pairs)."""
+        return self._cached(("separation", int(a), int(b)),
+                            lambda: polygon_separation(self.footprint(a), self.footprint(b)))
 
     def centre_distance_matrix(self) -> np.ndarray:
         """(N, N) distances between box centres."""
