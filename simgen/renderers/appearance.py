@@ -51,9 +51,9 @@ WOOD_SPECIES: dict[str, dict[str, float]] = {
     "ash": {"stretch": 16.0, "grain_scale": 2.5, "distortion": 1.2, "shade": 0.6},
     "cherry": {"stretch": 18.0, "grain_scale": 2.2, "distortion": 1.0, "shade": 0.7},
 }
-# finish → (roughness range, clear-coat weight)
+# finish → (roughness range, clear-coat weight; a coat is a second glossy lobe to shade, so only lacquer has one)
 WOOD_FINISHES: dict[str, tuple[tuple[float, float], float]] = {
-    "oiled": ((0.55, 0.75), 0.0), "satin": ((0.35, 0.5), 0.15), "lacquered": ((0.12, 0.3), 0.5),
+    "oiled": ((0.55, 0.75), 0.0), "satin": ((0.35, 0.5), 0.0), "lacquered": ((0.12, 0.3), 0.5),
 }
 # weave → (pattern scale, sheen)
 WEAVES: dict[str, tuple[float, float]] = {"linen": (60.0, 0.3), "wool": (25.0, 0.5), "velvet": (90.0, 0.9)}

@@ -185,14 +185,15 @@ def _rug(n: _Nodes, floor, rug: dict):
 
 
 def _skirting(n: _Nodes, wall, skirting: dict):
-    """A painted skirting board at the wall's foot (local z below ``top``), with a groove along its top."""
+    """A painted skirting board at the wall's foot (local z below ``top``), with a shaded groove along its
+    top (a colour, not a bump: a bump evaluates its height three times at every wall hit)."""
     z = n.add("ShaderNodeSeparateXYZ", Vector=n.add("ShaderNodeTexCoord").outputs["Object"]).outputs["Z"]
-    board = n.add("ShaderNodeBsdfPrincipled", Roughness=0.35, **{"Base Color": (*skirting["color"], 1.0)})
     top = float(skirting["top"])
     groove = n.math("MULTIPLY", n.math("GREATER_THAN", z, top - 0.012), n.math("LESS_THAN", z, top - 0.006))
-    bump = n.add("ShaderNodeBump", Strength=0.6, Height=groove)
-    n.link(bump.outputs["Normal"], board.inputs["Normal"])
-    mix = n.add("ShaderNodeMixShader", Fac=n.math("LESS_THAN", z, skirting["top"]))
+    colour = tuple(skirting["color"])
+    board = n.add("ShaderNodeBsdfPrincipled", Roughness=0.35)
+    n.link(n.mix_color(groove, colour, tuple(0.55 * c for c in colour)), board.inputs["Base Color"])
+    mix = n.add("ShaderNodeMixShader", Fac=n.math("LESS_THAN", z, top))
     n.link(wall, mix.inputs[1])
     n.link(board.outputs["BSDF"], mix.inputs[2])
     return mix.outputs[0]
