@@ -178,3 +178,79 @@ def test_same_generator_same_instance():
     a = instantiate(asset("shelf"), rng(4, 0, 0, "x"), 0.5)
     b = instantiate(asset("shelf"), rng(4, 0, 0, "x"), 0.5)
     assert a == b
+
+
+VARIANTS = [(c, v) for c, a in CATALOGUE.items() for v in a.variant_names()]
+
+
+def test_catalogue_has_sixty_categories_with_three_shape_variants_each_across_room_types():
+    varied = [c for c, a in CATALOGUE.items() if len(a.variants) >= 3]
+    assert len(varied) >= 60
+    assert all(CATALOGUE[c].dims is not None for c in varied), "every varied category states its real size range"
+    names = {"armchair", "floor lamp", "nightstand", "dining table", "coffee table", "tv stand", "refrigerator",
+             "kitchen counter", "toilet", "bathtub", "sink cabinet", "wardrobe", "dresser", "desk", "office chair",
+             "bookshelf", "rug", "wall art", "picture frame", "curtain", "plant", "vase", "bowl", "cutting board",
+             "kettle", "toaster", "microwave", "monitor", "keyboard", "pillow", "towel", "toothbrush cup", "alarm clock"}
+    assert names <= set(varied)
+
+
+@pytest.mark.parametrize("category,variant", VARIANTS)
+def test_every_variant_builds_a_tight_box_within_its_real_size_range(category, variant):
+    """Box = exact union of the parts (checked on points of each part), and full extents within ``dims``."""
+    item = asset(category)
+    for seed in range(6):
+        inst = instantiate(item, rng(seed, 0, 0, f"variant/{category}"), 1.0, 2.6, 0.0, variant)
+        assert inst.variant == variant and np.all(np.isfinite(inst.half_extents))
+        pts = np.vstack([part_points(p) for p in inst.parts])
+        np.testing.assert_allclose((pts.max(0) + pts.min(0)) / 2, 0.0, atol=1e-4)
+        np.testing.assert_allclose((pts.max(0) - pts.min(0)) / 2, inst.half_extents, atol=1e-4)
+        full = 2 * np.array(inst.half_extents)
+        lo, hi = np.array(item.dims).T
+        assert np.all(full >= lo - 1e-9) and np.all(full <= hi + 1e-9), f"{category}/{variant}: {full} not in {item.dims}"
+        for surf in inst.surfaces:
+            assert [p for p in inst.parts if on_top_face(surf, p)] and not [p for p in inst.parts if blocks(surf, p)]
+
+
+def shape_distance(a, b) -> float:
+    """How differently two instances are built, regardless of size: 1 if their parts differ in kind or
+    number, else the largest difference of a part's size or place relative to the instance's largest side."""
+    if [p.shape for p in a.parts] != [p.shape for p in b.parts]:
+        return 1.0
+    def rel(inst):
+        scale = max(inst.half_extents)
+        return np.array([[*p.size, *p.offset.position] for p in inst.parts]) / scale
+    return float(np.abs(rel(a) - rel(b)).max())
+
+
+@pytest.mark.parametrize("category", [c for c, a in CATALOGUE.items() if a.variants])
+def test_variants_differ_in_shape(category):
+    """Two variants never build the same parts in the same places (up to size): built from one generator
+    state, their parts differ in kind or number, or some part's size or place differs by > 5% of the object."""
+    item = asset(category)
+    built = {v: instantiate(item, rng(0, 0, 0, "shape"), 0.0, 2.6, 0.0, v) for v in item.variant_names()}
+    for a in built:
+        for b in built:
+            if a < b:
+                assert shape_distance(built[a], built[b]) > 0.05, f"{category}: {a} and {b} look the same"
+
+
+@pytest.mark.parametrize("category", ["armchair", "kitchen counter", "sofa", "picture frame"])
+def test_variant_draws_are_seeded(category):
+    item = asset(category)
+    draws = [instantiate(item, rng(s, 0, 0, "seeded"), 0.7, 2.6, 0.3) for s in range(12)]
+    again = [instantiate(item, rng(s, 0, 0, "seeded"), 0.7, 2.6, 0.3) for s in range(12)]
+    assert draws == again or category == "sofa"  # sofa: the original shape is its default (no draw)
+    if item.make is None:  # a category without an original shape draws its variant from the generator
+        assert len({d.variant for d in draws}) == len(item.variants)
+    with pytest.raises(KeyError, match="unknown variant 'hexagonal'"):
+        instantiate(item, rng(0, 0, 0, "x"), variant="hexagonal")
+
+
+def test_original_categories_keep_their_one_shape_by_default():
+    """An original category asked for no variant builds exactly what it built before variants existed."""
+    for category in ("sofa", "bed", "plant", "vase", "book", "bottle", "box"):
+        item = asset(category)
+        assert item.make is not None and item.variants[0][1] is item.make
+        a = instantiate(item, rng(3, 0, 0, "orig"), 0.5)
+        b = instantiate(item, rng(3, 0, 0, "orig"), 0.5, variant=item.variants[0][0])
+        assert a.parts == b.parts and a.variant == "" and b.variant == item.variants[0][0]

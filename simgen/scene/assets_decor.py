@@ -129,11 +129,11 @@ def curtain_single(ctx: Context):
 
 
 def curtain_valance(ctx: Context):
-    """Curtain pair under a box valance at the top (W 140–200 cm)."""
+    """Curtain pair nearly closed (a 5–15 cm gap in the middle) under a pleated box valance (W 140–200 cm)."""
     hy, top = ctx.u(0.7, 1.0), _rod_height(ctx)
-    panel = ctx.u(0.3, 0.4)
-    parts = [block((0.0, -hy, top - 0.25), (0.12, hy, top), ctx.shade(0.9))]
-    parts += _pleats(ctx, -hy + 0.02, -hy + panel, top - 0.25) + _pleats(ctx, hy - panel, hy - 0.02, top - 0.25)
+    gap = ctx.u(0.025, 0.075)
+    parts = [block((0.0, -hy, top - 0.2), (0.12, hy, top), ctx.shade(0.9))]
+    parts += _pleats(ctx, -hy + 0.02, -gap, top - 0.2) + _pleats(ctx, gap, hy - 0.02, top - 0.2)
     return parts, []
 
 

@@ -36,11 +36,11 @@ ORIGINAL = FURNITURE + OCCLUDERS + SMALL
 MORE_VARIANTS = {
     "sofa": ("box", SOFA_VARIANTS, ((0.8, 1.8), (1.3, 2.8), (0.75, 0.95))),  # 2-seat 130 cm to L 280 cm
     "bed": ("headboard", BED_VARIANTS, ((1.95, 2.15), (0.94, 2.0), (0.4, 2.1))),  # single to king; four-poster
-    "plant": ("bush", PLANT_VARIANTS, ((0.2, 0.9), (0.2, 0.9), (0.4, 1.7))),
-    "vase": ("jar", VASE_VARIANTS, ((0.12, 0.27), (0.12, 0.27), (0.12, 0.3))),
-    "book": ("plain", BOOK_VARIANTS, ((0.11, 0.21), (0.17, 0.3), (0.01, 0.05))),  # pocket paperback to A4
-    "bottle": ("wine", BOTTLE_VARIANTS, ((0.06, 0.08), (0.06, 0.08), (0.22, 0.34))),
-    "box": ("plain", BOX_VARIANTS, ((0.1, 0.41), (0.1, 0.41), (0.08, 0.3))),
+    "plant": ("bush", PLANT_VARIANTS, ((0.2, 0.7), (0.3, 0.7), (0.5, 1.75))),  # cactus 50 cm to palm 175 cm
+    "vase": ("jar", VASE_VARIANTS, ((0.12, 0.27), (0.12, 0.27), (0.11, 0.27))),
+    "book": ("flat", BOOK_VARIANTS, ((0.11, 0.21), (0.17, 0.3), (0.01, 0.05))),  # pocket paperback to A4
+    "bottle": ("wine", BOTTLE_VARIANTS, ((0.06, 0.08), (0.06, 0.08), (0.22, 0.37))),  # 0.33 l to 0.75 l
+    "box": ("plain", BOX_VARIANTS, ((0.1, 0.42), (0.1, 0.42), (0.08, 0.3))),
 }
 
 
