@@ -23,8 +23,8 @@ LAYERS = (
      "visibility_model", "resource_limits", "script_config"),
     ("simulators", "trajectories"),  # a SceneSpec in a physics backend; camera paths through a scene
     ("scene",),  # scene builders (procedural, from a file, from a simulator's own scenes) and assets
-    ("episodes",),  # record episodes: simulator + scene + trajectory + dynamics → episode files
-    ("renderers",),  # re-render recorded episodes (Blender)
+    ("renderers",),  # a scene state and a camera → RGB, depth, ids (the simulators' own renderers, Blender)
+    ("episodes",),  # record episodes: simulator + renderer + scene + trajectory + dynamics → episode files
     ("qa",),  # verified questions about recorded episodes
     ("llm", "export"),  # compile families with an LLM; merge and export QA
     ("eval",),  # score models on exported data
@@ -134,7 +134,7 @@ def test_the_scan_sees_imports_inside_functions_and_relative_imports(tmp_path):
     # the parser's own conventions, on modules whose imports are known
     assert "simgen.qa.program" in GRAPH["simgen.qa.dsl"]  # module level
     assert "simgen.resources" in GRAPH["simgen.qa.ask"]  # inside _default_config_path
-    assert "simgen.episodes.writer" in GRAPH["simgen.renderers.rerender"]  # inside rerender_episode
+    assert "simgen.episodes.writer" in GRAPH["simgen.episodes.rerender"]  # inside rerender_episode
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
 

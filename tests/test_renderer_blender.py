@@ -168,7 +168,7 @@ def pybullet_episode(tmp_path_factory):
 
 @needs_blender
 def test_rerendered_episode_agrees_with_the_recorded_masks(pybullet_episode, tmp_path):
-    from simgen.renderers.rerender import main
+    from simgen.episodes.rerender import main
 
     assert main([str(pybullet_episode), "--preset", "contract", "--out", str(tmp_path), "--threads", "1",
                  "--no-video", "--time-of-day", "day"]) == 0

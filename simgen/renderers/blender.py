@@ -9,7 +9,7 @@ from the object-index pass (each object's ``pass_index`` is its simgen id, the r
 
 In episodes it is ``renderer=blender`` (``conf/renderer/blender.yaml``; its keys are
 :class:`~simgen.renderers.look.Look`'s): the runner keeps one worker per shard and sends each frame
-the object states its physics backend computed. ``python -m simgen.renderers.rerender EPISODE_DIR
+the object states its physics backend computed. ``python -m simgen.episodes.rerender EPISODE_DIR
 --preset preview --out DIR`` re-renders a recorded episode.
 """
 from __future__ import annotations

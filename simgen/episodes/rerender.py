@@ -74,8 +74,8 @@ def rerender_episode(episode_dir: Path, out_dir: Path, look: Look = Look(preset=
 
 
 def main(argv=None) -> int:
-    """``python -m simgen.renderers.blender EPISODE_DIR [--preset P] [--out DIR] ...``; prints the summary JSON."""
-    ap = argparse.ArgumentParser(prog="python -m simgen.renderers.rerender", description=__doc__.split("\n\n")[0])
+    """``python -m simgen.episodes.rerender EPISODE_DIR [--preset P] [--out DIR] ...``; prints the summary JSON."""
+    ap = argparse.ArgumentParser(prog="python -m simgen.episodes.rerender", description=__doc__.split("\n\n")[0])
     ap.add_argument("episode_dir", type=Path, help="an episode folder (episode.json, arrays.npz)")
     ap.add_argument("--preset", default="preview", choices=sorted(PRESETS))
     ap.add_argument("--out", type=Path, help="output folder (default: <episode_dir>/blender-<preset>)")
