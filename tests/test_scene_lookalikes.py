@@ -7,12 +7,15 @@ from simgen.seeding import rng
 
 
 def bodies(category, n=200):
-    """(colour, body height / body width) of ``n`` instances at full colour and size variation."""
+    """(colour, body height / body width) of ``n`` instances of every shape variant at full colour and size
+    variation."""
     out = []
-    for s in range(n):
-        inst = instantiate(asset(category), rng(s, 0, 0, f"lookalike/{category}"), 1.0, size_variation=1.0)
-        body = inst.parts[0]  # the first part is the body cylinder: size = (r, r, half height)
-        out.append((inst.color, body.size[2] / body.size[0]))  # (2·half height) / (2·r)
+    for variant in asset(category).variant_names() or [None]:
+        for s in range(n):
+            inst = instantiate(asset(category), rng(s, 0, 0, f"lookalike/{category}"), 1.0, size_variation=1.0,
+                               variant=variant)
+            body = inst.parts[0]  # the first part is the body (cylinder, box or ball): size = (r, r, half height)
+            out.append((inst.color, body.size[2] / body.size[0]))  # (2·half height) / (2·r)
     return out
 
 

@@ -273,11 +273,12 @@ def soundbar(ctx: Context):
 
 
 def round_vase(ctx: Context):
-    """Round vase: a ball body with a short neck and lip (diameter 12–20 cm)."""
-    r = ctx.u(0.06, 0.1)
+    """Round vase: a ball body on a foot ring, with a short neck and lip (diameter 12–20 cm)."""
+    r, f = ctx.u(0.06, 0.1), 0.012  # f: the foot ring's height (a ball alone would roll)
     neck_r = r * ctx.u(0.35, 0.5)
-    return [sphere((0.0, 0.0, r), r, ctx.rgba), cylinder((0.0, 0.0), 2 * r - 0.01, 2 * r + 0.04, neck_r, ctx.rgba),
-            cylinder((0.0, 0.0), 2 * r + 0.04, 2 * r + 0.055, neck_r * 1.4, ctx.shade(0.85))], []
+    return [sphere((0.0, 0.0, f + r), r, ctx.rgba), cylinder((0.0, 0.0), 0.0, f + 0.01, r * 0.55, ctx.rgba),
+            cylinder((0.0, 0.0), f + 2 * r - 0.01, f + 2 * r + 0.04, neck_r, ctx.rgba),
+            cylinder((0.0, 0.0), f + 2 * r + 0.04, f + 2 * r + 0.055, neck_r * 1.4, ctx.shade(0.85))], []
 
 
 def bowl_vase(ctx: Context):

@@ -214,8 +214,9 @@ def stock_pot(ctx: Context):
 
 
 def saucepan(ctx: Context):
-    """Saucepan: a short body with one long handle (diameter 16–20, handle 18–22 cm)."""
-    r, h, L = ctx.u(0.08, 0.1), ctx.u(0.08, 0.11), ctx.u(0.18, 0.22)
+    """Saucepan: a short body with one handle (diameter 18–20, handle 12–14 cm: its box centre, where the
+    simulators put the pan's mass, stays over the pan's bottom, so it does not tip onto the handle)."""
+    r, h, L = ctx.u(0.09, 0.1), ctx.u(0.08, 0.11), ctx.u(0.12, 0.14)
     return [cylinder((0.0, 0.0), 0.0, h, r, ctx.rgba), rod((0.0, r, h - 0.015), (0.0, r + L, h + 0.02), 0.012, TRIM)], []
 
 
@@ -251,12 +252,13 @@ def crepe_pan(ctx: Context):
 
 def round_teapot(ctx: Context):
     """Round teapot: a ball body, a spout forward, a handle loop behind, a lid knob (H 14–18 cm)."""
-    r = ctx.u(0.065, 0.08)
-    parts = [sphere((0.0, 0.0, r), r, ctx.rgba), cylinder((0.0, 0.0), 2 * r - 0.01, 2 * r + 0.005, r * 0.5, ctx.rgba),
-             sphere((0.0, 0.0, 2 * r + 0.015), 0.012, ctx.rgba),
-             rod((r * 0.7, 0.0, r * 0.6), (r + 0.06, 0.0, r * 1.5), 0.012, ctx.rgba)]
-    parts += [rod((-r * 0.8, 0.0, r * 1.4), (-r - 0.04, 0.0, r * 1.2), 0.009, ctx.rgba),
-              rod((-r - 0.04, 0.0, r * 1.2), (-r - 0.03, 0.0, r * 0.5), 0.009, ctx.rgba)]
+    r, f = ctx.u(0.065, 0.08), 0.012  # f: the foot ring's height (a ball alone would roll)
+    parts = [sphere((0.0, 0.0, f + r), r, ctx.rgba), cylinder((0.0, 0.0), 0.0, f + 0.01, r * 0.6, ctx.rgba),
+             cylinder((0.0, 0.0), f + 2 * r - 0.01, f + 2 * r + 0.005, r * 0.5, ctx.rgba),
+             sphere((0.0, 0.0, f + 2 * r + 0.015), 0.012, ctx.rgba),
+             rod((r * 0.7, 0.0, f + r * 0.6), (r + 0.06, 0.0, f + r * 1.5), 0.012, ctx.rgba)]
+    parts += [rod((-r * 0.8, 0.0, f + r * 1.4), (-r - 0.04, 0.0, f + r * 1.2), 0.009, ctx.rgba),
+              rod((-r - 0.04, 0.0, f + r * 1.2), (-r - 0.03, 0.0, f + r * 0.5), 0.009, ctx.rgba)]
     return parts, []
 
 

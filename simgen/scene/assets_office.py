@@ -220,21 +220,22 @@ def all_in_one(ctx: Context):
 
 
 def architect(ctx: Context):
-    """Architect desk lamp: a disc base, two arm segments at an angle, a cone head (H 40–55 cm)."""
-    h, reach = ctx.u(0.4, 0.55), ctx.u(0.15, 0.25)
-    elbow = (-0.05, 0.0, h * 0.6)
+    """Architect desk lamp: a heavy disc base, a lower arm leaning back, an upper arm reaching forward to a
+    cone head (H 40–55 cm). The base outweighs the head, so the lamp stands (its mass centre is over the base)."""
+    h, reach = ctx.u(0.4, 0.55), ctx.u(0.1, 0.15)
+    elbow = (-reach, 0.0, h * 0.6)
     head = (reach, 0.0, h - 0.06)
-    return [cylinder((0.0, 0.0), 0.0, 0.02, 0.075, ctx.rgba), rod((0.0, 0.0, 0.02), elbow, 0.008, ctx.rgba),
-            rod(elbow, head, 0.008, ctx.rgba), cylinder((reach, 0.0), h - 0.16, h - 0.06, 0.06, ctx.rgba),
-            cylinder((reach, 0.0), h - 0.06, h, 0.03, ctx.rgba)], []
+    return [cylinder((0.0, 0.0), 0.0, 0.05, 0.09, ctx.rgba), rod((0.0, 0.0, 0.05), elbow, 0.008, ctx.rgba),
+            rod(elbow, head, 0.008, ctx.rgba), cylinder((reach, 0.0), h - 0.14, h - 0.06, 0.05, ctx.rgba),
+            cylinder((reach, 0.0), h - 0.06, h, 0.025, ctx.rgba)], []
 
 
 def dome_desk_lamp(ctx: Context):
-    """Desk lamp with a straight stem and a dome head tilted over the desk (H 35–45 cm)."""
+    """Desk lamp with a straight stem on a heavy base and a dome head over the desk (H 35–45 cm)."""
     h = ctx.u(0.35, 0.45)
-    return [cylinder((0.0, 0.0), 0.0, 0.025, 0.08, ctx.rgba), cylinder((0.0, 0.0), 0.025, h - 0.05, 0.01, METAL),
-            rod((0.0, 0.0, h - 0.05), (0.1, 0.0, h - 0.05), 0.01, METAL),
-            cylinder((0.12, 0.0), h - 0.12, h - 0.02, 0.07, ctx.rgba), sphere((0.12, 0.0, h - 0.02), 0.02, ctx.rgba)], []
+    return [cylinder((0.0, 0.0), 0.0, 0.04, 0.09, ctx.rgba), cylinder((0.0, 0.0), 0.04, h - 0.05, 0.01, METAL),
+            rod((0.0, 0.0, h - 0.05), (0.07, 0.0, h - 0.05), 0.01, METAL),
+            cylinder((0.08, 0.0), h - 0.1, h - 0.02, 0.06, ctx.rgba), sphere((0.08, 0.0, h - 0.02), 0.02, ctx.rgba)], []
 
 
 def banker(ctx: Context):
