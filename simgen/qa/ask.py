@@ -150,8 +150,9 @@ class EpisodeAsker:
         without an attempt: that is not a rejection.
 
         A family answered by a fixed set of labels (left / right / back, yes / no) takes each label
-        at most its share of ``wanted`` (rounded up) while the attempts last, and only then the
-        verified items it set aside, in order (``label_share`` counts those left over): the rare
+        at most its share of ``wanted`` (rounded up) while the attempts last: a draw whose answer
+        (the program's value, before any check) has its share is set aside, and only verified if
+        the other labels leave room, in order (``label_share`` counts those never needed). The rare
         label a layout seldom gives ("back") is looked for, not crowded out by the first common
         ones, so the merge's answer caps cut less (by the share cap, 4 "back" answers of 108 kept
         16 object_rel_direction_medium questions in a 60-episode sweep)."""
@@ -183,33 +184,48 @@ class EpisodeAsker:
                 counts["duplicate"] += 1
                 continue
             seen.add(key)
-            try:
-                outcome = self.ask_one(fam, bindings, gen)
-            except Exception as e:  # a family's failure costs this one question, never the episode
-                log.warning("ask: %s on episode %s failed: %s: %s", fam.family, self.episode.episode_id,
-                            type(e).__name__, e)
-                outcome = "family_error"
+            execution = self._guarded(fam, lambda: execute(fam.parsed, self.view, bindings))
+            label = _label(fam, execution) if labels else None  # (a route's turns: no one label)
+            if label in labels and taken[label] >= share:
+                set_aside.append((bindings, execution))
+                continue
+            outcome = self._guarded(fam, lambda: self.ask_one(fam, bindings, gen, execution))
             if isinstance(outcome, str):
                 counts[outcome] += 1
                 continue
-            if outcome.answer_text in labels and taken[outcome.answer_text] >= share:  # (a route's turns: no one label)
-                set_aside.append(outcome)
-                continue
-            taken[outcome.answer_text] += 1
+            taken[label] += 1
             items.append(outcome)
             counts["kept"] += 1
-        filled = set_aside[:max(wanted - len(items), 0)]
-        counts["kept"] += len(filled)
-        if len(set_aside) > len(filled):
-            counts["label_share"] += len(set_aside) - len(filled)
-        return items + filled
+        for k, (bindings, execution) in enumerate(set_aside):  # the other labels left room: in order
+            if len(items) >= wanted:
+                counts["label_share"] += len(set_aside) - k
+                break
+            outcome = self._guarded(fam, lambda: self.ask_one(fam, bindings, gen, execution))
+            counts[outcome if isinstance(outcome, str) else "kept"] += 1
+            items += [] if isinstance(outcome, str) else [outcome]
+        return items
 
-    def ask_one(self, fam: Family, bindings: dict, gen) -> QAItem | str:
-        """Execute, verify and phrase one question; the item, or the reason it was rejected."""
+    def _guarded(self, fam: Family, step):
+        """``step()``, or the reason it failed: an ExecutionError's, or ``family_error`` for anything
+        else (a family's failure costs this one question, never the episode)."""
         try:
-            execution = execute(fam.parsed, self.view, bindings)
+            return step()
         except ExecutionError as e:
             return e.reason
+        except Exception as e:
+            log.warning("ask: %s on episode %s failed: %s: %s", fam.family, self.episode.episode_id,
+                        type(e).__name__, e)
+            return "family_error"
+
+    def ask_one(self, fam: Family, bindings: dict, gen, execution=None) -> QAItem | str:
+        """Execute (unless given the ``execution`` or the reason it failed), verify and phrase one
+        question; the item, or the reason it was rejected."""
+        try:
+            execution = execute(fam.parsed, self.view, bindings) if execution is None else execution
+        except ExecutionError as e:
+            return e.reason
+        if isinstance(execution, str):
+            return execution
         if not _finite(execution.value):
             return "non_finite_answer"
         verdict = verify(fam, self.view, bindings, execution, self.qa.verify,
@@ -238,6 +254,16 @@ class EpisodeAsker:
             bindings=bindings, certificate=verdict.certificate, seed=self.seed, config_hash=self.digest,
             template=template,
         )
+
+
+def _label(fam: Family, execution) -> str | None:
+    """The answer text a fixed-label family's execution gives ("yes" / "no", or its label); None for
+    an execution that failed (its reason)."""
+    if isinstance(execution, str):
+        return None
+    if fam.answer.type == "yes_no":
+        return "yes" if bool(execution.value) else "no"
+    return str(execution.value) if isinstance(execution.value, str) else None
 
 
 def _finite(value) -> bool:
