@@ -116,8 +116,9 @@ def _rod_height(ctx: Context) -> float:
 def curtain_pair(ctx: Context):
     """A pair of curtain panels drawn to either side of a rod (rod W 140–220 cm)."""
     hy, top = ctx.u(0.7, 1.1), _rod_height(ctx)
-    panel = ctx.u(0.3, 0.45)
-    parts = [rod((0.05, -hy, top), (0.05, hy, top), 0.015, METAL)]
+    panel = ctx.u(0.4, 0.55)
+    parts = [rod((0.05, -hy + 0.03, top), (0.05, hy - 0.03, top), 0.015, METAL),
+             sphere((0.05, -hy + 0.03, top), 0.03, METAL), sphere((0.05, hy - 0.03, top), 0.03, METAL)]
     parts += _pleats(ctx, -hy + 0.02, -hy + panel, top - 0.03) + _pleats(ctx, hy - panel, hy - 0.02, top - 0.03)
     return parts, []
 
@@ -346,7 +347,7 @@ DECOR = (
           dims=((0.03, 0.07), (0.25, 0.4), (0.25, 0.7))),
     Asset("curtain", "furniture", "wall", ("beige", "white", "grey", "blue", "red", "green"), None, max_count=2,
           variants=variants(pair=curtain_pair, single=curtain_single, with_valance=curtain_valance),
-          dims=((0.06, 0.12), (1.0, 2.2), (2.0, 2.42))),
+          dims=((0.06, 0.12), (1.0, 2.2), (2.0, 2.45))),
     Asset("ceiling lamp", "furniture", "free", ("white", "black", "grey", "yellow", "beige"), None, mount="ceiling",
           max_count=1, variants=variants(drum=drum_pendant, dome=dome_pendant, chandelier=chandelier),
           dims=((0.3, 0.72), (0.3, 0.72), (0.5, 1.0))),
