@@ -63,17 +63,21 @@ def _tupleize(value: list) -> tuple:
 
 
 _NUMBER_TYPES = frozenset((float, int))
+_INT_TYPES = frozenset((int,))
 
 
-def _items(inner, fixed: int | None, numbers: bool = False):
+def _items(inner, fixed: int | None, numbers: bool = False, ints: bool = False):
     """A list whose items fit ``inner`` (one checker, any length) or ``inner`` (a tuple, fixed length),
     as a tuple. ``numbers``: every item is a float; a list of plain finite numbers (poses, matrices:
-    most of an episode) is accepted in a few C-level calls, anything else item by item."""
+    most of an episode) is accepted in a few C-level calls, anything else item by item. ``ints``:
+    every item is an int; a list of ints (2D boxes) is accepted in one C-level call."""
     def check(value: Any) -> tuple:
         if type(value) is not list:
             raise _Mismatch(f"expected a list, got {_describe(value)}")
         if fixed is not None and len(value) != fixed:
             raise _Mismatch(f"expected {fixed} values, got {len(value)}")
+        if ints and _INT_TYPES.issuperset(map(type, value)):
+            return tuple(value)
         if numbers and _NUMBER_TYPES.issuperset(map(type, value)):
             try:  # NaN and ±inf make the sum non-finite; so may huge finite values: checked one by one below
                 if math.isfinite(sum(value)):
@@ -103,8 +107,9 @@ def _checker(hint: Any, build: bool = True):
         return _record_checker(hint, build)
     if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
-            return _items(_checker(args[0], build), None, args[0] is float)
-        return _items(tuple(_checker(a, build) for a in args), len(args), all(a is float for a in args))
+            return _items(_checker(args[0], build), None, args[0] is float, args[0] is int)
+        return _items(tuple(_checker(a, build) for a in args), len(args), all(a is float for a in args),
+                      all(a is int for a in args))
     if hint is float:
         return _check_float
     if hint is int:
@@ -116,6 +121,9 @@ def _checker(hint: Any, build: bool = True):
     return _anything
 
 
+_PLAIN = {int: int, str: str}
+
+
 @functools.cache
 def _record_checker(cls, build: bool = True):
     """The checker of a record (or any dataclass): fields present, none unknown, each fitting its hint;
@@ -123,7 +131,10 @@ def _record_checker(cls, build: bool = True):
     fields = {f.name: f for f in dataclasses.fields(cls)}
     required = frozenset(n for n, f in fields.items()
                          if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
-    checks = {name: _checker(hint, build) for name, hint in typing.get_type_hints(cls).items() if name in fields}
+    # per field: the type a value is taken as it is when exactly of it (int and str fields: the checker
+    # would only compare the type; most of an episode's fields), and the field's checker
+    checks = {name: (_PLAIN.get(hint), _checker(hint, build))
+              for name, hint in typing.get_type_hints(cls).items() if name in fields}
     expected = ", ".join(sorted(fields))
 
     def check(data: Any) -> Any:
@@ -135,11 +146,15 @@ def _record_checker(cls, build: bool = True):
             raise missing
         kwargs = {}
         for name, value in data.items():
-            check_value = checks.get(name)
-            if check_value is None:
+            field_check = checks.get(name)
+            if field_check is None:
                 unknown = _Mismatch(f"unknown field (expected one of {expected})")
                 unknown.path.append(f".{name}")
                 raise unknown
+            plain, check_value = field_check
+            if type(value) is plain:
+                kwargs[name] = value
+                continue
             try:
                 kwargs[name] = check_value(value)
             except _Mismatch as m:
