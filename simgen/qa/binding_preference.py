@@ -42,6 +42,8 @@ def comparable_to(first: str, others: list[str], cats: dict[str, list[int]], vie
 
 def pick_categories(pool: list[str], need: int, cats: dict[str, list[int]], view, rng: np.random.Generator) -> list[str]:
     """``need`` distinct categories from ``pool``; a pair prefers comparable categories (see above)."""
+    if need == 1:  # the draw of rng.choice(len(pool), size=1, replace=False), at a third of its cost
+        return [pool[int(rng.integers(len(pool)))]]
     if need != 2:
         return [pool[int(i)] for i in rng.choice(len(pool), size=need, replace=False)]
     first = pool[int(rng.integers(len(pool)))]
