@@ -205,10 +205,11 @@ def cube_clock(ctx: Context):
 
 
 def drum_table_lamp(ctx: Context):
-    """Table lamp: a cylinder base, a short stem and a drum shade (H 40–55 cm, shade 25–35 cm)."""
+    """Table lamp: a cylinder base, a short stem and a drum shade, base and shade in the lamp's colour
+    (H 40–55 cm, shade 25–35 cm)."""
     h, r = ctx.u(0.4, 0.55), ctx.u(0.125, 0.175)
-    return [cylinder((0.0, 0.0), 0.0, 0.18, ctx.u(0.05, 0.07), ctx.rgba),
-            cylinder((0.0, 0.0), 0.18, h - 0.1, 0.008, METAL), cylinder((0.0, 0.0), h - 0.22, h, r, LINEN)], []
+    return [cylinder((0.0, 0.0), 0.0, 0.18, ctx.u(0.05, 0.07), ctx.shade(0.85)),
+            cylinder((0.0, 0.0), 0.18, h - 0.1, 0.008, METAL), cylinder((0.0, 0.0), h - 0.22, h, r, ctx.rgba)], []
 
 
 def ball_table_lamp(ctx: Context):
@@ -216,14 +217,14 @@ def ball_table_lamp(ctx: Context):
     h, rb = ctx.u(0.4, 0.55), ctx.u(0.07, 0.1)
     return [cylinder((0.0, 0.0), 0.0, 0.015, rb * 0.6, ctx.rgba), sphere((0.0, 0.0, 0.01 + rb), rb, ctx.rgba),
             cylinder((0.0, 0.0), 0.01 + 2 * rb, h - 0.1, 0.008, METAL),
-            cylinder((0.0, 0.0), h - 0.2, h, ctx.u(0.12, 0.16), LINEN)], []
+            cylinder((0.0, 0.0), h - 0.2, h, ctx.u(0.12, 0.16), ctx.rgba)], []
 
 
 def candlestick_lamp(ctx: Context):
     """Candlestick table lamp: a disc foot, a tall slim column and a tall narrow shade (H 45–60 cm)."""
     h = ctx.u(0.45, 0.6)
     return [cylinder((0.0, 0.0), 0.0, 0.02, 0.07, ctx.rgba), cylinder((0.0, 0.0), 0.02, h - 0.12, 0.015, ctx.rgba),
-            rod((0.0, 0.0, h - 0.2), (0.0, 0.0, h), 0.1, LINEN)], []
+            rod((0.0, 0.0, h - 0.2), (0.0, 0.0, h), 0.1, ctx.rgba)], []
 
 
 BED_VARIANTS = variants(platform=platform, footboard=footboard, four_poster=four_poster)
