@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simgen.scene.assets import TRIM, Asset, Context, block, cylinder, rod, sphere, top_surface
+from simgen.scene.assets import TRIM, Asset, Context, block, cylinder, rod, top_surface
 from simgen.scene.assets_parts import METAL, fronts, legs, pedestal, variants
 
 WOOD = ("brown", "white", "black", "beige", "grey")

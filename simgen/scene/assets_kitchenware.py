@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from simgen.scene.assets import TRIM, Asset, Context, block, cylinder, rod, sphere
-from simgen.scene.assets_parts import METAL, PORCELAIN, SCREEN, arch, variants
+from simgen.scene.assets_parts import METAL, SCREEN, arch, variants
 
 
 def _bands(ctx: Context, radii, heights, rgba=None) -> list:

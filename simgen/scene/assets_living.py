@@ -1,5 +1,5 @@
 """Living-room furniture with shape variants: armchair, coffee table, side table, TV stand, ottoman,
-floor lamp, rug, plus extra variants of the original sofa and plant.
+floor lamp, rug, plus extra variants of the original sofa.
 
 Size ranges are typical retail dimensions (cited per maker); every variant stays within its
 asset's ``dims`` (depth x, width y, height z of the full box, metres).
@@ -266,33 +266,7 @@ def runner(ctx: Context):
     return parts, []
 
 
-def palm(ctx: Context):
-    """Indoor palm: a tall pot, a bare trunk and a crown of foliage (H 120–180 cm)."""
-    pot_r, pot_h, h = ctx.u(0.14, 0.2), ctx.u(0.3, 0.4), ctx.u(1.2, 1.7)
-    pot = cylinder((0.0, 0.0), 0.0, pot_h, pot_r, (0.45, 0.45, 0.47, 1.0))
-    parts = [pot, cylinder((0.0, 0.0), pot_h, h - 0.1, 0.03, (0.4, 0.3, 0.18, 1.0))]
-    for k in range(6):
-        a = 2 * np.pi * k / 6 + ctx.u(-0.3, 0.3)
-        parts.append(sphere((0.2 * np.cos(a), 0.2 * np.sin(a), h - 0.1 - ctx.u(0.0, 0.15)), ctx.u(0.1, 0.14),
-                            ctx.shade(ctx.u(0.8, 1.1))))
-    return parts, []
-
-
-def cactus(ctx: Context):
-    """Potted column cactus with two arms (H 50–110 cm)."""
-    pot_r, pot_h, h = ctx.u(0.1, 0.15), ctx.u(0.15, 0.25), ctx.u(0.5, 1.1)
-    r = pot_r * 0.6
-    parts = [cylinder((0.0, 0.0), 0.0, pot_h, pot_r, (0.72, 0.38, 0.22, 1.0)),
-             cylinder((0.0, 0.0), pot_h, h - r, r, ctx.rgba), sphere((0.0, 0.0, h - r), r, ctx.rgba)]
-    for s, z in ((-1, 0.45), (1, 0.6)):
-        zc = pot_h + z * (h - pot_h)
-        parts += [rod((0.0, s * r, zc), (0.0, s * (r + 0.08), zc), r * 0.55, ctx.rgba),
-                  cylinder((0.0, s * (r + 0.08)), zc - r * 0.5, zc + 0.15, r * 0.55, ctx.rgba)]
-    return parts, []
-
-
 SOFA_VARIANTS = variants(loveseat=loveseat, three_seater=three_seater, l_shaped=l_shaped)
-PLANT_VARIANTS = variants(palm=palm, cactus=cactus)
 LIVING = (
     Asset("armchair", "furniture", "free", UPHOLSTERY, None, variants=variants(club=club, wingback=wingback,
           lounge=lounge), dims=((0.7, 0.96), (0.64, 1.0), (0.68, 1.13))),

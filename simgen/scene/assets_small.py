@@ -3,13 +3,15 @@
 Mesh assets use files that ``pybullet_data`` ships. Their files are Y-up; :func:`rot_zx` stands
 them up (+90° about x) and turns their faces towards +x where they have one. The OBJ textures of
 the duck and the soccer ball are modulated by the part colour in pybullet, so the chosen colours
-stay close to what the textures show.
+stay close to what the textures show. ``VASE_VARIANTS``, ``BOOK_VARIANTS``, ``BOTTLE_VARIANTS`` and
+``BOX_VARIANTS`` are further shapes of those categories (the catalogue adds them after the original).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from simgen.scene.assets import TRIM, Asset, Context, block, cylinder, mesh, rot_zx, sphere
+from simgen.scene.assets_parts import PAPER, variants
 
 UPRIGHT = np.pi / 2  # roll that turns a Y-up OBJ file Z-up
 # duck.obj's texture is yellow (1, 0.85, 0): these tints read as their name alone and times the texture
@@ -102,6 +104,71 @@ def teddy_bear(ctx: Context):
 def bunny(ctx: Context):
     """pybullet_data's Stanford bunny as a figurine (10–14 cm tall), upright and facing +x."""
     return [mesh("bunny.obj", ctx.u(0.07, 0.1), ctx.rgba, rot_zx(np.pi / 2, UPRIGHT))], []
+
+
+def round_vase(ctx: Context):
+    """Round vase: a ball body on a foot ring, with a short neck and lip (diameter 12–20 cm)."""
+    r, f = ctx.u(0.06, 0.1), 0.012  # f: the foot ring's height (a ball alone would roll)
+    neck_r = r * ctx.u(0.35, 0.5)
+    return [sphere((0.0, 0.0, f + r), r, ctx.rgba), cylinder((0.0, 0.0), 0.0, f + 0.01, r * 0.55, ctx.rgba),
+            cylinder((0.0, 0.0), f + 2 * r - 0.01, f + 2 * r + 0.04, neck_r, ctx.rgba),
+            cylinder((0.0, 0.0), f + 2 * r + 0.04, f + 2 * r + 0.055, neck_r * 1.4, ctx.shade(0.85))], []
+
+
+def bowl_vase(ctx: Context):
+    """Wide, low vase: a squat cylinder body with a flared rim (diameter 16–24, H 10–14 cm)."""
+    r, h = ctx.u(0.08, 0.12), ctx.u(0.08, 0.11)
+    return [cylinder((0.0, 0.0), 0.0, h, r, ctx.rgba), cylinder((0.0, 0.0), h, h + 0.03, r * 1.1, ctx.shade(0.85))], []
+
+
+def hardcover(ctx: Context):
+    """Hardcover book lying flat: covers in the book's colour around a pale page block (A5 to A4)."""
+    hx, hy, hz = ctx.u(0.07, 0.105), ctx.u(0.1, 0.15), ctx.u(0.012, 0.025)
+    return [block((-hx, -hy, 0.0), (hx, hy, 0.004), ctx.rgba), block((-hx, -hy, 2 * hz - 0.004), (hx, hy, 2 * hz), ctx.rgba),
+            block((-hx, -hy, 0.004), (-hx + 0.005, hy, 2 * hz - 0.004), ctx.rgba),
+            block((-hx + 0.005, -hy + 0.004, 0.004), (hx - 0.004, hy - 0.004, 2 * hz - 0.004), PAPER)], []
+
+
+def paperback(ctx: Context):
+    """Thin paperback lying flat, a title band across its cover (11×18 cm, 1–2 cm thick)."""
+    hx, hy, hz = ctx.u(0.055, 0.06), ctx.u(0.085, 0.095), ctx.u(0.005, 0.01)
+    return [block((-hx, -hy, 0.0), (hx, hy, 2 * hz), ctx.rgba),
+            block((-hx, -hy * 0.3, 2 * hz), (hx, hy * 0.1, 2 * hz + 0.001), PAPER)], []
+
+
+def square_bottle(ctx: Context):
+    """Square-shouldered spirits bottle: a box body (at least 2.25 times as tall as wide), a neck and a cap."""
+    s, h = ctx.u(0.03, 0.04), ctx.u(0.18, 0.24)
+    neck = ctx.u(0.012, 0.016)
+    return [block((-s, -s, 0.0), (s, s, h), ctx.rgba), cylinder((0.0, 0.0), h, h + 0.05, neck, ctx.rgba),
+            cylinder((0.0, 0.0), h + 0.05, h + 0.065, neck * 1.2, TRIM)], []
+
+
+def water_bottle(ctx: Context):
+    """Water bottle: a slim body, a short taper and a wide screw cap (body 2.5–3.5 times as tall as wide)."""
+    r, h = ctx.u(0.032, 0.038), ctx.u(0.18, 0.24)
+    return [cylinder((0.0, 0.0), 0.0, h, r, ctx.rgba), cylinder((0.0, 0.0), h, h + 0.025, r * 0.7, ctx.rgba),
+            cylinder((0.0, 0.0), h + 0.025, h + 0.045, r * 0.6, TRIM)], []
+
+
+def lidded_box(ctx: Context):
+    """Storage box with a slightly larger lid on it."""
+    hx, hy, hz = ctx.u(0.08, 0.2), ctx.u(0.08, 0.2), ctx.u(0.05, 0.12)
+    return [block((-hx, -hy, 0.0), (hx, hy, 2 * hz - 0.02), ctx.rgba),
+            block((-hx - 0.005, -hy - 0.005, 2 * hz - 0.03), (hx + 0.005, hy + 0.005, 2 * hz), ctx.shade(0.8))], []
+
+
+def shoebox(ctx: Context):
+    """Shoebox: a long flat box (33×20×12 cm) whose lid reads as a band round its top."""
+    hx, hy, hz = ctx.u(0.09, 0.11), ctx.u(0.15, 0.18), ctx.u(0.05, 0.065)
+    return [block((-hx, -hy, 0.0), (hx, hy, 2 * hz - 0.035), ctx.rgba),
+            block((-hx - 0.003, -hy - 0.003, 2 * hz - 0.04), (hx + 0.003, hy + 0.003, 2 * hz), ctx.shade(0.7))], []
+
+
+VASE_VARIANTS = variants(round=round_vase, bowl=bowl_vase)
+BOOK_VARIANTS = variants(hardcover=hardcover, paperback=paperback)
+BOTTLE_VARIANTS = variants(square=square_bottle, water=water_bottle)
+BOX_VARIANTS = variants(with_lid=lidded_box, shoebox=shoebox)
 
 
 SMALL = (

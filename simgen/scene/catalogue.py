@@ -21,14 +21,14 @@ import numpy as np
 from simgen.scene.assets import COLORS, Asset, Context, Instance, Surface, assemble
 from simgen.scene.assets_bath import BATH
 from simgen.scene.assets_bedroom import BED_VARIANTS, BEDROOM
-from simgen.scene.assets_decor import BOOK_VARIANTS, BOTTLE_VARIANTS, BOX_VARIANTS, DECOR, VASE_VARIANTS
+from simgen.scene.assets_decor import DECOR
 from simgen.scene.assets_dining import DINING
-from simgen.scene.assets_furniture import FURNITURE, OCCLUDERS
+from simgen.scene.assets_furniture import FURNITURE, OCCLUDERS, PLANT_VARIANTS
 from simgen.scene.assets_kitchen import KITCHEN
 from simgen.scene.assets_kitchenware import KITCHENWARE
-from simgen.scene.assets_living import LIVING, PLANT_VARIANTS, SOFA_VARIANTS
+from simgen.scene.assets_living import LIVING, SOFA_VARIANTS
 from simgen.scene.assets_office import OFFICE
-from simgen.scene.assets_small import SMALL
+from simgen.scene.assets_small import BOOK_VARIANTS, BOTTLE_VARIANTS, BOX_VARIANTS, SMALL, VASE_VARIANTS
 from simgen.types import Part, Pose
 
 ORIGINAL = FURNITURE + OCCLUDERS + SMALL
