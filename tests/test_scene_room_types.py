@@ -149,3 +149,20 @@ def test_room_type_scene_has_no_interpenetration_and_settles(room_type):
                     assert moved < 0.01, f"{room_type} seed {seed}: {obj.name} moved {moved:.3f} m while settling"
     finally:
         sim.close()
+
+
+def test_room_type_scenes_settle_in_mujoco_too():
+    """The other physics backend agrees: small objects of every room type settle by less than 1 cm."""
+    pytest.importorskip("mujoco")
+    from simgen.simulators.mujoco import MujocoConfig, MujocoSimulator
+
+    sim = MujocoSimulator(MujocoConfig())
+    try:
+        for room_type in TYPES:
+            spec = build(1, room_type=room_type)
+            for obj, state in zip(spec.objects, sim.load(spec)):
+                if obj.mass > 0:
+                    moved = np.linalg.norm(np.subtract(state.pose.position, obj.pose.position))
+                    assert moved < 0.01, f"{room_type}: {obj.name} moved {moved:.3f} m while settling in MuJoCo"
+    finally:
+        sim.close()
