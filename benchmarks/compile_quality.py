@@ -15,6 +15,11 @@ rejected by reason, LLM calls and seconds per kept family (all spent / kept, and
 family's own), and one line per question. Questions
 are compiled in file order until ``--budget-min`` minutes have passed (the rest are listed as not
 attempted); the endpoint failing stops the run (exit status 3, as simgen-compile).
+
+Each question's row is appended to ``--out``/results.jsonl as soon as it is done; a later run with
+the same ``--out`` reuses those rows and compiles only the questions not in it (``--fresh``: start
+over), so a run that is stopped or runs out of time loses at most the question in progress. Delete
+the file (or pass ``--fresh``) after changing the compiler: rows are not tied to a code version.
 """
 from __future__ import annotations
 
@@ -63,6 +68,21 @@ def _in_cm(outcome):
         (round(value, 3), unit) if isinstance(value, float) else outcome)
 
 
+def _done_rows(path: Path, ids: set[str]) -> dict[str, dict]:
+    """Rows of an earlier run (results.jsonl), by question id, for the questions still asked."""
+    if not path.exists():
+        return {}
+    rows = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:  # a line cut short by a stopped run: that question is asked again
+            continue
+        if row["id"] in ids:
+            rows[row["id"]] = row
+    return rows
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--llm", default="local")
@@ -71,6 +91,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=Path("/tmp/compile_quality"))
     ap.add_argument("--budget-min", type=float, default=40.0, help="stop starting new questions after this many minutes")
     ap.add_argument("--only", default="", help="comma-separated question ids (default: all)")
+    ap.add_argument("--fresh", action="store_true", help="ignore the rows of an earlier run in --out/results.jsonl")
     args = ap.parse_args(argv)
 
     from simgen.llm.cli import build_compiler, load_llm_config
@@ -86,9 +107,16 @@ def main(argv=None) -> int:
     compiler = build_compiler(load_llm_config(args.llm, args.set))
     unseen = Probe(probe_episodes(compiler.probe.seed + 101, 3), bindings_per_scene=4)  # scenes the compiler never saw
     args.out.mkdir(parents=True, exist_ok=True)
+    results = args.out / "results.jsonl"
+    if args.fresh:
+        results.unlink(missing_ok=True)
+    done = _done_rows(results, {s.id for s, _ in entries})
     start = time.perf_counter()
     rows, stopped = [], None
     for i, (spec, expected) in enumerate(entries):
+        if spec.id in done:
+            rows.append(done[spec.id])
+            continue
         if time.perf_counter() - start > 60 * args.budget_min:
             stopped = f"budget of {args.budget_min:g} min spent"
             break
@@ -107,6 +135,8 @@ def main(argv=None) -> int:
             ok, compared = matches(spec, row["program"], expected, unseen) if expected else (False, 0)
             row.update(matches_expected=ok, cases_compared=compared)
         rows.append(row)
+        with results.open("a", encoding="utf-8") as f:
+            f.write(compiler.client.redact(json.dumps(row)) + "\n")
         print(json.dumps({k: row[k] for k in ("id", "kept", "program", "reason", "llm_calls", "seconds")}), file=sys.stderr)
     kept = [r for r in rows if r["kept"]]
     summary = {
@@ -121,8 +151,8 @@ def main(argv=None) -> int:
         "llm_calls_per_question": round(sum(r["llm_calls"] for r in rows) / max(len(rows), 1), 2),
         "seconds_per_question": round(sum(r["seconds"] for r in rows) / max(len(rows), 1), 1),
         "wall_s": round(time.perf_counter() - start, 1), "stopped": stopped,
-        "not_attempted": [s.id for s, _ in entries[len(rows):]],
-        "usage": compiler.client.usage.to_dict(), "per_question": rows,
+        "not_attempted": [s.id for s, _ in entries[len(rows):]], "reused_from_earlier_run": sorted(done),
+        "usage_this_run": compiler.client.usage.to_dict(), "per_question": rows,
     }
     text = compiler.client.redact(json.dumps(summary, indent=1))
     (args.out / "summary.json").write_text(text + "\n", encoding="utf-8")

@@ -170,3 +170,13 @@ def test_a_program_answering_with_its_own_referent_is_rejected(tmp_path):
     assert summary["rejected"] == {"far": "candidates_failed"} and _reasons(records) == {"answers_referent"}
     repair = next(r for r in server.requests if "That was rejected" in r["messages"][-1]["content"])
     assert "answers_referent" in repair["messages"][-1]["content"] and "probe scene" in repair["messages"][-1]["content"]
+
+
+def test_a_height_question_answered_with_above_is_rejected(tmp_path):
+    # kept by the held-out benchmark before: "no" in any room where nothing stands on anything
+    spec = parse_question({"id": "top", "question": "Is the top of the {a} higher than the top of the {b}?",
+                           "slots": SPEC.slots, "answer": {"type": "yes_no"}}, "q")
+    summary, records, server = _compile(tmp_path, "above(the(a), the(b)) and top(the(a)) > top(the(b))", spec)
+    assert summary["rejected"] == {"top": "candidates_failed"} and _reasons(records) == {"height_changed_by_move"}
+    repair = next(r for r in server.requests if "That was rejected" in r["messages"][-1]["content"])
+    assert "height_changed_by_move" in repair["messages"][-1]["content"] and "probe scene" in repair["messages"][-1]["content"]

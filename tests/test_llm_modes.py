@@ -99,7 +99,7 @@ def test_spec_of_family_round_trips_slots_and_answer():
 def test_proposals_become_specs_with_typed_slots_and_go_through_compile(tmp_path):
     proposals = ["Which one is bigger, the {pair_0} or the {pair_1}?", "What is {evil}?",
                  "Which one is bigger, the {pair_0} or the {pair_1}?", "Is the {a} higher up than the {b}?"]
-    programs = {"bigger": "argmax(the_each(pair), key=size_of)", "higher up": "above(the(a), the(b))"}
+    programs = {"bigger": "argmax(the_each(pair), key=size_of)", "higher up": "top(the(a)) > top(the(b))"}
     with ScriptedServer(scripted_model(proposals=proposals, programs=programs)) as server:
         compiler = make_compiler(server)
         specs, attempts = propose(compiler.client, 2, [f.templates[0] for f in load_families("all")])

@@ -59,6 +59,12 @@ def test_every_hand_written_family_passes_the_semantic_checks(fam):
      {"a": UNIQUE, "b": {**UNIQUE, "exclude": ["a"]}}, {"type": "number", "unit": "m"}, "slot_without_effect"),
     ("How many objects are there in the room?", "count(objects()) - count(objects()) + 4",
      {}, {"type": "number", "unit": "count"}, "scene_independent"),
+    # "no" unless the {a} rests on the {b}: sliding it off its support changes a question about heights
+    ("Is the top of the {a} higher than the top of the {b}?", "above(the(a), the(b)) and top(the(a)) > top(the(b))",
+     {"a": UNIQUE, "b": {**UNIQUE, "exclude": ["a"]}}, {"type": "yes_no"}, "height_changed_by_move"),
+    # "no" in every unedited room (nothing's bottom is 1.2 m up); only lifting an object makes it "yes"
+    ("Is the {a} standing on the floor?", "bottom(the(a)) > m(1.2)", {"a": UNIQUE}, {"type": "yes_no"},
+     "constant_on_natural_probes"),
 ])
 def test_a_program_that_does_not_mean_its_question_is_rejected_with_the_reason(question, program, slots, answer, reason):
     fam = family(question, program, slots, answer)
@@ -67,6 +73,33 @@ def test_a_program_that_does_not_mean_its_question_is_rejected_with_the_reason(q
         check_semantics(PROBE, q, fam, outcomes)
     assert e.value.reason == reason, e.value
     assert "probe scene" in e.value.detail or reason == "slot_without_effect"
+
+
+def test_the_probe_rooms_hold_stacked_objects_and_the_cases_name_them():
+    above = load_families(["above_below"])[0]
+    for episode in PROBE.episodes[:2]:
+        objects = {o.object_id: o for o in episode.scene.objects}
+        stacked = [o for o in objects.values() if o.support is not None]
+        assert stacked, episode.episode_id
+        for o in stacked:  # resting on its support's top, inside its footprint
+            base = objects[o.support]
+            assert o.pose.position[2] - o.half_extents[2] == pytest.approx(base.pose.position[2] + base.half_extents[2])
+            assert np.allclose(o.pose.position[:2], base.pose.position[:2])
+    question, outcomes = judged(above)
+    answers = {o[0] for o in outcomes if not isinstance(o, Failed)}
+    assert len(answers) == 2, "the unedited probe cases say both yes and no to 'is the {a} above the {b}?'"
+
+
+def test_a_height_question_answered_by_position_is_rejected_and_the_right_program_kept():
+    pair = {"a": UNIQUE, "b": {**UNIQUE, "exclude": ["a"]}}
+    right = family("Is the top of the {a} higher than the top of the {b}?", "top(the(a)) > top(the(b))", pair, {"type": "yes_no"})
+    q, outcomes = judged(right)
+    check_semantics(PROBE, q, right, outcomes)
+    wrong = family(right.templates[0], "above(the(a), the(b)) and top(the(a)) > top(the(b))", pair, {"type": "yes_no"})
+    q, outcomes = judged(wrong)
+    with pytest.raises(Rejection) as e:
+        check_semantics(PROBE, q, wrong, outcomes)
+    assert e.value.reason == "height_changed_by_move" and "moved" in e.value.detail and "is no instead of yes" in e.value.detail
 
 
 def test_a_program_contradicting_the_hand_written_family_is_rejected_on_a_probe_case():
@@ -78,10 +111,16 @@ def test_a_program_contradicting_the_hand_written_family_is_rejected_on_a_probe_
     with pytest.raises(Rejection) as e:
         check_semantics(PROBE, q, shorter, outcomes, taller)
     assert e.value.reason == "reference_mismatch" and "taller" in e.value.detail and "slots {'pair'" in e.value.detail
-    right = family("Which one is taller, the {pair_0} or the {pair_1}?", "category_of(argmax(the_each(pair), key=top_of))",
+    right = family("Which one is taller, the {pair_0} or the {pair_1}?", "category_of(argmax(the_each(pair), key=height_of))",
                    pair, {"type": "choice", "choices": ["slot:pair"]})
-    q, outcomes = judged(right, reference=taller)  # objects on the floor: the top is the height; a category is the object
+    q, outcomes = judged(right, reference=taller)  # a category is the object
     check_semantics(PROBE, q, right, outcomes, taller)
+    reaches = family("Which one is taller, the {pair_0} or the {pair_1}?", "argmax(the_each(pair), key=top_of)",
+                     pair, {"type": "choice", "choices": ["slot:pair"]})
+    q, outcomes = judged(reaches, reference=taller)  # a ball on a chair reaches higher; the chair is taller
+    with pytest.raises(Rejection) as e:
+        check_semantics(PROBE, q, reaches, outcomes, taller)
+    assert e.value.reason == "reference_mismatch"
 
 
 def test_the_question_words_say_which_edits_must_matter():

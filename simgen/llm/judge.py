@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from simgen.llm.probes import named_categories, stacked_pairs, swapped_pair
 from simgen.llm.spec import QuestionSpec
 from simgen.qa.ask import EpisodeAsker, QAConfig
 from simgen.qa.dsl import parse_program
@@ -215,6 +216,9 @@ class Question:
         self.reference = None  # the hand-written family asking the same thing, if any
 
 
+STACKED_CASES, STACK_DRAWS = 2, 10  # cases per scene naming a stacked pair; extra draws (× bindings) to find them
+
+
 class Probe:
     """Probe episodes, their views, and the QA config the verifier uses on them."""
 
@@ -225,22 +229,35 @@ class Probe:
         self.qa = qa or QAConfig(questions_per_episode=bindings_per_scene)
 
     def cases(self, family: Family) -> list[Case]:
-        """Bindings drawn per scene from the family's slots (the same for every candidate of a question)."""
+        """Bindings drawn per scene from the family's slots (the same for every candidate of a question);
+        then, where the slots can name both objects of a stack (one resting on another), up to
+        ``STACKED_CASES`` such bindings per scene, each also with the two objects' slots traded, so
+        "above", "on top of" and "higher" meet a stack both ways round."""
         out = []
-        for i, view in enumerate(self.views):
+        for i, (episode, view) in enumerate(zip(self.episodes, self.views)):
             gen = rng(self.seed, 0, i, f"llm/cases/{family.family}")
             seen: set[str] = set()
-            for _ in range(self.bindings_per_scene * 3):  # duplicates are skipped; give up after 3× draws
-                if len(seen) >= self.bindings_per_scene:
+            stacks = stacked_pairs(episode)
+            drawn = stacked = 0
+            for draw in range(self.bindings_per_scene * (3 + (STACK_DRAWS if stacks else 0))):
+                random_part = drawn < self.bindings_per_scene and draw < self.bindings_per_scene * 3
+                if not random_part and (stacked >= STACKED_CASES or not stacks):
                     break
                 try:
                     bindings = sample_bindings(family, view, gen)
                 except SamplingError:
                     break  # the scene lacks what the slots need
                 key = repr(sorted(bindings.items()))
-                if key not in seen:
-                    seen.add(key)
-                    out.append(Case(i, bindings))
+                pairs = [pair for pair in stacks if pair <= named_categories(bindings)]
+                if key in seen or not (random_part or pairs):
+                    continue
+                seen.add(key)
+                out.append(Case(i, bindings))
+                drawn, stacked = drawn + random_part, stacked + (not random_part)
+                swapped = swapped_pair(bindings, pairs[0]) if pairs else bindings  # top and support trade slots
+                if repr(sorted(swapped.items())) not in seen:
+                    seen.add(repr(sorted(swapped.items())))
+                    out.append(Case(i, swapped))
         return out
 
     def outcomes(self, family: Family, cases: list[Case]) -> list:

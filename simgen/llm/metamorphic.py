@@ -5,7 +5,7 @@ the question is about: a count follows added and removed objects, a distance fol
 object, a height follows a resized one. ``edits(episode, referents, counted, gen)`` yields
 ``Edit``\\s of one episode, each a copy with one change:
 
-- ``move``: a referent moved 1.5 m on the floor, or to the opposite side of the room (a moving
+- ``move``: a referent moved 1.5 m sideways (``Edit.subject``; its height stays), or to the opposite side of the room (a moving
   object: where its motion ends), and a few other objects moved next to the first referent (a
   question without referents: every object moved, one at a time);
 - ``lift``: every object raised by its own random height, a referent raised 1 m (as if put on a
@@ -47,6 +47,7 @@ class Edit:
     kind: str
     what: str
     episode: Episode
+    subject: int | None = None  # the referent a move edit moved sideways (None: any other edit)
 
 
 def edits(episode: Episode, referents: list[int], counted: list[str], gen: np.random.Generator) -> Iterator[Edit]:
@@ -63,10 +64,11 @@ def edits(episode: Episode, referents: list[int], counted: list[str], gen: np.ra
     for i in refs + ([] if refs else others):
         step = _direction(gen) * MOVE_M
         start = events[i].start_frame if i in events else None
+        subject = i if refs else None
         yield Edit("move", f"moved {specs[i].name} by ({step[0]:+.1f}, {step[1]:+.1f}) m",
-                   _moved(episode, i, lambda p, s=step: _inside(p[:2] + s, lo, hi), start))
+                   _moved(episode, i, lambda p, s=step: _inside(p[:2] + s, lo, hi), start), subject)
         yield Edit("move", f"moved {specs[i].name} to the opposite side of the room",
-                   _moved(episode, i, lambda p: _inside(2 * centre - p[:2], lo, hi), start))
+                   _moved(episode, i, lambda p: _inside(2 * centre - p[:2], lo, hi), start), subject)
     if refs:
         anchor = np.array(specs[refs[0]].pose.position[:2])
         for i in others:

@@ -6,14 +6,20 @@ categories plus one category present three times (for counting and uniqueness), 
 realistic sizes placed on a jittered grid without overlap, and a camera at the room's centre
 that pans through 360° in 16 frames (frame indices 0, 3, 6, …), so objects first appear at
 different frames; the camera also moves on a 0.4 m circle, so frames differ in where they are
-seen from (camera distances, left/right of two objects). Visibility is computed from the geometry: the share of box samples that
-project inside the image in front of the camera, and the pixel area of their 2D box (no
-occlusion — a probe scene needs to be consistent, not photographic). ``load_probe_episodes``
+seen from (camera distances, left/right of two objects). Up to two uniquely present small objects
+stand on top of larger ones (a lamp on a table, a ball on a chair; ``ObjectSpec.support`` names
+it), so "above" and "on top of" are true of some pairs in an unedited room (``stacked_pairs``,
+``swapped_pair`` and ``named_categories`` let ``Probe.cases`` name them both ways round). Visibility is computed
+from the geometry: the share of box samples that project inside the image in front of the camera,
+and the pixel area of their 2D box (no occlusion — a probe scene needs to be consistent, not
+photographic). ``load_probe_episodes``
 reads rendered episodes instead (any folder with ``*/episode.json``).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +28,8 @@ from simgen.geometry import look_at, obb_samples, project, quat_from_yaw, quat_t
 from simgen.seeding import rng
 from simgen.types import CameraIntrinsics, Episode, Frame, ObjectSpec, ObjectState, Part, Pose, RoomSpec, SceneSpec, Visibility
 
-__all__ = ["probe_episodes", "load_probe_episodes", "projected_visibility", "CATALOGUE"]
+__all__ = ["probe_episodes", "load_probe_episodes", "projected_visibility", "stacked_pairs", "swapped_pair",
+           "named_categories", "CATALOGUE"]
 
 # Category -> typical half extents (m) of its box; sizes are scaled by 0.8–1.1 per object.
 CATALOGUE = {
@@ -36,6 +43,7 @@ N_FRAMES, FRAME_STEP, FPS, EYE_HEIGHT = 16, 3, 10.0, 1.4
 ORBIT_M = 0.4  # radius of the camera's circle around the room centre
 CELL = 1.8  # grid cell (m): the largest footprint (a 2 m sofa or bed) rarely reaches a neighbour
 SAMPLES = 3  # box samples per axis for the in-frame fraction
+STACKS, CEILING_GAP, RIM = 2, 0.2, 0.02  # objects put on others; clearance under the ceiling; footprint margin (m)
 
 
 def probe_episodes(seed: int = 0, n: int = 3) -> list[Episode]:
@@ -71,6 +79,7 @@ def _probe_episode(seed: int, index: int) -> Episode:
         specs.append(ObjectSpec(object_id, f"{category}_{per_category[category]}", category,
                                 COLORS[int(gen.integers(len(COLORS)))], half_t, pose, (Part("box", half_t),)))
     room = RoomSpec(((0.0, 0.0), (width, 0.0), (width, depth), (0.0, depth)), 2.8)
+    specs = _stacked(specs, room.height, rng(seed, 0, index, "llm/probes/stacks"))
     scene = SceneSpec(f"probe_{seed}_{index}", seed, room, tuple(specs))
     centre = np.array([width / 2, depth / 2, EYE_HEIGHT])
     start = float(gen.uniform(-np.pi, np.pi))
@@ -83,6 +92,54 @@ def _probe_episode(seed: int, index: int) -> Episode:
         frames.append(Frame(i * FRAME_STEP, i * FRAME_STEP / FPS, tuple(map(tuple, T.tolist())), states,
                             tuple(projected_visibility(o, o.pose, T) for o in specs)))
     return Episode(f"probe_{seed}_{index}", scene, INTRINSICS, FPS, tuple(frames), "probe", "pan")
+
+
+def _stacked(specs: list[ObjectSpec], ceiling: float, gen) -> list[ObjectSpec]:
+    """``specs`` with up to ``STACKS`` uniquely present objects each put on top of another one whose
+    footprint holds it (same yaw, centred), below the ceiling; the rest stay on the floor."""
+    counts = {c: sum(o.category == c for o in specs) for c in {o.category for o in specs}}
+    unique = [specs[int(i)] for i in gen.permutation(len(specs)) if counts[specs[int(i)].category] == 1]
+    placed, used = {}, set()
+    for top in sorted(unique, key=lambda o: o.half_extents[0] * o.half_extents[1]):  # the smallest go on top
+        for base in unique:
+            fits = all(t <= b - RIM for t, b in zip(top.half_extents[:2], base.half_extents[:2]))
+            height = 2 * base.half_extents[2] + 2 * top.half_extents[2]
+            if top is base or {top.object_id, base.object_id} & used or not fits or height > ceiling - CEILING_GAP:
+                continue
+            x, y, _ = base.pose.position
+            pose = Pose((x, y, float(2 * base.half_extents[2] + top.half_extents[2])), base.pose.quat_wxyz)
+            placed[top.object_id] = dataclasses.replace(top, pose=pose, support=base.object_id)
+            used |= {top.object_id, base.object_id}
+            break
+        if len(placed) == STACKS:
+            break
+    return [placed.get(o.object_id, o) for o in specs]
+
+
+def stacked_pairs(episode) -> list[set[str]]:
+    """{top category, support category} of each object resting on another (both uniquely present)."""
+    objects = {o.object_id: o for o in episode.scene.objects}
+    counts = Counter(o.category for o in objects.values())
+    return [{o.category, objects[o.support].category} for o in objects.values()
+            if o.support in objects and counts[o.category] == counts[objects[o.support].category] == 1]
+
+
+def swapped_pair(bindings: dict, pair: set[str]) -> dict:
+    """``bindings`` with the two categories of ``pair`` exchanged, between slots or within a list."""
+    x, y = sorted(pair)
+    trade = {x: y, y: x}
+
+    def swap(v):
+        return trade.get(v, v) if isinstance(v, str) else [swap(u) for u in v] if isinstance(v, list) else v
+    return {k: swap(v) for k, v in bindings.items()}
+
+
+def named_categories(bindings: dict) -> set[str]:
+    """Every category a binding names (category and categories slots)."""
+    out = set()
+    for value in bindings.values():
+        out |= {value} if isinstance(value, str) else {v for v in value if isinstance(v, str)} if isinstance(value, list) else set()
+    return out
 
 
 def _free_cells(width: float, depth: float) -> np.ndarray:

@@ -15,7 +15,18 @@ probe cases and reject, with a reason and the failing probe case:
   lift, resize, add, remove, room, camera, motion) changes any answer;
 - ``insensitive_<cue>``: the question's words say which edits must matter (a count follows added or
   removed objects, a distance a moved one, a size a resized one, a room's size its walls), and
-  none of those changes an answer.
+  none of those changes an answer;
+- ``height_changed_by_move``: a question only about heights (tall, high, top, height — no "above",
+  "on top of", distance, count or room words) must keep its answer when a referent is moved
+  sideways; a program that reads where objects stand answers another question ("is the top of the
+  {a} higher …" compiled as ``above(...) and top(...) > top(...)`` turns "no" when the {a} is slid
+  off the {b} it rests on: the probe cases name stacked pairs, ``Probe.cases``);
+- ``constant_on_natural_probes``: a yes/no answer is the same on every case of the unedited probe
+  scenes (the drawn cases and up to ``NATURAL_DRAWS`` more bindings per scene). An edit may be what
+  makes it flip ("is the top of the {a} higher than the top of the {b}?" compiled as
+  ``above(...) and top(...) > top(...)`` is "no" unless one object is lifted onto the other), but a
+  question asked of real rooms must be able to answer both ways there; the probe rooms hold
+  stacked objects (``simgen.llm.probes``) so that "above" and "on top of" can.
 
 Edited scenes and alternative bindings are drawn once per question (``Question.cache``), from
 generators derived from the probe seed, so every candidate faces the same cases.
@@ -26,6 +37,7 @@ import re
 
 from simgen.llm.judge import Failed, Rejection, describe_case, normalize
 from simgen.llm.metamorphic import edits
+from simgen.llm.probes import named_categories
 from simgen.qa.executor import execute
 from simgen.qa.sampling import SamplingError, sample_bindings
 from simgen.qa.scene_view import SceneView
@@ -33,7 +45,8 @@ from simgen.seeding import rng
 
 __all__ = ["CHECKS", "CUES", "expected_edits", "check_semantics"]
 
-CHECKS = ("answers_referent", "reference_mismatch", "scene_independent", "insensitive_<cue>", "slot_without_effect")
+CHECKS = ("answers_referent", "reference_mismatch", "scene_independent", "insensitive_<cue>",
+          "height_changed_by_move", "constant_on_natural_probes", "slot_without_effect")
 
 # Words of a question -> the edits of which at least one must change some answer.
 CUES = {
@@ -45,7 +58,13 @@ CUES = {
              ("resize", "room")),
     "room": (r"\b(area|size|big|large)\b.*\broom\b|\broom\b.*\b(area|size|big|large)\b|\bfloor area\b", ("room",)),
 }
+# A question about heights alone; words that tie it to positions or relations leave it out.
+HEIGHT_ONLY = r"\bhigher\b|\blower\b|\btop of\b|\btall|\bshorter\b|\bheight\b|\bhow high\b"
+RELATIONS = (r"\babove\b(?! the floor)|\bbelow\b|\bunder|\bbeneath|\bover\b|\bon top\b|\bontop|\bstack|\bsupport|"
+             r"\bresting\b|\bleft\b|\bright\b|\bfront\b|\bbehind\b|\bbetween\b|\bnext to\b|\bbeside|\bwhere\b|"
+             r"\bvisible\b|\bsee\b|\bseen\b|\bframe|\bcamera\b|\bfirst\b|\blast\b|\bmov")
 ALTERNATIVES = 3  # alternative draws per slot and case
+NATURAL_DRAWS = 40  # extra bindings per unedited probe scene a constant yes/no answer is tried on
 
 
 def expected_edits(question: str) -> dict[str, tuple[str, ...]]:
@@ -61,6 +80,8 @@ def check_semantics(probe, question, family, outcomes: list, reference=None) -> 
     if reference is not None:
         _reference(probe, family, reference, cases, outcomes)
     _scene(probe, question, family, cases, outcomes)
+    _height_only(probe, question, family, cases, outcomes)
+    _both_answers(probe, question, family, cases, outcomes)
     _slots(probe, question, family, cases, outcomes)
 
 
@@ -150,22 +171,18 @@ def _differ(a, b) -> bool:
     return a is not None and b is not None and a != b
 
 
-def _categories(value) -> set[str]:
-    return {value} if isinstance(value, str) else {v for v in value if isinstance(v, str)} if isinstance(value, list) else set()
-
-
 def _alternatives(probe, family, cases, name: str) -> list[tuple[int, dict]]:
     """(case index, bindings with only ``name`` rebound) for a few other values of that slot."""
     out = []
     for i, case in enumerate(cases):
         gen = rng(probe.seed, 1, i, f"llm/alternatives/{family.family}/{name}")
-        others = set().union(*[_categories(v) for k, v in case.bindings.items() if k != name])
+        others = named_categories({k: v for k, v in case.bindings.items() if k != name})
         for _ in range(ALTERNATIVES):
             try:
                 value = sample_bindings(family, probe.views[case.scene], gen).get(name)
             except SamplingError:
                 break
-            if value is None or value == case.bindings[name] or _categories(value) & others:
+            if value is None or value == case.bindings[name] or named_categories({name: value}) & others:
                 continue
             out.append((i, {**case.bindings, name: value}))
     return out
@@ -190,6 +207,81 @@ def _scene(probe, question, family, cases, outcomes) -> None:
         if not changed & set(kinds):
             raise Rejection(f"insensitive_{cue}", f"the question is about {cue}, but {' / '.join(kinds)} edits of the probe "
                                                   f"scenes change no answer (only {sorted(changed)} do)")
+
+
+def _height_only(probe, question, family, cases, outcomes) -> None:
+    """A question about heights alone keeps its answer when a referent is moved sideways."""
+    text = family.templates[0].lower()
+    if not re.search(HEIGHT_ONLY, text) or re.search(RELATIONS, text) or set(expected_edits(text)) - {"size", "elevation"}:
+        return
+    for i, (case, outcome) in enumerate(zip(cases, outcomes)):
+        if isinstance(outcome, Failed):
+            continue
+        view = probe.views[case.scene]
+        for edit, moved in _edited(probe, question, family, i):
+            if edit.kind != "move" or edit.subject is None:
+                continue
+            after = _run(family, moved, case.bindings)
+            if after is not None and _by_category(moved, after) != _by_category(view, outcome):
+                raise Rejection("height_changed_by_move", f"the question is about heights alone, but after an edit that "
+                                                          f"{edit.what} (its height unchanged) the answer is {_shown(after[0])} "
+                                                          f"instead of {_shown(outcome[0])}: the program reads where objects stand; "
+                                                          f"on {describe_case(view, case.bindings, outcome[0])}")
+
+
+def _shown(value) -> str:
+    return {True: "yes", False: "no"}.get(value, repr(value)) if isinstance(value, bool) else repr(value)
+
+
+def _by_category(view: SceneView, outcome: tuple) -> tuple:
+    """An outcome with every object name replaced by its category (moving one of two twins out of
+    view may change how the other is named, never which category it is)."""
+    def plain(v):
+        if isinstance(v, str) and v in view.names:
+            return str(view.category[view.row_of_name(v)])
+        return tuple(plain(x) for x in v) if isinstance(v, (list, tuple)) else v
+    return (plain(outcome[0]), outcome[1])
+
+
+def _both_answers(probe, question, family, cases, outcomes) -> None:
+    """A yes/no program must say yes on some unedited probe case and no on another."""
+    if family.answer.type != "yes_no":
+        return
+    seen = {o[0] for o in outcomes if not isinstance(o, Failed)}
+    if len(seen) > 1:
+        return
+    if "natural" not in question.cache:
+        question.cache["natural"] = _natural_bindings(probe, family, cases)
+    for scene, bindings in question.cache["natural"]:
+        answer = _run(family, probe.views[scene], bindings)
+        if answer is not None:
+            seen.add(answer[0])
+            if len(seen) > 1:
+                return
+    tried = len(cases) + len(question.cache["natural"])
+    answer = "/".join(_shown(v) for v in sorted(seen, key=str)) or "nothing"
+    raise Rejection("constant_on_natural_probes", f"the answer is {answer} on all {tried} cases of the unedited probe scenes: "
+                                                  f"a yes/no question must be able to answer both ways in a real room (only "
+                                                  f"an edit such as putting one object on another changed it); e.g. on "
+                                                  f"{describe_case(probe.views[cases[0].scene], cases[0].bindings)}")
+
+
+def _natural_bindings(probe, family, cases) -> list[tuple[int, dict]]:
+    """(scene, bindings) drawn anew on every unedited probe scene, other than the cases."""
+    known = {(c.scene, repr(sorted(c.bindings.items()))) for c in cases}
+    out = []
+    for scene, view in enumerate(probe.views):
+        gen = rng(probe.seed, 3, scene, f"llm/natural/{family.family}")
+        for _ in range(NATURAL_DRAWS):
+            try:
+                bindings = sample_bindings(family, view, gen)
+            except SamplingError:
+                break
+            key = (scene, repr(sorted(bindings.items())))
+            if key not in known:
+                known.add(key)
+                out.append((scene, bindings))
+    return out
 
 
 def _edited(probe, question, family, index: int):
