@@ -39,7 +39,7 @@ from simgen.seeding import rng, stage_key
 MIN_POOL = 1  # options are drawn from a pool of at least this many answers per option
 # a program that measures one object's extent: its quantity and the slot that names the object
 EXTENT_PROGRAM = re.compile(r"^(?:to_cm\()?(height|size)\(the\((\w+)\)\)\)?$")
-CATALOGUE_DRAWS = 32  # instances built per category to find its range (before the size variation)
+CATALOGUE_DRAWS = 24  # instances built per category to find its range (before the size variation)
 
 
 def _get(data, key):
@@ -63,23 +63,33 @@ def named_key(bindings: dict) -> str:
     return "&".join(sorted(named_features(bindings)))
 
 
-@lru_cache(maxsize=None)
 def catalogue_extent(category: str, quantity: str) -> tuple[float, float] | None:
     """(least, greatest) ``quantity`` ('height': vertical extent, 'size': longest side, in metres) an
     instance of a catalogue ``category`` can have: over ``CATALOGUE_DRAWS`` built instances (fixed
     seed), scaled by the largest size variation either way; None for a category the catalogue lacks
     (scenes from AI2-THOR or Habitat: their options stay as the pool gives them)."""
+    half = _catalogue_halves(category)
+    if half is None:
+        return None
+    from simgen.scene.catalogue import MAX_SIZE_VARIATION
+
+    values = 2.0 * (half[:, 2] if quantity == "height" else half.max(axis=1))
+    return float(values.min() * (1.0 - MAX_SIZE_VARIATION)), float(values.max() * (1.0 + MAX_SIZE_VARIATION))
+
+
+@lru_cache(maxsize=None)
+def _catalogue_halves(category: str) -> np.ndarray | None:
+    """Half extents of ``CATALOGUE_DRAWS`` instances of a catalogue category ("red chair": a chair),
+    built once per process; None for a category the catalogue lacks."""
     from simgen.scene.assets import COLORS  # only here: the merge's start-up never builds assets
-    from simgen.scene.catalogue import CATALOGUE, MAX_SIZE_VARIATION, instantiate
+    from simgen.scene.catalogue import CATALOGUE, instantiate
 
     colour, _, rest = category.partition(" ")
-    item = CATALOGUE.get(category) or (CATALOGUE.get(rest) if colour in COLORS else None)  # "red chair"
+    item = CATALOGUE.get(category) or (CATALOGUE.get(rest) if colour in COLORS else None)
     if item is None:
         return None
     gen = rng(0, 0, 0, f"options/extent/{item.category}")
-    half = np.array([instantiate(item, gen).half_extents for _ in range(CATALOGUE_DRAWS)], dtype=float)
-    values = 2.0 * (half[:, 2] if quantity == "height" else half.max(axis=1))
-    return float(values.min() * (1.0 - MAX_SIZE_VARIATION)), float(values.max() * (1.0 + MAX_SIZE_VARIATION))
+    return np.array([instantiate(item, gen).half_extents for _ in range(CATALOGUE_DRAWS)], dtype=float)
 
 
 def plausible_range(data) -> tuple[float, float] | None:
