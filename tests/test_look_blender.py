@@ -82,3 +82,37 @@ def test_a_lit_lamp_glows_and_the_same_look_renders_the_same():
     assert np.array_equal(lit.instance, off.instance) and np.array_equal(lit.depth, off.depth)  # light changes RGB only
     assert np.array_equal(lit.instance, again.instance) and np.array_equal(lit.depth, again.depth)
     assert np.abs(lit.rgb.astype(int) - again.rgb.astype(int)).mean() < 2.0
+
+
+def test_colour_names_hold_in_the_render():
+    """Boxes of every colour a question may name, in daylight with the default look (auto exposure,
+    view transform): each chromatic one keeps its hue (within 18°) and some saturation, and white,
+    grey and black stay colourless, light to dark. (AgX, for one, washes pink and beige out to grey.)"""
+    import colorsys
+
+    from simgen.scene.assets import COLORS
+
+    names = list(COLORS)
+    boxes = [box(k + 1, (3.0, 1.25 - 0.5 * (k % 6), 1.55 - 0.5 * (k // 6)), (0.05, 0.2, 0.2), rgba=(*COLORS[n], 1.0))
+             for k, n in enumerate(names)]  # two rows of six facing the camera, close enough to share the light
+    spec = scene(boxes, room=rect_room(8.0, 8.0, 3.0))
+    K = CameraIntrinsics(160, 80, 80.0, 80.0, 80.0, 40.0)
+    T = look_at([0.0, 0.0, 1.3], [3.0, 0.0, 1.3])
+    with BlenderRenderer(Look(preset="preview", time_of_day="day", hdri="interior.exr", threads=1)) as r:
+        r.load(spec, K)
+        obs = r.render(tuple(ObjectState(o.object_id, o.pose) for o in spec.objects), T)
+    seen = {}
+    for k, name in enumerate(names):
+        rows, cols = np.nonzero(obs.instance == k + 1)
+        assert rows.size > 40, name
+        inner = (abs(rows - rows.mean()) < 3) & (abs(cols - cols.mean()) < 3)  # away from the bevelled edges
+        seen[name] = obs.rgb[rows[inner], cols[inner]].mean(0) / 255.0
+    for name, rgb in seen.items():
+        h, s, v = colorsys.rgb_to_hsv(*rgb)
+        h0, s0, v0 = colorsys.rgb_to_hsv(*COLORS[name])
+        if s0 > 0.3:
+            assert min(abs(h - h0), 1 - abs(h - h0)) < 0.05 and s > 0.25, (name, (h, s, v), (h0, s0, v0))
+    chroma = {name: float(np.ptp(seen[name])) for name in ("white", "grey", "black")}
+    light = {name: float(seen[name].max()) for name in chroma}
+    assert max(chroma.values()) < 0.15, chroma
+    assert light["white"] > 0.6 and light["white"] > light["grey"] + 0.1 > light["black"] + 0.3, light

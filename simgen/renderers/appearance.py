@@ -3,8 +3,9 @@
 Each object draws from its own stream (``seeding.rng(spec.seed, stage="look/<scene>/<look seed>/<id>")``)
 so adding an object never changes another's look; the room and lights draw from the scene's stream.
 Colours stay close to the part's colour (its name is what questions use): saturation is scaled by
-``Look.saturation``, then brightness and saturation move by ``Look.color_jitter``. Part colours are display (sRGB) values, as pybullet shows
-them; Blender's shaders take linear values, so they are converted here (else red renders pink).
+``Look.saturation``, then brightness and saturation move by ``Look.color_jitter``. Part colours are
+display (sRGB) values, as pybullet shows them; Blender's shaders take linear values, so they are
+converted here (else red renders pink).
 """
 from __future__ import annotations
 
@@ -85,7 +86,8 @@ def draw_appearance(spec: SceneSpec, look: Look, walls: list[dict]) -> dict:
                           "strength": 6.0}
     out = {
         "seed": int(g.integers(0, 2**31 - 1)), "night": bool(night),
-        "view_transform": look.view_transform, "window_glow": look.window_glow * (0.3 if night else 1.0),
+        "view_transform": look.view_transform, "exposure_key": look.exposure_key,
+        "window_glow": look.window_glow * (0.3 if night else 1.0),
         "hdri": {"name": hdri, "strength": float(g.uniform(*strength)), "rotation": float(g.uniform(0, 2 * math.pi))},
         "floor": floor, "ceiling_material": ceiling,
         "ceiling": {"position": spot, "size": (0.6, 0.6),

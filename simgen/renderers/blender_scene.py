@@ -53,7 +53,8 @@ def build_scene(bpy, msg: dict, workdir: str) -> dict:
     setup_lights(bpy, scene, look)
     _settings(scene, quality, look)
     _outputs(bpy, scene, workdir)
-    return {"objects": objects, "workdir": workdir, "size": (int(cam["width"]), int(cam["height"]))}
+    return {"objects": objects, "workdir": workdir, "size": (int(cam["width"]), int(cam["height"])),
+            "meter": float(look["exposure_key"])}  # the first frame's auto exposure (0: none)
 
 
 def render_frame(bpy, state: dict, msg: dict) -> dict:
@@ -67,14 +68,31 @@ def render_frame(bpy, state: dict, msg: dict) -> dict:
     scene.camera.matrix_world = _matrix(np.asarray(msg["T_world_cam"], float) @ CV_TO_BLENDER_CAM)
     work = state["workdir"]
     scene.render.filepath = os.path.join(work, "rgb.png")
-    bpy.ops.render.render(write_still=True)
     w, h = state["size"]
+    bpy.ops.render.render(write_still=True)
     rgb = _read(bpy, os.path.join(work, "rgb.png"), w, h)[..., :3]
+    key = state.pop("meter", 0.0)
+    if key > 0.0:  # the episode's first frame: meter it, lock the exposure for the episode, render again
+        scene.view_settings.exposure = metered_exposure(rgb, key)
+        bpy.ops.render.render(write_still=True)
+        rgb = _read(bpy, os.path.join(work, "rgb.png"), w, h)[..., :3]
     depth = _read(bpy, os.path.join(work, f"depth{scene.frame_current:04d}.exr"), w, h)[..., 0]
     index = _read(bpy, os.path.join(work, f"index{scene.frame_current:04d}.exr"), w, h)[..., 0]
     depth = np.where(depth > NOTHING_HIT, np.inf, depth).astype(np.float32)
     return {"rgb": np.clip(np.round(rgb * 255.0), 0, 255).astype(np.uint8),
             "depth": depth, "instance": np.round(index).astype(np.uint16)}
+
+
+def metered_exposure(rgb: np.ndarray, key: float, limit: float = 4.0) -> float:
+    """Stops that bring the frame's log-average luminance to ``key`` (a camera's auto exposure, as in
+    Reinhard's key value), from a frame rendered at exposure 0 (display values 0..1); clipped pixels
+    and pure black are left out of the average; at most ``limit`` stops either way."""
+    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    lum = lin @ np.array([0.2126, 0.7152, 0.0722])
+    used = lum[(rgb.max(axis=-1) < 0.98) & (lum > 1e-4)]
+    if used.size < 0.05 * lum.size:  # nearly all clipped or black: leave the exposure alone
+        return 0.0
+    return float(np.clip(np.log2(key / np.exp(np.mean(np.log(used)))), -limit, limit))
 
 
 def _read(bpy, path: str, w: int, h: int) -> np.ndarray:

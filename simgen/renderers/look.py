@@ -16,7 +16,7 @@ from simgen.registry import ConfigError
 HDRIS_DAY = ("interior.exr", "courtyard.exr", "forest.exr", "city.exr", "sunrise.exr", "sunset.exr", "studio.exr")
 HDRI_NIGHT = "night.exr"
 TIMES_OF_DAY = ("day", "night", "random")
-VIEW_TRANSFORMS = ("AgX", "Filmic", "Standard")
+VIEW_TRANSFORMS = ("Standard", "Khronos PBR Neutral", "AgX", "Filmic")
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,8 @@ class Look:
     saturation: float = 0.85  # scales every part's saturation: dyed and painted surfaces are rarely primary colours
     roughness_jitter: float = 0.12
     bevel: float = 0.008  # m, rounded edges of box and cylinder parts (clamped for thin parts)
-    view_transform: str = "Standard"  # AgX and Filmic shift saturated hues (red towards orange): colour names must hold
+    view_transform: str = "Khronos PBR Neutral"  # highlights roll off, hues hold (AgX washes pink, beige out)
+    exposure_key: float = 0.18  # auto exposure: the log-average luminance the first frame is exposed to; 0 = off
     threads: int = 0  # Cycles CPU threads; 0 = all cores
 
     def quality(self) -> Quality:
@@ -101,6 +102,7 @@ class Look:
         if not 0.5 <= self.saturation <= 1.0:
             raise ConfigError(f"{where}.saturation: expected 0.5..1 (lower turns colour names grey), "
                               f"got {self.saturation}")
-        for name in ("threads", "bevel", "color_jitter", "roughness_jitter", "lamp_emission", "window_glow"):
+        for name in ("threads", "bevel", "color_jitter", "roughness_jitter", "lamp_emission", "window_glow",
+                     "exposure_key"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{where}.{name}: expected ≥ 0, got {getattr(self, name)}")
