@@ -36,7 +36,7 @@ COLORS: dict[str, tuple[float, float, float]] = {
 TRIM = (0.2, 0.2, 0.2, 1.0)  # dark trim for thin minor parts (lamp poles, bottle caps)
 KINDS = ("furniture", "small", "occluder")
 PLACEMENTS = ("wall", "free", "table", "support")  # table: beside a table facing it; support: on a surface
-MOUNTS = ("floor", "wall", "ceiling")  # where a furniture piece's box rests: on the floor, hung on a wall, from the ceiling
+MOUNTS = ("floor", "wall", "ceiling")  # where a furniture piece's box rests: on the floor, on a wall, from the ceiling
 IDENTITY = (1.0, 0.0, 0.0, 0.0)
 
 

@@ -205,9 +205,9 @@ def square_photo(ctx: Context):
 
 
 def _tissues(ctx: Context, hx, hy, h) -> list:
-    return [block((-hx, -hy, 0.0), (hx, hy, h), ctx.rgba), block((-hx * 0.5, -hy * 0.6, h), (hx * 0.5, hy * 0.6, h + 0.002),
-                                                                  ctx.shade(0.6)),
-            block((-0.02, -0.03, h), (0.02, 0.03, h + 0.04), PAPER)]
+    """A tissue box: the body, a darker opening on top and a tissue standing out of it."""
+    opening = block((-hx * 0.5, -hy * 0.6, h), (hx * 0.5, hy * 0.6, h + 0.002), ctx.shade(0.6))
+    return [block((-hx, -hy, 0.0), (hx, hy, h), ctx.rgba), opening, block((-0.02, -0.03, h), (0.02, 0.03, h + 0.04), PAPER)]
 
 
 def flat_tissues(ctx: Context):

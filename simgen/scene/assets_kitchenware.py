@@ -64,8 +64,8 @@ def square_plate(ctx: Context):
 def board(ctx: Context):
     """Rectangular cutting board (30×20 to 45×30 cm, 1.5–3 cm thick)."""
     hx, hy, t = ctx.u(0.1, 0.15), ctx.u(0.15, 0.225), ctx.u(0.015, 0.03)
-    return [block((-hx, -hy, 0.0), (hx, hy, t), ctx.rgba), block((-hx + 0.015, -hy + 0.015, t), (hx - 0.015, hy - 0.015,
-                                                                                                 t + 0.001), ctx.shade(0.9))], []
+    face = block((-hx + 0.015, -hy + 0.015, t), (hx - 0.015, hy - 0.015, t + 0.001), ctx.shade(0.9))
+    return [block((-hx, -hy, 0.0), (hx, hy, t), ctx.rgba), face], []
 
 
 def paddle_board(ctx: Context):

@@ -124,9 +124,10 @@ def bowl_vase(ctx: Context):
 def hardcover(ctx: Context):
     """Hardcover book lying flat: covers in the book's colour around a pale page block (A5 to A4)."""
     hx, hy, hz = ctx.u(0.07, 0.105), ctx.u(0.1, 0.15), ctx.u(0.012, 0.025)
-    return [block((-hx, -hy, 0.0), (hx, hy, 0.004), ctx.rgba), block((-hx, -hy, 2 * hz - 0.004), (hx, hy, 2 * hz), ctx.rgba),
-            block((-hx, -hy, 0.004), (-hx + 0.005, hy, 2 * hz - 0.004), ctx.rgba),
-            block((-hx + 0.005, -hy + 0.004, 0.004), (hx - 0.004, hy - 0.004, 2 * hz - 0.004), PAPER)], []
+    top = 2 * hz
+    return [block((-hx, -hy, 0.0), (hx, hy, 0.004), ctx.rgba), block((-hx, -hy, top - 0.004), (hx, hy, top), ctx.rgba),
+            block((-hx, -hy, 0.004), (-hx + 0.005, hy, top - 0.004), ctx.rgba),
+            block((-hx + 0.005, -hy + 0.004, 0.004), (hx - 0.004, hy - 0.004, top - 0.004), PAPER)], []
 
 
 def paperback(ctx: Context):

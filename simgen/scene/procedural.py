@@ -126,7 +126,8 @@ class ProceduralConfig:
     def pools(self):
         """Furniture and small-object assets allowed by ``categories`` (by default the classic mix; a room
         type's own pools are in :data:`~simgen.scene.assets_rooms.ROOM_TYPES`)."""
-        allowed = set(self.categories or (CLASSIC if self.room_type == "classic" else ROOM_TYPES[self.room_type].categories()))
+        mix = CLASSIC if self.room_type == "classic" else ROOM_TYPES[self.room_type].categories()
+        allowed = set(self.categories or mix)
         return tuple([CATALOGUE[c] for c in categories(kind) if c in allowed] for kind in ("furniture", "small"))
 
 
