@@ -174,3 +174,29 @@ def test_bad_knob_is_named():
         CameraEffects(noise_std=(0.2, 0.1)).validate()
     with pytest.raises(ValueError, match=r"camera\.effects\.jpeg_quality"):
         CameraEffects(jpeg_quality=(0, 50)).validate()
+
+
+def test_auto_exposure_meters_the_log_average_to_the_key():
+    """Blender's auto exposure (the worker's metering, plain numpy): a frame of two flat halves at linear
+    luminances a and b has log-average √(ab); the stops returned bring that to the key; clipped pixels
+    are left out, and the correction is limited."""
+    import sys
+    from pathlib import Path
+
+    import simgen.renderers
+
+    sys.path.insert(0, str(Path(simgen.renderers.__file__).parent))  # the worker's modules import as siblings
+    try:
+        from blender_scene import metered_exposure
+    finally:
+        sys.path.pop(0)
+
+    def display(linear):
+        return np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055)
+
+    frame = np.zeros((10, 20, 3))
+    frame[:, :10], frame[:, 10:] = display(0.02), display(0.08)
+    assert abs(metered_exposure(frame, 0.18) - np.log2(0.18 / 0.04)) < 1e-3
+    frame[:2] = 1.0  # clipped sky: not metered
+    assert abs(metered_exposure(frame, 0.18) - np.log2(0.18 / 0.04)) < 1e-3
+    assert metered_exposure(np.full((4, 4, 3), display(1e-3)), 0.18) == 4.0  # a black room is not pushed 7 stops
