@@ -63,6 +63,24 @@ def test_the_walk_never_freezes_and_turns_within_its_limit(default_plugins):
     assert pitch.min() >= cfg.min_pitch_deg - 1e-6
 
 
+def test_a_turn_between_views_far_apart_leaves_no_blank_frame(default_plugins):
+    """Seed 19's default scene: turning from a low close look at a teddy bear in a corner to the
+    table, 107° of bare wall lie between the two, but the stretch showing neither is narrower than a
+    frame's turn (12°); a frame fell into it (frame 20, rendered blank too). The planner's own box
+    visibility now finds some object at the seen level (with the pixel margin) in every frame."""
+    from simgen.trajectories.base import PlanRequest
+    from simgen.trajectories.box_visibility import estimate, level_pixels
+    from simgen.trajectories.planning_geometry import Boxes, Room
+
+    plugins = default_plugins
+    spec = plugins.builder.build(19, 0, 0)
+    request = PlanRequest(spec, (), plugins.intrinsics, plugins.render.n_frames, plugins.render.fps, plugins.visibility)
+    poses = plugins.planner.plan(request, rng(19, 0, 0, "trajectory"))
+    need = level_pixels(plugins.visibility, "seen", plugins.intrinsics, plugins.planner.cfg.pixel_margin)
+    est = estimate(poses, plugins.intrinsics, Room.from_spec(spec.room), Boxes.from_request(request), need)
+    assert est.at_least(need).any(axis=1).all(), np.flatnonzero(~est.at_least(need).any(axis=1))
+
+
 def test_close_looks_bend_down_to_low_small_things(default_plugins):
     """A small thing on a low table is looked at from a lowered eye, with the camera tilted down
     (the optical axis's z-component is negative: a flipped pitch sign would look up)."""

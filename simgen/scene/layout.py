@@ -5,6 +5,12 @@ on the floor, turned only about z, their bottom ``SPAWN_GAP`` above the surface 
 physics settles them without a jump. ``clutter_density`` d (0..1) concentrates them: only
 ``max(1, ceil((1 − d) · surfaces))`` surfaces are used first, and neighbours on a surface keep a gap
 of ``(1 − d) · 10 cm + d · 1 cm``. Any failure raises :class:`~simgen.scene.placement.NoRoom`.
+
+What a walking viewer cannot see is not put there: no small object goes on a surface higher than
+``MAX_SUPPORT_TOP_M`` (filmed from eye height, about 1.5 m, a mug on top of a 1.64 m shelf shows a
+sliver over the board's edge and a book none), and none smaller than ``MIN_FLOOR_SIZE_M`` goes on the
+floor unless no surface has room (a toy duck of 8 cm on the floor, seen from a camera held at least
+0.9 m high and tilted down at most 45°, never fills 0.5% of the frame).
 """
 from __future__ import annotations
 
@@ -25,6 +31,8 @@ MAIN_SHARE = 0.9  # the largest free region must hold this share of all free flo
 FLOOR_TRIES = 3  # re-draws of the small objects on the floor before the whole layout is re-drawn
 FREE_RESOLUTION = 0.05  # m grid of the free-space check (passages narrower than 2·clearance + 0.1 m count as shut)
 ORDER = {"wall": 0, "free": 1, "table": 2}  # occluders come last (3)
+MAX_SUPPORT_TOP_M = 1.3  # m: surfaces higher than this hold no small objects (a viewer's eye is at about 1.5 m)
+MIN_FLOOR_SIZE_M = 0.12  # m: small objects whose largest side is shorter than this stay off the floor
 
 
 @dataclass(frozen=True)
@@ -102,9 +110,12 @@ def place_small(rng: np.random.Generator, items: list[Instance], small: list[int
     """Put small objects on support surfaces, bottoms ``SPAWN_GAP`` above the top.
 
     Returns the placements and the indices left for the floor: floor-friendly objects drawn for it
-    (``floor_fraction``) and whatever found no surface with room.
+    (``floor_fraction``) unless smaller than ``MIN_FLOOR_SIZE_M``, and whatever found no surface with
+    room. Surfaces higher than ``MAX_SUPPORT_TOP_M`` are not used.
     """
     rects, tops, clear, owner = world_surfaces(items, placed)
+    low = tops <= MAX_SUPPORT_TOP_M
+    rects, tops, clear, owner = rects[low], tops[low], clear[low], owner[low]
     n_active = max(1, math.ceil((1.0 - clutter_density) * len(rects))) if len(rects) else 0
     active = rng.permutation(len(rects))[:n_active]
     gap = (1.0 - clutter_density) * 0.10 + clutter_density * 0.01
@@ -113,7 +124,8 @@ def place_small(rng: np.random.Generator, items: list[Instance], small: list[int
     to_floor: list[int] = []
     for i in sorted(small, key=lambda k: -items[k].half_extents[0] * items[k].half_extents[1]):
         inst = items[i]
-        if not len(rects) or (inst.asset.floor_ok and rng.random() < floor_fraction):
+        big_enough = 2.0 * max(inst.half_extents) >= MIN_FLOOR_SIZE_M
+        if not len(rects) or (inst.asset.floor_ok and rng.random() < floor_fraction and big_enough):
             to_floor.append(i)
             continue
         cand, surf = _on_surfaces(rng, rects, clear, active, inst.half_extents)

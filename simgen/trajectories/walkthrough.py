@@ -11,15 +11,15 @@ travel mid-way (``look_ahead``; the pitch is drawn towards ``pitch_deg`` there: 
 Small things no free spot shows well get close looks: the camera bends down (``close_eye_height_m``)
 and reaches out up to ``reach_m`` from where the walker stands, over the furniture they lie on
 (``close_looks``); reaching out and back is eased and paced like bending. The tour order avoids
-turns that sweep bare walls (``sweep_cost``). A bounded-turn-rate search then fits the heading:
-passing a station it looks where the station looks; it never points the optical axis at a wall or
-box (a container's own parts: ``box_visibility.solid``) closer than ``min_view_distance_m`` and,
-wherever it can, keeps some object at the ``seen`` level in frame (no blank-wall frames). While
+turns that sweep bare walls (``sweep_cost``). A bounded-turn-rate search then fits the heading
+(``walk_headings``): passing a station it looks where the station looks; it never looks at a wall or
+box closer than ``min_view_distance_m`` and keeps some object at the ``seen`` level in frame wherever
+it can (no blank-wall frames; ``fill_gaps`` steers the final walk's frames off bare stretches). While
 less than ``floor_target`` of the floor is predicted seen from the planned headings
 (``box_visibility.floor_shown``), up to ``_FLOOR_STOPS`` floor views that add the most unseen floor are
 fitted into the tour; short of frames, a station whose objects the other stations show (clearly and
 well) gives way to a floor view (``fit_tour``'s ``keep``). A floor view looks along a pinned heading,
-so it has some object near the middle of its view (as ``showing`` judges it): the walk turning off
+so it has some object near the middle of its view (as ``walk_headings.showing`` judges it): the walk turning off
 it keeps that object in frame. A tour of fewer than two viewpoints gets an extra waypoint within reach
 (drawn with the rng) looking at the room's centre: the camera always walks.
 """
@@ -40,17 +40,14 @@ from simgen.trajectories.planning_geometry import (
     directions,
     yaw_pitch_towards,
 )
-from simgen.trajectories.heading import plan_yaws, safe_yaws, yaw_bins
 from simgen.trajectories.occupancy import OccupancyGrid, build_grid
 from simgen.trajectories.pathing import dedupe, path_cost, resample, tangent_headings
 from simgen.trajectories.viewpoints import ViewpointConfig, Viewpoints, candidates, choose, fit_tour
 from simgen.trajectories.raycast import first_hit
-from simgen.trajectories.box_visibility import estimate, floor_cells, floor_shown, level_pixels, solid
+from simgen.trajectories.box_visibility import estimate, floor_cells, floor_shown, level_pixels
+from simgen.trajectories.walk_headings import central, fill_gaps, headings
 
 _CANDIDATES = 32  # random free cells considered for each extra waypoint
-_IN_VIEW = 0.8  # an object counts as in view when its bearing is within this share of the half field of view
-_SHOW_STEP = 3  # frames between checks of which objects could be kept in view
-_BLANK_COST = 20.0  # heading cost of a frame that shows no object, as a squared deviation (rad²): more than any turn-away costs
 _FLOOR_CELL_M = 0.25  # floor grid of the floor-coverage prediction
 _FLOOR_SPACING_M = 0.5  # lattice of floor-view stations
 _FLOOR_YAWS = 8  # headings tried at each floor-view station
@@ -101,13 +98,6 @@ def _shows_as_much(views: Viewpoints, stations: list[int], before: list[int]) ->
     return all((table[stations].any(axis=0) >= table[before].any(axis=0)).all() for table in (views.sees, views.sees_well))
 
 
-def _central(yaws, bearing, request: PlanRequest) -> np.ndarray:
-    """True where a bearing lies within the central ``_IN_VIEW`` share of the horizontal field of
-    view of a camera looking along the yaw (arrays broadcast)."""
-    half_fov = np.arctan2(0.5 * request.intrinsics.width, request.intrinsics.fx)
-    return np.abs(wrap_angle(yaws - bearing)) <= _IN_VIEW * half_fov
-
-
 def _blend(weights, yaws) -> np.ndarray:
     """Heading of the weighted sum of unit vectors at ``yaws`` (weights and yaws: (K, N))."""
     weights, yaws = np.asarray(weights), np.asarray(yaws)
@@ -153,12 +143,12 @@ class Walkthrough:
         eyes = np.column_stack([np.repeat(spots, _FLOOR_YAWS, axis=0), np.full(len(yaws), cfg.eye_height_m)])
         pitches = np.full(len(yaws), np.radians(cfg.pitch_deg))
         safe = first_hit(eyes, directions(yaws, pitches), room, boxes) >= cfg.min_view_distance_m
-        if len(boxes):  # a floor view shows some object too, as ``showing`` judges it: no frame of bare floor and wall
+        if len(boxes):  # a floor view shows some object too, as ``walk_headings.showing`` judges it: no bare frame
             need = level_pixels(request.visibility, "seen", request.intrinsics, cfg.pixel_margin)
             poses = camera_poses(eyes[safe], yaws[safe], pitches[safe])
             shown = estimate(poses, request.intrinsics, room, boxes, need).at_least(need)
             bearing, _ = yaw_pitch_towards(eyes[safe][:, None, :], boxes.centers[None])
-            safe[safe] = (shown & _central(yaws[safe][:, None], bearing, request)).any(axis=1)
+            safe[safe] = (shown & central(yaws[safe][:, None], bearing, request)).any(axis=1)
         eyes, yaws, pitches = eyes[safe], yaws[safe], pitches[safe]
         shown = floor_shown(camera_poses(eyes, yaws, pitches), request.intrinsics, room, boxes, cells)
         return eyes, yaws, pitches, shown
@@ -207,25 +197,6 @@ class Walkthrough:
         eyes = np.column_stack([xy, np.concatenate(heights)])
         return eyes, np.concatenate(yaws), np.concatenate(pitches), np.concatenate(passing)
 
-    def showing(self, eyes, pitches, request: PlanRequest, room: Room, boxes: Boxes, bins) -> np.ndarray:
-        """(N, K) True where heading bin k at frame n has an object at the ``seen`` level (with the
-        pixel margin) within the central ``_IN_VIEW`` share of the field of view."""
-        n, m = len(eyes), len(boxes)
-        if m == 0:
-            return np.zeros((n, len(bins)), dtype=bool)
-        bearing, _ = yaw_pitch_towards(eyes[:, None, :], boxes.centers[None])  # (N, M)
-        # which objects a frame could show is judged every _SHOW_STEP frames (the eye moves little between)
-        sample = np.arange(0, n, _SHOW_STEP)
-        k = len(sample)
-        poses = camera_poses(np.repeat(eyes[sample], m, axis=0), bearing[sample].reshape(-1),
-                             np.repeat(pitches[sample], m))
-        need = level_pixels(request.visibility, "seen", request.intrinsics, self.cfg.pixel_margin)
-        pixels = estimate(poses, request.intrinsics, room, boxes, need).pixels.reshape(k, m, m)
-        nearest = np.minimum(np.round(np.arange(n) / _SHOW_STEP).astype(int), k - 1)
-        shown = (pixels[:, np.arange(m), np.arange(m)] >= need)[nearest]  # (N, M): m looked at from frame n
-        near = _central(bins[None, None, :], bearing[..., None], request)  # (N, M, K)
-        return (near & shown[..., None]).any(axis=1)
-
     def sweep_cost(self, views: Viewpoints, request: PlanRequest, room: Room, boxes: Boxes, cache: dict):
         """``cost(a, b)``: seconds for the tour order per blank step of the turn from station a's heading
         to b's (the shorter way, eye and pitch moving along): a walk whose turns sweep bare walls
@@ -271,7 +242,7 @@ class Walkthrough:
         if rng.random() < 0.5:  # either way round the tour: the seed decides
             stations, legs, frames = stations[::-1], [leg[::-1] for leg in legs[::-1]], frames[::-1]
         eyes, desired, pitches, passing = self.timeline(views, stations, legs, frames, fps)
-        yaws = self.headings(eyes, desired, pitches, passing, request, room, boxes)
+        yaws, costs = headings(cfg, eyes, desired, pitches, passing, request, room, boxes)
         cells = floor_cells(room, _FLOOR_CELL_M, boxes)
         floor = self.floor_views(grid, room, boxes, request, cells) if cfg.floor_target > 0 and len(cells) else None
         added = []  # floor views in the tour
@@ -292,33 +263,14 @@ class Walkthrough:
                     continue  # no room for it, or only by losing an object or the walk itself
                 timeline = self.timeline(more, *trial, fps)
                 try:
-                    trial_yaws = self.headings(*timeline, request, room, boxes)
+                    trial_yaws, trial_costs = headings(cfg, *timeline, request, room, boxes)
                 except PlanningError:  # no safe headings along the new tour: keep the old one
                     continue
                 views, (stations, legs, frames) = more, trial
                 added.append(new)
-                (eyes, desired, pitches, passing), yaws = timeline, trial_yaws
+                (eyes, desired, pitches, passing), yaws, costs = timeline, trial_yaws, trial_costs
                 break
             else:
                 break
+        yaws = fill_gaps(cfg, (eyes, desired, pitches, passing), yaws, costs, request, room, boxes)
         return camera_poses(eyes, yaws, pitches)
-
-    def headings(self, eyes, desired, pitches, passing, request: PlanRequest, room: Room, boxes: Boxes) -> np.ndarray:
-        """Yaws (N,) near ``desired`` at a bounded turn rate that never look at a wall/box closer than
-        ``min_view_distance_m`` and, wherever they can, keep some object in frame; frames ``passing`` a
-        station look where the station looks (it shows what it was chosen for)."""
-        cfg, bins = self.cfg, yaw_bins()
-        safe = safe_yaws(eyes, pitches, room, solid(boxes), cfg.min_view_distance_m, bins)
-        # a soft cost: turning across a blank stretch between objects must stay possible
-        blank = _BLANK_COST * ~self.showing(eyes, pitches, request, room, boxes, bins)
-        step = np.radians(cfg.max_turn_dps) / request.fps
-        yaws, ok = plan_yaws(desired, safe, step, fixed=passing, penalty=blank)
-        if not ok.all():  # pinned station headings leave no safe way between: let them follow too
-            yaws, ok = plan_yaws(desired, safe, step, penalty=blank)
-        if not ok.all():
-            bad = np.flatnonzero(~ok)
-            raise PlanningError(
-                f"walkthrough: no heading keeps {cfg.min_view_distance_m} m of view at frames {bad[:5].tolist()}"
-                f" (e.g. eye {np.round(eyes[bad[0], :2], 2).tolist()}); raise clearance_m or max_turn_dps"
-            )
-        return yaws

@@ -1,0 +1,117 @@
+"""The walkthrough's headings along its timeline: a bounded-turn-rate search (``heading.plan_yaws``)
+that follows the desired yaw, never points the optical axis at a wall or box (a container's own
+parts: ``box_visibility.solid``) closer than ``min_view_distance_m`` and, wherever it can, keeps
+some object at the ``seen`` level in frame (``showing``: a soft cost, judged every ``_SHOW_STEP``
+frames for objects near the middle of the view).
+
+That soft cost is coarse: a turn between two views more than a field of view apart has a stretch of
+bare wall between them, and where it is narrower than one frame's turn a frame may still land in
+it. ``fill_gaps`` therefore judges each frame of the final walk that the box estimate finds blank
+heading by heading (1° apart, within ``_GAP_WINDOW_DEG`` of its yaw), makes the blank headings of
+that frame cost ``_GAP_COST`` and searches again, a few rounds. ``cfg`` is the walkthrough's config.
+"""
+import numpy as np
+
+from simgen.geometry import wrap_angle
+from simgen.trajectories.base import PlanRequest
+from simgen.trajectories.box_visibility import estimate, level_pixels, solid
+from simgen.trajectories.heading import plan_yaws, safe_yaws, yaw_bins
+from simgen.trajectories.planning_geometry import Boxes, PlanningError, Room, camera_poses, yaw_pitch_towards
+
+_IN_VIEW = 0.8  # an object counts as in view when its bearing is within this share of the half field of view
+_SHOW_STEP = 3  # frames between checks of which objects could be kept in view
+_BLANK_COST = 20.0  # heading cost of a frame that shows no object, as a squared deviation (rad²): more than any turn-away costs
+_GAP_ROUNDS = 3  # searches again that steer blank frames onto headings showing an object
+_GAP_COST = 100.0  # heading cost (rad²) of a blank heading of a frame found blank: above _BLANK_COST
+_GAP_WINDOW_DEG = 48  # headings judged one by one (1° apart) either side of a blank frame's yaw
+
+
+def central(yaws, bearing, request: PlanRequest) -> np.ndarray:
+    """True where a bearing lies within the central ``_IN_VIEW`` share of the horizontal field of
+    view of a camera looking along the yaw (arrays broadcast)."""
+    half_fov = np.arctan2(0.5 * request.intrinsics.width, request.intrinsics.fx)
+    return np.abs(wrap_angle(yaws - bearing)) <= _IN_VIEW * half_fov
+
+
+def showing(cfg, eyes, pitches, request: PlanRequest, room: Room, boxes: Boxes, bins) -> np.ndarray:
+    """(N, K) True where heading bin k at frame n has an object at the ``seen`` level (with the
+    pixel margin) within the central ``_IN_VIEW`` share of the field of view."""
+    n, m = len(eyes), len(boxes)
+    if m == 0:
+        return np.zeros((n, len(bins)), dtype=bool)
+    bearing, _ = yaw_pitch_towards(eyes[:, None, :], boxes.centers[None])  # (N, M)
+    # which objects a frame could show is judged every _SHOW_STEP frames (the eye moves little between)
+    sample = np.arange(0, n, _SHOW_STEP)
+    k = len(sample)
+    poses = camera_poses(np.repeat(eyes[sample], m, axis=0), bearing[sample].reshape(-1),
+                         np.repeat(pitches[sample], m))
+    need = level_pixels(request.visibility, "seen", request.intrinsics, cfg.pixel_margin)
+    pixels = estimate(poses, request.intrinsics, room, boxes, need).pixels.reshape(k, m, m)
+    nearest = np.minimum(np.round(np.arange(n) / _SHOW_STEP).astype(int), k - 1)
+    shown = (pixels[:, np.arange(m), np.arange(m)] >= need)[nearest]  # (N, M): m looked at from frame n
+    near = central(bins[None, None, :], bearing[..., None], request)  # (N, M, K)
+    return (near & shown[..., None]).any(axis=1)
+
+
+def headings(cfg, eyes, desired, pitches, passing, request: PlanRequest, room: Room, boxes: Boxes):
+    """Yaws (N,) near ``desired`` at a bounded turn rate that never look at a wall/box closer than
+    ``min_view_distance_m`` and, wherever they can, keep some object in frame; frames ``passing`` a
+    station look where the station looks (it shows what it was chosen for). Returns the yaws and the
+    search's costs (safe bins (N, K), soft cost per frame and bin (N, K)) for ``fill_gaps``."""
+    bins = yaw_bins()
+    safe = safe_yaws(eyes, pitches, room, solid(boxes), cfg.min_view_distance_m, bins)
+    # a soft cost: turning across a blank stretch between objects must stay possible
+    blank = _BLANK_COST * ~showing(cfg, eyes, pitches, request, room, boxes, bins)
+    return search(cfg, eyes, desired, passing, safe, blank, request.fps), (safe, blank)
+
+
+def search(cfg, eyes, desired, passing, safe, cost, fps: float) -> np.ndarray:
+    """Yaws near ``desired`` within ``safe`` bins at ``max_turn_dps``, paying ``cost`` (N, K), with
+    the stations' frames pinned where the pinned headings leave a safe way between; PlanningError
+    where no safe heading exists."""
+    step = np.radians(cfg.max_turn_dps) / fps
+    yaws, ok = plan_yaws(desired, safe, step, fixed=passing, penalty=cost)
+    if not ok.all():  # pinned station headings leave no safe way between: let them follow too
+        yaws, ok = plan_yaws(desired, safe, step, penalty=cost)
+    if not ok.all():
+        bad = np.flatnonzero(~ok)
+        raise PlanningError(
+            f"walkthrough: no heading keeps {cfg.min_view_distance_m} m of view at frames {bad[:5].tolist()}"
+            f" (e.g. eye {np.round(eyes[bad[0], :2], 2).tolist()}); raise clearance_m or max_turn_dps"
+        )
+    return yaws
+
+
+def fill_gaps(cfg, timeline, yaws, costs, request: PlanRequest, room: Room, boxes: Boxes) -> np.ndarray:
+    """``yaws`` searched again so that frames the box estimate finds without any object at the
+    ``seen`` level (with the pixel margin) show one where a heading within the turn rate can. Each
+    round judges the headings within ``_GAP_WINDOW_DEG`` of every new blank frame's yaw one by one
+    and makes those showing nothing (and all beyond the window) cost ``_GAP_COST`` in that frame; a
+    search is kept when it leaves no more blank frames than the one before. ``timeline``: (eyes,
+    desired yaws, pitches, passing) as ``headings`` took them; ``costs``: what it returned."""
+    eyes, desired, pitches, passing = timeline
+    safe, cost = costs[0], costs[1].copy()
+    need = level_pixels(request.visibility, "seen", request.intrinsics, cfg.pixel_margin)
+
+    def shown(eyes, yaws, pitches) -> np.ndarray:
+        est = estimate(camera_poses(eyes, yaws, pitches), request.intrinsics, room, boxes, need)
+        return est.at_least(need).any(axis=1)
+
+    bins, judged = yaw_bins(), np.zeros(len(eyes), dtype=bool)
+    window = np.arange(-_GAP_WINDOW_DEG, _GAP_WINDOW_DEG + 1)  # degrees either side of the yaw
+    showing_now = shown(eyes, yaws, pitches)
+    for _ in range(_GAP_ROUNDS):
+        blank = np.flatnonzero(~showing_now & ~passing & ~judged)
+        if not len(blank) or not len(boxes):
+            break
+        for n in blank:
+            ok = shown(np.repeat(eyes[n : n + 1], len(window), axis=0), yaws[n] + np.radians(window), pitches[n])
+            off = np.round(np.degrees(wrap_angle(bins - yaws[n]))).astype(int)  # each bin: its nearest judged heading
+            judged_ok = (np.abs(off) <= _GAP_WINDOW_DEG) & ok[np.clip(off + _GAP_WINDOW_DEG, 0, len(window) - 1)]
+            cost[n] += _GAP_COST * ~judged_ok
+        judged[blank] = True
+        trial = search(cfg, eyes, desired, passing, safe, cost, request.fps)
+        trial_showing = shown(eyes, trial, pitches)
+        if trial_showing.sum() >= showing_now.sum():
+            yaws, showing_now = trial, trial_showing
+    return yaws
