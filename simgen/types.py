@@ -300,7 +300,7 @@ class Episode(Record):
     frames: tuple[Frame, ...]
     simulator: str
     trajectory: str
-    renderer: str = ""  # the simulator's rendering path (e.g. pybullet "tiny" or "egl"): masks differ slightly
+    renderer: str = ""  # what drew the frames (pybullet "tiny" or "egl", "blender"...): masks differ slightly
     coverage: dict = field(default_factory=dict)
     files: dict = field(default_factory=dict)  # role -> file name inside the episode folder
     events: tuple[MotionEvent, ...] = ()  # object motions during the video (dynamic episodes)

@@ -151,3 +151,25 @@ def test_blender_rows_skip_only_without_blender():
     else:
         check_renderer("blender", "pybullet")  # installed: pairs with pybullet and passes the bpy probe
         check_renderer("blender", "mujoco")
+
+
+@needs_blender
+def test_a_dead_blender_worker_is_restarted_at_the_next_load():
+    """A worker that crashed costs one episode: the next load starts a new one."""
+    from sim_scenes import box, scene
+
+    from simgen.renderers.blender import BlenderRenderer
+    from simgen.renderers.look import Look
+    from simgen.types import CameraIntrinsics, ObjectState
+
+    spec = scene([box(3, (2.0, 0.0, 1.3), (0.3, 0.3, 0.3))])
+    K, T = CameraIntrinsics(32, 24, 20.0, 20.0, 16.0, 12.0), look_at([0.0, 0.0, 1.3], [1.0, 0.0, 1.3])
+    with BlenderRenderer(Look(preset="contract", threads=1, time_of_day="day")) as r:
+        r.load(spec, K)
+        first = r._proc.pid
+        r._proc.kill()
+        r._proc.wait()
+        r.load(spec, K)
+        assert r._proc.pid != first
+        obs = r.render(tuple(ObjectState(o.object_id, o.pose) for o in spec.objects), T)
+    assert obs.instance[12, 16] == 3

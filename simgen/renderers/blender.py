@@ -130,7 +130,10 @@ class BlenderRenderer:
         return self._log.read().decode(errors="replace")
 
     def load(self, spec: SceneSpec, intrinsics: CameraIntrinsics) -> None:
-        """Build ``spec`` in the worker (started on first use) for images of ``intrinsics``."""
+        """Build ``spec`` in the worker (started on first use, restarted if it died) for images of ``intrinsics``."""
+        if self._proc is not None and self._proc.poll() is not None:  # a crash ends one episode, not the shard
+            log.warning("the Blender worker exited with code %s; starting a new one", self._proc.returncode)
+            self.close()
         if self._proc is None:
             self._start()
         send(self._proc.stdin, scene_message(spec, intrinsics, self.look, near=self.near))
