@@ -123,6 +123,31 @@ def tv(ctx: Context):
     return [base, post, bezel, screen], []
 
 
+def _tv_panel(ctx: Context, hy: float, bottom: float, t: float) -> list:
+    """A 16:9 bezel (its colour) of half width hy from height ``bottom`` with a dark screen on its +x face."""
+    hz = hy * 9 / 16
+    return [block((0.0, -hy, bottom), (t, hy, bottom + 2 * hz), ctx.rgba),
+            block((t, -hy + 0.02, bottom + 0.02), (t + 0.004, hy - 0.02, bottom + 2 * hz - 0.02), SCREEN)]
+
+
+def easel_tv(ctx: Context):
+    """A flat TV on an easel stand: two rear legs leaning to its top, two short front feet (55–65 inch)."""
+    hy, bottom, t = ctx.u(0.6, 0.72), ctx.u(0.35, 0.5), ctx.u(0.04, 0.06)
+    top = bottom + 2 * hy * 9 / 16
+    legs_ = [p for y in (-0.6 * hy, 0.6 * hy) for p in (rod((-0.45, y, 0.0), (-0.01, y, top - 0.1), 0.02, TRIM),
+                                                         rod((0.25, y, 0.0), (0.01, y, bottom + 0.05), 0.02, TRIM))]
+    return [*_tv_panel(ctx, hy, bottom, t), *legs_,
+            block((-0.06, -0.7 * hy, bottom - 0.03), (0.06, 0.7 * hy, bottom), TRIM)], []
+
+
+def shelf_tv(ctx: Context):
+    """A flat TV on a pedestal stand with a glass media shelf on its post (43–55 inch)."""
+    hy, bottom, t = ctx.u(0.48, 0.62), ctx.u(0.75, 0.95), ctx.u(0.04, 0.06)
+    return [*_tv_panel(ctx, hy, bottom, t), block((-0.25, -0.35, 0.0), (0.25, 0.35, 0.04), TRIM),
+            block((-0.06, -0.05, 0.04), (-0.01, 0.05, bottom + hy * 9 / 16), TRIM),
+            block((-0.01, -0.3, 0.35), (0.3, 0.3, 0.37), (0.6, 0.7, 0.75, 1.0))], []
+
+
 def stool(ctx: Context):
     """A round stool: a disc seat on four thin legs."""
     r, height = ctx.u(0.15, 0.2), ctx.u(0.45, 0.75)
@@ -176,6 +201,7 @@ def cactus(ctx: Context):
 
 
 PLANT_VARIANTS = variants(palm=palm, cactus=cactus)  # further shapes of the plant (bush first)
+TV_VARIANTS = variants(easel=easel_tv, shelf_stand=shelf_tv)  # further shapes of the TV (floor stand first)
 WOOD = ("brown", "beige", "white", "black", "grey")
 FURNITURE = (
     Asset("table", "furniture", "free", WOOD, table, supports=True, weight=1.5, gathers=True),

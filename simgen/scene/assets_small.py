@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from simgen.scene.assets import TRIM, Asset, Context, block, cylinder, mesh, rot_zx, sphere
-from simgen.scene.assets_parts import PAPER, variants
+from simgen.scene.assets import TRIM, Asset, Context, block, cylinder, mesh, rod, rot_zx, sphere
+from simgen.scene.assets_parts import PAPER, SCREEN, variants
+from simgen.types import Part, Pose
 
 UPRIGHT = np.pi / 2  # roll that turns a Y-up OBJ file Z-up
 # duck.obj's texture is yellow (1, 0.85, 0): these tints read as their name alone and times the texture
@@ -75,15 +76,62 @@ def vase(ctx: Context):
 
 def laptop(ctx: Context):
     """An open laptop facing +x: base slab and a screen tilted back 10–25° from vertical at the back hinge."""
-    hx, hy, t = ctx.u(0.1, 0.125), ctx.u(0.15, 0.18), ctx.u(0.012, 0.018)
-    lid_t, tilt = 0.008, ctx.u(np.radians(10.0), np.radians(25.0))
+    return _open_laptop(ctx, ctx.u(0.1, 0.125), ctx.u(0.15, 0.18), ctx.u(0.012, 0.018),
+                        ctx.u(np.radians(10.0), np.radians(25.0)))
+
+
+def _open_laptop(ctx: Context, hx: float, hy: float, t: float, tilt: float, keys: bool = False) -> tuple:
+    """Base of half size (hx, hy) and thickness t, lid tilted back ``tilt`` from vertical on the back hinge;
+    ``keys`` adds a dark keyboard and touchpad on the base and a dark screen on the lid."""
+    lid_t = 0.008
     base = block((-hx, -hy, 0.0), (hx, hy, t), ctx.rgba)
     c, s = np.cos(tilt), np.sin(tilt)
     quat = (float(np.cos(-tilt / 2)), 0.0, float(np.sin(-tilt / 2)), 0.0)  # −tilt about y: the top leans to −x
     # lid centre chosen so that the lid's back-bottom edge sits on the hinge (base's back edge, base top)
     cx, cz = -hx + lid_t / 2 * c - hx * s, t + hx * c + lid_t / 2 * s
     lid = block((cx - lid_t / 2, -hy, cz - hx), (cx + lid_t / 2, hy, cz + hx), ctx.shade(0.8), quat)
-    return [base, lid], []
+    if not keys:
+        return [base, lid], []
+    d = lid_t / 2 + 0.001  # the screen lies on the lid's front face (its local +x is (cos, 0, sin) of the tilt)
+    screen = Part("box", (0.001, hy - 0.01, hx - 0.012), Pose((cx + d * c, 0.0, cz + d * s), quat), SCREEN)
+    return [base, lid, screen, block((-hx + 0.02, -hy + 0.02, t), (0.01, hy - 0.02, t + 0.001), SCREEN),
+            block((0.025, -0.04, t), (hx - 0.015, 0.04, t + 0.001), ctx.shade(0.85))], []
+
+
+def wide_open(ctx: Context):
+    """A thick laptop opened far, its lid leaning back 28–33° (13–14 inch; further back, the simulators'
+    mass at the box centre would tip it over backwards)."""
+    return _open_laptop(ctx, ctx.u(0.1, 0.12), ctx.u(0.15, 0.17), ctx.u(0.018, 0.022),
+                        ctx.u(np.radians(28.0), np.radians(33.0)))
+
+
+def big_laptop(ctx: Context):
+    """A 15–16 inch laptop with its keyboard, touchpad and dark screen drawn (W 35–38 cm)."""
+    return _open_laptop(ctx, ctx.u(0.115, 0.13), ctx.u(0.175, 0.19), ctx.u(0.016, 0.022),
+                        ctx.u(np.radians(12.0), np.radians(25.0)), keys=True)
+
+
+def _handle(x: float, y0: float, z0: float, z1: float, reach: float, rgba) -> list:
+    """A squared cup handle on the +y side: two arms out from the wall at y0 and an upright grip."""
+    y1 = y0 + reach
+    return [rod((x, y0 - 0.003, z1), (x, y1, z1), 0.005, rgba), rod((x, y0 - 0.003, z0), (x, y1, z0), 0.005, rgba),
+            rod((x, y1, z0), (x, y1, z1), 0.005, rgba)]
+
+
+def straight_mug(ctx: Context):
+    """Straight-sided mug with a squared handle (diameter 8–9, H 9–11 cm)."""
+    r, h = ctx.u(0.04, 0.045), ctx.u(0.09, 0.11)
+    return [cylinder((0.0, 0.0), 0.0, h, r, ctx.rgba), *_handle(0.0, r, h * 0.25, h * 0.8, 0.03, ctx.rgba)], []
+
+
+def cup_and_saucer(ctx: Context):
+    """Espresso or tea cup on a saucer (saucer diameter 12–15 cm, cup H 6–7 cm)."""
+    rs, r, h = ctx.u(0.06, 0.075), ctx.u(0.03, 0.04), ctx.u(0.05, 0.06)
+    return [cylinder((0.0, 0.0), 0.0, 0.012, rs, ctx.rgba), cylinder((0.0, 0.0), 0.012, 0.012 + h, r, ctx.rgba),
+            *_handle(0.0, r, 0.012 + h * 0.3, 0.012 + h * 0.85, 0.022, ctx.rgba)], []
+
+
+
 
 
 def toy_duck(ctx: Context):
@@ -170,6 +218,8 @@ VASE_VARIANTS = variants(round=round_vase, bowl=bowl_vase)
 BOOK_VARIANTS = variants(hardcover=hardcover, paperback=paperback)
 BOTTLE_VARIANTS = variants(square=square_bottle, water=water_bottle)
 BOX_VARIANTS = variants(with_lid=lidded_box, shoebox=shoebox)
+MUG_VARIANTS = variants(straight=straight_mug, cup_and_saucer=cup_and_saucer)
+LAPTOP_VARIANTS = variants(wide_open=wide_open, large=big_laptop)
 
 
 SMALL = (

@@ -23,12 +23,13 @@ from simgen.scene.assets_bath import BATH
 from simgen.scene.assets_bedroom import BED_VARIANTS, BEDROOM
 from simgen.scene.assets_decor import DECOR
 from simgen.scene.assets_dining import DINING
-from simgen.scene.assets_furniture import FURNITURE, OCCLUDERS, PLANT_VARIANTS
+from simgen.scene.assets_furniture import FURNITURE, OCCLUDERS, PLANT_VARIANTS, TV_VARIANTS
 from simgen.scene.assets_kitchen import KITCHEN
 from simgen.scene.assets_kitchenware import KITCHENWARE
 from simgen.scene.assets_living import LIVING, SOFA_VARIANTS
 from simgen.scene.assets_office import OFFICE
-from simgen.scene.assets_small import BOOK_VARIANTS, BOTTLE_VARIANTS, BOX_VARIANTS, SMALL, VASE_VARIANTS
+from simgen.scene.assets_small import (BOOK_VARIANTS, BOTTLE_VARIANTS, BOX_VARIANTS, LAPTOP_VARIANTS, MUG_VARIANTS, SMALL,
+                                      VASE_VARIANTS)
 from simgen.types import Part, Pose
 
 ORIGINAL = FURNITURE + OCCLUDERS + SMALL
@@ -41,6 +42,9 @@ MORE_VARIANTS = {
     "book": ("flat", BOOK_VARIANTS, ((0.11, 0.21), (0.17, 0.3), (0.01, 0.05))),  # pocket paperback to A4
     "bottle": ("wine", BOTTLE_VARIANTS, ((0.06, 0.08), (0.06, 0.08), (0.22, 0.37))),  # 0.33 l to 0.75 l
     "box": ("plain", BOX_VARIANTS, ((0.1, 0.42), (0.1, 0.42), (0.08, 0.3))),
+    "tv": ("floor stand", TV_VARIANTS, ((0.4, 0.75), (0.9, 1.5), (1.0, 1.75))),  # 40 to 65 inch
+    "mug": ("rounded", MUG_VARIANTS, ((0.07, 0.16), (0.1, 0.16), (0.06, 0.13))),
+    "laptop": ("open", LAPTOP_VARIANTS, ((0.23, 0.43), (0.3, 0.38), (0.15, 0.28))),  # 13 to 16 inch
 }
 
 
