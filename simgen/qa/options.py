@@ -39,7 +39,7 @@ from simgen.seeding import rng, stage_key
 MIN_POOL = 1  # options are drawn from a pool of at least this many answers per option
 # a program that measures one object's extent: its quantity and the slot that names the object
 EXTENT_PROGRAM = re.compile(r"^(?:to_cm\()?(height|size)\(the\((\w+)\)\)\)?$")
-CATALOGUE_DRAWS = 24  # instances built per category to find its range (before the size variation)
+CATALOGUE_DRAWS = 12  # instances built per shape of a category to find its range (before the size variation)
 
 
 def _get(data, key):
@@ -79,8 +79,9 @@ def catalogue_extent(category: str, quantity: str) -> tuple[float, float] | None
 
 @lru_cache(maxsize=None)
 def _catalogue_halves(category: str) -> np.ndarray | None:
-    """Half extents of ``CATALOGUE_DRAWS`` instances of a catalogue category ("red chair": a chair),
-    built once per process; None for a category the catalogue lacks."""
+    """Half extents of ``CATALOGUE_DRAWS`` instances of each shape of a catalogue category (its own
+    maker and every shape variant: a table lamp is a lamp too; "red chair": a chair), built once per
+    process; None for a category the catalogue lacks."""
     from simgen.scene.assets import COLORS  # only here: the merge's start-up never builds assets
     from simgen.scene.catalogue import CATALOGUE, instantiate
 
@@ -89,7 +90,9 @@ def _catalogue_halves(category: str) -> np.ndarray | None:
     if item is None:
         return None
     gen = rng(0, 0, 0, f"options/extent/{item.category}")
-    return np.array([instantiate(item, gen).half_extents for _ in range(CATALOGUE_DRAWS)], dtype=float)
+    shapes = ([None] if item.make is not None else []) + item.variant_names()
+    return np.array([instantiate(item, gen, variant=shape).half_extents for shape in shapes
+                     for _ in range(CATALOGUE_DRAWS)], dtype=float)
 
 
 def plausible_range(data) -> tuple[float, float] | None:
