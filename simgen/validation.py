@@ -122,6 +122,7 @@ def _checker(hint: Any, build: bool = True):
 
 
 _PLAIN = {int: int, str: str}
+_new, _set = object.__new__, object.__setattr__
 
 
 @functools.cache
@@ -136,6 +137,11 @@ def _record_checker(cls, build: bool = True):
     checks = {name: (_PLAIN.get(hint), _checker(hint, build))
               for name, hint in typing.get_type_hints(cls).items() if name in fields}
     expected = ", ".join(sorted(fields))
+    every = frozenset(fields)
+    # a data class whose __init__ only stores its fields: with every field given, the record is built by
+    # giving it the dict __init__ would have filled (same values, same order), without the call
+    plain_init = (dataclasses.is_dataclass(cls) and cls.__dataclass_params__.init and "__slots__" not in cls.__dict__
+                  and not hasattr(cls, "__post_init__") and all(f.init for f in fields.values()))
 
     def check(data: Any) -> Any:
         if type(data) is not dict:
@@ -144,7 +150,8 @@ def _record_checker(cls, build: bool = True):
             missing = _Mismatch("missing field")
             missing.path.append(f".{sorted(required - data.keys())[0]}")
             raise missing
-        kwargs = {}
+        whole = build and plain_init and data.keys() == every
+        kwargs = dict.fromkeys(fields) if whole else {}  # in field order, as __init__ stores them
         for name, value in data.items():
             field_check = checks.get(name)
             if field_check is None:
@@ -162,6 +169,10 @@ def _record_checker(cls, build: bool = True):
                 raise
         if not build:
             return data
+        if whole:
+            record = _new(cls)
+            _set(record, "__dict__", kwargs)
+            return record
         try:
             return cls(**kwargs)
         except TypeError as e:  # as Record.from_dict says it
