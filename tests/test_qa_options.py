@@ -73,3 +73,36 @@ def test_a_number_whose_range_leaves_no_second_option_is_not_servable():
     assert redraw_options(items[0].to_dict(), pools, 4)["choices"] == []
     for i in range(1, len(items)):  # the others draw within their own ranges, as servable says
         assert bool(servable[i]) == bool(redraw_options(items[i].to_dict(), pools, 4)["choices"])
+
+
+def test_ranked_options_put_the_answer_at_the_rank_asked_with_pool_values_told_apart():
+    from simgen.qa.choices import option_chains, ranked_options
+    pool = np.array([6, 7, 9, 9, 11, 12, 14, 15, 16], dtype=float)
+    assert option_chains(pool, 9.0, 1.25) == (1, 2)  # 7 below (then nothing under 5.6); 12 and 15 above
+    for rank in range(3):
+        for seed in range(20):
+            texts = ranked_options(9.0, "9", pool, 3, rank, 0, np.random.default_rng(seed), 1.25)
+            if rank > 1:  # a second value below 7 would need one under 5.6
+                assert texts is None
+                continue
+            values = sorted(map(float, texts))
+            assert values.index(9.0) == rank and set(values) <= set(pool)
+            assert all(b >= 1.25 * a for a, b in zip(values, values[1:])), values
+
+
+def test_a_category_with_few_answers_takes_the_rank_its_family_lacks():
+    """Toy ducks among mugs: the ducks' heights are the least of their range's answers, so a grid
+    through the answer's quantile put every duck's answer first (blind 'pick the lower option':
+    3 of 3). Their ranks are chosen so the family's stay level, never outside the duck's range."""
+    mugs = [height_item(100 + i, "mug", cm) for i, cm in enumerate((8, 10, 12, 13, 14, 15, 16, 17))]
+    ducks = [height_item(i, "toy duck", cm) for i, cm in enumerate((4, 5, 6))]
+    span = plausible_range(ducks[0])  # 3-16 cm: the ducks' 4-6 cm are the least of its answers
+    drawn = with_prior_options(mugs + ducks, {"object_height": 4})  # three ducks: the family's pool
+    ranks = {it.id: sorted(map(float, it.choices)).index(float(it.answer_text)) for it in drawn if it.choices}
+    assert len(ranks) == len(drawn)
+    assert {len(it.choices) for it in drawn} == {2}
+    counts = np.bincount(list(ranks.values()), minlength=2)
+    assert abs(counts[0] - counts[1]) <= 1, counts
+    duck_ranks = [ranks[it.id] for it in drawn[len(mugs):]]
+    assert duck_ranks[0] == 0 and 1 in duck_ranks, duck_ranks  # 4 cm: nothing fits below; not every duck lower
+    assert all(span[0] <= float(c) <= span[1] for it in drawn[len(mugs):] for c in it.choices)

@@ -46,7 +46,7 @@ from omegaconf import OmegaConf
 from tqdm import tqdm
 
 from simgen.export.audit import AuditSample, check_configs
-from simgen.qa.options import AnswerPositions, OptionPriors, redraw_options
+from simgen.qa.options import AnswerPositions, OptionPriors, RankBalance, redraw_options
 from simgen.export.dataset import (EPISODES_DIR, EPISODES_INDEX, MERGE_FILE, QA_FILE, STATS_FILE, EpisodeInfo,
                                    read_episode_json)
 from simgen.qa.balance import BalanceConfig, CellTable, LabelSets, answer_key, cells, rank, select_balanced
@@ -253,7 +253,7 @@ def _write_kept(shards: list[Shard], status: array, keep: np.ndarray, path: Path
                 audit: AuditSample) -> set[str]:
     """Pass 2: write the kept records (raw lines as canonical JSON, numeric options re-drawn, every
     answer at its family's next option position) and sample them for the audit; returns their episode ids."""
-    episodes, candidate, positions = set(), 0, AnswerPositions()
+    episodes, candidate, positions, ranks = set(), 0, AnswerPositions(), RankBalance()
     pools = priors.pools(keep)
     with atomic_open(path) as f:
         stream = tqdm(merged_stream(shards, parse=False), desc="merge: write", unit="qa", total=len(status), disable=None)
@@ -262,7 +262,7 @@ def _write_kept(shards: list[Shard], status: array, keep: np.ndarray, path: Path
                 continue
             if keep[candidate]:
                 n = priors.wanted.get(data["family"]) if data["answer_type"] == "number" else None
-                data = positions.place(redraw_options(data, pools, n))
+                data = positions.place(redraw_options(data, pools, n, ranks))
                 f.write(json_line(data) + "\n")
                 audit.add(data)
                 episodes.add(data["episode_id"])

@@ -113,6 +113,42 @@ def grid_size(pool: np.ndarray, n: int, min_ratio: float = 1.0) -> int:
     return 1
 
 
+def option_chains(pool: np.ndarray, answer: float, min_ratio: float) -> tuple[int, int]:
+    """How many options a sorted positive ``pool`` can put below and above ``answer`` at most, each
+    differing from its neighbour (the answer included) by ``min_ratio`` or more."""
+    below = above = 0
+    x = answer
+    while (i := int(np.searchsorted(pool, x / min_ratio * (1 + 1e-9), "right"))) > 0 and pool[i - 1] < x:
+        below, x = below + 1, float(pool[i - 1])
+    x = answer
+    while (i := int(np.searchsorted(pool, x * min_ratio * (1 - 1e-9), "left"))) < len(pool) and pool[i] > x:
+        above, x = above + 1, float(pool[i])
+    return below, above
+
+
+def ranked_options(answer: float, text: str, pool: np.ndarray, k: int, rank: int, decimals: int,
+                   rng: np.random.Generator, min_ratio: float) -> list[str] | None:
+    """``k`` option texts with ``text`` at ``rank`` (0: the least) among them: ``rank`` values of the
+    sorted positive ``pool`` below the answer and ``k − 1 − rank`` above it, each drawn uniformly
+    among the pool's answers that keep ``min_ratio`` from the previous one and leave room for the
+    rest (``rank`` must fit: :func:`option_chains`). For a pool the answer was not drawn from (a
+    category's few answers among a family's), where a grid through the answer's quantile would put
+    it at the same end every time (a toy duck, always the least of its range's values)."""
+    values = []
+    for side, count in ((-1, rank), (1, k - 1 - rank)):
+        x = answer
+        for left in range(count - 1, -1, -1):
+            fits = [v for v in np.unique(pool) if (v * min_ratio <= x * (1 + 1e-9) if side < 0 else v >= x * min_ratio * (1 - 1e-9))
+                    and option_chains(pool, float(v), min_ratio)[0 if side < 0 else 1] >= left]
+            weights = np.array([np.count_nonzero(pool == v) for v in fits], dtype=float)
+            if not fits:
+                return None
+            x = float(fits[int(rng.choice(len(fits), p=weights / weights.sum()))])
+            values.append(x)
+    texts = [text] + [format_number(round(v, decimals), decimals) for v in values]
+    return texts if len(set(texts)) == k else None
+
+
 def prior_labels(text: str, counts: dict[str, int], n: int, rng: np.random.Generator) -> list[str] | None:
     """Up to ``n`` option texts for a label-sequence answer: ``text`` plus other answers of the same
     family drawn without replacement by their ``counts`` in the dataset, so that a reader who knows

@@ -18,7 +18,12 @@ seeded by the record (same inputs, same bytes):
   (:func:`plausible_range`): the category's range over the asset catalogue at the largest size
   variation, whatever the pool. By eye, a plant's height was offered as "2 cm" beside its 113 cm
   (a book's height from the family's pool): right, but a distractor no one would consider teaches
-  the text. The range is the category's, never the answer's, so the grid stays exchangeable;
+  the text. The range is the category's, never the answer's. A category with too few answers for a
+  pool of its own draws from the family's inside that range, a pool its answers were not drawn from
+  (a toy duck's heights are the least there): a grid through the answer's quantile would put it at
+  the same end every time, so its rank is chosen first (:class:`RankBalance`: the rank its family
+  has had least, among those the range can hold) and the options drawn on either side of it
+  (``qa.choices.ranked_options``);
 - label sequences such as a route's turns (``qa.choices.prior_labels``) by their frequency.
 """
 from __future__ import annotations
@@ -31,7 +36,8 @@ from functools import lru_cache
 import numpy as np
 
 from simgen.qa.blind_audit import named_features
-from simgen.qa.choices import LETTERS, MIN_OPTION_RATIO, grid_size, prior_labels, prior_options
+from simgen.qa.choices import (LETTERS, MIN_OPTION_RATIO, grid_size, option_chains, prior_labels, prior_options,
+                               ranked_options)
 from simgen.qa.families import CONVERSIONS
 from simgen.qa.records import QAItem
 from simgen.seeding import rng, stage_key
@@ -204,10 +210,45 @@ def pool_key(family: str, named: str, pools: dict, n: int) -> tuple | None:
     return None
 
 
-def redraw_options(data: dict, pools: dict[tuple, object], n: int | None = None) -> dict:
+class RankBalance:
+    """Per (family, number of options): how often the answer has been each rank (0: the least) among
+    its numeric options, so that an answer whose rank is chosen (a category's few answers among the
+    family's, :func:`redraw_options`) takes the one its family has had least: over a family the
+    ranks stay level, exactly where the circular grid levels them only on average. Deterministic:
+    ranks follow the order records are given in (ties: the record's generator)."""
+
+    def __init__(self):
+        self.counts: dict[tuple, Counter] = defaultdict(Counter)
+
+    def pick(self, key: tuple, ranks: range, gen: np.random.Generator) -> int:
+        least = min(self.counts[key][r] for r in ranks)
+        fewest = [r for r in ranks if self.counts[key][r] == least]
+        return fewest[int(gen.integers(len(fewest)))]
+
+    def note(self, key: tuple, options: list[str], text: str) -> None:
+        self.counts[key][sorted(options, key=float).index(text)] += 1
+
+
+def _ranked(answer: float, text: str, pool: np.ndarray, n: int, decimals: int, gen: np.random.Generator,
+            ratio: float, family: str, ranks: RankBalance) -> list[str] | None:
+    """Options with the answer at the rank ``ranks`` picks among those ``pool`` can hold around it."""
+    pool = np.sort(pool[pool > 0])
+    if answer not in pool:
+        pool = np.sort(np.append(pool, answer))
+    below, above = option_chains(pool, answer, ratio)
+    k = min(grid_size(pool, n, ratio), below + above + 1)
+    if k < 2:
+        return None
+    rank = ranks.pick((family, k), range(max(0, k - 1 - above), min(k - 1, below) + 1), gen)
+    return ranked_options(answer, text, pool, k, rank, decimals, gen, ratio)
+
+
+def redraw_options(data: dict, pools: dict[tuple, object], n: int | None = None,
+                   ranks: RankBalance | None = None) -> dict:
     """A record dict with ``n`` options (default: as many as it has) drawn from ``pools`` (see the
     module docstring) and its letter updated. A number that no pool can serve becomes an open number
-    (no options: never a grid that would tell the answer); other records are returned unchanged."""
+    (no options: never a grid that would tell the answer); other records are returned unchanged.
+    ``ranks``: the answers' ranks so far, over the records before this one (a fresh one: none)."""
     numeric, sequence = is_numeric_choice(data, {data["family"]: n} if n else None), is_sequence_choice(data)
     if not (numeric or sequence):
         return data
@@ -218,9 +259,14 @@ def redraw_options(data: dict, pools: dict[tuple, object], n: int | None = None)
         options = prior_labels(text, pools[(data["family"], "labels")], n, gen)
     key = pool_key(data["family"], named_key(data.get("bindings") or {}), pools, n) if numeric else None
     if key is not None:  # a mug's heights too close to tell apart never fall back to every object's
-        answer = float(data["answer"])
-        options = prior_options(answer, text, plausible_pool(pools[key], plausible_range(data), answer), n,
-                                len(text.partition(".")[2]), gen, option_ratio(data.get("unit")))
+        answer, span, decimals = float(data["answer"]), plausible_range(data), len(text.partition(".")[2])
+        pool, ratio, ranks = plausible_pool(pools[key], span, answer), option_ratio(data.get("unit")), ranks or RankBalance()
+        if key[1] is None and span is not None and span[0] <= answer <= span[1]:
+            options = _ranked(answer, text, pool, n, decimals, gen, ratio, key[0], ranks)
+        else:
+            options = prior_options(answer, text, pool, n, decimals, gen, ratio)
+        if options is not None:
+            ranks.note((key[0], len(options)), options, text)
     if options is None:
         return {**data, "choices": [], "answer_letter": None} if numeric else data
     shuffled = [options[int(i)] for i in gen.permutation(len(options))]
@@ -257,13 +303,13 @@ def with_prior_options(items: list, wanted: dict[str, int]) -> list:
     priors = OptionPriors(wanted)
     for item in items:
         priors.add(item)
-    pools = priors.pools(np.ones(len(items), dtype=bool))
+    pools, ranks = priors.pools(np.ones(len(items), dtype=bool)), RankBalance()
     out = []
     for item in items:
         n = wanted.get(item.family) if item.answer_type == "number" else None
         if not (n or is_sequence_choice(item)):
             out.append(item)
             continue
-        data = redraw_options(item.to_dict(), pools, n)
+        data = redraw_options(item.to_dict(), pools, n, ranks)
         out.append(QAItem.from_dict({**data, "choices": tuple(data["choices"])}))
     return out
