@@ -1,9 +1,11 @@
-"""Every simulator's camera, on the golden scene: OpenCV pose and intrinsics in, the right pixels and depth out.
+"""Every renderer's camera, on the golden scene: OpenCV pose and intrinsics in, the right pixels and depth out.
 
 The rows are the simulator contract's ``BACKENDS`` plus pybullet's EGL renderer where it works (EGL
 keeps a coarser depth buffer, and one EGL simulator per process, so the rest of the contract runs on
-TinyRenderer). The conversions each backend makes on its way to OpenGL are tested beside it
-(``test_pybullet_camera.py``, ``test_mujoco_camera.py``).
+TinyRenderer), plus Blender Cycles drawing pybullet's physics (``renderer=blender``, one sample,
+bevelled edges: the same golden tests; skipped without a Blender Python). The conversions each
+backend makes on its way to OpenGL are tested beside it (``test_pybullet_camera.py``,
+``test_mujoco_camera.py``); Blender's own at 64×48 in ``test_renderer_blender.py``.
 """
 from __future__ import annotations
 
@@ -28,7 +30,55 @@ def _egl_missing() -> str | None:
     return None if probe.ok else f"EGL unavailable: {probe.reason}"
 
 
-ROWS = BACKENDS + [Backend("pybullet-egl", functools.partial(_pybullet, renderer="egl"), _egl_missing, 0.01)]
+class Drawn:
+    """pybullet's physics drawn by a standalone renderer, with the simulator's calls this suite makes
+    (the renderer reloads the scene when the intrinsics change, as the runner's load would)."""
+
+    def __init__(self, renderer):
+        self.physics, self.renderer, self._intrinsics = _pybullet(), renderer, None
+
+    @property
+    def spec(self):
+        return self.physics.spec
+
+    def load(self, spec):
+        self._intrinsics = None
+        return self.physics.load(spec)
+
+    def states(self):
+        return self.physics.states()
+
+    def render(self, T, K, passes=None):
+        if K != self._intrinsics:
+            self.renderer.load(self.physics.spec, K)
+            self._intrinsics = K
+        return self.renderer.render(self.physics.states(), T)
+
+    def close(self):
+        self.renderer.close()
+        self.physics.close()
+
+
+def _blender():
+    from simgen.renderers.blender import BlenderRenderer
+    from simgen.renderers.look import Look
+
+    return Drawn(BlenderRenderer(Look(preset="contract", time_of_day="day")))
+
+
+def _blender_missing() -> str | None:
+    from simgen.registry import ConfigError
+    from simgen.renderers.blender import check_bpy
+
+    try:
+        check_bpy()
+    except ConfigError as e:
+        return str(e)
+    return BACKENDS[0].unavailable()
+
+
+ROWS = BACKENDS + [Backend("pybullet-egl", functools.partial(_pybullet, renderer="egl"), _egl_missing, 0.01),
+                   Backend("blender", _blender, _blender_missing, 0.001)]
 
 
 @pytest.fixture(scope="module", params=ROWS, ids=lambda b: b.name)
