@@ -227,7 +227,8 @@ def test_pairs_prefer_comparable_categories_but_keep_every_pair_possible():
 
     # rows: table, sofa (furniture, similar size), mug, book (small, similar), lamp (furniture, tall and thin)
     half = np.array([[0.6, 0.4, 0.38], [0.9, 0.45, 0.4], [0.05, 0.05, 0.06], [0.1, 0.07, 0.04], [0.2, 0.2, 0.8]])
-    view = SimpleNamespace(kind=np.array(["furniture", "furniture", "small", "small", "furniture"]), half=half)
+    view = SimpleNamespace(kind=np.array(["furniture", "furniture", "small", "small", "furniture"]), half=half,
+                           _cached=lambda key, compute: compute())  # a view that keeps nothing (SceneView keeps it)
     cats = {"table": [0], "sofa": [1], "mug": [2], "book": [3], "lamp": [4]}
     assert comparable("table", "sofa", cats, view) and comparable("mug", "book", cats, view)
     assert not comparable("table", "mug", cats, view) and not comparable("table", "lamp", cats, view)

@@ -24,20 +24,20 @@ TWINS = 0.5  # chance of naming a by_color pair by colour when the episode has t
 
 def comparable(first: str, other: str, cats: dict[str, list[int]], view) -> bool:
     """Same kind, and the (first observed) instances' heights and longest sides within ``SIMILAR``."""
-    return bool(comparable_to(first, [other], cats, view)[0])
+    return bool(comparable_rows(view)[cats[first][0], cats[other][0]])
 
 
-def comparable_to(first: str, others: list[str], cats: dict[str, list[int]], view) -> np.ndarray:
-    """Per category of ``others``, whether it is :func:`comparable` with ``first`` (one set of array
-    operations for all of them: a pair slot asks it of the whole pool at every draw)."""
-    a = cats[first][0]
-    rows = np.array([cats[c][0] for c in others], dtype=np.int64)
-    ok = view.kind[rows] == view.kind[a]
-    for extent in (view.half[:, 2], view.half.max(axis=1)):
-        low, high = np.minimum(extent[rows], extent[a]), np.maximum(extent[rows], extent[a])
-        ratio = np.divide(high, low, out=np.full(len(rows), np.inf), where=low > 0)
-        ok &= (low > 0) & (ratio <= SIMILAR)
-    return ok
+def comparable_rows(view) -> np.ndarray:
+    """(N, N) booleans over object rows: whether two objects are of the same kind, with heights and
+    longest sides within ``SIMILAR``; worked out once per view (every pair draw of an episode reads it)."""
+    def compute() -> np.ndarray:
+        ok = view.kind[:, None] == view.kind[None, :]
+        for extent in (view.half[:, 2], view.half.max(axis=1)):
+            low, high = np.minimum(extent[:, None], extent[None, :]), np.maximum(extent[:, None], extent[None, :])
+            ratio = np.divide(high, low, out=np.full(low.shape, np.inf), where=low > 0)
+            ok &= (low > 0) & (ratio <= SIMILAR)
+        return ok
+    return view._cached("comparable", compute)
 
 
 def pick_categories(pool: list[str], need: int, cats: dict[str, list[int]], view, rng: np.random.Generator) -> list[str]:
@@ -48,7 +48,8 @@ def pick_categories(pool: list[str], need: int, cats: dict[str, list[int]], view
         return [pool[int(i)] for i in rng.choice(len(pool), size=need, replace=False)]
     first = pool[int(rng.integers(len(pool)))]
     rest = [c for c in pool if c != first]
-    close = [c for c, ok in zip(rest, comparable_to(first, rest, cats, view)) if ok] if rest else []
+    with_first = comparable_rows(view)[cats[first][0]]
+    close = [c for c in rest if with_first[cats[c][0]]]
     if close and rng.random() < PREFER:
         rest = close
     return [first, rest[int(rng.integers(len(rest)))]]
@@ -57,19 +58,27 @@ def pick_categories(pool: list[str], need: int, cats: dict[str, list[int]], view
 def color_twins(cats: dict[str, list[int]], view, skip: set[str], rng: np.random.Generator) -> list[str] | None:
     """With chance ``TWINS``, two observed instances of one category (not in ``skip``) whose colours
     no other observed instance of it shares, as ``["<colour> <category>", ...]`` in random order
-    (``SceneView.observed_rows`` resolves such a name); None otherwise or when the episode has none."""
-    twins = []
-    for cat, rows in cats.items():
-        if len(rows) < 2 or cat in skip:  # two colours of its own need two instances
-            continue
-        counts = Counter(view.color[rows].tolist())
-        own = sorted(c for c, n in counts.items() if n == 1)
-        if len(own) >= 2:
-            twins.append((cat, own))
+    (``SceneView.observed_rows`` resolves such a name); None otherwise or when the episode has none.
+    ``cats`` is the view's observed categories (``sampling.observed_categories``)."""
+    twins = [(cat, own) for cat, own in _own_colours(cats, view).items() if cat not in skip]
     if not twins or rng.random() >= TWINS:
         return None
     cat, own = twins[int(rng.integers(len(twins)))]
     return [f"{own[int(i)]} {cat}" for i in rng.choice(len(own), size=2, replace=False)]
+
+
+def _own_colours(cats: dict[str, list[int]], view) -> dict[str, list[str]]:
+    """Category -> the colours only one of its observed instances has, for categories with two or more
+    such colours, in ``cats``' order; worked out once per object sets (``cats`` are the view's)."""
+    def compute() -> dict[str, list[str]]:
+        out = {}
+        for cat, rows in cats.items():
+            counts = Counter(view.color[rows].tolist()) if len(rows) >= 2 else Counter()
+            own = sorted(c for c, n in counts.items() if n == 1)
+            if len(own) >= 2:
+                out[cat] = own
+        return out
+    return view._cached_for_sets("own_colours", compute)
 
 
 def twin_category(answer: str, bindings: dict) -> str | None:

@@ -79,9 +79,28 @@ def observed_categories(view) -> dict[str, list[int]]:
     return dict(sorted(out.items()))
 
 
-def _category_pool(spec: SlotSpec, cats: dict[str, list[int]], taken: set[str], avoid: set[int] = frozenset()) -> list[str]:
+def _moved_rows(view) -> frozenset[int]:
+    """Rows of objects that moved more than ``MOVED_M`` (any reason), once per view."""
+    return view._cached("moved_rows", lambda: frozenset(np.flatnonzero(view.max_displacement() > MOVED_M).tolist()))
+
+
+def _holding(cats: dict[str, list[int]], rows: frozenset[int], view) -> frozenset[str]:
+    """Categories with an observed instance among ``rows``, once per object sets and set of rows."""
+    if not rows:
+        return frozenset()
+    return view._cached_for_sets(("holding", rows), lambda: frozenset(c for c in cats if rows & set(cats[c])))
+
+
+def _category_pool(spec: SlotSpec, cats: dict[str, list[int]], taken: set[str], avoid: frozenset[int], view) -> tuple[str, ...]:
     """Categories a category(-ies) slot may take: instance counts in bounds, not taken by ``exclude``,
-    no instance among the rows to ``avoid``."""
+    no instance among the rows to ``avoid`` (once per object sets, counts, taken and avoided: every draw asks).
+    ``cats`` is the view's ``observed_categories``."""
+    key = ("pool", spec.observed, spec.min_count, spec.max_count, frozenset(taken), avoid)
+    return view._cached_for_sets(key, lambda: tuple(_count_pool(spec, cats, taken, avoid)))
+
+
+def _count_pool(spec: SlotSpec, cats: dict[str, list[int]], taken: set[str], avoid: frozenset[int]) -> list[str]:
+    """The categories of :func:`_category_pool`, counted."""
     pool = []
     for cat, rows in cats.items():
         n = len(rows)
@@ -105,7 +124,7 @@ def sample_bindings(fam: Family, view, rng: np.random.Generator, cats: dict[str,
     followed = {s.after for s in fam.slots if s.after}  # frame slots another frame must come after
     # a static question about an object that moves is ambiguous (the verifier would reject it)
     static_question = view.dynamic and not fam.parsed.reads_time
-    avoid = set(np.flatnonzero(view.max_displacement() > MOVED_M).tolist()) if static_question else set()
+    avoid = _moved_rows(view) if static_question else frozenset()
     for spec in fam.slots:
         if spec.type == "frame":
             bound[spec.name] = _frame(spec, view, cats, bound, starts, rng, spec.name in followed)
@@ -116,8 +135,8 @@ def sample_bindings(fam: Family, view, rng: np.random.Generator, cats: dict[str,
         taken: set[str] = set()
         for other in spec.exclude:
             taken.update(_as_list(bound[other]))
-        pool = _category_pool(spec, cats, taken, avoid)
-        twins = color_twins(cats, view, taken | {c for c in cats if avoid & set(cats[c])}, rng) if spec.by_color else None
+        pool = _category_pool(spec, cats, taken, avoid, view)
+        twins = color_twins(cats, view, taken | _holding(cats, avoid, view), rng) if spec.by_color else None
         if twins:  # two instances of one category, by colour: no category prior can tell them apart
             bound[spec.name] = twins
             continue

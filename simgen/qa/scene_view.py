@@ -106,6 +106,7 @@ class SceneView(TimeArrays):
 
     def _set_observed(self, mask: np.ndarray) -> None:
         self.observed_mask = mask
+        self._sets_cache: dict = {}  # values read from the object sets (see _cached_for_sets)
         self.observed = np.flatnonzero(mask)
         # observed rows per category / colour: set filters are dictionary lookups, not string compares
         self._observed_by = {
@@ -197,6 +198,14 @@ class SceneView(TimeArrays):
         value = self._cache.get(key)
         if value is None:
             value = self._cache[key] = compute()
+        return value
+
+    def _cached_for_sets(self, key, compute):
+        """``compute()`` once per object sets: values read from which objects the video shows (the
+        sampler's category pools); jittered copies share them, a ``with_glimpsed`` copy keeps its own."""
+        value = self._sets_cache.get(key)
+        if value is None:
+            value = self._sets_cache[key] = compute()
         return value
 
     def distance_matrix(self, frame_row: int | None = None) -> np.ndarray:
