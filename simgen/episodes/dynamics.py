@@ -7,7 +7,10 @@ shows the object clearly in place right before it moves, shows it while it moves
 clearly where it ends right after it stops (``motion_filming.Filming``: predicted from boxes with
 the run's visibility model, times ``pixel_margin``; the QA verifier checks the rendered masks).
 A scripted relocation goes to a free floor spot (inside the room, clear of every other footprint
-and of the camera's path). A push is tried in the simulator first (``motion_filming.push_track``)
+and of the camera's path) along a straight line that no other object's box stands in: kinematic
+moves go through whatever is in the way, so the box swept from start to end (the hull of its two
+footprints, over its heights) keeps ``_PATH_GAP_M`` from every other box it shares heights with
+and from the paths of the motions scheduled before it. A push is tried in the simulator first (``motion_filming.push_track``)
 so that where it comes to rest is known: a push that travels less than ``_MIN_PUSH_M``, knocks
 another object or never comes to rest is not scheduled. Among the start frames that film a motion,
 one is drawn at which the most other objects are seen clearly both before and after it.
@@ -23,7 +26,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from simgen.episodes.motion_filming import REST_MM, Filming, eased_position, positions, push_track, scripted_track
-from simgen.geometry import convex_polygons_overlap, obb_footprint, points_in_polygon, quat_to_matrix
+from simgen.geometry import convex_hull_2d, convex_polygons_overlap, obb_footprint, points_in_polygon, quat_to_matrix
 from simgen.registry import DYNAMICS, ConfigError, setting
 from simgen.trajectories.base import PlanRequest
 from simgen.trajectories.planning_geometry import Boxes, Room
@@ -34,6 +37,7 @@ _DESTINATION_TRIES = 24
 _DESTINATIONS_FILMED = 4  # destinations per object whose whole motion is checked (the most costly step)
 _PUSH_TRIES = 4  # pushes tried in the simulator per object
 _CAMERA_CLEARANCE_M = 0.4  # a destination keeps this far from every camera position
+_PATH_GAP_M = 0.01  # a scripted object's swept box keeps this far from every other box
 _PUSH_ROOM_M = 0.6  # a push points where the object has this much room to travel
 _KNOCK_M = 0.02  # a push may move another object at most this much (else it moves without an event)
 _MIN_PUSH_M = 0.25  # a push travels at least this far (QA asks about moves of ≥ 0.2 m, min_motion_m)
@@ -106,7 +110,9 @@ class Dynamics:
             track, start, params = found
             events.append(MotionEvent(obj.object_id, kind, start, start + len(track.moving) - 1, params))
             busy.append((start, start + len(track.moving) - 1))
-            taken.append(_footprint(obj, track.moving[-1]))  # later destinations keep clear of where it stays
+            # later destinations and paths keep clear of where it went and stays
+            taken.append(_swept(obj, pose[obj.object_id], track.moving[-1]) if kind == "scripted"
+                         else _footprint(obj, track.moving[-1]))
         if pushed and sim.load(spec) != tuple(states):
             raise RuntimeError(f"scene {spec.scene_id}: reloading the simulator did not give the same settled "
                                "states; pushes tried in it would not play back as tried")
@@ -157,6 +163,7 @@ class Dynamics:
         start = pose[obj.object_id]
         others = [_footprint(o, pose[o.object_id]) for o in spec.objects
                   if o.support is None and o.object_id != obj.object_id]
+        boxes = [_box(o, pose[o.object_id]) for o in spec.objects if o.object_id != obj.object_id]
         eyes_xy = poses[:, :2, 3]
         ends = []
         for _ in range(_DESTINATION_TRIES):
@@ -170,6 +177,8 @@ class Dynamics:
                 continue
             if points_in_polygon(eyes_xy, _grown(fp, _CAMERA_CLEARANCE_M)).any():
                 continue  # the camera walks through there
+            if not _path_clear(obj, start, end, boxes, taken):
+                continue  # it would slide through a table on its way (kinematic: nothing stops it)
             ends.append(end)
         if not ends:
             return None
@@ -232,6 +241,27 @@ def finalize(events: list[MotionEvent], frames: list[Frame]) -> tuple[MotionEven
 
 def _footprint(obj: ObjectSpec, pose: Pose) -> np.ndarray:
     return obb_footprint(pose.position, obj.half_extents, quat_to_matrix(pose.quat_wxyz))
+
+
+def _box(obj: ObjectSpec, pose: Pose) -> tuple[np.ndarray, float, float]:
+    """An object's box as its footprint and the heights it spans (low, high)."""
+    R = quat_to_matrix(pose.quat_wxyz)
+    half_z = float(np.abs(R[2]) @ np.asarray(obj.half_extents, dtype=float))
+    return obb_footprint(pose.position, obj.half_extents, R), pose.position[2] - half_z, pose.position[2] + half_z
+
+
+def _swept(obj: ObjectSpec, start: Pose, end: Pose) -> np.ndarray:
+    """The footprint an object covers sliding in a straight line from ``start`` to ``end`` (same
+    orientation): the convex hull of its two footprints."""
+    return convex_hull_2d(np.vstack([_footprint(obj, start), _footprint(obj, end)]))
+
+
+def _path_clear(obj: ObjectSpec, start: Pose, end: Pose, boxes: list, taken: list) -> bool:
+    """Whether ``obj`` slid from ``start`` to ``end`` keeps ``_PATH_GAP_M`` from every other box (footprint,
+    low, high) it shares heights with and from every footprint ``taken`` by earlier motions."""
+    swept, (_, low, high) = _swept(obj, start, end), _box(obj, start)
+    return not any(z0 < high and low < z1 and convex_polygons_overlap(swept, fp, _PATH_GAP_M) for fp, z0, z1 in boxes) \
+        and not any(convex_polygons_overlap(swept, fp, _PATH_GAP_M) for fp in taken)
 
 
 def _grown(poly: np.ndarray, margin: float) -> np.ndarray:
