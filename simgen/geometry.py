@@ -130,10 +130,13 @@ def project(K, T_world_cam, points_world):
     return uv, z
 
 
+_BOX_SIGNS = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)], dtype=float)
+_BOX_SIGNS.flags.writeable = False
+
+
 def obb_corners(center, half_extents, R) -> np.ndarray:
     """The 8 corners (8, 3) of an oriented box."""
-    signs = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)], dtype=float)
-    return np.asarray(center) + (signs * np.asarray(half_extents)) @ np.asarray(R).T
+    return np.asarray(center) + (_BOX_SIGNS * np.asarray(half_extents)) @ np.asarray(R).T
 
 
 def obb_samples(center, half_extents, R, n: int = 4) -> np.ndarray:
@@ -151,7 +154,7 @@ def obb_footprint(center, half_extents, R) -> np.ndarray:
 
 def convex_hull_2d(points) -> np.ndarray:
     """Counter-clockwise convex hull of 2D points (monotone chain)."""
-    pts = sorted(set(map(tuple, np.round(np.asarray(points, dtype=float), 12))))
+    pts = sorted(set(map(tuple, np.round(np.asarray(points, dtype=float), 12).tolist())))  # plain floats: fast
     if len(pts) <= 2:
         return np.array(pts)
 
@@ -191,17 +194,21 @@ def points_in_polygon(points, poly) -> np.ndarray:
     return np.logical_and(crosses, x < x_at).sum(axis=1) % 2 == 1
 
 
+_PERPENDICULAR = np.array([-1.0, 1.0])  # (x, y) reversed times this: (-y, x)
+
+
 def polygon_separation(poly_a, poly_b) -> float:
     """Signed separation of two convex 2D polygons along their edge normals (separating axes): > 0,
     a gap at least that wide (the exact distance between facing edges, a lower bound otherwise);
     < 0, they overlap and must move that far apart to separate (the penetration depth)."""
     a, b = np.asarray(poly_a, float), np.asarray(poly_b, float)
     best = -np.inf
-    for poly in (a, b):
-        edges = np.roll(poly, -1, axis=0) - poly
-        normals = np.column_stack([-edges[:, 1], edges[:, 0]])
-        lengths = np.linalg.norm(normals, axis=1)
-        normals = normals[lengths > 1e-12] / lengths[lengths > 1e-12, None]
+    for poly in (a, b):  # (the same arithmetic as np.roll, column_stack and linalg.norm, without their overhead)
+        edges = np.concatenate((poly[1:], poly[:1])) - poly
+        normals = edges[:, ::-1] * _PERPENDICULAR
+        lengths = np.sqrt(np.add.reduce(normals * normals, axis=1))
+        keep = lengths > 1e-12
+        normals = normals[keep] / lengths[keep, None]
         pa, pb = a @ normals.T, b @ normals.T
         gaps = np.maximum(pb.min(axis=0) - pa.max(axis=0), pa.min(axis=0) - pb.max(axis=0))
         best = max(best, float(gaps.max(initial=-np.inf)))
