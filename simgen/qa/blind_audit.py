@@ -160,13 +160,16 @@ def _fit(jobs: list[tuple[_Design, np.ndarray]]) -> list[np.ndarray]:
 
     Every fold of every job is laid end to end in flat arrays and fit together, so an Adam step is the
     same few numpy calls for any number of folds and families; each sum runs over the same terms in
-    the same order as a fit of one fold alone, and every other operation is elementwise (same bits)."""
+    the same order as a fit of one fold alone, and every other operation is elementwise (same bits).
+    A fold's held-out items keep their rows but bring no feature entries: their gradient terms are
+    exact zeros (masked), which leave every sum as it is, and their scores are never read."""
     blocks = [(d, t) for d, train in jobs for t in train]
     w_at, row_at, starts, item_of_row, mask, truth = [], [], [], [], [], []
     n_w = n_rows = n_items = 0
     for d, t in blocks:
-        w_at.append(n_w + d.cols)  # feature entry of this fold -> its weight
-        row_at.append(n_rows + d.rows)  # ... -> its (item, option) row
+        trained = t[d.item_of_row[d.rows]]  # feature entries of the training items
+        w_at.append(n_w + d.cols[trained])  # feature entry of this fold -> its weight
+        row_at.append(n_rows + d.rows[trained])  # ... -> its (item, option) row
         starts.append(n_rows + d.starts)
         item_of_row.append(n_items + d.item_of_row)
         mask.append(t[d.item_of_row].astype(float) / max(int(t.sum()), 1))
