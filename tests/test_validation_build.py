@@ -62,3 +62,17 @@ def test_without_cyclic_gc_restores_the_collector(enabled):
         assert gc.isenabled() is enabled
     finally:
         gc.enable()
+
+
+def test_what_the_pause_made_moves_to_the_oldest_generation_unless_someone_froze_objects():
+    with cyclic_gc_paused():
+        kept = [[i] for i in range(2000)]  # an episode's records: long-lived, never to be scanned young
+    assert gc.get_count()[0] < 100 and any(x is kept[-1] for x in gc.get_objects(2))
+    gc.freeze()  # a process that froze its objects (copy-on-write after fork) keeps them frozen
+    try:
+        frozen = gc.get_freeze_count()
+        with cyclic_gc_paused():
+            more = [[i] for i in range(10)]
+        assert gc.get_freeze_count() == frozen and more
+    finally:
+        gc.unfreeze()
