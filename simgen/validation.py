@@ -138,20 +138,24 @@ def _record_checker(cls, build: bool = True):
               for name, hint in typing.get_type_hints(cls).items() if name in fields}
     expected = ", ".join(sorted(fields))
     every = frozenset(fields)
-    # a data class whose __init__ only stores its fields: with every field given, the record is built by
-    # giving it the dict __init__ would have filled (same values, same order), without the call
+    # a data class whose __init__ only stores its fields, given every field: built by _whole_builder
     plain_init = (dataclasses.is_dataclass(cls) and cls.__dataclass_params__.init and "__slots__" not in cls.__dict__
                   and not hasattr(cls, "__post_init__") and all(f.init for f in fields.values()))
+    whole_record = _whole_builder(cls, {name: checks[name] for name in fields}) if build and plain_init else None
 
     def check(data: Any) -> Any:
         if type(data) is not dict:
             raise _Mismatch(f"expected an object, got {_describe(data)}")
+        if whole_record is not None and data.keys() == every:
+            try:
+                return whole_record(data)
+            except (_Mismatch, ValueError, TypeError):
+                pass  # the walk below meets the fields in the file's order and names the first bad one
         if not required <= data.keys():
             missing = _Mismatch("missing field")
             missing.path.append(f".{sorted(required - data.keys())[0]}")
             raise missing
-        whole = build and plain_init and data.keys() == every
-        kwargs = dict.fromkeys(fields) if whole else {}  # in field order, as __init__ stores them
+        kwargs = {}
         for name, value in data.items():
             field_check = checks.get(name)
             if field_check is None:
@@ -169,15 +173,31 @@ def _record_checker(cls, build: bool = True):
                 raise
         if not build:
             return data
-        if whole:
-            record = _new(cls)
-            _set(record, "__dict__", kwargs)
-            return record
         try:
             return cls(**kwargs)
         except TypeError as e:  # as Record.from_dict says it
             raise ValueError(f"{cls.__name__}: {e}") from None
     return check
+
+
+def _whole_builder(cls, checks: dict):
+    """A function building ``cls`` from a dict holding exactly its fields: each value checked (taken as it
+    is when of the field's plain type) and the record given the ``__dict__`` its data class ``__init__``
+    would have filled (same values, same field order), without the keyword call. Written out per
+    class, as ``dataclasses`` writes ``__init__``: the hot path of reading an episode (thousands of
+    poses and visibility records). Raises on the first bad value it meets (in field order)."""
+    names = list(checks)
+    lines = ["def whole(data):"]
+    for i, name in enumerate(names):
+        plain = checks[name][0]
+        lines.append(f"    v{i} = data[{name!r}]")
+        lines.append(f"    if type(v{i}) is not {plain.__name__}: v{i} = c{i}(v{i})" if plain else f"    v{i} = c{i}(v{i})")
+    lines += ["    record = _new(cls)",
+              "    _set(record, '__dict__', {" + ", ".join(f"{name!r}: v{i}" for i, name in enumerate(names)) + "})",
+              "    return record"]
+    namespace = {"_new": _new, "_set": _set, "cls": cls, **{f"c{i}": checks[name][1] for i, name in enumerate(names)}}
+    exec("\n".join(lines), namespace)  # the source is made of field names and the fixed lines above
+    return namespace["whole"]
 
 
 def build_checked(cls, data: Any, where: str = ""):

@@ -76,3 +76,16 @@ def test_what_the_pause_made_moves_to_the_oldest_generation_unless_someone_froze
         assert gc.get_freeze_count() == frozen and more
     finally:
         gc.unfreeze()
+
+
+def test_the_first_bad_field_in_the_files_order_is_named_and_records_are_as_their_init_builds_them():
+    from simgen.types import Pose, Visibility
+
+    with pytest.raises(ValueError, match=r"^quat_wxyz: expected a list"):  # the file's order, not the fields'
+        build_checked(Pose, {"quat_wxyz": "x", "position": "y"})
+    with pytest.raises(ValueError, match=r"^position\[1\]: expected a number"):
+        build_checked(Pose, {"position": [0.0, "1", 2.0], "quat_wxyz": [1.0, 0.0, 0.0, 0.0]})
+    data = {"bbox_2d": [1, 2, 3, 4], "in_frame_fraction": 0.5, "object_id": 3, "occlusion": 0.0, "visible_pixels": 9}
+    built, made = build_checked(Visibility, data), Visibility(3, 9, 0.5, 0.0, (1, 2, 3, 4))
+    assert built == made and list(vars(built).items()) == list(vars(made).items())
+    assert build_checked(Pose, {"position": [1, 2, 3]}) == Pose((1, 2, 3))  # a default left out: __init__ fills it
