@@ -20,7 +20,7 @@ import json
 import os
 import shutil
 import tempfile
-from json.encoder import c_make_encoder, encode_basestring
+from json.encoder import c_make_encoder, encode_basestring, encode_basestring_ascii
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
@@ -103,15 +103,17 @@ def write_json(path: Path, data: Any, indent: int | None = 2) -> None:
 # json.dumps with these options builds a new JSONEncoder and C encoder on every call, half the time of a
 # small object's line (exports write several per record). One C encoder makes the same bytes; it keeps no
 # state between calls (no circular-reference markers: a cycle ends in RecursionError, not ValueError).
-_ENCODE = c_make_encoder and c_make_encoder(None, json.JSONEncoder().default, encode_basestring, None, ":", ",",
-                                            True, False, True)  # sort_keys, skipkeys, allow_nan as json.dumps
+_ENCODE, _ENCODE_ASCII = (c_make_encoder and c_make_encoder(None, json.JSONEncoder().default, escape, None, ":", ",",
+                                                             True, False, True)  # sort_keys, skipkeys, allow_nan
+                          for escape in (encode_basestring, encode_basestring_ascii))
 
 
-def json_line(data: Any) -> str:
-    """Canonical one-line JSON (sorted keys, no spaces, UTF-8 kept) — same input, same bytes."""
+def json_line(data: Any, ensure_ascii: bool = False) -> str:
+    """Canonical one-line JSON (sorted keys, no spaces, UTF-8 kept or, with ``ensure_ascii``, escaped as
+    ``json.dumps`` escapes it) — same input, same bytes."""
     if _ENCODE is None:  # a Python without the C accelerator
-        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "".join(_ENCODE(data, 0))
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=ensure_ascii)
+    return "".join((_ENCODE_ASCII if ensure_ascii else _ENCODE)(data, 0))
 
 
 def write_jsonl(path: Path, rows: Iterable[Any]) -> int:

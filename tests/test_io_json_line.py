@@ -40,6 +40,7 @@ def test_json_line_writes_the_bytes_json_dumps_writes():
                {2: "number keys", 10: "sorted as numbers"}]
     for value in values:
         assert json_line(value) == canonical(value), value
+        assert json_line(value, ensure_ascii=True) == json.dumps(value, sort_keys=True, separators=(",", ":")), value
 
 
 def test_json_line_refuses_what_json_dumps_refuses():

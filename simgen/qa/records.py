@@ -8,7 +8,6 @@ float rounding, so the same config and seed give a byte-identical ``qa.jsonl``.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -23,7 +22,7 @@ ANSWER_TYPES = ("number", "choice", "yes_no", "object", "ordering")
 
 def stable_hash(data: Any, length: int = 16) -> str:
     """Hex digest of the canonical JSON of ``data`` (sorted keys; stable across processes)."""
-    text = json.dumps(json_ready(data), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    text = json_line(json_ready(data), ensure_ascii=True)
     return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
