@@ -81,7 +81,7 @@ class TimeArrays:
         """(N, 3, 3) box rotations at a frame row (``None``: the static state)."""
         if frame_row is None or not self.dynamic:
             return self.rotation
-        return self._cached(("rotation", frame_row), lambda: quats_to_matrices(self.frame_quat[frame_row]))
+        return self._cached_fixed(("rotation", frame_row), lambda: quats_to_matrices(self.frame_quat[frame_row]))
 
     def max_displacement(self) -> np.ndarray:
         """(N,) the furthest each box centre gets from where it was in the first frame (m)."""

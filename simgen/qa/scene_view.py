@@ -95,6 +95,7 @@ class SceneView(TimeArrays):
         # what the video shows at all: seen in ≥ 1 frame (candidate sets draw from these)
         self._set_observed(self.visible.any(axis=0) if len(self.frames) else np.zeros(n, dtype=bool))
         self._cache: dict = {}
+        self._fixed_cache: dict = {}  # values no copy changes (see _cached_fixed)
         self._init_time(episode, centers, quats)
         if not self.dynamic:  # one state for every frame: share the static arrays
             self.frame_center = np.broadcast_to(self.center, centers.shape)
@@ -198,6 +199,14 @@ class SceneView(TimeArrays):
         value = self._cache.get(key)
         if value is None:
             value = self._cache[key] = compute()
+        return value
+
+    def _cached_fixed(self, key, compute):
+        """``compute()`` once for a view and all its copies: values that neither jitter (it moves centres
+        and scales sizes) nor wider object sets change, such as the boxes' rotations at a frame."""
+        value = self._fixed_cache.get(key)
+        if value is None:
+            value = self._fixed_cache[key] = compute()
         return value
 
     def _cached_for_sets(self, key, compute):
