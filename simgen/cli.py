@@ -6,6 +6,7 @@ launcher, one shard per job. Output lands in ``outputs/`` under the current dire
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -20,11 +21,13 @@ from omegaconf import DictConfig, OmegaConf
 from simgen.io import write_text
 from simgen.job_config import check_job, check_overrides
 from simgen.registry import ConfigError
+from simgen.renderers.camera_effects import CameraEffects
 from simgen.job_config import conf_dir
 
 log = logging.getLogger("simgen")
 # keys that say where, how many or which stages run, not what each episode is
 _NOT_HASHED = ("stages", "paths", "shard", "episodes", "run_name")
+_NO_EFFECTS = json.loads(json.dumps(dataclasses.asdict(CameraEffects())))  # camera.effects all off, as the config holds it
 
 
 def path_safe(text: str) -> str:
@@ -42,6 +45,8 @@ def config_hash(cfg: DictConfig) -> str:
         data.pop(key, None)
     if data.get("renderer") == {"name": data.get("simulator", {}).get("name")}:
         data.pop("renderer")  # the simulator drawing itself is what configs meant before renderers split off: same ids
+    if isinstance(data.get("camera"), dict) and data["camera"].get("effects") == _NO_EFFECTS:
+        data["camera"].pop("effects")  # no camera effects is what configs meant before they existed: same ids
     if isinstance(data.get("scene"), dict) and data["scene"].get("room_type") == "classic":
         data["scene"].pop("room_type")  # the original mix is what configs meant before room types: same ids
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()

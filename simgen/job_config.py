@@ -17,6 +17,7 @@ from typing import Any, Optional
 
 from simgen.registry import DYNAMICS, PLANNERS, RENDERERS, SCENE_BUILDERS, SIMULATORS, ConfigError, parse_config, \
     setting, store_schema
+from simgen.renderers.camera_effects import CameraEffects
 from simgen.resources import conf_folder
 from simgen.script_config import compose_error
 from simgen.visibility_model import VisibilityModel
@@ -34,6 +35,7 @@ class CameraConfig:
     width: int = setting(320, ge=1)
     height: int = setting(240, ge=1)
     vfov_deg: float = setting(60.0, gt=1.0, lt=179.0)
+    effects: CameraEffects = CameraEffects()  # exposure, white balance, noise, JPEG, blur: RGB only
 
 
 @dataclass

@@ -49,6 +49,35 @@ def test_default_renderer_keeps_the_config_hash():
     assert config_hash(config("debug=smoke", "simulator=mujoco")) != config_hash(cfg)
 
 
+def test_camera_effects_reach_the_video_and_the_record_but_not_the_ground_truth(tmp_path):
+    """camera.effects in the runner: off (the default) leaves the config hash and the scene record as
+    they were; on, the frames change, the drawn values are recorded in complexity, and depth, ids and
+    visibility stay exactly those of the same episode without effects."""
+    from simgen.cli import config_hash
+    from simgen.episodes.writer import read_episode
+
+    plain = config(*TINY)
+    before = OmegaConf.create(OmegaConf.to_container(plain))
+    del before.camera["effects"]
+    assert config_hash(plain) == config_hash(before)
+    noisy = config(*TINY, "camera.effects.noise_std=[0.05,0.05]", "camera.effects.exposure_ev=[1.0,1.0]")
+    assert config_hash(noisy) != config_hash(plain)
+    runs = {}
+    for name, cfg in (("plain", plain), ("noisy", noisy)):
+        summary = render_episodes(build_plugins(cfg), tmp_path / name, 1, seed=0, shard=0, id_prefix="fx")
+        folder = tmp_path / name / "episodes" / summary["rendered"][0]
+        runs[name] = (read_episode(folder), np.load(folder / "arrays.npz"))
+        runs[name + "_video"] = (folder / "video.mp4").read_bytes()
+    assert runs["plain_video"] != runs["noisy_video"]
+    (plain_ep, plain_arrays), (noisy_ep, noisy_arrays) = runs["plain"], runs["noisy"]
+    assert "camera_effects" not in plain_ep.scene.complexity
+    assert noisy_ep.scene.complexity["camera_effects"]["noise_std"] == 0.05
+    assert noisy_ep.scene.complexity["camera_effects"]["exposure_ev"] == 1.0
+    for key in ("depth_mm", "instance"):
+        assert np.array_equal(plain_arrays[key], noisy_arrays[key])
+    assert [f.visibility for f in plain_ep.frames] == [f.visibility for f in noisy_ep.frames]
+
+
 @pytest.mark.parametrize("renderer, simulator, message", [
     ("mujoco", "pybullet", r"renderer=mujoco is mujoco's own renderer and draws only simulator=mujoco, got "
                            r"simulator=pybullet; use renderer=pybullet \(its own\) or a standalone renderer \(blender\)"),

@@ -31,6 +31,8 @@ from simgen.episodes.writer import (ARRAYS, EPISODE_JSON, VIDEO, EpisodeFolder, 
 from simgen.geometry import obb_footprint, quat_to_matrix
 from simgen.registry import DYNAMICS, PLANNERS, RENDERERS, SCENE_BUILDERS, SIMULATORS, ConfigError, parse_config, \
     setting, store_schema
+from simgen.renderers.appearance import with_look
+from simgen.renderers.camera_effects import CameraEffects, CameraPipeline
 from simgen.renderers.base import Renderer, SimulatorRenderer, check_renderer, open_renderer
 from simgen.resource_limits import check_episode_size, scene_objects
 from simgen.seeding import rng
@@ -76,6 +78,7 @@ class EpisodePlugins:
     visibility: VisibilityModel
     renderer_cfg: object = None
     renderer_name: str | None = None  # None: the simulator draws itself
+    camera_effects: CameraEffects = CameraEffects()
 
 
 def floor_coverage(spec: SceneSpec) -> FloorCoverage:
@@ -135,6 +138,7 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
     floor = floor_coverage(spec)
     playback = Playback(events)
     video = VideoWriter(out_dir / VIDEO, intrinsics.width, intrinsics.height, render.fps, render.video_crf)
+    camera = CameraPipeline(plugins.camera_effects, intrinsics, stream("camera"))
     frames, depths, instances = [], [], []
     clock.append((time.perf_counter(), time.process_time()))
     try:
@@ -142,7 +146,7 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
             if events:  # dynamic episode: motions happen between frames
                 states = playback.advance(sim, index, 1.0 / render.fps)
             obs = renderer.render(states, T_world_cam)
-            video.write(obs.rgb)
+            video.write(camera(obs.rgb, obs.depth, T_world_cam))
             vis = compute_visibility(obs, spec, states, intrinsics, T_world_cam, near=renderer.near)
             floor.add(obs.depth, obs.instance, intrinsics, T_world_cam)
             frames.append(Frame(index, index / render.fps, tuple(map(tuple, T_world_cam)), states, vis))
@@ -158,7 +162,9 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
     with ThreadPoolExecutor(1) as pool:  # deflate releases the GIL: compress while the JSON is built
         saver = pool.submit(save_arrays, out_dir / ARRAYS, {"depth_mm": depths, "instance": instances}) \
             if render.save_arrays else None
-        episode = Episode(episode_id, spec, intrinsics, render.fps, tuple(frames), plugins.simulator_name,
+        recorded = with_look(spec, getattr(renderer, "look", None),
+                             None if plugins.camera_effects.off() else camera.values)
+        episode = Episode(episode_id, recorded, intrinsics, render.fps, tuple(frames), plugins.simulator_name,
                           plugins.planner_name, renderer.name,
                           coverage_report(frames, spec, intrinsics, plugins.visibility, floor.fraction), files,
                           finalize(events, frames), tuple(actions))
@@ -249,4 +255,5 @@ def build_plugins(cfg) -> EpisodePlugins:
                        render.save_arrays)  # before any file is written
     return EpisodePlugins(builder, sim_cfg, planner, cfg.trajectory.name, cfg.simulator.name, intrinsics, render,
                           DYNAMICS.build(cfg.dynamics), VisibilityModel.from_config(cfg.visibility), renderer_cfg,
-                          cfg.renderer.name)
+                          cfg.renderer.name, parse_config(CameraEffects, OmegaConf.to_container(cam.effects),
+                                                          "camera.effects"))
