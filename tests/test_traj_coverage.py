@@ -217,3 +217,24 @@ def test_a_kept_station_stays_and_one_whose_objects_others_show_gives_way():
     assert sorted(stations) == [0, 1] and sum(frames) == 56
     stations, _, frames = fit_tour(cfg, grid, views, [0, 1, 2], 56, 10.0, 5, keep={2})
     assert sorted(stations) == [0, 2] and sum(frames) == 56
+
+
+def test_short_of_frames_every_station_is_passed_briskly_before_an_object_is_lost():
+    """Three stations 3 m apart in a bare 10 m room, each the only one showing its object: at 5
+    frames a station they do not fit in 58 frames (two legs of 23 at max_speed_mps, eased, + 15), so
+    without ``min_dwell`` one goes and its object with it; with ``min_dwell`` 3 (+ 9) all stay."""
+    from simgen.trajectories.occupancy import build_grid
+    from simgen.trajectories.viewpoints import ViewpointConfig, Viewpoints, fit_tour
+
+    cfg = ViewpointConfig()
+    room, boxes = boxes_of(scene(BIG, []))
+    grid = build_grid(room, boxes, cfg.eye_height_m, cfg.clearance_m, cfg.grid_resolution_m)
+    eyes = np.array([[2.0, 5.0, 1.5], [5.0, 5.0, 1.5], [8.0, 5.0, 1.5]])
+    sees = np.eye(3, dtype=bool)
+    views = Viewpoints(eyes, np.zeros(3), np.zeros(3), sees, sees, eyes[:, :2])
+    stations, _, frames = fit_tour(cfg, grid, views, [0, 1, 2], 58, 10.0, 5)
+    assert len(stations) == 2 and sum(frames) == 58
+    stations, _, frames = fit_tour(cfg, grid, views, [0, 1, 2], 58, 10.0, 5, min_dwell=3)
+    assert sorted(stations) == [0, 1, 2] and frames[::2] == [3, 3, 3] and sum(frames) == 58
+    # frames enough for the full pass: min_dwell changes nothing
+    assert fit_tour(cfg, grid, views, [0, 1, 2], 80, 10.0, 5, min_dwell=3)[2][::2] == [5, 5, 5]

@@ -191,7 +191,7 @@ def choose(views: Viewpoints, metre_cost: float = 0.0) -> list[int]:
 
 
 def fit_tour(cfg: ViewpointConfig, grid: OccupancyGrid, views: Viewpoints, chosen: list[int], n: int, fps: float,
-             dwell: int, move_cost=None, keep=()):
+             dwell: int, move_cost=None, keep=(), min_dwell: int | None = None):
     """Order the chosen viewpoints, route between them and fit them into ``n`` frames.
 
     Each station gets ``dwell`` frames; a move gets the frames its walking, turning and bending
@@ -203,7 +203,9 @@ def fit_tour(cfg: ViewpointConfig, grid: OccupancyGrid, views: Viewpoints, chose
     viewpoints nearest the tour that show some of what it lost are tried in its place.
     ``move_cost(a, b)``, if given, adds symmetric seconds to the move between viewpoints a and b
     when ordering the tour (the walkthrough's turns across blank walls). Viewpoints in ``keep`` are
-    dropped only when nothing else is left to drop (the walkthrough's floor views).
+    dropped only when nothing else is left to drop (the walkthrough's floor views). Before a station
+    is dropped whose absence would lose an object, every station is passed in ``min_dwell`` frames
+    (if given and shorter) instead of ``dwell``: a brisker pass rather than an object never shown.
     """
     routes: dict = {}
 
@@ -240,6 +242,10 @@ def fit_tour(cfg: ViewpointConfig, grid: OccupancyGrid, views: Viewpoints, chose
             rest = [v for v in chosen if v != drop]
             lost = int((views.sees[drop] & ~views.sees[rest].any(axis=0)).sum())
             options.append((lost, sum(fastest) - sum(tour(rest)[2]), drop))
+        if min(options)[0] > 0 and min_dwell is not None and min_dwell < dwell:
+            dwell = min_dwell  # every drop loses an object: pass the stations more briskly first
+            stations, legs, fastest, frames = tour(chosen)
+            continue
         drop = min(options, key=lambda o: (o[0], -o[1]))[2]
         chosen = [v for v in chosen if v != drop]
         stations, legs, fastest, frames = tour(chosen)

@@ -7,8 +7,9 @@ frames for objects near the middle of the view).
 That soft cost is coarse: a turn between two views more than a field of view apart has a stretch of
 bare wall between them, and where it is narrower than one frame's turn a frame may still land in
 it. ``fill_gaps`` therefore judges each frame of the final walk that the box estimate finds blank
-heading by heading (1° apart, within ``_GAP_WINDOW_DEG`` of its yaw), makes the blank headings of
-that frame cost ``_GAP_COST`` and searches again, a few rounds. ``cfg`` is the walkthrough's config.
+(``shows_some_object``: no object at the ``seen`` level with a fifth of its box in frame) heading
+by heading (1° apart, within ``_GAP_WINDOW_DEG`` of its yaw), makes the blank headings of that
+frame cost ``_GAP_COST`` and searches again, a few rounds. ``cfg`` is the walkthrough's config.
 """
 import numpy as np
 
@@ -24,6 +25,10 @@ _BLANK_COST = 20.0  # heading cost of a frame that shows no object, as a squared
 _GAP_ROUNDS = 3  # searches again that steer blank frames onto headings showing an object
 _GAP_COST = 100.0  # heading cost (rad²) of a blank heading of a frame found blank: above _BLANK_COST
 _GAP_WINDOW_DEG = 48  # headings judged one by one (1° apart) either side of a blank frame's yaw
+# ...and an object shows there only with this share of its box in frame: the estimate scales a box's
+# whole silhouette by the share of its samples in frame, so a sliver at the image edge comes out
+# several times too large (seed 19: a chair's corner estimated at 454 px rendered as 139)
+_GAP_IN_FRAME = 0.2
 
 
 def central(yaws, bearing, request: PlanRequest) -> np.ndarray:
@@ -82,20 +87,26 @@ def search(cfg, eyes, desired, passing, safe, cost, fps: float) -> np.ndarray:
     return yaws
 
 
+def shows_some_object(cfg, poses, request: PlanRequest, room: Room, boxes: Boxes) -> np.ndarray:
+    """(N,) True where the box estimate puts some object at the ``seen`` level (with the pixel
+    margin) with at least ``_GAP_IN_FRAME`` of its box in frame: how ``fill_gaps`` judges a frame."""
+    need = level_pixels(request.visibility, "seen", request.intrinsics, cfg.pixel_margin)
+    est = estimate(poses, request.intrinsics, room, boxes, need)
+    return (est.at_least(need) & (est.in_frame >= _GAP_IN_FRAME)).any(axis=1)
+
+
 def fill_gaps(cfg, timeline, yaws, costs, request: PlanRequest, room: Room, boxes: Boxes) -> np.ndarray:
     """``yaws`` searched again so that frames the box estimate finds without any object at the
-    ``seen`` level (with the pixel margin) show one where a heading within the turn rate can. Each
+    ``seen`` level (``shows_some_object``) show one where a heading within the turn rate can. Each
     round judges the headings within ``_GAP_WINDOW_DEG`` of every new blank frame's yaw one by one
     and makes those showing nothing (and all beyond the window) cost ``_GAP_COST`` in that frame; a
     search is kept when it leaves no more blank frames than the one before. ``timeline``: (eyes,
     desired yaws, pitches, passing) as ``headings`` took them; ``costs``: what it returned."""
     eyes, desired, pitches, passing = timeline
     safe, cost = costs[0], costs[1].copy()
-    need = level_pixels(request.visibility, "seen", request.intrinsics, cfg.pixel_margin)
 
     def shown(eyes, yaws, pitches) -> np.ndarray:
-        est = estimate(camera_poses(eyes, yaws, pitches), request.intrinsics, room, boxes, need)
-        return est.at_least(need).any(axis=1)
+        return shows_some_object(cfg, camera_poses(eyes, yaws, pitches), request, room, boxes)
 
     bins, judged = yaw_bins(), np.zeros(len(eyes), dtype=bool)
     window = np.arange(-_GAP_WINDOW_DEG, _GAP_WINDOW_DEG + 1)  # degrees either side of the yaw
@@ -107,8 +118,8 @@ def fill_gaps(cfg, timeline, yaws, costs, request: PlanRequest, room: Room, boxe
         for n in blank:
             ok = shown(np.repeat(eyes[n : n + 1], len(window), axis=0), yaws[n] + np.radians(window), pitches[n])
             off = np.round(np.degrees(wrap_angle(bins - yaws[n]))).astype(int)  # each bin: its nearest judged heading
-            judged_ok = (np.abs(off) <= _GAP_WINDOW_DEG) & ok[np.clip(off + _GAP_WINDOW_DEG, 0, len(window) - 1)]
-            cost[n] += _GAP_COST * ~judged_ok
+            fine = (np.abs(off) <= _GAP_WINDOW_DEG) & ok[np.clip(off + _GAP_WINDOW_DEG, 0, len(window) - 1)]
+            cost[n] += _GAP_COST * ~fine
         judged[blank] = True
         trial = search(cfg, eyes, desired, passing, safe, cost, request.fps)
         trial_showing = shown(eyes, trial, pitches)

@@ -4,7 +4,8 @@ The walk visits the viewpoints that the coverage planner's machinery (``viewpoin
 that every object is seen clearly (the ``clear`` level of the run's visibility model), in the tour
 order ``fit_tour`` finds (either way round, by the seed), along smoothed A* routes. Unlike the
 coverage planner the camera does not stop at viewpoints: it passes each one slowly (``creep_mps``
-for ``linger_s``, at least the model's ``clear_frames`` frames) looking at what it shows, and walks
+for ``linger_s``, at least the model's ``clear_frames`` frames; short of frames, only those rather than
+drop a station and lose what it shows: ``fit_tour``'s ``min_dwell``) looking at what it shows, and walks
 on between them with eased speed (``speed_mps`` where the frames allow, up to ``max_speed_mps``).
 Between viewpoints the heading turns from one view to the next, drawn towards the direction of
 travel mid-way (``look_ahead``; the pitch is drawn towards ``pitch_deg`` there: the floor ahead).
@@ -232,7 +233,9 @@ class Walkthrough:
         linger = max(request.visibility.clear_frames, int(round(cfg.linger_s * fps)))
         sweeps: dict = {}  # blank turn steps by station pair
         moves = self.sweep_cost(views, request, room, boxes, sweeps)
-        stations, legs, frames = fit_tour(cfg, grid, views, chosen, n, fps, linger, moves) if chosen else ([], [], [])
+        brisk = request.visibility.clear_frames  # a station's shortest pass, when the frames are short
+        stations, legs, frames = fit_tour(cfg, grid, views, chosen, n, fps, linger, moves, min_dwell=brisk) \
+            if chosen else ([], [], [])
         if len(stations) < 2:  # one view shows all there is (or nothing does): still take a walk
             reach = 0.3 * cfg.max_speed_mps * n / fps  # leaves frames for easing, lingering and detours
             known = len(views.eyes)
