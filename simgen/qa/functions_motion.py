@@ -209,6 +209,13 @@ def camera_move_direction(ctx, f0, f1):
     return label
 
 
+def _turn_steps(view) -> np.ndarray:
+    """(F − 1,) the camera's heading change from each frame to the next (deg, each step wrapped), once
+    for a view and its copies (jitter moves no camera)."""
+    return view._cached_fixed("turn_steps",
+                              lambda: np.degrees(np.asarray(wrap_angle(np.diff(view.camera_yaws())), dtype=float)))
+
+
 @dsl_function("camera_turn", "motion", (Param("f0", FRAME), Param("f1", FRAME)), Q("deg"),
               decision="interval: f1 − f0 (frames); direction: 180° − |turn| (deg), as two views cannot tell a "
                        "turn near ±180° from one the other way")
@@ -221,7 +228,7 @@ def camera_turn(ctx, f0, f1):
     yaws = ctx.view.camera_yaws()[lo:hi + 1]
     if np.isnan(yaws).any():
         _heading(ctx, lo + int(np.argmax(np.isnan(yaws))))  # raises, naming the frame
-    steps = np.degrees(np.asarray(wrap_angle(np.diff(yaws)), dtype=float))
+    steps = _turn_steps(ctx.view)[lo:hi]
     if len(steps) and np.abs(steps).max() > MAX_TURN_STEP_DEG:
         raise ExecutionError("ambiguous_turn", f"the heading changes by more than {MAX_TURN_STEP_DEG:g}° between "
                              f"two consecutive frames between {f0} and {f1}")

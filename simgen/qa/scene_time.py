@@ -155,4 +155,4 @@ class TimeArrays:
             yaw = np.arctan2(axis[:, 1], axis[:, 0])
             return np.where(np.hypot(axis[:, 0], axis[:, 1]) > 1e-6, yaw, np.nan)
 
-        return self._cached("yaws", compute)
+        return self._cached_fixed("yaws", compute)
