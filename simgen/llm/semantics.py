@@ -7,6 +7,9 @@ probe cases and reject, with a reason and the failing probe case:
 
 - ``answers_referent``: the answer is an object (or category) the question already names, where
   the question asks for another one (a choice among a slot's own categories may name them);
+- ``opposite_extreme``: the question's words ask for the larger, later, farther … one
+  (``simgen.llm.cues.asked_extreme``) and the program picks with argmin, or the reverse ("which is
+  seen for the first time later" kept as ``argmin(..., key=first_seen_of)``);
 - ``reference_mismatch``: a hand-written family asking the same thing (``reference_family``, or
   one with the same template) answers otherwise on a probe case;
 - ``slot_without_effect``: rebinding a slot to another value changes no answer (a frame slot that
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 import re
 
+from simgen.llm.cues import asked_extreme, expected_edits, height_only
 from simgen.llm.judge import Failed, Rejection, describe_case, normalize
 from simgen.llm.metamorphic import edits
 from simgen.llm.probes import named_categories
@@ -43,40 +47,20 @@ from simgen.qa.sampling import SamplingError, sample_bindings
 from simgen.qa.scene_view import SceneView
 from simgen.seeding import rng
 
-__all__ = ["CHECKS", "CUES", "expected_edits", "check_semantics"]
+__all__ = ["CHECKS", "check_semantics"]
 
-CHECKS = ("answers_referent", "reference_mismatch", "scene_independent", "insensitive_<cue>",
+CHECKS = ("answers_referent", "opposite_extreme", "reference_mismatch", "scene_independent", "insensitive_<cue>",
           "height_changed_by_move", "constant_on_natural_probes", "slot_without_effect")
 
-# Words of a question -> the edits of which at least one must change some answer.
-CUES = {
-    "count": (r"\bhow many\b(?!\s+(?:metres|meters|centimet|cm\b|degrees|square|frames|seconds|times))|\bnumber of\b(?!\s+(?:metres|meters|degrees))|\bcount",
-              ("add", "remove")),
-    "distance": (r"\bfar|\bclos|\bnear|\bdistance|\bapart\b", ("move", "lift", "camera")),
-    "elevation": (r"\bhigh|\babove\b|\bbelow\b|\bunder\b", ("lift", "resize")),
-    "size": (r"\btall|\bheight|\bsize\b|\bbig|\blarge|\blong|\bvolume|\bwide|\bwidth|\bsmall|\bshort|\bspace\b",
-             ("resize", "room")),
-    "room": (r"\b(area|size|big|large)\b.*\broom\b|\broom\b.*\b(area|size|big|large)\b|\bfloor area\b", ("room",)),
-}
-# A question about heights alone; words that tie it to positions or relations leave it out.
-HEIGHT_ONLY = r"\bhigher\b|\blower\b|\btop of\b|\btall|\bshorter\b|\bheight\b|\bhow high\b"
-RELATIONS = (r"\babove\b(?! the floor)|\bbelow\b|\bunder|\bbeneath|\bover\b|\bon top\b|\bontop|\bstack|\bsupport|"
-             r"\bresting\b|\bleft\b|\bright\b|\bfront\b|\bbehind\b|\bbetween\b|\bnext to\b|\bbeside|\bwhere\b|"
-             r"\bvisible\b|\bsee\b|\bseen\b|\bframe|\bcamera\b|\bfirst\b|\blast\b|\bmov")
 ALTERNATIVES = 3  # alternative draws per slot and case
 NATURAL_DRAWS = 40  # extra bindings per unedited probe scene a constant yes/no answer is tried on
-
-
-def expected_edits(question: str) -> dict[str, tuple[str, ...]]:
-    """Cue name -> edit kinds, for each cue the question's text carries."""
-    text = question.lower()
-    return {cue: kinds for cue, (pattern, kinds) in CUES.items() if re.search(pattern, text)}
 
 
 def check_semantics(probe, question, family, outcomes: list, reference=None) -> None:
     """Raise Rejection if ``family``'s ``outcomes`` on ``question.cases`` contradict its question."""
     cases = question.cases
     _referents(probe, family, cases, outcomes)
+    _extreme(family)
     if reference is not None:
         _reference(probe, family, reference, cases, outcomes)
     _scene(probe, question, family, cases, outcomes)
@@ -118,6 +102,15 @@ def _referents(probe, family, cases, outcomes) -> None:
         if slot is not None and slot not in allowed:
             raise Rejection("answers_referent", f"the answer is the {category} that slot {slot!r} names, which the question "
                                                 f"already mentions; on {describe_case(view, case.bindings, value)}")
+
+
+def _extreme(family) -> None:
+    """A question asking for the larger / later / farther one is not answered by an argmin (nor the reverse)."""
+    asked = asked_extreme(family.templates[0])
+    picks = {n.fn.name for n in family.parsed.nodes if n.op == "call" and n.fn is not None and n.fn.name in ("argmax", "argmin")}
+    if asked and len(picks) == 1 and picks != {asked[0]}:
+        raise Rejection("opposite_extreme", f"the question asks for the {asked[1]!r} one, so it picks with {asked[0]}, "
+                                            f"but the program uses {picks.pop()}")
 
 
 def _reference(probe, family, reference, cases, outcomes) -> None:
@@ -211,8 +204,7 @@ def _scene(probe, question, family, cases, outcomes) -> None:
 
 def _height_only(probe, question, family, cases, outcomes) -> None:
     """A question about heights alone keeps its answer when a referent is moved sideways."""
-    text = family.templates[0].lower()
-    if not re.search(HEIGHT_ONLY, text) or re.search(RELATIONS, text) or set(expected_edits(text)) - {"size", "elevation"}:
+    if not height_only(family.templates[0]):
         return
     for i, (case, outcome) in enumerate(zip(cases, outcomes)):
         if isinstance(outcome, Failed):
