@@ -135,9 +135,8 @@ class _Design:
                 row = len(self.truth)
                 self.truth.append(options[j] == item.answer_text)
                 feats = [f"pos:{j}"] + [f"{c}&{d}" for c in context for d in desc]
-                for f in feats:
-                    rows.append(row)
-                    cols.append(vocab.setdefault(f, len(vocab)))
+                rows += [row] * len(feats)
+                cols += [vocab.setdefault(f, len(vocab)) for f in feats]  # new features numbered as met
         self.rows, self.cols = np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)
         self.n_rows, self.dim = len(self.truth), len(vocab)
         self.starts = np.array(self.starts, dtype=np.int64)
