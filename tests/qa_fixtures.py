@@ -63,7 +63,7 @@ def make_episode(
     looking at its centre). ``frame_indices``: the episode frame index of each camera (default
     0, 1, …). ``visibility``: ``None`` derives it by projecting 64 box samples (no occlusion);
     ``"all"`` makes every object fully visible with ``ALL_VISIBLE_PIXELS`` in every frame; a
-    mapping ``{frame_index: {object_id: pixels | (pixels, in_frame_fraction)}}`` sets it by hand
+    mapping ``{frame_index: {object_id: pixels | (pixels, in_frame_fraction[, occlusion])}}`` sets it by hand
     (objects not listed get 0 pixels, fraction 0).
     ``object_poses``: per-frame states ``{frame_index: {object_id: (centre, yaw)}}``; an object a
     frame does not list keeps its pose from the frame before (its row's pose before the first).
@@ -146,8 +146,10 @@ def _visibility(specs, poses, T, intrinsics, index, visibility) -> tuple[Visibil
             out.append(Visibility(o.object_id, ALL_VISIBLE_PIXELS, 1.0, 0.0, (0, 0, 10, 10)))
         elif isinstance(visibility, Mapping):
             value = visibility.get(index, {}).get(o.object_id, 0)
-            pixels, fraction = value if isinstance(value, tuple) else (value, 1.0 if value else 0.0)
-            out.append(Visibility(o.object_id, int(pixels), float(fraction), 0.0, (0, 0, 10, 10) if pixels else None))
+            pixels, fraction, occlusion = (tuple(value) + (0.0,))[:3] if isinstance(value, tuple) \
+                else (value, 1.0 if value else 0.0, 0.0)
+            out.append(Visibility(o.object_id, int(pixels), float(fraction), float(occlusion),
+                                  (0, 0, 10, 10) if pixels else None))
         elif visibility is None:
             out.append(_projected_visibility(o, poses[o.object_id], T, intrinsics))
         else:

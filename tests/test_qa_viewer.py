@@ -299,6 +299,21 @@ def test_a_size_question_needs_each_referent_shown_whole_in_some_frame():
         assert not isinstance(near, str), near
 
 
+def test_a_size_question_needs_the_referent_not_hidden_behind_nearer_things():
+    # by eye: "how long is the vase along its longest side?" about a vase in a shelf's bottom
+    # compartment, behind the board (occlusion 0.35-0.44 in its clear frames): only its top showed
+    camera = look_at((3.0, 0.2, 1.2), (3.0, 4.0, 0.8))
+    rows = [("vase", "white", (2.0, 3.0, 0.15), (0.08, 0.08, 0.15), 0.0), ("table", "brown", (4.0, 2.5, 0.4), (0.7, 0.45, 0.4), 0.0),
+            ("lamp", "white", (5.0, 3.5, 0.8), (0.2, 0.2, 0.8), 0.0)]
+    for occlusion, ok in ((0.4, False), (0.1, True)):
+        vis = {f: {1: (1500, 1.0, occlusion), 2: CLEAR, 3: CLEAR} for f in range(4)}
+        ep = make_episode(rows, room=ROOM, cameras=[camera] * 4, visibility=vis)
+        size = ask(ep, "object_size_estimation", {"a": "vase"}, stability=False)
+        assert (size.answer == 30) if ok else size == "not_shown_whole", size
+        near = ask(ep, "nearest_object", {"ref": "vase"}, stability=False)  # where it is still serves
+        assert not isinstance(near, str), near
+
+
 def _moving_room_seen(before: dict[int, dict[int, tuple[int, float]]]):
     """The moving room (the box slides from beside the lamp to beside the plant in frames 10–20) with
     visibility by hand: ``before`` sets frames 0–9, every object is seen clearly and framed after."""

@@ -29,7 +29,9 @@ from simgen.visibility_model import VisibilityModel
 FRAMED_IN_FRAME = 0.75  # share of the box inside the image for an image question's referent (by eye: half
 # a teddy bear's box in frame showed a brown paw at the image corner)...
 FRAMED_FILL = 0.1  # ...unless it fills this share of the image
-WHOLE_IN_FRAME = 0.9  # share of the box inside the image for a frame to show the object whole (its size)
+WHOLE_IN_FRAME = 0.9  # share of the box inside the image for a frame to show the object whole (its size)...
+WHOLE_MAX_OCCLUSION = 0.25  # ...with at most this share of its box's image covered by nearer things (by eye:
+# a vase behind a shelf board, occlusion 0.35-0.44 in its clear frames, showed only its top: no height to judge)
 
 
 class SceneView(TimeArrays):
@@ -69,6 +71,7 @@ class SceneView(TimeArrays):
         self.T_cam_world = np.array([invert(T) for T in self.T_world_cam]).reshape(-1, 4, 4)
         self.visible_pixels = np.zeros((len(self.frames), n), dtype=np.int64)
         self.in_frame_fraction = np.zeros((len(self.frames), n), dtype=float)
+        self.occlusion = np.zeros((len(self.frames), n), dtype=float)
         for fr, frame in enumerate(episode.frames):
             for v in frame.visibility:
                 r = self._row_of_id.get(v.object_id)
@@ -76,6 +79,7 @@ class SceneView(TimeArrays):
                     raise ValueError(f"episode {self.episode_id}: frame {frame.index} has visibility for unknown object_id {v.object_id}")
                 self.visible_pixels[fr, r] = v.visible_pixels
                 self.in_frame_fraction[fr, r] = v.in_frame_fraction
+                self.occlusion[fr, r] = v.occlusion
         width, height = int(episode.intrinsics.width), int(episode.intrinsics.height)
         self.pixel_threshold = {level: model.pixels(level, width, height) for level in ("glimpse", "seen", "clear")}
         self.visible = model.seen(self.visible_pixels, width, height)  # seen, however much of the box is in frame
@@ -90,8 +94,9 @@ class SceneView(TimeArrays):
         # half its box inside the frame or filling a tenth of the image (a close-up), not an edge sliver
         self.framed = self.clear & ((self.in_frame_fraction >= FRAMED_IN_FRAME)
                                     | (self.visible_pixels >= FRAMED_FILL * width * height))
-        # shown whole (how big it is can be judged): seen clearly with nearly all its box inside the frame
-        self.whole = self.clear & (self.in_frame_fraction >= WHOLE_IN_FRAME)
+        # shown whole (how big it is can be judged): seen clearly, nearly all its box inside the frame and
+        # little of it behind nearer things
+        self.whole = self.clear & (self.in_frame_fraction >= WHOLE_IN_FRAME) & (self.occlusion <= WHOLE_MAX_OCCLUSION)
         # what the video shows at all: seen in ≥ 1 frame (candidate sets draw from these)
         self._set_observed(self.visible.any(axis=0) if len(self.frames) else np.zeros(n, dtype=bool))
         self._cache: dict = {}
