@@ -132,7 +132,7 @@ def test_video_question_shows_the_strip_best_frames_and_named_frame(run_dir):
 
 def test_referents_are_every_object_the_question_names(run_dir):
     (src,) = find_sources(run_dir)
-    checked = 0
+    checked = named = 0
     for item in src.items():
         episode = json.loads((run_dir / "episodes" / item.episode_id / "episode.json").read_text())
         names = {name for name, _ in referents(item, episode)}
@@ -142,7 +142,8 @@ def test_referents_are_every_object_the_question_names(run_dir):
                 expected = {o["name"] for o in episode["scene"]["objects"] if o["category"] == category}
                 assert expected <= names, (item.family, category)
                 checked += len(expected)
-    assert checked > 100
+                named += 1
+    assert named >= 20 and checked >= named  # not vacuous: every named category was found in the scene
 
 
 def test_filters_pick_family_episode_seed_and_id(run_dir, tmp_path, capsys):
