@@ -7,6 +7,7 @@ import pytest
 import yaml
 from qa_fixtures import ego_walk, moving_room
 
+from simgen.geometry import quat_to_matrix
 from simgen.llm.judge import Failed, Probe, Question, Rejection
 from simgen.llm.metamorphic import edits
 from simgen.llm.paraphrase import spec_of_family
@@ -86,10 +87,12 @@ def test_the_probe_rooms_hold_stacked_objects_and_the_cases_name_them():
         objects = {o.object_id: o for o in episode.scene.objects}
         stacked = [o for o in objects.values() if o.support is not None]
         assert stacked, episode.episode_id
-        for o in stacked:  # resting on its support's top, inside its footprint
+        for o in stacked:  # resting on its support's top, inside its footprint (same yaw), off its centre
             base = objects[o.support]
             assert o.pose.position[2] - o.half_extents[2] == pytest.approx(base.pose.position[2] + base.half_extents[2])
-            assert np.allclose(o.pose.position[:2], base.pose.position[:2])
+            local = quat_to_matrix(base.pose.quat_wxyz)[:2, :2].T @ (np.array(o.pose.position[:2]) - base.pose.position[:2])
+            assert np.all(np.abs(local) + o.half_extents[:2] <= np.array(base.half_extents[:2]) + 1e-9)
+            assert not np.allclose(o.pose.position[:2], base.pose.position[:2])
     question, outcomes = judged(above)
     answers = {o[0] for o in outcomes if not isinstance(o, Failed)}
     assert len(answers) == 2, "the unedited probe cases say both yes and no to 'is the {a} above the {b}?'"

@@ -96,7 +96,7 @@ def _probe_episode(seed: int, index: int) -> Episode:
 
 def _stacked(specs: list[ObjectSpec], ceiling: float, gen) -> list[ObjectSpec]:
     """``specs`` with up to ``STACKS`` uniquely present objects each put on top of another one whose
-    footprint holds it (same yaw, centred), below the ceiling; the rest stay on the floor."""
+    footprint holds it (same yaw, anywhere on it), below the ceiling; the rest stay on the floor."""
     counts = {c: sum(o.category == c for o in specs) for c in {o.category for o in specs}}
     unique = [specs[int(i)] for i in gen.permutation(len(specs)) if counts[specs[int(i)].category] == 1]
     placed, used = {}, set()
@@ -106,8 +106,11 @@ def _stacked(specs: list[ObjectSpec], ceiling: float, gen) -> list[ObjectSpec]:
             height = 2 * base.half_extents[2] + 2 * top.half_extents[2]
             if top is base or {top.object_id, base.object_id} & used or not fits or height > ceiling - CEILING_GAP:
                 continue
-            x, y, _ = base.pose.position
-            pose = Pose((x, y, float(2 * base.half_extents[2] + top.half_extents[2])), base.pose.quat_wxyz)
+            # off its support's centre (within the footprint): exactly equal centres would make every
+            # left/right or bearing between the two a tie that two equivalent programs may break differently
+            slack = np.array(base.half_extents[:2]) - np.array(top.half_extents[:2]) - RIM
+            x, y = np.array(base.pose.position[:2]) + quat_to_matrix(base.pose.quat_wxyz)[:2, :2] @ (gen.uniform(-0.8, 0.8, 2) * slack)
+            pose = Pose((float(x), float(y), float(2 * base.half_extents[2] + top.half_extents[2])), base.pose.quat_wxyz)
             placed[top.object_id] = dataclasses.replace(top, pose=pose, support=base.object_id)
             used |= {top.object_id, base.object_id}
             break
