@@ -3,7 +3,7 @@
 Parsing, type checking and agreement prove that a program runs and that candidates agree; they do
 not prove it answers the question ("which object is farthest from the chair?" → "chair"). These
 checks run every candidate — and every hand-written family (tests/test_llm_semantics.py) — on the
-probe cases and reject, with a reason and the failing probe case:
+probe cases and reject, with a reason and (where a case shows it) the failing probe case:
 
 - ``answers_referent``: the answer is an object (or category) the question already names, where
   the question asks for another one (a choice among a slot's own categories may name them);
@@ -26,10 +26,10 @@ probe cases and reject, with a reason and the failing probe case:
   off the {b} it rests on: the probe cases name stacked pairs, ``Probe.cases``);
 - ``constant_on_natural_probes``: a yes/no answer is the same on every case of the unedited probe
   scenes (the drawn cases and up to ``NATURAL_DRAWS`` more bindings per scene). An edit may be what
-  makes it flip ("is the top of the {a} higher than the top of the {b}?" compiled as
-  ``above(...) and top(...) > top(...)`` is "no" unless one object is lifted onto the other), but a
-  question asked of real rooms must be able to answer both ways there; the probe rooms hold
-  stacked objects (``simgen.llm.probes``) so that "above" and "on top of" can.
+  makes it flip ("is the {a} standing on the floor?" compiled as ``bottom(the(a)) > m(1.2)`` is
+  "no" unless an object is lifted), but a question asked of real rooms must be able to answer both
+  ways there; the probe rooms hold stacked objects (``simgen.llm.probes``) so that "above" and
+  "on top of" can.
 
 Edited scenes and alternative bindings are drawn once per question (``Question.cache``), from
 generators derived from the probe seed, so every candidate faces the same cases.
