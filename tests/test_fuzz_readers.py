@@ -242,11 +242,11 @@ def test_a_family_that_fails_or_answers_nan_loses_only_its_questions(tmp_path, m
     qa = QAConfig(families=families, questions_per_episode=2)
     model = VisibilityModel(clear_frames=1)
     clean = run_ask([tmp_path / "eps" / "living_room"], qa, 0, 0, tmp_path / "clean", model)
-    real_execute, real_ask_one, asking = ask.execute, ask.EpisodeAsker.ask_one, {}
+    real_execute, real_ask, asking = ask.execute, ask.EpisodeAsker.ask, {}
 
-    def tracking(self, fam, bindings, gen):
+    def tracking(self, fam, counts):  # the family being asked, for every execution it makes
         asking["family"] = fam.family
-        return real_ask_one(self, fam, bindings, gen)
+        return real_ask(self, fam, counts)
 
     def faulty(program, view, bindings, **kwargs):
         execution = real_execute(program, view, bindings, **kwargs)
@@ -256,7 +256,7 @@ def test_a_family_that_fails_or_answers_nan_loses_only_its_questions(tmp_path, m
             return dataclasses.replace(execution, value=float("nan"))
         return execution
 
-    monkeypatch.setattr(ask.EpisodeAsker, "ask_one", tracking)
+    monkeypatch.setattr(ask.EpisodeAsker, "ask", tracking)
     monkeypatch.setattr(ask, "execute", faulty)
     stats = run_ask([tmp_path / "eps" / "living_room"], qa, 0, 0, tmp_path / "faulty", model)
     assert stats["episodes"]["ok"] == ["living_room"] and not stats["episodes"]["failed"]
