@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from simgen.scene.assets import TRIM, Asset, Context, block, cylinder, rod, top_surface
-from simgen.scene.assets_parts import METAL, fronts, legs, pedestal, variants
+from simgen.scene.assets_parts import METAL, apron_table, fronts, legs, pedestal, variants
 
 WOOD = ("brown", "white", "black", "beige", "grey")
 CHAIR = ("brown", "black", "white", "grey", "red", "blue", "green")
@@ -19,9 +19,7 @@ CHAIR = ("brown", "black", "white", "grey", "red", "blue", "green")
 def rect_table(ctx: Context):
     """Rectangular dining table on four legs (L 140–200, W 80–100, H 73–76 cm)."""
     hy, hx, h = ctx.u(0.7, 1.0), ctx.u(0.4, 0.5), ctx.u(0.73, 0.76)
-    top = block((-hx, -hy, h - 0.04), (hx, hy, h), ctx.rgba)
-    apron = block((-hx + 0.05, -hy + 0.05, h - 0.12), (hx - 0.05, hy - 0.05, h - 0.04), ctx.shade(0.85))
-    return [top, apron, *legs(hx, hy, h - 0.04, 0.07, ctx.shade(0.8), inset=0.03)], [top_surface(top)]
+    return apron_table(ctx, hx, hy, h, top=0.04, rim=0.05, leg=0.07, leg_inset=0.03)
 
 
 def round_table(ctx: Context):

@@ -29,14 +29,19 @@ def _bar(x, y, z0, z1) -> Part:
     return block((x + 0.02, y - 0.012, z0), (x + 0.045, y + 0.012, z1), METAL)
 
 
+def _split_doors(ctx: Context, x1: float, hy: float, split: float, h: float) -> list[Part]:
+    """Two door fronts, one above the other, meeting at height ``split``."""
+    return [block((x1, -hy + 0.005, 0.02), (x1 + 0.04, hy - 0.005, split - 0.005), ctx.rgba),
+            block((x1, -hy + 0.005, split + 0.005), (x1 + 0.04, hy - 0.005, h - 0.005), ctx.rgba)]
+
+
 def top_freezer(ctx: Context):
     """Top-freezer refrigerator: a short freezer door above a tall one (W 60–75 cm)."""
     hy = ctx.u(0.3, 0.375)
     parts, x1, h = _fridge(ctx, hy)
     split = h * 0.7
-    parts += [block((x1, -hy + 0.005, 0.02), (x1 + 0.04, hy - 0.005, split - 0.005), ctx.rgba),
-              block((x1, -hy + 0.005, split + 0.005), (x1 + 0.04, hy - 0.005, h - 0.005), ctx.rgba),
-              _bar(x1 + 0.02, hy - 0.06, split - 0.45, split - 0.1), _bar(x1 + 0.02, hy - 0.06, split + 0.08, split + 0.3)]
+    parts += _split_doors(ctx, x1, hy, split, h) + [
+        _bar(x1 + 0.02, hy - 0.06, split - 0.45, split - 0.1), _bar(x1 + 0.02, hy - 0.06, split + 0.08, split + 0.3)]
     return parts, []
 
 
@@ -45,10 +50,9 @@ def bottom_freezer(ctx: Context):
     hy = ctx.u(0.3, 0.375)
     parts, x1, h = _fridge(ctx, hy)
     split = h * 0.4
-    parts += [block((x1, -hy + 0.005, 0.02), (x1 + 0.04, hy - 0.005, split - 0.005), ctx.rgba),
-              block((x1, -hy + 0.005, split + 0.005), (x1 + 0.04, hy - 0.005, h - 0.005), ctx.rgba),
-              rod((x1 + 0.07, -hy + 0.1, split - 0.08), (x1 + 0.07, hy - 0.1, split - 0.08), 0.012, METAL),
-              _bar(x1 + 0.02, hy - 0.06, split + 0.2, split + 0.7)]
+    parts += _split_doors(ctx, x1, hy, split, h) + [
+        rod((x1 + 0.07, -hy + 0.1, split - 0.08), (x1 + 0.07, hy - 0.1, split - 0.08), 0.012, METAL),
+        _bar(x1 + 0.02, hy - 0.06, split + 0.2, split + 0.7)]
     return parts, []
 
 

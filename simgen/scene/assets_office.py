@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from simgen.scene.assets import TRIM, Asset, Context, Surface, block, cylinder, rod, sphere, top_surface
-from simgen.scene.assets_parts import METAL, PAPER, SCREEN, fronts, legs, pedestal, star_base, variants
+from simgen.scene.assets_parts import METAL, PAPER, SCREEN, apron_table, fronts, legs, pedestal, star_base, variants
 
 WOOD = ("brown", "white", "black", "beige", "grey")
 
@@ -18,9 +18,7 @@ WOOD = ("brown", "white", "black", "beige", "grey")
 def writing_desk(ctx: Context):
     """Writing desk: a top with an apron on four slim legs (W 100–140, D 50–65, H 72–76 cm)."""
     hy, hx, h = ctx.u(0.5, 0.7), ctx.u(0.25, 0.325), ctx.u(0.72, 0.76)
-    top = block((-hx, -hy, h - 0.03), (hx, hy, h), ctx.rgba)
-    apron = block((-hx + 0.03, -hy + 0.03, h - 0.12), (hx - 0.03, hy - 0.03, h - 0.03), ctx.shade(0.85))
-    return [top, apron, *legs(hx, hy, h - 0.03, 0.04, ctx.shade(0.8), inset=0.02)], [top_surface(top)]
+    return apron_table(ctx, hx, hy, h, top=0.03, rim=0.03, leg=0.04, leg_inset=0.02)
 
 
 def pedestal_desk(ctx: Context):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simgen.scene.assets import TRIM, block, cylinder, rod, sphere
+from simgen.scene.assets import TRIM, block, cylinder, rod, sphere, top_surface
 
 METAL = (0.72, 0.72, 0.74, 1.0)  # brushed steel: handles, taps, frames
 PORCELAIN = (0.95, 0.95, 0.94, 1.0)  # basins, toilet bowls, plates' glaze
@@ -61,6 +61,15 @@ def legs(hx: float, hy: float, z1: float, side: float, rgba, inset: float = 0.0,
             else:
                 out.append(block((cx - side / 2, cy - side / 2, z0), (cx + side / 2, cy + side / 2, z1), rgba))
     return out
+
+
+def apron_table(ctx, hx: float, hy: float, h: float, top: float, rim: float, leg: float, leg_inset: float):
+    """A (hx, hy) top ``top`` thick at height ``h`` over an apron inset by ``rim`` (reaching 12 cm below
+    the top face) on four square legs of side ``leg``: dining tables and writing desks share it.
+    Returns (parts, [the top's surface])."""
+    board = block((-hx, -hy, h - top), (hx, hy, h), ctx.rgba)
+    apron = block((-hx + rim, -hy + rim, h - 0.12), (hx - rim, hy - rim, h - top), ctx.shade(0.85))
+    return [board, apron, *legs(hx, hy, h - top, leg, ctx.shade(0.8), inset=leg_inset)], [top_surface(board)]
 
 
 def star_base(z_hub: float, reach: float, rgba, caster=TRIM) -> list:
