@@ -27,7 +27,13 @@ from simgen.job_config import conf_dir
 log = logging.getLogger("simgen")
 # keys that say where, how many or which stages run, not what each episode is
 _NOT_HASHED = ("stages", "paths", "shard", "episodes", "run_name")
-_NO_EFFECTS = json.loads(json.dumps(dataclasses.asdict(CameraEffects())))  # camera.effects all off, as the config holds it
+# keys added after configs were first written, with the value that means what those configs meant:
+# at that value a key is left out of the hash, so older configs keep their run ids and episode ids
+_AS_BEFORE = (
+    (None, "renderer", lambda value, data: value == {"name": data.get("simulator", {}).get("name")}),  # draws itself
+    ("camera", "effects", lambda value, data: value == json.loads(json.dumps(dataclasses.asdict(CameraEffects())))),
+    ("scene", "room_type", lambda value, data: value == "classic"),  # the original mix
+)
 
 
 def path_safe(text: str) -> str:
@@ -39,16 +45,15 @@ OmegaConf.register_new_resolver("path_safe", path_safe, replace=True)  # used by
 
 
 def config_hash(cfg: DictConfig) -> str:
-    """sha256 of the resolved job config, without keys that only say where or which stages run."""
+    """sha256 of the resolved job config, without keys that only say where or which stages run, nor
+    later keys at the value that means what configs meant before them (``_AS_BEFORE``)."""
     data = OmegaConf.to_container(cfg, resolve=True)
     for key in _NOT_HASHED:
         data.pop(key, None)
-    if data.get("renderer") == {"name": data.get("simulator", {}).get("name")}:
-        data.pop("renderer")  # the simulator drawing itself is what configs meant before renderers split off: same ids
-    if isinstance(data.get("camera"), dict) and data["camera"].get("effects") == _NO_EFFECTS:
-        data["camera"].pop("effects")  # no camera effects is what configs meant before they existed: same ids
-    if isinstance(data.get("scene"), dict) and data["scene"].get("room_type") == "classic":
-        data["scene"].pop("room_type")  # the original mix is what configs meant before room types: same ids
+    for parent, key, as_before in _AS_BEFORE:
+        node = data if parent is None else data.get(parent)
+        if isinstance(node, dict) and key in node and as_before(node[key], data):
+            node.pop(key)
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
