@@ -149,6 +149,33 @@ class RoomSpec(Record):
 
 
 @dataclass(frozen=True)
+class HouseRoom(Record):
+    """One room of a house: the name a question uses ("kitchen", "bedroom 2"), its type and its floor.
+
+    ``footprint`` is the room's own floor inside its walls (counter-clockwise XY vertices, m): two
+    neighbouring rooms are separated by an interior wall that fills the gap between their footprints.
+    """
+
+    name: str
+    room_type: str  # living | kitchen | bedroom | bathroom | office | hallway | dining
+    footprint: tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class Opening(Record):
+    """A doorway or a window: a gap through a wall from ``start`` to ``end`` (XY, m, along the wall's centre
+    line), open from height ``bottom`` to ``top`` (a doorway's ``bottom`` is 0). ``rooms`` are indices into
+    :attr:`SceneSpec.rooms`: the two rooms a door connects, the one room a window lights."""
+
+    kind: str  # door | window
+    start: tuple[float, float]
+    end: tuple[float, float]
+    bottom: float
+    top: float
+    rooms: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Lighting(Record):
     """Directional light for the renderer: direction (world, towards the light) and strengths."""
 
@@ -170,8 +197,21 @@ class SceneSpec(Record):
     lighting: Lighting = Lighting()
     complexity: dict = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
+    # a house (scene=house): its rooms and the doorways and windows in its walls; ``room`` is then the
+    # whole house's outer floor. Both are empty for a single room.
+    rooms: tuple[HouseRoom, ...] = ()
+    openings: tuple[Opening, ...] = ()
 
-    _nested = {"room": RoomSpec, "objects": ObjectSpec, "lighting": Lighting}
+    _nested = {"room": RoomSpec, "objects": ObjectSpec, "lighting": Lighting, "rooms": HouseRoom,
+               "openings": Opening}
+
+    def to_dict(self) -> dict[str, Any]:
+        """As :meth:`Record.to_dict`, without the house fields of a single room (its files stay as before)."""
+        out = super().to_dict()
+        for key in ("rooms", "openings"):
+            if not out[key]:
+                del out[key]
+        return out
 
     def __hash__(self) -> int:  # complexity is a dict; hash on identity of the content that matters
         return hash((self.scene_id, self.seed, len(self.objects)))
