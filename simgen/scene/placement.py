@@ -10,6 +10,9 @@ Gaps: a wall piece's back stands ``WALL_GAP`` off its wall, facing into the room
 inward normal); neighbouring wall pieces keep ``PIECE_GAP``; free-standing furniture and occluders
 keep the walking clearance from walls and from everything not in their group (a table and the
 chairs placed at it form one group, ``PIECE_GAP`` apart).
+
+Keep-out zones (:meth:`Floor.keep_out`, e.g. the swing and passage of a doorway) are rectangles nothing
+may stand in: they reject candidates like a wall does but are no obstacle to the camera's free floor.
 """
 from __future__ import annotations
 
@@ -62,10 +65,18 @@ class Floor:
         self.rects = np.zeros((0, 5))
         self.margins = np.zeros(0)
         self.groups = np.zeros(0, dtype=int)
+        self.keep_outs = np.zeros((0, 5))
+
+    def keep_out(self, rect) -> None:
+        """Forbid the rectangle ``(cx, cy, hx, hy, yaw)`` to everything placed from now on (a door's zone)."""
+        self.keep_outs = np.vstack([self.keep_outs, np.asarray(rect, dtype=float).reshape(1, 5)])
 
     def feasible(self, cands: np.ndarray, margin: float, group: int, wall_gap: float) -> np.ndarray:
-        """(K,) bool: candidates inside the room, ``wall_gap`` off the walls and clear of what is placed."""
+        """(K,) bool: candidates inside the room, ``wall_gap`` off the walls, out of the keep-out zones and
+        clear of what is placed."""
         ok = points_in_polygon(cands[:, :2], self.poly) & rects_clear(cands, self.wall_rects, wall_gap).all(1)
+        if len(self.keep_outs) and ok.any():
+            ok[ok] = rects_clear(cands[ok], self.keep_outs, 0.0).all(1)
         if len(self.rects) and ok.any():
             gap = np.where(self.groups == group, PIECE_GAP, np.maximum(self.margins, margin))
             ok[ok] = rects_clear(cands[ok], self.rects, gap[None, :]).all(1)
