@@ -130,6 +130,29 @@ def test_video_question_shows_the_strip_best_frames_and_named_frame(run_dir):
         assert "read" in dict(frames_to_show(it, episode, referents(it, episode), 6))[it.bindings["frame"]]
 
 
+def test_size_question_shows_the_frame_its_referent_is_whole_in(run_dir):
+    """A size question rests on a frame showing the object whole (nearly all its box in frame, little
+    hidden), which is often not its largest: the sheet shows that frame, read back from episode.json."""
+    from simgen.qa.scene_view import WHOLE_IN_FRAME, WHOLE_MAX_OCCLUSION
+
+    (src,) = find_sources(run_dir)
+    checked = 0
+    for item in src.items():
+        wholes = {name: v["whole_frame"] for name, v in item.certificate.get("visibility", {}).items()
+                  if "whole_frame" in v}
+        if item.modality != "video" or not wholes:
+            continue
+        episode = json.loads((run_dir / "episodes" / item.episode_id / "episode.json").read_text())
+        shown = dict(frames_to_show(item, episode, referents(item, episode), strip=6))
+        for name, frame in wholes.items():
+            oid = item.certificate["visibility"][name]["object_id"]
+            (vis,) = [v for v in episode["frames"][frame]["visibility"] if v["object_id"] == oid]
+            assert vis["in_frame_fraction"] >= WHOLE_IN_FRAME and vis["occlusion"] <= WHOLE_MAX_OCCLUSION
+            assert f"whole {name}" in shown[frame]
+            checked += 1
+    assert checked >= 1
+
+
 def test_referents_are_every_object_the_question_names(run_dir):
     (src,) = find_sources(run_dir)
     checked = named = 0

@@ -53,8 +53,8 @@ def read_frames(item: QAItem) -> set[int]:
 
 def frames_to_show(item: QAItem, episode: dict, refs: list[tuple[str, int]], strip: int) -> list[tuple[int, str]]:
     """(frame, why) pairs in time order: an image question's frames, or for a video question the
-    frames it names or its program read, the first and the best frame showing each referent and an
-    evenly spaced strip (strip frames go first when there are more than ``MAX_VIDEO_TILES``)."""
+    frames it names or its program read, the first and the best frame showing each referent (for a
+    size question the frame the verifier found it whole in) and an evenly spaced strip (strip frames go first when there are more than ``MAX_VIDEO_TILES``)."""
     n = len(episode["frames"])
     if item.modality != "video":
         return [(f, "shown") for f in item.frames]
@@ -62,12 +62,18 @@ def frames_to_show(item: QAItem, episode: dict, refs: list[tuple[str, int]], str
     for f in sorted(read_frames(item)):
         if 0 <= f < n:
             why.setdefault(f, []).append("read")
+    visibility = item.certificate.get("visibility", {})
     for name, oid in refs:
         pixels = [next((v["visible_pixels"] for v in fr["visibility"] if v["object_id"] == oid), 0)
                   for fr in episode["frames"]]
         if max(pixels, default=0) > 0:  # where it first shows at all (temporal questions) and where best
             why.setdefault(int(np.flatnonzero(pixels)[0]), []).append(f"first {name}")
-            why.setdefault(int(np.argmax(pixels)), []).append(f"best {name}")
+            # a size question rests on the frame the verifier found the object whole in, not its largest
+            whole = (visibility.get(name) or {}).get("whole_frame")
+            if isinstance(whole, int) and 0 <= whole < n:
+                why.setdefault(whole, []).append(f"whole {name}")
+            else:
+                why.setdefault(int(np.argmax(pixels)), []).append(f"best {name}")
     for f in np.linspace(0, n - 1, strip).round().astype(int) if strip and n else ():
         why.setdefault(int(f), []).append("strip")
     keep = sorted(why, key=lambda f: ("strip" in why[f] and len(why[f]) == 1, f))[:MAX_VIDEO_TILES]

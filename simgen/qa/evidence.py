@@ -200,9 +200,12 @@ def check_visibility(view, referents, frames_shown: list[int] | None, whole_vide
             if not view.framed[view.frame_row(f), row]:
                 reason = "not_visible"
         if extent and reason is None:
-            shown = [view.frame_row(f) for f in frames_shown] if frames_shown else slice(None)
-            if not view.whole[shown, row].any():
+            rows = np.array([view.frame_row(f) for f in frames_shown] if frames_shown else range(len(view.frames)), int)
+            whole = rows[view.whole[rows, row]]
+            if not len(whole):
                 reason = "not_shown_whole"
+            else:  # the frame a viewer judges its size from: shown whole, and largest among those
+                evidence[view.names[row]]["whole_frame"] = int(view.frames[whole[np.argmax(view.visible_pixels[whole, row])]])
     return reason, evidence
 
 
