@@ -346,3 +346,17 @@ def test_where_a_moved_object_was_needs_its_start_shown_with_each_reference():
     # the references shown with the box only after it moved do not count
     late = {f: {**others, 5: framed} for f in range(10)}
     assert ask(_moving_room_seen(late), "object_state_before", bindings) == "start_not_shown"
+
+
+def test_a_size_question_records_the_largest_frame_that_shows_its_referent_whole():
+    # simgen-inspect shows this frame: the shelf's largest view (frame 0) cuts its top off
+    camera = look_at((3.0, 0.2, 1.2), (3.0, 4.0, 0.8))
+    rows = [("shelf", "white", (1.0, 3.5, 0.9), (0.4, 0.2, 0.9), 0.0), ("table", "brown", (4.0, 2.5, 0.4), (0.7, 0.45, 0.4), 0.0),
+            ("lamp", "white", (5.0, 3.5, 0.8), (0.2, 0.2, 0.8), 0.0)]
+    shelf = {0: (5000, 0.75), 1: (2000, 0.95), 2: (3000, 0.95), 3: (2500, 0.95)}
+    vis = {f: {1: shelf[f], 2: CLEAR, 3: CLEAR} for f in range(4)}
+    ep = make_episode(rows, room=ROOM, cameras=[camera] * 4, visibility=vis)
+    tall = ask(ep, "object_height", {"a": "shelf"}, stability=False)
+    assert tall.certificate["visibility"]["shelf_1"]["whole_frame"] == 2
+    near = ask(ep, "nearest_object", {"ref": "shelf"}, stability=False)  # not a size question: no such frame
+    assert "whole_frame" not in near.certificate["visibility"]["shelf_1"]
