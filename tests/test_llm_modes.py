@@ -44,7 +44,7 @@ def make_compiler(server, k=2) -> Compiler:
 def test_paraphrases_are_kept_only_when_fields_and_meaning_are_kept():
     script = scripted_model(
         paraphrases=["How many {thing} are there?",  # a field changed
-                     "How many {category} objects can be seen in this video of the room?",  # the same as a template
+                     "How many {category} objects can be seen in this video?",  # the same as a template
                      "Counting everything, how many {category} objects are there?",  # recompiles differently
                      "Could you count the {category} objects that the video shows?"],  # good
         programs={"everything": "count(objects(category=category)) + 1"})
@@ -83,7 +83,7 @@ def test_too_few_verified_paraphrases_reject_the_question(tmp_path):
     ("How many {category} obj\u00e9cts?", "non_ascii"),
     ("How many {category.__class__}?", "fields_changed"),
     ("How many things?", "fields_changed"),
-    ("how MANY {category} objects can be seen in this video of the room", "duplicate"),
+    ("how MANY {category} objects can be seen in this video", "duplicate"),
 ])
 def test_check_paraphrase(text, reason):
     assert check_paraphrase(text, COUNTING.templates[0], COUNTING.templates) == reason

@@ -24,7 +24,7 @@ from itertools import combinations
 
 import numpy as np
 
-from simgen.geometry import project, wrap_angle
+from simgen.geometry import points_in_polygon, project, wrap_angle
 
 _CORNER_SAMPLES = 7  # points along each vertical corner edge
 _CORNER_INSET_M = 0.05  # sample just inside the wall ends, away from the floor and the ceiling
@@ -33,20 +33,38 @@ _LANDMARK_IN_FRAME = 0.5  # share of an object's box in both images for it to be
 
 
 def corners_in_view(view) -> np.ndarray:
-    """(F, C) whether the vertical edge of each room corner (footprint vertex) is inside the image."""
+    """(F, C) whether the vertical edge of each room corner (footprint vertex) is inside the image.
+
+    In a house the corners are every room's, and a corner counts only while the camera stands in its
+    room: walls hide the corners of the other rooms (bar glimpses through a doorway, not counted)."""
     def compute():
-        corners = view.room_polygon
+        rooms = _corner_rooms(view)
+        corners = np.concatenate(rooms)
+        owner = np.repeat(np.arange(len(rooms)), [len(r) for r in rooms])
         heights = np.linspace(_CORNER_INSET_M, view.room_height - _CORNER_INSET_M, _CORNER_SAMPLES)
         pts = np.array([[x, y, z] for x, y in corners for z in heights], dtype=float)
         K, w, h = view.intrinsics.K(), view.intrinsics.width, view.intrinsics.height
+        here = np.ones((len(view.frames), len(rooms)), dtype=bool)
+        if view.house_rooms:
+            here = np.stack([points_in_polygon(view.T_world_cam[:, :2, 3], r) for r in rooms], axis=1)
         out = np.zeros((len(view.frames), len(corners)), dtype=bool)
         for fr, T in enumerate(view.T_world_cam):
             uv, z = project(K, T, pts)
             inside = (z > _MIN_DEPTH_M) & (uv[:, 0] >= 0) & (uv[:, 0] < w) & (uv[:, 1] >= 0) & (uv[:, 1] < h)
-            out[fr] = inside.reshape(len(corners), _CORNER_SAMPLES).any(axis=1)
+            out[fr] = inside.reshape(len(corners), _CORNER_SAMPLES).any(axis=1) & here[fr, owner]
         return out
 
     return view._cached("corners_in_view", compute)
+
+
+def _corner_rooms(view) -> list[np.ndarray]:
+    """The footprints whose vertices are the room corners: a house's rooms, else the one room."""
+    return [np.asarray(r.footprint, dtype=float) for r in view.house_rooms] or [view.room_polygon]
+
+
+def corner_points(view) -> np.ndarray:
+    """(C, 2) XY of the room corners, in the column order of :func:`corners_in_view`."""
+    return np.concatenate(_corner_rooms(view))
 
 
 def structure_frames(view) -> np.ndarray:
@@ -134,7 +152,7 @@ def check_turn_cues(view, frames_used, checks: dict) -> tuple[str | None, dict]:
     points = [view.center_at(r)[:, :2] for r in (r0, r1)]
     shared = [p[view.clear[r0] & view.clear[r1]] for p in points]
     corners = corners_in_view(view)
-    shared = [np.vstack([s, view.room_polygon[corners[r0] & corners[r1]]]) for s in shared]
+    shared = [np.vstack([s, corner_points(view)[corners[r0] & corners[r1]]]) for s in shared]
     d0, d1 = shared[0] - view.camera_center(r0)[:2], shared[1] - view.camera_center(r1)[:2]
     bearings = [np.arctan2(d[:, 1], d[:, 0]) - yaws[r] for d, r in ((d0, r0), (d1, r1))]
     shifts = np.degrees(np.asarray(wrap_angle(bearings[1] - bearings[0]), dtype=float))  # each landmark's shift

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from simgen.qa.signatures import FRAME, KEY, NUMBER, OBJ, UNIT_TEXT, Key, Param, Q, dsl_constant, dsl_function
+from simgen.qa.signatures import (
+    FRAME, KEY, NUMBER, OBJ, UNIT_TEXT, ExecutionError, Key, Param, Q, dsl_constant, dsl_function,
+)
 
 
 def _unit_literal(unit: str):
@@ -100,7 +102,9 @@ def bottom(ctx, obj):
 
 @dsl_function("room_area", "metric", (), Q("m2"))
 def room_area(ctx):
-    """Floor area of the room (area of its footprint polygon)."""
+    """Floor area of the room (area of its footprint polygon); a house has no one room to measure."""
+    if ctx.view.house_rooms:
+        raise ExecutionError("house", "room_area() measures a single room; in a house, name the room")
     return float(ctx.view.room_area())
 
 

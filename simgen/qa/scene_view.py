@@ -63,6 +63,7 @@ class SceneView(TimeArrays):
         self.half = np.array([o.half_extents for o in specs], dtype=float).reshape(n, 3)
         self.room_polygon = np.array(episode.scene.room.footprint, dtype=float)
         self.room_height = float(episode.scene.room.height)
+        self.house_rooms = episode.scene.rooms  # a house's rooms (HouseRoom); () for a single room
         self.intrinsics = episode.intrinsics
         self.fps = float(episode.fps)
         self.frames = np.array([f.index for f in episode.frames], dtype=np.int64)
