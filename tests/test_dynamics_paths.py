@@ -100,3 +100,30 @@ def test_scheduled_scripted_moves_keep_clear_of_the_table_in_pybullet(sim, monke
     assert checked and min(checked) > 0, checked
     monkeypatch.setattr(dyn, "_path_clear", lambda *args: True)
     assert min(gaps()) < 0  # the case is real: unchecked, a move goes through the table
+
+
+def test_in_a_house_a_scripted_move_stays_in_its_own_room(monkeypatch):
+    """Two rooms side by side (a wall at x = 2): a stool in the left room is moved only within it,
+    over 12 seeds; measured against the whole house's floor, some moves would cross the wall."""
+    from dataclasses import replace
+
+    from simgen.geometry import points_in_polygon
+    from simgen.types import HouseRoom
+
+    left = ((0.0, 0.0), (1.95, 0.0), (1.95, 4.0), (0.0, 4.0))
+    right = ((2.05, 0.0), (4.0, 0.0), (4.0, 4.0), (2.05, 4.0))
+    spec = scene(((0.0, 0.0), (4.0, 0.0), (4.0, 4.0), (0.0, 4.0)), [box(2, "stool", (1.5, 2.0, 0.25), (0.2, 0.2, 0.25))])
+    spec = replace(spec, rooms=(HouseRoom("living room", "living", left), HouseRoom("office", "office", right)))
+    states = tuple(ObjectState(o.object_id, o.pose) for o in spec.objects)
+    req = request(spec, 40, states=states)
+    poses = np.repeat(look_at((0.3, 0.3, 1.6), (1.5, 2.0, 0.3))[None], 40, axis=0)
+    dynamics = DYNAMICS.build({"name": "scripted", "num_moving": 1, "move_m": [1.0, 2.5]})
+
+    def ends():
+        return np.array([ev.params["to"][:2] for seed in range(12)
+                         for ev in dynamics.schedule(req, poses, rng(seed, 0, 0, "dynamics"))])
+
+    inside = ends()
+    assert len(inside) >= 6 and points_in_polygon(inside, left).all(), inside
+    monkeypatch.setattr(dyn, "own_floor", lambda spec, xy: spec.room.footprint)
+    assert points_in_polygon(ends(), right).any()  # the case is real: on the house's floor, moves cross the wall

@@ -6,7 +6,8 @@ first, as a question can name only them) and times each motion where the camera 
 shows the object clearly in place right before it moves, shows it while it moves and shows it
 clearly where it ends right after it stops (``motion_filming.Filming``: predicted from boxes with
 the run's visibility model, times ``pixel_margin``; the QA verifier checks the rendered masks).
-A scripted relocation goes to a free floor spot (inside the room, clear of every other footprint
+A scripted relocation goes to a free floor spot (inside the room — in a house, the object's own room —
+clear of every other footprint
 and of the camera's path) along a straight line that no other object's box stands in: kinematic
 moves go through whatever is in the way, so the box swept from start to end (the hull of its two
 footprints, over its heights) keeps ``_PATH_GAP_M`` from every other box it shares heights with
@@ -138,7 +139,9 @@ class Dynamics:
         angles = np.radians(np.arange(0.0, 360.0, 15.0))
         dirs = np.column_stack([np.cos(angles), np.sin(angles), np.zeros_like(angles)])
         origins = np.repeat(boxes.centers[k][None], len(angles), axis=0)
-        reach = first_hit(origins, dirs, Room.from_spec(request.scene.room), boxes.subset(np.arange(len(boxes)) != k))
+        floor = own_floor(request.scene, boxes.centers[k][:2])
+        reach = first_hit(origins, dirs, Room.from_spec(replace(request.scene.room, footprint=floor)),
+                          boxes.subset(np.arange(len(boxes)) != k))
         return angles[reach >= _PUSH_ROOM_M]
 
     def _push(self, request: PlanRequest, filming: Filming, k: int, sim, busy, rng):
@@ -171,7 +174,7 @@ class Dynamics:
             p = np.asarray(start.position) + dist * np.array([np.cos(angle), np.sin(angle), 0.0])
             end = Pose(tuple(float(v) for v in p), start.quat_wxyz)
             fp = _footprint(obj, end)
-            if not points_in_polygon(_grown(fp, self.cfg.min_gap_m), spec.room.footprint).all():
+            if not points_in_polygon(_grown(fp, self.cfg.min_gap_m), own_floor(spec, start.position[:2])).all():
                 continue
             if any(convex_polygons_overlap(fp, o, self.cfg.min_gap_m) for o in others + taken):
                 continue
@@ -237,6 +240,15 @@ def finalize(events: list[MotionEvent], frames: list[Frame]) -> tuple[MotionEven
                   "distance_m": float(np.linalg.norm(track[end] - track[ev.start_frame - 1]))}
         out.append(replace(ev, end_frame=int(end), params=params))
     return tuple(out)
+
+
+def own_floor(spec, xy) -> tuple:
+    """The floor an object at ``xy`` moves on: its own room's in a house (walls stand between the rooms),
+    else the room's."""
+    for room in spec.rooms:
+        if points_in_polygon(np.asarray(xy, dtype=float)[None, :2], room.footprint)[0]:
+            return room.footprint
+    return spec.room.footprint
 
 
 def _footprint(obj: ObjectSpec, pose: Pose) -> np.ndarray:
