@@ -20,7 +20,7 @@ import numpy as np
 from simgen.scene import composition
 from simgen.scene.catalogue import CATALOGUE
 
-ROOM_TYPE_NAMES = ("classic", "living", "kitchen", "bedroom", "office", "bathroom", "dining")
+ROOM_TYPE_NAMES = ("classic", "living", "kitchen", "bedroom", "office", "bathroom", "dining", "hallway")
 LOOKALIKES = (
     {"table", "dining table", "desk"},
     {"chair", "dining chair"},
@@ -89,6 +89,11 @@ ROOM_TYPES: dict[str, RoomType] = {
         furniture={"sideboard": 1.0, "bench": 0.5, "wall art": 1.0, "plant": 0.8, "ceiling lamp": 1.2,
                    "curtain": 0.6, "rug": 0.4, "wall clock": 0.5, "mirror": 0.4},
         small={"plate": 1.5, "bowl": 1.2, "candle": 1.0, "teapot": 0.8, "mug": 0.8, "bottle": 0.8}),
+    "hallway": RoomType(  # a house's passage: a console (side) table and decor
+        core=(("side table", 1, 1),),
+        furniture={"wall art": 1.2, "mirror": 1.0, "plant": 1.0, "bench": 0.8, "wall clock": 0.6, "ceiling lamp": 0.8,
+                   "rug": 0.5, "cabinet": 0.6},
+        small={"vase": 1.0, "basket": 1.0, "box": 0.8, "picture frame": 0.8, "book": 0.5, "bowl": 0.5}),
 }
 
 

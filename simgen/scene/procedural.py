@@ -148,7 +148,7 @@ class ProceduralBuilder:
         last = None
         for _ in range(cfg.max_attempts):
             try:
-                items, placed, stats = self._attempt(gen, room.footprint)
+                items, placed, stats = self.furnish(gen, room.footprint)
                 break
             except NoRoom as e:
                 last = e.what
@@ -158,7 +158,7 @@ class ProceduralBuilder:
                 f"{last}); lower scene.num_furniture / scene.num_small_objects / scene.num_objects / "
                 "scene.num_occluders / scene.walk_clearance / scene.min_free_fraction, or raise scene.room_width / "
                 "scene.room_depth")
-        objects = tuple(_object_spec(i, items, placed) for i in range(len(items)))
+        objects = tuple(object_spec(i, items, placed) for i in range(len(items)))
         n_f, n_s = cfg.counts()
         complexity = {**dataclasses.asdict(cfg), "num_objects": n_f + n_s, "num_furniture": n_f,
                       "num_small_objects": n_s, **stats,
@@ -167,8 +167,11 @@ class ProceduralBuilder:
             del complexity["room_type"]
         return SceneSpec(f"procedural-s{seed}-sh{shard}-{scene_index:04d}", seed, room, objects, lighting, complexity)
 
-    def _attempt(self, gen, footprint):
-        """One layout draw: composition, instances, furniture, small objects, free-space check."""
+    def furnish(self, gen, footprint, keep_out=()):
+        """One layout draw on ``footprint``: composition, instances, furniture, small objects, free-space check.
+
+        Returns (instances, placements by index, free-space stats); nothing stands in a ``keep_out``
+        rectangle ``(cx, cy, hx, hy, yaw)`` (a house's door zones). Raises NoRoom when the draw fails."""
         cfg = self.config
         n_f, n_s = cfg.counts()
         pool_f, pool_s = cfg.pools()
@@ -184,6 +187,8 @@ class ProceduralBuilder:
             small = composition.choose(gen, pool_s, n_s, k_s, *dup)
         items = [self._instance(gen, a) for a in big]
         floor = Floor(footprint)
+        for rect in keep_out:
+            floor.keep_out(rect)
         placed = place_furniture(gen, floor, items, cfg.walk_clearance)
         _hang(gen, items, placed, cfg.room_height)
         stats = check_free_space(floor, cfg.camera_clearance, cfg.min_free_fraction)  # before any small object
@@ -216,7 +221,7 @@ def _hang(gen, items, placed: dict[int, Placed], room_height: float) -> None:
         placed[i] = Placed((p.position[0], p.position[1], max(z, hz)), p.yaw, p.support)
 
 
-def _object_spec(i: int, items, placed: dict[int, Placed]) -> ObjectSpec:
+def object_spec(i: int, items, placed: dict[int, Placed]) -> ObjectSpec:
     """ObjectSpec for item ``i`` (object id i + 1; names numbered per category in id order)."""
     inst, p = items[i], placed[i]
     number = sum(1 for it in items[: i + 1] if it.asset.category == inst.asset.category)
