@@ -3,9 +3,9 @@
 * Room: an infinite collision plane at z = 0 (hidden in geom group 3, which the renderer does not
   draw); visible floor and ceiling slabs covering exactly the footprint polygon — boxes when every
   edge is axis-aligned (MuJoCo reflects only off planes and boxes), otherwise one thin triangular
-  prism per triangle of the footprint (convex meshes); one box per wall. Walls and ceiling colour
-  come from ``room_geometry`` (``wall_boxes``, ``CEILING_RGBA``), so both backends build the same
-  room. Room geoms do not collide with each other (MuJoCo never checks geoms of static bodies
+  prism per triangle of the footprint (convex meshes); one box per wall piece. Walls (a house's with
+  its doorways and windows cut out) and ceiling colour come from ``room_geometry`` (``house_walls``,
+  ``CEILING_RGBA``), so both backends build the same room. Room geoms do not collide with each other (MuJoCo never checks geoms of static bodies
   against each other) and segment to object id 0.
 * Objects: one body per object named ``object_<id>``, placed at the object frame (the oriented-box
   centre), so the body pose MuJoCo reports IS the object frame. Each part is a geom at its offset;
@@ -26,7 +26,7 @@ import numpy as np
 
 from simgen.geometry import points_in_polygon, polygon_area
 from simgen.resources import mesh_data_dir
-from simgen.simulators.room_geometry import CEILING_RGBA, part_volume, triangulate, wall_boxes
+from simgen.simulators.room_geometry import CEILING_RGBA, house_walls, part_volume, triangulate
 from simgen.types import ObjectSpec, Part, RoomSpec, SceneSpec
 
 FLOOR_THICKNESS = 0.1  # m; floor tiles reach from z = 0 down to −FLOOR_THICKNESS, the ceiling as far up
@@ -97,8 +97,9 @@ def _slab(world: ET.Element, asset: ET.Element, name: str, tiles, z0: float, z1:
             ET.SubElement(world, "geom", type="mesh", mesh=f"{name}_{k}", **common)
 
 
-def _room(world: ET.Element, asset: ET.Element, room: RoomSpec, reflectance: float) -> None:
+def _room(world: ET.Element, asset: ET.Element, spec: SceneSpec, reflectance: float) -> None:
     """Collision plane, visible floor and ceiling tiles, and walls: static geoms on the world body."""
+    room = spec.room
     ET.SubElement(world, "geom", name="floor_plane", type="plane", size="0 0 1", group=str(HIDDEN_GROUP),
                   rgba="0 0 0 0")
     tiles = footprint_tiles(room.footprint)
@@ -107,8 +108,7 @@ def _room(world: ET.Element, asset: ET.Element, room: RoomSpec, reflectance: flo
                   reflectance=repr(float(reflectance) if len(tiles) == 1 else 0.0))
     _slab(world, asset, "floor", tiles, -FLOOR_THICKNESS, 0.0, material="floor")
     _slab(world, asset, CEILING, tiles, room.height, room.height + FLOOR_THICKNESS, rgba=_f(CEILING_RGBA))
-    poly = np.asarray(room.footprint, dtype=float)
-    for k, (centre, half, yaw) in enumerate(wall_boxes(poly if polygon_area(poly) > 0 else poly[::-1], room.height)):
+    for k, (centre, half, yaw) in enumerate(house_walls(spec)):
         ET.SubElement(world, "geom", name=f"wall_{k}", type="box", pos=_f(centre), size=_f(half),
                       quat=_f([np.cos(yaw / 2), 0.0, 0.0, np.sin(yaw / 2)]), rgba=_f(room.wall_rgba))
 
@@ -227,7 +227,7 @@ def scene_mjcf(spec: SceneSpec, opts: MjcfOptions) -> tuple[str, dict[str, bytes
     ET.SubElement(world, "light", name="sun", directional="true", castshadow="true", pos=_f(centre + extent * to_light),
                   dir=_f(-to_light), ambient="0 0 0", diffuse=_f(light.diffuse * color),
                   specular=_f(light.specular * color))
-    _room(world, asset, spec.room, opts.floor_reflectance)
+    _room(world, asset, spec, opts.floor_reflectance)
     files: dict[str, bytes] = {}
     for obj in spec.objects:
         _object(world, asset, files, obj, opts)

@@ -156,7 +156,7 @@ class PybulletSimulator(Simulator):
         p.setTimeStep(self.cfg.time_step, physicsClientId=c)
         p.setPhysicsEngineParameter(deterministicOverlappingPairs=1, numSolverIterations=self.cfg.solver_iterations,
                                     numSubSteps=0, physicsClientId=c)
-        room = build_room(p, c, spec.room, self._mesh_dir)
+        room = build_room(p, c, spec, self._mesh_dir)
         self._uids = [build_object(p, c, obj) for obj in spec.objects]
         for uid, obj in zip(self._uids, spec.objects):
             # Without rolling/spinning friction a ball or a duck on a hull vertex never stops (measured).

@@ -15,8 +15,8 @@ import numpy as np
 
 from simgen.geometry import canonical_quat, polygon_area
 from simgen.io import write_text
-from simgen.simulators.room_geometry import CEILING_RGBA, part_volume, triangulate, wall_boxes
-from simgen.types import ObjectSpec, Part, RoomSpec
+from simgen.simulators.room_geometry import CEILING_RGBA, house_walls, part_volume, triangulate
+from simgen.types import ObjectSpec, Part, SceneSpec
 
 
 
@@ -31,12 +31,14 @@ def to_wxyz(quat_xyzw) -> tuple[float, float, float, float]:
     return canonical_quat((quat_xyzw[3], quat_xyzw[0], quat_xyzw[1], quat_xyzw[2]))
 
 
-def build_room(p, client: int, room: RoomSpec, mesh_dir: str) -> list[int]:
-    """Static floor (the footprint polygon, a triangle mesh at z = 0) and one thin box per wall.
+def build_room(p, client: int, spec: SceneSpec, mesh_dir: str) -> list[int]:
+    """Static floor (the footprint polygon, a triangle mesh at z = 0) and one static box per wall piece
+    (``house_walls``: a single room's walls, or a house's walls with its doorways and windows cut out).
 
     The floor's visual mesh is written as an OBJ file into ``mesh_dir``: the EGL renderer segfaults
     on visual meshes given as vertex lists (TinyRenderer accepts both).
     """
+    room = spec.room
     poly = np.asarray(room.footprint, dtype=float)
     if polygon_area(poly) < 0:
         poly = poly[::-1]
@@ -51,7 +53,7 @@ def build_room(p, client: int, room: RoomSpec, mesh_dir: str) -> list[int]:
     ceiling = p.createVisualShape(p.GEOM_MESH, fileName=floor_obj(poly, tris, mesh_dir, z=room.height),
                                   rgbaColor=list(CEILING_RGBA), physicsClientId=client)
     bodies.append(p.createMultiBody(0, -1, ceiling, physicsClientId=client))
-    for centre, half, yaw in wall_boxes(poly, room.height):
+    for centre, half, yaw in house_walls(spec):
         quat = to_xyzw((np.cos(yaw / 2), 0.0, 0.0, np.sin(yaw / 2)))
         vis = p.createVisualShape(p.GEOM_BOX, halfExtents=half, rgbaColor=list(room.wall_rgba), physicsClientId=client)
         col = p.createCollisionShape(p.GEOM_BOX, halfExtents=half, physicsClientId=client)
