@@ -1,0 +1,157 @@
+"""A house as the tour planner sees it: its walls as segments that the ray casts and the free-space
+grid read (interior walls included, cut open at the doorways, with the doorways' jambs), which room
+each object stands in, the door graph, and the order in which the tour scans the rooms.
+
+A house's ``SceneSpec.room`` is its outer floor (the exterior walls' inner faces); each
+``HouseRoom.footprint`` is a room's floor inside its own walls, and the interior wall between two
+rooms fills the gap between their footprints. So every room edge is a wall face, except where a
+door (``Opening`` kind "door") lies on it: there the gap between the door's ends is open from the
+floor up, and the door's ends close the wall's thickness (the jambs). A doorway's lintel and a
+window's glass are not modelled: above the door the ray casts see through (a camera at eye height
+looking level or down never meets a lintel), a window is wall.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from simgen.geometry import points_in_polygon, polygon_area
+from simgen.trajectories.occupancy import segment_distances
+from simgen.trajectories.planning_geometry import PlanningError, Room
+from simgen.types import SceneSpec
+
+_ON_EDGE_M = 0.2  # a door's centre line lies within this of the room edges it opens (half a wall and more)
+_PARALLEL = 1e-3  # |sin| of the angle between a door and an edge it opens
+
+
+@dataclass(frozen=True)
+class HouseWalls(Room):
+    """The outer floor (``footprint``: the exterior walls on its edges) plus ``inner`` (S, 2, 2): the
+    rooms' own wall faces with the doorways cut out, and the jambs. ``walls`` lists both, so
+    ``raycast`` occludes with the interior walls and ``occupancy.build_grid`` keeps clear of them."""
+
+    inner: np.ndarray = field(default_factory=lambda: np.zeros((0, 2, 2)))
+
+    @property
+    def walls(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every wall segment as start and end points, each (W, 2)."""
+        a, b = Room.walls.fget(self)
+        return np.concatenate([a, self.inner[:, 0]]), np.concatenate([b, self.inner[:, 1]])
+
+
+def footprints(spec: SceneSpec) -> list[np.ndarray]:
+    """Each room's CCW floor polygon; a single-room scene is one room, its ``room.footprint``."""
+    polys = [np.asarray(r.footprint, dtype=float) for r in spec.rooms] or [np.asarray(spec.room.footprint, dtype=float)]
+    return [p if polygon_area(p) > 0 else p[::-1].copy() for p in polys]
+
+
+def doors(spec: SceneSpec) -> list:
+    """The doorways joining two rooms."""
+    return [o for o in spec.openings if o.kind == "door" and len(o.rooms) == 2]
+
+
+def house_walls(spec: SceneSpec) -> HouseWalls:
+    """The house's walls for ray casts and free space (a single room: its footprint, no inner walls)."""
+    outer = Room.from_spec(spec.room)
+    if not spec.rooms:
+        return HouseWalls(outer.footprint, outer.height)
+    segments = []
+    for index, poly in enumerate(footprints(spec)):
+        mine = [d for d in doors(spec) if index in d.rooms]
+        for p, q in zip(poly, np.roll(poly, -1, axis=0)):
+            segments += _cut(p, q, mine)
+    return HouseWalls(outer.footprint, outer.height, np.array(segments, dtype=float).reshape(-1, 2, 2))
+
+
+def _cut(p, q, openings) -> list:
+    """The wall face p→q less the doorways lying on it, plus each doorway's jamb on this side (from
+    the door's end on the wall's centre line to this face)."""
+    edge = q - p
+    length = float(np.linalg.norm(edge))
+    along = edge / length
+    normal = np.array([-along[1], along[0]])
+    gaps, jambs = [], []
+    for door in openings:
+        ends = np.array([door.start, door.end], dtype=float)
+        span = ends[1] - ends[0]
+        if abs(along[0] * span[1] - along[1] * span[0]) > _PARALLEL * np.linalg.norm(span):
+            continue
+        offset = (ends - p) @ normal
+        t = np.sort((ends - p) @ along)
+        if np.abs(offset).max() > _ON_EDGE_M or t[1] <= 0.0 or t[0] >= length:
+            continue
+        gaps.append(np.clip(t, 0.0, length))
+        jambs += [[end, p + along * float((end - p) @ along)] for end in ends]
+    pieces, start = [], 0.0
+    for lo, hi in sorted(map(tuple, gaps)):
+        if lo > start:
+            pieces.append([p + along * start, p + along * lo])
+        start = max(start, hi)
+    if start < length:
+        pieces.append([p + along * start, q])
+    return pieces + jambs
+
+
+def room_of(points, polys: list[np.ndarray]) -> np.ndarray:
+    """(N,) index of the room each XY point lies in (the nearest room for a point in a wall or door)."""
+    pts = np.atleast_2d(np.asarray(points, dtype=float))[:, :2]
+    gap = np.stack([np.where(points_in_polygon(pts, poly), 0.0,
+                             segment_distances(pts, poly, np.roll(poly, -1, axis=0)).min(axis=1)) for poly in polys], axis=1)
+    return np.argmin(gap, axis=1)
+
+
+def hops(n_rooms: int, spec: SceneSpec) -> np.ndarray:
+    """(R, R) doorways passed on the shortest way between two rooms (inf: no way)."""
+    dist = np.full((n_rooms, n_rooms), np.inf)
+    np.fill_diagonal(dist, 0.0)
+    for door in doors(spec):
+        a, b = door.rooms
+        dist[a, b] = dist[b, a] = 1.0
+    for k in range(n_rooms):  # Floyd–Warshall: a house has a handful of rooms
+        dist = np.minimum(dist, dist[:, k : k + 1] + dist[k : k + 1, :])
+    return dist
+
+
+def door_towards(spec: SceneSpec, here: int, target: int, steps: np.ndarray):
+    """(centre of the doorway, room beyond it) out of room ``here`` on a shortest way to ``target``;
+    None if ``here`` is the target."""
+    for door in doors(spec):
+        if here in door.rooms:
+            other = door.rooms[1] if door.rooms[0] == here else door.rooms[0]
+            if steps[other, target] == steps[here, target] - 1:
+                return 0.5 * (np.asarray(door.start, dtype=float) + np.asarray(door.end, dtype=float)), other
+    return None
+
+
+def scan_order(spec: SceneSpec, revisit: int, rng: np.random.Generator) -> list[int]:
+    """Rooms in the order the tour scans them: from each start, always on to the unscanned room fewest
+    doorways away (then the nearest by centroid, then the lowest index); of the orders passing the
+    fewest doorways the seed picks one. Then ``revisit`` rooms scanned before (the seed picks which,
+    never the room just scanned), nearest first. PlanningError names rooms no doorway leads to."""
+    polys = footprints(spec)
+    n = len(polys)
+    steps = hops(n, spec)
+    if np.isinf(steps).any():
+        lost = sorted({int(r) for r in np.argwhere(np.isinf(steps))[:, 1]})
+        names = [spec.rooms[r].name for r in lost]
+        raise PlanningError(f"house_tour: no doorway leads to room(s) {names}: the door graph is not connected")
+    centre = np.array([Room(p, 1.0).centroid() for p in polys])
+
+    def nearest(here: int, left) -> int:
+        return min(left, key=lambda r: (steps[here, r], float(np.linalg.norm(centre[here] - centre[r])), r))
+
+    orders = []
+    for start in range(n):
+        order, left = [start], set(range(n)) - {start}
+        while left:
+            order.append(nearest(order[-1], left))
+            left.discard(order[-1])
+        orders.append(order)
+    doorways = [sum(steps[a, b] for a, b in zip(o, o[1:])) for o in orders]
+    shortest = [o for o, d in zip(orders, doorways) if d == min(doorways)]
+    order = shortest[int(rng.integers(len(shortest)))]
+    earlier = order[:-1]
+    picks = set(int(r) for r in rng.choice(earlier, size=min(revisit, len(earlier)), replace=False)) if earlier else set()
+    while picks:
+        order.append(nearest(order[-1], picks))
+        picks.discard(order[-1])
+    return order

@@ -1,0 +1,213 @@
+"""House tour: scan every room the way a handheld phone scan does, walking through the doorways from
+room to room.
+
+The rooms are scanned in ``house_rooms.scan_order`` (from a room the seed picks, on to the unscanned
+room fewest doorways away; then ``revisit`` rooms seen earlier, scanned again). Each scan is the
+walkthrough planner (``walkthrough.Walkthrough``) run on the room alone: its floor inside its walls
+as the room, the objects standing in it (``house_rooms.room_of``), every walkthrough knob of this
+config applying. A scan runs either way round, whichever starts nearer the doorway the tour comes
+in by and ends nearer the one it leaves by. Between scans the camera walks (smoothed A* on the whole
+house's free space, whose walls include the interior ones cut open at the doorways:
+``house_rooms.house_walls``) through the doorways, looking along its way mid-walk and turning to
+where the next scan starts near the end (within ``_SETTLE_M`` of either end); its headings come from
+the walkthrough's search (``walk_headings``) over the whole house, so it never looks at a wall or
+box closer than ``min_view_distance_m`` and keeps some object in view where it can.
+
+Frames: ``frames_for`` is the episode's length (the runner asks it: ``base.frame_budget``):
+``room_seconds`` + ``object_seconds`` per object for each room's first scan, ``revisit_seconds``
+per revisit, plus the estimated walks between (``render.duration_s`` does not apply). A plan of
+``n`` frames gives the walks what they need (at ``speed_mps`` where the frames allow, at worst
+``max_speed_mps``) and shares the rest between the scans in proportion to their seconds.
+"""
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from simgen.geometry import wrap_angle
+from simgen.registry import PLANNERS, setting
+from simgen.trajectories.base import PlanRequest
+from simgen.trajectories.house_rooms import door_towards, doors, footprints, hops, house_walls, room_of, scan_order
+from simgen.trajectories.occupancy import build_grid
+from simgen.trajectories.pathing import chaikin, path_cost, resample, smooth_route, tangent_headings
+from simgen.trajectories.planning_geometry import Boxes, PlanningError, camera_poses, check_request
+from simgen.trajectories.tour import _share, allocate_frames
+from simgen.trajectories.walk_headings import fill_gaps, headings
+from simgen.trajectories.walkthrough import Walkthrough, WalkthroughConfig, _blend
+from simgen.types import RoomSpec
+
+_SETTLE_M = 1.0  # within this of a walk's ends the camera turns to the scans' views
+_DOOR_SLACK_M = 0.1  # a doorway narrower than 2 × (clearance + this) is walked with less clearance
+_MIN_CLEARANCE_M = 0.1  # ...but never less than this
+_BEND_MPS = 0.4  # as viewpoints._BEND_MPS: bending, reaching out or back, eased
+_REFITS = 4  # scans re-planned with fewer frames while the walks between do not fit
+
+
+@dataclass(frozen=True)
+class HouseTourConfig(WalkthroughConfig):
+    """The walkthrough's knobs (for each room's scan) and the tour's own (seconds, counts)."""
+
+    room_seconds: float = setting(6.0, gt=0.0, le=600.0)  # each room's first scan: this...
+    object_seconds: float = setting(0.4, ge=0.0, le=60.0)  # ...plus this per object standing in it
+    # rooms scanned again after every room was scanned once, seen earlier (the seed picks which)
+    revisit: int = setting(0, ge=0, le=16)
+    revisit_seconds: float = setting(6.0, gt=0.0, le=600.0)  # each revisit's scan
+
+
+@PLANNERS.register("house_tour", config=HouseTourConfig)
+class HouseTour:
+    """Scans every room of a house (walkthroughs), walking from room to room through the doorways."""
+
+    def __init__(self, cfg: HouseTourConfig):
+        self.cfg = cfg
+        self.walk = Walkthrough(cfg)
+
+    def scan_seconds(self, spec, order: list[int]) -> np.ndarray:
+        """Seconds of each scan in ``order`` (first scans by their objects, revisits fixed)."""
+        cfg, polys = self.cfg, footprints(spec)
+        where = room_of([o.pose.position for o in spec.objects], polys) if spec.objects else np.zeros(0, dtype=int)
+        counts = np.bincount(where, minlength=len(polys))
+        first = {r: i for i, r in reversed(list(enumerate(order)))}
+        return np.array([cfg.room_seconds + cfg.object_seconds * counts[r] if first[r] == i else cfg.revisit_seconds
+                         for i, r in enumerate(order)])
+
+    def walk_estimates(self, spec, order: list[int]) -> np.ndarray:
+        """Seconds of each walk between scans, estimated from centroid through the doorways on a
+        shortest way to centroid at ``speed_mps`` (eased: 1.5×), plus a second to turn."""
+        polys = footprints(spec)
+        steps, centre = hops(len(polys), spec), [p.mean(axis=0) for p in polys]
+        out = []
+        for a, b in zip(order, order[1:]):
+            points, here = [centre[a]], a
+            while here != b:
+                door, here = door_towards(spec, here, b, steps)
+                points.append(door)
+            out.append(1.5 * path_cost(points + [centre[b]]) / self.cfg.speed_mps + 1.0)
+        return np.array(out)
+
+    def frames_for(self, spec, fps: float, revisits: int | None = None) -> int:
+        """The episode's frames for this scene: every scan's seconds and the estimated walks between
+        (the order's length does not depend on the seed's start room beyond the walks' estimates,
+        taken here over the tour from room 0)."""
+        n_rooms = len(footprints(spec))
+        k = min(self.cfg.revisit if revisits is None else revisits, max(n_rooms - 1, 0))
+        order = list(range(n_rooms)) + list(range(k))
+        return max(1, int(round(fps * (self.scan_seconds(spec, order).sum() + self.walk_estimates(spec, order).sum()))))
+
+    def plan(self, request: PlanRequest, rng: np.random.Generator) -> np.ndarray:
+        """``request.n_frames`` poses: the scans in order and the walks between them."""
+        check_request(request)
+        cfg, spec, fps, n = self.cfg, request.scene, request.fps, request.n_frames
+        order = scan_order(spec, cfg.revisit, rng)
+        scan_rngs = rng.spawn(len(order))
+        seconds = self.scan_seconds(spec, order)
+        walking = int(round(fps * self.walk_estimates(spec, order).sum()))
+        house, boxes = house_walls(spec), Boxes.from_request(request)
+        grid = build_grid(house, boxes, cfg.eye_height_m, self.walk_clearance(spec), cfg.grid_resolution_m)
+        for _ in range(_REFITS):
+            scans = self.scans(request, order, _share(n - walking, seconds), scan_rngs)
+            walks = [self.walk_between(grid, a[-1], b[0], fps) for a, b in zip(scans, scans[1:])]
+            fastest = [w[1] for w in walks]
+            left = n - sum(len(s) for s in scans)
+            if left >= sum(fastest):
+                break
+            walking += sum(fastest) - left
+        else:
+            raise PlanningError(f"house_tour: {n} frames do not fit {len(order)} scans and the walks between; "
+                                "raise trajectory.room_seconds or lower trajectory.revisit")
+        frames = allocate_frames(0, fastest, [w[2] for w in walks], left)[1::2] if walks else []
+        poses = [scans[0]]
+        for scan, walk, t in zip(scans[1:], walks, frames):
+            poses += [self.walk_poses(request, house, boxes, poses[-1][-1], scan[0], walk[0], t), scan]
+        return np.concatenate(poses)
+
+    def walk_clearance(self, spec) -> float:
+        """The walks' clearance: the config's, less where a doorway is too narrow for it."""
+        widths = [float(np.linalg.norm(np.subtract(d.end, d.start))) for d in doors(spec)]
+        narrowest = min(widths, default=np.inf)
+        return max(_MIN_CLEARANCE_M, min(self.cfg.clearance_m, 0.5 * narrowest - _DOOR_SLACK_M))
+
+    def scans(self, request: PlanRequest, order: list[int], frames, rngs) -> list[np.ndarray]:
+        """Each scan's poses: the walkthrough of the room alone, run the way round that starts nearer
+        the doorway in and ends nearer the doorway out."""
+        spec, polys = request.scene, footprints(request.scene)
+        steps = hops(len(polys), spec)
+        where = room_of([o.pose.position for o in spec.objects], polys) if spec.objects else np.zeros(0, dtype=int)
+        out = []
+        for i, (r, k, rng) in enumerate(zip(order, frames, rngs)):
+            if k < 1:
+                raise PlanningError(f"house_tour: no frames left for scan {i + 1} of {len(order)}; raise trajectory.room_seconds")
+            room = RoomSpec(tuple(map(tuple, polys[r])), spec.room.height)
+            mine = tuple(o for o, w in zip(spec.objects, where) if w == r)
+            alone = replace(request, scene=replace(spec, room=room, objects=mine, rooms=(), openings=()), n_frames=int(k))
+            try:
+                poses = self.walk.plan(alone, rng)
+            except PlanningError as e:
+                name = spec.rooms[r].name if spec.rooms else "room"
+                raise PlanningError(f"house_tour: scanning {name}: {e}") from None
+            entry = door_towards(spec, r, order[i - 1], steps)[0] if i else None
+            leave = door_towards(spec, r, order[i + 1], steps)[0] if i + 1 < len(order) else None
+            out.append(poses[::-1] if _detour(poses[::-1], entry, leave) < _detour(poses, entry, leave) else poses)
+        return out
+
+    def walk_between(self, grid, before: np.ndarray, after: np.ndarray, fps: float):
+        """(route, fastest frames, preferred frames) of the walk from pose ``before`` to ``after``:
+        smoothed A* between the free spots nearest the two cameras (a camera reaching out for a close
+        look stands a little back from it). Its frames are the most that walking (eased: 1.5× the
+        mean speed at the peak), turning to the way and from it, and bending need."""
+        cfg = self.cfg
+        ends = [T[:2, 3] if grid.free_at(T[None, :2, 3])[0] else grid.nearest_free(T[:2, 3], grid.largest_component())
+                for T in (before, after)]
+        route = chaikin(grid, smooth_route(grid, ends[0], ends[1], cfg.path_margin_m))
+        length = path_cost(route)
+        way = tangent_headings(route, [0.0, length]) if len(route) > 1 else [_yaw(before), _yaw(after)]
+        turn = abs(wrap_angle(way[0] - _yaw(before))) + abs(wrap_angle(_yaw(after) - way[1]))
+        shift = [np.append(T[:2, 3] - end, T[2, 3]) for T, end in zip((before, after), ends)]
+        bend = float(np.linalg.norm(shift[1] - shift[0])) / _BEND_MPS
+
+        def frames(speed: float) -> int:
+            return max(1, int(np.ceil(1.5 * max(length / speed, turn / np.radians(cfg.max_turn_dps), bend) * fps)) + 1)
+
+        return route, frames(cfg.max_speed_mps), frames(cfg.speed_mps)
+
+    def walk_poses(self, request: PlanRequest, house, boxes, before, after, route, t: int) -> np.ndarray:
+        """``t`` poses walking ``route`` from pose ``before`` to ``after`` (both excluded): eased along
+        the way, the camera's reach blended from one end's to the other's, height, pitch and heading
+        drawn to the ends' within ``_SETTLE_M`` of them and to eye height, ``pitch_deg`` and the way
+        ahead between; the headings from the walkthrough's search over the whole house."""
+        cfg = self.cfg
+        length = path_cost(route)
+        u = np.arange(t + 2) / (t + 1)
+        ease = u * u * (3.0 - 2.0 * u)
+        arc = ease * length
+        xy = resample(route, arc) if len(route) > 1 else np.repeat(route[:1], t + 2, axis=0)
+        xy = xy + np.outer(1.0 - ease, before[:2, 3] - route[0]) + np.outer(ease, after[:2, 3] - route[-1])
+        near = [np.clip(1.0 - d / _SETTLE_M, 0.0, 1.0) for d in (arc, length - arc)]
+        weights = np.array([(1.0 - ease) * near[0], ease * near[1], (1.0 - near[0]) * (1.0 - near[1])])
+        weights = weights / weights.sum(axis=0)
+        height = weights.T @ [before[2, 3], after[2, 3], cfg.eye_height_m]
+        pitch = weights.T @ [_pitch(before), _pitch(after), np.radians(cfg.pitch_deg)]
+        way = tangent_headings(route, arc) if len(route) > 1 else np.full(t + 2, _yaw(before))
+        desired = _blend(weights, [np.full(t + 2, _yaw(before)), np.full(t + 2, _yaw(after)), way])
+        desired[0], desired[-1] = _yaw(before), _yaw(after)
+        eyes = np.column_stack([xy, height])
+        ends = np.zeros(t + 2, dtype=bool)
+        ends[[0, -1]] = True  # the scans' poses: the search keeps them and turns from and to them
+        timeline = (eyes, desired, pitch, ends)
+        yaws, costs = headings(cfg, *timeline, request, house, boxes)
+        yaws = fill_gaps(cfg, timeline, yaws, costs, request, house, boxes)
+        return camera_poses(eyes[1:-1], yaws[1:-1], pitch[1:-1])
+
+
+def _pitch(T: np.ndarray) -> float:
+    """Elevation of a camera pose's optical axis."""
+    return float(np.arcsin(np.clip(T[2, 2], -1.0, 1.0)))
+
+
+def _yaw(T: np.ndarray) -> float:
+    """Heading of a camera pose's optical axis."""
+    return float(np.arctan2(T[1, 2], T[0, 2]))
+
+
+def _detour(poses: np.ndarray, entry, leave) -> float:
+    """How far a scan starts from the doorway in plus how far it ends from the doorway out."""
+    return sum(float(np.linalg.norm(poses[i, :2, 3] - door)) for i, door in ((0, entry), (-1, leave)) if door is not None)
