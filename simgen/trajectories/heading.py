@@ -63,11 +63,13 @@ def plan_yaws(desired, allowed, max_step: float, fixed=None, step_weight: float 
     step_cost = step_weight * (offsets * width) ** 2
     back = np.zeros((n, k), dtype=np.int32)
     value = cost[0].copy()
+    rows, source = np.arange(k), np.arange(-s, k + s) % k
     for t in range(1, n):
-        # np.roll(value, o)[j] = value[j - o]: arriving at bin j by a step of +o bins
-        total = np.stack([np.roll(value, o) for o in offsets]) + step_cost[:, None]
-        pick = np.argmin(total, axis=0)
-        value = total[pick, np.arange(k)] + cost[t]
+        # arriving at bin j by a step of +o bins comes from bin j - o (wrapping); window j of the
+        # wrapped values holds value[j - o] at position s - o, so reversed it runs over o = -s..s
+        total = np.lib.stride_tricks.sliding_window_view(value[source], 2 * s + 1)[:, ::-1] + step_cost
+        pick = np.argmin(total, axis=1)  # ties: the most negative step, as before
+        value = total[rows, pick] + cost[t]
         back[t] = offsets[pick]
     j = np.empty(n, dtype=int)
     j[-1] = int(np.argmin(value))
