@@ -33,6 +33,7 @@ _AS_BEFORE = (
     (None, "renderer", lambda value, data: value == {"name": data.get("simulator", {}).get("name")}),  # draws itself
     ("camera", "effects", lambda value, data: value == json.loads(json.dumps(dataclasses.asdict(CameraEffects())))),
     ("scene", "room_type", lambda value, data: value == "classic"),  # the original mix
+    ("scene", "clutter", lambda value, data: value is None),  # the small-object count from its own knobs
 )
 
 

@@ -16,7 +16,8 @@ import pytest
 from simgen.registry import ConfigError, parse_config
 from simgen.scene.assets_rooms import LOOKALIKES, ROOM_TYPE_NAMES, ROOM_TYPES
 from simgen.scene.catalogue import CATALOGUE, CLASSIC, instantiate
-from simgen.scene.procedural import CEILING_GAP, WALL_MOUNT_CENTRE, ProceduralBuilder, ProceduralConfig, rebuild
+from simgen.scene.groups import ABOVE_GAP, CEILING_GAP, WALL_MOUNT_CENTRE
+from simgen.scene.procedural import ProceduralBuilder, ProceduralConfig, rebuild
 from simgen.simulators import mujoco_gl
 from simgen.simulators.pybullet import PybulletConfig, PybulletSimulator
 from simgen.simulators.pybullet_build import build_object
@@ -90,8 +91,10 @@ def test_mounted_pieces_hang_on_the_wall_and_from_the_ceiling():
         for obj in spec.objects:
             mount = CATALOGUE[obj.category].mount
             z, hz = obj.pose.position[2], obj.half_extents[2]
-            if mount == "wall":
-                assert WALL_MOUNT_CENTRE[0] - 1e-9 <= z <= WALL_MOUNT_CENTRE[1] + 1e-9 or \
+            if mount == "wall":  # at eye level, under the ceiling, or just clear of the piece it hangs above
+                above = [o for o in spec.objects if o is not obj and CATALOGUE[o.category].mount == "floor" and
+                         z - hz == pytest.approx(o.pose.position[2] + o.half_extents[2] + ABOVE_GAP)]
+                assert WALL_MOUNT_CENTRE[0] - 1e-9 <= z <= WALL_MOUNT_CENTRE[1] + 1e-9 or above or \
                     z + hz == pytest.approx(spec.room.height - CEILING_GAP), obj.name
             elif mount == "ceiling":
                 assert z + hz == pytest.approx(spec.room.height) and z - hz > 1.5, obj.name

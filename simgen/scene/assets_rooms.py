@@ -55,8 +55,8 @@ class RoomType:
 
 ROOM_TYPES: dict[str, RoomType] = {
     "living": RoomType(
-        core=(("sofa", 1, 1), ("coffee table", 1, 1), ("tv stand", 1, 1)),
-        furniture={"armchair": 1.5, "side table": 1.0, "floor lamp": 1.0, "bookshelf": 1.0, "plant": 1.0, "tv": 0.8,
+        core=(("sofa", 1, 1), ("coffee table", 1, 1), ("tv", 1, 1)),
+        furniture={"armchair": 1.5, "side table": 1.0, "floor lamp": 1.0, "bookshelf": 1.0, "plant": 1.0, "tv stand": 0.8,
                    "wall art": 1.0, "rug": 0.6, "ottoman": 0.6, "curtain": 0.6, "ceiling lamp": 0.5, "wall clock": 0.4},
         small={"pillow": 1.5, "book": 1.2, "vase": 1.0, "picture frame": 1.0, "speaker": 0.6,
                "table lamp": 0.8, "bowl": 0.6, "mug": 0.8, "basket": 0.5, "box": 0.4}),
@@ -67,7 +67,7 @@ ROOM_TYPES: dict[str, RoomType] = {
         small={"bowl": 1.2, "plate": 1.2, "cutting board": 1.0, "kettle": 1.0, "toaster": 0.8, "microwave": 0.8,
                "coffee maker": 0.8, "cooking pot": 1.0, "frying pan": 0.8, "mug": 1.0, "bottle": 0.8}),
     "bedroom": RoomType(
-        core=(("bed", 1, 1), ("nightstand", 1, 2)),
+        core=(("bed", 1, 1), ("nightstand", 2, 2)),
         furniture={"wardrobe": 1.2, "dresser": 1.0, "armchair": 0.4, "floor lamp": 0.6, "rug": 0.6, "wall art": 1.0,
                    "mirror": 0.6, "curtain": 0.8, "plant": 0.5, "ceiling lamp": 0.5, "bookshelf": 0.4},
         small={"pillow": 1.5, "alarm clock": 1.0, "table lamp": 1.0, "book": 1.0, "picture frame": 0.8,
@@ -97,6 +97,43 @@ ROOM_TYPES: dict[str, RoomType] = {
 }
 
 
+# where a small object may rest (by the support's category); a category not listed may rest on any surface
+ON = {
+    "tableware": ("kitchen counter", "dining table", "table", "coffee table", "sideboard"),
+    "tops": ("side table", "nightstand", "dresser", "sideboard", "coffee table", "tv stand", "bookshelf", "shelf",
+             "cabinet"),
+}
+SUPPORTS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("plate", "bowl", "bottle", "teapot"), ON["tableware"]),
+    "mug": ON["tableware"] + ("desk", "side table", "nightstand"),
+    **dict.fromkeys(("cutting board", "kettle", "toaster", "microwave", "coffee maker", "cooking pot", "frying pan"),
+                    ("kitchen counter",)),
+    "candle": ("dining table", "sideboard", "coffee table", "side table", "nightstand", "dresser", "table"),
+    "book": ("bookshelf", "shelf", "nightstand", "desk", "coffee table", "side table", "table"),
+    "pillow": ("sofa", "bed", "armchair"),
+    "vase": ON["tops"] + ("dining table", "table"),
+    "picture frame": ON["tops"] + ("desk",),
+    "speaker": ("tv stand", "bookshelf", "shelf", "desk", "side table", "sideboard"),
+    **dict.fromkeys(("table lamp", "alarm clock"), ("side table", "nightstand", "dresser")),
+    "tissue box": ("nightstand", "dresser", "side table", "sink cabinet", "coffee table"),
+    "laptop": ("desk", "coffee table", "dining table", "table", "bed"),
+    **dict.fromkeys(("monitor", "keyboard", "desk lamp"), ("desk",)),
+    "printer": ("desk", "filing cabinet", "shelf"),
+    "globe": ("desk", "bookshelf", "filing cabinet", "shelf"),
+    "box": ON["tops"] + ("desk", "filing cabinet"),
+    "basket": ("bookshelf", "shelf", "sink cabinet", "dresser", "side table", "cabinet"),
+    **dict.fromkeys(("towel", "toothbrush cup", "soap dispenser", "toy duck"), ("sink cabinet",)),
+}
+
+
+def support_rule(items: list):
+    """``allowed(instance, owners)``: which surfaces (by the item index owning each) may hold the instance."""
+    def allowed(inst, owners) -> np.ndarray:
+        ok = SUPPORTS.get(inst.asset.category)
+        return np.array([ok is None or items[o].asset.category in ok for o in owners], dtype=bool)
+    return allowed
+
+
 def _pool(weights: dict[str, float], kind: str) -> list:
     """The catalogue assets of ``kind`` in ``weights`` (catalogue order), each with the room's weight."""
     return [dataclasses.replace(a, weight=weights[c]) for c, a in CATALOGUE.items() if c in weights and a.kind == kind]
@@ -120,3 +157,10 @@ def choose_room(rng: np.random.Generator, room: RoomType, n_furniture: int, n_sm
     big = core + composition.choose(rng, pool_f, rest, k_f, duplicates, duplicate_fraction,
                                     supports=max(supports - offers, 0))
     return big, composition.choose(rng, pool_s, n_small, k_s, duplicates, duplicate_fraction)
+
+
+def choose_small(rng: np.random.Generator, room: RoomType, n: int, used: int, num_categories: int, duplicates: int,
+                 duplicate_fraction: float) -> list:
+    """``n`` small assets of the room's pool, within the categories ``num_categories`` leaves after ``used``."""
+    return composition.choose(rng, _pool(room.small, "small"), n, max(num_categories - used, 1), duplicates,
+                              duplicate_fraction)

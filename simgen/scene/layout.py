@@ -106,12 +106,13 @@ def world_surfaces(items: list[Instance], placed: dict[int, Placed]):
 
 
 def place_small(rng: np.random.Generator, items: list[Instance], small: list[int], placed: dict[int, Placed],
-                clutter_density: float, floor_fraction: float) -> tuple[dict[int, Placed], list[int]]:
+                clutter_density: float, floor_fraction: float, allowed=None) -> tuple[dict[int, Placed], list[int]]:
     """Put small objects on support surfaces, bottoms ``SPAWN_GAP`` above the top.
 
     Returns the placements and the indices left for the floor: floor-friendly objects drawn for it
     (``floor_fraction``) unless smaller than ``MIN_FLOOR_SIZE_M``, and whatever found no surface with
     room. Surfaces higher than ``MAX_SUPPORT_TOP_M`` are not used.
+    ``allowed(instance, owners)`` (a typed room's rule of use) says which surfaces, by their owners, may hold it.
     """
     rects, tops, clear, owner = world_surfaces(items, placed)
     low = tops <= MAX_SUPPORT_TOP_M
@@ -128,7 +129,11 @@ def place_small(rng: np.random.Generator, items: list[Instance], small: list[int
         if not len(rects) or (inst.asset.floor_ok and rng.random() < floor_fraction and big_enough):
             to_floor.append(i)
             continue
-        cand, surf = _on_surfaces(rng, rects, clear, active, inst.half_extents)
+        pool = np.arange(len(rects)) if allowed is None else np.flatnonzero(allowed(inst, owner))
+        if not len(pool):
+            to_floor.append(i)
+            continue
+        cand, surf = _on_surfaces(rng, rects, clear, active[np.isin(active, pool)], pool, inst.half_extents)
         ok = np.isfinite(cand[:, 0])
         used = np.zeros(len(rects), dtype=bool)
         used[surf[ok]] = True
@@ -170,10 +175,11 @@ def _floor_spot(rng: np.random.Generator, floor: Floor, inst: Instance) -> Place
     return Placed((float(rect[0]), float(rect[1]), SPAWN_GAP + hz), float(rect[4]))
 
 
-def _on_surfaces(rng, rects, clear, active, half):
-    """Candidates: ``BATCH`` on the active surfaces, then ``BATCH`` on any (chosen ∝ area); NaN rows don't fit."""
+def _on_surfaces(rng, rects, clear, active, pool, half):
+    """Candidates: ``BATCH`` on the active surfaces, then ``BATCH`` on any of ``pool`` (chosen ∝ area); NaN rows
+    don't fit."""
     hx, hy, hz = half
-    surf = np.concatenate([_by_area(rng, rects, active), _by_area(rng, rects, np.arange(len(rects)))])
+    surf = np.concatenate([_by_area(rng, rects, active if len(active) else pool), _by_area(rng, rects, pool)])
     n = len(surf)
     # half the candidates turned to a multiple of 90° (± 0.15 rad), half turned anyhow
     phi = np.where(np.arange(n) % 2 == 0, rng.integers(0, 4, n) * (np.pi / 2) + rng.uniform(-0.15, 0.15, n),

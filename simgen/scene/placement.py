@@ -71,14 +71,15 @@ class Floor:
         """Forbid the rectangle ``(cx, cy, hx, hy, yaw)`` to everything placed from now on (a door's zone)."""
         self.keep_outs = np.vstack([self.keep_outs, np.asarray(rect, dtype=float).reshape(1, 5)])
 
-    def feasible(self, cands: np.ndarray, margin: float, group: int, wall_gap: float) -> np.ndarray:
+    def feasible(self, cands: np.ndarray, margin: float, group: int, wall_gap: float, overlap=()) -> np.ndarray:
         """(K,) bool: candidates inside the room, ``wall_gap`` off the walls, out of the keep-out zones and
-        clear of what is placed."""
+        clear of what is placed (but the rectangles indexed by ``overlap``: a rug under a table)."""
         ok = points_in_polygon(cands[:, :2], self.poly) & rects_clear(cands, self.wall_rects, wall_gap).all(1)
         if len(self.keep_outs) and ok.any():
             ok[ok] = rects_clear(cands[ok], self.keep_outs, 0.0).all(1)
         if len(self.rects) and ok.any():
             gap = np.where(self.groups == group, PIECE_GAP, np.maximum(self.margins, margin))
+            gap[list(overlap)] = -np.inf
             ok[ok] = rects_clear(cands[ok], self.rects, gap[None, :]).all(1)
         return ok
 

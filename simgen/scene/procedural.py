@@ -22,8 +22,9 @@ from simgen.geometry import quat_from_yaw, wrap_angle
 from simgen.registry import SCENE_BUILDERS, ConfigError, parse_config, setting
 from simgen.scene import composition
 from simgen.scene.assets_furniture import OCCLUDERS
-from simgen.scene.assets_rooms import ROOM_TYPE_NAMES, ROOM_TYPES, choose_room
+from simgen.scene.assets_rooms import ROOM_TYPE_NAMES, ROOM_TYPES, choose_room, choose_small, support_rule
 from simgen.scene.catalogue import CATALOGUE, CLASSIC, MAX_SIZE_VARIATION, categories, draw_variant, instantiate
+from simgen.scene.groups import arrange, clutter_count, hang
 from simgen.scene.layout import Placed, check_free_space, place_furniture, place_on_floor, place_small
 from simgen.scene.placement import Floor, NoRoom
 from simgen.scene.room import L_NOTCH, sample_lighting, sample_room
@@ -34,8 +35,6 @@ AREA_PER_PIECE = 1.6  # m² of floor one furniture piece or occluder needs at le
 SPLIT_SHARE = 0.8  # num_objects gives furniture at most this share of that capacity (a crowded room re-draws often)
 SMALL_PER_M2 = 4.0  # at most this many small objects per m² of floor
 SMALL_PER_SUPPORT = 6  # one support-offering furniture category is drawn first per this many small objects
-WALL_MOUNT_CENTRE = (1.35, 1.6)  # m: a picture, mirror or clock hangs with its centre at eye level
-CEILING_GAP = 0.1  # m kept between a wall-hung piece's top and the ceiling
 
 
 class PlacementError(RuntimeError):
@@ -60,6 +59,9 @@ class ProceduralConfig:
     duplicates_per_category: int = setting(2, ge=1)  # instances of a duplicated category
     duplicate_fraction: float = setting(0.3, ge=0.0, le=1.0)  # chance that a category is duplicated
     clutter_density: float = setting(0.5, ge=0.0, le=1.0)  # how tightly small objects crowd onto few supports
+    # typed rooms: small objects per surface (0..1 of groups.SMALL_PER_SURFACE_M2 per m² of low surface) in place of
+    # the small-object count; null keeps num_small_objects / num_objects
+    clutter: float | None = setting(None, ge=0.0, le=1.0)
     num_occluders: int = setting(0, ge=0)  # tall partitions / pillars in the interior
     color_variation: float = setting(0.7, ge=0.0, le=1.0)  # chance of a non-default colour, and colour jitter
     lighting_variation: float = setting(0.3, ge=0.0, le=1.0)  # jitter of light direction, strength and colour
@@ -82,6 +84,8 @@ class ProceduralConfig:
         if self.room_shape == "L" and min(self.room_width, self.room_depth) < 3.0:
             bad("room_width" if self.room_width < 3.0 else "room_depth", "an L-shaped room needs at least 3.0 m")
         known = categories("furniture") + categories("small")
+        if self.clutter is not None and self.room_type == "classic":
+            bad("clutter", "applies to a typed room (scene.room_type other than classic)")
         if self.categories is not None and self.room_type != "classic":
             bad("categories", f"a category list applies to room_type=classic only (room_type={self.room_type})")
         if self.categories is not None and not isinstance(self.categories, tuple):
@@ -164,7 +168,7 @@ class ProceduralBuilder:
                       "num_small_objects": n_s, **stats,
                       "source": {"builder": "procedural", "seed": seed, "shard": shard, "scene_index": scene_index}}
         if cfg.room_type == "classic":  # recorded as before room types existed: classic scenes stay byte-identical
-            del complexity["room_type"]
+            del complexity["room_type"], complexity["clutter"]
         return SceneSpec(f"procedural-s{seed}-sh{shard}-{scene_index:04d}", seed, room, objects, lighting, complexity)
 
     def furnish(self, gen, footprint, keep_out=()):
@@ -189,16 +193,26 @@ class ProceduralBuilder:
         floor = Floor(footprint)
         for rect in keep_out:
             floor.keep_out(rect)
-        placed = place_furniture(gen, floor, items, cfg.walk_clearance)
-        _hang(gen, items, placed, cfg.room_height)
+        if cfg.room_type == "classic":
+            placed = place_furniture(gen, floor, items, cfg.walk_clearance)
+        else:  # in the groups people arrange it in
+            placed = arrange(gen, floor, items, cfg.walk_clearance, cfg.room_height)
+        hang(gen, items, placed, cfg.room_height)
         stats = check_free_space(floor, cfg.camera_clearance, cfg.min_free_fraction)  # before any small object
+        if cfg.clutter is not None:
+            n = clutter_count(items, placed, cfg.clutter, floor.poly)
+            small = choose_small(gen, ROOM_TYPES[cfg.room_type], n, len({i.asset.category for i in items}),
+                                 cfg.num_categories, *dup)
         items += [self._instance(gen, a) for a in small]
+        rule = None if cfg.room_type == "classic" else support_rule(items)
         on_surfaces, to_floor = place_small(gen, items, list(range(len(big), len(items))), placed,
-                                            cfg.clutter_density, cfg.floor_fraction)
+                                            cfg.clutter_density, cfg.floor_fraction, allowed=rule)
         placed.update(on_surfaces)
         if to_floor:
             on_floor, stats = place_on_floor(gen, floor, items, to_floor, cfg.camera_clearance, cfg.min_free_fraction)
             placed.update(on_floor)
+        if cfg.clutter is not None:  # the count clutter gave, not the knob's
+            stats = {**stats, "num_small_objects": len(small), "num_objects": n_f + len(small)}
         return items, placed, stats
 
     def _instance(self, gen, item):
@@ -206,19 +220,6 @@ class ProceduralBuilder:
         cfg = self.config
         variant = None if cfg.room_type == "classic" else draw_variant(item, gen)
         return instantiate(item, gen, cfg.color_variation, cfg.room_height, cfg.size_variation, variant)
-
-
-def _hang(gen, items, placed: dict[int, Placed], room_height: float) -> None:
-    """Lift wall-mounted pieces to eye level and ceiling-mounted ones up to the ceiling (floor ones stay)."""
-    for i, p in placed.items():
-        mount, hz = items[i].asset.mount, items[i].half_extents[2]
-        if mount == "wall":
-            z = min(float(gen.uniform(*WALL_MOUNT_CENTRE)), room_height - CEILING_GAP - hz)
-        elif mount == "ceiling":
-            z = room_height - hz
-        else:
-            continue
-        placed[i] = Placed((p.position[0], p.position[1], max(z, hz)), p.yaw, p.support)
 
 
 def object_spec(i: int, items, placed: dict[int, Placed]) -> ObjectSpec:

@@ -1,0 +1,359 @@
+"""Furniture arranged the way people arrange it: the groups of a typed room, each placed as a unit.
+
+Before anything else stands in a typed room (every room type but ``classic``), its groups are placed:
+
+- **wall rows**, side by side with backs to one wall, ``PIECE_GAP`` apart: a bed between its
+  nightstands; a kitchen run (the refrigerator at one end, counters either side of the stove, a
+  washing machine or bin at the other end); a sofa with a side table and a floor lamp at its ends;
+- **the media set**: the sofa's row against a wall, the coffee table ``SEAT_GAP`` in front of it and
+  the TV (its stand beside it) backed against the wall the sofa faces, on the sofa's axis, facing it,
+  with at least the walking clearance between the coffee table and the TV; armchairs at the coffee
+  table's ends, turned to it;
+- **table sets**: chairs and benches around a dining table, facing it, shared evenly between its long
+  sides (the ends once those are full); a desk against a wall with its chair in front, facing it;
+- **dressing**: a rug under the coffee or dining table (what stands on it raised by its thickness),
+  a ceiling lamp above a table or the bed (never lower than ``ABOVE_GAP`` over what it hangs above), a
+  mirror, picture or clock on the wall above a low piece (a vanity, sofa, bed, sideboard).
+
+A unit is drawn in batches like a single piece (:mod:`simgen.scene.placement`): each member's
+rectangle for every candidate is tested against the room, the keep-out zones and what is placed, and
+the first candidate where all fit wins (then again at half the walking clearance). Whatever no group
+takes is placed one by one by :func:`simgen.scene.layout.place_furniture`; a unit that finds no room
+raises :class:`~simgen.scene.placement.NoRoom` and the layout is re-drawn.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from simgen.geometry import polygon_area
+from simgen.scene.layout import MAX_SUPPORT_TOP_M, Placed, place_furniture, world_surfaces
+from simgen.scene.placement import BATCHES, PIECE_GAP, WALL_GAP, NoRoom, along_wall, anywhere, rects_clear
+
+WALL_MOUNT_CENTRE = (1.35, 1.6)  # m: a picture, mirror or clock hangs with its centre at eye level
+CEILING_GAP = 0.1  # m kept between a wall-hung piece's top and the ceiling
+SEAT_GAP = (0.35, 0.5)  # m from a sofa's front to its coffee table's edge
+ARMCHAIR_GAP = 0.3  # m from a coffee table's end to an armchair turned to it
+DESK_GAP = (0.05, 0.2)  # m from a desk's front to its chair
+MAX_VIEW = 6.0  # m: farther than this from the sofa, a TV is not one to watch from it
+ABOVE_GAP = 0.1  # m between a piece's top and what hangs above it
+ABOVE = {"mirror": ("sink cabinet", "dresser", "sideboard"), "wall art": ("sofa", "bed", "sideboard", "dresser"),
+         "wall clock": ("sideboard", "kitchen counter")}  # what hangs on the wall above which low pieces
+LAMP_OVER = ("dining table", "coffee table", "table", "bed")
+SMALL_PER_SURFACE_M2 = 4.0  # small objects per m² of surface within reach at clutter 1
+SMALL_PER_FLOOR_M2 = 4.0  # and never more than this per m² of floor
+
+
+class Furnisher:
+    """One typed room's furniture being placed on a :class:`~simgen.scene.placement.Floor`."""
+
+    def __init__(self, rng: np.random.Generator, floor, items: list, walk_clearance: float, room_height: float):
+        self.rng, self.floor, self.items = rng, floor, items
+        self.walk, self.height = walk_clearance, room_height
+        self.placed: dict[int, Placed] = {}
+        self.rect_of: dict[int, int] = {}  # item index -> its floor rectangle
+        self.left = list(range(len(items)))  # not yet placed, in item order
+
+    def take(self, category: str, n: int = 99) -> list[int]:
+        """Up to ``n`` unplaced items of ``category`` (claimed)."""
+        got = [i for i in self.left if self.items[i].asset.category == category][:n]
+        self.left = [i for i in self.left if i not in got]
+        return got
+
+    def half(self, i: int) -> tuple[float, float, float]:
+        return self.items[i].half_extents
+
+    def unit(self, sample, what: str) -> list[np.ndarray]:
+        """Place the members ``sample()`` proposes: ``(members, ok)`` with members ``(item, (K, 5) rects,
+        margin, wall gap)`` and ``ok`` (K,) what the unit itself demands; all members at the first fit."""
+        for scale in (1.0, 0.5):  # then at half the walkway (the free-space check has the final say)
+            for _ in range(BATCHES):
+                members, ok = sample()
+                for _, rects, margin, wall_gap in members:
+                    ok = ok & self.floor.feasible(rects, margin * scale, -1, wall_gap * scale)
+                hit = np.flatnonzero(ok)
+                if len(hit):
+                    group = len(self.floor.rects)
+                    for i, rects, margin, _ in members:
+                        self.put(i, rects[hit[0]], margin, group)
+                    return [rects[hit[0]] for _, rects, _, _ in members]
+        raise NoRoom(what)
+
+    def put(self, i: int, rect, margin: float, group: int, z: float | None = None) -> None:
+        self.rect_of[i] = self.floor.add(rect, margin, group)
+        z = self.half(i)[2] if z is None else z
+        self.placed[i] = Placed((float(rect[0]), float(rect[1]), z), float(rect[4]))
+
+    def row(self, idx: list[int]):
+        """Row layout of items side by side: compound half sizes and each member's (dx, dy) in its frame."""
+        widths = np.array([2 * self.half(i)[1] for i in idx])
+        hx = max(self.half(i)[0] for i in idx)
+        hy = (widths.sum() + PIECE_GAP * (len(idx) - 1)) / 2
+        dy = -hy + np.cumsum(widths + PIECE_GAP) - PIECE_GAP - widths / 2
+        return hx, hy, [(self.half(i)[0] - hx, y) for i, y in zip(idx, dy)]
+
+    def wall_row(self, idx: list[int], what: str, extra=None) -> list[np.ndarray]:
+        """Place ``idx`` as one row against a wall; ``extra(base, rects)`` adds members and demands."""
+        hx, hy, offsets = self.row(idx)
+
+        def sample():
+            base = along_wall(self.rng, self.floor, hx, hy)
+            rects = [_moved(base, dx, dy, *self.half(i)[:2]) for i, (dx, dy) in zip(idx, offsets)]
+            members = [(i, r, PIECE_GAP, WALL_GAP / 2) for i, r in zip(idx, rects)]
+            ok = np.ones(len(base), dtype=bool)
+            if extra is not None:
+                more, ok = extra(base, rects)
+                members += more
+            return members, ok
+        return self.unit(sample, what)
+
+    # --- the groups ---------------------------------------------------------------------------------------
+    def bed_row(self) -> None:
+        for bed in self.take("bed"):
+            stands = self.take("nightstand", 2)
+            self.wall_row(stands[:1] + [bed] + stands[1:], "a bed with its nightstands")
+
+    def kitchen_run(self) -> None:
+        counters, stove, fridge = self.take("kitchen counter"), self.take("stove"), self.take("refrigerator")
+        middle = counters[:1] + stove + counters[1:]
+        run = fridge + middle + self.take("washing machine") + self.take("trash can")
+        if not counters:
+            self.left += run
+        elif len(run) > 1:
+            self.wall_row(run if self.rng.random() < 0.5 else run[::-1], "a kitchen counter run")
+
+    def media_set(self) -> None:
+        """Sofa row against a wall, coffee table before it, TV (and stand) on the wall it faces, armchairs."""
+        sofa, table = self.take("sofa", 1), self.take("coffee table", 1)
+        screens = self.take("tv", 1) + self.take("tv stand", 1)
+        if not sofa or not (table or screens):
+            self.left += sofa + table + screens
+            return
+        ends = self.take("side table", 1) + self.take("floor lamp", 1)
+        row = (ends[:1] + sofa + ends[1:]) if self.rng.random() < 0.5 else (ends[1:] + sofa + ends[:1])
+        shx, shy = self.half(sofa[0])[:2]
+        seat_gap = float(self.rng.uniform(*SEAT_GAP))
+        side = 1.0 if self.rng.random() < 0.5 else -1.0  # the stand's side of the TV
+        _, _, offsets = self.row(row)
+        sdx, sdy = offsets[row.index(sofa[0])]
+
+        def extra(base, rects):
+            centre, yaw = rects[row.index(sofa[0])][:, :2], base[:, 4]
+            f = np.column_stack([np.cos(yaw), np.sin(yaw)])
+            members, ok, near = [], np.ones(len(base), dtype=bool), shx + seat_gap
+            if table:
+                thx, thy = self.half(table[0])[:2]
+                members.append((table[0], _moved(base, sdx + shx + seat_gap + thx, sdy, thx, thy), self.walk, self.walk))
+                near += 2 * thx
+            if screens:
+                dist, normal = _ray(self.floor, centre, f)
+                ok = (np.einsum("kd,kd->k", normal, f) < -0.98) & (dist <= MAX_VIEW)
+                y = 0.0
+                for k, i in enumerate(screens):  # TV on the sofa's axis, its stand beside it
+                    hx, hy = self.half(i)[:2]
+                    y += 0 if k == 0 else side * (self.half(screens[0])[1] + PIECE_GAP + hy)
+                    dx = np.where(ok, dist - WALL_GAP - hx, 0.0)
+                    members.append((i, _moved(base, sdx + dx, sdy - y, hx, hy, np.pi), PIECE_GAP, WALL_GAP / 2))
+                    ok &= dist - WALL_GAP - 2 * hx - near >= self.walk
+            return members, ok
+        self.wall_row(row, "a sofa facing a TV", extra)
+        if table:
+            chairs = [c for c, s in zip(self.take("armchair", 2), (1.0, -1.0)) if self.beside(c, table[0], s)]
+            self.dress(table[0], table + chairs)
+
+    def beside(self, chair: int, table: int, s: float) -> bool:
+        """An armchair at the ``s`` (+1/−1 along y) end of the coffee table, facing it (else left for later)."""
+        t = self.floor.rects[self.rect_of[table]][None, :]
+        hx, hy = self.half(chair)[:2]
+        rect = _moved(t, 0.0, s * (t[0, 3] + ARMCHAIR_GAP + hx), hx, hy, -s * np.pi / 2)
+        group = int(self.floor.groups[self.rect_of[table]])
+        if self.floor.feasible(rect, self.walk, group, self.walk / 2)[0]:
+            self.put(chair, rect[0], self.walk, group)
+            return True
+        self.left.append(chair)
+        return False
+
+    def table_set(self) -> None:
+        """Dining chairs and benches around the dining table (or the plain table), facing it."""
+        table = self.take("dining table", 1) or self.take("table", 1)
+        if not table:
+            return
+        seats = self.take("dining chair") + self.take("bench") + self.take("chair")
+        thx, thy = self.half(table[0])[:2]
+        slots, unseated = _seats(thx, thy, [self.half(i) for i in seats])
+        self.left += [seats[k] for k in unseated]
+        seated = [seats[k] for k in range(len(seats)) if k not in unseated]
+
+        def sample():
+            base = anywhere(self.rng, self.floor, thx, thy, 0.15)
+            members = [(table[0], base, self.walk, self.walk)]
+            members += [(i, _moved(base, *s, *self.half(i)[:2], a), self.walk, WALL_GAP / 2) for i, (*s, a) in
+                        zip(seated, slots)]
+            return members, np.ones(len(base), dtype=bool)
+        self.unit(sample, "a dining table with its chairs")
+        self.dress(table[0], table + seated)
+
+    def desk_set(self) -> None:
+        for desk, chair in zip(self.take("desk"), self.take("office chair", 1) + [None]):
+            if chair is None:
+                self.left.append(desk)
+                continue
+            gap, dhx = float(self.rng.uniform(*DESK_GAP)), self.half(desk)[0]
+            chx, chy = self.half(chair)[:2]
+            self.wall_row([desk], "a desk with its chair", lambda b, r: (
+                [(chair, _moved(b, dhx + gap + chx, 0.0, chx, chy, np.pi), self.walk, WALL_GAP / 2)],
+                np.ones(len(b), dtype=bool)))
+
+    def one_by_one(self) -> None:
+        """Place what is left, one piece at a time (:func:`~simgen.scene.layout.place_furniture`)."""
+        rest, self.left, start = sorted(self.left), [], len(self.floor.rects)
+        for k, p in place_furniture(self.rng, self.floor, [self.items[i] for i in rest], self.walk).items():
+            self.placed[rest[k]] = p  # placed in its own order: its rectangle is the one centred where it stands
+            new = self.floor.rects[start:, :2]
+            self.rect_of[rest[k]] = start + int(np.flatnonzero((new == p.position[:2]).all(1))[0])
+
+    # --- dressing ----------------------------------------------------------------------------------------
+    def dress(self, table: int, on: list[int]) -> None:
+        """A rug under ``table`` (all of ``on`` that it reaches raised onto it)."""
+        rug = self.take("rug", 1)
+        if not rug:
+            return
+        t = self.floor.rects[self.rect_of[table]]
+        hx, hy, hz = self.half(rug[0])
+        yaw = t[4] + (0.0 if t[3] >= t[2] else np.pi / 2)  # long side along the table's
+        rect = np.array([[t[0], t[1], hx, hy, yaw]])
+        mine = [self.rect_of[i] for i in on]
+        if not self.floor.feasible(rect, PIECE_GAP, -1, WALL_GAP, overlap=mine)[0]:
+            self.left += rug
+            return
+        self.put(rug[0], rect[0], PIECE_GAP, int(self.floor.groups[self.rect_of[table]]))
+        for i in on:
+            if not rects_clear(rect, self.floor.rects[self.rect_of[i]], 0.0)[0, 0]:
+                p = self.placed[i]
+                self.placed[i] = Placed((p.position[0], p.position[1], p.position[2] + 2 * hz), p.yaw)
+
+    def top(self, i: int) -> float:
+        return self.placed[i].position[2] + self.half(i)[2]
+
+    def lamp(self) -> None:
+        """A ceiling lamp centred over the first table (or bed) it clears by ``ABOVE_GAP``."""
+        for lamp in self.take("ceiling lamp"):
+            hx, hy, hz = self.half(lamp)
+            bottom = self.height - 2 * hz
+            for i in [i for c in LAMP_OVER for i in self.placed if self.items[i].asset.category == c]:
+                t = self.floor.rects[self.rect_of[i]]
+                rect = np.array([[t[0], t[1], hx, hy, t[4]]])
+                under = [i for i, r in self.rect_of.items() if not rects_clear(rect, self.floor.rects[r], 0.0)[0, 0]]
+                under_all = np.flatnonzero(~rects_clear(rect, self.floor.rects, 0.0)[0])
+                if len(under_all) == len(under) and all(self.top(j) + ABOVE_GAP <= bottom for j in under):
+                    self.put(lamp, rect[0], PIECE_GAP, int(self.floor.groups[self.rect_of[i]]), self.height - hz)
+                    break
+            else:
+                self.left.append(lamp)
+
+    def hang_above(self) -> None:
+        """Mirrors, pictures and clocks on the wall above a low piece, back to the same wall (else later)."""
+        used = set()
+        for i in [i for c in ABOVE for i in self.take(c)]:
+            hx, hy, hz = self.half(i)
+            for a in [a for c in ABOVE[self.items[i].asset.category] for a in self.placed
+                      if self.items[a].asset.category == c and a not in used]:
+                t, ahx = self.floor.rects[self.rect_of[a]][None, :], self.half(a)[0]
+                y = float(self.rng.uniform(-1, 1)) * max(self.half(a)[1] - hy, 0.0)
+                rect = _moved(t, hx - ahx, y, hx, hy)
+                fits = self.top(a) + ABOVE_GAP + 2 * hz <= self.height - CEILING_GAP
+                if fits and self.floor.feasible(rect, PIECE_GAP, -1, WALL_GAP / 2, overlap=[self.rect_of[a]])[0]:
+                    used.add(a)
+                    self.put(i, rect[0], PIECE_GAP, int(self.floor.groups[self.rect_of[a]]), self.top(a) + ABOVE_GAP + hz)
+                    break
+            else:
+                self.left.append(i)
+
+
+def arrange(rng: np.random.Generator, floor, items: list, walk_clearance: float, room_height: float):
+    """Place a typed room's furniture: its groups (largest first), then the rest one by one; returns placements.
+
+    Wall-hung pieces placed above a low piece come back at their lowest height (:func:`hang` may raise them)."""
+    f = Furnisher(rng, floor, items, walk_clearance, room_height)
+    hung = f.take("ceiling lamp", 1) + [i for c in ABOVE for i in f.take(c)]  # once what they go over stands
+    f.kitchen_run()
+    f.bed_row()
+    f.media_set()
+    f.table_set()
+    f.desk_set()
+    f.one_by_one()
+    f.left = hung
+    f.lamp()
+    f.hang_above()
+    f.one_by_one()
+    return f.placed
+
+
+def clutter_count(items: list, placed: dict, clutter: float, footprint) -> int:
+    """How many small objects the room's surfaces (those a viewer sees, up to ``MAX_SUPPORT_TOP_M``) get at
+    ``clutter`` (0..1): ``clutter · SMALL_PER_SURFACE_M2`` per m² of them, at most ``SMALL_PER_FLOOR_M2`` per m² of floor."""
+    rects, tops, _, _ = world_surfaces(items, placed)
+    area = float((4.0 * rects[:, 2] * rects[:, 3])[tops <= MAX_SUPPORT_TOP_M].sum())
+    return min(round(clutter * SMALL_PER_SURFACE_M2 * area), int(SMALL_PER_FLOOR_M2 * polygon_area(footprint)))
+
+
+def hang(gen, items, placed: dict, room_height: float) -> None:
+    """Lift wall-mounted pieces to eye level (never below where they were put) and ceiling-mounted ones up to
+    the ceiling (floor ones stay)."""
+    for i, p in placed.items():
+        mount, hz = items[i].asset.mount, items[i].half_extents[2]
+        if mount == "wall":
+            z = min(max(float(gen.uniform(*WALL_MOUNT_CENTRE)), p.position[2]), room_height - CEILING_GAP - hz)
+        elif mount == "ceiling":
+            z = room_height - hz
+        else:
+            continue
+        placed[i] = Placed((p.position[0], p.position[1], max(z, hz)), p.yaw, p.support)
+
+
+def _moved(base: np.ndarray, dx, dy, hx: float, hy: float, dyaw: float = 0.0) -> np.ndarray:
+    """(K, 5) rects of half sizes (hx, hy) at offset (dx, dy) in each base rect's frame, turned by ``dyaw``."""
+    c, s = np.cos(base[:, 4]), np.sin(base[:, 4])
+    x, y = base[:, 0] + c * dx - s * dy, base[:, 1] + s * dx + c * dy
+    n = len(base)
+    return np.column_stack([x, y, np.full(n, hx), np.full(n, hy), base[:, 4] + dyaw])
+
+
+def _ray(floor, p: np.ndarray, f: np.ndarray):
+    """Distance from each point ``p`` (K, 2) along ``f`` (K, 2) to the first wall, and that wall's inward normal."""
+    a = np.array([w.start for w in floor.walls])
+    e = np.array([w.end for w in floor.walls]) - a
+    cross = lambda u, v: u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
+    ap = a[None] - p[:, None]
+    den = cross(f[:, None], e[None])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t, s = cross(ap, e[None]) / den, cross(ap, f[:, None]) / den
+    t = np.where((np.abs(den) > 1e-9) & (t > 1e-6) & (s >= -1e-9) & (s <= 1 + 1e-9), t, np.inf)
+    j = np.argmin(t, axis=1)
+    return t[np.arange(len(p)), j], np.array([w.normal for w in floor.walls])[j]
+
+
+def _seats(thx: float, thy: float, halves: list) -> tuple[list, list[int]]:
+    """Seat slots ``(dx, dy, dyaw)`` around a table (long sides first, alternately, then the ends) for seats
+    of these half sizes, and the indices of those left without a slot."""
+    sides = [0, 2, 1, 3] if thy >= thx else [1, 3, 0, 2]  # 0: +x, 1: +y, 2: −x, 3: −y side
+    length = {0: 2 * thy, 2: 2 * thy, 1: 2 * thx, 3: 2 * thx}
+    on = {s: [] for s in sides}
+    unseated = []
+    for k, (_, hy, _) in enumerate(halves):
+        open_sides = [s for s in sides if sum(2 * halves[j][1] + PIECE_GAP for j in on[s]) + 2 * hy <= length[s]]
+        if not open_sides:
+            unseated.append(k)
+            continue
+        pair = [s for s in open_sides if s in sides[:2]] or open_sides  # the long sides while they have room
+        on[min(pair, key=lambda s: len(on[s]))].append(k)
+    slots = {}
+    for s, ks in on.items():
+        widths = np.array([2 * halves[k][1] for k in ks])
+        spacing = (length[s] - widths.sum()) / max(len(ks), 1)
+        along = -length[s] / 2 + np.cumsum(widths + spacing) - spacing / 2 - widths / 2
+        a = s * np.pi / 2
+        depth = thx if s % 2 == 0 else thy
+        for k, v in zip(ks, along):
+            r = depth + PIECE_GAP + halves[k][0]
+            slots[k] = (r * np.cos(a) - v * np.sin(a), r * np.sin(a) + v * np.cos(a), a + np.pi)
+    return [slots[k] for k in sorted(slots)], unseated
