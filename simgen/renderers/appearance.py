@@ -102,7 +102,10 @@ def draw_appearance(spec: SceneSpec, look: Look, walls: list[dict]) -> dict:
         floor["rug"] = _rug(g, spot, look)
     for w in walls:  # last: the window's draws depend on the walls (``with_look`` passes none)
         w["material"] = dict(wall)
-    if look.window and walls:
+    windows = [o for o in spec.openings if o.kind == "window"]
+    if look.window and spec.rooms and windows:  # a house: its windows are holes; light comes in the widest
+        _house_window(g, out, max(windows, key=lambda o: math.dist(o.start, o.end)), room, night, look)
+    elif look.window and walls and not spec.rooms:
         _window(g, out, walls, room.height, night, look)
     out["objects"] = {o.object_id: _object_materials(spec, o, look, lamps_on) for o in spec.objects}
     out["drawn"] = {"night": bool(night), "hdri": hdri, "walls": wall_family,
@@ -224,9 +227,31 @@ def _window(g, out: dict, walls: list[dict], height: float, night: bool, look: L
     T = np.asarray(wall["matrix"], dtype=float)
     along, outward = T[:3, 0], -T[:3, 1]  # walls (yaw of the CCW edge): local x along it, local y into the room
     centre = T[:3, 3] + along * x + np.array([0.0, 0.0, (sill + top) / 2]) - outward * wall["half"][1]
+    _portal_and_sun(g, out, along, outward, centre, (width, top - sill), night, look)
+
+
+def _house_window(g, out: dict, window, room, night: bool, look: Look) -> None:
+    """A portal light over a house's window opening (on its inner face) and, by day, a sun shining in through it."""
+    from simgen.geometry import points_in_polygon
+    from simgen.simulators.room_geometry import WALL_THICKNESS
+
+    start, end = np.asarray(window.start, dtype=float), np.asarray(window.end, dtype=float)
+    along2 = (end - start) / np.linalg.norm(end - start)
+    outward2 = np.array([along2[1], -along2[0]])
+    mid = (start + end) / 2
+    if points_in_polygon((mid + outward2 * WALL_THICKNESS)[None], room.footprint)[0]:
+        outward2 = -outward2  # the window's wall has the house on the other side
+    along, outward = np.r_[along2, 0.0], np.r_[outward2, 0.0]
+    centre = np.r_[mid - outward2 * WALL_THICKNESS / 2, (window.bottom + window.top) / 2]
+    _portal_and_sun(g, out, along, outward, centre, (float(np.linalg.norm(end - start)), window.top - window.bottom),
+                    night, look)
+
+
+def _portal_and_sun(g, out: dict, along, outward, centre, size, night: bool, look: Look) -> None:
+    """The portal area light facing into the room (its local z points outward) and, by day, the sun's draw."""
     portal = np.eye(4)
     portal[:3, 0], portal[:3, 1], portal[:3, 2], portal[:3, 3] = along, np.cross(outward, along), outward, centre
-    out["portal"] = {"matrix": portal, "size": (width, top - sill)}
+    out["portal"] = {"matrix": portal, "size": (float(size[0]), float(size[1]))}
     if night:
         return
     a = g.uniform(-0.6, 0.6)

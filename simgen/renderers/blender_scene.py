@@ -42,7 +42,7 @@ def build_scene(bpy, msg: dict, workdir: str) -> dict:
     for name, slab in (("floor", room["floor"]), ("ceiling", room["ceiling"])):
         _new_object(bpy, name, slab["verts"], slab["faces"], [material(slab["material"])], 0)
     for k, wall in enumerate(room["walls"]):
-        verts, faces = _box(np.eye(4), wall["half"])
+        verts, faces = _box(wall.get("box", np.eye(4)), wall["half"])  # a house's piece sits in its wall line's frame
         ob = _new_object(bpy, f"wall_{k}", verts, faces, [material(wall["material"])], 0)
         ob.matrix_world = _matrix(wall["matrix"])
     objects = {}

@@ -1,8 +1,9 @@
 """SceneSpec → the plain message the Blender worker builds: room slabs and walls, object parts, look.
 
 Geometry comes from the same sources the physics backends use (``room_geometry.triangulate`` and
-``wall_boxes``, each part's shape, size and offset, mesh files under ``pybullet_data``), so every
-object's render geometry is exactly the union of the parts that define its oriented box.
+``house_walls``, each part's shape, size and offset, mesh files under ``pybullet_data``), so every
+object's render geometry is exactly the union of the parts that define its oriented box, and a
+house's doorways and windows are holes in its walls in every backend.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from simgen.geometry import polygon_area
 from simgen.renderers.appearance import draw_appearance
 from simgen.renderers.look import Look
 from simgen.scene.meshes import obj_mesh
-from simgen.simulators.room_geometry import triangulate, wall_boxes
+from simgen.simulators.room_geometry import house_walls, triangulate
 from simgen.types import CameraIntrinsics, ObjectSpec, SceneSpec
 
 MAX_ID = 32767  # Blender's pass_index (which carries the object id into the index pass) is a signed short
@@ -29,13 +30,8 @@ def scene_message(spec: SceneSpec, intrinsics: CameraIntrinsics, look: Look, nea
     if polygon_area(poly) < 0:
         poly = poly[::-1]
     tris = triangulate(poly)
-    walls = []
-    for centre, half, yaw in wall_boxes(poly, spec.room.height):
-        T = np.eye(4)
-        c, s = np.cos(yaw), np.sin(yaw)
-        T[:3, :3] = [[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]]
-        T[:3, 3] = centre
-        walls.append({"matrix": T, "half": tuple(float(v) for v in half)})
+    walls = [_wall(centre, half, yaw, spec.room.height if spec.rooms else None)
+             for centre, half, yaw in house_walls(spec)]
     appearance = draw_appearance(spec, look, walls)
     room = {
         "floor": {"verts": np.c_[poly, np.zeros(len(poly))], "faces": tris, "material": appearance.pop("floor")},
@@ -56,6 +52,28 @@ def scene_message(spec: SceneSpec, intrinsics: CameraIntrinsics, look: Look, nea
                     "light_tree": q.light_tree, "filter_width": q.filter_width, "threads": look.threads},
         "look": appearance,
     }
+
+
+def _wall(centre, half, yaw: float, height: float | None) -> dict:
+    """A wall piece: its object frame ``matrix`` (local x along the wall) and ``half`` extents.
+
+    A house's pieces (``height`` given) share one texture space per wall line: the frame sits where the
+    line's along-coordinate is 0, at half the ceiling height, and ``box`` places the piece in it, so
+    patterns run on across doorways and windows and the skirting (local z below −height/2 + board)
+    stays at the floor of every piece.
+    """
+    T = np.eye(4)
+    c, s = np.cos(yaw), np.sin(yaw)
+    T[:3, :3] = [[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]]
+    T[:3, 3] = centre
+    out = {"matrix": T, "half": tuple(float(v) for v in half)}
+    if height is not None:
+        along = float(np.dot(centre[:2], T[:2, 0]))
+        box = np.eye(4)
+        box[:3, 3] = (along, 0.0, centre[2] - height / 2)
+        T[:3, 3] -= T[:3, :3] @ box[:3, 3]
+        out["box"] = box
+    return out
 
 
 def _parts(obj: ObjectSpec, materials: list[dict]) -> list[dict]:
