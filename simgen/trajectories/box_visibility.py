@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simgen.geometry import convex_hull_2d, invert, points_in_polygon
+from simgen.geometry import convex_hull_2d, points_in_polygon
 from simgen.trajectories.base import PlanRequest
 from simgen.trajectories.planning_geometry import Boxes, Room
 from simgen.trajectories.raycast import segments_clear
@@ -85,30 +85,56 @@ def solid(boxes: Boxes) -> Boxes:
                  *(np.concatenate([getattr(kept, k), getattr(parts, k)]) for k in ("centers", "halves", "rotations")))
 
 
-def _to_camera(poses: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """World points (P, 3) in each camera frame: (F, P, 3)."""
-    inv = np.stack([invert(T) for T in poses])
-    return np.einsum("fij,pj->fpi", inv[:, :3, :3], points) + inv[:, None, :3, 3]
+def _camera_frames(poses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """World-to-camera rotations (F, 3, 3) and translations (F, 3) of ``T_world_cam`` poses, as
+    ``geometry.invert`` computes them (the rotation transposed, ``-R^T t``)."""
+    rot = np.swapaxes(poses[:, :3, :3], 1, 2)
+    return rot, (-rot @ poses[:, :3, 3, None])[..., 0]
+
+
+def _in_camera(rot, trans, points) -> np.ndarray:
+    """Points (..., 3) in the camera frames ``rot`` (..., 3, 3), ``trans`` (..., 3) (all broadcast).
+
+    The products are summed in the order ``einsum("fij,pj->fpi")`` sums them (x and z first, then
+    y: its two-lane kernel), so estimates stay bit for bit what they were."""
+    return (rot[..., 0] * points[..., 0, None] + rot[..., 2] * points[..., 2, None]) + rot[..., 1] * points[..., 1, None] + trans
+
+
+def _projected(cam, intrinsics: CameraIntrinsics) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel coordinates (..., 2) of camera-frame points and whether each lands in the image."""
+    z = cam[..., 2]
+    uv = cam[..., :2] / np.where(z > NEAR_M, z, 1.0)[..., None] * [intrinsics.fx, intrinsics.fy] + [intrinsics.cx, intrinsics.cy]
+    inside = (z > NEAR_M) & (uv[..., 0] >= 0) & (uv[..., 0] < intrinsics.width) & (uv[..., 1] >= 0) & (uv[..., 1] < intrinsics.height)
+    return uv, inside
+
+
+def _silhouettes(frames, eyes, intrinsics: CameraIntrinsics, boxes: Boxes, corners, mi) -> np.ndarray:
+    """(P,) projected area in pixels (unclipped) of box ``mi[p]`` seen by camera ``p`` (``frames``:
+    its rotation and translation, ``eyes`` (P, 3)); the whole image if a corner is behind."""
+    cam = _in_camera(frames[0][:, None], frames[1][:, None], corners[mi])  # (P, 8, 3)
+    z = cam[..., 2]
+    uv = cam[..., :2] / np.where(z > NEAR_M, z, 1.0)[..., None] * [intrinsics.fx, intrinsics.fy]
+    quad = uv[:, _FACES]  # (P, 6, 4, 2)
+    x, y = quad[..., 0], quad[..., 1]
+    signed = 0.5 * (x * np.roll(y, -1, axis=-1) - y * np.roll(x, -1, axis=-1)).sum(axis=-1)  # (P, 6)
+    # A face is seen from the front when the eye is on its outer side; the outward normal of face f
+    # is ±axis; test with the face centre against the eye in world coordinates.
+    face_centers = corners[:, _FACES].mean(axis=2)  # (M, 6, 3)
+    normals = (face_centers - boxes.centers[:, None, :])[mi]
+    rel = eyes[:, None, :] - face_centers[mi]
+    front = (rel[..., 0] * normals[..., 0] + rel[..., 2] * normals[..., 2]) + rel[..., 1] * normals[..., 1] > 0
+    area = np.where(front, np.abs(signed), 0.0).sum(axis=-1)
+    full = float(intrinsics.width * intrinsics.height)
+    return np.where((z > NEAR_M).all(axis=-1), area, full)
 
 
 def silhouette_pixels(poses, intrinsics: CameraIntrinsics, boxes: Boxes) -> np.ndarray:
     """(F, M) projected area of each box in pixels (unclipped); the whole image if a corner is behind."""
-    corners = boxes.corners()  # (M, 8, 3)
-    cam = _to_camera(poses, corners.reshape(-1, 3)).reshape(len(poses), len(boxes), 8, 3)
-    z = cam[..., 2]
-    uv = cam[..., :2] / np.where(z > NEAR_M, z, 1.0)[..., None] * [intrinsics.fx, intrinsics.fy]
-    quad = uv[:, :, _FACES]  # (F, M, 6, 4, 2)
-    x, y = quad[..., 0], quad[..., 1]
-    signed = 0.5 * (x * np.roll(y, -1, axis=-1) - y * np.roll(x, -1, axis=-1)).sum(axis=-1)  # (F, M, 6)
-    # A face is seen from the front when the eye is on its outer side; the outward normal of face f
-    # is ±axis; test with the face centre against the eye in world coordinates.
-    eyes = poses[:, :3, 3]
-    face_centers = corners[:, _FACES].mean(axis=2)  # (M, 6, 3)
-    normals = face_centers - boxes.centers[:, None, :]
-    front = np.einsum("fmkj,mkj->fmk", eyes[:, None, None, :] - face_centers[None], normals) > 0
-    area = np.where(front, np.abs(signed), 0.0).sum(axis=-1)
-    full = float(intrinsics.width * intrinsics.height)
-    return np.where((z > NEAR_M).all(axis=-1), area, full)
+    poses = np.asarray(poses, dtype=float).reshape(-1, 4, 4)
+    fi, mi = np.repeat(np.arange(len(poses)), len(boxes)), np.tile(np.arange(len(boxes)), len(poses))
+    rot, trans = _camera_frames(poses)
+    area = _silhouettes((rot[fi], trans[fi]), poses[fi, :3, 3], intrinsics, boxes, boxes.corners(), mi)
+    return area.reshape(len(poses), len(boxes))
 
 
 def estimate(poses, intrinsics: CameraIntrinsics, room: Room, boxes: Boxes, min_pixels: float = 0.0) -> VisibilityEstimate:
@@ -121,37 +147,45 @@ def estimate(poses, intrinsics: CameraIntrinsics, room: Room, boxes: Boxes, min_
         back = back.reshape(-1)
         return VisibilityEstimate(est.pixels[back], est.in_frame[back], est.occlusion[back], est.exact_from)
     f, m = len(poses), len(boxes)
-    if m == 0:
-        empty = np.zeros((f, 0))
+    est = estimate_pairs(np.repeat(poses, m, axis=0), np.tile(np.arange(m), f), intrinsics, room, boxes, min_pixels)
+    return VisibilityEstimate(*(a.reshape(f, m) for a in (est.pixels, est.in_frame, est.occlusion)), min_pixels)
+
+
+def estimate_pairs(poses, objects, intrinsics: CameraIntrinsics, room: Room, boxes: Boxes,
+                   min_pixels: float = 0.0) -> VisibilityEstimate:
+    """The estimate of box ``objects[p]`` (an index into ``boxes``) from pose ``p`` alone, as arrays
+    (P,): the same numbers ``estimate`` gives for that pose and box, without the work on the others."""
+    poses = np.asarray(poses, dtype=float).reshape(-1, 4, 4)
+    mi = np.asarray(objects, dtype=int).reshape(-1)
+    if not len(mi):
+        empty = np.zeros(0)
         return VisibilityEstimate(empty, empty, empty, min_pixels)
     samples = box_samples(boxes)  # (M, S, 3)
     s = samples.shape[1]
-    cam = _to_camera(poses, samples.reshape(-1, 3)).reshape(f, m, s, 3)
-    z = cam[..., 2]
-    uv = cam[..., :2] / np.where(z > NEAR_M, z, 1.0)[..., None] * [intrinsics.fx, intrinsics.fy] + [intrinsics.cx, intrinsics.cy]
-    inside = (z > NEAR_M) & (uv[..., 0] >= 0) & (uv[..., 0] < intrinsics.width) & (uv[..., 1] >= 0) & (uv[..., 1] < intrinsics.height)
+    rot, trans = _camera_frames(poses)
+    _, inside = _projected(_in_camera(rot[:, None], trans[:, None], samples[mi]), intrinsics)  # (P, S)
     in_frame = inside.mean(axis=-1)
-    fill = np.ones(m) if boxes.fill is None else boxes.fill
+    fill = np.ones(len(boxes)) if boxes.fill is None else boxes.fill
     full = float(intrinsics.width * intrinsics.height)  # a box grazing the image plane projects huge
-    pixels = np.minimum(silhouette_pixels(poses, intrinsics, boxes), full) * in_frame * fill
-    occlusion = np.full((f, m), np.nan)  # only cast where the object could still pass the threshold
-    todo = np.argwhere((in_frame > 0) & (pixels >= min_pixels))
+    eyes = poses[:, :3, 3]
+    pixels = np.minimum(_silhouettes((rot, trans), eyes, intrinsics, boxes, boxes.corners(), mi), full) * in_frame * fill[mi]
+    occlusion = np.full(len(mi), np.nan)  # only cast where the object could still pass the threshold
+    todo = np.flatnonzero((in_frame > 0) & (pixels >= min_pixels))
     if len(todo):
-        fi, mi = todo[:, 0], todo[:, 1]
-        starts = np.repeat(poses[fi, :3, 3], s, axis=0)
-        ends = samples[mi].reshape(-1, 3)
-        ignore = np.repeat(see_through(boxes)[mi], s, axis=0)
+        starts = np.repeat(eyes[todo], s, axis=0)
+        ends = samples[mi[todo]].reshape(-1, 3)
+        passes = see_through(boxes)
+        ignore = np.repeat(passes[mi[todo]], s, axis=0)
         clear = segments_clear(starts, ends, room, boxes, ignore=ignore).reshape(-1, s)
         if boxes.parts is not None and len(boxes.parts):  # a container's own boards and sides do hide
-            holders = see_through(boxes) & ~np.eye(m, dtype=bool)  # [m, j]: box j holds object m
-            held = holders[mi].any(axis=1)
+            holders = passes & ~np.eye(len(boxes), dtype=bool)  # [m, j]: box j holds object m
+            held = holders[mi[todo]].any(axis=1)
             if held.any():
                 rows = np.repeat(held, s)
-                other = ~np.repeat(holders[mi[held]][:, boxes.part_owner], s, axis=0)  # parts of other objects
+                other = ~np.repeat(holders[mi[todo][held]][:, boxes.part_owner], s, axis=0)  # parts of other objects
                 clear.reshape(-1)[rows] &= segments_clear(starts[rows], ends[rows], room, boxes.parts, ignore=other)
-        seen = inside[fi, mi]
-        blocked = (~clear & seen).sum(axis=1) / np.maximum(seen.sum(axis=1), 1)
-        occlusion[fi, mi] = blocked
+        seen = inside[todo]
+        occlusion[todo] = (~clear & seen).sum(axis=1) / np.maximum(seen.sum(axis=1), 1)
     return VisibilityEstimate(pixels * (1.0 - np.nan_to_num(occlusion)), in_frame, occlusion, min_pixels)
 
 
@@ -183,10 +217,8 @@ def floor_shown(poses, intrinsics: CameraIntrinsics, room: Room, boxes: Boxes, c
     """(F, C) bool: floor point c projects into the image of pose f with nothing (wall or box) between
     — the box-based counterpart of ``episodes.mask_visibility.FloorCoverage``."""
     poses = np.asarray(poses, dtype=float).reshape(-1, 4, 4)
-    cam = _to_camera(poses, cells)
-    z = cam[..., 2]
-    uv = cam[..., :2] / np.where(z > NEAR_M, z, 1.0)[..., None] * [intrinsics.fx, intrinsics.fy] + [intrinsics.cx, intrinsics.cy]
-    shown = (z > NEAR_M) & (uv[..., 0] >= 0) & (uv[..., 0] < intrinsics.width) & (uv[..., 1] >= 0) & (uv[..., 1] < intrinsics.height)
+    rot, trans = _camera_frames(poses)
+    _, shown = _projected(_in_camera(rot[:, None], trans[:, None], cells[None]), intrinsics)
     fi, ci = np.nonzero(shown)
     if len(fi):
         lifted = cells[ci] + [0.0, 0.0, 0.01]  # just above the floor: boxes resting on it still hide it
