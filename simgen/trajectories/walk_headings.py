@@ -15,7 +15,7 @@ import numpy as np
 
 from simgen.geometry import wrap_angle
 from simgen.trajectories.base import PlanRequest
-from simgen.trajectories.box_visibility import estimate, level_pixels, solid
+from simgen.trajectories.box_visibility import estimate, estimate_pairs, level_pixels, solid
 from simgen.trajectories.heading import plan_yaws, safe_yaws, yaw_bins
 from simgen.trajectories.planning_geometry import Boxes, PlanningError, Room, camera_poses, yaw_pitch_towards
 
@@ -51,9 +51,9 @@ def showing(cfg, eyes, pitches, request: PlanRequest, room: Room, boxes: Boxes, 
     poses = camera_poses(np.repeat(eyes[sample], m, axis=0), bearing[sample].reshape(-1),
                          np.repeat(pitches[sample], m))
     need = level_pixels(request.visibility, "seen", request.intrinsics, cfg.pixel_margin)
-    pixels = estimate(poses, request.intrinsics, room, boxes, need).pixels.reshape(k, m, m)
+    pixels = estimate_pairs(poses, np.tile(np.arange(m), k), request.intrinsics, room, boxes, need).pixels.reshape(k, m)
     nearest = np.minimum(np.round(np.arange(n) / _SHOW_STEP).astype(int), k - 1)
-    shown = (pixels[:, np.arange(m), np.arange(m)] >= need)[nearest]  # (N, M): m looked at from frame n
+    shown = (pixels >= need)[nearest]  # (N, M): m looked at from frame n
     near = central(bins[None, None, :], bearing[..., None], request)  # (N, M, K)
     return (near & shown[..., None]).any(axis=1)
 
