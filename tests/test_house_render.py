@@ -175,3 +175,27 @@ def test_blender_shows_the_ids_pybullet_shows_in_a_house():
         both = np.isfinite(ref.depth) & np.isfinite(got.depth)
         assert np.median(np.abs(got.depth[both] - ref.depth[both])) < 0.005
     assert set(np.unique(frames[0].instance)) == {0, 1, 2} and set(np.unique(frames[1].instance)) == {0, 2}
+
+
+def test_a_houses_look_lights_every_room_and_lets_the_sun_in_through_a_real_window():
+    """The scene message (no Blender needed): a ceiling light under each room's ceiling, no painted window on
+    any wall piece, the portal on the inner face of the kitchen's window (the first of the two widest) facing
+    in, and the day's sun shining in and down through it."""
+    from simgen.geometry import points_in_polygon
+    from simgen.renderers.look import Look
+    from simgen.renderers.payload import scene_message
+    from test_house_walls import ROOMS
+
+    msg = scene_message(house(), CameraIntrinsics(16, 12, 10.0, 10.0, 8.0, 6.0), Look(time_of_day="day"))
+    look = msg["look"]
+    spots = np.array(look["ceiling"]["positions"])
+    assert len(spots) == len(ROOMS)
+    for spot, room in zip(spots, ROOMS):
+        assert points_in_polygon(spot[None, :2], room.footprint)[0] and spot[2] == pytest.approx(HEIGHT - 0.02)
+    assert not any("window" in w["material"] for w in msg["scene"]["room"]["walls"])
+    portal = np.asarray(look["portal"]["matrix"])
+    np.testing.assert_allclose(portal[:3, 3], [6.25, 0.0, (SILL + WINDOW_TOP) / 2], atol=1e-9)  # kitchen window
+    np.testing.assert_allclose(portal[:3, 2], [0.0, -1.0, 0.0], atol=1e-9)  # local z outward: it emits inward
+    assert look["portal"]["size"] == pytest.approx((1.5, WINDOW_TOP - SILL))
+    sun = np.asarray(look["sun"]["direction"])
+    assert sun[1] > 0 and sun[2] < 0  # travels into the kitchen (+y) and down

@@ -33,7 +33,7 @@ base = {"color": (0.4, 0.2, 0.1), "color2": (0.2, 0.1, 0.05), "roughness": 0.5, 
         "pattern_scale": 40.0, "sheen": 0.5, "mortar": (0.5, 0.5, 0.5), "variant": "brushed"}
 extras = {"rug": {"rect": (-1, 1, -1, 1), "color": (0.3, 0.05, 0.05), "color2": (0.2, 0.03, 0.03),
                   "border": (0.5, 0.1, 0.1), "pattern_scale": 80.0, "roughness": 0.9},
-          "fixture": {"rect": (-0.3, 0.3, -0.3, 0.3), "rgb": (1.0, 0.9, 0.8), "strength": 6.0},
+          "fixture": {"rects": [(-0.3, 0.3, -0.3, 0.3)], "rgb": (1.0, 0.9, 0.8), "strength": 6.0},
           "window": (-0.5, 0.5, 0.0, 1.0), "emission": 4.0, "emission_rgb": (1.0, 0.7, 0.4), "planks": True}
 built = 0
 for family in sys.argv[2:]:

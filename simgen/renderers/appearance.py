@@ -78,11 +78,13 @@ def draw_appearance(spec: SceneSpec, look: Look, walls: list[dict]) -> dict:
     ceiling = _material(g, "paint", CEILING_RGBA[:3], look)
     hdri = HDRI_NIGHT if night else (look.hdri if look.hdri != "random" else str(g.choice(HDRIS_DAY)))
     strength = look.hdri_strength_night if night else look.hdri_strength_day
-    spot = _ceiling_spot(room)
+    # a ceiling light in the middle of each room (of the house's rooms: its middle may lie in a wall)
+    spots = [_ceiling_spot(r.footprint, room.height) for r in spec.rooms] or [_ceiling_spot(room.footprint, room.height)]
+    spot = spots[0]
     light_rgb = kelvin_rgb(float(g.uniform(*look.ceiling_kelvin)) * (0.85 if night else 1.0))
     # the ceiling light's fixture: a panel in the ceiling's material that glows to the camera only (the
     # area light under it does the lighting), so the room's geometry and ground truth stay the same
-    ceiling["fixture"] = {"rect": (spot[0] - 0.3, spot[0] + 0.3, spot[1] - 0.3, spot[1] + 0.3), "rgb": light_rgb,
+    ceiling["fixture"] = {"rects": [(x - 0.3, x + 0.3, y - 0.3, y + 0.3) for x, y, _ in spots], "rgb": light_rgb,
                           "strength": 6.0}
     out = {
         "seed": int(g.integers(0, 2**31 - 1)), "night": bool(night),
@@ -90,7 +92,7 @@ def draw_appearance(spec: SceneSpec, look: Look, walls: list[dict]) -> dict:
         "window_glow": look.window_glow * (0.3 if night else 1.0),
         "hdri": {"name": hdri, "strength": float(g.uniform(*strength)), "rotation": float(g.uniform(0, 2 * math.pi))},
         "floor": floor, "ceiling_material": ceiling,
-        "ceiling": {"position": spot, "size": (0.6, 0.6),
+        "ceiling": {"positions": spots, "size": (0.6, 0.6),
                     "power": float(g.uniform(*(look.ceiling_power_night if night else look.ceiling_power_day))),
                     "rgb": light_rgb},
     }
@@ -205,14 +207,14 @@ def _largest_part(obj: ObjectSpec) -> int:
     return int(np.argmax([np.prod(p.size) for p in obj.parts]))
 
 
-def _ceiling_spot(room) -> tuple[float, float, float]:
+def _ceiling_spot(footprint, height: float) -> tuple[float, float, float]:
     from simgen.geometry import points_in_polygon
 
-    poly = np.asarray(room.footprint, dtype=float)
+    poly = np.asarray(footprint, dtype=float)
     c = poly.mean(axis=0)
     if not points_in_polygon(c[None], poly)[0]:  # an L-shaped room: use its first vertex's nearer half
         c = (poly[0] + c) / 2
-    return (float(c[0]), float(c[1]), float(room.height - 0.02))
+    return (float(c[0]), float(c[1]), float(height - 0.02))
 
 
 def _window(g, out: dict, walls: list[dict], height: float, night: bool, look: Look) -> None:

@@ -204,7 +204,11 @@ def _fixture(n: _Nodes, ceiling, fixture: dict):
     xyz = n.add("ShaderNodeSeparateXYZ", Vector=n.add("ShaderNodeTexCoord").outputs["Object"])
     glow = n.add("ShaderNodeEmission", Color=(*fixture["rgb"], 1.0), Strength=float(fixture["strength"]))
     camera = n.add("ShaderNodeLightPath").outputs["Is Camera Ray"]
-    mix = n.add("ShaderNodeMixShader", Fac=n.math("MULTIPLY", _inside(n, xyz, "X", "Y", fixture["rect"]), camera))
+    inside = None
+    for rect in fixture["rects"]:  # one panel per room of a house
+        here = _inside(n, xyz, "X", "Y", rect)
+        inside = here if inside is None else n.math("MAXIMUM", inside, here)
+    mix = n.add("ShaderNodeMixShader", Fac=n.math("MULTIPLY", inside, camera))
     n.link(ceiling, mix.inputs[1])
     n.link(glow.outputs[0], mix.inputs[2])
     return mix.outputs[0]
@@ -270,7 +274,8 @@ def setup_world(bpy, scene, look: dict) -> None:
 
 
 def setup_lights(bpy, scene, look: dict) -> None:
-    """Sun (day only), the ceiling's area light, and a portal over the window; none seen by the camera."""
+    """Sun (day only), the ceiling's area light (one per room of a house), and a portal over the window; none
+    seen by the camera."""
     from mathutils import Matrix, Vector
 
     def add(name, kind, rgb, energy, matrix, **attrs):
@@ -290,9 +295,11 @@ def setup_lights(bpy, scene, look: dict) -> None:
         add("sun", "SUN", sun["rgb"], sun["strength"], rot)
         bpy.data.lights["sun"].angle = float(sun["angle"])
     ceiling = look["ceiling"]
-    down = Matrix.Translation(Vector(ceiling["position"]))  # an area light emits along its local −z: down
-    light = add("ceiling", "AREA", ceiling["rgb"], ceiling["power"], down, shape="RECTANGLE")
-    light.size, light.size_y = (float(v) for v in ceiling["size"])
+    for k, position in enumerate(ceiling["positions"]):  # one per room of a house
+        down = Matrix.Translation(Vector(position))  # an area light emits along its local −z: down
+        light = add(f"ceiling_{k}" if k else "ceiling", "AREA", ceiling["rgb"], ceiling["power"], down,
+                    shape="RECTANGLE")
+        light.size, light.size_y = (float(v) for v in ceiling["size"])
     portal = look.get("portal")
     if portal:
         light = add("portal", "AREA", (1.0, 1.0, 1.0), 0.0, Matrix(portal["matrix"]), shape="RECTANGLE")

@@ -60,7 +60,8 @@ class Look:
     lamp_kelvin: tuple[float, float] = (2400.0, 3200.0)  # incandescent and warm-white bulbs
     lamp_on_probability_day: float = 0.3  # lamps are always on at night
     rug_probability: float = 0.5  # a rug in the middle of the floor
-    window: bool = True  # one window on the longest wall (a material region: the geometry stays closed)
+    window: bool = True  # one window on the longest wall (a material region: the geometry stays closed); a house:
+    # portal and sun at its widest real window (a hole in the wall)
     window_glow: float = 1.0  # how bright the sky seen through the window is
     color_jitter: float = 0.06  # relative brightness/saturation change per object (colour names stay true)
     saturation: float = 0.85  # scales every part's saturation: dyed and painted surfaces are rarely primary colours
