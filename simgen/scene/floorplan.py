@@ -11,9 +11,12 @@ form one connected graph.
 Doors: a spanning tree over that graph, grown from the hallway (else the living room) and
 preferring public rooms as passages (a bathroom is a dead end where it can be), plus, with
 probability ``extra_doors``, a door between any other two public rooms that share a wall. A door
-is ``door_width`` wide, at least ``DOOR_MARGIN`` from the ends of the shared wall. Windows sit on
-the outside walls only: one per room (two for a living room with two outside walls, none in a
-hallway), a bathroom's small and high. Every length is a whole number of centimetres.
+is ``door_width`` wide, at least ``DOOR_MARGIN`` from the ends of the shared wall.
+
+Windows (:func:`draw_windows`, once the rooms are furnished) sit on the outside walls only, where
+nothing taller than the sill stands within ``WINDOW_ZONE`` of the wall: one per room (two for a
+living room with two outside walls, none in a hallway), a bathroom's small and high. Every length is
+a whole number of centimetres.
 """
 from __future__ import annotations
 
@@ -27,9 +30,9 @@ INTERIOR_WALL = 0.1  # m: thickness of the wall between two neighbouring rooms (
 EXTERIOR_WALL = 0.1  # m: the outside walls (as simulators.room_geometry.WALL_THICKNESS); windows on their centre line
 ROOM_TYPES = ("living", "kitchen", "bedroom", "bathroom", "office", "hallway", "dining")
 ROOM_WORDS = {"living": "living room", "dining": "dining room"}  # the name a person uses; others are the type
-ROOM_SIZES = {"living": (15.0, 30.0), "kitchen": (7.0, 14.0), "bedroom": (9.0, 16.0), "bathroom": (4.0, 8.0),
+ROOM_SIZES = {"living": (15.0, 30.0), "kitchen": (7.0, 14.0), "bedroom": (9.0, 16.0), "bathroom": (5.0, 9.0),
               "office": (7.0, 12.0), "hallway": (4.0, 9.0), "dining": (9.0, 16.0)}  # m² of floor in real homes
-MIN_SIDE = {"bathroom": 1.5, "hallway": 1.1, "kitchen": 2.0}  # m; other rooms 2.4
+MIN_SIDE = {"bathroom": 1.7, "hallway": 1.1, "kitchen": 2.0}  # m; other rooms 2.4
 MAX_ASPECT = {"hallway": 5.0, "bathroom": 2.2}  # long side / short side; other rooms 2.0
 ESSENTIAL = ("living", "bedroom", "kitchen", "bathroom")  # the first rooms of a house, in this order
 ONE_PER_HOUSE = ("living", "kitchen", "dining", "hallway")
@@ -38,6 +41,7 @@ PASSAGE_COST = {"hallway": 0.0, "living": 0.2, "dining": 0.3, "kitchen": 0.6, "o
                 "bathroom": 4.0}  # the door tree prefers to reach a room through a cheap one
 DOOR_MARGIN = 0.15  # m of wall kept at each side of a door
 WINDOW_MARGIN = 0.3  # m of wall kept at each side of a window
+WINDOW_ZONE = 0.3  # m: what stands this close to an outside wall and reaches above the sill hides a window there
 SMALL_WINDOW = (0.6, 1.4, 2.0)  # a bathroom window: width, sill, top (m)
 PLAN_TRIES = 300  # plans drawn before the least bad connected one is taken
 CM = 100  # plans are drawn in whole centimetres
@@ -79,10 +83,9 @@ def room_names(types: list[str]) -> list[str]:
 
 
 def draw_plan(gen: np.random.Generator, types: list[str], house_area: float | None, door_width: float,
-              door_height: float, extra_doors: float, window_width: float, window_sill: float,
-              window_top: float) -> FloorPlan:
-    """A seeded plan for rooms of ``types`` (``house_area`` m² inside the outside walls; None: the sum of
-    the rooms' drawn sizes plus their walls)."""
+              door_height: float, extra_doors: float) -> FloorPlan:
+    """A seeded plan with doors for rooms of ``types`` (``house_area`` m² inside the outside walls; None: the
+    sum of the rooms' drawn sizes plus their walls)."""
     sizes = np.array([gen.uniform(*ROOM_SIZES[t]) for t in types])
     area = house_area if house_area is not None else float(sizes.sum()) * 1.05
     door_cm = round(door_width * CM)
@@ -107,9 +110,8 @@ def draw_plan(gen: np.random.Generator, types: list[str], house_area: float | No
                              "into every room; lower scene.door_width or scene.num_rooms, or raise scene.house_area")
     w, d, boxes, walls = best
     doors = _doors(gen, types, walls, door_cm, door_height, extra_doors)
-    windows = _windows(gen, types, boxes, w, d, window_width, window_sill, window_top)
     rooms = tuple(HouseRoom(name, t, _footprint(b)) for name, t, b in zip(room_names(types), types, boxes))
-    return FloorPlan(w / CM, d / CM, rooms, tuple(doors + windows))
+    return FloorPlan(w / CM, d / CM, rooms, tuple(doors))
 
 
 def _split(gen, box, items, out) -> None:
@@ -190,25 +192,50 @@ def _doors(gen, types, walls, door_cm: int, door_height: float, extra_doors: flo
     return doors
 
 
-def _windows(gen, types, boxes, w: int, d: int, width: float, sill: float, top: float) -> list[Opening]:
-    """Windows on the outside walls: a room's longest outside side first (two for a living room, none in a hallway)."""
+def draw_windows(gen: np.random.Generator, plan: FloorPlan, width: float, sill: float, top: float,
+                 blockers=None) -> FloorPlan:
+    """``plan`` with windows ``width`` (± 15%) wide from ``sill`` to ``top`` on the rooms' outside walls (a
+    bathroom's: :data:`SMALL_WINDOW`), longest free stretch first. ``blockers[k]``: boxes ``(x0, y0, x1, y1,
+    top)`` (m) standing in room k; one reaching above a window's bottom within ``WINDOW_ZONE`` of its wall
+    leaves that stretch of wall without a window."""
+    w, d = round(plan.width * CM), round(plan.depth * CM)
     out_at = -round(EXTERIOR_WALL * CM) // 2
-    margin = round(WINDOW_MARGIN * CM)
+    margin, zone = round(WINDOW_MARGIN * CM), round(WINDOW_ZONE * CM)
     windows = []
-    for i, (t, (x0, y0, x1, y1)) in enumerate(zip(types, boxes)):
-        sides = [(axis, at, lo, hi) for axis, at, lo, hi, outside in (
-            (0, out_at, y0, y1, x0 == 0), (0, w - out_at, y0, y1, x1 == w),
-            (1, out_at, x0, x1, y0 == 0), (1, d - out_at, x0, x1, y1 == d)) if outside]
-        sides.sort(key=lambda s: s[2] - s[3])  # longest first
-        count = {"living": 2, "hallway": 0}.get(t, 1)
-        size, low, high = SMALL_WINDOW if t == "bathroom" else (width * gen.uniform(0.85, 1.15), sill, top)
-        for axis, at, lo, hi in sides[:count]:
-            span = min(round(size * CM), hi - lo - 2 * margin)
-            if span < 40:  # cm: no room for a window on this side
+    for k, room in enumerate(plan.rooms):
+        x0, y0, x1, y1 = (round(v * CM) for v in (*room.footprint[0], *room.footprint[2]))
+        size, low, high = SMALL_WINDOW if room.room_type == "bathroom" else (width * gen.uniform(0.85, 1.15), sill, top)
+        low = min(low, top - 0.3)
+        tall = [tuple(round(v * CM) for v in b[:4]) for b in (blockers or {}).get(k, ()) if b[4] > low]
+        stretches = []
+        for axis, at, lo, hi, outside, near in (
+                (0, out_at, y0, y1, x0 == 0, lambda b: b[0] < zone), (0, w - out_at, y0, y1, x1 == w, lambda b: b[2] > w - zone),
+                (1, out_at, x0, x1, y0 == 0, lambda b: b[1] < zone), (1, d - out_at, x0, x1, y1 == d, lambda b: b[3] > d - zone)):
+            if outside:
+                hidden = [(b[1 - axis] - 5, b[3 - axis] + 5) for b in tall if near(b)]
+                stretches += [(axis, at, a, b) for a, b in _free(lo + margin, hi - margin, hidden) if b - a >= 40]
+        stretches.sort(key=lambda s: s[2] - s[3])  # longest first, at most one window per side
+        used = set()
+        for axis, at, a, b in stretches:
+            if (axis, at) in used or len(used) == {"living": 2, "hallway": 0}.get(room.room_type, 1):
                 continue
-            start = int(gen.integers(lo + margin, hi - margin - span + 1))
-            windows.append(_opening("window", axis, at, start, start + span, low, min(high, top), (i,)))
-    return windows
+            used.add((axis, at))
+            span = min(round(size * CM), b - a)
+            start = int(gen.integers(a, b - span + 1))
+            windows.append(_opening("window", axis, at, start, start + span, low, min(high, top), (k,)))
+    return FloorPlan(plan.width, plan.depth, plan.rooms, plan.openings + tuple(windows))
+
+
+def _free(lo: int, hi: int, hidden) -> list[tuple[int, int]]:
+    """The stretches of [lo, hi] outside every interval of ``hidden``."""
+    out, at = [], lo
+    for a, b in sorted(hidden):
+        if a > at:
+            out.append((at, min(a, hi)))
+        at = max(at, b)
+    if at < hi:
+        out.append((at, hi))
+    return [(a, b) for a, b in out if b > a]
 
 
 def _opening(kind, axis, at, start, end, bottom, top, rooms) -> Opening:

@@ -3,9 +3,10 @@
 ``HouseConfig`` holds the knobs; :class:`HouseBuilder` draws the room types (stream ``scene/types``),
 the plan (``scene/floorplan``, :mod:`simgen.scene.floorplan`), the shell's colours and the light,
 then furnishes each room on its own stream (``scene/room<k>``) with the procedural room machinery
-(:meth:`ProceduralBuilder.furnish` with the room's type; counts from its area). Nothing stands in
-front of a doorway (``DOOR_ZONE`` m on both sides) or a window. Object ids run over the whole house
-room by room, names are numbered per category in id order. ``complexity`` records the knobs, the
+(:meth:`ProceduralBuilder.furnish` with the room's type; counts from its area), nothing in front of
+a doorway (``DOOR_ZONE`` m on both sides); then the windows (``scene/windows``) go where no furniture
+taller than the sill stands at the outside wall. Object ids run over the whole house room by room,
+names are numbered per category in id order. ``complexity`` records the knobs, the
 effective counts, each room's type, area and contents, and ``source``, so :func:`rebuild` gives the
 same scene. A room whose layout fails ``max_attempts`` times is furnished with one piece less (and
 proportionally fewer small objects) until it fits; its effective counts are recorded.
@@ -18,11 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simgen.geometry import polygon_area
+from simgen.geometry import obb_footprint, polygon_area, quat_to_matrix
 from simgen.registry import SCENE_BUILDERS, ConfigError, parse_config, setting
 from simgen.scene.assets_rooms import ROOM_TYPES as FURNISHINGS
 from simgen.scene.catalogue import MAX_SIZE_VARIATION
-from simgen.scene.floorplan import EXTERIOR_WALL, INTERIOR_WALL, ROOM_TYPES, draw_plan, draw_types
+from simgen.scene.floorplan import INTERIOR_WALL, ROOM_TYPES, draw_plan, draw_types, draw_windows
 from simgen.scene.layout import Placed
 from simgen.scene.placement import NoRoom
 from simgen.scene.procedural import AREA_PER_PIECE, SMALL_PER_M2, ProceduralBuilder, ProceduralConfig, object_spec
@@ -32,7 +33,6 @@ from simgen.types import SceneSpec
 
 DOOR_ZONE = 0.8  # m in front of each side of a doorway kept free of anything placed
 DOOR_ZONE_SIDE = 0.1  # m the zone reaches past each jamb
-WINDOW_ZONE = 0.25  # m in front of a window kept free (no cabinet in it, no picture hung in the opening)
 ROOM_WEIGHTS = {"bedroom": 3.0, "bathroom": 1.0, "office": 1.5, "dining": 1.5, "hallway": 1.0}
 
 
@@ -52,7 +52,7 @@ class HouseConfig:
     window_top: float = setting(2.1, ge=1.0, le=5.8)
     ceiling_height: float = setting(2.6, ge=2.4, le=6.0)
     furniture_per_m2: float = setting(0.4, ge=0.0, le=1.0 / AREA_PER_PIECE)  # a room's core furniture comes anyway
-    small_per_m2: float = setting(1.2, ge=0.0, le=SMALL_PER_M2)
+    small_per_m2: float = setting(1.6, ge=0.0, le=SMALL_PER_M2)
     clutter_density: float = setting(0.5, ge=0.0, le=1.0)
     floor_fraction: float = setting(0.2, ge=0.0, le=1.0)
     size_variation: float = setting(0.3, ge=0.0, le=MAX_SIZE_VARIATION)
@@ -120,7 +120,7 @@ class HouseBuilder:
         key = (seed, shard, scene_index)
         types = list(cfg.room_types or draw_types(rng(*key, "scene/types"), cfg.num_rooms, cfg.room_weights))
         plan = draw_plan(rng(*key, "scene/floorplan"), types, cfg.house_area, cfg.door_width, cfg.door_height,
-                         cfg.extra_doors, cfg.window_width, cfg.window_sill, cfg.window_top)
+                         cfg.extra_doors)
         shell = sample_room(rng(*key, "scene/room"), "rect", plan.width, plan.depth, cfg.ceiling_height, 0.0,
                             cfg.color_variation)
         lighting = sample_lighting(rng(*key, "scene/lighting"), cfg.lighting_variation)
@@ -137,6 +137,8 @@ class HouseBuilder:
                              "area": round(polygon_area(room.footprint), 3), "num_furniture": len(r_items) - n_s,
                              "num_small_objects": n_s, "first_object_id": n + 1, "last_object_id": len(items), **stats})
         objects = tuple(object_spec(i, items, placed) for i in range(len(items)))
+        plan = draw_windows(rng(*key, "scene/windows"), plan, cfg.window_width, cfg.window_sill, cfg.window_top,
+                            blockers(objects, contents))
         n_s = sum(c["num_small_objects"] for c in contents)
         complexity = {**dataclasses.asdict(cfg), "num_objects": len(objects), "num_furniture": len(objects) - n_s,
                       "num_small_objects": n_s, "house_width": plan.width, "house_depth": plan.depth,
@@ -160,22 +162,32 @@ class HouseBuilder:
         raise NoRoom(f"{room.name} ({area:.1f} m²) even empty")
 
 
+def blockers(objects, contents) -> dict[int, list[tuple[float, float, float, float, float]]]:
+    """Room index -> the axis-aligned boxes ``(x0, y0, x1, y1, top)`` of its furniture seen from above."""
+    out = {}
+    for k, c in enumerate(contents):
+        for obj in objects[c["first_object_id"] - 1: c["last_object_id"]]:
+            if obj.kind != "small":
+                fp = obb_footprint(obj.pose.position, obj.half_extents, quat_to_matrix(obj.pose.quat_wxyz))
+                top = obj.pose.position[2] + obj.half_extents[2]  # upright boxes: the top face
+                out.setdefault(k, []).append((*fp.min(0), *fp.max(0), top))
+    return out
+
+
 def keep_out_zones(plan, k: int) -> list[tuple[float, float, float, float, float]]:
     """Rectangles ``(cx, cy, hx, hy, yaw)`` room ``k`` keeps free: ``DOOR_ZONE`` in front of each of its
-    doors (``DOOR_ZONE_SIDE`` past the jambs), ``WINDOW_ZONE`` in front of each window."""
+    doors, reaching ``DOOR_ZONE_SIDE`` past the jambs."""
     centre = np.mean(plan.rooms[k].footprint, axis=0)
     out = []
     for o in plan.openings:
-        if k not in o.rooms:
+        if o.kind != "door" or k not in o.rooms:
             continue
         a, b = np.asarray(o.start), np.asarray(o.end)
         u = (b - a) / np.linalg.norm(b - a)
         n = np.array([-u[1], u[0]])
         n = n if np.dot(centre - a, n) > 0 else -n  # towards the room
-        depth, side, wall = (DOOR_ZONE, DOOR_ZONE_SIDE, INTERIOR_WALL) if o.kind == "door" else \
-            (WINDOW_ZONE, 0.05, EXTERIOR_WALL)
-        mid = (a + b) / 2 + n * (wall / 2 + depth / 2)
-        out.append((float(mid[0]), float(mid[1]), float(np.linalg.norm(b - a) / 2 + side), depth / 2,
+        mid = (a + b) / 2 + n * (INTERIOR_WALL / 2 + DOOR_ZONE / 2)
+        out.append((float(mid[0]), float(mid[1]), float(np.linalg.norm(b - a) / 2 + DOOR_ZONE_SIDE), DOOR_ZONE / 2,
                     float(math.atan2(u[1], u[0]))))
     return out
 
