@@ -60,8 +60,10 @@ def aabbs(walls) -> np.ndarray:
 
 def inside_count(points, boxes) -> np.ndarray:
     """How many boxes hold each point (strictly)."""
-    inside = (points[:, None, :] > boxes[None, :, 0]) & (points[:, None, :] < boxes[None, :, 1])
-    return inside.all(-1).sum(1)
+    count = np.zeros(len(points), dtype=int)
+    for lo, hi in boxes:
+        count += ((points > lo) & (points < hi)).all(axis=1)
+    return count
 
 
 def expected_wall(points) -> np.ndarray:
@@ -171,23 +173,32 @@ def test_free_space_joins_rooms_only_through_doorways():
     assert scene_free_space(SceneSpec("one", 0, rect_room(), ()), 0.2).free.sum() > 0  # a single room: no walls
 
 
-def test_every_drawn_floor_plan_gets_walls_with_its_door_gaps():
-    """H-floorplan's generator (where it exists): invariants over a few seeds and room counts."""
-    floorplan = pytest.importorskip("simgen.scene.floorplan")
-    for seed, n in ((0, 2), (1, 4), (2, 6), (3, 8)):
-        gen = np.random.default_rng(seed)
-        types = floorplan.draw_types(gen, n, {t: 1.0 for t in floorplan.ROOM_TYPES})
-        plan = floorplan.draw_plan(gen, types, None, door_width=0.9, door_height=2.1, extra_doors=0.3,
-                                   window_width=1.2, window_sill=0.9, window_top=2.1)
+def test_every_drawn_floor_plan_gets_exactly_its_walls():
+    """H-floorplan's plans (as ``test_scene_house`` draws them; 2, 3, 5, 8 rooms): pieces never overlap and
+    fill exactly the ring, the gaps between room footprints and nothing of the openings' volumes."""
+    pytest.importorskip("simgen.scene.house")
+    from test_scene_house import plans
+
+    t = WALL_THICKNESS
+    for n, seed, plan in plans():
+        if seed or n not in (2, 3, 5, 8):
+            continue
         w, d = plan.width, plan.depth
         spec = SceneSpec("plan", seed, RoomSpec(rect(0.0, 0.0, w, d), HEIGHT), (), rooms=plan.rooms,
                          openings=plan.openings)
-        boxes = aabbs(house_walls(spec))
-        pts = lattice([0.5, 1.0, 1.6, 2.3]) * [w / 8.0, d / 5.0, 1.0]
-        assert inside_count(pts, boxes).max() == 1
-        for o in plan.openings:
-            a, b = np.asarray(o.start), np.asarray(o.end)
-            mid = np.r_[(a + b) / 2, (o.bottom + o.top) / 2]
-            assert inside_count(mid[None], boxes)[0] == 0, (seed, o)  # the opening is open
-            past = np.r_[a + (a - b) / np.linalg.norm(a - b) * 0.01, (o.bottom + o.top) / 2]
-            assert inside_count(past[None], boxes)[0] == 1, (seed, o)  # and wall goes on beyond its end
+        xs, ys = np.arange(-0.2, w + 0.2, 0.05) + 0.0031, np.arange(-0.2, d + 0.2, 0.05) + 0.0017
+        X, Y, Z = np.meshgrid(xs, ys, [0.5, 1.6, 2.3], indexing="ij")  # below sills, in openings, above doors
+        pts = np.c_[X.ravel(), Y.ravel(), Z.ravel()]
+        x, y, z = pts.T
+        expected = (x > -t) & (x < w + t) & (y > -t) & (y < d + t)
+        for r in plan.rooms:
+            lo, hi = np.min(r.footprint, axis=0), np.max(r.footprint, axis=0)
+            expected &= ~((x > lo[0]) & (x < hi[0]) & (y > lo[1]) & (y < hi[1]))
+        for o in plan.openings:  # the opening's volume: its segment widened by the wall's thickness
+            lo, hi = np.minimum(o.start, o.end) - t / 2, np.maximum(o.start, o.end) + t / 2
+            along = int(abs(o.end[1] - o.start[1]) > abs(o.end[0] - o.start[0]))
+            lo[along], hi[along] = lo[along] + t / 2, hi[along] - t / 2
+            expected &= ~((x > lo[0]) & (x < hi[0]) & (y > lo[1]) & (y < hi[1]) & (z > o.bottom) & (z < o.top))
+        count = inside_count(pts, aabbs(house_walls(spec)))
+        assert count.max() == 1, (n, seed)
+        np.testing.assert_array_equal(count == 1, expected, err_msg=f"{n} rooms, seed {seed}")
