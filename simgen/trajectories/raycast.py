@@ -2,9 +2,12 @@
 
 Rays are ``origin + t · direction``; with unit directions ``t`` is a distance in metres. Boxes are
 any object with ``centers`` (M, 3), ``halves`` (M, 3) and ``rotations`` (M, 3, 3) (box -> world),
-such as ``planning_geometry.Boxes``. Segments skip the boxes they cannot reach before the slab test
-(``_near_pairs``: a cheap, conservative bound on runs of neighbouring segments); the test itself is
-the same arithmetic for every (segment, box) pair it runs on, so skipping changes no result.
+such as ``planning_geometry.Boxes``. Work is chunked so N × M temporaries stay small.
+
+Segments skip the boxes they cannot reach before the slab test (``_near_pairs``, then each
+segment against each remaining box's bounding sphere): conservative bounds, far wider than any
+rounding error. The slab test does the same arithmetic for whatever (segment, box) pairs it is
+given, so skipping changes no answer, bit for bit.
 """
 from __future__ import annotations
 
@@ -12,28 +15,32 @@ import numpy as np
 
 from simgen.trajectories.planning_geometry import Room
 
-_PAIRS_PER_CHUNK = 200_000  # rays × boxes handled per numpy pass
+_PAIRS_PER_CHUNK = 200_000  # rays × boxes (or ray-box pairs) handled per numpy pass
 _RUN = 8  # consecutive segments bounded together when skipping far boxes (callers list neighbours in a row)
-_SKIP_MARGIN_M = 1e-6  # a box is skipped only this far beyond every bound (far above rounding error)
-
-
-def _box_frame(v, rotations) -> np.ndarray:
-    """``R^T v`` for vectors (..., 3) and rotations (..., 3, 3) that broadcast: the same sums, in the same
-    order, as ``einsum("...k,...kj->...j")``, so every caller gets bit-identical results."""
-    return v[..., 0, None] * rotations[..., 0, :] + v[..., 1, None] * rotations[..., 1, :] + v[..., 2, None] * rotations[..., 2, :]
+_SKIP_MARGIN_M = 1e-6  # a box is skipped only when this much farther than every bound
 
 
 def _slab(rel, dirs, halves, rotations) -> tuple[np.ndarray, np.ndarray]:
-    """``(t_enter, t_exit)`` of rays from ``rel`` (origin − box centre) along ``dirs`` through boxes of
-    ``halves`` and ``rotations``; all arguments broadcast over their leading axes."""
-    o = _box_frame(rel, rotations)  # R^T (origin - centre): origin in the box frame
-    d = _box_frame(dirs, rotations)
-    # A zero direction component would make 0/0 on a slab face; a tiny one keeps the slab either
-    # (-huge, +huge) when the origin is between the faces or entirely at huge |t| when outside.
-    d = np.where(np.abs(d) < 1e-12, 1e-12, d)
-    t1 = (-halves - o) / d
-    t2 = (halves - o) / d
-    return np.minimum(t1, t2).max(axis=-1), np.maximum(t1, t2).min(axis=-1)
+    """``(t_enter, t_exit)`` of rays from ``rel`` (origin − box centre, as x, y, z arrays) along
+    ``dirs`` (x, y, z) through boxes of ``halves`` (x, y, z) and ``rotations`` (``rotations[k][j]``:
+    row k, column j of box -> world); all arrays broadcast.
+
+    Each box-frame coordinate ``(R^T v)_j`` sums its three products in the order
+    ``einsum("...k,...kj->...j")`` does, so any pairing of rays with boxes gives the same bits.
+    """
+    enter = leave = None
+    for j in range(3):
+        o = (rel[0] * rotations[0][j] + rel[1] * rotations[1][j]) + rel[2] * rotations[2][j]
+        d = (dirs[0] * rotations[0][j] + dirs[1] * rotations[1][j]) + dirs[2] * rotations[2][j]
+        # A zero direction component would make 0/0 on a slab face; a tiny one keeps the slab either
+        # (-huge, +huge) when the origin is between the faces or entirely at huge |t| when outside.
+        d = np.where(np.abs(d) < 1e-12, 1e-12, d)
+        t1 = (-halves[j] - o) / d
+        t2 = (halves[j] - o) / d
+        near, far = np.minimum(t1, t2), np.maximum(t1, t2)
+        enter = near if enter is None else np.maximum(enter, near)
+        leave = far if leave is None else np.minimum(leave, far)
+    return enter, leave
 
 
 def ray_box_intervals(origins, dirs, centers, halves, rotations) -> tuple[np.ndarray, np.ndarray]:
@@ -42,8 +49,11 @@ def ray_box_intervals(origins, dirs, centers, halves, rotations) -> tuple[np.nda
     Ray n meets box m where ``t_enter <= t_exit``; the intervals extend to negative ``t`` (behind
     the origin), so callers clip to the range they care about.
     """
-    rel = np.asarray(origins, dtype=float)[:, None, :] - np.asarray(centers)[None, :, :]
-    return _slab(rel, np.asarray(dirs, dtype=float)[:, None, :], np.asarray(halves)[None], np.asarray(rotations)[None])
+    origins, dirs = np.asarray(origins, dtype=float), np.asarray(dirs, dtype=float)
+    centers, halves, rotations = np.asarray(centers), np.asarray(halves), np.asarray(rotations)
+    rel = [origins[:, None, k] - centers[None, :, k] for k in range(3)]
+    rot = [[rotations[None, :, k, j] for j in range(3)] for k in range(3)]
+    return _slab(rel, [dirs[:, None, k] for k in range(3)], [halves[None, :, j] for j in range(3)], rot)
 
 
 def _chunks(n: int, m: int):
@@ -102,20 +112,31 @@ def first_hit(origins, dirs, room: Room, boxes) -> np.ndarray:
     return np.minimum(first_wall_hit(origins, dirs, room), first_box_hit(origins, dirs, boxes))
 
 
+def _gap2(rel, along) -> np.ndarray:
+    """Squared distance from points to segments that start ``rel`` (x, y, z arrays: start − point)
+    from them and run ``along`` (x, y, z)."""
+    dot = (rel[0] * along[0] + rel[1] * along[1]) + rel[2] * along[2]
+    t = np.clip(-dot / np.maximum((along[0] ** 2 + along[1] ** 2) + along[2] ** 2, 1e-18), 0.0, 1.0)
+    return ((rel[0] + t * along[0]) ** 2 + (rel[1] + t * along[1]) ** 2) + (rel[2] + t * along[2]) ** 2
+
+
 def _near_pairs(starts, ends, boxes) -> tuple[np.ndarray, np.ndarray]:
-    """(segment, box) index pairs that may meet: every other box lies farther than its bounding
-    sphere from the capsule around a run of ``_RUN`` consecutive segments (the run's mean segment,
-    widened by how far its segments' ends stray from it) — a segment never passes nearer to a box."""
+    """(segment, box) index pairs that may meet: each other box's bounding sphere lies beyond the
+    capsule round a run of ``_RUN`` consecutive segments (the segment between the centres of the
+    bounding boxes of the run's starts and of its ends, widened by their half-diagonals): no
+    segment of the run passes nearer the box."""
     n = len(starts)
     pad = (-n) % _RUN
-    runs = [np.concatenate([x, np.repeat(x[-1:], pad, axis=0)]).reshape(-1, _RUN, 3) for x in (starts, ends)]
-    axis_start, axis_end = (r.mean(axis=1) for r in runs)
-    stray = np.maximum(*(np.linalg.norm(r - mean[:, None], axis=-1).max(axis=1) for r, mean in zip(runs, (axis_start, axis_end))))
-    along = axis_end - axis_start
-    rel = boxes.centers[None] - axis_start[:, None]  # (R, M, 3)
-    t = np.clip((rel * along[:, None]).sum(-1) / np.maximum((along**2).sum(-1), 1e-18)[:, None], 0.0, 1.0)
-    gap = np.linalg.norm(rel - t[..., None] * along[:, None], axis=-1)
-    run, box = np.nonzero(gap <= stray[:, None] + np.linalg.norm(boxes.halves, axis=1)[None] + _SKIP_MARGIN_M)
+    axes, widths = [], []
+    for x in (starts, ends):
+        run = np.concatenate([x, np.repeat(x[-1:], pad, axis=0)]).reshape(-1, _RUN, 3)
+        lo, hi = run.min(axis=1), run.max(axis=1)
+        axes.append(0.5 * (lo + hi))
+        widths.append(np.linalg.norm(hi - lo, axis=1) * 0.5)
+    rel = [axes[0][:, None, k] - boxes.centers[None, :, k] for k in range(3)]  # (R, M) each
+    along = [(axes[1] - axes[0])[:, None, k] for k in range(3)]
+    reach = np.maximum(*widths)[:, None] + np.linalg.norm(boxes.halves, axis=1)[None] + _SKIP_MARGIN_M
+    run, box = np.nonzero(_gap2(rel, along) <= reach**2)
     seg = (run[:, None] * _RUN + np.arange(_RUN)[None]).reshape(-1)
     box = np.repeat(box, _RUN)
     keep = seg < n
@@ -139,10 +160,18 @@ def segments_clear(starts, ends, room: Room, boxes, ignore=None, eps: float = 1e
         return clear
     seg, box = _near_pairs(starts, ends, boxes)
     if ignore is not None:
-        keep = ~np.asarray(ignore)[seg, box]
+        keep = ~np.asarray(ignore).reshape(-1)[seg * len(boxes.centers) + box]
         seg, box = seg[keep], box[keep]
+    s3, d3, c3, h3 = starts.T.copy(), d.T.copy(), boxes.centers.T.copy(), boxes.halves.T.copy()
+    rot = boxes.rotations.reshape(-1, 9).T.copy()  # rot[3k + j]: row k, column j of each box's rotation
+    reach2 = (np.linalg.norm(boxes.halves, axis=1) + _SKIP_MARGIN_M) ** 2
     for sl in _chunks(len(seg), 1):
         s, b = seg[sl], box[sl]
-        t0, t1 = _slab(starts[s] - boxes.centers[b], d[s], boxes.halves[b], boxes.rotations[b])
+        rel = [s3[k][s] - c3[k][b] for k in range(3)]
+        along = [d3[k][s] for k in range(3)]
+        near = _gap2(rel, along) <= reach2[b]  # the segment itself passes through the box's sphere
+        s, b = s[near], b[near]
+        rel, along = [x[near] for x in rel], [x[near] for x in along]
+        t0, t1 = _slab(rel, along, [h3[j][b] for j in range(3)], [[rot[3 * k + j][b] for j in range(3)] for k in range(3)])
         clear[s[(t0 <= t1) & (t0 < 1.0 - eps) & (t1 > eps)]] = False
     return clear
