@@ -33,8 +33,10 @@ from simgen.types import SceneSpec
 
 TABLES = ("dining table", "coffee table", "table", "desk", "kitchen counter")  # free-standing first, then wall kinds
 TABLE_CHOICES = ("random",) + TABLES
-# small things a table holds, with their weights: none over ~35 cm across, no two lookalikes, no teddy bear (it leans)
-TABLETOP_SMALL = {"mug": 1.5, "book": 1.2, "bowl": 1.2, "bottle": 1.0, "toy duck": 1.0, "alarm clock": 0.8,
+# small things a table holds, with their weights: none over ~35 cm across, no two lookalikes, no teddy bear (it
+# leans while settling), no toy duck (6-11 cm of rounded mesh: 0.5 m away, the nearest a view comes, it fills
+# less than the visibility model's clear level of the frame)
+TABLETOP_SMALL = {"mug": 1.5, "book": 1.2, "bowl": 1.2, "bottle": 1.0, "alarm clock": 0.8,
                   "vase": 0.8, "plate": 0.8, "bunny figurine": 0.6, "kettle": 0.6, "picture frame": 0.6, "ball": 0.6,
                   "box": 0.4}
 # furniture by the walls for context (floor-standing, none a table's lookalike is kept with it)
