@@ -56,7 +56,8 @@ class RoomType:
 ROOM_TYPES: dict[str, RoomType] = {
     "living": RoomType(
         core=(("sofa", 1, 1), ("coffee table", 1, 1), ("tv", 1, 1)),
-        furniture={"armchair": 1.5, "side table": 1.0, "floor lamp": 1.0, "bookshelf": 1.0, "plant": 1.0, "tv stand": 0.8,
+        furniture={"armchair": 1.5, "side table": 1.0, "floor lamp": 1.0, "bookshelf": 1.0, "plant": 1.0,
+                   "tv stand": 0.8,
                    "wall art": 1.0, "rug": 0.6, "ottoman": 0.6, "curtain": 0.6, "ceiling lamp": 0.5, "wall clock": 0.4},
         small={"pillow": 1.5, "book": 1.2, "vase": 1.0, "picture frame": 1.0, "speaker": 0.6,
                "table lamp": 0.8, "bowl": 0.6, "mug": 0.8, "basket": 0.5, "box": 0.4}),
@@ -81,7 +82,7 @@ ROOM_TYPES: dict[str, RoomType] = {
     "bathroom": RoomType(
         core=(("toilet", 1, 1), ("sink cabinet", 1, 1), ("bathtub", 1, 1)),
         furniture={"washing machine": 0.6, "mirror": 1.2, "trash can": 0.8, "plant": 0.5, "wall art": 0.4,
-                   "ceiling lamp": 0.4},
+                   "ceiling lamp": 0.4, "shelf": 0.8, "cabinet": 0.5},
         small={"towel": 1.5, "toothbrush cup": 1.0, "soap dispenser": 1.0, "tissue box": 0.6, "basket": 0.6,
                "toy duck": 0.4}),
     "dining": RoomType(
@@ -122,7 +123,7 @@ SUPPORTS: dict[str, tuple[str, ...]] = {
     "globe": ("desk", "bookshelf", "filing cabinet", "shelf"),
     "box": ON["tops"] + ("desk", "filing cabinet"),
     "basket": ("bookshelf", "shelf", "sink cabinet", "dresser", "side table", "cabinet"),
-    **dict.fromkeys(("towel", "toothbrush cup", "soap dispenser", "toy duck"), ("sink cabinet",)),
+    **dict.fromkeys(("towel", "toothbrush cup", "soap dispenser", "toy duck"), ("sink cabinet", "shelf", "cabinet")),
 }
 
 
@@ -140,27 +141,28 @@ def _pool(weights: dict[str, float], kind: str) -> list:
 
 
 def choose_room(rng: np.random.Generator, room: RoomType, n_furniture: int, n_small: int, num_categories: int,
-                duplicates: int, duplicate_fraction: float, supports: int) -> tuple[list, list]:
-    """The room's furniture and small assets: its core first (within ``n_furniture``), then the pools.
-
-    Distinct categories stay within ``num_categories`` (the core counting towards the furniture share)."""
+                duplicates: int, duplicate_fraction: float, supports: int) -> tuple[list, int]:
+    """The room's furniture, its core first (within ``n_furniture``), then its pool; and the number of distinct
+    small categories left for :func:`choose_small` (``num_categories`` shared as if ``n_small`` were drawn,
+    the core counting towards the furniture share)."""
     core = []
     for category, low, high in room.core:
         count = int(rng.integers(low, high + 1))
         core += [CATALOGUE[category]] * min(count, n_furniture - len(core))
     n_core = len({a.category for a in core})
     pool_f = [a for a in _pool(room.furniture, "furniture") if a.category not in {c for c, _, _ in room.core}]
-    pool_s = _pool(room.small, "small")
     rest = n_furniture - len(core)
-    k_f, k_s = composition.split_budget(max(num_categories - n_core, 2), min(rest, len(pool_f)), min(n_small, len(pool_s)))
+    k_f, k_s = composition.split_budget(max(num_categories - n_core, 2), min(rest, len(pool_f)),
+                                        min(n_small, len(room.small)))
     offers = sum(a.supports for a in core)
-    big = core + composition.choose(rng, pool_f, rest, k_f, duplicates, duplicate_fraction,
-                                    supports=max(supports - offers, 0))
-    return big, composition.choose(rng, pool_s, n_small, k_s, duplicates, duplicate_fraction)
+    return core + composition.choose(rng, pool_f, rest, k_f, duplicates, duplicate_fraction,
+                                     supports=max(supports - offers, 0)), k_s
 
 
-def choose_small(rng: np.random.Generator, room: RoomType, n: int, used: int, num_categories: int, duplicates: int,
-                 duplicate_fraction: float) -> list:
-    """``n`` small assets of the room's pool, within the categories ``num_categories`` leaves after ``used``."""
-    return composition.choose(rng, _pool(room.small, "small"), n, max(num_categories - used, 1), duplicates,
-                              duplicate_fraction)
+def choose_small(rng: np.random.Generator, room: RoomType, n: int, budget: int, duplicates: int,
+                 duplicate_fraction: float, present: set[str]) -> list:
+    """``n`` small assets of at most ``budget`` categories from the room's pool, drawn once the furniture
+    stands: only categories with a support of their kind among the ``present`` categories (all, if none has)."""
+    pool = _pool(room.small, "small")
+    fits = [a for a in pool if a.category not in SUPPORTS or set(SUPPORTS[a.category]) & present]
+    return composition.choose(rng, fits or pool, n, max(budget, 1), duplicates, duplicate_fraction)

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from simgen.geometry import polygon_area
-from simgen.scene.layout import MAX_SUPPORT_TOP_M, Placed, place_furniture, world_surfaces
-from simgen.scene.placement import BATCHES, PIECE_GAP, WALL_GAP, NoRoom, along_wall, anywhere, rects_clear
+from simgen.scene.layout import Placed, place_furniture
+from simgen.scene.placement import (BATCHES, PIECE_GAP, WALL_GAP, NoRoom, along_wall, anywhere, offset_rects,
+                                    ray_to_wall, rects_clear, seat_slots)
 
 WALL_MOUNT_CENTRE = (1.35, 1.6)  # m: a picture, mirror or clock hangs with its centre at eye level
 CEILING_GAP = 0.1  # m kept between a wall-hung piece's top and the ceiling
@@ -39,8 +39,6 @@ ABOVE_GAP = 0.1  # m between a piece's top and what hangs above it
 ABOVE = {"mirror": ("sink cabinet", "dresser", "sideboard"), "wall art": ("sofa", "bed", "sideboard", "dresser"),
          "wall clock": ("sideboard", "kitchen counter")}  # what hangs on the wall above which low pieces
 LAMP_OVER = ("dining table", "coffee table", "table", "bed")
-SMALL_PER_SURFACE_M2 = 4.0  # small objects per m² of surface within reach at clutter 1
-SMALL_PER_FLOOR_M2 = 4.0  # and never more than this per m² of floor
 
 
 class Furnisher:
@@ -97,7 +95,7 @@ class Furnisher:
 
         def sample():
             base = along_wall(self.rng, self.floor, hx, hy)
-            rects = [_moved(base, dx, dy, *self.half(i)[:2]) for i, (dx, dy) in zip(idx, offsets)]
+            rects = [offset_rects(base, dx, dy, *self.half(i)[:2]) for i, (dx, dy) in zip(idx, offsets)]
             members = [(i, r, PIECE_GAP, WALL_GAP / 2) for i, r in zip(idx, rects)]
             ok = np.ones(len(base), dtype=bool)
             if extra is not None:
@@ -142,17 +140,18 @@ class Furnisher:
             members, ok, near = [], np.ones(len(base), dtype=bool), shx + seat_gap
             if table:
                 thx, thy = self.half(table[0])[:2]
-                members.append((table[0], _moved(base, sdx + shx + seat_gap + thx, sdy, thx, thy), self.walk, self.walk))
+                at = offset_rects(base, sdx + shx + seat_gap + thx, sdy, thx, thy)
+                members.append((table[0], at, self.walk, self.walk))
                 near += 2 * thx
             if screens:
-                dist, normal = _ray(self.floor, centre, f)
+                dist, normal = ray_to_wall(self.floor, centre, f)
                 ok = (np.einsum("kd,kd->k", normal, f) < -0.98) & (dist <= MAX_VIEW)
                 y = 0.0
                 for k, i in enumerate(screens):  # TV on the sofa's axis, its stand beside it
                     hx, hy = self.half(i)[:2]
                     y += 0 if k == 0 else side * (self.half(screens[0])[1] + PIECE_GAP + hy)
                     dx = np.where(ok, dist - WALL_GAP - hx, 0.0)
-                    members.append((i, _moved(base, sdx + dx, sdy - y, hx, hy, np.pi), PIECE_GAP, WALL_GAP / 2))
+                    members.append((i, offset_rects(base, sdx + dx, sdy - y, hx, hy, np.pi), PIECE_GAP, WALL_GAP / 2))
                     ok &= dist - WALL_GAP - 2 * hx - near >= self.walk
             return members, ok
         self.wall_row(row, "a sofa facing a TV", extra)
@@ -164,7 +163,7 @@ class Furnisher:
         """An armchair at the ``s`` (+1/−1 along y) end of the coffee table, facing it (else left for later)."""
         t = self.floor.rects[self.rect_of[table]][None, :]
         hx, hy = self.half(chair)[:2]
-        rect = _moved(t, 0.0, s * (t[0, 3] + ARMCHAIR_GAP + hx), hx, hy, -s * np.pi / 2)
+        rect = offset_rects(t, 0.0, s * (t[0, 3] + ARMCHAIR_GAP + hx), hx, hy, -s * np.pi / 2)
         group = int(self.floor.groups[self.rect_of[table]])
         if self.floor.feasible(rect, self.walk, group, self.walk / 2)[0]:
             self.put(chair, rect[0], self.walk, group)
@@ -179,14 +178,14 @@ class Furnisher:
             return
         seats = self.take("dining chair") + self.take("bench") + self.take("chair")
         thx, thy = self.half(table[0])[:2]
-        slots, unseated = _seats(thx, thy, [self.half(i) for i in seats])
+        slots, unseated = seat_slots(thx, thy, [self.half(i) for i in seats])
         self.left += [seats[k] for k in unseated]
         seated = [seats[k] for k in range(len(seats)) if k not in unseated]
 
         def sample():
             base = anywhere(self.rng, self.floor, thx, thy, 0.15)
             members = [(table[0], base, self.walk, self.walk)]
-            members += [(i, _moved(base, *s, *self.half(i)[:2], a), self.walk, WALL_GAP / 2) for i, (*s, a) in
+            members += [(i, offset_rects(base, *s, *self.half(i)[:2], a), self.walk, WALL_GAP / 2) for i, (*s, a) in
                         zip(seated, slots)]
             return members, np.ones(len(base), dtype=bool)
         self.unit(sample, "a dining table with its chairs")
@@ -200,7 +199,7 @@ class Furnisher:
             gap, dhx = float(self.rng.uniform(*DESK_GAP)), self.half(desk)[0]
             chx, chy = self.half(chair)[:2]
             self.wall_row([desk], "a desk with its chair", lambda b, r: (
-                [(chair, _moved(b, dhx + gap + chx, 0.0, chx, chy, np.pi), self.walk, WALL_GAP / 2)],
+                [(chair, offset_rects(b, dhx + gap + chx, 0.0, chx, chy, np.pi), self.walk, WALL_GAP / 2)],
                 np.ones(len(b), dtype=bool)))
 
     def one_by_one(self) -> None:
@@ -259,11 +258,12 @@ class Furnisher:
                       if self.items[a].asset.category == c and a not in used]:
                 t, ahx = self.floor.rects[self.rect_of[a]][None, :], self.half(a)[0]
                 y = float(self.rng.uniform(-1, 1)) * max(self.half(a)[1] - hy, 0.0)
-                rect = _moved(t, hx - ahx, y, hx, hy)
+                rect = offset_rects(t, hx - ahx, y, hx, hy)
                 fits = self.top(a) + ABOVE_GAP + 2 * hz <= self.height - CEILING_GAP
                 if fits and self.floor.feasible(rect, PIECE_GAP, -1, WALL_GAP / 2, overlap=[self.rect_of[a]])[0]:
                     used.add(a)
-                    self.put(i, rect[0], PIECE_GAP, int(self.floor.groups[self.rect_of[a]]), self.top(a) + ABOVE_GAP + hz)
+                    group = int(self.floor.groups[self.rect_of[a]])
+                    self.put(i, rect[0], PIECE_GAP, group, self.top(a) + ABOVE_GAP + hz)
                     break
             else:
                 self.left.append(i)
@@ -288,14 +288,6 @@ def arrange(rng: np.random.Generator, floor, items: list, walk_clearance: float,
     return f.placed
 
 
-def clutter_count(items: list, placed: dict, clutter: float, footprint) -> int:
-    """How many small objects the room's surfaces (those a viewer sees, up to ``MAX_SUPPORT_TOP_M``) get at
-    ``clutter`` (0..1): ``clutter · SMALL_PER_SURFACE_M2`` per m² of them, at most ``SMALL_PER_FLOOR_M2`` per m² of floor."""
-    rects, tops, _, _ = world_surfaces(items, placed)
-    area = float((4.0 * rects[:, 2] * rects[:, 3])[tops <= MAX_SUPPORT_TOP_M].sum())
-    return min(round(clutter * SMALL_PER_SURFACE_M2 * area), int(SMALL_PER_FLOOR_M2 * polygon_area(footprint)))
-
-
 def hang(gen, items, placed: dict, room_height: float) -> None:
     """Lift wall-mounted pieces to eye level (never below where they were put) and ceiling-mounted ones up to
     the ceiling (floor ones stay)."""
@@ -308,52 +300,3 @@ def hang(gen, items, placed: dict, room_height: float) -> None:
         else:
             continue
         placed[i] = Placed((p.position[0], p.position[1], max(z, hz)), p.yaw, p.support)
-
-
-def _moved(base: np.ndarray, dx, dy, hx: float, hy: float, dyaw: float = 0.0) -> np.ndarray:
-    """(K, 5) rects of half sizes (hx, hy) at offset (dx, dy) in each base rect's frame, turned by ``dyaw``."""
-    c, s = np.cos(base[:, 4]), np.sin(base[:, 4])
-    x, y = base[:, 0] + c * dx - s * dy, base[:, 1] + s * dx + c * dy
-    n = len(base)
-    return np.column_stack([x, y, np.full(n, hx), np.full(n, hy), base[:, 4] + dyaw])
-
-
-def _ray(floor, p: np.ndarray, f: np.ndarray):
-    """Distance from each point ``p`` (K, 2) along ``f`` (K, 2) to the first wall, and that wall's inward normal."""
-    a = np.array([w.start for w in floor.walls])
-    e = np.array([w.end for w in floor.walls]) - a
-    cross = lambda u, v: u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
-    ap = a[None] - p[:, None]
-    den = cross(f[:, None], e[None])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t, s = cross(ap, e[None]) / den, cross(ap, f[:, None]) / den
-    t = np.where((np.abs(den) > 1e-9) & (t > 1e-6) & (s >= -1e-9) & (s <= 1 + 1e-9), t, np.inf)
-    j = np.argmin(t, axis=1)
-    return t[np.arange(len(p)), j], np.array([w.normal for w in floor.walls])[j]
-
-
-def _seats(thx: float, thy: float, halves: list) -> tuple[list, list[int]]:
-    """Seat slots ``(dx, dy, dyaw)`` around a table (long sides first, alternately, then the ends) for seats
-    of these half sizes, and the indices of those left without a slot."""
-    sides = [0, 2, 1, 3] if thy >= thx else [1, 3, 0, 2]  # 0: +x, 1: +y, 2: −x, 3: −y side
-    length = {0: 2 * thy, 2: 2 * thy, 1: 2 * thx, 3: 2 * thx}
-    on = {s: [] for s in sides}
-    unseated = []
-    for k, (_, hy, _) in enumerate(halves):
-        open_sides = [s for s in sides if sum(2 * halves[j][1] + PIECE_GAP for j in on[s]) + 2 * hy <= length[s]]
-        if not open_sides:
-            unseated.append(k)
-            continue
-        pair = [s for s in open_sides if s in sides[:2]] or open_sides  # the long sides while they have room
-        on[min(pair, key=lambda s: len(on[s]))].append(k)
-    slots = {}
-    for s, ks in on.items():
-        widths = np.array([2 * halves[k][1] for k in ks])
-        spacing = (length[s] - widths.sum()) / max(len(ks), 1)
-        along = -length[s] / 2 + np.cumsum(widths + spacing) - spacing / 2 - widths / 2
-        a = s * np.pi / 2
-        depth = thx if s % 2 == 0 else thy
-        for k, v in zip(ks, along):
-            r = depth + PIECE_GAP + halves[k][0]
-            slots[k] = (r * np.cos(a) - v * np.sin(a), r * np.sin(a) + v * np.cos(a), a + np.pi)
-    return [slots[k] for k in sorted(slots)], unseated

@@ -33,6 +33,8 @@ FREE_RESOLUTION = 0.05  # m grid of the free-space check (passages narrower than
 ORDER = {"wall": 0, "free": 1, "table": 2}  # occluders come last (3)
 MAX_SUPPORT_TOP_M = 1.3  # m: surfaces higher than this hold no small objects (a viewer's eye is at about 1.5 m)
 MIN_FLOOR_SIZE_M = 0.12  # m: small objects whose largest side is shorter than this stay off the floor
+SMALL_PER_SURFACE_M2 = 4.0  # small objects per m² of surface within view at clutter 1 (a typed room's clutter knob)
+SMALL_PER_FLOOR_M2 = 4.0  # and never more than this per m² of floor
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,15 @@ def world_surfaces(items: list[Instance], placed: dict[int, Placed]):
     return np.array(rows).reshape(-1, 5), np.array(tops), np.array(clear), np.array(owner, dtype=int)
 
 
+def clutter_count(items: list, placed: dict, clutter: float, footprint) -> int:
+    """How many small objects the room's surfaces (those a viewer sees, up to ``MAX_SUPPORT_TOP_M``) get at
+    ``clutter`` (0..1): ``clutter · SMALL_PER_SURFACE_M2`` per m² of them, at most ``SMALL_PER_FLOOR_M2`` per m²
+    of floor."""
+    rects, tops, _, _ = world_surfaces(items, placed)
+    area = float((4.0 * rects[:, 2] * rects[:, 3])[tops <= MAX_SUPPORT_TOP_M].sum())
+    return min(round(clutter * SMALL_PER_SURFACE_M2 * area), int(SMALL_PER_FLOOR_M2 * polygon_area(footprint)))
+
+
 def place_small(rng: np.random.Generator, items: list[Instance], small: list[int], placed: dict[int, Placed],
                 clutter_density: float, floor_fraction: float, allowed=None) -> tuple[dict[int, Placed], list[int]]:
     """Put small objects on support surfaces, bottoms ``SPAWN_GAP`` above the top.
@@ -150,6 +161,17 @@ def place_small(rng: np.random.Generator, items: list[Instance], small: list[int
         z = float(tops[s] + SPAWN_GAP + inst.half_extents[2])
         out[i] = Placed((float(cand[k, 0]), float(cand[k, 1]), z), float(cand[k, 4]), int(owner[s]))
     return out, to_floor
+
+
+def drop_homeless(items: list[Instance], placed: dict[int, Placed], to_floor: list[int]):
+    """Leave out the small objects bound for the floor that do not belong there (a typed room's mug that found
+    no table); the rest keep their order. Returns (items, placements, to_floor) renumbered; supports (never a
+    small object) keep their indices."""
+    gone = {i for i in to_floor if not items[i].asset.floor_ok}
+    keep = [i for i in range(len(items)) if i not in gone]
+    new = {old: k for k, old in enumerate(keep)}
+    return ([items[i] for i in keep], {new[i]: p for i, p in placed.items()},
+            [new[i] for i in to_floor if i not in gone])
 
 
 def place_on_floor(rng: np.random.Generator, floor: Floor, items: list[Instance], idx: list[int],

@@ -150,3 +150,52 @@ def at_table(rng: np.random.Generator, table: np.ndarray, hx: float, hy: float) 
     t = np.column_stack([-n[:, 1], n[:, 0]])
     centre = np.array([cx, cy]) + n * dist[:, None] + t * offset[:, None]
     return np.column_stack([centre, np.full(BATCH, hx), np.full(BATCH, hy), normal_yaw + np.pi])
+
+
+def offset_rects(base: np.ndarray, dx, dy, hx: float, hy: float, dyaw: float = 0.0) -> np.ndarray:
+    """(K, 5) rects of half sizes (hx, hy) at offset (dx, dy) in each base rect's frame, turned by ``dyaw``."""
+    c, s = np.cos(base[:, 4]), np.sin(base[:, 4])
+    x, y = base[:, 0] + c * dx - s * dy, base[:, 1] + s * dx + c * dy
+    n = len(base)
+    return np.column_stack([x, y, np.full(n, hx), np.full(n, hy), base[:, 4] + dyaw])
+
+
+def ray_to_wall(floor, p: np.ndarray, f: np.ndarray):
+    """Distance from each point ``p`` (K, 2) along ``f`` (K, 2) to the first wall of ``floor``, and its normal."""
+    a = np.array([w.start for w in floor.walls])
+    e = np.array([w.end for w in floor.walls]) - a
+    cross = lambda u, v: u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
+    ap = a[None] - p[:, None]
+    den = cross(f[:, None], e[None])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t, s = cross(ap, e[None]) / den, cross(ap, f[:, None]) / den
+    t = np.where((np.abs(den) > 1e-9) & (t > 1e-6) & (s >= -1e-9) & (s <= 1 + 1e-9), t, np.inf)
+    j = np.argmin(t, axis=1)
+    return t[np.arange(len(p)), j], np.array([w.normal for w in floor.walls])[j]
+
+
+def seat_slots(thx: float, thy: float, halves: list) -> tuple[list, list[int]]:
+    """Seat slots ``(dx, dy, dyaw)`` around a table (long sides first, alternately, then the ends) for seats
+    of these half sizes, and the indices of those left without a slot."""
+    sides = [0, 2, 1, 3] if thy >= thx else [1, 3, 0, 2]  # 0: +x, 1: +y, 2: −x, 3: −y side
+    length = {0: 2 * thy, 2: 2 * thy, 1: 2 * thx, 3: 2 * thx}
+    on = {s: [] for s in sides}
+    unseated = []
+    for k, (_, hy, _) in enumerate(halves):
+        open_sides = [s for s in sides if sum(2 * halves[j][1] + PIECE_GAP for j in on[s]) + 2 * hy <= length[s]]
+        if not open_sides:
+            unseated.append(k)
+            continue
+        pair = [s for s in open_sides if s in sides[:2]] or open_sides  # the long sides while they have room
+        on[min(pair, key=lambda s: len(on[s]))].append(k)
+    slots = {}
+    for s, ks in on.items():
+        widths = np.array([2 * halves[k][1] for k in ks])
+        spacing = (length[s] - widths.sum()) / max(len(ks), 1)
+        along = -length[s] / 2 + np.cumsum(widths + spacing) - spacing / 2 - widths / 2
+        a = s * np.pi / 2
+        depth = thx if s % 2 == 0 else thy
+        for k, v in zip(ks, along):
+            r = depth + PIECE_GAP + halves[k][0]
+            slots[k] = (r * np.cos(a) - v * np.sin(a), r * np.sin(a) + v * np.cos(a), a + np.pi)
+    return [slots[k] for k in sorted(slots)], unseated

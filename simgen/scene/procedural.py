@@ -24,8 +24,9 @@ from simgen.scene import composition
 from simgen.scene.assets_furniture import OCCLUDERS
 from simgen.scene.assets_rooms import ROOM_TYPE_NAMES, ROOM_TYPES, choose_room, choose_small, support_rule
 from simgen.scene.catalogue import CATALOGUE, CLASSIC, MAX_SIZE_VARIATION, categories, draw_variant, instantiate
-from simgen.scene.groups import arrange, clutter_count, hang
-from simgen.scene.layout import Placed, check_free_space, place_furniture, place_on_floor, place_small
+from simgen.scene.groups import arrange, hang
+from simgen.scene.layout import (Placed, check_free_space, clutter_count, drop_homeless, place_furniture,
+                                 place_on_floor, place_small)
 from simgen.scene.placement import Floor, NoRoom
 from simgen.scene.room import L_NOTCH, sample_lighting, sample_room
 from simgen.seeding import rng
@@ -185,7 +186,7 @@ class ProceduralBuilder:
         if cfg.room_type == "classic":
             big = composition.choose(gen, pool_f, n_f, k_f, *dup, supports=supports)
         else:
-            big, small = choose_room(gen, ROOM_TYPES[cfg.room_type], n_f, n_s, cfg.num_categories, *dup, supports)
+            big, k_s = choose_room(gen, ROOM_TYPES[cfg.room_type], n_f, n_s, cfg.num_categories, *dup, supports)
         big += [OCCLUDERS[int(gen.integers(len(OCCLUDERS)))] for _ in range(cfg.num_occluders)]
         if cfg.room_type == "classic":
             small = composition.choose(gen, pool_s, n_s, k_s, *dup)
@@ -199,20 +200,19 @@ class ProceduralBuilder:
             placed = arrange(gen, floor, items, cfg.walk_clearance, cfg.room_height)
         hang(gen, items, placed, cfg.room_height)
         stats = check_free_space(floor, cfg.camera_clearance, cfg.min_free_fraction)  # before any small object
-        if cfg.clutter is not None:
-            n = clutter_count(items, placed, cfg.clutter, floor.poly)
-            small = choose_small(gen, ROOM_TYPES[cfg.room_type], n, len({i.asset.category for i in items}),
-                                 cfg.num_categories, *dup)
+        if cfg.room_type != "classic":  # drawn for the surfaces that stand (clutter: as many as they hold)
+            n = n_s if cfg.clutter is None else clutter_count(items, placed, cfg.clutter, floor.poly)
+            small = choose_small(gen, ROOM_TYPES[cfg.room_type], n, k_s, *dup, {i.asset.category for i in items})
         items += [self._instance(gen, a) for a in small]
         rule = None if cfg.room_type == "classic" else support_rule(items)
         on_surfaces, to_floor = place_small(gen, items, list(range(len(big), len(items))), placed,
                                             cfg.clutter_density, cfg.floor_fraction, allowed=rule)
         placed.update(on_surfaces)
+        if cfg.room_type != "classic":
+            items, placed, to_floor = drop_homeless(items, placed, to_floor)
         if to_floor:
             on_floor, stats = place_on_floor(gen, floor, items, to_floor, cfg.camera_clearance, cfg.min_free_fraction)
             placed.update(on_floor)
-        if cfg.clutter is not None:  # the count clutter gave, not the knob's
-            stats = {**stats, "num_small_objects": len(small), "num_objects": n_f + len(small)}
         return items, placed, stats
 
     def _instance(self, gen, item):

@@ -8,7 +8,7 @@ import numpy as np
 
 from simgen.geometry import wrap_angle
 from simgen.trajectories.planning_geometry import Boxes, Room, directions
-from simgen.trajectories.raycast import first_hit
+from simgen.trajectories.raycast import fan_box_hits, first_wall_hit
 
 YAW_BINS = 720  # 0.5° resolution of the heading search
 _UNSAFE_COST = 1e6
@@ -27,13 +27,11 @@ def safe_yaws(eyes, pitches, room: Room, boxes: Boxes, min_distance: float, bins
     bins = yaw_bins() if bins is None else np.asarray(bins)
     eyes = np.atleast_2d(eyes)
     pitches = np.broadcast_to(np.asarray(pitches, dtype=float), (len(eyes),))
+    dirs = directions(bins[None, :], pitches[:, None])  # (N, K, 3)
     reach = min_distance + np.linalg.norm(boxes.halves, axis=1)
-    out = np.empty((len(eyes), len(bins)), dtype=bool)
-    for n, (eye, pitch) in enumerate(zip(eyes, pitches)):
-        near = np.linalg.norm(boxes.centers - eye, axis=1) <= reach
-        dirs = directions(bins, pitch)
-        out[n] = first_hit(np.broadcast_to(eye, dirs.shape), dirs, room, boxes.subset(near)) >= min_distance
-    return out
+    near = np.linalg.norm(boxes.centers[None] - eyes[:, None], axis=-1) <= reach  # (N, M)
+    walls = first_wall_hit(np.repeat(eyes, len(bins), axis=0), dirs.reshape(-1, 3), room).reshape(dirs.shape[:2])
+    return np.minimum(walls, fan_box_hits(eyes, dirs, boxes, near)) >= min_distance
 
 
 def plan_yaws(desired, allowed, max_step: float, fixed=None, step_weight: float = 1.0,

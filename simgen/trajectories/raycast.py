@@ -81,6 +81,44 @@ def first_box_hit(origins, dirs, boxes, ignore=None) -> np.ndarray:
     return out
 
 
+def fan_box_hits(origins, dirs, boxes, near) -> np.ndarray:
+    """(N, K) ``first_box_hit`` of K rays from each of N origins (``dirs`` (N, K, 3)), cast only
+    against the boxes ``near`` (N, M) marks for that origin."""
+    origins, dirs, near = np.atleast_2d(origins), np.asarray(dirs, dtype=float), np.asarray(near, dtype=bool)
+    n, k = dirs.shape[:2]
+    out = np.full((n, k), np.inf)
+    ray, box = np.nonzero(near)  # (origin, box) pairs, by origin
+    if not len(ray):
+        return out
+    d3 = [dirs[..., i] for i in range(3)]
+    rot = boxes.rotations[:, :, :, None]  # one rotation per pair, the same for all K rays
+    for sl in _chunks(len(ray), k):
+        o, b = ray[sl], box[sl]
+        rel = [origins[o, i, None] - boxes.centers[b, i, None] for i in range(3)]
+        t0, t1 = _slab(rel, [x[o] for x in d3], [boxes.halves[b, j, None] for j in range(3)],
+                       [[rot[b, i, j] for j in range(3)] for i in range(3)])
+        t = np.where((t0 <= t1) & (t1 >= 0.0), np.maximum(t0, 0.0), np.inf)
+        first = np.flatnonzero(np.diff(o, prepend=-1))  # each origin's first pair in this chunk
+        out[o[first]] = np.minimum(out[o[first]], np.minimum.reduceat(t, first, axis=0))
+    return out
+
+
+def _columns(points, dirs, boxes):
+    """x, y, z rows of ray starts and directions and of the boxes' centres and halves, and the nine
+    rotation entries (``[3k + j]``: row k, column j), for gathering (ray, box) pairs cheaply."""
+    return (points.T.copy(), dirs.T.copy(), boxes.centers.T.copy(), boxes.halves.T.copy(),
+            boxes.rotations.reshape(-1, 9).T.copy())
+
+
+def _pair_slab(columns, ray, box, rel=None) -> tuple[np.ndarray, np.ndarray]:
+    """``_slab`` of ray ``ray[p]`` against box ``box[p]`` (``columns`` from ``_columns``; ``rel``: the
+    start − centre rows if already gathered)."""
+    p3, d3, c3, h3, rot = columns
+    rel = [p3[k][ray] - c3[k][box] for k in range(3)] if rel is None else rel
+    return _slab(rel, [d3[k][ray] for k in range(3)], [h3[j][box] for j in range(3)],
+                 [[rot[3 * k + j][box] for j in range(3)] for k in range(3)])
+
+
 def _wall_params(o2, d2, room: Room) -> tuple[np.ndarray, np.ndarray]:
     """Ray/segment parameters (t along the ray, u along each wall), each (N, P); NaN when parallel."""
     a, b = room.walls
@@ -162,16 +200,14 @@ def segments_clear(starts, ends, room: Room, boxes, ignore=None, eps: float = 1e
     if ignore is not None:
         keep = ~np.asarray(ignore).reshape(-1)[seg * len(boxes.centers) + box]
         seg, box = seg[keep], box[keep]
-    s3, d3, c3, h3 = starts.T.copy(), d.T.copy(), boxes.centers.T.copy(), boxes.halves.T.copy()
-    rot = boxes.rotations.reshape(-1, 9).T.copy()  # rot[3k + j]: row k, column j of each box's rotation
+    columns = _columns(starts, d, boxes)
+    s3, d3, c3 = columns[:3]
     reach2 = (np.linalg.norm(boxes.halves, axis=1) + _SKIP_MARGIN_M) ** 2
     for sl in _chunks(len(seg), 1):
         s, b = seg[sl], box[sl]
         rel = [s3[k][s] - c3[k][b] for k in range(3)]
-        along = [d3[k][s] for k in range(3)]
-        near = _gap2(rel, along) <= reach2[b]  # the segment itself passes through the box's sphere
+        near = _gap2(rel, [d3[k][s] for k in range(3)]) <= reach2[b]  # the segment passes through the box's sphere
         s, b = s[near], b[near]
-        rel, along = [x[near] for x in rel], [x[near] for x in along]
-        t0, t1 = _slab(rel, along, [h3[j][b] for j in range(3)], [[rot[3 * k + j][b] for j in range(3)] for k in range(3)])
+        t0, t1 = _pair_slab(columns, s, b, [x[near] for x in rel])
         clear[s[(t0 <= t1) & (t0 < 1.0 - eps) & (t1 > eps)]] = False
     return clear

@@ -1,0 +1,223 @@
+"""Furnishing by rules of use (issue 18 item 2): typed rooms arrange their furniture in groups.
+
+Every check works from the built SceneSpec (poses as quaternions, half extents) with plain vector maths
+here, not with the placement code's rectangle tests: a chair faces its table (its heading ray meets the
+table top, the table's centre ahead of it), nightstands flank the bed backed to the bed's wall, the TV
+faces the sofa across the coffee table, the desk chair sits at the desk, a kitchen run stands along
+one wall; nothing stands in a keep-out zone; small objects rest on a support their category allows
+and stay put (< 1 cm) when pybullet settles them; the same seed builds the same scene.
+"""
+import itertools
+
+import numpy as np
+import pytest
+from test_scene_room_types import penetrations
+
+from simgen.geometry import quat_to_matrix
+from simgen.registry import ConfigError, parse_config
+from simgen.scene.assets_rooms import SUPPORTS
+from simgen.scene.catalogue import CATALOGUE
+from simgen.scene.placement import NoRoom
+from simgen.scene.procedural import ProceduralBuilder, ProceduralConfig
+from simgen.scene.room import sample_room
+from simgen.seeding import rng
+from simgen.simulators.pybullet import PybulletConfig, PybulletSimulator
+
+SEEDS = range(4)
+
+
+def build(room_type, seed, **knobs):
+    cfg = parse_config(ProceduralConfig, {"room_type": room_type, **knobs}, "scene")
+    return ProceduralBuilder(cfg).build(seed, 0, 0)
+
+
+def frame(obj):
+    """Centre (2,), heading (2,) (its front, local +x) and left (2,) (local +y) of an object seen from above."""
+    r = np.asarray(quat_to_matrix(obj.pose.quat_wxyz))
+    return np.asarray(obj.pose.position[:2]), r[:2, 0], r[:2, 1]
+
+
+def local(obj, point):
+    """``point`` in the object's own (x, y) frame."""
+    c, f, left = frame(obj)
+    d = np.asarray(point) - c
+    return np.array([d @ f, d @ left])
+
+
+def of(spec, category):
+    return [o for o in spec.objects if o.category == category]
+
+
+def wall_distance(spec, point) -> float:
+    """Distance from ``point`` to the nearest wall (the footprint's edges)."""
+    fp = np.asarray(spec.room.footprint)
+    a, b = fp, np.roll(fp, -1, axis=0)
+    t = np.clip(np.einsum("kd,kd->k", point - a, b - a) / np.einsum("kd,kd->k", b - a, b - a), 0.0, 1.0)
+    return float(np.min(np.linalg.norm(a + t[:, None] * (b - a) - point, axis=1)))
+
+
+def back(obj):
+    c, f, _ = frame(obj)
+    return c - obj.half_extents[0] * f
+
+
+def test_chairs_face_their_table():
+    checked = 0
+    for seed in SEEDS:
+        spec = build("dining", seed)
+        (table,) = of(spec, "dining table")
+        thx, thy = table.half_extents[:2]
+        for chair in of(spec, "dining chair"):
+            c, f, _ = frame(chair)
+            to_centre = np.asarray(table.pose.position[:2]) - c
+            assert f @ to_centre / np.linalg.norm(to_centre) > 0.5, chair.name  # the table's centre ahead
+            front = local(table, c + (chair.half_extents[0] + 0.06) * f)  # 6 cm past the chair's front edge
+            if abs(front[0]) <= thx + 1e-6 and abs(front[1]) <= thy + 1e-6:  # over the table top
+                checked += 1
+                continue
+            pytest.fail(f"seed {seed}: {chair.name} at {c} does not reach the table")
+    assert checked >= 10
+
+
+def test_nightstands_flank_the_bed_against_its_wall():
+    for seed in SEEDS:
+        spec = build("bedroom", seed)
+        (bed,) = of(spec, "bed")
+        stands = of(spec, "nightstand")
+        assert len(stands) == 2
+        assert wall_distance(spec, back(bed)) < 0.02
+        sides = []
+        for s in stands:
+            _, f_bed, _ = frame(bed)
+            assert frame(s)[1] @ f_bed > 0.999  # facing the way the bed faces
+            assert wall_distance(spec, back(s)) < 0.02  # backed to the wall
+            x, y = local(bed, frame(s)[0])
+            assert abs(y) == pytest.approx(bed.half_extents[1] + s.half_extents[1] + 0.05, abs=1e-6)
+            sides.append(np.sign(y))
+        assert sorted(sides) == [-1.0, 1.0]
+
+
+def test_tv_faces_the_sofa_across_the_coffee_table():
+    for seed in SEEDS:
+        spec = build("living", seed)
+        (sofa,), (tv,), (table,) = of(spec, "sofa"), of(spec, "tv"), of(spec, "coffee table")
+        assert frame(tv)[1] @ frame(sofa)[1] < -0.999  # opposite headings: each faces the other
+        x_tv, y_tv = local(sofa, frame(tv)[0])
+        x_t, y_t = local(sofa, frame(table)[0])
+        assert abs(y_tv) < 1e-6 and abs(y_t) < 1e-6  # both on the sofa's axis
+        assert sofa.half_extents[0] < x_t - table.half_extents[0] and x_t + table.half_extents[0] < x_tv  # between
+        assert wall_distance(spec, back(tv)) < 0.02 and wall_distance(spec, back(sofa)) < 0.02
+
+
+def test_desk_chair_sits_at_the_desk():
+    for seed in SEEDS:
+        spec = build("office", seed)
+        (desk,), (chair,) = of(spec, "desk"), of(spec, "office chair")
+        assert frame(chair)[1] @ frame(desk)[1] < -0.999
+        x, y = local(desk, frame(chair)[0])
+        gap = x - desk.half_extents[0] - chair.half_extents[0]
+        assert 0.04 < gap < 0.21 and abs(y) < 1e-6
+        assert wall_distance(spec, back(desk)) < 0.02
+
+
+def test_kitchen_run_stands_along_one_wall():
+    for seed in SEEDS:
+        spec = build("kitchen", seed)
+        run = of(spec, "kitchen counter") + of(spec, "stove") + of(spec, "refrigerator")
+        assert len(run) >= 3
+        heading = frame(run[0])[1]
+        for piece in run:
+            assert frame(piece)[1] @ heading > 0.999, piece.name
+            assert wall_distance(spec, back(piece)) < 0.02, piece.name
+        backs = np.array([local(run[0], back(p)) for p in run])
+        assert np.ptp(backs[:, 0]) < 1e-6  # one line: the same wall
+        ys = np.sort(backs[:, 1])
+        widths = sorted(2 * p.half_extents[1] for p in run)
+        assert ys[-1] - ys[0] < sum(widths) + 0.05 * len(run)  # side by side, no gaps between
+
+
+def test_nothing_stands_in_a_keep_out_zone():
+    builder = ProceduralBuilder(parse_config(ProceduralConfig, {"room_type": "living"}, "scene"))
+    zone = (2.5, 0.6, 0.6, 0.6, 0.3)  # (cx, cy, hx, hy, yaw)
+    hits = 0
+    for seed in range(6):
+        room = sample_room(rng(seed, 0, 0, "scene/room"), "rect", 5.0, 4.0, 2.6, 0.0, 0.0)
+        items, placed = _furnished(builder, seed, room.footprint, [zone])
+        for i, p in placed.items():
+            assert not _grid_in_zone(p.position, p.yaw, items[i].half_extents, zone), \
+                f"seed {seed}: {items[i].asset.category} stands in the zone"
+        items, placed = _furnished(builder, seed, room.footprint, [])
+        hits += any(_grid_in_zone(p.position, p.yaw, items[i].half_extents, zone) for i, p in placed.items())
+    assert hits > 0  # without the zone, something stands there
+
+
+def _furnished(builder, seed, footprint, zones):
+    """Layout draws until one fits, as the builder makes them."""
+    gen = rng(seed, 0, 0, "scene")
+    for _ in range(30):
+        try:
+            return builder.furnish(gen, footprint, keep_out=zones)[:2]
+        except NoRoom:
+            continue
+    raise AssertionError("no layout")
+
+
+def _grid_in_zone(position, yaw, half, zone) -> bool:
+    """Whether a 9×9 grid over the object's footprint has a point strictly inside the zone's rectangle."""
+    u = np.linspace(-1, 1, 9)
+    g = np.array([(a * half[0], b * half[1]) for a in u for b in u])
+    c, s = np.cos(yaw), np.sin(yaw)
+    pts = np.asarray(position[:2]) + g @ np.array([[c, s], [-s, c]])
+    zc, zs = np.cos(zone[4]), np.sin(zone[4])
+    d = pts - zone[:2]
+    return bool(((np.abs(d @ [zc, zs]) < zone[2] - 1e-6) & (np.abs(d @ [-zs, zc]) < zone[3] - 1e-6)).any())
+
+
+@pytest.mark.parametrize("room_type", ["living", "kitchen", "bedroom", "office", "dining", "bathroom"])
+def test_small_objects_rest_on_a_support_of_their_kind_and_stay(room_type):
+    spec = build(room_type, 2)
+    sim = PybulletSimulator(PybulletConfig(renderer="tiny"))
+    try:
+        states = sim.load(spec)
+    finally:
+        sim.close()
+    on = 0
+    for obj, state in zip(spec.objects, states):
+        if obj.kind != "small":
+            continue
+        if obj.support is None:  # on the floor: only what may lie there
+            assert CATALOGUE[obj.category].floor_ok and obj.pose.position[2] - obj.half_extents[2] < 0.01, obj.name
+        else:
+            support = spec.objects[obj.support - 1]
+            assert support.category in SUPPORTS.get(obj.category, (support.category,)), (obj.name, support.name)
+            on += 1
+        moved = np.linalg.norm(np.subtract(state.pose.position, obj.pose.position))
+        assert moved < 0.01, f"{obj.name} moved {moved:.3f} m while settling"
+    assert on >= 2
+    assert not penetrations(spec)
+
+
+def test_rug_lies_under_the_table_and_what_stands_on_it_is_raised():
+    seen = 0
+    for room_type, seed in itertools.product(("living", "dining"), range(12)):
+        spec = build(room_type, seed, num_furniture=7, room_width=6.0, room_depth=5.0)
+        for rug in of(spec, "rug"):
+            tables = of(spec, "coffee table") + of(spec, "dining table")
+            under = [t for t in tables if np.allclose(t.pose.position[:2], rug.pose.position[:2])]
+            if not under:
+                continue
+            seen += 1
+            t = under[0]
+            assert t.pose.position[2] - t.half_extents[2] == pytest.approx(2 * rug.half_extents[2])
+            assert not penetrations(spec)
+    assert seen >= 2
+
+
+def test_same_seed_same_scene_and_clutter_scales_small_objects():
+    assert build("living", 5) == build("living", 5)
+    counts = {c: sum(o.kind == "small" for s in range(4) for o in build("dining", s, clutter=c).objects)
+              for c in (0.0, 0.5, 1.0)}
+    assert counts[0.0] == 0 < counts[0.5] < counts[1.0]
+    assert build("dining", 2, clutter=0.5) == build("dining", 2, clutter=0.5)
+    with pytest.raises(ConfigError, match="scene.clutter"):
+        parse_config(ProceduralConfig, {"clutter": 0.5}, "scene").validate()
