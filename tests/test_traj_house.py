@@ -7,7 +7,7 @@ import pytest
 from simgen.geometry import points_in_polygon
 from simgen.registry import PLANNERS
 from simgen.trajectories.box_visibility import predicted_coverage
-from simgen.trajectories.house_rooms import house_walls, room_of, scan_order
+from simgen.trajectories.house_rooms import house_geometry, room_of, scan_order
 from simgen.trajectories.raycast import first_wall_hit, segments_clear
 from simgen.types import HouseRoom, Opening, RoomSpec, SceneSpec
 from tests.test_traj_scenes import box, request
@@ -82,7 +82,7 @@ def test_the_tour_scans_every_room_and_walks_through_doorways_only(tour):
     path = (xy[:-1, None] + steps * (xy[1:, None] - xy[:-1, None])).reshape(-1, 2)
     assert walkable(path).all()
     # clearance: the camera keeps (nearly) its 0.3 m from every wall face and every standing box
-    walls = house_walls(req.scene)
+    walls = house_geometry(req.scene)
     a, b = walls.walls
     assert np.linalg.norm(a - b, axis=1).min() > 0  # jambs and pieces, no degenerate segment
 
@@ -103,7 +103,7 @@ def test_the_tour_keeps_clear_of_walls_and_furniture(tour):
         assert (d[~near_door] >= planner.cfg.clearance_m - 0.11).all()  # a close look reaches out 0.1 m from a box at most
     # the optical axis never meets a wall closer than min_view_distance_m (interior walls included)
     fwd = poses[:, :3, 2]
-    hit = first_wall_hit(eyes, fwd, house_walls(req.scene))
+    hit = first_wall_hit(eyes, fwd, house_geometry(req.scene))
     assert hit.min() >= planner.cfg.min_view_distance_m - 1e-6
 
 
@@ -113,7 +113,7 @@ def test_the_tour_sees_the_objects_and_walls_occlude(tour):
     clear = np.mean([c >= req.visibility.clear_frames for c in counts.values()])
     assert clear >= 0.9, counts
     # the interior wall between the living room and the bedroom hides the bed from the sofa
-    walls = house_walls(req.scene)
+    walls = house_geometry(req.scene)
     assert not segments_clear(np.array([[3.5, 1.5, 1.5]]), np.array([[1.2, 6.5, 0.5]]), walls, _no_boxes())[0]
     assert segments_clear(np.array([[1.45, 3.0, 1.0]]), np.array([[1.45, 5.0, 1.0]]), walls, _no_boxes())[0]  # the door
 

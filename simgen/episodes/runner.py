@@ -36,7 +36,7 @@ from simgen.renderers.camera_effects import CameraEffects, CameraPipeline
 from simgen.renderers.base import Renderer, SimulatorRenderer, check_renderer, open_renderer
 from simgen.resource_limits import check_episode_size, scene_objects
 from simgen.seeding import rng
-from simgen.trajectories.base import PlanRequest, plan_episode
+from simgen.trajectories.base import PlanRequest, frame_budget, plan_episode
 from simgen.types import CameraIntrinsics, Episode, Frame, SceneSpec
 from simgen.visibility_model import VisibilityModel
 
@@ -131,7 +131,8 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
     renderer = renderer or SimulatorRenderer(simulator=sim)
     states = sim.load(spec)
     render, intrinsics = plugins.render, plugins.intrinsics
-    request = PlanRequest(spec, states, intrinsics, render.n_frames, render.fps, plugins.visibility)
+    n_frames = frame_budget(plugins.planner, spec, render.n_frames, render.fps)  # a house tour: per room
+    request = PlanRequest(spec, states, intrinsics, n_frames, render.fps, plugins.visibility)
     poses, actions = plan_episode(plugins.planner, request, stream("trajectory"))
     events = plugins.dynamics.schedule(request, poses, stream("dynamics"), sim)  # pushes are tried in sim
     renderer.load(spec, plugins.intrinsics)  # after the pushes were tried: the scene as it will be filmed

@@ -50,3 +50,10 @@ def plan_episode(planner: Planner, request: PlanRequest,
     if isinstance(planner, ActionPlanner):
         return planner.plan_actions(request, rng)
     return planner.plan(request, rng), ()
+
+
+def frame_budget(planner: Planner, scene: SceneSpec, n_frames: int, fps: float) -> int:
+    """Frames of an episode: ``n_frames`` (``render.duration_s`` × fps), unless the planner sizes its
+    episodes by the scene (``frames_for(scene, fps)``: the house tour's seconds per room)."""
+    sized = getattr(planner, "frames_for", None)
+    return n_frames if sized is None else int(sized(scene, fps))

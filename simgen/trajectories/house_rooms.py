@@ -4,23 +4,22 @@ each object stands in, the door graph, and the order in which the tour scans the
 
 A house's ``SceneSpec.room`` is its outer floor (the exterior walls' inner faces); each
 ``HouseRoom.footprint`` is a room's floor inside its own walls, and the interior wall between two
-rooms fills the gap between their footprints. So every room edge is a wall face, except where a
-door (``Opening`` kind "door") lies on it: there the gap between the door's ends is open from the
-floor up, and the door's ends close the wall's thickness (the jambs). A doorway's lintel and a
-window's glass are not modelled: above the door the ray casts see through (a camera at eye height
-looking level or down never meets a lintel), a window is wall.
+rooms fills the gap between their footprints. The wall pieces are the ones the simulators build
+(``simulators.room_geometry.house_walls``); the planner's walls are vertical segments from floor to
+ceiling, so it takes the pieces that stand that tall: a doorway is open from the floor up (a camera
+at eye height looking level or down never meets the header above it), a window is wall.
 """
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from simgen.geometry import points_in_polygon, polygon_area
+from simgen.simulators.room_geometry import house_walls
 from simgen.trajectories.occupancy import segment_distances
 from simgen.trajectories.planning_geometry import PlanningError, Room
 from simgen.types import SceneSpec
 
-_ON_EDGE_M = 0.2  # a door's centre line lies within this of the room edges it opens (half a wall and more)
-_PARALLEL = 1e-3  # |sin| of the angle between a door and an edge it opens
+_FLUSH_M = 1e-6  # a wall piece standing on the floor and reaching the ceiling (not a header or a sill)
 
 
 @dataclass(frozen=True)
@@ -49,46 +48,27 @@ def doors(spec: SceneSpec) -> list:
     return [o for o in spec.openings if o.kind == "door" and len(o.rooms) == 2]
 
 
-def house_walls(spec: SceneSpec) -> HouseWalls:
-    """The house's walls for ray casts and free space (a single room: its footprint, no inner walls)."""
+def house_geometry(spec: SceneSpec) -> HouseWalls:
+    """The house's walls for ray casts and free space: the outer floor's edges and the faces of every
+    interior wall piece standing from floor to ceiling (``room_geometry.house_walls``, doorways cut
+    out, so the pieces' ends are the jambs). A single room: its footprint, no inner walls."""
     outer = Room.from_spec(spec.room)
     if not spec.rooms:
         return HouseWalls(outer.footprint, outer.height)
-    segments = []
-    for index, poly in enumerate(footprints(spec)):
-        mine = [d for d in doors(spec) if index in d.rooms]
-        for p, q in zip(poly, np.roll(poly, -1, axis=0)):
-            segments += _cut(p, q, mine)
-    return HouseWalls(outer.footprint, outer.height, np.array(segments, dtype=float).reshape(-1, 2, 2))
+    pieces = [(c, h, yaw) for c, h, yaw in house_walls(spec)
+              if c[2] - h[2] < _FLUSH_M and c[2] + h[2] > outer.height - _FLUSH_M]
+    centres = np.array([c[:2] for c, _, _ in pieces]).reshape(-1, 2)
+    inside = points_in_polygon(centres, outer.footprint)  # the exterior walls are the outer floor's edges
+    corners = np.array([_rectangle(c, h, yaw) for (c, h, yaw), keep in zip(pieces, inside) if keep]).reshape(-1, 4, 2)
+    inner = np.stack([corners, np.roll(corners, -1, axis=1)], axis=2).reshape(-1, 2, 2)
+    return HouseWalls(outer.footprint, outer.height, inner)
 
 
-def _cut(p, q, openings) -> list:
-    """The wall face p→q less the doorways lying on it, plus each doorway's jamb on this side (from
-    the door's end on the wall's centre line to this face)."""
-    edge = q - p
-    length = float(np.linalg.norm(edge))
-    along = edge / length
-    normal = np.array([-along[1], along[0]])
-    gaps, jambs = [], []
-    for door in openings:
-        ends = np.array([door.start, door.end], dtype=float)
-        span = ends[1] - ends[0]
-        if abs(along[0] * span[1] - along[1] * span[0]) > _PARALLEL * np.linalg.norm(span):
-            continue
-        offset = (ends - p) @ normal
-        t = np.sort((ends - p) @ along)
-        if np.abs(offset).max() > _ON_EDGE_M or t[1] <= 0.0 or t[0] >= length:
-            continue
-        gaps.append(np.clip(t, 0.0, length))
-        jambs += [[end, p + along * float((end - p) @ along)] for end in ends]
-    pieces, start = [], 0.0
-    for lo, hi in sorted(map(tuple, gaps)):
-        if lo > start:
-            pieces.append([p + along * start, p + along * lo])
-        start = max(start, hi)
-    if start < length:
-        pieces.append([p + along * start, q])
-    return pieces + jambs
+def _rectangle(centre, half, yaw) -> np.ndarray:
+    """(4, 2) corners of a wall piece seen from above."""
+    c, s = np.cos(yaw), np.sin(yaw)
+    local = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]]) * np.asarray(half[:2], dtype=float)
+    return np.asarray(centre[:2], dtype=float) + local @ np.array([[c, s], [-s, c]])
 
 
 def room_of(points, polys: list[np.ndarray]) -> np.ndarray:
@@ -122,11 +102,12 @@ def door_towards(spec: SceneSpec, here: int, target: int, steps: np.ndarray):
     return None
 
 
-def scan_order(spec: SceneSpec, revisit: int, rng: np.random.Generator) -> list[int]:
+def scan_order(spec: SceneSpec, revisit: int, rng: np.random.Generator | None = None) -> list[int]:
     """Rooms in the order the tour scans them: from each start, always on to the unscanned room fewest
     doorways away (then the nearest by centroid, then the lowest index); of the orders passing the
     fewest doorways the seed picks one. Then ``revisit`` rooms scanned before (the seed picks which,
-    never the room just scanned), nearest first. PlanningError names rooms no doorway leads to."""
+    never the room just scanned), nearest first. Without ``rng``: the first such order and the
+    earliest rooms. PlanningError names rooms no doorway leads to."""
     polys = footprints(spec)
     n = len(polys)
     steps = hops(n, spec)
@@ -148,9 +129,9 @@ def scan_order(spec: SceneSpec, revisit: int, rng: np.random.Generator) -> list[
         orders.append(order)
     doorways = [sum(steps[a, b] for a, b in zip(o, o[1:])) for o in orders]
     shortest = [o for o, d in zip(orders, doorways) if d == min(doorways)]
-    order = shortest[int(rng.integers(len(shortest)))]
-    earlier = order[:-1]
-    picks = set(int(r) for r in rng.choice(earlier, size=min(revisit, len(earlier)), replace=False)) if earlier else set()
+    order = shortest[int(rng.integers(len(shortest))) if rng is not None else 0]
+    earlier, k = order[:-1], min(revisit, len(order) - 1)
+    picks = set(earlier[:k] if rng is None or not k else (int(r) for r in rng.choice(earlier, size=k, replace=False)))
     while picks:
         order.append(nearest(order[-1], picks))
         picks.discard(order[-1])

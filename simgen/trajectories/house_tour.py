@@ -8,7 +8,7 @@ as the room, the objects standing in it (``house_rooms.room_of``), every walkthr
 config applying. A scan runs either way round, whichever starts nearer the doorway the tour comes
 in by and ends nearer the one it leaves by. Between scans the camera walks (smoothed A* on the whole
 house's free space, whose walls include the interior ones cut open at the doorways:
-``house_rooms.house_walls``) through the doorways, looking along its way mid-walk and turning to
+``house_rooms.house_geometry``) through the doorways, looking along its way mid-walk and turning to
 where the next scan starts near the end (within ``_SETTLE_M`` of either end); its headings come from
 the walkthrough's search (``walk_headings``) over the whole house, so it never looks at a wall or
 box closer than ``min_view_distance_m`` and keeps some object in view where it can.
@@ -26,7 +26,7 @@ import numpy as np
 from simgen.geometry import wrap_angle
 from simgen.registry import PLANNERS, setting
 from simgen.trajectories.base import PlanRequest
-from simgen.trajectories.house_rooms import door_towards, doors, footprints, hops, house_walls, room_of, scan_order
+from simgen.trajectories.house_rooms import door_towards, doors, footprints, hops, house_geometry, room_of, scan_order
 from simgen.trajectories.occupancy import build_grid
 from simgen.trajectories.pathing import chaikin, path_cost, resample, smooth_route, tangent_headings
 from simgen.trajectories.planning_geometry import Boxes, PlanningError, camera_poses, check_request
@@ -84,13 +84,10 @@ class HouseTour:
             out.append(1.5 * path_cost(points + [centre[b]]) / self.cfg.speed_mps + 1.0)
         return np.array(out)
 
-    def frames_for(self, spec, fps: float, revisits: int | None = None) -> int:
-        """The episode's frames for this scene: every scan's seconds and the estimated walks between
-        (the order's length does not depend on the seed's start room beyond the walks' estimates,
-        taken here over the tour from room 0)."""
-        n_rooms = len(footprints(spec))
-        k = min(self.cfg.revisit if revisits is None else revisits, max(n_rooms - 1, 0))
-        order = list(range(n_rooms)) + list(range(k))
+    def frames_for(self, spec, fps: float) -> int:
+        """The episode's frames for this scene: every scan's seconds and the estimated walks between,
+        over the tour ``scan_order`` finds without a seed (the seed's tour passes as many doorways)."""
+        order = scan_order(spec, self.cfg.revisit)
         return max(1, int(round(fps * (self.scan_seconds(spec, order).sum() + self.walk_estimates(spec, order).sum()))))
 
     def plan(self, request: PlanRequest, rng: np.random.Generator) -> np.ndarray:
@@ -98,13 +95,13 @@ class HouseTour:
         check_request(request)
         cfg, spec, fps, n = self.cfg, request.scene, request.fps, request.n_frames
         order = scan_order(spec, cfg.revisit, rng)
-        scan_rngs = rng.spawn(len(order))
+        seeds = rng.integers(2**63, size=len(order))  # each scan's own stream, the same on every refit
         seconds = self.scan_seconds(spec, order)
         walking = int(round(fps * self.walk_estimates(spec, order).sum()))
-        house, boxes = house_walls(spec), Boxes.from_request(request)
+        house, boxes = house_geometry(spec), Boxes.from_request(request)
         grid = build_grid(house, boxes, cfg.eye_height_m, self.walk_clearance(spec), cfg.grid_resolution_m)
         for _ in range(_REFITS):
-            scans = self.scans(request, order, _share(n - walking, seconds), scan_rngs)
+            scans = self.scans(request, order, _share(n - walking, seconds), seeds)
             walks = [self.walk_between(grid, a[-1], b[0], fps) for a, b in zip(scans, scans[1:])]
             fastest = [w[1] for w in walks]
             left = n - sum(len(s) for s in scans)
@@ -126,21 +123,22 @@ class HouseTour:
         narrowest = min(widths, default=np.inf)
         return max(_MIN_CLEARANCE_M, min(self.cfg.clearance_m, 0.5 * narrowest - _DOOR_SLACK_M))
 
-    def scans(self, request: PlanRequest, order: list[int], frames, rngs) -> list[np.ndarray]:
-        """Each scan's poses: the walkthrough of the room alone, run the way round that starts nearer
-        the doorway in and ends nearer the doorway out."""
+    def scans(self, request: PlanRequest, order: list[int], frames, seeds) -> list[np.ndarray]:
+        """Each scan's poses: the walkthrough of the room alone (in ``frames``, drawing from a generator
+        seeded by ``seeds``), run the way round that starts nearer the doorway in and ends nearer the
+        doorway out."""
         spec, polys = request.scene, footprints(request.scene)
         steps = hops(len(polys), spec)
         where = room_of([o.pose.position for o in spec.objects], polys) if spec.objects else np.zeros(0, dtype=int)
         out = []
-        for i, (r, k, rng) in enumerate(zip(order, frames, rngs)):
+        for i, (r, k, seed) in enumerate(zip(order, frames, seeds)):
             if k < 1:
                 raise PlanningError(f"house_tour: no frames left for scan {i + 1} of {len(order)}; raise trajectory.room_seconds")
             room = RoomSpec(tuple(map(tuple, polys[r])), spec.room.height)
             mine = tuple(o for o, w in zip(spec.objects, where) if w == r)
             alone = replace(request, scene=replace(spec, room=room, objects=mine, rooms=(), openings=()), n_frames=int(k))
             try:
-                poses = self.walk.plan(alone, rng)
+                poses = self.walk.plan(alone, np.random.default_rng(seed))
             except PlanningError as e:
                 name = spec.rooms[r].name if spec.rooms else "room"
                 raise PlanningError(f"house_tour: scanning {name}: {e}") from None
