@@ -30,7 +30,7 @@ def safe_yaws(eyes, pitches, room: Room, boxes: Boxes, min_distance: float, bins
     dirs = directions(bins[None, :], pitches[:, None])  # (N, K, 3)
     reach = min_distance + np.linalg.norm(boxes.halves, axis=1)
     near = np.linalg.norm(boxes.centers[None] - eyes[:, None], axis=-1) <= reach  # (N, M)
-    walls = first_wall_hit(np.repeat(eyes, len(bins), axis=0), dirs.reshape(-1, 3), room).reshape(dirs.shape[:2])
+    walls = first_wall_hit(eyes[:, None], dirs, room)
     return np.minimum(walls, fan_box_hits(eyes, dirs, boxes, near)) >= min_distance
 
 

@@ -120,14 +120,16 @@ def _pair_slab(columns, ray, box, rel=None) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _wall_params(o2, d2, room: Room) -> tuple[np.ndarray, np.ndarray]:
-    """Ray/segment parameters (t along the ray, u along each wall), each (N, P); NaN when parallel."""
+    """Ray/segment parameters (t along the ray, u along each wall), each (..., P); NaN when parallel.
+    ``o2`` and ``d2`` (..., 2) broadcast (rays fanning out of one origin share its wall offsets)."""
     a, b = room.walls
     e = b - a
-    w = a[None, :, :] - o2[:, None, :]
-    denom = d2[:, None, 0] * e[None, :, 1] - d2[:, None, 1] * e[None, :, 0]
+    w0, w1 = a[:, 0] - o2[..., 0, None], a[:, 1] - o2[..., 1, None]
+    dx, dy = d2[..., 0, None], d2[..., 1, None]
+    denom = dx * e[:, 1] - dy * e[:, 0]
     denom = np.where(np.abs(denom) < 1e-12, np.nan, denom)
-    t = (w[..., 0] * e[None, :, 1] - w[..., 1] * e[None, :, 0]) / denom
-    u = (w[..., 0] * d2[:, None, 1] - w[..., 1] * d2[:, None, 0]) / denom
+    t = (w0 * e[:, 1] - w1 * e[:, 0]) / denom
+    u = (w0 * dy - w1 * dx) / denom
     return t, u
 
 
@@ -135,14 +137,15 @@ def first_wall_hit(origins, dirs, room: Room) -> np.ndarray:
     """(N,) distance ``t > 0`` where each ray meets a wall between floor and ceiling, ``inf`` if none.
 
     A ray that reaches the floor (or ceiling) before a wall hits no wall: the wall's z range is checked
-    at the crossing point.
+    at the crossing point. ``origins`` and ``dirs`` (..., 3) may broadcast, e.g. (N, 1, 3) against
+    (N, K, 3) for K rays from each origin, giving (N, K).
     """
     origins, dirs = np.atleast_2d(np.asarray(origins, dtype=float)), np.atleast_2d(np.asarray(dirs, dtype=float))
-    t, u = _wall_params(origins[:, :2], dirs[:, :2], room)
-    z = origins[:, None, 2] + t * dirs[:, None, 2]
+    t, u = _wall_params(origins[..., :2], dirs[..., :2], room)
+    z = origins[..., 2, None] + t * dirs[..., 2, None]
     with np.errstate(invalid="ignore"):
         ok = (t > 1e-9) & (u >= 0.0) & (u <= 1.0) & (z >= 0.0) & (z <= room.height)
-    return np.where(ok, t, np.inf).min(axis=1)
+    return np.where(ok, t, np.inf).min(axis=-1)
 
 
 def first_hit(origins, dirs, room: Room, boxes) -> np.ndarray:
