@@ -11,7 +11,8 @@ form one connected graph.
 Doors: a spanning tree over that graph, grown from the hallway (else the living room) and
 preferring public rooms as passages (a bathroom is a dead end where it can be), plus, with
 probability ``extra_doors``, a door between any other two public rooms that share a wall. A door
-is ``door_width`` wide, at least ``DOOR_MARGIN`` from the ends of the shared wall.
+is ``door_width`` wide, at least ``DOOR_MARGIN`` from the ends of the shared wall, mostly near one
+end (as in real homes: the walls stay whole for furniture).
 
 Windows (:func:`draw_windows`, once the rooms are furnished) sit on the outside walls only, where
 nothing taller than the sill stands within ``WINDOW_ZONE`` of the wall: one per room (two for a
@@ -40,6 +41,7 @@ PUBLIC = ("hallway", "living", "dining", "kitchen")  # rooms one walks through; 
 PASSAGE_COST = {"hallway": 0.0, "living": 0.2, "dining": 0.3, "kitchen": 0.6, "office": 1.2, "bedroom": 1.5,
                 "bathroom": 4.0}  # the door tree prefers to reach a room through a cheap one
 DOOR_MARGIN = 0.15  # m of wall kept at each side of a door
+CORNER_DOOR = (0.75, 0.3)  # this share of doors opens within this many m of the margin at one end of its wall
 WINDOW_MARGIN = 0.3  # m of wall kept at each side of a window
 WINDOW_ZONE = 0.3  # m: what stands this close to an outside wall and reaches above the sill hides a window there
 SMALL_WINDOW = (0.6, 1.4, 2.0)  # a bathroom window: width, sill, top (m)
@@ -187,7 +189,11 @@ def _doors(gen, types, walls, door_cm: int, door_height: float, extra_doors: flo
     doors = []
     for pair in pairs:
         axis, at, lo, hi = walls[pair]
-        start = int(gen.integers(lo + margin, hi - margin - door_cm + 1))
+        first, last = lo + margin, hi - margin - door_cm
+        start = int(gen.integers(first, last + 1))
+        if gen.random() < CORNER_DOOR[0]:
+            near = min(int(gen.integers(0, round(CORNER_DOOR[1] * CM) + 1)), last - first)
+            start = first + near if gen.random() < 0.5 else last - near
         doors.append(_opening("door", axis, at, start, start + door_cm, 0.0, door_height, pair))
     return doors
 

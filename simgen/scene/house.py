@@ -52,7 +52,9 @@ class HouseConfig:
     window_top: float = setting(2.1, ge=1.0, le=5.8)
     ceiling_height: float = setting(2.6, ge=2.4, le=6.0)
     furniture_per_m2: float = setting(0.4, ge=0.0, le=1.0 / AREA_PER_PIECE)  # a room's core furniture comes anyway
-    small_per_m2: float = setting(1.6, ge=0.0, le=SMALL_PER_M2)
+    small_per_m2: float = setting(1.6, ge=0.0, le=SMALL_PER_M2)  # drawn; those no surface takes are left out
+    # small objects by the surfaces that stand (0..1 of groups.SMALL_PER_SURFACE_M2 per m²) in place of small_per_m2
+    clutter: float | None = setting(None, ge=0.0, le=1.0)
     clutter_density: float = setting(0.5, ge=0.0, le=1.0)
     floor_fraction: float = setting(0.2, ge=0.0, le=1.0)
     size_variation: float = setting(0.3, ge=0.0, le=MAX_SIZE_VARIATION)
@@ -64,7 +66,7 @@ class HouseConfig:
     num_categories: int = setting(12, ge=2)  # per room
     duplicates_per_category: int = setting(2, ge=1)
     duplicate_fraction: float = setting(0.3, ge=0.0, le=1.0)
-    max_attempts: int = setting(20, ge=1)  # layouts drawn per room before it gets one piece less
+    max_attempts: int = setting(10, ge=1)  # layouts drawn per room before it gets one piece less
 
     def validate(self, where: str = "scene") -> None:
         """What ranges cannot say: the type list, the weights, the area per room, openings under the ceiling."""
@@ -135,7 +137,8 @@ class HouseBuilder:
             n_s = sum(it.asset.kind == "small" for it in r_items)
             contents.append({"name": room.name, "room_type": room.room_type,
                              "area": round(polygon_area(room.footprint), 3), "num_furniture": len(r_items) - n_s,
-                             "num_small_objects": n_s, "first_object_id": n + 1, "last_object_id": len(items), **stats})
+                             "num_small_objects": n_s, "first_object_id": n + 1, "last_object_id": len(items),
+                             "free_area": stats["free_area"]})
         objects = tuple(object_spec(i, items, placed) for i in range(len(items)))
         plan = draw_windows(rng(*key, "scene/windows"), plan, cfg.window_width, cfg.window_sill, cfg.window_top,
                             blockers(objects, contents))
