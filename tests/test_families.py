@@ -14,6 +14,7 @@ from qa_fixtures import (
     LIVING_ROOM_CAMERAS, LIVING_ROOM_OBJECTS, LIVING_ROOM_VISIBILITY, ego_walk, living_room, make_episode, moving_room,
     turn_in_place,
 )
+from qa_house_fixtures import house
 from simgen.geometry import look_at
 from simgen.qa.ask import EpisodeAsker, QAConfig
 from simgen.qa.families import load_families, load_family, parse_family
@@ -97,7 +98,7 @@ def test_all_family_files_load_and_cover_the_issue():
 def test_every_family_yields_a_verified_question_on_a_fixture(family):
     fam = load_families([family])[0]
     kept = []
-    for episode in (living_room(), gallery(), tour(), moving_room(), ego_walk(), turn_in_place(), room_pan()):
+    for episode in (living_room(), gallery(), tour(), moving_room(), ego_walk(), turn_in_place(), room_pan(), house()):
         kept += asker(episode).ask(fam, Counter())
     assert kept, f"{family}: no verified question on any fixture"
     for item in kept:

@@ -44,6 +44,7 @@ from simgen.qa.choices import ChoiceError, make_answer
 from simgen.qa.executor import ExecutionError, execute
 from simgen.episodes.writer import read_episode
 from simgen.qa.families import Family, load_families
+from simgen.qa.families_house import house_family
 from simgen.qa.options import with_prior_options
 from simgen.qa.provenance import llm_calls_per_accepted_qa
 from simgen.qa.records import QAItem, qa_id, stable_hash, write_json_atomic, write_jsonl
@@ -284,7 +285,10 @@ def run_ask(episode_dirs: list[Path], qa_cfg: QAConfig, seed: int, shard: int, o
 
     ``visibility`` is the run's one visibility model (the top-level ``visibility`` config node)."""
     families = load_families(qa_cfg.families, compiled=qa_cfg.compiled)
-    digest = config_hash(qa_cfg, families, visibility)
+    # the house families are asked only about houses: a run without one leaves them out of its digest
+    digests = {False: config_hash(qa_cfg, [f for f in families if not house_family(f)], visibility),
+               True: config_hash(qa_cfg, families, visibility)}
+    houses = False
     counts: dict[str, Counter] = defaultdict(Counter)
     items: list[QAItem] = []
     episodes = {"ok": [], "failed": [], "dropped": []}
@@ -292,7 +296,8 @@ def run_ask(episode_dirs: list[Path], qa_cfg: QAConfig, seed: int, shard: int, o
     for directory in tqdm(episode_dirs, desc="ask", unit="ep", disable=None):  # a bar on terminals only
         try:
             episode = load_episode(directory)
-            asker = EpisodeAsker(episode, qa_cfg, seed, shard, digest, visibility)
+            houses |= bool(episode.scene.rooms)
+            asker = EpisodeAsker(episode, qa_cfg, seed, shard, digests[bool(episode.scene.rooms)], visibility)
             if asker.dropped:
                 log.info("ask: episode %s not asked about: %s %s", episode.episode_id, asker.dropped, asker.shows)
                 episodes["dropped"].append({"episode": episode.episode_id, "reason": asker.dropped, **asker.shows})
@@ -307,6 +312,8 @@ def run_ask(episode_dirs: list[Path], qa_cfg: QAConfig, seed: int, shard: int, o
         for fam, c in local.items():
             counts[fam].update(c)
         episodes["ok"].append(episode.episode_id)
+    digest = digests[houses]  # one per shard: a shard mixing houses and single rooms names the house families
+    items = [it if it.config_hash == digest else dataclasses.replace(it, config_hash=digest) for it in items]
     # numeric options are drawn over the shard's answers (qa/options.py): a grid around one answer tells it
     items = with_prior_options(items, {f.family: f.answer.num_choices for f in families
                                        if f.answer.type == "number" and f.answer.num_choices})

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from simgen.qa.families import CONVERSIONS, Family
+from simgen.qa.families_house import room_options
 from simgen.qa.sampling import observed_categories
 
 LETTERS = string.ascii_uppercase
@@ -179,6 +180,11 @@ def make_answer(fam: Family, execution, view, bindings: dict, rng: np.random.Gen
         return Answer(text, text)
     if spec.type == "choice" and spec.labels and isinstance(value, (list, tuple)):
         return _label_sequence(list(map(str, value)), spec.labels, spec.num_choices or 4, rng)
+    if spec.type == "choice" and execution.type.kind == "Room":
+        options = room_options(view, execution, spec.num_choices or 4, rng)
+        if len(options) < 2:
+            raise ChoiceError("few_distractors", f"no other room the video shows could be the answer {value!r}")
+        return _with_options(options[0], options[0], options, rng)
     if spec.type == "choice" and spec.labels:
         text = str(value)
         if text not in spec.labels:

@@ -16,8 +16,8 @@ import warnings
 # The function modules register themselves into FUNCTIONS / CONSTANTS when imported.
 from simgen.io import write_text
 from simgen.qa import (  # noqa: F401
-    functions_metric, functions_motion, functions_pose, functions_relations, functions_select, functions_sets,
-    functions_time,
+    functions_house, functions_metric, functions_motion, functions_pose, functions_relations, functions_select,
+    functions_sets, functions_time,
 )
 from simgen.qa.functions_reference import render_reference
 from simgen.qa.program import DSLError, ParseLimits, Program, parse_type

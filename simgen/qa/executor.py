@@ -17,6 +17,7 @@ import numpy as np
 
 from simgen.qa.program import Node, Program
 from simgen.qa.signatures import ACTIONS, CATEGORIES, FUNCTIONS, ExecutionError, Type
+from simgen.qa.functions_house import room_index
 from simgen.qa.functions_pose import actions_from_binding
 from simgen.qa.scene_view import SceneView
 
@@ -127,6 +128,8 @@ def _answer(view: SceneView, type_: Type, raw: Any) -> tuple[Any, str | None]:
         return float(raw), type_.unit
     if kind == "Frame":
         return int(raw), "frames"
+    if kind == "Room":
+        return view.house_rooms[raw].name, None
     return raw, None
 
 
@@ -190,6 +193,8 @@ class _Run:
             if kind == "Frame":
                 self.view.frame_row(value)
                 return int(value)
+            if kind == "Room":
+                return room_index(self.view, value)
         except (KeyError, TypeError) as e:
             raise ExecutionError("bad_binding", f"slot {name!r}: {e}") from None
         if kind in ("Category", "Color") and isinstance(value, str):

@@ -8,8 +8,9 @@ A family (YAML, file name = ``family`` id) has:
 - ``answer``: ``type`` number | choice | yes_no | object | ordering; ``unit`` for numbers (m, cm,
   m2, count, deg; the program's unit is converted, e.g. m → cm) and ``decimals``; for ``choice``,
   ``choices`` is a fixed label list (which must equal the program's label set) or
-  ``["slot:<name>", ...]`` (the options are those slots' categories); ``num_choices`` for the
-  options that numbers, objects and orderings generate (0 = open-ended);
+  ``["slot:<name>", ...]`` (the options are those slots' categories) or ``rooms`` (a program that
+  answers a room of a house: the options are rooms, ``simgen.qa.families_house.room_options``);
+  ``num_choices`` for the options that numbers, objects, orderings and rooms generate (0 = open-ended);
 - ``slots``: typed, with sampling constraints (see ``simgen.qa.slots`` and ``simgen.qa.sampling``):
   ``category`` (``observed: unique | any``, ``min_count``, ``max_count``, ``exclude``, ``moving``,
   ``visible_in``), ``categories`` (also ``count``, and ``ordered: true`` when the order of the
@@ -129,9 +130,11 @@ def _parse_answer(data: Any, slots: tuple[SlotSpec, ...], where: str) -> AnswerS
         raise _fail(f"{w}.num_choices", f"expected 0 (open-ended) or an int in 2..8, got {num!r}")
     labels, choice_slots = (), ()
     choices = data.get("choices")
+    if kind == "choice" and choices == "rooms":  # neither labels nor slots: the house's rooms
+        return AnswerSpec(kind, unit, decimals, (), (), num)
     if kind == "choice":
         if not isinstance(choices, list) or not choices or not all(isinstance(c, str) for c in choices):
-            raise _fail(f"{w}.choices", "a choice answer needs a list of labels or of 'slot:<name>' entries")
+            raise _fail(f"{w}.choices", "a choice answer needs a list of labels or of 'slot:<name>' entries, or 'rooms'")
         refs = [c[5:] for c in choices if c.startswith("slot:")]
         if refs and len(refs) != len(choices):
             raise _fail(f"{w}.choices", "use either fixed labels or 'slot:<name>' entries, not both")
@@ -230,6 +233,8 @@ def _with_program(fam: Family) -> Family:
     expected = RESULT_KINDS[spec.type if not spec.labels else "label"]
     if result.kind not in expected:
         raise _fail(where, f"result type {result} does not fit answer type {spec.type!r} (expected {' or '.join(expected)})")
+    if spec.type == "choice" and (result.kind == "Room") != (not spec.labels and not spec.choice_slots):
+        raise _fail(f"{fam.path}.answer.choices", f"'rooms' goes with a program that answers a room, got {result}")
     if spec.labels and set(result.labels or ()) != set(spec.labels):
         raise _fail(f"{fam.path}.answer.choices", f"labels {list(spec.labels)} differ from the program's {list(result.labels or ())}")
     if spec.type == "number" and result.kind == "Quantity" and result.unit != spec.unit:
@@ -242,7 +247,7 @@ def _with_program(fam: Family) -> Family:
 RESULT_KINDS = {
     "number": ("Quantity", "Number"),
     "label": ("Label", "Labels"),  # one label, or a sequence of labels (route turns)
-    "choice": ("Obj", "Category"),
+    "choice": ("Obj", "Category", "Room"),
     "yes_no": ("Bool",),
     "object": ("Obj", "Category"),
     "ordering": ("Order",),

@@ -6,8 +6,8 @@ The reference is generated, never hand-edited, so the documentation and the code
 from __future__ import annotations
 
 from simgen.qa import (  # noqa: F401
-    functions_metric, functions_motion, functions_pose, functions_relations, functions_select, functions_sets,
-    functions_time,
+    functions_house, functions_metric, functions_motion, functions_pose, functions_relations, functions_select,
+    functions_sets, functions_time,
 )
 from simgen.qa.program import SLOT_DSL_TYPES, ParseLimits
 from simgen.qa.signatures import CONSTANTS, EXECUTION_REASONS, FUNCTIONS, GROUPS, UNIT_TEXT, UNITS

@@ -8,7 +8,9 @@ floor: θ is the angle between the facing vector B−A and the query vector C−
 LEFT when the 2D cross product facing × query is positive (Z up, right-handed). The levels
 follow VSI-Bench: 2 = left/right (boundaries 0°, 180°); 3 = left/right if θ < 135°, else back
 (boundaries 0° and 135°: behind, at 180°, is the middle of "back", not a boundary); 4 = front-left/front-right if θ < 90°, else back-left/back-right
-(boundaries 0°, 90°, 180°). The recorded margin is the angle to the nearest boundary.
+(boundaries 0°, 90°, 180°). The recorded margin is the angle to the nearest boundary. A walk's
+turns (``WALK``: a house route) add "straight" for θ < 30° (boundaries 30° and 135°): through a
+doorway the next leg often goes on ahead.
 
 Egocentric (image) relations use the OpenCV camera frame: x right, z forward; an object's
 horizontal angle is atan2(x, z) of its box centre, positive to the right of the optical axis.
@@ -26,6 +28,9 @@ DIRECTION_LABELS = {
     4: ("front-left", "front-right", "back-left", "back-right"),
 }
 BOUNDARIES_DEG = {2: (0.0, 180.0), 3: (0.0, 135.0), 4: (0.0, 90.0, 180.0)}
+WALK = "walk"  # the turns of a walk: straight / left / right / back (not a ``direction`` level)
+DIRECTION_LABELS[WALK] = ("straight", "left", "right", "back")
+BOUNDARIES_DEG[WALK] = (30.0, 135.0)
 
 
 def _direction_type(levels=2):
@@ -44,16 +49,18 @@ def _angle_side(stand_xy, facing_xy, target_xy) -> tuple[float, float]:
     return float(np.degrees(np.arctan2(abs(cross), dot))), cross
 
 
-def _label(theta: float, cross: float, levels: int) -> str:
+def _label(theta: float, cross: float, levels) -> str:
     side = "left" if cross > 0 else "right"
-    if levels == 3 and theta >= 135.0:
+    if levels in (3, WALK) and theta >= 135.0:
         return "back"
+    if levels == WALK and theta < 30.0:
+        return "straight"
     if levels == 4:
         return ("front-" if theta < 90.0 else "back-") + side
     return side
 
 
-def _record_angle(ctx, theta: float, levels: int, detail: dict) -> None:
+def _record_angle(ctx, theta: float, levels, detail: dict) -> None:
     margin = min(abs(theta - b) for b in BOUNDARIES_DEG[levels])
     ctx.record("direction", margin, "deg", {"theta_deg": round(theta, 6), "levels": levels, **detail})
 
@@ -82,16 +89,23 @@ def bearing(ctx, stand, facing, target):
 def route_turns(ctx, start, facing, stops):
     """Starting at ``start`` facing ``facing``, the turn (left/right/back) before walking to each stop in order."""
     xy = ctx.view.center[:, :2]
-    here, ahead = xy[start], xy[facing]
+    turns = walk_turns(ctx, xy[start], xy[facing], [xy[s] for s in stops], [ctx.view.names[s] for s in stops], 3)
+    ctx.refer(stops)
+    return turns
+
+
+def walk_turns(ctx, here, ahead, stops, names, levels) -> tuple[str, ...]:
+    """Standing at ``here`` facing ``ahead`` (floor points), the turn before each straight leg to the
+    next of ``stops`` (floor points called ``names`` in the trace), labelled at ``levels``; each turn's
+    angle to its nearest sector boundary is recorded."""
     turns = []
     ctx.step(len(stops))
-    for stop in stops:
-        theta, cross = _angle_side(here, ahead, xy[stop])
-        _record_angle(ctx, theta, 3, {"stop": ctx.view.names[stop]})
-        turns.append(_label(theta, cross, 3))
+    for stop, name in zip(stops, names):
+        theta, cross = _angle_side(here, ahead, stop)
+        _record_angle(ctx, theta, levels, {"stop": name})
+        turns.append(_label(theta, cross, levels))
         # After walking to the stop we face along the leg just walked.
-        ahead, here = xy[stop] + (xy[stop] - here), xy[stop]
-    ctx.refer(stops)
+        ahead, here = stop + (stop - here), stop
     return tuple(turns)
 
 

@@ -12,8 +12,8 @@ from functools import cached_property
 from typing import Any
 
 from simgen.qa.signatures import (
-    ACTION, ACTIONS, BOOL, CATEGORIES, CATEGORY, COLOR, FRAME, NUMBER, OBJ, OBJS, ORDER, POSE, UNITS, Signature, Type,
-    Q,
+    ACTION, ACTIONS, BOOL, CATEGORIES, CATEGORY, COLOR, FRAME, NUMBER, OBJ, OBJS, ORDER, POSE, ROOM, UNITS, Signature,
+    Type, Q,
 )
 
 
@@ -95,9 +95,9 @@ EXTENT_FUNCTIONS = frozenset({"size", "height", "volume", "top", "size_of", "hei
 
 # Slot type names a family may declare (lower-case aliases of the DSL types).
 SLOT_DSL_TYPES = {"category": CATEGORY, "color": COLOR, "object": OBJ, "objects": OBJS, "frame": FRAME,
-              "categories": CATEGORIES, "number": NUMBER, "bool": BOOL, "actions": ACTIONS}
+              "categories": CATEGORIES, "number": NUMBER, "bool": BOOL, "actions": ACTIONS, "room": ROOM}
 _CANONICAL = {str(t): t for t in (CATEGORY, COLOR, OBJ, OBJS, ORDER, FRAME, CATEGORIES, NUMBER, BOOL, POSE, ACTION,
-                                  ACTIONS)}
+                                  ACTIONS, ROOM)}
 
 
 def parse_type(text: str) -> Type:

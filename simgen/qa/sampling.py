@@ -20,8 +20,12 @@ seeded generator, in the order the slots are declared:
   family's sequences. The value is
   ``[[name, amount], ...]`` with turns in degrees and moves in metres, as the question reads it.
 
-A family whose slots need what an episode lacks (motion events, recorded actions, two frames) is
-not ``applicable`` to it and is skipped quietly. Bound values are plain (category strings, lists
+- ``same_room`` / ``other_room`` (a house): the category's object is in an earlier slot's object's
+  room / in none of the earlier slots' objects' rooms (``families_house.room_pool``).
+- ``room``: a room of a house a viewer can name (``simgen.qa.families_house.sample_room``).
+
+A family whose slots need what an episode lacks (motion events, recorded actions, two frames, a
+house or a single room: ``families_house.fits_scene``) is not ``applicable`` to it and is skipped quietly. Bound values are plain (category strings, lists
 of them, frame ints, action lists), as the executor expects.
 """
 from __future__ import annotations
@@ -33,6 +37,7 @@ import numpy as np
 
 from simgen.qa.binding_preference import color_twins, pick_categories
 from simgen.qa.families import Family
+from simgen.qa.families_house import fits_scene, room_pool, sample_room
 from simgen.qa.slots import SlotSpec
 from simgen.qa.functions_motion import CAMERA_MOTION, MOVED_M
 from simgen.qa.functions_pose import describe_actions, display_amount
@@ -57,7 +62,9 @@ def moving_rows(view) -> set[int]:
 
 def applicable(fam: Family, view) -> bool:
     """Whether the episode has what the family needs: motion events, recorded actions, two frames, a
-    camera that travels / turns (for programs about the camera's own motion)."""
+    camera that travels / turns (for programs about the camera's own motion), a house or a single room."""
+    if not fits_scene(fam, view):
+        return False
     needs = {CAMERA_MOTION[n.fn.name] for n in fam.parsed.nodes if n.op == "call" and n.fn.name in CAMERA_MOTION}
     if ("travels" in needs and not view.camera_travels()) or ("turns" in needs and not view.camera_turns()):
         return False
@@ -132,6 +139,11 @@ def sample_bindings(fam: Family, view, rng: np.random.Generator, cats: dict[str,
         if spec.type == "actions":
             bound[spec.name], starts[spec.name] = _actions(spec, view, rng)
             continue
+        if spec.type == "room":
+            bound[spec.name] = sample_room(view, rng)
+            if bound[spec.name] is None:
+                raise SamplingError(spec.name, "the house has no room a viewer can name by its type")
+            continue
         taken: set[str] = set()
         for other in spec.exclude:
             taken.update(_as_list(bound[other]))
@@ -143,6 +155,9 @@ def sample_bindings(fam: Family, view, rng: np.random.Generator, cats: dict[str,
         if spec.visible_in is not None:
             row = view.frame_row(bound[spec.visible_in])
             pool = [c for c in pool if view.framed[row, cats[c][0]]]
+        if spec.same_room is not None or spec.other_room:
+            pool = room_pool(pool, cats, view, cats[bound[spec.same_room]][0] if spec.same_room else None,
+                             [cats[bound[o]][0] for o in spec.other_room])
         bound[spec.name] = _pick_categories(spec, pool, cats, view, rng)
     return bound
 
@@ -150,7 +165,7 @@ def sample_bindings(fam: Family, view, rng: np.random.Generator, cats: dict[str,
 def _pick_categories(spec: SlotSpec, pool: list[str], cats: dict[str, list[int]], view, rng) -> str | list[str]:
     """One category, or ``count`` distinct ones, from ``pool`` honouring ``moving``."""
     need = spec.count if spec.type == "categories" else 1
-    retry = spec.visible_in is not None  # depends on an earlier random frame
+    retry = spec.visible_in is not None or spec.same_room is not None or bool(spec.other_room)  # on earlier picks
     if spec.moving is not None:
         moving = moving_rows(view)
         still = {int(r) for r in np.flatnonzero(view.max_displacement() <= MOVED_M)}

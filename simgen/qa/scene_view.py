@@ -64,6 +64,7 @@ class SceneView(TimeArrays):
         self.room_polygon = np.array(episode.scene.room.footprint, dtype=float)
         self.room_height = float(episode.scene.room.height)
         self.house_rooms = episode.scene.rooms  # a house's rooms (HouseRoom); () for a single room
+        self.house_openings = episode.scene.openings  # its doorways and windows (Opening); () for a single room
         self.intrinsics = episode.intrinsics
         self.fps = float(episode.fps)
         self.frames = np.array([f.index for f in episode.frames], dtype=np.int64)

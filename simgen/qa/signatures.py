@@ -11,6 +11,7 @@ Runtime values: Obj = object row (int); Objs / Order = int64 array of rows (orde
 Category / Color / Label / Str = str; Categories / Labels = tuple of str; Frame = episode frame
 index (int); Quantity / Number = float; Bool = bool; Key = ``Key``; Pose = ``Standpoint`` (a
 place on the floor, a heading and the frame whose object states it sees; functions_pose.py);
+Room = a room of a house (its index in ``SceneSpec.rooms``; functions_house.py);
 Action = (action name, amount in metres or radians); Actions = tuple of Actions.
 """
 from __future__ import annotations
@@ -44,13 +45,14 @@ class Type:
         return {"Quantity": "number", "Number": "number", "Label": "label", "Labels": "labels",
                 "Bool": "bool", "Obj": "object", "Objs": "objects", "Order": "ordering",
                 "Category": "category", "Categories": "categories", "Color": "color",
-                "Frame": "frame"}.get(self.kind, "none")  # Key, Pose, Action(s) are never answers
+                "Frame": "frame", "Room": "room"}.get(self.kind, "none")  # Key, Pose, Action(s) are never answers
 
 
 OBJ, OBJS, ORDER = Type("Obj"), Type("Objs"), Type("Order")
 CATEGORY, CATEGORIES, COLOR = Type("Category"), Type("Categories"), Type("Color")
 FRAME, NUMBER, BOOL, STR = Type("Frame"), Type("Number"), Type("Bool"), Type("Str")
 POSE, ACTION, ACTIONS = Type("Pose"), Type("Action"), Type("Actions")
+ROOM = Type("Room")
 # Types that are means to an answer, never an answer themselves.
 NOT_ANSWERS = ("Key", "Pose", "Action", "Actions")
 SIZE_CLASSES = ("small", "medium", "large")
@@ -153,7 +155,7 @@ class Key:
 
 FUNCTIONS: dict[str, Signature] = {}
 CONSTANTS: dict[str, Constant] = {}
-GROUPS = ("sets", "metric", "relations", "selection", "time", "motion", "pose")
+GROUPS = ("sets", "metric", "relations", "selection", "time", "motion", "pose", "house")
 
 
 def dsl_function(name: str, group: str, params: tuple[Param, ...], returns, ablate: str | None = None,
@@ -244,4 +246,8 @@ EXECUTION_REASONS = {
     "several_events": "an object was moved more than once, so \"the move\" is ambiguous",
     "bad_action": "an action amount is negative (the action's name gives its direction)",
     "ambiguous_turn": "the camera turned so far between two frames that the direction of the turn is unknown",
+    "house": "a function that reads the one room as a whole (room_area) was asked about a house",
+    "no_room": "an object stands in no room of a house (or the scene is a single room)",
+    "same_room": "objects a question needs in different rooms of a house share one (or the reverse)",
+    "no_route": "no walk through the house's doorways joins two rooms with straight legs inside each room",
 }

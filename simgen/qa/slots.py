@@ -4,7 +4,9 @@ Slot types and their keys (``simgen.qa.sampling`` draws the values):
 
 - ``category``: ``observed`` (unique | any), ``min_count`` / ``max_count`` (observed instances),
   ``exclude`` (earlier category slots), ``moving`` (true: its object has a motion event and moved;
-  false: it never moved), ``visible_in`` (an earlier frame slot that must show it);
+  false: it never moved), ``visible_in`` (an earlier frame slot that must show it), in a house
+  ``same_room`` (an earlier unique category slot whose object's room it shares) and ``other_room``
+  (earlier unique category slots whose objects' rooms it is not in);
 - ``categories``: as ``category`` plus ``count`` (≥ 2) and ``ordered``; ``moving`` is ``false``
   (none moved) or ``one`` (exactly one of them moved, the others did not); ``by_color: true``
   (count 2) lets a pair be two instances of one category named by their colours, "the red chair"
@@ -15,7 +17,8 @@ Slot types and their keys (``simgen.qa.sampling`` draws the values):
 - ``actions``: ``source: episode`` (a run of consecutive recorded actions, at most ``max_count``,
   default 2; ``with_move: true`` demands a move in it) or ``source: options`` with ``options``
   written as text, e.g. ``"turn_left 90"`` or ``"turn_left 90, move_ahead 1"`` (turns and looks in
-  degrees, moves in metres).
+  degrees, moves in metres);
+- ``room`` (a house): a room a viewer can name by its type ("the kitchen"; ``simgen.qa.families_house``).
 """
 from __future__ import annotations
 
@@ -25,13 +28,15 @@ from typing import Any
 from simgen.registry import ConfigError
 from simgen.types import EGO_ACTIONS
 
-SLOT_TYPES = ("category", "categories", "frame", "actions")
+SLOT_TYPES = ("category", "categories", "frame", "actions", "room")
 _KEYS = {
-    "category": {"type", "observed", "min_count", "max_count", "exclude", "distinct", "moving", "visible_in"},
+    "category": {"type", "observed", "min_count", "max_count", "exclude", "distinct", "moving", "visible_in",
+                 "same_room", "other_room"},
     "categories": {"type", "observed", "count", "min_count", "max_count", "exclude", "distinct", "ordered", "moving",
                    "by_color"},
     "frame": {"type", "visible", "after", "keyframes", "start_of"},
     "actions": {"type", "source", "options", "max_count", "with_move"},
+    "room": {"type"},
 }
 _MOVING = {"category": (True, False), "categories": (False, "one")}
 
@@ -58,6 +63,8 @@ class SlotSpec:
     options: tuple = ()  # actions: ((name, amount), ...) sequences to choose from
     with_move: bool = False  # actions from the episode: the run includes a move (not only turns and looks)
     by_color: bool = False  # categories (a pair): may be two instances of one category named by colour
+    same_room: str | None = None  # category (a house): its object is in this slot's object's room
+    other_room: tuple[str, ...] = ()  # category (a house): its object is in none of these slots' objects' rooms
 
 
 def _fail(where: str, message: str) -> ConfigError:
@@ -128,7 +135,7 @@ def parse_slot(name: str, data: Any, earlier: list[SlotSpec], where: str) -> Slo
         if not isinstance(keyframes, bool):
             raise _fail(f"{w}.keyframes", f"expected true/false, got {keyframes!r}")
         spec["keyframes"] = keyframes
-    else:
+    elif kind == "actions":
         spec.update(_parse_actions(data, w))
     return SlotSpec(**spec)
 
@@ -156,9 +163,15 @@ def _parse_category(data: dict, kind: str, ints: dict, earlier: list[SlotSpec], 
     visible_in = _earlier(data, "visible_in", earlier, ("frame",), w, many=False)
     if visible_in is not None and observed != "unique":
         raise _fail(f"{w}.visible_in", "needs observed: unique")
+    rooms = {"same_room": _earlier(data, "same_room", earlier, ("category",), w, many=False),
+             "other_room": _earlier(data, "other_room", earlier, ("category",), w, many=True)}
+    for key in ("same_room", "other_room"):
+        for v in rooms[key] if key == "other_room" else [rooms[key]] * (rooms[key] is not None):
+            if observed != "unique" or next(s for s in earlier if s.name == v).observed != "unique":
+                raise _fail(f"{w}.{key}", f"needs observed: unique here and on slot {v!r} (one object each)")
     return {"observed": observed, "count": ints["count"], "min_count": ints["min_count"], "ordered": ordered,
             "exclude": _earlier(data, "exclude", earlier, ("category", "categories"), w, many=True),
-            "moving": moving, "visible_in": visible_in, "by_color": by_color}
+            "moving": moving, "visible_in": visible_in, "by_color": by_color, **rooms}
 
 
 def _parse_actions(data: dict, w: str) -> dict:

@@ -37,6 +37,10 @@ top-level ``visibility`` config node, thresholds as fractions of the image): *gl
 - ``hidden_distractor`` (``hidden_objects``) re-asked with every glimpsed object in the object
                       sets, the answer changes or cannot be given: an object a viewer noticed
                       but the question ignores would change it;
+- ``room_not_shown`` / ``door_not_shown`` / ``instance_not_shown`` / ``no_structure``  (a house)
+                      the rooms, doorways and instances an answer about a house's rooms rests on are
+                      not shown as ``simgen.qa.families_house.check_rooms`` asks (a room from inside,
+                      an object from inside its room, every instance counted over the house);
 - ``degenerate``      replacing some node by its trivial version (a filter by its input,
                       ``objects(...)`` by all objects) leaves the answer unchanged (CLEVR);
 - ``unstable``        on one of K jittered copies of the scene (positions ± a few cm, sizes ± a few
@@ -81,6 +85,7 @@ from simgen.qa.evidence import (
     check_count, check_pairs, check_shown_before_move, check_structure, check_turn_cues, check_visibility,
     glimpsed_counts, slot_categories,
 )
+from simgen.qa.families_house import check_rooms
 from simgen.qa.signatures import ExecutionError
 from simgen.registry import ConfigError, setting
 
@@ -360,6 +365,11 @@ def verify(fam, view, bindings: dict, execution, cfg: VerifyConfig, run, jittere
         reason, cert["structure"] = check_structure(view, execution.frames_used, checks)
         if reason:
             return Verdict.reject(reason, cert)
+    reason, rooms = check_rooms(view, trace, checks)
+    if rooms is not None:
+        cert["rooms"] = rooms
+    if reason:
+        return Verdict.reject(reason, cert)
     if "max_turn_deg" in checks or "max_parallax_frac" in checks:
         reason, cert["turn_cues"] = check_turn_cues(view, execution.frames_used, checks)
         if reason:
