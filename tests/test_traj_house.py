@@ -85,6 +85,14 @@ def test_the_tour_scans_every_room_and_walks_through_doorways_only(tour):
     walls = house_geometry(req.scene)
     a, b = walls.walls
     assert np.linalg.norm(a - b, axis=1).min() > 0  # jambs and pieces, no degenerate segment
+    # natural motion between rooms too: eased walking, turning within the limit, no jump at a scan's ends
+    from simgen.geometry import wrap_angle
+
+    cfg = planner.cfg
+    assert np.linalg.norm(np.diff(xy, axis=0), axis=1).max() * req.fps <= 1.5 * cfg.max_speed_mps + 1e-6
+    yaw = np.arctan2(poses[:, 1, 2], poses[:, 0, 2])
+    assert np.degrees(np.abs(wrap_angle(np.diff(yaw)))).max() <= cfg.max_turn_dps / req.fps + 0.6  # one 0.5° bin
+    assert np.abs(np.diff(poses[:, 2, 3])).max() * req.fps <= 0.6 + 1e-6
 
 
 def test_the_tour_keeps_clear_of_walls_and_furniture(tour):
@@ -139,3 +147,57 @@ def test_revisit_returns_to_a_room_scanned_before_and_same_seed_same_poses():
     runs = rooms[np.concatenate([[True], np.diff(rooms) != 0])]
     last = runs[-1]
     assert last in runs[:-1]  # the tour ends in a room it was in before
+
+
+def test_walking_through_a_doorway_looks_through_it(tour):
+    """In a door gap the camera looks where it goes: its optical axis (camera z, OpenCV) crosses the
+    wall within 60° of the wall's normal, and from the side it is on towards the other."""
+    _, _, poses = tour
+    xy, forward = poses[:, :2, 3], poses[:, :2, 2]
+    crossed = 0
+    for gap in door_gaps():
+        inside = np.flatnonzero(points_in_polygon(xy, gap))
+        if not len(inside):
+            continue
+        crossed += 1
+        normal = np.cross([0.0, 0.0, 1.0], np.append(gap[1] - gap[0], 0.0))[:2]
+        normal /= np.linalg.norm(normal)
+        for k in inside:
+            step = xy[min(k + 1, len(xy) - 1)] - xy[max(k - 1, 0)]  # the way the walker goes
+            heading = forward[k] / np.linalg.norm(forward[k])
+            assert np.dot(heading, step) > 0  # forward, not backwards
+            assert abs(np.dot(heading, normal)) >= np.cos(np.radians(60))
+    assert crossed >= 2  # four rooms on a tree of three doors: the tour crosses at least two
+
+
+def test_a_single_room_and_an_empty_room():
+    """A scene without rooms is one scan (the walkthrough's own length rule aside, room_seconds plus
+    object_seconds per object); a room with nothing in it is still scanned, and the budget hook
+    the runner uses asks the planner for its length."""
+    from simgen.trajectories.base import frame_budget
+    from tests.test_traj_scenes import rect_scene
+
+    planner = PLANNERS.build({"name": "house_tour"})
+    cfg = planner.cfg
+    single = rect_scene()
+    n = planner.frames_for(single, 10.0)
+    assert n == round(10.0 * (cfg.room_seconds + cfg.object_seconds * len(single.objects)))
+    assert frame_budget(planner, single, 120, 10.0) == n
+    assert frame_budget(PLANNERS.build({"name": "walkthrough"}), single, 120, 10.0) == 120
+    poses = planner.plan(request(single, n_frames=n), np.random.default_rng(0))
+    assert len(poses) == n and points_in_polygon(poses[:, :2, 3], np.array(single.room.footprint)).all()
+    bare = house([o for o in OBJECTS if o.pose.position[0] < 5.0])  # kitchen and office empty
+    poses = planner.plan(request(bare, n_frames=planner.frames_for(bare, 10.0)), np.random.default_rng(1))
+    rooms = room_of(poses[:, :2, 3], [np.array(r.footprint) for r in ROOMS])
+    assert (np.bincount(rooms, minlength=4) >= 20).all()
+
+
+def test_scene_house_defaults_to_the_house_tour():
+    from hydra import compose, initialize_config_dir
+
+    from simgen.job_config import conf_dir
+
+    with initialize_config_dir(config_dir=conf_dir(), version_base="1.3"):
+        assert compose("config", overrides=["scene=house"]).trajectory.name == "house_tour"
+        assert compose("config", overrides=["scene=house", "trajectory=walkthrough"]).trajectory.name == "walkthrough"
+        assert compose("config").trajectory.name == "walkthrough"
