@@ -60,7 +60,7 @@ class Furnisher:
     def half(self, i: int) -> tuple[float, float, float]:
         return self.items[i].half_extents
 
-    def unit(self, sample, what: str) -> list[np.ndarray]:
+    def unit(self, sample, what: str) -> None:
         """Place the members ``sample()`` proposes: ``(members, ok)`` with members ``(item, (K, 5) rects,
         margin, wall gap)`` and ``ok`` (K,) what the unit itself demands; all members at the first fit."""
         for scale in (1.0, 0.5):  # then at half the walkway (the free-space check has the final say)
@@ -73,7 +73,7 @@ class Furnisher:
                     group = len(self.floor.rects)
                     for i, rects, margin, _ in members:
                         self.put(i, rects[hit[0]], margin, group)
-                    return [rects[hit[0]] for _, rects, _, _ in members]
+                    return
         raise NoRoom(what)
 
     def put(self, i: int, rect, margin: float, group: int, z: float | None = None) -> None:
@@ -89,7 +89,7 @@ class Furnisher:
         dy = -hy + np.cumsum(widths + PIECE_GAP) - PIECE_GAP - widths / 2
         return hx, hy, [(self.half(i)[0] - hx, y) for i, y in zip(idx, dy)]
 
-    def wall_row(self, idx: list[int], what: str, extra=None) -> list[np.ndarray]:
+    def wall_row(self, idx: list[int], what: str, extra=None) -> None:
         """Place ``idx`` as one row against a wall; ``extra(base, rects)`` adds members and demands."""
         hx, hy, offsets = self.row(idx)
 
@@ -102,9 +102,8 @@ class Furnisher:
                 more, ok = extra(base, rects)
                 members += more
             return members, ok
-        return self.unit(sample, what)
+        self.unit(sample, what)
 
-    # --- the groups ---------------------------------------------------------------------------------------
     def bed_row(self) -> None:
         for bed in self.take("bed"):
             stands = self.take("nightstand", 2)
@@ -114,9 +113,9 @@ class Furnisher:
         counters, stove, fridge = self.take("kitchen counter"), self.take("stove"), self.take("refrigerator")
         middle = counters[:1] + stove + counters[1:]
         run = fridge + middle + self.take("washing machine") + self.take("trash can")
-        if not counters:
+        if not counters or len(run) < 2:
             self.left += run
-        elif len(run) > 1:
+        else:
             self.wall_row(run if self.rng.random() < 0.5 else run[::-1], "a kitchen counter run")
 
     def media_set(self) -> None:
@@ -128,7 +127,7 @@ class Furnisher:
             return
         ends = self.take("side table", 1) + self.take("floor lamp", 1)
         row = (ends[:1] + sofa + ends[1:]) if self.rng.random() < 0.5 else (ends[1:] + sofa + ends[:1])
-        shx, shy = self.half(sofa[0])[:2]
+        shx = self.half(sofa[0])[0]
         seat_gap = float(self.rng.uniform(*SEAT_GAP))
         side = 1.0 if self.rng.random() < 0.5 else -1.0  # the stand's side of the TV
         _, _, offsets = self.row(row)
@@ -210,7 +209,6 @@ class Furnisher:
             new = self.floor.rects[start:, :2]
             self.rect_of[rest[k]] = start + int(np.flatnonzero((new == p.position[:2]).all(1))[0])
 
-    # --- dressing ----------------------------------------------------------------------------------------
     def dress(self, table: int, on: list[int]) -> None:
         """A rug under ``table`` (all of ``on`` that it reaches raised onto it)."""
         rug = self.take("rug", 1)
@@ -241,9 +239,9 @@ class Furnisher:
             for i in [i for c in LAMP_OVER for i in self.placed if self.items[i].asset.category == c]:
                 t = self.floor.rects[self.rect_of[i]]
                 rect = np.array([[t[0], t[1], hx, hy, t[4]]])
-                under = [i for i, r in self.rect_of.items() if not rects_clear(rect, self.floor.rects[r], 0.0)[0, 0]]
-                under_all = np.flatnonzero(~rects_clear(rect, self.floor.rects, 0.0)[0])
-                if len(under_all) == len(under) and all(self.top(j) + ABOVE_GAP <= bottom for j in under):
+                hit = ~rects_clear(rect, self.floor.rects, 0.0)[0]  # what stands under it: all ours, low enough
+                under = [j for j, r in self.rect_of.items() if hit[r]]
+                if hit.sum() == len(under) and all(self.top(j) + ABOVE_GAP <= bottom for j in under):
                     self.put(lamp, rect[0], PIECE_GAP, int(self.floor.groups[self.rect_of[i]]), self.height - hz)
                     break
             else:
