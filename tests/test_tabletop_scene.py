@@ -9,7 +9,9 @@ from hydra import compose, initialize_config_dir
 from simgen.geometry import quat_to_matrix
 from simgen.job_config import check_overrides, conf_dir
 from simgen.registry import ConfigError, parse_config
-from simgen.scene.tabletop import TABLES, TabletopBuilder, TabletopConfig
+from simgen.scene.assets import COLORS
+from simgen.scene.catalogue import CATALOGUE
+from simgen.scene.tabletop import MIN_CONTRAST, TABLES, TabletopBuilder, TabletopConfig
 from simgen.simulators.pybullet import PybulletConfig, PybulletSimulator
 
 
@@ -79,6 +81,19 @@ def test_small_things_rest_on_the_table_top_and_stay_there(seed):
     for obj, state in zip(spec.objects, states):
         moved = np.linalg.norm(np.subtract(state.pose.position, obj.pose.position))
         assert moved < 0.01, f"seed {seed}: {obj.name} moved {moved:.4f} m while settling"
+
+
+def test_small_things_stand_out_from_the_table_in_colour():
+    """No black bowl on a black desk: every small thing's colour name is MIN_CONTRAST or more from the table's."""
+    def rgb(obj):
+        return CATALOGUE[obj.category].tints.get(obj.color, COLORS[obj.color])
+
+    for seed in range(12):
+        spec = build(seed, color_variation=1.0)
+        table = spec.objects[0]
+        for o in spec.objects:
+            if o.kind == "small":
+                assert np.linalg.norm(np.subtract(rgb(o), rgb(table))) >= MIN_CONTRAST, (seed, o.name, o.color, table.color)
 
 
 @pytest.mark.parametrize("spacing", [0.05, 0.09])

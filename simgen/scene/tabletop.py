@@ -23,6 +23,7 @@ import numpy as np
 from simgen.registry import SCENE_BUILDERS, ConfigError, setting
 from simgen.scene import composition
 from simgen.scene.assets_rooms import LOOKALIKES
+from simgen.scene.assets import COLORS
 from simgen.scene.catalogue import CATALOGUE, MAX_SIZE_VARIATION, draw_variant, instantiate
 from simgen.scene.layout import Placed, check_free_space, place_furniture, place_small
 from simgen.scene.placement import WALL_GAP, Floor, NoRoom, along_wall
@@ -49,6 +50,8 @@ TABLE_YAW_JITTER = 0.1  # rad a free-standing table turns off the walls' axes
 OBJECT_FOOTPRINT_M = 0.16  # typical side of a small thing's footprint (for the capacity check)
 CAMERA_CLEARANCE_M, MIN_FREE_FRACTION = 0.3, 0.2  # the free floor a camera walks: as procedural's defaults
 PACKING = 0.6  # share of a table top random placement fills before it runs out of room
+MIN_CONTRAST = 0.35  # RGB distance between a small thing's colour name and the table's (white on beige: 0.34)
+CONTRAST_DRAWS = 8  # colour draws before a small thing keeps the last one
 TOP_SAMPLES = 64  # tables of a kind drawn to find the largest top it offers
 TABLE_DRAWS = 20  # tables drawn per layout attempt before the attempt is given up
 
@@ -95,6 +98,11 @@ def top_area(kind: str) -> float:
     gen = np.random.default_rng(0)
     return max(surface_area(instantiate(CATALOGUE[kind], gen, 0.0, 2.6, 0.0, draw_variant(CATALOGUE[kind], gen)))
                for _ in range(TOP_SAMPLES))
+
+
+def named_rgb(inst) -> tuple[float, float, float]:
+    """The RGB of an instance's colour name (its asset's tint, if it has one)."""
+    return inst.asset.tints.get(inst.color, COLORS[inst.color])
 
 
 def surface_area(inst) -> float:
@@ -174,8 +182,7 @@ class TabletopBuilder:
         small = composition.choose(gen, pool, cfg.num_objects, cfg.num_categories, cfg.duplicates_per_category,
                                    cfg.duplicate_fraction)
         start = len(items)
-        items += [instantiate(a, gen, cfg.color_variation, cfg.room_height, cfg.size_variation, draw_variant(a, gen))
-                  for a in small]
+        items += [self._standing_out(gen, a, table) for a in small]
         # a gap of spacing_m: place_small's gap is (1 − d) · 10 cm + d · 1 cm for clutter density d
         density = (0.10 - cfg.spacing_m) / 0.09
         on_table, left = place_small(gen, items, list(range(start, len(items))), {0: placed[0]}, density, 0.0)
@@ -183,6 +190,16 @@ class TabletopBuilder:
             raise NoRoom(f"{len(left)} of {len(small)} small objects on the {kind}")
         placed.update(on_table)
         return room, items, placed
+
+    def _standing_out(self, gen, item, table):
+        """An instance of ``item`` whose colour stands out from the table's: its colour is re-drawn (up to
+        ``CONTRAST_DRAWS`` times) while it is within ``MIN_CONTRAST`` of the table's (a black bowl on a black desk)."""
+        cfg = self.config
+        for _ in range(CONTRAST_DRAWS):
+            inst = instantiate(item, gen, cfg.color_variation, cfg.room_height, cfg.size_variation, draw_variant(item, gen))
+            if np.linalg.norm(np.subtract(named_rgb(inst), named_rgb(table))) >= MIN_CONTRAST:
+                break
+        return inst
 
     def _context(self, gen, kind: str) -> list:
         """``num_furniture`` context assets, none a lookalike of the table (weighted draw, no repeats)."""
