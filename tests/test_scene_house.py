@@ -237,5 +237,5 @@ def test_house_config_knobs_reach_every_room():
     cfg = parse_config(HouseConfig, {"walk_clearance": 0.5, "size_variation": 0.1}, "scene")
     room = cfg.room_config("bedroom", 12.0)
     assert room.walk_clearance == 0.5 and room.size_variation == 0.1 and room.room_height == cfg.ceiling_height
-    assert room.num_furniture == round(12.0 * cfg.furniture_per_m2) and room.num_small_objects == round(12 * 1.6)
+    assert room.num_furniture == round(12.0 * cfg.furniture_per_m2) and room.num_small_objects == round(12 * cfg.small_per_m2)
     assert dataclasses.replace(cfg).room_config("bathroom", 5.0).num_furniture == 3  # the core comes anyway
