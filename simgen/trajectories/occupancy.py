@@ -48,6 +48,7 @@ class OccupancyGrid:
         self.distance = distance  # (ny, nx) m to nearest wall/obstacle footprint, capped; -1 outside the room
         self.clearance = float(clearance)
         self.free = self.passable(clearance)
+        self.routes: dict = {}  # smoothed routes between points on this (unchanging) grid, by viewpoints.fit_tour
 
     @property
     def shape(self) -> tuple[int, int]:

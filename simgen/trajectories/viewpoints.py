@@ -207,12 +207,11 @@ def fit_tour(cfg: ViewpointConfig, grid: OccupancyGrid, views: Viewpoints, chose
     is dropped whose absence would lose an object, every station is passed in ``min_dwell`` frames
     (if given and shorter) instead of ``dwell``: a brisker pass rather than an object never shown.
     """
-    routes: dict = {}
-
-    def route(a: int, b: int) -> np.ndarray:
-        if (a, b) not in routes:
-            routes[a, b] = chaikin(grid, smooth_route(grid, views.stands[a], views.stands[b], cfg.path_margin_m))
-        return routes[a, b]
+    def route(a: int, b: int) -> np.ndarray:  # kept on the grid: a plan fits several tours on it
+        key = (views.stands[a].tobytes(), views.stands[b].tobytes(), cfg.path_margin_m)
+        if key not in grid.routes:
+            grid.routes[key] = chaikin(grid, smooth_route(grid, views.stands[a], views.stands[b], cfg.path_margin_m))
+        return grid.routes[key].copy()
 
     def tour(subset: list[int]):
         extra = None if move_cost is None else [[move_cost(a, b) if a != b else 0.0 for b in subset] for a in subset]
