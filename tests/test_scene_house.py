@@ -15,7 +15,7 @@ import pytest
 from simgen.geometry import obb_footprint, points_in_polygon, polygon_area, quat_to_matrix
 from simgen.registry import SCENE_BUILDERS, ConfigError, parse_config
 from simgen.scene.assets_rooms import ROOM_TYPES as FURNISHINGS
-from simgen.scene.floorplan import EXTERIOR_WALL, INTERIOR_WALL, WINDOW_ZONE, draw_plan, draw_types, draw_windows, \
+from simgen.scene.floorplan import EXTERIOR_WALL, HALL_WIDTH, INTERIOR_WALL, WINDOW_ZONE, draw_plan, draw_types, draw_windows, \
     room_names
 from simgen.scene.house import DOOR_ZONE, ROOM_WEIGHTS, HouseBuilder, HouseConfig, rebuild
 from simgen.seeding import rng
@@ -110,6 +110,18 @@ def test_plan_rooms_tile_the_house_and_doors_and_windows_sit_in_their_walls(n, s
 def _distance_to_box(p, footprint) -> float:
     lo, hi = np.min(footprint, axis=0), np.max(footprint, axis=0)
     return float(np.max(np.maximum(np.maximum(lo - p, p - hi), 0.0)))
+
+
+def test_a_hallway_is_a_corridor_along_the_house():
+    cfg = HouseConfig()
+    types = ["living", "bedroom", "kitchen", "bathroom", "hallway", "office"]
+    for seed in range(4):
+        plan = draw_plan(rng(seed, 0, 0, "plan"), types, None, cfg.door_width, cfg.door_height, cfg.extra_doors)
+        fp = np.array(plan.rooms[4].footprint)
+        short, long_ = sorted(fp.max(0) - fp.min(0))
+        assert HALL_WIDTH[0] - EPS <= short <= HALL_WIDTH[1] + 0.01 and long_ == pytest.approx(max(plan.width, plan.depth))
+        doors = [o for o in plan.openings if 4 in o.rooms]
+        assert len(doors) >= 3  # the rooms open onto it
 
 
 def test_exterior_wall_is_the_simulators_wall_and_names_number_repeats():

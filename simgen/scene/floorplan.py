@@ -1,8 +1,9 @@
 """Floor plans of houses: typed rooms in a rectangle, doorways between them, windows in the outside walls.
 
 The house is a ``width × depth`` rectangle (its floor inside the exterior walls, origin at its
-minimum corner, as :mod:`simgen.scene.room`). It is cut by recursive guillotine splits, one room per
-leaf, each cut leaving an interior wall of ``INTERIOR_WALL`` between the two sides, so a room's
+minimum corner, as :mod:`simgen.scene.room`). A hallway (in a house of 3 rooms or more) is a corridor
+``HALL_WIDTH`` wide along the house's long side; the rest is cut by recursive guillotine splits, one
+room per leaf, each cut leaving an interior wall of ``INTERIOR_WALL`` between the two sides, so a room's
 footprint is its floor inside its walls. Room sizes are drawn from ranges of real homes
 (:data:`ROOM_SIZES`) and scaled to the house area; a plan is re-drawn until every room is wide
 enough and not too elongated for its type, and the rooms sharing a wall long enough for a door
@@ -34,7 +35,7 @@ ROOM_WORDS = {"living": "living room", "dining": "dining room"}  # the name a pe
 ROOM_SIZES = {"living": (15.0, 30.0), "kitchen": (7.0, 14.0), "bedroom": (9.0, 16.0), "bathroom": (5.0, 9.0),
               "office": (7.0, 12.0), "hallway": (4.0, 9.0), "dining": (9.0, 16.0)}  # m² of floor in real homes
 MIN_SIDE = {"bathroom": 1.7, "hallway": 1.1, "kitchen": 2.0}  # m; other rooms 2.4
-MAX_ASPECT = {"hallway": 5.0, "bathroom": 2.2}  # long side / short side; other rooms 2.0
+MAX_ASPECT = {"hallway": 12.0, "bathroom": 2.2}  # long side / short side; other rooms 2.0
 ESSENTIAL = ("living", "bedroom", "kitchen", "bathroom")  # the first rooms of a house, in this order
 ONE_PER_HOUSE = ("living", "kitchen", "dining", "hallway")
 PUBLIC = ("hallway", "living", "dining", "kitchen")  # rooms one walks through; extra doors join only these
@@ -47,6 +48,7 @@ WINDOW_ZONE = 0.3  # m: what stands this close to an outside wall and reaches ab
 SMALL_WINDOW = (0.6, 1.4, 2.0)  # a bathroom window: width, sill, top (m)
 PLAN_TRIES = 300  # plans drawn before the least bad connected one is taken
 CM = 100  # plans are drawn in whole centimetres
+HALL_WIDTH = (1.1, 1.4)  # m: a hallway is a corridor this wide along the house, the other rooms either side
 
 
 class FloorPlanError(RuntimeError):
@@ -98,7 +100,11 @@ def draw_plan(gen: np.random.Generator, types: list[str], house_area: float | No
         if gen.random() < 0.5:
             w, d = d, w
         boxes = [None] * len(types)
-        _split(gen, (0, 0, w, d), [(i, s) for i, s in enumerate(sizes)], boxes)
+        items = [(i, s) for i, s in enumerate(sizes)]
+        if "hallway" in types and len(types) >= 3:
+            _corridor(gen, (0, 0, w, d), items, types.index("hallway"), boxes)
+        else:
+            _split(gen, (0, 0, w, d), items, boxes)
         walls = _shared_walls(boxes, door_cm + 2 * round(DOOR_MARGIN * CM))
         if not _connected(len(types), walls):
             continue
@@ -116,23 +122,45 @@ def draw_plan(gen: np.random.Generator, types: list[str], house_area: float | No
     return FloorPlan(w / CM, d / CM, rooms, tuple(doors))
 
 
+def _corridor(gen, box, items, hall: int, out) -> None:
+    """A hallway as a corridor along the house's long side, the other rooms split on either side of it."""
+    rest = [it for it in items if it[0] != hall]
+    items, k, share = _halves(gen, rest)
+    x0, y0, x1, y1 = box
+    wall, width = round(INTERIOR_WALL * CM), round(gen.uniform(*HALL_WIDTH) * CM)
+    flip = x1 - x0 > y1 - y0  # cut across y so the corridor runs along x
+    lo, hi = (y0, y1) if flip else (x0, x1)
+    a = lo + round(share * (hi - lo - width - 2 * wall))
+    cuts = ((lo, a), (a + wall, a + wall + width), (a + 2 * wall + width, hi))
+    parts = [(x0, c0, x1, c1) if flip else (c0, y0, c1, y1) for c0, c1 in cuts]
+    out[hall] = parts[1]
+    _split(gen, parts[0], items[: k + 1], out)
+    _split(gen, parts[2], items[k + 1:], out)
+
+
+def _halves(gen, items):
+    """``items`` shuffled, the index k of the last one in the first group, and that group's share of the area."""
+    items = [items[k] for k in gen.permutation(len(items))]
+    share = np.cumsum([a for _, a in items])[:-1] / sum(a for _, a in items)
+    pick = 1.0 / (0.05 + np.abs(share - 0.5))  # balanced halves are likelier
+    k = int(gen.choice(len(share), p=pick / pick.sum()))
+    return items, k, float(share[k])
+
+
 def _split(gen, box, items, out) -> None:
     """Cut ``box`` (x0, y0, x1, y1 in cm) among ``items`` (room index, area), areas in proportion."""
     if len(items) == 1:
         out[items[0][0]] = box
         return
-    items = [items[k] for k in gen.permutation(len(items))]
-    share = np.cumsum([a for _, a in items])[:-1] / sum(a for _, a in items)
-    pick = 1.0 / (0.05 + np.abs(share - 0.5))  # balanced halves are likelier
-    k = int(gen.choice(len(share), p=pick / pick.sum()))
+    items, k, share = _halves(gen, items)
     x0, y0, x1, y1 = box
     wall = round(INTERIOR_WALL * CM)
     along_x = (x1 - x0 >= y1 - y0) == (gen.random() < 0.85)  # mostly across the longer side
     if along_x:
-        cut = x0 + round(share[k] * (x1 - x0 - wall))
+        cut = x0 + round(share * (x1 - x0 - wall))
         first, second = (x0, y0, cut, y1), (cut + wall, y0, x1, y1)
     else:
-        cut = y0 + round(share[k] * (y1 - y0 - wall))
+        cut = y0 + round(share * (y1 - y0 - wall))
         first, second = (x0, y0, x1, cut), (x0, cut + wall, x1, y1)
     _split(gen, first, items[: k + 1], out)
     _split(gen, second, items[k + 1:], out)
