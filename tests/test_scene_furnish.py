@@ -17,7 +17,7 @@ from simgen.geometry import quat_to_matrix
 from simgen.registry import ConfigError, parse_config
 from simgen.scene.assets_rooms import SUPPORTS
 from simgen.scene.catalogue import CATALOGUE
-from simgen.scene.placement import NoRoom
+from simgen.scene.placement import Floor, NoRoom, ray_to_wall, seat_slots
 from simgen.scene.procedural import ProceduralBuilder, ProceduralConfig
 from simgen.scene.room import sample_room
 from simgen.seeding import rng
@@ -221,3 +221,33 @@ def test_same_seed_same_scene_and_clutter_scales_small_objects():
     assert build("dining", 2, clutter=0.5) == build("dining", 2, clutter=0.5)
     with pytest.raises(ConfigError, match="scene.clutter"):
         parse_config(ProceduralConfig, {"clutter": 0.5}, "scene").validate()
+
+
+def test_keep_out_rejects_only_what_overlaps_it_and_leaves_free_floor_alone():
+    square = ((0.0, 0.0), (4.0, 0.0), (4.0, 4.0), (0.0, 4.0))
+    floor = Floor(square)
+    floor.keep_out((2.0, 2.0, 0.5, 0.5, 0.0))
+    cands = np.array([[2.0, 2.0, 0.2, 0.2, 0.0],  # inside the zone
+                      [2.75, 2.0, 0.2, 0.2, 0.0],  # 5 cm beside it
+                      [2.65, 2.0, 0.2, 0.2, 0.0],  # 5 cm into it
+                      [1.0, 3.5, 0.2, 0.2, 0.7]])
+    assert floor.feasible(cands, 0.0, -1, 0.0).tolist() == [False, True, False, True]
+    assert len(floor.rects) == 0  # a zone is no obstacle: the camera's free floor is as without it
+
+
+def test_ray_to_wall_and_seat_slots():
+    floor = Floor(((0.0, 0.0), (5.0, 0.0), (5.0, 4.0), (0.0, 4.0)))
+    dist, normal = ray_to_wall(floor, np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([[1.0, 0.0], [0.0, -1.0]]))
+    assert dist.tolist() == pytest.approx([4.0, 1.0])
+    assert np.allclose(normal, [[-1.0, 0.0], [0.0, 1.0]])  # inward: back towards the point
+    slots, unseated = seat_slots(0.5, 1.0, [(0.22, 0.22, 0.4)] * 9)  # a 1 × 2 m table: long sides along y
+    assert len(slots) == 8 and unseated == [8]  # 3 × 44 cm + 2 × 15 cm elbow room fit 2 m, 4 do not; one an end
+    xs = sorted(round(x, 6) for x, _, _ in slots)
+    assert xs == [-0.77] * 3 + [0.0] * 2 + [0.77] * 3  # 0.5 + 5 cm + 0.22 from the centre, three a side
+    assert sorted(round(y, 6) for x, y, _ in slots if abs(x) < 1e-9) == [-1.27, 1.27]  # the ends
+    ys = sorted(y for x, y, _ in slots if x > 0)
+    assert min(np.diff(ys)) >= 0.44 + 0.15 - 1e-9
+    for x, y, yaw in slots:  # each turned to face the table: straight at the side it sits at, the centre ahead
+        heading = np.array([np.cos(yaw), np.sin(yaw)])
+        assert heading @ -np.array([x, y]) / np.hypot(x, y) > 0.5
+        assert np.allclose(np.abs(heading), [1.0, 0.0] if abs(x) > 1e-9 else [0.0, 1.0])

@@ -23,6 +23,7 @@ from simgen.scene.room import walls
 
 WALL_GAP = 0.01  # m between a wall piece's back and its wall
 PIECE_GAP = 0.05  # m between neighbours that need no walkway (wall pieces, a table and its chairs)
+ELBOW_ROOM = 0.15  # m at least between neighbouring seats along a table's side
 BATCH = 32  # candidate poses tested at once
 BATCHES = 4  # batches per item before the layout attempt is given up
 
@@ -182,7 +183,7 @@ def seat_slots(thx: float, thy: float, halves: list) -> tuple[list, list[int]]:
     on = {s: [] for s in sides}
     unseated = []
     for k, (_, hy, _) in enumerate(halves):
-        open_sides = [s for s in sides if sum(2 * halves[j][1] + PIECE_GAP for j in on[s]) + 2 * hy <= length[s]]
+        open_sides = [s for s in sides if sum(2 * halves[j][1] + ELBOW_ROOM for j in on[s]) + 2 * hy <= length[s]]
         if not open_sides:
             unseated.append(k)
             continue
