@@ -19,6 +19,7 @@ per revisit, plus the estimated walks between (``render.duration_s`` does not ap
 ``n`` frames gives the walks what they need (at ``speed_mps`` where the frames allow, at worst
 ``max_speed_mps``) and shares the rest between the scans in proportion to their seconds.
 """
+import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -26,7 +27,7 @@ import numpy as np
 from simgen.geometry import wrap_angle
 from simgen.registry import PLANNERS, setting
 from simgen.trajectories.base import PlanRequest
-from simgen.trajectories.house_rooms import door_towards, doors, footprints, hops, house_geometry, room_of, scan_order
+from simgen.trajectories.house_rooms import door_towards, footprints, hops, house_geometry, room_of, scan_order
 from simgen.trajectories.occupancy import build_grid
 from simgen.trajectories.pathing import chaikin, path_cost, resample, smooth_route, tangent_headings
 from simgen.trajectories.planning_geometry import Boxes, PlanningError, camera_poses, check_request
@@ -36,8 +37,8 @@ from simgen.trajectories.walkthrough import Walkthrough, WalkthroughConfig, _ble
 from simgen.types import RoomSpec
 
 _SETTLE_M = 1.0  # within this of a walk's ends the camera turns to the scans' views
-_DOOR_SLACK_M = 0.1  # a doorway narrower than 2 × (clearance + this) is walked with less clearance
-_MIN_CLEARANCE_M = 0.1  # ...but never less than this
+_CLEARANCE_STEP_M = 0.1  # a walk with no way at clearance_m (a narrow doorway, a sofa by a passage) tries this less...
+_MIN_CLEARANCE_M = 0.1  # ...down to this
 _BEND_MPS = 0.4  # as viewpoints._BEND_MPS: bending, reaching out or back, eased
 _REFITS = 4  # scans re-planned with fewer frames while the walks between do not fit
 
@@ -99,10 +100,12 @@ class HouseTour:
         seconds = self.scan_seconds(spec, order)
         walking = int(round(fps * self.walk_estimates(spec, order).sum()))
         house, boxes = house_geometry(spec), Boxes.from_request(request)
-        grid = build_grid(house, boxes, cfg.eye_height_m, self.walk_clearance(spec), cfg.grid_resolution_m)
+        levels = list(np.arange(cfg.clearance_m, _MIN_CLEARANCE_M - 1e-9, -_CLEARANCE_STEP_M)) or [cfg.clearance_m]
+        grids = [functools.cache(lambda c=c: build_grid(house, boxes, cfg.eye_height_m, c, cfg.grid_resolution_m))
+                 for c in levels]  # built when first needed
         for _ in range(_REFITS):
             scans = self.scans(request, order, _share(n - walking, seconds), seeds)
-            walks = [self.walk_between(grid, a[-1], b[0], fps) for a, b in zip(scans, scans[1:])]
+            walks = [self.walk_between(grids, a[-1], b[0], fps) for a, b in zip(scans, scans[1:])]
             fastest = [w[1] for w in walks]
             left = n - sum(len(s) for s in scans)
             if left >= sum(fastest):
@@ -116,12 +119,6 @@ class HouseTour:
         for scan, walk, t in zip(scans[1:], walks, frames):
             poses += [self.walk_poses(request, house, boxes, poses[-1][-1], scan[0], walk[0], t), scan]
         return np.concatenate(poses)
-
-    def walk_clearance(self, spec) -> float:
-        """The walks' clearance: the config's, less where a doorway is too narrow for it."""
-        widths = [float(np.linalg.norm(np.subtract(d.end, d.start))) for d in doors(spec)]
-        narrowest = min(widths, default=np.inf)
-        return max(_MIN_CLEARANCE_M, min(self.cfg.clearance_m, 0.5 * narrowest - _DOOR_SLACK_M))
 
     def scans(self, request: PlanRequest, order: list[int], frames, seeds) -> list[np.ndarray]:
         """Each scan's poses: the walkthrough of the room alone (in ``frames``, drawing from a generator
@@ -147,15 +144,24 @@ class HouseTour:
             out.append(poses[::-1] if _detour(poses[::-1], entry, leave) < _detour(poses, entry, leave) else poses)
         return out
 
-    def walk_between(self, grid, before: np.ndarray, after: np.ndarray, fps: float):
+    def walk_between(self, grids, before: np.ndarray, after: np.ndarray, fps: float):
         """(route, fastest frames, preferred frames) of the walk from pose ``before`` to ``after``:
         smoothed A* between the free spots nearest the two cameras (a camera reaching out for a close
-        look stands a little back from it). Its frames are the most that walking (eased: 1.5× the
+        look stands a little back from it), on the first of ``grids`` (the house's free space at
+        falling clearances) that has a way. Its frames are the most that walking (eased: 1.5× the
         mean speed at the peak), turning to the way and from it, and bending need."""
         cfg = self.cfg
-        ends = [T[:2, 3] if grid.free_at(T[None, :2, 3])[0] else grid.nearest_free(T[:2, 3], grid.largest_component())
-                for T in (before, after)]
-        route = chaikin(grid, smooth_route(grid, ends[0], ends[1], cfg.path_margin_m))
+        for grid in grids:
+            grid = grid()
+            ends = [T[:2, 3] if grid.free_at(T[None, :2, 3])[0] else grid.nearest_free(T[:2, 3]) for T in (before, after)]
+            try:
+                route = chaikin(grid, smooth_route(grid, ends[0], ends[1], cfg.path_margin_m))
+                break
+            except PlanningError as e:
+                error = e
+        else:
+            raise PlanningError(f"house_tour: no walk between two rooms' scans, even {grid.clearance:.2f} m clear of "
+                                f"walls and furniture: {error}")
         length = path_cost(route)
         way = tangent_headings(route, [0.0, length]) if len(route) > 1 else [_yaw(before), _yaw(after)]
         turn = abs(wrap_angle(way[0] - _yaw(before))) + abs(wrap_angle(_yaw(after) - way[1]))
