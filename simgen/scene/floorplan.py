@@ -32,12 +32,12 @@ INTERIOR_WALL = 0.1  # m: thickness of the wall between two neighbouring rooms (
 EXTERIOR_WALL = 0.1  # m: the outside walls (as simulators.room_geometry.WALL_THICKNESS); windows on their centre line
 ROOM_TYPES = ("living", "kitchen", "bedroom", "bathroom", "office", "hallway", "dining")
 ROOM_WORDS = {"living": "living room", "dining": "dining room"}  # the name a person uses; others are the type
-ROOM_SIZES = {"living": (15.0, 30.0), "kitchen": (7.0, 14.0), "bedroom": (9.0, 16.0), "bathroom": (5.0, 9.0),
-              "office": (7.0, 12.0), "hallway": (4.0, 9.0), "dining": (9.0, 16.0)}  # m² of floor in real homes
+ROOM_SIZES = {"living": (16.0, 32.0), "kitchen": (8.0, 15.0), "bedroom": (10.0, 17.0), "bathroom": (5.0, 9.0),
+              "office": (8.0, 13.0), "hallway": (4.0, 9.0), "dining": (10.0, 17.0)}  # m² of floor in real homes
 MIN_SIDE = {"bathroom": 1.7, "hallway": 1.1, "kitchen": 2.0}  # m; other rooms 2.4
 MAX_ASPECT = {"hallway": 12.0, "bathroom": 2.2}  # long side / short side; other rooms 2.0
 ESSENTIAL = ("living", "bedroom", "kitchen", "bathroom")  # the first rooms of a house, in this order
-ONE_PER_HOUSE = ("living", "kitchen", "dining", "hallway")
+MAX_PER_HOUSE = {"living": 1, "kitchen": 1, "dining": 1, "hallway": 1, "bathroom": 2, "office": 2}  # bedrooms: any
 PUBLIC = ("hallway", "living", "dining", "kitchen")  # rooms one walks through; extra doors join only these
 PASSAGE_COST = {"hallway": 0.0, "living": 0.2, "dining": 0.3, "kitchen": 0.6, "office": 1.2, "bedroom": 1.5,
                 "bathroom": 4.0}  # the door tree prefers to reach a room through a cheap one
@@ -66,11 +66,11 @@ class FloorPlan:
 
 
 def draw_types(gen: np.random.Generator, n: int, weights: dict[str, float]) -> list[str]:
-    """``n`` room types: the :data:`ESSENTIAL` ones first, then drawn by ``weights`` (one of each
-    :data:`ONE_PER_HOUSE` type at most; bedrooms when nothing else is left)."""
+    """``n`` room types: the :data:`ESSENTIAL` ones first, then drawn by ``weights`` (no more of a type than
+    :data:`MAX_PER_HOUSE` allows; bedrooms when nothing else is left)."""
     types = list(ESSENTIAL[:n])
     while len(types) < n:
-        open_ = [t for t in ROOM_TYPES if weights.get(t, 0.0) > 0 and not (t in ONE_PER_HOUSE and t in types)]
+        open_ = [t for t in ROOM_TYPES if weights.get(t, 0.0) > 0 and types.count(t) < MAX_PER_HOUSE.get(t, n)]
         w = np.array([weights[t] for t in open_])
         types.append(open_[int(gen.choice(len(open_), p=w / w.sum()))] if open_ else "bedroom")
     return types
@@ -91,7 +91,11 @@ def draw_plan(gen: np.random.Generator, types: list[str], house_area: float | No
     """A seeded plan with doors for rooms of ``types`` (``house_area`` m² inside the outside walls; None: the
     sum of the rooms' drawn sizes plus their walls)."""
     sizes = np.array([gen.uniform(*ROOM_SIZES[t]) for t in types])
-    area = house_area if house_area is not None else float(sizes.sum()) * 1.05
+    corridor = "hallway" in types and len(types) >= 3
+    if corridor:  # a corridor runs the house's length: about its mean width × the side of a square house
+        rest = float(sizes.sum() - sizes[types.index("hallway")])
+        sizes[types.index("hallway")] = np.mean(HALL_WIDTH) * np.sqrt(rest * 1.3)
+    area = house_area if house_area is not None else float(sizes.sum()) * 1.05  # rooms and their walls
     door_cm = round(door_width * CM)
     best, best_bad = None, np.inf
     for attempt in range(PLAN_TRIES):
@@ -101,7 +105,7 @@ def draw_plan(gen: np.random.Generator, types: list[str], house_area: float | No
             w, d = d, w
         boxes = [None] * len(types)
         items = [(i, s) for i, s in enumerate(sizes)]
-        if "hallway" in types and len(types) >= 3:
+        if corridor:
             _corridor(gen, (0, 0, w, d), items, types.index("hallway"), boxes)
         else:
             _split(gen, (0, 0, w, d), items, boxes)

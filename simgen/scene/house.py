@@ -33,6 +33,7 @@ from simgen.types import SceneSpec
 
 DOOR_ZONE = 0.8  # m in front of each side of a doorway kept free of anything placed
 DOOR_ZONE_SIDE = 0.1  # m the zone reaches past each jamb
+CORRIDOR_SHARE = 0.4  # a hallway is a corridor: this share of the furniture per m² of other rooms (a walkway stays)
 ROOM_WEIGHTS = {"bedroom": 3.0, "bathroom": 1.0, "office": 1.5, "dining": 1.5, "hallway": 1.0}
 
 
@@ -99,7 +100,8 @@ class HouseConfig:
     def room_config(self, room_type: str, area: float, less: int = 0) -> ProceduralConfig:
         """The procedural knobs of one room of ``room_type`` and ``area`` m², ``less`` furniture pieces short."""
         core = sum(low for _, low, _ in FURNISHINGS[room_type].core)
-        n_f = min(max(round(self.furniture_per_m2 * area), core), int(area / AREA_PER_PIECE))
+        share = CORRIDOR_SHARE if room_type == "hallway" else 1.0
+        n_f = min(max(round(share * self.furniture_per_m2 * area), core), int(area / AREA_PER_PIECE))
         n_f = max(n_f - less, 0)
         n_s = min(round(self.small_per_m2 * area), int(area * SMALL_PER_M2))
         if less:
