@@ -137,3 +137,12 @@ def test_every_house_family_yields_a_question_on_the_fixture():
         kept = a.ask(fam, Counter())
         assert kept, fam.family
         assert all(item.certificate["rooms"] for item in kept)
+
+
+def test_route_options_drawn_from_the_dataset_have_as_many_turns_as_the_answer():
+    from simgen.qa.choices import prior_labels
+
+    counts = {"left, straight": 4, "right, left, back": 9, "back, right": 2, "straight": 7}
+    for seed in range(5):
+        options = prior_labels("right, straight", counts, 4, rng(seed, 0, 0, "test"))
+        assert options[0] == "right, straight" and sorted(options[1:]) == ["back, right", "left, straight"]

@@ -152,10 +152,12 @@ def ranked_options(answer: float, text: str, pool: np.ndarray, k: int, rank: int
 
 def prior_labels(text: str, counts: dict[str, int], n: int, rng: np.random.Generator) -> list[str] | None:
     """Up to ``n`` option texts for a label-sequence answer: ``text`` plus other answers of the same
-    family drawn without replacement by their ``counts`` in the dataset, so that a reader who knows
-    which routes are common gains nothing; fewer (at least 2) when there are fewer other answers;
-    None without any."""
-    labels = sorted(t for t in counts if t != text)
+    family and length drawn without replacement by their ``counts`` in the dataset, so that a reader
+    who knows which routes are common gains nothing (and a viewer who counted a house route's
+    doorways is not handed a sequence of another length); fewer (at least 2) when there are fewer
+    other answers; None without any."""
+    length = len(text.split(", "))
+    labels = sorted(t for t in counts if t != text and len(t.split(", ")) == length)
     weights = np.array([float(counts[t]) for t in labels])
     picks: list[str] = []
     while len(picks) < n - 1 and weights.sum() > 0:
