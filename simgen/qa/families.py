@@ -13,10 +13,11 @@ A family (YAML, file name = ``family`` id) has:
   ``num_choices`` for the options that numbers, objects, orderings and rooms generate (0 = open-ended);
 - ``slots``: typed, with sampling constraints (see ``simgen.qa.slots`` and ``simgen.qa.sampling``):
   ``category`` (``observed: unique | any``, ``min_count``, ``max_count``, ``exclude``, ``moving``,
-  ``visible_in``), ``categories`` (also ``count``, and ``ordered: true`` when the order of the
-  categories changes the question rather than only its wording), ``frame`` (``visible: [slots]``,
-  ``after``, ``keyframes``, ``start_of``) and ``actions`` (``source: episode | options``); an
-  ``image`` family has one frame slot, a ``multi_image`` family two;
+  ``visible_in``, in a house ``same_room`` and ``other_room``), ``categories`` (also ``count``, and
+  ``ordered: true`` when the order of the categories changes the question rather than only its
+  wording), ``frame`` (``visible: [slots]``, ``after``, ``keyframes``, ``start_of``), ``actions``
+  (``source: episode | options``) and ``room`` (a house's room a viewer can name); an ``image``
+  family has one frame slot, a ``multi_image`` family two;
 - ``program``: one DSL program (``simgen.qa.dsl``), type-checked against the slots on load;
 - ``checks``: verifier thresholds that override conf/qa for this family (``margin_m``,
   ``margin_deg``, ``margin_frames``, ``margin_m2``, ``margin_m3``, ``margin_frac``, ``min_value``, ``max_value``,
