@@ -48,7 +48,7 @@ class OccupancyGrid:
         self.distance = distance  # (ny, nx) m to nearest wall/obstacle footprint, capped; -1 outside the room
         self.clearance = float(clearance)
         self.free = self.passable(clearance)
-        self.routes: dict = {}  # smoothed routes between points on this (unchanging) grid, by viewpoints.fit_tour
+        self.memo: dict = {}  # what planners derive from this (unchanging) grid and reuse: routes, A* tables
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -120,8 +120,13 @@ class OccupancyGrid:
         """
         import cv2  # opencv is a core dependency; imported here to keep module import cheap
 
+        if min_distance is None and "labels" in self.memo:
+            return self.memo["labels"]
         mask = self.free if min_distance is None else self.passable(min_distance)
         _, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=4)
+        if min_distance is None:
+            labels.flags.writeable = False  # shared by every caller
+            self.memo["labels"] = labels
         return labels
 
     def largest_component(self) -> np.ndarray:

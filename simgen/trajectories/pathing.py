@@ -12,6 +12,7 @@ from simgen.trajectories.planning_geometry import PlanningError
 from simgen.trajectories.occupancy import OccupancyGrid
 
 SQRT2 = math.sqrt(2.0)
+_DIAGONAL_SAVING = SQRT2 - 2.0  # octile heuristic: a diagonal step instead of two straight ones
 _LOOKAHEAD = 48  # route points traced per line-of-sight batch when shortcutting
 
 
@@ -37,6 +38,11 @@ def astar(grid: OccupancyGrid, start, goal, penalty: np.ndarray | None = None) -
     Diagonal steps need both side cells free (no corner cutting). PlanningError names a blocked or
     unreachable endpoint.
     """
+    return _astar(grid, start, goal, (1.0 + (np.zeros(grid.shape) if penalty is None else penalty)).ravel().tolist())
+
+
+def _astar(grid: OccupancyGrid, start, goal, factor: list) -> np.ndarray:
+    """``astar`` with the step factors (1 + penalty, per cell, as a flat list) given."""
     s_cell, g_cell = grid.cells(np.array([start, goal], dtype=float)[:, :2])
     for name, p in (("start", start), ("goal", goal)):
         if not grid.free_at(np.asarray(p, dtype=float)[None, :2])[0]:
@@ -50,29 +56,31 @@ def astar(grid: OccupancyGrid, start, goal, penalty: np.ndarray | None = None) -
     ny, nx = grid.shape
     s, g = int(s_cell[0] * nx + s_cell[1]), int(g_cell[0] * nx + g_cell[1])
     # Plain Python lists: scalar indexing into numpy arrays is an order of magnitude slower.
-    passable = grid.free.ravel().tolist()
-    factor = (1.0 + (np.zeros(grid.shape) if penalty is None else penalty)).ravel().tolist()
-    # (offset, cost, side offsets that must be free for a diagonal); the grid's outer ring is never
-    # free, so neighbours of a free cell are always in range.
-    moves = [(1, 1.0, ()), (-1, 1.0, ()), (nx, 1.0, ()), (-nx, 1.0, ())]
-    moves += [(dr * nx + dc, SQRT2, (dr * nx, dc)) for dr in (-1, 1) for dc in (-1, 1)]
+    if "passable" not in grid.memo:
+        grid.memo["passable"] = grid.free.ravel().tolist()
+    passable = grid.memo["passable"]
+    # (offset, cost, side offsets that must be free for a diagonal, or 0); the grid's outer ring is
+    # never free, so neighbours of a free cell are always in range.
+    moves = [(1, 1.0, 0, 0), (-1, 1.0, 0, 0), (nx, 1.0, 0, 0), (-nx, 1.0, 0, 0)]
+    moves += [(dr * nx + dc, SQRT2, dr * nx, dc) for dr in (-1, 1) for dc in (-1, 1)]
     gr, gc = divmod(g, nx)
     best = [math.inf] * (ny * nx)
     parent = [-1] * (ny * nx)
     closed = bytearray(ny * nx)
     best[s] = 0.0
     heap = [(0.0, 0.0, s)]
+    push, pop = heapq.heappush, heapq.heappop
     while heap:
-        _, neg_cost, cur = heapq.heappop(heap)
+        _, neg_cost, cur = pop(heap)
         if closed[cur]:
             continue
         if cur == g:
             break
         closed[cur] = 1
         cost = -neg_cost
-        for off, step, sides in moves:
+        for off, step, side, side_col in moves:
             nxt = cur + off
-            if not passable[nxt] or closed[nxt] or (sides and not (passable[cur + sides[0]] and passable[cur + sides[1]])):
+            if not passable[nxt] or closed[nxt] or (side and not (passable[cur + side] and passable[cur + side_col])):
                 continue
             new = cost + step * factor[nxt]
             if new < best[nxt]:
@@ -80,7 +88,7 @@ def astar(grid: OccupancyGrid, start, goal, penalty: np.ndarray | None = None) -
                 r, c = divmod(nxt, nx)
                 dx, dy = abs(c - gc), abs(r - gr)
                 # tie-break on larger cost-so-far: among equal f, expand the deepest node first
-                heapq.heappush(heap, (new + dx + dy + (SQRT2 - 2.0) * min(dx, dy), -new, nxt))
+                push(heap, (new + dx + dy + _DIAGONAL_SAVING * (dx if dx < dy else dy), -new, nxt))
     route = [g]
     while route[-1] != s:
         route.append(parent[route[-1]])
@@ -153,7 +161,10 @@ def smooth_route(grid: OccupancyGrid, start, goal, margin: float = 0.15) -> np.n
     exactly ``start`` to exactly ``goal`` (the A* route joins their cells' centres; stepping from a
     point to its cell's neighbour stays in cells A* allowed)."""
     start, goal = np.asarray(start, dtype=float)[:2], np.asarray(goal, dtype=float)[:2]
-    route = astar(grid, start, goal, proximity_penalty(grid, margin))
+    key = ("step factors", margin)  # the same for every route on this grid
+    if key not in grid.memo:
+        grid.memo[key] = (1.0 + proximity_penalty(grid, margin)).ravel().tolist()
+    route = _astar(grid, start, goal, grid.memo[key])
     return dedupe(shortcut(grid, np.concatenate([start[None], route[1:-1], goal[None]]), margin))
 
 

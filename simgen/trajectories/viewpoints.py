@@ -209,9 +209,9 @@ def fit_tour(cfg: ViewpointConfig, grid: OccupancyGrid, views: Viewpoints, chose
     """
     def route(a: int, b: int) -> np.ndarray:  # kept on the grid: a plan fits several tours on it
         key = (views.stands[a].tobytes(), views.stands[b].tobytes(), cfg.path_margin_m)
-        if key not in grid.routes:
-            grid.routes[key] = chaikin(grid, smooth_route(grid, views.stands[a], views.stands[b], cfg.path_margin_m))
-        return grid.routes[key].copy()
+        if key not in grid.memo:
+            grid.memo[key] = chaikin(grid, smooth_route(grid, views.stands[a], views.stands[b], cfg.path_margin_m))
+        return grid.memo[key].copy()
 
     def tour(subset: list[int]):
         extra = None if move_cost is None else [[move_cost(a, b) if a != b else 0.0 for b in subset] for a in subset]
