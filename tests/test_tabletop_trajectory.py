@@ -14,7 +14,7 @@ from simgen.seeding import rng
 from simgen.simulators.pybullet import PybulletConfig, PybulletSimulator
 from simgen.trajectories.base import PlanRequest
 from simgen.trajectories.planning_geometry import PlanningError
-from simgen.trajectories.tabletop import TabletopConfig as PlannerConfig
+from simgen.trajectories.tabletop import TabletopWalkConfig
 from simgen.visibility_model import VisibilityModel
 from sim_scenes import box, intrinsics, rect_room, scene
 
@@ -131,4 +131,4 @@ def test_no_table_to_film_is_a_planning_error():
 ])
 def test_a_bad_knob_is_a_config_error_naming_it(knobs, key):
     with pytest.raises(ConfigError, match=key):
-        parse_config(PlannerConfig, knobs, "trajectory")
+        parse_config(TabletopWalkConfig, knobs, "trajectory")

@@ -1,16 +1,22 @@
 """Tabletop: walk round a table with a phone held at chest height, looking down at the things on it.
 
 The table is the support most small objects rest on (``ObjectSpec.support``). The camera's path is
-the table's footprint grown by ``standoff_m`` (straight sides, rounded corners), checked against the
-room's occupancy grid (``occupancy.build_grid``, clearance ``clearance_m``): if all of it is free the
-camera goes round it ``revolutions`` times, otherwise it walks the longest free arc once (eased at its
-ends), trying standoffs up to ``max_standoff_m`` for a full loop first. The phone rises and dips by
-``eye_swing_m`` about ``eye_height_m`` (lower over a low table, so the view stays within
-``max_view_m``). It looks across the table ``look_m`` ahead of it, drawn (``pull``) towards the
-objects near that spot so no frame shows bare table, at least ``min_view_m`` and at most ``max_view_m``
-away and never steeper than 45° down (``MIN_CLOSE_PITCH_DEG``). Any object the box-based visibility
-estimate (``box_visibility``) predicts short of the visibility model's ``clear_frames`` clear views
-(times ``pixel_margin``) gets a look of its own where the path passes closest to it.
+the table's footprint grown by a standoff (straight sides, rounded corners), checked against the
+room's occupancy grid (``occupancy.build_grid``, clearance ``clearance_m``). Standoffs from
+``standoff_m`` to ``max_standoff_m`` are tried; the nearest whose free share of its ring comes within
+``_SHARE_SLACK`` of the best one's wins: a ring free all round is walked ``revolutions`` times from a
+seeded start, otherwise its longest free arc once (eased at its ends, from a seeded end; a desk or a
+counter by a wall gets an arc before it). The phone rises and dips by ``eye_swing_m`` about
+``eye_height_m`` (lower over a low table, so a 45° look stays within ``max_view_m``). It looks across
+the table ``look_m`` ahead of it, drawn (``pull``) towards the objects near that spot so no frame
+shows bare table, at a point ``min_view_m`` to ``max_view_m`` away and never steeper than 45° down
+(``MIN_CLOSE_PITCH_DEG``); the look-at point is smoothed like a hand steadies a phone. Any object the
+box-based visibility estimate (``box_visibility``) predicts short of the visibility model's
+``clear_frames`` clear views (times ``pixel_margin``) gets a look of its own where the path passes
+closest to it: the phone reaches out over the table towards it (``close_looks.reaching``: up to
+``reach_m``, down to ``reach_eye_height_m``, clear of every box and wall), and a look whose motion
+would meet a box is left out. The view distance is governed by ``min_view_m``/``max_view_m``;
+``GridConfig.min_view_distance_m`` is not read by this planner.
 """
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -40,7 +46,7 @@ _EYE_CLEAR_M = 0.05  # the camera's motion keeps this far from every box
 
 
 @dataclass(frozen=True)
-class TabletopConfig(GridConfig):
+class TabletopWalkConfig(GridConfig):
     """Knobs of the tabletop planner (lengths in m, angles in degrees)."""
 
     eye_height_m: float = setting(1.3, ge=0.5, le=2.5)  # the phone's mean height
@@ -144,11 +150,11 @@ def longest_run(free: np.ndarray) -> tuple[int, int]:
     return (-best[1]) % n, best[0]
 
 
-@PLANNERS.register("tabletop", config=TabletopConfig)
+@PLANNERS.register("tabletop", config=TabletopWalkConfig)
 class Tabletop:
     """A loop (or the longest free arc) round the table, looking down at the things on it."""
 
-    def __init__(self, cfg: TabletopConfig):
+    def __init__(self, cfg: TabletopWalkConfig):
         self.cfg = cfg
 
     def path(self, table: Table, grid: OccupancyGrid) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -169,7 +175,7 @@ class Tabletop:
             raise PlanningError(
                 f"tabletop: no free walk of {cfg.min_arc_m} m round the table at standoffs {cfg.standoff_m}–"
                 f"{cfg.max_standoff_m} m (clearance {cfg.clearance_m} m); lower trajectory.min_arc_m or "
-                "trajectory.clearance_m, or widen scene.walkway_m")
+                "trajectory.clearance_m (scene=tabletop: widen scene.walkway_m)")
         idx = (start + np.arange(length)) % len(pts)
         return pts[idx], inward[idx], False
 
