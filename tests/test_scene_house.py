@@ -17,7 +17,9 @@ from simgen.registry import SCENE_BUILDERS, ConfigError, parse_config
 from simgen.scene.assets_rooms import ROOM_TYPES as FURNISHINGS
 from simgen.scene.floorplan import EXTERIOR_WALL, HALL_WIDTH, INTERIOR_WALL, WINDOW_ZONE, draw_plan, draw_types, draw_windows, \
     room_names
+from simgen.scene.freespace import scene_free_space
 from simgen.scene.house import DOOR_ZONE, ROOM_WEIGHTS, HouseBuilder, HouseConfig, rebuild
+from simgen.scene.layout import FREE_RESOLUTION
 from simgen.seeding import rng
 from simgen.simulators import room_geometry
 from simgen.simulators.pybullet import PybulletConfig, PybulletSimulator
@@ -188,11 +190,24 @@ def test_objects_lie_in_their_room_and_out_of_door_zones(seed, n):
                     f"{obj.name} stands in front of a window of the {spec.rooms[k].name}"
 
 
+@pytest.mark.parametrize("seed,n", [(0, 4), (1, 6)])
+def test_the_walkway_is_one_region_through_the_doors_into_every_room(seed, n):
+    """A camera 0.3 m clear of everything on the floor and of the walls (interior walls as the simulators build
+    them, doorways open) can walk from any room into every other."""
+    spec = house(seed, n)
+    space = scene_free_space(spec, clearance=HouseConfig().camera_clearance + FREE_RESOLUTION / 2)
+    main = space.largest_component()
+    walkway = space.centres()[main]
+    assert space.area(main) >= 0.95 * space.area()
+    for room in spec.rooms:
+        assert points_in_polygon(walkway, room.footprint).sum() * FREE_RESOLUTION ** 2 >= 1.0, room.name
+
+
 def test_same_seed_same_house_and_rebuild():
     a = house(0, 4)
     b = SCENE_BUILDERS.build({"name": "house", "num_rooms": 4}).build(0, 0, 0)
     assert a == b and a.to_dict() == b.to_dict() and a.scene_id == "house-s0-sh0-0000"
-    assert build(1, num_rooms=4).to_dict() != a.to_dict()
+    assert build(0, num_rooms=2, door_width=0.8).openings != house(0, 2).openings and build(1, num_rooms=1) != house(0, 1)
     assert rebuild(a) == a
     again = SceneSpec.from_dict(json.loads(json.dumps(a.to_dict())))
     assert again.to_dict() == a.to_dict() and again.rooms == a.rooms and again.openings == a.openings

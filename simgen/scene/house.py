@@ -8,12 +8,14 @@ a doorway (``DOOR_ZONE`` m on both sides); then the windows (``scene/windows``) 
 taller than the sill stands at the outside wall. Object ids run over the whole house room by room,
 names are numbered per category in id order. ``complexity`` records the knobs, the
 effective counts, each room's type, area and contents, and ``source``, so :func:`rebuild` gives the
-same scene. A room whose layout fails ``max_attempts`` times is furnished with one piece less (and
-proportionally fewer small objects) until it fits; its effective counts are recorded.
+same scene. A room whose layout fails ``max_attempts`` times (no room, or a doorway cut off from the
+room's walkway) is furnished with one piece less (and proportionally fewer small objects) until it
+fits; its effective counts are recorded.
 """
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -24,9 +26,11 @@ from simgen.registry import SCENE_BUILDERS, ConfigError, parse_config, setting
 from simgen.scene.assets_rooms import ROOM_TYPES as FURNISHINGS
 from simgen.scene.catalogue import MAX_SIZE_VARIATION
 from simgen.scene.floorplan import INTERIOR_WALL, ROOM_TYPES, draw_plan, draw_types, draw_windows
-from simgen.scene.layout import Placed
+from simgen.scene.freespace import free_space
+from simgen.scene.layout import FREE_RESOLUTION, Placed
 from simgen.scene.placement import NoRoom
-from simgen.scene.procedural import AREA_PER_PIECE, SMALL_PER_M2, ProceduralBuilder, ProceduralConfig, object_spec
+from simgen.scene.procedural import (AREA_PER_PIECE, SMALL_PER_M2, PlacementError, ProceduralBuilder, ProceduralConfig,
+                                     object_spec)
 from simgen.scene.room import sample_lighting, sample_room
 from simgen.seeding import rng
 from simgen.types import SceneSpec
@@ -153,18 +157,36 @@ class HouseBuilder:
                          rooms=plan.rooms, openings=plan.openings)
 
     def _furnish(self, gen, room, zones):
-        """One room's instances, placements and free-space stats, with fewer pieces while no layout fits."""
-        area = polygon_area(room.footprint)
-        for less in range(len(FURNISHINGS[room.room_type].core) + 64):
+        """One room's instances, placements and free-space stats, with fewer pieces while no layout fits or
+        every layout leaves a doorway cut off from the room's walkway."""
+        area, clearance = polygon_area(room.footprint), self.config.camera_clearance
+        for less in itertools.count():
             builder = ProceduralBuilder(self.config.room_config(room.room_type, area, less))
             for _ in range(self.config.max_attempts):
                 try:
-                    return builder.furnish(gen, room.footprint, zones)
+                    items, placed, stats = builder.furnish(gen, room.footprint, zones)
                 except NoRoom:
                     continue
+                if doors_reached(room.footprint, items, placed, zones, clearance):
+                    return items, placed, stats
             if builder.config.num_furniture == 0:
-                break
-        raise NoRoom(f"{room.name} ({area:.1f} m²) even empty")
+                raise PlacementError(f"the {room.name} ({area:.1f} m²) has no layout even unfurnished; lower "
+                                     "scene.camera_clearance or scene.door_width, or raise scene.house_area")
+
+
+def doors_reached(footprint, items, placed: dict[int, Placed], zones, clearance: float) -> bool:
+    """Whether the room's walkway (its largest free region for a camera ``clearance`` from everything on the
+    floor, as the free-space check) reaches into every door zone."""
+    rects = [(p.position[0], p.position[1], *items[i].half_extents[:2], p.yaw)
+             for i, p in placed.items() if p.support is None]
+    space = free_space(footprint, rects, clearance + FREE_RESOLUTION / 2, FREE_RESOLUTION)
+    walkway = space.centres()[space.largest_component()]
+    for cx, cy, hx, hy, yaw in zones:
+        rel = walkway - (cx, cy)
+        c, s = math.cos(yaw), math.sin(yaw)
+        if not ((np.abs(rel @ (c, s)) <= hx) & (np.abs(rel @ (-s, c)) <= hy)).any():
+            return False
+    return True
 
 
 def blockers(objects, contents) -> dict[int, list[tuple[float, float, float, float, float]]]:
