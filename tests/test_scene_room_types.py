@@ -16,7 +16,8 @@ import pytest
 from simgen.registry import ConfigError, parse_config
 from simgen.scene.assets_rooms import LOOKALIKES, ROOM_TYPE_NAMES, ROOM_TYPES
 from simgen.scene.catalogue import CATALOGUE, CLASSIC, instantiate
-from simgen.scene.groups import ABOVE_GAP, CEILING_GAP, WALL_MOUNT_CENTRE
+from simgen.scene.groups import ABOVE_GAP
+from simgen.scene.layout import CEILING_GAP, WALL_MOUNT_CENTRE
 from simgen.scene.procedural import ProceduralBuilder, ProceduralConfig, rebuild
 from simgen.simulators import mujoco_gl
 from simgen.simulators.pybullet import PybulletConfig, PybulletSimulator

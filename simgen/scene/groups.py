@@ -3,34 +3,30 @@
 Before anything else stands in a typed room (every room type but ``classic``), its groups are placed:
 
 - **wall rows**, side by side with backs to one wall, ``PIECE_GAP`` apart: a bed between its
-  nightstands; a kitchen run (the refrigerator at one end, counters either side of the stove, a
-  washing machine or bin at the other end); a sofa with a side table and a floor lamp at its ends;
-- **the media set**: the sofa's row against a wall, the coffee table ``SEAT_GAP`` in front of it and
-  the TV (its stand beside it) backed against the wall the sofa faces, on the sofa's axis, facing it,
-  with at least the walking clearance between the coffee table and the TV; armchairs at the coffee
-  table's ends, turned to it;
-- **table sets**: chairs and benches around a dining table, facing it, shared evenly between its long
-  sides (the ends once those are full); a desk against a wall with its chair in front, facing it;
-- **dressing**: a rug under the coffee or dining table (what stands on it raised by its thickness),
-  a ceiling lamp above a table or the bed (never lower than ``ABOVE_GAP`` over what it hangs above), a
-  mirror, picture or clock on the wall above a low piece (a vanity, sofa, bed, sideboard).
+  nightstands; a kitchen run (counters either side of the stove, the refrigerator at one end unless no
+  wall is that long, a washing machine or bin at the other); a sofa with a side table and floor lamp;
+- **the media set**: the sofa's row against a wall, the coffee table ``SEAT_GAP`` before it and the TV
+  (its stand beside it) backed against the wall the sofa faces, on its axis, a walkway from the coffee
+  table (no room for that: sofa, coffee table and TV alone); armchairs at the coffee table's ends;
+- **table sets**: chairs and benches round a dining table facing it, shared between its long sides
+  (then the ends; no room: two chairs, else the table alone at a wall); a desk at a wall, its chair before it;
+- **dressing**: a rug under the coffee or dining table (what stands on it raised by its thickness), a
+  ceiling lamp over a table or bed (``ABOVE_GAP`` clear of what is under it), a mirror, picture or clock
+  on the wall above a low piece (a vanity, sofa, bed, sideboard).
 
-A unit is drawn in batches like a single piece (:mod:`simgen.scene.placement`): each member's
-rectangle for every candidate is tested against the room, the keep-out zones and what is placed, and
-the first candidate where all fit wins (then again at half the walking clearance). Whatever no group
-takes is placed one by one by :func:`simgen.scene.layout.place_furniture`; a unit that finds no room
-raises :class:`~simgen.scene.placement.NoRoom` and the layout is re-drawn.
+A unit is drawn in batches like one piece (:mod:`simgen.scene.placement`): every member's rectangle
+for each candidate is tested against the room, the keep-out zones and what is placed; the first
+candidate where all fit wins (then again at half the walking clearance), else :class:`NoRoom`. What no
+group takes is placed one by one (:func:`simgen.scene.layout.place_furniture`).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from simgen.scene.layout import Placed, place_furniture
+from simgen.scene.layout import CEILING_GAP, Placed, place_furniture
 from simgen.scene.placement import (BATCHES, PIECE_GAP, WALL_GAP, NoRoom, along_wall, anywhere, offset_rects,
                                     ray_to_wall, rects_clear, seat_slots)
 
-WALL_MOUNT_CENTRE = (1.35, 1.6)  # m: a picture, mirror or clock hangs with its centre at eye level
-CEILING_GAP = 0.1  # m kept between a wall-hung piece's top and the ceiling
 SEAT_GAP = (0.35, 0.5)  # m from a sofa's front to its coffee table's edge
 ARMCHAIR_GAP = 0.3  # m from a coffee table's end to an armchair turned to it
 DESK_GAP = (0.05, 0.2)  # m from a desk's front to its chair
@@ -78,8 +74,7 @@ class Furnisher:
 
     def put(self, i: int, rect, margin: float, group: int, z: float | None = None) -> None:
         self.rect_of[i] = self.floor.add(rect, margin, group)
-        z = self.half(i)[2] if z is None else z
-        self.placed[i] = Placed((float(rect[0]), float(rect[1]), z), float(rect[4]))
+        self.placed[i] = Placed((float(rect[0]), float(rect[1]), self.half(i)[2] if z is None else z), float(rect[4]))
 
     def row(self, idx: list[int]):
         """Row layout of items side by side: compound half sizes and each member's (dx, dy) in its frame."""
@@ -115,26 +110,40 @@ class Furnisher:
         run = fridge + middle + self.take("washing machine") + self.take("trash can")
         if not counters or len(run) < 2:
             self.left += run
-        else:
-            self.wall_row(run if self.rng.random() < 0.5 else run[::-1], "a kitchen counter run")
+            return
+        run = run if self.rng.random() < 0.5 else run[::-1]
+        try:
+            self.wall_row(run, "a kitchen counter run")
+        except NoRoom:  # no wall long enough: the refrigerator (at an end) stands on its own
+            self.left += fridge
+            self.wall_row([i for i in run if i not in fridge], "a kitchen counter run")
 
     def media_set(self) -> None:
-        """Sofa row against a wall, coffee table before it, TV (and stand) on the wall it faces, armchairs."""
+        """Sofa row against a wall, coffee table before it, TV (and stand) on the wall it faces, armchairs;
+        when that finds no room, the sofa, its coffee table and the TV alone (the rest later)."""
         sofa, table = self.take("sofa", 1), self.take("coffee table", 1)
         screens = self.take("tv", 1) + self.take("tv stand", 1)
         if not sofa or not (table or screens):
             self.left += sofa + table + screens
             return
         ends = self.take("side table", 1) + self.take("floor lamp", 1)
-        row = (ends[:1] + sofa + ends[1:]) if self.rng.random() < 0.5 else (ends[1:] + sofa + ends[:1])
-        shx = self.half(sofa[0])[0]
-        seat_gap = float(self.rng.uniform(*SEAT_GAP))
+        try:
+            self.media(sofa[0], table, screens, ends)
+        except NoRoom:
+            self.left += ends + screens[1:]
+            self.media(sofa[0], table, screens[:1], [])
+        if table:
+            chairs = [c for c, s in zip(self.take("armchair", 2), (1.0, -1.0)) if self.beside(c, table[0], s)]
+            self.dress(table[0], table + chairs)
+
+    def media(self, sofa: int, table: list[int], screens: list[int], ends: list[int]) -> None:
+        row = (ends[:1] + [sofa] + ends[1:]) if self.rng.random() < 0.5 else (ends[1:] + [sofa] + ends[:1])
+        shx, seat_gap = self.half(sofa)[0], float(self.rng.uniform(*SEAT_GAP))
         side = 1.0 if self.rng.random() < 0.5 else -1.0  # the stand's side of the TV
-        _, _, offsets = self.row(row)
-        sdx, sdy = offsets[row.index(sofa[0])]
+        sdx, sdy = self.row(row)[2][row.index(sofa)]
 
         def extra(base, rects):
-            centre, yaw = rects[row.index(sofa[0])][:, :2], base[:, 4]
+            centre, yaw = rects[row.index(sofa)][:, :2], base[:, 4]
             f = np.column_stack([np.cos(yaw), np.sin(yaw)])
             members, ok, near = [], np.ones(len(base), dtype=bool), shx + seat_gap
             if table:
@@ -154,41 +163,49 @@ class Furnisher:
                     ok &= dist - WALL_GAP - 2 * hx - near >= self.walk
             return members, ok
         self.wall_row(row, "a sofa facing a TV", extra)
-        if table:
-            chairs = [c for c, s in zip(self.take("armchair", 2), (1.0, -1.0)) if self.beside(c, table[0], s)]
-            self.dress(table[0], table + chairs)
 
     def beside(self, chair: int, table: int, s: float) -> bool:
         """An armchair at the ``s`` (+1/−1 along y) end of the coffee table, facing it (else left for later)."""
         t = self.floor.rects[self.rect_of[table]][None, :]
         hx, hy = self.half(chair)[:2]
         rect = offset_rects(t, 0.0, s * (t[0, 3] + ARMCHAIR_GAP + hx), hx, hy, -s * np.pi / 2)
-        group = int(self.floor.groups[self.rect_of[table]])
-        if self.floor.feasible(rect, self.walk, group, self.walk / 2)[0]:
-            self.put(chair, rect[0], self.walk, group)
+        if self.floor.feasible(rect, self.walk, self.group_of(table), self.walk / 2)[0]:
+            self.put(chair, rect[0], self.walk, self.group_of(table))
             return True
         self.left.append(chair)
         return False
 
     def table_set(self) -> None:
-        """Dining chairs and benches around the dining table (or the plain table), facing it."""
-        table = self.take("dining table", 1) or self.take("table", 1)
-        if not table:
-            return
-        seats = self.take("dining chair") + self.take("bench") + self.take("chair")
-        thx, thy = self.half(table[0])[:2]
+        """Dining chairs and benches around each dining table (or plain table), facing it (the first takes all)."""
+        for table in self.take("dining table") + self.take("table"):
+            seats = self.take("dining chair") + self.take("bench") + self.take("chair")
+            for at in (seats, seats[:2], []):  # no room for all: a chair each side, else the table at a wall
+                try:
+                    seated = self.seat(table, at)
+                    break
+                except NoRoom:
+                    if not at:
+                        raise
+            self.left += [i for i in seats if i not in seated]
+            self.dress(table, [table] + seated)
+
+    def seat(self, table: int, seats: list[int]) -> list[int]:
+        """Place ``table`` with ``seats`` round it (those it has room for; returned), or alone against a wall."""
+        thx, thy = self.half(table)[:2]
         slots, unseated = seat_slots(thx, thy, [self.half(i) for i in seats])
-        self.left += [seats[k] for k in unseated]
         seated = [seats[k] for k in range(len(seats)) if k not in unseated]
 
         def sample():
+            if not seats:
+                base = along_wall(self.rng, self.floor, thx, thy)
+                return [(table, base, PIECE_GAP, WALL_GAP / 2)], np.ones(len(base), dtype=bool)
             base = anywhere(self.rng, self.floor, thx, thy, 0.15)
-            members = [(table[0], base, self.walk, self.walk)]
+            members = [(table, base, self.walk, self.walk)]
             members += [(i, offset_rects(base, *s, *self.half(i)[:2], a), self.walk, WALL_GAP / 2) for i, (*s, a) in
                         zip(seated, slots)]
             return members, np.ones(len(base), dtype=bool)
         self.unit(sample, "a dining table with its chairs")
-        self.dress(table[0], table + seated)
+        return seated
 
     def desk_set(self) -> None:
         for desk, chair in zip(self.take("desk"), self.take("office chair", 1) + [None]):
@@ -206,8 +223,7 @@ class Furnisher:
         rest, self.left, start = sorted(self.left), [], len(self.floor.rects)
         for k, p in place_furniture(self.rng, self.floor, [self.items[i] for i in rest], self.walk).items():
             self.placed[rest[k]] = p  # placed in its own order: its rectangle is the one centred where it stands
-            new = self.floor.rects[start:, :2]
-            self.rect_of[rest[k]] = start + int(np.flatnonzero((new == p.position[:2]).all(1))[0])
+            self.rect_of[rest[k]] = start + np.flatnonzero((self.floor.rects[start:, :2] == p.position[:2]).all(1))[0]
 
     def dress(self, table: int, on: list[int]) -> None:
         """A rug under ``table`` (all of ``on`` that it reaches raised onto it)."""
@@ -222,14 +238,17 @@ class Furnisher:
         if not self.floor.feasible(rect, PIECE_GAP, -1, WALL_GAP, overlap=mine)[0]:
             self.left += rug
             return
-        self.put(rug[0], rect[0], PIECE_GAP, int(self.floor.groups[self.rect_of[table]]))
+        self.put(rug[0], rect[0], PIECE_GAP, self.group_of(table))
         for i in on:
             if not rects_clear(rect, self.floor.rects[self.rect_of[i]], 0.0)[0, 0]:
                 p = self.placed[i]
                 self.placed[i] = Placed((p.position[0], p.position[1], p.position[2] + 2 * hz), p.yaw)
 
-    def top(self, i: int) -> float:
+    def top(self, i: int) -> float:  # of a placed item
         return self.placed[i].position[2] + self.half(i)[2]
+
+    def group_of(self, i: int) -> int:  # of a placed item
+        return int(self.floor.groups[self.rect_of[i]])
 
     def lamp(self) -> None:
         """A ceiling lamp centred over the first table (or bed) it clears by ``ABOVE_GAP``."""
@@ -242,7 +261,7 @@ class Furnisher:
                 hit = ~rects_clear(rect, self.floor.rects, 0.0)[0]  # what stands under it: all ours, low enough
                 under = [j for j, r in self.rect_of.items() if hit[r]]
                 if hit.sum() == len(under) and all(self.top(j) + ABOVE_GAP <= bottom for j in under):
-                    self.put(lamp, rect[0], PIECE_GAP, int(self.floor.groups[self.rect_of[i]]), self.height - hz)
+                    self.put(lamp, rect[0], PIECE_GAP, self.group_of(i), self.height - hz)
                     break
             else:
                 self.left.append(lamp)
@@ -260,8 +279,7 @@ class Furnisher:
                 fits = self.top(a) + ABOVE_GAP + 2 * hz <= self.height - CEILING_GAP
                 if fits and self.floor.feasible(rect, PIECE_GAP, -1, WALL_GAP / 2, overlap=[self.rect_of[a]])[0]:
                     used.add(a)
-                    group = int(self.floor.groups[self.rect_of[a]])
-                    self.put(i, rect[0], PIECE_GAP, group, self.top(a) + ABOVE_GAP + hz)
+                    self.put(i, rect[0], PIECE_GAP, self.group_of(a), self.top(a) + ABOVE_GAP + hz)
                     break
             else:
                 self.left.append(i)
@@ -270,31 +288,13 @@ class Furnisher:
 def arrange(rng: np.random.Generator, floor, items: list, walk_clearance: float, room_height: float):
     """Place a typed room's furniture: its groups (largest first), then the rest one by one; returns placements.
 
-    Wall-hung pieces placed above a low piece come back at their lowest height (:func:`hang` may raise them)."""
+    Wall-hung pieces placed above a low piece come back at their lowest height (:func:`~simgen.scene.layout.hang`
+    may raise them)."""
     f = Furnisher(rng, floor, items, walk_clearance, room_height)
-    hung = f.take("ceiling lamp", 1) + [i for c in ABOVE for i in f.take(c)]  # once what they go over stands
-    f.kitchen_run()
-    f.bed_row()
-    f.media_set()
-    f.table_set()
-    f.desk_set()
-    f.one_by_one()
+    hung = f.take("ceiling lamp") + [i for c in ABOVE for i in f.take(c)]  # once what they go over stands
+    for step in (f.kitchen_run, f.bed_row, f.media_set, f.table_set, f.desk_set, f.one_by_one):
+        step()
     f.left = hung
-    f.lamp()
-    f.hang_above()
-    f.one_by_one()
+    for step in (f.lamp, f.hang_above, f.one_by_one):
+        step()
     return f.placed
-
-
-def hang(gen, items, placed: dict, room_height: float) -> None:
-    """Lift wall-mounted pieces to eye level (never below where they were put) and ceiling-mounted ones up to
-    the ceiling (floor ones stay)."""
-    for i, p in placed.items():
-        mount, hz = items[i].asset.mount, items[i].half_extents[2]
-        if mount == "wall":
-            z = min(max(float(gen.uniform(*WALL_MOUNT_CENTRE)), p.position[2]), room_height - CEILING_GAP - hz)
-        elif mount == "ceiling":
-            z = room_height - hz
-        else:
-            continue
-        placed[i] = Placed((p.position[0], p.position[1], max(z, hz)), p.yaw, p.support)

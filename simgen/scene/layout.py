@@ -35,6 +35,8 @@ MAX_SUPPORT_TOP_M = 1.3  # m: surfaces higher than this hold no small objects (a
 MIN_FLOOR_SIZE_M = 0.12  # m: small objects whose largest side is shorter than this stay off the floor
 SMALL_PER_SURFACE_M2 = 4.0  # small objects per m² of surface within view at clutter 1 (a typed room's clutter knob)
 SMALL_PER_FLOOR_M2 = 4.0  # and never more than this per m² of floor
+WALL_MOUNT_CENTRE = (1.35, 1.6)  # m: a picture, mirror or clock hangs with its centre at eye level
+CEILING_GAP = 0.1  # m kept between a wall-hung piece's top and the ceiling
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,20 @@ def _first_fit(floor: Floor, tries, what: str) -> np.ndarray:
             continue
     sample, margin, wall_gap, group = tries[-1]
     return floor.place(sample, margin, wall_gap, what, group)
+
+
+def hang(gen, items, placed: dict, room_height: float) -> None:
+    """Lift wall-mounted pieces to eye level (never below where they were put) and ceiling-mounted ones up to
+    the ceiling (floor ones stay)."""
+    for i, p in placed.items():
+        mount, hz = items[i].asset.mount, items[i].half_extents[2]
+        if mount == "wall":
+            z = min(max(float(gen.uniform(*WALL_MOUNT_CENTRE)), p.position[2]), room_height - CEILING_GAP - hz)
+        elif mount == "ceiling":
+            z = room_height - hz
+        else:
+            continue
+        placed[i] = Placed((p.position[0], p.position[1], max(z, hz)), p.yaw, p.support)
 
 
 def world_surfaces(items: list[Instance], placed: dict[int, Placed]):

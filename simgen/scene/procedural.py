@@ -24,8 +24,8 @@ from simgen.scene import composition
 from simgen.scene.assets_furniture import OCCLUDERS
 from simgen.scene.assets_rooms import ROOM_TYPE_NAMES, ROOM_TYPES, choose_room, choose_small, support_rule
 from simgen.scene.catalogue import CATALOGUE, CLASSIC, MAX_SIZE_VARIATION, categories, draw_variant, instantiate
-from simgen.scene.groups import arrange, hang
-from simgen.scene.layout import (Placed, check_free_space, clutter_count, drop_homeless, place_furniture,
+from simgen.scene.groups import arrange
+from simgen.scene.layout import (Placed, check_free_space, clutter_count, drop_homeless, hang, place_furniture,
                                  place_on_floor, place_small)
 from simgen.scene.placement import Floor, NoRoom
 from simgen.scene.room import L_NOTCH, sample_lighting, sample_room
