@@ -11,7 +11,8 @@ from simgen.job_config import check_overrides, conf_dir
 from simgen.registry import ConfigError, parse_config
 from simgen.scene.assets import COLORS
 from simgen.scene.catalogue import CATALOGUE
-from simgen.scene.tabletop import MIN_CONTRAST, TABLES, TabletopBuilder, TabletopConfig
+from simgen.scene.assets_rooms import LOOKALIKES
+from simgen.scene.tabletop import MIN_CONTRAST, TABLE_LOOKALIKES, TABLES, TabletopBuilder, TabletopConfig
 from simgen.simulators.pybullet import PybulletConfig, PybulletSimulator
 
 
@@ -94,6 +95,13 @@ def test_small_things_stand_out_from_the_table_in_colour():
         for o in spec.objects:
             if o.kind == "small":
                 assert np.linalg.norm(np.subtract(rgb(o), rgb(table))) >= MIN_CONTRAST, (seed, o.name, o.color, table.color)
+
+
+def test_no_table_holds_two_lookalikes():
+    for seed in range(10):
+        held = {o.category for o in build(seed, num_objects=14, num_categories=12).objects if o.kind == "small"}
+        assert all(not pair <= held for pair in TABLE_LOOKALIKES), (seed, held)
+        assert all(not pair <= held for pair in LOOKALIKES), (seed, held)
 
 
 @pytest.mark.parametrize("spacing", [0.05, 0.09])

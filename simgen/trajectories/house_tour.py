@@ -36,7 +36,8 @@ from simgen.trajectories.walk_headings import fill_gaps, headings
 from simgen.trajectories.walkthrough import Walkthrough, WalkthroughConfig, _blend
 from simgen.types import RoomSpec
 
-_SETTLE_M = 1.0  # within this of a walk's ends the camera turns to the scans' views
+_SETTLE_M = 1.0  # within this of a walk's ends the camera turns to the scans' views...
+_DOOR_LOOK_M = 0.7  # ...but within this of a doorway it looks along the way
 _CLEARANCE_STEP_M = 0.1  # a walk with no way at clearance_m (a narrow doorway, a sofa by a passage) tries this less...
 _MIN_CLEARANCE_M = 0.1  # ...down to this
 _BEND_MPS = 0.4  # as viewpoints._BEND_MPS: bending, reaching out or back, eased
@@ -148,8 +149,8 @@ class HouseTour:
         """(route, fastest frames, preferred frames) of the walk from pose ``before`` to ``after``:
         smoothed A* between the free spots nearest the two cameras (a camera reaching out for a close
         look stands a little back from it), on the first of ``grids`` (the house's free space at
-        falling clearances) that has a way. Its frames are the most that walking (eased: 1.5× the
-        mean speed at the peak), turning to the way and from it, and bending need."""
+        falling clearances) that has a way. Its frames: turning to the way and from it on the spot,
+        and between walking (eased: 1.5× the mean speed at the peak) or bending, whichever is longer."""
         cfg = self.cfg
         for grid in grids:
             grid = grid()
@@ -163,32 +164,39 @@ class HouseTour:
             raise PlanningError(f"house_tour: no walk between two rooms' scans, even {grid.clearance:.2f} m clear of "
                                 f"walls and furniture: {error}")
         length = path_cost(route)
-        way = tangent_headings(route, [0.0, length]) if len(route) > 1 else [_yaw(before), _yaw(after)]
-        turn = abs(wrap_angle(way[0] - _yaw(before))) + abs(wrap_angle(_yaw(after) - way[1]))
+        turning = sum(_turn_frames(turn, np.radians(cfg.max_turn_dps) / fps) for turn in _turns(route, before, after))
         shift = [np.append(T[:2, 3] - end, T[2, 3]) for T, end in zip((before, after), ends)]
         bend = float(np.linalg.norm(shift[1] - shift[0])) / _BEND_MPS
 
-        def frames(speed: float) -> int:
-            return max(1, int(np.ceil(1.5 * max(length / speed, turn / np.radians(cfg.max_turn_dps), bend) * fps)) + 1)
+        def frames(speed: float) -> int:  # turning on the spot at both ends, walking (eased) or bending between
+            return int(np.ceil(1.5 * max(length / speed, bend) * fps)) + turning + 1
 
         return route, frames(cfg.max_speed_mps), frames(cfg.speed_mps)
 
     def walk_poses(self, request: PlanRequest, house, boxes, before, after, route, t: int) -> np.ndarray:
-        """``t`` poses walking ``route`` from pose ``before`` to ``after`` (both excluded): eased along
-        the way, the camera's reach blended from one end's to the other's, height, pitch and heading
-        drawn to the ends' within ``_SETTLE_M`` of them and to eye height, ``pitch_deg`` and the way
-        ahead between; the headings from the walkthrough's search over the whole house."""
+        """``t`` poses walking ``route`` from pose ``before`` to ``after`` (both excluded): first the
+        camera turns towards the way on the spot (``_turn_frames``), then walks, eased, looking along
+        the way and drawn within ``_SETTLE_M`` of the end (never within ``_DOOR_LOOK_M`` of a doorway)
+        to where the next scan starts, and turns to it on the spot. The camera's reach and height blend
+        from one end's to the other's through eye height, the pitch through ``pitch_deg``; the headings
+        come from the walkthrough's search over the whole house."""
         cfg = self.cfg
-        length = path_cost(route)
+        length, step = path_cost(route), np.radians(cfg.max_turn_dps) / request.fps
         u = np.arange(t + 2) / (t + 1)
-        ease = u * u * (3.0 - 2.0 * u)
+        hold = [min(_turn_frames(turn, step) / (t + 1), 0.3) for turn in _turns(route, before, after)]
+        walking = np.clip((u - hold[0]) / (1.0 - hold[0] - hold[1]), 0.0, 1.0)
+        ease, turned = _smooth(walking), _smooth(np.clip(u / max(hold[0], 2.0 / (t + 1)), 0.0, 1.0))
         arc = ease * length
         xy = resample(route, arc) if len(route) > 1 else np.repeat(route[:1], t + 2, axis=0)
         xy = xy + np.outer(1.0 - ease, before[:2, 3] - route[0]) + np.outer(ease, after[:2, 3] - route[-1])
         near = [np.clip(1.0 - d / _SETTLE_M, 0.0, 1.0) for d in (arc, length - arc)]
-        weights = np.array([(1.0 - ease) * near[0], ease * near[1], (1.0 - near[0]) * (1.0 - near[1])])
-        weights = weights / weights.sum(axis=0)
-        height = weights.T @ [before[2, 3], after[2, 3], cfg.eye_height_m]
+        height = _weights(ease, near).T @ [before[2, 3], after[2, 3], cfg.eye_height_m]
+        # passing a doorway the camera looks where it goes: the end's pull fades out near each crossing
+        cross = _crossings(route, footprints(request.scene))
+        if len(cross):
+            reach = max(min(_DOOR_LOOK_M, length - cross.max()), 1e-9)  # the end keeps its pull
+            near[1] = near[1] * np.clip(np.abs(arc[:, None] - cross[None]).min(axis=1) / reach, 0.0, 1.0)
+        weights = _weights(ease, [1.0 - turned, near[1]])  # the start's view is left while turning away
         pitch = weights.T @ [_pitch(before), _pitch(after), np.radians(cfg.pitch_deg)]
         way = tangent_headings(route, arc) if len(route) > 1 else np.full(t + 2, _yaw(before))
         desired = _blend(weights, [np.full(t + 2, _yaw(before)), np.full(t + 2, _yaw(after)), way])
@@ -200,6 +208,37 @@ class HouseTour:
         yaws, costs = headings(cfg, *timeline, request, house, boxes)
         yaws = fill_gaps(cfg, timeline, yaws, costs, request, house, boxes)
         return camera_poses(eyes[1:-1], yaws[1:-1], pitch[1:-1])
+
+
+def _smooth(x):
+    """Smoothstep: 0 → 0 and 1 → 1 with zero slope at both."""
+    return x * x * (3.0 - 2.0 * x)
+
+
+def _turns(route, before, after) -> list[float]:
+    """How far (rad) the camera turns from ``before``'s heading to the way, and from the way to ``after``'s."""
+    way = tangent_headings(route, [0.0, path_cost(route)]) if len(route) > 1 else [_yaw(before), _yaw(after)]
+    return [abs(float(wrap_angle(way[0] - _yaw(before)))), abs(float(wrap_angle(_yaw(after) - way[1])))]
+
+
+def _turn_frames(turn: float, step: float) -> int:
+    """Frames a turn on the spot takes at ``step`` rad per frame (eased: 1.5×, and one of slack)."""
+    return int(np.ceil(1.5 * turn / step)) + 1
+
+
+def _weights(ease, near) -> np.ndarray:
+    """(3, N) normalised weights of a walk's start, end and middle (eye height, ``pitch_deg``, the
+    way ahead): the ends pull within ``near`` (1 at each end), eased from one to the other."""
+    weights = np.array([(1.0 - ease) * near[0], ease * near[1], (1.0 - near[0]) * (1.0 - near[1])])
+    return weights / weights.sum(axis=0)
+
+
+def _crossings(route, polys, step: float = 0.02) -> np.ndarray:
+    """Arc lengths at which ``route`` passes from one room into another."""
+    arc = np.arange(0.0, path_cost(route) + step, step)
+    rooms = room_of(resample(route, arc), polys) if len(route) > 1 else np.zeros(1, dtype=int)
+    change = np.flatnonzero(np.diff(rooms))
+    return 0.5 * (arc[change] + arc[change + 1])
 
 
 def _pitch(T: np.ndarray) -> float:

@@ -61,8 +61,10 @@ class TabletopWalkConfig(GridConfig):
     revolutions: float = setting(1.0, ge=-5.0, le=5.0)  # turns round a free table (sign: direction)
     min_arc_m: float = setting(1.0, ge=0.1, le=20.0)  # shortest free arc accepted when no loop fits
     pixel_margin: float = setting(1.5, ge=1.0, le=10.0)  # an object counts as clearly seen at this × the clear level
-    reach_m: float = setting(0.5, ge=0.0, le=1.0)  # a look at a far object reaches the phone out over the table this far
-    reach_eye_height_m: float = setting(1.1, ge=0.5, le=2.5)  # ... and lowers it to this height (raised over what is below)
+    # a look at a far object reaches the phone out over the table this far, and lowers it to this height
+    # (raised over what is below it)
+    reach_m: float = setting(0.5, ge=0.0, le=1.0)
+    reach_eye_height_m: float = setting(1.1, ge=0.5, le=2.5)
 
     def validate(self, where: str) -> None:
         """Ranges that depend on another key; ConfigError names the key and the allowed interval."""
@@ -106,7 +108,8 @@ class Table:
         """Table-frame XY points (..., 2) in the world."""
         c, s = np.cos(self.yaw), np.sin(self.yaw)
         local = np.asarray(local, dtype=float)
-        return self.center + np.stack([c * local[..., 0] - s * local[..., 1], s * local[..., 0] + c * local[..., 1]], -1)
+        x, y = local[..., 0], local[..., 1]
+        return self.center + np.stack([c * x - s * y, s * x + c * y], -1)
 
     def clamp(self, xy) -> np.ndarray:
         """World XY points moved to the nearest point of the table's top (inset ``_TOP_INSET_M``)."""
@@ -210,7 +213,8 @@ class Tabletop:
     def heights(self, table: Table, n: int, rng) -> np.ndarray:
         """Eye heights (n,): the bob about ``eye_height_m``, capped so a 45° look down stays within ``max_view_m``."""
         cfg = self.cfg
-        z = cfg.eye_height_m + cfg.eye_swing_m * np.sin(2 * np.pi * _BOB_CYCLES * np.arange(n) / n + rng.uniform(0, 2 * np.pi))
+        phase = 2 * np.pi * _BOB_CYCLES * np.arange(n) / n + rng.uniform(0, 2 * np.pi)
+        z = cfg.eye_height_m + cfg.eye_swing_m * np.sin(phase)
         cap = table.look_z + cfg.max_view_m * np.sin(np.radians(-MIN_CLOSE_PITCH_DEG)) - 0.01
         return np.minimum(z, max(cap, cfg.eye_height_m - cfg.eye_swing_m))
 
@@ -265,7 +269,8 @@ class Tabletop:
             if not len(free):
                 break
             near = free[np.argsort(np.linalg.norm(walk[free, :2] - centre[:2], axis=1), kind="stable")[:_LOOK_FRAMES]]
-            cells, reach, _ = reaching(self.cfg.reach(), room, solids, walk[near, :2], np.repeat(centre[None], len(near), 0))
+            targets = np.repeat(centre[None], len(near), axis=0)
+            cells, reach, _ = reaching(self.cfg.reach(), room, solids, walk[near, :2], targets)
             if len(cells):  # the closest reach from the frame nearest the object
                 best = int(np.argmin(np.linalg.norm(reach[:, :2] - centre[:2], axis=1)))
                 at, eye = int(near[np.flatnonzero((walk[near, :2] == cells[best]).all(axis=1))[0]]), reach[best]

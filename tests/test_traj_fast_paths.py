@@ -1,0 +1,141 @@
+"""The planner's fast paths give exactly what the plain computations give: segments that skip far
+boxes before the slab test, fans of rays from one eye, one object per pose, and the Viterbi step
+over a sliding window. Each is compared bit for bit with the all-pairs formulation it replaces, on
+random scenes with grazing, zero-length and axis-parallel segments (where a careless bound or a
+reordered sum would show)."""
+import numpy as np
+import pytest
+
+from simgen.geometry import quat_to_matrix, wrap_angle
+from simgen.trajectories.box_visibility import estimate, estimate_pairs
+from simgen.trajectories.heading import plan_yaws, safe_yaws, yaw_bins
+from simgen.trajectories.planning_geometry import Boxes, Room, camera_poses, directions
+from simgen.trajectories.raycast import fan_box_hits, first_box_hit, first_hit, ray_box_intervals, segments_clear
+from simgen.types import RoomSpec
+from test_traj_scenes import L_SHAPE, rect_scene, request
+
+
+def random_boxes(g, m: int) -> Boxes:
+    """``m`` boxes at random poses in the L room, some yawed only, some tilted, some tiny."""
+    q = g.normal(size=(m, 4))
+    q[::2, 1:3] = 0.0  # yaw-only (upright furniture)
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    halves = g.uniform(0.02, 0.9, (m, 3))
+    return Boxes(np.arange(m), tuple(f"b{i}" for i in range(m)), g.uniform([0, 0, 0], [6, 6, 2.5], (m, 3)),
+                 halves, np.array([quat_to_matrix(x) for x in q]))
+
+
+def all_pairs_clear(starts, ends, room, boxes, ignore=None, eps=1e-3):
+    """segments_clear without skipping any box: every (segment, box) pair through the slab test."""
+    walls_only = segments_clear(starts, ends, room, Boxes(np.zeros(0, int), (), np.zeros((0, 3)), np.zeros((0, 3)),
+                                                          np.zeros((0, 3, 3))))
+    t0, t1 = ray_box_intervals(starts, ends - starts, boxes.centers, boxes.halves, boxes.rotations)
+    hit = (t0 <= t1) & (t0 < 1.0 - eps) & (t1 > eps)
+    if ignore is not None:
+        hit &= ~ignore
+    return walls_only & ~hit.any(axis=1)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_skipping_far_boxes_changes_no_segment(seed):
+    g = np.random.default_rng(seed)
+    room, boxes = Room.from_spec(RoomSpec(L_SHAPE, 2.8)), random_boxes(g, 25)
+    eyes = np.repeat(g.uniform([0.2, 0.2, 0.3], [2.8, 5.8, 2.0], (40, 3)), 27, axis=0)
+    ends = np.repeat(boxes.centers[g.integers(0, 25, 40)], 27, axis=0) + g.normal(0.0, 0.3, (len(eyes), 3))
+    k = g.integers(0, 25, 200)  # ends on box faces and corners, and segments grazing them
+    corner = boxes.centers[k] + np.einsum("kij,kj->ki", boxes.rotations[k], boxes.halves[k] * g.choice([-1.0, 1.0], (200, 3)))
+    ends[:200] = corner
+    ends[200:400] = corner + 1e-9 * g.normal(size=(200, 3))
+    inside = boxes.centers[k] + (corner - boxes.centers[k]) * (1.0 - 1e-7)  # a hair inside a corner
+    out = (corner - boxes.centers[k]) / np.linalg.norm(corner - boxes.centers[k], axis=1, keepdims=True)
+    across = g.normal(size=(200, 3))
+    across -= (across * out).sum(axis=1, keepdims=True) * out  # across the diagonal: nearest the centre there
+    eyes[460:660], ends[460:660] = inside - across, inside + across  # segments clipping a corner by a hair
+    ends[400:420] = eyes[400:420]  # zero length
+    ends[420:460] = eyes[420:460] + [1.5, 0.0, 0.0]  # axis-parallel
+    ignore = g.random((len(eyes), 25)) < 0.2
+    for ign in (None, ignore):
+        assert np.array_equal(segments_clear(eyes, ends, room, boxes, ignore=ign), all_pairs_clear(eyes, ends, room, boxes, ign))
+
+
+def test_a_fan_of_rays_hits_what_each_ray_hits_alone():
+    g = np.random.default_rng(7)
+    room, boxes = Room.from_spec(RoomSpec(L_SHAPE, 2.8)), random_boxes(g, 20)
+    eyes = g.uniform([0.2, 0.2, 0.5], [2.8, 5.8, 2.0], (30, 3))
+    dirs = directions(yaw_bins(90)[None, :], g.uniform(-0.6, 0.3, 30)[:, None])  # (30, 90, 3)
+    near = g.random((30, 20)) < 0.4
+    fan = fan_box_hits(eyes, dirs, boxes, near)
+    for n in range(30):
+        alone = first_box_hit(np.broadcast_to(eyes[n], dirs[n].shape), dirs[n], boxes, ignore=np.broadcast_to(~near[n], (90, 20)))
+        assert np.array_equal(fan[n], alone)
+
+
+def test_safe_yaws_match_casting_each_eye_against_its_near_boxes():
+    g = np.random.default_rng(3)
+    room, boxes = Room.from_spec(RoomSpec(L_SHAPE, 2.8)), random_boxes(g, 20)
+    eyes, pitches = g.uniform([0.2, 0.2, 0.5], [2.8, 5.8, 2.0], (25, 3)), g.uniform(-0.6, 0.3, 25)
+    bins = yaw_bins()
+    expected = []
+    for eye, pitch in zip(eyes, pitches):
+        near = np.linalg.norm(boxes.centers - eye, axis=1) <= 0.5 + np.linalg.norm(boxes.halves, axis=1)
+        rays = directions(bins, pitch)
+        expected.append(first_hit(np.broadcast_to(eye, rays.shape), rays, room, boxes.subset(near)) >= 0.5)
+    assert np.array_equal(safe_yaws(eyes, pitches, room, boxes, 0.5, bins), np.array(expected))
+
+
+def test_one_object_per_pose_is_the_estimates_own_number():
+    req = request(rect_scene())
+    room, boxes = Room.from_spec(req.scene.room), Boxes.from_request(req)
+    g = np.random.default_rng(5)
+    eyes = np.column_stack([g.uniform(0.3, 4.7, 60), g.uniform(0.3, 3.7, 60), g.uniform(0.5, 2.0, 60)])
+    poses = camera_poses(eyes, g.uniform(-np.pi, np.pi, 60), g.uniform(-0.6, 0.2, 60))
+    full = estimate(poses, req.intrinsics, room, boxes, 50.0)
+    objects = g.integers(0, len(boxes), 60)
+    pairs = estimate_pairs(poses, objects, req.intrinsics, room, boxes, 50.0)
+    rows = np.arange(60)
+    for name in ("pixels", "in_frame", "occlusion"):
+        assert getattr(pairs, name).tobytes() == getattr(full, name)[rows, objects].tobytes()
+    assert (pairs.occlusion[pairs.pixels >= 50.0] >= 0).all()  # cast where the threshold can be met
+
+
+def test_viterbi_window_matches_rolling_every_offset():
+    g = np.random.default_rng(11)
+    n, k = 60, 720
+    desired = wrap_angle(np.cumsum(g.normal(0.0, 0.15, n)))
+    allowed = g.random((n, k)) > 0.3
+    penalty = g.uniform(0.0, 5.0, (n, k))
+    fixed = g.random(n) < 0.1
+    yaws, ok = plan_yaws(desired, allowed, np.radians(12.0), fixed=fixed, penalty=penalty)
+    # the plain recursion: every step offset by np.roll, first minimum wins
+    bins, width = yaw_bins(k), 2.0 * np.pi / k
+    s = int(np.floor(np.radians(12.0) / width - 1.0))
+    nearest = np.argmin(np.abs(wrap_angle(bins[None, :] - desired[:, None])), axis=1)
+    cost = wrap_angle(bins[None, :] - desired[:, None]) ** 2 + 1e6 * ~allowed + penalty
+    cost[fixed] = 1e7
+    cost[fixed, nearest[fixed]] = 0.0
+    offsets = np.arange(-s, s + 1)
+    value, back = cost[0].copy(), np.zeros((n, k), dtype=int)
+    for t in range(1, n):
+        total = np.stack([np.roll(value, o) for o in offsets]) + ((offsets * width) ** 2)[:, None]
+        pick = np.argmin(total, axis=0)
+        value, back[t] = total[pick, np.arange(k)] + cost[t], offsets[pick]
+    j = np.empty(n, dtype=int)
+    j[-1] = int(np.argmin(value))
+    for t in range(n - 1, 0, -1):
+        j[t - 1] = (j[t] - back[t, j[t]]) % k
+    assert np.array_equal(yaws, np.where(fixed, wrap_angle(desired), bins[j]))
+
+
+def test_box_frame_sums_in_einsums_order():
+    """The slab test writes R^T v out as einsum sums it (which the plans were made with)."""
+    g = np.random.default_rng(2)
+    origins, dirs = g.normal(size=(50, 3)) * 3, g.normal(size=(50, 3))
+    boxes = random_boxes(g, 30)
+    rel = origins[:, None, :] - boxes.centers[None]
+    o = np.einsum("nmk,mkj->nmj", rel, boxes.rotations)
+    d = np.einsum("nk,mkj->nmj", dirs, boxes.rotations)
+    d = np.where(np.abs(d) < 1e-12, 1e-12, d)
+    t1, t2 = (-boxes.halves[None] - o) / d, (boxes.halves[None] - o) / d
+    t0, t1_ = ray_box_intervals(origins, dirs, boxes.centers, boxes.halves, boxes.rotations)
+    assert t0.tobytes() == np.minimum(t1, t2).max(axis=-1).tobytes()
+    assert t1_.tobytes() == np.maximum(t1, t2).min(axis=-1).tobytes()
