@@ -1,17 +1,19 @@
 """House tour: scan every room the way a handheld phone scan does, walking through the doorways from
 room to room.
 
-The rooms are scanned in ``house_rooms.scan_order`` (from a room the seed picks, on to the unscanned
-room fewest doorways away; then ``revisit`` rooms seen earlier, scanned again). Each scan is the
-walkthrough planner (``walkthrough.Walkthrough``) run on the room alone: its floor inside its walls
-as the room, the objects standing in it (``house_rooms.room_of``), every walkthrough knob of this
-config applying. A scan runs either way round, whichever starts nearer the doorway the tour comes
-in by and ends nearer the one it leaves by. Between scans the camera walks (smoothed A* on the whole
-house's free space, whose walls include the interior ones cut open at the doorways:
-``house_rooms.house_geometry``) through the doorways, looking along its way mid-walk and turning to
-where the next scan starts near the end (within ``_SETTLE_M`` of either end); its headings come from
-the walkthrough's search (``walk_headings``) over the whole house, so it never looks at a wall or
-box closer than ``min_view_distance_m`` and keeps some object in view where it can.
+The rooms are scanned in ``house_rooms.scan_order`` (always on to the unscanned room fewest doorways
+away; of the orders passing the fewest doorways the seed picks one; then ``revisit`` rooms seen
+earlier, scanned again). Each scan is the walkthrough planner (``walkthrough.Walkthrough``) run on
+the room alone: its floor inside its walls as the room, the objects standing in it
+(``house_rooms.room_of``), every walkthrough knob of this config applying. A scan runs either way
+round, whichever starts nearer the doorway the tour comes in by and ends nearer the one it leaves
+by. Between scans the camera walks: smoothed A* on the whole house's free space, whose walls include
+the interior ones with the doorways open (``house_rooms.house_geometry``), at ``clearance_m`` or,
+where no way is that wide, down to ``_MIN_CLEARANCE_M``. It turns towards the way on the spot,
+walks looking along it (through each doorway it passes), turns to the next scan's first view near
+the end (``_SETTLE_M``) and on the spot; its headings come from the walkthrough's search
+(``walk_headings``) over the whole house, so it never looks at a wall or box closer than
+``min_view_distance_m`` and keeps some object in view where it can.
 
 Frames: ``frames_for`` is the episode's length (the runner asks it: ``base.frame_budget``):
 ``room_seconds`` + ``object_seconds`` per object for each room's first scan, ``revisit_seconds``
@@ -33,6 +35,7 @@ from simgen.trajectories.pathing import chaikin, path_cost, resample, smooth_rou
 from simgen.trajectories.planning_geometry import Boxes, PlanningError, camera_poses, check_request
 from simgen.trajectories.tour import _share, allocate_frames
 from simgen.trajectories.walk_headings import fill_gaps, headings
+from simgen.trajectories.viewpoints import _BEND_MPS
 from simgen.trajectories.walkthrough import Walkthrough, WalkthroughConfig, _blend
 from simgen.types import RoomSpec
 
@@ -40,7 +43,6 @@ _SETTLE_M = 1.0  # within this of a walk's ends the camera turns to the scans' v
 _DOOR_LOOK_M = 0.7  # ...but within this of a doorway it looks along the way
 _CLEARANCE_STEP_M = 0.1  # a walk with no way at clearance_m (a narrow doorway, a sofa by a passage) tries this less...
 _MIN_CLEARANCE_M = 0.1  # ...down to this
-_BEND_MPS = 0.4  # as viewpoints._BEND_MPS: bending, reaching out or back, eased
 _REFITS = 4  # scans re-planned with fewer frames while the walks between do not fit
 
 
