@@ -57,7 +57,7 @@ class HouseConfig:
     window_top: float = setting(2.1, ge=1.0, le=5.8)
     ceiling_height: float = setting(2.6, ge=2.4, le=6.0)
     furniture_per_m2: float = setting(0.5, ge=0.0, le=1.0 / AREA_PER_PIECE)  # a room's core furniture comes anyway
-    small_per_m2: float = setting(2.0, ge=0.0, le=SMALL_PER_M2)  # drawn; those no surface takes are left out
+    small_per_m2: float = setting(2.5, ge=0.0, le=SMALL_PER_M2)  # drawn; those no surface takes are left out
     # small objects by the surfaces that stand (0..1 of groups.SMALL_PER_SURFACE_M2 per m²) in place of small_per_m2
     clutter: float | None = setting(None, ge=0.0, le=1.0)
     clutter_density: float = setting(0.5, ge=0.0, le=1.0)
