@@ -136,6 +136,14 @@ def test_kitchen_run_stands_along_one_wall():
         assert ys[-1] - ys[0] < sum(widths) + 0.05 * len(run)  # side by side, no gaps between
 
 
+def test_every_kitchen_run_holds_a_sink():
+    builder = ProceduralBuilder(parse_config(ProceduralConfig, {"room_type": "kitchen"}, "scene"))
+    for seed in SEEDS:
+        room = sample_room(rng(seed, 0, 0, "scene/room"), "rect", 5.0, 4.0, 2.6, 0.0, 0.0)
+        items, _ = _furnished(builder, seed, room.footprint, [])
+        assert "sink" in [it.variant for it in items if it.asset.category == "kitchen counter"]
+
+
 def test_nothing_stands_in_a_keep_out_zone():
     builder = ProceduralBuilder(parse_config(ProceduralConfig, {"room_type": "living"}, "scene"))
     zone = (2.5, 0.6, 0.6, 0.6, 0.3)  # (cx, cy, hx, hy, yaw)

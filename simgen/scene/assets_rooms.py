@@ -13,7 +13,7 @@ apart at a glance (a desk and a dining table, a folded towel and a pillow) never
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -42,11 +42,13 @@ LOOKALIKES = (
 
 @dataclass(frozen=True)
 class RoomType:
-    """A room's mix: core furniture ``(category, min, max)`` drawn first, then weighted pools."""
+    """A room's mix: core furniture ``(category, min, max)`` drawn first, then weighted pools; ``first`` names the
+    shape variant of a core category's first instance (a kitchen's first counter holds the sink)."""
 
     core: tuple[tuple[str, int, int], ...]
     furniture: dict[str, float]
     small: dict[str, float]
+    first: dict[str, str] = field(default_factory=dict)
 
     def categories(self) -> set[str]:
         """Every category this room type may hold."""
@@ -66,7 +68,8 @@ ROOM_TYPES: dict[str, RoomType] = {
         furniture={"dining table": 0.8, "dining chair": 1.0, "bar stool": 0.8, "trash can": 1.0, "wall clock": 0.6,
                    "plant": 0.4, "ceiling lamp": 0.5, "washing machine": 0.3},
         small={"bowl": 1.2, "plate": 1.2, "cutting board": 1.0, "kettle": 1.0, "toaster": 0.8, "microwave": 0.8,
-               "coffee maker": 0.8, "cooking pot": 1.0, "frying pan": 0.8, "mug": 1.0, "bottle": 0.8}),
+               "coffee maker": 0.8, "cooking pot": 1.0, "frying pan": 0.8, "mug": 1.0, "bottle": 0.8},
+        first={"kitchen counter": "sink"}),
     "bedroom": RoomType(
         core=(("bed", 1, 1), ("nightstand", 2, 2)),
         furniture={"wardrobe": 1.2, "dresser": 1.0, "armchair": 0.4, "floor lamp": 0.6, "rug": 0.6, "wall art": 1.0,
@@ -147,8 +150,12 @@ def choose_room(rng: np.random.Generator, room: RoomType, n_furniture: int, n_sm
     the core counting towards the furniture share)."""
     core = []
     for category, low, high in room.core:
-        count = int(rng.integers(low, high + 1))
-        core += [CATALOGUE[category]] * min(count, n_furniture - len(core))
+        count = min(int(rng.integers(low, high + 1)), n_furniture - len(core))
+        item = CATALOGUE[category]
+        if count and category in room.first:  # a catalogue entry with that one shape
+            core.append(dataclasses.replace(item, variants=((room.first[category], item.maker(room.first[category])),)))
+            count -= 1
+        core += [item] * count
     n_core = len({a.category for a in core})
     pool_f = [a for a in _pool(room.furniture, "furniture") if a.category not in {c for c, _, _ in room.core}]
     rest = n_furniture - len(core)
