@@ -201,7 +201,7 @@ class Furnisher:
                 return [(table, base, PIECE_GAP, WALL_GAP / 2)], np.ones(len(base), dtype=bool)
             base = anywhere(self.rng, self.floor, thx, thy, 0.15)
             members = [(table, base, self.walk, self.walk)]
-            members += [(i, offset_rects(base, *s, *self.half(i)[:2], a), self.walk, WALL_GAP / 2) for i, (*s, a) in
+            members += [(i, offset_rects(base, *s, *self.half(i)[:2], a), self.walk, self.walk / 2) for i, (*s, a) in
                         zip(seated, slots)]
             return members, np.ones(len(base), dtype=bool)
         self.unit(sample, "a dining table with its chairs")
