@@ -106,6 +106,8 @@ def test_tv_faces_the_sofa_across_the_coffee_table():
         x_t, y_t = local(sofa, frame(table)[0])
         assert abs(y_tv) < 1e-6 and abs(y_t) < 1e-6  # both on the sofa's axis
         assert sofa.half_extents[0] < x_t - table.half_extents[0] and x_t + table.half_extents[0] < x_tv  # between
+        walkway = (x_tv - tv.half_extents[0]) - (x_t + table.half_extents[0])
+        assert walkway >= spec.complexity["walk_clearance"] / 2 - 1e-9  # (a full one unless the room is tight)
         assert wall_distance(spec, back(tv)) < 0.02 and wall_distance(spec, back(sofa)) < 0.02
 
 
