@@ -5,7 +5,10 @@
 * pipeline: end-to-end frames/s for the same frames — scene build, settle, plan, render,
   visibility, H.264 encode, episode.json and arrays written — and its ratio to raw;
 * cpu: the same ratios in this process's CPU seconds (what a busy machine disturbs less; ffmpeg's
-  encoding runs in its own process and is not counted);
+  encoding runs in its own process and is not counted), the planner's seconds for this episode
+  (``plan_s``, part of setup), the per-episode fixed seconds (setup + write) and those the whole
+  episode could spend at this frame loop and still reach 0.9 × raw (``fixed_allowed_s_for_0.9``;
+  negative: the frame loop alone is below it);
 * frame loop: the pipeline's per-frame part alone (the renderer behind the ``Renderer`` interface,
   depth and id conversions, visibility, floor coverage, encode), its ratio to raw, and the
   per-episode fixed seconds beside it (setup: load, settle, plan; write: video, arrays, JSON);
@@ -93,8 +96,10 @@ def main() -> None:
     with SIMULATORS.get("pybullet")[0](plugins.simulator_cfg) as sim:
         spec = plugins.builder.build(0, 0, 0)
         states = sim.load(spec)
+        clock = time.process_time()
         poses = plugins.planner.plan(PlanRequest(spec, states, plugins.intrinsics, plugins.render.n_frames,
                                                  plugins.render.fps, plugins.visibility), rng(0, 0, 0, "trajectory"))
+        plan_cpu = time.process_time() - clock
         raws, runs = [], []
         for _ in range(args.repeats):  # interleaved, so both see the same load on a busy machine
             raws.append(raw_fps(sim, poses, plugins.intrinsics))
@@ -116,7 +121,9 @@ def main() -> None:
         "frame_loop_fps": round(loop, 2), "frame_loop_over_raw": round(loop / raw, 3), "fixed_s": fixed,
         "cpu": {"raw_fps": round(raw_cpu, 2), "pipeline_fps": round(pipe_cpu, 2),
                 "pipeline_over_raw": round(pipe_cpu / raw_cpu, 3), "frame_loop_fps": round(loop_cpu, 2),
-                "frame_loop_over_raw": round(loop_cpu / raw_cpu, 3)},
+                "frame_loop_over_raw": round(loop_cpu / raw_cpu, 3), "plan_s": round(plan_cpu, 3),
+                "fixed_s": round(fixed["setup_cpu"] + fixed["write_cpu"], 3),
+                "fixed_allowed_s_for_0.9": round(n / (0.9 * raw_cpu) - n / loop_cpu, 3)},
         "build_settle_s": builds, "build_64_over_16": round(builds["64"] / builds["16"], 2),
         "dynamic_pipeline_fps": round(dyn, 2), "dynamic_events": [e.kind for e in moving.events],
         "dynamic_cost_over_static": round(pipe / dyn, 3),
