@@ -139,3 +139,17 @@ def test_box_frame_sums_in_einsums_order():
     t0, t1_ = ray_box_intervals(origins, dirs, boxes.centers, boxes.halves, boxes.rotations)
     assert t0.tobytes() == np.minimum(t1, t2).max(axis=-1).tobytes()
     assert t1_.tobytes() == np.maximum(t1, t2).min(axis=-1).tobytes()
+
+
+def test_camera_frames_sum_in_einsums_order():
+    """World points in camera frames, as the estimate computed them with geometry.invert and einsum."""
+    from simgen.geometry import invert
+    from simgen.trajectories.box_visibility import _camera_frames, _in_camera
+
+    g = np.random.default_rng(4)
+    poses = camera_poses(g.uniform(0.0, 5.0, (30, 3)), g.uniform(-np.pi, np.pi, 30), g.uniform(-0.6, 0.3, 30))
+    points = g.uniform(-1.0, 6.0, (40, 3))
+    inv = np.stack([invert(T) for T in poses])
+    rot, trans = _camera_frames(poses)
+    expected = np.einsum("fij,pj->fpi", inv[:, :3, :3], points) + inv[:, None, :3, 3]
+    assert _in_camera(rot[:, None], trans[:, None], points[None]).tobytes() == expected.tobytes()

@@ -97,7 +97,8 @@ def _in_camera(rot, trans, points) -> np.ndarray:
 
     The products are summed in the order ``einsum("fij,pj->fpi")`` sums them (x and z first, then
     y: its two-lane kernel), so estimates stay bit for bit what they were."""
-    return (rot[..., 0] * points[..., 0, None] + rot[..., 2] * points[..., 2, None]) + rot[..., 1] * points[..., 1, None] + trans
+    x, y, z = (points[..., k, None] for k in range(3))
+    return (rot[..., 0] * x + rot[..., 2] * z) + rot[..., 1] * y + trans
 
 
 def _projected(cam, intrinsics: CameraIntrinsics) -> tuple[np.ndarray, np.ndarray]:
