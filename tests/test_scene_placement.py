@@ -140,3 +140,34 @@ def test_small_things_go_where_a_walking_viewer_can_see_them():
     assert (bottoms[~on_floor] <= MAX_SUPPORT_TOP_M + 0.01).all()
     assert (sizes[on_floor] >= MIN_FLOOR_SIZE_M).all()
     assert on_floor.sum() >= 5 and (bottoms[on_floor] < 0.01).all()
+
+
+def test_a_tiny_thing_on_a_wide_bed_lies_within_reach_of_the_walkable_floor():
+    """A double bed against the wall of a 4 × 3 m room and a toy duck on it: with the room's floor
+    given, ``place_small`` puts the duck within ``REACH_M`` of the camera's walkable floor (seeds 43
+    and 45 put ducks in the middle of a bed, out of the walkthrough's 0.4 m reach); without it, some
+    draws land beyond (the rule is what keeps them in) and the draws are the same either way."""
+    from simgen.scene.catalogue import CATALOGUE, instantiate
+    from simgen.scene.layout import FREE_RESOLUTION, REACH_M, REACH_SIZE_M, Placed, place_small
+
+    bed = instantiate(CATALOGUE["bed"], rng(0, 0, 0, "bed"))
+    hx, hy, hz = bed.half_extents
+    assert 2.0 * hy > 1.2  # wide: its middle is more than half a metre from either long side
+    floor = Floor(footprint("rect", 4.0, 3.0, (0.0, 0.0)))
+    floor.add((hx + 0.01, 1.5, hx, hy, 0.0), 0.0)  # head against the x = 0 wall, 1.5 m from the others
+    placed = {0: Placed((hx + 0.01, 1.5, hz), 0.0)}
+    space = free_space(floor.poly, floor.rects, 0.3 + FREE_RESOLUTION / 2, FREE_RESOLUTION)
+    walkable = space.centres()[space.largest_component()]
+    out_of_reach = 0
+    for seed in range(12):
+        duck = instantiate(CATALOGUE["toy duck"], rng(seed, 0, 0, "duck"))
+        assert 2.0 * max(duck.half_extents) < REACH_SIZE_M
+        spots = []
+        for rule in (floor, None):
+            out, to_floor = place_small(rng(seed, 0, 0, "small"), [bed, duck], [1], placed, 0.5, 0.0, rule, 0.3)
+            assert not to_floor and out[1].support == 0
+            spots.append(np.array(out[1].position[:2]))
+        near, free = (np.linalg.norm(walkable - xy, axis=1).min() for xy in spots)
+        assert near <= REACH_M
+        out_of_reach += free > REACH_M
+    assert out_of_reach >= 2

@@ -236,3 +236,49 @@ def test_every_floor_view_shows_an_object_near_the_middle_of_the_frame():
             instance = np.asarray(sim.render(T, K, passes=("instance",)).instance)[:, middle]
             counts = np.bincount(instance.ravel(), minlength=4)[1:4]
             assert counts.max() >= model.pixels("seen", K.width, K.height), T[:3, 3]
+
+
+def test_fill_gaps_keeps_a_new_search_only_when_it_leaves_fewer_blank_frames(default_plugins, monkeypatch):
+    """Seed 20's default scene (planned as built): searched again, the headings leave as many frames
+    without an object (by ``shows_some_object``) as before, other frames. Such a trade was once kept,
+    and the new blank frame rendered blank where the old one did not (the box estimate misjudges
+    either). A search is kept only with strictly fewer blank frames than the best so far (it is still
+    searched on: here the next search leaves one): ``fill_gaps`` returns the first search with the
+    fewest blank frames, or its input when none has fewer."""
+    import simgen.trajectories.walk_headings as headings
+    import simgen.trajectories.walkthrough as walkthrough
+    from simgen.trajectories.base import PlanRequest
+    from simgen.trajectories.planning_geometry import Boxes, Room, camera_poses
+
+    plugins = default_plugins
+    spec = plugins.builder.build(20, 0, 0)
+    request = PlanRequest(spec, (), plugins.intrinsics, plugins.render.n_frames, plugins.render.fps, plugins.visibility)
+    room, boxes, cfg = Room.from_spec(spec.room), Boxes.from_request(request), plugins.planner.cfg
+    calls, searches = [], []
+    real_fill, real_search = headings.fill_gaps, headings.search
+
+    def search(*args, **kwargs):
+        searches.append(real_search(*args, **kwargs))
+        return searches[-1]
+
+    def fill_gaps(cfg_, timeline, yaws, *rest):
+        start = len(searches)
+        out = real_fill(cfg_, timeline, yaws, *rest)
+        calls.append((timeline, yaws, out, searches[start:]))
+        return out
+
+    monkeypatch.setattr(headings, "search", search)
+    monkeypatch.setattr(walkthrough, "fill_gaps", fill_gaps)
+    plugins.planner.plan(request, rng(20, 0, 0, "trajectory"))
+    (eyes, _, pitches, _), before, after, trials = calls[-1]
+
+    def blank(yaws) -> set:
+        return set(np.flatnonzero(~headings.shows_some_object(cfg, camera_poses(eyes, yaws, pitches), request,
+                                                              room, boxes)).tolist())
+
+    start, counts = blank(before), [len(blank(t)) for t in trials]
+    assert any(c == len(start) and blank(t) != start for c, t in zip(counts, trials))  # the case guarded
+    fewest = min(counts)
+    expected = trials[counts.index(fewest)] if fewest < len(start) else before
+    assert np.array_equal(after, expected)
+    assert len(blank(after)) < len(start)  # searching on past the one-for-one trade found a better one

@@ -10,7 +10,10 @@ What a walking viewer cannot see is not put there: no small object goes on a sur
 ``MAX_SUPPORT_TOP_M`` (filmed from eye height, about 1.5 m, a mug on top of a 1.64 m shelf shows a
 sliver over the board's edge and a book none), and none smaller than ``MIN_FLOOR_SIZE_M`` goes on the
 floor unless no surface has room (a toy duck of 8 cm on the floor, seen from a camera held at least
-0.9 m high and tilted down at most 45°, never fills 0.5% of the frame).
+0.9 m high and tilted down at most 45°, never fills 0.5% of the frame). Given the room's ``Floor``, a
+small object under ``REACH_SIZE_M`` lies within ``REACH_M`` of the camera's walkable floor: a handheld
+camera reaches out over the edge of a bed or table for a close look, but a duck in the middle of a
+double bed or at the wall side of a table stays a few pixels wide from every spot a walker can stand.
 """
 from __future__ import annotations
 
@@ -37,6 +40,8 @@ SMALL_PER_SURFACE_M2 = 4.0  # small objects per m² of surface within view at cl
 SMALL_PER_FLOOR_M2 = 4.0  # and never more than this per m² of floor
 WALL_MOUNT_CENTRE = (1.35, 1.6)  # m: a picture, mirror or clock hangs with its centre at eye level
 CEILING_GAP = 0.1  # m kept between a wall-hung piece's top and the ceiling
+REACH_SIZE_M = 0.2  # m: small objects whose largest side is shorter than this lie within reach of the walkable floor
+REACH_M = 0.55  # m: ... their centre this near the centre of a walkable cell (a walkthrough reaches out 0.4 m)
 
 
 @dataclass(frozen=True)
@@ -133,14 +138,21 @@ def clutter_count(items: list, placed: dict, clutter: float, footprint) -> int:
 
 
 def place_small(rng: np.random.Generator, items: list[Instance], small: list[int], placed: dict[int, Placed],
-                clutter_density: float, floor_fraction: float, allowed=None) -> tuple[dict[int, Placed], list[int]]:
+                clutter_density: float, floor_fraction: float, floor: Floor | None = None,
+                camera_clearance: float = 0.0, allowed=None) -> tuple[dict[int, Placed], list[int]]:
     """Put small objects on support surfaces, bottoms ``SPAWN_GAP`` above the top.
 
     Returns the placements and the indices left for the floor: floor-friendly objects drawn for it
     (``floor_fraction``) unless smaller than ``MIN_FLOOR_SIZE_M``, and whatever found no surface with
-    room. Surfaces higher than ``MAX_SUPPORT_TOP_M`` are not used.
+    room. Surfaces higher than ``MAX_SUPPORT_TOP_M`` are not used. Given the ``floor`` (furniture
+    placed), objects smaller than ``REACH_SIZE_M`` go only where their centre is within ``REACH_M`` of
+    the camera's walkable region (free beyond ``camera_clearance``); the draws are the same either way.
     ``allowed(instance, owners)`` (a typed room's rule of use) says which surfaces, by their owners, may hold it.
     """
+    walkable = None
+    if floor is not None:
+        space = free_space(floor.poly, floor.rects, camera_clearance + FREE_RESOLUTION / 2, FREE_RESOLUTION)
+        walkable = space.centres()[space.largest_component()]  # (K, 2)
     rects, tops, clear, owner = world_surfaces(items, placed)
     low = tops <= MAX_SUPPORT_TOP_M
     rects, tops, clear, owner = rects[low], tops[low], clear[low], owner[low]
@@ -162,6 +174,8 @@ def place_small(rng: np.random.Generator, items: list[Instance], small: list[int
             continue
         cand, surf = _on_surfaces(rng, rects, clear, active[np.isin(active, pool)], pool, inst.half_extents)
         ok = np.isfinite(cand[:, 0])
+        if walkable is not None and 2.0 * max(inst.half_extents) < REACH_SIZE_M and ok.any():
+            ok[ok] = _within_reach(cand[ok, :2], walkable)
         used = np.zeros(len(rects), dtype=bool)
         used[surf[ok]] = True
         near = used[on_surface]  # only objects on the candidates' surfaces can be in the way
@@ -233,6 +247,14 @@ def _on_surfaces(rng, rects, clear, active, pool, half):
                             np.full(n, hx), np.full(n, hy), yaw + phi])
     cand[~fits] = np.nan
     return cand, surf
+
+
+def _within_reach(points, walkable) -> np.ndarray:
+    """(P,) bool: the point lies within ``REACH_M`` of some walkable cell centre (``walkable`` (K, 2))."""
+    if not len(walkable):
+        return np.zeros(len(points), dtype=bool)
+    gap = points[:, None, :] - walkable[None]
+    return (gap * gap).sum(axis=-1).min(axis=1) <= REACH_M * REACH_M
 
 
 def _by_area(rng, rects, pool) -> np.ndarray:

@@ -206,7 +206,8 @@ class ProceduralBuilder:
         items += [self._instance(gen, a) for a in small]
         rule = None if cfg.room_type == "classic" else support_rule(items)
         on_surfaces, to_floor = place_small(gen, items, list(range(len(big), len(items))), placed,
-                                            cfg.clutter_density, cfg.floor_fraction, allowed=rule)
+                                            cfg.clutter_density, cfg.floor_fraction, floor, cfg.camera_clearance,
+                                            allowed=rule)
         placed.update(on_surfaces)
         if cfg.room_type != "classic":
             items, placed, to_floor = drop_homeless(items, placed, to_floor)

@@ -98,10 +98,12 @@ def shows_some_object(cfg, poses, request: PlanRequest, room: Room, boxes: Boxes
 def fill_gaps(cfg, timeline, yaws, costs, request: PlanRequest, room: Room, boxes: Boxes) -> np.ndarray:
     """``yaws`` searched again so that frames the box estimate finds without any object at the
     ``seen`` level (``shows_some_object``) show one where a heading within the turn rate can. Each
-    round judges the headings within ``_GAP_WINDOW_DEG`` of every new blank frame's yaw one by one
-    and makes those showing nothing (and all beyond the window) cost ``_GAP_COST`` in that frame; a
-    search is kept when it leaves no more blank frames than the one before. ``timeline``: (eyes,
-    desired yaws, pitches, passing) as ``headings`` took them; ``costs``: what it returned."""
+    round judges the headings within ``_GAP_WINDOW_DEG`` of every new blank frame of the last search
+    one by one and makes those showing nothing (and all beyond the window) cost ``_GAP_COST`` in that
+    frame; a search is kept only when it leaves fewer blank frames than the best so far (one that
+    trades blank frames one for one is only searched on: the box estimate misjudges either frame, and
+    seed 20's new one rendered blank). ``timeline``: (eyes, desired yaws, pitches, passing) as
+    ``headings`` took them; ``costs``: what it returned."""
     eyes, desired, pitches, passing = timeline
     safe, cost = costs[0], costs[1].copy()
 
@@ -110,19 +112,20 @@ def fill_gaps(cfg, timeline, yaws, costs, request: PlanRequest, room: Room, boxe
 
     bins, judged = yaw_bins(), np.zeros(len(eyes), dtype=bool)
     window = np.arange(-_GAP_WINDOW_DEG, _GAP_WINDOW_DEG + 1)  # degrees either side of the yaw
-    showing_now = shown(eyes, yaws, pitches)
+    last, showing_now = yaws, shown(eyes, yaws, pitches)  # the last search's headings, the best one's frames
+    last_showing = showing_now
     for _ in range(_GAP_ROUNDS):
-        blank = np.flatnonzero(~showing_now & ~passing & ~judged)
+        blank = np.flatnonzero(~last_showing & ~passing & ~judged)
         if not len(blank) or not len(boxes):
             break
         for n in blank:
-            ok = shown(np.repeat(eyes[n : n + 1], len(window), axis=0), yaws[n] + np.radians(window), pitches[n])
-            off = np.round(np.degrees(wrap_angle(bins - yaws[n]))).astype(int)  # each bin: its nearest judged heading
+            ok = shown(np.repeat(eyes[n : n + 1], len(window), axis=0), last[n] + np.radians(window), pitches[n])
+            off = np.round(np.degrees(wrap_angle(bins - last[n]))).astype(int)  # each bin: its nearest judged heading
             fine = (np.abs(off) <= _GAP_WINDOW_DEG) & ok[np.clip(off + _GAP_WINDOW_DEG, 0, len(window) - 1)]
             cost[n] += _GAP_COST * ~fine
         judged[blank] = True
-        trial = search(cfg, eyes, desired, passing, safe, cost, request.fps)
-        trial_showing = shown(eyes, trial, pitches)
-        if trial_showing.sum() >= showing_now.sum():
-            yaws, showing_now = trial, trial_showing
+        last = search(cfg, eyes, desired, passing, safe, cost, request.fps)
+        last_showing = shown(eyes, last, pitches)
+        if last_showing.sum() > showing_now.sum():
+            yaws, showing_now = last, last_showing
     return yaws

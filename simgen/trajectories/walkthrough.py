@@ -56,6 +56,9 @@ _FLOOR_STOPS = 3  # at most this many floor-view stations are added
 _FLOOR_NEAR_M = 0.2  # a floor view is at least this far from every other station (the camera walks on)
 _FLOOR_JITTER_M2 = 0.5  # random tie-breaking among floor views (m² of floor)
 _FLOOR_TRIES = 12  # best floor views tried, in order of gain, until one fits the frames left
+# predicted floor seen below which stations are passed briskly (clear_frames) to fit a floor view (seed 45:
+# 0.37 predicted, 0.65 rendered); the prediction is cautious, so nearer the target objects come first
+_FLOOR_BRISK = 0.6
 _SWEEP_STEP_DEG = 6.0  # headings sampled along a turn between stations to find blank stretches
 _SWEEP_COST_S = 2.0  # tour order: seconds added per turn step that would show no object
 
@@ -260,8 +263,10 @@ class Walkthrough:
             for best in [b for b in np.argsort(-gain, kind="stable")[:_FLOOR_TRIES] if gain[b] > 0]:
                 more = _append(views, floor[0][best : best + 1], floor[1][best : best + 1], floor[2][best : best + 1])
                 new, cost = len(more.eyes) - 1, self.sweep_cost(more, request, room, boxes, sweeps)
-                # short of frames, a station whose objects others show gives way to the floor views
-                trial = fit_tour(cfg, grid, more, stations + [new], n, fps, linger, cost, keep=set(added) | {new})
+                # short of frames, a station whose objects others show gives way; far short of floor, the
+                # stations are passed briskly first
+                trial = fit_tour(cfg, grid, more, stations + [new], n, fps, linger, cost, keep=set(added) | {new},
+                                 min_dwell=brisk if seen.mean() < _FLOOR_BRISK else None)
                 if new not in trial[0] or len(trial[0]) < 2 or not _shows_as_much(more, trial[0], stations):
                     continue  # no room for it, or only by losing an object or the walk itself
                 timeline = self.timeline(more, *trial, fps)
