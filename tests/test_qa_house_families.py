@@ -4,7 +4,6 @@ the video does not show what the answer rests on, and nothing at all about a sin
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
 
 import pytest
 from qa_fixtures import living_room, write_episode

@@ -29,7 +29,7 @@ import numpy as np
 
 from simgen.geometry import project
 from simgen.qa.evidence import corners_in_view
-from simgen.qa.functions_house import doors, room_at, room_index, room_polygons
+from simgen.qa.functions_house import doors, room_at, room_index, room_polygons, rooms_at
 
 ROOM_ONLY = frozenset({"room_area", "route_turns"})  # they read "the room" as the whole scene
 SHOWN_OBJECTS = 2  # objects of a room recognisable from inside it for the room to count as shown...
@@ -99,8 +99,7 @@ def _rooms_holding(category: str) -> set[str] | None:
 
 def camera_rooms(view) -> np.ndarray:
     """(F,) the room the camera stands in at each frame (−1: a doorway or outside)."""
-    return view._cached_fixed("camera_rooms", lambda: np.array(
-        [room_at(view, view.camera_center(f)[:2]) for f in range(len(view.frames))], dtype=np.int64))
+    return view._cached_fixed("camera_rooms", lambda: rooms_at(view, view.T_world_cam[:, :2, 3]))
 
 
 def room_corners_seen(view, room: int) -> np.ndarray:
@@ -113,10 +112,10 @@ def room_corners_seen(view, room: int) -> np.ndarray:
 def room_evidence(view, room: int) -> dict:
     """What the video shows of one room from inside it: frames, recognisable objects, corners."""
     inside = camera_rooms(view) == room
-    rows = [r for r in range(len(view)) if room_at(view, view.center[r, :2]) == room]
-    framed = int(view.framed[np.ix_(inside, rows)].any(axis=0).sum()) if rows else 0
+    rows = np.flatnonzero(rooms_at(view, view.center[:, :2]) == room)
+    framed = int(view.framed[np.ix_(inside, rows)].any(axis=0).sum())
     corners = room_corners_seen(view, room)
-    return {"frames_inside": int(inside.sum()), "objects_framed": framed, "objects": len(rows),
+    return {"frames_inside": int(inside.sum()), "objects_framed": framed, "objects": int(len(rows)),
             "corners_seen": f"{int(corners.sum())}/{len(corners)}"}
 
 

@@ -54,13 +54,19 @@ def room_index(view, name: str) -> int:
     raise KeyError(f"episode {view.episode_id} has no room named {name!r}")
 
 
-def room_at(view, xy) -> int:
-    """Index of the room whose floor holds the floor point ``xy``; −1 where none does (a wall, a
-    doorway, outside, or a single-room scene)."""
+def rooms_at(view, xy) -> np.ndarray:
+    """(N,) index of the room whose floor holds each floor point of ``xy`` (N, 2); −1 where none does
+    (a wall, a doorway, outside, or a single-room scene). Rooms' floors never overlap."""
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    out = np.full(len(xy), -1, dtype=np.int64)
     for i, poly in enumerate(room_polygons(view)):
-        if points_in_polygon(np.asarray(xy, float)[None, :2], poly)[0]:
-            return i
-    return -1
+        out[points_in_polygon(xy, poly)] = i
+    return out
+
+
+def room_at(view, xy) -> int:
+    """Index of the room whose floor holds the floor point ``xy`` (−1: none, as :func:`rooms_at`)."""
+    return int(rooms_at(view, np.asarray(xy, dtype=float)[:2])[0])
 
 
 def segment_distance(p, a, b) -> float:
