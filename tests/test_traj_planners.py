@@ -17,7 +17,7 @@ from test_traj_scenes import l_scene, rect_scene, request
 
 CONF = Path(__file__).resolve().parents[1] / "conf" / "trajectory"
 NAMES = ("orbit", "walkthrough", "lookat", "coverage", "ego")
-OWN_SCENES = ("tabletop",)  # planners that film their own kind of scene, tested in their own files (test_tabletop_*)
+OWN_SCENES = ("house_tour", "tabletop")  # planners that film their own kind of scene, tested in their own files (test_tabletop_*, test_traj_house*)
 SCENES = {"rect": rect_scene, "L": l_scene}
 
 
