@@ -170,8 +170,9 @@ def build_grid(room: Room, boxes: Boxes, eye_height: float, clearance: float, re
     cap = clearance + DISTANCE_CAP_EXTRA_M
     inside = points_in_polygon(pts, room.footprint)
     dist = np.where(inside, np.minimum(segment_distances(pts, *room.walls).min(axis=1), cap), -1.0).reshape(ny, nx)
+    corners = boxes.corners()
     for m in np.flatnonzero(blocking(boxes, eye_height, clearance)):
-        poly = convex_hull_2d(boxes.corners()[m, :, :2])
+        poly = convex_hull_2d(corners[m, :, :2])
         (c0, r0), (c1, r1) = (np.floor((poly.min(0) - cap - origin) / resolution).astype(int),
                               np.ceil((poly.max(0) + cap - origin) / resolution).astype(int))
         r0, c0, r1, c1 = max(r0, 0), max(c0, 0), min(r1, ny), min(c1, nx)
