@@ -19,7 +19,8 @@ it can (no blank-wall frames; ``fill_gaps`` steers the final walk's frames off b
 less than ``floor_target`` of the floor is predicted seen from the planned headings
 (``box_visibility.floor_shown``), up to ``_FLOOR_STOPS`` floor views that add the most unseen floor are
 fitted into the tour; short of frames, a station whose objects the other stations show (clearly and
-well) gives way to a floor view (``fit_tour``'s ``keep``). A floor view looks along a pinned heading,
+well) gives way to a floor view (``fit_tour``'s ``keep``), and far short of floor (``_FLOOR_BRISK``)
+the stations are passed briskly first (``min_dwell``). A floor view looks along a pinned heading,
 so it has some object near the middle of its view (as ``walk_headings.showing`` judges it): the walk turning off
 it keeps that object in frame. A tour of fewer than two viewpoints gets an extra waypoint within reach
 (drawn with the rng) looking at the room's centre: the camera always walks.
