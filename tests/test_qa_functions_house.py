@@ -25,7 +25,8 @@ def run(text: str, bindings: dict, episode=None):
 
 def moved(category: str, xy) -> tuple:
     """The fixture's objects with the one of ``category`` moved to floor point ``xy``."""
-    return tuple((c, col, (*xy, z[2]), h, yaw) if c == category else (c, col, z, h, yaw) for c, col, z, h, yaw in OBJECTS)
+    return tuple((c, col, (*xy, z[2]), h, yaw) if c == category else (c, col, z, h, yaw)
+                 for c, col, z, h, yaw in OBJECTS)
 
 
 def turn_label(here, ahead, stop) -> str:
@@ -83,7 +84,8 @@ def test_room_floor_area_is_the_rooms_own_floor():
 def test_count_in_house_counts_instances_by_identity_and_names_them():
     out = run("count_in_house('book')", {})
     assert out.value == 3 and sorted(out.referents) == [9, 10, 12]
-    assert [d.detail for d in out.trace if d.kind == "house"] == [{"reads": "count", "category": "book", "instances": 3}]
+    counted = [d.detail for d in out.trace if d.kind == "house"]
+    assert counted == [{"reads": "count", "category": "book", "instances": 3}]
     tour = [(xy, target, tuple(i for i in ids if i != 12)) for xy, target, ids in TOUR]
     hidden = run("count_in_house('book')", {}, house(tour))  # the bathroom's book never shown: 2 seen of 3
     assert hidden.value == 2 and [d.detail["instances"] for d in hidden.trace if d.kind == "house"] == [3]

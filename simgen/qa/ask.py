@@ -44,7 +44,7 @@ from simgen.qa.choices import ChoiceError, make_answer
 from simgen.qa.executor import ExecutionError, execute
 from simgen.episodes.writer import read_episode
 from simgen.qa.families import Family, load_families
-from simgen.qa.families_house import house_family
+from simgen.qa.families_house import house_family, room_labels
 from simgen.qa.options import with_prior_options
 from simgen.qa.provenance import llm_calls_per_accepted_qa
 from simgen.qa.records import QAItem, qa_id, stable_hash, write_json_atomic, write_jsonl
@@ -156,12 +156,16 @@ class EpisodeAsker:
         the other labels leave room, in order (``label_share`` counts those never needed). The rare
         label a layout seldom gives ("back") is looked for, not crowded out by the first common
         ones, so the merge's answer caps cut less (by the share cap, 4 "back" answers of 108 kept
-        16 object_rel_direction_medium questions in a 60-episode sweep)."""
+        16 object_rel_direction_medium questions in a 60-episode sweep). A room answer's labels are the
+        rooms of the house a question can name (in 10 house episodes, 11 of 18 "which room" answers
+        were "bedroom" without it)."""
         if not applicable(fam, self.view):
             return []
         gen = rng(self.seed, self.shard, self.scene_key, f"qa/{fam.family}")
         wanted = self.qa.wanted(fam.family)
         labels = fam.answer.labels if fam.answer.type == "choice" else ("yes", "no") if fam.answer.type == "yes_no" else ()
+        if fam.answer.type == "choice" and not labels and not fam.answer.choice_slots:  # a room answer
+            labels = room_labels(self.view)
         share = -(-wanted // len(labels)) if labels else wanted
         items, seen, set_aside, taken = [], set(), [], Counter()
         for _ in range(wanted * self.qa.attempts_factor):

@@ -7,8 +7,10 @@ the evidence rules about rooms.
   house families out: ``simgen.qa.ask``). A family that reads the one room as a whole
   (``room_area``: "this room"; ``route_turns``: straight legs that would cross a house's walls) is
   asked only about single rooms.
-- **Room slots** (``room``; category slots' ``same_room`` / ``other_room`` draw objects by room) name a room a viewer can tell from the video by what it is: one whose type no
-  other room of the house shares ("the kitchen", never "bedroom 2", which nothing on screen names).
+- **Room slots** (``room``) name a room a viewer can tell from the video by what it is: one whose
+  type no other room of the house shares ("the kitchen", never "bedroom 2", which nothing on
+  screen names); category slots' ``same_room`` / ``other_room`` draw objects by their rooms. The
+  named rooms are also a room answer's labels for the ask stage's label share.
 - **Room options** ("which room is the plant in?") are the answer's room and other rooms the
   video shows where the object's category could stand (``scene.assets_rooms.ROOM_TYPES``): a
   reader who knows that plants stand in living rooms and hallways gains nothing when every option
@@ -18,10 +20,12 @@ the evidence rules about rooms.
   there shows two of its objects recognisably, or half its corners; an object placed in a room is
   recognisable in a frame taken from inside that room (``room_not_shown`` otherwise: seen through
   a doorway, it could be in either) and the only one of its category in the house (``not_unique``:
-  another may stand in a room the question does not look at); a room's area needs ``min_corners_frac`` of its corners in
-  view from inside it (``no_structure``, the room-size rule per room); a count over the house needs
-  every room shown and every instance of the category in the house recognisable once
-  (``instance_not_shown``); a walk needs each of its doorways in view (``door_not_shown``).
+  another may stand in a room the question does not look at); a room a question names is
+  nameable (``not_unique``: "the bedroom" of a house with two) and its area needs
+  ``min_corners_frac`` of its corners in view from inside it (``no_structure``, the room-size rule
+  per room); a count over the house needs every room shown and every instance of the category in
+  the house recognisable once (``instance_not_shown``); a walk needs each of its doorways in view
+  (``door_not_shown``).
 """
 from __future__ import annotations
 
@@ -54,6 +58,11 @@ def nameable_rooms(view) -> list[int]:
     """Rooms a viewer can name by their type: no other room of the house has it."""
     types = [r.room_type for r in view.house_rooms]
     return [i for i, t in enumerate(types) if types.count(t) == 1]
+
+
+def room_labels(view) -> tuple[str, ...]:
+    """The names of the rooms a question can name (``nameable_rooms``): a room answer's label set."""
+    return tuple(view.house_rooms[i].name for i in nameable_rooms(view))
 
 
 def sample_room(view, rng: np.random.Generator) -> str | None:
@@ -162,8 +171,10 @@ def check_rooms(view, trace, checks: dict) -> tuple[str | None, dict | None]:
             reason = reason or (None if frames else "room_not_shown")
             if (view.category == view.category[row]).sum() > 1:  # "the plant" of a house with two
                 reason = reason or "not_unique"
-        elif what == "area":
-            seen = room_corners_seen(view, names.index(d.detail["room"])).mean()
+        elif what == "area":  # a room the question names: by its type, the house's only one of it
+            room = names.index(d.detail["room"])
+            reason = reason or (None if room in nameable_rooms(view) else "not_unique")
+            seen = room_corners_seen(view, room).mean()
             reason = reason or (None if seen >= float(checks.get("min_corners_frac", 0.75)) else "no_structure")
         elif what == "count":
             rooms.update(range(len(names)))

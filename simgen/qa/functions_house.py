@@ -155,7 +155,8 @@ def house_route(ctx, start, facing, target):
     ways.sort(key=lambda way: way[0])
     (length, legs, points), runner_up = ways[0], (ways[1][0] if len(ways) > 1 else math.inf)
     rooms = [here] + [room for _, room in legs]
-    ctx.record("gap", runner_up - length, "m", {"route": [view.house_rooms[r].name for r in rooms], "length_m": round(length, 4)})
+    ctx.record("gap", runner_up - length, "m",
+               {"route": [view.house_rooms[r].name for r in rooms], "length_m": round(length, 4)})
     for door, _ in legs:
         ctx.record("door", math.inf, "room", {"door": door, "reads": "route"})
     for room in rooms:
