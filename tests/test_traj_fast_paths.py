@@ -55,7 +55,9 @@ def test_skipping_far_boxes_changes_no_segment(seed):
     ends[420:460] = eyes[420:460] + [1.5, 0.0, 0.0]  # axis-parallel
     ignore = g.random((len(eyes), 25)) < 0.2
     for ign in (None, ignore):
-        assert np.array_equal(segments_clear(eyes, ends, room, boxes, ignore=ign), all_pairs_clear(eyes, ends, room, boxes, ign))
+        expected = all_pairs_clear(eyes, ends, room, boxes, ign)
+        for run in (1, 8, 27):  # 27: the estimate's rays from an eye to one box's samples
+            assert np.array_equal(segments_clear(eyes, ends, room, boxes, ignore=ign, run=run), expected)
 
 
 def test_a_fan_of_rays_hits_what_each_ray_hits_alone():

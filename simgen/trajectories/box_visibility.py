@@ -177,14 +177,14 @@ def estimate_pairs(poses, objects, intrinsics: CameraIntrinsics, room: Room, box
         ends = samples[mi[todo]].reshape(-1, 3)
         passes = see_through(boxes)
         ignore = np.repeat(passes[mi[todo]], s, axis=0)
-        clear = segments_clear(starts, ends, room, boxes, ignore=ignore).reshape(-1, s)
+        clear = segments_clear(starts, ends, room, boxes, ignore=ignore, run=s).reshape(-1, s)  # s rays a box
         if boxes.parts is not None and len(boxes.parts):  # a container's own boards and sides do hide
             holders = passes & ~np.eye(len(boxes), dtype=bool)  # [m, j]: box j holds object m
             held = holders[mi[todo]].any(axis=1)
             if held.any():
                 rows = np.repeat(held, s)
                 other = ~np.repeat(holders[mi[todo][held]][:, boxes.part_owner], s, axis=0)  # parts of other objects
-                clear.reshape(-1)[rows] &= segments_clear(starts[rows], ends[rows], room, boxes.parts, ignore=other)
+                clear.reshape(-1)[rows] &= segments_clear(starts[rows], ends[rows], room, boxes.parts, ignore=other, run=s)
         seen = inside[todo]
         occlusion[todo] = (~clear & seen).sum(axis=1) / np.maximum(seen.sum(axis=1), 1)
     return VisibilityEstimate(pixels * (1.0 - np.nan_to_num(occlusion)), in_frame, occlusion, min_pixels)

@@ -16,7 +16,7 @@ import numpy as np
 from simgen.trajectories.planning_geometry import Room
 
 _PAIRS_PER_CHUNK = 200_000  # rays × boxes (or ray-box pairs) handled per numpy pass
-_RUN = 8  # consecutive segments bounded together when skipping far boxes (callers list neighbours in a row)
+_RUN = 8  # consecutive segments bounded together when skipping far boxes, unless the caller says
 _SKIP_MARGIN_M = 1e-6  # a box is skipped only when this much farther than every bound
 
 
@@ -161,35 +161,36 @@ def _gap2(rel, along) -> np.ndarray:
     return ((rel[0] + t * along[0]) ** 2 + (rel[1] + t * along[1]) ** 2) + (rel[2] + t * along[2]) ** 2
 
 
-def _near_pairs(starts, ends, boxes) -> tuple[np.ndarray, np.ndarray]:
+def _near_pairs(starts, ends, boxes, run: int = _RUN) -> tuple[np.ndarray, np.ndarray]:
     """(segment, box) index pairs that may meet: each other box's bounding sphere lies beyond the
-    capsule round a run of ``_RUN`` consecutive segments (the segment between the centres of the
+    capsule round a run of ``run`` consecutive segments (the segment between the centres of the
     bounding boxes of the run's starts and of its ends, widened by their half-diagonals): no
     segment of the run passes nearer the box."""
     n = len(starts)
-    pad = (-n) % _RUN
+    pad = (-n) % run
     axes, widths = [], []
     for x in (starts, ends):
-        run = np.concatenate([x, np.repeat(x[-1:], pad, axis=0)]).reshape(-1, _RUN, 3)
-        lo, hi = run.min(axis=1), run.max(axis=1)
+        runs = np.concatenate([x, np.repeat(x[-1:], pad, axis=0)]).reshape(-1, run, 3)
+        lo, hi = runs.min(axis=1), runs.max(axis=1)
         axes.append(0.5 * (lo + hi))
         widths.append(np.linalg.norm(hi - lo, axis=1) * 0.5)
     rel = [axes[0][:, None, k] - boxes.centers[None, :, k] for k in range(3)]  # (R, M) each
     along = [(axes[1] - axes[0])[:, None, k] for k in range(3)]
     reach = np.maximum(*widths)[:, None] + np.linalg.norm(boxes.halves, axis=1)[None] + _SKIP_MARGIN_M
-    run, box = np.nonzero(_gap2(rel, along) <= reach**2)
-    seg = (run[:, None] * _RUN + np.arange(_RUN)[None]).reshape(-1)
-    box = np.repeat(box, _RUN)
+    first, box = np.nonzero(_gap2(rel, along) <= reach**2)
+    seg = (first[:, None] * run + np.arange(run)[None]).reshape(-1)
+    box = np.repeat(box, run)
     keep = seg < n
     return seg[keep], box[keep]
 
 
-def segments_clear(starts, ends, room: Room, boxes, ignore=None, eps: float = 1e-3) -> np.ndarray:
+def segments_clear(starts, ends, room: Room, boxes, ignore=None, eps: float = 1e-3, run: int = _RUN) -> np.ndarray:
     """(N,) True where the open segment start→end crosses no wall and no box (``ignore`` as above).
 
     ``eps`` trims both ends (as a fraction of the segment) so points on a box's own surface or
     resting on a support do not count as blocked by it. Neighbouring segments listed in a row (rays
-    from one eye to nearby points) make it fast; any order gives the same answer.
+    from one eye to nearby points) make it fast, bounded ``run`` at a time (e.g. the rays from an eye
+    to one box's samples); any order and any ``run`` give the same answer.
     """
     starts, ends = np.atleast_2d(np.asarray(starts, dtype=float)), np.atleast_2d(np.asarray(ends, dtype=float))
     d = ends - starts
@@ -199,7 +200,7 @@ def segments_clear(starts, ends, room: Room, boxes, ignore=None, eps: float = 1e
     clear = ~crosses
     if len(boxes.centers) == 0 or not len(starts):
         return clear
-    seg, box = _near_pairs(starts, ends, boxes)
+    seg, box = _near_pairs(starts, ends, boxes, run)
     if ignore is not None:
         keep = ~np.asarray(ignore).reshape(-1)[seg * len(boxes.centers) + box]
         seg, box = seg[keep], box[keep]
