@@ -51,8 +51,9 @@ def plan_yaws(desired, allowed, max_step: float, fixed=None, step_weight: float 
     width = 2.0 * np.pi / k
     s = max(0, int(np.floor(max_step / width - 1.0)))
     fixed = np.zeros(n, dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
-    nearest = np.argmin(np.abs(wrap_angle(bins[None, :] - desired[:, None])), axis=1)
-    cost = wrap_angle(bins[None, :] - desired[:, None]) ** 2 + _UNSAFE_COST * ~allowed
+    deviation = wrap_angle(bins[None, :] - desired[:, None])
+    nearest = np.argmin(np.abs(deviation), axis=1)
+    cost = deviation**2 + _UNSAFE_COST * ~allowed
     if penalty is not None:
         cost = cost + penalty
     cost[fixed] = _UNSAFE_COST * 10
