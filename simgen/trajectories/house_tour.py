@@ -41,6 +41,7 @@ from simgen.types import RoomSpec
 
 _SETTLE_M = 1.0  # within this of a walk's ends the camera turns to the scans' views...
 _DOOR_LOOK_M = 0.7  # ...but within this of a doorway it looks along the way
+_DOOR_PIN_M = 0.15  # and within this (through the wall's thickness) exactly along it
 _CLEARANCE_STEP_M = 0.1  # a walk with no way at clearance_m (a narrow doorway, a sofa by a passage) tries this less...
 _MIN_CLEARANCE_M = 0.1  # ...down to this
 _REFITS = 4  # scans re-planned with fewer frames while the walks between do not fit
@@ -205,7 +206,9 @@ class HouseTour:
         desired[0], desired[-1] = _yaw(before), _yaw(after)
         eyes = np.column_stack([xy, height])
         ends = np.zeros(t + 2, dtype=bool)
-        ends[[0, -1]] = True  # the scans' poses: the search keeps them and turns from and to them
+        ends[[0, -1]] = True  # the scans' poses: the search keeps them and turns from and to them...
+        if len(cross):  # ...and in a doorway the camera looks along the way, not turning early to the next view
+            ends |= np.abs(arc[:, None] - cross[None]).min(axis=1) <= _DOOR_PIN_M
         timeline = (eyes, desired, pitch, ends)
         yaws, costs = headings(cfg, *timeline, request, house, boxes)
         yaws = fill_gaps(cfg, timeline, yaws, costs, request, house, boxes)
