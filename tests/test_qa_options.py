@@ -106,3 +106,27 @@ def test_a_category_with_few_answers_takes_the_rank_its_family_lacks():
     duck_ranks = [ranks[it.id] for it in drawn[len(mugs):]]
     assert duck_ranks[0] == 0 and 1 in duck_ranks, duck_ranks  # 4 cm: nothing fits below; not every duck lower
     assert all(span[0] <= float(c) <= span[1] for it in drawn[len(mugs):] for c in it.choices)
+
+
+def room_item(i: int, room: str, m2: float) -> QAItem:
+    """A house_room_size record as the ask stage makes it (no options yet)."""
+    return QAItem(f"{i:016x}", "house_room_size", 1, f"How big is the {room}, in square metres?", m2, f"{m2:.1f}",
+                  None, (), "number", "m2", "video", f"ep{i}", (0,), "room_floor_area(room)", {"room": room}, {}, i, "h")
+
+
+def test_a_living_rooms_area_is_never_offered_as_a_bathrooms():
+    # by eye: "how big is the living room?" offered 6.8 and 9.0 m² (a bathroom, a bedroom) beside its 16.5:
+    # the largest option, told by the room's name
+    span = plausible_range(room_item(0, "living room", 16.5))
+    assert span[0] > 9.0 and span[1] >= 32.0  # the generator's living rooms (16-32 m²) and more, no bathroom
+    assert plausible_range(room_item(0, "bathroom", 6.8))[1] < 16.0 and plausible_range(room_item(0, "attic", 9)) is None
+    others = [room_item(10 + i, room, m2) for i, (room, m2) in enumerate(
+        [("bathroom", 6.8), ("bathroom", 5.5), ("bedroom", 9.0), ("bedroom", 12.5), ("kitchen", 10.1), ("office", 9.7),
+         ("dining room", 21.0), ("bedroom", 27.0), ("living room", 34.0)])]
+    for k in range(8):  # too few living rooms for a pool of their own: the family's answers, inside the range
+        living = with_prior_options(others + [room_item(k, "living room", 16.5)], {"house_room_size": 3})[-1]
+        assert len(living.choices) >= 2 and all(span[0] <= float(c) <= span[1] for c in living.choices), living.choices
+    dense = [room_item(10 + i, room, m2) for i, (room, m2) in enumerate(
+        [("bathroom", 6.8), ("bedroom", 9.0), ("bedroom", 13.4), ("kitchen", 14.2), ("office", 15.9)])]
+    living = with_prior_options(dense + [room_item(0, "living room", 16.5)], {"house_room_size": 3})[-1]
+    assert living.choices == ()  # no two values in range a viewer could tell apart: an open number, no giveaway

@@ -45,6 +45,8 @@ from simgen.seeding import rng, stage_key
 MIN_POOL = 1  # options are drawn from a pool of at least this many answers per option
 # a program that measures one object's extent: its quantity and the slot that names the object
 EXTENT_PROGRAM = re.compile(r"^(?:to_cm\()?(height|size)\(the\((\w+)\)\)\)?$")
+ROOM_AREA_PROGRAM = re.compile(r"^room_floor_area\((\w+)\)$")  # a house room's floor area and its room slot
+ROOM_AREA_SPREAD = (0.75, 1.5)  # a room type's real-home range (m²) widened by these factors: what it could be
 CATALOGUE_DRAWS = 12  # instances built per shape of a category to find its range (before the size variation)
 
 
@@ -101,9 +103,26 @@ def _catalogue_halves(category: str) -> np.ndarray | None:
                      for _ in range(CATALOGUE_DRAWS)], dtype=float)
 
 
+def room_area_range(name: str) -> tuple[float, float] | None:
+    """Floor areas (m²) a house's room named ``name`` ("living room", "kitchen") could have: its type's
+    real-home range in the floor-plan generator, widened by ``ROOM_AREA_SPREAD`` (a house_area knob
+    scales every room); None for a name that is no room type."""
+    from simgen.scene.floorplan import ROOM_SIZES, ROOM_WORDS  # only here: the merge's start-up never builds plans
+
+    kind = {ROOM_WORDS.get(t, t): t for t in ROOM_SIZES}.get(name)
+    return None if kind is None else (ROOM_SIZES[kind][0] * ROOM_AREA_SPREAD[0], ROOM_SIZES[kind][1] * ROOM_AREA_SPREAD[1])
+
+
 def plausible_range(data) -> tuple[float, float] | None:
     """The values, in the record's unit, that the object a question measures could plausibly have
-    (:func:`catalogue_extent` of the category its program measures); None for any other number."""
+    (:func:`catalogue_extent` of the category its program measures), or the room whose floor it
+    measures (:func:`room_area_range`: by eye, "how big is the living room?" offered a bathroom's
+    6.8 m² and a bedroom's 9.0 m² beside its 16.5, the largest option: the room's name told the
+    answer); None for any other number."""
+    room = ROOM_AREA_PROGRAM.match(str(_get(data, "program") or ""))
+    if room:
+        name = (_get(data, "bindings") or {}).get(room.group(1))
+        return room_area_range(name) if isinstance(name, str) and _get(data, "unit") == "m2" else None
     match = EXTENT_PROGRAM.match(str(_get(data, "program") or ""))
     category = (_get(data, "bindings") or {}).get(match.group(2)) if match else None
     span = catalogue_extent(category, match.group(1)) if isinstance(category, str) else None
