@@ -96,7 +96,7 @@ def test_same_seed_identical_different_seed_differs(tmp_path, smoke_run):
     "override, message",
     [
         ("simulator.name=unity", "unknown simulator 'unity'; known: "),
-        ("trajectory.name=teleport", "known: coverage, ego, lookat, orbit, walkthrough"),
+        ("trajectory.name=teleport", "known: coverage, ego, house_tour, lookat, orbit, tabletop, walkthrough"),
         ("episodes=0", "episodes: expected an int ≥ 1, got 0"),
         ("scene.num_furniture=-1", "num_furniture"),
         ("scene.num_furniture=500", "num_furniture"),

@@ -35,7 +35,9 @@ def pixels(ep, object_id):
 
 @pytest.fixture(scope="module")
 def scripted(tmp_path_factory):
-    return episode(tmp_path_factory.mktemp("scripted"), ["dynamics=scripted", "dynamics.num_moving=2"])
+    # seed 1: its default scene has two objects a scripted move can take in view (seed 0's, since issue 13's
+    # reach rule moved its small things, has none: no move is scheduled there)
+    return episode(tmp_path_factory.mktemp("scripted"), ["dynamics=scripted", "dynamics.num_moving=2"], seed=1)
 
 
 def test_scripted_move_goes_exactly_where_recorded_and_is_filmed(scripted):

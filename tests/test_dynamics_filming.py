@@ -46,7 +46,7 @@ def rendered(tmp_path, overrides, seed):
 
 
 def test_a_scripted_move_is_filmed_before_during_and_after(tmp_path):
-    ep, out_dir = rendered(tmp_path, ["dynamics=scripted", "dynamics.num_moving=1"], seed=0)
+    ep, out_dir = rendered(tmp_path, ["dynamics=scripted", "dynamics.num_moving=1"], seed=1)
     assert [ev.kind for ev in ep.events] == ["scripted"]
     assert_filmed(ep, out_dir)
 
