@@ -54,7 +54,8 @@ def read_frames(item: QAItem) -> set[int]:
 def frames_to_show(item: QAItem, episode: dict, refs: list[tuple[str, int]], strip: int) -> list[tuple[int, str]]:
     """(frame, why) pairs in time order: an image question's frames, or for a video question the
     frames it names or its program read, the first and the best frame showing each referent (for a
-    size question the frame the verifier found it whole in) and an evenly spaced strip (strip frames go first when there are more than ``MAX_VIDEO_TILES``)."""
+    size question the frame the verifier found it whole in) and an evenly spaced strip (strip frames
+    go first when there are more than ``MAX_VIDEO_TILES``)."""
     n = len(episode["frames"])
     if item.modality != "video":
         return [(f, "shown") for f in item.frames]

@@ -223,7 +223,8 @@ def check_visibility(view, referents, frames_shown: list[int] | None, whole_vide
             if not len(whole):
                 reason = "not_shown_whole"
             else:  # the frame a viewer judges its size from: shown whole, and largest among those
-                evidence[view.names[row]]["whole_frame"] = int(view.frames[whole[np.argmax(view.visible_pixels[whole, row])]])
+                best = whole[np.argmax(view.visible_pixels[whole, row])]
+                evidence[view.names[row]]["whole_frame"] = int(view.frames[best])
     return reason, evidence
 
 

@@ -110,7 +110,10 @@ def room_area_range(name: str) -> tuple[float, float] | None:
     from simgen.scene.floorplan import ROOM_SIZES, ROOM_WORDS  # only here: the merge's start-up never builds plans
 
     kind = {ROOM_WORDS.get(t, t): t for t in ROOM_SIZES}.get(name)
-    return None if kind is None else (ROOM_SIZES[kind][0] * ROOM_AREA_SPREAD[0], ROOM_SIZES[kind][1] * ROOM_AREA_SPREAD[1])
+    if kind is None:
+        return None
+    (lo, hi), (shrink, grow) = ROOM_SIZES[kind], ROOM_AREA_SPREAD
+    return lo * shrink, hi * grow
 
 
 def plausible_range(data) -> tuple[float, float] | None:
