@@ -194,6 +194,17 @@ def points_in_polygon(points, poly) -> np.ndarray:
     return np.logical_and(crosses, x < x_at).sum(axis=1) % 2 == 1
 
 
+def polygon_index(points, polygons) -> np.ndarray:
+    """(N,) index of the polygon, among non-overlapping ``polygons``, strictly holding each 2D point of
+    ``points`` (N, 2+; extra columns ignored); −1 where none does (e.g. which room of a house a point is in:
+    −1 in a wall, a doorway or outside)."""
+    pts = np.atleast_2d(np.asarray(points, dtype=float))[:, :2]
+    out = np.full(len(pts), -1, dtype=np.int64)
+    for i, poly in enumerate(polygons):
+        out[points_in_polygon(pts, poly)] = i
+    return out
+
+
 _PERPENDICULAR = np.array([-1.0, 1.0])  # (x, y) reversed times this: (-y, x)
 
 

@@ -27,7 +27,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from simgen.episodes.motion_filming import REST_MM, Filming, eased_position, positions, push_track, scripted_track
-from simgen.geometry import convex_hull_2d, convex_polygons_overlap, obb_footprint, points_in_polygon, quat_to_matrix
+from simgen.geometry import (
+    convex_hull_2d, convex_polygons_overlap, obb_footprint, points_in_polygon, polygon_index, quat_to_matrix,
+)
 from simgen.registry import DYNAMICS, ConfigError, setting
 from simgen.trajectories.base import PlanRequest
 from simgen.trajectories.planning_geometry import Boxes, Room
@@ -245,10 +247,8 @@ def finalize(events: list[MotionEvent], frames: list[Frame]) -> tuple[MotionEven
 def own_floor(spec, xy) -> tuple:
     """The floor an object at ``xy`` moves on: its own room's in a house (walls stand between the rooms),
     else the room's."""
-    for room in spec.rooms:
-        if points_in_polygon(np.asarray(xy, dtype=float)[None, :2], room.footprint)[0]:
-            return room.footprint
-    return spec.room.footprint
+    (room,) = polygon_index(np.asarray(xy, dtype=float)[None, :2], [r.footprint for r in spec.rooms])
+    return spec.rooms[room].footprint if room >= 0 else spec.room.footprint
 
 
 def _footprint(obj: ObjectSpec, pose: Pose) -> np.ndarray:

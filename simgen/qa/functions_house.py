@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from simgen.geometry import points_in_polygon, polygon_area
+from simgen.geometry import points_in_polygon, polygon_area, polygon_index
 from simgen.qa.functions_relations import DIRECTION_LABELS, WALK, _direction_type, direction, walk_turns
 from simgen.qa.signatures import CATEGORY, LABELS, NUMBER, OBJ, ROOM, ExecutionError, Param, Q, dsl_function
 
@@ -57,11 +57,7 @@ def room_index(view, name: str) -> int:
 def rooms_at(view, xy) -> np.ndarray:
     """(N,) index of the room whose floor holds each floor point of ``xy`` (N, 2); −1 where none does
     (a wall, a doorway, outside, or a single-room scene). Rooms' floors never overlap."""
-    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
-    out = np.full(len(xy), -1, dtype=np.int64)
-    for i, poly in enumerate(room_polygons(view)):
-        out[points_in_polygon(xy, poly)] = i
-    return out
+    return polygon_index(np.asarray(xy, dtype=float).reshape(-1, 2), room_polygons(view))
 
 
 def room_at(view, xy) -> int:

@@ -12,7 +12,7 @@ from functools import lru_cache
 import numpy as np
 
 from simgen.geometry import points_in_polygon, quat_to_matrix, yaw_of
-from simgen.simulators.room_geometry import house_walls
+from simgen.simulators.room_geometry import interior_wall_pieces
 
 
 @dataclass(frozen=True)
@@ -129,12 +129,8 @@ def _run_max(labels: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def interior_wall_rects(spec) -> list[tuple[float, float, float, float, float]]:
     """``(cx, cy, hx, hy, yaw)`` of every interior wall piece of a house that stands on the floor (none for
     a single room): the walls between rooms, doorways left open. The footprint's edges already bound the
-    exterior walls. Every piece, headers and sills included, is ``room_geometry.house_walls(spec)``."""
-    if not spec.rooms:
-        return []
-    pieces = [(c, h, yaw) for c, h, yaw in house_walls(spec) if c[2] - h[2] < 1e-6]
-    inside = points_in_polygon(np.array([c[:2] for c, _, _ in pieces]).reshape(-1, 2), spec.room.footprint)
-    return [(c[0], c[1], h[0], h[1], yaw) for (c, h, yaw), keep in zip(pieces, inside) if keep]
+    exterior walls. The pieces are ``room_geometry.interior_wall_pieces(spec)`` standing on the floor."""
+    return [(c[0], c[1], h[0], h[1], yaw) for c, h, yaw in interior_wall_pieces(spec) if c[2] - h[2] < 1e-6]
 
 
 def scene_free_space(spec, clearance: float = 0.3, resolution: float = 0.05) -> FreeSpace:

@@ -132,6 +132,16 @@ def house_walls(spec: SceneSpec) -> list[tuple[list[float], list[float], float]]
     return boxes
 
 
+def interior_wall_pieces(spec: SceneSpec) -> list[tuple[list[float], list[float], float]]:
+    """The pieces of :func:`house_walls` between a house's rooms (centres inside the outer floor; the
+    exterior walls stand outside it), headers and sills included; none for a single room."""
+    if not spec.rooms:
+        return []
+    pieces = house_walls(spec)
+    inside = points_in_polygon(np.array([c[:2] for c, _, _ in pieces]).reshape(-1, 2), spec.room.footprint)
+    return [piece for piece, keep in zip(pieces, inside) if keep]
+
+
 def _near_polygon(points: np.ndarray, poly: np.ndarray, t: float) -> np.ndarray:
     """Points within L∞ distance ``t`` of an axis-aligned polygon: inside one of its grid cells grown by ``t``
     (the square corners a wall ring closes with)."""

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from simgen.geometry import points_in_polygon, polygon_area
-from simgen.simulators.room_geometry import house_walls
+from simgen.geometry import polygon_area, polygon_index
+from simgen.simulators.room_geometry import interior_wall_pieces
 from simgen.trajectories.occupancy import segment_distances
 from simgen.trajectories.planning_geometry import PlanningError, Room
 from simgen.types import SceneSpec
@@ -55,11 +55,9 @@ def house_geometry(spec: SceneSpec) -> HouseWalls:
     outer = Room.from_spec(spec.room)
     if not spec.rooms:
         return HouseWalls(outer.footprint, outer.height)
-    pieces = [(c, h, yaw) for c, h, yaw in house_walls(spec)
-              if c[2] - h[2] < _FLUSH_M and c[2] + h[2] > outer.height - _FLUSH_M]
-    centres = np.array([c[:2] for c, _, _ in pieces]).reshape(-1, 2)
-    inside = points_in_polygon(centres, outer.footprint)  # the exterior walls are the outer floor's edges
-    corners = np.array([_rectangle(c, h, yaw) for (c, h, yaw), keep in zip(pieces, inside) if keep]).reshape(-1, 4, 2)
+    # the exterior walls are the outer floor's edges; of the interior ones, the floor-to-ceiling pieces
+    corners = np.array([_rectangle(c, h, yaw) for c, h, yaw in interior_wall_pieces(spec)
+                        if c[2] - h[2] < _FLUSH_M and c[2] + h[2] > outer.height - _FLUSH_M]).reshape(-1, 4, 2)
     inner = np.stack([corners, np.roll(corners, -1, axis=1)], axis=2).reshape(-1, 2, 2)
     return HouseWalls(outer.footprint, outer.height, inner)
 
@@ -74,9 +72,12 @@ def _rectangle(centre, half, yaw) -> np.ndarray:
 def room_of(points, polys: list[np.ndarray]) -> np.ndarray:
     """(N,) index of the room each XY point lies in (the nearest room for a point in a wall or door)."""
     pts = np.atleast_2d(np.asarray(points, dtype=float))[:, :2]
-    gap = np.stack([np.where(points_in_polygon(pts, poly), 0.0,
-                             segment_distances(pts, poly, np.roll(poly, -1, axis=0)).min(axis=1)) for poly in polys], axis=1)
-    return np.argmin(gap, axis=1)
+    out = polygon_index(pts, polys)
+    miss = out < 0
+    if miss.any():
+        gap = np.stack([segment_distances(pts[miss], poly, np.roll(poly, -1, axis=0)).min(axis=1) for poly in polys], axis=1)
+        out[miss] = np.argmin(gap, axis=1)
+    return out
 
 
 def hops(n_rooms: int, spec: SceneSpec) -> np.ndarray:
