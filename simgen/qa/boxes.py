@@ -86,17 +86,34 @@ def rectangle_distances(center, axes, half) -> np.ndarray:
 
 
 def general_distances(c1, h1, R1, c2, h2, R2, tol: float = 1e-4, max_iter: int = 2000) -> np.ndarray:
-    """(M,) distances between arbitrary box pairs: SAT overlap test, then alternating projections."""
+    """(M,) distances between arbitrary box pairs: SAT overlap test, then alternating projections.
+
+    The projections run until every pair passes the gap test (or ``max_iter``), as before; but a
+    pair whose two points stopped moving (bit for bit: its distance and its test can no longer
+    change) or whose boxes overlap (its distance is 0) is no longer computed. Each pair's arithmetic
+    is its own, so the distances are bit-identical to iterating all pairs to the end, at the cost of
+    the pairs still moving (a house: ~100 of 2,200 pairs after the first steps, 1.2 -> 0.1 CPU-s)."""
     overlap = _obb_overlap(c1, h1, R1, c2, h2, R2)
     p = _project(c2, c1, h1, R1)  # start at the point of box 1 nearest box 2's centre
     q = _project(p, c2, h2, R2)
     best = np.linalg.norm(p - q, axis=-1)
+    passed = overlap.copy()  # each pair's gap test (an overlapping pair needs none)
+    active = np.flatnonzero(~overlap)  # pairs whose points still move
+    boxes1, boxes2 = (c1[active], h1[active], R1[active]), (c2[active], h2[active], R2[active])
+    pa, qa, best_a = p[active], q[active], best[active]
     for _ in range(max_iter):
-        p = _project(q, c1, h1, R1)
-        q = _project(p, c2, h2, R2)
-        best = np.minimum(best, np.linalg.norm(p - q, axis=-1))
-        if np.all(overlap | (best - _lower_bound(p, q, c1, h1, R1, c2, h2, R2) < tol)):
+        p_new = _project(qa, *boxes1)
+        q_new = _project(p_new, *boxes2)
+        best_a = np.minimum(best_a, np.linalg.norm(p_new - q_new, axis=-1))
+        best[active] = best_a
+        passed[active] = best_a - _lower_bound(p_new, q_new, *boxes1, *boxes2) < tol
+        if passed.all():
             break
+        moving = ~((p_new == pa).all(axis=-1) & (q_new == qa).all(axis=-1))
+        pa, qa = p_new, q_new
+        if not moving.all():  # drop the pairs that stood still: nothing about them can change
+            active, pa, qa, best_a = active[moving], pa[moving], qa[moving], best_a[moving]
+            boxes1, boxes2 = tuple(x[moving] for x in boxes1), tuple(x[moving] for x in boxes2)
     return np.where(overlap, 0.0, best)
 
 
