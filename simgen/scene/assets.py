@@ -55,12 +55,14 @@ class Surface:
 
 @dataclass(frozen=True)
 class Context:
-    """What an asset maker may use: the generator, the chosen colour and the room it goes into."""
+    """What an asset maker may use: the generator, the chosen colour, the room it goes into and, for a piece
+    made to measure (a curtain for its window), ``fit``: its full width (y) and height (z) in metres."""
 
     rng: np.random.Generator
     color: str
     rgba: tuple[float, float, float, float]
     room_height: float
+    fit: tuple[float, float] | None = None
 
     def shade(self, factor: float) -> tuple[float, float, float, float]:
         """The object's colour darkened (factor < 1) or lightened, for a secondary part of the same colour."""

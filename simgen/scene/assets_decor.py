@@ -1,5 +1,6 @@
-"""Decor with shape variants: wall art, mirror, wall clock (hung on a wall), curtain, ceiling lamp
-(hung from the ceiling), picture frame, tissue box, basket, speaker (small).
+"""Decor with shape variants: wall art, mirror, wall clock (hung on a wall), curtain (hung at a window,
+made to its measure: :mod:`simgen.scene.curtains`), ceiling lamp (hung from the ceiling), picture frame,
+tissue box, basket, speaker (small).
 
 Wall-hung pieces face +x from a wall behind them at −x; ``Asset.mount`` tells the scene builder to
 lift their box off the floor. Size ranges are typical retail dimensions (cited per maker); every
@@ -15,6 +16,7 @@ from simgen.types import Part, Pose
 
 FRAME = ("black", "white", "brown", "grey", "yellow")
 FACE_X = turned("y", np.pi / 2)  # a cylinder's disc turned to face +x
+FINIAL = 0.03  # m: radius of a curtain rod's end balls
 
 
 def _canvas(ctx: Context, hy: float, hz: float, y0: float = 0.0) -> list:
@@ -107,34 +109,42 @@ def _pleats(ctx: Context, y0: float, y1: float, top: float, bottom: float = 0.0)
                   ctx.rgba if k % 2 else ctx.shade(0.82)) for k, (a, b) in enumerate(zip(ys[:-1], ys[1:]))]
 
 
-def _rod_height(ctx: Context) -> float:
-    """Curtain rod 10–30 cm under the ceiling, at most 2.4 m (a 2.6 m room gives 2.3–2.4 m curtains)."""
-    return min(ctx.room_height - ctx.u(0.1, 0.3), 2.4)
+def _curtain_size(ctx: Context, width: tuple[float, float]) -> tuple[float, float]:
+    """(half width, height) of a curtain: ``ctx.fit`` when made for a window, else a rod ``width`` (m) wide hung
+    10–30 cm under the ceiling, at most 2.4 m up (a 2.6 m room gives 2.3–2.4 m curtains)."""
+    if ctx.fit is not None:
+        return ctx.fit[0] / 2, ctx.fit[1]
+    return ctx.u(*width) / 2, min(ctx.room_height - ctx.u(0.1, 0.3), 2.4)
+
+
+def _rod(hy: float, h: float) -> list:
+    """A rod with ball finials whose top is at ``h``; the panels hang from its rings 5 cm lower."""
+    z = h - FINIAL
+    return [rod((0.05, -hy + FINIAL, z), (0.05, hy - FINIAL, z), 0.015, METAL),
+            sphere((0.05, -hy + FINIAL, z), FINIAL, METAL), sphere((0.05, hy - FINIAL, z), FINIAL, METAL)]
 
 
 def curtain_pair(ctx: Context):
-    """A pair of curtain panels drawn to either side of a rod (rod W 140–220 cm)."""
-    hy, top = ctx.u(0.7, 1.1), _rod_height(ctx)
-    panel = ctx.u(0.4, 0.55)
-    parts = [rod((0.05, -hy + 0.03, top), (0.05, hy - 0.03, top), 0.015, METAL),
-             sphere((0.05, -hy + 0.03, top), 0.03, METAL), sphere((0.05, hy - 0.03, top), 0.03, METAL)]
-    parts += _pleats(ctx, -hy + 0.02, -hy + panel, top - 0.03) + _pleats(ctx, hy - panel, hy - 0.02, top - 0.03)
-    return parts, []
+    """A pair of panels drawn open to either side of a rod (rod W 140–220 cm; each panel 22–32% of it)."""
+    hy, h = _curtain_size(ctx, (1.4, 2.2))
+    panel, top = 2 * hy * ctx.u(0.22, 0.32), h - 2 * FINIAL
+    return _rod(hy, h) + _pleats(ctx, -hy, -hy + panel, top) + _pleats(ctx, hy - panel, hy, top), []
 
 
 def curtain_single(ctx: Context):
-    """A single drawn curtain across its rod (rod W 100–160 cm)."""
-    hy, top = ctx.u(0.5, 0.8), _rod_height(ctx)
-    return [rod((0.05, -hy, top), (0.05, hy, top), 0.015, METAL), *_pleats(ctx, -hy + 0.02, hy - 0.02, top - 0.03)], []
+    """A single panel gathered to one side of its rod (rod W 100–160 cm; the panel 35–50% of it)."""
+    hy, h = _curtain_size(ctx, (1.0, 1.6))
+    panel, side = 2 * hy * ctx.u(0.35, 0.5), 1.0 if ctx.rng.random() < 0.5 else -1.0
+    y0, y1 = sorted((side * hy, side * (hy - panel)))
+    return _rod(hy, h) + _pleats(ctx, y0, y1, h - 2 * FINIAL), []
 
 
 def curtain_valance(ctx: Context):
-    """Curtain pair nearly closed (a 5–15 cm gap in the middle) under a pleated box valance (W 140–200 cm)."""
-    hy, top = ctx.u(0.7, 1.0), _rod_height(ctx)
-    gap = ctx.u(0.025, 0.075)
-    parts = [block((0.0, -hy, top - 0.2), (0.12, hy, top), ctx.shade(0.9))]
-    parts += _pleats(ctx, -hy + 0.02, -gap, top - 0.2) + _pleats(ctx, gap, hy - 0.02, top - 0.2)
-    return parts, []
+    """A pair of panels drawn open (each 20–30% of the width) under a box valance 15–20 cm tall (W 140–200 cm)."""
+    hy, h = _curtain_size(ctx, (1.4, 2.0))
+    panel, drop = 2 * hy * ctx.u(0.2, 0.3), ctx.u(0.15, 0.2)
+    parts = [block((0.0, -hy, h - drop), (0.12, hy, h), ctx.shade(0.9))]
+    return parts + _pleats(ctx, -hy, -hy + panel, h - drop) + _pleats(ctx, hy - panel, hy, h - drop), []
 
 
 def _hanging(ctx: Context, shade_parts: list, shade_top: float) -> list:
@@ -281,9 +291,9 @@ DECOR = (
     Asset("wall clock", "furniture", "wall", ("white", "black", "brown", "red", "grey"), None, mount="wall",
           max_count=1, variants=variants(round=round_clock, square=square_clock, pendulum=pendulum_clock),
           dims=((0.03, 0.07), (0.25, 0.4), (0.25, 0.7))),
-    Asset("curtain", "furniture", "wall", ("beige", "white", "grey", "blue", "red", "green"), None, max_count=2,
+    Asset("curtain", "furniture", "wall", ("beige", "white", "grey", "blue", "red", "green"), None,
           variants=variants(pair=curtain_pair, single=curtain_single, with_valance=curtain_valance),
-          dims=((0.06, 0.12), (1.0, 2.2), (2.0, 2.45))),
+          dims=((0.08, 0.12), (1.0, 2.2), (2.0, 2.4))),
     Asset("ceiling lamp", "furniture", "free", ("white", "black", "grey", "yellow", "beige"), None, mount="ceiling",
           max_count=1, variants=variants(drum=drum_pendant, dome=dome_pendant, chandelier=chandelier),
           dims=((0.3, 0.72), (0.3, 0.72), (0.5, 1.0))),

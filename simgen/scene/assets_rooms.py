@@ -43,16 +43,19 @@ LOOKALIKES = (
 @dataclass(frozen=True)
 class RoomType:
     """A room's mix: core furniture ``(category, min, max)`` drawn first, then weighted pools; ``first`` names the
-    shape variant of a core category's first instance (a kitchen's first counter holds the sink)."""
+    shape variant of a core category's first instance (a kitchen's first counter holds the sink); ``curtains``
+    is the chance that a window of the room gets curtains (:mod:`simgen.scene.curtains`)."""
 
     core: tuple[tuple[str, int, int], ...]
     furniture: dict[str, float]
     small: dict[str, float]
     first: dict[str, str] = field(default_factory=dict)
+    curtains: float = 0.0
 
     def categories(self) -> set[str]:
         """Every category this room type may hold."""
-        return {c for c, _, _ in self.core} | set(self.furniture) | set(self.small)
+        hung = {"curtain"} if self.curtains else set()
+        return {c for c, _, _ in self.core} | set(self.furniture) | set(self.small) | hung
 
 
 ROOM_TYPES: dict[str, RoomType] = {
@@ -60,28 +63,28 @@ ROOM_TYPES: dict[str, RoomType] = {
         core=(("sofa", 1, 1), ("coffee table", 1, 1), ("tv", 1, 1)),
         furniture={"armchair": 1.5, "side table": 1.0, "floor lamp": 1.0, "bookshelf": 1.0, "plant": 1.0,
                    "tv stand": 0.8,
-                   "wall art": 1.0, "rug": 0.6, "ottoman": 0.6, "curtain": 0.6, "ceiling lamp": 0.5, "wall clock": 0.4},
+                   "wall art": 1.0, "rug": 0.6, "ottoman": 0.6, "ceiling lamp": 0.5, "wall clock": 0.4},
         small={"pillow": 1.5, "book": 1.2, "vase": 1.0, "picture frame": 1.0, "speaker": 0.6,
-               "table lamp": 0.8, "bowl": 0.6, "mug": 0.8, "basket": 0.5, "box": 0.4}),
+               "table lamp": 0.8, "bowl": 0.6, "mug": 0.8, "basket": 0.5, "box": 0.4}, curtains=0.8),
     "kitchen": RoomType(
         core=(("refrigerator", 1, 1), ("kitchen counter", 1, 2), ("stove", 1, 1)),
         furniture={"dining table": 0.8, "dining chair": 1.0, "bar stool": 0.8, "trash can": 1.0, "wall clock": 0.6,
                    "plant": 0.4, "ceiling lamp": 0.5, "washing machine": 0.3},
         small={"bowl": 1.2, "plate": 1.2, "cutting board": 1.0, "kettle": 1.0, "toaster": 0.8, "microwave": 0.8,
                "coffee maker": 0.8, "cooking pot": 1.0, "frying pan": 0.8, "mug": 1.0, "bottle": 0.8},
-        first={"kitchen counter": "sink"}),
+        first={"kitchen counter": "sink"}, curtains=0.3),
     "bedroom": RoomType(
         core=(("bed", 1, 1), ("nightstand", 2, 2)),
         furniture={"wardrobe": 1.2, "dresser": 1.0, "armchair": 0.4, "floor lamp": 0.6, "rug": 0.6, "wall art": 1.0,
-                   "mirror": 0.6, "curtain": 0.8, "plant": 0.5, "ceiling lamp": 0.5, "bookshelf": 0.4},
+                   "mirror": 0.6, "plant": 0.5, "ceiling lamp": 0.5, "bookshelf": 0.4},
         small={"pillow": 1.5, "alarm clock": 1.0, "table lamp": 1.0, "book": 1.0, "picture frame": 0.8,
-               "tissue box": 0.6, "laptop": 0.4, "vase": 0.4, "mug": 0.4}),
+               "tissue box": 0.6, "laptop": 0.4, "vase": 0.4, "mug": 0.4}, curtains=0.9),
     "office": RoomType(
         core=(("desk", 1, 1), ("office chair", 1, 1)),
         furniture={"filing cabinet": 1.0, "bookshelf": 1.2, "plant": 0.8, "floor lamp": 0.6, "wall clock": 0.6,
                    "wall art": 0.8, "armchair": 0.4, "rug": 0.3, "ceiling lamp": 0.5, "trash can": 0.6},
         small={"monitor": 1.2, "keyboard": 1.0, "laptop": 1.0, "printer": 0.6, "desk lamp": 1.0, "globe": 0.5,
-               "book": 1.2, "mug": 0.8, "picture frame": 0.5, "speaker": 0.4, "box": 0.6}),
+               "book": 1.2, "mug": 0.8, "picture frame": 0.5, "speaker": 0.4, "box": 0.6}, curtains=0.5),
     "bathroom": RoomType(
         core=(("toilet", 1, 1), ("sink cabinet", 1, 1), ("bathtub", 1, 1)),
         furniture={"washing machine": 0.6, "mirror": 1.2, "trash can": 0.8, "plant": 0.5, "wall art": 0.4,
@@ -91,8 +94,8 @@ ROOM_TYPES: dict[str, RoomType] = {
     "dining": RoomType(
         core=(("dining table", 1, 1), ("dining chair", 2, 4)),
         furniture={"sideboard": 1.0, "bench": 0.5, "wall art": 1.0, "plant": 0.8, "ceiling lamp": 1.2,
-                   "curtain": 0.6, "rug": 0.4, "wall clock": 0.5, "mirror": 0.4},
-        small={"plate": 1.5, "bowl": 1.2, "candle": 1.0, "teapot": 0.8, "mug": 0.8, "bottle": 0.8}),
+                   "rug": 0.4, "wall clock": 0.5, "mirror": 0.4},
+        small={"plate": 1.5, "bowl": 1.2, "candle": 1.0, "teapot": 0.8, "mug": 0.8, "bottle": 0.8}, curtains=0.7),
     "hallway": RoomType(  # a house's passage: a console (side) table and decor
         core=(("side table", 1, 1),),
         furniture={"wall art": 1.2, "mirror": 1.0, "plant": 1.0, "bench": 0.8, "wall clock": 0.6, "ceiling lamp": 0.8,

@@ -92,11 +92,13 @@ def draw_variant(item: Asset, rng: np.random.Generator) -> str | None:
 
 
 def instantiate(item: Asset, rng: np.random.Generator, color_variation: float = 0.0,
-                room_height: float = 2.6, size_variation: float = 0.0, variant: str | None = None) -> Instance:
+                room_height: float = 2.6, size_variation: float = 0.0, variant: str | None = None,
+                fit: tuple[float, float] | None = None) -> Instance:
     """Build one instance of ``item``: colour, parts (centred), true half extents, surfaces and mass.
 
     ``variant`` names a shape variant; None uses the asset's own maker (an original category's one
-    shape) or, for a category that has none, draws a variant from ``rng`` first."""
+    shape) or, for a category that has none, draws a variant from ``rng`` first. ``fit`` (width, height)
+    asks a made-to-measure maker (a curtain) for that size (:attr:`~simgen.scene.assets.Context.fit`)."""
     if variant is None and item.make is None:
         variant = draw_variant(item, rng)
     make = item.make if variant is None else item.maker(variant)
@@ -105,7 +107,7 @@ def instantiate(item: Asset, rng: np.random.Generator, color_variation: float = 
         color = item.colors[int(rng.integers(len(item.colors)))]
     jitter = rng.uniform(-1.0, 1.0, 3) * RGB_JITTER * color_variation
     rgb = np.clip(np.asarray(item.tints.get(color, COLORS[color])) + jitter, 0.0, 1.0)
-    ctx = Context(rng, color, tuple(float(v) for v in rgb) + (1.0,), room_height)
+    ctx = Context(rng, color, tuple(float(v) for v in rgb) + (1.0,), room_height, fit)
     parts, surfaces = make(ctx)
     parts, half, surfaces = assemble(parts, surfaces)
     if size_variation > 0 and item.kind in ("furniture", "small"):  # no draw at 0: scenes stay as they were

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simgen.geometry import obb_footprint, polygon_area, quat_to_matrix
+from simgen.geometry import obb_footprint, polygon_area, quat_from_yaw, quat_to_matrix, wrap_angle
 from simgen.registry import SCENE_BUILDERS, ConfigError, parse_config, setting
 from simgen.scene.assets_rooms import ROOM_TYPES as FURNISHINGS
 from simgen.scene.catalogue import MAX_SIZE_VARIATION
+from simgen.scene.curtains import hang_curtains
 from simgen.scene.floorplan import INTERIOR_WALL, ROOM_TYPES, draw_plan, draw_types, draw_windows
 from simgen.scene.freespace import free_space
 from simgen.scene.layout import FREE_RESOLUTION, Placed
@@ -132,10 +133,16 @@ class HouseBuilder:
         shell = sample_room(rng(*key, "scene/room"), "rect", plan.width, plan.depth, cfg.ceiling_height, 0.0,
                             cfg.color_variation)
         lighting = sample_lighting(rng(*key, "scene/lighting"), cfg.lighting_variation)
+        rooms = [self._furnish(rng(*key, f"scene/room{k}"), room, keep_out_zones(plan, k))
+                 for k, room in enumerate(plan.rooms)]
+        plan = draw_windows(rng(*key, "scene/windows"), plan, cfg.window_width, cfg.window_sill, cfg.window_top,
+                            blockers(rooms))
+        curtains = rng(*key, "scene/curtains")
         items, placed, contents = [], {}, []
-        for k, room in enumerate(plan.rooms):
-            zones = keep_out_zones(plan, k)
-            r_items, r_placed, stats = self._furnish(rng(*key, f"scene/room{k}"), room, zones)
+        for k, (room, (r_items, r_placed, stats)) in enumerate(zip(plan.rooms, rooms)):
+            windows = [o for o in plan.openings if o.kind == "window" and k in o.rooms]
+            hang_curtains(curtains, room, windows, r_items, r_placed, keep_out_zones(plan, k),
+                          FURNISHINGS[room.room_type].curtains, cfg.color_variation, cfg.ceiling_height)
             n = len(items)
             placed.update({n + i: Placed(p.position, p.yaw, None if p.support is None else n + p.support)
                            for i, p in r_placed.items()})
@@ -146,8 +153,6 @@ class HouseBuilder:
                              "num_small_objects": n_s, "first_object_id": n + 1, "last_object_id": len(items),
                              "free_area": stats["free_area"]})
         objects = tuple(object_spec(i, items, placed) for i in range(len(items)))
-        plan = draw_windows(rng(*key, "scene/windows"), plan, cfg.window_width, cfg.window_sill, cfg.window_top,
-                            blockers(objects, contents))
         n_s = sum(c["num_small_objects"] for c in contents)
         complexity = {**dataclasses.asdict(cfg), "num_objects": len(objects), "num_furniture": len(objects) - n_s,
                       "num_small_objects": n_s, "house_width": plan.width, "house_depth": plan.depth,
@@ -189,15 +194,16 @@ def doors_reached(footprint, items, placed: dict[int, Placed], zones, clearance:
     return True
 
 
-def blockers(objects, contents) -> dict[int, list[tuple[float, float, float, float, float]]]:
-    """Room index -> the axis-aligned boxes ``(x0, y0, x1, y1, top)`` of its furniture seen from above."""
+def blockers(rooms) -> dict[int, list[tuple[float, float, float, float, float]]]:
+    """Room index -> the axis-aligned boxes ``(x0, y0, x1, y1, top)`` of its furniture seen from above, from each
+    room's (items, placements, stats)."""
     out = {}
-    for k, c in enumerate(contents):
-        for obj in objects[c["first_object_id"] - 1: c["last_object_id"]]:
-            if obj.kind != "small":
-                fp = obb_footprint(obj.pose.position, obj.half_extents, quat_to_matrix(obj.pose.quat_wxyz))
-                top = obj.pose.position[2] + obj.half_extents[2]  # upright boxes: the top face
-                out.setdefault(k, []).append((*fp.min(0), *fp.max(0), top))
+    for k, (items, placed, _) in enumerate(rooms):
+        for i, p in placed.items():
+            if items[i].asset.kind != "small":
+                half = items[i].half_extents
+                fp = obb_footprint(p.position, half, quat_to_matrix(quat_from_yaw(wrap_angle(p.yaw))))
+                out.setdefault(k, []).append((*fp.min(0), *fp.max(0), p.position[2] + half[2]))  # upright: the top
     return out
 
 
