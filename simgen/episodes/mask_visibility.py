@@ -137,22 +137,34 @@ def _project(points_cam: np.ndarray, K, w: int, h: int, near: float):
 
 
 def _mask_stats(instance: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, list]:
-    """Visible pixel counts and inclusive bounding boxes of each id, from per-row/column presence."""
+    """Visible pixel counts and inclusive bounding boxes of each id, from the mask's horizontal runs.
+
+    A run is a stretch of one object id along an image row: its start and end columns bound the
+    id's columns, its row the id's rows, and its length counts its pixels. Runs are a few hundred
+    per frame where object pixels are tens of thousands, and flat indices of the run starts and ends
+    (the k-th start and the k-th end bound the same run) avoid 2-D ``nonzero`` (~10× slower).
+    """
     h, w = instance.shape
-    flat = instance.ravel()
-    where = np.flatnonzero(flat)  # only object pixels matter; the room/background (0) is skipped
-    value = flat[where].astype(np.intp)
-    row = where // w
-    col = where - row * w
-    n = int(max(ids.max(), value.max(initial=0))) + 1
-    counts = np.bincount(value, minlength=n)
-    # Which columns / rows contain each id: one bincount over (id, column) and (id, row) pairs.
-    cols = np.bincount(value * w + col, minlength=n * w).reshape(n, w)[ids] > 0
-    rows = np.bincount(value * h + row, minlength=n * h).reshape(n, h)[ids] > 0
-    x0, x1 = cols.argmax(1), w - 1 - cols[:, ::-1].argmax(1)
-    y0, y1 = rows.argmax(1), h - 1 - rows[:, ::-1].argmax(1)
+    n = int(max(ids.max(), instance.max())) + 1
+    change = instance[:, 1:] != instance[:, :-1]
+    starts = instance != 0  # only object pixels matter; the room/background (0) is skipped
+    ends = starts.copy()
+    starts[:, 1:] &= change
+    ends[:, :-1] &= change
+    first, last = np.flatnonzero(starts), np.flatnonzero(ends)
+    row = first // w
+    x_start, x_end = first - row * w, last - row * w
+    value = instance.ravel()[first].astype(np.intp)
+    counts = np.zeros(n, np.intp)
+    np.add.at(counts, value, x_end - x_start + 1)
+    x0, y0, x1, y1 = np.full(n, w), np.full(n, h), np.full(n, -1), np.full(n, -1)
+    np.minimum.at(x0, value, x_start)
+    np.maximum.at(x1, value, x_end)
+    np.minimum.at(y0, value, row)
+    np.maximum.at(y1, value, row)
     pixels = counts[ids]
-    bbox = [(int(x0[k]), int(y0[k]), int(x1[k]), int(y1[k])) if pixels[k] > 0 else None for k in range(len(ids))]
+    x0, y0, x1, y1 = x0[ids].tolist(), y0[ids].tolist(), x1[ids].tolist(), y1[ids].tolist()
+    bbox = [(x0[k], y0[k], x1[k], y1[k]) if pixels[k] > 0 else None for k in range(len(ids))]
     return pixels, bbox
 
 
@@ -186,10 +198,18 @@ class FloorCoverage:
         # on a busy machine). A pixel at camera depth z lies at z · (ray_x[col], ray_y[row], 1) in the
         # camera, so its world height is z · (row term + column term) + T[2, 3].
         rise = (ray_y * T[2, 1])[:, None] + (ray_x * T[2, 0] + T[2, 2])[None, :]
+        # In float64 throughout, as numpy would promote the float32 depth: a mixed float32 × float64
+        # product over the image costs ~10× its float64 one (0.5 ms a 320×240 frame).
+        height = depth.astype(np.float64)
         with np.errstate(invalid="ignore"):  # inf depth × a zero rise: NaN, never on the floor
-            on_floor = np.abs(depth * rise + T[2, 3]) <= self.tolerance
-        rows, cols = np.nonzero(on_floor & (instance == 0) & (depth > 0))
-        z = depth[rows, cols].astype(float)
+            np.multiply(height, rise, out=height)
+        height += T[2, 3]
+        on_floor = np.abs(height, out=height) <= self.tolerance
+        # flat indices, rows and columns by division: 2-D nonzero costs ~5× more
+        shown = np.flatnonzero(on_floor & (instance == 0) & (depth > 0))
+        rows = shown // depth.shape[1]
+        cols = shown - rows * depth.shape[1]
+        z = depth.ravel()[shown].astype(float)
         x, y = ray_x[cols] * z, ray_y[rows] * z
         # cell indices per axis on flat arrays: (N, 2) arrays with .all(axis=1) cost 1.5 ms a frame
         i = np.floor((x * T[0, 0] + y * T[0, 1] + z * T[0, 2] + T[0, 3] - self.origin[0]) / self.cell).astype(int)
