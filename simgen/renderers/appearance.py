@@ -30,7 +30,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "tv": ("plastic",), "partition": ("fabric", "paint"), "pillar": ("plaster", "paint"),
     "box": ("paint",), "ball": ("plastic", "leather"), "mug": ("ceramic",), "bottle": ("glass", "plastic"),
     "book": ("fabric", "plastic"), "vase": ("ceramic", "glass"), "laptop": ("metal", "plastic"),
-    "toy duck": ("plastic",), "teddy bear": ("fabric",), "bunny figurine": ("ceramic",),
+    "toy duck": ("plastic",), "teddy bear": ("fabric",), "bunny figurine": ("ceramic",), "curtain": ("fabric",),
 }
 ROUGHNESS: dict[str, tuple[float, float]] = {
     "wood": (0.35, 0.7), "fabric": (0.8, 1.0), "leather": (0.35, 0.6), "paint": (0.5, 0.85),

@@ -118,10 +118,11 @@ def _curtain_size(ctx: Context, width: tuple[float, float]) -> tuple[float, floa
 
 
 def _rod(hy: float, h: float) -> list:
-    """A rod with ball finials whose top is at ``h``; the panels hang from its rings 5 cm lower."""
+    """A dark rod (metal in Blender, as all trim) with ball finials whose top is at ``h``; the panels hang 3 cm
+    under its centre."""
     z = h - FINIAL
-    return [rod((0.05, -hy + FINIAL, z), (0.05, hy - FINIAL, z), 0.015, METAL),
-            sphere((0.05, -hy + FINIAL, z), FINIAL, METAL), sphere((0.05, hy - FINIAL, z), FINIAL, METAL)]
+    return [rod((0.05, -hy + FINIAL, z), (0.05, hy - FINIAL, z), 0.015, TRIM),
+            sphere((0.05, -hy + FINIAL, z), FINIAL, TRIM), sphere((0.05, hy - FINIAL, z), FINIAL, TRIM)]
 
 
 def curtain_pair(ctx: Context):

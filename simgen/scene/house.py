@@ -5,7 +5,8 @@ the plan (``scene/floorplan``, :mod:`simgen.scene.floorplan`), the shell's colou
 then furnishes each room on its own stream (``scene/room<k>``) with the procedural room machinery
 (:meth:`ProceduralBuilder.furnish` with the room's type; counts from its area), nothing in front of
 a doorway (``DOOR_ZONE`` m on both sides); then the windows (``scene/windows``) go where no furniture
-taller than the sill stands at the outside wall. Object ids run over the whole house room by room,
+taller than the sill stands at the outside wall, and curtains hang at some of them (``scene/curtains``,
+:mod:`simgen.scene.curtains`), after their room's objects. Object ids run over the whole house room by room,
 names are numbered per category in id order. ``complexity`` records the knobs, the
 effective counts, each room's type, area and contents, and ``source``, so :func:`rebuild` gives the
 same scene. A room whose layout fails ``max_attempts`` times (no room, or a doorway cut off from the
