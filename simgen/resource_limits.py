@@ -71,26 +71,30 @@ def _gib(n: float) -> str:
 
 
 def check_episode_size(width: int, height: int, fps: float, duration_s: float, n_objects: int, save_arrays: bool,
-                       available: int | None = None) -> None:
+                       available: int | None = None, n_frames: int | None = None) -> None:
     """Raise ResourceError naming the keys when an episode of this size cannot be rendered here:
     a side above :data:`MAX_SIDE`, a frame count that is not finite, or more memory than
-    :data:`MEMORY_SHARE` of ``available`` (default: :func:`available_memory`)."""
+    :data:`MEMORY_SHARE` of ``available`` (default: :func:`available_memory`). ``n_frames``, where the
+    planner sizes the episode by its scene (a house tour), stands in for ``fps`` × ``duration_s``."""
     if max(width, height) > MAX_SIDE:
         raise ResourceError(f"camera.width={width}, camera.height={height}: the video encoder (H.264) takes at most "
                             f"{MAX_SIDE} pixels a side")
-    frames = fps * duration_s
-    if not math.isfinite(frames):
-        raise ResourceError(f"render.fps={fps}, render.duration_s={duration_s}: fps × duration must be finite")
-    n_frames = max(1, int(round(frames)))
+    length, shorter = f"render.fps={fps} × render.duration_s={duration_s}", "fps or duration"
+    if n_frames is None:
+        frames = fps * duration_s
+        if not math.isfinite(frames):
+            raise ResourceError(f"{length}: fps × duration must be finite")
+        n_frames = max(1, int(round(frames)))
+    else:
+        length, shorter = f"render.fps={fps} on the planner's tour", "fps or the tour's seconds (trajectory.*_seconds)"
     need = episode_bytes(width, height, n_frames, n_objects, save_arrays)
     available = available_memory() if available is None else available
     if available is not None and need > MEMORY_SHARE * available:
         hint = "; render.save_arrays=false keeps no per-frame arrays" if save_arrays else ""
         raise ResourceError(
-            f"an episode of camera.width={width} × camera.height={height}, render.fps={fps} × render.duration_s="
-            f"{duration_s} ({n_frames} frames){f' with {n_objects} objects' if n_objects else ''} needs about "
-            f"{_gib(need)} of memory, more than "
-            f"{MEMORY_SHARE:.0%} of the {_gib(available)} available; lower the resolution, fps or duration{hint}")
+            f"an episode of camera.width={width} × camera.height={height}, {length} ({n_frames} frames)"
+            f"{f' with {n_objects} objects' if n_objects else ''} needs about {_gib(need)} of memory, more than "
+            f"{MEMORY_SHARE:.0%} of the {_gib(available)} available; lower the resolution, {shorter}{hint}")
 
 
 def scene_objects(builder) -> int:

@@ -36,7 +36,7 @@ from simgen.renderers.camera_effects import CameraEffects, CameraPipeline
 from simgen.renderers.base import Renderer, SimulatorRenderer, check_renderer, open_renderer
 from simgen.resource_limits import check_episode_size, scene_objects
 from simgen.seeding import rng
-from simgen.trajectories.base import PlanRequest, frame_budget, plan_episode
+from simgen.trajectories.base import PlanRequest, frame_budget, plan_episode, sizes_by_scene
 from simgen.types import CameraIntrinsics, Episode, Frame, SceneSpec
 from simgen.visibility_model import VisibilityModel
 
@@ -132,6 +132,12 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
     states = sim.load(spec)
     render, intrinsics = plugins.render, plugins.intrinsics
     n_frames = frame_budget(plugins.planner, spec, render.n_frames, render.fps)  # a house tour: per room
+    if sizes_by_scene(plugins.planner):  # the real count replaces render.duration_s's
+        check_episode_size(intrinsics.width, intrinsics.height, render.fps, render.duration_s, len(spec.objects),
+                           render.save_arrays, n_frames=n_frames)
+        if frame_bar is not None:
+            frame_bar.total += n_frames - render.n_frames
+            frame_bar.refresh()
     request = PlanRequest(spec, states, intrinsics, n_frames, render.fps, plugins.visibility)
     poses, actions = plan_episode(plugins.planner, request, stream("trajectory"))
     events = plugins.dynamics.schedule(request, poses, stream("dynamics"), sim)  # pushes are tried in sim
@@ -197,6 +203,7 @@ def render_episodes(plugins: EpisodePlugins, run_dir: Path, n_episodes: int, see
     try:
         with tqdm(total=len(pending), desc="episodes", unit="ep") as ep_bar, \
                 tqdm(total=len(pending) * plugins.render.n_frames, desc="frames", unit="fr", leave=False) as fr_bar:
+            # (a house tour corrects the total episode by episode, as each scene's frames are known)
             for index, episode_id in pending:
                 start = time.perf_counter()
                 _render_or_record_failure(sim, renderer, plugins, root / episode_id, seed, shard, index, summary,
@@ -253,7 +260,7 @@ def build_plugins(cfg) -> EpisodePlugins:
     except ValueError as e:
         raise ConfigError(str(e)) from None
     check_episode_size(intrinsics.width, intrinsics.height, render.fps, render.duration_s, scene_objects(builder),
-                       render.save_arrays)  # before any file is written
+                       render.save_arrays, n_frames=1 if sizes_by_scene(planner) else None)  # before any file is written
     return EpisodePlugins(builder, sim_cfg, planner, cfg.trajectory.name, cfg.simulator.name, intrinsics, render,
                           DYNAMICS.build(cfg.dynamics), VisibilityModel.from_config(cfg.visibility), renderer_cfg,
                           cfg.renderer.name, parse_config(CameraEffects, OmegaConf.to_container(cam.effects),

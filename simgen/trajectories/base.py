@@ -52,8 +52,12 @@ def plan_episode(planner: Planner, request: PlanRequest,
     return planner.plan(request, rng), ()
 
 
+def sizes_by_scene(planner: Planner) -> bool:
+    """Whether the planner sets each episode's frames by its scene (``frames_for``: the house tour)."""
+    return getattr(planner, "frames_for", None) is not None
+
+
 def frame_budget(planner: Planner, scene: SceneSpec, n_frames: int, fps: float) -> int:
     """Frames of an episode: ``n_frames`` (``render.duration_s`` × fps), unless the planner sizes its
     episodes by the scene (``frames_for(scene, fps)``: the house tour's seconds per room)."""
-    sized = getattr(planner, "frames_for", None)
-    return n_frames if sized is None else int(sized(scene, fps))
+    return int(planner.frames_for(scene, fps)) if sizes_by_scene(planner) else n_frames
