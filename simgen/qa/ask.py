@@ -138,7 +138,8 @@ class EpisodeAsker:
         v = qa.verify
         jitter_rng = rng(seed, shard, self.scene_key, "qa/jitter")
         k = v.stability_k if v.stability else 0
-        self.jittered = [self.view.jittered(jitter_rng, v.position_sigma_m, v.size_sigma_frac) for _ in range(k)]
+        sigma = v.position_sigma_m * self.view.scale  # a tabletop's things are jittered by a fifth as much
+        self.jittered = [self.view.jittered(jitter_rng, sigma, v.size_sigma_frac) for _ in range(k)]
 
     def run(self, fam: Family, view, bindings: dict, ablate=None, shared=None):
         """Execute ``fam``'s program with ``bindings`` on ``view`` (the Execution)."""

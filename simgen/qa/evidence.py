@@ -25,6 +25,7 @@ from itertools import combinations
 import numpy as np
 
 from simgen.geometry import points_in_polygon, project, wrap_angle
+from simgen.qa.scene_scale import scaled
 
 _CORNER_SAMPLES = 7  # points along each vertical corner edge
 _CORNER_INSET_M = 0.05  # sample just inside the wall ends, away from the floor and the ceiling
@@ -185,17 +186,25 @@ def slot_categories(fam, bindings: dict, observed: str) -> list[str]:
     return out
 
 
-def check_count(view, fam, bindings: dict) -> str | None:
+def check_count(view, fam, bindings: dict) -> tuple[str | None, dict]:
     """For counting: every glimpsed instance of the counted categories is also seen, and recognisable
-    at least once (``SceneView.framed``: seen clearly, not cut by the frame edge), else a viewer could
-    not tell what it is and could count it either way (by eye: a teddy bear only ever shown as a paw
-    at the image corner was counted as 1)."""
+    at least once (``SceneView.framed``: seen clearly, not cut by the frame edge, and from close up
+    showing part of its outline: ``simgen.qa.outline``), else a viewer could not tell what it is and could count it either
+    way (by eye: a teddy bear only ever shown as a paw at the image corner was counted as 1; a grey
+    wardrobe only ever shown as a close-up slab of its front as one of two). The evidence, per
+    category: the frames in which each instance is recognisable, and the largest share of its box
+    inside such a frame."""
     glimpsed = glimpsed_counts(view)
+    evidence, reason = {}, None
     for c in slot_categories(fam, bindings, "any"):
         rows = view.observed_rows(c)
-        if glimpsed.get(c, 0) != len(rows) or not view.framed[:, rows].any(axis=0).all():
-            return "ambiguous_count"
-    return None
+        framed = view.framed[:, rows]
+        evidence[c] = {"glimpsed": glimpsed.get(c, 0), "frames_recognisable": framed.sum(axis=0).tolist(),
+                       "max_in_frame_recognisable": [round(float(view.in_frame_fraction[framed[:, i], r].max(initial=0.0)), 4)
+                                                     for i, r in enumerate(rows)]}
+        if glimpsed.get(c, 0) != len(rows) or not framed.any(axis=0).all():
+            reason = reason or "ambiguous_count"
+    return reason, evidence
 
 
 def check_visibility(view, referents, frames_shown: list[int] | None, whole_video: bool,
@@ -232,8 +241,8 @@ def check_pairs(view, referents, checks: dict) -> tuple[str | None, dict | None]
     """Referents' box centres on the floor: no two further apart than ``max_pair_m`` (SIMS-V's
     10 m), and with ``min_pair_m`` (a viewer must tell them apart by eye) no two closer than that,
     nor one standing on or over another (overlapping footprints: "standing by the vase facing the
-    table" has no direction when the vase is on the table)."""
-    high, low = checks.get("max_pair_m"), checks.get("min_pair_m")
+    table" has no direction when the vase is on the table); both at the scene's scale."""
+    high, low = (None if checks.get(k) is None else scaled(k, checks[k], view.scale) for k in ("max_pair_m", "min_pair_m"))
     if (high is None and low is None) or len(referents) < 2:
         return None, None
     rows = [view.row_of_id(r) for r in referents]

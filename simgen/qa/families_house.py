@@ -6,7 +6,7 @@ the evidence rules about rooms.
   empty), so a single-room run asks exactly what it asked before (and its QA digest leaves the
   house families out: ``simgen.qa.ask``). A family that reads the one room as a whole
   (``room_area``: "this room"; ``route_turns``: straight legs that would cross a house's walls) is
-  asked only about single rooms.
+  asked only about single rooms (not tabletops: ``fits_scene``).
 - **Room slots** (``room``) name a room a viewer can tell from the video by what it is: one whose
   type no other room of the house shares ("the kitchen", never "bedroom 2", which nothing on
   screen names); category slots' ``same_room`` / ``other_room`` draw objects by their rooms. The
@@ -34,6 +34,7 @@ import numpy as np
 from simgen.geometry import project
 from simgen.qa.evidence import corners_in_view
 from simgen.qa.functions_house import doors, room_at, room_index, room_polygons, rooms_at
+from simgen.qa.scene_scale import ranks_everything
 
 ROOM_ONLY = frozenset({"room_area", "route_turns"})  # they read "the room" as the whole scene
 SHOWN_OBJECTS = 2  # objects of a room recognisable from inside it for the room to count as shown...
@@ -48,9 +49,14 @@ def house_family(fam) -> bool:
 
 
 def fits_scene(fam, view) -> bool:
-    """House families fit houses only; families that read the one room as a whole, single rooms only."""
+    """House families fit houses only; families that read the one room as a whole, single rooms only
+    (not a tabletop, whose room is backdrop); on a tabletop, no family that ranks every object shown
+    (``simgen.qa.scene_scale``)."""
+    calls = [n for n in fam.parsed.nodes if n.op == "call"]
     if view.house_rooms:
-        return not any(n.op == "call" and n.fn.name in ROOM_ONLY for n in fam.parsed.nodes)
+        return not any(n.fn.name in ROOM_ONLY for n in calls)
+    if view.tabletop and any(n.fn.name in ROOM_ONLY or ranks_everything(n) for n in calls):
+        return False
     return not house_family(fam)
 
 

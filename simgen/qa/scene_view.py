@@ -20,6 +20,8 @@ import numpy as np
 
 from simgen.geometry import invert, polygon_area, polygon_separation, quat_to_matrix
 from simgen.qa import boxes
+from simgen.qa.outline import FRAMED_OUTLINE, outlines
+from simgen.qa.scene_scale import is_tabletop, scene_scale, subject_mask
 from simgen.qa.scene_time import TimeArrays, frame_states
 from simgen.registry import check_config
 from simgen.types import Episode
@@ -28,7 +30,8 @@ from simgen.visibility_model import VisibilityModel
 
 FRAMED_IN_FRAME = 0.75  # share of the box inside the image for an image question's referent (by eye: half
 # a teddy bear's box in frame showed a brown paw at the image corner)...
-FRAMED_FILL = 0.1  # ...unless it fills this share of the image
+FRAMED_FILL = 0.1  # ...unless it fills this share of the image (a close-up) and shows where it ends
+# (qa.outline.FRAMED_OUTLINE: a grey wardrobe's front filling the frame was counted as one of two wardrobes)
 WHOLE_IN_FRAME = 0.9  # share of the box inside the image for a frame to show the object whole (its size)...
 WHOLE_MAX_OCCLUSION = 0.25  # ...with at most this share of its box's image covered by nearer things (by eye:
 # a vase behind a shelf board, occlusion 0.35-0.44 in its clear frames, showed only its top: no height to judge)
@@ -65,6 +68,9 @@ class SceneView(TimeArrays):
         self.room_height = float(episode.scene.room.height)
         self.house_rooms = episode.scene.rooms  # a house's rooms (HouseRoom); () for a single room
         self.house_openings = episode.scene.openings  # its doorways and windows (Opening); () for a single room
+        self.tabletop = is_tabletop(episode.scene)
+        self.scale = scene_scale(episode.scene)  # multiplies the verifier's length thresholds (qa.scene_scale)
+        self.subject = subject_mask(episode.scene, specs)  # objects the questions are about (all but a tabletop's backdrop)
         self.intrinsics = episode.intrinsics
         self.fps = float(episode.fps)
         self.frames = np.array([f.index for f in episode.frames], dtype=np.int64)
@@ -93,14 +99,17 @@ class SceneView(TimeArrays):
         self.first_glimpse_row = _first_row(self.glimpsed)
         self.clear_frame_count = self.clear.sum(axis=0)
         # recognisable in that one image (an image question shows only it): seen clearly, and either
-        # half its box inside the frame or filling a tenth of the image (a close-up), not an edge sliver
-        self.framed = self.clear & ((self.in_frame_fraction >= FRAMED_IN_FRAME)
-                                    | (self.visible_pixels >= FRAMED_FILL * width * height))
+        # three quarters of its box inside the frame or, from close up, filling a tenth of the image and
+        # showing some of its outline: not an edge sliver, nor a slab of a large thing that could be any of them
+        self.framed = self.clear & (self.in_frame_fraction >= FRAMED_IN_FRAME)
+        close_up = self.clear & ~self.framed & (self.visible_pixels >= FRAMED_FILL * width * height)
+        self.framed |= close_up & (outlines(episode.intrinsics, self.T_cam_world, centers, quats, self.half, close_up)
+                                   >= FRAMED_OUTLINE)
         # shown whole (how big it is can be judged): seen clearly, nearly all its box inside the frame and
         # little of it behind nearer things
         self.whole = self.clear & (self.in_frame_fraction >= WHOLE_IN_FRAME) & (self.occlusion <= WHOLE_MAX_OCCLUSION)
-        # what the video shows at all: seen in ≥ 1 frame (candidate sets draw from these)
-        self._set_observed(self.visible.any(axis=0) if len(self.frames) else np.zeros(n, dtype=bool))
+        # what the video shows at all: seen in ≥ 1 frame (candidate sets draw from these, subjects only)
+        self._set_observed((self.visible.any(axis=0) if len(self.frames) else np.zeros(n, dtype=bool)) & self.subject)
         self._cache: dict = {}
         self._fixed_cache: dict = {}  # values no copy changes (see _cached_fixed)
         self._init_time(episode, centers, quats)
@@ -126,7 +135,7 @@ class SceneView(TimeArrays):
         """A copy whose object sets also hold every object the video merely glimpses (the verifier
         re-asks on it: an object a viewer noticed must not change the answer); None when every
         glimpsed object is already seen."""
-        mask = self.glimpsed.any(axis=0) if len(self.frames) else self.observed_mask
+        mask = (self.glimpsed.any(axis=0) & self.subject) if len(self.frames) else self.observed_mask
         if not (mask & ~self.observed_mask).any():
             return None
         out = copy.copy(self)

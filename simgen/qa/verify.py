@@ -5,13 +5,16 @@ Rules, each switchable in ``VerifyConfig`` (conf/qa, key ``verify``) with thresh
 
 What the video shows is decided by one model, ``simgen.visibility_model.VisibilityModel`` (the
 top-level ``visibility`` config node, thresholds as fractions of the image): *glimpsed*, *seen*,
-*seen clearly*. Object sets (candidates) hold every object seen in at least one frame.
+*seen clearly*. Object sets (candidates) hold every object seen in at least one frame. Thresholds
+of lengths (``margin_m``/``m2``/``m3``, referent pairs, a length answer's ``min_value``) are at the
+scene's scale (``simgen.qa.scene_scale``: 1 for rooms and houses, a fifth on a tabletop).
 
 - ``not_unique``      a ``the(...)`` decision saw more than one candidate, or a category the
                       question names as unique has a second instance the video glimpses;
 - ``ambiguous_count`` (families with ``unambiguous_count``) a counted category has a glimpsed
-                      instance that is never seen, or one never seen clearly: a viewer could count
-                      it either way;
+                      instance that is never seen, or one never recognisable (``SceneView.framed``;
+                      a close-up must show part of its outline): a viewer could count it either way;
+                      the certificate's ``count`` lists each instance's recognisable frames;
 - ``not_visible``     a referent is seen clearly in fewer than ``clear_frames`` frames (video), or
                       (image families, ``in_used_frames``) not clearly in a frame the item shows;
 - ``not_shown_whole`` the answer reads a referent's extent (size, height, volume, top) but no frame
@@ -86,6 +89,7 @@ from simgen.qa.evidence import (
     glimpsed_counts, slot_categories,
 )
 from simgen.qa.families_house import check_rooms
+from simgen.qa.scene_scale import scaled
 from simgen.qa.signatures import ExecutionError
 from simgen.registry import ConfigError, setting
 
@@ -131,9 +135,11 @@ class VerifyConfig:
             raise ConfigError(f"{where}.still_max_m: expected less than min_motion_m ({self.min_motion_m}), "
                               f"got {self.still_max_m}")
 
-    def threshold(self, key: str, checks: dict[str, Any]):
-        """A family's check value if it sets one, else this config's."""
-        return checks.get(key, getattr(self, key, None))
+    def threshold(self, key: str, checks: dict[str, Any], scale: float = 1.0):
+        """A family's check value if it sets one, else this config's; a length at the scene's ``scale``
+        (``simgen.qa.scene_scale``: a tabletop's margins are a fifth of a room's)."""
+        value = checks.get(key, getattr(self, key, None))
+        return value if value is None else scaled(key, value, scale)
 
 
 @dataclass(frozen=True)
@@ -186,8 +192,9 @@ def check_hidden(rerun, view, original) -> str | None:
     return None if same_answer(original, value, 0.0) else "hidden_distractor"
 
 
-def check_margins(trace, cfg: VerifyConfig, checks: dict) -> str | None:
-    """Reject the first decision whose margin is below the threshold of its unit.
+def check_margins(trace, cfg: VerifyConfig, checks: dict, scale: float = 1.0) -> str | None:
+    """Reject the first decision whose margin is below the threshold of its unit (lengths at the
+    scene's ``scale``).
 
     A visibility decision that says "not visible" about an object the frame still glimpses is
     rejected too: a viewer would see it there, whatever the threshold."""
@@ -202,7 +209,7 @@ def check_margins(trace, cfg: VerifyConfig, checks: dict) -> str | None:
             continue
         if d.kind == "unique" or d.kind in TIME_KINDS or d.unit not in MARGIN_UNITS:
             continue
-        if float(d.margin) < float(cfg.threshold(f"margin_{d.unit}", checks)):
+        if float(d.margin) < float(cfg.threshold(f"margin_{d.unit}", checks, scale)):
             return f"margin_{d.unit}"
     return None
 
@@ -259,12 +266,12 @@ def check_static_referents(program, view, referents, cfg: VerifyConfig, checks: 
     return None
 
 
-def check_value(value, checks: dict) -> str | None:
+def check_value(value, checks: dict, scale: float = 1.0, unit: str | None = None) -> str | None:
     """Reject a numeric answer at or below the family's ``min_value``, or above its ``max_value``
-    (in the program's unit)."""
+    (in the program's unit; a length's at the scene's ``scale``, ``unit`` being the answer's)."""
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return None
-    floor, ceiling = checks.get("min_value"), checks.get("max_value")
+    floor, ceiling = (None if checks.get(k) is None else scaled(k, checks[k], scale, unit) for k in ("min_value", "max_value"))
     if floor is not None and value <= floor:
         return "too_small"
     if ceiling is not None and value > ceiling:
@@ -336,8 +343,10 @@ def verify(fam, view, bindings: dict, execution, cfg: VerifyConfig, run, jittere
     cert: dict[str, Any] = {"margins": [_decision_dict(d) for d in trace]}
     if cfg.uniqueness and (reason := check_uniqueness(trace, view, fam, bindings, cfg)):
         return Verdict.reject(reason, cert)
-    if checks.get("unambiguous_count") and (reason := check_count(view, fam, bindings)):
-        return Verdict.reject(reason, cert)
+    if checks.get("unambiguous_count"):
+        reason, cert["count"] = check_count(view, fam, bindings)
+        if reason:
+            return Verdict.reject(reason, cert)
     if cfg.visibility:
         in_frames = fam.modality == "image" or checks.get("in_used_frames", False)
         shown = list(execution.frames_used) if in_frames else None
@@ -345,7 +354,7 @@ def verify(fam, view, bindings: dict, execution, cfg: VerifyConfig, run, jittere
                                                       fam.parsed.reads_extent)
         if reason:
             return Verdict.reject(reason, cert)
-    if cfg.margins and (reason := check_margins(trace, cfg, checks)):
+    if cfg.margins and (reason := check_margins(trace, cfg, checks, view.scale)):
         return Verdict.reject(reason, cert)
     if cfg.time and (reason := check_time(trace, view, cfg, checks)):
         return Verdict.reject(reason, cert)
@@ -356,7 +365,7 @@ def verify(fam, view, bindings: dict, execution, cfg: VerifyConfig, run, jittere
         reason, cert["before_move"] = check_shown_before_move(view, trace, execution.referents, checks)
         if reason:
             return Verdict.reject(reason, cert)
-    if reason := check_value(execution.value, checks):
+    if reason := check_value(execution.value, checks, view.scale, fam.answer.unit):
         return Verdict.reject(reason, cert)
     reason, cert["pairs"] = check_pairs(view, execution.referents, checks)
     if reason:
