@@ -12,6 +12,10 @@
 * frame loop: the pipeline's per-frame part alone (the renderer behind the ``Renderer`` interface,
   depth and id conversions, visibility, floor coverage, encode), its ratio to raw, and the
   per-episode fixed seconds beside it (setup: load, settle, plan; write: video, arrays, JSON);
+* breakdown: the fixed CPU seconds by phase (load: build + settle, plan, prepare: dynamics and
+  writers, write) and the frame loop's CPU ms a frame by step, the steps timed apart on the same
+  poses (render: the simulator's render with its depth and id conversions; encode and rest: the
+  loop's ms beyond the timed steps — feeding the video encoder, the frame records);
 * build: scene build + physics settle seconds for 8, 16, 32 and 64 objects, and 64 vs 16;
 * dynamics: the same pipeline episode with two objects moving (scripted relocation or physics
   push, physics stepped every frame) and its cost relative to the static episode.
@@ -29,7 +33,10 @@ from pathlib import Path
 from hydra import compose, initialize_config_dir
 
 from simgen.job_config import conf_dir
-from simgen.episodes.runner import build_plugins, render_one
+from simgen.episodes.mask_visibility import compute_visibility
+from simgen.episodes.runner import build_plugins, floor_coverage, render_one
+from simgen.episodes.writer import depth_to_mm
+from simgen.renderers.base import SimulatorRenderer
 from simgen.registry import SIMULATORS
 from simgen.seeding import rng
 from simgen.simulators.pybullet import gl_projection_matrix, gl_view_matrix
@@ -68,6 +75,26 @@ def pipeline_fps(plugins, sim, seed: int):
                              timings=timings)
         timings["total_cpu"] = time.process_time() - cpu
         return len(episode.frames) / (time.perf_counter() - start), episode, timings
+
+
+def frame_steps_ms(plugins, sim, spec, states, poses) -> dict:
+    """CPU ms a frame of each step of the runner's frame loop but the video, timed apart on ``poses``."""
+    renderer, floor, intrinsics = SimulatorRenderer(simulator=sim), floor_coverage(spec), plugins.intrinsics
+    renderer.load(spec, intrinsics)
+    spent = dict.fromkeys(("render", "visibility", "floor", "depth_mm"), 0.0)
+    for T in poses:
+        clock = time.process_time()
+        obs = renderer.render(states, T)
+        marks = [time.process_time()]
+        compute_visibility(obs, spec, states, intrinsics, T, near=renderer.near)
+        marks.append(time.process_time())
+        floor.add(obs.depth, obs.instance, intrinsics, T)
+        marks.append(time.process_time())
+        depth_to_mm(obs.depth)
+        marks.append(time.process_time())
+        for step, (start, end) in zip(spent, zip([clock] + marks, marks)):
+            spent[step] += end - start
+    return {step: 1000.0 * seconds / len(poses) for step, seconds in spent.items()}
 
 
 def build_seconds(n_objects: int, repeats: int) -> float:
@@ -110,6 +137,10 @@ def main() -> None:
         pipe_cpu = max(n / r[2]["total_cpu"] for r in runs)
         loop, loop_cpu = max(n / r[2]["frames"] for r in runs), max(n / r[2]["frames_cpu"] for r in runs)
         fixed = {k: round(min(r[2][k] for r in runs), 3) for k in ("setup", "write", "setup_cpu", "write_cpu")}
+        phases = {k: round(min(r[2][f"{k}_cpu"] for r in runs), 3) for k in ("load", "plan", "prepare", "write")}
+        steps = frame_steps_ms(plugins, sim, spec, sim.load(spec), poses)
+        steps["encode_and_rest"] = 1000.0 / loop_cpu - sum(steps.values())
+        steps = {"raw": round(1000.0 / raw_cpu, 2), **{k: round(v, 2) for k, v in steps.items()}}
         dynamic = build_plugins(compose_cfg(sizes + ["dynamics=mixed", "dynamics.num_moving=2"]))
         dyn, moving, _ = max((pipeline_fps(dynamic, sim, 0) for _ in range(args.repeats)), key=lambda r: r[0])
         renderer = sim.renderer
@@ -124,6 +155,7 @@ def main() -> None:
                 "frame_loop_over_raw": round(loop_cpu / raw_cpu, 3), "plan_s": round(plan_cpu, 3),
                 "fixed_s": round(fixed["setup_cpu"] + fixed["write_cpu"], 3),
                 "fixed_allowed_s_for_0.9": round(n / (0.9 * raw_cpu) - n / loop_cpu, 3)},
+        "breakdown": {"fixed_cpu_s": phases, "frame_loop_cpu_ms": steps},
         "build_settle_s": builds, "build_64_over_16": round(builds["64"] / builds["16"], 2),
         "dynamic_pipeline_fps": round(dyn, 2), "dynamic_events": [e.kind for e in moving.events],
         "dynamic_cost_over_static": round(pipe / dyn, 3),

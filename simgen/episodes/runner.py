@@ -123,13 +123,15 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
 
     ``sim`` is the physics, ``renderer`` draws its states (None: the simulator draws itself);
     ``stream(stage)`` gives the seeded generator of a stage ("trajectory", "dynamics"); ``timings``,
-    when given, receives the wall seconds of ``setup`` (load, settle, plan, renderer load),
-    ``frames`` (render, visibility, encode) and ``write`` (video close, arrays, episode.json), and
-    this process's CPU seconds of each as ``<phase>_cpu`` (a measure a busy machine disturbs less).
+    when given, receives the wall seconds of ``setup`` (the sum of ``load``: build and settle,
+    ``plan`` and ``prepare``: dynamics, renderer load, video writer), ``frames`` (render,
+    visibility, encode) and ``write`` (video close, arrays, episode.json), and this process's CPU
+    seconds of each as ``<phase>_cpu`` (a measure a busy machine disturbs less).
     """
     clock = [(time.perf_counter(), time.process_time())]
     renderer = renderer or SimulatorRenderer(simulator=sim)
     states = sim.load(spec)
+    clock.append((time.perf_counter(), time.process_time()))
     render, intrinsics = plugins.render, plugins.intrinsics
     n_frames = frame_budget(plugins.planner, spec, render.n_frames, render.fps)  # a house tour: per room
     if sizes_by_scene(plugins.planner):  # the real count replaces render.duration_s's
@@ -140,6 +142,7 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
             frame_bar.refresh()
     request = PlanRequest(spec, states, intrinsics, n_frames, render.fps, plugins.visibility)
     poses, actions = plan_episode(plugins.planner, request, stream("trajectory"))
+    clock.append((time.perf_counter(), time.process_time()))
     events = plugins.dynamics.schedule(request, poses, stream("dynamics"), sim)  # pushes are tried in sim
     renderer.load(spec, plugins.intrinsics)  # after the pushes were tried: the scene as it will be filmed
     floor = floor_coverage(spec)
@@ -180,8 +183,10 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
             saver.result()  # re-raises a failed write
     if timings is not None:
         clock.append((time.perf_counter(), time.process_time()))
-        for phase, (wall, cpu) in zip(("setup", "frames", "write"), np.diff(clock, axis=0).tolist()):
+        for phase, (wall, cpu) in zip(("load", "plan", "prepare", "frames", "write"), np.diff(clock, axis=0).tolist()):
             timings.update({phase: wall, f"{phase}_cpu": cpu})
+        for unit in ("", "_cpu"):
+            timings[f"setup{unit}"] = sum(timings[f"{phase}{unit}"] for phase in ("load", "plan", "prepare"))
     return episode
 
 
