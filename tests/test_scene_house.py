@@ -266,3 +266,12 @@ def test_house_config_knobs_reach_every_room():
     assert room.walk_clearance == 0.5 and room.size_variation == 0.1 and room.room_height == cfg.ceiling_height
     assert room.num_furniture == round(12.0 * cfg.furniture_per_m2) and room.num_small_objects == round(12 * cfg.small_per_m2)
     assert dataclasses.replace(cfg).room_config("bathroom", 5.0).num_furniture == 3  # the core comes anyway
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_an_eight_room_house_holds_150_objects(seed):
+    """Issue 18's house: at the default knobs an 8-room house holds at least 150 objects (seeds 0-7: 151-226;
+    these two are the fewest)."""
+    spec = house(seed, 8)
+    assert len(spec.objects) >= 150 and spec.complexity["num_objects"] == len(spec.objects)
+    assert sum(o.kind == "small" for o in spec.objects) >= 80

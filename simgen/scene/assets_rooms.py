@@ -67,9 +67,9 @@ ROOM_TYPES: dict[str, RoomType] = {
         small={"pillow": 1.5, "book": 1.2, "vase": 1.0, "picture frame": 1.0, "speaker": 0.6,
                "table lamp": 0.8, "bowl": 0.6, "mug": 0.8, "basket": 0.5, "box": 0.4}, curtains=0.8),
     "kitchen": RoomType(
-        core=(("refrigerator", 1, 1), ("kitchen counter", 1, 2), ("stove", 1, 1)),
+        core=(("refrigerator", 1, 1), ("kitchen counter", 2, 2), ("stove", 1, 1)),
         furniture={"dining table": 0.8, "dining chair": 1.0, "bar stool": 0.8, "trash can": 1.0, "wall clock": 0.6,
-                   "plant": 0.4, "ceiling lamp": 0.5, "washing machine": 0.3},
+                   "shelf": 0.6, "plant": 0.4, "ceiling lamp": 0.5, "washing machine": 0.3},
         small={"bowl": 1.2, "plate": 1.2, "cutting board": 1.0, "kettle": 1.0, "toaster": 0.8, "microwave": 0.8,
                "coffee maker": 0.8, "cooking pot": 1.0, "frying pan": 0.8, "mug": 1.0, "bottle": 0.8},
         first={"kitchen counter": "sink"}, curtains=0.3),
@@ -106,12 +106,13 @@ ROOM_TYPES: dict[str, RoomType] = {
 
 # where a small object may rest (by the support's category); a category not listed may rest on any surface
 ON = {
-    "tableware": ("kitchen counter", "dining table", "table", "coffee table", "sideboard"),
+    "tableware": ("kitchen counter", "dining table", "table", "coffee table", "sideboard", "shelf"),
     "tops": ("side table", "nightstand", "dresser", "sideboard", "coffee table", "tv stand", "bookshelf", "shelf",
              "cabinet"),
 }
 SUPPORTS: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys(("plate", "bowl", "bottle", "teapot"), ON["tableware"]),
+    **dict.fromkeys(("plate", "bottle", "teapot"), ON["tableware"]),
+    "bowl": ON["tableware"] + ("side table", "tv stand", "bookshelf", "dresser"),  # a fruit or a decorative bowl
     "mug": ON["tableware"] + ("desk", "side table", "nightstand"),
     **dict.fromkeys(("cutting board", "kettle", "toaster", "microwave", "coffee maker", "cooking pot", "frying pan"),
                     ("kitchen counter",)),

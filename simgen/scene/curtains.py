@@ -6,9 +6,9 @@ gets a curtain: its rod ``ROD_ABOVE`` over the window's top (``CEILING_GAP`` und
 reaching ``OVERHANG`` past each side, its back ``WALL_GAP`` off the wall, its box at most ``DEPTH`` deep.
 What stands in that strip of wall decides the rest, seen in the wall's frame:
 
-- anything reaching above the window's bottom (a wardrobe beside the window, a picture, a door's
-  keep-out zone, another curtain) shortens the rod on its side to ``CLEAR`` from it; in front of the
-  window itself (a vase on a low dresser) it leaves the window bare;
+- anything reaching to within ``CLEAR`` of the window's bottom or above (a wardrobe beside the window, a
+  picture, a door's keep-out zone, another curtain) shortens the rod on its side to ``CLEAR`` from it; in
+  front of the window itself (a vase on a low dresser) it leaves the window bare;
 - what stands lower (a bed's headboard, a sofa, a cushion on the floor) makes it a sill-length curtain,
   ending ``APRON`` under the sill or ``CLEAR`` above the tallest of them; else it hangs to ``FLOOR_GAP``
   above the floor.
@@ -82,7 +82,7 @@ def _span(boxes, footprint, face, u, n, length: float, over, sill: float, top: f
         if depth.min() >= WALL_GAP + DEPTH + CLEAR or z0 >= top + CLEAR:
             continue  # clear of the curtain's strip of wall
         s0, s1 = along.min() - CLEAR, along.max() + CLEAR
-        if z1 <= sill:
+        if z1 + CLEAR <= sill:
             low.append((s0, s1, z1))
         elif s1 <= 0.0:
             lo = max(lo, s1)

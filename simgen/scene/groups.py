@@ -10,6 +10,8 @@ Before anything else stands in a typed room (every room type but ``classic``), i
   table (no room for that: sofa, coffee table and TV alone); armchairs at the coffee table's ends;
 - **table sets**: chairs and benches round a dining table facing it, shared between its long sides
   (then the ends; no room: two chairs, else the table alone at a wall); a desk at a wall, its chair before it;
+- **reading lamps**: a floor lamp the sofa's row did not take at the side of an armchair, a bed's
+  nightstand, a desk or the sofa;
 - **dressing**: a rug under the coffee or dining table (what stands on it raised by its thickness), a
   ceiling lamp over a table or bed (``ABOVE_GAP`` clear of what is under it), a mirror, picture or clock
   on the wall above a low piece (a vanity, sofa, bed, sideboard).
@@ -35,6 +37,7 @@ ABOVE_GAP = 0.1  # m between a piece's top and what hangs above it
 ABOVE = {"mirror": ("sink cabinet", "dresser", "sideboard"), "wall art": ("sofa", "bed", "sideboard", "dresser"),
          "wall clock": ("sideboard", "kitchen counter")}  # what hangs on the wall above which low pieces
 LAMP_OVER = ("dining table", "coffee table", "table", "bed")
+LAMP_BESIDE = ("armchair", "nightstand", "desk", "sofa")  # a floor lamp the sofa's row did not take stands beside one
 
 
 class Furnisher:
@@ -112,11 +115,18 @@ class Furnisher:
             self.left += run
             return
         run = run if self.rng.random() < 0.5 else run[::-1]
-        try:
-            self.wall_row(run, "a kitchen counter run")
-        except NoRoom:  # no wall long enough: the refrigerator (at an end) stands on its own
-            self.left += fridge
-            self.wall_row([i for i in run if i not in fridge], "a kitchen counter run")
+        # no wall long enough: the refrigerator (at an end) stands on its own, then all but the sink's counter and
+        # the stove do (along other walls: an L or a galley)
+        shorter = [run, [i for i in run if i not in fridge], [i for i in run if i in counters[:1] + stove]]
+        for k, members in enumerate(shorter):
+            try:
+                self.wall_row(members, "a kitchen counter run")
+            except NoRoom:
+                if k == len(shorter) - 1:
+                    raise
+                continue
+            self.left += [i for i in run if i not in members]
+            return
 
     def media_set(self) -> None:
         """Sofa row against a wall, coffee table before it, TV (and stand) on the wall it faces, armchairs;
@@ -218,6 +228,23 @@ class Furnisher:
                 [(chair, offset_rects(b, dhx + gap + chx, 0.0, chx, chy, np.pi), self.walk, WALL_GAP / 2)],
                 np.ones(len(b), dtype=bool)))
 
+    def lamp_beside(self) -> None:
+        """Floor lamps at the side of an armchair, a bed's nightstand, a desk or the sofa (``PIECE_GAP`` off it,
+        backs in line: a reading lamp), the first that has room, a side drawn for each; else later, one by one."""
+        for lamp in self.take("floor lamp"):
+            hx, hy, _ = self.half(lamp)
+            for i in [i for c in LAMP_BESIDE for i in self.placed if self.items[i].asset.category == c]:
+                t = self.floor.rects[self.rect_of[i]][None, :]
+                side = 1.0 if self.rng.random() < 0.5 else -1.0
+                rects = np.vstack([offset_rects(t, hx - t[0, 2], s * (t[0, 3] + PIECE_GAP + hy), hx, hy)
+                                   for s in (side, -side)])
+                ok = np.flatnonzero(self.floor.feasible(rects, PIECE_GAP, self.group_of(i), WALL_GAP / 2))
+                if len(ok):
+                    self.put(lamp, rects[ok[0]], PIECE_GAP, self.group_of(i))
+                    break
+            else:
+                self.left.append(lamp)
+
     def one_by_one(self) -> None:
         """Place what is left, one piece at a time (:func:`~simgen.scene.layout.place_furniture`)."""
         rest, self.left, start = sorted(self.left), [], len(self.floor.rects)
@@ -292,7 +319,7 @@ def arrange(rng: np.random.Generator, floor, items: list, walk_clearance: float,
     may raise them)."""
     f = Furnisher(rng, floor, items, walk_clearance, room_height)
     hung = f.take("ceiling lamp") + [i for c in ABOVE for i in f.take(c)]  # once what they go over stands
-    for step in (f.kitchen_run, f.bed_row, f.media_set, f.table_set, f.desk_set, f.one_by_one):
+    for step in (f.kitchen_run, f.bed_row, f.media_set, f.table_set, f.desk_set, f.lamp_beside, f.one_by_one):
         step()
     f.left = hung
     for step in (f.lamp, f.hang_above, f.one_by_one):

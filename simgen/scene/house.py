@@ -39,7 +39,7 @@ from simgen.types import SceneSpec
 
 DOOR_ZONE = 0.8  # m in front of each side of a doorway kept free of anything placed
 DOOR_ZONE_SIDE = 0.1  # m the zone reaches past each jamb
-CORRIDOR_SHARE = 0.4  # a hallway is a corridor: this share of the furniture per m² of other rooms (a walkway stays)
+CORRIDOR_SHARE = 0.4  # a hallway is a corridor: this share of the furniture and small objects per m² of other rooms
 ROOM_WEIGHTS = {"bedroom": 3.0, "bathroom": 1.0, "office": 1.5, "dining": 1.5, "hallway": 1.0}
 
 
@@ -58,7 +58,8 @@ class HouseConfig:
     window_sill: float = setting(0.9, ge=0.0, le=1.5)
     window_top: float = setting(2.1, ge=1.0, le=5.8)
     ceiling_height: float = setting(2.6, ge=2.4, le=6.0)
-    furniture_per_m2: float = setting(0.5, ge=0.0, le=1.0 / AREA_PER_PIECE)  # a room's core furniture comes anyway
+    # 0.6: a 12 m² bedroom holds its bed, nightstands and 4 more pieces; a room's core furniture comes anyway
+    furniture_per_m2: float = setting(0.6, ge=0.0, le=1.0 / AREA_PER_PIECE)
     small_per_m2: float = setting(2.5, ge=0.0, le=SMALL_PER_M2)  # drawn; those no surface takes are left out
     # small objects by the surfaces that stand (0..1 of groups.SMALL_PER_SURFACE_M2 per m²) in place of small_per_m2
     clutter: float | None = setting(None, ge=0.0, le=1.0)
@@ -109,7 +110,7 @@ class HouseConfig:
         share = CORRIDOR_SHARE if room_type == "hallway" else 1.0
         n_f = min(max(round(share * self.furniture_per_m2 * area), core), int(area / AREA_PER_PIECE))
         n_f = max(n_f - less, 0)
-        n_s = min(round(self.small_per_m2 * area), int(area * SMALL_PER_M2))
+        n_s = min(round(share * self.small_per_m2 * area), int(area * SMALL_PER_M2))
         if less:
             n_s = round(n_s * n_f / (n_f + less))
         knobs = {f.name: getattr(self, f.name) for f in dataclasses.fields(ProceduralConfig) if hasattr(self, f.name)}
