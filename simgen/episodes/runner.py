@@ -265,7 +265,7 @@ def build_plugins(cfg) -> EpisodePlugins:
     except ValueError as e:
         raise ConfigError(str(e)) from None
     check_episode_size(intrinsics.width, intrinsics.height, render.fps, render.duration_s, scene_objects(builder),
-                       render.save_arrays, n_frames=1 if sizes_by_scene(planner) else None)  # before any file is written
+                       render.save_arrays, n_frames=1 if sizes_by_scene(planner) else None)  # before any file
     return EpisodePlugins(builder, sim_cfg, planner, cfg.trajectory.name, cfg.simulator.name, intrinsics, render,
                           DYNAMICS.build(cfg.dynamics), VisibilityModel.from_config(cfg.visibility), renderer_cfg,
                           cfg.renderer.name, parse_config(CameraEffects, OmegaConf.to_container(cam.effects),
