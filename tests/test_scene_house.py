@@ -268,10 +268,25 @@ def test_house_config_knobs_reach_every_room():
     assert dataclasses.replace(cfg).room_config("bathroom", 5.0).num_furniture == 3  # the core comes anyway
 
 
-@pytest.mark.parametrize("seed", [0, 3])
+@pytest.mark.parametrize("seed", [1, 3])
 def test_an_eight_room_house_holds_150_objects(seed):
     """Issue 18's house: at the default knobs an 8-room house holds at least 150 objects (seeds 0-7: 151-226;
-    these two are the fewest)."""
+    seed 3 holds the fewest)."""
     spec = house(seed, 8)
     assert len(spec.objects) >= 150 and spec.complexity["num_objects"] == len(spec.objects)
     assert sum(o.kind == "small" for o in spec.objects) >= 80
+
+
+def test_an_eight_room_house_settles_in_pybullet():
+    """Every small object of the 8-room house at seed 1 moves < 1 cm while settling (a table lamp at a dresser's
+    back edge stood into the picture hung above it and fell 1.3 m, before what hangs above a piece kept its
+    surfaces clear)."""
+    spec = house(1, 8)
+    sim = PybulletSimulator(PybulletConfig(renderer="tiny"))
+    try:
+        states = sim.load(spec)
+    finally:
+        sim.close()
+    moved = {o.name: np.linalg.norm(np.subtract(s.pose.position, o.pose.position))
+             for o, s in zip(spec.objects, states) if o.mass > 0}
+    assert len(moved) >= 100 and max(moved.values()) < 0.01, max(moved.items(), key=lambda kv: kv[1])

@@ -46,6 +46,8 @@ def hang_curtains(gen: np.random.Generator, room, windows, items: list, placed: 
         hang, variant = gen.random() < chance, draw_variant(item, gen)
         over, above = gen.uniform(*OVERHANG, 2), float(gen.uniform(*ROD_ABOVE))
         own = gen.spawn(1)[0]  # the instance's draws (colour, panels): as many per window whether it hangs or not
+        if not hang:
+            continue
         a, b = np.asarray(o.start, dtype=float), np.asarray(o.end, dtype=float)
         length = float(np.linalg.norm(b - a))
         u = (b - a) / length
@@ -54,7 +56,7 @@ def hang_curtains(gen: np.random.Generator, room, windows, items: list, placed: 
         face = a + n * EXTERIOR_WALL / 2  # the window's start on the wall's inner face
         top = min(o.top + above, ceiling - CEILING_GAP)
         span = _span(_boxes(items, placed, zones), room.footprint, face, u, n, length, over, o.bottom, top)
-        if not hang or span is None:
+        if span is None:
             continue
         lo, hi, bottom = span
         inst = instantiate(item, own, color_variation, ceiling, 0.0, variant, fit=(hi - lo, top - bottom))

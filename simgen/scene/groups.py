@@ -23,8 +23,11 @@ group takes is placed one by one (:func:`simgen.scene.layout.place_furniture`).
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
+from simgen.scene.assets import Surface
 from simgen.scene.layout import CEILING_GAP, Placed, place_furniture
 from simgen.scene.placement import (BATCHES, PIECE_GAP, WALL_GAP, NoRoom, along_wall, anywhere, offset_rects,
                                     ray_to_wall, rects_clear, seat_slots)
@@ -293,6 +296,17 @@ class Furnisher:
             else:
                 self.left.append(lamp)
 
+    def clear_under(self, a: int, depth: float) -> None:
+        """Start ``a``'s support surfaces ``depth`` off its back: what hangs on the wall above it reaches that far
+        out, and a lamp on a dresser's back edge would stand into the mirror."""
+        inst = self.items[a]
+        back, surfaces = depth - inst.half_extents[0], []
+        for s in inst.surfaces:
+            x0, x1 = max(s.center[0] - s.half_size[0], back), s.center[0] + s.half_size[0]
+            if x1 > x0:
+                surfaces.append(Surface(((x0 + x1) / 2, *s.center[1:]), ((x1 - x0) / 2, s.half_size[1]), s.clearance))
+        self.items[a] = dataclasses.replace(inst, surfaces=tuple(surfaces))
+
     def hang_above(self) -> None:
         """Mirrors, pictures and clocks on the wall above a low piece, back to the same wall (else later)."""
         used = set()
@@ -307,6 +321,7 @@ class Furnisher:
                 if fits and self.floor.feasible(rect, PIECE_GAP, -1, WALL_GAP / 2, overlap=[self.rect_of[a]])[0]:
                     used.add(a)
                     self.put(i, rect[0], PIECE_GAP, self.group_of(a), self.top(a) + ABOVE_GAP + hz)
+                    self.clear_under(a, 2 * hx + PIECE_GAP)
                     break
             else:
                 self.left.append(i)
