@@ -16,7 +16,7 @@ import pytest
 from simgen.registry import ConfigError, parse_config
 from simgen.scene.assets_rooms import LOOKALIKES, ROOM_TYPE_NAMES, ROOM_TYPES
 from simgen.scene.catalogue import CATALOGUE, CLASSIC, instantiate
-from simgen.scene.groups import ABOVE_GAP
+from simgen.scene.dressing import ABOVE_GAP
 from simgen.scene.layout import CEILING_GAP, WALL_MOUNT_CENTRE
 from simgen.scene.procedural import ProceduralBuilder, ProceduralConfig, rebuild
 from simgen.simulators import mujoco_gl
@@ -99,7 +99,7 @@ def test_mounted_pieces_hang_on_the_wall_and_from_the_ceiling():
                          z - hz == pytest.approx(o.pose.position[2] + o.half_extents[2] + ABOVE_GAP)]
                 assert WALL_MOUNT_CENTRE[0] - 1e-9 <= z <= WALL_MOUNT_CENTRE[1] + 1e-9 or above or \
                     z + hz == pytest.approx(spec.room.height - CEILING_GAP), obj.name
-            elif mount == "ceiling":  # out of a walker's way, unless it hangs over a table (groups.LAMP_OVER)
+            elif mount == "ceiling":  # out of a walker's way, unless it hangs over a table (dressing.LAMP_OVER)
                 over = [o for o in spec.objects if o.category in ("dining table", "coffee table", "table") and
                         np.allclose(o.pose.position[:2], obj.pose.position[:2])]
                 assert z + hz == pytest.approx(spec.room.height) and (z - hz > 1.5 or over), obj.name

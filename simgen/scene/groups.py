@@ -10,11 +10,8 @@ Before anything else stands in a typed room (every room type but ``classic``), i
   table (no room for that: sofa, coffee table and TV alone); armchairs at the coffee table's ends;
 - **table sets**: chairs and benches round a dining table facing it, shared between its long sides
   (then the ends; no room: two chairs, else the table alone at a wall); a desk at a wall, its chair before it;
-- **reading lamps**: a floor lamp the sofa's row did not take at the side of an armchair, a bed's
-  nightstand, a desk or the sofa;
-- **dressing**: a rug under the coffee or dining table (what stands on it raised by its thickness), a
-  ceiling lamp over a table or bed (``ABOVE_GAP`` clear of what is under it), a mirror, picture or clock
-  on the wall above a low piece (a vanity, sofa, bed, sideboard).
+- **reading lamps** and **dressing** (:mod:`simgen.scene.dressing`): floor lamps beside seats, beds and desks,
+  rugs, ceiling lamps, and what hangs on the wall above a low piece.
 
 A unit is drawn in batches like one piece (:mod:`simgen.scene.placement`): every member's rectangle
 for each candidate is tested against the room, the keep-out zones and what is placed; the first
@@ -23,27 +20,20 @@ group takes is placed one by one (:func:`simgen.scene.layout.place_furniture`).
 """
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 
-from simgen.scene.assets import Surface
-from simgen.scene.layout import CEILING_GAP, Placed, place_furniture
+from simgen.scene.dressing import ABOVE, Dressing
+from simgen.scene.layout import Placed, place_furniture
 from simgen.scene.placement import (BATCHES, PIECE_GAP, WALL_GAP, NoRoom, along_wall, anywhere, offset_rects,
-                                    ray_to_wall, rects_clear, seat_slots)
+                                    ray_to_wall, seat_slots)
 
 SEAT_GAP = (0.35, 0.5)  # m from a sofa's front to its coffee table's edge
 ARMCHAIR_GAP = 0.3  # m from a coffee table's end to an armchair turned to it
 DESK_GAP = (0.05, 0.2)  # m from a desk's front to its chair
 MAX_VIEW = 6.0  # m: farther than this from the sofa, a TV is not one to watch from it
-ABOVE_GAP = 0.1  # m between a piece's top and what hangs above it
-ABOVE = {"mirror": ("sink cabinet", "dresser", "sideboard"), "wall art": ("sofa", "bed", "sideboard", "dresser"),
-         "wall clock": ("sideboard", "kitchen counter")}  # what hangs on the wall above which low pieces
-LAMP_OVER = ("dining table", "coffee table", "table", "bed")
-LAMP_BESIDE = ("armchair", "nightstand", "desk", "sofa")  # a floor lamp the sofa's row did not take stands beside one
 
 
-class Furnisher:
+class Furnisher(Dressing):
     """One typed room's furniture being placed on a :class:`~simgen.scene.placement.Floor`."""
 
     def __init__(self, rng: np.random.Generator, floor, items: list, walk_clearance: float, room_height: float):
@@ -231,23 +221,6 @@ class Furnisher:
                 [(chair, offset_rects(b, dhx + gap + chx, 0.0, chx, chy, np.pi), self.walk, WALL_GAP / 2)],
                 np.ones(len(b), dtype=bool)))
 
-    def lamp_beside(self) -> None:
-        """Floor lamps at the side of an armchair, a bed's nightstand, a desk or the sofa (``PIECE_GAP`` off it,
-        backs in line: a reading lamp), the first that has room, a side drawn for each; else later, one by one."""
-        for lamp in self.take("floor lamp"):
-            hx, hy, _ = self.half(lamp)
-            for i in [i for c in LAMP_BESIDE for i in self.placed if self.items[i].asset.category == c]:
-                t = self.floor.rects[self.rect_of[i]][None, :]
-                side = 1.0 if self.rng.random() < 0.5 else -1.0
-                rects = np.vstack([offset_rects(t, hx - t[0, 2], s * (t[0, 3] + PIECE_GAP + hy), hx, hy)
-                                   for s in (side, -side)])
-                ok = np.flatnonzero(self.floor.feasible(rects, PIECE_GAP, self.group_of(i), WALL_GAP / 2))
-                if len(ok):
-                    self.put(lamp, rects[ok[0]], PIECE_GAP, self.group_of(i))
-                    break
-            else:
-                self.left.append(lamp)
-
     def one_by_one(self) -> None:
         """Place what is left, one piece at a time (:func:`~simgen.scene.layout.place_furniture`)."""
         rest, self.left, start = sorted(self.left), [], len(self.floor.rects)
@@ -255,76 +228,12 @@ class Furnisher:
             self.placed[rest[k]] = p  # placed in its own order: its rectangle is the one centred where it stands
             self.rect_of[rest[k]] = start + np.flatnonzero((self.floor.rects[start:, :2] == p.position[:2]).all(1))[0]
 
-    def dress(self, table: int, on: list[int]) -> None:
-        """A rug under ``table`` (all of ``on`` that it reaches raised onto it)."""
-        rug = self.take("rug", 1)
-        if not rug:
-            return
-        t = self.floor.rects[self.rect_of[table]]
-        hx, hy, hz = self.half(rug[0])
-        yaw = t[4] + (0.0 if t[3] >= t[2] else np.pi / 2)  # long side along the table's
-        rect = np.array([[t[0], t[1], hx, hy, yaw]])
-        mine = [self.rect_of[i] for i in on]
-        if not self.floor.feasible(rect, PIECE_GAP, -1, WALL_GAP, overlap=mine)[0]:
-            self.left += rug
-            return
-        self.put(rug[0], rect[0], PIECE_GAP, self.group_of(table))
-        for i in on:
-            if not rects_clear(rect, self.floor.rects[self.rect_of[i]], 0.0)[0, 0]:
-                p = self.placed[i]
-                self.placed[i] = Placed((p.position[0], p.position[1], p.position[2] + 2 * hz), p.yaw)
-
     def top(self, i: int) -> float:  # of a placed item
         return self.placed[i].position[2] + self.half(i)[2]
 
     def group_of(self, i: int) -> int:  # of a placed item
         return int(self.floor.groups[self.rect_of[i]])
 
-    def lamp(self) -> None:
-        """A ceiling lamp centred over the first table (or bed) it clears by ``ABOVE_GAP``."""
-        for lamp in self.take("ceiling lamp"):
-            hx, hy, hz = self.half(lamp)
-            bottom = self.height - 2 * hz
-            for i in [i for c in LAMP_OVER for i in self.placed if self.items[i].asset.category == c]:
-                t = self.floor.rects[self.rect_of[i]]
-                rect = np.array([[t[0], t[1], hx, hy, t[4]]])
-                hit = ~rects_clear(rect, self.floor.rects, 0.0)[0]  # what stands under it: all ours, low enough
-                under = [j for j, r in self.rect_of.items() if hit[r]]
-                if hit.sum() == len(under) and all(self.top(j) + ABOVE_GAP <= bottom for j in under):
-                    self.put(lamp, rect[0], PIECE_GAP, self.group_of(i), self.height - hz)
-                    break
-            else:
-                self.left.append(lamp)
-
-    def clear_under(self, a: int, depth: float) -> None:
-        """Start ``a``'s support surfaces ``depth`` off its back: what hangs on the wall above it reaches that far
-        out, and a lamp on a dresser's back edge would stand into the mirror."""
-        inst = self.items[a]
-        back, surfaces = depth - inst.half_extents[0], []
-        for s in inst.surfaces:
-            x0, x1 = max(s.center[0] - s.half_size[0], back), s.center[0] + s.half_size[0]
-            if x1 > x0:
-                surfaces.append(Surface(((x0 + x1) / 2, *s.center[1:]), ((x1 - x0) / 2, s.half_size[1]), s.clearance))
-        self.items[a] = dataclasses.replace(inst, surfaces=tuple(surfaces))
-
-    def hang_above(self) -> None:
-        """Mirrors, pictures and clocks on the wall above a low piece, back to the same wall (else later)."""
-        used = set()
-        for i in [i for c in ABOVE for i in self.take(c)]:
-            hx, hy, hz = self.half(i)
-            for a in [a for c in ABOVE[self.items[i].asset.category] for a in self.placed
-                      if self.items[a].asset.category == c and a not in used]:
-                t, ahx = self.floor.rects[self.rect_of[a]][None, :], self.half(a)[0]
-                y = float(self.rng.uniform(-1, 1)) * max(self.half(a)[1] - hy, 0.0)
-                rect = offset_rects(t, hx - ahx, y, hx, hy)
-                fits = self.top(a) + ABOVE_GAP + 2 * hz <= self.height - CEILING_GAP
-                if fits and self.floor.feasible(rect, PIECE_GAP, -1, WALL_GAP / 2, overlap=[self.rect_of[a]])[0]:
-                    used.add(a)
-                    self.put(i, rect[0], PIECE_GAP, self.group_of(a), self.top(a) + ABOVE_GAP + hz)
-                    self.clear_under(a, 2 * hx + PIECE_GAP)
-                    break
-            else:
-                self.left.append(i)
 
 
 def arrange(rng: np.random.Generator, floor, items: list, walk_clearance: float, room_height: float):
