@@ -47,13 +47,16 @@ class Record:
 
     def to_dict(self) -> dict[str, Any]:
         out = {}
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            v = getattr(self, f.name)
+        for name in _field_order(type(self)):
+            v = getattr(self, name)
+            # a nested record's dict is JSON-ready already: not walked again at every level above it
+            # (an episode's frames: 3 s of a 941-frame house episode's 3.1)
             if isinstance(v, Record):
-                v = v.to_dict()
+                out[name] = v.to_dict()
             elif isinstance(v, tuple) and v and isinstance(v[0], Record):
-                v = [x.to_dict() for x in v]
-            out[f.name] = json_ready(v)
+                out[name] = [x.to_dict() for x in v]
+            else:
+                out[name] = json_ready(v)
         return out
 
     @classmethod
@@ -80,6 +83,11 @@ class Record:
 @functools.cache
 def _field_names(cls) -> frozenset[str]:
     return frozenset(f.name for f in dataclasses.fields(cls))
+
+
+@functools.cache
+def _field_order(cls) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 def _tupleize(v: list) -> tuple:
