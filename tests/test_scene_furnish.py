@@ -125,7 +125,10 @@ def test_desk_chair_sits_at_the_desk():
 def test_kitchen_run_stands_along_one_wall():
     for seed in SEEDS:
         spec = build("kitchen", seed)
-        run = of(spec, "kitchen counter") + of(spec, "stove") + of(spec, "refrigerator")
+        counters = of(spec, "kitchen counter")
+        island = [c for c in counters if wall_distance(spec, back(c)) > 0.5]  # with bar stools, one stands free
+        assert len(island) <= (1 if of(spec, "bar stool") else 0)
+        run = [c for c in counters if c not in island] + of(spec, "stove") + of(spec, "refrigerator")
         assert len(run) >= 3
         heading = frame(run[0])[1]
         for piece in run:
@@ -282,3 +285,26 @@ def test_floor_lamps_stand_beside_a_seat_a_bed_or_a_desk():
             beside.append(by)
     assert len(beside) >= 15 and sum(b is not None for b in beside) >= 0.65 * len(beside)
     assert beside.count("nightstand") >= 4 and beside.count("desk") >= 2
+
+
+def test_bar_stools_sit_along_the_back_of_a_kitchen_island_facing_it():
+    """A kitchen with bar stools stands its second counter free (a walkway from every wall) with the stools side
+    by side PIECE_GAP behind its back, facing it (12 kitchens: 6 have stools, all at their island)."""
+    kitchens = 0
+    for seed in range(12):
+        spec = build("kitchen", seed, num_furniture=7)
+        stools = of(spec, "bar stool")
+        if not stools:
+            continue
+        kitchens += 1
+        seated = 0
+        for counter in of(spec, "kitchen counter"):
+            for stool in stools:
+                x, y = local(counter, frame(stool)[0])
+                if abs(x + counter.half_extents[0] + PIECE_GAP + stool.half_extents[0]) < 1e-6 and \
+                        abs(y) <= counter.half_extents[1]:
+                    assert frame(stool)[1] @ frame(counter)[1] > 0.999, "it faces the counter"
+                    assert wall_distance(spec, back(counter)) > 0.5, "the island stands free"
+                    seated += 1
+        assert seated >= 1, f"seed {seed}: no bar stool at an island"
+    assert kitchens >= 5

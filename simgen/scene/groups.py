@@ -5,6 +5,8 @@ Before anything else stands in a typed room (every room type but ``classic``), i
 - **wall rows**, side by side with backs to one wall, ``PIECE_GAP`` apart: a bed between its
   nightstands; a kitchen run (counters either side of the stove, the refrigerator at one end unless no
   wall is that long, a washing machine or bin at the other); a sofa with a side table and floor lamp;
+- **a kitchen island** where a kitchen has bar stools: its second counter standing free, the stools
+  along its back facing it;
 - **the media set**: the sofa's row against a wall, the coffee table ``SEAT_GAP`` before it and the TV
   (its stand beside it) backed against the wall the sofa faces, on its axis, a walkway from the coffee
   table (no room for that: sofa, coffee table and TV alone); armchairs at the coffee table's ends;
@@ -24,8 +26,8 @@ import numpy as np
 
 from simgen.scene.dressing import ABOVE, Dressing
 from simgen.scene.layout import Placed, place_furniture
-from simgen.scene.placement import (BATCHES, PIECE_GAP, WALL_GAP, NoRoom, along_wall, anywhere, offset_rects,
-                                    ray_to_wall, seat_slots)
+from simgen.scene.placement import (BATCHES, ELBOW_ROOM, PIECE_GAP, WALL_GAP, NoRoom, along_wall, anywhere,
+                                    offset_rects, ray_to_wall, seat_slots)
 
 SEAT_GAP = (0.35, 0.5)  # m from a sofa's front to its coffee table's edge
 ARMCHAIR_GAP = 0.3  # m from a coffee table's end to an armchair turned to it
@@ -102,6 +104,8 @@ class Furnisher(Dressing):
 
     def kitchen_run(self) -> None:
         counters, stove, fridge = self.take("kitchen counter"), self.take("stove"), self.take("refrigerator")
+        if len(counters) > 1 and any(self.items[i].asset.category == "bar stool" for i in self.left):
+            self.left.append(counters.pop(1))  # held back for the breakfast bar
         middle = counters[:1] + stove + counters[1:]
         run = fridge + middle + self.take("washing machine") + self.take("trash can")
         if not counters or len(run) < 2:
@@ -120,6 +124,30 @@ class Furnisher(Dressing):
                 continue
             self.left += [i for i in run if i not in members]
             return
+
+    def breakfast_bar(self) -> None:
+        """A kitchen island: a counter held back from the run, standing free, the bar stools side by side along
+        its back facing it; no room: both are placed later, one by one."""
+        counter, stools = self.take("kitchen counter", 1), self.take("bar stool")
+        if not counter or not stools:
+            self.left += counter + stools
+            return
+        hx, hy, _ = self.half(counter[0])
+        pitch = max(2 * self.half(i)[1] for i in stools) + ELBOW_ROOM
+        n = min(len(stools), max(int((2 * hy + ELBOW_ROOM) / pitch), 1))
+        seated = stools[:n]
+        self.left += stools[n:]
+
+        def sample():
+            base = anywhere(self.rng, self.floor, hx, hy, 0.15)
+            members = [(counter[0], base, self.walk, self.walk)]
+            members += [(i, offset_rects(base, -(hx + PIECE_GAP + self.half(i)[0]), (k - (n - 1) / 2) * pitch,
+                                         *self.half(i)[:2]), self.walk, self.walk / 2) for k, i in enumerate(seated)]
+            return members, np.ones(len(base), dtype=bool)
+        try:
+            self.unit(sample, "a kitchen island with its bar stools")
+        except NoRoom:
+            self.left += counter + seated
 
     def media_set(self) -> None:
         """Sofa row against a wall, coffee table before it, TV (and stand) on the wall it faces, armchairs;
@@ -243,7 +271,9 @@ def arrange(rng: np.random.Generator, floor, items: list, walk_clearance: float,
     may raise them)."""
     f = Furnisher(rng, floor, items, walk_clearance, room_height)
     hung = f.take("ceiling lamp") + [i for c in ABOVE for i in f.take(c)]  # once what they go over stands
-    for step in (f.kitchen_run, f.bed_row, f.media_set, f.table_set, f.desk_set, f.lamp_beside, f.one_by_one):
+    steps = (f.kitchen_run, f.breakfast_bar, f.bed_row, f.media_set, f.table_set, f.desk_set, f.lamp_beside,
+             f.one_by_one)
+    for step in steps:
         step()
     f.left = hung
     for step in (f.lamp, f.hang_above, f.one_by_one):
