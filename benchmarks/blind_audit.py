@@ -17,8 +17,9 @@ times with its answers permuted among its records (a number drawn among the reco
 when the permuted one is not offered): ``null_mean`` / ``null_p95`` are the best blind score of a text
 that tells nothing beyond the answer marginal, at this size (the best of eight rules sits above
 chance even then). ``within_noise``: best blind ≤ null_p95 and null_mean ≤ chance + 2 standard
-errors, so a family whose marginal itself leaks (a label that is never the answer, which the
-permutation keeps) is not excused; ``null_p``: the share of permuted audits scoring at least as well.
+errors over the ``audited`` items the score was computed on (a count's multiple-choice few), so a
+family whose marginal itself leaks (a label that is never the answer, which the permutation keeps)
+is not excused; ``null_p``: the share of permuted audits scoring at least as well.
 """
 from __future__ import annotations
 
@@ -76,7 +77,7 @@ def family_rows(stats: dict, min_qa: int) -> dict:
         counts = [c for c in stats["balance"][family]["answers_after"].values() if c]
         median = float(np.median(counts)) if counts else 0.0
         kept = stats["balance"][family]["after"]
-        row = {"kept": kept, "metric": audit["metric"], "chance": audit["chance"], "best_blind": audit["blind"],
+        row = {"kept": kept, "audited": audit["n"], "metric": audit["metric"], "chance": audit["chance"], "best_blind": audit["blind"],
                "rule": audit["rule"], "top_answer_over_median": round(max(counts) / median, 2) if counts else None}
         if kept >= min_qa and audit["blind"] is not None:
             row["blind_ok"] = audit["blind"] <= audit["chance"] + 0.05
@@ -119,7 +120,9 @@ def add_noise_check(rows: dict, qa_file: Path, rounds: int) -> None:
         # p: the share of permuted-answer audits that score at least as well (a family among ~20 judged
         # misses by chance alone about once at p < 0.05)
         row["null_p"] = round(float(np.mean(np.array(null.pop("null_best")) >= row["best_blind"])), 3)
-        se = float(np.sqrt(row["chance"] * (1 - row["chance"]) / max(row["kept"], 1)))
+        # the score's standard error over the items it was computed on (a count's few multiple-choice items,
+        # not all its kept ones: counting scored 7 of 8 with 63 kept, null_p 0.19)
+        se = float(np.sqrt(row["chance"] * (1 - row["chance"]) / max(row["audited"], 1)))
         row.update(null, within_noise=row["best_blind"] <= null["null_p95"] and null["null_mean"] <= row["chance"] + 2 * se)
 
 
