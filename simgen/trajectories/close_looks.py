@@ -8,21 +8,23 @@ from simgen.trajectories.planning_geometry import Boxes, Room
 from simgen.trajectories.raycast import segments_clear
 
 CLOSE_LOOK_DEG = 30.0  # a lowered eye sees its object this far below the horizon
+CROUCH_M = 0.2  # a crouching close look goes this much lower than close_eye_height_m (a duck on a sofa seat)
 _REACH_STEPS = (0.25, 0.5, 0.75, 1.0)  # shares of reach_m tried for a reaching close look
 _REACH_CLEAR_M = 0.1  # a reaching camera keeps this far from every box and wall
 
 
-def close_look_height(cfg, eyes_xy, targets) -> np.ndarray:
-    """Eye heights that see each target ``CLOSE_LOOK_DEG`` below the horizon, within the eye's range."""
+def close_look_height(cfg, eyes_xy, targets, crouch: float = 0.0) -> np.ndarray:
+    """Eye heights that see each target ``CLOSE_LOOK_DEG`` below the horizon, within the eye's range
+    (its lowest ``crouch`` m below ``close_eye_height_m``)."""
     reach = np.linalg.norm(eyes_xy - targets[:, :2], axis=1)
     low = targets[:, 2] + reach * np.tan(np.radians(CLOSE_LOOK_DEG))
-    return np.clip(low, cfg.close_eye_height_m or cfg.eye_height_m, cfg.eye_height_m)
+    return np.clip(low, cfg.close_eye_height_m - crouch if cfg.close_eye_height_m else cfg.eye_height_m, cfg.eye_height_m)
 
 
-def reaching(cfg, room: Room, boxes: Boxes, cells, targets):
+def reaching(cfg, room: Room, boxes: Boxes, cells, targets, crouch: float = 0.0):
     """Reaching close looks from free ``cells`` (K, 2) towards ``targets`` (K, 3): the camera moved
     ``_REACH_STEPS`` × ``reach_m`` towards the target (never past ``min_distance_m`` / 2 from it
-    horizontally), at the close-look height raised over any box beneath it; kept where the camera
+    horizontally), at the close-look height (its lowest ``crouch`` m lower) raised over any box beneath it; kept where the camera
     and its way out from the cell (at standing and at reaching height) stay ``_REACH_CLEAR_M`` clear
     of every box and wall. Returns (cells, eyes, targets) of those kept."""
     offset = targets[:, :2] - cells
@@ -36,7 +38,7 @@ def reaching(cfg, room: Room, boxes: Boxes, cells, targets):
         step = np.minimum(share * cfg.reach_m, horizontal - 0.5 * cfg.min_distance_m)
         ok = step > 0.0
         xy = cells[ok] + towards[ok] * step[ok, None]
-        z = close_look_height(cfg, xy, targets[ok])
+        z = close_look_height(cfg, xy, targets[ok], crouch)
         for _ in range(2):  # over a box rather than into it (twice: a box on a box)
             inside = _inside(np.column_stack([xy, z]), padded)
             z = np.maximum(z, np.where(inside, tops[None], -np.inf).max(axis=1))

@@ -36,7 +36,8 @@ from simgen.trajectories.planning_geometry import Boxes, PlanningError, camera_p
 from simgen.trajectories.tour import _share, allocate_frames
 from simgen.trajectories.walk_headings import fill_gaps, headings
 from simgen.trajectories.viewpoints import _BEND_MPS
-from simgen.trajectories.walkthrough import Walkthrough, WalkthroughConfig, _blend
+from simgen.trajectories.walk_timeline import blend
+from simgen.trajectories.walkthrough import Walkthrough, WalkthroughConfig
 from simgen.types import RoomSpec
 
 _SETTLE_M = 1.0  # within this of a walk's ends the camera turns to the scans' views...
@@ -202,7 +203,7 @@ class HouseTour:
         weights = _weights(ease, [1.0 - turned, near[1]])  # the start's view is left while turning away
         pitch = weights.T @ [_pitch(before), _pitch(after), np.radians(cfg.pitch_deg)]
         way = tangent_headings(route, arc) if len(route) > 1 else np.full(t + 2, _yaw(before))
-        desired = _blend(weights, [np.full(t + 2, _yaw(before)), np.full(t + 2, _yaw(after)), way])
+        desired = blend(weights, [np.full(t + 2, _yaw(before)), np.full(t + 2, _yaw(after)), way])
         desired[0], desired[-1] = _yaw(before), _yaw(after)
         eyes = np.column_stack([xy, height])
         ends = np.zeros(t + 2, dtype=bool)

@@ -19,6 +19,7 @@ pixels of a round or thin shape). ``fit_tour`` orders the chosen stations (neare
 2-opt on travel time), routes between them (smoothed A*) and splits the frames between stations and
 moves, dropping the least useful stations while even ``max_speed_mps`` does not fit.
 """
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,13 +43,14 @@ from simgen.trajectories.pathing import chaikin, path_cost, smooth_route
 from simgen.trajectories.raycast import first_hit
 from simgen.trajectories.tour import allocate_frames, order_tour
 from simgen.trajectories.box_visibility import estimate, level_pixels, solid
-from simgen.trajectories.close_looks import close_look_height, reaching
+from simgen.trajectories.close_looks import CROUCH_M, close_look_height, reaching
 
 _SECTORS = 16  # bearings around each object from which one candidate viewpoint is drawn
 _CANDIDATE_SPACING_M = 0.1  # candidate eye cells are taken on this lattice (fine: close looks need the nearest free cell)
 _FILL = 0.3  # preferred viewing distance makes the object ~this share of the image height
 _SUBSTITUTES = 6  # nearest alternatives tried for a viewpoint dropped from the tour
 _MIN_DIP_M = 0.1  # a lowered eye less than this below eye_height_m is not worth a candidate
+_CLOSE_SLACK_M = 0.15  # a close look's view may meet something this much short of its target's centre
 _BEND_MPS = 0.4  # mean speed of the eye bending down, reaching out or back (eased: peaks at 1.5×)
 
 
@@ -95,6 +97,11 @@ class Viewpoints:
         """(V, 2) horizontal offset of the camera from where the walker stands."""
         return self.eyes[:, :2] - self.stands
 
+    def without(self, banned) -> "Viewpoints":
+        """These stations, the ``banned`` ones (indices) showing nothing: a set cover passes them by."""
+        keep = ~np.isin(np.arange(len(self.eyes)), list(banned))[:, None]
+        return dataclasses.replace(self, sees=self.sees & keep, sees_well=self.sees_well & keep)
+
     def concat(self, other: "Viewpoints") -> "Viewpoints":
         """These stations followed by ``other``'s."""
         return Viewpoints(*(np.concatenate([a, b]) for a, b in zip(
@@ -103,8 +110,9 @@ class Viewpoints:
 
 
 def candidates(cfg: ViewpointConfig, grid: OccupancyGrid, room: Room, boxes: Boxes, request: PlanRequest,
-               rng: np.random.Generator) -> Viewpoints:
-    """Viewpoints around every object (one per bearing sector), with what each sees."""
+               rng: np.random.Generator, crouch: bool = False) -> Viewpoints:
+    """Viewpoints around every object (one per bearing sector), with what each sees; with ``crouch``,
+    crouching close looks appended after them for objects no other view shows well."""
     step = max(1, int(round(_CANDIDATE_SPACING_M / grid.resolution)))
     region = grid.largest_component()
     lattice = np.zeros_like(region)
@@ -139,20 +147,28 @@ def candidates(cfg: ViewpointConfig, grid: OccupancyGrid, room: Room, boxes: Box
         eyes = np.concatenate([eyes, np.column_stack([eyes[dip, :2], low[dip]])])
         targets, aims = np.concatenate([targets, targets[dip]]), np.concatenate([aims, aims[dip]])
     views = _judge(cfg, request, room, boxes, eyes, targets, eyes[:, :2])
-    if cfg.reach_m:  # objects no view from a free cell shows well: reach out towards them
+    # objects no view from a free cell shows well: reach out towards them; those no such look shows
+    # well either: crouch lower and come closer (a close look meeting only the thing or its support)
+    for low, close in ((0.0, False), (CROUCH_M, True))[: 2 if crouch else 1] if cfg.reach_m else ():
         poor = ~views.sees_well.any(axis=0)[aims]
-        cells, reached, aimed = reaching(cfg, room, boxes, eyes[poor, :2], targets[poor])
+        cells, reached, aimed = reaching(cfg, room, boxes, eyes[poor, :2], targets[poor], low)
         if len(reached):
-            views = views.concat(_judge(cfg, request, room, boxes, reached, aimed, cells))
+            views = views.concat(_judge(cfg, request, room, boxes, reached, aimed, cells, close))
     return views
 
 
-def _judge(cfg: ViewpointConfig, request: PlanRequest, room: Room, boxes: Boxes, eyes, targets, stands) -> Viewpoints:
+def _judge(cfg: ViewpointConfig, request: PlanRequest, room: Room, boxes: Boxes, eyes, targets, stands,
+           close: bool = False) -> Viewpoints:
     """Viewpoints at ``eyes`` looking at ``targets`` (pitch clamped to ``min_pitch_deg``), those whose
-    view meets no wall/box (``solid``) closer than ``min_view_distance_m``, with what each shows."""
+    view meets no wall/box (``solid``) closer than ``min_view_distance_m``, with what each shows. A
+    ``close`` look (reaching out to a small thing) may come nearer, as long as the first thing its
+    view meets lies no nearer than its target's centre less ``_CLOSE_SLACK_M``: the thing itself or what it rests on."""
     yaw, pitch = yaw_pitch_towards(eyes, targets)
     pitch = np.maximum(pitch, np.radians(cfg.min_pitch_deg))
-    safe = first_hit(eyes, directions(yaw, pitch), room, solid(boxes)) >= cfg.min_view_distance_m
+    nearest = np.full(len(eyes), cfg.min_view_distance_m)
+    if close:
+        nearest = np.minimum(nearest, np.linalg.norm(eyes - targets, axis=1) - _CLOSE_SLACK_M)
+    safe = first_hit(eyes, directions(yaw, pitch), room, solid(boxes)) >= nearest
     eyes, yaw, pitch = eyes[safe], yaw[safe], pitch[safe]
     clear = level_pixels(request.visibility, "clear", request.intrinsics)
     est = estimate(camera_poses(eyes, yaw, pitch), request.intrinsics, room, boxes, clear)

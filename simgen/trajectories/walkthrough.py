@@ -23,9 +23,18 @@ well) gives way to a floor view (``fit_tour``'s ``keep``), and far short of floo
 the stations are passed briskly first (``min_dwell``). A floor view looks along a pinned heading,
 so it has some object near the middle of its view (as ``walk_headings.showing`` judges it): the walk turning off
 it keeps that object in frame. A tour of fewer than two viewpoints gets an extra waypoint within reach
-(drawn with the rng) looking at the room's centre: the camera always walks.
+(drawn with the rng) looking at the room's centre: the camera always walks. Where the box estimate finds the planned walk
+wanting (``Walkthrough.problems``: frames without any object, as ``walk_headings.shows_some_object``
+judges them, or an object some view shows clearly seen clearly in fewer than ``clear_frames``
+frames), the walk is planned again, up to ``_RETAKES`` times: the candidates gain crouching close
+looks (``viewpoints.candidates``), the tour order shuns the moves whose turns went blank (``_BLANKED_S``:
+a turn across more bare wall than a frame shows), a floor view on such a move gives way to another,
+and the station passes pan ``_PAN_DEG`` towards their neighbours. The walk with the fewest problems
+is kept; a walk without any is never planned again.
 """
+import copy
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -43,11 +52,11 @@ from simgen.trajectories.planning_geometry import (
     yaw_pitch_towards,
 )
 from simgen.trajectories.occupancy import OccupancyGrid, build_grid
-from simgen.trajectories.pathing import dedupe, path_cost, resample, tangent_headings
 from simgen.trajectories.viewpoints import ViewpointConfig, Viewpoints, candidates, choose, fit_tour
 from simgen.trajectories.raycast import first_hit
 from simgen.trajectories.box_visibility import estimate, floor_cells, floor_shown, level_pixels
-from simgen.trajectories.walk_headings import central, fill_gaps, headings
+from simgen.trajectories.walk_headings import central, fill_gaps, headings, shows_some_object
+from simgen.trajectories.walk_timeline import timeline
 
 _CANDIDATES = 32  # random free cells considered for each extra waypoint
 _FLOOR_CELL_M = 0.25  # floor grid of the floor-coverage prediction
@@ -62,6 +71,22 @@ _FLOOR_TRIES = 12  # best floor views tried, in order of gain, until one fits th
 _FLOOR_BRISK = 0.6
 _SWEEP_STEP_DEG = 6.0  # headings sampled along a turn between stations to find blank stretches
 _SWEEP_COST_S = 2.0  # tour order: seconds added per turn step that would show no object
+_RETAKES = 4  # walks planned again while the estimate finds blank frames or objects shown too little
+_PAN_DEG = 12.0  # a retake's station passes pan across the view this far, towards the neighbours
+_BLANKED_S = 60.0  # tour order: seconds added to such a move (the frames of a whole walk: avoided where it can be)
+
+
+class Walk(NamedTuple):
+    """A planned walk: per-frame eyes (N, 3), yaws and pitches (N,); the stations in visiting order,
+    frames per segment [dwell, move, …, dwell] and the floor views among the stations (station →
+    index in ``Walkthrough.floor_views``)."""
+
+    eyes: np.ndarray
+    yaws: np.ndarray
+    pitches: np.ndarray
+    stations: list
+    frames: list
+    floor_of: dict
 
 
 @dataclass(frozen=True)
@@ -101,12 +126,6 @@ def _append(views: Viewpoints, eyes, yaws, pitches) -> Viewpoints:
 def _shows_as_much(views: Viewpoints, stations: list[int], before: list[int]) -> bool:
     """Whether ``stations`` show every object clearly (and well) that ``before`` did."""
     return all((table[stations].any(axis=0) >= table[before].any(axis=0)).all() for table in (views.sees, views.sees_well))
-
-
-def _blend(weights, yaws) -> np.ndarray:
-    """Heading of the weighted sum of unit vectors at ``yaws`` (weights and yaws: (K, N))."""
-    weights, yaws = np.asarray(weights), np.asarray(yaws)
-    return np.arctan2((weights * np.sin(yaws)).sum(axis=0), (weights * np.cos(yaws)).sum(axis=0))
 
 
 @PLANNERS.register("walkthrough", config=WalkthroughConfig)
@@ -158,50 +177,6 @@ class Walkthrough:
         shown = floor_shown(camera_poses(eyes, yaws, pitches), request.intrinsics, room, boxes, cells)
         return eyes, yaws, pitches, shown
 
-    def timeline(self, views: Viewpoints, stations: list[int], legs: list, frames: list[int], fps: float):
-        """Per-frame eye (N, 3), desired yaw and pitch (N,) for the tour, and which frames pass a
-        station (N,) bool: a slow pass at each station, eased walking in between."""
-        cfg = self.cfg
-        path = dedupe(np.concatenate([views.stands[stations[:1]]] + [leg[1:] for leg in legs]))
-        at = np.concatenate([[0.0], np.cumsum([path_cost(leg) for leg in legs])])  # station arc positions
-        lengths = np.diff(at)
-        arcs, yaws, pitches, heights, reaches, passing = [], [], [], [], [], []
-        for i, s in enumerate(stations):
-            linger = frames[2 * i]
-            room_around = min([0.3 * x for x in lengths[max(i - 1, 0): i + 1]], default=0.0)
-            half = min(0.5 * cfg.creep_mps * linger / fps, room_around)
-            lo, hi = max(at[i] - half, 0.0), min(at[i] + half, at[-1])
-            arcs.append(np.linspace(lo, hi, linger))
-            yaws.append(np.full(linger, views.yaws[s]))
-            pitches.append(np.full(linger, views.pitches[s]))
-            heights.append(np.full(linger, views.eyes[s, 2]))
-            reaches.append(np.repeat(views.reaches[s : s + 1], linger, axis=0))
-            passing.append(np.ones(linger, dtype=bool))
-            if i + 1 < len(stations):
-                t, nxt = frames[2 * i + 1], stations[i + 1]
-                start, end = hi, max(hi, at[i + 1] - min(half, 0.3 * lengths[i]))
-                u = np.arange(1, t + 1) / (t + 1)
-                slope = min(cfg.creep_mps * (t + 1) / fps, 3.0 * (end - start))  # ≤ 3Δ keeps it monotone
-                # cubic Hermite from the creep speed back to the creep speed
-                arc = (2 * u**3 - 3 * u**2 + 1) * start + (u**3 - 2 * u**2 + u) * slope \
-                    + (-2 * u**3 + 3 * u**2) * end + (u**3 - u**2) * slope
-                ease = u * u * (3.0 - 2.0 * u)
-                travel = tangent_headings(path, arc) if len(path) > 1 else np.full(t, views.yaws[s])
-                weights = np.array([1.0 - ease, ease, cfg.look_ahead * 4.0 * ease * (1.0 - ease)])
-                arcs.append(arc)
-                yaws.append(_blend(weights, [np.full(t, views.yaws[s]), np.full(t, views.yaws[nxt]), travel]))
-                # mid-way the walker looks ahead and down at the floor in front (pitch_deg)
-                pitch = weights.T @ [views.pitches[s], views.pitches[nxt], np.radians(cfg.pitch_deg)]
-                pitches.append(pitch / weights.sum(axis=0))
-                heights.append((1.0 - ease) * views.eyes[s, 2] + ease * views.eyes[nxt, 2])  # bending down or up
-                reaches.append(np.outer(1.0 - ease, views.reaches[s]) + np.outer(ease, views.reaches[nxt]))
-                passing.append(np.zeros(t, dtype=bool))
-        arc = np.concatenate(arcs)
-        xy = resample(path, arc) if len(path) > 1 else np.repeat(path, len(arc), axis=0)
-        xy = xy + np.concatenate(reaches)  # the handheld camera reaches out for close looks
-        eyes = np.column_stack([xy, np.concatenate(heights)])
-        return eyes, np.concatenate(yaws), np.concatenate(pitches), np.concatenate(passing)
-
     def sweep_cost(self, views: Viewpoints, request: PlanRequest, room: Room, boxes: Boxes, cache: dict):
         """``cost(a, b)``: seconds for the tour order per blank step of the turn from station a's heading
         to b's (the shorter way, eye and pitch moving along): a walk whose turns sweep bare walls
@@ -231,11 +206,60 @@ class Walkthrough:
         cfg = self.cfg
         room, boxes = Room.from_spec(request.scene.room), Boxes.from_request(request)
         grid = build_grid(room, boxes, cfg.eye_height_m, cfg.clearance_m, cfg.grid_resolution_m)
-        n, fps = request.n_frames, request.fps
+        start = copy.deepcopy(rng)  # a retake draws the same candidates, crouching close looks added
         views = candidates(cfg, grid, room, boxes, request, rng)
         chosen = choose(views, cfg.metre_cost)
-        linger = max(request.visibility.clear_frames, int(round(cfg.linger_s * fps)))
+        shown = views.sees.any(axis=0)  # objects some view shows clearly
         sweeps: dict = {}  # blank turn steps by station pair
+        banned: set = set()  # floor views (indices into ``floor_views``) whose turns were left blank
+        shunned: set = set()  # stations whose turns were left blank again
+        best, fewest = None, None
+        for take in range(_RETAKES + 1):
+            if take == 1:
+                views = candidates(cfg, grid, room, boxes, request, start, crouch=True)
+            if take:
+                chosen = choose(views.without(shunned), cfg.metre_cost)
+            for key in [k for k in sweeps if max(k) >= len(views.eyes)]:
+                del sweeps[key]  # costs of appended stations (waypoints, floor views): drawn again
+            walk = self.walk(grid, room, boxes, request, views, chosen, sweeps, banned, rng,
+                             np.radians(_PAN_DEG) if take else 0.0)
+            blank, problems = self.problems(walk, request, room, boxes, shown)
+            if best is None or problems < fewest:
+                best, fewest = walk, problems
+            if not problems or len(walk.stations) < 2:
+                break
+            # a blank stretch the heading search could not avoid lies on a turn between two stations
+            # whose headings are far apart across bare wall: plan again without that move (a floor
+            # view on it gives way to another)
+            stations, ends = walk.stations, np.cumsum(walk.frames)
+            for f in np.flatnonzero(blank):
+                move = min(int(np.searchsorted(ends, f, side="right")) // 2, len(stations) - 2)  # dwell, move, dwell, …
+                pair = stations[move], stations[move + 1]
+                banned.update(walk.floor_of[v] for v in pair if v in walk.floor_of)
+                if max(pair) < len(views.eyes):
+                    if take:  # ordered again, still blank: other views of what they show are chosen
+                        shunned.update(pair)
+                    sweeps[(min(pair), max(pair))] = _BLANKED_S
+        return camera_poses(best.eyes, best.yaws, best.pitches)
+
+    def problems(self, walk: "Walk", request: PlanRequest, room: Room, boxes: Boxes, shown: np.ndarray):
+        """What the box estimate finds wrong with a walk: its blank frames (N,) bool
+        (``shows_some_object``) and their number plus that of the objects ``shown`` by some view
+        that the walk shows clearly in fewer than ``clear_frames`` frames."""
+        poses = camera_poses(walk.eyes, walk.yaws, walk.pitches)
+        blank = ~shows_some_object(self.cfg, poses, request, room, boxes)
+        clear = level_pixels(request.visibility, "clear", request.intrinsics)
+        frames = estimate(poses, request.intrinsics, room, boxes, clear).at_least(clear).sum(axis=0)
+        return blank, int(blank.sum() + (shown & (frames < request.visibility.clear_frames)).sum())
+
+    def walk(self, grid: OccupancyGrid, room: Room, boxes: Boxes, request: PlanRequest, views: Viewpoints,
+             chosen: list[int], sweeps: dict, banned: set, rng: np.random.Generator, pan: float = 0.0) -> "Walk":
+        """The tour through the ``chosen`` viewpoints, with waypoints and floor views (other than the
+        ``banned`` ones) appended as needed, and its headings; passes pan by ``pan`` (``walk_timeline.timeline``).
+        ``sweeps``: ``sweep_cost``'s cache."""
+        cfg = self.cfg
+        n, fps = request.n_frames, request.fps
+        linger = max(request.visibility.clear_frames, int(round(cfg.linger_s * fps)))
         moves = self.sweep_cost(views, request, room, boxes, sweeps)
         brisk = request.visibility.clear_frames  # a station's shortest pass, when the frames are short
         stations, legs, frames = fit_tour(cfg, grid, views, chosen, n, fps, linger, moves, min_dwell=brisk) \
@@ -248,11 +272,11 @@ class Walkthrough:
                                               linger, self.sweep_cost(views, request, room, boxes, sweeps))
         if rng.random() < 0.5:  # either way round the tour: the seed decides
             stations, legs, frames = stations[::-1], [leg[::-1] for leg in legs[::-1]], frames[::-1]
-        eyes, desired, pitches, passing = self.timeline(views, stations, legs, frames, fps)
+        eyes, desired, pitches, passing = timeline(cfg, views, stations, legs, frames, fps, pan)
         yaws, costs = headings(cfg, eyes, desired, pitches, passing, request, room, boxes)
         cells = floor_cells(room, _FLOOR_CELL_M, boxes)
         floor = self.floor_views(grid, room, boxes, request, cells) if cfg.floor_target > 0 and len(cells) else None
-        added = []  # floor views in the tour
+        added = {}  # floor views in the tour: station index → index in ``floor``
         for _ in range(_FLOOR_STOPS if floor is not None else 0):
             seen = floor_shown(camera_poses(eyes, yaws, pitches), request.intrinsics, room, boxes, cells).any(axis=0)
             if seen.mean() >= cfg.floor_target:
@@ -261,7 +285,7 @@ class Walkthrough:
             gain = (floor[3] & ~seen).sum(axis=1) * _FLOOR_CELL_M**2 - cfg.metre_cost * gap  # m² of new floor
             gain = gain + rng.uniform(0.0, _FLOOR_JITTER_M2, len(gain))  # near-equal views: the seed picks
             gain[gap < _FLOOR_NEAR_M] = -np.inf  # a step away, not a pan on the spot: the walk goes on
-            for best in [b for b in np.argsort(-gain, kind="stable")[:_FLOOR_TRIES] if gain[b] > 0]:
+            for best in [b for b in np.argsort(-gain, kind="stable")[:_FLOOR_TRIES] if gain[b] > 0 and b not in banned]:
                 more = _append(views, floor[0][best : best + 1], floor[1][best : best + 1], floor[2][best : best + 1])
                 new, cost = len(more.eyes) - 1, self.sweep_cost(more, request, room, boxes, sweeps)
                 # short of frames, a station whose objects others show gives way; far short of floor, the
@@ -270,16 +294,16 @@ class Walkthrough:
                                  min_dwell=brisk if seen.mean() < _FLOOR_BRISK else None)
                 if new not in trial[0] or len(trial[0]) < 2 or not _shows_as_much(more, trial[0], stations):
                     continue  # no room for it, or only by losing an object or the walk itself
-                timeline = self.timeline(more, *trial, fps)
+                walked = timeline(cfg, more, *trial, fps, pan)
                 try:
-                    trial_yaws, trial_costs = headings(cfg, *timeline, request, room, boxes)
+                    trial_yaws, trial_costs = headings(cfg, *walked, request, room, boxes)
                 except PlanningError:  # no safe headings along the new tour: keep the old one
                     continue
                 views, (stations, legs, frames) = more, trial
-                added.append(new)
-                (eyes, desired, pitches, passing), yaws, costs = timeline, trial_yaws, trial_costs
+                added[new] = int(best)
+                (eyes, desired, pitches, passing), yaws, costs = walked, trial_yaws, trial_costs
                 break
             else:
                 break
         yaws = fill_gaps(cfg, (eyes, desired, pitches, passing), yaws, costs, request, room, boxes)
-        return camera_poses(eyes, yaws, pitches)
+        return Walk(eyes, yaws, pitches, stations, frames, added)
