@@ -59,7 +59,9 @@ def test_goal_aiming_from_the_last_frame():
 
 @pytest.mark.parametrize("angle, straight, side, margin", [
     (30.0, False, "left", 30.0), (-30.0, False, "right", 30.0), (175.0, False, "left", 5.0),
-    (3.0, True, "straight", 7.0), (-12.0, True, "right", 2.0), (60.0, True, "left", 50.0), (-178.0, True, "right", 2.0),
+    (3.0, True, "straight", 7.0), (-12.0, True, "right", 2.0), (60.0, True, "left", 50.0),
+    # which way to face something nearly behind: BEHIND_DEG (30°) from ±180° is the boundary
+    (140.0, True, "left", 10.0), (-178.0, True, "right", -28.0),
 ])
 def test_turn_side_and_its_margins(angle, straight, side, margin):
     ex = run_program(WALK, f"turn_side(deg({angle}), straight={straight})")

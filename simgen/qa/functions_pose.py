@@ -32,6 +32,9 @@ from simgen.qa.functions_relations import _angle_side, _direction_type, _label, 
 from simgen.types import EGO_ACTIONS
 
 STRAIGHT_DEG = 10.0  # SAT: a turn of at most this much means "go straight"
+# which way to turn to face something this near straight behind is anyone's guess: either way round
+# (judged by eye: "turn left" to face a plant 172° to the left, a viewer cannot tell from 172° right)
+BEHIND_DEG = 30.0
 # How each action reads in a question, and the unit of its amount in bindings and text.
 ACTION_WORDS = {"move_ahead": ("move forward", "m"), "move_back": ("move back", "m"), "turn_left": ("turn left", "deg"),
                 "turn_right": ("turn right", "deg"), "look_up": ("look up", "deg"), "look_down": ("look down", "deg")}
@@ -174,12 +177,14 @@ def _side_type(straight=False):
 
 
 @dsl_function("turn_side", "pose", (Param("angle", Q("deg")), Param("straight", BOOL, False, (False, True))), _side_type,
-              decision="direction: angle to the nearest of 0° (or ±10° with straight) and ±180° (deg)")
+              decision="direction: angle to the nearest of 0° (or ±10° with straight) and ±180° (±150° with "
+                       "straight) (deg)")
 def turn_side(ctx, angle, straight):
-    """Which way a signed turn goes: left (> 0) or right; with ``straight=True``, |angle| ≤ 10° is straight."""
+    """Which way a signed turn goes: left (> 0) or right; with ``straight=True`` (which way to turn to
+    face something), |angle| ≤ 10° is straight and the margin keeps ``BEHIND_DEG`` from ±180°."""
     a = abs(float(angle))
-    boundary = STRAIGHT_DEG if straight else 0.0
-    ctx.record("direction", min(abs(a - boundary), 180.0 - a), "deg", {"angle_deg": round(float(angle), 6)})
+    boundary, behind = (STRAIGHT_DEG, 180.0 - BEHIND_DEG) if straight else (0.0, 180.0)
+    ctx.record("direction", min(abs(a - boundary), behind - a), "deg", {"angle_deg": round(float(angle), 6)})
     if straight and a <= STRAIGHT_DEG:
         return "straight"
     return "left" if angle > 0 else "right"
