@@ -71,7 +71,7 @@ _FLOOR_TRIES = 12  # best floor views tried, in order of gain, until one fits th
 _FLOOR_BRISK = 0.6
 _SWEEP_STEP_DEG = 6.0  # headings sampled along a turn between stations to find blank stretches
 _SWEEP_COST_S = 2.0  # tour order: seconds added per turn step that would show no object
-_RETAKES = 4  # walks planned again while the estimate finds blank frames or objects shown too little
+_RETAKES = 6  # walks planned again while the estimate finds blank frames or objects shown too little
 _PAN_DEG = 12.0  # a retake's station passes pan across the view this far, towards the neighbours
 _BLANKED_S = 60.0  # tour order: seconds added to such a move (the frames of a whole walk: avoided where it can be)
 
