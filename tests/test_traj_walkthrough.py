@@ -219,6 +219,7 @@ def test_every_floor_view_shows_an_object_near_the_middle_of_the_frame():
     from simgen.simulators.pybullet import PybulletConfig, PybulletSimulator
     from simgen.trajectories.base import PlanRequest
     from simgen.trajectories.box_visibility import floor_cells
+    from simgen.trajectories.walk_floor import floor_views
     from simgen.trajectories.occupancy import build_grid
     from simgen.trajectories.planning_geometry import Boxes, Room, camera_poses
     from simgen.visibility_model import VisibilityModel
@@ -234,7 +235,7 @@ def test_every_floor_view_shows_an_object_near_the_middle_of_the_frame():
         request = PlanRequest(spec, states, K, 60, 10.0, model)
         room, boxes = Room.from_spec(spec.room), Boxes.from_request(request)
         grid = build_grid(room, boxes, cfg.eye_height_m, cfg.clearance_m, cfg.grid_resolution_m)
-        eyes, yaws, pitches, _ = planner.floor_views(grid, room, boxes, request, floor_cells(room, 0.25, boxes))
+        eyes, yaws, pitches, _ = floor_views(cfg, grid, room, boxes, request, floor_cells(room, 0.25, boxes))
         assert len(eyes) >= 8
         for T in camera_poses(eyes, yaws, pitches):
             instance = np.asarray(sim.render(T, K, passes=("instance",)).instance)[:, middle]

@@ -48,20 +48,17 @@ from simgen.trajectories.planning_geometry import (
     camera_poses,
     check_range,
     check_request,
-    directions,
     yaw_pitch_towards,
 )
 from simgen.trajectories.occupancy import OccupancyGrid, build_grid
 from simgen.trajectories.viewpoints import ViewpointConfig, Viewpoints, candidates, choose, fit_tour
-from simgen.trajectories.raycast import first_hit
 from simgen.trajectories.box_visibility import estimate, floor_cells, floor_shown, level_pixels
-from simgen.trajectories.walk_headings import central, fill_gaps, headings, shows_some_object
+from simgen.trajectories.walk_headings import fill_gaps, headings, shows_some_object
+from simgen.trajectories.walk_floor import append_stations, floor_views
 from simgen.trajectories.walk_timeline import timeline
 
 _CANDIDATES = 32  # random free cells considered for each extra waypoint
 _FLOOR_CELL_M = 0.25  # floor grid of the floor-coverage prediction
-_FLOOR_SPACING_M = 0.5  # lattice of floor-view stations
-_FLOOR_YAWS = 8  # headings tried at each floor-view station
 _FLOOR_STOPS = 3  # at most this many floor-view stations are added
 _FLOOR_NEAR_M = 0.2  # a floor view is at least this far from every other station (the camera walks on)
 _FLOOR_JITTER_M2 = 0.5  # random tie-breaking among floor views (m² of floor)
@@ -79,7 +76,7 @@ _BLANKED_S = 60.0  # tour order: seconds added to such a move (the frames of a w
 class Walk(NamedTuple):
     """A planned walk: per-frame eyes (N, 3), yaws and pitches (N,); the stations in visiting order,
     frames per segment [dwell, move, …, dwell] and the floor views among the stations (station →
-    index in ``Walkthrough.floor_views``)."""
+    index in ``walk_floor.floor_views``)."""
 
     eyes: np.ndarray
     yaws: np.ndarray
@@ -117,12 +114,6 @@ class WalkthroughConfig(ViewpointConfig):
         check_range(where, "creep_mps", self.creep_mps, 0.0, self.speed_mps)
 
 
-def _append(views: Viewpoints, eyes, yaws, pitches) -> Viewpoints:
-    """``views`` with stations appended that show no object clearly (waypoints, floor views)."""
-    none = np.zeros((len(eyes), views.sees.shape[1]), dtype=bool)
-    return views.concat(Viewpoints(eyes, yaws, pitches, none, none, eyes[:, :2]))
-
-
 def _shows_as_much(views: Viewpoints, stations: list[int], before: list[int]) -> bool:
     """Whether ``stations`` show every object clearly (and well) that ``before`` did."""
     return all((table[stations].any(axis=0) >= table[before].any(axis=0)).all() for table in (views.sees, views.sees_well))
@@ -152,30 +143,7 @@ class Walkthrough:
             extra.append(cells[pick[int(np.argmax(np.where(gaps <= reach, gaps, -gaps)))]])
         xyz = np.column_stack([np.array(extra), np.full(len(extra), self.cfg.eye_height_m)])
         yaw, _ = yaw_pitch_towards(xyz, np.append(room.centroid(), self.cfg.eye_height_m))
-        return _append(views, xyz, yaw, np.full(len(extra), np.radians(self.cfg.pitch_deg)))
-
-    def floor_views(self, grid: OccupancyGrid, room: Room, boxes: Boxes, request: PlanRequest, cells: np.ndarray):
-        """Stations for looking at the floor: free spots on a lattice × ``_FLOOR_YAWS`` headings at
-        ``pitch_deg``, each safe to look along and showing some object at the ``seen`` level (with the
-        pixel margin); returns (eyes, yaws, pitches, floor cells each shows)."""
-        cfg = self.cfg
-        step = max(1, int(round(_FLOOR_SPACING_M / grid.resolution)))
-        lattice = np.zeros(grid.shape, dtype=bool)
-        lattice[::step, ::step] = True
-        spots = grid.centers(np.argwhere(grid.largest_component() & lattice))
-        yaws = np.tile(np.linspace(-np.pi, np.pi, _FLOOR_YAWS, endpoint=False), len(spots))
-        eyes = np.column_stack([np.repeat(spots, _FLOOR_YAWS, axis=0), np.full(len(yaws), cfg.eye_height_m)])
-        pitches = np.full(len(yaws), np.radians(cfg.pitch_deg))
-        safe = first_hit(eyes, directions(yaws, pitches), room, boxes) >= cfg.min_view_distance_m
-        if len(boxes):  # a floor view shows some object too, as ``walk_headings.showing`` judges it: no bare frame
-            need = level_pixels(request.visibility, "seen", request.intrinsics, cfg.pixel_margin)
-            poses = camera_poses(eyes[safe], yaws[safe], pitches[safe])
-            shown = estimate(poses, request.intrinsics, room, boxes, need).at_least(need)
-            bearing, _ = yaw_pitch_towards(eyes[safe][:, None, :], boxes.centers[None])
-            safe[safe] = (shown & central(yaws[safe][:, None], bearing, request)).any(axis=1)
-        eyes, yaws, pitches = eyes[safe], yaws[safe], pitches[safe]
-        shown = floor_shown(camera_poses(eyes, yaws, pitches), request.intrinsics, room, boxes, cells)
-        return eyes, yaws, pitches, shown
+        return append_stations(views, xyz, yaw, np.full(len(extra), np.radians(self.cfg.pitch_deg)))
 
     def sweep_cost(self, views: Viewpoints, request: PlanRequest, room: Room, boxes: Boxes, cache: dict):
         """``cost(a, b)``: seconds for the tour order per blank step of the turn from station a's heading
@@ -211,7 +179,7 @@ class Walkthrough:
         chosen = choose(views, cfg.metre_cost)
         shown = views.sees.any(axis=0)  # objects some view shows clearly
         sweeps: dict = {}  # blank turn steps by station pair
-        banned: set = set()  # floor views (indices into ``floor_views``) whose turns were left blank
+        banned: set = set()  # floor views (indices into ``walk_floor.floor_views``) whose turns were left blank
         shunned: set = set()  # stations whose turns were left blank again
         best, fewest = None, None
         for take in range(_RETAKES + 1):
@@ -275,7 +243,7 @@ class Walkthrough:
         eyes, desired, pitches, passing = timeline(cfg, views, stations, legs, frames, fps, pan)
         yaws, costs = headings(cfg, eyes, desired, pitches, passing, request, room, boxes)
         cells = floor_cells(room, _FLOOR_CELL_M, boxes)
-        floor = self.floor_views(grid, room, boxes, request, cells) if cfg.floor_target > 0 and len(cells) else None
+        floor = floor_views(cfg, grid, room, boxes, request, cells) if cfg.floor_target > 0 and len(cells) else None
         added = {}  # floor views in the tour: station index → index in ``floor``
         for _ in range(_FLOOR_STOPS if floor is not None else 0):
             seen = floor_shown(camera_poses(eyes, yaws, pitches), request.intrinsics, room, boxes, cells).any(axis=0)
@@ -286,7 +254,7 @@ class Walkthrough:
             gain = gain + rng.uniform(0.0, _FLOOR_JITTER_M2, len(gain))  # near-equal views: the seed picks
             gain[gap < _FLOOR_NEAR_M] = -np.inf  # a step away, not a pan on the spot: the walk goes on
             for best in [b for b in np.argsort(-gain, kind="stable")[:_FLOOR_TRIES] if gain[b] > 0 and b not in banned]:
-                more = _append(views, floor[0][best : best + 1], floor[1][best : best + 1], floor[2][best : best + 1])
+                more = append_stations(views, floor[0][best : best + 1], floor[1][best : best + 1], floor[2][best : best + 1])
                 new, cost = len(more.eyes) - 1, self.sweep_cost(more, request, room, boxes, sweeps)
                 # short of frames, a station whose objects others show gives way; far short of floor, the
                 # stations are passed briskly first
