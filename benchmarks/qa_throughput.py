@@ -44,7 +44,8 @@ from qa_fixtures import ego_path, linear_move, make_episode, write_episode  # no
 
 from simgen.geometry import look_at  # noqa: E402
 from simgen.job_config import group_config  # noqa: E402
-from simgen.qa.ask import load_episode, parse_qa_config, run_ask  # noqa: E402
+from simgen.qa.ask import load_episode, run_ask  # noqa: E402
+from simgen.qa.qa_config import parse_qa_config
 from simgen.qa.blind_audit import blind_audit  # noqa: E402
 from simgen.qa.records import read_jsonl  # noqa: E402
 from simgen.seeding import rng  # noqa: E402

@@ -107,7 +107,7 @@ def run(cfg: DictConfig) -> dict:
 
 
 def _qa_config(cfg: DictConfig):
-    from simgen.qa.ask import parse_qa_config
+    from simgen.qa.qa_config import parse_qa_config
 
     return parse_qa_config(cfg.qa)
 

@@ -84,7 +84,7 @@ def load_schemas() -> None:
     import simgen.export.report  # noqa: F401  (simgen-report's primary config)
     import simgen.llm.cli  # noqa: F401  (simgen-compile's primary config and the llm group)
     import simgen.llm.serve  # noqa: F401  (simgen-llm-serve's primary config)
-    import simgen.qa.ask  # noqa: F401  (qa)
+    import simgen.qa.qa_config  # noqa: F401  (qa)
 
     for registry in PLUGIN_GROUPS.values():
         registry.load_all()
@@ -114,7 +114,7 @@ def check_job(cfg) -> None:
     from omegaconf import OmegaConf
 
     from simgen.episodes.runner import RenderConfig
-    from simgen.qa.ask import parse_qa_config
+    from simgen.qa.qa_config import parse_qa_config
 
     top = {k: OmegaConf.to_container(cfg, resolve=True)[k] for k in ("seed", "shard", "episodes", "stages")}
     if not parse_config(JobConfig, top, "").stages:

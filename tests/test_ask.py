@@ -10,7 +10,8 @@ from omegaconf import OmegaConf
 
 from qa_fixtures import ego_walk, living_room, moving_room, turn_in_place, write_episode
 from simgen.job_config import group_config
-from simgen.qa.ask import main, parse_qa_config, run_ask
+from simgen.qa.ask import main, run_ask
+from simgen.qa.qa_config import parse_qa_config
 from simgen.qa.blind_audit import blind_audit
 from simgen.io import json_line
 from simgen.qa.records import QAItem, qa_id, read_jsonl, write_jsonl
@@ -186,7 +187,8 @@ def test_a_label_family_looks_for_its_rare_label_before_repeating_a_common_one()
     from dataclasses import replace
 
     from qa_fixtures import direction_ring
-    from simgen.qa.ask import EpisodeAsker, QAConfig
+    from simgen.qa.episode_asker import EpisodeAsker
+    from simgen.qa.qa_config import QAConfig
     from simgen.qa.families import load_families
     from simgen.qa.sampling import SamplingError, binding_key, sample_bindings
     from simgen.seeding import rng

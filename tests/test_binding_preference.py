@@ -7,7 +7,8 @@ from collections import Counter
 import pytest
 from qa_fixtures import make_episode
 
-from simgen.qa.ask import EpisodeAsker, QAConfig
+from simgen.qa.episode_asker import EpisodeAsker
+from simgen.qa.qa_config import QAConfig
 from simgen.qa.families import load_families, parse_family
 from simgen.qa.sampling import sample_bindings
 from simgen.registry import ConfigError

@@ -17,7 +17,8 @@ from hydra import compose, initialize_config_dir
 from simgen.job_config import conf_dir
 from simgen.episodes.runner import build_plugins, render_one
 from simgen.episodes.writer import EPISODE_JSON
-from simgen.qa.ask import parse_qa_config, run_ask
+from simgen.qa.ask import run_ask
+from simgen.qa.qa_config import parse_qa_config
 from simgen.registry import SIMULATORS, ConfigError
 from simgen.renderers.base import open_renderer
 from simgen.seeding import rng

@@ -8,7 +8,8 @@ import numpy as np
 from qa_fixtures import make_episode
 
 from simgen.geometry import look_at
-from simgen.qa.ask import EpisodeAsker, QAConfig
+from simgen.qa.episode_asker import EpisodeAsker
+from simgen.qa.qa_config import QAConfig
 from simgen.qa.evidence import corner_points, corners_in_view
 from simgen.qa.families import load_families
 from simgen.qa.scene_view import SceneView

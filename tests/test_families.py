@@ -16,7 +16,8 @@ from qa_fixtures import (
 )
 from qa_house_fixtures import house
 from simgen.geometry import look_at
-from simgen.qa.ask import EpisodeAsker, QAConfig
+from simgen.qa.episode_asker import EpisodeAsker
+from simgen.qa.qa_config import QAConfig
 from simgen.qa.families import load_families, load_family, parse_family
 from simgen.resources import programs_dir
 from simgen.registry import ConfigError

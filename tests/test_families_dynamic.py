@@ -10,7 +10,8 @@ import yaml
 
 from qa_fixtures import direction_ring, ego_path, ego_walk, living_room, make_episode, moving_room, write_episode
 from simgen.geometry import camera_from_yaw_pitch
-from simgen.qa.ask import parse_qa_config, run_ask
+from simgen.qa.ask import run_ask
+from simgen.qa.qa_config import parse_qa_config
 from simgen.qa.families import load_families, parse_family
 from simgen.resources import programs_dir
 from simgen.qa.records import read_jsonl

@@ -30,7 +30,8 @@ from simgen.episodes.writer import ARRAYS, read_episode
 from simgen.eval.scorer import score_file
 from simgen.export.dataset import Dataset, read_episode_json
 from simgen.io import InputError, iter_jsonl, read_json, write_jsonl
-from simgen.qa.ask import QAConfig, run_ask
+from simgen.qa.ask import run_ask
+from simgen.qa.qa_config import QAConfig
 from simgen.qa.records import iter_records
 from simgen.resource_limits import MAX_SIDE, ResourceError, check_episode_size, episode_bytes
 from simgen.scene.from_file import SceneFileError, load_scene, save_scene
@@ -235,14 +236,14 @@ def test_arrays_with_another_frame_count_than_the_episode_are_refused(tmp_path):
 
 @pytest.mark.parametrize("fault, reason", [("raise", "family_error"), ("nan", "non_finite_answer")])
 def test_a_family_that_fails_or_answers_nan_loses_only_its_questions(tmp_path, monkeypatch, fault, reason):
-    import simgen.qa.ask as ask
+    import simgen.qa.episode_asker as asker
 
     write_episode(EPISODE, tmp_path / "eps" / "living_room")
     families = ["object_counting", "room_size_estimation", "object_size_estimation"]
     qa = QAConfig(families=families, questions_per_episode=2)
     model = VisibilityModel(clear_frames=1)
     clean = run_ask([tmp_path / "eps" / "living_room"], qa, 0, 0, tmp_path / "clean", model)
-    real_execute, real_ask, asking = ask.execute, ask.EpisodeAsker.ask, {}
+    real_execute, real_ask, asking = asker.execute, asker.EpisodeAsker.ask, {}
 
     def tracking(self, fam, counts):  # the family being asked, for every execution it makes
         asking["family"] = fam.family
@@ -256,8 +257,8 @@ def test_a_family_that_fails_or_answers_nan_loses_only_its_questions(tmp_path, m
             return dataclasses.replace(execution, value=float("nan"))
         return execution
 
-    monkeypatch.setattr(ask.EpisodeAsker, "ask", tracking)
-    monkeypatch.setattr(ask, "execute", faulty)
+    monkeypatch.setattr(asker.EpisodeAsker, "ask", tracking)
+    monkeypatch.setattr(asker, "execute", faulty)
     stats = run_ask([tmp_path / "eps" / "living_room"], qa, 0, 0, tmp_path / "faulty", model)
     assert stats["episodes"]["ok"] == ["living_room"] and not stats["episodes"]["failed"]
     room = stats["families"]["room_size_estimation"]

@@ -133,7 +133,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_the_scan_sees_imports_inside_functions_and_relative_imports(tmp_path):
     # the parser's own conventions, on modules whose imports are known
     assert "simgen.qa.program" in GRAPH["simgen.qa.dsl"]  # module level
-    assert "simgen.resources" in GRAPH["simgen.qa.ask"]  # inside _default_config_path
+    assert "simgen.resources" in GRAPH["simgen.qa.qa_config"]  # inside qa_config_node
     assert "simgen.episodes.writer" in GRAPH["simgen.episodes.rerender"]  # inside rerender_episode
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert cycles({"a": {"b"}, "b": set()}) == []

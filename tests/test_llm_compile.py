@@ -18,7 +18,8 @@ from simgen.llm.probes import probe_episodes
 from simgen.llm.spec import parse_question
 from simgen.qa.provenance import llm_calls_per_accepted_qa, read_provenance
 from simgen.qa import executor
-from simgen.qa.ask import EpisodeAsker, QAConfig
+from simgen.qa.episode_asker import EpisodeAsker
+from simgen.qa.qa_config import QAConfig
 from simgen.qa.families import load_families
 from simgen.visibility_model import VisibilityModel
 

@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from qa_fixtures import ego_walk, make_episode, moving_room
 
 from simgen.geometry import look_at, quat_from_yaw
-from simgen.qa.ask import EpisodeAsker, QAConfig
+from simgen.qa.episode_asker import EpisodeAsker
+from simgen.qa.qa_config import QAConfig
 from simgen.qa.families import load_families
 from simgen.qa.sampling import SamplingError, applicable, sample_bindings
 from simgen.seeding import rng

@@ -9,7 +9,9 @@ import pytest
 from qa_fixtures import living_room, write_episode
 from qa_house_fixtures import OBJECTS, TOUR, house, single_room_twin
 
-from simgen.qa.ask import EpisodeAsker, QAConfig, config_hash, run_ask
+from simgen.qa.ask import run_ask
+from simgen.qa.episode_asker import EpisodeAsker
+from simgen.qa.qa_config import QAConfig, config_hash
 from simgen.qa.families import load_families
 from simgen.qa.families_house import house_family
 from simgen.seeding import rng

@@ -8,7 +8,8 @@ import pytest
 from qa_fixtures import INTRINSICS, make_episode
 
 from simgen.geometry import invert, look_at
-from simgen.qa.ask import EpisodeAsker, QAConfig
+from simgen.qa.episode_asker import EpisodeAsker
+from simgen.qa.qa_config import QAConfig
 from simgen.qa.families import load_families
 from simgen.qa.outline import outline_in_frame
 from simgen.qa.scene_view import SceneView

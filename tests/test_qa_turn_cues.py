@@ -14,7 +14,8 @@ import numpy as np
 from qa_fixtures import make_episode
 
 from simgen.geometry import camera_from_yaw_pitch
-from simgen.qa.ask import EpisodeAsker, QAConfig
+from simgen.qa.episode_asker import EpisodeAsker
+from simgen.qa.qa_config import QAConfig
 from simgen.qa.families import load_families
 from simgen.seeding import rng
 

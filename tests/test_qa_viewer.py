@@ -14,7 +14,9 @@ import pytest
 from qa_fixtures import make_episode, write_episode
 
 from simgen.geometry import camera_from_yaw_pitch, look_at
-from simgen.qa.ask import EpisodeAsker, QAConfig, run_ask
+from simgen.qa.ask import run_ask
+from simgen.qa.episode_asker import EpisodeAsker
+from simgen.qa.qa_config import QAConfig
 from simgen.qa.families import load_families
 from simgen.qa.records import read_jsonl
 from simgen.seeding import rng

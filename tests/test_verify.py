@@ -13,7 +13,8 @@ import yaml
 
 from qa_fixtures import direction_ring, make_episode
 from simgen.geometry import look_at
-from simgen.qa.ask import EpisodeAsker, QAConfig
+from simgen.qa.episode_asker import EpisodeAsker
+from simgen.qa.qa_config import QAConfig
 from simgen.qa.families import load_families, parse_family
 from simgen.resources import programs_dir
 from simgen.qa.verify import VerifyConfig

@@ -7,7 +7,7 @@ the answer spec, exactly as for hand-written files); ``Probe.cases(family)`` dra
 bindings for every candidate of a question; ``Probe.outcomes`` runs a program on every case with
 the one executor (answers, or the ExecutionError reason); ``agree`` groups candidates whose
 outcomes are identical on all cases; ``Probe.verify`` asks the family through
-``simgen.qa.ask.EpisodeAsker`` — the ask stage's own path, verifier included — and counts what it
+``simgen.qa.episode_asker.EpisodeAsker`` — the ask stage's own path, verifier included — and counts what it
 keeps and why it rejects.
 """
 from __future__ import annotations
@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from simgen.llm.probes import named_categories, stacked_pairs, swapped_pair
 from simgen.llm.spec import QuestionSpec
-from simgen.qa.ask import EpisodeAsker, QAConfig
+from simgen.qa.episode_asker import EpisodeAsker
+from simgen.qa.qa_config import QAConfig
 from simgen.qa.dsl import parse_program
 from simgen.qa.program import DSLError
 from simgen.qa.executor import ExecutionError, execute
