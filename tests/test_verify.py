@@ -17,7 +17,7 @@ from simgen.qa.episode_asker import EpisodeAsker
 from simgen.qa.qa_config import QAConfig
 from simgen.qa.families import load_families, parse_family
 from simgen.resources import programs_dir
-from simgen.qa.verify import VerifyConfig
+from simgen.qa.verify_rules import VerifyConfig
 from simgen.registry import ConfigError, parse_config
 from simgen.seeding import rng
 from simgen.visibility_model import VisibilityModel
@@ -283,7 +283,7 @@ def test_count_with_an_instance_never_seen_clearly_is_rejected():
 
 
 def test_max_value_rejects_a_turn_two_views_cannot_measure():
-    from simgen.qa.verify import check_value
+    from simgen.qa.verify_rules import check_value
     checks = {"min_value": 15.0, "max_value": 75.0}
     assert check_value(159.0, checks) == "too_large"
     assert check_value(10.0, checks) == "too_small"

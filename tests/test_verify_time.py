@@ -8,7 +8,7 @@ from test_families import tour
 from test_verify import FLAT, ask, kept
 
 from simgen.geometry import camera_from_yaw_pitch, look_at
-from simgen.qa.verify import VerifyConfig
+from simgen.qa.verify_rules import VerifyConfig
 from simgen.registry import ConfigError, parse_config
 
 ROOM = ((-4.0, -4.0), (4.0, -4.0), (4.0, 4.0), (-4.0, 4.0))

@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 from simgen.qa.balance import BalanceConfig
 from simgen.qa.families import Family, load_families
 from simgen.qa.records import stable_hash
-from simgen.qa.verify import VerifyConfig
+from simgen.qa.verify_rules import VerifyConfig
 from simgen.registry import ConfigError, parse_config, setting, store_schema
 from simgen.visibility_model import VisibilityModel
 
