@@ -3,7 +3,7 @@
 The original categories (``ORIGINAL``, the ``classic`` room type's mix) come from
 :mod:`simgen.scene.assets_furniture` (furniture, occluders) and :mod:`simgen.scene.assets_small`;
 the room-type modules (``assets_living``, ``_bedroom``, ``_kitchen``, ``_kitchenware``, ``_bath``,
-``_office``, ``_dining``, ``_decor``) add categories with named shape variants and give some original
+``_office``, ``_dining``, ``_wall_decor``, ``_small_decor``) add categories with named shape variants and give some original
 categories more variants (the original maker stays their first variant and their default, so scenes
 built before stay byte-identical). An instance's colour name is one of the asset's
 plausible colours; ``color_variation`` (0..1) is the chance of leaving the default (first) colour
@@ -21,7 +21,6 @@ import numpy as np
 from simgen.scene.assets import COLORS, Asset, Context, Instance, Surface, assemble
 from simgen.scene.assets_bath import BATH
 from simgen.scene.assets_bedroom import BED_VARIANTS, BEDROOM
-from simgen.scene.assets_decor import DECOR
 from simgen.scene.assets_dining import DINING
 from simgen.scene.assets_furniture import FURNITURE, OCCLUDERS, PLANT_VARIANTS, TV_VARIANTS
 from simgen.scene.assets_kitchen import KITCHEN
@@ -30,6 +29,8 @@ from simgen.scene.assets_living import LIVING, SOFA_VARIANTS
 from simgen.scene.assets_office import OFFICE
 from simgen.scene.assets_small import (BOOK_VARIANTS, BOTTLE_VARIANTS, BOX_VARIANTS, LAPTOP_VARIANTS, MUG_VARIANTS, SMALL,
                                       VASE_VARIANTS)
+from simgen.scene.assets_small_decor import SMALL_DECOR
+from simgen.scene.assets_wall_decor import WALL_DECOR
 from simgen.types import Part, Pose
 
 ORIGINAL = FURNITURE + OCCLUDERS + SMALL
@@ -57,7 +58,8 @@ def _with_variants(item: Asset) -> Asset:
 
 
 CATALOGUE: dict[str, Asset] = {a.category: a for a in (*map(_with_variants, ORIGINAL), *LIVING, *BEDROOM, *KITCHEN,
-                                                        *KITCHENWARE, *BATH, *OFFICE, *DINING, *DECOR)}
+                                                        *KITCHENWARE, *BATH, *OFFICE, *DINING, *WALL_DECOR,
+                                                        *SMALL_DECOR)}
 CLASSIC = tuple(a.category for a in ORIGINAL)  # the categories scenes drew from before room types existed
 RGB_JITTER = 0.05  # largest per-channel colour jitter (at color_variation = 1)
 MAX_SIZE_VARIATION = 0.5  # scale factors stay in [0.5, 1.5]: still recognisably the category
