@@ -194,8 +194,8 @@ class Walkthrough:
             blank, problems = self.problems(walk, request, room, boxes, shown)
             if best is None or problems < fewest:
                 best, fewest = walk, problems
-            if not problems or len(walk.stations) < 2:
-                break
+            if not problems or len(walk.stations) < 2 or (take and not blank.any()):
+                break  # the takes after the first (crouching close looks) only mend blank turns
             # a blank stretch the heading search could not avoid lies on a turn between two stations
             # whose headings are far apart across bare wall: plan again without that move (a floor
             # view on it gives way to another)
