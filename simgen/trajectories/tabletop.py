@@ -4,7 +4,7 @@ The table is the support most small objects rest on (``ObjectSpec.support``). Th
 the table's footprint grown by a standoff (straight sides, rounded corners), checked against the
 room's occupancy grid (``occupancy.build_grid``, clearance ``clearance_m``). Standoffs from
 ``standoff_m`` to ``max_standoff_m`` are tried; the nearest whose free share of its ring comes within
-``_SHARE_SLACK`` of the best one's wins: a ring free all round is walked ``revolutions`` times from a
+``tabletop_table._SHARE_SLACK`` of the best one's wins: a ring free all round is walked ``revolutions`` times from a
 seeded start, otherwise its longest free arc once (eased at its ends, from a seeded end; a desk or a
 counter by a wall gets an arc before it). The phone rises and dips by ``eye_swing_m`` about
 ``eye_height_m`` (lower over a low table, so a 45° look stays within ``max_view_m``). It looks across
@@ -27,20 +27,16 @@ from simgen.registry import PLANNERS, setting
 from simgen.trajectories.base import PlanRequest
 from simgen.trajectories.box_visibility import estimate, level_pixels, solid
 from simgen.trajectories.close_looks import reaching
-from simgen.trajectories.occupancy import OccupancyGrid, build_grid
+from simgen.trajectories.occupancy import build_grid
 from simgen.trajectories.pathing import arc_lengths, resample
 from simgen.trajectories.raycast import segments_clear
-from simgen.trajectories.planning_geometry import (MIN_CLOSE_PITCH_DEG, Boxes, GridConfig, PlanningError, Room,
-                                                   camera_poses, check_range, check_request, yaw_pitch_towards)
+from simgen.trajectories.planning_geometry import (MIN_CLOSE_PITCH_DEG, Boxes, GridConfig, Room, camera_poses,
+                                                   check_range, check_request, yaw_pitch_towards)
+from simgen.trajectories.tabletop_table import Table, free_path
 
-_STEP_M = 0.02  # spacing of the points the path is checked at
-_CORNER_POINTS = 9  # points on each rounded corner of the path
-_STANDOFF_STEP_M = 0.1  # standoffs tried from standoff_m up to max_standoff_m
-_SHARE_SLACK = 0.15  # a nearer standoff whose free share of its ring is this much short of the best one's wins
 _BOB_CYCLES = 1.25  # the phone's rises and dips per episode
 _SMOOTH_S = 0.4  # the look-at point is smoothed over this time (a hand steadies the phone)
 _LOOK_ROUNDS = 3  # rounds of extra looks at objects the plan shows too rarely
-_TOP_INSET_M = 0.03  # the look-at point stays this far inside the table's edges
 _LOOK_FRAMES = 12  # frames nearest an object from which a reach towards it is tried
 _EYE_CLEAR_M = 0.05  # the camera's motion keeps this far from every box
 
@@ -80,107 +76,12 @@ class TabletopWalkConfig(GridConfig):
                                eye_height_m=self.eye_height_m + self.eye_swing_m, min_distance_m=2.0 * self.min_view_m)
 
 
-@dataclass(frozen=True)
-class Table:
-    """The table filmed: its footprint (centre, half sizes, yaw), the height of what it holds, its objects."""
-
-    center: np.ndarray  # (2,)
-    halves: np.ndarray  # (2,)
-    yaw: float
-    look_z: float  # mean height of the centres of the objects on it
-    objects: np.ndarray  # indices (into Boxes) of the objects on it
-
-    @classmethod
-    def from_request(cls, request: PlanRequest, boxes: Boxes) -> "Table":
-        """The support most small objects rest on; PlanningError if nothing rests on anything."""
-        supports = [o.support for o in request.scene.objects if o.support is not None]
-        if not supports:
-            raise PlanningError("tabletop: no object rests on a support, so there is no table to film "
-                                "(scene=tabletop builds one)")
-        table_id = max(set(supports), key=lambda s: (supports.count(s), -s))
-        m = int(np.flatnonzero(boxes.ids == table_id)[0])
-        on = np.array([i for i, o in enumerate(request.scene.objects) if o.support == table_id])
-        rot = boxes.rotations[m]
-        return cls(boxes.centers[m, :2].copy(), boxes.halves[m, :2].copy(), float(np.arctan2(rot[1, 0], rot[0, 0])),
-                   float(boxes.centers[on, 2].mean()), on)
-
-    def to_world(self, local) -> np.ndarray:
-        """Table-frame XY points (..., 2) in the world."""
-        c, s = np.cos(self.yaw), np.sin(self.yaw)
-        local = np.asarray(local, dtype=float)
-        x, y = local[..., 0], local[..., 1]
-        return self.center + np.stack([c * x - s * y, s * x + c * y], -1)
-
-    def clamp(self, xy) -> np.ndarray:
-        """World XY points moved to the nearest point of the table's top (inset ``_TOP_INSET_M``)."""
-        c, s = np.cos(self.yaw), np.sin(self.yaw)
-        d = np.asarray(xy, dtype=float) - self.center
-        local = np.stack([c * d[..., 0] + s * d[..., 1], -s * d[..., 0] + c * d[..., 1]], -1)
-        inner = np.maximum(self.halves - _TOP_INSET_M, 0.0)
-        return self.to_world(np.clip(local, -inner, inner))
-
-    def ring(self, standoff: float) -> tuple[np.ndarray, np.ndarray]:
-        """The footprint grown by ``standoff``, counter-clockwise: points every ``_STEP_M`` (K, 2) and the
-        unit inward normals there (K, 2), pointing at the table."""
-        a, b = self.halves
-        corners = np.array([[a, -b], [a, b], [-a, b], [-a, -b]])
-        angles = [np.linspace(-np.pi / 2 + j * np.pi / 2, j * np.pi / 2, _CORNER_POINTS) for j in range(4)]
-        normals = np.concatenate([np.stack([np.cos(t), np.sin(t)], -1) for t in angles])
-        pts = np.repeat(corners, _CORNER_POINTS, axis=0) + standoff * normals
-        pts, normals = np.vstack([pts, pts[:1]]), np.vstack([normals, normals[:1]])  # closed
-        s = np.arange(0.0, arc_lengths(pts)[-1], _STEP_M)
-        local, inward = resample(pts, s), -resample(normals, s)
-        inward /= np.linalg.norm(inward, axis=1, keepdims=True)
-        c, sn = np.cos(self.yaw), np.sin(self.yaw)
-        turn = np.array([[c, -sn], [sn, c]])
-        return self.to_world(local), inward @ turn.T
-
-
-def longest_run(free: np.ndarray) -> tuple[int, int]:
-    """(start, length) of the longest circular run of True in ``free`` (length 0 if none)."""
-    n = len(free)
-    if free.all():
-        return 0, n
-    best, start = (0, 0), None
-    doubled = np.concatenate([free, free])
-    first = int(np.argmin(free))  # a False: runs are counted from there, so none wraps unseen
-    for k in range(first, first + n + 1):
-        if k < first + n and doubled[k]:
-            start = k if start is None else start
-        elif start is not None:
-            best = max(best, (k - start, -start))
-            start = None
-    return (-best[1]) % n, best[0]
-
-
 @PLANNERS.register("tabletop", config=TabletopWalkConfig)
 class Tabletop:
     """A loop (or the longest free arc) round the table, looking down at the things on it."""
 
     def __init__(self, cfg: TabletopWalkConfig):
         self.cfg = cfg
-
-    def path(self, table: Table, grid: OccupancyGrid) -> tuple[np.ndarray, np.ndarray, bool]:
-        """Points and inward normals of the camera's path and whether it is a closed loop: the nearest
-        standoff whose free share of its ring is within ``_SHARE_SLACK`` of the best standoff's (a full
-        ring is a loop, else its longest free arc)."""
-        cfg = self.cfg
-        rings = []
-        for standoff in np.arange(cfg.standoff_m, cfg.max_standoff_m + 1e-9, _STANDOFF_STEP_M):
-            pts, inward = table.ring(standoff)
-            free = grid.free_at(pts) & grid.segments_free(pts, np.roll(pts, -1, axis=0))
-            rings.append((pts, inward, *longest_run(free)))
-        best = max(length / len(pts) for pts, _, _, length in rings)
-        pts, inward, start, length = next(r for r in rings if r[3] / len(r[0]) >= best - _SHARE_SLACK)
-        if length == len(pts):
-            return pts, inward, True
-        if length * _STEP_M < cfg.min_arc_m:
-            raise PlanningError(
-                f"tabletop: no free walk of {cfg.min_arc_m} m round the table at standoffs {cfg.standoff_m}–"
-                f"{cfg.max_standoff_m} m (clearance {cfg.clearance_m} m); lower trajectory.min_arc_m or "
-                "trajectory.clearance_m (scene=tabletop: widen scene.walkway_m)")
-        idx = (start + np.arange(length)) % len(pts)
-        return pts[idx], inward[idx], False
 
     def eyes(self, pts, inward, loop: bool, n: int, rng) -> tuple[np.ndarray, np.ndarray]:
         """Eye XY (n, 2) along the path and the inward directions there: a loop from an rng-chosen
@@ -240,7 +141,7 @@ class Tabletop:
         table = Table.from_request(request, boxes)
         grid = build_grid(room, boxes, cfg.eye_height_m + cfg.eye_swing_m, cfg.clearance_m, cfg.grid_resolution_m)
         n = request.n_frames
-        xy, inward = self.eyes(*self.path(table, grid), n, rng)
+        xy, inward = self.eyes(*free_path(table, grid, cfg), n, rng)
         walk = np.column_stack([xy, self.heights(table, n, rng)])
         need = level_pixels(request.visibility, "clear", request.intrinsics, cfg.pixel_margin)
         looks = Looks(np.zeros((n, 3)), walk.copy(), np.zeros(n))
