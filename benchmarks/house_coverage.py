@@ -10,6 +10,11 @@ and the objects standing in it):
 * floor seen: share of the free floor some frame shows (for the house: its outer floor, so the
   strips under the interior walls count as unseen);
 * empty frames: share of frames in which no object reaches the ``seen`` level (whole house only);
+* close walls (whole house only): per frame, the share of the image that is wall (the room's own
+  surfaces, between 5 cm above the floor and 5 cm below the ceiling, back-projected from depth)
+  nearer than the trajectory's ``min_view_distance_m``; reported: the largest share of any frame
+  and the frames in which such wall fills more than ``CLOSE_WALL_SHARE`` of the image (facing a
+  wall from close up);
 * frames per room: frames whose camera stands in the room (a doorway counts for the nearer room);
 * plan seconds per episode.
 
@@ -28,6 +33,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script, benchmarks/ is not on the path
+
 from benchmarks.coverage import _Timed, compose_cfg, measure
 from simgen.episodes.runner import build_plugins, render_one
 from simgen.registry import SIMULATORS
@@ -36,6 +43,9 @@ from simgen.trajectories.house_rooms import footprints, room_of
 from simgen.trajectories.planning_geometry import PlanningError
 from simgen.types import RoomSpec
 from simgen.visibility_model import VisibilityModel
+
+CLOSE_WALL_SHARE = 0.25  # a frame a quarter of which is wall nearer than min_view_distance_m faces it
+_WALL_BAND_M = 0.05  # wall pixels: this far above the floor and below the ceiling at least
 
 
 def alone(episode, k: int):
@@ -50,7 +60,24 @@ def alone(episode, k: int):
     return dataclasses.replace(episode, scene=scene, frames=frames), len(ids)
 
 
-def measure_house(episode, episode_dir: Path, model: VisibilityModel) -> dict:
+def close_wall_shares(episode, episode_dir: Path, reach: float) -> np.ndarray:
+    """(frames,) share of each frame's pixels that show the room's own surfaces (instance 0) at wall
+    height, nearer than ``reach`` (m, along the ray)."""
+    K = episode.intrinsics
+    u, v = np.meshgrid(np.arange(K.width) + 0.5, np.arange(K.height) + 0.5)
+    rays = np.stack([(u - K.cx) / K.fx, (v - K.cy) / K.fy, np.ones_like(u)], axis=-1)  # OpenCV camera, z = 1
+    length, top = np.linalg.norm(rays, axis=-1), episode.scene.room.height - _WALL_BAND_M
+    with np.load(episode_dir / "arrays.npz") as arrays:
+        depth_mm, instance = arrays["depth_mm"], arrays["instance"]
+    out = np.zeros(len(episode.frames))
+    for k, (frame, d, inst) in enumerate(zip(episode.frames, depth_mm, instance)):
+        T, z = np.array(frame.T_world_cam), d / 1000.0
+        height = T[2, 3] + (rays @ T[2, :3]) * z  # world z of each pixel's surface point
+        out[k] = ((inst == 0) & (d > 0) & (z * length < reach) & (height > _WALL_BAND_M) & (height < top)).mean()
+    return out
+
+
+def measure_house(episode, episode_dir: Path, model: VisibilityModel, reach: float) -> dict:
     """The whole house's numbers and each room's."""
     spec = episode.scene
     cams = np.array([np.array(f.T_world_cam)[:2, 3] for f in episode.frames])
@@ -61,7 +88,10 @@ def measure_house(episode, episode_dir: Path, model: VisibilityModel) -> dict:
         numbers = measure(view, episode_dir, model)
         rooms.append({"room": room.name, "objects": n_objects, "objects_clear": round(numbers["objects_clear"], 4),
                       "floor_seen": round(numbers["floor_seen"], 4), "frames": int(in_room[k])})
+    walls = close_wall_shares(episode, episode_dir, reach)
     return {**{key: round(v, 4) for key, v in measure(episode, episode_dir, model).items()},
+            "close_wall_max": round(float(walls.max(initial=0.0)), 4),
+            "close_wall_frames": int((walls > CLOSE_WALL_SHARE).sum()),
             "frames": len(episode.frames), "objects": len(spec.objects), "rooms": rooms}
 
 
@@ -85,7 +115,8 @@ def run(seeds: range, extra: list[str], work: Path, keep: Path | None) -> list[d
                 rows.append({"seed": seed, "error": str(e)})
                 continue
             rows.append({"seed": seed, "trajectory": cfg.trajectory.name, "plan_s": round(timed.seconds, 2),
-                         **measure_house(episode, episode_dir, VisibilityModel.from_config(cfg.visibility))})
+                         **measure_house(episode, episode_dir, VisibilityModel.from_config(cfg.visibility),
+                                         cfg.trajectory.min_view_distance_m)})
     finally:
         if sim is not None:
             sim.close()
@@ -107,6 +138,8 @@ def summary(rows: list[dict]) -> dict:
             "objects_seen_clearly": stats([r["objects_clear"] for r in rows]),
             "floor_seen": stats([r["floor_seen"] for r in rows]),
             "empty_frame_fraction": stats([r["empty_frames"] for r in rows], max),
+            "close_wall_max_share": stats([r["close_wall_max"] for r in rows], max),
+            "close_wall_frames": stats([r["close_wall_frames"] for r in rows], max),
             "frames": stats([r["frames"] for r in rows], max),
             "objects": stats([r["objects"] for r in rows], max),
             "plan_s": stats([r["plan_s"] for r in rows], max),
