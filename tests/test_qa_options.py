@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simgen.qa.options import OptionPriors, catalogue_extent, plausible_range, redraw_options, with_prior_options
+from simgen.qa.option_pools import catalogue_extent, plausible_range
+from simgen.qa.options import OptionPriors, redraw_options, with_prior_options
 from simgen.qa.records import QAItem
 from simgen.scene.catalogue import CATALOGUE, instantiate
 

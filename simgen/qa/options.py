@@ -15,7 +15,7 @@ seeded by the record (same inputs, same bytes):
   "0.44 m or 0.39 m" (12 % apart) was judged unanswerable by eye; counts merely differ. A question
   about one object's height or longest side (program ``[to_cm(]height|size(the(x))[)]``) of a
   catalogue category draws only among values an instance of that category could have
-  (:func:`plausible_range`): the category's range over the asset catalogue at the largest size
+  (``qa.option_pools.plausible_range``): the category's range over the asset catalogue at the largest size
   variation, whatever the pool. By eye, a plant's height was offered as "2 cm" beside its 113 cm
   (a book's height from the family's pool): right, but a distractor no one would consider teaches
   the text. The range is the category's, never the answer's. A category with too few answers for a
@@ -28,119 +28,34 @@ seeded by the record (same inputs, same bytes):
 """
 from __future__ import annotations
 
-import re
 from array import array
 from collections import Counter, defaultdict
-from functools import lru_cache
 
 import numpy as np
 
 from simgen.qa.blind_audit import named_features
-from simgen.qa.choices import (LETTERS, MIN_OPTION_RATIO, grid_size, option_chains, prior_labels, prior_options,
-                               ranked_options)
-from simgen.qa.families import CONVERSIONS
-from simgen.qa.records import QAItem
+from simgen.qa.choices import LETTERS, grid_size, option_chains, prior_labels, prior_options, ranked_options
+from simgen.qa.option_pools import option_ratio, plausible_pool, plausible_range, pool_key
+from simgen.qa.records import QAItem, record_field
 from simgen.seeding import rng, stage_key
-
-MIN_POOL = 1  # options are drawn from a pool of at least this many answers per option
-# a program that measures one object's extent: its quantity and the slot that names the object
-EXTENT_PROGRAM = re.compile(r"^(?:to_cm\()?(height|size)\(the\((\w+)\)\)\)?$")
-ROOM_AREA_PROGRAM = re.compile(r"^room_floor_area\((\w+)\)$")  # a house room's floor area and its room slot
-ROOM_AREA_SPREAD = (0.75, 1.5)  # a room type's real-home range (m²) widened by these factors: what it could be
-CATALOGUE_DRAWS = 12  # instances built per shape of a category to find its range (before the size variation)
-
-
-def _get(data, key):
-    return data.get(key) if isinstance(data, dict) else getattr(data, key)
 
 
 def is_numeric_choice(data, wanted: dict[str, int] | None = None) -> bool:
     """A multiple-choice record over numbers (a QAItem or a record dict): it has options, or its
     family is in ``wanted`` (family -> number of options, for records asked before their options)."""
-    return _get(data, "answer_type") == "number" and (bool(_get(data, "choices")) or _get(data, "family") in (wanted or {}))
+    return record_field(data, "answer_type") == "number" and (
+        bool(record_field(data, "choices")) or record_field(data, "family") in (wanted or {}))
 
 
 def is_sequence_choice(data) -> bool:
     """A choice among label sequences (e.g. a route's turns): any other sequence is a wrong answer."""
-    return (_get(data, "answer_type") == "choice" and isinstance(_get(data, "answer"), (list, tuple))
-            and bool(_get(data, "choices")))
+    return (record_field(data, "answer_type") == "choice" and isinstance(record_field(data, "answer"), (list, tuple))
+            and bool(record_field(data, "choices")))
 
 
 def named_key(bindings: dict) -> str:
     """What a question names, as one key (categories, their set, actions)."""
     return "&".join(sorted(named_features(bindings)))
-
-
-def catalogue_extent(category: str, quantity: str) -> tuple[float, float] | None:
-    """(least, greatest) ``quantity`` ('height': vertical extent, 'size': longest side, in metres) an
-    instance of a catalogue ``category`` can have: over ``CATALOGUE_DRAWS`` built instances (fixed
-    seed), scaled by the largest size variation either way; None for a category the catalogue lacks
-    (scenes from AI2-THOR or Habitat: their options stay as the pool gives them)."""
-    half = _catalogue_halves(category)
-    if half is None:
-        return None
-    from simgen.scene.catalogue import MAX_SIZE_VARIATION
-
-    values = 2.0 * (half[:, 2] if quantity == "height" else half.max(axis=1))
-    return float(values.min() * (1.0 - MAX_SIZE_VARIATION)), float(values.max() * (1.0 + MAX_SIZE_VARIATION))
-
-
-@lru_cache(maxsize=None)
-def _catalogue_halves(category: str) -> np.ndarray | None:
-    """Half extents of ``CATALOGUE_DRAWS`` instances of each shape of a catalogue category (its own
-    maker and every shape variant: a table lamp is a lamp too; "red chair": a chair), built once per
-    process; None for a category the catalogue lacks."""
-    from simgen.scene.assets import COLORS  # only here: the merge's start-up never builds assets
-    from simgen.scene.catalogue import CATALOGUE, instantiate
-
-    colour, _, rest = category.partition(" ")
-    item = CATALOGUE.get(category) or (CATALOGUE.get(rest) if colour in COLORS else None)
-    if item is None:
-        return None
-    gen = rng(0, 0, 0, f"options/extent/{item.category}")
-    shapes = ([None] if item.make is not None else []) + item.variant_names()
-    return np.array([instantiate(item, gen, variant=shape).half_extents for shape in shapes
-                     for _ in range(CATALOGUE_DRAWS)], dtype=float)
-
-
-def room_area_range(name: str) -> tuple[float, float] | None:
-    """Floor areas (m²) a house's room named ``name`` ("living room", "kitchen") could have: its type's
-    real-home range in the floor-plan generator, widened by ``ROOM_AREA_SPREAD`` (a house_area knob
-    scales every room); None for a name that is no room type."""
-    from simgen.scene.floorplan import ROOM_SIZES, ROOM_WORDS  # only here: the merge's start-up never builds plans
-
-    kind = {ROOM_WORDS.get(t, t): t for t in ROOM_SIZES}.get(name)
-    if kind is None:
-        return None
-    (lo, hi), (shrink, grow) = ROOM_SIZES[kind], ROOM_AREA_SPREAD
-    return lo * shrink, hi * grow
-
-
-def plausible_range(data) -> tuple[float, float] | None:
-    """The values, in the record's unit, that the object a question measures could plausibly have
-    (:func:`catalogue_extent` of the category its program measures), or the room whose floor it
-    measures (:func:`room_area_range`: by eye, "how big is the living room?" offered a bathroom's
-    6.8 m² and a bedroom's 9.0 m² beside its 16.5, the largest option: the room's name told the
-    answer); None for any other number."""
-    room = ROOM_AREA_PROGRAM.match(str(_get(data, "program") or ""))
-    if room:
-        name = (_get(data, "bindings") or {}).get(room.group(1))
-        return room_area_range(name) if isinstance(name, str) and _get(data, "unit") == "m2" else None
-    match = EXTENT_PROGRAM.match(str(_get(data, "program") or ""))
-    category = (_get(data, "bindings") or {}).get(match.group(2)) if match else None
-    span = catalogue_extent(category, match.group(1)) if isinstance(category, str) else None
-    unit = _get(data, "unit")
-    if span is None or (unit not in (None, "m") and ("m", unit) not in CONVERSIONS):
-        return None
-    factor = 1.0 if unit in (None, "m") else CONVERSIONS[("m", unit)]
-    return span[0] * factor, span[1] * factor
-
-
-def plausible_pool(pool: np.ndarray, span: tuple[float, float] | None, answer: float) -> np.ndarray:
-    """The values of ``pool`` inside ``span`` (all of it without a span, or for an answer outside it)."""
-    if span is None or not span[0] <= answer <= span[1]:
-        return pool
-    return pool[(pool >= span[0]) & (pool <= span[1])]
 
 
 class OptionPriors:
@@ -216,20 +131,6 @@ class OptionPriors:
                     sizes[(key, span)] = grid_size(pool[pool > 0], self.wanted[fam], self.ratio[fam])
                 out[i] = sizes[(key, span)] >= 2
         return out
-
-
-def option_ratio(unit: str | None) -> float:
-    """The least ratio between two options: ``MIN_OPTION_RATIO`` for measurements; counts merely differ."""
-    return MIN_OPTION_RATIO if unit != "count" else 1.0
-
-
-def pool_key(family: str, named: str, pools: dict, n: int) -> tuple | None:
-    """Which pool a number's options come from: the answers naming the same things when at least
-    ``MIN_POOL`` × ``n``, else the family's, else none."""
-    for key in ((family, named), (family, None)):
-        if len(pools.get(key, ())) >= MIN_POOL * n:
-            return key
-    return None
 
 
 class RankBalance:

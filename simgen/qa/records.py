@@ -74,6 +74,11 @@ class QAItem(Record):
         return hash(self.id)
 
 
+def record_field(data, key):
+    """Field ``key`` of a record: a QAItem's attribute, or a record dict's entry (None where it lacks one)."""
+    return data.get(key) if isinstance(data, dict) else getattr(data, key)
+
+
 def sort_key(item: QAItem) -> tuple:
     """Deterministic file order: episode, family, then id."""
     return (item.episode_id, item.family, item.id)
