@@ -1,4 +1,4 @@
-"""Worker side (Blender Python): procedural PBR materials per family, world HDRI and lights.
+"""Worker side (Blender Python): procedural PBR materials per family (world HDRI and lights: ``blender_lighting``).
 
 Self-contained (no simgen imports). Every number (colours, roughness, texture scale and offset,
 light strengths, colour temperatures already turned into RGB) arrives from the client, which draws
@@ -10,8 +10,6 @@ the viewing ray, while every other ray (shadow, diffuse, glossy) passes through 
 sun and sky into the room; an area light marked as a portal there helps Cycles sample that light.
 """
 from __future__ import annotations
-
-import os
 
 FAMILIES = ("wood", "fabric", "leather", "paint", "plaster", "wallpaper", "tiles", "carpet", "metal", "ceramic",
             "glass", "plastic")
@@ -56,6 +54,10 @@ class _Nodes:
 
 def make_material(bpy, name: str, p: dict, look: dict):
     """A Principled BSDF material of family ``p["family"]`` with the client's colours and roughness."""
+    # the sibling module on the worker's sys.path, imported here: outside Blender this module imports
+    # as simgen.renderers.blender_materials (its FAMILIES) without it
+    from blender_lighting import fixture_panel, window_pane
+
     n = _Nodes(bpy, name)
     coords = n.add("ShaderNodeTexCoord").outputs["Object"]
     mapping = n.add("ShaderNodeMapping", Vector=coords, Location=tuple(p.get("offset", (0.0, 0.0, 0.0))),
@@ -121,9 +123,9 @@ def make_material(bpy, name: str, p: dict, look: dict):
     if p.get("rug"):
         shader = _rug(n, shader, p["rug"])
     if p.get("fixture"):
-        shader = _fixture(n, shader, p["fixture"])
+        shader = fixture_panel(n, shader, p["fixture"])
     if p.get("window"):
-        shader = _window(n, shader, p["window"], look)
+        shader = window_pane(n, shader, p["window"], look)
     n.link(shader, n.add("ShaderNodeOutputMaterial").inputs["Surface"])
     return n.mat
 
@@ -155,30 +157,22 @@ def _wood(n: _Nodes, vec, color, color2, bsdf, planks: bool, grain: dict):
     return None if planks else grain.outputs["Result"]
 
 
-def _inside(n: _Nodes, xyz, a: str, b: str, rect, margin: float = 0.0):
-    """1 inside ``rect`` = (a0, a1, b0, b1) of object coordinates ``a``, ``b`` (shrunk by ``margin``), else 0."""
-    a0, a1, b0, b1 = rect
-    u = n.math("MULTIPLY", n.math("GREATER_THAN", xyz.outputs[a], a0 + margin),
-               n.math("LESS_THAN", xyz.outputs[a], a1 - margin))
-    v = n.math("MULTIPLY", n.math("GREATER_THAN", xyz.outputs[b], b0 + margin),
-               n.math("LESS_THAN", xyz.outputs[b], b1 - margin))
-    return n.math("MULTIPLY", u, v)
-
-
 def _rug(n: _Nodes, floor, rug: dict):
     """A rug on the floor (object coordinates are the world's): a woven field inside a lighter border."""
+    from blender_lighting import inside_rect  # (see make_material)
+
     xyz = n.add("ShaderNodeSeparateXYZ", Vector=n.add("ShaderNodeTexCoord").outputs["Object"])
     field = n.add("ShaderNodeTexNoise", Vector=n.add("ShaderNodeTexCoord").outputs["Object"],
                   Scale=float(rug["pattern_scale"]), Detail=1.0).outputs["Fac"]
     woven = n.mix_color(field, tuple(rug["color2"]), tuple(rug["color"]))
     colour = n.tree.nodes.new("ShaderNodeMix")
     colour.data_type = "RGBA"
-    n.link(n.math("SUBTRACT", 1.0, _inside(n, xyz, "X", "Y", rug["rect"], 0.08)), colour.inputs["Factor"])
+    n.link(n.math("SUBTRACT", 1.0, inside_rect(n, xyz, "X", "Y", rug["rect"], 0.08)), colour.inputs["Factor"])
     n.link(woven, colour.inputs["A"])
     colour.inputs["B"].default_value = (*rug["border"], 1.0)
     cloth = n.add("ShaderNodeBsdfPrincipled", Roughness=float(rug["roughness"]), **{"Sheen Weight": 0.4})
     n.link(colour.outputs["Result"], cloth.inputs["Base Color"])
-    mix = n.add("ShaderNodeMixShader", Fac=_inside(n, xyz, "X", "Y", rug["rect"]))
+    mix = n.add("ShaderNodeMixShader", Fac=inside_rect(n, xyz, "X", "Y", rug["rect"]))
     n.link(floor, mix.inputs[1])
     n.link(cloth.outputs["BSDF"], mix.inputs[2])
     return mix.outputs[0]
@@ -197,111 +191,3 @@ def _skirting(n: _Nodes, wall, skirting: dict):
     n.link(wall, mix.inputs[1])
     n.link(board.outputs["BSDF"], mix.inputs[2])
     return mix.outputs[0]
-
-
-def _fixture(n: _Nodes, ceiling, fixture: dict):
-    """The ceiling light's panel: glows to camera rays only (the area light under it lights the room)."""
-    xyz = n.add("ShaderNodeSeparateXYZ", Vector=n.add("ShaderNodeTexCoord").outputs["Object"])
-    glow = n.add("ShaderNodeEmission", Color=(*fixture["rgb"], 1.0), Strength=float(fixture["strength"]))
-    camera = n.add("ShaderNodeLightPath").outputs["Is Camera Ray"]
-    inside = None
-    for rect in fixture["rects"]:  # one panel per room of a house
-        here = _inside(n, xyz, "X", "Y", rect)
-        inside = here if inside is None else n.math("MAXIMUM", inside, here)
-    mix = n.add("ShaderNodeMixShader", Fac=n.math("MULTIPLY", inside, camera))
-    n.link(ceiling, mix.inputs[1])
-    n.link(glow.outputs[0], mix.inputs[2])
-    return mix.outputs[0]
-
-
-def _window(n: _Nodes, wall, rect, look: dict):
-    """Mix a window into a wall shader: frame, then a pane that shows the sky to the camera only."""
-    xyz = n.add("ShaderNodeSeparateXYZ", Vector=n.add("ShaderNodeTexCoord").outputs["Object"])
-
-    def inside(margin):
-        return _inside(n, xyz, "X", "Z", rect, margin)
-
-    frame = n.add("ShaderNodeBsdfPrincipled", Roughness=0.4, **{"Base Color": (0.9, 0.9, 0.88, 1.0)})
-    with_frame = n.add("ShaderNodeMixShader", Fac=inside(0.0))
-    n.link(wall, with_frame.inputs[1])
-    n.link(frame.outputs["BSDF"], with_frame.inputs[2])
-    away = n.add("ShaderNodeVectorMath", Vector=n.add("ShaderNodeNewGeometry").outputs["Incoming"])
-    away.operation = "SCALE"
-    away.inputs["Scale"].default_value = -1.0  # Incoming points back to the viewer; the sky lies beyond
-    turn = n.add("ShaderNodeVectorRotate", Vector=away.outputs["Vector"], Angle=float(look["hdri"]["rotation"]))
-    turn.rotation_type = "Z_AXIS"  # the world's HDRI rotation, so the window shows the sky that lights the room
-    sky = n.add("ShaderNodeTexEnvironment", Vector=turn.outputs["Vector"])
-    sky.image = hdri_image(n.bpy, look["hdri"]["name"])
-    emit = n.add("ShaderNodeEmission", Color=sky.outputs["Color"], Strength=float(look["window_glow"]))
-    pane = inside(0.06)
-    camera = n.add("ShaderNodeLightPath").outputs["Is Camera Ray"]
-    seen = n.add("ShaderNodeMixShader", Fac=pane)
-    n.link(with_frame.outputs[0], seen.inputs[1])
-    n.link(emit.outputs[0], seen.inputs[2])
-    through = n.add("ShaderNodeMixShader", Fac=n.math("MULTIPLY", pane, n.math("SUBTRACT", 1.0, camera)))
-    n.link(seen.outputs[0], through.inputs[1])
-    n.link(n.add("ShaderNodeBsdfTransparent").outputs[0], through.inputs[2])
-    return through.outputs[0]
-
-
-def hdri_image(bpy, name: str):
-    """One of the studio HDRIs bundled with Blender (``datafiles/studiolights/world/<name>``), loaded once."""
-    if name not in bpy.data.images:
-        path = os.path.join(bpy.utils.system_resource("DATAFILES", path="studiolights/world"), name)
-        if not os.path.isfile(path):
-            raise FileNotFoundError(f"HDRI {name!r} not found: {path}")
-        bpy.data.images.load(path).name = name
-    return bpy.data.images[name]
-
-
-def setup_world(bpy, scene, look: dict) -> None:
-    """Environment light from the HDRI, rotated about z and scaled by the look's strength."""
-    world = bpy.data.worlds.new("world")
-    scene.world = world
-    world.use_nodes = True
-    nodes, links = world.node_tree.nodes, world.node_tree.links
-    nodes.clear()
-    mapping = nodes.new("ShaderNodeMapping")
-    mapping.inputs["Rotation"].default_value = (0.0, 0.0, float(look["hdri"]["rotation"]))
-    links.new(nodes.new("ShaderNodeTexCoord").outputs["Generated"], mapping.inputs["Vector"])
-    env = nodes.new("ShaderNodeTexEnvironment")
-    env.image = hdri_image(bpy, look["hdri"]["name"])
-    links.new(mapping.outputs["Vector"], env.inputs["Vector"])
-    bg = nodes.new("ShaderNodeBackground")
-    bg.inputs["Strength"].default_value = float(look["hdri"]["strength"])
-    links.new(env.outputs["Color"], bg.inputs["Color"])
-    links.new(bg.outputs["Background"], nodes.new("ShaderNodeOutputWorld").inputs["Surface"])
-
-
-def setup_lights(bpy, scene, look: dict) -> None:
-    """Sun (day only), the ceiling's area light (one per room of a house), and a portal over the window; none
-    seen by the camera."""
-    from mathutils import Matrix, Vector
-
-    def add(name, kind, rgb, energy, matrix, **attrs):
-        data = bpy.data.lights.new(name, kind)
-        data.color, data.energy = tuple(rgb), float(energy)
-        for key, value in attrs.items():
-            setattr(data, key, value)
-        ob = bpy.data.objects.new(name, data)
-        ob.matrix_world = matrix
-        ob.visible_camera = False
-        scene.collection.objects.link(ob)
-        return data
-
-    sun = look.get("sun")
-    if sun:
-        rot = Vector(sun["direction"]).to_track_quat("-Z", "Y").to_matrix().to_4x4()
-        add("sun", "SUN", sun["rgb"], sun["strength"], rot)
-        bpy.data.lights["sun"].angle = float(sun["angle"])
-    ceiling = look["ceiling"]
-    for k, position in enumerate(ceiling["positions"]):  # one per room of a house
-        down = Matrix.Translation(Vector(position))  # an area light emits along its local −z: down
-        light = add(f"ceiling_{k}" if k else "ceiling", "AREA", ceiling["rgb"], ceiling["power"], down,
-                    shape="RECTANGLE")
-        light.size, light.size_y = (float(v) for v in ceiling["size"])
-    portal = look.get("portal")
-    if portal:
-        light = add("portal", "AREA", (1.0, 1.0, 1.0), 0.0, Matrix(portal["matrix"]), shape="RECTANGLE")
-        light.size, light.size_y = (float(v) for v in portal["size"])
-        light.cycles.is_portal = True

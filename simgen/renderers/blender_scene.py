@@ -15,7 +15,8 @@ import os
 
 import numpy as np
 
-from blender_materials import make_material, setup_lights, setup_world
+from blender_lighting import setup_lights, setup_world
+from blender_materials import make_material
 from blender_worker import CV_TO_BLENDER_CAM, NOTHING_HIT
 
 SENSOR_WIDTH = 36.0  # mm; arbitrary: only lens / sensor matters
