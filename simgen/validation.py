@@ -19,7 +19,8 @@ from typing import Any
 
 from simgen.geometry import polygon_area
 from simgen.io import InputError
-from simgen.types import SCHEMA_VERSION, Episode, Record, SceneSpec
+from simgen.json_records import Record
+from simgen.types import SCHEMA_VERSION, Episode, SceneSpec
 
 _QUAT_NORM_TOLERANCE = 1e-3  # files hold quaternions rounded to 1e-6; a hand-typed one may be a little off
 

@@ -19,8 +19,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "simgen"
 
 LAYERS = (
     # core: data types, maths and plumbing every stage shares (they import one another, without circles)
-    ("types", "geometry", "seeding", "io", "validation", "registry", "resources", "metrics", "plots",
-     "visibility_model", "resource_limits", "script_config"),
+    ("types", "json_records", "geometry", "seeding", "io", "validation", "registry", "resources", "metrics",
+     "plots", "visibility_model", "resource_limits", "script_config"),
     ("simulators", "trajectories"),  # a SceneSpec in a physics backend; camera paths through a scene
     ("scene",),  # scene builders (procedural, from a file, from a simulator's own scenes) and assets
     ("renderers",),  # a scene state and a camera → RGB, depth, ids (the simulators' own renderers, Blender)

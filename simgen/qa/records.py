@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from simgen.io import iter_jsonl, json_line, write_json, write_text
-from simgen.types import Record, json_ready
+from simgen.json_records import Record, json_ready
 from simgen.validation import build_checked
 
 QA_SCHEMA_VERSION = 1
