@@ -25,7 +25,7 @@ so it has some object near the middle of its view (as ``walk_headings.showing`` 
 it keeps that object in frame. A tour of fewer than two viewpoints gets an extra waypoint within reach
 (drawn with the rng) looking at the room's centre: the camera always walks. Where the box estimate finds the planned walk
 wanting (``Walkthrough.problems``: frames without any object, as ``walk_headings.shows_some_object``
-judges them, or an object some view shows clearly seen clearly in fewer than ``clear_frames``
+judges them, or an object seen clearly in fewer than ``clear_frames``
 frames), the walk is planned again, up to ``_RETAKES`` times: the candidates gain crouching close
 looks (``viewpoints.candidates``), the tour order shuns the moves whose turns went blank (``_BLANKED_S``:
 a turn across more bare wall than a frame shows), a floor view on such a move gives way to another,
@@ -177,7 +177,6 @@ class Walkthrough:
         start = copy.deepcopy(rng)  # a retake draws the same candidates, crouching close looks added
         views = candidates(cfg, grid, room, boxes, request, rng)
         chosen = choose(views, cfg.metre_cost)
-        shown = views.sees.any(axis=0)  # objects some view shows clearly
         sweeps: dict = {}  # blank turn steps by station pair
         banned: set = set()  # floor views (indices into ``walk_floor.floor_views``) whose turns were left blank
         shunned: set = set()  # stations whose turns were left blank again
@@ -191,7 +190,7 @@ class Walkthrough:
                 del sweeps[key]  # costs of appended stations (waypoints, floor views): drawn again
             walk = self.walk(grid, room, boxes, request, views, chosen, sweeps, banned, rng,
                              np.radians(_PAN_DEG) if take else 0.0)
-            blank, problems = self.problems(walk, request, room, boxes, shown)
+            blank, problems = self.problems(walk, request, room, boxes)
             if best is None or problems < fewest:
                 best, fewest = walk, problems
             if not problems or len(walk.stations) < 2 or (take and not blank.any()):
@@ -210,15 +209,15 @@ class Walkthrough:
                     sweeps[(min(pair), max(pair))] = _BLANKED_S
         return camera_poses(best.eyes, best.yaws, best.pitches)
 
-    def problems(self, walk: "Walk", request: PlanRequest, room: Room, boxes: Boxes, shown: np.ndarray):
+    def problems(self, walk: "Walk", request: PlanRequest, room: Room, boxes: Boxes):
         """What the box estimate finds wrong with a walk: its blank frames (N,) bool
-        (``shows_some_object``) and their number plus that of the objects ``shown`` by some view
-        that the walk shows clearly in fewer than ``clear_frames`` frames."""
+        (``shows_some_object``) and their number plus that of the objects the walk shows clearly in
+        fewer than ``clear_frames`` frames (one no standing view shows clearly may need a crouch)."""
         poses = camera_poses(walk.eyes, walk.yaws, walk.pitches)
         blank = ~shows_some_object(self.cfg, poses, request, room, boxes)
         clear = level_pixels(request.visibility, "clear", request.intrinsics)
         frames = estimate(poses, request.intrinsics, room, boxes, clear).at_least(clear).sum(axis=0)
-        return blank, int(blank.sum() + (shown & (frames < request.visibility.clear_frames)).sum())
+        return blank, int(blank.sum() + (frames < request.visibility.clear_frames).sum())
 
     def walk(self, grid: OccupancyGrid, room: Room, boxes: Boxes, request: PlanRequest, views: Viewpoints,
              chosen: list[int], sweeps: dict, banned: set, rng: np.random.Generator, pan: float = 0.0) -> "Walk":
