@@ -63,3 +63,30 @@ def test_count_over_a_close_up_that_shows_where_it_ends_is_kept(close_up):
     assert item.answer == 2
     assert item.certificate["count"]["wardrobe"]["frames_recognisable"] == [3, 3]
     assert item.certificate["count"]["wardrobe"]["max_in_frame_recognisable"] == [1.0, 0.44]
+
+
+POTS = [("cooking pot", "grey", (1.0, 3.6, 0.15), (0.15, 0.15, 0.12), 0.0),
+        ("cooking pot", "grey", (1.6, 3.6, 0.15), (0.15, 0.15, 0.12), 0.0),
+        ("basket", "grey", (4.5, 0.4, 0.15), (0.16, 0.16, 0.13), 0.0),  # a look-alike (assets_rooms.LOOKALIKES)
+        ("chair", "red", (2.2, 3.0, 0.45), (0.25, 0.25, 0.45), 0.0)]
+
+
+def pots(basket_pixels: int):
+    """Frames 0-2 show both pots and a chair whole; frames 3-5 the basket with ``basket_pixels`` (0: never)."""
+    at_pots, at_basket = look_at((1.3, 2.2, 1.2), (1.3, 3.6, 0.15)), look_at((4.5, 1.6, 1.2), (4.5, 0.4, 0.15))
+    visibility = {f: {1: (3000, 1.0), 2: (3000, 1.0), 4: (6000, 1.0)} for f in range(3)}
+    visibility |= {f: ({3: (basket_pixels, 1.0)} if basket_pixels else {}) for f in range(3, 6)}
+    return make_episode(POTS, room=ROOM, cameras=[at_pots] * 3 + [at_basket] * 3, visibility=visibility)
+
+
+def test_a_count_is_refused_when_a_look_alike_shows():
+    """By eye, a bathroom's basket was counted among a kitchen's cooking pots: a count of a category
+    whose look-alike the video shows at all (here a glimpse) is ambiguous, and the certificate names it."""
+    fam = load_families(["object_counting"])[0]
+
+    def ask(episode):
+        return EpisodeAsker(episode, QAConfig(), 0, 0, "test", VisibilityModel()).ask_one(
+            fam, {"category": "cooking pot"}, rng(0, 0, 0, "test"))
+
+    assert ask(pots(0)).answer == 2
+    assert ask(pots(40)) == "ambiguous_count"  # 40 px: a glimpse, not even seen

@@ -26,6 +26,7 @@ import numpy as np
 
 from simgen.geometry import points_in_polygon, project, wrap_angle
 from simgen.qa.scene_scale import scaled
+from simgen.scene.assets_rooms import LOOKALIKES
 
 _CORNER_SAMPLES = 7  # points along each vertical corner edge
 _CORNER_INSET_M = 0.05  # sample just inside the wall ends, away from the floor and the ceiling
@@ -191,7 +192,9 @@ def check_count(view, fam, bindings: dict) -> tuple[str | None, dict]:
     at least once (``SceneView.framed``: seen clearly, not cut by the frame edge, and from close up
     showing part of its outline: ``simgen.qa.outline``), else a viewer could not tell what it is and could count it either
     way (by eye: a teddy bear only ever shown as a paw at the image corner was counted as 1; a grey
-    wardrobe only ever shown as a close-up slab of its front as one of two). The evidence, per
+    wardrobe only ever shown as a close-up slab of its front as one of two); and no object of a
+    look-alike category (``assets_rooms.LOOKALIKES``: one room never holds two, a house's rooms may)
+    is glimpsed (a bathroom's basket was counted by eye among the cooking pots). The evidence, per
     category: the frames in which each instance is recognisable, and the largest share of its box
     inside such a frame."""
     glimpsed = glimpsed_counts(view)
@@ -199,10 +202,12 @@ def check_count(view, fam, bindings: dict) -> tuple[str | None, dict]:
     for c in slot_categories(fam, bindings, "any"):
         rows = view.observed_rows(c)
         framed = view.framed[:, rows]
+        alike = sorted(a for group in LOOKALIKES if c in group for a in group if a != c and glimpsed.get(a, 0))
         evidence[c] = {"glimpsed": glimpsed.get(c, 0), "frames_recognisable": framed.sum(axis=0).tolist(),
                        "max_in_frame_recognisable": [round(float(view.in_frame_fraction[framed[:, i], r].max(initial=0.0)), 4)
-                                                     for i, r in enumerate(rows)]}
-        if glimpsed.get(c, 0) != len(rows) or not framed.any(axis=0).all():
+                                                     for i, r in enumerate(rows)],
+                       **({"lookalikes_glimpsed": alike} if alike else {})}
+        if glimpsed.get(c, 0) != len(rows) or not framed.any(axis=0).all() or alike:
             reason = reason or "ambiguous_count"
     return reason, evidence
 

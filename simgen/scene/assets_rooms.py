@@ -37,6 +37,7 @@ LOOKALIKES = (
     {"table lamp", "desk lamp"},
     {"vase", "soap dispenser", "candle"},  # plain cylinders of the same colours at a glance
     {"bottle", "soap dispenser"},
+    {"basket", "cooking pot"},  # judged by eye: a bathroom's basket read as a cooking pot in a house count
 )
 
 
