@@ -186,10 +186,10 @@ class Walkthrough:
                 views = candidates(cfg, grid, room, boxes, request, start, crouch=True)
             if take:
                 chosen = choose(views.without(shunned), cfg.metre_cost)
-            for key in [k for k in sweeps if max(k) >= len(views.eyes)]:
-                del sweeps[key]  # costs of appended stations (waypoints, floor views): drawn again
             walk = self.walk(grid, room, boxes, request, views, chosen, sweeps, banned, rng,
                              np.radians(_PAN_DEG) if take else 0.0)
+            for key in [k for k in sweeps if max(k) >= len(views.eyes)]:
+                del sweeps[key]  # costs of the stations this walk appended (waypoints, floor views)
             blank, problems = self.problems(walk, request, room, boxes)
             if best is None or problems < fewest:
                 best, fewest = walk, problems
