@@ -67,7 +67,8 @@ class ViewpointConfig(GridConfig):
     max_speed_mps: float = 2.0  # peak speed allowed before a viewpoint is dropped for lack of frames
     max_turn_dps: float = setting(90.0, ge=5.0, le=720.0)
     path_margin_m: float = setting(0.15, ge=0.0, le=1.0)  # extra room kept from obstacles where there is space
-    close_eye_height_m: float = 0.0  # lowest eye for close looks at low things (0: the eye stays at eye_height_m)
+    close_eye_height_m: float = 0.0  # lowest eye for close looks at low things (0: the eye stays at eye_height_m;
+    # a crouching retake of the walkthrough goes close_looks.CROUCH_M lower)
     # how far the handheld camera reaches out from the walker for a close look (0: never)
     reach_m: float = setting(0.0, ge=0.0, le=1.0)
 

@@ -95,7 +95,8 @@ class WalkthroughConfig(ViewpointConfig):
     speed_mps: float = 0.6  # walking speed between viewpoints when frames allow
     max_speed_mps: float = 1.4  # brisk walk before a viewpoint is dropped for lack of frames
     max_turn_dps: float = 120.0  # a glance round: 12° per frame at 10 fps
-    close_eye_height_m: float = 0.9  # close looks at low small things bend down to this eye height (0: never)
+    close_eye_height_m: float = 0.9  # close looks at low small things bend down to this eye height (0: never; a
+    # crouching retake goes close_looks.CROUCH_M lower)
     reach_m: float = 0.4  # close looks at small things no free spot shows well reach the camera out this far (0: never)
     pitch_deg: float = -25.0  # looking ahead mid-way between viewpoints, and at extra waypoints
     linger_s: float = setting(0.6, ge=0.0, le=10.0)  # time spent passing each viewpoint, looking at what it shows
