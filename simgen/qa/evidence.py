@@ -26,7 +26,6 @@ import numpy as np
 
 from simgen.geometry import points_in_polygon, project, wrap_angle
 from simgen.qa.scene_scale import scaled
-from simgen.scene.assets_rooms import LOOKALIKES
 
 _CORNER_SAMPLES = 7  # points along each vertical corner edge
 _CORNER_INSET_M = 0.05  # sample just inside the wall ends, away from the floor and the ceiling
@@ -197,12 +196,14 @@ def check_count(view, fam, bindings: dict) -> tuple[str | None, dict]:
     is glimpsed (a bathroom's basket was counted by eye among the cooking pots). The evidence, per
     category: the frames in which each instance is recognisable, and the largest share of its box
     inside such a frame."""
+    from simgen.scene.assets_rooms import LOOKALIKES  # here: importing the catalogue costs simgen-export its start-up
+
     glimpsed = glimpsed_counts(view)
     evidence, reason = {}, None
     for c in slot_categories(fam, bindings, "any"):
         rows = view.observed_rows(c)
         framed = view.framed[:, rows]
-        alike = sorted(a for group in LOOKALIKES if c in group for a in group if a != c and glimpsed.get(a, 0))
+        alike = sorted({a for group in LOOKALIKES if c in group for a in group if a != c and glimpsed.get(a, 0)})
         evidence[c] = {"glimpsed": glimpsed.get(c, 0), "frames_recognisable": framed.sum(axis=0).tolist(),
                        "max_in_frame_recognisable": [round(float(view.in_frame_fraction[framed[:, i], r].max(initial=0.0)), 4)
                                                      for i, r in enumerate(rows)],
