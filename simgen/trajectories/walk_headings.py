@@ -87,11 +87,12 @@ def search(cfg, eyes, desired, passing, safe, cost, fps: float) -> np.ndarray:
     return yaws
 
 
-def shows_some_object(cfg, poses, request: PlanRequest, room: Room, boxes: Boxes) -> np.ndarray:
+def shows_some_object(cfg, poses, request: PlanRequest, room: Room, boxes: Boxes, est=None) -> np.ndarray:
     """(N,) True where the box estimate puts some object at the ``seen`` level (with the pixel
-    margin) with at least ``_GAP_IN_FRAME`` of its box in frame: how ``fill_gaps`` judges a frame."""
+    margin) with at least ``_GAP_IN_FRAME`` of its box in frame: how ``fill_gaps`` judges a frame.
+    ``est``: the caller's estimate of these poses (exact from that level or lower), reused."""
     need = level_pixels(request.visibility, "seen", request.intrinsics, cfg.pixel_margin)
-    est = estimate(poses, request.intrinsics, room, boxes, need)
+    est = est if est is not None else estimate(poses, request.intrinsics, room, boxes, need)
     return (est.at_least(need) & (est.in_frame >= _GAP_IN_FRAME)).any(axis=1)
 
 

@@ -215,9 +215,11 @@ class Walkthrough:
         (``shows_some_object``) and their number plus that of the objects the walk shows clearly in
         fewer than ``clear_frames`` frames (one no standing view shows clearly may need a crouch)."""
         poses = camera_poses(walk.eyes, walk.yaws, walk.pitches)
-        blank = ~shows_some_object(self.cfg, poses, request, room, boxes)
         clear = level_pixels(request.visibility, "clear", request.intrinsics)
-        frames = estimate(poses, request.intrinsics, room, boxes, clear).at_least(clear).sum(axis=0)
+        seen = level_pixels(request.visibility, "seen", request.intrinsics, self.cfg.pixel_margin)
+        est = estimate(poses, request.intrinsics, room, boxes, min(clear, seen))  # one estimate for both judgements
+        blank = ~shows_some_object(self.cfg, poses, request, room, boxes, est)
+        frames = est.at_least(clear).sum(axis=0)
         return blank, int(blank.sum() + (frames < request.visibility.clear_frames).sum())
 
     def walk(self, grid: OccupancyGrid, room: Room, boxes: Boxes, request: PlanRequest, views: Viewpoints,
