@@ -131,3 +131,35 @@ def test_a_living_rooms_area_is_never_offered_as_a_bathrooms():
         [("bathroom", 6.8), ("bedroom", 9.0), ("bedroom", 13.4), ("kitchen", 14.2), ("office", 15.9)])]
     living = with_prior_options(dense + [room_item(0, "living room", 16.5)], {"house_room_size": 3})[-1]
     assert living.choices == ()  # no two values in range a viewer could tell apart: an open number, no giveaway
+
+
+def count_item(i: int, category: str, n: int, family: str = "house_object_counting") -> QAItem:
+    """A counting record as the ask stage makes it (no options yet)."""
+    program = "count_in_house(category)" if family == "house_object_counting" else "count(objects(category=category))"
+    return QAItem(f"{i:016x}", family, 1, f"How many {category} objects are there?", n, str(n), None, (), "number",
+                  "count", "video", f"ep{i % 3}", (0,), program, {"category": category}, {}, i, "h")
+
+
+@pytest.mark.parametrize("family", ["house_object_counting", "object_counting"])
+def test_a_counts_options_are_near_it(family):
+    # by eye (scene=house seed 7): "how many books are in the house?" (25) offered 2 and 4, the family's other
+    # answers on a grid through the whole pool: picked without counting
+    rows = [("towel", 4), ("bowl", 26), ("book", 25), ("tissue box", 6), ("toy duck", 2), ("cutting board", 2),
+            ("plate", 3), ("cup", 1), ("chair", 12), ("pillow", 9)]
+    drawn = with_prior_options([count_item(i, c, n, family) for i, (c, n) in enumerate(rows)], {family: 4})
+    books = next(it for it in drawn if it.bindings["category"] == "book")
+    assert books.choices and set(books.choices) <= {"25", "26"}, books.choices
+    for it in drawn:
+        assert it.answer_text in it.choices or it.choices == ()
+        assert all(it.answer / 2 < int(c) < it.answer * 2 for c in it.choices), (it.answer, it.choices)
+    assert next(it for it in drawn if it.bindings["category"] == "cup").choices == ()  # a count of 1: asked open
+
+
+def test_a_counts_options_inside_its_band_put_it_at_each_rank_alike():
+    gen = np.random.default_rng(5)
+    items = [count_item(i, "book", int(n)) for i, n in enumerate(gen.integers(16, 32, size=240))]
+    drawn = [it for it in with_prior_options(items, {"house_object_counting": 4}) if it.choices]
+    assert len(drawn) == len(items) and {len(it.choices) for it in drawn} == {4}
+    ranks = np.bincount([sorted(map(int, it.choices)).index(it.answer) for it in drawn], minlength=4)
+    assert ranks.min() >= 0.7 * len(drawn) / 4, ranks  # no rank rule beats chance by much
+    assert all(16 <= int(c) <= 31 for it in drawn for c in it.choices)

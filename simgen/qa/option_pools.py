@@ -2,7 +2,8 @@
 (:func:`pool_key`), how far apart two options must be (:func:`option_ratio`), and within which
 values — the range an instance of a catalogue category could have (height or longest side, over
 built instances at the largest size variation), or the floor area a house's room of its type could
-have (:func:`plausible_range`), so that no option is a value no one would consider.
+have (:func:`plausible_range`), so that no option is a value no one would consider; a count's
+options come from its band of counts (:func:`count_band`), so that they are near it.
 """
 from __future__ import annotations
 
@@ -87,6 +88,21 @@ def plausible_range(data) -> tuple[float, float] | None:
         return None
     factor = 1.0 if unit in (None, "m") else CONVERSIONS[("m", unit)]
     return span[0] * factor, span[1] * factor
+
+
+def count_band(data) -> tuple[float, float] | None:
+    """The band of counts ``[2^i, 2^(i+1) - 1]`` that holds a count answer (None for any other number).
+
+    A count's options are drawn from the family's counts in its band only: by eye, "how many books
+    are in the house?" (25) was offered 2 and 4 (the family's other answers, on a grid through the
+    whole pool), which a viewer picks out without counting. The bands are fixed, not centred on the
+    answer, so the grid inside one still puts the answer at each rank alike (the options tell the
+    band, which the answer's magnitude tells anyway); a band whose answers hold no second count
+    leaves the count open. A count of 1 is its band alone: always asked open."""
+    if record_field(data, "unit") != "count":
+        return None
+    low = 2.0 ** int(np.floor(np.log2(max(float(record_field(data, "answer")), 1.0))))
+    return low, 2.0 * low - 1.0
 
 
 def plausible_pool(pool: np.ndarray, span: tuple[float, float] | None, answer: float) -> np.ndarray:

@@ -24,6 +24,10 @@ seeded by the record (same inputs, same bytes):
   the same end every time, so its rank is chosen first (:class:`RankBalance`: the rank its family
   has had least, among those the range can hold) and the options drawn on either side of it
   (``qa.choices.ranked_options``);
+- counts from the family's counts in the answer's band (``qa.option_pools.count_band``: 2–3,
+  4–7, 8–15 …), so that every option is near the answer: by eye, 25 books offered with 2 and 4 were
+  picked without counting. The grid inside the fixed band keeps the options exchangeable; a count
+  of 1, or a band with no second count, is asked open;
 - label sequences such as a route's turns (``qa.choices.prior_labels``) by their frequency.
 """
 from __future__ import annotations
@@ -35,7 +39,7 @@ import numpy as np
 
 from simgen.qa.blind_audit import named_features
 from simgen.qa.choices import LETTERS, grid_size, option_chains, prior_labels, prior_options, ranked_options
-from simgen.qa.option_pools import option_ratio, plausible_pool, plausible_range, pool_key
+from simgen.qa.option_pools import count_band, option_ratio, plausible_pool, plausible_range, pool_key
 from simgen.qa.records import QAItem, record_field
 from simgen.seeding import rng, stage_key
 
@@ -182,9 +186,10 @@ def redraw_options(data: dict, pools: dict[tuple, object], n: int | None = None,
         options = prior_labels(text, pools[(data["family"], "labels")], n, gen)
     key = pool_key(data["family"], named_key(data.get("bindings") or {}), pools, n) if numeric else None
     if key is not None:  # a mug's heights too close to tell apart never fall back to every object's
-        answer, span, decimals = float(data["answer"]), plausible_range(data), len(text.partition(".")[2])
+        answer, band, decimals = float(data["answer"]), count_band(data), len(text.partition(".")[2])
+        span = band or plausible_range(data)
         pool, ratio, ranks = plausible_pool(pools[key], span, answer), option_ratio(data.get("unit")), ranks or RankBalance()
-        if key[1] is None and span is not None and span[0] <= answer <= span[1]:
+        if band is None and key[1] is None and span is not None and span[0] <= answer <= span[1]:
             options = _ranked(answer, text, pool, n, decimals, gen, ratio, key[0], ranks)
         else:
             options = prior_options(answer, text, pool, n, decimals, gen, ratio)
