@@ -98,3 +98,12 @@ def test_a_tabletop_run_names_only_table_things_and_measures_in_centimetres(tmp_
     distances = [it.answer for it in items if it.family == "object_abs_distance"]
     assert len(distances) >= 2 and max(distances) < 0.8  # the table's things, not the bookshelf 1.6 m away
     assert not {it.family for it in items} & {"room_size_estimation", "route_planning", "nearest_object"}
+
+
+@pytest.mark.parametrize("family", ["object_height", "llm_height_cm"])
+def test_a_height_too_small_to_read_is_asked_on_a_tabletop_only(family):
+    # by eye (scene=house seed 7): llm_height_cm asked a cutting board's height to the centimetre (2 cm,
+    # options 1 and 2); a compiled family sets no min_value, so the verifier's length floor is every family's
+    assert ask(family, {"a": "book"}, marked=False) == "too_small"  # 3 cm, under a room's 5 cm floor
+    assert ask(family, {"a": "book"}).answer == 3  # filmed from half a metre: over a tabletop's 1 cm
+    assert ask(family, {"a": "vase"}, marked=False).answer == 20  # 20 cm: read in a room too

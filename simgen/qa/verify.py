@@ -26,7 +26,9 @@ scene's scale (``simgen.qa.scene_scale``: 1 for rooms and houses, a fifth on a t
                       not visible in a frame that still glimpses it, an in-frame answer that
                       changes within half a second of the frame named, or a "first appearance"
                       glimpsed more than ``margin_frames`` before it is seen (frames);
-- ``too_small``       a numeric answer at or below the family's ``min_value`` (distances ≤ 0.15 m);
+- ``too_small``       a numeric answer at or below the family's ``min_value`` (distances ≤ 0.15 m),
+                      or a length answer of a family without one at or below ``MIN_LENGTH_M``
+                      (5 cm: a board's 2 cm height cannot be read to the centimetre);
 - ``too_large``       a numeric answer above the family's ``max_value`` (a turn two views cannot measure);
 - ``too_far`` / ``too_close`` / ``stacked``  two referents' centres (on the floor) further apart
                       than the family's ``max_pair_m``, or (with ``min_pair_m``: told apart by
@@ -88,7 +90,7 @@ from simgen.qa.evidence import (
 from simgen.qa.families_house import check_rooms
 from simgen.qa.verify_rules import (
     VerifyConfig, check_degeneracy, check_hidden, check_margins, check_stability, check_static_referents,
-    check_time, check_uniqueness, check_value, rounded,
+    check_time, check_uniqueness, check_value, rounded, value_checks,
 )
 
 
@@ -146,7 +148,7 @@ def verify(fam, view, bindings: dict, execution, cfg: VerifyConfig, run, jittere
         reason, cert["before_move"] = check_shown_before_move(view, trace, execution.referents, checks)
         if reason:
             return Verdict.reject(reason, cert)
-    if reason := check_value(execution.value, checks, view.scale, fam.answer.unit):
+    if reason := check_value(execution.value, value_checks(checks, execution.unit), view.scale, fam.answer.unit):
         return Verdict.reject(reason, cert)
     reason, cert["pairs"] = check_pairs(view, execution.referents, checks)
     if reason:

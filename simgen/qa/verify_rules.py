@@ -19,6 +19,10 @@ from simgen.registry import ConfigError, setting
 MARGIN_UNITS = ("m", "deg", "frames", "m2", "m3", "frac")
 # Decision kinds the rules for time check (with their own thresholds), not the margin rule.
 TIME_KINDS = ("motion", "interval")
+LENGTH_UNITS = {"m": 1.0, "cm": 100.0}  # the units of a length, and how many of each make a metre
+# The min_value of a length answer whose family sets none (a constant, not a VerifyConfig key: a new key
+# would change every run's config hash and refuse re-asking its episodes). At a tabletop's scale: 1 cm.
+MIN_LENGTH_M = 0.05
 
 
 @dataclass(frozen=True)
@@ -167,6 +171,17 @@ def check_static_referents(program, view, referents, cfg: VerifyConfig, checks: 
         if not ((clear & (view.frames <= events[0].start_frame)).any() and (clear & (view.frames >= events[-1].end_frame)).any()):
             return "motion_not_seen"
     return None
+
+
+def value_checks(checks: dict[str, Any], unit: str | None) -> dict[str, Any]:
+    """A family's ``checks`` with ``MIN_LENGTH_M`` (in the program's ``unit``) as the ``min_value`` of a
+    length answer whose family sets none: hand-written and compiled families alike. By eye, a cutting
+    board's height asked to the centimetre (2 cm, options 1 and 2) could not be read; above the floor,
+    options 25 % apart (``qa.choices.MIN_OPTION_RATIO``) among kept answers differ by a quarter of it
+    or more (5 cm: 7 cm next, never 6)."""
+    if checks.get("min_value") is not None or unit not in LENGTH_UNITS:
+        return checks
+    return {**checks, "min_value": MIN_LENGTH_M * LENGTH_UNITS[unit]}
 
 
 def check_value(value, checks: dict, scale: float = 1.0, unit: str | None = None) -> str | None:
