@@ -8,7 +8,7 @@ runner's coverage record:
 * objects seen clearly: share of the scene's objects at or above the visibility model's ``clear``
   level (``visibility.clear_frac`` of the frame's pixels, instance mask) in ≥ ``clear_frames`` frames;
 * floor seen: share of a 10 cm grid over the free floor (the room footprint less the footprints of
-  objects standing on the floor, ``runner.floor_coverage``) onto which some frame's room pixels
+  objects standing on the floor, ``takes.floor_coverage``) onto which some frame's room pixels
   (depth + instance in ``arrays.npz``) back-project at floor height;
 * empty frames: share of frames in which no object reaches the ``seen`` level;
 * kept QA per episode (the ask stage's ``qa.jsonl``);
@@ -32,7 +32,8 @@ from hydra import compose, initialize_config_dir
 from tqdm import tqdm
 
 from simgen.cli import _qa_config
-from simgen.episodes.runner import build_plugins, floor_coverage, render_one
+from simgen.episodes.runner import build_plugins, render_one
+from simgen.episodes.takes import floor_coverage
 from simgen.qa.ask import run_ask
 from simgen.registry import SIMULATORS
 from simgen.job_config import conf_dir

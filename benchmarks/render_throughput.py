@@ -34,7 +34,8 @@ from hydra import compose, initialize_config_dir
 
 from simgen.job_config import conf_dir
 from simgen.episodes.mask_visibility import compute_visibility
-from simgen.episodes.runner import build_plugins, floor_coverage, render_one
+from simgen.episodes.runner import build_plugins, render_one
+from simgen.episodes.takes import floor_coverage
 from simgen.episodes.writer import depth_to_mm
 from simgen.renderers.base import SimulatorRenderer
 from simgen.registry import SIMULATORS

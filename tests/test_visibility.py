@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sim_scenes import BLUE, GREEN, RED, box, intrinsics, l_room, scene, table
-from simgen.episodes.runner import coverage_report
+from simgen.episodes.takes import coverage_report
 from simgen.episodes.mask_visibility import FloorCoverage, compute_visibility, rotations
 from simgen.geometry import look_at, obb_corners, points_in_polygon, project, quat_to_matrix
 from simgen.simulators.base import Observation
@@ -189,7 +189,7 @@ def test_floor_seen_is_measured_over_the_free_floor():
     runner's tracker leaves the crate's 0.8×0.8 m footprint out of the 6×6 m room's cells (on
     the floor at z = 0; the same crate on a table would not count), so showing all the free floor
     is 100%."""
-    from simgen.episodes.runner import floor_coverage
+    from simgen.episodes.takes import floor_coverage
 
     on_floor = box(7, (0.0, 0.5, 0.3), (0.4, 0.4, 0.3), rgba=RED)
     floor = floor_coverage(scene([on_floor]))

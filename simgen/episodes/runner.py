@@ -24,20 +24,18 @@ import numpy as np
 from omegaconf import OmegaConf
 from tqdm import tqdm
 
-from simgen.episodes.dynamics import Dynamics, Playback, finalize
-from simgen.episodes.mask_visibility import FloorCoverage, compute_visibility
-from simgen.episodes.writer import (ARRAYS, EPISODE_JSON, VIDEO, EpisodeFolder, VideoWriter, depth_to_mm, dump_json,
-                                    is_done, save_arrays)
-from simgen.geometry import obb_footprint, quat_to_matrix
+from simgen.episodes.dynamics import Dynamics, finalize
+from simgen.episodes.takes import film_best
+from simgen.episodes.writer import ARRAYS, EPISODE_JSON, VIDEO, EpisodeFolder, dump_json, is_done, save_arrays
 from simgen.registry import DYNAMICS, PLANNERS, RENDERERS, SCENE_BUILDERS, SIMULATORS, ConfigError, parse_config, \
     setting, store_schema
 from simgen.renderers.appearance import with_look
-from simgen.renderers.camera_effects import CameraEffects, CameraPipeline
+from simgen.renderers.camera_effects import CameraEffects
 from simgen.renderers.base import Renderer, SimulatorRenderer, check_renderer, open_renderer
 from simgen.resource_limits import check_episode_size, scene_objects
 from simgen.seeding import rng
 from simgen.trajectories.base import PlanRequest, frame_budget, plan_episode, sizes_by_scene
-from simgen.types import CameraIntrinsics, Episode, Frame, SceneSpec
+from simgen.types import CameraIntrinsics, Episode, SceneSpec
 from simgen.visibility_model import VisibilityModel
 
 log = logging.getLogger("simgen.episodes")
@@ -53,6 +51,11 @@ class RenderConfig:
     duration_s: float = setting(12.0, gt=0.0)  # the walkthrough passes every viewpoint and enough floor views
     save_arrays: bool = True  # compressed depth (mm) and instance ids per frame in arrays.npz
     video_crf: int = setting(20, ge=0, le=51)  # x264 quality (0 lossless, 51 worst)
+    # A static take whose rendered video falls short of these is filmed again along the planner's path
+    # from its next seeded stream, up to ``retakes`` times, keeping the best (``episodes/takes.py``):
+    retakes: int = setting(4, ge=0)
+    take_min_objects_clear: float = setting(0.9, ge=0.0, le=1.0)  # share seen clearly in ≥ clear_frames frames
+    take_min_floor_seen: float = setting(0.7, ge=0.0, le=1.0)  # share of the free floor shown
 
     @property
     def n_frames(self) -> int:
@@ -81,41 +84,6 @@ class EpisodePlugins:
     camera_effects: CameraEffects = CameraEffects()
 
 
-def floor_coverage(spec: SceneSpec) -> FloorCoverage:
-    """Floor-coverage tracker over the free floor: the room footprint less the footprints of the
-    objects standing on the floor (``support`` None; no viewer sees the floor under a bed)."""
-    covered = [obb_footprint(o.pose.position, o.half_extents, quat_to_matrix(o.pose.quat_wxyz))
-               for o in spec.objects if o.support is None]
-    return FloorCoverage(spec.room.footprint, covered=covered)
-
-
-def coverage_report(frames: list[Frame], spec: SceneSpec, intrinsics: CameraIntrinsics, model: VisibilityModel,
-                    floor_seen: float) -> dict:
-    """What the video shows, judged by the visibility model on the rendered masks: per object the
-    frames it is seen / seen clearly in, the share of objects seen clearly in ≥ ``clear_frames``
-    frames, frames showing no object, and the share of the free floor shown (``floor_coverage``)."""
-    w, h = intrinsics.width, intrinsics.height
-    ids = [obj.object_id for obj in spec.objects]
-    pixels = np.array([[v.visible_pixels for v in frame.visibility] for frame in frames], dtype=float).reshape(len(frames), len(ids))
-    seen, clear = model.seen(pixels, w, h), model.clear(pixels, w, h)
-    clear_objects = int((clear.sum(axis=0) >= model.clear_frames).sum())
-    empty = int((~seen.any(axis=1)).sum()) if ids else len(frames)
-    return {
-        "seen_px": round(model.pixels("seen", w, h), 1),
-        "clear_px": round(model.pixels("clear", w, h), 1),
-        "clear_frames": model.clear_frames,
-        "objects_total": len(ids),
-        "objects_seen": int(seen.any(axis=0).sum()),
-        "objects_clear": clear_objects,
-        "objects_clear_fraction": clear_objects / len(ids) if ids else 1.0,
-        "empty_frames": empty,
-        "empty_frame_fraction": empty / len(frames) if frames else 0.0,
-        "floor_seen_fraction": round(floor_seen, 4),
-        "seen_frames_per_object": {str(i): int(c) for i, c in zip(ids, seen.sum(axis=0))},
-        "clear_frames_per_object": {str(i): int(c) for i, c in zip(ids, clear.sum(axis=0))},
-    }
-
-
 def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, out_dir: Path,
                stream: Callable[[str], np.random.Generator], frame_bar=None, renderer: Renderer | None = None,
                timings: dict | None = None) -> Episode:
@@ -124,9 +92,9 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
     ``sim`` is the physics, ``renderer`` draws its states (None: the simulator draws itself);
     ``stream(stage)`` gives the seeded generator of a stage ("trajectory", "dynamics"); ``timings``,
     when given, receives the wall seconds of ``setup`` (the sum of ``load``: build and settle,
-    ``plan`` and ``prepare``: dynamics, renderer load, video writer), ``frames`` (render,
-    visibility, encode) and ``write`` (video close, arrays, episode.json), and this process's CPU
-    seconds of each as ``<phase>_cpu`` (a measure a busy machine disturbs less).
+    ``plan`` and ``prepare``: dynamics, renderer load), ``frames`` (render, visibility, encode,
+    and any retake: ``takes.film_best``) and ``write`` (arrays, episode.json), and this process's
+    CPU seconds of each as ``<phase>_cpu`` (a measure a busy machine disturbs less).
     """
     clock = [(time.perf_counter(), time.process_time())]
     renderer = renderer or SimulatorRenderer(simulator=sim)
@@ -145,39 +113,18 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
     clock.append((time.perf_counter(), time.process_time()))
     events = plugins.dynamics.schedule(request, poses, stream("dynamics"), sim)  # pushes are tried in sim
     renderer.load(spec, plugins.intrinsics)  # after the pushes were tried: the scene as it will be filmed
-    floor = floor_coverage(spec)
-    playback = Playback(events)
-    video = VideoWriter(out_dir / VIDEO, intrinsics.width, intrinsics.height, render.fps, render.video_crf)
-    camera = CameraPipeline(plugins.camera_effects, intrinsics, stream("camera"))
-    frames, depths, instances = [], [], []
     clock.append((time.perf_counter(), time.process_time()))
-    try:
-        for index, T_world_cam in enumerate(poses):
-            if events:  # dynamic episode: motions happen between frames
-                states = playback.advance(sim, index, 1.0 / render.fps)
-            obs = renderer.render(states, T_world_cam)
-            video.write(camera(obs.rgb, obs.depth, T_world_cam))
-            vis = compute_visibility(obs, spec, states, intrinsics, T_world_cam, near=renderer.near)
-            floor.add(obs.depth, obs.instance, intrinsics, T_world_cam)
-            frames.append(Frame(index, index / render.fps, tuple(map(tuple, T_world_cam)), states, vis))
-            if render.save_arrays:
-                depths.append(depth_to_mm(obs.depth))
-                instances.append(obs.instance)
-            if frame_bar is not None:
-                frame_bar.update(1)
-        clock.append((time.perf_counter(), time.process_time()))
-    finally:
-        video.close()
+    take = film_best(sim, renderer, request, plugins, (poses, actions), events, out_dir / VIDEO, stream, frame_bar)
+    clock.append((time.perf_counter(), time.process_time()))
     files = {"video": VIDEO, **({"arrays": ARRAYS} if render.save_arrays else {})}
     with ThreadPoolExecutor(1) as pool:  # deflate releases the GIL: compress while the JSON is built
-        saver = pool.submit(save_arrays, out_dir / ARRAYS, {"depth_mm": depths, "instance": instances}) \
+        saver = pool.submit(save_arrays, out_dir / ARRAYS, {"depth_mm": take.depths, "instance": take.instances}) \
             if render.save_arrays else None
         recorded = with_look(spec, getattr(renderer, "look", None),
-                             None if plugins.camera_effects.off() else camera.values)
-        episode = Episode(episode_id, recorded, intrinsics, render.fps, tuple(frames), plugins.simulator_name,
-                          plugins.planner_name, renderer.name,
-                          coverage_report(frames, spec, intrinsics, plugins.visibility, floor.fraction), files,
-                          finalize(events, frames), tuple(actions))
+                             None if plugins.camera_effects.off() else take.camera_values)
+        episode = Episode(episode_id, recorded, intrinsics, render.fps, tuple(take.frames), plugins.simulator_name,
+                          plugins.planner_name, renderer.name, take.coverage, files, finalize(events, take.frames),
+                          take.actions)
         dump_json(episode.to_dict(), out_dir / EPISODE_JSON)
         if saver is not None:
             saver.result()  # re-raises a failed write
