@@ -202,7 +202,7 @@ def test_scene_message_is_the_specs_geometry_with_a_seeded_look():
     """Same spec + look → the same message; another look seed changes colours, never geometry."""
     from simgen.renderers.appearance import srgb_to_linear
     from simgen.renderers.payload import scene_message
-    from simgen.scene.meshes import obj_mesh
+    from simgen.resources import obj_mesh
 
     spec = scene([table(1, (1.0, 0.5)), duck(5, (1.7, 0.9, 0.1), yaw=1.0), box(2, (1.0, -1.2, 0.3), (0.3, 0.2, 0.3))])
     K = CameraIntrinsics(64, 48, 40.0, 40.0, 32.0, 24.0)

@@ -12,7 +12,7 @@ import numpy as np
 from simgen.geometry import polygon_area
 from simgen.renderers.appearance import draw_appearance
 from simgen.renderers.look import Look
-from simgen.scene.meshes import obj_mesh
+from simgen.resources import obj_mesh
 from simgen.simulators.room_geometry import house_walls, triangulate
 from simgen.types import CameraIntrinsics, ObjectSpec, SceneSpec
 
