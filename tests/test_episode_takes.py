@@ -118,6 +118,19 @@ def test_a_dynamic_episode_is_filmed_once(tmp_path, dynamics, plans):
     assert planner.calls == plans and bool(episode.events) == (dynamics == "scripted")
 
 
+class Tour(Glance):
+    """A planner that sizes its episode by the scene, as the house tour does."""
+
+    def frames_for(self, scene, fps) -> int:
+        return 3
+
+
+def test_a_house_tour_is_filmed_once(tmp_path):
+    planner = Tour(fixed=True)
+    episode, _ = film(tmp_path, planner)
+    assert planner.calls == 1 and episode.coverage["empty_frames"] == 3
+
+
 @pytest.mark.parametrize("coverage, expected", [
     ({"empty_frames": 0, "objects_total": 11, "objects_clear": 10, "floor_seen_fraction": 0.8}, (0, 0, 0.0)),
     ({"empty_frames": 0, "objects_total": 11, "objects_clear": 9, "floor_seen_fraction": 0.8}, (0, 1, 0.0)),

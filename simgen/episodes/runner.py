@@ -51,7 +51,7 @@ class RenderConfig:
     duration_s: float = setting(12.0, gt=0.0)  # the walkthrough passes every viewpoint and enough floor views
     save_arrays: bool = True  # compressed depth (mm) and instance ids per frame in arrays.npz
     video_crf: int = setting(20, ge=0, le=51)  # x264 quality (0 lossless, 51 worst)
-    # A static take whose rendered video falls short of these is filmed again along the planner's path
+    # A static take (not a house tour) whose rendered video falls short of these is filmed again along the planner's path
     # from its next seeded stream, up to ``retakes`` times, keeping the best (``episodes/takes.py``):
     retakes: int = setting(4, ge=0)
     take_min_objects_clear: float = setting(0.9, ge=0.0, le=1.0)  # share seen clearly in ≥ clear_frames frames

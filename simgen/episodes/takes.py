@@ -8,7 +8,8 @@ them (:func:`coverage_report`, :func:`shortfall`) and, while a static take falls
 seeded stream (``trajectory/1``, ``trajectory/2``, … up to ``render.retakes``) and films that,
 keeping the best take. A take that meets the targets is final, so most episodes are filmed once.
 A dynamic episode is filmed once: its motions were scheduled, and pushes tried in the physics,
-along the first take's path.
+along the first take's path. So is a house tour (a planner that sizes its episode by the scene):
+a whole house filmed again for one weak room would cost minutes; its rooms are checked as planned.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from simgen.episodes.mask_visibility import FloorCoverage, compute_visibility
 from simgen.episodes.writer import VideoWriter, depth_to_mm
 from simgen.geometry import obb_footprint, quat_to_matrix
 from simgen.renderers.camera_effects import CameraPipeline
-from simgen.trajectories.base import PlanRequest, plan_episode
+from simgen.trajectories.base import PlanRequest, plan_episode, sizes_by_scene
 from simgen.types import CameraIntrinsics, Frame, SceneSpec
 from simgen.visibility_model import VisibilityModel
 
@@ -119,13 +120,13 @@ def film(sim, renderer, spec: SceneSpec, states, plugins, poses, actions, events
 def film_best(sim, renderer, request: PlanRequest, plugins, first: tuple, events, video: Path,
               stream: Callable[[str], np.random.Generator], frame_bar=None) -> Take:
     """Film the ``first`` planned (poses, actions) into ``video``; while the take falls short of the
-    targets and retakes are left (none for a dynamic episode), film the planner's path from the
+    targets and retakes are left (none for a dynamic episode or a house tour), film the planner's path from the
     next trajectory stream, and keep the take that falls shortest. The kept take's video is ``video``."""
     render, spec = plugins.render, request.scene
     camera = lambda: CameraPipeline(plugins.camera_effects, plugins.intrinsics, stream("camera"))  # same look each take
     best = film(sim, renderer, spec, request.states, plugins, *first, events, video, camera(), frame_bar)
     tried = [np.asarray(first[0])]
-    for k in range(1, 0 if events else render.retakes + 1):
+    for k in range(1, 0 if events or sizes_by_scene(plugins.planner) else render.retakes + 1):
         if shortfall(best.coverage, render) == (0, 0, 0.0):
             break
         poses, actions = plan_episode(plugins.planner, request, stream(f"trajectory/{k}"))
