@@ -7,6 +7,7 @@ faces the sofa across the coffee table, the desk chair sits at the desk, a kitch
 one wall; nothing stands in a keep-out zone; small objects rest on a support their category allows
 and stay put (< 1 cm) when pybullet settles them; the same seed builds the same scene.
 """
+import collections
 import itertools
 
 import numpy as np
@@ -15,7 +16,8 @@ from test_scene_room_types import penetrations
 
 from simgen.geometry import quat_to_matrix
 from simgen.registry import ConfigError, parse_config
-from simgen.scene.assets_rooms import SUPPORTS
+from simgen.scene.assets import STANDARD_SPREAD
+from simgen.scene.assets_rooms import LARGE_ROOM_M2, SEVERAL, SEVERAL_PER_PIECE, SUPPORTS
 from simgen.scene.catalogue import CATALOGUE
 from simgen.scene.placement import PIECE_GAP, Floor, NoRoom, ray_to_wall, seat_slots
 from simgen.scene.procedural import ProceduralBuilder, ProceduralConfig
@@ -101,14 +103,45 @@ def test_tv_faces_the_sofa_across_the_coffee_table():
     for seed in SEEDS:
         spec = build("living", seed)
         (sofa,), (tv,), (table,) = of(spec, "sofa"), of(spec, "tv"), of(spec, "coffee table")
+        base = (of(spec, "tv stand") or [tv])[0]  # against the wall: the TV's stand, or the TV on its floor stand
         assert frame(tv)[1] @ frame(sofa)[1] < -0.999  # opposite headings: each faces the other
         x_tv, y_tv = local(sofa, frame(tv)[0])
+        x_b, _ = local(sofa, frame(base)[0])
         x_t, y_t = local(sofa, frame(table)[0])
         assert abs(y_tv) < 1e-6 and abs(y_t) < 1e-6  # both on the sofa's axis
         assert sofa.half_extents[0] < x_t - table.half_extents[0] and x_t + table.half_extents[0] < x_tv  # between
-        walkway = (x_tv - tv.half_extents[0]) - (x_t + table.half_extents[0])
+        walkway = (x_b - base.half_extents[0]) - (x_t + table.half_extents[0])
         assert walkway >= spec.complexity["walk_clearance"] / 2 - 1e-9  # (a full one unless the room is tight)
-        assert wall_distance(spec, back(tv)) < 0.02 and wall_distance(spec, back(sofa)) < 0.02
+        assert wall_distance(spec, back(base)) < 0.02 and wall_distance(spec, back(sofa)) < 0.02
+
+
+def test_a_tv_stands_on_its_tv_stand_not_beside_it():
+    """Where a living room has a TV stand, the TV rests on its top (bottom at the top's height, its footprint over
+    the stand's top), never on a pedestal of its own on the floor beside it; what else stands on that top keeps
+    to either side of the TV. Without a stand the TV stands on the floor."""
+    on = alone = 0
+    for seed in range(10):
+        spec = build("living", seed, num_furniture=8, room_width=6.0, room_depth=5.0)
+        (tv,) = of(spec, "tv")
+        bottom = tv.pose.position[2] - tv.half_extents[2]
+        stands = of(spec, "tv stand")
+        if not stands:
+            assert bottom == pytest.approx(0.0, abs=1e-9)
+            alone += 1
+            continue
+        (stand,) = stands
+        assert bottom == pytest.approx(stand.pose.position[2] + stand.half_extents[2], abs=1e-9), f"seed {seed}"
+        assert frame(tv)[1] @ frame(stand)[1] > 0.999
+        corners = [frame(tv)[0] + sx * tv.half_extents[0] * frame(tv)[1] for sx in (-1, 1)]
+        for c in corners:  # its foot's depth within the stand's, its middle within the stand's width
+            assert abs(local(stand, c)[0]) <= stand.half_extents[0] + 1e-9
+        assert abs(local(stand, frame(tv)[0])[1]) <= stand.half_extents[1]
+        for obj in spec.objects:
+            if obj.support == stand.object_id:
+                y = local(tv, frame(obj)[0])[1]
+                assert abs(y) >= tv.half_extents[1] + PIECE_GAP - 1e-6, f"seed {seed}: {obj.name} in front of the TV"
+        on += 1
+    assert on >= 3 and alone >= 1
 
 
 def test_desk_chair_sits_at_the_desk():
@@ -126,9 +159,8 @@ def test_kitchen_run_stands_along_one_wall():
     for seed in SEEDS:
         spec = build("kitchen", seed)
         counters = of(spec, "kitchen counter")
-        island = [c for c in counters if wall_distance(spec, back(c)) > 0.5]  # with bar stools, one stands free
-        assert len(island) <= (1 if of(spec, "bar stool") else 0)
-        run = [c for c in counters if c not in island] + of(spec, "stove") + of(spec, "refrigerator")
+        assert not [c for c in counters if wall_distance(spec, back(c)) > 0.5]  # what stands free is an island
+        run = counters + of(spec, "stove") + of(spec, "refrigerator")
         assert len(run) >= 3
         heading = frame(run[0])[1]
         for piece in run:
@@ -288,8 +320,9 @@ def test_floor_lamps_stand_beside_a_seat_a_bed_or_a_desk():
 
 
 def test_bar_stools_sit_along_the_back_of_a_kitchen_island_facing_it():
-    """A kitchen with bar stools stands its second counter free (a walkway from every wall) with the stools side
-    by side PIECE_GAP behind its back, facing it (12 kitchens: 6 have stools, all at their island)."""
+    """A kitchen with bar stools stands its second counter free (a walkway from every wall), named a kitchen island,
+    with the stools side by side PIECE_GAP behind its back, facing it (12 kitchens: 6 have stools, all at their
+    island)."""
     kitchens = 0
     for seed in range(12):
         spec = build("kitchen", seed, num_furniture=7)
@@ -298,7 +331,7 @@ def test_bar_stools_sit_along_the_back_of_a_kitchen_island_facing_it():
             continue
         kitchens += 1
         seated = 0
-        for counter in of(spec, "kitchen counter"):
+        for counter in of(spec, "kitchen island"):
             for stool in stools:
                 x, y = local(counter, frame(stool)[0])
                 if abs(x + counter.half_extents[0] + PIECE_GAP + stool.half_extents[0]) < 1e-6 and \
@@ -308,3 +341,56 @@ def test_bar_stools_sit_along_the_back_of_a_kitchen_island_facing_it():
                     seated += 1
         assert seated >= 1, f"seed {seed}: no bar stool at an island"
     assert kitchens >= 5
+
+
+@pytest.mark.parametrize("room_type", ["bedroom", "living", "bathroom", "kitchen", "office", "dining"])
+def test_one_of_a_kind_on_a_piece_unless_people_keep_several(room_type):
+    """On one piece of furniture a small thing's category repeats only if people keep several of it there (books,
+    bowls, mugs: up to SEVERAL_PER_PIECE); three tissue boxes on one dresser did not look like a home. Checked
+    at full clutter, where the surfaces are crowded."""
+    pairs = 0
+    for seed in range(4):
+        spec = build(room_type, seed, clutter=1.0, num_furniture=7, room_width=5.5, room_depth=4.5)
+        held = collections.Counter((o.support, o.category) for o in spec.objects if o.support is not None)
+        for (support, category), n in held.items():
+            assert n <= (SEVERAL_PER_PIECE if category in SEVERAL else 1), \
+                f"{room_type} seed {seed}: {n} {category} on {spec.objects[support - 1].name}"
+        pairs += len(held)
+    assert pairs >= 4
+
+
+STANDARD_SIZED = {"toilet", "bathtub", "sink cabinet", "washing machine", "refrigerator", "kitchen counter", "stove"}
+
+
+def test_pieces_of_standard_size_keep_their_real_size_range():
+    """Sanitary ware, appliances and counters come in standard sizes: the scene's size variation (here its
+    largest) moves them by at most STANDARD_SPREAD beyond their catalogue range (a toilet 0.90 m deep and
+    0.94 m tall was built at 30 %; real ones are 0.62-0.76 m deep)."""
+    checked = set()
+    for room_type, seed in itertools.product(("bathroom", "kitchen"), range(5)):
+        spec = build(room_type, seed, size_variation=0.5, num_furniture=6, room_width=5.0, room_depth=4.0)
+        for obj in spec.objects:
+            item = CATALOGUE[obj.category]
+            if obj.category not in STANDARD_SIZED:
+                continue
+            lo, hi = np.array(item.dims).T
+            full = 2 * np.array(obj.half_extents)
+            assert np.all(full >= lo * (1 - STANDARD_SPREAD) - 1e-9) and \
+                np.all(full <= hi * (1 + STANDARD_SPREAD) + 1e-9), f"{obj.name}: {full.round(3)} not in {item.dims}"
+            if obj.category == "toilet":
+                assert full[0] <= 0.76 and full[2] <= 1.25  # deep as a real toilet; a wall-hung one's panel 1.2 m
+            checked.add(obj.category)
+    assert {"toilet", "sink cabinet", "refrigerator", "kitchen counter", "stove"} <= checked
+
+
+def test_a_room_of_20_m2_or_less_hangs_one_ceiling_lamp():
+    """One ceiling lamp to a room unless it is large (> LARGE_ROOM_M2), even where the room's few categories make
+    the composition repeat what it has drawn (a bedroom drew two)."""
+    lit = 0
+    for room_type, seed in itertools.product(("bedroom", "dining", "living"), range(6)):
+        spec = build(room_type, seed, num_furniture=9, num_categories=5, size_jitter=0.0, room_width=4.0,
+                     room_depth=4.0)
+        lamps = len(of(spec, "ceiling lamp"))
+        assert lamps <= 1 and 16.0 <= LARGE_ROOM_M2, f"{room_type} seed {seed}: {lamps} ceiling lamps"
+        lit += lamps
+    assert lit >= 3

@@ -38,6 +38,7 @@ KINDS = ("furniture", "small", "occluder")
 PLACEMENTS = ("wall", "free", "table", "support")  # table: beside a table facing it; support: on a surface
 MOUNTS = ("floor", "wall", "ceiling")  # where a furniture piece's box rests: on the floor, on a wall, from the ceiling
 IDENTITY = (1.0, 0.0, 0.0, 0.0)
+STANDARD_SPREAD = 0.04  # size variation of a piece made to a standard size (Asset.size_spread)
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,9 @@ class Asset:
     were) or None, which draws a variant. ``dims`` states the real-world range of the box's full
     extents (depth x, width y, height z, in metres, before size variation) every variant stays within;
     ``mount`` says where the box rests (:data:`MOUNTS`); ``gathers`` lets ``table``-placed pieces
-    (chairs) be drawn up around it.
+    (chairs) be drawn up around it; ``size_spread`` (a fraction) caps the scene's size variation for a
+    piece made to a standard size (a toilet, a stove, a kitchen counter: its ``dims`` are already the
+    real range, and 30 % more made a toilet 0.9 m deep), None leaves it uncapped.
     """
 
     category: str
@@ -115,6 +118,7 @@ class Asset:
     dims: tuple[tuple[float, float], ...] | None = None
     mount: str = "floor"
     gathers: bool = False
+    size_spread: float | None = None
 
     def variant_names(self) -> list[str]:
         """The names of the shape variants (empty for a category with one shape)."""

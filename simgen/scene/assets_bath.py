@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simgen.scene.assets import TRIM, Asset, Context, block, cylinder, rod, sphere, top_surface, turned
+from simgen.scene.assets import STANDARD_SPREAD, TRIM, Asset, Context, block, cylinder, rod, sphere, top_surface, turned
 from simgen.scene.assets_parts import METAL, PORCELAIN, SCREEN, fronts, legs, variants
 from simgen.types import Part, Pose
 
@@ -252,16 +252,17 @@ def squat_dispenser(ctx: Context):
 
 
 BATH = (
-    Asset("toilet", "furniture", "wall", SANITARY, None, max_count=1, variants=variants(
+    Asset("toilet", "furniture", "wall", SANITARY, None, size_spread=STANDARD_SPREAD, max_count=1, variants=variants(
         close_coupled=close_coupled, low_tank=low_tank, wall_hung=wall_hung),
           dims=((0.55, 0.72), (0.36, 0.6), (0.4, 1.2))),
-    Asset("bathtub", "furniture", "wall", SANITARY, None, max_count=1, variants=variants(
+    Asset("bathtub", "furniture", "wall", SANITARY, None, size_spread=STANDARD_SPREAD, max_count=1, variants=variants(
         built_in=built_in, clawfoot=clawfoot, deck=corner_tub), dims=((0.7, 0.9), (1.5, 1.84), (0.6, 0.9))),
     Asset("sink cabinet", "furniture", "wall", ("white", "grey", "brown", "blue", "green", "black"), None,
-          supports=True, max_count=1, variants=variants(doors=vanity_doors, drawers=vanity_drawers, open=vanity_open),
+          size_spread=STANDARD_SPREAD, supports=True, max_count=1,
+          variants=variants(doors=vanity_doors, drawers=vanity_drawers, open=vanity_open),
           dims=((0.45, 0.56), (0.6, 1.2), (0.98, 1.1))),
-    Asset("washing machine", "furniture", "wall", ("white", "grey"), None, max_count=1, variants=variants(
-        front_loader=front_loader, top_loader=top_loader, stacked=stacked),
+    Asset("washing machine", "furniture", "wall", ("white", "grey"), None, size_spread=STANDARD_SPREAD, max_count=1,
+          variants=variants(front_loader=front_loader, top_loader=top_loader, stacked=stacked),
           dims=((0.55, 0.7), (0.6, 0.6), (0.82, 1.75))),
     Asset("towel", "small", "support", ("white", "blue", "beige", "grey", "pink", "green"), None, floor_ok=True,
           density=150.0, variants=variants(folded=folded, stacked=stacked_towels, rolled=rolled),

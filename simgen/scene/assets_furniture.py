@@ -148,6 +148,15 @@ def shelf_tv(ctx: Context):
             block((-0.01, -0.3, 0.35), (0.3, 0.3, 0.37), (0.6, 0.7, 0.75, 1.0))], []
 
 
+def tabletop_tv(ctx: Context):
+    """A flat TV on its own low foot, made to stand on a TV stand (32 to 55 inch; foot 18–25 cm deep)."""
+    hy, t, fx = ctx.u(0.36, 0.62), ctx.u(0.04, 0.06), ctx.u(0.09, 0.125)
+    bottom = ctx.u(0.07, 0.12)  # the panel's lower edge above the stand's top
+    fy = min(0.22, 0.5 * hy)
+    return [*_tv_panel(ctx, hy, bottom, t), block((-fx, -fy, 0.0), (fx, fy, 0.02), TRIM),
+            block((-0.05, -0.04, 0.02), (0.0, 0.04, bottom + hy * 9 / 16), TRIM)], []
+
+
 def stool(ctx: Context):
     """A round stool: a disc seat on four thin legs."""
     r, height = ctx.u(0.15, 0.2), ctx.u(0.45, 0.75)
@@ -201,7 +210,9 @@ def cactus(ctx: Context):
 
 
 PLANT_VARIANTS = variants(palm=palm, cactus=cactus)  # further shapes of the plant (bush first)
-TV_VARIANTS = variants(easel=easel_tv, shelf_stand=shelf_tv)  # further shapes of the TV (floor stand first)
+# further shapes of the TV (floor stand first); ``tabletop`` only where it stands on a TV stand (assets_rooms.fitted)
+TV_VARIANTS = variants(easel=easel_tv, shelf_stand=shelf_tv, tabletop=tabletop_tv)
+ON_STAND = "tabletop"
 WOOD = ("brown", "beige", "white", "black", "grey")
 FURNITURE = (
     Asset("table", "furniture", "free", WOOD, table, supports=True, weight=1.5, gathers=True),

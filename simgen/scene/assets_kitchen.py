@@ -1,5 +1,5 @@
 """Kitchen furniture and appliances with shape variants: refrigerator, kitchen counter, stove,
-trash can (all static).
+trash can, and the kitchen island (a counter's shapes, standing free; all static).
 
 Size ranges are typical appliance and cabinet dimensions (cited per maker; a counter is 90 cm high
 and 60 cm deep almost everywhere); every variant stays within its asset's ``dims`` (depth x, width
@@ -7,9 +7,11 @@ y, height z of the full box, metres).
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from simgen.scene.assets import TRIM, Asset, Context, block, cylinder, rod, top_surface
+from simgen.scene.assets import STANDARD_SPREAD, TRIM, Asset, Context, block, cylinder, rod, top_surface
 from simgen.scene.assets_parts import METAL, SCREEN, fronts, variants
 from simgen.types import Part
 
@@ -175,16 +177,18 @@ def box_bin(ctx: Context):
 
 
 KITCHEN = (
-    Asset("refrigerator", "furniture", "wall", APPLIANCE, None, max_count=1, variants=variants(
-        top_freezer=top_freezer, bottom_freezer=bottom_freezer, side_by_side=side_by_side),
+    Asset("refrigerator", "furniture", "wall", APPLIANCE, None, size_spread=STANDARD_SPREAD, max_count=1,
+          variants=variants(top_freezer=top_freezer, bottom_freezer=bottom_freezer, side_by_side=side_by_side),
           dims=((0.66, 0.8), (0.6, 0.91), (1.7, 1.85))),
-    Asset("kitchen counter", "furniture", "wall", CABINET, None, supports=True, max_count=3, weight=2.0,
-          variants=variants(doors=counter_doors, drawers=counter_drawers, sink=counter_sink),
+    Asset("kitchen counter", "furniture", "wall", CABINET, None, size_spread=STANDARD_SPREAD, supports=True, max_count=3,
+          weight=2.0, variants=variants(doors=counter_doors, drawers=counter_drawers, sink=counter_sink),
           dims=((0.58, 0.65), (0.8, 1.8), (0.88, 1.25))),
-    Asset("stove", "furniture", "wall", APPLIANCE, None, max_count=1, variants=variants(
+    Asset("stove", "furniture", "wall", APPLIANCE, None, size_spread=STANDARD_SPREAD, max_count=1, variants=variants(
         four_burner=four_burner, five_burner=five_burner, induction=induction),
           dims=((0.6, 0.72), (0.6, 0.76), (1.0, 1.04))),
     Asset("trash can", "furniture", "wall", ("grey", "white", "black", "blue"), None, weight=0.5, max_count=1,
           variants=variants(round=round_bin, pedal=pedal_bin, rectangular=box_bin),
           dims=((0.25, 0.42), (0.25, 0.41), (0.4, 0.76))),
 )
+# a counter standing free in the room, bar stools at its back (groups.Furnisher.breakfast_bar): what a person calls it
+KITCHEN += (dataclasses.replace(KITCHEN[1], category="kitchen island", placement="free", max_count=1),)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from simgen.scene import composition
+from simgen.scene.assets_furniture import ON_STAND
 from simgen.scene.catalogue import CATALOGUE
 
 ROOM_TYPE_NAMES = ("classic", "living", "kitchen", "bedroom", "office", "bathroom", "dining", "hallway")
@@ -54,9 +55,10 @@ class RoomType:
     curtains: float = 0.0
 
     def categories(self) -> set[str]:
-        """Every category this room type may hold."""
+        """Every category this room type may hold (a counter standing free with bar stools is a kitchen island)."""
         hung = {"curtain"} if self.curtains else set()
-        return {c for c, _, _ in self.core} | set(self.furniture) | set(self.small) | hung
+        held = {c for c, _, _ in self.core} | set(self.furniture) | set(self.small) | hung
+        return held | ({"kitchen island"} if {"kitchen counter", "bar stool"} <= held else set())
 
 
 ROOM_TYPES: dict[str, RoomType] = {
@@ -105,9 +107,14 @@ ROOM_TYPES: dict[str, RoomType] = {
 }
 
 
+LARGE_ROOM_M2 = 20.0  # m²: a room larger than this may hang two ceiling lamps
+# small things people keep several of on one piece of furniture (up to SEVERAL_PER_PIECE); of any other, one a
+# piece (support_rule)
+SEVERAL = {"book", "bowl", "mug", "plate", "pillow", "towel", "candle", "picture frame", "bottle", "box", "monitor"}
+SEVERAL_PER_PIECE = 3
 # where a small object may rest (by the support's category); a category not listed may rest on any surface
 ON = {
-    "tableware": ("kitchen counter", "dining table", "table", "coffee table", "sideboard", "shelf"),
+    "tableware": ("kitchen counter", "kitchen island", "dining table", "table", "coffee table", "sideboard", "shelf"),
     "tops": ("side table", "nightstand", "dresser", "sideboard", "coffee table", "tv stand", "bookshelf", "shelf",
              "cabinet"),
 }
@@ -116,7 +123,7 @@ SUPPORTS: dict[str, tuple[str, ...]] = {
     "bowl": ON["tableware"] + ("side table", "tv stand", "bookshelf", "dresser"),  # a fruit or a decorative bowl
     "mug": ON["tableware"] + ("desk", "side table", "nightstand"),
     **dict.fromkeys(("cutting board", "kettle", "toaster", "microwave", "coffee maker", "cooking pot", "frying pan"),
-                    ("kitchen counter",)),
+                    ("kitchen counter", "kitchen island")),
     "candle": ("dining table", "sideboard", "coffee table", "side table", "nightstand", "dresser", "table"),
     "book": ("bookshelf", "shelf", "nightstand", "desk", "coffee table", "side table", "table"),
     "pillow": ("sofa", "bed", "armchair"),
@@ -136,11 +143,45 @@ SUPPORTS: dict[str, tuple[str, ...]] = {
 
 
 def support_rule(items: list):
-    """``allowed(instance, owners)``: which surfaces (by the item index owning each) may hold the instance."""
-    def allowed(inst, owners) -> np.ndarray:
-        ok = SUPPORTS.get(inst.asset.category)
-        return np.array([ok is None or items[o].asset.category in ok for o in owners], dtype=bool)
+    """``allowed(instance, owners, placed)``: which surfaces (by the item index owning each) may hold the
+    instance, given the small objects ``placed`` so far (item index -> Placed): one of its kind per piece of
+    furniture, or ``SEVERAL_PER_PIECE`` of what people keep :data:`SEVERAL` of (three tissue boxes on one dresser
+    looked wrong)."""
+    def allowed(inst, owners, placed) -> np.ndarray:
+        category = inst.asset.category
+        ok = SUPPORTS.get(category)
+        fits = np.array([ok is None or items[o].asset.category in ok for o in owners], dtype=bool)
+        holding = [p.support for k, p in placed.items() if items[k].asset.category == category]
+        if holding:
+            pieces, held = np.unique(holding, return_counts=True)
+            full = pieces[held >= per_piece(category)]
+            fits &= ~np.isin(owners, full)
+        return fits
     return allowed
+
+
+def per_piece(category: str) -> int:
+    """How many of ``category`` one piece of furniture may hold."""
+    return SEVERAL_PER_PIECE if category in SEVERAL else 1
+
+
+def supports_for(category: str, present: dict[str, int]) -> int:
+    """How many support-offering pieces among ``present`` (category -> count) may hold ``category``."""
+    ok = SUPPORTS.get(category)
+    return sum(n for c, n in present.items() if CATALOGUE[c].supports and (ok is None or c in ok))
+
+
+def fitted(assets: list) -> list:
+    """The room's furniture fitted to each other: where a TV stand is drawn, the first TV is one made to stand
+    on it (its :data:`~simgen.scene.assets_furniture.ON_STAND` shape); every other TV keeps a floor stand."""
+    stand = any(a.category == "tv stand" for a in assets)
+    out = []
+    for a in assets:
+        if a.category == "tv":
+            on = stand and not any(b.category == "tv" for b in out)
+            a = dataclasses.replace(a, variants=tuple(v for v in a.variants if (v[0] == ON_STAND) == on))
+        out.append(a)
+    return out
 
 
 def _pool(weights: dict[str, float], kind: str) -> list:
@@ -149,10 +190,11 @@ def _pool(weights: dict[str, float], kind: str) -> list:
 
 
 def choose_room(rng: np.random.Generator, room: RoomType, n_furniture: int, n_small: int, num_categories: int,
-                duplicates: int, duplicate_fraction: float, supports: int) -> tuple[list, int]:
-    """The room's furniture, its core first (within ``n_furniture``), then its pool; and the number of distinct
-    small categories left for :func:`choose_small` (``num_categories`` shared as if ``n_small`` were drawn,
-    the core counting towards the furniture share)."""
+                duplicates: int, duplicate_fraction: float, supports: int, area: float) -> tuple[list, int]:
+    """The room's furniture, its core first (within ``n_furniture``), then its pool, :func:`fitted` to each other;
+    and the number of distinct small categories left for :func:`choose_small` (``num_categories`` shared as if
+    ``n_small`` were drawn, the core counting towards the furniture share). A room of ``area`` m² up to
+    ``LARGE_ROOM_M2`` gets one ceiling lamp at most (the composition may draw more when its categories run out)."""
     core = []
     for category, low, high in room.core:
         count = min(int(rng.integers(low, high + 1)), n_furniture - len(core))
@@ -167,14 +209,19 @@ def choose_room(rng: np.random.Generator, room: RoomType, n_furniture: int, n_sm
     k_f, k_s = composition.split_budget(max(num_categories - n_core, 2), min(rest, len(pool_f)),
                                         min(n_small, len(room.small)))
     offers = sum(a.supports for a in core)
-    return core + composition.choose(rng, pool_f, rest, k_f, duplicates, duplicate_fraction,
-                                     supports=max(supports - offers, 0)), k_s
+    drawn = core + composition.choose(rng, pool_f, rest, k_f, duplicates, duplicate_fraction,
+                                      supports=max(supports - offers, 0))
+    lamps = [k for k, a in enumerate(drawn) if a.category == "ceiling lamp"][1 + (area > LARGE_ROOM_M2):]
+    return fitted([a for k, a in enumerate(drawn) if k not in lamps]), k_s
 
 
 def choose_small(rng: np.random.Generator, room: RoomType, n: int, budget: int, duplicates: int,
-                 duplicate_fraction: float, present: set[str]) -> list:
+                 duplicate_fraction: float, present: dict[str, int]) -> list:
     """``n`` small assets of at most ``budget`` categories from the room's pool, drawn once the furniture
-    stands: only categories with a support of their kind among the ``present`` categories (all, if none has)."""
+    stands: only categories with a support of their kind among the ``present`` pieces (category -> count; all,
+    if none has), each at most as many as those pieces hold by :func:`support_rule` (where the categories allow)."""
     pool = _pool(room.small, "small")
-    fits = [a for a in pool if a.category not in SUPPORTS or set(SUPPORTS[a.category]) & present]
+    fits = [a for a in pool if a.category not in SUPPORTS or set(SUPPORTS[a.category]) & set(present)]
+    fits = [dataclasses.replace(a, max_count=max(min(a.max_count, per_piece(a.category) * supports_for(
+        a.category, present)), 1)) for a in fits]
     return composition.choose(rng, fits or pool, n, max(budget, 1), duplicates, duplicate_fraction)

@@ -43,7 +43,7 @@ MORE_VARIANTS = {
     "book": ("flat", BOOK_VARIANTS, ((0.11, 0.21), (0.17, 0.3), (0.01, 0.05))),  # pocket paperback to A4
     "bottle": ("wine", BOTTLE_VARIANTS, ((0.06, 0.08), (0.06, 0.08), (0.22, 0.37))),  # 0.33 l to 0.75 l
     "box": ("plain", BOX_VARIANTS, ((0.1, 0.42), (0.1, 0.42), (0.08, 0.3))),
-    "tv": ("floor stand", TV_VARIANTS, ((0.4, 0.75), (0.9, 1.5), (1.0, 1.75))),  # 40 to 65 inch
+    "tv": ("floor stand", TV_VARIANTS, ((0.18, 0.75), (0.7, 1.5), (0.45, 1.75))),  # 32 to 65 inch; on a stand or floor
     "mug": ("rounded", MUG_VARIANTS, ((0.07, 0.16), (0.1, 0.16), (0.06, 0.13))),
     "laptop": ("open", LAPTOP_VARIANTS, ((0.23, 0.43), (0.3, 0.38), (0.15, 0.28))),  # 13 to 16 inch
 }
@@ -113,7 +113,8 @@ def instantiate(item: Asset, rng: np.random.Generator, color_variation: float = 
     parts, surfaces = make(ctx)
     parts, half, surfaces = assemble(parts, surfaces)
     if size_variation > 0 and item.kind in ("furniture", "small"):  # no draw at 0: scenes stay as they were
-        factor = float(rng.uniform(1.0 - size_variation, 1.0 + size_variation))
+        spread = size_variation if item.size_spread is None else min(size_variation, item.size_spread)
+        factor = float(rng.uniform(1.0 - spread, 1.0 + spread))
         factor = min(factor, max(1.0, (room_height - HEADROOM) / (2.0 * half[2])))
         parts, half, surfaces = assemble(*scaled(parts, surfaces, factor))
     mass = 0.0  # furniture and occluders are static

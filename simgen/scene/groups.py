@@ -5,11 +5,12 @@ Before anything else stands in a typed room (every room type but ``classic``), i
 - **wall rows**, side by side with backs to one wall, ``PIECE_GAP`` apart: a bed between its
   nightstands; a kitchen run (counters either side of the stove, the refrigerator at one end unless no
   wall is that long, a washing machine or bin at the other); a sofa with a side table and floor lamp;
-- **a kitchen island** where a kitchen has bar stools: its second counter standing free, the stools
-  along its back facing it;
+- **a kitchen island** where a kitchen has bar stools: its second counter standing free (named
+  ``kitchen island`` once it stands so), the stools along its back facing it;
 - **the media set**: the sofa's row against a wall, the coffee table ``SEAT_GAP`` before it and the TV
-  (its stand beside it) backed against the wall the sofa faces, on its axis, a walkway from the coffee
-  table (no room for that: sofa, coffee table and TV alone); armchairs at the coffee table's ends;
+  backed against the wall the sofa faces, on its axis, a walkway from the coffee table (no room for
+  that: sofa, coffee table and TV alone); armchairs at the coffee table's ends. Where the room has a TV
+  stand the TV stands on it (:meth:`Furnisher.on_stand`), so the stand is what goes against that wall;
 - **table sets**: chairs and benches round a dining table facing it, shared between its long sides
   (then the ends; no room: two chairs, else the table alone at a wall); a desk at a wall, its chair before it;
 - **reading lamps** and **dressing** (:mod:`simgen.scene.dressing`): floor lamps beside seats, beds and desks,
@@ -22,8 +23,13 @@ group takes is placed one by one (:func:`simgen.scene.layout.place_furniture`).
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
+from simgen.scene.assets import Surface
+from simgen.scene.assets_furniture import ON_STAND
+from simgen.scene.catalogue import CATALOGUE
 from simgen.scene.dressing import ABOVE, Dressing
 from simgen.scene.layout import Placed, place_furniture
 from simgen.scene.placement import (BATCHES, ELBOW_ROOM, PIECE_GAP, WALL_GAP, NoRoom, along_wall, anywhere,
@@ -148,6 +154,8 @@ class Furnisher(Dressing):
             self.unit(sample, "a kitchen island with its bar stools")
         except NoRoom:
             self.left += counter + seated
+            return
+        self.items[counter[0]] = dataclasses.replace(self.items[counter[0]], asset=CATALOGUE["kitchen island"])
 
     def media_set(self) -> None:
         """Sofa row against a wall, coffee table before it, TV (and stand) on the wall it faces, armchairs;
@@ -194,6 +202,31 @@ class Furnisher(Dressing):
                     ok &= dist - WALL_GAP - 2 * hx - near >= self.walk
             return members, ok
         self.wall_row(row, "a sofa facing a TV", extra)
+
+    def on_stand(self, tvs: list[int]) -> None:
+        """Each TV made to stand on a TV stand on top of a placed one (:func:`~simgen.scene.assets_rooms.fitted`
+        draws that shape only for a room with a stand, and every drawn piece stands or the layout is redrawn),
+        centred along it, its back at the back of the stand's top; the top keeps room for small things only
+        either side of the TV."""
+        stands = [i for i in self.placed if self.items[i].asset.category == "tv stand"]
+        for tv, stand in zip(tvs, stands):
+            top = self.items[stand].surfaces[0]
+            hx, hy, hz = self.half(tv)
+            x = top.center[0] - top.half_size[0] + hx
+            rect = offset_rects(self.floor.rects[self.rect_of[stand]][None, :], x, top.center[1], hx, hy)[0]
+            self.put(tv, rect, PIECE_GAP, self.group_of(stand), self.placed[stand].position[2] + top.center[2] + hz)
+            self.beside_tv(stand, top.center[1] - hy - PIECE_GAP, top.center[1] + hy + PIECE_GAP)
+
+    def beside_tv(self, stand: int, y0: float, y1: float) -> None:
+        """Cut the span ``y0``..``y1`` (the stand's frame) out of ``stand``'s surfaces; pieces under 10 cm go."""
+        inst, keep = self.items[stand], []
+        for s in inst.surfaces:
+            lo, hi = s.center[1] - s.half_size[1], s.center[1] + s.half_size[1]
+            for a, b in ((lo, min(hi, y0)), (max(lo, y1), hi)):
+                if b - a >= 0.1:
+                    keep.append(Surface((s.center[0], (a + b) / 2, s.center[2]), (s.half_size[0], (b - a) / 2),
+                                        s.clearance))
+        self.items[stand] = dataclasses.replace(inst, surfaces=tuple(keep))
 
     def beside(self, chair: int, table: int, s: float) -> bool:
         """An armchair at the ``s`` (+1/−1 along y) end of the coffee table, facing it (else left for later)."""
@@ -271,10 +304,13 @@ def arrange(rng: np.random.Generator, floor, items: list, walk_clearance: float,
     may raise them)."""
     f = Furnisher(rng, floor, items, walk_clearance, room_height)
     hung = f.take("ceiling lamp") + [i for c in ABOVE for i in f.take(c)]  # once what they go over stands
+    tvs = [i for i in f.left if items[i].asset.category == "tv" and items[i].variant == ON_STAND]
+    f.left = [i for i in f.left if i not in tvs]  # once their stand stands
     steps = (f.kitchen_run, f.breakfast_bar, f.bed_row, f.media_set, f.table_set, f.desk_set, f.lamp_beside,
              f.one_by_one)
     for step in steps:
         step()
+    f.on_stand(tvs)
     f.left = hung
     for step in (f.lamp, f.hang_above, f.one_by_one):
         step()

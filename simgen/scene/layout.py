@@ -147,7 +147,8 @@ def place_small(rng: np.random.Generator, items: list[Instance], small: list[int
     room. Surfaces higher than ``MAX_SUPPORT_TOP_M`` are not used. Given the ``floor`` (furniture
     placed), objects smaller than ``REACH_SIZE_M`` go only where their centre is within ``REACH_M`` of
     the camera's walkable region (free beyond ``camera_clearance``); the draws are the same either way.
-    ``allowed(instance, owners)`` (a typed room's rule of use) says which surfaces, by their owners, may hold it.
+    ``allowed(instance, owners, placed)`` (a typed room's rule of use) says which surfaces, by their owners, may
+    hold it, given the small objects placed so far.
     """
     walkable = None
     if floor is not None:
@@ -168,7 +169,7 @@ def place_small(rng: np.random.Generator, items: list[Instance], small: list[int
         if not len(rects) or (inst.asset.floor_ok and rng.random() < floor_fraction and big_enough):
             to_floor.append(i)
             continue
-        pool = np.arange(len(rects)) if allowed is None else np.flatnonzero(allowed(inst, owner))
+        pool = np.arange(len(rects)) if allowed is None else np.flatnonzero(allowed(inst, owner, out))
         if not len(pool):
             to_floor.append(i)
             continue

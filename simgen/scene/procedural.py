@@ -12,13 +12,14 @@ Command line (writes one scene as JSON; see scenes/README.md)::
     python -m simgen.scene.procedural --seed 3 --set room_shape=L --set num_furniture=6 --out scenes/x.json
 """
 import argparse
+import collections
 import dataclasses
 import math
 from dataclasses import dataclass
 
 import yaml
 
-from simgen.geometry import quat_from_yaw, wrap_angle
+from simgen.geometry import polygon_area, quat_from_yaw, wrap_angle
 from simgen.registry import SCENE_BUILDERS, ConfigError, parse_config, setting
 from simgen.scene import composition
 from simgen.scene.assets_furniture import OCCLUDERS
@@ -186,7 +187,8 @@ class ProceduralBuilder:
         if cfg.room_type == "classic":
             big = composition.choose(gen, pool_f, n_f, k_f, *dup, supports=supports)
         else:
-            big, k_s = choose_room(gen, ROOM_TYPES[cfg.room_type], n_f, n_s, cfg.num_categories, *dup, supports)
+            big, k_s = choose_room(gen, ROOM_TYPES[cfg.room_type], n_f, n_s, cfg.num_categories, *dup, supports,
+                                   polygon_area(footprint))
         big += [OCCLUDERS[int(gen.integers(len(OCCLUDERS)))] for _ in range(cfg.num_occluders)]
         if cfg.room_type == "classic":
             small = composition.choose(gen, pool_s, n_s, k_s, *dup)
@@ -202,7 +204,8 @@ class ProceduralBuilder:
         stats = check_free_space(floor, cfg.camera_clearance, cfg.min_free_fraction)  # before any small object
         if cfg.room_type != "classic":  # drawn for the surfaces that stand (clutter: as many as they hold)
             n = n_s if cfg.clutter is None else clutter_count(items, placed, cfg.clutter, floor.poly)
-            small = choose_small(gen, ROOM_TYPES[cfg.room_type], n, k_s, *dup, {i.asset.category for i in items})
+            small = choose_small(gen, ROOM_TYPES[cfg.room_type], n, k_s, *dup,
+                                 collections.Counter(i.asset.category for i in items))
         items += [self._instance(gen, a) for a in small]
         rule = None if cfg.room_type == "classic" else support_rule(items)
         on_surfaces, to_floor = place_small(gen, items, list(range(len(big), len(items))), placed,
