@@ -150,9 +150,9 @@ def depth_at(ctx, frame):
     return Key(f"depth_at({frame})", "m", lambda c, rows: c.view.camera_points(row)[rows, 2])
 
 
-def _key_constant(name: str, unit: str, values, doc: str) -> None:
-    """Register a key that needs no argument (``argmax(objs, key=size_of)``)."""
-    dsl_constant(name, KEY(unit), Key(name, unit, values), doc, "metric")
+def _key_constant(name: str, unit: str, values, doc: str, rival=None) -> None:
+    """Register a key that needs no argument (``argmax(objs, key=size_of)``), with its rival reading if any."""
+    dsl_constant(name, KEY(unit), Key(name, unit, values, rival), doc, "metric")
 
 
 _key_constant("size_of", "m", lambda c, rows: c.view.sizes()[rows],
@@ -160,7 +160,10 @@ _key_constant("size_of", "m", lambda c, rows: c.view.sizes()[rows],
 _key_constant("height_of", "m", lambda c, rows: 2.0 * c.view.vertical_half()[rows],
               "Key: an object's vertical extent, as ``height(obj)``.")
 _key_constant("volume_of", "m3", lambda c, rows: 8.0 * np.prod(c.view.half[rows], axis=1),
-              "Key: an object's box volume, as ``volume(obj)``.")
+              "Key: an object's box volume, as ``volume(obj)``; a choice or order by it must also hold by the "
+              "volume its parts fill (a toilet's box holds more than a stove's, its bowl and tank less than "
+              "the stove's body), the recorded gap being the smaller.",
+              rival=lambda c, rows: 8.0 * np.prod(c.view.half[rows], axis=1) * c.view.filled[rows])
 _key_constant("elevation_of", "m", lambda c, rows: c.view.center[rows, 2],
               "Key: the height of an object's centre, as ``elevation(obj)``.")
 _key_constant("top_of", "m", lambda c, rows: c.view.center[rows, 2] + c.view.vertical_half()[rows],

@@ -18,6 +18,7 @@ import copy
 import numpy as np
 
 from simgen.geometry import invert, quat_to_matrix
+from simgen.qa import boxes
 from simgen.qa.outline import FRAMED_OUTLINE, outlines
 from simgen.qa.scene_geometry import SceneGeometry
 from simgen.qa.scene_scale import is_tabletop, scene_scale, subject_mask
@@ -63,6 +64,7 @@ class SceneView(TimeArrays, SceneGeometry):
         first = quats[0] if len(quats) else spec_quats
         self.rotation = np.array([quat_to_matrix(q) for q in first]).reshape(n, 3, 3)
         self.half = np.array([o.half_extents for o in specs], dtype=float).reshape(n, 3)
+        self.filled = boxes.filled_fractions(specs)  # the share of each box its parts fill (volume_of's rival)
         self.room_polygon = np.array(episode.scene.room.footprint, dtype=float)
         self.room_height = float(episode.scene.room.height)
         self.house_rooms = episode.scene.rooms  # a house's rooms (HouseRoom); () for a single room

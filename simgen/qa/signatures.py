@@ -145,12 +145,16 @@ class Constant:
 
 
 class Key:
-    """Runtime key: maps object rows to quantities in ``unit`` (``values(ctx, rows) -> array``)."""
+    """Runtime key: maps object rows to quantities in ``unit`` (``values(ctx, rows) -> array``).
 
-    __slots__ = ("name", "unit", "values")
+    ``rival``: another reading of the same words, in the same unit (``volume_of``: the box's volume,
+    and the volume its parts fill); an object chosen or ordered by the key must be so by both, and
+    the recorded gap is the smaller of the two (negative where the rival reading disagrees)."""
 
-    def __init__(self, name: str, unit: str, values: Callable):
-        self.name, self.unit, self.values = name, unit, values
+    __slots__ = ("name", "unit", "values", "rival")
+
+    def __init__(self, name: str, unit: str, values: Callable, rival: Callable | None = None):
+        self.name, self.unit, self.values, self.rival = name, unit, values, rival
 
 
 FUNCTIONS: dict[str, Signature] = {}
