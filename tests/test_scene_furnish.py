@@ -17,7 +17,7 @@ from test_scene_room_types import penetrations
 from simgen.geometry import quat_to_matrix
 from simgen.registry import ConfigError, parse_config
 from simgen.scene.assets import STANDARD_SPREAD
-from simgen.scene.assets_rooms import LARGE_ROOM_M2, SEVERAL, SEVERAL_PER_PIECE, SUPPORTS
+from simgen.scene.assets_rooms import LARGE_ROOM_M2, ON_FLOOR, SEVERAL, SEVERAL_PER_PIECE, SUPPORTS
 from simgen.scene.catalogue import CATALOGUE
 from simgen.scene.placement import PIECE_GAP, Floor, NoRoom, ray_to_wall, seat_slots
 from simgen.scene.procedural import ProceduralBuilder, ProceduralConfig
@@ -387,10 +387,23 @@ def test_a_room_of_20_m2_or_less_hangs_one_ceiling_lamp():
     """One ceiling lamp to a room unless it is large (> LARGE_ROOM_M2), even where the room's few categories make
     the composition repeat what it has drawn (a bedroom drew two)."""
     lit = 0
-    for room_type, seed in itertools.product(("bedroom", "dining", "living"), range(6)):
+    for room_type, seed in itertools.product(("bedroom", "dining", "living"), range(10)):
         spec = build(room_type, seed, num_furniture=9, num_categories=5, size_jitter=0.0, room_width=4.0,
                      room_depth=4.0)
         lamps = len(of(spec, "ceiling lamp"))
         assert lamps <= 1 and 16.0 <= LARGE_ROOM_M2, f"{room_type} seed {seed}: {lamps} ceiling lamps"
         lit += lamps
     assert lit >= 3
+
+
+def test_only_storage_stands_on_a_typed_rooms_floor():
+    """In a typed room the small things on the floor are baskets and boxes only (ON_FLOOR): pillows, towels, toy
+    ducks and laptops go on a surface of their kind or are left out, even when floor_fraction sends many down."""
+    on_floor = 0
+    for room_type, seed in itertools.product(("bedroom", "living", "bathroom", "hallway"), range(4)):
+        spec = build(room_type, seed, floor_fraction=0.8)
+        for obj in spec.objects:
+            if obj.kind == "small" and obj.support is None:
+                assert obj.category in ON_FLOOR, f"{room_type} seed {seed}: {obj.name} on the floor"
+                on_floor += 1
+    assert on_floor >= 2

@@ -268,10 +268,10 @@ def test_house_config_knobs_reach_every_room():
     assert dataclasses.replace(cfg).room_config("bathroom", 5.0).num_furniture == 3  # the core comes anyway
 
 
-@pytest.mark.parametrize("seed", [1, 3])
+@pytest.mark.parametrize("seed", [1, 2])
 def test_an_eight_room_house_holds_150_objects(seed):
-    """Issue 18's house: at the default knobs an 8-room house holds at least 150 objects (seeds 0-7: 151-226;
-    seed 3 holds the fewest)."""
+    """Issue 18's house: at the default knobs an 8-room house holds at least 150 objects (seeds 0-7: 151-195 since
+    the rules of one small thing of a kind a piece and storage only on the floor; seed 2 holds the fewest)."""
     spec = house(seed, 8)
     assert len(spec.objects) >= 150 and spec.complexity["num_objects"] == len(spec.objects)
     assert sum(o.kind == "small" for o in spec.objects) >= 80
@@ -289,4 +289,4 @@ def test_an_eight_room_house_settles_in_pybullet():
         sim.close()
     moved = {o.name: np.linalg.norm(np.subtract(s.pose.position, o.pose.position))
              for o, s in zip(spec.objects, states) if o.mass > 0}
-    assert len(moved) >= 100 and max(moved.values()) < 0.01, max(moved.items(), key=lambda kv: kv[1])
+    assert len(moved) >= 90 and max(moved.values()) < 0.01, max(moved.items(), key=lambda kv: kv[1])

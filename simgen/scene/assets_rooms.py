@@ -112,6 +112,7 @@ LARGE_ROOM_M2 = 20.0  # m²: a room larger than this may hang two ceiling lamps
 # piece (support_rule)
 SEVERAL = {"book", "bowl", "mug", "plate", "pillow", "towel", "candle", "picture frame", "bottle", "box", "monitor"}
 SEVERAL_PER_PIECE = 3
+ON_FLOOR = {"basket", "box"}  # the small things of a typed room that may stand on its floor (storage)
 # where a small object may rest (by the support's category); a category not listed may rest on any surface
 ON = {
     "tableware": ("kitchen counter", "kitchen island", "dining table", "table", "coffee table", "sideboard", "shelf"),
@@ -219,9 +220,11 @@ def choose_small(rng: np.random.Generator, room: RoomType, n: int, budget: int, 
                  duplicate_fraction: float, present: dict[str, int]) -> list:
     """``n`` small assets of at most ``budget`` categories from the room's pool, drawn once the furniture
     stands: only categories with a support of their kind among the ``present`` pieces (category -> count; all,
-    if none has), each at most as many as those pieces hold by :func:`support_rule` (where the categories allow)."""
+    if none has), each at most as many as those pieces hold by :func:`support_rule` (where the categories allow).
+    Only :data:`ON_FLOOR` things may go on the floor: a pillow, towel or bath duck put there lay by a wall (a
+    duck at a toilet's foot, a pillow in a hallway), where no one keeps one."""
     pool = _pool(room.small, "small")
-    fits = [a for a in pool if a.category not in SUPPORTS or set(SUPPORTS[a.category]) & set(present)]
-    fits = [dataclasses.replace(a, max_count=max(min(a.max_count, per_piece(a.category) * supports_for(
-        a.category, present)), 1)) for a in fits]
-    return composition.choose(rng, fits or pool, n, max(budget, 1), duplicates, duplicate_fraction)
+    fits = [a for a in pool if a.category not in SUPPORTS or set(SUPPORTS[a.category]) & set(present)] or pool
+    fits = [dataclasses.replace(a, floor_ok=a.floor_ok and a.category in ON_FLOOR, max_count=max(min(
+        a.max_count, per_piece(a.category) * supports_for(a.category, present)), 1)) for a in fits]
+    return composition.choose(rng, fits, n, max(budget, 1), duplicates, duplicate_fraction)
