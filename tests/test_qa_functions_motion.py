@@ -2,7 +2,8 @@
 (camera: ahead 1 m, left 90°, ahead 1 m); numbers from the comments in tests/qa_fixtures.py."""
 import numpy as np
 import pytest
-from qa_fixtures import ego_walk, linear_move, make_episode, moving_room, run_program
+from qa_fixtures import (MOVING_ROOM_CAMERAS, MOVING_ROOM_OBJECTS, ego_walk, linear_move, make_episode, moving_room,
+                         run_program)
 
 from simgen.geometry import camera_from_yaw_pitch, look_at
 from simgen.qa.executor import ExecutionError
@@ -75,6 +76,25 @@ def test_motion_direction_flips_when_the_observer_faces_the_other_way():
     ex = run_program(ROOM, "motion_direction(the('ball'))")
     assert ex.value == "away" and decisions(ex, "direction")[0].margin == pytest.approx(45.0 - 18.435, abs=1e-3)
     assert run_program(BEHIND, "motion_direction(the('ball'))").value == "towards"
+
+
+@pytest.mark.parametrize("pan_deg, expected", [(20.0, "right"), (-20.0, "right"), (45.0, None), (-45.0, None)])
+def test_motion_direction_is_refused_while_the_camera_pans_during_the_move(pan_deg, expected):
+    """By eye: a box pushed towards a camera that panned 60° meanwhile seemed to slide across the image.
+    The camera turns ``pan_deg`` (left positive) while the box moves (frames 10-20), then holds."""
+    eye, frames = MOVING_ROOM_CAMERAS[-1], range(30)
+    yaw0 = np.arctan2(0.5 - eye[1], 0.0 - eye[0])
+    poses, box = linear_move(5, MOVING_ROOM_OBJECTS[4][2], (1.0, 0.5, 0.25), 10, 20, frames)
+    turn = [np.radians(pan_deg) * float(np.clip((f - 9) / 11, 0.0, 1.0)) for f in frames]
+    cameras = [camera_from_yaw_pitch(eye, yaw0 + t, -0.3) for t in turn]
+    view = SceneView.from_episode(make_episode(MOVING_ROOM_OBJECTS, room=((-4, -4), (4, -4), (4, 4), (-4, 4)),
+                                               cameras=cameras, visibility="all", object_poses=poses, events=[box]))
+    if expected is not None:
+        assert run_program(view, "motion_direction(the('box'))").value == expected  # as the still camera sees it
+        return
+    with pytest.raises(ExecutionError) as e:
+        run_program(view, "motion_direction(the('box'))")
+    assert e.value.reason == "camera_turning" and f"{abs(pan_deg):.0f}°" in str(e.value)
 
 
 def test_distances_at_a_frame_see_the_moved_object_where_it_was():

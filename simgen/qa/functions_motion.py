@@ -19,7 +19,9 @@ Definitions (the project's decisions):
 - ``motion_direction(obj)`` is seen by the observer, the camera at the move's start: the
   horizontal displacement's angle φ from the line of sight (camera → the object's start
   position), positive counter-clockwise from above: away |φ| < 45°, towards |φ| > 135°, left
-  45° < φ < 135°, right −135° < φ < −45°. Margin: the angle to the nearest of 45°/135°.
+  45° < φ < 135°, right −135° < φ < −45°. Margin: the angle to the nearest of 45°/135°. The
+  camera's heading may stray at most ``MAX_PAN_DURING_MOVE_DEG`` (30°) from its heading at the
+  start while the object moves: a move watched during a fast pan looks like another direction.
 - The camera's heading is its optical axis projected on the floor. ``camera_move_direction``
   labels the horizontal displacement the same way around the heading at ``f0`` (forward /
   left / backward / right); ``camera_turn`` is the change of heading, left (counter-clockwise)
@@ -37,6 +39,9 @@ from simgen.qa.signatures import BOOL, FRAME, LABEL, OBJ, OBJS, ExecutionError, 
 MOVED_M = 0.1  # further than this from its first position: the object moved
 SECTOR_BOUNDARIES_DEG = (45.0, 135.0)
 MAX_TURN_STEP_DEG = 120.0  # a larger heading change between consecutive frames has no known direction
+# A move watched while the camera turns further than this is not "seen from where the camera was": by eye,
+# a box pushed 0.36 m towards a camera panning 60° meanwhile seemed to slide left across the image.
+MAX_PAN_DURING_MOVE_DEG = 30.0
 # Camera functions and what they need of an episode's camera (see SceneView.camera_travels / camera_turns).
 CAMERA_MOTION = {"camera_translation": "travels", "camera_move_direction": "travels", "camera_turn": "turns"}
 OBJECT_DIRECTIONS = ("left", "right", "towards", "away")
@@ -154,9 +159,14 @@ def move_end(ctx, obj):
               decision="motion: distance moved (m); direction: angle to the nearest of 45°/135° (deg)")
 def motion_direction(ctx, obj):
     """Which way the object moved in its one move, seen by the camera where it was when the move
-    started: left, right, towards or away (relative to the line of sight to the object)."""
+    started: left, right, towards or away (relative to the line of sight to the object); refused
+    (``camera_turning``) when the camera turns more than 30° while the object moves."""
     view = ctx.view
     r0, r1 = _event(ctx, obj)
+    pan = np.abs(np.cumsum(_turn_steps(view)[r0:r1])).max(initial=0.0)
+    if pan > MAX_PAN_DURING_MOVE_DEG:
+        raise ExecutionError("camera_turning", f"the camera turns {pan:.0f}° while {view.names[obj]} moves "
+                             f"(at most {MAX_PAN_DURING_MOVE_DEG:g}°: the move is seen from where the camera was)")
     start, end = view.frame_center[r0, obj], view.frame_center[r1, obj]
     move = (end - start)[:2]
     sight = start[:2] - view.camera_center(r0)[:2]
