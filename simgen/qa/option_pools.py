@@ -91,18 +91,20 @@ def plausible_range(data) -> tuple[float, float] | None:
 
 
 def count_band(data) -> tuple[float, float] | None:
-    """The band of counts ``[2^i, 2^(i+1) - 1]`` that holds a count answer (None for any other number).
+    """The band of counts that holds a count answer: 1–3, then ``[2^i, 2^(i+1) - 1]`` (4–7, 8–15 …);
+    None for any other number.
 
     A count's options are drawn from the family's counts in its band only: by eye, "how many books
     are in the house?" (25) was offered 2 and 4 (the family's other answers, on a grid through the
     whole pool), which a viewer picks out without counting. The bands are fixed, not centred on the
     answer, so the grid inside one still puts the answer at each rank alike (the options tell the
     band, which the answer's magnitude tells anyway); a band whose answers hold no second count
-    leaves the count open. A count of 1 is its band alone: always asked open."""
+    leaves the count open. The first band holds 1 to 3, so a room's counts of 1 and 2 are still
+    offered as each other's option."""
     if record_field(data, "unit") != "count":
         return None
     low = 2.0 ** int(np.floor(np.log2(max(float(record_field(data, "answer")), 1.0))))
-    return low, 2.0 * low - 1.0
+    return (1.0, 3.0) if low < 4 else (low, 2.0 * low - 1.0)
 
 
 def plausible_pool(pool: np.ndarray, span: tuple[float, float] | None, answer: float) -> np.ndarray:

@@ -24,10 +24,10 @@ seeded by the record (same inputs, same bytes):
   the same end every time, so its rank is chosen first (:class:`RankBalance`: the rank its family
   has had least, among those the range can hold) and the options drawn on either side of it
   (``qa.choices.ranked_options``);
-- counts from the family's counts in the answer's band (``qa.option_pools.count_band``: 2–3,
+- counts from the family's counts in the answer's band (``qa.option_pools.count_band``: 1–3,
   4–7, 8–15 …), so that every option is near the answer: by eye, 25 books offered with 2 and 4 were
-  picked without counting. The grid inside the fixed band keeps the options exchangeable; a count
-  of 1, or a band with no second count, is asked open;
+  picked without counting. The grid inside the fixed band keeps the options exchangeable; a band
+  with no second count asks the count open;
 - label sequences such as a route's turns (``qa.choices.prior_labels``) by their frequency.
 """
 from __future__ import annotations
