@@ -19,6 +19,7 @@ from simgen.registry import ConfigError, parse_config
 from simgen.scene.assets import STANDARD_SPREAD
 from simgen.scene.assets_rooms import LARGE_ROOM_M2, ON_FLOOR, SEVERAL, SEVERAL_PER_PIECE, SUPPORTS
 from simgen.scene.catalogue import CATALOGUE
+from simgen.scene.layout import FRONT_M
 from simgen.scene.placement import PIECE_GAP, Floor, NoRoom, ray_to_wall, seat_slots
 from simgen.scene.procedural import ProceduralBuilder, ProceduralConfig
 from simgen.scene.room import sample_room
@@ -407,3 +408,31 @@ def test_only_storage_stands_on_a_typed_rooms_floor():
                 assert obj.category in ON_FLOOR, f"{room_type} seed {seed}: {obj.name} on the floor"
                 on_floor += 1
     assert on_floor >= 2
+
+
+def test_a_piece_used_from_its_front_has_room_in_front():
+    """A dresser, wardrobe, shelf, cabinet or toilet placed on its own keeps FRONT_M of floor clear in front of it
+    (a dresser stood facing a bed's side 25 cm off, its front and the nightstand beyond it hidden from every
+    walker): no other floor piece's footprint reaches into that strip (points of the strip tested against each
+    other object's box seen from above)."""
+    one_by_one = {"dresser", "wardrobe", "bookshelf", "shelf", "cabinet", "sideboard", "filing cabinet", "toilet",
+                  "sink cabinet"}
+    checked = 0
+    for room_type, seed in itertools.product(("bedroom", "office", "dining", "bathroom"), range(5)):
+        spec = build(room_type, seed, num_furniture=7, room_width=4.5, room_depth=3.5)
+        floor = [o for o in spec.objects if o.support is None and CATALOGUE[o.category].mount == "floor"
+                 and o.half_extents[2] > 0.02]  # not a rug: one walks on it
+        for obj in floor:
+            if obj.category not in one_by_one or wall_distance(spec, back(obj)) > 0.02:
+                continue
+            c, f, left = frame(obj)
+            hx, hy = obj.half_extents[:2]
+            u, v = np.meshgrid(np.linspace(hx + 0.01, hx + FRONT_M - 0.01, 5), np.linspace(-hy + 0.01, hy - 0.01, 7))
+            strip = c + u.reshape(-1, 1) * f + v.reshape(-1, 1) * left
+            for other in floor:
+                if other is not obj:
+                    inside = [abs(p[0]) < other.half_extents[0] and abs(p[1]) < other.half_extents[1]
+                              for p in (local(other, q) for q in strip)]
+                    assert not any(inside), f"{room_type} seed {seed}: {other.name} stands in front of {obj.name}"
+            checked += 1
+    assert checked >= 15

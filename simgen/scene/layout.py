@@ -14,6 +14,9 @@ floor unless no surface has room (a toy duck of 8 cm on the floor, seen from a c
 small object under ``REACH_SIZE_M`` lies within ``REACH_M`` of the camera's walkable floor: a handheld
 camera reaches out over the edge of a bed or table for a close look, but a duck in the middle of a
 double bed or at the wall side of a table stays a few pixels wide from every spot a walker can stand.
+A piece one uses from its front (``FRONT_ACCESS``: a dresser, wardrobe, shelf, toilet …) placed on its own
+keeps ``FRONT_M`` of floor clear in front of it, then kept out for what comes later: a dresser stood facing a
+bed's side 25 cm off, hiding its front and the nightstand in the corner beyond it from every walker.
 """
 from __future__ import annotations
 
@@ -42,6 +45,9 @@ WALL_MOUNT_CENTRE = (1.35, 1.6)  # m: a picture, mirror or clock hangs with its 
 CEILING_GAP = 0.1  # m kept between a wall-hung piece's top and the ceiling
 REACH_SIZE_M = 0.2  # m: small objects whose largest side is shorter than this lie within reach of the walkable floor
 REACH_M = 0.55  # m: ... their centre this near the centre of a walkable cell (a walkthrough reaches out 0.4 m)
+FRONT_M = 0.4  # m kept clear in front of a piece one uses from its front (a dresser faced a bed's side 25 cm off)
+FRONT_ACCESS = {"dresser", "wardrobe", "bookshelf", "shelf", "cabinet", "sideboard", "filing cabinet", "tv stand",
+                "sink cabinet", "toilet", "washing machine", "refrigerator", "stove", "kitchen counter"}
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,8 @@ def place_furniture(rng: np.random.Generator, floor: Floor, items: list[Instance
         hx, hy, hz = inst.half_extents
         what = f"{inst.asset.category} ({2 * hy:.2f} m wide)"
         wall = (lambda: along_wall(rng, floor, hx, hy), PIECE_GAP, WALL_GAP / 2, None)
+        if inst.asset.category in FRONT_ACCESS:
+            wall = (lambda: _front_clear(floor, along_wall(rng, floor, hx, hy)), PIECE_GAP, WALL_GAP / 2, None)
         free = (lambda: anywhere(rng, floor, hx, hy, 0.15), walk_clearance, walk_clearance, None)
         # last resort in a full room: half the walkway (the free-space check still has the final say)
         tight = (lambda: anywhere(rng, floor, hx, hy, 0.15), walk_clearance / 2, walk_clearance / 2, None)
@@ -83,10 +91,30 @@ def place_furniture(rng: np.random.Generator, floor: Floor, items: list[Instance
         else:  # free-standing, or against a wall (a desk, a console table) when the middle is taken
             tries = [free, wall, tight]
         rect = _first_fit(floor, tries, what)
+        if inst.asset.category in FRONT_ACCESS and inst.asset.placement == "wall":
+            floor.keep_out(_front(rect[None, :])[0])  # nothing placed later stands there either
         if inst.asset.gathers:  # chairs are drawn up to it
             tables.append(len(floor.rects) - 1)
         out[i] = Placed((float(rect[0]), float(rect[1]), hz), float(rect[4]))
     return out
+
+
+def _front(rects: np.ndarray) -> np.ndarray:
+    """The ``FRONT_M`` deep strip of floor in front of each rect (its +x side), as wide as the rect."""
+    c, s = np.cos(rects[:, 4]), np.sin(rects[:, 4])
+    d = rects[:, 2] + FRONT_M / 2
+    return np.column_stack([rects[:, 0] + c * d, rects[:, 1] + s * d, np.full(len(rects), FRONT_M / 2), rects[:, 3],
+                            rects[:, 4]])
+
+
+def _front_clear(floor: Floor, cands: np.ndarray) -> np.ndarray:
+    """The candidates, those whose front strip is not clear of everything placed made NaN (infeasible): a piece
+    one uses from its front."""
+    if not len(cands) or not len(floor.rects):
+        return cands
+    cands = cands.copy()
+    cands[~rects_clear(_front(cands), floor.rects, 0.0).all(1)] = np.nan
+    return cands
 
 
 def _first_fit(floor: Floor, tries, what: str) -> np.ndarray:
