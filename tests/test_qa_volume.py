@@ -10,13 +10,14 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from qa_fixtures import make_episode
+from qa_fixtures import make_episode, run_program
 
 from simgen.geometry import look_at
 from simgen.qa.boxes import filled_fractions
 from simgen.qa.episode_asker import EpisodeAsker
 from simgen.qa.families import load_families
 from simgen.qa.qa_config import QAConfig
+from simgen.qa.scene_view import SceneView
 from simgen.seeding import rng
 from simgen.types import Part, Pose
 from simgen.visibility_model import VisibilityModel
@@ -58,3 +59,13 @@ def test_a_pair_both_readings_agree_on_is_asked_with_both_gaps():
     gap = next(m for m in item.certificate["margins"] if m["kind"] == "gap")
     assert gap["detail"]["key_gap"] == pytest.approx(1.44 - 0.2714, abs=1e-3)
     assert gap["detail"]["rival_gap"] == pytest.approx(1.44 - 0.2714, abs=1e-3) and gap["margin"] == pytest.approx(1.1686, abs=1e-3)
+
+
+def test_an_order_by_volume_records_the_rival_readings_smallest_gap():
+    # by box: stove 0.271 < toilet 0.541 < wardrobe 1.44; by parts the toilet (0.1145) comes before the stove
+    ex = run_program(SceneView.from_episode(room()), "sort(objects(), key=volume_of)")
+    assert [n.split("_")[0] for n in ex.value] == ["stove", "toilet", "wardrobe"]
+    gap = next(d for d in ex.trace if d.kind == "gap")
+    assert gap.detail["key_gap"] == pytest.approx(0.541 - 0.2714, abs=1e-3)
+    assert gap.detail["rival_gap"] == pytest.approx(np.pi * 0.23 ** 2 * 0.4 + 0.048 - 0.2714, abs=1e-3)  # < 0
+    assert gap.margin == gap.detail["rival_gap"]
