@@ -10,8 +10,10 @@ round, whichever starts nearer the doorway the tour comes in by and ends nearer 
 by. Between scans the camera walks: smoothed A* on the whole house's free space, whose walls include
 the interior ones with the doorways open (``house_rooms.house_geometry``), at ``clearance_m`` or,
 where no way is that wide, down to ``_MIN_CLEARANCE_M``. It turns towards the way on the spot,
-walks looking along it (through each doorway it passes), turns to the next scan's first view near
-the end (``_SETTLE_M``) and on the spot; its headings come from the walkthrough's search
+standing up meanwhile from a close look (crouched in a corner, turning either way round faced
+something from close up: house seed 9's bathroom on 6b65782, a wall 0.4 m to one side, a cabinet
+0.2 m to the other), walks looking along it (through each doorway it passes), turns to the next
+scan's first view near the end (``_SETTLE_M``) and on the spot; its headings come from the walkthrough's search
 (``walk_headings``) over the whole house, so it never looks at a wall or box closer than
 ``min_view_distance_m`` and keeps some object in view where it can.
 
@@ -153,8 +155,9 @@ class HouseTour:
         """(route, fastest frames, preferred frames) of the walk from pose ``before`` to ``after``:
         smoothed A* between the free spots nearest the two cameras (a camera reaching out for a close
         look stands a little back from it), on the first of ``grids`` (the house's free space at
-        falling clearances) that has a way. Its frames: turning to the way and from it on the spot,
-        and between walking (eased: 1.5× the mean speed at the peak) or bending, whichever is longer."""
+        falling clearances) that has a way. Its frames: on the spot at both ends (``_hold_frames``),
+        and between walking (eased: 1.5× the mean speed at the peak) or bending to the next view's eye
+        (the walk starts at eye height), whichever is longer."""
         cfg = self.cfg
         for grid in grids:
             grid = grid()
@@ -168,33 +171,34 @@ class HouseTour:
             raise PlanningError(f"house_tour: no walk between two rooms' scans, even {grid.clearance:.2f} m clear of "
                                 f"walls and furniture: {error}")
         length = path_cost(route)
-        turning = sum(_turn_frames(turn, np.radians(cfg.max_turn_dps) / fps) for turn in _turns(route, before, after))
-        shift = [np.append(T[:2, 3] - end, T[2, 3]) for T, end in zip((before, after), ends)]
-        bend = float(np.linalg.norm(shift[1] - shift[0])) / _BEND_MPS
+        turning = sum(_hold_frames(cfg, fps, route, before, after))
+        bend = float(np.linalg.norm(np.append(after[:2, 3] - ends[1], after[2, 3] - cfg.eye_height_m))) / _BEND_MPS
 
-        def frames(speed: float) -> int:  # turning on the spot at both ends, walking (eased) or bending between
+        def frames(speed: float) -> int:  # on the spot at both ends, walking (eased) or bending between
             return int(np.ceil(1.5 * max(length / speed, bend) * fps)) + turning + 1
 
         return route, frames(cfg.max_speed_mps), frames(cfg.speed_mps)
 
     def walk_poses(self, request: PlanRequest, house, boxes, before, after, route, t: int) -> np.ndarray:
         """``t`` poses walking ``route`` from pose ``before`` to ``after`` (both excluded): first the
-        camera turns towards the way on the spot (``_turn_frames``), then walks, eased, looking along
-        the way and drawn within ``_SETTLE_M`` of the end (never within ``_DOOR_LOOK_M`` of a doorway)
-        to where the next scan starts, and turns to it on the spot. The camera's reach and height blend
-        from one end's to the other's through eye height, the pitch through ``pitch_deg``; the headings
-        come from the walkthrough's search over the whole house."""
+        camera turns towards the way on the spot, drawing a close look's reach back and standing up to
+        eye height meanwhile (``_hold_frames``), then walks, eased, looking along the way and drawn
+        within ``_SETTLE_M`` of the end (never within ``_DOOR_LOOK_M`` of a doorway) to where the next
+        scan starts, and turns to it on the spot. The camera's reach and height blend from eye height
+        to the next view's, the pitch through ``pitch_deg``; the headings come from the walkthrough's
+        search over the whole house."""
         cfg = self.cfg
-        length, step = path_cost(route), np.radians(cfg.max_turn_dps) / request.fps
-        u = np.arange(t + 2) / (t + 1)
-        hold = [min(_turn_frames(turn, step) / (t + 1), 0.3) for turn in _turns(route, before, after)]
+        length, u = path_cost(route), np.arange(t + 2) / (t + 1)
+        hold = [min(k / (t + 1), 0.3) for k in _hold_frames(cfg, request.fps, route, before, after)]
         walking = np.clip((u - hold[0]) / (1.0 - hold[0] - hold[1]), 0.0, 1.0)
         ease, turned = _smooth(walking), _smooth(np.clip(u / max(hold[0], 2.0 / (t + 1)), 0.0, 1.0))
         arc = ease * length
         xy = resample(route, arc) if len(route) > 1 else np.repeat(route[:1], t + 2, axis=0)
-        xy = xy + np.outer(1.0 - ease, before[:2, 3] - route[0]) + np.outer(ease, after[:2, 3] - route[-1])
+        # turning away from a close look the camera draws back and stands up (in a corner, turning
+        # crouched either way round faces a wall or a cabinet from close up)
+        xy = xy + np.outer(1.0 - turned, before[:2, 3] - route[0]) + np.outer(ease, after[:2, 3] - route[-1])
         near = [np.clip(1.0 - d / _SETTLE_M, 0.0, 1.0) for d in (arc, length - arc)]
-        height = _weights(ease, near).T @ [before[2, 3], after[2, 3], cfg.eye_height_m]
+        height = _weights(ease, [near[0] * (1.0 - turned), near[1]]).T @ [before[2, 3], after[2, 3], cfg.eye_height_m]
         # passing a doorway the camera looks where it goes: the end's pull fades out near each crossing
         cross = _crossings(route, footprints(request.scene))
         if len(cross):
@@ -230,6 +234,15 @@ def _turns(route, before, after) -> list[float]:
 def _turn_frames(turn: float, step: float) -> int:
     """Frames a turn on the spot takes at ``step`` rad per frame (eased: 1.5×, and one of slack)."""
     return int(np.ceil(1.5 * turn / step)) + 1
+
+
+def _hold_frames(cfg, fps: float, route, before, after) -> list[int]:
+    """Frames on the spot at a walk's start (turning to the way while the eye goes from ``before``'s
+    to the way's start at ``eye_height_m``, at ``_BEND_MPS``: eased, 1.5×) and at its end (turning to
+    ``after``'s view)."""
+    turns = [_turn_frames(turn, np.radians(cfg.max_turn_dps) / fps) for turn in _turns(route, before, after)]
+    rise = float(np.linalg.norm(np.append(route[0], cfg.eye_height_m) - before[:3, 3]))
+    return [max(turns[0], int(np.ceil(1.5 * rise / _BEND_MPS * fps)) + 1), turns[1]]
 
 
 def _weights(ease, near) -> np.ndarray:
