@@ -13,7 +13,7 @@ import pytest
 from qa_fixtures import make_episode, run_program
 
 from simgen.geometry import look_at
-from simgen.qa.boxes import filled_fractions
+from simgen.qa.boxes import filled_fractions, part_volume
 from simgen.qa.episode_asker import EpisodeAsker
 from simgen.qa.families import load_families
 from simgen.qa.qa_config import QAConfig
@@ -69,3 +69,8 @@ def test_an_order_by_volume_records_the_rival_readings_smallest_gap():
     assert gap.detail["key_gap"] == pytest.approx(0.541 - 0.2714, abs=1e-3)
     assert gap.detail["rival_gap"] == pytest.approx(np.pi * 0.23 ** 2 * 0.4 + 0.048 - 0.2714, abs=1e-3)  # < 0
     assert gap.margin == gap.detail["rival_gap"]
+
+
+def test_a_mesh_part_fills_what_its_triangles_enclose():
+    ball = Part("mesh", (0.2, 0.2, 0.2), mesh="soccerball.obj")  # the file's ball has radius 0.5: 0.1 m at this scale
+    assert part_volume(ball) == pytest.approx(4 / 3 * np.pi * 0.1 ** 3, rel=0.02)

@@ -13,9 +13,12 @@ tank fill far less of their box than a stove's body does of its.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from simgen.geometry import obb_footprint
+from simgen.resources import obj_mesh
 
 UPRIGHT_TOL = 1e-9  # |R[2, k]| within this of 1 makes axis k vertical
 
@@ -157,9 +160,9 @@ def footprints(center, half, R) -> list[np.ndarray]:
                                                        np.asarray(R, float))]
 
 
-def part_volume(part) -> float | None:
-    """The volume of one ``simgen.types.Part``: a box, cylinder or sphere; None for a mesh (its
-    shape is not read here)."""
+def part_volume(part) -> float:
+    """The volume of one ``simgen.types.Part``: a box, cylinder or sphere, or a scaled pybullet_data mesh
+    (the volume its triangles enclose)."""
     size = np.asarray(part.size, dtype=float)
     if part.shape == "box":
         return float(8.0 * np.prod(size))
@@ -167,16 +170,25 @@ def part_volume(part) -> float | None:
         return float(np.pi * size[0] * size[1] * 2.0 * size[2])
     if part.shape == "sphere":
         return float(4.0 / 3.0 * np.pi * size[0] ** 3)
-    return None
+    if part.shape == "mesh":
+        return _mesh_volume(part.mesh) * float(np.prod(size))
+    raise ValueError(f"part shape {part.shape!r}: expected box, cylinder, sphere or mesh")
+
+
+@lru_cache(maxsize=None)
+def _mesh_volume(path: str) -> float:
+    """The volume a mesh file's triangles enclose at scale 1 (divergence theorem, summed over its
+    shells; a mug's open rim leaves it approximate: 23 % of its bounds, a ball's 52 %)."""
+    v, t = obj_mesh(path)
+    return float(abs(np.einsum("ij,ij->i", v[t[:, 0]], np.cross(v[t[:, 1]], v[t[:, 2]])).sum()) / 6.0)
 
 
 def filled_fractions(objects) -> np.ndarray:
     """(N,) per ``simgen.types.ObjectSpec``: the share of its oriented box its parts fill (their volumes'
-    sum, overlaps counted twice, at most 1); 1 for an object with a mesh part (the catalogue's are
-    small things of one mesh each, whose box is the mesh's bounds). Scale-free: a jittered box keeps it."""
+    sum, overlaps counted twice, at most 1). Scale-free: a jittered box keeps it."""
     out = np.ones(len(objects))
     for i, o in enumerate(objects):
-        box, volumes = 8.0 * float(np.prod(o.half_extents)), [part_volume(p) for p in o.parts]
-        if volumes and None not in volumes and box > 0:
-            out[i] = min(1.0, sum(volumes) / box)
+        box = 8.0 * float(np.prod(o.half_extents))
+        if o.parts and box > 0:
+            out[i] = min(1.0, sum(part_volume(p) for p in o.parts) / box)
     return out
