@@ -250,6 +250,7 @@ EXECUTION_REASONS = {
     "several_events": "an object was moved more than once, so \"the move\" is ambiguous",
     "bad_action": "an action amount is negative (the action's name gives its direction)",
     "ambiguous_turn": "the camera turned so far between two frames that the direction of the turn is unknown",
+    "camera_turning": "the camera turns so far while an object moves that its direction in the view is unclear",
     "house": "a function that reads the one room as a whole (room_area) was asked about a house",
     "no_room": "an object stands in no room of a house (or the scene is a single room)",
     "same_room": "objects a question needs in different rooms of a house share one (or the reverse)",
