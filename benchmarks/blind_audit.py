@@ -1,14 +1,19 @@
 """Text shortcuts on a real sweep: per family kept QA, chance, the best blind score and its rule; prints JSON.
 
     python benchmarks/blind_audit.py [--out /tmp/blind_audit] [--default-episodes 20] [--dynamic-episodes 10]
+                                     [--house-episodes 0]
 
 Renders (niced) two default shards (seeds 0 and 1), one ``dynamics=mixed`` shard and one
-``trajectory=ego qa=dynamic`` shard — 2 × 20 + 2 × 10 episodes by default — then merges them with
+``trajectory=ego qa=dynamic`` shard — 2 × 20 + 2 × 10 episodes by default — and, with
+``--house-episodes N``, a ``scene=house`` shard (seed 4, the house tour) whose house families
+(``programs/house_*.yaml``, asked of houses only) are audited like the others; a shard kind given
+0 episodes is left out. Then it merges them with
 ``simgen-merge --allow-mixed`` twice in the same run: with the full balancing, and with the
 conditional caps switched off (answer caps only, as before issue 14), so the ratio of kept QA per
 episode compares like with like. Re-running reuses finished episodes (simgen resumes) and re-asks.
 ``--reuse`` merges the shards under ``--out`` as they are; ``--reask`` first re-asks them with the
-code as it is (``stages=[ask]``: after a family or the sampling changed), rendering nothing.
+code as it is (``stages=[ask]``: after a family or the sampling changed), rendering nothing; both take
+the shard kinds given episodes (``--house-episodes 1`` takes the house shard as rendered).
 
 Targets (issue 14), checked per family with at least ``--min-qa`` kept QA: best blind score ≤ chance
 + 0.05, most common answer ≤ 1.5 × the median answer count; and kept QA per episode within 25 % of
@@ -35,17 +40,20 @@ import numpy as np
 from simgen.qa.blind_audit import AuditItem, audit_family
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNS = (("seed=0",), ("seed=1",), ("seed=2", "dynamics=mixed"), ("seed=3", "trajectory=ego", "qa=dynamic"))
+RUNS = (("default", ("seed=0",)), ("default", ("seed=1",)), ("dynamic", ("seed=2", "dynamics=mixed")),
+        ("dynamic", ("seed=3", "trajectory=ego", "qa=dynamic")), ("house", ("seed=4", "scene=house")))
 
 
-def render(out: Path, default_episodes: int, dynamic_episodes: int, reuse: bool = False,
-           reask: bool = False) -> list[Path]:
-    """Run the four shards (nice -n 10); returns their run dirs. ``reuse``: take the shards already
+def render(out: Path, episodes_of: dict[str, int], reuse: bool = False, reask: bool = False) -> list[Path]:
+    """Run the shards (nice -n 10) of every kind ``episodes_of`` gives episodes ("default", "dynamic",
+    "house": episodes per shard); returns their run dirs. ``reuse``: take the shards already
     under ``out`` as they are (e.g. after the code's config changed, which refuses a resume);
     ``reask``: re-ask them first (their episodes as rendered, the questions of the code as it is)."""
     dirs = []
-    for overrides in RUNS:
-        episodes = default_episodes if len(overrides) == 1 else dynamic_episodes
+    for kind, overrides in RUNS:
+        episodes = episodes_of[kind]
+        if episodes <= 0:
+            continue
         if reuse or reask:
             shard = out / "sweep" / ",".join(sorted(overrides))
             if not (shard / "qa.jsonl").is_file():
@@ -131,12 +139,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=Path("/tmp/simgen-blind-audit"))
     ap.add_argument("--default-episodes", type=int, default=20, help="per default shard (two of them)")
     ap.add_argument("--dynamic-episodes", type=int, default=10, help="per dynamic shard (two of them)")
+    ap.add_argument("--house-episodes", type=int, default=0, help="houses in the scene=house shard (0: no house shard)")
     ap.add_argument("--min-qa", type=int, default=50, help="families with fewer kept QA are listed, not judged")
     ap.add_argument("--reuse", action="store_true", help="merge the shards already under --out/sweep, render nothing")
     ap.add_argument("--reask", action="store_true", help="re-ask the shards under --out/sweep first, render nothing")
     ap.add_argument("--null-rounds", type=int, default=200, help="permuted-answer audits per family missing the target")
     args = ap.parse_args(argv)
-    shards = render(args.out, args.default_episodes, args.dynamic_episodes, args.reuse, args.reask)
+    episodes_of = {"default": args.default_episodes, "dynamic": args.dynamic_episodes, "house": args.house_episodes}
+    shards = render(args.out, episodes_of, args.reuse, args.reask)
     full = merged_stats(shards, args.out / "dataset")
     caps_only = merged_stats(shards, args.out / "answer-caps-only", "--cell-slack", "1000000")
     rows = family_rows(full, args.min_qa)
