@@ -170,8 +170,11 @@ def test_ctrl_c_prints_one_line_and_the_rerun_resumes(tmp_path):
     import time
 
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+    # Ctrl-C as a terminal gives it: a runner started in the background by a shell without job control
+    # (`nohup … &`) ignores SIGINT, and its children would inherit that and never see the signal
     proc = subprocess.Popen([*SIMGEN, "debug=smoke", "episodes=50", "stages=[render]"], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not list(tmp_path.glob("outputs/*/*/episodes/*/.done")) and time.monotonic() < deadline:
         time.sleep(0.2)  # interrupt once an episode is finished, in the middle of the run
