@@ -11,9 +11,9 @@
   negative: the frame loop alone is below it);
 * frame loop: the pipeline's per-frame part alone (the renderer behind the ``Renderer`` interface,
   depth and id conversions, visibility, floor coverage, encode), its ratio to raw, and the
-  per-episode fixed seconds beside it (setup: load, settle, plan; write: video, arrays, JSON);
+  per-episode fixed seconds beside it (setup: load, settle, plan; write: arrays, JSON);
 * breakdown: the fixed CPU seconds by phase (load: build + settle, plan, prepare: dynamics and
-  writers, write) and the frame loop's CPU ms a frame by step, the steps timed apart on the same
+  renderer load, write) and the frame loop's CPU ms a frame by step, the steps timed apart on the same
   poses (render: the simulator's render with its depth and id conversions; encode and rest: the
   loop's ms beyond the timed steps — feeding the video encoder, the frame records);
 * build: scene build + physics settle seconds for 8, 16, 32 and 64 objects, and 64 vs 16;
