@@ -155,3 +155,30 @@ def test_camera_frames_sum_in_einsums_order():
     rot, trans = _camera_frames(poses)
     expected = np.einsum("fij,pj->fpi", inv[:, :3, :3], points) + inv[:, None, :3, 3]
     assert _in_camera(rot[:, None], trans[:, None], points[None]).tobytes() == expected.tobytes()
+
+
+def test_central_bearings_match_wrapping_each_angle():
+    """walk_headings.central decides by min(|d|, 2π − |d|) and leaves wrap_angle the doubtful cases: the
+    same answer as |wrap_angle(yaw − bearing)| ≤ limit for bearings a few ulps either side of each
+    bin's limit (and its 2π alias), random ones, and differences beyond ±2π."""
+    from simgen.trajectories.walk_headings import central
+
+    req = request(rect_scene())
+    limit = 0.8 * np.arctan2(0.5 * req.intrinsics.width, req.intrinsics.fx)
+    bins = yaw_bins()
+    edge = []
+    for base in np.concatenate([bins[::5] + limit, bins[::5] - limit, bins[::5] + limit - 2 * np.pi,
+                                bins[::5] - limit + 2 * np.pi]):
+        for way in (np.inf, -np.inf):
+            x = base
+            for _ in range(4):
+                edge.append(x)
+                x = np.nextafter(x, way)
+    g = np.random.default_rng(5)
+    edge = np.array([b for b in edge if -np.pi < b <= np.pi])
+    for yaws, bearing in ((bins[None, :], edge[:, None]), (bins[None, :], g.uniform(-np.pi, np.pi, (200, 1))),
+                          (g.uniform(-9.0, 9.0, (1, 300)), g.uniform(-9.0, 9.0, (300, 1)))):
+        expected = np.abs(wrap_angle(yaws - bearing)) <= limit
+        got = central(yaws, bearing, req)
+        assert np.array_equal(got, expected)
+        assert expected.any() and not expected.all()  # else this tells nothing

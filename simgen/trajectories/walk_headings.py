@@ -34,8 +34,18 @@ _GAP_IN_FRAME = 0.2
 def central(yaws, bearing, request: PlanRequest) -> np.ndarray:
     """True where a bearing lies within the central ``_IN_VIEW`` share of the horizontal field of
     view of a camera looking along the yaw (arrays broadcast)."""
-    half_fov = np.arctan2(0.5 * request.intrinsics.width, request.intrinsics.fx)
-    return np.abs(wrap_angle(yaws - bearing)) <= _IN_VIEW * half_fov
+    limit = _IN_VIEW * np.arctan2(0.5 * request.intrinsics.width, request.intrinsics.fx)
+    diff = yaws - bearing
+    turn = np.abs(diff)
+    # |wrap_angle(diff)| is min(|diff|, 2π − |diff|) up to rounding (~1e-15 rad) while |diff| < 2π: that
+    # decides, without wrap_angle's remainder over (frames, objects, 720 bins); wrap_angle itself
+    # decides where rounding could (within 1e-9 rad of the limit) and beyond, so no answer changes
+    off = np.minimum(turn, 2.0 * np.pi - turn)
+    near = off <= limit
+    doubt = (np.abs(off - limit) < 1e-9) | (turn > 2.0 * np.pi - 1e-9)
+    if doubt.any():
+        near[doubt] = np.abs(wrap_angle(diff[doubt])) <= limit
+    return near
 
 
 def showing(cfg, eyes, pitches, request: PlanRequest, room: Room, boxes: Boxes, bins) -> np.ndarray:
