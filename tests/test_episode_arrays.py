@@ -78,3 +78,9 @@ def test_members_are_deflated_by_isal(tmp_path, monkeypatch):
             assert stored_bytes(path, info) == b"".join(out)  # what zipfile stored is what ISA-L made
             assert zlib.decompress(b"".join(out), -15) == zf.read(info)
             assert np.array_equal(np.lib.format.read_array(zf.open(info)), stack)
+
+
+def test_frames_of_different_shapes_are_refused(tmp_path):
+    depths, _ = frames()
+    with np.testing.assert_raises_regex(ValueError, "frames of 'depth_mm' differ"):
+        save_arrays(tmp_path / "arrays.npz", {"depth_mm": depths + [depths[0][:-1]]})

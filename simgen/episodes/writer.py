@@ -164,12 +164,13 @@ def depth_to_mm(depth: np.ndarray) -> np.ndarray:
 
 
 def save_arrays(path: Path, arrays: dict[str, list[np.ndarray]]) -> None:
-    """Per-frame arrays stacked into a compressed ``.npz`` (``np.load`` reads it).
+    """Per-frame arrays, each list stored as one (frames, ...) array, in a compressed ``.npz`` (``np.load`` reads it).
 
     Each member is deflated by ISA-L (``isal``, level 1) instead of zlib: the same deflate format, so
     ``np.load`` and any zip reader read it, at ~5× the speed of zlib's fastest level on depth and
     instance masks for files of the same size (measured on a 12-s episode at 320×240: 0.02 CPU s
-    against 0.11), since the pipeline's budget is the renderer's frame time.
+    against 0.11), since the pipeline's budget is the renderer's frame time. The frames are written
+    one after the other behind the stacked array's header, not stacked first (a copy of them all).
     """
     import zipfile
 
@@ -177,8 +178,15 @@ def save_arrays(path: Path, arrays: dict[str, list[np.ndarray]]) -> None:
 
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         for name, frames in arrays.items():
+            first = np.asarray(frames[0]) if frames else np.zeros(0)
+            if any(np.shape(f) != first.shape or np.asarray(f).dtype != first.dtype for f in frames):
+                raise ValueError(f"save_arrays: the frames of {name!r} differ in shape or dtype")
+            header = np.lib.format.header_data_from_array_1_0(first)
+            header["shape"] = (len(frames), *first.shape)
             with zf.open(f"{name}.npy", "w", force_zip64=True) as f:
                 # zipfile's member writer deflates through ``_compressor`` (zlib.compressobj(1, DEFLATED, -15)),
                 # no public hook: ISA-L's raw deflate object takes its place before any byte is written
                 f._compressor = isal_zlib.compressobj(1, isal_zlib.DEFLATED, -15)
-                np.lib.format.write_array(f, np.stack(frames), allow_pickle=False)
+                np.lib.format.write_array_header_1_0(f, header)
+                for frame in frames:
+                    f.write(np.ascontiguousarray(frame))
