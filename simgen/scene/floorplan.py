@@ -33,7 +33,7 @@ INTERIOR_WALL = 0.1  # m: thickness of the wall between two neighbouring rooms (
 EXTERIOR_WALL = 0.1  # m: the outside walls (as simulators.room_geometry.WALL_THICKNESS); windows on their centre line
 ROOM_TYPES = ("living", "kitchen", "bedroom", "bathroom", "office", "hallway", "dining")
 ROOM_WORDS = {"living": "living room", "dining": "dining room"}  # the name a person uses; others are the type
-# m² of floor in real homes, drawn log-uniformly: a studio's 12 m² living room to a family home's 40, a 3.5 m²
+# m² of floor in real homes, drawn log-uniformly: a flat's 14 m² living room to a family home's 45, a 3.5 m²
 # shower room to an 11 m² bathroom. Each type spans about ×3, as real homes do: with the narrower ranges before
 # (×1.6–1.9), a room's name told its size (house_room_size: the type's median scored MRA 0.67 against 0.41)
 ROOM_SIZES = {"living": (14.0, 45.0), "kitchen": (6.0, 20.0), "bedroom": (8.0, 24.0), "bathroom": (3.5, 11.0),
@@ -94,7 +94,7 @@ def draw_plan(gen: np.random.Generator, types: list[str], house_area: float | No
               door_height: float, extra_doors: float) -> FloorPlan:
     """A seeded plan with doors for rooms of ``types`` (``house_area`` m² inside the outside walls; None: the
     sum of the rooms' drawn sizes plus their walls)."""
-    sizes = np.exp([gen.uniform(*np.log(ROOM_SIZES[t])) for t in types])  # log-uniform: as often 7-11 m² as 14-22
+    sizes = np.exp([gen.uniform(*np.log(ROOM_SIZES[t])) for t in types])  # log-uniform: a bedroom as often 8-12 m² as 16-24
     corridor = "hallway" in types and len(types) >= 3
     if corridor:  # a corridor runs the house's length: about its mean width × the side of a square house
         rest = float(sizes.sum() - sizes[types.index("hallway")])
