@@ -122,10 +122,10 @@ def main() -> None:
                     help="episode length (default: the config's render.duration_s, the project's default episode)")
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
-    if args.seconds is None:
-        args.seconds = float(compose_cfg([]).render.duration_s)
-    sizes = [f"camera.width={args.width}", f"camera.height={args.height}", f"render.duration_s={args.seconds}"]
+    sizes = [f"camera.width={args.width}", f"camera.height={args.height}"]
+    sizes += [] if args.seconds is None else [f"render.duration_s={args.seconds}"]  # else the config's default
     cfg = compose_cfg(sizes)
+    args.seconds = float(cfg.render.duration_s)
     plugins = build_plugins(cfg)
     with SIMULATORS.get("pybullet")[0](plugins.simulator_cfg) as sim:
         spec = plugins.builder.build(0, 0, 0)
