@@ -182,3 +182,29 @@ def test_central_bearings_match_wrapping_each_angle():
         got = central(yaws, bearing, req)
         assert np.array_equal(got, expected)
         assert expected.any() and not expected.all()  # else this tells nothing
+
+
+def test_central_any_judges_only_the_shown_pairs_to_the_same_answer():
+    """walk_headings.central_any casts the bins of shown (frame, object) pairs only: the same (N, K) as
+    judging every pair and bin, with frames that show nothing and frames where every object shows."""
+    from simgen.trajectories.walk_headings import central, central_any
+
+    req, bins, g = request(rect_scene()), yaw_bins(), np.random.default_rng(11)
+    bearing = g.uniform(-np.pi, np.pi, (40, 9))
+    shown = g.random((40, 9)) < 0.3
+    shown[:5], shown[5:8] = False, True
+    expected = (central(bins[None, None, :], bearing[..., None], req) & shown[..., None]).any(axis=1)
+    assert np.array_equal(central_any(shown, bearing, bins, req), expected)
+    assert not expected[:5].any() and expected[5:].any()
+
+
+def test_directions_take_cos_and_sin_before_broadcasting_to_the_same_bits():
+    """planning_geometry.directions computes each frame's pitch terms once, not once per bin: the same
+    bits as the functions applied to the broadcast grids, and unit vectors, x towards yaw 0, z up."""
+    g = np.random.default_rng(2)
+    yaws, pitches = yaw_bins()[None, :], g.uniform(-0.8, 0.5, (30, 1))
+    y, p = np.broadcast_arrays(yaws, pitches)
+    plain = np.stack([np.cos(p) * np.cos(y), np.cos(p) * np.sin(y), np.sin(p)], axis=-1)
+    assert directions(yaws, pitches).tobytes() == plain.tobytes()
+    assert np.allclose(directions(0.0, 0.0), [1.0, 0.0, 0.0]) and np.allclose(directions(np.pi / 2, 0.3)[[0, 1]], [0.0, np.cos(0.3)])
+    assert directions(0.0, 0.4)[2] > 0  # positive pitch looks up (Z-up)

@@ -7,11 +7,13 @@ from __future__ import annotations
 import numpy as np
 
 from simgen.geometry import wrap_angle
+from simgen.trajectories.occupancy import segment_distances
 from simgen.trajectories.planning_geometry import Boxes, Room, directions
 from simgen.trajectories.raycast import fan_box_hits, first_wall_hit
 
 YAW_BINS = 720  # 0.5° resolution of the heading search
 _UNSAFE_COST = 1e6
+_WALL_MARGIN_M = 1e-6
 
 
 def yaw_bins(k: int = YAW_BINS) -> np.ndarray:
@@ -22,7 +24,8 @@ def yaw_bins(k: int = YAW_BINS) -> np.ndarray:
 def safe_yaws(eyes, pitches, room: Room, boxes: Boxes, min_distance: float, bins=None) -> np.ndarray:
     """(N, K) True where a camera at eye n with heading bin k sees no wall/box closer than ``min_distance``.
 
-    Only boxes that could be within reach of an eye are cast against (a ball test on each box).
+    Only boxes that could be within reach of an eye are cast against (a ball test on each box), and
+    only the walls of eyes that near a wall.
     """
     bins = yaw_bins() if bins is None else np.asarray(bins)
     eyes = np.atleast_2d(eyes)
@@ -30,7 +33,11 @@ def safe_yaws(eyes, pitches, room: Room, boxes: Boxes, min_distance: float, bins
     dirs = directions(bins[None, :], pitches[:, None])  # (N, K, 3)
     reach = min_distance + np.linalg.norm(boxes.halves, axis=1)
     near = np.linalg.norm(boxes.centers[None] - eyes[:, None], axis=-1) <= reach  # (N, M)
-    walls = first_wall_hit(eyes[:, None], dirs, room)
+    # A ray meets a wall no nearer than the wall's distance from the eye in plan, so only the eyes within
+    # ``min_distance`` of some wall (by a margin far wider than rounding) can have a heading it makes unsafe
+    close = segment_distances(eyes[:, :2], *room.walls).min(axis=1) <= min_distance + _WALL_MARGIN_M
+    walls = np.full(dirs.shape[:2], np.inf)
+    walls[close] = first_wall_hit(eyes[close, None], dirs[close], room)
     return np.minimum(walls, fan_box_hits(eyes, dirs, boxes, near)) >= min_distance
 
 

@@ -218,5 +218,9 @@ def yaw_pitch_towards(eyes, targets) -> tuple[np.ndarray, np.ndarray]:
 
 def directions(yaws, pitches) -> np.ndarray:
     """Unit forward vectors (..., 3) for headings and elevations."""
-    yaws, pitches = np.broadcast_arrays(np.asarray(yaws, dtype=float), np.asarray(pitches, dtype=float))
-    return np.stack([np.cos(pitches) * np.cos(yaws), np.cos(pitches) * np.sin(yaws), np.sin(pitches)], axis=-1)
+    yaws, pitches = np.asarray(yaws, dtype=float), np.asarray(pitches, dtype=float)
+    # cos and sin of each input before broadcasting (a frame's pitch against 720 heading bins is one
+    # value, not 720): the same values, as the ufuncs compute each element alone
+    flat = np.cos(pitches)
+    x, y = flat * np.cos(yaws), flat * np.sin(yaws)
+    return np.stack([x, y, np.broadcast_to(np.sin(pitches), x.shape)], axis=-1)

@@ -63,9 +63,19 @@ def showing(cfg, eyes, pitches, request: PlanRequest, room: Room, boxes: Boxes, 
     need = level_pixels(request.visibility, "seen", request.intrinsics, cfg.pixel_margin)
     pixels = estimate_pairs(poses, np.tile(np.arange(m), k), request.intrinsics, room, boxes, need).pixels.reshape(k, m)
     nearest = np.minimum(np.round(np.arange(n) / _SHOW_STEP).astype(int), k - 1)
-    shown = (pixels >= need)[nearest]  # (N, M): m looked at from frame n
-    near = central(bins[None, None, :], bearing[..., None], request)  # (N, M, K)
-    return (near & shown[..., None]).any(axis=1)
+    return central_any((pixels >= need)[nearest], bearing, bins, request)  # [n, m]: m shown looked at from frame n
+
+
+def central_any(shown, bearing, bins, request: PlanRequest) -> np.ndarray:
+    """(N, K) True where heading bin k at frame n has the bearing (N, M) of some object ``shown`` (N, M)
+    at frame n within its ``central`` view: what ``(central(bins, bearing) & shown).any(objects)``
+    gives, judging only the shown (frame, object) pairs (a few of N × M × K)."""
+    frame, obj = np.nonzero(shown)
+    out = np.zeros((len(shown), len(bins)), dtype=bool)
+    if len(frame):
+        first = np.flatnonzero(np.diff(frame, prepend=-1))  # each frame's first pair (nonzero goes by rows)
+        out[frame[first]] = np.logical_or.reduceat(central(bins[None, :], bearing[frame, obj, None], request), first)
+    return out
 
 
 def headings(cfg, eyes, desired, pitches, passing, request: PlanRequest, room: Room, boxes: Boxes):
