@@ -208,3 +208,25 @@ def test_directions_take_cos_and_sin_before_broadcasting_to_the_same_bits():
     assert directions(yaws, pitches).tobytes() == plain.tobytes()
     assert np.allclose(directions(0.0, 0.0), [1.0, 0.0, 0.0]) and np.allclose(directions(np.pi / 2, 0.3)[[0, 1]], [0.0, np.cos(0.3)])
     assert directions(0.0, 0.4)[2] > 0  # positive pitch looks up (Z-up)
+
+
+@pytest.mark.parametrize("need", [20.0, 300.0, 3000.0])
+def test_any_shown_casts_few_pairs_to_the_estimates_own_answer(need):
+    """box_visibility.any_shown casts each pose's likeliest box first: the same (F,) answer as the full
+    estimate any'd over the boxes, with and without ``among`` and ``min_in_frame``, and it is no
+    constant (some poses show a box, some none)."""
+    from simgen.trajectories.box_visibility import any_shown
+
+    req = request(rect_scene())
+    room, boxes = Room.from_spec(req.scene.room), Boxes.from_request(req)
+    g = np.random.default_rng(9)
+    eyes = np.column_stack([g.uniform(0.3, 4.7, 80), g.uniform(0.3, 3.7, 80), g.uniform(0.5, 2.0, 80)])
+    poses = camera_poses(eyes, g.uniform(-np.pi, np.pi, 80), g.uniform(-0.6, 0.2, 80))
+    full = estimate(poses, req.intrinsics, room, boxes, need)
+    among = g.random((80, len(boxes))) < 0.5
+    for mask, min_in_frame in ((None, 0.0), (among, 0.0), (None, 0.2), (among, 0.2)):
+        ok = full.at_least(need) & (full.in_frame >= min_in_frame) & (True if mask is None else mask)
+        expected = ok.any(axis=1)
+        got = any_shown(poses, req.intrinsics, room, boxes, need, among=mask, min_in_frame=min_in_frame)
+        assert np.array_equal(got, expected)
+        assert expected.any() and not expected.all()

@@ -190,6 +190,32 @@ def estimate_pairs(poses, objects, intrinsics: CameraIntrinsics, room: Room, box
     return VisibilityEstimate(pixels * (1.0 - np.nan_to_num(occlusion)), in_frame, occlusion, min_pixels)
 
 
+def any_shown(poses, intrinsics: CameraIntrinsics, room: Room, boxes: Boxes, min_pixels: float, among=None,
+              min_in_frame: float = 0.0) -> np.ndarray:
+    """(F,) True where ``estimate(...).at_least(min_pixels)`` holds for some box m with ``among[f, m]``
+    (F, M; None: every box) and at least ``min_in_frame`` of its samples in frame: the same answer,
+    casting occlusion rays for as few (pose, box) pairs as it can. Each pose's pair with the most
+    unoccluded pixels is cast first; only the poses it leaves undecided cast the rest."""
+    poses = np.asarray(poses, dtype=float).reshape(-1, 4, 4)
+    f, m = len(poses), len(boxes)
+    out = np.zeros(f, dtype=bool)
+    if not f or not m:
+        return out
+    pose, obj = np.repeat(np.arange(f), m), np.tile(np.arange(m), f)
+    bound = estimate_pairs(poses[pose], obj, intrinsics, room, boxes, np.inf)  # no rays: unoccluded pixels
+    todo = (bound.pixels >= min_pixels) & (bound.in_frame >= min_in_frame)
+    if among is not None:
+        todo &= np.asarray(among, dtype=bool).reshape(-1)
+    todo = np.flatnonzero(todo)
+    todo = todo[np.lexsort((-bound.pixels[todo], pose[todo]))]  # by pose, most pixels first
+    first = np.flatnonzero(np.diff(pose[todo], prepend=-1))
+    for batch in (todo[first], np.delete(todo, first)):
+        batch = batch[~out[pose[batch]]]  # poses some box already shows are decided
+        exact = estimate_pairs(poses[pose[batch]], obj[batch], intrinsics, room, boxes, min_pixels)
+        out[pose[batch][exact.pixels >= min_pixels]] = True
+    return out
+
+
 def predicted_coverage(request: PlanRequest, poses, level: str = "clear", margin: float = 1.0) -> dict[int, int]:
     """Per object id: how many of ``poses`` are predicted to show it at ``level`` of the request's
     visibility model (times ``margin``)."""

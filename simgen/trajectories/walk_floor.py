@@ -6,7 +6,7 @@ walkthrough's config."""
 import numpy as np
 
 from simgen.trajectories.base import PlanRequest
-from simgen.trajectories.box_visibility import estimate, floor_shown, level_pixels
+from simgen.trajectories.box_visibility import any_shown, floor_shown, level_pixels
 from simgen.trajectories.occupancy import OccupancyGrid
 from simgen.trajectories.planning_geometry import Boxes, Room, camera_poses, directions, yaw_pitch_towards
 from simgen.trajectories.raycast import first_hit
@@ -38,9 +38,8 @@ def floor_views(cfg, grid: OccupancyGrid, room: Room, boxes: Boxes, request: Pla
     if len(boxes):  # a floor view shows some object too, as ``walk_headings.showing`` judges it: no bare frame
         need = level_pixels(request.visibility, "seen", request.intrinsics, cfg.pixel_margin)
         poses = camera_poses(eyes[safe], yaws[safe], pitches[safe])
-        shown = estimate(poses, request.intrinsics, room, boxes, need).at_least(need)
         bearing, _ = yaw_pitch_towards(eyes[safe][:, None, :], boxes.centers[None])
-        safe[safe] = (shown & central(yaws[safe][:, None], bearing, request)).any(axis=1)
+        safe[safe] = any_shown(poses, request.intrinsics, room, boxes, need, among=central(yaws[safe][:, None], bearing, request))
     eyes, yaws, pitches = eyes[safe], yaws[safe], pitches[safe]
     shown = floor_shown(camera_poses(eyes, yaws, pitches), request.intrinsics, room, boxes, cells)
     return eyes, yaws, pitches, shown

@@ -15,7 +15,7 @@ import numpy as np
 
 from simgen.geometry import wrap_angle
 from simgen.trajectories.base import PlanRequest
-from simgen.trajectories.box_visibility import estimate, estimate_pairs, level_pixels, solid
+from simgen.trajectories.box_visibility import any_shown, estimate_pairs, level_pixels, solid
 from simgen.trajectories.heading import plan_yaws, safe_yaws, yaw_bins
 from simgen.trajectories.planning_geometry import Boxes, PlanningError, Room, camera_poses, yaw_pitch_towards
 
@@ -112,7 +112,8 @@ def shows_some_object(cfg, poses, request: PlanRequest, room: Room, boxes: Boxes
     margin) with at least ``_GAP_IN_FRAME`` of its box in frame: how ``fill_gaps`` judges a frame.
     ``est``: the caller's estimate of these poses (exact from that level or lower), reused."""
     need = level_pixels(request.visibility, "seen", request.intrinsics, cfg.pixel_margin)
-    est = est if est is not None else estimate(poses, request.intrinsics, room, boxes, need)
+    if est is None:
+        return any_shown(poses, request.intrinsics, room, boxes, need, min_in_frame=_GAP_IN_FRAME)
     return (est.at_least(need) & (est.in_frame >= _GAP_IN_FRAME)).any(axis=1)
 
 

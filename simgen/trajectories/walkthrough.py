@@ -52,7 +52,7 @@ from simgen.trajectories.planning_geometry import (
 )
 from simgen.trajectories.occupancy import OccupancyGrid, build_grid
 from simgen.trajectories.viewpoints import ViewpointConfig, Viewpoints, candidates, choose, fit_tour
-from simgen.trajectories.box_visibility import estimate, floor_cells, floor_shown, level_pixels
+from simgen.trajectories.box_visibility import any_shown, estimate, floor_cells, floor_shown, level_pixels
 from simgen.trajectories.walk_headings import fill_gaps, headings, shows_some_object
 from simgen.trajectories.walk_floor import append_stations, floor_views
 from simgen.trajectories.walk_timeline import timeline
@@ -163,7 +163,7 @@ class Walkthrough:
                 else:
                     eyes = (1.0 - u)[:, None] * views.eyes[a] + u[:, None] * views.eyes[b]
                     poses = camera_poses(eyes, views.yaws[a] + u * turn, (1.0 - u) * views.pitches[a] + u * views.pitches[b])
-                    shown = estimate(poses, request.intrinsics, room, boxes, need).at_least(need).any(axis=1)
+                    shown = any_shown(poses, request.intrinsics, room, boxes, need)
                     cache[key] = _SWEEP_COST_S * float((~shown).sum())
             return cache[key]
 
