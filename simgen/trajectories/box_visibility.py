@@ -26,6 +26,7 @@ from simgen.visibility_model import VisibilityModel
 NEAR_M = 0.05  # points closer than this along the optical axis count as not in frame
 _ON_FLOOR_M = 0.05  # a box whose bottom is this low stands on the floor (hides the floor under it)
 _SAMPLE_SHRINK = 0.9  # samples sit inside the box so a support surface touching it is not a blocker
+_CULL_MARGIN_M = 1e-6  # a box is skipped as out of view only when its bounding sphere is this much beyond
 # Faces of a box as corner indices in Boxes.corners() order (index = 4·ix + 2·iy + iz).
 _FACES = np.array([[0, 1, 3, 2], [4, 6, 7, 5], [0, 4, 5, 1], [2, 3, 7, 6], [0, 2, 6, 4], [1, 5, 7, 3]])
 
@@ -152,6 +153,22 @@ def estimate(poses, intrinsics: CameraIntrinsics, room: Room, boxes: Boxes, min_
     return VisibilityEstimate(*(a.reshape(f, m) for a in (est.pixels, est.in_frame, est.occlusion)), min_pixels)
 
 
+def _may_be_in_frame(rot, trans, boxes: Boxes, mi, intrinsics: CameraIntrinsics) -> np.ndarray:
+    """(P,) False where box ``mi[p]``'s bounding sphere lies wholly behind ``NEAR_M`` or beyond a side
+    of the image's frustum from camera p (by a margin far wider than rounding): none of its samples
+    can project into the image, so its estimate is 0 pixels, nothing in frame."""
+    centre = _in_camera(rot, trans, boxes.centers[mi])  # (P, 3)
+    radius = np.linalg.norm(boxes.halves, axis=1)[mi] + _CULL_MARGIN_M
+    w, h, fx, fy, cx, cy = (intrinsics.width, intrinsics.height, intrinsics.fx, intrinsics.fy, intrinsics.cx,
+                            intrinsics.cy)
+    # a point in the image has z > NEAR_M > 0 and lies on the inner side of the four planes through
+    # the eye and the image's edges: u ≥ 0 is fx·x + cx·z ≥ 0, u < w is −fx·x + (w − cx)·z > 0, and so for v
+    sides = np.array([[fx, 0.0, cx], [-fx, 0.0, w - cx], [0.0, fy, cy], [0.0, -fy, h - cy]])
+    sides /= np.linalg.norm(sides, axis=1, keepdims=True)
+    inner = centre @ sides.T  # (P, 4) signed distances of the centre
+    return (centre[:, 2] + radius > NEAR_M) & (inner > -radius[:, None]).all(axis=1)
+
+
 def estimate_pairs(poses, objects, intrinsics: CameraIntrinsics, room: Room, boxes: Boxes,
                    min_pixels: float = 0.0) -> VisibilityEstimate:
     """The estimate of box ``objects[p]`` (an index into ``boxes``) from pose ``p`` alone, as arrays
@@ -161,9 +178,15 @@ def estimate_pairs(poses, objects, intrinsics: CameraIntrinsics, room: Room, box
     if not len(mi):
         empty = np.zeros(0)
         return VisibilityEstimate(empty, empty, empty, min_pixels)
+    rot, trans = _camera_frames(poses)
+    looked = _may_be_in_frame(rot, trans, boxes, mi, intrinsics)
+    if not looked.all():  # a box wholly outside the view: nothing in frame, 0 pixels, no rays (as computed)
+        part = estimate_pairs(poses[looked], mi[looked], intrinsics, room, boxes, min_pixels)
+        pixels, in_frame, occlusion = np.zeros(len(mi)), np.zeros(len(mi)), np.full(len(mi), np.nan)
+        pixels[looked], in_frame[looked], occlusion[looked] = part.pixels, part.in_frame, part.occlusion
+        return VisibilityEstimate(pixels, in_frame, occlusion, min_pixels)
     samples = box_samples(boxes)  # (M, S, 3)
     s = samples.shape[1]
-    rot, trans = _camera_frames(poses)
     _, inside = _projected(_in_camera(rot[:, None], trans[:, None], samples[mi]), intrinsics)  # (P, S)
     in_frame = inside.mean(axis=-1)
     fill = np.ones(len(boxes)) if boxes.fill is None else boxes.fill
