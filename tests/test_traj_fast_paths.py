@@ -184,18 +184,32 @@ def test_central_bearings_match_wrapping_each_angle():
         assert expected.any() and not expected.all()  # else this tells nothing
 
 
-def test_central_any_judges_only_the_shown_pairs_to_the_same_answer():
-    """walk_headings.central_any casts the bins of shown (frame, object) pairs only: the same (N, K) as
-    judging every pair and bin, with frames that show nothing and frames where every object shows."""
+def test_central_any_counts_each_bearings_run_of_bins_to_the_same_answer():
+    """walk_headings.central_any counts each shown bearing's run of central bins: the same (N, K) as
+    judging every pair and bin with ``central``, for bearings a few ulps either side of each bin's
+    limit, at ±π, and random ones; frames that show nothing and frames where every object shows."""
     from simgen.trajectories.walk_headings import central, central_any
 
     req, bins, g = request(rect_scene()), yaw_bins(), np.random.default_rng(11)
-    bearing = g.uniform(-np.pi, np.pi, (40, 9))
-    shown = g.random((40, 9)) < 0.3
+    limit = 0.8 * np.arctan2(0.5 * req.intrinsics.width, req.intrinsics.fx)
+    edge = []
+    for base in np.concatenate([bins[::7] + limit, bins[::7] - limit, [np.pi, -np.pi + 1e-12, 0.0]]):
+        for way in (np.inf, -np.inf):
+            x = base
+            for _ in range(3):
+                edge.append(x)
+                x = np.nextafter(x, way)
+    edge = np.array([wrap_angle(b) for b in edge])
+    edge = np.concatenate([edge, [-np.pi, np.pi], g.uniform(-np.pi, np.pi, 300)])  # arctan2 gives −π too
+    bearing = np.resize(edge, (len(edge) // 9 + 1, 9))
+    shown = g.random(bearing.shape) < 0.5
     shown[:5], shown[5:8] = False, True
     expected = (central(bins[None, None, :], bearing[..., None], req) & shown[..., None]).any(axis=1)
-    assert np.array_equal(central_any(shown, bearing, bins, req), expected)
-    assert not expected[:5].any() and expected[5:].any()
+    assert np.array_equal(central_any(shown, bearing, len(bins), req), expected)
+    assert not expected[:5].any() and expected[5:].any() and not expected[5:].all()
+    one = np.zeros_like(shown)
+    one[:, 0] = True  # a single bearing per frame: each run's exact ends
+    assert np.array_equal(central_any(one, bearing, len(bins), req), central(bins[None, :], bearing[:, :1], req))
 
 
 def test_directions_take_cos_and_sin_before_broadcasting_to_the_same_bits():

@@ -31,10 +31,15 @@ _GAP_WINDOW_DEG = 48  # headings judged one by one (1° apart) either side of a 
 _GAP_IN_FRAME = 0.2
 
 
+def _central_limit(request: PlanRequest) -> float:
+    """Radians either side of the yaw that ``central`` counts as in view."""
+    return _IN_VIEW * np.arctan2(0.5 * request.intrinsics.width, request.intrinsics.fx)
+
+
 def central(yaws, bearing, request: PlanRequest) -> np.ndarray:
     """True where a bearing lies within the central ``_IN_VIEW`` share of the horizontal field of
     view of a camera looking along the yaw (arrays broadcast)."""
-    limit = _IN_VIEW * np.arctan2(0.5 * request.intrinsics.width, request.intrinsics.fx)
+    limit = _central_limit(request)
     diff = yaws - bearing
     turn = np.abs(diff)
     # |wrap_angle(diff)| is min(|diff|, 2π − |diff|) up to rounding (~1e-15 rad) while |diff| < 2π: that
@@ -63,19 +68,31 @@ def showing(cfg, eyes, pitches, request: PlanRequest, room: Room, boxes: Boxes, 
     need = level_pixels(request.visibility, "seen", request.intrinsics, cfg.pixel_margin)
     pixels = estimate_pairs(poses, np.tile(np.arange(m), k), request.intrinsics, room, boxes, need).pixels.reshape(k, m)
     nearest = np.minimum(np.round(np.arange(n) / _SHOW_STEP).astype(int), k - 1)
-    return central_any((pixels >= need)[nearest], bearing, bins, request)  # [n, m]: m shown looked at from frame n
+    return central_any((pixels >= need)[nearest], bearing, len(bins), request)  # [n, m]: m shown looked at from frame n
 
 
-def central_any(shown, bearing, bins, request: PlanRequest) -> np.ndarray:
-    """(N, K) True where heading bin k at frame n has the bearing (N, M) of some object ``shown`` (N, M)
-    at frame n within its ``central`` view: what ``(central(bins, bearing) & shown).any(objects)``
-    gives, judging only the shown (frame, object) pairs (a few of N × M × K)."""
+def central_any(shown, bearing, k: int, request: PlanRequest) -> np.ndarray:
+    """(N, k) True where heading bin j of ``yaw_bins(k)`` at frame n has the bearing (N, M) of some
+    object ``shown`` (N, M) at frame n within its ``central`` view: what ``(central(bins, bearing) &
+    shown).any(objects)`` gives. A bearing's central bins are one run round the circle: its ends are
+    computed from the bin spacing, put right by ``central`` itself one bin either way (rounding), and
+    the runs are counted per frame on a difference array (three turns wide: no run wraps off it)."""
     frame, obj = np.nonzero(shown)
-    out = np.zeros((len(shown), len(bins)), dtype=bool)
-    if len(frame):
-        first = np.flatnonzero(np.diff(frame, prepend=-1))  # each frame's first pair (nonzero goes by rows)
-        out[frame[first]] = np.logical_or.reduceat(central(bins[None, :], bearing[frame, obj, None], request), first)
-    return out
+    out = np.zeros((len(shown), k), dtype=bool)
+    if not len(frame):
+        return out
+    bins, width = yaw_bins(k), 2.0 * np.pi / k  # bin j is at −π + (j + 1)·width, wrapped
+    b = bearing[frame, obj]
+    limit = _central_limit(request)
+    lo = np.ceil((b - limit + np.pi) / width - 1.0).astype(int)
+    hi = np.floor((b + limit + np.pi) / width - 1.0).astype(int)
+    lo = np.where(central(bins[(lo - 1) % k], b, request), lo - 1, np.where(central(bins[lo % k], b, request), lo, lo + 1))
+    hi = np.where(central(bins[(hi + 1) % k], b, request), hi + 1, np.where(central(bins[hi % k], b, request), hi, hi - 1))
+    runs = np.zeros((len(shown), 3 * k + 1), dtype=np.int32)  # bin j + k ≡ j: runs may start a turn early
+    np.add.at(runs, (frame, lo + k), 1)
+    np.add.at(runs, (frame, hi + k + 1), -1)
+    count = np.cumsum(runs[:, :-1], axis=1)
+    return (count[:, :k] + count[:, k : 2 * k] + count[:, 2 * k :]) > 0
 
 
 def headings(cfg, eyes, desired, pitches, passing, request: PlanRequest, room: Room, boxes: Boxes):
