@@ -271,3 +271,31 @@ def test_boxes_culled_as_out_of_view_have_no_sample_in_the_image():
     assert (~looked).sum() > 0.3 * len(looked) and (looked & ~in_image).any()  # culls many, conservatively
     est = estimate_pairs(poses[pose], obj, k, Room.from_spec(RoomSpec(L_SHAPE, 2.8)), boxes, 50.0)
     assert (est.pixels[~looked] == 0).all() and (est.in_frame[~looked] == 0).all() and np.isnan(est.occlusion[~looked]).all()
+
+
+def test_skipping_far_walls_changes_no_segment():
+    """segments_clear tests a wall only against runs of segments whose plan bounds meet its own: the
+    same answer as testing every segment against every wall, for segments ending on a wall, grazing
+    its end, running along it, crossing a corner, and zero-length ones, at every run length."""
+    from simgen.trajectories.raycast import _wall_params
+
+    g = np.random.default_rng(8)
+    room = Room.from_spec(RoomSpec(L_SHAPE, 2.8))
+    a, b = room.walls
+    starts = g.uniform([-0.5, -0.5, 0.2], [6.5, 6.5, 2.0], (600, 3))
+    ends = starts + g.normal(0.0, 1.5, (600, 3))
+    w = g.integers(0, len(a), 300)
+    on = a[w] + g.uniform(0.0, 1.0, (300, 1)) * (b[w] - a[w])  # points on walls, and walls' ends
+    ends[:100, :2], ends[100:150, :2] = on[:100], a[w[100:150]]
+    ends[150:200, :2] = a[w[150:200]] + 1e-9 * g.normal(size=(50, 2))
+    starts[200:250, :2], ends[200:250, :2] = a[w[200:250]], b[w[200:250]]  # along a wall
+    ends[250:270] = starts[250:270]  # zero length
+    e = b - a
+    dx, dy = (ends - starts)[:, 0, None], (ends - starts)[:, 1, None]
+    t, u = _wall_params(starts[:, 0, None], starts[:, 1, None], dx, dy, a[:, 0], a[:, 1], e[:, 0], e[:, 1])
+    with np.errstate(invalid="ignore"):
+        expected = ~((t > 1e-3) & (t < 1.0 - 1e-3) & (u >= 0.0) & (u <= 1.0)).any(axis=1)
+    none = Boxes(np.zeros(0, int), (), np.zeros((0, 3)), np.zeros((0, 3)), np.zeros((0, 3, 3)))
+    for run in (1, 8, 27):
+        assert np.array_equal(segments_clear(starts, ends, room, none, run=run), expected)
+    assert expected.any() and not expected.all()

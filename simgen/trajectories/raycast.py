@@ -6,8 +6,9 @@ such as ``planning_geometry.Boxes``. Work is chunked so N × M temporaries stay 
 
 Segments skip the boxes they cannot reach before the slab test (``_near_pairs``, then each
 segment against each remaining box's bounding sphere): conservative bounds, far wider than any
-rounding error. The slab test does the same arithmetic for whatever (segment, box) pairs it is
-given, so skipping changes no answer, bit for bit.
+rounding error; so do walls whose plan bounds miss a run of segments'. The slab and wall tests do the
+same arithmetic for whatever (segment, box or wall) pairs they are given, so skipping changes no
+answer, bit for bit.
 """
 from __future__ import annotations
 
@@ -119,18 +120,33 @@ def _pair_slab(columns, ray, box, rel=None) -> tuple[np.ndarray, np.ndarray]:
                  [[rot[3 * k + j][box] for j in range(3)] for k in range(3)])
 
 
-def _wall_params(o2, d2, room: Room) -> tuple[np.ndarray, np.ndarray]:
-    """Ray/segment parameters (t along the ray, u along each wall), each (..., P); NaN when parallel.
-    ``o2`` and ``d2`` (..., 2) broadcast (rays fanning out of one origin share its wall offsets)."""
+def _wall_params(ox, oy, dx, dy, ax, ay, ex, ey) -> tuple[np.ndarray, np.ndarray]:
+    """Parameters (t along the ray or segment from (ox, oy) along (dx, dy), u along the wall from
+    (ax, ay) along (ex, ey)) where their lines cross, NaN when parallel; all arrays broadcast (rays
+    fanning out of one origin share its wall offsets)."""
+    w0, w1 = ax - ox, ay - oy
+    denom = dx * ey - dy * ex
+    denom = np.where(np.abs(denom) < 1e-12, np.nan, denom)
+    return (w0 * ey - w1 * ex) / denom, (w0 * dy - w1 * dx) / denom
+
+
+def _walls_crossed(starts, ends, d, room: Room, eps: float, run: int) -> np.ndarray:
+    """(N,) True where the segment start→end (``d``: end − start) crosses a wall (``t`` in (eps, 1 − eps), ``u`` in
+    [0, 1]). A wall is tested only against runs of ``run`` consecutive segments whose plan bounds its
+    own bounds meet (a crossing point lies in both; the margin is far wider than rounding)."""
     a, b = room.walls
     e = b - a
-    w0, w1 = a[:, 0] - o2[..., 0, None], a[:, 1] - o2[..., 1, None]
-    dx, dy = d2[..., 0, None], d2[..., 1, None]
-    denom = dx * e[:, 1] - dy * e[:, 0]
-    denom = np.where(np.abs(denom) < 1e-12, np.nan, denom)
-    t = (w0 * e[:, 1] - w1 * e[:, 0]) / denom
-    u = (w0 * dy - w1 * dx) / denom
-    return t, u
+    n = len(starts)
+    lo, hi = _run_bounds(np.concatenate([starts[:, :2], ends[:, :2]], axis=1).reshape(-1, 2), 2 * run)  # (R, 2)
+    meet = ((lo[:, None] <= np.maximum(a, b)[None] + _SKIP_MARGIN_M)
+            & (np.minimum(a, b)[None] <= hi[:, None] + _SKIP_MARGIN_M)).all(axis=-1)  # (R, P)
+    seg, wall = _run_pairs(*np.nonzero(meet), run, n)
+    t, u = _wall_params(starts[seg, 0], starts[seg, 1], d[seg, 0], d[seg, 1], a[wall, 0], a[wall, 1], e[wall, 0],
+                        e[wall, 1])
+    crossed = np.zeros(n, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        crossed[seg[(t > eps) & (t < 1.0 - eps) & (u >= 0.0) & (u <= 1.0)]] = True
+    return crossed
 
 
 def first_wall_hit(origins, dirs, room: Room) -> np.ndarray:
@@ -141,7 +157,10 @@ def first_wall_hit(origins, dirs, room: Room) -> np.ndarray:
     (N, K, 3) for K rays from each origin, giving (N, K).
     """
     origins, dirs = np.atleast_2d(np.asarray(origins, dtype=float)), np.atleast_2d(np.asarray(dirs, dtype=float))
-    t, u = _wall_params(origins[..., :2], dirs[..., :2], room)
+    a, b = room.walls
+    e = b - a
+    t, u = _wall_params(origins[..., 0, None], origins[..., 1, None], dirs[..., 0, None], dirs[..., 1, None], a[:, 0],
+                        a[:, 1], e[:, 0], e[:, 1])
     z = origins[..., 2, None] + t * dirs[..., 2, None]
     with np.errstate(invalid="ignore"):
         ok = (t > 1e-9) & (u >= 0.0) & (u <= 1.0) & (z >= 0.0) & (z <= room.height)
@@ -166,22 +185,30 @@ def _near_pairs(starts, ends, boxes, run: int = _RUN) -> tuple[np.ndarray, np.nd
     capsule round a run of ``run`` consecutive segments (the segment between the centres of the
     bounding boxes of the run's starts and of its ends, widened by their half-diagonals): no
     segment of the run passes nearer the box."""
-    n = len(starts)
-    pad = (-n) % run
     axes, widths = [], []
     for x in (starts, ends):
-        runs = np.concatenate([x, np.repeat(x[-1:], pad, axis=0)]).reshape(-1, run, 3)
-        lo, hi = runs.min(axis=1), runs.max(axis=1)
+        lo, hi = _run_bounds(x, run)
         axes.append(0.5 * (lo + hi))
         widths.append(np.linalg.norm(hi - lo, axis=1) * 0.5)
     rel = [axes[0][:, None, k] - boxes.centers[None, :, k] for k in range(3)]  # (R, M) each
     along = [(axes[1] - axes[0])[:, None, k] for k in range(3)]
     reach = np.maximum(*widths)[:, None] + np.linalg.norm(boxes.halves, axis=1)[None] + _SKIP_MARGIN_M
-    first, box = np.nonzero(_gap2(rel, along) <= reach**2)
+    return _run_pairs(*np.nonzero(_gap2(rel, along) <= reach**2), run, len(starts))
+
+
+def _run_bounds(x, run: int) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest and largest coordinates (R, D) of each run of ``run`` consecutive rows of ``x`` (N, D)
+    (the last run padded with the last row)."""
+    runs = np.concatenate([x, np.repeat(x[-1:], (-len(x)) % run, axis=0)]).reshape(-1, run, x.shape[1])
+    return runs.min(axis=1), runs.max(axis=1)
+
+
+def _run_pairs(first, other, run: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (segment, other) index pairs of (run, other) pairs: each of the run's ``run`` segments (of ``n``)."""
     seg = (first[:, None] * run + np.arange(run)[None]).reshape(-1)
-    box = np.repeat(box, run)
+    other = np.repeat(other, run)
     keep = seg < n
-    return seg[keep], box[keep]
+    return seg[keep], other[keep]
 
 
 def segments_clear(starts, ends, room: Room, boxes, ignore=None, eps: float = 1e-3, run: int = _RUN) -> np.ndarray:
@@ -194,10 +221,7 @@ def segments_clear(starts, ends, room: Room, boxes, ignore=None, eps: float = 1e
     """
     starts, ends = np.atleast_2d(np.asarray(starts, dtype=float)), np.atleast_2d(np.asarray(ends, dtype=float))
     d = ends - starts
-    t, u = _wall_params(starts[:, :2], d[:, :2], room)
-    with np.errstate(invalid="ignore"):
-        crosses = ((t > eps) & (t < 1.0 - eps) & (u >= 0.0) & (u <= 1.0)).any(axis=1)
-    clear = ~crosses
+    clear = ~_walls_crossed(starts, ends, d, room, eps, run)
     if len(boxes.centers) == 0 or not len(starts):
         return clear
     seg, box = _near_pairs(starts, ends, boxes, run)
