@@ -130,14 +130,16 @@ def _wall_params(ox, oy, dx, dy, ax, ay, ex, ey) -> tuple[np.ndarray, np.ndarray
     return (w0 * ey - w1 * ex) / denom, (w0 * dy - w1 * dx) / denom
 
 
-def _walls_crossed(starts, ends, d, room: Room, eps: float, run: int) -> np.ndarray:
-    """(N,) True where the segment start→end (``d``: end − start) crosses a wall (``t`` in (eps, 1 − eps), ``u`` in
-    [0, 1]). A wall is tested only against runs of ``run`` consecutive segments whose plan bounds its
-    own bounds meet (a crossing point lies in both; the margin is far wider than rounding)."""
+def _walls_crossed(starts, d, bounds, room: Room, eps: float, run: int) -> np.ndarray:
+    """(N,) True where the segment from ``starts`` along ``d`` crosses a wall (``t`` in (eps, 1 − eps),
+    ``u`` in [0, 1]). A wall is tested only against the runs of ``run`` consecutive segments whose
+    plan bounds (``bounds``: ``_run_bounds`` of the starts and of the ends) its own bounds meet (a
+    crossing point lies in both; the margin is far wider than rounding)."""
     a, b = room.walls
     e = b - a
     n = len(starts)
-    lo, hi = _run_bounds(np.concatenate([starts[:, :2], ends[:, :2]], axis=1).reshape(-1, 2), 2 * run)  # (R, 2)
+    (s_lo, s_hi), (e_lo, e_hi) = bounds
+    lo, hi = np.minimum(s_lo, e_lo)[:, :2], np.maximum(s_hi, e_hi)[:, :2]  # (R, 2)
     meet = ((lo[:, None] <= np.maximum(a, b)[None] + _SKIP_MARGIN_M)
             & (np.minimum(a, b)[None] <= hi[:, None] + _SKIP_MARGIN_M)).all(axis=-1)  # (R, P)
     seg, wall = _run_pairs(*np.nonzero(meet), run, n)
@@ -180,20 +182,19 @@ def _gap2(rel, along) -> np.ndarray:
     return ((rel[0] + t * along[0]) ** 2 + (rel[1] + t * along[1]) ** 2) + (rel[2] + t * along[2]) ** 2
 
 
-def _near_pairs(starts, ends, boxes, run: int = _RUN) -> tuple[np.ndarray, np.ndarray]:
-    """(segment, box) index pairs that may meet: each other box's bounding sphere lies beyond the
-    capsule round a run of ``run`` consecutive segments (the segment between the centres of the
-    bounding boxes of the run's starts and of its ends, widened by their half-diagonals): no
-    segment of the run passes nearer the box."""
+def _near_pairs(bounds, boxes, run: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(segment, box) index pairs of ``n`` segments that may meet: each other box's bounding sphere
+    lies beyond the capsule round a run of ``run`` consecutive segments (the segment between the
+    centres of the bounding boxes of the run's starts and of its ends, ``bounds``, widened by their
+    half-diagonals): no segment of the run passes nearer the box."""
     axes, widths = [], []
-    for x in (starts, ends):
-        lo, hi = _run_bounds(x, run)
+    for lo, hi in bounds:
         axes.append(0.5 * (lo + hi))
         widths.append(np.linalg.norm(hi - lo, axis=1) * 0.5)
     rel = [axes[0][:, None, k] - boxes.centers[None, :, k] for k in range(3)]  # (R, M) each
     along = [(axes[1] - axes[0])[:, None, k] for k in range(3)]
     reach = np.maximum(*widths)[:, None] + np.linalg.norm(boxes.halves, axis=1)[None] + _SKIP_MARGIN_M
-    return _run_pairs(*np.nonzero(_gap2(rel, along) <= reach**2), run, len(starts))
+    return _run_pairs(*np.nonzero(_gap2(rel, along) <= reach**2), run, n)
 
 
 def _run_bounds(x, run: int) -> tuple[np.ndarray, np.ndarray]:
@@ -220,11 +221,11 @@ def segments_clear(starts, ends, room: Room, boxes, ignore=None, eps: float = 1e
     to one box's samples); any order and any ``run`` give the same answer.
     """
     starts, ends = np.atleast_2d(np.asarray(starts, dtype=float)), np.atleast_2d(np.asarray(ends, dtype=float))
-    d = ends - starts
-    clear = ~_walls_crossed(starts, ends, d, room, eps, run)
+    d, bounds = ends - starts, [_run_bounds(x, run) for x in (starts, ends)]
+    clear = ~_walls_crossed(starts, d, bounds, room, eps, run)
     if len(boxes.centers) == 0 or not len(starts):
         return clear
-    seg, box = _near_pairs(starts, ends, boxes, run)
+    seg, box = _near_pairs(bounds, boxes, run, len(starts))
     if ignore is not None:
         keep = ~np.asarray(ignore).reshape(-1)[seg * len(boxes.centers) + box]
         seg, box = seg[keep], box[keep]
