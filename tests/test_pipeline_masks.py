@@ -83,3 +83,30 @@ def test_floor_coverage_equals_back_projection_with_the_pose():
     cov.add(depth, instance, K, T)
     expected = reference_floor(cov, depth, instance, K, T)
     assert expected.sum() > 10 and np.array_equal(cov.shown, expected)
+
+
+def test_floor_pixels_off_the_grid_on_every_side_mark_no_cell_and_a_frame_without_floor_marks_none():
+    """Seen from 3 m up, the floor runs past the 1 × 0.8 m footprint's grid on all four sides; the
+    pixels on the grid's edge cells belong to an object, so the edge cells stay unshown unless a pixel
+    off the grid were clipped onto them. A frame of only objects, or of nothing hit, marks no cell."""
+    K = CameraIntrinsics.from_vfov(64, 48, 90.0)
+    T = look_at([0.5, 0.4, 3.0], [0.55, 0.5, 0.0])
+    ray = np.stack(np.meshgrid((np.arange(64) + 0.5 - K.cx) / K.fx, (np.arange(48) + 0.5 - K.cy) / K.fy), -1)
+    depth = (-T[2, 3] / (ray @ T[2, :2] + T[2, 2])).astype(np.float32)  # all pixels see the floor z = 0
+    cov = FloorCoverage([(0.0, 0.0), (1.0, 0.0), (1.0, 0.8), (0.0, 0.8)], cell_m=0.25)
+    world = (ray * depth[..., None].astype(float)) @ T[:2, :2].T + depth[..., None] * T[:2, 2] + T[:2, 3]
+    cells = np.floor((world - cov.origin) / cov.cell).astype(int)
+    nx, ny = cov.shown.shape
+    i, j = cells[..., 0], cells[..., 1]
+    assert i.min() < 0 and i.max() >= nx and j.min() < 0 and j.max() >= ny  # off the grid every side
+    on_grid = (i >= 0) & (i < nx) & (j >= 0) & (j < ny)
+    edge = on_grid & ((i == 0) | (i == nx - 1) | (j == 0) | (j == ny - 1))
+    instance = np.where(edge, 3, 0).astype(np.uint16)
+    cov.add(depth, instance, K, T)
+    expected = reference_floor(cov, depth, instance, K, T)
+    assert np.array_equal(cov.shown, expected) and expected[1:-1, 1:-1].all()
+    assert not expected[[0, -1], :].any() and not expected[:, [0, -1]].any()
+    before = cov.shown.copy()
+    cov.add(depth, np.full_like(instance, 3), K, T)
+    cov.add(np.full_like(depth, np.inf), np.zeros_like(instance), K, T)
+    assert np.array_equal(cov.shown, before)

@@ -185,46 +185,68 @@ class FloorCoverage:
         for poly in covered:
             inside &= ~points_in_polygon(centres.reshape(-1, 2), np.asarray(poly, dtype=float))
         self.inside = inside.reshape(nx, ny)
-        self.shown = np.zeros_like(self.inside)
-        self._ray_key, self._rays_xy = None, None  # pixel-centre rays of the last intrinsics (_rays)
+        # A margin of one cell all round: a pixel whose cell lies off the grid is clipped into it (which
+        # nothing reads) rather than dropped by a range test per pixel.
+        self._grid = np.zeros((nx + 2, ny + 2), bool)
+        self.shown = self._grid[1:-1, 1:-1]
+        self._scratch_key, self._scratch = None, None  # per-image-size arrays of the last intrinsics (_buffers)
 
     def add(self, depth, instance, intrinsics: CameraIntrinsics, T_world_cam) -> None:
         """Mark the floor cells shown by one frame's depth (m along camera z) and instance mask."""
         depth, instance = np.asarray(depth), np.asarray(instance)
-        ray_x, ray_y = self._rays(intrinsics)
+        ray_x, ray_y, pixel_x, pixel_y, depth64, height = self._buffers(intrinsics)
         T = np.asarray(T_world_cam, dtype=float)
         # World coordinates written out per axis, height first over the whole image, so only floor
         # pixels get x and y (an (N, 3) @ (3, 3) matmul went to a multithreaded BLAS: ~50 ms a frame
         # on a busy machine). A pixel at camera depth z lies at z · (ray_x[col], ray_y[row], 1) in the
-        # camera, so its world height is z · (row term + column term) + T[2, 3].
-        rise = (ray_y * T[2, 1])[:, None] + (ray_x * T[2, 0] + T[2, 2])[None, :]
+        # camera, so its world height is z · (row term + column term) + T[2, 3]. The image-sized
+        # arrays are the same ones each frame: fresh ones cost page faults (0.5-1 ms a frame).
+        np.add((ray_y * T[2, 1])[:, None], (ray_x * T[2, 0] + T[2, 2])[None, :], out=height)
         # In float64 throughout, as numpy would promote the float32 depth: a mixed float32 × float64
         # product over the image costs ~10× its float64 one (0.5 ms a 320×240 frame).
-        height = depth.astype(np.float64)
+        depth64[...] = depth
         with np.errstate(invalid="ignore"):  # inf depth × a zero rise: NaN, never on the floor
-            np.multiply(height, rise, out=height)
+            np.multiply(depth64, height, out=height)
         height += T[2, 3]
         on_floor = np.abs(height, out=height) <= self.tolerance
-        # flat indices, rows and columns by division: 2-D nonzero costs ~5× more
-        shown = np.flatnonzero(on_floor & (instance == 0) & (depth > 0))
-        rows = shown // depth.shape[1]
-        cols = shown - rows * depth.shape[1]
-        z = depth.ravel()[shown].astype(float)
-        x, y = ray_x[cols] * z, ray_y[rows] * z
-        # cell indices per axis on flat arrays: (N, 2) arrays with .all(axis=1) cost 1.5 ms a frame
-        i = np.floor((x * T[0, 0] + y * T[0, 1] + z * T[0, 2] + T[0, 3] - self.origin[0]) / self.cell).astype(int)
-        j = np.floor((x * T[1, 0] + y * T[1, 1] + z * T[1, 2] + T[1, 3] - self.origin[1]) / self.cell).astype(int)
-        nx, ny = self.shown.shape
-        ok = (i >= 0) & (i < nx) & (j >= 0) & (j < ny)
-        self.shown.reshape(-1)[(i * ny + j)[ok]] = True  # a view (shown is C-contiguous): 2× faster than (i, j)
+        on_floor &= instance == 0
+        on_floor &= depth > 0
+        shown = np.flatnonzero(on_floor)  # flat indices: 2-D nonzero costs ~5× more
+        z = depth64.ravel().take(shown)
+        x, y = pixel_x.take(shown), pixel_y.take(shown)
+        x *= z
+        y *= z
+        i, j = (self._cells(x, y, z, T, axis) for axis in (0, 1))
+        # flat index into the margined grid, in float (exact for these small integers): one int conversion
+        i += 1.0
+        i *= self._grid.shape[1]
+        i += j
+        i += 1.0
+        self._grid.reshape(-1)[i.astype(np.intp)] = True
 
-    def _rays(self, intrinsics: CameraIntrinsics) -> tuple[np.ndarray, np.ndarray]:
-        """(x / z per column, y / z per row) of the pixel-centre rays, cached per intrinsics."""
-        if self._ray_key != intrinsics:
-            self._ray_key = intrinsics
-            self._rays_xy = ((np.arange(intrinsics.width) + 0.5 - intrinsics.cx) / intrinsics.fx,
-                             (np.arange(intrinsics.height) + 0.5 - intrinsics.cy) / intrinsics.fy)
-        return self._rays_xy
+    def _cells(self, x, y, z, T: np.ndarray, axis: int) -> np.ndarray:
+        """Grid cell (float) along ``axis`` of camera points (x, y, z): -1 or the grid's size off the grid.
+
+        The world coordinate is summed as x · T[a, 0] + y · T[a, 1] + z · T[a, 2] + T[a, 3], in that
+        order (a cell index near a cell edge depends on the rounding), in place: one array per term
+        would double the cost on flat arrays of tens of thousands of pixels."""
+        c, term = np.multiply(x, T[axis, 0]), np.multiply(y, T[axis, 1])
+        c += term
+        c += np.multiply(z, T[axis, 2], out=term)
+        c += T[axis, 3]
+        c -= self.origin[axis]
+        c /= self.cell
+        return np.clip(np.floor(c, out=c), -1.0, self.shown.shape[axis], out=c)
+
+    def _buffers(self, intrinsics: CameraIntrinsics):
+        """Cached per intrinsics: x / z of the pixel-centre ray per column and y / z per row, the same
+        per pixel in row-major order, and two float64 images to work in."""
+        if self._scratch_key != intrinsics:
+            w, h = intrinsics.width, intrinsics.height
+            ray_x, ray_y = (np.arange(w) + 0.5 - intrinsics.cx) / intrinsics.fx, (np.arange(h) + 0.5 - intrinsics.cy) / intrinsics.fy
+            self._scratch_key = intrinsics
+            self._scratch = (ray_x, ray_y, np.tile(ray_x, h), np.repeat(ray_y, w), np.empty((h, w)), np.empty((h, w)))
+        return self._scratch
 
     @property
     def fraction(self) -> float:
