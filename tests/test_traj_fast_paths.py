@@ -247,12 +247,13 @@ def test_any_shown_casts_few_pairs_to_the_estimates_own_answer(need):
 
 
 def test_boxes_culled_as_out_of_view_have_no_sample_in_the_image():
-    """estimate_pairs skips a box whose bounding sphere lies beyond the view's frustum: each skipped
-    pair has no sample projecting into the image, by a plain pinhole projection (u = fx·x/z + cx, the
+    """estimate_pairs skips a box whose bounding sphere lies beyond the view's frustum, and projects
+    no sample of one whose sphere lies wholly inside it: each skipped pair has no sample projecting
+    into the image and each wholly inside has all of them, by a plain pinhole projection (u = fx·x/z + cx, the
     OpenCV camera: x right, y down, z forward), so its estimate (0 pixels, none in frame, no rays) is
     what the full computation gives. Tilted, tiny and frustum-grazing boxes included."""
     from simgen.geometry import invert
-    from simgen.trajectories.box_visibility import NEAR_M, _camera_frames, _may_be_in_frame, box_samples
+    from simgen.trajectories.box_visibility import NEAR_M, _camera_frames, _in_view, box_samples
 
     req = request(rect_scene())
     k, g = req.intrinsics, np.random.default_rng(6)
@@ -261,14 +262,15 @@ def test_boxes_culled_as_out_of_view_have_no_sample_in_the_image():
                          g.uniform(-0.6, 0.3, 60))
     pose, obj = np.repeat(np.arange(60), 40), np.tile(np.arange(40), 60)
     rot, trans = _camera_frames(poses)
-    looked = _may_be_in_frame(rot[pose], trans[pose], boxes, obj, k)
+    looked, wholly = _in_view(rot[pose], trans[pose], boxes, obj, k)
     cam = np.einsum("pij,psj->psi", np.stack([invert(T) for T in poses])[pose, :3, :3], box_samples(boxes)[obj]) \
         + np.stack([invert(T) for T in poses])[pose, None, :3, 3]
     z = cam[..., 2]
     u, v = k.fx * cam[..., 0] / np.where(z > NEAR_M, z, 1.0) + k.cx, k.fy * cam[..., 1] / np.where(z > NEAR_M, z, 1.0) + k.cy
-    in_image = ((z > NEAR_M) & (u >= 0) & (u < k.width) & (v >= 0) & (v < k.height)).any(axis=1)
-    assert not (in_image & ~looked).any()  # never a box with a sample in the image
-    assert (~looked).sum() > 0.3 * len(looked) and (looked & ~in_image).any()  # culls many, conservatively
+    in_image = (z > NEAR_M) & (u >= 0) & (u < k.width) & (v >= 0) & (v < k.height)
+    assert not (in_image.any(axis=1) & ~looked).any()  # never a box with a sample in the image
+    assert (~looked).sum() > 0.3 * len(looked) and (looked & ~in_image.any(axis=1)).any()  # culls many, conservatively
+    assert in_image[wholly].all() and wholly.sum() > 20 and (in_image.all(axis=1) & ~wholly).any()  # wholly in: all in
     est = estimate_pairs(poses[pose], obj, k, Room.from_spec(RoomSpec(L_SHAPE, 2.8)), boxes, 50.0)
     assert (est.pixels[~looked] == 0).all() and (est.in_frame[~looked] == 0).all() and np.isnan(est.occlusion[~looked]).all()
 

@@ -153,10 +153,11 @@ def estimate(poses, intrinsics: CameraIntrinsics, room: Room, boxes: Boxes, min_
     return VisibilityEstimate(*(a.reshape(f, m) for a in (est.pixels, est.in_frame, est.occlusion)), min_pixels)
 
 
-def _may_be_in_frame(rot, trans, boxes: Boxes, mi, intrinsics: CameraIntrinsics) -> np.ndarray:
-    """(P,) False where box ``mi[p]``'s bounding sphere lies wholly behind ``NEAR_M`` or beyond a side
-    of the image's frustum from camera p (by a margin far wider than rounding): none of its samples
-    can project into the image, so its estimate is 0 pixels, nothing in frame."""
+def _in_view(rot, trans, boxes: Boxes, mi, intrinsics: CameraIntrinsics) -> tuple[np.ndarray, np.ndarray]:
+    """(P,) bools of box ``mi[p]``'s bounding sphere against the frustum of camera p (beyond ``NEAR_M``,
+    within the image's sides), by a margin far wider than rounding: whether some of it may be in view
+    (else none of its samples projects into the image: its estimate is 0 pixels, nothing in frame),
+    and whether all of it is (every sample projects into the image)."""
     centre = _in_camera(rot, trans, boxes.centers[mi])  # (P, 3)
     radius = np.linalg.norm(boxes.halves, axis=1)[mi] + _CULL_MARGIN_M
     w, h, fx, fy, cx, cy = (intrinsics.width, intrinsics.height, intrinsics.fx, intrinsics.fy, intrinsics.cx,
@@ -166,7 +167,8 @@ def _may_be_in_frame(rot, trans, boxes: Boxes, mi, intrinsics: CameraIntrinsics)
     sides = np.array([[fx, 0.0, cx], [-fx, 0.0, w - cx], [0.0, fy, cy], [0.0, -fy, h - cy]])
     sides /= np.linalg.norm(sides, axis=1, keepdims=True)
     inner = centre @ sides.T  # (P, 4) signed distances of the centre
-    return (centre[:, 2] + radius > NEAR_M) & (inner > -radius[:, None]).all(axis=1)
+    may = (centre[:, 2] + radius > NEAR_M) & (inner > -radius[:, None]).all(axis=1)
+    return may, (centre[:, 2] - radius > NEAR_M) & (inner > radius[:, None]).all(axis=1)
 
 
 def estimate_pairs(poses, objects, intrinsics: CameraIntrinsics, room: Room, boxes: Boxes,
@@ -179,7 +181,7 @@ def estimate_pairs(poses, objects, intrinsics: CameraIntrinsics, room: Room, box
         empty = np.zeros(0)
         return VisibilityEstimate(empty, empty, empty, min_pixels)
     rot, trans = _camera_frames(poses)
-    looked = _may_be_in_frame(rot, trans, boxes, mi, intrinsics)
+    looked, wholly = _in_view(rot, trans, boxes, mi, intrinsics)
     if not looked.all():  # a box wholly outside the view: nothing in frame, 0 pixels, no rays (as computed)
         part = estimate_pairs(poses[looked], mi[looked], intrinsics, room, boxes, min_pixels)
         pixels, in_frame, occlusion = np.zeros(len(mi)), np.zeros(len(mi)), np.full(len(mi), np.nan)
@@ -187,7 +189,9 @@ def estimate_pairs(poses, objects, intrinsics: CameraIntrinsics, room: Room, box
         return VisibilityEstimate(pixels, in_frame, occlusion, min_pixels)
     samples = box_samples(boxes)  # (M, S, 3)
     s = samples.shape[1]
-    _, inside = _projected(_in_camera(rot[:, None], trans[:, None], samples[mi]), intrinsics)  # (P, S)
+    inside = np.ones((len(mi), s), dtype=bool)  # (P, S); projected only where a box is partly in view
+    part = np.flatnonzero(~wholly)
+    _, inside[part] = _projected(_in_camera(rot[part, None], trans[part, None], samples[mi[part]]), intrinsics)
     in_frame = inside.mean(axis=-1)
     fill = np.ones(len(boxes)) if boxes.fill is None else boxes.fill
     full = float(intrinsics.width * intrinsics.height)  # a box grazing the image plane projects huge
