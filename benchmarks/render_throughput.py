@@ -36,7 +36,7 @@ from pathlib import Path
 from hydra import compose, initialize_config_dir
 
 from simgen.job_config import conf_dir
-from simgen.episodes.mask_visibility import compute_visibility
+from simgen.episodes.mask_visibility import FrameVisibility
 from simgen.episodes.runner import build_plugins, render_one
 from simgen.episodes.takes import floor_coverage
 from simgen.episodes.writer import depth_to_mm
@@ -85,12 +85,13 @@ def frame_steps_ms(plugins, sim, spec, states, poses) -> dict:
     """CPU ms a frame of each step of the runner's frame loop but the video, timed apart on ``poses``."""
     renderer, floor, intrinsics = SimulatorRenderer(simulator=sim), floor_coverage(spec), plugins.intrinsics
     renderer.load(spec, intrinsics)
+    visibility = FrameVisibility(spec, intrinsics, renderer.near)  # as takes.film measures each frame
     spent = dict.fromkeys(("render", "visibility", "floor", "depth_mm"), 0.0)
     for T in poses:
         clock = time.process_time()
         obs = renderer.render(states, T)
         marks = [time.process_time()]
-        compute_visibility(obs, spec, states, intrinsics, T, near=renderer.near)
+        visibility(obs, states, T)
         marks.append(time.process_time())
         floor.add(obs.depth, obs.instance, intrinsics, T)
         marks.append(time.process_time())

@@ -67,57 +67,91 @@ def compute_visibility(obs: Observation, spec: SceneSpec, states: tuple[ObjectSt
       honest: floor seen between a table's legs is not an occluder. An estimate: with k = 4 it
       resolves a few per cent. 0.0 when no sample of the region lies inside the image in front
       of ``near`` (``in_frame_fraction`` tells that case apart).
+
+    Frame after frame of one scene, :class:`FrameVisibility` gives the same for less.
     """
-    if obs.instance is None or obs.depth is None:
-        raise ValueError("compute_visibility needs the 'instance' and 'depth' passes of the render")
-    instance, depth = np.asarray(obs.instance), np.asarray(obs.depth)
-    h, w = instance.shape
-    if (w, h) != (intrinsics.width, intrinsics.height):
-        raise ValueError(f"compute_visibility: image is {w}×{h} but intrinsics say {intrinsics.width}×{intrinsics.height}")
-    by_id = {s.object_id: s for s in states}
-    missing = [o.object_id for o in spec.objects if o.object_id not in by_id]
-    if missing:
-        raise ValueError(f"compute_visibility: no state for object_id(s) {missing}")
-    ids = np.array([o.object_id for o in spec.objects], dtype=np.int64)
-    if len(ids) == 0:
-        return ()
+    return FrameVisibility(spec, intrinsics, near)(obs, states, T_world_cam)
 
-    pixels, bbox = _mask_stats(instance, ids)
-    T_cam_world = invert(T_world_cam)
-    R = T_cam_world[:3, :3] @ rotations([by_id[i].pose.quat_wxyz for i in ids])  # object -> camera axes
-    t = np.array([by_id[i].pose.position for i in ids]) @ T_cam_world[:3, :3].T + T_cam_world[:3, 3]
-    half = np.array([o.half_extents for o in spec.objects], dtype=float)
-    K = (intrinsics.fx, intrinsics.fy, intrinsics.cx, intrinsics.cy)
 
-    Rt = R.transpose(0, 2, 1)  # row vectors: p_cam = p_obj @ R^T + t
+class FrameVisibility:
+    """:func:`compute_visibility` of one scene's frames, one call a frame: what no frame changes is
+    computed once (the ids, each box's samples at its size, its faces' cell areas), and the boxes'
+    world rotations and positions once for each ``states`` tuple (a static take passes the same one
+    every frame)."""
 
-    # In-frame fraction: volume samples in camera coordinates (N, 64, 3).
-    vol = (_VOLUME * half[:, None]) @ Rt + t[:, None]
-    _, _, inside = _project(vol, K, w, h, near)
-    in_frame = inside.mean(axis=1)
+    def __init__(self, spec: SceneSpec, intrinsics: CameraIntrinsics, near: float = DEFAULT_NEAR):
+        self.spec, self.intrinsics, self.near = spec, intrinsics, near
+        self.ids = np.array([o.object_id for o in spec.objects], dtype=np.int64)
+        half = np.array([o.half_extents for o in spec.objects], dtype=float).reshape(-1, 3)
+        self.half = half
+        self._volume = _VOLUME * half[:, None]  # (N, 64, 3) in object axes
+        self._faces = _FACE_POINTS.reshape(1, -1, 3) * half[:, None]  # (N, 6 k², 3)
+        cell = (4.0 * np.prod(half[:, _FACE_SPANS], axis=-1) / FACE_GRID**2)[:, :, None]  # m² per sample
+        self._pixel_area = intrinsics.fx * intrinsics.fy * cell  # (N, 6, 1): × |n·p| / z³ = pixels per sample
+        self._states, self._world = None, None
 
-    # Occlusion: face samples (N, 6, k², 3); keep camera-facing faces.
-    n = len(ids)
-    pts = ((_FACE_POINTS.reshape(1, -1, 3) * half[:, None]) @ Rt + t[:, None]).reshape(n, 6, -1, 3)
-    normals = _FACE_NORMALS @ Rt  # (N, 6, 3)
-    n_dot_p = (pts * normals[:, :, None]).sum(-1)
-    u, v, ok = _project(pts, K, w, h, near)
-    ok &= n_dot_p < 0.0  # camera-facing: the outward normal points back towards the camera (origin)
-    cell = (4.0 * np.prod(half[:, _FACE_SPANS], axis=-1) / FACE_GRID**2)[:, :, None]  # m² per sample
-    z = np.maximum(pts[..., 2], near)
-    weight = np.where(ok, intrinsics.fx * intrinsics.fy * cell * np.abs(n_dot_p) / z**3, 0.0)  # pixels per sample
-    z_min = _nearest_z(R, t, half)
-    col, row = np.clip(u.astype(np.int64), 0, w - 1), np.clip(v.astype(np.int64), 0, h - 1)
-    seen = instance[row, col]
-    other_nearer = (seen != ids[:, None, None]) & (depth[row, col] < z_min[:, None, None])
-    total = weight.sum(axis=(1, 2))
-    covered = (weight * other_nearer).sum(axis=(1, 2))
-    occlusion = np.clip(np.divide(covered, total, out=np.zeros_like(total), where=total > 0), 0.0, 1.0)
+    def _world_boxes(self, states: tuple[ObjectState, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """World rotations (N, 3, 3) and positions (N, 3) of the objects at ``states`` (cached by identity)."""
+        if states is not self._states:
+            by_id = {s.object_id: s for s in states}
+            missing = [i for i in self.ids.tolist() if i not in by_id]
+            if missing:
+                raise ValueError(f"compute_visibility: no state for object_id(s) {missing}")
+            poses = [by_id[i].pose for i in self.ids.tolist()]
+            self._world = (rotations([p.quat_wxyz for p in poses]), np.array([p.position for p in poses]))
+            self._states = states
+        return self._world
 
-    return tuple(
-        Visibility(i, p, f, o, b)
-        for i, p, f, o, b in zip(ids.tolist(), pixels.tolist(), in_frame.tolist(), occlusion.tolist(), bbox)
-    )
+    def __call__(self, obs: Observation, states: tuple[ObjectState, ...], T_world_cam) -> tuple[Visibility, ...]:
+        """One ``Visibility`` per object for the frame ``obs`` rendered from ``T_world_cam`` at ``states``."""
+        if obs.instance is None or obs.depth is None:
+            raise ValueError("compute_visibility needs the 'instance' and 'depth' passes of the render")
+        instance, depth = np.asarray(obs.instance), np.asarray(obs.depth)
+        h, w = instance.shape
+        intrinsics, near, ids = self.intrinsics, self.near, self.ids
+        if (w, h) != (intrinsics.width, intrinsics.height):
+            raise ValueError(f"compute_visibility: image is {w}×{h} but intrinsics say {intrinsics.width}×{intrinsics.height}")
+        world_rotation, world_position = self._world_boxes(states)
+        if len(ids) == 0:
+            return ()
+
+        pixels, bbox = _mask_stats(instance, ids)
+        T_cam_world = invert(T_world_cam)
+        R = T_cam_world[:3, :3] @ world_rotation  # object -> camera axes
+        t = world_position @ T_cam_world[:3, :3].T + T_cam_world[:3, 3]
+        K = (intrinsics.fx, intrinsics.fy, intrinsics.cx, intrinsics.cy)
+
+        Rt = R.transpose(0, 2, 1)  # row vectors: p_cam = p_obj @ R^T + t
+
+        # In-frame fraction: volume samples in camera coordinates (N, 64, 3).
+        vol = self._volume @ Rt + t[:, None]
+        _, _, inside = _project(vol, K, w, h, near)
+        in_frame = inside.mean(axis=1)
+
+        # Occlusion: face samples (N, 6, k², 3); keep camera-facing faces.
+        n = len(ids)
+        pts = (self._faces @ Rt + t[:, None]).reshape(n, 6, -1, 3)
+        normals = _FACE_NORMALS @ Rt  # (N, 6, 3)
+        n_dot_p = (pts * normals[:, :, None]).sum(-1)
+        u, v, ok = _project(pts, K, w, h, near)
+        ok &= n_dot_p < 0.0  # camera-facing: the outward normal points back towards the camera (origin)
+        z = np.maximum(pts[..., 2], near)
+        weight = np.where(ok, self._pixel_area * np.abs(n_dot_p) / z**3, 0.0)  # pixels per sample
+        z_min = _nearest_z(R, t, self.half)
+        # each sample's pixel (clamped into the image) as a flat index: one gather per image
+        pixel = np.minimum(np.maximum(v.astype(np.int64), 0), h - 1)
+        pixel *= w
+        pixel += np.minimum(np.maximum(u.astype(np.int64), 0), w - 1)
+        seen = instance.ravel().take(pixel)
+        other_nearer = (seen != ids[:, None, None]) & (depth.ravel().take(pixel) < z_min[:, None, None])
+        total = weight.sum(axis=(1, 2))
+        covered = (weight * other_nearer).sum(axis=(1, 2))
+        occlusion = np.minimum(np.maximum(np.divide(covered, total, out=np.zeros_like(total), where=total > 0), 0.0), 1.0)
+
+        return tuple(
+            Visibility(i, p, f, o, b)
+            for i, p, f, o, b in zip(ids.tolist(), pixels.tolist(), in_frame.tolist(), occlusion.tolist(), bbox)
+        )
 
 
 def _nearest_z(R: np.ndarray, t: np.ndarray, half: np.ndarray) -> np.ndarray:
@@ -139,22 +173,26 @@ def _project(points_cam: np.ndarray, K, w: int, h: int, near: float):
 def _mask_stats(instance: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, list]:
     """Visible pixel counts and inclusive bounding boxes of each id, from the mask's horizontal runs.
 
-    A run is a stretch of one object id along an image row: its start and end columns bound the
-    id's columns, its row the id's rows, and its length counts its pixels. Runs are a few hundred
-    per frame where object pixels are tens of thousands, and flat indices of the run starts and ends
-    (the k-th start and the k-th end bound the same run) avoid 2-D ``nonzero`` (~10× slower).
+    A run is a stretch of one id along an image row: its start and end columns bound the id's
+    columns, its row the id's rows, and its length counts its pixels. Runs are a few hundred per
+    frame where object pixels are tens of thousands. They are found in one pass over the flat mask
+    (a run starts where the id changes or a row begins, and ends where the next one starts), as flat
+    indices: 2-D ``nonzero`` costs ~10× more.
     """
     h, w = instance.shape
-    n = int(max(ids.max(), instance.max())) + 1
-    change = instance[:, 1:] != instance[:, :-1]
-    starts = instance != 0  # only object pixels matter; the room/background (0) is skipped
-    ends = starts.copy()
-    starts[:, 1:] &= change
-    ends[:, :-1] &= change
-    first, last = np.flatnonzero(starts), np.flatnonzero(ends)
+    flat = instance.ravel()
+    starts = np.empty(flat.size, bool)
+    starts[0] = True
+    np.not_equal(flat[1:], flat[:-1], out=starts[1:])
+    starts[::w] = True
+    first = np.flatnonzero(starts)
+    last = np.append(first[1:], flat.size) - 1
+    value = flat.take(first)
+    objects = value != 0  # only object runs matter; the room/background (0) is skipped
+    first, last, value = first[objects], last[objects], value[objects].astype(np.intp)
+    n = int(max(ids.max(), value.max(initial=0))) + 1
     row = first // w
     x_start, x_end = first - row * w, last - row * w
-    value = instance.ravel()[first].astype(np.intp)
     counts = np.zeros(n, np.intp)
     np.add.at(counts, value, x_end - x_start + 1)
     x0, y0, x1, y1 = np.full(n, w), np.full(n, h), np.full(n, -1), np.full(n, -1)

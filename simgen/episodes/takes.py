@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 
 from simgen.episodes.dynamics import Playback
-from simgen.episodes.mask_visibility import FloorCoverage, compute_visibility
+from simgen.episodes.mask_visibility import FloorCoverage, FrameVisibility
 from simgen.episodes.writer import VideoWriter, depth_to_mm
 from simgen.geometry import obb_footprint, quat_to_matrix
 from simgen.renderers.camera_effects import CameraPipeline
@@ -95,6 +95,7 @@ def film(sim, renderer, spec: SceneSpec, states, plugins, poses, actions, events
     between frames), with visibility and floor coverage per frame."""
     render, intrinsics = plugins.render, plugins.intrinsics
     floor, playback = floor_coverage(spec), Playback(events)
+    visibility = FrameVisibility(spec, intrinsics, near=renderer.near)
     writer = VideoWriter(video, intrinsics.width, intrinsics.height, render.fps, render.video_crf)
     frames, depths, instances = [], [], []
     try:
@@ -103,7 +104,7 @@ def film(sim, renderer, spec: SceneSpec, states, plugins, poses, actions, events
                 states = playback.advance(sim, index, 1.0 / render.fps)
             obs = renderer.render(states, T_world_cam)
             writer.write(camera(obs.rgb, obs.depth, T_world_cam))
-            vis = compute_visibility(obs, spec, states, intrinsics, T_world_cam, near=renderer.near)
+            vis = visibility(obs, states, T_world_cam)
             floor.add(obs.depth, obs.instance, intrinsics, T_world_cam)
             frames.append(Frame(index, index / render.fps, tuple(map(tuple, T_world_cam)), states, vis))
             if render.save_arrays:
