@@ -301,3 +301,19 @@ def test_skipping_far_walls_changes_no_segment():
     for run in (1, 8, 27):
         assert np.array_equal(segments_clear(starts, ends, room, none, run=run), expected)
     assert expected.any() and not expected.all()
+
+
+def test_segment_distances_written_out_per_axis_keep_the_vector_forms_bits():
+    """occupancy.segment_distances sums x and y by hand: the same bits as the projection written with
+    2-vectors and np.linalg.norm, zero-length segments included, and the distances a ruler gives."""
+    from simgen.trajectories.occupancy import segment_distances
+
+    g = np.random.default_rng(12)
+    pts, a, b = g.uniform(-3.0, 8.0, (4000, 2)), g.uniform(0.0, 5.0, (9, 2)), g.uniform(0.0, 5.0, (9, 2))
+    b[0] = a[0]
+    p, e = pts[:, None, :], (b - a)[None]
+    t = np.clip(((p - a[None]) * e).sum(-1) / np.maximum((e**2).sum(-1), 1e-18), 0.0, 1.0)
+    plain = np.linalg.norm(p - (a[None] + t[..., None] * e), axis=-1)
+    assert segment_distances(pts, a, b).tobytes() == plain.tobytes()
+    unit = segment_distances(np.array([[0.5, 2.0], [-3.0, 4.0], [2.0, 0.0]]), np.zeros((1, 2)), np.array([[1.0, 0.0]]))
+    assert np.allclose(unit[:, 0], [2.0, 5.0, 1.0])

@@ -22,11 +22,14 @@ DISTANCE_CAP_EXTRA_M = 1.0  # distances are exact up to clearance + this; larger
 
 def segment_distances(points, a, b) -> np.ndarray:
     """(N, E) Euclidean distance from each 2D point to each segment a[e]→b[e]."""
-    p = np.asarray(points, dtype=float)[:, None, :]
-    e = (b - a)[None]
-    len2 = np.maximum((e**2).sum(-1), 1e-18)
-    t = np.clip(((p - a[None]) * e).sum(-1) / len2, 0.0, 1.0)
-    return np.linalg.norm(p - (a[None] + t[..., None] * e), axis=-1)
+    p = np.asarray(points, dtype=float)
+    px, py = p[:, 0, None], p[:, 1, None]
+    ax, ay, ex, ey = a[:, 0], a[:, 1], b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]
+    # x and y written out (as the 2-vector sums and norm add them): reductions over a last axis of 2
+    # cost more than the arithmetic
+    t = np.clip(((px - ax) * ex + (py - ay) * ey) / np.maximum(ex * ex + ey * ey, 1e-18), 0.0, 1.0)
+    dx, dy = px - (ax + t * ex), py - (ay + t * ey)
+    return np.sqrt(dx * dx + dy * dy)
 
 
 def convex_polygon_distance(points, poly) -> np.ndarray:
