@@ -317,3 +317,51 @@ def test_segment_distances_written_out_per_axis_keep_the_vector_forms_bits():
     assert segment_distances(pts, a, b).tobytes() == plain.tobytes()
     unit = segment_distances(np.array([[0.5, 2.0], [-3.0, 4.0], [2.0, 0.0]]), np.zeros((1, 2)), np.array([[1.0, 0.0]]))
     assert np.allclose(unit[:, 0], [2.0, 5.0, 1.0])
+
+
+def test_tours_ordered_on_lists_and_partial_sums_match_whole_sums_over_numpy():
+    """tour.order_tour and two_opt sum tour lengths on nested lists and carry a reversal's length on
+    from the kept moves' partial sum: the orders the plain form (each candidate's whole length summed
+    over the numpy matrix) finds, ties and near-ties included."""
+    from simgen.trajectories.tour import order_tour, travel_times, two_opt
+
+    def whole(order, cost):
+        return float(sum(cost[a, b] for a, b in zip(order, order[1:])))
+
+    def plain_two_opt(order, cost):
+        order, improved = list(order), True
+        while improved:
+            improved = False
+            for i in range(len(order) - 1):
+                for j in range(i + 2, len(order) + 1):
+                    candidate = order[:i] + order[i:j][::-1] + order[j:]
+                    if whole(candidate, cost) < whole(order, cost) - 1e-12:
+                        order, improved = candidate, True
+        return order
+
+    def plain_order(cost):
+        best = None
+        for start in range(len(cost)):
+            order, left = [start], set(range(len(cost))) - {start}
+            while left:
+                nxt = min(left, key=lambda j: (cost[order[-1], j], j))
+                order.append(nxt)
+                left.discard(nxt)
+            if best is None or whole(order, cost) < whole(best, cost):
+                best = order
+        return plain_two_opt(best, cost)
+
+    g = np.random.default_rng(5)
+    for trial in range(60):
+        d = int(g.integers(1, 13))
+        eyes, yaws = g.uniform(0.0, 6.0, (d, 3)), g.uniform(-np.pi, np.pi, d)
+        if trial % 3 == 0:  # stations on a lattice: many equal moves
+            eyes = np.round(eyes)
+            yaws = np.round(yaws)
+        extra = np.round(g.uniform(0.0, 2.0, (d, d)), 1) if trial % 2 else None
+        if extra is not None:
+            extra = extra + extra.T
+        cost = travel_times(eyes, yaws, 1.0, 1.5) + (0.0 if extra is None else extra)
+        assert order_tour(eyes, yaws, 1.0, 1.5, extra) == plain_order(cost)
+        start = list(g.permutation(d))
+        assert two_opt(start, cost) == plain_two_opt(start, cost)

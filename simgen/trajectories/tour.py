@@ -15,21 +15,37 @@ def travel_times(eyes, yaws, speed: float, turn_rate: float) -> np.ndarray:
     return np.maximum(walk, turn)
 
 
-def _length(order, cost) -> float:
-    return float(sum(cost[a, b] for a, b in zip(order, order[1:])))
+def _partial_sums(order, rows) -> list:
+    """Length of the tour ``order`` after each of its moves, summed move by move from the start (from
+    the integer 0, as ``sum`` does); ``rows``: the cost matrix as nested lists (numpy's per-element
+    indexing costs ~10× a list's)."""
+    sums, total = [0], 0
+    for a, b in zip(order, order[1:]):
+        total += rows[a][b]
+        sums.append(total)
+    return sums
 
 
-def two_opt(order: list[int], cost: np.ndarray) -> list[int]:
-    """Improve an open tour by reversing stretches while that shortens it (symmetric costs)."""
+def two_opt(order: list[int], cost) -> list[int]:
+    """Improve an open tour by reversing stretches while that shortens it (symmetric costs).
+
+    A reversal of ``order[i:j]`` keeps the tour's first ``i - 1`` moves: its length carries on from
+    their partial sum, so it is the same float the whole sum gives."""
+    rows = cost.tolist() if isinstance(cost, np.ndarray) else cost
     order = list(order)
+    sums = _partial_sums(order, rows)
     improved = True
     while improved:
         improved = False
         for i in range(len(order) - 1):
+            keep = max(i - 1, 0)
             for j in range(i + 2, len(order) + 1):
                 candidate = order[:i] + order[i:j][::-1] + order[j:]
-                if _length(candidate, cost) < _length(order, cost) - 1e-12:
-                    order, improved = candidate, True
+                total = sums[keep]
+                for a, b in zip(candidate[keep:], candidate[keep + 1:]):
+                    total += rows[a][b]
+                if float(total) < float(sums[-1]) - 1e-12:
+                    order, sums, improved = candidate, _partial_sums(candidate, rows), True
     return order
 
 
@@ -39,17 +55,19 @@ def order_tour(eyes, yaws, speed: float, turn_rate: float, extra=None) -> list[i
     cost = travel_times(eyes, yaws, speed, turn_rate)
     if extra is not None:
         cost = cost + np.asarray(extra, dtype=float)
-    d = len(cost)
-    best = None
-    for start in range(d):
-        order, left = [start], set(range(d)) - {start}
+    rows = cost.tolist()
+    best, shortest = None, None
+    for start in range(len(rows)):
+        order, left = [start], set(range(len(rows))) - {start}
         while left:
-            nxt = min(left, key=lambda j: (cost[order[-1], j], j))
+            row = rows[order[-1]]
+            nxt = min(left, key=lambda j: (row[j], j))
             order.append(nxt)
             left.discard(nxt)
-        if best is None or _length(order, cost) < _length(best, cost):
-            best = order
-    return two_opt(best, cost)
+        length = float(_partial_sums(order, rows)[-1])
+        if best is None or length < shortest:
+            best, shortest = order, length
+    return two_opt(best, rows)
 
 
 def _share(total: int, weights) -> np.ndarray:
