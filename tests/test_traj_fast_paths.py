@@ -5,14 +5,20 @@ random scenes with grazing, zero-length and axis-parallel segments (where a care
 reordered sum would show)."""
 import numpy as np
 import pytest
+from test_traj_scenes import L_SHAPE, rect_scene, request
 
 from simgen.geometry import quat_to_matrix, wrap_angle
 from simgen.trajectories.box_visibility import estimate, estimate_pairs
 from simgen.trajectories.heading import plan_yaws, safe_yaws, yaw_bins
 from simgen.trajectories.planning_geometry import Boxes, Room, camera_poses, directions
-from simgen.trajectories.raycast import fan_box_hits, first_box_hit, first_hit, ray_box_intervals, segments_clear
+from simgen.trajectories.raycast import (
+    fan_box_hits,
+    first_box_hit,
+    first_hit,
+    ray_box_intervals,
+    segments_clear,
+)
 from simgen.types import RoomSpec
-from test_traj_scenes import L_SHAPE, rect_scene, request
 
 
 def random_boxes(g, m: int) -> Boxes:
@@ -62,7 +68,7 @@ def test_skipping_far_boxes_changes_no_segment(seed):
 
 def test_a_fan_of_rays_hits_what_each_ray_hits_alone():
     g = np.random.default_rng(7)
-    room, boxes = Room.from_spec(RoomSpec(L_SHAPE, 2.8)), random_boxes(g, 20)
+    boxes = random_boxes(g, 20)
     eyes = g.uniform([0.2, 0.2, 0.5], [2.8, 5.8, 2.0], (30, 3))
     dirs = directions(yaw_bins(90)[None, :], g.uniform(-0.6, 0.3, 30)[:, None])  # (30, 90, 3)
     near = g.random((30, 20)) < 0.4
@@ -107,7 +113,7 @@ def test_viterbi_window_matches_rolling_every_offset():
     allowed = g.random((n, k)) > 0.3
     penalty = g.uniform(0.0, 5.0, (n, k))
     fixed = g.random(n) < 0.1
-    yaws, ok = plan_yaws(desired, allowed, np.radians(12.0), fixed=fixed, penalty=penalty)
+    yaws, _ = plan_yaws(desired, allowed, np.radians(12.0), fixed=fixed, penalty=penalty)
     # the plain recursion: every step offset by np.roll, first minimum wins
     bins, width = yaw_bins(k), 2.0 * np.pi / k
     s = int(np.floor(np.radians(12.0) / width - 1.0))
@@ -253,7 +259,12 @@ def test_boxes_culled_as_out_of_view_have_no_sample_in_the_image():
     OpenCV camera: x right, y down, z forward), so its estimate (0 pixels, none in frame, no rays) is
     what the full computation gives. Tilted, tiny and frustum-grazing boxes included."""
     from simgen.geometry import invert
-    from simgen.trajectories.box_visibility import NEAR_M, _camera_frames, _in_view, box_samples
+    from simgen.trajectories.box_visibility import (
+        NEAR_M,
+        _camera_frames,
+        _in_view,
+        box_samples,
+    )
 
     req = request(rect_scene())
     k, g = req.intrinsics, np.random.default_rng(6)

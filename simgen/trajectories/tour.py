@@ -2,6 +2,8 @@
 and splitting a frame budget between dwells and transits."""
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
 from simgen.geometry import wrap_angle
@@ -20,7 +22,7 @@ def _partial_sums(order, rows) -> list:
     the integer 0, as ``sum`` does); ``rows``: the cost matrix as nested lists (numpy's per-element
     indexing costs ~10× a list's)."""
     sums, total = [0], 0
-    for a, b in zip(order, order[1:]):
+    for a, b in pairwise(order):
         total += rows[a][b]
         sums.append(total)
     return sums
@@ -42,7 +44,7 @@ def two_opt(order: list[int], cost) -> list[int]:
             for j in range(i + 2, len(order) + 1):
                 candidate = order[:i] + order[i:j][::-1] + order[j:]
                 total = sums[keep]
-                for a, b in zip(candidate[keep:], candidate[keep + 1:]):
+                for a, b in pairwise(candidate[keep:]):
                     total += rows[a][b]
                 if float(total) < float(sums[-1]) - 1e-12:
                     order, sums, improved = candidate, _partial_sums(candidate, rows), True
