@@ -110,10 +110,24 @@ def _projected(cam, intrinsics: CameraIntrinsics) -> tuple[np.ndarray, np.ndarra
     return uv, inside
 
 
-def _silhouettes(frames, eyes, intrinsics: CameraIntrinsics, boxes: Boxes, corners, mi) -> np.ndarray:
+def _memo(boxes: Boxes, make):
+    """``make(boxes)``, computed once per ``Boxes`` and kept in its memo (estimates of a plan's many
+    pose batches share their boxes' samples, corners and faces)."""
+    if make not in boxes.memo:
+        boxes.memo[make] = make(boxes)
+    return boxes.memo[make]
+
+
+def _face_frames(boxes: Boxes) -> tuple[np.ndarray, np.ndarray]:
+    """(M, 6, 3) centres of every box's faces and their outward directions from the box centre."""
+    face_centers = _memo(boxes, Boxes.corners)[:, _FACES].mean(axis=2)
+    return face_centers, face_centers - boxes.centers[:, None, :]
+
+
+def _silhouettes(frames, eyes, intrinsics: CameraIntrinsics, boxes: Boxes, mi) -> np.ndarray:
     """(P,) projected area in pixels (unclipped) of box ``mi[p]`` seen by camera ``p`` (``frames``:
     its rotation and translation, ``eyes`` (P, 3)); the whole image if a corner is behind."""
-    cam = _in_camera(frames[0][:, None], frames[1][:, None], corners[mi])  # (P, 8, 3)
+    cam = _in_camera(frames[0][:, None], frames[1][:, None], _memo(boxes, Boxes.corners)[mi])  # (P, 8, 3)
     z = cam[..., 2]
     uv = cam[..., :2] / np.where(z > NEAR_M, z, 1.0)[..., None] * [intrinsics.fx, intrinsics.fy]
     quad = uv[:, _FACES]  # (P, 6, 4, 2)
@@ -121,9 +135,8 @@ def _silhouettes(frames, eyes, intrinsics: CameraIntrinsics, boxes: Boxes, corne
     signed = 0.5 * (x * np.roll(y, -1, axis=-1) - y * np.roll(x, -1, axis=-1)).sum(axis=-1)  # (P, 6)
     # A face is seen from the front when the eye is on its outer side; the outward normal of face f
     # is ±axis; test with the face centre against the eye in world coordinates.
-    face_centers = corners[:, _FACES].mean(axis=2)  # (M, 6, 3)
-    normals = (face_centers - boxes.centers[:, None, :])[mi]
-    rel = eyes[:, None, :] - face_centers[mi]
+    face_centers, normals = (a[mi] for a in _memo(boxes, _face_frames))  # (P, 6, 3)
+    rel = eyes[:, None, :] - face_centers
     front = (rel[..., 0] * normals[..., 0] + rel[..., 2] * normals[..., 2]) + rel[..., 1] * normals[..., 1] > 0
     area = np.where(front, np.abs(signed), 0.0).sum(axis=-1)
     full = float(intrinsics.width * intrinsics.height)
@@ -135,7 +148,7 @@ def silhouette_pixels(poses, intrinsics: CameraIntrinsics, boxes: Boxes) -> np.n
     poses = np.asarray(poses, dtype=float).reshape(-1, 4, 4)
     fi, mi = np.repeat(np.arange(len(poses)), len(boxes)), np.tile(np.arange(len(boxes)), len(poses))
     rot, trans = _camera_frames(poses)
-    area = _silhouettes((rot[fi], trans[fi]), poses[fi, :3, 3], intrinsics, boxes, boxes.corners(), mi)
+    area = _silhouettes((rot[fi], trans[fi]), poses[fi, :3, 3], intrinsics, boxes, mi)
     return area.reshape(len(poses), len(boxes))
 
 
@@ -187,7 +200,7 @@ def estimate_pairs(poses, objects, intrinsics: CameraIntrinsics, room: Room, box
         pixels, in_frame, occlusion = np.zeros(len(mi)), np.zeros(len(mi)), np.full(len(mi), np.nan)
         pixels[looked], in_frame[looked], occlusion[looked] = part.pixels, part.in_frame, part.occlusion
         return VisibilityEstimate(pixels, in_frame, occlusion, min_pixels)
-    samples = box_samples(boxes)  # (M, S, 3)
+    samples = _memo(boxes, box_samples)  # (M, S, 3)
     s = samples.shape[1]
     inside = np.ones((len(mi), s), dtype=bool)  # (P, S); projected only where a box is partly in view
     part = np.flatnonzero(~wholly)
@@ -196,13 +209,13 @@ def estimate_pairs(poses, objects, intrinsics: CameraIntrinsics, room: Room, box
     fill = np.ones(len(boxes)) if boxes.fill is None else boxes.fill
     full = float(intrinsics.width * intrinsics.height)  # a box grazing the image plane projects huge
     eyes = poses[:, :3, 3]
-    pixels = np.minimum(_silhouettes((rot, trans), eyes, intrinsics, boxes, boxes.corners(), mi), full) * in_frame * fill[mi]
+    pixels = np.minimum(_silhouettes((rot, trans), eyes, intrinsics, boxes, mi), full) * in_frame * fill[mi]
     occlusion = np.full(len(mi), np.nan)  # only cast where the object could still pass the threshold
     todo = np.flatnonzero((in_frame > 0) & (pixels >= min_pixels))
     if len(todo):
         starts = np.repeat(eyes[todo], s, axis=0)
         ends = samples[mi[todo]].reshape(-1, 3)
-        passes = see_through(boxes)
+        passes = _memo(boxes, see_through)
         ignore = np.repeat(passes[mi[todo]], s, axis=0)
         clear = segments_clear(starts, ends, room, boxes, ignore=ignore, run=s).reshape(-1, s)  # s rays a box
         if boxes.parts is not None and len(boxes.parts):  # a container's own boards and sides do hide

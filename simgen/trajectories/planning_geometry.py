@@ -4,7 +4,7 @@ camera poses from yaw/pitch, and the config fields (with their checks) common to
 Config dataclasses in this package deliberately avoid ``from __future__ import annotations`` so that
 ``registry.parse_config`` sees real types and coerces/rejects values by type.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -95,6 +95,9 @@ class Boxes:
     fill: np.ndarray | None = None  # (M,) share of the box's silhouette its parts cover (None: all)
     parts: "Boxes | None" = None  # box-shaped parts of multi-part objects (a shelf's boards and sides)
     part_owner: np.ndarray | None = None  # (P,) index of the box each of ``parts`` belongs to
+    # what estimates derive from these boxes alone and reuse (samples, corners, faces): boxes are built
+    # once per plan and never changed in place
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_request(cls, request: PlanRequest) -> "Boxes":
