@@ -80,10 +80,9 @@ class FrameVisibility:
     every frame)."""
 
     def __init__(self, spec: SceneSpec, intrinsics: CameraIntrinsics, near: float = DEFAULT_NEAR):
-        self.spec, self.intrinsics, self.near = spec, intrinsics, near
+        self.intrinsics, self.near = intrinsics, near
         self.ids = np.array([o.object_id for o in spec.objects], dtype=np.int64)
-        half = np.array([o.half_extents for o in spec.objects], dtype=float).reshape(-1, 3)
-        self.half = half
+        self.half = half = np.array([o.half_extents for o in spec.objects], dtype=float).reshape(-1, 3)
         self._volume = _VOLUME * half[:, None]  # (N, 64, 3) in object axes
         self._faces = _FACE_POINTS.reshape(1, -1, 3) * half[:, None]  # (N, 6 k², 3)
         cell = (4.0 * np.prod(half[:, _FACE_SPANS], axis=-1) / FACE_GRID**2)[:, :, None]  # m² per sample

@@ -29,7 +29,8 @@ def _partial_sums(order, rows) -> list:
 
 
 def two_opt(order: list[int], cost) -> list[int]:
-    """Improve an open tour by reversing stretches while that shortens it (symmetric costs).
+    """Improve an open tour by reversing stretches while that shortens it (symmetric ``cost``: a
+    (D, D) array, or its rows as lists).
 
     A reversal of ``order[i:j]`` keeps the tour's first ``i - 1`` moves: its length carries on from
     their partial sum, so it is the same float the whole sum gives."""
