@@ -3,15 +3,18 @@
 * raw: pybullet ``getCameraImage`` frames/s on a default scene at the chosen resolution (same
   camera poses, same flags as the simulator uses), nothing else;
 * pipeline: end-to-end frames/s for the same frames — scene build, settle, plan, render,
-  visibility, H.264 encode, episode.json and arrays written — and its ratio to raw;
-* cpu: the same ratios in this process's CPU seconds (what a busy machine disturbs less; ffmpeg's
-  encoding runs in its own process and is not counted), the planner's seconds for this episode
-  (``plan_s``, part of setup), the per-episode fixed seconds (setup + write) and those the whole
-  episode could spend at this frame loop and still reach 0.9 × raw (``fixed_allowed_s_for_0.9``;
-  negative: the frame loop alone is below it);
+  visibility, H.264 encode, episode.json and arrays written — and its ratio to raw, with the
+  configured renderer: by default pybullet's in a worker process (``renderer.process``), started once
+  as a shard starts it (``worker_start_s``), capturing frames while this process analyses them;
+* in_process: the same pipeline with the renderer in this process (``renderer.process=false``);
+* cpu: the same ratios in CPU seconds, this process's and the render worker's (what a busy machine
+  disturbs less; ffmpeg's encoding runs in its own process and is not counted): the worker spends
+  no fewer CPU seconds, it spends them on another core; the in-process frame loop's CPU ratio; the
+  planner's seconds for this episode (``plan_s``, part of setup) and the per-episode fixed seconds
+  (setup + write);
 * frame loop: the pipeline's per-frame part alone (the renderer behind the ``Renderer`` interface,
   depth and id conversions, visibility, floor coverage, encode), its ratio to raw, and the
-  per-episode fixed seconds beside it (setup: load, settle, plan; write: arrays, JSON);
+  per-episode fixed seconds beside it (setup: load, settle, plan, the renderer's load; write: arrays, JSON);
 * breakdown: the fixed CPU seconds by phase (load: build + settle, plan, prepare: dynamics and
   renderer load, write) and the frame loop's CPU ms a frame by step, the steps timed apart on the same
   poses (render: the simulator's render with its depth and id conversions; encode and rest: the
@@ -40,10 +43,10 @@ from simgen.episodes.mask_visibility import FrameVisibility
 from simgen.episodes.runner import build_plugins, render_one
 from simgen.episodes.takes import floor_coverage
 from simgen.episodes.writer import depth_to_mm
-from simgen.renderers.base import SimulatorRenderer
+from simgen.renderers.base import SimulatorRenderer, open_renderer
 from simgen.registry import SIMULATORS
 from simgen.seeding import rng
-from simgen.simulators.pybullet import gl_projection_matrix, gl_view_matrix
+from simgen.simulators.pybullet_render import gl_projection_matrix, gl_view_matrix
 from simgen.trajectories.base import PlanRequest
 
 
@@ -68,16 +71,18 @@ def raw_fps(sim, poses, intrinsics) -> tuple[float, float]:
     return len(poses) / (time.perf_counter() - start), len(poses) / (time.process_time() - cpu)
 
 
-def pipeline_fps(plugins, sim, seed: int):
-    """Frames/s of one full episode (build, settle, plan, render, visibility, encode, write), the
-    episode, and render_one's timings (setup, frames, write seconds)."""
+def pipeline_fps(plugins, sim, seed: int, renderer):
+    """Frames/s of one full episode (build, settle, plan, render, visibility, encode, write) drawn by
+    ``renderer``, the episode, and render_one's timings (setup, frames, write seconds; ``total_cpu``:
+    this process's and the render worker's CPU seconds)."""
     timings = {}
+    worker_cpu = lambda: getattr(renderer, "worker_cpu_s", 0.0)  # noqa: E731 - a worker's clock, if any
     with tempfile.TemporaryDirectory() as tmp:
-        start, cpu = time.perf_counter(), time.process_time()
+        start, cpu, worker = time.perf_counter(), time.process_time(), worker_cpu()
         spec = plugins.builder.build(seed, 0, 0)
         episode = render_one(sim, spec, plugins, "bench", Path(tmp), lambda stage: rng(seed, 0, 0, stage),
-                             timings=timings)
-        timings["total_cpu"] = time.process_time() - cpu
+                             renderer=renderer, timings=timings)
+        timings["total_cpu"] = time.process_time() - cpu + worker_cpu() - worker
         return len(episode.frames) / (time.perf_counter() - start), episode, timings
 
 
@@ -135,35 +140,47 @@ def main() -> None:
         poses = plugins.planner.plan(PlanRequest(spec, states, plugins.intrinsics, plugins.render.n_frames,
                                                  plugins.render.fps, plugins.visibility), rng(0, 0, 0, "trajectory"))
         plan_cpu = time.process_time() - clock
-        raws, runs = [], []
-        for _ in range(args.repeats):  # interleaved, so both see the same load on a busy machine
+        start = time.perf_counter()
+        configured = open_renderer(cfg.renderer.name, plugins.renderer_cfg, sim)  # as a shard opens it
+        configured.load(spec, plugins.intrinsics)  # a worker starts here, once a shard
+        worker_start = time.perf_counter() - start
+        here = SimulatorRenderer(simulator=sim)
+        raws, runs, in_process = [], [], []
+        for _ in range(args.repeats):  # interleaved, so all see the same load on a busy machine
             raws.append(raw_fps(sim, poses, plugins.intrinsics))
-            runs.append(pipeline_fps(plugins, sim, 0))
+            runs.append(pipeline_fps(plugins, sim, 0, configured))
+            in_process.append(pipeline_fps(plugins, sim, 0, here))
         raw, raw_cpu = max(r[0] for r in raws), max(r[1] for r in raws)
         pipe, episode, _ = max(runs, key=lambda r: r[0])
         n = len(episode.frames)
         pipe_cpu = max(n / r[2]["total_cpu"] for r in runs)
-        loop, loop_cpu = max(n / r[2]["frames"] for r in runs), max(n / r[2]["frames_cpu"] for r in runs)
+        here_fps, here_cpu = max(r[0] for r in in_process), max(n / r[2]["total_cpu"] for r in in_process)
+        loop = max(n / r[2]["frames"] for r in runs)
+        loop_cpu = max(n / r[2]["frames_cpu"] for r in in_process)  # the frame loop's CPU in one process
         fixed = {k: round(min(r[2][k] for r in runs), 3) for k in ("setup", "write", "setup_cpu", "write_cpu")}
         phases = {k: round(min(r[2][f"{k}_cpu"] for r in runs), 3) for k in ("load", "plan", "prepare", "write")}
         steps = frame_steps_ms(plugins, sim, spec, sim.load(spec), poses)
         steps["encode_and_rest"] = 1000.0 / loop_cpu - sum(steps.values())
         steps = {"raw": round(1000.0 / raw_cpu, 2), **{k: round(v, 2) for k, v in steps.items()}}
         dynamic = build_plugins(compose_cfg(sizes + ["dynamics=mixed", "dynamics.num_moving=2"]))
-        dyn, moving, _ = max((pipeline_fps(dynamic, sim, 0) for _ in range(args.repeats)), key=lambda r: r[0])
-        renderer = sim.renderer
+        dyn, moving, _ = max((pipeline_fps(dynamic, sim, 0, configured) for _ in range(args.repeats)),
+                             key=lambda r: r[0])
+        renderer = configured.name
+        configured.close()
     builds = {str(n): round(build_seconds(n, args.repeats), 4) for n in (8, 16, 32, 64)}
     print(json.dumps({
-        "resolution": f"{args.width}x{args.height}", "renderer": renderer, "seconds": args.seconds,
-        "frames": len(episode.frames),
-        "objects": len(spec.objects),
+        "resolution": f"{args.width}x{args.height}", "renderer": renderer,
+        "render_process": type(configured).__name__, "worker_start_s": round(worker_start, 3),
+        "seconds": args.seconds, "frames": len(episode.frames), "objects": len(spec.objects),
         "raw_fps": round(raw, 2), "pipeline_fps": round(pipe, 2), "pipeline_over_raw": round(pipe / raw, 3),
+        "in_process": {"pipeline_fps": round(here_fps, 2), "pipeline_over_raw": round(here_fps / raw, 3)},
         "frame_loop_fps": round(loop, 2), "frame_loop_over_raw": round(loop / raw, 3), "fixed_s": fixed,
         "cpu": {"raw_fps": round(raw_cpu, 2), "pipeline_fps": round(pipe_cpu, 2),
-                "pipeline_over_raw": round(pipe_cpu / raw_cpu, 3), "frame_loop_fps": round(loop_cpu, 2),
-                "frame_loop_over_raw": round(loop_cpu / raw_cpu, 3), "plan_s": round(plan_cpu, 3),
-                "fixed_s": round(fixed["setup_cpu"] + fixed["write_cpu"], 3),
-                "fixed_allowed_s_for_0.9": round(n / (0.9 * raw_cpu) - n / loop_cpu, 3)},
+                "pipeline_over_raw": round(pipe_cpu / raw_cpu, 3),
+                "in_process_pipeline_over_raw": round(here_cpu / raw_cpu, 3),
+                "in_process_frame_loop_fps": round(loop_cpu, 2),
+                "in_process_frame_loop_over_raw": round(loop_cpu / raw_cpu, 3), "plan_s": round(plan_cpu, 3),
+                "fixed_s": round(fixed["setup_cpu"] + fixed["write_cpu"], 3)},
         "breakdown": {"fixed_cpu_s": phases, "frame_loop_cpu_ms": steps},
         "build_settle_s": builds, "build_64_over_16": round(builds["64"] / builds["16"], 2),
         "dynamic_pipeline_fps": round(dyn, 2), "dynamic_events": [e.kind for e in moving.events],

@@ -27,6 +27,8 @@ from simgen.job_config import conf_dir
 log = logging.getLogger("simgen")
 # keys that say where, how many or which stages run, not what each episode is
 _NOT_HASHED = ("stages", "paths", "shard", "episodes", "run_name")
+# renderer keys that say in which process frames are drawn, not what they show
+_NOT_HASHED_RENDERER = ("process", "frames_in_flight")
 # keys added after configs were first written, with the value that means what those configs meant:
 # at that value a key is left out of the hash, so older configs keep their run ids and episode ids
 _AS_BEFORE = (
@@ -46,11 +48,13 @@ OmegaConf.register_new_resolver("path_safe", path_safe, replace=True)  # used by
 
 
 def config_hash(cfg: DictConfig) -> str:
-    """sha256 of the resolved job config, without keys that only say where or which stages run, nor
-    later keys at the value that means what configs meant before them (``_AS_BEFORE``)."""
+    """sha256 of the resolved job config, without keys that only say where, which stages or in which
+    process they run, nor later keys at the value that means what configs meant before them (``_AS_BEFORE``)."""
     data = OmegaConf.to_container(cfg, resolve=True)
     for key in _NOT_HASHED:
         data.pop(key, None)
+    for key in _NOT_HASHED_RENDERER:
+        data.get("renderer", {}).pop(key, None)
     for parent, key, as_before in _AS_BEFORE:
         node = data if parent is None else data.get(parent)
         if isinstance(node, dict) and key in node and as_before(node[key], data):

@@ -12,7 +12,7 @@ from simgen.types import CameraIntrinsics
 
 pybullet = pytest.importorskip("pybullet")
 
-from simgen.simulators.pybullet import gl_projection_matrix, gl_view_matrix  # noqa: E402
+from simgen.simulators.pybullet_render import gl_projection_matrix, gl_view_matrix  # noqa: E402
 
 
 def test_view_matrix_equals_pybullets_own_look_at():

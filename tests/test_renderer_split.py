@@ -34,8 +34,11 @@ def config(*overrides: str):
 
 @pytest.mark.parametrize("simulator", ["pybullet", "mujoco", "ai2thor", "habitat"])
 def test_each_simulator_draws_itself_by_default(simulator):
+    from simgen.renderers.pybullet import pybullet_renderer
+
     assert config(f"simulator={simulator}").renderer.name == simulator
-    assert RENDERERS.get(simulator)[0] is SimulatorRenderer
+    # pybullet's own renderer, in a worker process by default (test_renderer_process.py)
+    assert RENDERERS.get(simulator)[0] is (pybullet_renderer if simulator == "pybullet" else SimulatorRenderer)
 
 
 def test_default_renderer_keeps_the_config_hash():

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from simgen.episodes.dynamics import Dynamics, finalize
 from simgen.episodes.takes import film_best
-from simgen.episodes.writer import ARRAYS, EPISODE_JSON, VIDEO, EpisodeFolder, dump_json, is_done, save_arrays
+from simgen.episodes.writer import ARRAYS, EPISODE_JSON, VIDEO, EpisodeFolder, dump_json, is_done
 from simgen.registry import DYNAMICS, PLANNERS, RENDERERS, SCENE_BUILDERS, SIMULATORS, ConfigError, parse_config, \
     setting, store_schema
 from simgen.renderers.appearance import with_look
@@ -91,13 +91,14 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
 
     ``sim`` is the physics, ``renderer`` draws its states (None: the simulator draws itself);
     ``stream(stage)`` gives the seeded generator of a stage ("trajectory", "dynamics"); ``timings``,
-    when given, receives the wall seconds of ``setup`` (the sum of ``load``: build and settle,
-    ``plan`` and ``prepare``: dynamics, renderer load), ``frames`` (render, visibility, encode,
+    when given, receives the wall seconds of ``setup`` (the sum of ``load``: the renderer's load, build
+    and settle, ``plan`` and ``prepare``: dynamics), ``frames`` (render, visibility, encode,
     and any retake: ``takes.film_best``) and ``write`` (arrays, episode.json), and this process's
     CPU seconds of each as ``<phase>_cpu`` (a measure a busy machine disturbs less).
     """
     clock = [(time.perf_counter(), time.process_time())]
     renderer = renderer or SimulatorRenderer(simulator=sim)
+    renderer.load(spec, plugins.intrinsics)  # first: a worker process builds it while this one plans
     states = sim.load(spec)
     clock.append((time.perf_counter(), time.process_time()))
     render, intrinsics = plugins.render, plugins.intrinsics
@@ -112,22 +113,18 @@ def render_one(sim, spec: SceneSpec, plugins: EpisodePlugins, episode_id: str, o
     poses, actions = plan_episode(plugins.planner, request, stream("trajectory"))
     clock.append((time.perf_counter(), time.process_time()))
     events = plugins.dynamics.schedule(request, poses, stream("dynamics"), sim)  # pushes are tried in sim
-    renderer.load(spec, plugins.intrinsics)  # after the pushes were tried: the scene as it will be filmed
     clock.append((time.perf_counter(), time.process_time()))
     take = film_best(sim, renderer, request, plugins, (poses, actions), events, out_dir / VIDEO, stream, frame_bar)
     clock.append((time.perf_counter(), time.process_time()))
     files = {"video": VIDEO, **({"arrays": ARRAYS} if render.save_arrays else {})}
-    with ThreadPoolExecutor(1) as pool:  # deflate releases the GIL: compress while the JSON is built
-        saver = pool.submit(save_arrays, out_dir / ARRAYS, {"depth_mm": take.depths, "instance": take.instances}) \
-            if render.save_arrays else None
-        recorded = with_look(spec, getattr(renderer, "look", None),
-                             None if plugins.camera_effects.off() else take.camera_values)
-        episode = Episode(episode_id, recorded, intrinsics, render.fps, tuple(take.frames), plugins.simulator_name,
-                          plugins.planner_name, renderer.name, take.coverage, files, finalize(events, take.frames),
-                          take.actions)
-        dump_json(episode.to_dict(), out_dir / EPISODE_JSON)
-        if saver is not None:
-            saver.result()  # re-raises a failed write
+    if take.arrays is not None:  # written while the take was filmed
+        os.replace(take.arrays, out_dir / ARRAYS)
+    recorded = with_look(spec, getattr(renderer, "look", None),
+                         None if plugins.camera_effects.off() else take.camera_values)
+    episode = Episode(episode_id, recorded, intrinsics, render.fps, tuple(take.frames), plugins.simulator_name,
+                      plugins.planner_name, renderer.name, take.coverage, files, finalize(events, take.frames),
+                      take.actions)
+    dump_json(episode.to_dict(), out_dir / EPISODE_JSON)
     if timings is not None:
         clock.append((time.perf_counter(), time.process_time()))
         for phase, (wall, cpu) in zip(("load", "plan", "prepare", "frames", "write"), np.diff(clock, axis=0).tolist()):

@@ -22,8 +22,9 @@ import numpy as np
 
 from simgen.episodes.dynamics import Playback
 from simgen.episodes.mask_visibility import FloorCoverage, FrameVisibility
-from simgen.episodes.writer import VideoWriter, depth_to_mm
+from simgen.episodes.writer import ArraysWriter, VideoWriter, depth_to_mm
 from simgen.geometry import obb_footprint, quat_to_matrix
+from simgen.renderers.base import render_stream
 from simgen.renderers.camera_effects import CameraPipeline
 from simgen.trajectories.base import PlanRequest, plan_episode, sizes_by_scene
 from simgen.types import CameraIntrinsics, Frame, SceneSpec
@@ -67,13 +68,13 @@ def coverage_report(frames: list[Frame], spec: SceneSpec, intrinsics: CameraIntr
 
 @dataclass
 class Take:
-    """One filmed path: frames, depth (mm) and instance arrays (when saved), the video file, the
-    camera effects' drawn values, the actions behind the poses (ego) and the rendered coverage."""
+    """One filmed path: frames, the video file, the depth (mm) and instance arrays' file (None when
+    not saved), the camera effects' drawn values, the actions behind the poses (ego) and the rendered
+    coverage."""
 
     frames: list
-    depths: list
-    instances: list
     video: Path
+    arrays: Path | None
     camera_values: dict
     actions: tuple
     coverage: dict
@@ -92,37 +93,45 @@ def shortfall(coverage: dict, render) -> tuple[int, int, float]:
 def film(sim, renderer, spec: SceneSpec, states, plugins, poses, actions, events, video: Path,
          camera: CameraPipeline, frame_bar=None) -> Take:
     """Render ``poses`` into ``video`` from the scene's ``states`` (playing ``events`` in ``sim``
-    between frames), with visibility and floor coverage per frame."""
+    between frames), with visibility and floor coverage per frame, and depth and instance arrays
+    beside the video (same name, ``.npz``) when ``render.save_arrays``."""
     render, intrinsics = plugins.render, plugins.intrinsics
     floor, playback = floor_coverage(spec), Playback(events)
     visibility = FrameVisibility(spec, intrinsics, near=renderer.near)
     writer = VideoWriter(video, intrinsics.width, intrinsics.height, render.fps, render.video_crf)
-    frames, depths, instances = [], [], []
-    try:
+    arrays = ArraysWriter(video.with_suffix(".npz"), len(poses)) if render.save_arrays else None
+    frames = []
+
+    def requests():  # a dynamic take's motions happen between frames
         for index, T_world_cam in enumerate(poses):
-            if events:  # dynamic episode: motions happen between frames
-                states = playback.advance(sim, index, 1.0 / render.fps)
-            obs = renderer.render(states, T_world_cam)
+            yield (playback.advance(sim, index, 1.0 / render.fps) if events else states), T_world_cam
+
+    try:
+        for index, (shown, T_world_cam, obs) in enumerate(render_stream(renderer, requests())):
             writer.write(camera(obs.rgb, obs.depth, T_world_cam))
-            vis = visibility(obs, states, T_world_cam)
+            vis = visibility(obs, shown, T_world_cam)
             floor.add(obs.depth, obs.instance, intrinsics, T_world_cam)
-            frames.append(Frame(index, index / render.fps, tuple(map(tuple, T_world_cam)), states, vis))
-            if render.save_arrays:
-                depths.append(depth_to_mm(obs.depth))
-                instances.append(obs.instance)
+            frames.append(Frame(index, index / render.fps, tuple(map(tuple, T_world_cam)), shown, vis))
+            if arrays is not None:
+                arrays.add(depth_to_mm(obs.depth), obs.instance)
             if frame_bar is not None:
                 frame_bar.update(1)
+        if arrays is not None:
+            arrays.finish()
     finally:
         writer.close()
-    return Take(frames, depths, instances, video, camera.values, tuple(actions),
-                coverage_report(frames, spec, intrinsics, plugins.visibility, floor.fraction))
+        if arrays is not None:
+            arrays.close()
+    return Take(frames, video, None if arrays is None else video.with_suffix(".npz"), camera.values,
+                tuple(actions), coverage_report(frames, spec, intrinsics, plugins.visibility, floor.fraction))
 
 
 def film_best(sim, renderer, request: PlanRequest, plugins, first: tuple, events, video: Path,
               stream: Callable[[str], np.random.Generator], frame_bar=None) -> Take:
     """Film the ``first`` planned (poses, actions) into ``video``; while the take falls short of the
     targets and retakes are left (none for a dynamic episode or a house tour), film the planner's path from the
-    next trajectory stream, and keep the take that falls shortest. The kept take's video is ``video``."""
+    next trajectory stream, and keep the take that falls shortest. The kept take's video is ``video``,
+    its arrays (if saved) ``video`` with the suffix ``.npz``."""
     render, spec = plugins.render, request.scene
     camera = lambda: CameraPipeline(plugins.camera_effects, plugins.intrinsics, stream("camera"))  # same look each take
     best = film(sim, renderer, spec, request.states, plugins, *first, events, video, camera(), frame_bar)
@@ -139,10 +148,14 @@ def film_best(sim, renderer, request: PlanRequest, plugins, first: tuple, events
             frame_bar.refresh()
         retake = film(sim, renderer, spec, request.states, plugins, poses, actions, (), video.with_name(f"take{k}.mp4"),
                       camera(), frame_bar)
-        if shortfall(retake.coverage, render) < shortfall(best.coverage, render):
-            os.replace(retake.video, video)
-            retake.video = video
+        kept = shortfall(retake.coverage, render) < shortfall(best.coverage, render)
+        for name in ("video", "arrays"):
+            path = getattr(retake, name)
+            if path is not None and kept:
+                os.replace(path, getattr(best, name))
+                setattr(retake, name, getattr(best, name))
+            elif path is not None:
+                path.unlink()
+        if kept:
             best = retake
-        else:
-            retake.video.unlink()
     return best

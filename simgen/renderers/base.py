@@ -11,7 +11,9 @@ Renderers are the ``renderer`` config group (``conf/renderer/``), one plugin per
 * a simulator's own renderer (``pybullet``: TinyRenderer or EGL, ``mujoco``, and the combined
   backends ``ai2thor`` and ``habitat``, whose scene exists only inside their renderer):
   :class:`SimulatorRenderer`, which draws the physics client's current state and pairs only with
-  the simulator of its name. ``renderer: ${simulator}`` makes it the default.
+  the simulator of its name. ``renderer: ${simulator}`` makes it the default. pybullet's runs in a
+  worker process by default (``renderers/pybullet.py``, ``renderers/process.py``): a second client
+  of the same simulator that only renders, posed from the states it is given.
 * a standalone renderer (``blender``): it builds the SceneSpec's geometry itself and poses objects
   from the states it is given, so it pairs with any physics backend that is not a combined one.
 """
@@ -85,8 +87,20 @@ class SimulatorRenderer:
         """Nothing of its own: the simulator closes its client."""
 
 
-for _name in ("pybullet", "mujoco", "ai2thor", "habitat"):
+for _name in ("mujoco", "ai2thor", "habitat"):
     RENDERERS.register(_name, config=SimulatorRendererConfig)(SimulatorRenderer)
+
+
+def render_stream(renderer: Renderer, requests):
+    """``(states, T_world_cam, Observation)`` for each ``(states, T_world_cam)`` of ``requests``, in order:
+    a renderer with its own ``render_stream`` (a worker process) renders frames ahead of the one handed
+    out, and reads ``requests`` as far ahead; any other renders one at a time."""
+    stream = getattr(renderer, "render_stream", None)
+    if stream is not None:
+        yield from stream(requests)
+        return
+    for states, T_world_cam in requests:
+        yield states, T_world_cam, renderer.render(states, T_world_cam)
 
 
 def check_renderer(renderer: str, simulator: str) -> None:

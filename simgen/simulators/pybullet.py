@@ -23,21 +23,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simgen.geometry import invert
 from simgen.registry import SIMULATORS, ConfigError, check_config, setting
 from simgen.simulators import pybullet_egl
 from simgen.simulators.base import PASSES, Observation, Simulator, check_passes
 from simgen.simulators.pybullet_build import build_object, build_room, to_wxyz
+from simgen.simulators.pybullet_render import TINY_PIXEL_SHIFT, FrameDecoder, gl_projection_matrix, gl_view_matrix
 from simgen.types import CameraIntrinsics, ObjectState, Pose, SceneSpec
 
 log = logging.getLogger("simgen.simulators.pybullet")
 
 RENDERERS = ("auto", "egl", "tiny")
-# (Δcx, Δcy) that moves TinyRenderer's per-pixel sample point (i, j + 1) onto the centre (i + ½, j + ½).
-TINY_PIXEL_SHIFT = (-0.5, 0.5)
 GRAVITY = -9.81  # m/s², along world z
 REST_CHECK_STEPS = 8  # physics steps between two at-rest checks while settling
-_CV_TO_GL = np.diag([1.0, -1.0, -1.0, 1.0])
 
 
 @dataclass
@@ -61,44 +58,6 @@ class PybulletConfig:
             raise ConfigError(f"{where}.near/far: expected 0 < near < far, got near={self.near}, far={self.far}")
 
 
-def gl_view_matrix(T_world_cam) -> list[float]:
-    """pybullet ``viewMatrix`` (16 floats, column-major) of an OpenCV camera with pose ``T_world_cam``."""
-    view = _CV_TO_GL @ invert(T_world_cam)
-    return view.T.ravel().tolist()
-
-
-def gl_projection_matrix(intrinsics: CameraIntrinsics, near: float, far: float, shift=(0.0, 0.0)) -> list[float]:
-    """pybullet ``projectionMatrix`` (16 floats, column-major) reproducing the pinhole ``K`` exactly.
-
-    Derived from u = fx·x/z + cx with x_ndc = 2u/W − 1 and v = fy·y/z + cy with y_ndc = 1 − 2v/H
-    (image rows top-down); an off-centre principal point shears the frustum. ``shift`` (px) is
-    added to (cx, cy) to compensate a renderer's sampling offset.
-    """
-    w, h = intrinsics.width, intrinsics.height
-    cx, cy = intrinsics.cx + shift[0], intrinsics.cy + shift[1]
-    P = np.zeros((4, 4))
-    P[0, 0] = 2.0 * intrinsics.fx / w
-    P[0, 2] = 1.0 - 2.0 * cx / w
-    P[1, 1] = 2.0 * intrinsics.fy / h
-    P[1, 2] = 2.0 * cy / h - 1.0
-    P[2, 2] = -(far + near) / (far - near)
-    P[2, 3] = -2.0 * far * near / (far - near)
-    P[3, 2] = -1.0
-    return P.T.ravel().tolist()
-
-
-def linear_depth(buffer: np.ndarray, seg: np.ndarray, near: float, far: float) -> np.ndarray:
-    """Metres along the camera z axis (float32) from pybullet's depth buffer; ``inf`` where ``seg`` < 0.
-
-    The segmentation mask is the one reliable "nothing was hit" signal: TinyRenderer leaves values
-    just below 1 (which ones varies) in the depth buffer there, EGL leaves exactly 1.
-    """
-    d = np.asarray(buffer, dtype=np.float32)
-    z = np.float32(near * far) / (np.float32(far) - np.float32(far - near) * d)
-    z[np.asarray(seg) < 0] = np.inf
-    return z
-
-
 @SIMULATORS.register("pybullet", config=PybulletConfig)
 class PybulletSimulator(Simulator):
     """pybullet in DIRECT mode with its own physics client: several instances never share state."""
@@ -106,10 +65,8 @@ class PybulletSimulator(Simulator):
     name = "pybullet"
 
     def __init__(self, cfg: PybulletConfig | None = None):
-        import cv2  # drops the alpha channel of every frame (opencv: a core dependency, 0.15 s to import)
         import pybullet
 
-        self._cv2 = cv2
         self._p = pybullet
         self.cfg = cfg or PybulletConfig()
         check_config(self.cfg, "simulator")
@@ -250,6 +207,10 @@ class PybulletSimulator(Simulator):
     def render(self, T_world_cam, intrinsics: CameraIntrinsics, passes=PASSES) -> Observation:
         """RGB (H, W, 3) uint8, depth (H, W) float32 metres, instance (H, W) uint16 object ids."""
         check_passes(passes)
+        return self.decoder()(self.capture(T_world_cam, intrinsics), passes)
+
+    def capture(self, T_world_cam, intrinsics: CameraIntrinsics) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One frame as pybullet returns it, ``FrameDecoder.layout``: all a renderer worker does a frame."""
         self._require_scene()
         p, light = self._p, self.spec.lighting
         w, h = intrinsics.width, intrinsics.height
@@ -260,13 +221,11 @@ class PybulletSimulator(Simulator):
             lightAmbientCoeff=light.ambient, lightDiffuseCoeff=light.diffuse, lightSpecularCoeff=light.specular,
             shadow=int(self.cfg.shadows), renderer=self._gl, physicsClientId=self.client,
         )  # always with the segmentation mask: depth needs it too (measured: no cost in TinyRenderer)
-        seg = np.reshape(seg, (h, w))
-        rgba = np.asarray(rgba, np.uint8).reshape(h, w, 4)
-        # OpenCV drops the alpha channel in 6 µs of CPU at 320×240; numpy's channel stack takes 70
-        rgb = self._cv2.cvtColor(rgba, self._cv2.COLOR_RGBA2RGB) if "rgb" in passes else None
-        depth = linear_depth(np.reshape(buf, (h, w)), seg, self.cfg.near, self.cfg.far) if "depth" in passes else None
-        instance = self._lut.take(seg + 1) if "instance" in passes else None
-        return Observation(rgb, depth, instance)
+        return np.reshape(rgba, (h, w, 4)), np.reshape(buf, (h, w)), np.reshape(seg, (h, w))
+
+    def decoder(self) -> FrameDecoder:
+        """What turns this scene's captures into observations (picklable: it travels from a worker)."""
+        return FrameDecoder(self._lut, self.cfg.near, self.cfg.far)
 
     def _require_scene(self) -> None:
         if self.client is None:
