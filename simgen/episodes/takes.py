@@ -116,6 +116,7 @@ def film(sim, renderer, spec: SceneSpec, states, plugins, poses, actions, events
                 arrays.add(depth_to_mm(obs.depth), obs.instance)
             if frame_bar is not None:
                 frame_bar.update(1)
+        writer.end_input()  # ffmpeg encodes its last frames while the arrays are finished
         if arrays is not None:
             arrays.finish()
     finally:

@@ -111,11 +111,15 @@ class VideoWriter:
         except OSError as exc:  # ffmpeg has exited
             raise RuntimeError(f"video encoder failed: {exc}") from exc
 
+    def end_input(self) -> None:
+        """No more frames: ffmpeg encodes the ones it holds while this process goes on (``close`` waits)."""
+        with contextlib.suppress(OSError):  # ffmpeg exited already: the file tells
+            self._ffmpeg.stdin.close()
+
     def close(self) -> None:
         """Finish the file (ffmpeg encodes what it was sent and exits); RuntimeError when nothing was written."""
         try:
-            with contextlib.suppress(OSError):  # ffmpeg exited already: the file tells
-                self._ffmpeg.stdin.close()
+            self.end_input()
             self._ffmpeg.wait()
         finally:
             if self._ffmpeg.poll() is None:  # interrupted while ffmpeg finishes: leave no encoder behind

@@ -129,8 +129,9 @@ class ProcessRenderer:
         self._log = tempfile.TemporaryFile()
         package_root = str(Path(__file__).resolve().parents[2])  # the worker imports this simgen
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])))
+        # in a process group of its own: a terminal's Ctrl-C goes to simgen, which closes it
         self._proc = subprocess.Popen([sys.executable, "-m", "simgen.renderers.process_worker"], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, stderr=self._log, env=env)
+                                      stdout=subprocess.PIPE, stderr=self._log, env=env, process_group=0)
         self._finalizer = weakref.finalize(self, _stop, self._proc)
         sim = self.simulator
         self.name = self._call({"cmd": "start", "simulator": sim.name, "config": sim.cfg})["renderer"]
