@@ -22,7 +22,6 @@ import functools
 import importlib
 import types
 import typing
-from pathlib import Path
 from typing import Any, Callable, Optional
 
 from omegaconf import DictConfig, OmegaConf

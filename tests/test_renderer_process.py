@@ -57,6 +57,8 @@ def test_default_pybullet_renderer_is_a_worker_and_off_renders_here():
         here = open_renderer("pybullet", RENDERERS.config(config("renderer.process=false").renderer), sim)
         assert isinstance(worker, ProcessRenderer) and isinstance(worker, Renderer)
         assert type(here) is SimulatorRenderer
+        with pytest.raises(RuntimeError, match="render before load"):
+            worker.render((), look_at([1.0, 1.0, 1.0], [0.0, 0.0, 0.0]))
         worker.close()
 
 
@@ -162,3 +164,19 @@ def test_episodes_are_byte_identical_to_those_rendered_here(tmp_path, dynamics):
             assert all(np.array_equal(a[k], b[k]) for k in ("depth_mm", "instance")), name
         else:
             assert filecmp.cmp(worker / name, here / name, shallow=False), name
+
+
+def test_a_stream_dropped_unclosed_is_collected_by_the_next_one(pair):
+    """Frames still in flight when a take's stream is dropped (a failed take whose traceback keeps it
+    alive) never answer a later request, whenever the dropped stream is finally closed."""
+    sim, states, renderer = pair
+    K, path = intrinsics(), poses(6)
+    dropped = render_stream(renderer, [(states, T) for T in path])
+    next(dropped)  # two more frames in flight
+    assert same(renderer.render(states, path[4]), sim.render(path[4], K))
+    renderer.load(sim.spec, K)  # and a load after a dropped stream
+    late = render_stream(renderer, [(states, T) for T in path])
+    next(late)
+    del late  # closed while its frames are in flight, after the load
+    dropped.close()  # long after: nothing of its own is left to collect
+    assert same(renderer.render(states, path[5]), sim.render(path[5], K))

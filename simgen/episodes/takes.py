@@ -106,8 +106,9 @@ def film(sim, renderer, spec: SceneSpec, states, plugins, poses, actions, events
         for index, T_world_cam in enumerate(poses):
             yield (playback.advance(sim, index, 1.0 / render.fps) if events else states), T_world_cam
 
+    stream = render_stream(renderer, requests())
     try:
-        for index, (shown, T_world_cam, obs) in enumerate(render_stream(renderer, requests())):
+        for index, (shown, T_world_cam, obs) in enumerate(stream):
             writer.write(camera(obs.rgb, obs.depth, T_world_cam))
             vis = visibility(obs, shown, T_world_cam)
             floor.add(obs.depth, obs.instance, intrinsics, T_world_cam)
@@ -120,6 +121,7 @@ def film(sim, renderer, spec: SceneSpec, states, plugins, poses, actions, events
         if arrays is not None:
             arrays.finish()
     finally:
+        stream.close()  # a take that failed leaves no frame in flight behind
         writer.close()
         if arrays is not None:
             arrays.close()

@@ -14,7 +14,6 @@ frame) and ``decoder()`` (a picklable callable turning them into an ``Observatio
 """
 from __future__ import annotations
 
-import contextlib
 import logging
 import mmap
 import os
@@ -57,23 +56,23 @@ class ProcessRenderer:
         self._finalizer = None
         self._decoder, self._layout, self._slots, self._map = None, None, None, None
         self._sent = None  # the states tuple the worker last received
-        self._loading = False  # a load was sent and its reply not read yet
+        self._loading = False  # the reply owed is a load's
+        self._unread = 0  # replies owed by the worker
+        self._stream = 0  # render streams started: the newest owns the replies owed
 
     def load(self, spec: SceneSpec, intrinsics: CameraIntrinsics) -> None:
         """Send ``spec`` to the worker (started on first use, restarted if it died) for images of
         ``intrinsics``' size. The worker builds it while this process goes on (settles and plans its
         own copy); its reply is read before the first frame."""
+        self._drain()
         if self._proc is not None and self._proc.poll() is not None:  # a crash ends one episode, not the shard
             log.warning("the render worker exited with code %s; starting a new one", self._proc.returncode)
             self.close()
         if self._proc is None:
             self._start()
-        if self._loading:  # a scene loaded and never filmed (its episode failed before): its reply comes first
-            self._loading = False
-            with contextlib.suppress(RuntimeError):
-                self._reply()
         self._send({"cmd": "load", "spec": spec, "intrinsics": intrinsics})
         self._decoder, self._sent, self._loading = None, None, True
+        self._stream += 1  # a stream of the last scene dropped later has nothing left to collect
 
     def _loaded(self) -> None:
         """Read the reply to the last load: the decoder of its frames and, for a new image size, a new buffer."""
@@ -83,6 +82,17 @@ class ProcessRenderer:
             self._decoder = reply["decoder"]
             if reply["layout"] != self._layout:
                 self._map_buffer(reply["layout"])
+
+    def _drain(self) -> None:
+        """Read and drop the replies still owed: a load never filmed (its episode failed first), frames
+        of a take whose stream was dropped unclosed."""
+        self._loading = False
+        while self._unread:
+            try:
+                self._reply()
+            except RuntimeError:  # a request failed (its reply read), or the worker died (none will come)
+                if self._proc.poll() is not None:
+                    self.close()
 
     def render(self, states: tuple[ObjectState, ...], T_world_cam) -> Observation:
         """The objects at ``states`` seen from ``T_world_cam`` (one frame, not pipelined)."""
@@ -97,9 +107,11 @@ class ProcessRenderer:
         order, with up to ``frames_in_flight`` frames captured ahead of the one handed out (``requests``
         is read ahead as far: a dynamic take steps its physics that many frames early)."""
         self._loaded()
+        self._drain()
         if self._decoder is None:
-            raise RuntimeError(f"renderer {self.name}: render before load")
-        requests, in_flight = iter(requests), deque()
+            raise RuntimeError(f"renderer {self.name}: render before load (or after its worker failed)")
+        self._stream += 1
+        stream, requests, in_flight = self._stream, iter(requests), deque()
         free = list(range(self.frames_in_flight))
         try:
             while True:
@@ -117,9 +129,9 @@ class ProcessRenderer:
                 obs = self._decoder(self._slots[slot])  # fresh arrays: the slot is free again
                 free.append(slot)
                 yield states, T_world_cam, obs
-        except GeneratorExit:  # the consumer stopped early: collect the replies still in flight
-            for _ in in_flight:
-                self._reply()
+        except GeneratorExit:  # the consumer stopped early: collect its frames still in flight
+            if stream == self._stream:  # (a later stream or load has collected them already)
+                self._drain()
             raise
         except BaseException:
             self.close()  # replies still in flight would answer the next request: start afresh
@@ -160,12 +172,14 @@ class ProcessRenderer:
             self._proc.stdin.flush()
         except BrokenPipeError:
             self._exited()
+        self._unread += 1
 
     def _reply(self) -> dict:
         try:
             reply = pickle.load(self._proc.stdout)
         except EOFError:
             self._exited()
+        self._unread -= 1
         self.worker_cpu_s = reply["cpu_s"]
         if not reply["ok"]:
             raise RuntimeError(f"the render worker failed: {reply['error']}")
@@ -184,7 +198,7 @@ class ProcessRenderer:
         """Stop the worker and release the frame buffer."""
         if self._finalizer is not None:
             self._finalizer()
-        self._proc, self._finalizer, self._loading = None, None, False
+        self._proc, self._finalizer, self._loading, self._unread = None, None, False, 0
         self._decoder, self._layout, self._slots, self._map = None, None, None, None
         if self._log is not None:
             self._log.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from simgen.scene.assets import TRIM, Asset, Context, Surface, block, cylinder, rod, sphere, top_surface
-from simgen.scene.assets_parts import METAL, PAPER, SCREEN, apron_table, fronts, legs, pedestal, star_base, variants
+from simgen.scene.assets_parts import METAL, PAPER, SCREEN, apron_table, fronts, pedestal, star_base, variants
 
 WOOD = ("brown", "white", "black", "beige", "grey")
 

@@ -26,7 +26,7 @@ from simgen.scene.assets_rooms import LOOKALIKES
 from simgen.scene.assets import COLORS
 from simgen.scene.catalogue import CATALOGUE, MAX_SIZE_VARIATION, draw_variant, instantiate
 from simgen.scene.layout import Placed, check_free_space, place_furniture, place_small
-from simgen.scene.placement import WALL_GAP, Floor, NoRoom, along_wall
+from simgen.scene.placement import WALL_GAP, Floor, NoRoom
 from simgen.scene.procedural import PlacementError, object_spec
 from simgen.scene.room import sample_lighting, sample_room
 from simgen.seeding import rng
