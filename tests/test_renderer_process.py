@@ -130,8 +130,8 @@ def test_a_failed_or_dead_worker_raises_and_the_next_load_starts_another(pair):
         renderer.render(stranger, T)
     renderer.load(sim.spec, K)
     assert same(renderer.render(states, T), sim.render(T, K))
-    renderer._proc.kill()
-    renderer._proc.wait()
+    renderer._worker.proc.kill()
+    renderer._worker.proc.wait()
     with pytest.raises(RuntimeError, match=r"the render worker exited with code -9"):
         renderer.render(states, T)
     renderer.load(sim.spec, K)

@@ -198,10 +198,10 @@ def test_a_dead_blender_worker_is_restarted_at_the_next_load():
     K, T = CameraIntrinsics(32, 24, 20.0, 20.0, 16.0, 12.0), look_at([0.0, 0.0, 1.3], [1.0, 0.0, 1.3])
     with BlenderRenderer(Look(preset="contract", threads=1, time_of_day="day")) as r:
         r.load(spec, K)
-        first = r._proc.pid
-        r._proc.kill()
-        r._proc.wait()
+        first = r._worker.proc.pid
+        r._worker.proc.kill()
+        r._worker.proc.wait()
         r.load(spec, K)
-        assert r._proc.pid != first
+        assert r._worker.proc.pid != first
         obs = r.render(tuple(ObjectState(o.object_id, o.pose) for o in spec.objects), T)
     assert obs.instance[12, 16] == 3

@@ -17,8 +17,6 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
-import tempfile
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from simgen.registry import RENDERERS, ConfigError
 from simgen.renderers.blender_worker import recv, send
 from simgen.renderers.look import Look
 from simgen.renderers.payload import scene_message
+from simgen.renderers.worker import WorkerProcess
 from simgen.simulators.base import Observation
 from simgen.types import CameraIntrinsics, ObjectState, SceneSpec
 
@@ -97,47 +96,25 @@ class BlenderRenderer:
         self.python = python
         self.device: str | None = None  # "CPU" or "GPU (OPTIX: ...)", known after the first load
         self.last_cpu_s = 0.0  # CPU seconds the worker spent on the last render (all its threads)
-        self._proc: subprocess.Popen | None = None
-        self._log = None
-        self._finalizer = None
+        self._worker: WorkerProcess | None = None
 
     def _start(self) -> None:
-        python = self.python or blender_python()
-        self._log = tempfile.TemporaryFile()
-        self._proc = subprocess.Popen([python, str(WORKER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                      stderr=self._log)
-        self._finalizer = weakref.finalize(self, _stop, self._proc)
+        self._worker = WorkerProcess([self.python or blender_python(), str(WORKER)], "Blender worker", send, recv)
         try:
-            self._reply()
+            self._worker.reply()
         except RuntimeError as e:
             self.close()
             raise BlenderUnavailable(f"renderer=blender: {e}. Install it: {INSTALL}") from None
 
-    def _reply(self) -> dict:
-        try:
-            reply = recv(self._proc.stdout)
-        except EOFError:
-            code = self._proc.wait(timeout=10)
-            raise RuntimeError(f"the Blender worker exited with code {code}; its log ends:\n"
-                               f"{self._log_tail()}") from None
-        if not reply.get("ok"):
-            raise RuntimeError(f"the Blender worker failed: {reply.get('error')}")
-        return reply
-
-    def _log_tail(self, n: int = 3000) -> str:
-        self._log.seek(0, os.SEEK_END)
-        self._log.seek(max(0, self._log.tell() - n))
-        return self._log.read().decode(errors="replace")
-
     def load(self, spec: SceneSpec, intrinsics: CameraIntrinsics) -> None:
         """Build ``spec`` in the worker (started on first use, restarted if it died) for images of ``intrinsics``."""
-        if self._proc is not None and self._proc.poll() is not None:  # a crash ends one episode, not the shard
-            log.warning("the Blender worker exited with code %s; starting a new one", self._proc.returncode)
+        if self._worker is not None and self._worker.exit_code is not None:  # a crash ends one episode, not the shard
+            log.warning("the Blender worker exited with code %s; starting a new one", self._worker.exit_code)
             self.close()
-        if self._proc is None:
+        if self._worker is None:
             self._start()
-        send(self._proc.stdin, scene_message(spec, intrinsics, self.look, near=self.near))
-        reply = self._reply()
+        self._worker.send(scene_message(spec, intrinsics, self.look, near=self.near))
+        reply = self._worker.reply()
         if reply["device"] != self.device:
             log.info("Blender %s renders with Cycles on %s (preset %s)", reply["version"], reply["device"],
                      self.look.preset)
@@ -145,36 +122,22 @@ class BlenderRenderer:
 
     def render(self, states: tuple[ObjectState, ...], T_world_cam) -> Observation:
         """RGB, depth and instance ids of the loaded scene with objects at ``states``."""
-        if self._proc is None:
+        if self._worker is None:
             raise RuntimeError("BlenderRenderer.render before load")
         poses = {int(s.object_id): s.pose.matrix() for s in states}
-        send(self._proc.stdin, {"cmd": "render", "poses": poses, "T_world_cam": np.asarray(T_world_cam, dtype=float)})
-        reply = self._reply()
+        self._worker.send({"cmd": "render", "poses": poses, "T_world_cam": np.asarray(T_world_cam, dtype=float)})
+        reply = self._worker.reply()
         self.last_cpu_s = float(reply["cpu_s"])
         return Observation(rgb=reply["rgb"], depth=reply["depth"], instance=reply["instance"])
 
     def close(self) -> None:
         """Stop the worker."""
-        if self._finalizer is not None:
-            self._finalizer()
-        self._proc = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """Ask the worker to close, then make sure it has."""
-    try:
-        send(proc.stdin, {"cmd": "close"})
-        proc.stdin.close()
-        proc.wait(timeout=10)
-    except (OSError, ValueError, subprocess.TimeoutExpired):
-        proc.kill()
-        proc.wait()

@@ -18,16 +18,15 @@ import logging
 import mmap
 import os
 import pickle
-import subprocess
 import sys
 import tempfile
-import weakref
 from collections import deque
 from pathlib import Path
 
 import numpy as np
 
 from simgen.renderers.process_worker import frame_slots, slot_bytes
+from simgen.renderers.worker import WorkerProcess
 from simgen.simulators.base import Observation
 from simgen.types import CameraIntrinsics, ObjectState, SceneSpec
 
@@ -51,9 +50,7 @@ class ProcessRenderer:
         self.near = simulator.near
         self.frames_in_flight = int(frames_in_flight)
         self.worker_cpu_s = 0.0
-        self._proc: subprocess.Popen | None = None
-        self._log = None
-        self._finalizer = None
+        self._worker: WorkerProcess | None = None
         self._decoder, self._layout, self._slots, self._map = None, None, None, None
         self._sent = None  # the states tuple the worker last received
         self._loading = False  # the reply owed is a load's
@@ -65,10 +62,10 @@ class ProcessRenderer:
         ``intrinsics``' size. The worker builds it while this process goes on (settles and plans its
         own copy); its reply is read before the first frame."""
         self._drain()
-        if self._proc is not None and self._proc.poll() is not None:  # a crash ends one episode, not the shard
-            log.warning("the render worker exited with code %s; starting a new one", self._proc.returncode)
+        if self._worker is not None and self._worker.exit_code is not None:  # a crash ends one episode, not the shard
+            log.warning("the render worker exited with code %s; starting a new one", self._worker.exit_code)
             self.close()
-        if self._proc is None:
+        if self._worker is None:
             self._start()
         self._send({"cmd": "load", "spec": spec, "intrinsics": intrinsics})
         self._decoder, self._sent, self._loading = None, None, True
@@ -91,7 +88,7 @@ class ProcessRenderer:
             try:
                 self._reply()
             except RuntimeError:  # a request failed (its reply read), or the worker died (none will come)
-                if self._proc.poll() is not None:
+                if self._worker.exit_code is not None:
                     self.close()
 
     def render(self, states: tuple[ObjectState, ...], T_world_cam) -> Observation:
@@ -138,13 +135,10 @@ class ProcessRenderer:
             raise
 
     def _start(self) -> None:
-        self._log = tempfile.TemporaryFile()
         package_root = str(Path(__file__).resolve().parents[2])  # the worker imports this simgen
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])))
-        # in a process group of its own: a terminal's Ctrl-C goes to simgen, which closes it
-        self._proc = subprocess.Popen([sys.executable, "-m", "simgen.renderers.process_worker"], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, stderr=self._log, env=env, process_group=0)
-        self._finalizer = weakref.finalize(self, _stop, self._proc)
+        self._worker = WorkerProcess([sys.executable, "-m", "simgen.renderers.process_worker"], "render worker",
+                                     _send_pickle, pickle.load, env)
         sim = self.simulator
         self.name = self._call({"cmd": "start", "simulator": sim.name, "config": sim.cfg})["renderer"]
 
@@ -167,42 +161,21 @@ class ProcessRenderer:
         return self._reply()
 
     def _send(self, msg: dict) -> None:
-        try:
-            pickle.dump(msg, self._proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            self._proc.stdin.flush()
-        except BrokenPipeError:
-            self._exited()
+        self._worker.send(msg)
         self._unread += 1
 
     def _reply(self) -> dict:
-        try:
-            reply = pickle.load(self._proc.stdout)
-        except EOFError:
-            self._exited()
-        self._unread -= 1
+        self._unread -= 1  # read or never coming: a dead worker owes nothing (close starts afresh)
+        reply = self._worker.reply()
         self.worker_cpu_s = reply["cpu_s"]
-        if not reply["ok"]:
-            raise RuntimeError(f"the render worker failed: {reply['error']}")
         return reply
-
-    def _exited(self):
-        code = self._proc.wait(timeout=10)
-        raise RuntimeError(f"the render worker exited with code {code}; its log ends:\n{self._log_tail()}") from None
-
-    def _log_tail(self, n: int = 3000) -> str:
-        self._log.seek(0, os.SEEK_END)
-        self._log.seek(max(0, self._log.tell() - n))
-        return self._log.read().decode(errors="replace")
 
     def close(self) -> None:
         """Stop the worker and release the frame buffer."""
-        if self._finalizer is not None:
-            self._finalizer()
-        self._proc, self._finalizer, self._loading, self._unread = None, None, False, 0
+        if self._worker is not None:
+            self._worker.close()
+        self._worker, self._loading, self._unread = None, False, 0
         self._decoder, self._layout, self._slots, self._map = None, None, None, None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
 
     def __enter__(self):
         return self
@@ -211,12 +184,7 @@ class ProcessRenderer:
         self.close()
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    """Ask the worker to close, then make sure it has."""
-    try:
-        pickle.dump({"cmd": "close"}, proc.stdin)
-        proc.stdin.close()
-        proc.wait(timeout=10)
-    except (OSError, ValueError, subprocess.TimeoutExpired):
-        proc.kill()
-        proc.wait()
+def _send_pickle(stream, msg: dict) -> None:
+    """One request to the worker (both sides run this simgen: plain pickles)."""
+    pickle.dump(msg, stream, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.flush()
