@@ -1,4 +1,4 @@
-"""pybullet vs MuJoCo render throughput in one run, on the same scene and camera poses; prints JSON.
+"""pybullet vs MuJoCo vs Blender render throughput in one run, on the same scene and camera poses; prints JSON.
 
 For each resolution (default 320×240 and 640×480): frames/s of ``Simulator.render`` with all
 three passes (RGB + depth in metres + instance ids, post-processing included) for pybullet (its
@@ -8,7 +8,15 @@ anti-aliasing and floor reflections), and each preset's ratio to pybullet. Best 
 passes over the poses of one planned episode, the simulators taking turns. MuJoCo is reported as
 skipped, with the reason, where it cannot run.
 
+Blender Cycles at each of ``--blender-presets`` (default ``preview`` and ``default``) renders
+``--blender-frames`` of the same poses on one thread: frames/s per core (from the worker's CPU
+seconds over all its threads, first frame excluded as warm-up; ``render_blender.blender_costs``)
+and its ratio to pybullet's frames/s, which is one core's. The issue's CPU target: ``default`` ≤ 1
+core-second per 320×240 frame. Reported as skipped, with the install, where no Blender Python is
+found; ``benchmarks/render_blender.py`` adds the camera effects' cost and more threads.
+
 Usage: python benchmarks/render_throughput_backends.py [--sizes 320x240 640x480 --seconds 6 --repeats 3]
+       [--blender-presets preview default --blender-frames 4]
 """
 from __future__ import annotations
 
@@ -21,6 +29,7 @@ from hydra import compose, initialize_config_dir
 from simgen.job_config import conf_dir
 from simgen.episodes.runner import build_plugins
 from simgen.registry import SIMULATORS
+from simgen.renderers.look import PRESETS
 from simgen.seeding import rng
 from simgen.simulators import mujoco_gl
 from simgen.trajectories.base import PlanRequest
@@ -51,8 +60,8 @@ def render_fps(sims: dict, poses, intrinsics, repeats: int) -> dict:
     return best
 
 
-def measure(width: int, height: int, seconds: float, repeats: int) -> dict:
-    """One resolution: pybullet and every MuJoCo preset on the same scene and poses."""
+def measure(width: int, height: int, seconds: float, repeats: int, blender_presets, blender_frames: int) -> dict:
+    """One resolution: pybullet, every MuJoCo preset and the Blender presets on the same scene and poses."""
     cfg = compose_cfg([f"camera.width={width}", f"camera.height={height}", f"render.duration_s={seconds}"])
     plugins = build_plugins(cfg)
     spec = plugins.builder.build(0, 0, 0)
@@ -71,6 +80,8 @@ def measure(width: int, height: int, seconds: float, repeats: int) -> dict:
         fps = render_fps(sims, poses, plugins.intrinsics, repeats)
         out = {"resolution": f"{width}x{height}", "frames": len(poses), "objects": len(states),
                "pybullet": {"renderer": sims["pybullet"].renderer, "fps": round(fps["pybullet"], 2)}}
+        out["blender"] = blender_rows(blender_presets, blender_frames, spec, sims["pybullet"].states(),
+                                      plugins.intrinsics, poses, fps["pybullet"])
         if reason:
             out["mujoco"] = {"skipped": reason}
             return out
@@ -84,11 +95,35 @@ def measure(width: int, height: int, seconds: float, repeats: int) -> dict:
             sim.close()
 
 
+def blender_rows(presets, frames: int, spec, states, intrinsics, poses, pybullet_fps: float) -> dict:
+    """Each Blender preset's cost over ``frames`` of ``poses``, or why Blender was skipped."""
+    from simgen.renderers.blender import BlenderUnavailable, check_bpy
+
+    if not presets:
+        return {"skipped": "no --blender-presets"}
+    try:
+        check_bpy()
+    except BlenderUnavailable as e:
+        return {"skipped": str(e)}
+    from render_blender import blender_costs  # the sibling benchmark: this script's folder is on sys.path
+
+    step = max(1, len(poses) // frames)
+    rows = {}
+    for preset in presets:
+        costs = blender_costs(preset, 1, spec, states, intrinsics, list(poses[::step][:frames]))
+        per_core = 1.0 / costs["core_s_per_frame"]
+        rows[preset] = {"fps_per_core": round(per_core, 3), "over_pybullet": round(per_core / pybullet_fps, 4), **costs}
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", nargs="+", default=["320x240", "640x480"], help="WIDTHxHEIGHT, one or more")
     ap.add_argument("--seconds", type=float, default=6.0, help="episode length whose poses are rendered")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--blender-presets", nargs="*", default=["preview", "default"], choices=sorted(PRESETS),
+                    help="Blender presets to measure (none: skip Blender)")
+    ap.add_argument("--blender-frames", type=int, default=4, help="timed Blender frames per preset")
     args = ap.parse_args()
     sizes = []
     for size in args.sizes:
@@ -100,7 +135,8 @@ def main() -> None:
     from simgen.simulators.mujoco_render import QUALITY  # plain data: importing it needs no mujoco
 
     print(json.dumps({"mujoco_presets": QUALITY,
-                      "results": [measure(w, h, args.seconds, args.repeats) for w, h in sizes]}, indent=1))
+                      "results": [measure(w, h, args.seconds, args.repeats, args.blender_presets, args.blender_frames)
+                                  for w, h in sizes]}, indent=1))
 
 
 if __name__ == "__main__":
