@@ -9,11 +9,12 @@ passes over the poses of one planned episode, the simulators taking turns. MuJoC
 skipped, with the reason, where it cannot run.
 
 Blender Cycles at each of ``--blender-presets`` (default ``preview`` and ``default``) renders
-``--blender-frames`` of the same poses on one thread: frames/s per core (from the worker's CPU
-seconds over all its threads, first frame excluded as warm-up; ``render_blender.blender_costs``)
-and its ratio to pybullet's frames/s, which is one core's. The issue's CPU target: ``default`` ≤ 1
-core-second per 320×240 frame. Reported as skipped, with the install, where no Blender Python is
-found; ``benchmarks/render_blender.py`` adds the camera effects' cost and more threads.
+``--blender-frames`` of the same poses on all cores (the renderer's default): frames/s per core
+(from the worker's CPU seconds over all its threads, first frame excluded as warm-up;
+``render_blender.blender_costs``) and its ratio to pybullet's frames/s, which is one core's. The
+issue's CPU target: ``default`` ≤ 1 core-second per 320×240 frame. Reported as skipped, with the
+install, where no Blender Python is found; ``benchmarks/render_blender.py`` adds the camera effects'
+cost and a choice of threads.
 
 Usage: python benchmarks/render_throughput_backends.py [--sizes 320x240 640x480 --seconds 6 --repeats 3]
        [--blender-presets preview default --blender-frames 4]
@@ -110,7 +111,7 @@ def blender_rows(presets, frames: int, spec, states, intrinsics, poses, pybullet
     step = max(1, len(poses) // frames)
     rows = {}
     for preset in presets:
-        costs = blender_costs(preset, 1, spec, states, intrinsics, list(poses[::step][:frames]))
+        costs = blender_costs(preset, 0, spec, states, intrinsics, list(poses[::step][:frames]))
         per_core = 1.0 / costs["core_s_per_frame"]
         rows[preset] = {"fps_per_core": round(per_core, 3), "over_pybullet": round(per_core / pybullet_fps, 4), **costs}
     return rows

@@ -69,7 +69,7 @@ class Look:
     bevel: float = 0.008  # m, rounded edges of box and cylinder parts (clamped for thin parts)
     view_transform: str = "Khronos PBR Neutral"  # highlights roll off, hues hold (AgX washes pink, beige out)
     exposure_key: float = 0.14  # auto exposure: the log-average luminance the first frame is exposed to; 0 = off
-    threads: int = 0  # Cycles CPU threads; 0 = all cores
+    threads: int = 0  # Cycles CPU threads; 0 = all cores (1 is no cheaper: a second thread stays busy beside it)
 
     def quality(self) -> Quality:
         """The preset's settings."""
