@@ -99,7 +99,8 @@ def film(sim, renderer, spec: SceneSpec, states, plugins, poses, actions, events
     floor, playback = floor_coverage(spec), Playback(events)
     visibility = FrameVisibility(spec, intrinsics, near=renderer.near)
     writer = VideoWriter(video, intrinsics.width, intrinsics.height, render.fps, render.video_crf)
-    arrays = ArraysWriter(video.with_suffix(".npz"), len(poses)) if render.save_arrays else None
+    arrays_path = video.with_suffix(".npz") if render.save_arrays else None
+    arrays = None if arrays_path is None else ArraysWriter(arrays_path, len(poses))
     frames = []
 
     def requests():  # a dynamic take's motions happen between frames
@@ -125,8 +126,8 @@ def film(sim, renderer, spec: SceneSpec, states, plugins, poses, actions, events
         writer.close()
         if arrays is not None:
             arrays.close()
-    return Take(frames, video, None if arrays is None else video.with_suffix(".npz"), camera.values,
-                tuple(actions), coverage_report(frames, spec, intrinsics, plugins.visibility, floor.fraction))
+    return Take(frames, video, arrays_path, camera.values, tuple(actions),
+                coverage_report(frames, spec, intrinsics, plugins.visibility, floor.fraction))
 
 
 def film_best(sim, renderer, request: PlanRequest, plugins, first: tuple, events, video: Path,

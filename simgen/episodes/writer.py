@@ -195,19 +195,21 @@ class ArraysWriter:
 
         self.n_frames, self.names = int(n_frames), tuple(names)
         self._zf = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
-        self._member, self._first, self._count = None, None, 0  # the first name's open member, frame kind, frames
+        self._member, self._kinds, self._count = None, None, 0  # the first name's open member, frame kinds, frames
         self._kept = {name: [] for name in self.names[1:]}
 
     def add(self, *frames: np.ndarray) -> None:
-        """One frame of each name, in ``names`` order."""
-        first = np.asarray(frames[0])
-        if self._member is None:
-            self._member, self._first = self._open(self.names[0], first, self.n_frames), (first.shape, first.dtype)
-        elif (first.shape, first.dtype) != self._first:
-            raise ValueError(f"arrays: the frames of {self.names[0]!r} differ in shape or dtype")
+        """One frame of each name, in ``names`` order; each name's frames alike in shape and dtype."""
+        frames = [np.asarray(f) for f in frames]
+        kinds = [(f.shape, f.dtype) for f in frames]
+        if self._kinds is None:
+            self._member, self._kinds = self._open(self.names[0], frames[0], self.n_frames), kinds
+        elif kinds != self._kinds:
+            name = next(n for n, kind, first in zip(self.names, kinds, self._kinds) if kind != first)
+            raise ValueError(f"arrays: the frames of {name!r} differ in shape or dtype")
         if self._count == self.n_frames:
             raise ValueError(f"arrays: more than the {self.n_frames} frames announced")
-        self._member.write(np.ascontiguousarray(first))
+        self._member.write(np.ascontiguousarray(frames[0]))
         self._count += 1
         for frame, kept in zip(frames[1:], self._kept.values()):
             kept.append(frame)
@@ -221,10 +223,7 @@ class ArraysWriter:
         self._member.close()
         self._member = None
         for name, frames in self._kept.items():
-            first = np.asarray(frames[0]) if frames else np.zeros(0)
-            if any(np.shape(f) != first.shape or np.asarray(f).dtype != first.dtype for f in frames):
-                raise ValueError(f"arrays: the frames of {name!r} differ in shape or dtype")
-            with self._open(name, first, len(frames)) as f:
+            with self._open(name, frames[0] if frames else np.zeros(0), len(frames)) as f:
                 for frame in frames:
                     f.write(np.ascontiguousarray(frame))
         self.close()
